@@ -1,0 +1,176 @@
+"""The ``kpitrack`` command line: validate, catalogue, status, run, data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__, paths
+from .exceptions import KpitrackError
+
+log = logging.getLogger("kpitrack")
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .actuals import list_datasets, load_dataset
+    from .plan import load_catalogue
+
+    cat = load_catalogue(args.plan_dir)
+    names = [args.dataset] if args.dataset else list_datasets()
+    for name in names:
+        load_dataset(name, cat)
+    print(f"ok: catalogue ({len(cat.kpis)} KPIs, {len(cat.measures)} measures, {len(cat.special_targets)} special targets, "
+          f"{sum(len(a.problems) for a in cat.problem_areas)} social-evaluation problems, {len(cat.standards)} standards); "
+          f"datasets: {', '.join(names)}")
+    return 0
+
+
+def _cmd_catalogue(args: argparse.Namespace) -> int:
+    from .plan import export_csv, export_json, load_catalogue
+
+    cat = load_catalogue(args.plan_dir)
+    text = export_json(cat) if args.format == "json" else export_csv(cat)
+    _emit(text, args.out)
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .actuals import load_dataset
+    from .labels import fmt, status_label
+    from .plan import load_catalogue
+    from .progress import assess
+    from .report import check_parameters
+
+    as_of, dataset, _ = check_parameters(args.as_of, args.dataset, "zh")
+    cat = load_catalogue()
+    ds = load_dataset(dataset, cat)
+    statuses = assess(cat, ds, as_of)
+    if args.format == "json":
+        doc = {"as_of": as_of, "dataset": dataset, "synthetic": ds.synthetic, "dataset_label_zh": ds.label_zh,
+               "kpis": [{"kpi_id": k.kpi_id, "name_zh": cat.kpi(k.kpi_id).name_zh, "status": k.status.value,
+                         "status_zh": status_label(k.status, "zh"), "measures": [m.to_dict() for m in k.measures]}
+                        for k in statuses]}
+        _emit(json.dumps(doc, ensure_ascii=False, indent=2), args.out)
+        return 0
+    rows = [(m.measure_id, status_label(m.status, "zh"), m.status.value, fmt(m.latest_value),
+             str(m.latest_year or "—"), fmt(m.trajectory_value), m.reason_zh) for k in statuses for m in k.measures]
+    header = ("measure_id", "状态", "status", "最新值", "年份", f"{as_of}年轨迹值", "依据")
+    if args.format == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["kpi_id", *header])
+        for k in statuses:
+            for m in k.measures:
+                w.writerow([k.kpi_id, m.measure_id, status_label(m.status, "zh"), m.status.value, "" if m.latest_value is None else m.latest_value,
+                            m.latest_year or "", "" if m.trajectory_value is None else m.trajectory_value, m.reason_zh])
+        _emit(buf.getvalue(), args.out)
+        return 0
+    title = f"{as_of}年评估状态 · 数据：{ds.label_zh}"
+    lines = [title, "=" * 40]
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(5)]
+    lines.append("  ".join(str(h).ljust(w) for h, w in zip(header[:5], widths)) + "  " + "  ".join(header[5:]))
+    for r in rows:
+        lines.append("  ".join(str(v).ljust(w) for v, w in zip(r[:5], widths)) + "  " + "  ".join(r[5:]))
+    _emit("\n".join(lines) + "\n", args.out)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .run import run
+
+    overrides = {}
+    for item in args.param or []:
+        if "=" not in item:
+            raise KpitrackError(f"-p expects name=value, got {item!r}")
+        key, value = item.split("=", 1)
+        overrides[key] = int(value) if value.isdigit() else value
+    formats = tuple(args.to.split(",")) if args.to else ("html", "pdf")
+    result = run(Path(args.params), formats=formats, renderer=args.renderer, overrides=overrides)
+    print(f"executed notebook: {result.notebook}")
+    for fmt, path in result.outputs.items():
+        print(f"{fmt}: {path}")
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    from .actuals import write_observations
+    from .plan import load_catalogue
+    from .sources import write_hangzhou
+    from .synthetic import make_synthetic
+
+    cat = load_catalogue()
+    if args.what == "build-hangzhou":
+        print(f"wrote {write_hangzhou(cat)}")
+    else:
+        out = paths.actuals_dir() / "synthetic" / "observations.csv"
+        write_observations(make_synthetic(cat), out)
+        print(f"wrote {out}")
+    return 0
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kpitrack", description="Track Hangzhou's 13th Five-Year performance-management plan.")
+    p.add_argument("--version", action="version", version=f"kpitrack {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="validate the plan catalogue and the datasets")
+    v.add_argument("--plan-dir", type=Path, default=None, help="catalogue folder (default data/plan)")
+    v.add_argument("--dataset", help="validate only this dataset")
+    v.set_defaults(func=_cmd_validate)
+
+    c = sub.add_parser("catalogue", help="export the whole plan catalogue")
+    c.add_argument("--format", choices=("json", "csv"), default="json")
+    c.add_argument("--plan-dir", type=Path, default=None)
+    c.add_argument("--out", help="write to this file instead of standard output")
+    c.set_defaults(func=_cmd_catalogue)
+
+    s = sub.add_parser("status", help="status of every KPI at a year")
+    s.add_argument("--as-of", required=True, help="evaluation year, e.g. 2018")
+    s.add_argument("--dataset", default="hangzhou", help="dataset name (hangzhou, synthetic, ...)")
+    s.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    s.add_argument("--out")
+    s.set_defaults(func=_cmd_status)
+
+    r = sub.add_parser("run", help="execute a report notebook with papermill and render HTML and PDF")
+    r.add_argument("params", help="parameter file, e.g. params/midterm-2018.yaml")
+    r.add_argument("-p", "--param", action="append", help="override a parameter: name=value")
+    r.add_argument("--to", help="formats, comma-separated (default html,pdf)")
+    r.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    r.set_defaults(func=_cmd_run)
+
+    d = sub.add_parser("data", help="rebuild bundled datasets")
+    d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))
+    d.set_defaults(func=_cmd_data)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except KpitrackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Show tables, charts and text from a notebook in forms every renderer picks up.
+
+Each output is a bundle: ``text/html`` for HTML reports and JupyterLab, ``text/markdown`` for
+tables in PDF (pandoc and Quarto turn it into a real table), ``image/png`` for charts in PDF.
+Text from data (ledgers, sources) is escaped in every form.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import html
+import logging
+import os
+import re
+import shutil
+import unicodedata
+from functools import lru_cache
+
+import pandas as pd
+
+from .labels import STATUS_EN, STATUS_ZH
+
+log = logging.getLogger(__name__)
+
+_state = {"plotlyjs_included": False, "server": False}
+FIGURE_WIDTH, FIGURE_HEIGHT = 900, 360
+FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+
+STATUS_CODE = {label: st.value for table in (STATUS_ZH, STATUS_EN) for st, label in table.items()}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")
+
+
+def escape_markdown(text: object) -> str:
+    """Escape text so that markdown shows it literally (also HTML tags and pipes in tables)."""
+    s = "" if text is None else str(text)
+    return _MD_SPECIAL.sub(r"\\\1", s).replace("\n", " ")
+
+
+def display_width(text: object) -> int:
+    """Columns a text takes in a monospace layout: Chinese characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
+def table_markdown(df: pd.DataFrame) -> str:
+    """A pipe table; every cell escaped."""
+    cols = [escape_markdown(c) for c in df.columns]
+    # the dashes set relative column widths in pandoc when a table is wider than a line
+    widths = [min(max([display_width(c), 10] + [display_width(v) for v in df[col]]), 30) for c, col in zip(cols, df.columns)]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(":" + "-" * max(w, 3) for w in widths) + "|"]
+    for row in df.itertuples(index=False):
+        # zero-width spaces let long URLs break inside narrow PDF table cells
+        lines.append("| " + " | ".join(escape_markdown(v).replace("/", "/\u200b") for v in row) + " |")
+    return "\n".join(lines)
+
+
+def table_html(df: pd.DataFrame, caption: str | None = None, status_col: str | None = None) -> str:
+    """An HTML table, every cell escaped; cells of ``status_col`` get a class for colouring."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = []
+    for row in df.itertuples(index=False):
+        cells = []
+        for col, v in zip(df.columns, row):
+            cls = f' class="status status-{STATUS_CODE.get(str(v), "unknown")}"' if col == status_col else ""
+            cells.append(f"<td{cls}>{html.escape('' if v is None else str(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f'<table class="kpi-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def show_table(df: pd.DataFrame, caption: str | None = None, status_col: str | None = None) -> None:
+    from IPython.display import publish_display_data
+
+    md = (f"**{escape_markdown(caption)}**\n\n" if caption else "") + table_markdown(df)
+    publish_display_data({"text/html": table_html(df, caption, status_col), "text/markdown": md,
+                          "text/plain": df.to_string(index=False)})
+
+
+def show_markdown(text: str) -> None:
+    """Markdown written by kpitrack itself (data inside it must already be escaped)."""
+    from IPython.display import publish_display_data
+
+    publish_display_data({"text/markdown": text, "text/plain": text})
+
+
+def find_chromium() -> str | None:
+    """The Chromium kaleido can use for static images, or None."""
+    for cand in (os.environ.get("BROWSER_PATH"), "chromium", "chromium-browser", "google-chrome", "chrome"):
+        if cand and (path := shutil.which(cand) or (cand if os.path.isfile(cand) else None)):
+            return path
+    return None
+
+
+@lru_cache(maxsize=1)
+def static_export_available() -> tuple[bool, str]:
+    """Whether charts can be exported as images (for PDF), and if not, what to install."""
+    browser = find_chromium()
+    if browser is None:
+        return False, "static charts for PDF need Chromium: sudo apt-get install chromium"
+    os.environ.setdefault("BROWSER_PATH", browser)
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        return False, "static charts for PDF need kaleido: pip install kaleido"
+    return True, ""
+
+
+def _start_server() -> None:
+    if _state["server"]:
+        return
+    import kaleido
+
+    kaleido.start_sync_server(silence_warnings=True)
+    _state["server"] = True
+    atexit.register(kaleido.stop_sync_server, silence_warnings=True)
+
+
+def figure_png(fig) -> bytes | None:
+    """PNG bytes of a plotly figure, or None when no Chromium is available (logged once)."""
+    ok, why = static_export_available()
+    if not ok:
+        log.warning(why)
+        return None
+    _start_server()
+    return fig.to_image(format="png", width=FIGURE_WIDTH, height=int(fig.layout.height or FIGURE_HEIGHT), scale=2)
+
+
+def figure_html(fig) -> str:
+    """The chart as an HTML fragment; plotly.js is inlined once per notebook, not per chart."""
+    include = not _state["plotlyjs_included"]
+    _state["plotlyjs_included"] = True
+    return fig.to_html(full_html=False, include_plotlyjs=include, config={"displaylogo": False, "responsive": True},
+                       default_width="100%", default_height=f"{int(fig.layout.height or FIGURE_HEIGHT)}px")
+
+
+def show_figure(fig, static: bool = True) -> None:
+    """Show a chart: interactive in HTML, as a picture in PDF (when Chromium is available)."""
+    from IPython.display import publish_display_data
+
+    bundle = {"text/html": figure_html(fig), "text/plain": f"<chart: {fig.layout.title.text or ''}>"}
+    if static:
+        png = figure_png(fig)
+        if png is not None:
+            bundle["image/png"] = base64.b64encode(png).decode("ascii")
+    publish_display_data(bundle)
+
+
+def reset() -> None:
+    """Forget that plotly.js was already included (for a new document in the same process)."""
+    _state["plotlyjs_included"] = False

@@ -1,0 +1,79 @@
+"""Error classes of kpitrack, and the structured problem records they carry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Reason(str, Enum):
+    """Reason codes for validation problems (a fixed vocabulary, not free strings)."""
+
+    MISSING = "missing"
+    WRONG_TYPE = "wrong_type"
+    NOT_ALLOWED = "not_allowed"
+    DUPLICATE = "duplicate"
+    UNKNOWN_REFERENCE = "unknown_reference"
+    OUT_OF_RANGE = "out_of_range"
+    INCONSISTENT = "inconsistent"
+    UNREADABLE = "unreadable"
+    UNKNOWN_FIELD = "unknown_field"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in one place: file, row (1-based line or record number) and field."""
+
+    file: str
+    row: int | None
+    field: str
+    message: str
+    reason: Reason = Reason.INCONSISTENT
+
+    def __str__(self) -> str:
+        row = "" if self.row is None else str(self.row)
+        return f"{self.file}:{row}:{self.field}: {self.message}"
+
+
+class KpitrackError(Exception):
+    """Base class of every error kpitrack raises on purpose. The CLI exits non-zero on it."""
+
+    exit_code = 1
+
+
+class ValidationError(KpitrackError):
+    """Raised once with every problem found (lazy validation), never on the first one."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem], what: str = "validation") -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{what} failed with {len(self.problems)} problem(s):\n{lines}")
+
+
+class UnknownNameError(KpitrackError, KeyError):
+    """An unknown indicator, dataset, renderer, ... The message lists the known names."""
+
+    exit_code = 2
+
+    def __init__(self, kind: str, name: str, known: list[str]) -> None:
+        shown = ", ".join(sorted(known)[:40])
+        more = "" if len(known) <= 40 else f", ... ({len(known)} in all)"
+        self.kind, self.name, self.known = kind, name, known
+        super().__init__(f"unknown {kind} {name!r}; known: {shown}{more}")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class ParameterError(KpitrackError):
+    """A bad run parameter (file, name or value)."""
+
+    exit_code = 2
+
+
+class RenderError(KpitrackError):
+    """A report could not be rendered; the message says what is missing and how to install it."""
+
+    exit_code = 3

@@ -1,0 +1,89 @@
+"""Charts of KPIs: planned trajectory, actual figures, end target (plotly)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .actuals import Dataset, series
+from .display import FONT_FAMILY
+from .labels import QUALITY_ZH, STATUS_COLOUR, Status, status_label
+from .plan import KPI
+from .progress import KPIStatus
+from .schema import BASE_YEAR, PLAN_END
+from .trajectory import YEARS, trajectory
+
+MARKERS = {"official": "circle", "daily-derived": "circle-open", "synthetic": "diamond"}
+METHOD_ZH = {"official": "实际值（公布）", "daily-derived": "实际值（由日数据推算）", "synthetic": "合成数据"}
+TRAJECTORY_COLOUR, ACTUAL_COLOUR, TARGET_COLOUR = "#7f7f7f", "#0072B2", "#CC79A7"
+
+
+def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh") -> go.Figure:
+    """One figure per KPI, one panel per measure: trajectory (dashed), actuals, end target."""
+    n = len(kpi.measures)
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    titles = [wrap(f"{m.name_zh}（{m.unit}）", 16 if cols == 3 else 24) for m in kpi.measures]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.08, vertical_spacing=0.22)
+    shown: set[str] = set()
+    for i, (m, ms) in enumerate(zip(kpi.measures, status.measures)):
+        r, c = i // cols + 1, i % cols + 1
+        s = series(ds.observations, m.id, as_of=ms.as_of)  # data as known at the evaluation year only
+        base = s.loc[s["period"] == BASE_YEAR, "value"]
+        traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
+        if traj.notna().any():
+            fig.add_trace(go.Scatter(x=YEARS, y=traj.tolist(), mode="lines+markers", name="规划轨迹",
+                                     line={"dash": "dash", "color": TRAJECTORY_COLOUR}, marker={"size": 5},
+                                     legendgroup="traj", showlegend="traj" not in shown,
+                                     hovertemplate="%{x}年 规划轨迹 %{y:,.4~g}<extra></extra>"), row=r, col=c)
+            shown.add("traj")
+        for method, g in s.groupby("method", sort=False):
+            name = METHOD_ZH.get(method, method)
+            # missing years stay gaps: a line must not suggest values nobody measured
+            g = g.set_index("period").reindex(range(int(g["period"].min()), int(g["period"].max()) + 1)).reset_index()
+            fig.add_trace(go.Scatter(
+                x=g["period"].tolist(), y=[None if pd.isna(v) else v for v in g["value"]], mode="lines+markers", name=name,
+                connectgaps=False,
+                line={"color": ACTUAL_COLOUR, "width": 2, "dash": "dot" if method == "daily-derived" else "solid"},
+                marker={"symbol": MARKERS.get(method, "circle"), "size": 9, "color": ACTUAL_COLOUR},
+                customdata=[QUALITY_ZH.get(q, q) if isinstance(q, str) else "" for q in g["quality"]],
+                legendgroup=method, showlegend=method not in shown,
+                hovertemplate="%{x}年 %{y:,.4~g}（%{customdata}）<extra>" + name + "</extra>"), row=r, col=c)
+            shown.add(method)
+        t = m.end_target
+        if t.value is not None and t.kind in ("level", "floor", "ceiling"):
+            fig.add_trace(go.Scatter(x=[t.year], y=[t.value], mode="markers", name="2020年目标",
+                                     marker={"symbol": "star", "size": 15, "color": TARGET_COLOUR},
+                                     legendgroup="target", showlegend="target" not in shown,
+                                     hovertemplate=f"{t.year}年目标 %{{y:,.4~g}}<extra>{t.text_zh}</extra>"), row=r, col=c)
+            shown.add("target")
+        elif t.value is not None and t.kind == "average":
+            fig.add_trace(go.Scatter(x=list(t.years), y=[t.value] * len(t.years), mode="lines", name="期内年均目标",
+                                     line={"color": TARGET_COLOUR, "dash": "dot"}, legendgroup="avg",
+                                     showlegend="avg" not in shown), row=r, col=c)
+            shown.add("avg")
+        colour = STATUS_COLOUR[Status(ms.status)]
+        fig.add_vline(x=ms.as_of, line={"color": "#bbbbbb", "width": 1}, row=r, col=c)
+        fig.layout.annotations[i].update(text=f"{titles[i]}<br><span style='color:{colour}'>● {status_label(ms.status, language)}</span>")
+        fig.update_xaxes(range=[BASE_YEAR - 0.5, PLAN_END + 0.5], dtick=1, row=r, col=c)
+        fig.update_yaxes(tickformat=",~g", row=r, col=c)
+    synthetic_note = "（合成数据，仅供演示）" if ds.synthetic else ""
+    fig.update_layout(
+        title={"text": f"{kpi.id} {kpi.name_zh}{synthetic_note}", "x": 0.01, "font": {"size": 16}},
+        height=300 * rows + 80, margin={"l": 50, "r": 20, "t": 110, "b": 40},
+        font={"family": FONT_FAMILY, "size": 12}, template="plotly_white",
+        legend={"orientation": "h", "y": -0.12 if rows == 1 else -0.06, "x": 0},
+        separators=".,",
+    )
+    if ds.synthetic:
+        fig.add_annotation(text="合成数据", xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
+                           font={"size": 48, "color": "rgba(200,0,0,0.08)"})
+    return fig
+
+
+def wrap(text: str, width: int) -> str:
+    """Break a long Chinese title into lines of at most ``width`` characters (plotly <br>)."""
+    return "<br>".join(text[i:i + width] for i in range(0, len(text), width))

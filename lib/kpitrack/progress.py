@@ -1,0 +1,268 @@
+"""Progress status of every KPI measure and KPI at an as-of year (method: docs/methods.md).
+
+The chain is small and pure: observations -> comparable base and latest -> growth ->
+ratio to what is required -> status. Every "cannot assess" carries a reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from .actuals import Dataset, series
+from .labels import SEVERITY, Status, fmt, status_label
+from .plan import Catalogue, Measure
+from .schema import BASE_YEAR, PLAN_END
+from .trajectory import cumulative_trajectory, trajectory
+
+#: open-sdg cut-offs on the ratio of observed to required progress.
+ON_TRACK_RATIO = 0.95
+AT_RISK_RATIO = 0.60
+#: For comparisons of a level with a yearly target: short by less than this share is "at risk".
+YEARLY_TOLERANCE = 0.05
+ZERO = 0.001  # open-sdg: zero base or target replaced by 0.001 in growth rates
+
+
+@dataclass(frozen=True)
+class MeasureStatus:
+    """The assessed status of one measure at ``as_of``, with what it rests on."""
+
+    measure_id: str
+    kpi_id: str
+    as_of: int
+    status: Status
+    method: str
+    reason_zh: str
+    latest_year: int | None = None
+    latest_value: float | None = None
+    latest_quality: str | None = None
+    latest_method: str | None = None
+    latest_source: str | None = None
+    base_year: int | None = None
+    base_value: float | None = None
+    trajectory_value: float | None = None
+    target_value: float | None = None
+    ratio: float | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["status"] = self.status.value
+        return d
+
+
+@dataclass(frozen=True)
+class KPIStatus:
+    kpi_id: str
+    as_of: int
+    status: Status
+    measures: tuple[MeasureStatus, ...]
+
+    @property
+    def label_zh(self) -> str:
+        return status_label(self.status, "zh")
+
+
+def band(ratio: float) -> Status:
+    """open-sdg bands: >= 0.95 on track, 0.60-0.95 at risk, below (limited or backwards) off track."""
+    if ratio >= ON_TRACK_RATIO:
+        return Status.ON_TRACK
+    if ratio >= AT_RISK_RATIO:
+        return Status.AT_RISK
+    return Status.OFF_TRACK
+
+
+def growth(base: float, latest: float, years: int, model: str) -> float:
+    """Average yearly change: compound (CAGR) or linear (increment per year)."""
+    if years <= 0:
+        raise ValueError("growth needs at least one year between base and latest")
+    if model == "compound":
+        b, x = (base if base != 0 else ZERO), (latest if latest != 0 else ZERO)
+        if b < 0 or x < 0:
+            raise ValueError("compound growth needs base and latest of the same, positive sign")
+        return (x / b) ** (1 / years) - 1
+    return (latest - base) / years
+
+
+def meets(value: float, target: float, direction: str, strict: bool = False) -> bool:
+    if direction == "higher":
+        return value > target if strict else value >= target
+    return value < target if strict else value <= target
+
+
+def assess_measure(m: Measure, obs: pd.DataFrame, as_of: int) -> MeasureStatus:
+    """Status of one measure from the dataset's observations (all regions; the city is used)."""
+    s = series(obs, m.id, as_of=as_of)
+    base_actual = s.loc[s["period"] == BASE_YEAR, "value"]
+    traj = trajectory(m, float(base_actual.iloc[0]) if len(base_actual) else None)
+    traj_now = _num(traj.get(min(as_of, PLAN_END)))
+    common = {"measure_id": m.id, "kpi_id": m.kpi_id, "as_of": as_of, "trajectory_value": traj_now,
+              "target_value": m.end_target.value}
+    if s.empty:
+        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none",
+                             reason_zh=f"截至{as_of}年无实际数据")
+    last = s.iloc[-1]
+    common.update(latest_year=int(last["period"]), latest_value=float(last["value"]), latest_quality=str(last["quality"]),
+                  latest_method=str(last["method"]), latest_source=str(last["source"]))
+    kind = m.end_target.kind
+    if kind in ("level", "floor"):
+        return _assess_level(m, s, traj, common)
+    if kind == "ceiling":
+        return _assess_ceiling(m, s, as_of, common)
+    if kind == "cumulative":
+        return _assess_cumulative(m, s, as_of, common)
+    if kind == "average":
+        return _assess_average(m, s, as_of, common)
+    return _assess_yearly(m, s, as_of, common)
+
+
+def _assess_level(m: Measure, s: pd.DataFrame, traj: pd.Series, common: dict) -> MeasureStatus:
+    t = m.end_target
+    latest, ly = common["latest_value"], common["latest_year"]
+    if meets(latest, t.value, m.direction, t.strict):
+        return MeasureStatus(**common, status=Status.ACHIEVED, method="target_met",
+                             reason_zh=f"{ly}年实际值已达到{t.year}年目标")
+    same = s[(s["method"] == common["latest_method"]) & (s["period"] < ly)]
+    if len(same):
+        base_year, base_value, base_note = int(same.iloc[0]["period"]), float(same.iloc[0]["value"]), ""
+    elif m.implied_base is not None and ly > m.implied_base.year:
+        base_year, base_value, base_note = m.implied_base.year, m.implied_base.value, "（基数为规划推算值）"
+    elif ly == BASE_YEAR:
+        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh=f"仅有基期（{BASE_YEAR}年）数据")
+    else:
+        return _single_point(m, common, traj, "只有一个可比数据点")
+    try:
+        r_obs = growth(base_value, latest, ly - base_year, m.growth_model)
+        r_req = growth(base_value, t.value, t.year - base_year, m.growth_model)
+    except ValueError as exc:
+        return MeasureStatus(**common, base_year=base_year, base_value=base_value, status=Status.INSUFFICIENT,
+                             method="none", reason_zh=f"无法计算增速：{exc}")
+    if m.sign * r_req <= 0:  # the base already met the target, and the latest no longer does
+        return MeasureStatus(**common, base_year=base_year, base_value=base_value, status=Status.OFF_TRACK,
+                             method="moved_away", reason_zh=f"{base_year}年已达目标，{ly}年又低于目标{base_note}")
+    ratio = m.sign * r_obs / abs(r_req)
+    what = "年均增长率" if m.growth_model == "compound" else "年均增量"
+    return MeasureStatus(**common, base_year=base_year, base_value=base_value, ratio=ratio, status=band(ratio),
+                         method=f"ratio_{m.growth_model}",
+                         reason_zh=f"{base_year}—{ly}年实际{what}为所需{what}的{ratio:.0%}{base_note}")
+
+
+def _single_point(m: Measure, common: dict, traj: pd.Series, why: str) -> MeasureStatus:
+    ly = common["latest_year"]
+    tv = _num(traj.get(ly))
+    if tv is None:
+        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none",
+                             reason_zh=f"{why}，且{ly}年无规划轨迹值可比")
+    latest = common["latest_value"]
+    if meets(latest, tv, m.direction):
+        return MeasureStatus(**common, status=Status.ON_TRACK, method="vs_trajectory",
+                             reason_zh=f"{why}；{ly}年实际值达到当年轨迹值{fmt(tv)}")
+    gap = abs(latest - tv) / abs(tv) if tv else math.inf
+    status = Status.AT_RISK if gap < YEARLY_TOLERANCE else Status.OFF_TRACK
+    return MeasureStatus(**common, status=status, method="vs_trajectory",
+                         reason_zh=f"{why}；{ly}年实际值比当年轨迹值{fmt(tv)}差{gap:.1%}")
+
+
+def _assess_ceiling(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:
+    t, latest, ly = m.end_target, common["latest_value"], common["latest_year"]
+    ok = meets(latest, t.value, m.direction, strict=True)  # "低于": strictly below
+    if ok:
+        status = Status.ACHIEVED if ly >= t.year else Status.ON_TRACK
+        return MeasureStatus(**common, status=status, method="bound", reason_zh=f"{ly}年实际值{fmt(latest)}低于上限{fmt(t.value)}")
+    return MeasureStatus(**common, status=Status.OFF_TRACK, method="bound", reason_zh=f"{ly}年实际值{fmt(latest)}未低于上限{fmt(t.value)}")
+
+
+def _assess_cumulative(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:
+    t = m.end_target
+    window = [y for y in t.years if y <= as_of]
+    have = dict(zip(s["period"].astype(int), s["value"].astype(float)))
+    missing = [y for y in window if y not in have]
+    if not window or missing:
+        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none",
+                             reason_zh=f"累计目标需要逐年数据，缺{'、'.join(map(str, missing)) or '全部年份'}")
+    done = sum(have[y] for y in window)
+    cum = cumulative_trajectory(m)
+    required = _num(cum.get(window[-1]))
+    common = {**common, "latest_value": done}
+    if done >= t.value:
+        return MeasureStatus(**common, status=Status.ACHIEVED, method="cumulative", reason_zh=f"{window[0]}—{window[-1]}年累计{fmt(done)}，已达到累计目标{fmt(t.value)}")
+    if required is None or required <= 0:
+        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh="规划未给出到当年的累计轨迹")
+    ratio = done / required
+    return MeasureStatus(**common, ratio=ratio, status=band(ratio), method="cumulative",
+                         reason_zh=f"{window[0]}—{window[-1]}年累计{fmt(done)}，为同期累计轨迹{fmt(required)}的{ratio:.0%}")
+
+
+def _assess_average(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:
+    t = m.end_target
+    vals = s[s["period"].isin([y for y in t.years if y <= as_of])]["value"]
+    if vals.empty:
+        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh=f"{t.years[0]}年以来无数据")
+    mean = float(vals.mean())
+    complete = as_of >= t.years[-1] and len(vals) == len(t.years)
+    if complete and meets(mean, t.value, m.direction):
+        return MeasureStatus(**common, status=Status.ACHIEVED, method="average", ratio=mean / t.value, reason_zh=f"期内平均{fmt(mean)}，达到目标{fmt(t.value)}")
+    return _level_vs_target(common, m, mean, t.value, f"已有{len(vals)}年平均{fmt(mean)}，目标{fmt(t.value)}", "average")
+
+
+def _assess_yearly(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:
+    numeric = [t for t in m.yearly_targets if t.value is not None and t.kind in ("level", "average", "floor", "ceiling")]
+    have = dict(zip(s["period"].astype(int), s["value"].astype(float)))
+    for t in reversed(numeric):
+        years = [y for y in t.years if y <= as_of and y in have]
+        if not years:
+            continue
+        if t.kind in ("floor", "ceiling"):
+            years = years[-1:]  # a bound must hold in every year: judge the latest one
+        value = sum(have[y] for y in years) / len(years)
+        what = f"{years[-1]}年实际{fmt(value)}" if len(years) == 1 else f"{years[0]}—{years[-1]}年平均{fmt(value)}"
+        if t.kind in ("floor", "ceiling"):
+            ok = meets(value, t.value, m.direction)
+            return MeasureStatus(**{**common, "trajectory_value": t.value}, status=Status.ON_TRACK if ok else Status.OFF_TRACK,
+                                 method="yearly_bound", reason_zh=f"{what}，年度要求“{t.text_zh}”{'已满足' if ok else '未满足'}")
+        return _level_vs_target({**common, "trajectory_value": t.value}, m, value, t.value, f"{what}，年度目标“{t.text_zh}”", "yearly")
+    reason = "规划未给出数值目标（" + (m.end_target.text_zh if m.end_target.kind != "none" else "见年度目标") + "）"
+    if numeric:
+        reason = "有数值年度目标的年份尚无实际数据"
+    return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh=reason)
+
+
+def _level_vs_target(common: dict, m: Measure, value: float, target: float, what: str, method: str) -> MeasureStatus:
+    if meets(value, target, m.direction):
+        return MeasureStatus(**common, status=Status.ON_TRACK, method=method, ratio=value / target if target else None, reason_zh=what + "，已达到")
+    if m.value_type == "rate" and target > 0 and m.direction == "higher":
+        # a growth rate against a required growth rate: the open-sdg ratio itself
+        ratio = value / target
+        return MeasureStatus(**common, status=band(ratio), method=method, ratio=ratio,
+                             reason_zh=f"{what}，实际为目标的{ratio:.0%}")
+    gap = abs(value - target) / abs(target) if target else math.inf
+    status = Status.AT_RISK if gap < YEARLY_TOLERANCE else Status.OFF_TRACK
+    return MeasureStatus(**common, status=status, method=method, ratio=value / target if target else None,
+                         reason_zh=f"{what}，差{gap:.1%}")
+
+
+def combine(statuses: list[MeasureStatus]) -> Status:
+    """A KPI's status: the least favourable of its assessed measures; insufficient if none is."""
+    assessed = [s.status for s in statuses if s.status != Status.INSUFFICIENT]
+    if not assessed:
+        return Status.INSUFFICIENT
+    return max(assessed, key=lambda st: SEVERITY[st])
+
+
+def assess(cat: Catalogue, ds: Dataset, as_of: int) -> list[KPIStatus]:
+    """Status of every KPI of the catalogue at ``as_of`` on dataset ``ds``."""
+    if not BASE_YEAR < as_of <= PLAN_END + 5:
+        raise ValueError(f"as_of must be a year after {BASE_YEAR} (the plan runs 2016-{PLAN_END}), got {as_of}")
+    out = []
+    for k in cat.kpis:
+        ms = tuple(assess_measure(m, ds.observations, as_of) for m in k.measures)
+        out.append(KPIStatus(k.id, as_of, combine(list(ms)), ms))
+    return out
+
+
+def _num(v: object) -> float | None:
+    if v is None:
+        return None
+    f = float(v)
+    return None if math.isnan(f) else f

@@ -1,0 +1,272 @@
+"""Render executed notebooks to HTML and PDF: Quarto when it is on PATH, else a fallback built
+from the parts Quarto uses (nbconvert for HTML; pandoc from pypandoc-binary and typst for PDF).
+
+Renderers live in a small registry (``register``/``get_renderer``); ``auto`` picks Quarto
+whenever ``quarto`` is on PATH.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from .exceptions import RenderError, UnknownNameError
+
+log = logging.getLogger(__name__)
+
+CJK_FONT = "Noto Sans CJK SC"
+FONT_HINT = "PDF needs a Simplified-Chinese font: sudo apt-get install fonts-noto-cjk"
+CHART_HINT = "charts in the PDF need Chromium for static images: sudo apt-get install chromium"
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".local/share/fonts"))
+
+
+@dataclass
+class RenderResult:
+    outputs: dict[str, Path] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Renderer:
+    """Base class: checks formats, leaves the work to :meth:`render_format`."""
+
+    name = "base"
+    FORMATS = ("html", "pdf")
+
+    def render(self, notebook: Path, formats: tuple[str, ...], out_dir: Path) -> RenderResult:
+        bad = [f for f in formats if f not in self.FORMATS]
+        if bad:
+            raise RenderError(f"unknown output format(s) {', '.join(bad)}; known: {', '.join(self.FORMATS)}")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result = RenderResult()
+        for fmt in formats:
+            missing = pdf_prerequisites() if fmt == "pdf" else []
+            if missing:
+                result.warnings.append("PDF not made: " + "; ".join(missing))
+                continue
+            result.outputs[fmt] = self.render_format(notebook, fmt, out_dir)
+        return result
+
+    def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
+        raise NotImplementedError
+
+
+class QuartoRenderer(Renderer):
+    """``quarto render`` inside the Quarto project in ``reports/`` (see reports/_quarto.yml)."""
+
+    name = "quarto"
+
+    def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
+        exe = shutil.which("quarto")
+        if exe is None:
+            raise RenderError("quarto is not on PATH; install Quarto (https://quarto.org) or use --renderer fallback")
+        to = "typst" if fmt == "pdf" else "html"
+        cmd = [exe, "render", notebook.name, "--to", to]
+        log.info("running %s in %s", " ".join(cmd), notebook.parent)
+        proc = subprocess.run(cmd, cwd=notebook.parent, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise RenderError(f"quarto render failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+        produced = notebook.parent / "_output" / f"{notebook.stem}.{fmt}"
+        if not produced.is_file():
+            raise RenderError(f"quarto render did not write {produced}")
+        if produced.parent.resolve() != out_dir.resolve():
+            shutil.copy2(produced, out_dir / produced.name)
+            produced = out_dir / produced.name
+        return produced
+
+
+class FallbackRenderer(Renderer):
+    """nbconvert for HTML; pandoc (markdown -> typst) and the typst compiler for PDF."""
+
+    name = "fallback"
+
+    def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
+        nb = nbformat.read(str(notebook), as_version=4)
+        meta = front_matter(nb)
+        out = out_dir / f"{notebook.stem}.{fmt}"
+        if fmt == "html":
+            text = notebook_html(nb, meta)
+            _atomic_write_text(out, text)
+        else:
+            _atomic_write_bytes(out, notebook_pdf(nb, meta))
+        log.info("wrote %s", out)
+        return out
+
+
+_REGISTRY: dict[str, Renderer] = {}
+
+
+def register(renderer: Renderer) -> None:
+    _REGISTRY[renderer.name] = renderer
+
+
+def get_renderer(name: str = "auto") -> Renderer:
+    """``auto``: Quarto when ``quarto`` is on PATH, else the fallback."""
+    if name == "auto":
+        name = "quarto" if shutil.which("quarto") else "fallback"
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownNameError("renderer", name, ["auto", *_REGISTRY]) from None
+
+
+register(QuartoRenderer())
+register(FallbackRenderer())
+
+
+# --------------------------------------------------------------------------- prerequisites
+
+def find_cjk_font() -> Path | None:
+    """The folder holding a Simplified-Chinese Noto CJK font, or None."""
+    for root in FONT_DIRS:
+        base = Path(root)
+        if base.is_dir():
+            for pattern in ("NotoSansCJK*", "NotoSansSC*", "NotoSerifCJK*"):
+                hit = next(base.rglob(pattern), None)
+                if hit is not None:
+                    return hit.parent
+    return None
+
+
+def pdf_prerequisites() -> list[str]:
+    """What is missing for a PDF, as install instructions (empty when all is there)."""
+    from .display import static_export_available
+
+    missing = []
+    if find_cjk_font() is None:
+        missing.append(FONT_HINT)
+    ok, _ = static_export_available()
+    if not ok:
+        missing.append(CHART_HINT)
+    return missing
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+def front_matter(nb: nbformat.NotebookNode) -> dict:
+    """The YAML front matter of the notebook's first raw cell (what Quarto reads too)."""
+    for cell in nb.cells:
+        if cell.cell_type == "raw":
+            text = cell.source.strip()
+            if text.startswith("---"):
+                return yaml.safe_load(text.strip("-\n")) or {}
+        break
+    return {}
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def report_css() -> str:
+    """The report style sheet, shared with the Quarto project (reports/report.css)."""
+    from . import paths
+
+    return (paths.repo_root() / "reports" / "report.css").read_text(encoding="utf-8")
+
+
+def notebook_html(nb: nbformat.NotebookNode, meta: dict) -> str:
+    """A self-contained HTML page of the executed notebook, code hidden, in Chinese."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(_without_raw(nb), resources={"metadata": {"name": meta.get("title", "report")}})
+    lang = str(meta.get("lang", "zh"))
+    body = body.replace("<html>", f'<html lang="{"zh-CN" if lang.startswith("zh") else lang}">', 1)
+    # offline and self-contained: drop scripts loaded from CDNs (require.js, MathJax)
+    body = re.sub(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>', "", body)
+    body = re.sub(r"<script type=\"text/x-mathjax-config\">.*?</script>", "", body, flags=re.S)
+    title = html.escape(str(meta.get("title", "")))
+    subtitle = html.escape(str(meta.get("subtitle", "")))
+    header = f'<h1 class="title">{title}</h1>' + (f'<p class="subtitle">{subtitle}</p>' if subtitle else "")
+    body = re.sub(r"<title>.*?</title>", f"<title>{title}</title>", body, count=1, flags=re.S)
+    body = body.replace("</head>", f"<style>{report_css()}</style>\n</head>", 1)
+    body = re.sub(r"(<body[^>]*>)", r"\1" + header.replace("\\", "\\\\"), body, count=1)
+    return body
+
+
+def _without_raw(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(nb)
+    nb.cells = [c for c in nb.cells if c.cell_type != "raw"]
+    return nb
+
+
+# --------------------------------------------------------------------------- PDF through typst
+
+TYPST_HEADER = r"""
+#set text(lang: "zh", region: "cn", size: 10pt)
+#set par(justify: false, leading: 0.75em)
+#show table: set text(size: 7.5pt)
+#show table.cell: set par(justify: false)
+#show figure: set block(breakable: true)
+#show heading: set text(font: ("Noto Sans CJK SC",))
+"""
+
+
+def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path) -> str:
+    """The notebook as pandoc markdown: markdown cells, and for each output the form a PDF needs
+    (a picture for charts, a pipe table for tables, markdown text); code is left out."""
+    parts: list[str] = []
+    n_img = 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        elif cell.cell_type == "code":
+            for out in cell.get("outputs", []):
+                if out.output_type in ("display_data", "execute_result"):
+                    data = out.get("data", {})
+                    if "image/png" in data:
+                        n_img += 1
+                        name = f"figure-{n_img:03d}.png"
+                        (asset_dir / name).write_bytes(base64.b64decode(data["image/png"]))
+                        parts.append(f"![]({name}){{width=100%}}")
+                    elif "text/markdown" in data:
+                        parts.append(data["text/markdown"])
+                    elif "text/plain" in data and not data["text/plain"].startswith("<chart"):
+                        parts.append("```\n" + data["text/plain"] + "\n```")
+                elif out.output_type == "error":
+                    parts.append("```\n" + "\n".join(out.get("traceback", []))[:4000] + "\n```")
+    return "\n\n".join(parts) + "\n"
+
+
+def notebook_pdf(nb: nbformat.NotebookNode, meta: dict) -> bytes:
+    """PDF bytes: notebook -> pandoc markdown -> typst (pandoc) -> PDF (typst)."""
+    import pypandoc
+    import typst
+
+    font_dir = find_cjk_font()
+    with tempfile.TemporaryDirectory(prefix="kpitrack-pdf-") as tmp:
+        tmpdir = Path(tmp)
+        md = notebook_markdown(nb, tmpdir)
+        (tmpdir / "header.typ").write_text(TYPST_HEADER, encoding="utf-8")
+        args = ["--standalone", f"--metadata=title:{meta.get('title', '')}", "--variable=lang:zh",
+                "--variable=region:CN", f"--variable=mainfont:{CJK_FONT}", "--variable=papersize:a4",
+                "--variable=margin.x:1.6cm", "--variable=margin.y:1.8cm", "--toc", "--toc-depth=2",
+                f"--include-in-header={tmpdir / 'header.typ'}"]
+        if meta.get("subtitle"):
+            args.append(f"--metadata=subtitle:{meta['subtitle']}")
+        typ = pypandoc.convert_text(md, "typst", format="markdown", extra_args=args)
+        (tmpdir / "report.typ").write_text(typ, encoding="utf-8")
+        try:
+            return typst.compile(str(tmpdir / "report.typ"), root=str(tmpdir),
+                                 font_paths=[str(font_dir)] if font_dir else [])
+        except Exception as exc:  # typst raises its own error type with the message
+            raise RenderError(f"typst could not compile the report: {exc}") from exc

@@ -1,0 +1,156 @@
+"""What the mid-term evaluation report shows: the evaluation at an as-of year, as tables and text.
+
+The notebook ``notebooks/midterm_evaluation.ipynb`` only calls these functions and displays
+their results; all computation lives here and in the modules it calls.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .actuals import Dataset, list_datasets, load_dataset
+from .display import escape_markdown
+from .exceptions import ParameterError
+from .labels import LANGUAGES, QUALITY_ZH, STATUS_EN, STATUS_ZH, Status, fmt, status_label
+from .plan import Catalogue, catalogue
+from .progress import KPIStatus, assess
+from .schema import BASE_YEAR, PLAN_END
+
+REPORT_TITLE_ZH = "杭州市“十三五”绩效管理总体规划 关键绩效指标中期评估"
+REPORT_TITLE_EN = "Hangzhou 13th Five-Year performance-management plan: mid-term evaluation of the key performance indicators"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything a mid-term report shows, computed once."""
+
+    cat: Catalogue
+    ds: Dataset
+    as_of: int
+    language: str
+    statuses: tuple[KPIStatus, ...]
+
+
+def check_parameters(as_of: object, dataset: object, language: object) -> tuple[int, str, str]:
+    """Validate report parameters; raise :class:`ParameterError` naming the bad one."""
+    if isinstance(as_of, bool) or not isinstance(as_of, int):
+        try:
+            as_of = int(str(as_of))
+        except ValueError:
+            raise ParameterError(f"parameter as_of: expected a year such as 2018, got {as_of!r}") from None
+    if not BASE_YEAR < as_of <= PLAN_END:
+        raise ParameterError(f"parameter as_of: the plan runs {BASE_YEAR + 1}-{PLAN_END}; got {as_of}")
+    known = list_datasets()
+    if dataset not in known:
+        raise ParameterError(f"parameter dataset: unknown dataset {dataset!r}; known: {', '.join(known)}")
+    if language not in LANGUAGES:
+        raise ParameterError(f"parameter language: expected one of {', '.join(LANGUAGES)}, got {language!r}")
+    return as_of, str(dataset), str(language)
+
+
+def evaluate(as_of: int, dataset: str, language: str = "zh") -> Evaluation:
+    as_of, dataset, language = check_parameters(as_of, dataset, language)
+    cat = catalogue()
+    ds = load_dataset(dataset, cat)
+    return Evaluation(cat, ds, as_of, language, tuple(assess(cat, ds, as_of)))
+
+
+def _t(ev: Evaluation, zh: str, en: str) -> str:
+    return zh if ev.language == "zh" else en
+
+
+def headline(ev: Evaluation) -> str:
+    """Markdown: what was evaluated, on which data, as of when (synthetic data says so loudly)."""
+    counts = Counter(s.status for s in ev.statuses)
+    n = len(ev.statuses)
+    lines = [
+        f"**评估年份：** {ev.as_of}年　**数据：** {escape_markdown(ev.ds.label_zh)}　**KPI：** {n}项",
+        "",
+        "　".join(f"{STATUS_ZH[st]} {counts.get(st, 0)}项" for st in Status),
+    ]
+    if ev.language == "en":
+        lines += ["", f"*As of {ev.as_of}; data: {escape_markdown(ev.ds.title_en)}; "
+                      + ", ".join(f"{STATUS_EN[st]} {counts.get(st, 0)}" for st in Status) + ".*"]
+    if ev.ds.synthetic:
+        lines += ["", "> **注意：本报告使用合成演示数据，不是杭州市的真实数据，结论不可引用。**"
+                      + ("  \n> *Synthetic demo data, not real figures.*" if ev.language == "en" else "")]
+    return "\n".join(lines)
+
+
+def status_counts(ev: Evaluation) -> pd.DataFrame:
+    counts = Counter(s.status for s in ev.statuses)
+    n = len(ev.statuses)
+    return pd.DataFrame({
+        _t(ev, "状态", "Status"): [status_label(st, ev.language) for st in Status],
+        _t(ev, "KPI数", "KPIs"): [counts.get(st, 0) for st in Status],
+        _t(ev, "占比", "Share"): [f"{counts.get(st, 0) / n:.0%}" for st in Status],
+    })
+
+
+def kpi_table(ev: Evaluation) -> pd.DataFrame:
+    """One row per KPI measure: target, latest actual, this year's trajectory value, status, source."""
+    rows = []
+    for k, ks in zip(ev.cat.kpis, ev.statuses):
+        for m, ms in zip(k.measures, ks.measures):
+            unit = unit_suffix(m.unit)
+            if ms.latest_value is None:
+                latest = "—"
+            elif m.end_target.kind == "cumulative" and ms.method == "cumulative":
+                latest = f"累计{fmt(ms.latest_value, unit)}（至{ms.latest_year}年）"
+            else:
+                latest = f"{fmt(ms.latest_value, unit)}（{ms.latest_year}年）"
+            source = "—" if ms.latest_quality is None else QUALITY_ZH.get(ms.latest_quality, ms.latest_quality)
+            rows.append({
+                _t(ev, "编号", "ID"): k.id,
+                _t(ev, "指标", "Indicator"): m.name_zh if ev.language == "zh" else f"{m.name_zh} / {m.name_en}",
+                _t(ev, "2020年目标", "2020 target"): m.end_target.text_zh,
+                _t(ev, "最新实际值", "Latest actual"): latest,
+                _t(ev, f"{ev.as_of}年轨迹值", f"Trajectory {ev.as_of}"): fmt(ms.trajectory_value, unit) if ms.trajectory_value is not None else "—",
+                _t(ev, "状态", "Status"): status_label(ms.status, ev.language),
+                _t(ev, "依据", "Basis"): ms.reason_zh,
+                _t(ev, "数据来源", "Data"): source,
+            })
+    return pd.DataFrame(rows)
+
+
+def unit_suffix(unit: str) -> str:
+    """How a unit follows a number in Chinese text: 10,050亿元, 7.5%, 269天."""
+    return unit
+
+
+def kpi_section(ev: Evaluation, index: int) -> str:
+    """Markdown heading and facts for one KPI (text from the catalogue is escaped)."""
+    k, ks = ev.cat.kpis[index], ev.statuses[index]
+    dom = ev.cat.domain(k.domain)
+    head = f"### {k.id} {escape_markdown(k.name_zh)}" + (f" / {escape_markdown(k.name_en)}" if ev.language == "en" else "")
+    return "\n".join([
+        head, "",
+        f"- **领域：** {escape_markdown(dom.name_zh)}　**责任单位：** {escape_markdown('、'.join(k.responsible))}",
+        f"- **指标值：** {escape_markdown(k.target_text_zh)}",
+        f"- **分年度目标：** {escape_markdown(k.yearly_text_zh)}",
+        f"- **评估状态：** {status_label(ks.status, ev.language)}",
+    ])
+
+
+def sources_table(ev: Evaluation) -> pd.DataFrame:
+    """The sources of every actual figure shown, with quality and notes."""
+    obs = ev.ds.observations
+    obs = obs[obs["period"] <= ev.as_of]
+    return pd.DataFrame({
+        "编号": obs["measure_id"], "年份": obs["period"].astype(str), "数值": obs["value"].map(fmt),
+        "质量": obs["quality"].map(lambda q: QUALITY_ZH.get(q, q)), "来源": obs["source"], "说明": obs["note"],
+    }).reset_index(drop=True)
+
+
+def method_note() -> str:
+    return (
+        "**评估方法**（详见 docs/methods.md）：先判断最新实际值是否已达到2020年目标（已实现）；"
+        "否则以开放SDG方法计算2015年（或最早可比年份）以来实际年均增长（百分比类指标用年均增量）"
+        "与实现目标所需年均增长之比：≥95%为“进度正常”，60%—95%为“存在风险”，<60%或反向变化为“进度滞后”。"
+        "上限类指标（如失业率低于5%）看当年是否低于上限；累计类指标（保障性住房）比较累计完成与同期累计轨迹；"
+        "只有年度数值目标的指标比较当年实际与年度目标。由日数据推算的值不与官方公布值混合计算进度。"
+        "一项KPI含多个子指标时取最不利的状态；规划未给出数值目标或缺少数据时为“数据不足”，并说明原因。"
+    )
