@@ -190,7 +190,7 @@ def notebook_html(nb: nbformat.NotebookNode, meta: dict) -> str:
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(_without_raw(nb), resources={"metadata": {"name": meta.get("title", "report")}})
     lang = str(meta.get("lang", "zh"))
-    body = body.replace("<html>", f'<html lang="{"zh-CN" if lang.startswith("zh") else lang}">', 1)
+    body = re.sub(r"<html[^>]*>", f'<html lang="{"zh-CN" if lang.startswith("zh") else lang}">', body, count=1)
     # offline and self-contained: drop scripts loaded from CDNs (require.js, MathJax)
     body = re.sub(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>', "", body)
     body = re.sub(r"<script type=\"text/x-mathjax-config\">.*?</script>", "", body, flags=re.S)

@@ -88,5 +88,7 @@ class Checker:
 
 def _names(types: type | tuple[type, ...]) -> str:
     ts = types if isinstance(types, tuple) else (types,)
+    if set(ts) == {int, float}:
+        return "a number"
     names = {int: "an integer", float: "a number", str: "text", list: "a list", dict: "a mapping", bool: "true/false"}
     return " or ".join(names.get(t, t.__name__) for t in ts)

@@ -7,6 +7,7 @@ good-air-day counts computed from the daily file are marked ``derived`` with how
 
 from __future__ import annotations
 
+import calendar
 import logging
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def derive_air_yearly(daily: pd.DataFrame, upstream: str = AIR_UPSTREAM) -> pd.D
     df["year"] = df["date"].dt.year
     out = []
     for year, g in df.groupby("year"):
-        n_days = 366 if pd.Timestamp(year=int(year), month=12, day=31).dayofyear == 366 else 365
+        n_days = 366 if calendar.isleap(int(year)) else 365
         pm = g["pm25"].dropna()
         aqi = g["aqi"].dropna()
         out.append({

@@ -1,0 +1,31 @@
+# kpitrack: the two commands of the README are `make report` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: report test install validate clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): on Debian/Ubuntu run: sudo apt-get install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## The main job: validate the plan and data, run the 2018 mid-term evaluation on the sourced
+## Hangzhou figures and on the synthetic demo data, render HTML and PDF, print where they are.
+report: $(STAMP)
+	$(BIN)/kpitrack validate
+	$(BIN)/kpitrack run params/midterm-2018.yaml
+	$(BIN)/kpitrack run params/midterm-2018-synthetic.yaml
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+validate: $(STAMP)
+	$(BIN)/kpitrack validate
+
+clean:
+	rm -rf reports/_output reports/*.ipynb reports/.quarto

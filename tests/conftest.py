@@ -1,0 +1,45 @@
+"""Shared fixtures: the catalogue, the seed text, a scratch copy of the data folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kpitrack import paths
+from kpitrack.plan import load_catalogue
+
+REPO = paths.repo_root()
+SEED = REPO / "data" / "plan" / "source" / "plan_seed.txt"
+
+FULLWIDTH = {c: c - 0xFEE0 for c in list(range(0xFF10, 0xFF1A)) + list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B))}
+FULLWIDTH.update({0x3000: 0x20, 0xFF0B: ord("+"), 0xFF05: ord("%"), 0xFF0F: ord("/")})
+
+
+def halfwidth(text: str) -> str:
+    return text.translate(FULLWIDTH)
+
+
+@pytest.fixture(scope="session")
+def cat():
+    return load_catalogue()
+
+
+@pytest.fixture(scope="session")
+def seed_lines() -> list[str]:
+    return [halfwidth(line) for line in SEED.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture()
+def data_copy(tmp_path, monkeypatch) -> Path:
+    """A scratch copy of data/ used through $KPITRACK_DATA, so tests may break it."""
+    dst = tmp_path / "data"
+    shutil.copytree(REPO / "data", dst, ignore=shutil.ignore_patterns("hangzhou_air_daily.csv"))
+    monkeypatch.setenv("KPITRACK_DATA", str(dst))
+    return dst
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` with its bytes: to prove a failed command changed nothing."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

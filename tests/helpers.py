@@ -1,0 +1,25 @@
+"""Small builders for hand-worked test cases."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kpitrack.actuals import CITY, COLUMNS
+from kpitrack.plan import EndTarget, ImpliedBase, Measure, YearlyTarget
+
+
+def measure(mid="K99.x", *, unit="亿元", direction="higher", value_type="level", growth_model="compound",
+            end_kind="level", end_value=None, end_years=(), yearly=(), implied_base=None) -> Measure:
+    return Measure(
+        id=mid, kpi_id=mid.split(".")[0], name_zh="测试", name_en="test", unit=unit, direction=direction,
+        value_type=value_type, growth_model=growth_model,
+        end_target=EndTarget(2020, end_kind, "测试目标", end_value, tuple(end_years)),
+        yearly_targets=tuple(YearlyTarget(tuple(y), k, "年度", v) for y, k, v in yearly),
+        implied_base=ImpliedBase(2015, implied_base, "推算") if implied_base is not None else None,
+    )
+
+
+def obs(mid: str, values: dict[int, float], *, quality="reported", method="official") -> pd.DataFrame:
+    rows = [{"measure_id": mid, "region": CITY, "period": y, "value": float(v), "unit": "u", "quality": quality,
+             "method": method, "revision": 0, "source": "test", "note": ""} for y, v in values.items()]
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,0 +1,163 @@
+"""Status on hand-worked cases (numbers worked out by hand in the comments)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kpitrack.labels import Status
+from kpitrack.progress import assess_measure, band, combine, growth
+
+from .helpers import measure, obs
+
+
+def test_band_cutoffs():
+    assert band(0.95) == Status.ON_TRACK
+    assert band(0.949) == Status.AT_RISK
+    assert band(0.60) == Status.AT_RISK
+    assert band(0.599) == Status.OFF_TRACK
+    assert band(-0.2) == Status.OFF_TRACK
+
+
+def test_growth_compound_and_linear():
+    assert growth(100, 121, 2, "compound") == pytest.approx(0.10)
+    assert growth(3.0, 3.2, 2, "linear") == pytest.approx(0.10)
+    with pytest.raises(ValueError):
+        growth(100, 110, 0, "compound")
+
+
+def test_compound_level_exactly_on_pace_is_on_track():
+    # 100 -> 161.051 in five years needs 10% a year; 100 -> 121 in two years is 10% a year: R = 1.0
+    m = measure(end_value=161.051)
+    st = assess_measure(m, obs(m.id, {2015: 100, 2017: 121}), 2018)
+    assert st.status == Status.ON_TRACK
+    assert st.ratio == pytest.approx(1.0, abs=1e-6)
+    assert (st.base_year, st.latest_year) == (2015, 2017)
+
+
+def test_compound_level_half_pace_is_off_track():
+    # observed 100 -> 110.25 in two years = 5% a year; required 10%: R = 0.5 < 0.60
+    m = measure(end_value=161.051)
+    st = assess_measure(m, obs(m.id, {2015: 100, 2017: 110.25}), 2018)
+    assert st.status == Status.OFF_TRACK
+    assert st.ratio == pytest.approx(0.5, abs=1e-6)
+
+
+def test_lower_is_better_pm25_at_risk():
+    # 60 -> 54 in two years: CAGR -5.13%; 60 -> 42 in five years: -6.89%; R = 0.745 -> at risk
+    m = measure(unit="μg/m³", direction="lower", end_value=42)
+    st = assess_measure(m, obs(m.id, {2015: 60, 2017: 54}), 2018)
+    expected = -((54 / 60) ** 0.5 - 1) / abs((42 / 60) ** 0.2 - 1)  # sign -1: lower is better
+    assert st.ratio == pytest.approx(expected)
+    assert 0.74 < st.ratio < 0.75
+    assert st.status == Status.AT_RISK
+
+
+def test_target_already_met_is_achieved():
+    m = measure(unit="μg/m³", direction="lower", end_value=42)
+    st = assess_measure(m, obs(m.id, {2015: 57, 2018: 40}), 2018)
+    assert st.status == Status.ACHIEVED
+
+
+def test_moving_away_is_off_track():
+    m = measure(end_value=280, unit="天", growth_model="linear")
+    st = assess_measure(m, obs(m.id, {2015: 250, 2018: 240}), 2018)
+    assert st.status == Status.OFF_TRACK and st.ratio < 0
+
+
+def test_linear_percentage_points_with_plan_implied_base():
+    # implied base 3.0 (2015), target 3.5 (2020): +0.1 point a year needed; 3.1 in 2017 is +0.05/yr: R = 0.5
+    m = measure(unit="%", growth_model="linear", end_value=3.5, implied_base=3.0)
+    st = assess_measure(m, obs(m.id, {2017: 3.1}), 2018)
+    assert st.base_year == 2015 and st.base_value == 3.0
+    assert st.ratio == pytest.approx(0.5)
+    assert st.status == Status.OFF_TRACK
+    assert "规划推算" in st.reason_zh
+
+
+def test_derived_figures_are_not_mixed_with_official_ones():
+    # derived 2015 = 300 would make 269 look like decline; with no comparable official base the
+    # single official point is compared with the year's trajectory (280): short by 3.9% -> at risk
+    m = measure(unit="天", growth_model="linear", end_value=280, yearly=[((2017, 2018, 2019, 2020), "level", 280)])
+    data = pd.concat([obs(m.id, {2015: 300}, quality="derived", method="daily-derived"), obs(m.id, {2018: 269})])
+    st = assess_measure(m, data, 2018)
+    assert st.method == "vs_trajectory"
+    assert st.status == Status.AT_RISK
+    assert st.base_year is None
+
+
+def test_official_preferred_over_derived_in_the_same_year():
+    m = measure(unit="μg/m³", direction="lower", end_value=42)
+    data = pd.concat([obs(m.id, {2018: 37.4}, quality="derived", method="daily-derived"), obs(m.id, {2018: 44})])
+    st = assess_measure(m, data, 2018)
+    assert st.latest_value == 44 and st.latest_quality == "reported"
+
+
+def test_as_of_hides_later_figures():
+    m = measure(end_value=161.051)
+    st = assess_measure(m, obs(m.id, {2015: 100, 2017: 121, 2019: 200}), 2018)
+    assert st.latest_year == 2017
+
+
+def test_ceiling_unemployment():
+    m = measure(unit="%", direction="lower", growth_model="linear", end_kind="ceiling", end_value=5,
+                yearly=[((2017, 2018, 2019, 2020), "ceiling", 5)])
+    assert assess_measure(m, obs(m.id, {2018: 4.2}), 2018).status == Status.ON_TRACK
+    assert assess_measure(m, obs(m.id, {2018: 5.0}), 2018).status == Status.OFF_TRACK  # "低于5%" is strict
+    assert assess_measure(m, obs(m.id, {2020: 4.0}), 2020).status == Status.ACHIEVED
+
+
+def test_cumulative_housing():
+    # plan: 43,949 (2016, the remainder) + 62,176 (2017) = 106,125 by 2017; done 50,000 + 50,000: R = 0.942
+    m = measure(unit="套", value_type="flow", growth_model="linear", end_kind="cumulative", end_value=228000,
+                end_years=(2016, 2017, 2018, 2019, 2020),
+                yearly=[((2017,), "level", 62176), ((2018,), "level", 48903), ((2019,), "level", 41153), ((2020,), "level", 31819)])
+    st = assess_measure(m, obs(m.id, {2016: 50000, 2017: 50000}), 2017)
+    assert st.ratio == pytest.approx(100000 / 106125)
+    assert st.status == Status.AT_RISK
+    missing = assess_measure(m, obs(m.id, {2017: 50000}), 2017)
+    assert missing.status == Status.INSUFFICIENT and "2016" in missing.reason_zh
+
+
+def test_growth_rate_against_yearly_target():
+    # GDP growth 7.0 against 7.5: R = 0.933 -> at risk
+    m = measure(unit="%", value_type="rate", growth_model="linear", end_kind="none",
+                yearly=[((2017,), "level", 8), ((2018, 2019, 2020), "average", 7.5)])
+    st = assess_measure(m, obs(m.id, {2018: 7.0}), 2018)
+    assert st.ratio == pytest.approx(7.0 / 7.5)
+    assert st.status == Status.AT_RISK
+    assert assess_measure(m, obs(m.id, {2018: 7.6}), 2018).status == Status.ON_TRACK
+
+
+def test_no_numeric_target_is_insufficient_with_reason():
+    m = measure(end_kind="qualitative")
+    st = assess_measure(m, obs(m.id, {2015: 1, 2018: 2}), 2018)
+    assert st.status == Status.INSUFFICIENT and "数值目标" in st.reason_zh
+
+
+def test_no_data_is_insufficient():
+    m = measure(end_value=100)
+    st = assess_measure(m, obs(m.id, {}), 2018)
+    assert st.status == Status.INSUFFICIENT and "无实际数据" in st.reason_zh
+
+
+def test_combine_takes_the_least_favourable_assessed_status():
+    class S:
+        def __init__(self, status):
+            self.status = status
+    assert combine([S(Status.ACHIEVED), S(Status.AT_RISK), S(Status.INSUFFICIENT)]) == Status.AT_RISK
+    assert combine([S(Status.INSUFFICIENT)]) == Status.INSUFFICIENT
+
+
+def test_bundled_hangzhou_status_2018(cat):
+    from kpitrack.actuals import load_dataset
+    from kpitrack.progress import assess
+
+    result = {k.kpi_id: k for k in assess(cat, load_dataset("hangzhou", cat), 2018)}
+    assert len(result) == 25
+    # PM2.5 was 40 in 2018 (reported), below the 2020 target of 42
+    assert result["K08"].status == Status.ACHIEVED
+    # income: 42,642 (2015) -> 49,832 (2017) is 8.1% a year, the 8.1% needed for 63,000
+    inc = result["K12"].measures[0]
+    assert inc.status == Status.ON_TRACK
+    assert inc.ratio == pytest.approx(((49832 / 42642) ** 0.5 - 1) / ((63000 / 42642) ** 0.2 - 1))

@@ -1,0 +1,136 @@
+"""The report end to end: the notebook under papermill, then HTML and PDF (fallback renderer),
+and the Quarto project's settings. Slow: each execution runs a kernel."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+import yaml
+
+from kpitrack.render import get_renderer, pdf_prerequisites
+from kpitrack.run import run
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    params = out / "midterm-test.yaml"
+    params.write_text("as_of: 2018\ndataset: synthetic\nlanguage: zh\n", encoding="utf-8")
+    return run(params, renderer="fallback", reports_dir=out)
+
+
+def test_notebooks_are_committed_clean():
+    for path in (REPO / "notebooks").glob("*.ipynb"):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(not c["outputs"] and c["execution_count"] is None for c in code), path
+        assert any("parameters" in c["metadata"].get("tags", []) for c in code), path
+        assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_notebook_has_no_logic_of_its_own():
+    nb = nbformat.read(REPO / "notebooks" / "midterm_evaluation.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "import pandas" not in code and "def " not in code and "groupby" not in code
+
+
+def test_notebook_executes_with_papermill(synthetic_run, cat):
+    nb = nbformat.read(synthetic_run.notebook, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "\n".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
+    for k in cat.kpis:
+        assert k.name_zh in text.replace("\\", ""), k.id
+    assert "合成" in text  # synthetic data says so
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and 'dataset = "synthetic"' in injected[0].source
+
+
+def test_html_report(synthetic_run, cat):
+    html = synthetic_run.outputs["html"].read_text(encoding="utf-8")
+    assert '<html lang="zh-CN"' in html
+    for k in cat.kpis:
+        assert k.name_zh.replace("“", "").replace("”", "")[:6] in html.replace("“", "").replace("”", ""), k.id
+    assert html.count("Plotly.newPlot") == 25  # one interactive chart per KPI
+    assert html.count("plotly.js v") <= 2  # plotly.js inlined once, not per chart
+    assert not re.search(r'<script[^>]+src="https?://', html)  # works offline: no script from a CDN
+    assert "合成数据" in html
+    assert "def " not in html.split("<body", 1)[1][:2000]  # code is hidden
+
+
+def test_pdf_report(synthetic_run, cat):
+    missing = pdf_prerequisites()
+    if missing:
+        pytest.skip("PDF prerequisites missing: " + "; ".join(missing))
+    pdf = synthetic_run.outputs["pdf"]
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is needed to read the PDF text: apt-get install poppler-utils")
+    text = _squash(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+    for k in cat.kpis:
+        assert _squash(k.name_zh) in text, k.id
+    assert "合成数据" in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"NotoSansCJK\w*-?\w*", fonts), fonts
+    assert "JP" not in fonts  # Simplified-Chinese forms, not the Japanese fallback
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert len(images.strip().splitlines()) - 2 >= 25  # a chart per KPI
+
+
+def test_plain_papermill_with_the_params_file(tmp_path):
+    out = tmp_path / "out.ipynb"
+    proc = subprocess.run([sys.executable, "-m", "papermill", "notebooks/midterm_evaluation.ipynb", str(out),
+                           "-f", "params/midterm-2018.yaml", "-k", "python3", "--no-progress-bar"],
+                          cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    nb = nbformat.read(out, as_version=4)
+    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+
+
+def test_notebook_error_on_bad_parameter(tmp_path):
+    out = tmp_path / "out.ipynb"
+    proc = subprocess.run([sys.executable, "-m", "papermill", "notebooks/midterm_evaluation.ipynb", str(out),
+                           "-p", "dataset", "nope", "-k", "python3", "--no-progress-bar"],
+                          cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "unknown dataset 'nope'" in proc.stderr
+
+
+def test_quarto_project_settings():
+    cfg = yaml.safe_load((REPO / "reports" / "_quarto.yml").read_text(encoding="utf-8"))
+    assert cfg["lang"] == "zh"
+    assert cfg["format"]["html"]["embed-resources"] is True
+    assert cfg["format"]["typst"]["mainfont"] == "Noto Sans CJK SC"
+    assert cfg["execute"]["echo"] is False
+    assert (REPO / "reports" / cfg["format"]["html"]["css"]).is_file()
+
+
+def test_auto_renderer_prefers_quarto_when_on_path(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/quarto" if name == "quarto" else None)
+    assert get_renderer("auto").name == "quarto"
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert get_renderer("auto").name == "fallback"
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="Quarto CLI not on PATH (cannot be installed offline here)")
+def test_quarto_renders_html_and_pdf(tmp_path):
+    params = tmp_path / "midterm-quarto.yaml"
+    params.write_text("as_of: 2018\ndataset: synthetic\n", encoding="utf-8")
+    reports = tmp_path / "reports"
+    shutil.copytree(REPO / "reports", reports, ignore=shutil.ignore_patterns("_output", "*.ipynb"))
+    result = run(params, renderer="quarto", reports_dir=reports)
+    assert result.outputs["html"].is_file() and result.outputs["pdf"].read_bytes().startswith(b"%PDF")
