@@ -52,6 +52,7 @@ def test_notebook_executes_with_papermill(synthetic_run, cat):
     nb = nbformat.read(synthetic_run.notebook, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
+    assert not [o.text for o in outputs if o.output_type == "stream"]  # no warnings or logs in the report
     text = "\n".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
     for k in cat.kpis:
         assert k.name_zh in text.replace("\\", ""), k.id

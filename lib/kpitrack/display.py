@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import unicodedata
+import warnings
 from functools import lru_cache
 
 import pandas as pd
@@ -122,7 +123,10 @@ def figure_png(fig) -> bytes | None:
         log.warning(why)
         return None
     _start_server()
-    return fig.to_image(format="png", width=FIGURE_WIDTH, height=int(fig.layout.height or FIGURE_HEIGHT), scale=2)
+    with warnings.catch_warnings():
+        # plotly passes kaleido options that a warm kaleido server ignores, and says so each time
+        warnings.filterwarnings("ignore", message="The kopts argument is ignored", category=UserWarning)
+        return fig.to_image(format="png", width=FIGURE_WIDTH, height=int(fig.layout.height or FIGURE_HEIGHT), scale=2)
 
 
 def figure_html(fig) -> str:
