@@ -116,6 +116,29 @@ def _cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from .actuals import load_dataset
+    from .backtest import dataset_cases, rolling_origin, summarise, synthetic_cases
+    from .plan import load_catalogue
+
+    cat = load_catalogue()
+    ds = load_dataset(args.dataset, cat)
+    suites = {f"dataset {ds.name}" + ("（合成数据）" if ds.synthetic else ""): dataset_cases(ds),
+              f"simulated suite ({args.suite_size} series, seed {args.seed})": synthetic_cases(args.suite_size, args.seed)}
+    for name, cases in suites.items():
+        table = summarise(rolling_origin(cases))
+        print(f"\n{name}: {len(cases)} series, rolling origin, steps 1-3, 80% intervals")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}") if len(table) else "  (no series with 4 or more consecutive years)")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from .forecast import write_calibration
+
+    print(f"wrote {write_calibration(args.n, args.seed)}")
+    return 0
+
+
 def _emit(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text, encoding="utf-8")
@@ -153,6 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--to", help="formats, comma-separated (default html,pdf)")
     r.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
     r.set_defaults(func=_cmd_run)
+
+    b = sub.add_parser("backtest", help="forecast accuracy against naive and drift baselines (rolling origin)")
+    b.add_argument("--dataset", default="hangzhou")
+    b.add_argument("--suite-size", type=int, default=300, help="series in the simulated suite")
+    b.add_argument("--seed", type=int, default=2026)
+    b.set_defaults(func=_cmd_backtest)
+
+    cb = sub.add_parser("calibrate", help="rebuild the forecast interval calibration (slow)")
+    cb.add_argument("--n", type=int, default=400, help="simulated series per history length")
+    cb.add_argument("--seed", type=int, default=7)
+    cb.set_defaults(func=_cmd_calibrate)
 
     d = sub.add_parser("data", help="rebuild bundled datasets")
     d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))

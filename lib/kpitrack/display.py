@@ -72,6 +72,9 @@ def table_html(df: pd.DataFrame, caption: str | None = None, status_col: str | N
 def show_table(df: pd.DataFrame, caption: str | None = None, status_col: str | None = None) -> None:
     from IPython.display import publish_display_data
 
+    if df.empty:
+        show_markdown((f"**{escape_markdown(caption)}**：" if caption else "") + "无。")
+        return
     md = (f"**{escape_markdown(caption)}**\n\n" if caption else "") + table_markdown(df)
     publish_display_data({"text/html": table_html(df, caption, status_col), "text/markdown": md,
                           "text/plain": df.to_string(index=False)})

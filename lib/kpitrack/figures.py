@@ -21,8 +21,8 @@ METHOD_ZH = {"official": "实际值（公布）", "daily-derived": "实际值（
 TRAJECTORY_COLOUR, ACTUAL_COLOUR, TARGET_COLOUR = "#7f7f7f", "#0072B2", "#CC79A7"
 
 
-def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh") -> go.Figure:
-    """One figure per KPI, one panel per measure: trajectory (dashed), actuals, end target."""
+def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", outlooks: dict | None = None) -> go.Figure:
+    """One figure per KPI, one panel per measure: trajectory (dashed), actuals, forecast fan, end target."""
     n = len(kpi.measures)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
@@ -53,6 +53,19 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh") -
                 legendgroup=method, showlegend=method not in shown,
                 hovertemplate="%{x}年 %{y:,.4~g}（%{customdata}）<extra>" + name + "</extra>"), row=r, col=c)
             shown.add(method)
+        o = outlooks.get(m.id) if outlooks else None
+        if o is not None and o.assessable and not o.fan.empty and o.latest_year is not None:
+            fan = o.fan
+            xs = [o.latest_year] + fan.index.tolist()
+            lower = [o.latest_value] + fan["lower"].tolist()
+            upper = [o.latest_value] + fan["upper"].tolist()
+            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=upper + lower[::-1], fill="toself", fillcolor="rgba(0,114,178,0.15)",
+                                     line={"width": 0}, name="预测80%区间", legendgroup="fan", showlegend="fan" not in shown,
+                                     hoverinfo="skip"), row=r, col=c)
+            fig.add_trace(go.Scatter(x=xs, y=[o.latest_value] + fan["mean"].tolist(), mode="lines", name="预测",
+                                     line={"color": ACTUAL_COLOUR, "dash": "dashdot", "width": 1.5}, legendgroup="fcst",
+                                     showlegend="fcst" not in shown, hovertemplate="%{x}年 预测 %{y:,.4~g}<extra></extra>"), row=r, col=c)
+            shown.update({"fan", "fcst"})
         t = m.end_target
         if t.value is not None and t.kind in ("level", "floor", "ceiling"):
             fig.add_trace(go.Scatter(x=[t.year], y=[t.value], mode="markers", name="2020年目标",

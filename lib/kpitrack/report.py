@@ -16,6 +16,7 @@ from .display import escape_markdown
 from .exceptions import ParameterError
 from .labels import LANGUAGES, QUALITY_ZH, STATUS_EN, STATUS_ZH, Status, fmt, status_label
 from .plan import Catalogue, catalogue
+from .outlook import Outlook, outlooks, probability_text
 from .progress import KPIStatus, assess
 from .schema import BASE_YEAR, PLAN_END
 
@@ -32,6 +33,7 @@ class Evaluation:
     as_of: int
     language: str
     statuses: tuple[KPIStatus, ...]
+    outlooks: dict[str, Outlook]
 
 
 def check_parameters(as_of: object, dataset: object, language: object) -> tuple[int, str, str]:
@@ -55,7 +57,7 @@ def evaluate(as_of: int, dataset: str, language: str = "zh") -> Evaluation:
     as_of, dataset, language = check_parameters(as_of, dataset, language)
     cat = catalogue()
     ds = load_dataset(dataset, cat)
-    return Evaluation(cat, ds, as_of, language, tuple(assess(cat, ds, as_of)))
+    return Evaluation(cat, ds, as_of, language, tuple(assess(cat, ds, as_of)), outlooks(cat, ds, as_of))
 
 
 def _t(ev: Evaluation, zh: str, en: str) -> str:
@@ -154,3 +156,37 @@ def method_note() -> str:
         "只有年度数值目标的指标比较当年实际与年度目标。由日数据推算的值不与官方公布值混合计算进度。"
         "一项KPI含多个子指标时取最不利的状态；规划未给出数值目标或缺少数据时为“数据不足”，并说明原因。"
     )
+
+
+def outlook_table(ev: Evaluation, only_misses: bool = True) -> pd.DataFrame:
+    """KPI measures forecast to miss their end target (probability of meeting it below 50%):
+    forecast with interval, probability, and what it would take."""
+    rows = []
+    for m in ev.cat.measures:
+        o = ev.outlooks[m.id]
+        if not o.assessable or (only_misses and not o.likely_miss):
+            continue
+        unit = unit_suffix(m.unit)
+        what = "累计" if o.target_kind == "cumulative" else ("期内平均" if o.target_kind == "average" else f"{o.target_year}年")
+        rows.append({
+            _t(ev, "编号", "ID"): m.kpi_id,
+            _t(ev, "指标", "Indicator"): m.name_zh,
+            _t(ev, "目标", "Target"): m.end_target.text_zh,
+            _t(ev, "预测（80%区间）", "Forecast (80% interval)"):
+                f"{what}{fmt(o.forecast_mean, unit)}（{fmt(o.forecast_lower)}—{fmt(o.forecast_upper)}）",
+            _t(ev, "达标概率", "P(meet)"): probability_text(o.probability),
+            _t(ev, "预计差距", "Expected shortfall"): fmt(o.expected_shortfall, unit),
+            _t(ev, "要实现目标需要", "What it takes"): o.what_it_takes_zh(),
+        })
+    return pd.DataFrame(rows)
+
+
+def outlook_note(ev: Evaluation) -> str:
+    n_assessable = sum(1 for o in ev.outlooks.values() if o.assessable)
+    n_miss = sum(1 for o in ev.outlooks.values() if o.likely_miss)
+    if ev.as_of >= PLAN_END:
+        return "评估年份已是规划期末，不再作达标预测。"
+    return (f"对有数值终期目标且至少有3个可比数据点的{n_assessable}个子指标作了{PLAN_END}年预测，"
+            f"其中{n_miss}个达标概率低于50%（见下表）。预测为多种短序列方法（Theta、阻尼趋势、漂移、"
+            "指数平滑）的组合，80%区间按模拟回测的误差分布校准；数据点很少时区间很宽，应视为提示而非结论。"
+            "其余子指标因数据不足或无数值目标未作预测。")

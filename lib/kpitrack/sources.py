@@ -149,3 +149,24 @@ def write_hangzhou(cat: Catalogue, out_dir: Path | None = None, sources_dir: Pat
     tmp.replace(out / "context.csv")
     log.info("wrote %d observations and %d context figures to %s", len(obs), len(context), out)
     return out
+
+
+def air_monthly_ytd(daily: pd.DataFrame, upstream: str = AIR_UPSTREAM) -> pd.DataFrame:
+    """Year-to-date PM2.5 mean and good-air-day count at the end of each month, from daily data.
+
+    Returns columns year, month, pm25_ytd_mean, good_days_ytd, days_with_data_ytd, days_ytd.
+    A count over days without data would be biased low: ``days_with_data_ytd`` says how complete it is.
+    """
+    df = daily[daily["upstream"].str.contains(upstream, regex=False)].copy()
+    df["date"] = pd.to_datetime(df["date"])
+    df = df.sort_values("date")
+    rows = []
+    for year, g in df.groupby(df["date"].dt.year):
+        for month in range(1, 13):
+            upto = g[g["date"].dt.month <= month]
+            if upto.empty or (g["date"].dt.month == month).sum() == 0:
+                continue
+            days = sum(calendar.monthrange(int(year), mm)[1] for mm in range(1, month + 1))
+            rows.append({"year": int(year), "month": month, "pm25_ytd_mean": round(float(upto["pm25"].mean()), 2),
+                         "good_days_ytd": int((upto["aqi"] <= 100).sum()), "days_with_data_ytd": int(len(upto)), "days_ytd": days})
+    return pd.DataFrame(rows)

@@ -1,0 +1,224 @@
+"""Will the target be met by 2020? Forecast at the target year, probability of meeting the target,
+expected shortfall, and what it would take (the growth or increment needed from the latest
+actual, against the best the series has done, and the year the target is reached at the
+current pace)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .actuals import series
+from .forecast import ForecastDistribution, _calibration, forecast_distribution
+from .labels import fmt
+from .plan import Measure
+from .schema import PLAN_END
+
+LEVEL = 0.8
+HORIZON_CAP = 2050
+SUPPORTED = ("level", "floor", "ceiling", "cumulative", "average")
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """The end-of-plan outlook of one measure at ``as_of``."""
+
+    measure_id: str
+    as_of: int
+    assessable: bool
+    reason_zh: str
+    target_year: int = PLAN_END
+    target_value: float | None = None
+    target_kind: str = ""
+    unit: str = ""
+    direction: str = "higher"
+    rate_kind: str = "compound"  # compound: growth rate per year; linear: increment per year
+    n_points: int = 0
+    latest_year: int | None = None
+    latest_value: float | None = None
+    forecast_mean: float | None = None  # at the target year (cumulative/average: the whole window)
+    forecast_lower: float | None = None
+    forecast_upper: float | None = None
+    level: float = LEVEL
+    probability: float | None = None  # of meeting the target
+    gap: float | None = None  # how far the forecast falls short (positive) or beyond (negative)
+    expected_shortfall: float | None = None
+    required_rate: float | None = None
+    best_rate: float | None = None
+    pace_rate: float | None = None
+    year_reached: int | None = None
+    fan: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
+
+    @property
+    def likely_miss(self) -> bool:
+        return self.assessable and self.probability is not None and self.probability < 0.5
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "fan"}
+        d["fan"] = {int(y): {c: float(v) for c, v in row.items()} for y, row in self.fan.iterrows()}
+        return d
+
+    def rate_text(self, rate: float | None) -> str:
+        """A yearly change in words: 年均增长8.1% / 年均下降2.0% / 年均增加0.5个单位 / 每年完成…"""
+        if rate is None:
+            return "—"
+        if self.target_kind == "cumulative":
+            return f"每年完成{fmt(rate, self.unit)}"
+        if self.target_kind == "average":
+            return f"平均{fmt(rate, self.unit)}"
+        if self.rate_kind == "compound":
+            return f"年均{'增长' if rate >= 0 else '下降'}{abs(rate) * 100:.1f}%"
+        unit = "个百分点" if self.unit == "%" else self.unit
+        return f"年均{'增加' if rate >= 0 else '减少'}{fmt(abs(rate))}{unit}"
+
+    def what_it_takes_zh(self) -> str:
+        """One sentence: what it would take, in words."""
+        if not self.assessable:
+            return self.reason_zh
+        lead = "剩余年份需" if self.target_kind in ("cumulative", "average") else "需"
+        parts = [f"{lead}{self.rate_text(self.required_rate)}"]
+        if self.best_rate is not None:
+            parts.append(f"历史最好为{self.rate_text(self.best_rate)}")
+        if self.target_kind in ("level", "floor", "ceiling"):
+            if self.year_reached is None:
+                parts.append("按目前速度无法达到目标")
+            elif self.year_reached > HORIZON_CAP:
+                parts.append(f"按目前速度{HORIZON_CAP}年后才能达到")
+            else:
+                parts.append(f"按目前速度{self.year_reached}年达到")
+        return "；".join(parts)
+
+
+def _meets(value: float, target: float, direction: str) -> bool:
+    return value >= target if direction == "higher" else value <= target
+
+
+def _history(obs: pd.DataFrame, m: Measure, as_of: int) -> pd.DataFrame:
+    s = series(obs, m.id, as_of=as_of)
+    if s.empty:
+        return s
+    return s[s["method"] == s.iloc[-1]["method"]]  # one comparable kind of figure only
+
+
+def _probability_from_quantiles(dist: ForecastDistribution, target: float, direction: str, combine=None) -> tuple[float, float, float, float, float]:
+    """Probability of meeting, expected shortfall, median, lower and upper of the outcome.
+
+    ``combine`` maps the per-year quantile vectors (steps x probs) to the quantity judged
+    (default: the last year); years are taken as moving together (comonotonic), which makes the
+    interval of a sum or an average conservative rather than too narrow."""
+    probs = _calibration()["probs"]
+    grid = np.array([dist.quantile(float(p)) for p in probs])  # probs x steps
+    outcome = grid[:, -1] if combine is None else combine(grid)
+    outcome = np.sort(outcome)
+    if direction == "higher":
+        p_meet = float(np.mean(outcome >= target))
+        shortfall = float(np.mean(np.maximum(target - outcome, 0)))
+    else:
+        p_meet = float(np.mean(outcome <= target))
+        shortfall = float(np.mean(np.maximum(outcome - target, 0)))
+    lo, hi = (1 - LEVEL) / 2, (1 + LEVEL) / 2
+    return p_meet, shortfall, float(np.interp(0.5, probs, outcome)), float(np.interp(lo, probs, outcome)), float(np.interp(hi, probs, outcome))
+
+
+def outlook(m: Measure, obs: pd.DataFrame, as_of: int) -> Outlook:
+    """The outlook of measure ``m`` at ``as_of`` from the observations ``obs``."""
+    t = m.end_target
+    base = {"measure_id": m.id, "as_of": as_of, "target_year": t.year, "target_value": t.value, "target_kind": t.kind, "unit": m.unit,
+            "direction": m.direction, "rate_kind": "compound" if m.growth_model == "compound" else "linear"}
+    if t.kind not in SUPPORTED or t.value is None:
+        return Outlook(**base, assessable=False, reason_zh="无数值终期目标，不作达标预测")
+    if as_of >= t.year:
+        return Outlook(**base, assessable=False, reason_zh="已到目标年份，按实际值评估")
+    h = _history(obs, m, as_of)
+    if len(h) < 3:
+        return Outlook(**base, n_points=len(h), assessable=False,
+                       reason_zh=f"可比数据点只有{len(h)}个，至少需要3个才能预测")
+    first = int(h["period"].iloc[0])
+    hist = pd.Series(h["value"].to_numpy(), index=h["period"].astype(int)).reindex(range(first, as_of + 1))
+    latest_year, latest = int(h["period"].iloc[-1]), float(h["value"].iloc[-1])
+    dist = forecast_distribution(hist, t.year - as_of)
+    fan = pd.DataFrame({"mean": dist.mean, "lower": dist.quantile((1 - LEVEL) / 2), "upper": dist.quantile((1 + LEVEL) / 2)},
+                       index=dist.years)
+    base.update(n_points=len(h), latest_year=latest_year, latest_value=latest, fan=fan)
+    values = hist.dropna()
+    if t.kind == "cumulative":
+        window = [y for y in t.years if y <= as_of]
+        have = values.reindex(window)
+        if have.isna().any():
+            return Outlook(**base, assessable=False, reason_zh="累计目标需要逐年数据，有年份缺数")
+        done = float(have.sum())
+        future = [i for i, y in enumerate(dist.years) if y in t.years]
+        p, sf, med, lo, hi = _probability_from_quantiles(dist, t.value, m.direction, lambda g: done + g[:, future].sum(axis=1))
+        remaining = len(future)
+        required = (t.value - done) / remaining if remaining else None
+        best = float(values.max()) if m.direction == "higher" else float(values.min())
+        pace = float(values.mean())
+        return Outlook(**{**base, "rate_kind": "linear"}, assessable=True, reason_zh="", forecast_mean=med, forecast_lower=lo,
+                       forecast_upper=hi, probability=p, gap=(t.value - med) * m_sign(m), expected_shortfall=sf,
+                       required_rate=required, best_rate=best, pace_rate=pace)
+    if t.kind == "average":
+        window = list(t.years)
+        done = values.reindex([y for y in window if y <= as_of]).dropna()
+        future = [i for i, y in enumerate(dist.years) if y in window]
+        k = len(done) + len(future)
+        p, sf, med, lo, hi = _probability_from_quantiles(dist, t.value, m.direction, lambda g: (done.sum() + g[:, future].sum(axis=1)) / k)
+        required = (t.value * k - done.sum()) / len(future) if future else None
+        best = float(values.max()) if m.direction == "higher" else float(values.min())
+        return Outlook(**{**base, "rate_kind": "linear"}, assessable=True, reason_zh="", forecast_mean=med, forecast_lower=lo,
+                       forecast_upper=hi, probability=p, gap=(t.value - med) * m_sign(m), expected_shortfall=sf,
+                       required_rate=required, best_rate=best, pace_rate=float(done.mean()) if len(done) else None)
+    p, sf, med, lo, hi = _probability_from_quantiles(dist, t.value, m.direction)
+    compound = m.growth_model == "compound" and latest > 0 and t.value > 0 and (values > 0).all()
+    base["rate_kind"] = "compound" if compound else "linear"
+    years_left = t.year - latest_year
+    if compound:
+        required = (t.value / latest) ** (1 / years_left) - 1
+        yoy = (values / values.shift(1) - 1).dropna()
+        pace = (latest / float(values.iloc[0])) ** (1 / (latest_year - int(values.index[0]))) - 1
+    else:
+        required = (t.value - latest) / years_left
+        yoy = values.diff().dropna()
+        pace = (latest - float(values.iloc[0])) / (latest_year - int(values.index[0]))
+    # consecutive years only: a change over a gap is not one year's change
+    yoy = yoy[[(y - 1) in values.index for y in yoy.index]]
+    best = (float(yoy.max()) if m.direction == "higher" else float(yoy.min())) if len(yoy) else None
+    return Outlook(**base, assessable=True, reason_zh="", forecast_mean=med, forecast_lower=lo, forecast_upper=hi,
+                   probability=p, gap=(t.value - med) * m_sign(m), expected_shortfall=sf, required_rate=required,
+                   best_rate=best, pace_rate=pace, year_reached=_year_reached(latest, latest_year, t.value, pace, compound, m.direction))
+
+
+def m_sign(m: Measure) -> int:
+    return 1 if m.direction == "higher" else -1
+
+
+def _year_reached(latest: float, latest_year: int, target: float, pace: float, compound: bool, direction: str) -> int | None:
+    """The year the target is reached if the observed average yearly change goes on."""
+    if _meets(latest, target, direction):
+        return latest_year
+    if compound:
+        if pace <= -1 or (target > latest) != (pace > 0) or pace == 0:
+            return None
+        years = math.log(target / latest) / math.log(1 + pace)
+    else:
+        if pace == 0 or (target > latest) != (pace > 0):
+            return None
+        years = (target - latest) / pace
+    return latest_year + math.ceil(years - 1e-9) if years < 1000 else HORIZON_CAP + 1
+
+
+def outlooks(cat, ds, as_of: int) -> dict[str, Outlook]:
+    """The outlook of every measure of the catalogue."""
+    return {m.id: outlook(m, ds.observations, as_of) for m in cat.measures}
+
+
+def probability_text(p: float | None) -> str:
+    if p is None:
+        return "—"
+    if p < 0.005:
+        return "<1%"
+    if p > 0.995:
+        return ">99%"
+    return f"{p:.0%}"

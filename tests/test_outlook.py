@@ -1,0 +1,60 @@
+"""End-of-plan outlooks: probability of meeting the target and what it would take."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from kpitrack.outlook import outlook
+
+from .helpers import measure, obs
+
+
+def test_income_what_it_takes(cat):
+    m = cat.measure("K12.income")
+    o = outlook(m, obs(m.id, {2015: 42642, 2016: 46116, 2017: 49832}), 2018)
+    assert o.assessable and o.n_points == 3
+    assert o.required_rate == pytest.approx((63000 / 49832) ** (1 / 3) - 1)  # 8.13% a year from 2017
+    assert o.best_rate == pytest.approx(46116 / 42642 - 1)  # the better of 2016 (8.15%) and 2017 (8.06%)
+    pace = (49832 / 42642) ** 0.5 - 1
+    assert o.pace_rate == pytest.approx(pace)
+    years = math.log(63000 / 49832) / math.log(1 + pace)  # 3.01 years
+    assert o.year_reached == 2017 + math.ceil(years)
+    assert 0 < o.probability < 1
+    assert "需年均增长8.1%" in o.what_it_takes_zh() and "历史最好为年均增长8.1%" in o.what_it_takes_zh()
+
+
+def test_far_above_and_far_below():
+    m = measure(end_value=200, growth_model="compound")
+    up = outlook(m, obs(m.id, {2015: 100, 2016: 130, 2017: 170, 2018: 220}), 2018)
+    assert up.probability > 0.9 and up.year_reached == 2018
+    down = outlook(m, obs(m.id, {2015: 100, 2016: 99, 2017: 98, 2018: 97}), 2018)
+    assert down.probability < 0.1 and down.likely_miss and down.year_reached is None
+    assert "无法达到" in down.what_it_takes_zh()
+
+
+def test_lower_is_better():
+    m = measure(unit="μg/m³", direction="lower", end_value=42)
+    o = outlook(m, obs(m.id, {2015: 60, 2016: 54, 2017: 48.6, 2018: 43.7}), 2018)  # -10% a year
+    assert o.probability > 0.5
+    assert o.required_rate < 0  # a fall is needed
+
+
+def test_too_few_points():
+    m = measure(end_value=200)
+    o = outlook(m, obs(m.id, {2017: 100, 2018: 110}), 2018)
+    assert not o.assessable and "至少需要3个" in o.reason_zh
+
+
+def test_cumulative_housing_outlook(cat):
+    m = cat.measure("K13.housing_completed")
+    o = outlook(m, obs(m.id, {2015: 40000, 2016: 44000, 2017: 50000, 2018: 45000}), 2018)
+    assert o.assessable and o.target_kind == "cumulative"
+    assert o.required_rate == pytest.approx((228000 - (44000 + 50000 + 45000)) / 2)
+    assert o.forecast_lower <= o.forecast_mean <= o.forecast_upper
+
+
+def test_no_numeric_target():
+    m = measure(end_kind="qualitative")
+    assert not outlook(m, obs(m.id, {2015: 1, 2016: 2, 2017: 3}), 2018).assessable
