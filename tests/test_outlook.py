@@ -58,3 +58,10 @@ def test_cumulative_housing_outlook(cat):
 def test_no_numeric_target():
     m = measure(end_kind="qualitative")
     assert not outlook(m, obs(m.id, {2015: 1, 2016: 2, 2017: 3}), 2018).assessable
+
+
+def test_a_measure_without_numeric_target_still_gets_a_forecast_fan():
+    m = measure(end_kind="qualitative")
+    o = outlook(m, obs(m.id, {2015: 1, 2016: 2, 2017: 3}), 2018)
+    assert not o.assessable and "无数值终期目标" in o.reason_zh
+    assert list(o.fan.index) == [2019, 2020]

@@ -54,12 +54,12 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
                 hovertemplate="%{x}年 %{y:,.4~g}（%{customdata}）<extra>" + name + "</extra>"), row=r, col=c)
             shown.add(method)
         o = outlooks.get(m.id) if outlooks else None
-        if o is not None and o.assessable and not o.fan.empty and o.latest_year is not None:
+        if o is not None and not o.fan.empty and o.latest_year is not None:
             fan = o.fan
             xs = [o.latest_year] + fan.index.tolist()
             lower = [o.latest_value] + fan["lower"].tolist()
             upper = [o.latest_value] + fan["upper"].tolist()
-            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=upper + lower[::-1], fill="toself", fillcolor="rgba(0,114,178,0.15)",
+            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=upper + lower[::-1], mode="lines", fill="toself", fillcolor="rgba(0,114,178,0.15)",
                                      line={"width": 0}, name="预测80%区间", legendgroup="fan", showlegend="fan" not in shown,
                                      hoverinfo="skip"), row=r, col=c)
             fig.add_trace(go.Scatter(x=xs, y=[o.latest_value] + fan["mean"].tolist(), mode="lines", name="预测",

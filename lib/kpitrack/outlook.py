@@ -128,8 +128,6 @@ def outlook(m: Measure, obs: pd.DataFrame, as_of: int) -> Outlook:
     t = m.end_target
     base = {"measure_id": m.id, "as_of": as_of, "target_year": t.year, "target_value": t.value, "target_kind": t.kind, "unit": m.unit,
             "direction": m.direction, "rate_kind": "compound" if m.growth_model == "compound" else "linear"}
-    if t.kind not in SUPPORTED or t.value is None:
-        return Outlook(**base, assessable=False, reason_zh="无数值终期目标，不作达标预测")
     if as_of >= t.year:
         return Outlook(**base, assessable=False, reason_zh="已到目标年份，按实际值评估")
     h = _history(obs, m, as_of)
@@ -143,6 +141,8 @@ def outlook(m: Measure, obs: pd.DataFrame, as_of: int) -> Outlook:
     fan = pd.DataFrame({"mean": dist.mean, "lower": dist.quantile((1 - LEVEL) / 2), "upper": dist.quantile((1 + LEVEL) / 2)},
                        index=dist.years)
     base.update(n_points=len(h), latest_year=latest_year, latest_value=latest, fan=fan)
+    if t.kind not in SUPPORTED or t.value is None:  # still forecast (the chart shows it), but no target to meet
+        return Outlook(**base, assessable=False, reason_zh="无数值终期目标，不作达标判断")
     values = hist.dropna()
     if t.kind == "cumulative":
         window = [y for y in t.years if y <= as_of]
