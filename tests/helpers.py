@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpitrack.actuals import CITY, COLUMNS
+from kpitrack.actuals import CITY, observations
 from kpitrack.plan import EndTarget, ImpliedBase, Measure, YearlyTarget
 
 
@@ -19,7 +19,8 @@ def measure(mid="K99.x", *, unit="亿元", direction="higher", value_type="level
     )
 
 
-def obs(mid: str, values: dict[int, float], *, quality="reported", method="official") -> pd.DataFrame:
-    rows = [{"measure_id": mid, "region": CITY, "period": y, "value": float(v), "unit": "u", "quality": quality,
-             "method": method, "revision": 0, "source": "test", "note": ""} for y, v in values.items()]
-    return pd.DataFrame(rows, columns=COLUMNS)
+def obs(mid: str, values: dict[int, float], *, quality="reported", method="official", known_from="2019-01-01",
+        region=CITY) -> pd.DataFrame:
+    rows = [{"measure_id": mid, "region": region, "period": str(y), "value": float(v), "unit": "u", "quality": quality,
+             "method": method, "source": "test", "note": "", "known_from": known_from, "vintage": 1} for y, v in values.items()]
+    return observations(pd.DataFrame(rows))

@@ -1,24 +1,35 @@
-"""The bundled datasets: real figures mapped honestly, synthetic figures labelled and reproducible."""
+"""The bundled datasets: real figures mapped honestly, vintages, synthetic figures labelled."""
 
 from __future__ import annotations
+
+import filecmp
 
 import pandas as pd
 import pytest
 
-from kpitrack.actuals import best_values, load_dataset, read_observations, write_observations
+from kpitrack.actuals import best_values, load_dataset, ytd_table
 from kpitrack.exceptions import UnknownNameError, ValidationError
-from kpitrack.sources import build_hangzhou, derive_air_yearly
-from kpitrack.synthetic import SEED, make_synthetic
+from kpitrack.sources import derive_air_yearly, known_from, write_hangzhou
+from kpitrack.synthetic import SEED, make_synthetic, write_synthetic
 
-from .conftest import REPO
+from .conftest import REPO, tree_bytes
 
 
-def test_hangzhou_observations_rebuild_identically(cat, tmp_path):
-    obs, context = build_hangzhou(cat)
-    write_observations(obs, tmp_path / "observations.csv")
-    committed = REPO / "data" / "actuals" / "hangzhou" / "observations.csv"
-    assert (tmp_path / "observations.csv").read_bytes() == committed.read_bytes()
-    assert len(context) == len(pd.read_csv(REPO / "data" / "actuals" / "hangzhou" / "context.csv"))
+def test_hangzhou_dataset_rebuilds_identically(cat, tmp_path):
+    out = tmp_path / "hangzhou"
+    out.mkdir()
+    (out / "dataset.yaml").write_bytes((REPO / "data/actuals/hangzhou/dataset.yaml").read_bytes())
+    write_hangzhou(cat, out)
+    assert tree_bytes(out) == tree_bytes(REPO / "data" / "actuals" / "hangzhou")
+
+
+def test_synthetic_dataset_rebuilds_identically(cat, tmp_path):
+    out = tmp_path / "synthetic"
+    (out / "vintages").mkdir(parents=True)
+    write_synthetic(cat, out)
+    committed = REPO / "data" / "actuals" / "synthetic"
+    for rel in ("vintages.csv", "vintages/0001.csv"):
+        assert filecmp.cmp(out / rel, committed / rel, shallow=False), rel
 
 
 def test_resident_urbanisation_is_context_not_the_hukou_kpi(cat):
@@ -33,11 +44,12 @@ def test_water_city_sections_are_not_the_provincial_kpi(cat):
     assert (ds.observations["measure_id"] == "K10.water_share").sum() == 0
 
 
-def test_every_hangzhou_figure_has_source_and_quality(cat):
+def test_every_hangzhou_figure_has_source_quality_and_date(cat):
     ds = load_dataset("hangzhou", cat)
     assert not ds.synthetic
     assert ds.observations["source"].str.len().min() > 0
     assert set(ds.observations["quality"]) <= {"reported", "preliminary", "derived"}
+    assert ds.observations["known_from"].str.match(r"^\d{4}-\d{2}-\d{2}$").all()
 
 
 def test_derived_air_figures_say_how(cat):
@@ -57,27 +69,57 @@ def test_derive_air_yearly_matches_the_readme_figures():
     assert pd.isna(air.loc[2019, "good_days"])  # 311 of 365 days: a count would be biased low
 
 
+def test_monthly_air_figures_came_in_through_the_ledger_path(cat):
+    ds = load_dataset("hangzhou", cat)
+    monthly = ds.observations[(ds.observations["month"] > 0)]
+    assert set(monthly["measure_id"]) == {"K08.pm25", "K09.good_air_days"}
+    assert set(monthly["vintage"]) == {2}
+    table = ytd_table(ds.observations[ds.observations["method"] == "daily-derived"], "K08.pm25")
+    assert table.loc[2016, 12] == pytest.approx(46.0, abs=0.05)  # December YTD mean = the year's mean
+    days = ytd_table(ds.observations, "K09.good_air_days")
+    assert days.loc[2015, 12] == 287 and (days.loc[2015].diff().dropna() >= 0).all()  # counts accumulate
+
+
+def test_known_from_is_read_off_the_source():
+    assert known_from("杭州市政府工作报告 2019-01-21, 市长", "2026-11-26") == "2019-01-21"
+    assert known_from("浙江统计年鉴2016, table 17-2", "2026-11-26") == "2016-12-31"
+    assert known_from("a repost without a date", "2026-11-26") == "2026-11-26"
+
+
+def test_gdp_revision_vintages(cat):
+    latest = load_dataset("hangzhou", cat)
+    then = load_dataset("hangzhou", cat, known_at="2019-06-01")
+    g_latest = best_values(latest.observations[latest.observations["measure_id"] == "K01.gdp_nominal"])
+    g_then = best_values(then.observations[then.observations["measure_id"] == "K01.gdp_nominal"])
+    assert g_then.set_index("year").loc[2018, "value"] == 13500  # the preliminary figure of January 2019
+    assert g_latest.set_index("year").loc[2018, "value"] == 14306.72  # the revised series
+    both = latest.observations.query("measure_id == 'K01.gdp_nominal' and year == 2018")["value"].tolist()
+    assert sorted(both) == [13500, 14306.72]  # the earlier figure is kept
+    assert "截至2019-06-01" in then.label_zh
+
+
 def test_revisions_prefer_the_later_one(cat):
     ds = load_dataset("hangzhou", cat)
     best = best_values(ds.observations[ds.observations["measure_id"] == "K01.gdp_const"])
     assert best["value"].tolist() == [10050.21]  # yearbook revision over the first release 10053.58
 
 
-def test_synthetic_is_reproducible_and_labelled(cat):
-    committed = read_observations(REPO / "data" / "actuals" / "synthetic" / "observations.csv", cat)
-    made = make_synthetic(cat, SEED)
-    pd.testing.assert_frame_equal(committed.reset_index(drop=True),
-                                  made.sort_values(["measure_id", "region", "period"]).reset_index(drop=True),
-                                  check_dtype=False)
+def test_synthetic_is_labelled_and_complete(cat):
     ds = load_dataset("synthetic", cat)
     assert ds.synthetic and "合成" in ds.label_zh
     assert (ds.observations["quality"] == "synthetic").all()
-    assert set(ds.observations["measure_id"]) == {m.id for m in cat.measures}
-    assert sorted(set(ds.observations["period"])) == list(range(2015, 2021))
+    annual = ds.observations[ds.observations["month"] == 0]
+    assert set(annual["measure_id"]) == {m.id for m in cat.measures}
+    assert sorted(set(annual["year"])) == list(range(2015, 2021))
+    districts = ds.observations[ds.observations["region"] != "330100"]
+    assert districts["region"].nunique() == 13
+    quarterly = districts[districts["measure_id"] == "K01.gdp_nominal"]
+    assert set(quarterly["month"]) == {3, 6, 9, 12}
 
 
 def test_another_seed_gives_other_figures(cat):
     assert not make_synthetic(cat, 1)["value"].equals(make_synthetic(cat, 2)["value"])
+    assert make_synthetic(cat, SEED)["value"].equals(make_synthetic(cat, SEED)["value"])
 
 
 def test_unknown_dataset_lists_known(cat):
@@ -85,14 +127,20 @@ def test_unknown_dataset_lists_known(cat):
         load_dataset("nope", cat)
 
 
-def test_bad_observations_file_names_row_and_field(cat, tmp_path):
-    src = (REPO / "data" / "actuals" / "hangzhou" / "observations.csv").read_text(encoding="utf-8").splitlines()
-    revenue = next(line for line in src if line.startswith("K02.revenue,"))
-    bad = src[:2] + [src[2].replace("K01.gdp_const", "K01.gdp_typo", 1)] + [revenue.replace(",亿元,", ",万元,", 1)]
-    path = tmp_path / "observations.csv"
-    path.write_text("\n".join(bad) + "\n", encoding="utf-8")
+def test_hand_edited_vintage_is_caught_with_file_row_field(cat, data_copy):
+    path = data_copy / "actuals" / "hangzhou" / "vintages" / "0001.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("K01.gdp_const", "K01.gdp_typo", 1)
+    revenue = next(i for i, line in enumerate(lines) if line.startswith("K02.revenue,"))
+    lines[revenue] = lines[revenue].replace(",亿元,", ",万元,", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ValidationError) as info:
-        read_observations(path, cat)
+        load_dataset("hangzhou", cat, actuals_dir=data_copy / "actuals")
     text = str(info.value)
-    assert f"{path}:3:measure_id: unknown KPI measure 'K01.gdp_typo'" in text
-    assert f"{path}:4:unit:" in text
+    assert f"{path}:2:measure_id: unknown KPI measure 'K01.gdp_typo'" in text
+    assert f"{path}:{revenue + 1}:unit:" in text
+
+
+def test_known_at_must_be_a_date(cat):
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        load_dataset("hangzhou", cat, known_at="June 2019")

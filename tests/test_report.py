@@ -135,3 +135,28 @@ def test_quarto_renders_html_and_pdf(tmp_path):
     shutil.copytree(REPO / "reports", reports, ignore=shutil.ignore_patterns("_output", "*.ipynb"))
     result = run(params, renderer="quarto", reports_dir=reports)
     assert result.outputs["html"].is_file() and result.outputs["pdf"].read_bytes().startswith(b"%PDF")
+
+
+def test_ledger_text_is_escaped_in_the_html_report(tmp_path, data_copy):
+    from kpitrack.cli import main
+
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("指标编号,地区,时期,数值,单位,来源,备注\n"
+                      "K12.income,杭州市,2016,46116,元,<b>统计局</b>,<script>alert('x')</script>\n", encoding="utf-8")
+    assert main(["ingest", str(ledger)]) == 0
+    params = tmp_path / "midterm-escape.yaml"
+    params.write_text("as_of: 2018\ndataset: hangzhou\n", encoding="utf-8")
+    result = run(params, formats=("html",), renderer="fallback", reports_dir=tmp_path / "reports")
+    html = result.outputs["html"].read_text(encoding="utf-8")
+    assert "<script>alert('x')</script>" not in html and "<b>统计局</b>" not in html
+    assert "&lt;script&gt;alert(" in html and "&lt;b&gt;统计局&lt;/b&gt;" in html
+
+
+def test_report_on_the_data_as_known_at_a_date(tmp_path):
+    params = tmp_path / "midterm-then.yaml"
+    params.write_text("as_of: 2018\ndataset: hangzhou\ndata_as_of: '2019-06-01'\n", encoding="utf-8")
+    result = run(params, formats=("html",), renderer="fallback", reports_dir=tmp_path / "reports")
+    assert result.notebook.name == "midterm-then-data2019-06-01.ipynb"
+    html = result.outputs["html"].read_text(encoding="utf-8")
+    assert "截至2019-06-01已知的数据" in html
+    assert "13,500亿元" in html and "14,307亿元" not in html  # GDP 2018 as first published, before the revision

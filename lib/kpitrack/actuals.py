@@ -1,15 +1,15 @@
-"""Actual figures: datasets of observations of KPI measures, with source and quality kept.
+"""Actual figures: datasets of observations of KPI measures, with source, quality and vintage.
 
-A dataset is a folder ``data/actuals/<name>/`` with ``dataset.yaml`` (title, whether it is
-synthetic) and ``observations.csv`` (one row per figure). Optional ``context.csv`` holds related
-figures that are not the KPI (e.g. resident urbanisation next to the hukou urbanisation KPI).
+A dataset is a folder ``data/actuals/<name>/`` with ``dataset.yaml`` (title, whether synthetic),
+its vintage store (``vintages.csv`` and ``vintages/``, see :mod:`kpitrack.store`) and optionally
+``context.csv``: related figures that are not the KPI. Figures are known from a date (their
+publication date where the source gives one, else the day they were collected or ingested);
+loading a dataset ``known_at`` a date shows the data as it was known then.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,20 +18,24 @@ import pandas as pd
 from . import paths
 from .exceptions import Problem, Reason, UnknownNameError, ValidationError
 from .plan import Catalogue
+from .regions import CITY, regions
 from .schema import BASE_YEAR, PLAN_END, Checker
+from .store import FIGURE_COLUMNS, read_figures, read_manifest
 from .yamlio import load_yaml
 
-COLUMNS = ["measure_id", "region", "period", "value", "unit", "quality", "method", "revision", "source", "note"]
 QUALITIES = ("reported", "preliminary", "derived", "synthetic")
 METHODS = ("official", "daily-derived", "synthetic")
-#: Preference among several figures for one measure, region and year: lower is preferred.
-QUALITY_RANK = {"reported": 0, "preliminary": 1, "derived": 2, "synthetic": 3}
-CITY = "330100"  # 杭州市, GB/T 2260 code
+#: Official figures first; among figures of one kind, the one known last (a revision) wins.
+METHOD_RANK = {"official": 0, "daily-derived": 1, "synthetic": 2}
+OBS_COLUMNS = FIGURE_COLUMNS + ["vintage", "year", "month"]
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+__all__ = ["CITY", "Dataset", "load_dataset", "list_datasets", "observations", "best_values", "series", "ytd_table"]
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A loaded dataset: its metadata and its observations as a DataFrame (columns :data:`COLUMNS`)."""
+    """A loaded dataset: metadata and observations (columns :data:`OBS_COLUMNS`)."""
 
     name: str
     title_zh: str
@@ -40,11 +44,14 @@ class Dataset:
     description_zh: str
     observations: pd.DataFrame
     context: pd.DataFrame
+    known_at: str | None = None
+    folder: Path | None = None
 
     @property
     def label_zh(self) -> str:
         """How the dataset is named in every output; synthetic data always says so."""
-        return f"{self.title_zh}（合成数据，仅供演示）" if self.synthetic else self.title_zh
+        label = f"{self.title_zh}（合成数据，仅供演示）" if self.synthetic else self.title_zh
+        return label + (f"（截至{self.known_at}已知的数据）" if self.known_at else "")
 
 
 def list_datasets(actuals_dir: Path | None = None) -> list[str]:
@@ -52,130 +59,135 @@ def list_datasets(actuals_dir: Path | None = None) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "dataset.yaml").is_file()) if root.is_dir() else []
 
 
-def load_dataset(name: str, cat: Catalogue, actuals_dir: Path | None = None) -> Dataset:
-    """Load and validate one dataset against the catalogue.
+def dataset_folder(name: str, actuals_dir: Path | None = None) -> Path:
+    root = Path(actuals_dir) if actuals_dir else paths.actuals_dir()
+    folder = root / name
+    if not (folder / "dataset.yaml").is_file():
+        raise UnknownNameError("dataset", name, list_datasets(root))
+    return folder
+
+
+def check_date(text: str, what: str = "date") -> str:
+    if not DATE.match(str(text)):
+        raise ValueError(f"{what} must be a date YYYY-MM-DD, got {text!r}")
+    pd.Timestamp(text)  # raises on 2019-02-30
+    return str(text)
+
+
+def observations(figures: pd.DataFrame) -> pd.DataFrame:
+    """Typed observations from raw figures: value as float, year and month (0 = the whole year)."""
+    df = figures.copy()
+    for col in FIGURE_COLUMNS:
+        if col not in df:
+            df[col] = ""
+    if "vintage" not in df:
+        df["vintage"] = 0
+    period = df["period"].astype(str)
+    df["period"] = period
+    df["year"] = period.str[:4].astype("int64") if len(df) else pd.Series(dtype="int64")
+    df["month"] = period.str[5:7].replace("", "0").astype("int64") if len(df) else pd.Series(dtype="int64")
+    df["value"] = df["value"].astype("float64")
+    df["vintage"] = df["vintage"].astype("int64")
+    return df[OBS_COLUMNS].reset_index(drop=True)
+
+
+def load_dataset(name: str, cat: Catalogue, actuals_dir: Path | None = None, known_at: str | None = None) -> Dataset:
+    """Load and check one dataset; with ``known_at`` (YYYY-MM-DD) only figures known by then.
 
     Raises
     ------
     UnknownNameError
         If there is no such dataset (the message lists the known ones).
     ValidationError
-        With every problem found, each naming file, row and field.
+        With every problem found in its files, each naming file, row and field.
     """
-    root = Path(actuals_dir) if actuals_dir else paths.actuals_dir()
-    folder = root / name
-    if not (folder / "dataset.yaml").is_file():
-        raise UnknownNameError("dataset", name, list_datasets(root))
+    folder = dataset_folder(name, actuals_dir)
     meta = load_yaml(folder / "dataset.yaml", str(folder / "dataset.yaml"))
     c = Checker(str(folder / "dataset.yaml"))
     title_zh = c.require(meta, "title_zh", "", str)
     title_en = c.require(meta, "title_en", "", str)
     synthetic = c.require(meta, "synthetic", "", bool)
     c.raise_if_any("dataset validation")
-    obs = read_observations(folder / "observations.csv", cat)
-    if synthetic and not (obs["quality"] == "synthetic").all():
-        raise ValidationError([Problem(str(folder / "observations.csv"), None, "quality",
-                                       "a synthetic dataset may only hold quality 'synthetic'", Reason.INCONSISTENT)])
-    if not synthetic and (obs["quality"] == "synthetic").any():
-        raise ValidationError([Problem(str(folder / "observations.csv"), None, "quality",
-                                       "synthetic figures in a dataset not marked synthetic", Reason.INCONSISTENT)])
+    if known_at is not None:
+        known_at = check_date(known_at, "known_at")
+    figures = read_figures(folder)
+    _check(figures, folder, cat, bool(synthetic))
+    if known_at is not None:
+        figures = figures[figures["known_from"] <= known_at]
     ctx_path = folder / "context.csv"
     context = pd.read_csv(ctx_path, dtype=str, keep_default_na=False) if ctx_path.is_file() else pd.DataFrame()
-    return Dataset(name, title_zh, title_en, bool(synthetic), str(meta.get("description_zh", "")), obs, context)
+    return Dataset(name, title_zh, title_en, bool(synthetic), str(meta.get("description_zh", "")), observations(figures),
+                   context, known_at, folder)
 
 
-def read_observations(path: Path, cat: Catalogue) -> pd.DataFrame:
-    """Read and validate an observations file; every problem is reported at once."""
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError([Problem(name, None, "-", "file not found", Reason.MISSING)]) from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError([Problem(name, None, "-", f"not UTF-8 text ({exc.reason})", Reason.UNREADABLE)]) from None
-    c = Checker(name)
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames != COLUMNS:
-        c.add(1, "header", f"expected columns {','.join(COLUMNS)}, got {','.join(reader.fieldnames or [])}")
-        c.raise_if_any("observations validation")
-    rows, seen = [], {}
-    for row_no, row in enumerate(reader, start=2):
-        if None in row or any(v is None for v in row.values()):
-            c.add(row_no, "-", "wrong number of columns")
-            continue
-        mid = row["measure_id"]
+def _check(figures: pd.DataFrame, folder: Path, cat: Catalogue, synthetic: bool) -> None:
+    """The stored figures were checked when they came in; check again what a hand edit could break."""
+    problems = []
+    files = {v.vintage: str(folder / v.file) for v in read_manifest(folder)}
+    row_in_file = figures.groupby("vintage").cumcount() + 2 if len(figures) else pd.Series(dtype=int)
+    region_codes = {r.code for r in regions()}
+    for i, r in figures.iterrows():
+        f, row = files.get(r["vintage"], str(folder)), int(row_in_file[i])
         try:
-            m = cat.measure(mid)
+            m = cat.measure(r["measure_id"])
+            if r["unit"] != m.unit:
+                problems.append(Problem(f, row, "unit", f"unit {r['unit']!r} is not the catalogue unit {m.unit!r} of {m.id}"))
         except UnknownNameError:
-            c.add(row_no, "measure_id", f"unknown KPI measure {mid!r}", Reason.UNKNOWN_REFERENCE)
-            m = None
-        if m is not None and row["unit"] != m.unit:
-            c.add(row_no, "unit", f"unit {row['unit']!r} does not match the catalogue unit {m.unit!r} of {mid}", Reason.INCONSISTENT)
+            problems.append(Problem(f, row, "measure_id", f"unknown KPI measure {r['measure_id']!r}", Reason.UNKNOWN_REFERENCE))
+        if r["region"] not in region_codes:
+            problems.append(Problem(f, row, "region", f"unknown region code {r['region']!r}", Reason.UNKNOWN_REFERENCE))
+        if not re.match(r"^\d{4}(-\d{2})?$", str(r["period"])) or not BASE_YEAR <= int(str(r["period"])[:4]) <= PLAN_END:
+            problems.append(Problem(f, row, "period", f"period {r['period']!r} is not a plan year or month", Reason.OUT_OF_RANGE))
         try:
-            period = int(row["period"])
-            if not BASE_YEAR <= period <= PLAN_END:
-                c.add(row_no, "period", f"year {period} outside {BASE_YEAR}-{PLAN_END}", Reason.OUT_OF_RANGE)
+            float(r["value"])
         except ValueError:
-            c.add(row_no, "period", f"expected a year, got {row['period']!r}", Reason.WRONG_TYPE)
-            period = None
-        try:
-            value = float(row["value"])
-            if not math.isfinite(value):
-                raise ValueError
-        except ValueError:
-            c.add(row_no, "value", f"expected a number, got {row['value']!r}", Reason.WRONG_TYPE)
-            value = None
-        if value is not None and m is not None:
-            if m.unit == "%" and m.value_type == "level" and not 0 <= value <= 100:
-                c.add(row_no, "value", f"a percentage must lie in 0-100, got {value}", Reason.OUT_OF_RANGE)
-            if m.value_type != "rate" and value < 0:
-                c.add(row_no, "value", f"negative value {value} for {mid}", Reason.OUT_OF_RANGE)
-        if row["quality"] not in QUALITIES:
-            c.add(row_no, "quality", f"{row['quality']!r} is not one of {', '.join(QUALITIES)}", Reason.NOT_ALLOWED)
-        if row["method"] not in METHODS:
-            c.add(row_no, "method", f"{row['method']!r} is not one of {', '.join(METHODS)}", Reason.NOT_ALLOWED)
-        if not row["source"].strip():
-            c.add(row_no, "source", "every figure needs its source", Reason.MISSING)
-        try:
-            revision = int(row["revision"])
-        except ValueError:
-            c.add(row_no, "revision", f"expected an integer, got {row['revision']!r}", Reason.WRONG_TYPE)
-            revision = None
-        key = (mid, row["region"], period, row["quality"], row["method"], revision)
-        if key in seen:
-            c.add(row_no, "-", f"duplicate of row {seen[key]} (same measure, region, year, quality, method, revision)", Reason.DUPLICATE)
-        seen[key] = row_no
-        rows.append({**row, "period": period, "value": value, "revision": revision})
-    c.raise_if_any("observations validation")
-    df = pd.DataFrame(rows, columns=COLUMNS)
-    return df.astype({"period": "int64", "value": "float64", "revision": "int64"})
-
-
-def write_observations(df: pd.DataFrame, path: Path) -> None:
-    """Write observations in the canonical column order, sorted, atomically."""
-    out = df[COLUMNS].sort_values(["measure_id", "region", "period", "method", "revision"], kind="stable")
-    tmp = Path(path).with_suffix(".tmp")
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
-    tmp.replace(path)
+            problems.append(Problem(f, row, "value", f"value {r['value']!r} is not a number", Reason.WRONG_TYPE))
+        if r["quality"] not in QUALITIES:
+            problems.append(Problem(f, row, "quality", f"{r['quality']!r} is not one of {', '.join(QUALITIES)}", Reason.NOT_ALLOWED))
+        if r["method"] not in METHODS:
+            problems.append(Problem(f, row, "method", f"{r['method']!r} is not one of {', '.join(METHODS)}", Reason.NOT_ALLOWED))
+        if (r["quality"] == "synthetic") != synthetic:
+            problems.append(Problem(f, row, "quality", "synthetic figures belong in a dataset marked synthetic, and only there"))
+        if not DATE.match(str(r["known_from"])):
+            problems.append(Problem(f, row, "known_from", f"{r['known_from']!r} is not a date YYYY-MM-DD", Reason.WRONG_TYPE))
+        if not str(r["source"]).strip():
+            problems.append(Problem(f, row, "source", "every figure needs its source", Reason.MISSING))
+    if problems:
+        raise ValidationError(problems, "dataset validation")
 
 
 def best_values(obs: pd.DataFrame, region: str = CITY, as_of: int | None = None) -> pd.DataFrame:
-    """One figure per measure and year: the preferred quality, then the latest revision.
-
-    Returns the chosen rows (same columns), for ``region`` and years up to ``as_of``.
-    """
-    df = obs[obs["region"] == region]
+    """One yearly figure per measure and year: official before derived, then the one known last
+    (the latest revision), then the latest vintage."""
+    df = obs[(obs["region"] == region) & (obs["month"] == 0)]
     if as_of is not None:
-        df = df[df["period"] <= as_of]
+        df = df[df["year"] <= as_of]
     if df.empty:
         return df.copy()
-    df = df.assign(_rank=df["quality"].map(QUALITY_RANK))
-    df = df.sort_values(["measure_id", "period", "_rank", "revision"], ascending=[True, True, True, False], kind="stable")
-    return df.drop_duplicates(["measure_id", "period"], keep="first").drop(columns="_rank").reset_index(drop=True)
+    df = df.assign(_rank=df["method"].map(METHOD_RANK))
+    df = df.sort_values(["measure_id", "year", "_rank", "known_from", "vintage"], ascending=[True, True, True, False, False], kind="stable")
+    return df.drop_duplicates(["measure_id", "year"], keep="first").drop(columns="_rank").reset_index(drop=True)
 
 
 def series(obs: pd.DataFrame, measure_id: str, *, region: str = CITY, as_of: int | None = None) -> pd.DataFrame:
-    """The preferred figures of one measure by year (columns: period, value, quality, method, source, note)."""
+    """The preferred yearly figures of one measure (columns: period = the year, value, quality,
+    method, source, note, known_from)."""
     best = best_values(obs[obs["measure_id"] == measure_id], region, as_of)
-    return best[["period", "value", "quality", "method", "source", "note"]].reset_index(drop=True)
+    out = best[["year", "value", "quality", "method", "source", "note", "known_from"]].rename(columns={"year": "period"})
+    return out.reset_index(drop=True)
+
+
+def ytd_table(obs: pd.DataFrame, measure_id: str, region: str = CITY) -> pd.DataFrame:
+    """Year-to-date figures of a measure as a table: index year, columns months 1-12 (12 is the
+    year's value; an annual figure fills month 12 when December is missing)."""
+    df = obs[(obs["measure_id"] == measure_id) & (obs["region"] == region)]
+    df = df.sort_values(["known_from", "vintage"]).drop_duplicates(["year", "month"], keep="last")
+    wide = df[df["month"] > 0].pivot(index="year", columns="month", values="value")
+    annual = df[df["month"] == 0].set_index("year")["value"]
+    wide = wide.reindex(columns=range(1, 13))
+    for y, v in annual.items():
+        if y not in wide.index:
+            wide.loc[y] = float("nan")
+        if pd.isna(wide.loc[y, 12]):
+            wide.loc[y, 12] = v
+    return wide.sort_index()

@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from .forecast import forecast
+from .regions import CITY
 from .simulate import simulate_suite
 
 METHODS = ("kpitrack", "naive", "drift")
@@ -85,9 +86,10 @@ def dataset_cases(ds) -> list[Case]:
     measure and method, and the related context series."""
     cases = []
     obs = ds.observations
-    for (mid, method), g in obs.groupby(["measure_id", "method"]):
-        g = g.sort_values(["period", "revision"]).drop_duplicates("period", keep="last")
-        cases += _runs(f"{mid} ({method})", g["period"].astype(int), g["value"].astype(float))
+    annual = obs[(obs["month"] == 0) & (obs["region"] == CITY)]
+    for (mid, method), g in annual.groupby(["measure_id", "method"]):
+        g = g.sort_values(["year", "known_from", "vintage"]).drop_duplicates("year", keep="last")
+        cases += _runs(f"{mid} ({method})", g["year"].astype(int), g["value"].astype(float))
     ctx = ds.context
     if len(ctx):
         for name, g in ctx.groupby("series"):

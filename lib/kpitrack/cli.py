@@ -42,14 +42,15 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from .labels import fmt, status_label
     from .plan import load_catalogue
     from .progress import assess
-    from .report import check_parameters
+    from .report import check_parameters, split_as_of
 
-    as_of, dataset, _ = check_parameters(args.as_of, args.dataset, "zh")
+    year, data_as_of = split_as_of(args.as_of, args.data_as_of)
+    as_of, dataset, _, data_as_of = check_parameters(year, args.dataset, "zh", data_as_of)
     cat = load_catalogue()
-    ds = load_dataset(dataset, cat)
+    ds = load_dataset(dataset, cat, known_at=data_as_of or None)
     statuses = assess(cat, ds, as_of)
     if args.format == "json":
-        doc = {"as_of": as_of, "dataset": dataset, "synthetic": ds.synthetic, "dataset_label_zh": ds.label_zh,
+        doc = {"as_of": as_of, "data_as_of": data_as_of or None, "dataset": dataset, "synthetic": ds.synthetic, "dataset_label_zh": ds.label_zh,
                "kpis": [{"kpi_id": k.kpi_id, "name_zh": cat.kpi(k.kpi_id).name_zh, "status": k.status.value,
                          "status_zh": status_label(k.status, "zh"), "measures": [m.to_dict() for m in k.measures]}
                         for k in statuses]}
@@ -82,6 +83,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from .report import split_as_of
     from .run import run
 
     overrides = {}
@@ -90,6 +92,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise KpitrackError(f"-p expects name=value, got {item!r}")
         key, value = item.split("=", 1)
         overrides[key] = int(value) if value.isdigit() else value
+    if args.as_of:
+        year, data_as_of = split_as_of(args.as_of, None)
+        if "-" in args.as_of:
+            overrides["data_as_of"] = data_as_of
+        else:
+            overrides["as_of"] = year
     formats = tuple(args.to.split(",")) if args.to else ("html", "pdf")
     result = run(Path(args.params), formats=formats, renderer=args.renderer, overrides=overrides)
     print(f"executed notebook: {result.notebook}")
@@ -101,18 +109,34 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from .actuals import write_observations
     from .plan import load_catalogue
     from .sources import write_hangzhou
-    from .synthetic import make_synthetic
+    from .synthetic import write_synthetic
 
     cat = load_catalogue()
     if args.what == "build-hangzhou":
         print(f"wrote {write_hangzhou(cat)}")
     else:
-        out = paths.actuals_dir() / "synthetic" / "observations.csv"
-        write_observations(make_synthetic(cat), out)
-        print(f"wrote {out}")
+        print(f"wrote {write_synthetic(cat, paths.actuals_dir() / 'synthetic')}")
+    return 0
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from .plan import load_catalogue
+    from .template import write_template
+
+    out = write_template(load_catalogue(), Path(args.out), Path(args.prefill) if args.prefill else None)
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import ingest
+    from .plan import load_catalogue
+
+    v = ingest(Path(args.file), load_catalogue(), args.dataset, known_from=args.known_from)
+    print(f"ingested {v.rows} figures from {args.file} into dataset {args.dataset} as vintage {v.vintage} "
+          f"(known from {v.known_from}, sha256 {v.sha256[:12]}…)")
     return 0
 
 
@@ -164,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=_cmd_catalogue)
 
     s = sub.add_parser("status", help="status of every KPI at a year")
-    s.add_argument("--as-of", required=True, help="evaluation year, e.g. 2018")
+    s.add_argument("--as-of", required=True,
+                   help="evaluation year (2018), or a date (2019-06-01): the data as known that day, evaluated for the year before")
+    s.add_argument("--data-as-of", help="with a year in --as-of: use the data as known on this date (YYYY-MM-DD)")
     s.add_argument("--dataset", default="hangzhou", help="dataset name (hangzhou, synthetic, ...)")
     s.add_argument("--format", choices=("table", "csv", "json"), default="table")
     s.add_argument("--out")
@@ -175,7 +201,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-p", "--param", action="append", help="override a parameter: name=value")
     r.add_argument("--to", help="formats, comma-separated (default html,pdf)")
     r.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    r.add_argument("--as-of", help="a year to evaluate, or a date (YYYY-MM-DD): the data as known that day")
     r.set_defaults(func=_cmd_run)
+
+    t = sub.add_parser("template", help="write an empty ledger (.csv or .xlsx with drop-down lists)")
+    t.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    t.add_argument("--from", dest="prefill", help="copy the rows of this ledger into the template")
+    t.set_defaults(func=_cmd_template)
+
+    i = sub.add_parser("ingest", help="validate a ledger (.csv/.xlsx) and add it to a dataset as a new vintage")
+    i.add_argument("file")
+    i.add_argument("--dataset", default="hangzhou")
+    i.add_argument("--known-from", help="date the figures were known (published) from, YYYY-MM-DD; default today")
+    i.set_defaults(func=_cmd_ingest)
 
     b = sub.add_parser("backtest", help="forecast accuracy against naive and drift baselines (rolling origin)")
     b.add_argument("--dataset", default="hangzhou")

@@ -18,7 +18,8 @@ from . import paths
 from .exceptions import Problem, Reason, UnknownNameError, ValidationError
 from .schema import (
     BASE_YEAR, DIRECTIONS, END_KINDS, GROWTH_MODELS, NUMERIC_KINDS, PLAN_END, STANDARD_ACTIONS,
-    SUBSYSTEMS, SUBTARGET_KINDS, TARGET_YEARS, UNITS, VALUE_TYPES, YEARLY_KINDS, Checker,
+    FREQUENCIES, QUARTER_MONTHS, SUBSYSTEMS, SUBTARGET_KINDS, TARGET_YEARS, UNITS, VALUE_TYPES, YEARLY_KINDS, YTD_KINDS,
+    Checker,
 )
 from .yamlio import line_of, load_yaml
 
@@ -73,6 +74,20 @@ class Measure:
     end_target: EndTarget
     yearly_targets: tuple[YearlyTarget, ...] = ()
     implied_base: ImpliedBase | None = None
+    frequency: str = "annual"
+    ytd: str | None = None
+
+    @property
+    def sub_annual(self) -> bool:
+        """Whether year-to-date figures (monthly or quarterly) may be reported."""
+        return self.frequency != "annual"
+
+    def allows_month(self, month: int) -> bool:
+        if self.frequency == "monthly":
+            return 1 <= month <= 12
+        if self.frequency == "quarterly":
+            return month in QUARTER_MONTHS
+        return False
 
     @property
     def sign(self) -> int:
@@ -377,7 +392,8 @@ def _load_kpis(path: Path, name: str) -> tuple[tuple[Domain, ...], tuple[KPI, ..
 
 
 def _measure(c: Checker, m: Any, w: str, kid: str | None) -> Measure | None:
-    c.unknown_fields(m, w, {"id", "name_zh", "name_en", "unit", "direction", "value_type", "growth_model", "end_target", "yearly_targets", "implied_base"})
+    c.unknown_fields(m, w, {"id", "name_zh", "name_en", "unit", "direction", "value_type", "growth_model", "end_target",
+                            "yearly_targets", "implied_base", "frequency", "ytd"})
     mid = c.require(m, "id", w, str)
     if mid is not None:
         w = f"measures[{mid}]"
@@ -390,6 +406,10 @@ def _measure(c: Checker, m: Any, w: str, kid: str | None) -> Measure | None:
     direction = c.choice(m, "direction", w, DIRECTIONS)
     value_type = c.choice(m, "value_type", w, VALUE_TYPES)
     growth_model = c.choice(m, "growth_model", w, GROWTH_MODELS)
+    frequency = c.choice(m, "frequency", w, FREQUENCIES, optional=True) or "annual"
+    ytd = c.choice(m, "ytd", w, YTD_KINDS, optional=frequency == "annual")
+    if frequency == "annual" and ytd is not None:
+        c.add(line_of(m), f"{w}.ytd", "only a monthly or quarterly measure has a year-to-date kind", Reason.INCONSISTENT)
     end = _end_target(c, c.require(m, "end_target", w, dict), f"{w}.end_target", value_type)
     yearly = []
     for i, y in enumerate(c.require(m, "yearly_targets", w, list, optional=True) or []):
@@ -418,7 +438,8 @@ def _measure(c: Checker, m: Any, w: str, kid: str | None) -> Measure | None:
                 c.add(line_of(m), f"{w}.target", f"a percentage target must lie in 0-100, got {t.value}", Reason.OUT_OF_RANGE)
     if None in (mid, name_zh, name_en, unit, direction, value_type, growth_model, end):
         return None
-    return Measure(mid, kid or "", name_zh, name_en, unit, direction, value_type, growth_model, end, tuple(yearly), base)
+    return Measure(mid, kid or "", name_zh, name_en, unit, direction, value_type, growth_model, end, tuple(yearly), base,
+                   frequency, ytd)
 
 
 def _end_target(c: Checker, t: Any, w: str, value_type: str | None) -> EndTarget | None:

@@ -222,7 +222,7 @@ def _assess_yearly(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> Mea
             return MeasureStatus(**{**common, "trajectory_value": t.value}, status=Status.ON_TRACK if ok else Status.OFF_TRACK,
                                  method="yearly_bound", reason_zh=f"{what}，年度要求“{t.text_zh}”{'已满足' if ok else '未满足'}")
         return _level_vs_target({**common, "trajectory_value": t.value}, m, value, t.value, f"{what}，年度目标“{t.text_zh}”", "yearly")
-    reason = "规划未给出数值目标（" + (m.end_target.text_zh if m.end_target.kind != "none" else "见年度目标") + "）"
+    reason = f"规划未给出数值目标（{m.end_target.text_zh}）"
     if numeric:
         reason = "有数值年度目标的年份尚无实际数据"
     return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh=reason)

@@ -6,12 +6,13 @@ their results; all computation lives here and in the modules it calls.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
 
-from .actuals import Dataset, list_datasets, load_dataset
+from .actuals import Dataset, check_date, list_datasets, load_dataset
 from .display import escape_markdown
 from .exceptions import ParameterError
 from .labels import LANGUAGES, QUALITY_ZH, STATUS_EN, STATUS_ZH, Status, fmt, status_label
@@ -36,7 +37,18 @@ class Evaluation:
     outlooks: dict[str, Outlook]
 
 
-def check_parameters(as_of: object, dataset: object, language: object) -> tuple[int, str, str]:
+def split_as_of(as_of: object, data_as_of: object = None) -> tuple[object, str]:
+    """``--as-of`` takes a year, or a date: the data as known that day, evaluated for the year
+    before it (the last full year). Returns (year, data date or "")."""
+    text = str(as_of)
+    if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+        if data_as_of:
+            raise ParameterError("give --as-of as a year when --data-as-of is given")
+        return int(text[:4]) - 1, text
+    return as_of, str(data_as_of or "")
+
+
+def check_parameters(as_of: object, dataset: object, language: object, data_as_of: object = "") -> tuple[int, str, str, str]:
     """Validate report parameters; raise :class:`ParameterError` naming the bad one."""
     if isinstance(as_of, bool) or not isinstance(as_of, int):
         try:
@@ -50,13 +62,20 @@ def check_parameters(as_of: object, dataset: object, language: object) -> tuple[
         raise ParameterError(f"parameter dataset: unknown dataset {dataset!r}; known: {', '.join(known)}")
     if language not in LANGUAGES:
         raise ParameterError(f"parameter language: expected one of {', '.join(LANGUAGES)}, got {language!r}")
-    return as_of, str(dataset), str(language)
+    data_as_of = "" if data_as_of is None else str(data_as_of)
+    if data_as_of:
+        try:
+            check_date(data_as_of, "data_as_of")
+        except ValueError as exc:
+            raise ParameterError(f"parameter data_as_of: {exc}") from None
+    return as_of, str(dataset), str(language), data_as_of
 
 
-def evaluate(as_of: int, dataset: str, language: str = "zh") -> Evaluation:
-    as_of, dataset, language = check_parameters(as_of, dataset, language)
+def evaluate(as_of: int, dataset: str, language: str = "zh", data_as_of: str = "") -> Evaluation:
+    """The evaluation at year ``as_of``; with ``data_as_of`` (YYYY-MM-DD) on the data as known then."""
+    as_of, dataset, language, data_as_of = check_parameters(as_of, dataset, language, data_as_of)
     cat = catalogue()
-    ds = load_dataset(dataset, cat)
+    ds = load_dataset(dataset, cat, known_at=data_as_of or None)
     return Evaluation(cat, ds, as_of, language, tuple(assess(cat, ds, as_of)), outlooks(cat, ds, as_of))
 
 
@@ -68,8 +87,10 @@ def headline(ev: Evaluation) -> str:
     """Markdown: what was evaluated, on which data, as of when (synthetic data says so loudly)."""
     counts = Counter(s.status for s in ev.statuses)
     n = len(ev.statuses)
+    vintages = sorted(set(ev.ds.observations["vintage"]))
+    version = (f"第{vintages[0]}—{vintages[-1]}版" if len(vintages) > 1 else f"第{vintages[0]}版") if vintages else "无数据"
     lines = [
-        f"**评估年份：** {ev.as_of}年　**数据：** {escape_markdown(ev.ds.label_zh)}　**KPI：** {n}项",
+        f"**评估年份：** {ev.as_of}年　**数据：** {escape_markdown(ev.ds.label_zh)}（数据版本：{version}）　**KPI：** {n}项",
         "",
         "　".join(f"{STATUS_ZH[st]} {counts.get(st, 0)}项" for st in Status),
     ]
@@ -140,10 +161,11 @@ def kpi_section(ev: Evaluation, index: int) -> str:
 def sources_table(ev: Evaluation) -> pd.DataFrame:
     """The sources of every actual figure shown, with quality and notes."""
     obs = ev.ds.observations
-    obs = obs[obs["period"] <= ev.as_of]
+    obs = obs[(obs["year"] <= ev.as_of) & (obs["month"] == 0)].sort_values(["measure_id", "year", "known_from"], kind="stable")
     return pd.DataFrame({
-        "编号": obs["measure_id"], "年份": obs["period"].astype(str), "数值": obs["value"].map(fmt),
-        "质量": obs["quality"].map(lambda q: QUALITY_ZH.get(q, q)), "来源": obs["source"], "说明": obs["note"],
+        "编号": obs["measure_id"], "年份": obs["period"], "数值": obs["value"].map(fmt),
+        "质量": obs["quality"].map(lambda q: QUALITY_ZH.get(q, q)), "公布/获知日期": obs["known_from"], "版本": obs["vintage"].astype(str),
+        "来源": obs["source"], "说明": obs["note"],
     }).reset_index(drop=True)
 
 

@@ -21,7 +21,7 @@ from .report import check_parameters
 log = logging.getLogger(__name__)
 
 NOTEBOOK = "notebooks/midterm_evaluation.ipynb"
-DEFAULTS: dict[str, Any] = {"as_of": 2018, "dataset": "hangzhou", "language": "zh"}
+DEFAULTS: dict[str, Any] = {"as_of": 2018, "dataset": "hangzhou", "language": "zh", "data_as_of": ""}
 KERNEL = "python3"
 
 
@@ -55,10 +55,11 @@ def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str
     if unknown:
         raise ParameterError(f"{path}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(DEFAULTS)}")
     try:
-        as_of, dataset, language = check_parameters(merged["as_of"], merged["dataset"], merged["language"])
+        as_of, dataset, language, data_as_of = check_parameters(merged["as_of"], merged["dataset"], merged["language"],
+                                                                merged["data_as_of"])
     except ParameterError as exc:
         raise ParameterError(f"{path}: {exc}") from None
-    return {"as_of": as_of, "dataset": dataset, "language": language}
+    return {"as_of": as_of, "dataset": dataset, "language": language, "data_as_of": data_as_of}
 
 
 def execute(params: dict[str, Any], output: Path, notebook: Path | None = None) -> Path:
@@ -79,7 +80,7 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     params = load_params(params_file, overrides)
     log.info("run %s: %s", params_file, params)
     reports = Path(reports_dir) if reports_dir else paths.repo_root() / "reports"
-    stem = Path(params_file).stem
+    stem = Path(params_file).stem + (f"-data{params['data_as_of']}" if params["data_as_of"] else "")
     executed = execute(params, reports / f"{stem}.ipynb")
     result = RunResult(params, executed)
     rendered: RenderResult = get_renderer(renderer).render(executed, formats, reports / "_output")

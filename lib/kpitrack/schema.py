@@ -15,6 +15,10 @@ TARGET_YEARS = range(2016, 2023)
 DIRECTIONS = ("higher", "lower")
 VALUE_TYPES = ("level", "rate", "flow")
 GROWTH_MODELS = ("compound", "linear")
+FREQUENCIES = ("annual", "quarterly", "monthly")
+#: How a year-to-date figure accumulates: a running sum, a running mean, or a growth rate so far.
+YTD_KINDS = ("sum", "mean", "rate")
+QUARTER_MONTHS = (3, 6, 9, 12)
 END_KINDS = ("level", "floor", "ceiling", "cumulative", "average", "assigned", "qualitative", "none")
 YEARLY_KINDS = (
     "level", "average", "growth", "increment", "annual_increment",

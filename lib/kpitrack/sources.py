@@ -8,14 +8,19 @@ good-air-day counts computed from the daily file are marked ``derived`` with how
 from __future__ import annotations
 
 import calendar
+import hashlib
 import logging
+import re
+import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
 from . import paths
-from .actuals import CITY, COLUMNS, write_observations
-from .exceptions import Problem, Reason, ValidationError
+from .regions import CITY
+from .store import FIGURE_COLUMNS
+from .exceptions import KpitrackError, Problem, Reason, ValidationError
 from .plan import Catalogue
 from .schema import BASE_YEAR, PLAN_END
 from .yamlio import load_yaml
@@ -60,10 +65,29 @@ def derive_air_yearly(daily: pd.DataFrame, upstream: str = AIR_UPSTREAM) -> pd.D
     return pd.DataFrame(out)
 
 
-def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Observations and context of the Hangzhou dataset, from the files in ``sources_dir``."""
+YEARBOOK = re.compile(r"统计年鉴\s*(20\d\d)")
+ISO_DATE = re.compile(r"(20\d\d-\d\d-\d\d)")
+BUILD_SOURCE = "kpitrack data build-hangzhou (data/sources)"
+
+
+def known_from(source: str, collected: str) -> str:
+    """The date a figure was known from, read off its source: a date in the text; for a statistical
+    yearbook of year Y, Y-12-31 at the latest; else the day the figures were collected."""
+    m = ISO_DATE.search(source)
+    if m:
+        return m.group(1)
+    m = YEARBOOK.search(source)
+    if m:
+        return f"{m.group(1)}-12-31"
+    return collected
+
+
+def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The figures (columns of :data:`kpitrack.store.FIGURE_COLUMNS`) and context of the Hangzhou
+    dataset from the files in ``sources_dir``, and the collection date."""
     src = Path(sources_dir) if sources_dir else paths.sources_dir()
     mapping = load_yaml(src / "mapping.yaml")
+    collected = str(mapping["collected"])
     sourced = pd.read_csv(src / "hangzhou_sourced_actuals.csv", dtype=str, keep_default_na=False)
     problems: list[Problem] = []
     rows, used = [], set()
@@ -80,20 +104,25 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
                 problems.append(Problem(str(src / "hangzhou_sourced_actuals.csv"), int(idx) + 2, "unit",
                                         f"unit {r['unit']!r} of series {r['series']} does not start with {rule['unit_prefix']!r}", Reason.INCONSISTENT))
                 continue
-            revision = rule.get("revision_by_unit", {}).get(r["unit"], 0)
             note = "；".join(x for x in (rule.get("note_zh", ""), r["note"], f"原单位：{r['unit']}") if x)
-            rows.append({"measure_id": m.id, "region": CITY, "period": year, "value": float(r["value"]), "unit": m.unit,
-                         "quality": r["quality"], "method": "official", "revision": revision,
-                         "source": r["source"], "note": note})
+            rows.append({"measure_id": m.id, "region": CITY, "period": str(year), "value": f"{float(r['value']):.10g}", "unit": m.unit,
+                         "quality": r["quality"], "method": "official", "source": r["source"], "note": note,
+                         "known_from": known_from(r["source"], collected)})
             used.add(int(idx))
     if problems:
         raise ValidationError(problems, "source mapping")
-    obs = pd.DataFrame(rows, columns=COLUMNS)
-    # identical figures from two sources: keep the first source, name the other in the note
-    obs = obs.groupby(["measure_id", "period", "value", "quality", "revision"], as_index=False, sort=False).agg(
-        {**{c: "first" for c in COLUMNS if c not in ("measure_id", "period", "value", "quality", "revision", "source")},
-         "source": lambda s: " | ".join(dict.fromkeys(s))})[COLUMNS]
+    figures = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+    # identical figures from two sources: keep one row, name both sources, known from the earlier
+    figures = figures.groupby(["measure_id", "period", "value", "quality"], as_index=False, sort=False).agg(
+        {**{c: "first" for c in FIGURE_COLUMNS if c not in ("measure_id", "period", "value", "quality", "source", "known_from")},
+         "source": lambda s: " | ".join(dict.fromkeys(s)), "known_from": "min"})[FIGURE_COLUMNS]
 
+    ydm = pd.read_csv(src / "hangzhou_population_gdp_ydm.csv", dtype=str, keep_default_na=False)
+    extra = []
+    for _, r in ydm[ydm["variable"].str.startswith("GDP")].iterrows():
+        extra.append({"measure_id": "K01.gdp_nominal", "region": CITY, "period": r["year"], "value": f"{float(r['value']):.10g}",
+                      "unit": "亿元", "quality": "reported", "method": "official", "source": r["source"],
+                      "note": "修订后的现价地区生产总值序列（与初次公布数不同）；" + r["variable"], "known_from": collected})
     daily = pd.read_csv(src / "hangzhou_air_daily.csv")
     air = derive_air_yearly(daily)
     how = (f"由日数据推算（上游 {AIR_UPSTREAM}，城市日均值，{{n}}/{{d}}天有数据）；与官方年报口径（站点与规则）不同，"
@@ -104,11 +133,18 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
             continue
         note = how.format(n=a["days_with_data"], d=a["days_in_year"])
         if a["pm25_mean"] is not None and pd.notna(a["pm25_mean"]):
-            obs.loc[len(obs)] = ["K08.pm25", CITY, a["year"], a["pm25_mean"], "μg/m³", "derived", "daily-derived", 0, source, note + "；年均值=有数据日的PM2.5算术平均"]
+            extra.append({"measure_id": "K08.pm25", "region": CITY, "period": str(int(a["year"])), "value": f"{a['pm25_mean']:.10g}",
+                          "unit": "μg/m³", "quality": "derived", "method": "daily-derived", "source": source,
+                          "note": note + "；年均值=有数据日的PM2.5算术平均", "known_from": collected})
         if a["good_days"] is not None and pd.notna(a["good_days"]):
-            obs.loc[len(obs)] = ["K09.good_air_days", CITY, a["year"], a["good_days"], "天", "derived", "daily-derived", 0, source, note + "；优良天数=AQI≤100的天数"]
+            extra.append({"measure_id": "K09.good_air_days", "region": CITY, "period": str(int(a["year"])), "value": f"{int(a['good_days'])}",
+                          "unit": "天", "quality": "derived", "method": "daily-derived", "source": source,
+                          "note": note + "；优良天数=AQI≤100的天数", "known_from": collected})
+    figures = pd.concat([figures, pd.DataFrame(extra, columns=FIGURE_COLUMNS)], ignore_index=True)
+    figures = figures.sort_values(["measure_id", "period", "known_from", "method"], kind="stable").reset_index(drop=True)
 
     ctx_rows = []
+    kpi_series = {r["series"] for r in mapping["kpi"]}
     for rule in mapping["context"]:
         for idx, r in sourced[sourced["series"] == rule["series"]].iterrows():
             if int(idx) in used:
@@ -116,38 +152,78 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
             ctx_rows.append({"series": r["series"], "period": r["year"], "value": r["value"], "unit": r["unit"],
                              "quality": r["quality"], "relates_to": rule["relates_to"], "why_not_kpi_zh": rule["why_zh"],
                              "source": r["source"], "note": r["note"]})
-    mapped_series = {r["series"] for r in mapping["kpi"]} | {r["series"] for r in mapping["context"]}
-    for idx, r in sourced.iterrows():  # in-plan-period figures of mapped series outside 2015-2020
-        if r["series"] in {x["series"] for x in mapping["kpi"]} and int(idx) not in used and not any(
-                c["series"] == r["series"] for c in mapping["context"]):
+    context_series = {c["series"] for c in mapping["context"]}
+    for idx, r in sourced.iterrows():  # figures of KPI series outside the plan period
+        if r["series"] in kpi_series and int(idx) not in used and r["series"] not in context_series:
             ctx_rows.append({"series": r["series"], "period": r["year"], "value": r["value"], "unit": r["unit"],
                              "quality": r["quality"], "relates_to": next(x["measure"] for x in mapping["kpi"] if x["series"] == r["series"]),
                              "why_not_kpi_zh": "规划期（2015—2020年）以外", "source": r["source"], "note": r["note"]})
-    unmapped = sorted(set(sourced["series"]) - mapped_series)
+    unmapped = sorted(set(sourced["series"]) - kpi_series - context_series)
     if unmapped:
         raise ValidationError([Problem(str(src / "mapping.yaml"), None, "series", f"series not mapped: {', '.join(unmapped)}", Reason.MISSING)], "source mapping")
-    ydm = pd.read_csv(src / "hangzhou_population_gdp_ydm.csv", dtype=str, keep_default_na=False)
-    for _, r in ydm.iterrows():
-        is_gdp = r["variable"].startswith("GDP")
-        ctx_rows.append({"series": "gdp_revised_ydm" if is_gdp else "population_ydm", "period": r["year"], "value": r["value"],
-                         "unit": r["unit"], "quality": "reported", "relates_to": "K01.gdp_const" if is_gdp else "K20.hukou_urbanisation",
-                         "why_not_kpi_zh": "修订后的现价地区生产总值，不是2015年不变价（修订版本见后续数据版本功能）" if is_gdp else "年末总人口，户籍/常住口径未注明",
+    for _, r in ydm[~ydm["variable"].str.startswith("GDP")].iterrows():
+        ctx_rows.append({"series": "population_ydm", "period": r["year"], "value": r["value"], "unit": r["unit"], "quality": "reported",
+                         "relates_to": "K20.hukou_urbanisation", "why_not_kpi_zh": "年末总人口，户籍/常住口径未注明，不是城镇化率",
                          "source": r["source"], "note": r["variable"]})
     context = pd.DataFrame(ctx_rows).sort_values(["relates_to", "series", "period"], kind="stable")
-    obs = obs.astype({"period": "int64", "value": "float64", "revision": "int64"})
-    return obs, context
+    return figures, context, collected
+
+
+def air_monthly_ledger(daily: pd.DataFrame) -> pd.DataFrame:
+    """A ledger (template columns, Chinese headers) of city-level year-to-date PM2.5 means and
+    good-air-day counts at the end of each month, derived from the daily data."""
+    ytd = air_monthly_ytd(daily)
+    rows = []
+    src = "data/sources/hangzhou_air_daily.csv（上游 tianqihoubao，城市日均值）"
+    for _, r in ytd.iterrows():
+        if not BASE_YEAR <= r["year"] <= PLAN_END:
+            continue
+        period = f"{int(r['year'])}-{int(r['month']):02d}"
+        cover = f"截至当月{int(r['days_with_data_ytd'])}/{int(r['days_ytd'])}天有数据"
+        if r["days_with_data_ytd"] >= MIN_COVERAGE_MEAN * r["days_ytd"]:
+            rows.append(["K08.pm25", "细颗粒物（PM2.5）年均浓度", "杭州市", period, f"{r['pm25_ytd_mean']:.2f}", "μg/m³", src,
+                         f"年初至当月PM2.5日均值的算术平均；{cover}；由日数据推算，与官方口径不同", "derived", "daily-derived"])
+        if r["days_with_data_ytd"] == r["days_ytd"]:
+            rows.append(["K09.good_air_days", "市区日空气质量优良天数", "杭州市", period, str(int(r["good_days_ytd"])), "天", src,
+                         f"年初至当月AQI≤100的天数；{cover}；由日数据推算，与官方口径不同", "derived", "daily-derived"])
+    return pd.DataFrame(rows, columns=["指标编号", "指标名称", "地区", "时期", "数值", "单位", "来源", "备注", "数据质量", "口径"])
 
 
 def write_hangzhou(cat: Catalogue, out_dir: Path | None = None, sources_dir: Path | None = None) -> Path:
-    """Rebuild ``data/actuals/hangzhou/observations.csv`` and ``context.csv``."""
+    """Rebuild the Hangzhou dataset from ``data/sources``: vintage 1 holds the sourced figures,
+    vintage 2 the monthly air ledger, ingested through the same path as any ledger."""
+    from .ingest import ingest
+    from .store import append_vintage
+
+    from .store import read_manifest
+
     out = Path(out_dir) if out_dir else paths.actuals_dir() / "hangzhou"
-    obs, context = build_hangzhou(cat, sources_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    write_observations(obs, out / "observations.csv")
-    tmp = out / "context.csv.tmp"
-    context.to_csv(tmp, index=False, lineterminator="\n")
-    tmp.replace(out / "context.csv")
-    log.info("wrote %d observations and %d context figures to %s", len(obs), len(context), out)
+    src = Path(sources_dir) if sources_dir else paths.sources_dir()
+    ingested = [v for v in read_manifest(out) if v.vintage > 2]
+    if ingested:
+        raise KpitrackError(f"{out} holds {len(ingested)} ingested vintage(s) (from vintage {ingested[0].vintage}, "
+                            f"{ingested[0].source}); a rebuild from data/sources would drop them. Nothing was changed.")
+    figures, context, collected = build_hangzhou(cat, src)
+    meta = (out / "dataset.yaml").read_text(encoding="utf-8")
+    tmp = out.with_name(out.name + ".rebuild")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    (tmp / "dataset.yaml").write_text(meta, encoding="utf-8")
+    stamp = datetime.fromisoformat(collected).replace(tzinfo=timezone.utc)
+    digest = hashlib.sha256((src / "hangzhou_sourced_actuals.csv").read_bytes() + (src / "mapping.yaml").read_bytes()).hexdigest()
+    append_vintage(tmp, figures, ingested_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), known_from=collected, sha256=digest,
+                   source=BUILD_SOURCE)
+    context.to_csv(tmp / "context.csv", index=False, lineterminator="\n")
+    ledger = src / "derived" / "hangzhou_air_monthly_ledger.csv"
+    ledger.parent.mkdir(exist_ok=True)
+    air_monthly_ledger(pd.read_csv(src / "hangzhou_air_daily.csv")).to_csv(ledger, index=False, lineterminator="\n")
+    ingest(ledger, cat, tmp.name, known_from=collected, now=stamp, actuals_dir=tmp.parent,
+           source="data/sources/derived/hangzhou_air_monthly_ledger.csv")
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    log.info("rebuilt %s from %s", out, src)
     return out
 
 

@@ -8,12 +8,14 @@ shows every status (ahead, on track, lagging, going backwards), with small noise
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .actuals import CITY, COLUMNS
 from .plan import Catalogue, Measure
+from .regions import CITY, districts
+from .store import FIGURE_COLUMNS
 from .trajectory import YEARS, trajectory
 
 SEED = 20171130  # the plan's date of issue
@@ -22,7 +24,9 @@ SOURCE = f"kpitrack.synthetic (seed={SEED})，合成数据"
 PACES = (1.15, 1.0, 0.85, 0.55, -0.3)
 PACE_WEIGHTS = (0.2, 0.35, 0.2, 0.15, 0.1)
 #: Starting points for measures whose plan gives no number to start from (synthetic, not real).
+KNOWN_FROM = "2026-11-26"
 DEFAULTS: dict[str, tuple[float, float]] = {  # measure id: (2015 value, yearly growth % or increment)
+    "K01.gdp_nominal": (10050.0, 9.0),
     "K01.gdp_const": (10000.0, 7.3),
     "K01.gdp_growth": (10.0, 0.0),
     "K02.revenue": (1230.0, 9.0),
@@ -90,7 +94,65 @@ def make_synthetic(cat: Catalogue, seed: int = SEED) -> pd.DataFrame:
                     value = round(value)
                 if m.unit == "%" and m.value_type == "level":
                     value = min(max(value, 0.0), 100.0)
-                rows.append({"measure_id": m.id, "region": CITY, "period": int(y), "value": round(float(value), 2),
-                             "unit": m.unit, "quality": "synthetic", "method": "synthetic", "revision": 0,
-                             "source": SOURCE, "note": f"合成数据；该KPI的进度系数={pace:g}"})
-    return pd.DataFrame(rows, columns=COLUMNS)
+                rows.append({"measure_id": m.id, "region": CITY, "period": str(int(y)), "value": f"{round(float(value), 2):.10g}",
+                             "unit": m.unit, "quality": "synthetic", "method": "synthetic",
+                             "source": SOURCE, "note": f"合成数据；该KPI的进度系数={pace:g}", "known_from": KNOWN_FROM})
+    annual = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+    return pd.concat([annual, _district_ytd(cat, annual, rng)], ignore_index=True)
+
+
+#: Cumulative share of the year's total reached by the end of each month (a typical fiscal-revenue
+#: shape: strong in spring, weak in December), for synthetic year-to-date figures.
+SEASONAL_SHARE = np.array([0.11, 0.19, 0.28, 0.38, 0.49, 0.59, 0.67, 0.74, 0.81, 0.88, 0.94, 1.0])
+DISTRICT_YEARS = (2017, 2018, 2019, 2020)
+
+
+def _district_ytd(cat: Catalogue, annual: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Monthly (or quarterly) year-to-date figures for the 13 districts and counties and the city,
+    for the measures a monthly bulletin reports: GDP and its growth (quarterly), local budget
+    revenue and its growth, investment growth (monthly), disposable income (quarterly)."""
+    regs = districts()
+    shares = rng.dirichlet(np.full(len(regs), 4.0))
+    rows = []
+
+    def city_value(mid: str, year: int) -> float:
+        v = annual[(annual["measure_id"] == mid) & (annual["period"] == str(year))]["value"]
+        return float(v.iloc[0])
+
+    for mid in ("K01.gdp_nominal", "K01.gdp_growth", "K02.revenue", "K02.revenue_growth", "K03.investment_growth", "K12.income"):
+        m = cat.measure(mid)
+        months = [mm for mm in range(1, 13) if m.allows_month(mm)]
+        for year in DISTRICT_YEARS:
+            total = city_value(mid, year)
+            offsets = rng.normal(0, 1.5 if m.ytd == "rate" else 0.0, len(regs))
+            level = rng.lognormal(0, 0.15, len(regs)) if mid == "K12.income" else None
+            curve = np.clip(SEASONAL_SHARE * rng.normal(1, 0.03, 12), 0.01, None)
+            curve[11] = 1.0
+            curve = np.maximum.accumulate(curve)
+            for month in months:
+                if m.ytd == "sum" and mid != "K12.income":
+                    district_values = total * shares * curve[month - 1] * rng.normal(1, 0.02, len(regs))
+                    city = float(district_values.sum())
+                elif mid == "K12.income":  # per-capita: not additive over districts
+                    city = total * month / 12 * rng.normal(1, 0.01)
+                    district_values = city * level
+                else:  # a growth rate so far this year: settles towards the year's rate
+                    city = total + rng.normal(0, 1.5) * (12 - month) / 12
+                    district_values = city + offsets + rng.normal(0, 0.5, len(regs))
+                period = f"{year}-{month:02d}"
+                for reg, v in [(None, city), *zip(regs, district_values)]:
+                    rows.append({"measure_id": mid, "region": CITY if reg is None else reg.code, "period": period,
+                                 "value": f"{round(float(v), 2):.10g}", "unit": m.unit, "quality": "synthetic", "method": "synthetic",
+                                 "source": SOURCE, "note": "合成的年初至当月累计数（月报演示）", "known_from": KNOWN_FROM})
+    return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+
+
+def write_synthetic(cat: Catalogue, folder: Path, seed: int = SEED) -> Path:
+    """Rebuild the synthetic dataset's vintage store in ``folder`` (keeps dataset.yaml)."""
+    from .store import MANIFEST, append_vintage
+
+    for old in [folder / MANIFEST, *sorted((folder / "vintages").glob("*.csv"))]:
+        old.unlink(missing_ok=True)
+    append_vintage(folder, make_synthetic(cat, seed), ingested_at=f"{KNOWN_FROM}T00:00:00Z", known_from=KNOWN_FROM,
+                   sha256=f"synthetic-seed-{seed}", source=SOURCE)
+    return folder

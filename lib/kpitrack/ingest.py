@@ -1,0 +1,76 @@
+"""Ingest a ledger into a dataset as a new vintage, or refuse the whole file.
+
+On any problem nothing is written: every problem is raised at once as a ValidationError naming
+file, row and field. A successful ingest adds one vintage (see :mod:`kpitrack.store`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .actuals import check_date, dataset_folder
+from .exceptions import KpitrackError, Problem, Reason, ValidationError
+from .ledger import read_ledger, validate
+from .plan import Catalogue
+from .store import Vintage, append_vintage, read_manifest
+from .yamlio import load_yaml
+
+log = logging.getLogger(__name__)
+
+
+class AlreadyIngested(KpitrackError):
+    exit_code = 2
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def ingest(path: Path, cat: Catalogue, dataset: str = "hangzhou", *, known_from: str | None = None,
+           now: datetime | None = None, actuals_dir: Path | None = None, source: str | None = None) -> Vintage:
+    """Validate the ledger at ``path`` and add it to ``dataset`` as a new vintage.
+
+    Parameters
+    ----------
+    known_from
+        The date (YYYY-MM-DD) from which these figures were known, e.g. their publication date
+        when loading figures published in the past; default: today.
+    now
+        The ingest time to record (default: now, UTC).
+
+    Raises
+    ------
+    ValidationError
+        With every problem of the file; nothing is written.
+    AlreadyIngested
+        If this exact file was ingested before.
+    """
+    path = Path(path)
+    folder = dataset_folder(dataset, actuals_dir)
+    meta = load_yaml(folder / "dataset.yaml")
+    led = read_ledger(path)
+    figures = validate(led, cat) if not led.problems or led.rows else None
+    if meta.get("synthetic"):
+        led.problem(None, "-", f"dataset {dataset!r} holds synthetic data; ledgers of real figures go to a real dataset", Reason.NOT_ALLOWED)
+    if known_from is not None:
+        try:
+            check_date(known_from, "--known-from")
+        except ValueError as exc:
+            led.problems.append(Problem(str(path), None, "known_from", str(exc), Reason.WRONG_TYPE))
+    if led.problems:
+        raise ValidationError(led.problems, f"ledger {path.name} refused: nothing was written; ledger validation")
+    digest = sha256_of(path)
+    for v in read_manifest(folder):
+        if v.sha256 == digest:
+            raise AlreadyIngested(f"{path}: this file was already ingested as vintage {v.vintage} ({v.ingested_at}); nothing was written")
+    now = now or datetime.now(timezone.utc)
+    vintage = append_vintage(folder, figures, ingested_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             known_from=known_from or now.strftime("%Y-%m-%d"), sha256=digest,
+                             source=source or path.name)
+    if led.encoding == "gbk":
+        log.warning("%s was read as GBK (GB18030) text", path)
+    log.info("ingested %d figures from %s as vintage %d of %s", len(figures), path, vintage.vintage, dataset)
+    return vintage

@@ -1,0 +1,55 @@
+"""Hangzhou and its 13 districts and counties (county-level cities) of the plan period, with codes
+(GB/T 2260), in ``data/regions.csv``. Ledgers may name a region by code, name or alias."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import paths
+
+CITY = "330100"
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    aliases: tuple[str, ...]
+    note: str
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> tuple[Region, ...]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return tuple(Region(r["code"], r["name_zh"], r["name_en"], r["level"],
+                            tuple(a for a in r["aliases"].split(";") if a), r["note"]) for r in csv.DictReader(fh))
+
+
+def regions(path: Path | None = None) -> tuple[Region, ...]:
+    return _load(str(path or paths.data_dir() / "regions.csv"))
+
+
+def districts() -> tuple[Region, ...]:
+    """The 13 districts, counties and county-level cities (without the city itself)."""
+    return tuple(r for r in regions() if r.code != CITY)
+
+
+def resolve(text: str) -> Region | None:
+    """The region a ledger names by code, Chinese name or alias; None if unknown."""
+    t = str(text).strip()
+    for r in regions():
+        if t in (r.code, r.name_zh, r.name_en) or t in r.aliases:
+            return r
+    return None
+
+
+def name_of(code: str) -> str:
+    for r in regions():
+        if r.code == code:
+            return r.name_zh
+    return code

@@ -1,0 +1,81 @@
+"""The vintage store of a dataset: every successful ingest is a new, never-rewritten vintage.
+
+``data/actuals/<dataset>/vintages.csv`` lists the vintages (number, when ingested, from when the
+figures were known, the figures file, the SHA-256 of what was ingested, its source);
+``vintages/<NNNN>.csv`` holds each vintage's figures. A figure that revises an earlier one is a new
+row in a new vintage; the earlier one stays. Writes are atomic: the figures file is written under
+a temporary name and renamed, then the manifest likewise, so a failure leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+MANIFEST = "vintages.csv"
+MANIFEST_COLUMNS = ["vintage", "ingested_at", "known_from", "file", "sha256", "source", "rows"]
+FIGURE_COLUMNS = ["measure_id", "region", "period", "value", "unit", "quality", "method", "source", "note", "known_from"]
+
+
+@dataclass(frozen=True)
+class Vintage:
+    vintage: int
+    ingested_at: str
+    known_from: str
+    file: str
+    sha256: str
+    source: str
+    rows: int
+
+
+def read_manifest(folder: Path) -> list[Vintage]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [Vintage(int(r["vintage"]), r["ingested_at"], r["known_from"], r["file"], r["sha256"], r["source"], int(r["rows"]))
+                for r in csv.DictReader(fh)]
+
+
+def read_figures(folder: Path) -> pd.DataFrame:
+    """All figures of all vintages, with the vintage number and effective ``known_from``."""
+    frames = []
+    for v in read_manifest(folder):
+        df = pd.read_csv(folder / v.file, dtype=str, keep_default_na=False)
+        df["known_from"] = df["known_from"].where(df["known_from"] != "", v.known_from)
+        df["vintage"] = v.vintage
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame(columns=FIGURE_COLUMNS + ["vintage"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def append_vintage(folder: Path, figures: pd.DataFrame, *, ingested_at: str, known_from: str, sha256: str, source: str) -> Vintage:
+    """Add a vintage with ``figures`` (columns :data:`FIGURE_COLUMNS`); returns it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vintages").mkdir(exist_ok=True)
+    existing = read_manifest(folder)
+    number = max((v.vintage for v in existing), default=0) + 1
+    rel = f"vintages/{number:04d}.csv"
+    buf = io.StringIO()
+    figures[FIGURE_COLUMNS].to_csv(buf, index=False, lineterminator="\n")
+    _atomic_write(folder / rel, buf.getvalue())
+    vintage = Vintage(number, ingested_at, known_from, rel, sha256, source, len(figures))
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(MANIFEST_COLUMNS)
+    for v in [*existing, vintage]:
+        w.writerow([v.vintage, v.ingested_at, v.known_from, v.file, v.sha256, v.source, v.rows])
+    _atomic_write(folder / MANIFEST, out.getvalue())
+    return vintage
