@@ -26,7 +26,9 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
     n = len(kpi.measures)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    titles = [wrap(f"{m.name_zh}（{m.unit}）", 16 if cols == 3 else 24) for m in kpi.measures]
+    width = 16 if cols == 3 else 24
+    titles = [wrap(m.name_zh, width) + ("<br>" if len(m.name_zh) + len(m.unit) + 2 > width else "") + f"（{m.unit}）"
+              for m in kpi.measures]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.08, vertical_spacing=0.22)
     shown: set[str] = set()
     for i, (m, ms) in enumerate(zip(kpi.measures, status.measures)):
@@ -85,8 +87,9 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
         fig.update_yaxes(tickformat=",~g", row=r, col=c)
     synthetic_note = "（合成数据，仅供演示）" if ds.synthetic else ""
     fig.update_layout(
-        title={"text": f"{kpi.id} {kpi.name_zh}{synthetic_note}", "x": 0.01, "font": {"size": 16}},
-        height=300 * rows + 80, margin={"l": 50, "r": 20, "t": 110, "b": 40},
+        title={"text": f"{kpi.id} {kpi.name_zh}{synthetic_note}", "x": 0.01, "y": 1, "yref": "container", "yanchor": "top",
+               "pad": {"t": 10}, "font": {"size": 16}},
+        height=300 * rows + 80, margin={"l": 50, "r": 20, "t": 50 + 20 * max(t.count("<br>") + 2 for t in titles), "b": 40},
         font={"family": FONT_FAMILY, "size": 12}, template="plotly_white",
         legend={"orientation": "h", "y": -0.12 if rows == 1 else -0.06, "x": 0},
         separators=".,",

@@ -157,11 +157,11 @@ def _single_point(m: Measure, common: dict, traj: pd.Series, why: str) -> Measur
     latest = common["latest_value"]
     if meets(latest, tv, m.direction):
         return MeasureStatus(**common, status=Status.ON_TRACK, method="vs_trajectory",
-                             reason_zh=f"{why}；{ly}年实际值达到当年轨迹值{fmt(tv)}")
+                             reason_zh=f"{why}；{ly}年实际值达到当年轨迹值{fmt(tv, m.unit)}")
     gap = abs(latest - tv) / abs(tv) if tv else math.inf
     status = Status.AT_RISK if gap < YEARLY_TOLERANCE else Status.OFF_TRACK
     return MeasureStatus(**common, status=status, method="vs_trajectory",
-                         reason_zh=f"{why}；{ly}年实际值比当年轨迹值{fmt(tv)}差{gap:.1%}")
+                         reason_zh=f"{why}；{ly}年实际值比当年轨迹值{fmt(tv, m.unit)}差{gap:.1%}")
 
 
 def _assess_ceiling(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:
@@ -216,13 +216,14 @@ def _assess_yearly(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> Mea
         if t.kind in ("floor", "ceiling"):
             years = years[-1:]  # a bound must hold in every year: judge the latest one
         value = sum(have[y] for y in years) / len(years)
-        what = f"{years[-1]}年实际{fmt(value)}" if len(years) == 1 else f"{years[0]}—{years[-1]}年平均{fmt(value)}"
+        what = f"{years[-1]}年实际{fmt(value, m.unit)}" if len(years) == 1 else f"{years[0]}—{years[-1]}年平均{fmt(value, m.unit)}"
         if t.kind in ("floor", "ceiling"):
             ok = meets(value, t.value, m.direction)
             return MeasureStatus(**{**common, "trajectory_value": t.value}, status=Status.ON_TRACK if ok else Status.OFF_TRACK,
                                  method="yearly_bound", reason_zh=f"{what}，年度要求“{t.text_zh}”{'已满足' if ok else '未满足'}")
         return _level_vs_target({**common, "trajectory_value": t.value}, m, value, t.value, f"{what}，年度目标“{t.text_zh}”", "yearly")
-    reason = f"规划未给出数值目标（{m.end_target.text_zh}）"
+    reason = ("本子指标无单独目标，仅作跟踪" if m.end_target.kind == "none" and not numeric
+              else f"规划未给出数值目标（{m.end_target.text_zh}）")
     if numeric:
         reason = "有数值年度目标的年份尚无实际数据"
     return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh=reason)
