@@ -160,3 +160,23 @@ def test_report_on_the_data_as_known_at_a_date(tmp_path):
     html = result.outputs["html"].read_text(encoding="utf-8")
     assert "截至2019-06-01已知的数据" in html
     assert "13,500亿元" in html and "14,307亿元" not in html  # GDP 2018 as first published, before the revision
+
+
+def test_without_a_chinese_font_html_is_still_made_and_pdf_says_what_to_install(synthetic_run, tmp_path, monkeypatch):
+    import kpitrack.render as render
+
+    monkeypatch.setattr(render, "find_cjk_font", lambda: None)
+    result = get_renderer("fallback").render(synthetic_run.notebook, ("html", "pdf"), tmp_path)
+    assert result.outputs["html"].is_file() and "pdf" not in result.outputs
+    assert any("apt-get install fonts-noto-cjk" in w for w in result.warnings)
+
+
+def test_backtest_and_bench_print_their_tables(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "kpitrack.cli", "backtest", "--suite-size", "12"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("MASE") == 2 and "kpitrack" in proc.stdout and "naive" in proc.stdout
+    bench = subprocess.run([sys.executable, "bench/forecast.py", "--n", "20", "--workers", "1"], cwd=REPO,
+                           capture_output=True, text=True)
+    assert bench.returncode == 0, bench.stderr
+    assert "series/s" in bench.stdout
