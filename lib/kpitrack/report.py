@@ -197,7 +197,7 @@ def outlook_table(ev: Evaluation, only_misses: bool = True) -> pd.DataFrame:
             _t(ev, "预测（80%区间）", "Forecast (80% interval)"):
                 f"{what}{fmt(o.forecast_mean, unit)}（{fmt(o.forecast_lower)}—{fmt(o.forecast_upper)}）",
             _t(ev, "达标概率", "P(meet)"): probability_text(o.probability),
-            _t(ev, "预计差距", "Expected shortfall"): fmt(o.expected_shortfall, unit),
+            _t(ev, "预计差距", "Expected shortfall"): fmt(o.expected_shortfall, "个百分点" if m.unit == "%" else unit),
             _t(ev, "要实现目标需要", "What it takes"): o.what_it_takes_zh(),
         })
     return pd.DataFrame(rows)
