@@ -62,6 +62,19 @@ def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str
     return {"as_of": as_of, "dataset": dataset, "language": language, "data_as_of": data_as_of}
 
 
+def output_stem(params_file: Path, params: dict[str, Any]) -> str:
+    """The name of a run's outputs: the parameter file's name, plus whatever the command line changed,
+    so that a run with other parameters never overwrites the report of the file as it stands."""
+    stem = params_file.stem
+    as_in_file = load_params(params_file)
+    for key in ("as_of", "dataset", "language"):
+        if params[key] != as_in_file[key]:
+            stem += f"-{key.replace('_', '')}{params[key]}"
+    if params["data_as_of"]:
+        stem += f"-data{params['data_as_of']}"
+    return stem
+
+
 def execute(params: dict[str, Any], output: Path, notebook: Path | None = None) -> Path:
     """Execute the report notebook with papermill into ``output`` (written even on failure)."""
     import papermill as pm
@@ -80,7 +93,7 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     params = load_params(params_file, overrides)
     log.info("run %s: %s", params_file, params)
     reports = Path(reports_dir) if reports_dir else paths.repo_root() / "reports"
-    stem = Path(params_file).stem + (f"-data{params['data_as_of']}" if params["data_as_of"] else "")
+    stem = output_stem(Path(params_file), params)
     executed = execute(params, reports / f"{stem}.ipynb")
     result = RunResult(params, executed)
     rendered: RenderResult = get_renderer(renderer).render(executed, formats, reports / "_output")
