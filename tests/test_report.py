@@ -180,3 +180,19 @@ def test_backtest_and_bench_print_their_tables(tmp_path):
                            capture_output=True, text=True)
     assert bench.returncode == 0, bench.stderr
     assert "series/s" in bench.stdout
+
+
+def test_a_failing_notebook_is_a_clear_error(tmp_path, monkeypatch):
+    import nbformat as nbf
+
+    from kpitrack.run import NotebookError, execute
+
+    nb = nbf.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    params = nbf.v4.new_code_cell("as_of = 2018")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbf.v4.new_code_cell("raise RuntimeError('broken on purpose')")]
+    path = tmp_path / "broken.ipynb"
+    nbf.write(nb, path)
+    with pytest.raises(NotebookError, match="broken.ipynb failed in cell .*RuntimeError: broken on purpose"):
+        execute({"as_of": 2018}, tmp_path / "out.ipynb", notebook=path)
+    assert (tmp_path / "out.ipynb").is_file()

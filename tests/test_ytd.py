@@ -56,3 +56,16 @@ def test_real_pm25_june_ytd_brackets_the_2017_year_mean():
     e = year_end_estimate(wide, 2017, 6, level=0.8)
     actual = wide.loc[2017, 12]
     assert e.lower <= actual <= e.upper, (e, actual)
+
+
+def test_year_end_cli_on_real_monthly_air_data():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "kpitrack.cli", "year-end", "K08.pm25", "2018-06"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "2018年1—6月：44.12μg/m³" in proc.stdout and "全年估计" in proc.stdout and "80%区间" in proc.stdout
+    bad = subprocess.run([sys.executable, "-m", "kpitrack.cli", "year-end", "K05.rd_share", "2018-06"], cwd=REPO,
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and "no year-to-date" in bad.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import logging
 import sys
 from pathlib import Path
@@ -140,6 +141,37 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_year_end(args: argparse.Namespace) -> int:
+    from .actuals import load_dataset, ytd_table
+    from .labels import fmt
+    from .plan import load_catalogue
+    from .regions import resolve
+    from .ytd import year_end_estimate
+
+    cat = load_catalogue()
+    m = cat.measure(args.measure)
+    if m.ytd not in ("sum", "mean"):
+        raise KpitrackError(f"{m.id} has no year-to-date totals or means to extrapolate (frequency {m.frequency}, ytd {m.ytd})")
+    reg = resolve(args.region)
+    if reg is None:
+        raise KpitrackError(f"unknown region {args.region!r}")
+    if not re.match(r"^\d{4}-\d{2}$", args.period):
+        raise KpitrackError(f"period must be YYYY-MM, got {args.period!r}")
+    ds = load_dataset(args.dataset, cat, known_at=args.data_as_of)
+    obs = ds.observations
+    if ds.observations["method"].eq("daily-derived").any() and m.id in ("K08.pm25", "K09.good_air_days"):
+        obs = obs[obs["method"] == "daily-derived"]  # one kind of figure: the monthly ones are derived
+    year, month = int(args.period[:4]), int(args.period[5:])
+    try:
+        e = year_end_estimate(ytd_table(obs, m.id, reg.code), year, month, args.level)
+    except ValueError as exc:
+        raise KpitrackError(f"{m.id} {reg.name_zh} {args.period}: {exc}") from None
+    print(f"{m.name_zh}（{reg.name_zh}，数据：{ds.label_zh}）")
+    print(f"{year}年1—{month}月：{fmt(e.ytd, m.unit)}；全年估计 {fmt(e.estimate, m.unit)}，"
+          f"{e.level:.0%}区间 {fmt(e.lower, m.unit)}—{fmt(e.upper, m.unit)}（依据此前{e.n_years}年的季节规律）")
+    return 0
+
+
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from .actuals import load_dataset
     from .backtest import dataset_cases, rolling_origin, summarise, synthetic_cases
@@ -214,6 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--dataset", default="hangzhou")
     i.add_argument("--known-from", help="date the figures were known (published) from, YYYY-MM-DD; default today")
     i.set_defaults(func=_cmd_ingest)
+
+    y = sub.add_parser("year-end", help="estimate the year-end value of a monthly year-to-date measure")
+    y.add_argument("measure", help="e.g. K08.pm25 or K02.revenue")
+    y.add_argument("period", help="the last month with data, YYYY-MM")
+    y.add_argument("--region", default="杭州市")
+    y.add_argument("--dataset", default="hangzhou")
+    y.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
+    y.add_argument("--level", type=float, default=0.8)
+    y.set_defaults(func=_cmd_year_end)
 
     b = sub.add_parser("backtest", help="forecast accuracy against naive and drift baselines (rolling origin)")
     b.add_argument("--dataset", default="hangzhou")

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from . import paths
-from .exceptions import ParameterError
+from .exceptions import KpitrackError, ParameterError
 from .render import RenderResult, get_renderer
 from .report import check_parameters
 
@@ -82,9 +82,24 @@ def execute(params: dict[str, Any], output: Path, notebook: Path | None = None) 
     nb = Path(notebook) if notebook else paths.repo_root() / NOTEBOOK
     output.parent.mkdir(parents=True, exist_ok=True)
     log.info("executing %s with %s -> %s", nb, params, output)
-    pm.execute_notebook(str(nb), str(output), parameters=params, kernel_name=KERNEL,
-                        cwd=str(paths.repo_root()), progress_bar=False, log_output=False)
+    try:
+        _execute(pm, nb, output, params)
+    except pm.PapermillExecutionError as exc:
+        raise NotebookError(f"{nb.name} failed in cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue} "
+                            f"(the executed notebook, with the error marked, is {output})") from None
     return output
+
+
+class NotebookError(KpitrackError):
+    """The report notebook raised an error; the executed notebook is kept to show where."""
+
+
+def _execute(pm, nb: Path, output: Path, params: dict[str, Any]) -> None:
+    pm.execute_notebook(str(nb), str(output), parameters=params, kernel_name=KERNEL,
+                        cwd=str(paths.repo_root()), progress_bar=False, log_output=False,
+                        # the kernel's own start-up and shutdown log lines are noise for report readers;
+                        # errors in the notebook are raised by papermill with the failing cell
+                        extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
 
 
 def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), renderer: str = "auto",
