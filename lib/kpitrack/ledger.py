@@ -84,7 +84,7 @@ def read_ledger(path: Path) -> Ledger:
 
 def _header(led: Ledger, cells: list[object], row: int) -> list[str | None] | None:
     keys: list[str | None] = []
-    for i, c in enumerate(cells):
+    for c in cells:
         name = "" if c is None else str(c).strip()
         if not name:
             keys.append(None)
