@@ -26,6 +26,17 @@ def run_cli(capsys, *args):
     return code, out.out, out.err
 
 
+def assert_refused(capsys, data_copy, path, pattern, *extra):
+    """Ingesting ``path`` exits 2 with a message matching ``pattern`` after the file name, and
+    leaves data/ byte for byte as it was."""
+    before = tree_bytes(data_copy)
+    code, _, err = run_cli(capsys, "ingest", str(path), *extra)
+    assert code == 2, err
+    assert re.search(re.escape(str(path)) + pattern, err), err
+    assert tree_bytes(data_copy) == before
+    return err
+
+
 def write_csv(tmp_path, lines, name="ledger.csv", encoding="utf-8"):
     p = tmp_path / name
     p.write_text("\n".join(lines) + "\n", encoding=encoding)
@@ -92,13 +103,8 @@ BAD_CSV = {
 @pytest.mark.parametrize("kind", list(BAD_CSV))
 def test_bad_csv_ledger_is_refused(kind, tmp_path, data_copy, capsys):
     lines, pattern = BAD_CSV[kind]
-    path = write_csv(tmp_path, lines)
-    before = tree_bytes(data_copy)
-    code, _, err = run_cli(capsys, "ingest", str(path))
-    assert code == 2, err
-    assert re.search(re.escape(str(path)) + pattern, err), err
+    err = assert_refused(capsys, data_copy, write_csv(tmp_path, lines), pattern)
     assert "nothing was written" in err
-    assert tree_bytes(data_copy) == before
 
 
 BAD_XLSX = {
@@ -114,12 +120,7 @@ BAD_XLSX = {
 @pytest.mark.parametrize("kind", list(BAD_XLSX))
 def test_bad_xlsx_ledger_is_refused(kind, tmp_path, data_copy, capsys):
     rows, tweak, pattern = BAD_XLSX[kind]
-    path = write_xlsx(tmp_path, rows, tweak=tweak)
-    before = tree_bytes(data_copy)
-    code, _, err = run_cli(capsys, "ingest", str(path))
-    assert code == 2, err
-    assert re.search(re.escape(str(path)) + pattern, err), err
-    assert tree_bytes(data_copy) == before
+    assert_refused(capsys, data_copy, write_xlsx(tmp_path, rows, tweak=tweak), pattern)
 
 
 @pytest.mark.parametrize("kind,make,pattern", [
@@ -131,28 +132,17 @@ def test_bad_xlsx_ledger_is_refused(kind, tmp_path, data_copy, capsys):
     ("empty file", lambda t: _bytes(t / "empty.csv", b""), r"::-: the ledger holds no figures"),
 ])
 def test_unreadable_files_are_refused(kind, make, pattern, tmp_path, data_copy, capsys):
-    path = make(tmp_path)
-    before = tree_bytes(data_copy)
-    code, _, err = run_cli(capsys, "ingest", str(path))
-    assert code == 2, err
-    assert re.search(re.escape(str(path)) + pattern, err), err
-    assert tree_bytes(data_copy) == before
+    assert_refused(capsys, data_copy, make(tmp_path), pattern)
 
 
 def test_ledger_into_a_synthetic_dataset_is_refused(tmp_path, data_copy, capsys):
-    path = write_csv(tmp_path, [HEADER, GOOD])
-    before = tree_bytes(data_copy)
-    code, _, err = run_cli(capsys, "ingest", str(path), "--dataset", "synthetic")
-    assert code == 2 and "holds synthetic data" in err
-    assert tree_bytes(data_copy) == before
+    assert_refused(capsys, data_copy, write_csv(tmp_path, [HEADER, GOOD]), r"::-: dataset 'synthetic' holds synthetic data",
+                   "--dataset", "synthetic")
 
 
 def test_bad_known_from_is_refused(tmp_path, data_copy, capsys):
-    path = write_csv(tmp_path, [HEADER, GOOD])
-    before = tree_bytes(data_copy)
-    code, _, err = run_cli(capsys, "ingest", str(path), "--known-from", "2019-02-30")
-    assert code == 2 and "known_from" in err
-    assert tree_bytes(data_copy) == before
+    assert_refused(capsys, data_copy, write_csv(tmp_path, [HEADER, GOOD]), r"::known_from: --known-from: '2019-02-30' is not a calendar date",
+                   "--known-from", "2019-02-30")
 
 
 def test_gbk_ledger_is_read(tmp_path, data_copy, capsys):

@@ -70,7 +70,10 @@ def dataset_folder(name: str, actuals_dir: Path | None = None) -> Path:
 def check_date(text: str, what: str = "date") -> str:
     if not DATE.match(str(text)):
         raise ValueError(f"{what} must be a date YYYY-MM-DD, got {text!r}")
-    pd.Timestamp(text)  # raises on 2019-02-30
+    try:
+        pd.Timestamp(text)
+    except ValueError:
+        raise ValueError(f"{what}: {text!r} is not a calendar date") from None
     return str(text)
 
 
