@@ -26,7 +26,7 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
     n = len(kpi.measures)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    width = 16 if cols == 3 else 24
+    width = {1: 40, 2: 24}.get(cols, 16)
     titles = [wrap(m.name_zh, width) + ("<br>" if len(m.name_zh) + len(m.unit) + 2 > width else "") + f"（{m.unit}）"
               for m in kpi.measures]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.08, vertical_spacing=0.22)
