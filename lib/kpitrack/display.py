@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import base64
 import html
+import json
 import logging
 import os
 import re
@@ -144,14 +145,13 @@ def show_figure(fig, static: bool = True) -> None:
     """Show a chart: interactive in HTML, as a picture in PDF (when Chromium is available)."""
     from IPython.display import publish_display_data
 
-    bundle = {"text/html": figure_html(fig), "text/plain": f"<chart: {fig.layout.title.text or ''}>"}
+    # JupyterLab renders the plotly mime type itself (charts stay when a cell is re-run); nbconvert
+    # and Quarto skip it and take the HTML, whose plotly.js is inlined once per document
+    bundle = {"application/vnd.plotly.v1+json": json.loads(fig.to_json()), "text/html": figure_html(fig),
+              "text/plain": f"<chart: {fig.layout.title.text or ''}>"}
     if static:
         png = figure_png(fig)
         if png is not None:
             bundle["image/png"] = base64.b64encode(png).decode("ascii")
     publish_display_data(bundle)
 
-
-def reset() -> None:
-    """Forget that plotly.js was already included (for a new document in the same process)."""
-    _state["plotlyjs_included"] = False

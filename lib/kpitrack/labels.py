@@ -41,7 +41,6 @@ STATUS_COLOUR = {
 SEVERITY = {Status.ACHIEVED: 0, Status.ON_TRACK: 1, Status.AT_RISK: 2, Status.OFF_TRACK: 3}
 
 QUALITY_ZH = {"reported": "公布数", "preliminary": "初步数", "derived": "推算", "synthetic": "合成", "plan-implied": "规划推算基数"}
-DIRECTION_ZH = {"higher": "越高越好", "lower": "越低越好"}
 LANGUAGES = ("zh", "en")
 
 

@@ -47,9 +47,3 @@ def resolve(text: str) -> Region | None:
             return r
     return None
 
-
-def name_of(code: str) -> str:
-    for r in regions():
-        if r.code == code:
-            return r.name_zh
-    return code

@@ -118,7 +118,7 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
     rows = []
     for k, ks in zip(ev.cat.kpis, ev.statuses):
         for m, ms in zip(k.measures, ks.measures):
-            unit = unit_suffix(m.unit)
+            unit = m.unit
             if ms.latest_value is None:
                 latest = "—"
             elif m.end_target.kind == "cumulative" and ms.method == "cumulative":
@@ -137,11 +137,6 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
                 _t(ev, "数据来源", "Data"): source,
             })
     return pd.DataFrame(rows)
-
-
-def unit_suffix(unit: str) -> str:
-    """How a unit follows a number in Chinese text: 10,050亿元, 7.5%, 269天."""
-    return unit
 
 
 def kpi_section(ev: Evaluation, index: int) -> str:
@@ -188,7 +183,7 @@ def outlook_table(ev: Evaluation, only_misses: bool = True) -> pd.DataFrame:
         o = ev.outlooks[m.id]
         if not o.assessable or (only_misses and not o.likely_miss):
             continue
-        unit = unit_suffix(m.unit)
+        unit = m.unit
         what = "累计" if o.target_kind == "cumulative" else ("期内平均" if o.target_kind == "average" else f"{o.target_year}年")
         rows.append({
             _t(ev, "编号", "ID"): m.kpi_id,
