@@ -16,8 +16,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 
-from kpitrack.forecast import forecast
-from kpitrack.simulate import simulate_suite
+from kpitrack.analysis.forecast import forecast
+from kpitrack.analysis.simulate import simulate_suite
 
 
 def _run(chunk: list) -> int:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kpitrack import paths
-from kpitrack.plan import load_catalogue
+from kpitrack.core import paths
+from kpitrack.plan.catalogue import load_catalogue
 
 REPO = paths.repo_root()
 SEED = REPO / "data" / "plan" / "source" / "plan_seed.txt"

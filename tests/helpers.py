@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpitrack.actuals import CITY, observations
-from kpitrack.plan import EndTarget, ImpliedBase, Measure, YearlyTarget
+from kpitrack.data.actuals import CITY, observations
+from kpitrack.plan.catalogue import EndTarget, ImpliedBase, Measure, YearlyTarget
 
 
 def measure(mid="K99.x", *, unit="亿元", direction="higher", value_type="level", growth_model="compound",

@@ -7,10 +7,10 @@ import filecmp
 import pandas as pd
 import pytest
 
-from kpitrack.actuals import best_values, load_dataset, ytd_table
-from kpitrack.exceptions import UnknownNameError, ValidationError
-from kpitrack.sources import derive_air_yearly, known_from, write_hangzhou
-from kpitrack.synthetic import SEED, make_synthetic, write_synthetic
+from kpitrack.data.actuals import best_values, load_dataset, ytd_table
+from kpitrack.core.exceptions import UnknownNameError, ValidationError
+from kpitrack.data.sources import derive_air_yearly, known_from, write_hangzhou
+from kpitrack.data.synthetic import SEED, make_synthetic, write_synthetic
 
 from .conftest import REPO, tree_bytes
 

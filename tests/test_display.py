@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpitrack.display import escape_markdown, table_html, table_markdown
+from kpitrack.publish.display import escape_markdown, table_html, table_markdown
 
 
 def test_html_table_escapes_cells():

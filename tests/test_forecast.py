@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpitrack import forecast as fc
-from kpitrack.forecast import forecast, plausible
-from kpitrack.simulate import simulate_suite
+from kpitrack.analysis import forecast as fc
+from kpitrack.analysis.forecast import forecast, plausible
+from kpitrack.analysis.simulate import simulate_suite
 
 
 def years(values, start=2015):

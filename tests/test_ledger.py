@@ -9,10 +9,10 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from kpitrack.actuals import best_values, load_dataset
+from kpitrack.data.actuals import best_values, load_dataset
 from kpitrack.cli import main
-from kpitrack.ledger import read_ledger
-from kpitrack.plan import catalogue
+from kpitrack.data.ledger import read_ledger
+from kpitrack.plan.catalogue import catalogue
 
 from .conftest import REPO, tree_bytes
 

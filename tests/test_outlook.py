@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from kpitrack.outlook import outlook
+from kpitrack.analysis.outlook import outlook
 
 from .helpers import measure, obs
 

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from kpitrack.exceptions import ValidationError
-from kpitrack.plan import export_csv, export_json, load_catalogue
+from kpitrack.core.exceptions import ValidationError
+from kpitrack.plan.catalogue import export_csv, export_json, load_catalogue
 
 from .conftest import REPO, halfwidth, tree_bytes
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kpitrack.labels import Status
-from kpitrack.progress import assess_measure, band, combine, growth
+from kpitrack.core.labels import Status
+from kpitrack.analysis.progress import assess_measure, band, combine, growth
 
 from .helpers import measure, obs
 
@@ -150,8 +150,8 @@ def test_combine_takes_the_least_favourable_assessed_status():
 
 
 def test_bundled_hangzhou_status_2018(cat):
-    from kpitrack.actuals import load_dataset
-    from kpitrack.progress import assess
+    from kpitrack.data.actuals import load_dataset
+    from kpitrack.analysis.progress import assess
 
     result = {k.kpi_id: k for k in assess(cat, load_dataset("hangzhou", cat), 2018)}
     assert len(result) == 25

@@ -13,8 +13,8 @@ import nbformat
 import pytest
 import yaml
 
-from kpitrack.render import get_renderer, pdf_prerequisites
-from kpitrack.run import run
+from kpitrack.publish.render import get_renderer, pdf_prerequisites
+from kpitrack.publish.run import run
 
 from .conftest import REPO
 
@@ -163,7 +163,7 @@ def test_report_on_the_data_as_known_at_a_date(tmp_path):
 
 
 def test_without_a_chinese_font_html_is_still_made_and_pdf_says_what_to_install(synthetic_run, tmp_path, monkeypatch):
-    import kpitrack.render as render
+    import kpitrack.publish.render as render
 
     monkeypatch.setattr(render, "find_cjk_font", lambda: None)
     result = get_renderer("fallback").render(synthetic_run.notebook, ("html", "pdf"), tmp_path)
@@ -185,7 +185,7 @@ def test_backtest_and_bench_print_their_tables(tmp_path):
 def test_a_failing_notebook_is_a_clear_error(tmp_path, monkeypatch):
     import nbformat as nbf
 
-    from kpitrack.run import NotebookError, execute
+    from kpitrack.publish.run import NotebookError, execute
 
     nb = nbf.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     params = nbf.v4.new_code_cell("as_of = 2018")

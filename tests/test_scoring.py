@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpitrack.scoring import TargetResult, score
+from kpitrack.plan.scoring import TargetResult, score
 
 
 def test_all_basic_targets_met_gives_95_percent(cat):

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from kpitrack.trajectory import cumulative_trajectory, trajectory
+from kpitrack.plan.trajectory import cumulative_trajectory, trajectory
 
 
 def test_pm25_uses_the_stated_yearly_levels(cat):

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from kpitrack.sources import air_monthly_ytd
-from kpitrack.ytd import year_end_estimate
+from kpitrack.data.sources import air_monthly_ytd
+from kpitrack.analysis.ytd import year_end_estimate
 
 from .conftest import REPO
 

@@ -9,15 +9,16 @@ import logging
 import sys
 from pathlib import Path
 
-from . import __version__, paths
-from .exceptions import KpitrackError
+from . import __version__
+from .core import paths
+from .core.exceptions import KpitrackError
 
 log = logging.getLogger("kpitrack")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .actuals import list_datasets, load_dataset
-    from .plan import load_catalogue
+    from .data.actuals import list_datasets, load_dataset
+    from .plan.catalogue import load_catalogue
 
     cat = load_catalogue(args.plan_dir)
     names = [args.dataset] if args.dataset else list_datasets()
@@ -30,7 +31,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_catalogue(args: argparse.Namespace) -> int:
-    from .plan import export_csv, export_json, load_catalogue
+    from .plan.catalogue import export_csv, export_json, load_catalogue
 
     cat = load_catalogue(args.plan_dir)
     text = export_json(cat) if args.format == "json" else export_csv(cat)
@@ -39,11 +40,11 @@ def _cmd_catalogue(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from .actuals import load_dataset
-    from .labels import fmt, status_label
-    from .plan import load_catalogue
-    from .progress import assess
-    from .report import check_parameters, split_as_of
+    from .data.actuals import load_dataset
+    from .core.labels import fmt, status_label
+    from .plan.catalogue import load_catalogue
+    from .analysis.progress import assess
+    from .publish.report import check_parameters, split_as_of
 
     year, data_as_of = split_as_of(args.as_of, args.data_as_of)
     as_of, dataset, _, data_as_of = check_parameters(year, args.dataset, "zh", data_as_of)
@@ -84,8 +85,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .report import split_as_of
-    from .run import run
+    from .publish.report import split_as_of
+    from .publish.run import run
 
     overrides = {}
     for item in args.param or []:
@@ -110,9 +111,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from .plan import load_catalogue
-    from .sources import write_hangzhou
-    from .synthetic import write_synthetic
+    from .plan.catalogue import load_catalogue
+    from .data.sources import write_hangzhou
+    from .data.synthetic import write_synthetic
 
     cat = load_catalogue()
     if args.what == "build-hangzhou":
@@ -123,8 +124,8 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from .plan import load_catalogue
-    from .template import write_template
+    from .plan.catalogue import load_catalogue
+    from .data.template import write_template
 
     out = write_template(load_catalogue(), Path(args.out), Path(args.prefill) if args.prefill else None)
     print(f"wrote {out}")
@@ -132,8 +133,8 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from .ingest import ingest
-    from .plan import load_catalogue
+    from .data.ingest import ingest
+    from .plan.catalogue import load_catalogue
 
     v = ingest(Path(args.file), load_catalogue(), args.dataset, known_from=args.known_from)
     print(f"ingested {v.rows} figures from {args.file} into dataset {args.dataset} as vintage {v.vintage} "
@@ -142,11 +143,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_year_end(args: argparse.Namespace) -> int:
-    from .actuals import load_dataset, ytd_table
-    from .labels import fmt
-    from .plan import load_catalogue
-    from .regions import resolve
-    from .ytd import year_end_estimate
+    from .data.actuals import load_dataset, ytd_table
+    from .core.labels import fmt
+    from .plan.catalogue import load_catalogue
+    from .data.regions import resolve
+    from .analysis.ytd import year_end_estimate
 
     cat = load_catalogue()
     m = cat.measure(args.measure)
@@ -173,9 +174,9 @@ def _cmd_year_end(args: argparse.Namespace) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from .actuals import load_dataset
-    from .backtest import dataset_cases, rolling_origin, summarise, synthetic_cases
-    from .plan import load_catalogue
+    from .data.actuals import load_dataset
+    from .analysis.backtest import dataset_cases, rolling_origin, summarise, synthetic_cases
+    from .plan.catalogue import load_catalogue
 
     cat = load_catalogue()
     ds = load_dataset(args.dataset, cat)
@@ -189,7 +190,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from .forecast import write_calibration
+    from .analysis.forecast import write_calibration
 
     print(f"wrote {write_calibration(args.n, args.seed)}")
     return 0

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 #: The repository root when kpitrack is installed from a clone (``lib/kpitrack/paths.py``).
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def data_dir() -> Path:

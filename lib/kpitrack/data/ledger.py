@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .exceptions import Problem, Reason, UnknownNameError
-from .plan import Catalogue
+from ..core.exceptions import Problem, Reason, UnknownNameError
+from ..plan.catalogue import Catalogue
 from .regions import regions, resolve
-from .schema import BASE_YEAR, PLAN_END
+from ..plan.schema import BASE_YEAR, PLAN_END
 from .store import FIGURE_COLUMNS
 from .units import factor, normalise
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .plan import ScoringRules
+from .catalogue import ScoringRules
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .actuals import Dataset, series
+from ..data.actuals import Dataset, series
 from .display import FONT_FAMILY
-from .labels import QUALITY_ZH, STATUS_COLOUR, Status, status_label
-from .plan import KPI
-from .progress import KPIStatus
-from .schema import BASE_YEAR, PLAN_END
-from .trajectory import YEARS, trajectory
+from ..core.labels import QUALITY_ZH, STATUS_COLOUR, Status, status_label
+from ..plan.catalogue import KPI
+from ..analysis.progress import KPIStatus
+from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.trajectory import YEARS, trajectory
 
 MARKERS = {"official": "circle", "daily-derived": "circle-open", "synthetic": "diamond"}
 METHOD_ZH = {"official": "实际值（公布）", "daily-derived": "实际值（由日数据推算）", "synthetic": "合成数据"}

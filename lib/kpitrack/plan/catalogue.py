@@ -14,14 +14,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import paths
-from .exceptions import Problem, Reason, UnknownNameError, ValidationError
+from ..core import paths
+from ..core.exceptions import Problem, Reason, UnknownNameError, ValidationError
 from .schema import (
     BASE_YEAR, DIRECTIONS, END_KINDS, GROWTH_MODELS, NUMERIC_KINDS, PLAN_END, STANDARD_ACTIONS,
     FREQUENCIES, QUARTER_MONTHS, SUBSYSTEMS, SUBTARGET_KINDS, TARGET_YEARS, UNITS, VALUE_TYPES, YEARLY_KINDS, YTD_KINDS,
     Checker,
 )
-from .yamlio import line_of, load_yaml
+from ..core.yamlio import line_of, load_yaml
 
 NUMBER = (int, float)
 

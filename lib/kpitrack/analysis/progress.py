@@ -11,11 +11,11 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from .actuals import Dataset, series
-from .labels import SEVERITY, Status, fmt, status_label
-from .plan import Catalogue, Measure
-from .schema import BASE_YEAR, PLAN_END
-from .trajectory import cumulative_trajectory, trajectory
+from ..data.actuals import Dataset, series
+from ..core.labels import SEVERITY, Status, fmt, status_label
+from ..plan.catalogue import Catalogue, Measure
+from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.trajectory import cumulative_trajectory, trajectory
 
 #: open-sdg cut-offs on the ratio of observed to required progress.
 ON_TRACK_RATIO = 0.95

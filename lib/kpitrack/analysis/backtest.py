@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from .forecast import forecast
-from .regions import CITY
+from ..data.regions import CITY
 from .simulate import simulate_suite
 
 METHODS = ("kpitrack", "naive", "drift")

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from ..core import paths
 from .regions import CITY
 from .store import FIGURE_COLUMNS
-from .exceptions import KpitrackError, Problem, Reason, ValidationError
-from .plan import Catalogue
-from .schema import BASE_YEAR, PLAN_END
-from .yamlio import load_yaml
+from ..core.exceptions import KpitrackError, Problem, Reason, ValidationError
+from ..plan.catalogue import Catalogue
+from ..plan.schema import BASE_YEAR, PLAN_END
+from ..core.yamlio import load_yaml
 
 log = logging.getLogger(__name__)
 

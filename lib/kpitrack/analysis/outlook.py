@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .actuals import series
+from ..data.actuals import series
 from .forecast import ForecastDistribution, _calibration, forecast_distribution
-from .labels import fmt
-from .plan import Measure
-from .schema import PLAN_END
+from ..core.labels import fmt
+from ..plan.catalogue import Measure
+from ..plan.schema import PLAN_END
 
 LEVEL = 0.8
 HORIZON_CAP = 2050

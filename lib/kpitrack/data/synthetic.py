@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .plan import Catalogue, Measure
+from ..plan.catalogue import Catalogue, Measure
 from .regions import CITY, districts
 from .store import FIGURE_COLUMNS
-from .trajectory import YEARS, trajectory
+from ..plan.trajectory import YEARS, trajectory
 
 SEED = 20171130  # the plan's date of issue
 SOURCE = f"kpitrack.synthetic (seed={SEED})，合成数据"

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
-from .exceptions import Problem, Reason, UnknownNameError, ValidationError
-from .plan import Catalogue
+from ..core import paths
+from ..core.exceptions import Problem, Reason, UnknownNameError, ValidationError
+from ..plan.catalogue import Catalogue
 from .regions import CITY, regions
-from .schema import BASE_YEAR, PLAN_END, Checker
+from ..plan.schema import BASE_YEAR, PLAN_END, Checker
 from .store import FIGURE_COLUMNS, read_figures, read_manifest
-from .yamlio import load_yaml
+from ..core.yamlio import load_yaml
 
 QUALITIES = ("reported", "preliminary", "derived", "synthetic")
 METHODS = ("official", "daily-derived", "synthetic")

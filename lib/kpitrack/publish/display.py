@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .labels import STATUS_EN, STATUS_ZH
+from ..core.labels import STATUS_EN, STATUS_ZH
 
 log = logging.getLogger(__name__)
 

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .actuals import Dataset, check_date, list_datasets, load_dataset
+from ..data.actuals import Dataset, check_date, list_datasets, load_dataset
 from .display import escape_markdown
-from .exceptions import ParameterError
-from .labels import LANGUAGES, QUALITY_ZH, STATUS_EN, STATUS_ZH, Status, fmt, status_label
-from .plan import Catalogue, catalogue
-from .outlook import Outlook, outlooks, probability_text
-from .progress import KPIStatus, assess
-from .schema import BASE_YEAR, PLAN_END
+from ..core.exceptions import ParameterError
+from ..core.labels import LANGUAGES, QUALITY_ZH, STATUS_EN, STATUS_ZH, Status, fmt, status_label
+from ..plan.catalogue import Catalogue, catalogue
+from ..analysis.outlook import Outlook, outlooks, probability_text
+from ..analysis.progress import KPIStatus, assess
+from ..plan.schema import BASE_YEAR, PLAN_END
 
 REPORT_TITLE_ZH = "杭州市“十三五”绩效管理总体规划 关键绩效指标中期评估"
 REPORT_TITLE_EN = "Hangzhou 13th Five-Year performance-management plan: mid-term evaluation of the key performance indicators"

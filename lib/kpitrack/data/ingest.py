@@ -12,11 +12,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .actuals import check_date, dataset_folder
-from .exceptions import KpitrackError, Problem, Reason, ValidationError
+from ..core.exceptions import KpitrackError, Problem, Reason, ValidationError
 from .ledger import read_ledger, validate
-from .plan import Catalogue
+from ..plan.catalogue import Catalogue
 from .store import Vintage, append_vintage, read_manifest
-from .yamlio import load_yaml
+from ..core.yamlio import load_yaml
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .plan import Measure
+from .catalogue import Measure
 from .schema import BASE_YEAR, PLAN_END
 
 YEARS = list(range(BASE_YEAR, PLAN_END + 1))

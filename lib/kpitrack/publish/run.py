@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from . import paths
-from .exceptions import KpitrackError, ParameterError
+from ..core import paths
+from ..core.exceptions import KpitrackError, ParameterError
 from .render import RenderResult, get_renderer
 from .report import check_parameters
 

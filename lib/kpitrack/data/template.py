@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from .ledger import COLUMNS, read_ledger
-from .plan import Catalogue
+from ..plan.catalogue import Catalogue
 from .regions import regions
 from .units import GROUPS
 
@@ -35,7 +35,7 @@ def write_template(cat: Catalogue, out: Path, prefill: Path | None = None) -> Pa
     if prefill is not None:
         led = read_ledger(prefill)
         if led.problems:
-            from .exceptions import ValidationError
+            from ..core.exceptions import ValidationError
 
             raise ValidationError(led.problems, "prefill ledger")
         keys = list(COLUMNS)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .exceptions import Problem, Reason, ValidationError
-from .yamlio import line_of
+from ..core.exceptions import Problem, Reason, ValidationError
+from ..core.yamlio import line_of
 
 PLAN_START, PLAN_END = 2016, 2020
 BASE_YEAR = 2015

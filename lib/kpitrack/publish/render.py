@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from .exceptions import RenderError, UnknownNameError
+from ..core.exceptions import RenderError, UnknownNameError
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def report_css() -> str:
     """The report style sheet, shared with the Quarto project (reports/report.css)."""
-    from . import paths
+    from ..core import paths
 
     return (paths.repo_root() / "reports" / "report.css").read_text(encoding="utf-8")
 
