@@ -1,7 +1,7 @@
 """Ingest a ledger into a dataset as a new vintage, or refuse the whole file.
 
 On any problem nothing is written: every problem is raised at once as a ValidationError naming
-file, row and field. A successful ingest adds one vintage (see :mod:`kpitrack.store`).
+file, row and field. A successful ingest adds one vintage (see :mod:`kpitrack.data.store`).
 """
 
 from __future__ import annotations
@@ -12,17 +12,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .actuals import check_date, dataset_folder
-from ..core.exceptions import KpitrackError, Problem, Reason, ValidationError
+from ..core.exceptions import Problem, Reason, ValidationError
 from .ledger import read_ledger, validate
 from ..plan.catalogue import Catalogue
-from .store import Vintage, append_vintage, read_manifest
+from .store import AlreadyIngested, Vintage, append_vintage, read_manifest
 from ..core.yamlio import load_yaml
 
 log = logging.getLogger(__name__)
-
-
-class AlreadyIngested(KpitrackError):
-    exit_code = 2
 
 
 def sha256_of(path: Path) -> str:
@@ -69,7 +65,7 @@ def ingest(path: Path, cat: Catalogue, dataset: str = "hangzhou", *, known_from:
     now = now or datetime.now(timezone.utc)
     vintage = append_vintage(folder, figures, ingested_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                              known_from=known_from or now.strftime("%Y-%m-%d"), sha256=digest,
-                             source=source or path.name)
+                             source=source or path.name, refuse_duplicate=str(path))
     if led.encoding == "gbk":
         log.warning("%s was read as GBK (GB18030) text", path)
     log.info("ingested %d figures from %s as vintage %d of %s", len(figures), path, vintage.vintage, dataset)

@@ -3,21 +3,28 @@
 ``data/actuals/<dataset>/vintages.csv`` lists the vintages (number, when ingested, from when the
 figures were known, the figures file, the SHA-256 of what was ingested, its source);
 ``vintages/<NNNN>.csv`` holds each vintage's figures. A figure that revises an earlier one is a new
-row in a new vintage; the earlier one stays. Writes are atomic: the figures file is written under
-a temporary name and renamed, then the manifest likewise, so a failure leaves the store as it was.
+row in a new vintage; the earlier one stays. Writes are atomic and locked: under an exclusive lock
+on ``<dataset>/.lock`` a writer reads the manifest, takes the next number, writes the figures file
+(unique temporary name, fsync, rename) and then the manifest likewise, so any number of concurrent
+writers each get their own vintage, and a ``kill -9`` at any moment leaves the store as it was
+before or after that writer (a figures file without its manifest line is never read, and is
+overwritten by the next writer that takes its number).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from ..core.exceptions import KpitrackError
+from ..core.fileio import atomic_write_text, locked
+
 MANIFEST = "vintages.csv"
+LOCK = ".lock"
 MANIFEST_COLUMNS = ["vintage", "ingested_at", "known_from", "file", "sha256", "source", "rows"]
 FIGURE_COLUMNS = ["measure_id", "region", "period", "value", "unit", "quality", "method", "source", "note", "known_from"]
 
@@ -55,27 +62,39 @@ def read_figures(folder: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+class AlreadyIngested(KpitrackError):
+    """The same file (by SHA-256) is already a vintage of the dataset."""
+
+    exit_code = 2
 
 
-def append_vintage(folder: Path, figures: pd.DataFrame, *, ingested_at: str, known_from: str, sha256: str, source: str) -> Vintage:
-    """Add a vintage with ``figures`` (columns :data:`FIGURE_COLUMNS`); returns it."""
+def append_vintage(folder: Path, figures: pd.DataFrame, *, ingested_at: str, known_from: str, sha256: str, source: str,
+                   refuse_duplicate: str | None = None) -> Vintage:
+    """Add a vintage with ``figures`` (columns :data:`FIGURE_COLUMNS`); returns it.
+
+    With ``refuse_duplicate`` (the name of the file being ingested), a vintage whose SHA-256 is
+    already in the manifest raises :class:`AlreadyIngested`; the check and the write happen under
+    the same lock, so two concurrent ingests of one file never both succeed.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "vintages").mkdir(exist_ok=True)
-    existing = read_manifest(folder)
-    number = max((v.vintage for v in existing), default=0) + 1
-    rel = f"vintages/{number:04d}.csv"
-    buf = io.StringIO()
-    figures[FIGURE_COLUMNS].to_csv(buf, index=False, lineterminator="\n")
-    _atomic_write(folder / rel, buf.getvalue())
-    vintage = Vintage(number, ingested_at, known_from, rel, sha256, source, len(figures))
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(MANIFEST_COLUMNS)
-    for v in [*existing, vintage]:
-        w.writerow([v.vintage, v.ingested_at, v.known_from, v.file, v.sha256, v.source, v.rows])
-    _atomic_write(folder / MANIFEST, out.getvalue())
+    with locked(folder / LOCK, what=f"dataset store {folder}"):
+        existing = read_manifest(folder)
+        if refuse_duplicate is not None:
+            for v in existing:
+                if v.sha256 == sha256:
+                    raise AlreadyIngested(f"{refuse_duplicate}: this file was already ingested as vintage {v.vintage} "
+                                          f"({v.ingested_at}); nothing was written")
+        number = max((v.vintage for v in existing), default=0) + 1
+        rel = f"vintages/{number:04d}.csv"
+        buf = io.StringIO()
+        figures[FIGURE_COLUMNS].to_csv(buf, index=False, lineterminator="\n")
+        atomic_write_text(folder / rel, buf.getvalue())
+        vintage = Vintage(number, ingested_at, known_from, rel, sha256, source, len(figures))
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(MANIFEST_COLUMNS)
+        for v in [*existing, vintage]:
+            w.writerow([v.vintage, v.ingested_at, v.known_from, v.file, v.sha256, v.source, v.rows])
+        atomic_write_text(folder / MANIFEST, out.getvalue())
     return vintage
