@@ -15,11 +15,14 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 install: $(STAMP)
 
 ## The main job: validate the plan and data, run the 2018 mid-term evaluation on the sourced
-## Hangzhou figures and on the synthetic demo data, render HTML and PDF, print where they are.
+## Hangzhou figures and on the synthetic demo data, render HTML and PDF, make the latest month's
+## bulletins of both datasets, print where they are.
 report: $(STAMP)
 	$(BIN)/kpitrack validate
 	$(BIN)/kpitrack run params/midterm-2018.yaml
 	$(BIN)/kpitrack run params/midterm-2018-synthetic.yaml
+	$(BIN)/kpitrack bulletins --month latest --dataset hangzhou
+	$(BIN)/kpitrack bulletins --month latest --dataset synthetic
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -28,4 +31,4 @@ validate: $(STAMP)
 	$(BIN)/kpitrack validate
 
 clean:
-	rm -rf reports/_output reports/*.ipynb reports/.quarto
+	rm -rf reports/_output reports/*.ipynb reports/.quarto reports/bulletins

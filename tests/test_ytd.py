@@ -69,3 +69,22 @@ def test_year_end_cli_on_real_monthly_air_data():
     bad = subprocess.run([sys.executable, "-m", "kpitrack.cli", "year-end", "K05.rd_share", "2018-06"], cwd=REPO,
                          capture_output=True, text=True)
     assert bad.returncode == 1 and "no year-to-date" in bad.stderr
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 4, 5, 8, 13, 30, 57])
+@pytest.mark.parametrize("level", [0.5, 0.8, 0.95, 0.99])
+def test_t_quantile_agrees_with_scipy(df, level):
+    from scipy import stats
+
+    from kpitrack.analysis.ytd import t_quantile
+
+    assert t_quantile(df, level) == pytest.approx(stats.t.ppf((1 + level) / 2, df), rel=1e-9)
+
+
+def test_t_quantile_refuses_nonsense():
+    from kpitrack.analysis.ytd import t_quantile
+
+    with pytest.raises(ValueError):
+        t_quantile(0, 0.8)
+    with pytest.raises(ValueError):
+        t_quantile(3, 1.0)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .core import paths
-from .core.exceptions import KpitrackError
+from .core.exceptions import KpitrackError, ParameterError
 
 log = logging.getLogger("kpitrack")
 
@@ -196,6 +196,47 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bulletins(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .publish.batch import Progress, get_executor, run_batch, summary
+    from .publish.monthly import bulletin_jobs, parse_formats, parse_regions, resolve_month
+
+    # every parameter is checked before any work starts
+    today = None
+    if args.today:
+        try:
+            today = date.fromisoformat(args.today)
+        except ValueError:
+            raise ParameterError(f"--today: expected a date YYYY-MM-DD, got {args.today!r}") from None
+    month = resolve_month(args.month, today, args.dataset)
+    regs = parse_regions(args.regions)
+    formats = parse_formats(args.to)
+    if args.jobs is not None and args.jobs < 1:
+        raise ParameterError(f"--jobs: expected a number of workers >= 1, got {args.jobs}")
+    renderer = _check_renderer(args.renderer)
+    executor = get_executor(args.executor, args.jobs, args.scheduler)
+    jobs, skipped, out = bulletin_jobs(month, args.dataset, regs, formats=formats, renderer=renderer,
+                                       data_as_of=args.data_as_of or "")
+    print(f"bulletins {month} (dataset {args.dataset}): {len(jobs)} to check, {args.executor} executor -> {out}", flush=True)
+    progress = Progress(len(jobs))
+    try:
+        result = run_batch(jobs, out, executor=executor, force=args.force, report=progress,
+                           describe={"kind": "bulletins", "month": month, "dataset": args.dataset,
+                                     "formats": list(formats), "regions": [j.key for j in jobs]})
+    finally:
+        progress.close()
+    print(summary(result, skipped))
+    return result.exit_code
+
+
+def _check_renderer(name: str) -> str:
+    from .publish.render import get_renderer
+
+    get_renderer(name)  # an unknown name fails here, listing the known ones
+    return name
+
+
 def _emit(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text, encoding="utf-8")
@@ -267,6 +308,26 @@ def build_parser() -> argparse.ArgumentParser:
     cb.add_argument("--n", type=int, default=400, help="simulated series per history length")
     cb.add_argument("--seed", type=int, default=7)
     cb.set_defaults(func=_cmd_calibrate)
+
+    bl = sub.add_parser("bulletins", help="the monthly bulletins of the city and its 13 districts, in parallel",
+                        description="Execute notebooks/monthly_bulletin.ipynb for the city and each district with figures, "
+                                    "render HTML and PDF into reports/bulletins/<YYYY-MM>[-<dataset>]/, with manifest.json. "
+                                    "Exit 0: all written or up to date; 1: a bulletin failed (the others are written); "
+                                    "2: bad parameters or no figures for the month (nothing written); "
+                                    "75: another run for the same month is in progress.")
+    bl.add_argument("--month", required=True,
+                    help="YYYY-MM, 'previous' (the month before today) or 'latest' (the latest month with figures)")
+    bl.add_argument("--dataset", default="hangzhou")
+    bl.add_argument("--regions", default="all", help="all (default), or a comma-separated list of names or codes")
+    bl.add_argument("--jobs", type=int, default=None, help="parallel bulletins (default: the number of cores)")
+    bl.add_argument("--to", default="html,pdf", help="formats, comma-separated (default html,pdf)")
+    bl.add_argument("--force", action="store_true", help="re-run bulletins that are up to date")
+    bl.add_argument("--executor", default="local", choices=("local", "dask"))
+    bl.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786 (with --executor dask)")
+    bl.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    bl.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
+    bl.add_argument("--today", help="the date 'previous' counts from (YYYY-MM-DD; default today)")
+    bl.set_defaults(func=_cmd_bulletins)
 
     d = sub.add_parser("data", help="rebuild bundled datasets")
     d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))

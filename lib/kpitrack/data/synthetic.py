@@ -104,7 +104,7 @@ def make_synthetic(cat: Catalogue, seed: int = SEED) -> pd.DataFrame:
 #: Cumulative share of the year's total reached by the end of each month (a typical fiscal-revenue
 #: shape: strong in spring, weak in December), for synthetic year-to-date figures.
 SEASONAL_SHARE = np.array([0.11, 0.19, 0.28, 0.38, 0.49, 0.59, 0.67, 0.74, 0.81, 0.88, 0.94, 1.0])
-DISTRICT_YEARS = (2017, 2018, 2019, 2020)
+DISTRICT_YEARS = (2015, 2016, 2017, 2018, 2019, 2020)
 
 
 def _district_ytd(cat: Catalogue, annual: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -119,13 +119,14 @@ def _district_ytd(cat: Catalogue, annual: pd.DataFrame, rng: np.random.Generator
         v = annual[(annual["measure_id"] == mid) & (annual["period"] == str(year))]["value"]
         return float(v.iloc[0])
 
+    income_level = rng.lognormal(0, 0.15, len(regs))  # a district's income relative to the city's, kept over the years
     for mid in ("K01.gdp_nominal", "K01.gdp_growth", "K02.revenue", "K02.revenue_growth", "K03.investment_growth", "K12.income"):
         m = cat.measure(mid)
         months = [mm for mm in range(1, 13) if m.allows_month(mm)]
         for year in DISTRICT_YEARS:
             total = city_value(mid, year)
             offsets = rng.normal(0, 1.5 if m.ytd == "rate" else 0.0, len(regs))
-            level = rng.lognormal(0, 0.15, len(regs)) if mid == "K12.income" else None
+            level = income_level * rng.normal(1, 0.01, len(regs)) if mid == "K12.income" else None
             curve = np.clip(SEASONAL_SHARE * rng.normal(1, 0.03, 12), 0.01, None)
             curve[11] = 1.0
             curve = np.maximum.accumulate(curve)
@@ -147,12 +148,46 @@ def _district_ytd(cat: Catalogue, annual: pd.DataFrame, rng: np.random.Generator
     return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
 
 
+#: Yearly growth (%) of the synthetic "assigned" city targets (市政府下达指标) for the bulletin
+#: measures whose yearly target the plan leaves to the city government.
+ASSIGNED_GROWTH = {"K01.gdp_nominal": 9.0, "K02.revenue": 8.0}
+ASSIGNED_RATE = {"K02.revenue_growth": 8.0, "K03.investment_growth": 8.0}
+TARGET_SOURCE = "kpitrack.data.synthetic：合成的市政府下达年度目标（演示，非真实）"
+
+
+def make_assigned_targets(cat: Catalogue, figures: pd.DataFrame) -> pd.DataFrame:
+    """Synthetic yearly city targets where the plan says "完成市政府下达指标" (no number):
+    totals grow by :data:`ASSIGNED_GROWTH` on last year's synthetic figure, growth rates are
+    :data:`ASSIGNED_RATE`. Deterministic; labelled synthetic."""
+    from .targets import TARGET_COLUMNS
+
+    rows = []
+    annual = figures[(figures["region"] == CITY) & (figures["period"].str.len() == 4)]
+    for mid, g in {**ASSIGNED_GROWTH, **ASSIGNED_RATE}.items():
+        m = cat.measure(mid)
+        for year in DISTRICT_YEARS[1:]:
+            yt = m.yearly_target_for(year)
+            if yt is not None and yt.value is not None:
+                continue  # the plan gives the number itself
+            if mid in ASSIGNED_GROWTH:
+                prev = float(annual[(annual["measure_id"] == mid) & (annual["period"] == str(year - 1))]["value"].iloc[0])
+                value, note = round(prev * (1 + g / 100), 2), f"上年合成数×(1+{g:g}%)"
+            else:
+                value, note = g, f"增长{g:g}%"
+            rows.append({"measure_id": mid, "region": CITY, "year": str(year), "target": f"{value:.10g}", "unit": m.unit,
+                         "source": TARGET_SOURCE, "note": note})
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+
+
 def write_synthetic(cat: Catalogue, folder: Path, seed: int = SEED) -> Path:
-    """Rebuild the synthetic dataset's vintage store in ``folder`` (keeps dataset.yaml)."""
+    """Rebuild the synthetic dataset's vintage store and assigned targets in ``folder`` (keeps dataset.yaml)."""
+    from ..core.fileio import atomic_write_text
     from .store import MANIFEST, append_vintage
 
     for old in [folder / MANIFEST, *sorted((folder / "vintages").glob("*.csv"))]:
         old.unlink(missing_ok=True)
-    append_vintage(folder, make_synthetic(cat, seed), ingested_at=f"{KNOWN_FROM}T00:00:00Z", known_from=KNOWN_FROM,
+    figures = make_synthetic(cat, seed)
+    append_vintage(folder, figures, ingested_at=f"{KNOWN_FROM}T00:00:00Z", known_from=KNOWN_FROM,
                    sha256=f"synthetic-seed-{seed}", source=SOURCE)
+    atomic_write_text(folder / "targets.csv", make_assigned_targets(cat, figures).to_csv(index=False, lineterminator="\n"))
     return folder

@@ -199,8 +199,23 @@ def notebook_html(nb: nbformat.NotebookNode, meta: dict) -> str:
     header = f'<h1 class="title">{title}</h1>' + (f'<p class="subtitle">{subtitle}</p>' if subtitle else "")
     body = re.sub(r"<title>.*?</title>", f"<title>{title}</title>", body, count=1, flags=re.S)
     body = body.replace("</head>", f"<style>{report_css()}</style>\n</head>", 1)
+    body = with_plotlyjs(body)
     body = re.sub(r"(<body[^>]*>)", r"\1" + header.replace("\\", "\\\\"), body, count=1)
     return body
+
+
+PLOTLY_MARKER = "Plotly.newPlot("
+
+
+def with_plotlyjs(page: str) -> str:
+    """The page with plotly.js inlined once in its head, if it draws any plotly chart (chart
+    outputs carry no plotly.js of their own: :func:`kpitrack.publish.display.figure_html`)."""
+    if PLOTLY_MARKER not in page or "plotly.js v" in page:
+        return page
+    from plotly.offline import get_plotlyjs
+
+    script = f'<script type="text/javascript">{get_plotlyjs()}</script>'
+    return page.replace("</head>", script + "\n</head>", 1) if "</head>" in page else script + page
 
 
 def _without_raw(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -259,8 +274,10 @@ def notebook_pdf(nb: nbformat.NotebookNode, meta: dict) -> bytes:
         (tmpdir / "header.typ").write_text(TYPST_HEADER, encoding="utf-8")
         args = ["--standalone", f"--metadata=title:{meta.get('title', '')}", "--variable=lang:zh",
                 "--variable=region:CN", f"--variable=mainfont:{CJK_FONT}", "--variable=papersize:a4",
-                "--variable=margin.x:1.6cm", "--variable=margin.y:1.8cm", "--toc", "--toc-depth=2",
+                "--variable=margin.x:1.6cm", "--variable=margin.y:1.8cm",
                 f"--include-in-header={tmpdir / 'header.typ'}"]
+        if meta.get("toc", True):  # a short bulletin has none (toc: false in its front matter)
+            args += ["--toc", "--toc-depth=2"]
         if meta.get("subtitle"):
             args.append(f"--metadata=subtitle:{meta['subtitle']}")
         typ = pypandoc.convert_text(md, "typst", format="markdown", extra_args=args)

@@ -6,7 +6,10 @@ command-line values. Unknown parameter names are reported, not ignored.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,17 +80,46 @@ def output_stem(params_file: Path, params: dict[str, Any]) -> str:
 
 def execute(params: dict[str, Any], output: Path, notebook: Path | None = None) -> Path:
     """Execute the report notebook with papermill into ``output`` (written even on failure)."""
+    return execute_notebook(Path(notebook) if notebook else paths.repo_root() / NOTEBOOK, output, params)
+
+
+def execute_notebook(nb: Path, output: Path, params: dict[str, Any], *, static_charts: bool = True) -> Path:
+    """Execute any parameterised notebook with papermill into ``output`` (written even on failure).
+
+    ``static_charts=False`` tells the kernel to leave out the PNG copies of charts, which only a
+    PDF needs (:func:`kpitrack.publish.display.static_charts_wanted`).
+
+    Raises
+    ------
+    NotebookError
+        Naming the failing cell and the error; the executed notebook shows where.
+    """
     import papermill as pm
 
-    nb = Path(notebook) if notebook else paths.repo_root() / NOTEBOOK
     output.parent.mkdir(parents=True, exist_ok=True)
     log.info("executing %s with %s -> %s", nb, params, output)
     try:
-        _execute(pm, nb, output, params)
+        with _environment(KPITRACK_STATIC_CHARTS="1" if static_charts else "0"):  # the kernel inherits it
+            _execute(pm, nb, output, params)
     except pm.PapermillExecutionError as exc:
         raise NotebookError(f"{nb.name} failed in cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue} "
                             f"(the executed notebook, with the error marked, is {output})") from None
     return output
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the kernel started inside the block, and restore them."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 class NotebookError(KpitrackError):
@@ -97,6 +129,9 @@ class NotebookError(KpitrackError):
 def _execute(pm, nb: Path, output: Path, params: dict[str, Any]) -> None:
     pm.execute_notebook(str(nb), str(output), parameters=params, kernel_name=KERNEL,
                         cwd=str(paths.repo_root()), progress_bar=False, log_output=False,
+                        # saving after every cell rewrites megabytes of chart output each time; the
+                        # notebook is written once at the end, and on an error with the error marked
+                        request_save_on_cell_execute=False,
                         # the kernel's own start-up and shutdown log lines are noise for report readers;
                         # errors in the notebook are raised by papermill with the failing cell
                         extra_arguments=["--IPKernelApp.log_level=CRITICAL"])

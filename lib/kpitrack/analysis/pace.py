@@ -1,0 +1,425 @@
+"""Monthly pace: is a region's year-to-date (YTD) figure where the year's target needs it by now?
+
+The monthly bulletins (每月按时通报) judge every monthly or quarterly measure of every region by
+one rule per kind of YTD figure (docs/methods.md, "Monthly pace"):
+
+- **running totals** (fiscal revenue, GDP, income so far, good-air days): the share of the year's
+  target completed, against the share earlier years had reached by the same month (往年同期进度;
+  the plain time share 序时进度 = month/12 when fewer than 2 earlier complete years exist);
+- **running means** (PM2.5 so far): the YTD mean against the year's ceiling scaled by how the
+  YTD mean of earlier years related to their year mean at the same month (1 without history);
+- **growth rates so far** (累计增速): the rate against the year's target rate, in percentage points.
+
+The year's target of a region is, in order: its own assigned target (``targets.csv`` of the
+dataset), the plan's yearly target or trajectory (city only), or the city's target passed down
+(the same rate; for totals, the region's last-year total grown as the city's target requires).
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.labels import Status
+from ..data.actuals import Dataset, series
+from ..data.regions import CITY, districts, regions
+from ..plan.catalogue import Catalogue, Measure
+from ..plan.trajectory import trajectory
+from .ytd import YearEndEstimate, estimate_additive, estimate_ratio
+
+#: Kinds of YTD figure, from the catalogue's ``ytd`` field.
+KIND = {"sum": "total", "mean": "mean", "rate": "rate"}
+#: Status bands. Totals and means: ratio of the YTD figure to the figure on pace (a ratio of 1 is
+#: exactly on pace). Rates: gap to the target rate in percentage points.
+RATIO_AT_RISK = 0.95      # totals: below 100% of pace is at risk, below 95% off track
+MEAN_AT_RISK = 1.05       # means (lower is better): above 100% of the ceiling on pace at risk, above 105% off track
+RATE_AT_RISK = -1.0       # rates: below target at risk, more than 1 point below off track
+MIN_HISTORY = 2           # earlier complete years needed for a seasonal pattern
+
+
+@dataclass(frozen=True)
+class YearTarget:
+    """The year's target of a measure in a region, and where it comes from."""
+
+    value: float
+    basis_zh: str
+
+
+@dataclass(frozen=True)
+class Pace:
+    """One measure in one region at one month: YTD figure, pace, status, rank, year-end estimate."""
+
+    measure_id: str
+    region: str
+    year: int
+    month: int                      # the month of the YTD figure (quarterly: the quarter's last month)
+    kind: str                       # total | mean | rate
+    value: float | None
+    previous_month: int | None = None
+    previous_value: float | None = None
+    target: YearTarget | None = None
+    share_required: float | None = None  # totals: share of the target due by now; means: YTD/year ratio
+    share_basis_zh: str = ""
+    required: float | None = None        # the YTD figure exactly on pace
+    completion: float | None = None      # totals: value / target
+    ratio: float | None = None           # totals and means: value / required
+    gap: float | None = None             # totals: completion - share (fraction); means: value - required; rates: points
+    same_period_growth: float | None = None  # totals: growth on the same months of last year, %
+    status: Status = Status.INSUFFICIENT
+    reason_zh: str = ""
+    estimate: YearEndEstimate | None = None
+    estimate_note_zh: str = ""
+    rank: int | None = None
+    rank_previous: int | None = None
+    n_ranked: int = 0
+
+    @property
+    def has_target(self) -> bool:
+        return self.target is not None
+
+    @property
+    def change(self) -> float | None:
+        """Change since the previous YTD figure of the year (rates: points; means and totals: unit)."""
+        if self.value is None or self.previous_value is None:
+            return None
+        return self.value - self.previous_value
+
+    @property
+    def likely_miss(self) -> bool:
+        """Whether the year-end estimate falls short of the year's target."""
+        if self.estimate is None or self.target is None:
+            return False
+        return (self.estimate.estimate < self.target.value) if self.kind != "mean" else (self.estimate.estimate > self.target.value)
+
+
+@dataclass(frozen=True)
+class MonthPace:
+    """Every bulletin measure in every region at one month, ranked among the districts."""
+
+    year: int
+    month: int
+    measures: tuple[Measure, ...]
+    paces: dict[tuple[str, str], Pace] = field(default_factory=dict)  # (measure_id, region) -> Pace
+
+    def get(self, measure_id: str, region: str) -> Pace | None:
+        return self.paces.get((measure_id, region))
+
+    def regions_with_data(self) -> list[str]:
+        codes = {r for (_, r), p in self.paces.items() if p.value is not None}
+        return [r.code for r in regions() if r.code in codes]
+
+
+def bulletin_measures(cat: Catalogue, ds: Dataset, year: int, month: int) -> tuple[Measure, ...]:
+    """The monthly and quarterly measures with a YTD figure in ``year`` up to ``month`` (any region)."""
+    obs = ds.observations
+    have = obs[(obs["year"] == year) & (obs["month"] > 0) & (obs["month"] <= month)]["measure_id"].unique()
+    return tuple(m for m in cat.measures if m.sub_annual and m.ytd in KIND and m.id in set(have))
+
+
+def has_figures(ds: Dataset, year: int, month: int) -> bool:
+    """Whether the dataset holds any YTD figure for exactly this month."""
+    obs = ds.observations
+    return bool(((obs["year"] == year) & (obs["month"] == month)).any())
+
+
+def latest_month(ds: Dataset) -> tuple[int, int] | None:
+    """The latest (year, month) with a year-to-date figure in the dataset, if any."""
+    obs = ds.observations
+    sub = obs[obs["month"] > 0]
+    if sub.empty:
+        return None
+    year = int(sub["year"].max())
+    return year, int(sub[sub["year"] == year]["month"].max())
+
+
+def data_month(ds: Dataset, m: Measure, year: int, month: int) -> int | None:
+    """The latest month <= ``month`` of ``year`` with a YTD figure of ``m`` in any region."""
+    obs = ds.observations
+    months = obs[(obs["measure_id"] == m.id) & (obs["year"] == year) & (obs["month"] > 0) & (obs["month"] <= month)]["month"]
+    return int(months.max()) if len(months) else None
+
+
+@dataclass(frozen=True)
+class YtdRows:
+    """The YTD figures of one measure in one region: a row of 12 months per year (NaN = none)."""
+
+    years: tuple[int, ...]
+    values: np.ndarray  # shape (len(years), 12)
+
+    def get(self, year: int, month: int) -> float | None:
+        if year not in self.years:
+            return None
+        v = float(self.values[self.years.index(year), month - 1])
+        return None if math.isnan(v) else v
+
+    def months(self, year: int) -> list[int]:
+        if year not in self.years:
+            return []
+        row = self.values[self.years.index(year)]
+        return [i + 1 for i in range(12) if not math.isnan(row[i])]
+
+    def history(self, year: int, month: int) -> tuple[np.ndarray, np.ndarray]:
+        """YTD values at ``month`` and in December of the years before ``year`` that have both."""
+        idx = [i for i, y in enumerate(self.years) if y < year]
+        sub = self.values[idx][:, [month - 1, 11]] if idx else np.empty((0, 2))
+        sub = sub[~np.isnan(sub).any(axis=1)]
+        return sub[:, 0], sub[:, 1]
+
+
+_EMPTY = YtdRows((), np.empty((0, 12)))
+
+
+class _Memo:
+    """Results computed from one DataFrame, kept while that very object lives (DataFrames are not
+    hashable, and an ``id`` alone may be reused by a later object: the weak reference checks it)."""
+
+    def __init__(self) -> None:
+        self._store: dict[tuple[int, str], tuple[weakref.ref, Any]] = {}
+
+    def get(self, obj: pd.DataFrame, name: str, make: Callable[[], Any]) -> Any:
+        key = (id(obj), name)
+        hit = self._store.get(key)
+        if hit is not None and hit[0]() is obj:
+            return hit[1]
+        if len(self._store) > 256:
+            self._store = {k: v for k, v in self._store.items() if v[0]() is not None}
+        value = make()
+        self._store[key] = (weakref.ref(obj), value)
+        return value
+
+
+_MEMO = _Memo()
+
+
+def _table(ds: Dataset, m: Measure, region: str) -> YtdRows:
+    """The YTD figures of a measure in a region; all regions of a measure are pivoted in one pass
+    and kept for the life of the dataset's observations."""
+    obs = ds.observations
+
+    def make() -> dict[str, YtdRows]:
+        df = obs[(obs["measure_id"] == m.id) & (obs["month"] > 0)]
+        df = df.sort_values(["known_from", "vintage"]).drop_duplicates(["region", "year", "month"], keep="last")
+        wide = df.pivot(index=["region", "year"], columns="month", values="value").reindex(columns=range(1, 13))
+        return {code: YtdRows(tuple(int(y) for y in g.index.get_level_values(1)), g.to_numpy(dtype=float))
+                for code, g in wide.groupby(level=0)}
+
+    return _MEMO.get(obs, m.id, make).get(region, _EMPTY)
+
+
+def _annual(ds: Dataset, m: Measure, region: str, year: int) -> float | None:
+    """The year's figure of a region: the YTD December figure, else the annual figure."""
+    dec = _table(ds, m, region).get(year, 12)
+    if dec is not None:
+        return dec
+    s = series(ds.observations, m.id, region=region)
+    v = s.loc[s["period"] == year, "value"]
+    return float(v.iloc[0]) if len(v) else None
+
+
+def city_target(cat: Catalogue, ds: Dataset, m: Measure, year: int) -> YearTarget | None:
+    """The city's target for ``year``: assigned (targets.csv) first, then the plan."""
+    own = _assigned(ds, m, CITY, year)
+    if own is not None:
+        return own
+    yt = m.yearly_target_for(year)
+    if m.value_type == "rate" or KIND.get(m.ytd or "") == "rate":
+        if yt is not None and yt.value is not None and yt.kind in ("level", "average"):
+            return YearTarget(float(yt.value), f"规划：{yt.text_zh}")
+        return None
+    s = series(ds.observations, m.id)
+    base = s.loc[s["period"] == 2015, "value"]
+    traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
+    if year in traj.index and not pd.isna(traj[year]):
+        what = f"规划：{yt.text_zh}" if yt is not None else "规划轨迹值"
+        return YearTarget(float(traj[year]), what)
+    return None
+
+
+def _assigned(ds: Dataset, m: Measure, region: str, year: int) -> YearTarget | None:
+    t = ds.targets
+    if t is None or t.empty:
+        return None
+    table = _MEMO.get(t, "targets", lambda: {(r.measure_id, r.region, int(r.year)): float(r.target) for r in t.itertuples()})
+    value = table.get((m.id, region, year))
+    if value is None:
+        return None
+    return YearTarget(value, "市政府下达" + ("（合成）" if ds.synthetic else ""))
+
+
+def region_target(cat: Catalogue, ds: Dataset, m: Measure, region: str, year: int, city: YearTarget | None) -> YearTarget | None:
+    """A region's target: its own assigned one, else the city's passed down (see module doc)."""
+    if region == CITY:
+        return city
+    own = _assigned(ds, m, region, year)
+    if own is not None or city is None:
+        return own
+    kind = KIND[m.ytd or "sum"]
+    if kind in ("rate", "mean"):
+        return YearTarget(city.value, "同全市目标")
+    city_last, own_last = _annual(ds, m, CITY, year - 1), _annual(ds, m, region, year - 1)
+    if not city_last or own_last is None:
+        return None
+    growth = city.value / city_last
+    return YearTarget(own_last * growth, "全市目标分解")
+
+
+def seasonal_share(rows: YtdRows, year: int, month: int) -> tuple[float | None, int]:
+    """Mean share YTD(month)/YTD(December) over complete earlier years, and how many years."""
+    if month == 12:
+        return 1.0, 0
+    at_month, december = rows.history(year, month)
+    ok = (at_month > 0) & (december > 0)
+    if ok.sum() < MIN_HISTORY:
+        return None, int(ok.sum())
+    return float((at_month[ok] / december[ok]).mean()), int(ok.sum())
+
+
+def assess_pace(cat: Catalogue, ds: Dataset, m: Measure, region: str, year: int, month: int,
+                city: YearTarget | None = None) -> Pace:
+    """The pace of one measure in one region at ``month`` of ``year`` (without rank)."""
+    kind = KIND[m.ytd or "sum"]
+    table = _table(ds, m, region)
+    value = table.get(year, month)
+    earlier = [mm for mm in table.months(year) if mm < month]
+    prev_m = earlier[-1] if earlier else None
+    prev_v = table.get(year, prev_m) if prev_m is not None else None
+    base = {"measure_id": m.id, "region": region, "year": year, "month": month, "kind": kind, "value": value,
+            "previous_month": prev_m, "previous_value": prev_v}
+    if value is None or not math.isfinite(value):
+        return Pace(**base, reason_zh="本期无数据")
+    last_year = table.get(year - 1, month)
+    if kind == "total" and last_year:
+        base["same_period_growth"] = (value / last_year - 1) * 100
+    estimate, note = _estimate(table, kind, value, year, month)
+    if estimate is not None and m.unit == "天":  # a count of days cannot exceed the days of the year
+        days = 366 if year % 4 == 0 else 365
+        estimate = _replace(estimate, estimate=min(estimate.estimate, days), lower=min(estimate.lower, days),
+                            upper=min(estimate.upper, days))
+    base.update(estimate=estimate, estimate_note_zh=note)
+    if city is None and region == CITY:
+        city = city_target(cat, ds, m, year)
+    target = region_target(cat, ds, m, region, year, city)
+    if target is None:
+        return Pace(**base, reason_zh="未设年度目标（规划为“完成市政府下达指标”，数据集中未录入该数值）")
+    if kind == "rate":
+        gap = value - target.value
+        status = Status.ON_TRACK if gap >= 0 else Status.AT_RISK if gap >= RATE_AT_RISK else Status.OFF_TRACK
+        return Pace(**base, target=target, required=target.value, gap=gap, status=status,
+                    reason_zh=f"累计增速{'高于' if gap >= 0 else '低于'}年度目标{abs(gap):.1f}个百分点")
+    share, n = seasonal_share(table, year, month)
+    if kind == "total":
+        share_basis = f"往年同期进度（{n}年平均）" if share is not None and month < 12 else "序时进度"
+        if share is None:
+            share = month / 12
+        required = target.value * share
+        completion = value / target.value
+        ratio = value / required
+        if m.sign < 0:
+            ratio = 1 / ratio
+        if m.sign > 0 and value >= target.value:
+            status, why = Status.ACHIEVED, f"已完成全年目标（{completion:.1%}）"
+        else:
+            status = Status.ON_TRACK if ratio >= 1 else Status.AT_RISK if ratio >= RATIO_AT_RISK else Status.OFF_TRACK
+            why = f"完成全年目标的{completion:.1%}，{share_basis}要求{share:.1%}"
+        return Pace(**base, target=target, share_required=share, share_basis_zh=share_basis, required=required,
+                    completion=completion, ratio=ratio, gap=completion - share, status=status, reason_zh=why)
+    # running mean against a ceiling (lower is better) or a floor
+    share_basis = f"往年同期均值与全年均值之比（{n}年平均）" if share is not None and month < 12 else "全年目标"
+    if share is None:
+        share = 1.0
+    required = target.value * share
+    ratio = value / required if m.sign < 0 else required / value
+    status = Status.ON_TRACK if ratio <= 1 else Status.AT_RISK if ratio <= MEAN_AT_RISK else Status.OFF_TRACK
+    return Pace(**base, target=target, share_required=share, share_basis_zh=share_basis, required=required,
+                ratio=ratio, gap=value - required, status=status,
+                reason_zh=f"累计均值{'未超过' if ratio <= 1 else '超过'}按进度折算的控制值{required:.1f}")
+
+
+def pace_path(ds: Dataset, m: Measure, region: str, year: int, target: YearTarget) -> dict[int, float]:
+    """The YTD figure exactly on pace at each reporting month of ``year`` (for charts)."""
+    kind = KIND[m.ytd or "sum"]
+    rows = _table(ds, m, region)
+    out = {}
+    for month in range(1, 13):
+        if not m.allows_month(month):
+            continue
+        if kind == "rate":
+            out[month] = target.value
+            continue
+        share, _ = seasonal_share(rows, year, month)
+        if share is None:
+            share = month / 12 if kind == "total" else 1.0
+        out[month] = target.value * share
+    return out
+
+
+def ytd_rows(ds: Dataset, m: Measure, region: str) -> YtdRows:
+    """The YTD figures of a measure in a region, by year and month."""
+    return _table(ds, m, region)
+
+
+def _estimate(rows: YtdRows, kind: str, value: float, year: int, month: int) -> tuple[YearEndEstimate | None, str]:
+    at_month, december = rows.history(year, month)
+    try:
+        if kind == "rate":
+            return estimate_additive(value, at_month, december, year, month), ""
+        return estimate_ratio(value, at_month, december, year, month), ""
+    except ValueError:
+        return None, "往年月度数据不足，未作全年预计"
+
+
+def rank_metric(p: Pace, sign: int) -> float | None:
+    """What districts are ranked by (higher is better): pace against the target where there is
+    one, else the same-period growth (totals) or the figure itself."""
+    if p.value is None:
+        return None
+    if p.target is not None:
+        if p.kind in ("rate", "total"):
+            return p.gap  # points above the target rate; share of the target done beyond the share due
+        return -p.ratio  # type: ignore[operator]
+    if p.kind == "total":
+        return p.same_period_growth
+    return sign * p.value
+
+
+def month_pace(cat: Catalogue, ds: Dataset, year: int, month: int) -> MonthPace:
+    """Every bulletin measure in the city and every district at ``month``, with ranks among the
+    districts and their ranks at the previous YTD month."""
+    measures = bulletin_measures(cat, ds, year, month)
+    paces: dict[tuple[str, str], Pace] = {}
+    for m in measures:
+        dm = data_month(ds, m, year, month)
+        if dm is None:
+            continue
+        current = _ranked(cat, ds, m, year, dm)
+        prev_month = max((p.previous_month for p in current.values() if p.previous_month is not None), default=None)
+        previous = _ranked(cat, ds, m, year, prev_month) if prev_month is not None else {}
+        for code, p in current.items():
+            before = previous.get(code)
+            paces[(m.id, code)] = _replace(p, rank_previous=before.rank if before else None)
+    return MonthPace(year, month, measures, paces)
+
+
+def _ranked(cat: Catalogue, ds: Dataset, m: Measure, year: int, month: int) -> dict[str, Pace]:
+    city = city_target(cat, ds, m, year)
+    out = {CITY: assess_pace(cat, ds, m, CITY, year, month, city)}
+    dist = {r.code: assess_pace(cat, ds, m, r.code, year, month, city) for r in districts()}
+    metrics = {c: rank_metric(p, m.sign) for c, p in dist.items()}
+    valid = {c: v for c, v in metrics.items() if v is not None and math.isfinite(v)}
+    ordered = sorted(valid.values(), reverse=True)
+    for c, p in dist.items():
+        rank = 1 + ordered.index(valid[c]) if c in valid else None  # ties share the better rank
+        out[c] = _replace(p, rank=rank, n_ranked=len(valid))
+    return out
+
+
+def _replace(p: Pace, **changes) -> Pace:
+    from dataclasses import replace
+
+    return replace(p, **changes)

@@ -1,0 +1,427 @@
+"""Run many parameterised notebooks at once: the one batch runner of bulletins, cards and reports.
+
+A batch is a list of :class:`Job` (a notebook, its parameters, where its outputs go). The runner
+
+- takes an exclusive lock on the output folder (a second run for the same folder says so and
+  exits, it never interleaves writes: :class:`~kpitrack.core.fileio.LockBusyError`, exit 75);
+- skips jobs whose inputs (parameters, data, plan, code, notebook) are unchanged since their
+  outputs were written ("up to date"), unless forced;
+- runs the rest on an executor: a local process pool (default, one worker per core) or a Dask
+  distributed cluster (``submit``/``as_completed``, the engine's own pattern for fanning out);
+- in each job executes the notebook with papermill, stamps its title, renders it, and moves every
+  output into place by rename (a reader never sees half a file); a failing job keeps its partial
+  notebook as ``<key>.failed.ipynb``, removes its stale outputs, and never stops the others;
+- records every job in ``manifest.json`` (inputs, outputs, seconds, status), rewritten
+  atomically after each job, so a ``kill -9`` of the batch loses only the jobs still running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .. import __version__
+from ..core import paths
+from ..core.exceptions import KpitrackError, ParameterError
+from ..core.fileio import atomic_move, atomic_write_text, locked
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+LOCK = ".lock"
+EXECUTORS = ("local", "dask")
+FORMATS = ("html", "pdf")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to run: outputs are ``<out_dir>/<key>.{ipynb,html,pdf}``."""
+
+    key: str
+    label: str
+    notebook: str
+    parameters: dict[str, Any]
+    out_dir: str
+    formats: tuple[str, ...] = FORMATS
+    renderer: str = "auto"
+    front_matter: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        """What the outputs depend on: parameters, inputs (data, plan, code, notebook), front matter."""
+        doc = {"parameters": self.parameters, "inputs": self.inputs, "front_matter": self.front_matter,
+               "renderer": self.renderer}
+        return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass
+class JobResult:
+    key: str
+    label: str
+    status: str  # ok | failed | up to date
+    outputs: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str = ""
+    partial: str = ""
+    warnings: list[str] = field(default_factory=list)
+    finished_at: str = ""
+
+
+@dataclass
+class BatchResult:
+    results: list[JobResult]
+    manifest: Path
+    seconds: float
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+def _sha_files(files: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        if f.is_file():
+            h.update(str(f.name).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def code_version() -> str:
+    """The package version and a hash of its source and report style: a code change re-renders."""
+    lib = Path(__file__).resolve().parents[1]
+    files = [*lib.rglob("*.py"), *lib.rglob("*.json"), paths.repo_root() / "reports" / "report.css"]
+    return f"{__version__}+{_sha_files(files)[:12]}"
+
+
+def data_version(dataset: str) -> dict[str, Any]:
+    """The dataset's latest vintage and a hash of its manifest, targets and metadata, and of the plan."""
+    from ..data.actuals import dataset_folder
+    from ..data.store import read_manifest
+
+    folder = dataset_folder(dataset)
+    vintages = read_manifest(folder)
+    plan = [*paths.plan_dir().glob("*.yaml"), *paths.plan_dir().glob("*.csv"), paths.data_dir() / "regions.csv"]
+    return {"dataset": dataset, "vintage": max((v.vintage for v in vintages), default=0),
+            "data_sha256": _sha_files([folder / "vintages.csv", folder / "targets.csv", folder / "dataset.yaml"]),
+            "plan_sha256": _sha_files(plan)}
+
+
+def notebook_version(notebook: Path) -> str:
+    return hashlib.sha256(Path(notebook).read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- one job (runs in a worker)
+
+def run_job(job: Job) -> JobResult:
+    """Execute, stamp, render and publish one job; never raises (a failure is a result)."""
+    start = time.monotonic()
+    out = Path(job.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    work = out / f".work-{job.key}-{os.getpid()}-{time.time_ns()}"
+    work.mkdir()
+    executed = work / f"{job.key}.ipynb"
+    result = JobResult(job.key, job.label, "failed")
+    try:
+        from .run import NotebookError, execute_notebook
+
+        try:
+            # images for the PDF cost a Chromium session per kernel: only when a PDF is asked for
+            execute_notebook(Path(job.notebook), executed, job.parameters, static_charts="pdf" in job.formats)
+        except NotebookError as exc:
+            result.error = str(exc).replace(str(executed), f"{job.key}.failed.ipynb")
+            if executed.is_file():
+                result.partial = str(atomic_move(executed, out / f"{job.key}.failed.ipynb"))
+            _remove_outputs(out, job.key)
+            return result
+        stamp_front_matter(executed, job.front_matter)
+        from .render import get_renderer
+
+        rendered = get_renderer(job.renderer).render(executed, job.formats, work)
+        result.warnings.extend(rendered.warnings)
+        for fmt in FORMATS:  # what this run did not make must not sit there as if current
+            if fmt not in rendered.outputs:
+                (out / f"{job.key}.{fmt}").unlink(missing_ok=True)
+        for fmt, path in rendered.outputs.items():
+            atomic_move(path, out / f"{job.key}.{fmt}")
+            result.outputs[fmt] = f"{job.key}.{fmt}"
+        atomic_move(executed, out / f"{job.key}.ipynb")
+        result.outputs = {"ipynb": f"{job.key}.ipynb", **result.outputs}
+        (out / f"{job.key}.failed.ipynb").unlink(missing_ok=True)
+        result.status = "ok"
+    except Exception as exc:  # one failing job never stops the others
+        log.debug("job %s failed", job.key, exc_info=True)
+        result.error = f"{type(exc).__name__}: {exc}" if isinstance(exc, KpitrackError) else \
+            f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+        if executed.is_file():
+            result.partial = str(atomic_move(executed, out / f"{job.key}.failed.ipynb"))
+        _remove_outputs(out, job.key)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        result.seconds = round(time.monotonic() - start, 2)
+        result.finished_at = _now()
+    return result
+
+
+def _remove_outputs(out: Path, key: str) -> None:
+    """A failed job's earlier outputs no longer match its inputs: they must not sit there as current."""
+    for fmt in ("ipynb", *FORMATS):
+        (out / f"{key}.{fmt}").unlink(missing_ok=True)
+
+
+def stamp_front_matter(notebook: Path, fields: dict[str, Any]) -> None:
+    """Set title/subtitle in the notebook's front matter (the first raw cell), as Quarto reads it."""
+    if not fields:
+        return
+    import yaml
+
+    from .render import front_matter
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    meta = {**front_matter(nb), **fields}
+    text = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---"
+    if nb.cells and nb.cells[0].cell_type == "raw" and nb.cells[0].source.strip().startswith("---"):
+        nb.cells[0].source = text
+    else:
+        nb.cells.insert(0, nbformat.v4.new_raw_cell(text))
+    atomic_write_text(notebook, nbformat.writes(nb))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --------------------------------------------------------------------------- executors
+
+class Executor:
+    """Runs jobs and yields their results as they finish."""
+
+    name = "base"
+
+    def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
+        raise NotImplementedError
+
+
+class LocalExecutor(Executor):
+    """A pool of local worker processes (each job's kernel is a further process)."""
+
+    name = "local"
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
+
+    def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
+        if self.jobs == 1 or len(jobs) <= 1:
+            for job in jobs:
+                yield fn(job)
+            return
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=min(self.jobs, len(jobs)), mp_context=_context()) as pool:
+            futures = {pool.submit(fn, job): job for job in jobs}
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    yield fut.result()
+                except Exception as exc:  # the worker process died (killed, out of memory)
+                    yield JobResult(job.key, job.label, "failed", error=f"worker died: {type(exc).__name__}: {exc}",
+                                    finished_at=_now())
+
+
+def _context():
+    """Worker processes forked from a server that imported the batch runner once (safe with the
+    driver's threads, unlike a plain fork; cheaper than spawn, which imports everything per worker)."""
+    import multiprocessing as mp
+
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["kpitrack.publish.batch", "kpitrack.publish.run", "kpitrack.publish.render",
+                                    "papermill", "nbconvert"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+class DaskExecutor(Executor):
+    """Each job a task on a Dask distributed cluster; workers need kpitrack and the same data and
+    reports paths (a shared folder)."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | Any) -> None:
+        self.scheduler = scheduler
+
+    def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
+        try:
+            from distributed import Client, as_completed
+        except ImportError:
+            raise ParameterError("--executor dask needs the dask.distributed package: pip install -e .[dask]") from None
+        client = self.scheduler if isinstance(self.scheduler, Client) else None
+        own = client is None
+        if own:
+            try:
+                client = Client(self.scheduler, timeout="20s")
+            except (OSError, TimeoutError) as exc:
+                raise KpitrackError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
+        try:
+            futures = {client.submit(fn, job, pure=False, key=f"kpitrack-{job.key}-{time.time_ns()}"): job for job in jobs}
+            for fut in as_completed(list(futures)):
+                job = futures[fut]
+                try:
+                    yield fut.result()
+                except Exception as exc:
+                    yield JobResult(job.key, job.label, "failed", error=f"Dask task failed: {type(exc).__name__}: {exc}",
+                                    finished_at=_now())
+        finally:
+            if own:
+                client.close()
+
+
+def get_executor(name: str, jobs: int | None = None, scheduler: str | None = None) -> Executor:
+    if name == "local":
+        return LocalExecutor(jobs)
+    if name == "dask":
+        if not scheduler:
+            raise ParameterError("--executor dask needs --scheduler tcp://HOST:8786")
+        return DaskExecutor(scheduler)
+    raise ParameterError(f"unknown executor {name!r}; known: {', '.join(EXECUTORS)}")
+
+
+# --------------------------------------------------------------------------- the batch
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / MANIFEST
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return doc if isinstance(doc, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def up_to_date(job: Job, entry: dict[str, Any] | None) -> bool:
+    """Whether a job's outputs exist and were made from the same inputs."""
+    if not entry or entry.get("status") != "ok" or entry.get("fingerprint") != job.fingerprint:
+        return False
+    out = Path(job.out_dir)
+    outputs = entry.get("outputs", {})
+    wanted = ["ipynb", *[f for f in job.formats if f in outputs or f == "html"]]
+    return all(f in outputs and (out / outputs[f]).is_file() for f in wanted)
+
+
+def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = None, force: bool = False,
+              describe: dict[str, Any] | None = None, report: Callable[[JobResult, int, int], None] | None = None) -> BatchResult:
+    """Run ``jobs`` (all writing into ``out_dir``) under the folder's lock; see the module doc."""
+    start = time.monotonic()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executor = executor or LocalExecutor()
+    results: list[JobResult] = []
+    with locked(out_dir / LOCK, wait=False, what=f"the batch output folder {out_dir}"):
+        manifest = read_manifest(out_dir)
+        items: dict[str, Any] = manifest.get("items", {}) if isinstance(manifest.get("items"), dict) else {}
+        todo = []
+        for job in jobs:
+            if not force and up_to_date(job, items.get(job.key)):
+                r = JobResult(job.key, job.label, "up to date", outputs=dict(items[job.key]["outputs"]))
+                results.append(r)
+                if report:
+                    report(r, len(results), len(jobs))
+            else:
+                todo.append(job)
+        by_key = {j.key: j for j in jobs}
+        doc = {**(describe or {}), "items": items}
+
+        def save() -> None:
+            doc["updated_at"] = _now()
+            atomic_write_text(out_dir / MANIFEST, json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+        for r in executor.map_unordered(run_job, todo):
+            job = by_key[r.key]
+            items[r.key] = {"label": job.label, "status": r.status, "parameters": job.parameters, "inputs": job.inputs,
+                            "fingerprint": job.fingerprint if r.status == "ok" else None, "outputs": r.outputs,
+                            "seconds": r.seconds, "finished_at": r.finished_at, "error": r.error or None,
+                            "partial_notebook": Path(r.partial).name if r.partial else None, "warnings": r.warnings}
+            save()
+            results.append(r)
+            if report:
+                report(r, len(results), len(jobs))
+        if not todo and not (out_dir / MANIFEST).is_file():
+            save()
+    order = {j.key: i for i, j in enumerate(jobs)}
+    results.sort(key=lambda r: order.get(r.key, 0))
+    return BatchResult(results, out_dir / MANIFEST, round(time.monotonic() - start, 2))
+
+
+# --------------------------------------------------------------------------- progress for people and for cron
+
+class Progress:
+    """A progress bar on a terminal; one plain line per job otherwise (cron mails read well)."""
+
+    def __init__(self, total: int, stream=None, tty: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.bar = None
+        if self.tty and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, file=self.stream, unit="份", dynamic_ncols=True)
+
+    def __call__(self, r: JobResult, done: int, total: int) -> None:
+        line = f"[{done}/{total}] {r.status:10s} {r.key} {r.label}"
+        if r.status == "ok":
+            line += f"  {','.join(k for k in r.outputs if k != 'ipynb')}  {r.seconds:.1f} s"
+        elif r.status == "failed":
+            line += f"  {r.error.splitlines()[0] if r.error else ''}"
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{r.key} {r.status}")
+            self.bar.update(1)
+            if r.status == "failed":
+                self.bar.write(line)
+        else:
+            print(line, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def summary(result: BatchResult, skipped: list[str] | None = None) -> str:
+    """The closing lines: counts, failures with their partial notebooks, where the manifest is."""
+    from collections import Counter
+
+    c = Counter(r.status for r in result.results)
+    lines = [f"{len(result.results)} in {result.seconds:.1f} s: {c.get('ok', 0)} written, {c.get('up to date', 0)} up to date, "
+             f"{c.get('failed', 0)} failed" + (f", {len(skipped)} skipped" if skipped else "")]
+    if skipped:
+        lines.append(f"  skipped (no figures for the month in the dataset): {'、'.join(skipped)}")
+    for r in result.failed:
+        first = r.error.splitlines()[0] if r.error else "failed"
+        lines.append(f"  failed: {r.key} {r.label}: {first}" + (f" (partial notebook: {r.partial})" if r.partial else ""))
+    for r in result.results:
+        for w in r.warnings:
+            lines.append(f"  warning: {r.key}: {w}")
+    lines.append(f"manifest: {result.manifest}")
+    return "\n".join(lines)
+
+
+def describe_jobs(jobs: list[Job]) -> list[dict[str, Any]]:
+    return [asdict(j) for j in jobs]
