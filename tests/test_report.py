@@ -137,19 +137,28 @@ def test_quarto_renders_html_and_pdf(tmp_path):
     assert result.outputs["html"].is_file() and result.outputs["pdf"].read_bytes().startswith(b"%PDF")
 
 
-def test_ledger_text_is_escaped_in_the_html_report(tmp_path, data_copy):
+MARKUP = "新浪微博 @杭州统计 #1 $5 *星* _线_ `码` 1^2 a~b~ = -- & [链](x)"
+
+
+def test_ledger_text_is_escaped_in_the_html_and_pdf_report(tmp_path, data_copy):
     from kpitrack.cli import main
 
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("指标编号,地区,时期,数值,单位,来源,备注\n"
-                      "K12.income,杭州市,2016,46116,元,<b>统计局</b>,<script>alert('x')</script>\n", encoding="utf-8")
+                      f"K12.income,杭州市,2016,46116,元,<b>统计局</b>,<script>alert('x')</script>\n"
+                      f"K12.income,杭州市,2015,42000,元,{MARKUP},{MARKUP}\n", encoding="utf-8")
     assert main(["ingest", str(ledger)]) == 0
     params = tmp_path / "midterm-escape.yaml"
     params.write_text("as_of: 2018\ndataset: hangzhou\n", encoding="utf-8")
-    result = run(params, formats=("html",), renderer="fallback", reports_dir=tmp_path / "reports")
+    formats = ("html", "pdf") if not pdf_prerequisites() else ("html",)
+    result = run(params, formats=formats, renderer="fallback", reports_dir=tmp_path / "reports")
     html = result.outputs["html"].read_text(encoding="utf-8")
     assert "<script>alert('x')</script>" not in html and "<b>统计局</b>" not in html
     assert "&lt;script&gt;alert(" in html and "&lt;b&gt;统计局&lt;/b&gt;" in html
+    assert html.count(MARKUP.replace("&", "&amp;")) >= 2  # source and note, as typed
+    if "pdf" in formats and shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(result.outputs["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
+        assert _squash(MARKUP) in _squash(text)  # no citation, heading, maths or emphasis made of it
 
 
 def test_report_on_the_data_as_known_at_a_date(tmp_path):

@@ -91,7 +91,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides = {}
     for item in args.param or []:
         if "=" not in item:
-            raise KpitrackError(f"-p expects name=value, got {item!r}")
+            raise ParameterError(f"-p expects name=value, got {item!r}")
         key, value = item.split("=", 1)
         overrides[key] = int(value) if value.isdigit() else value
     if args.as_of:
@@ -100,7 +100,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             overrides["data_as_of"] = data_as_of
         else:
             overrides["as_of"] = year
-    formats = tuple(args.to.split(",")) if args.to else ("html", "pdf")
+    formats = tuple(f.strip() for f in args.to.split(",") if f.strip()) if args.to else ("html", "pdf")
     result = run(Path(args.params), formats=formats, renderer=args.renderer, overrides=overrides)
     print(f"executed notebook: {result.notebook}")
     for fmt, path in result.outputs.items():
@@ -136,7 +136,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from .data.ingest import ingest
     from .plan.catalogue import load_catalogue
 
-    v = ingest(Path(args.file), load_catalogue(), args.dataset, known_from=args.known_from)
+    v = ingest(Path(args.file), load_catalogue(), args.dataset, known_from=args.known_from, sheet=args.sheet)
     print(f"ingested {v.rows} figures from {args.file} into dataset {args.dataset} as vintage {v.vintage} "
           f"(known from {v.known_from}, sha256 {v.sha256[:12]}…)")
     return 0
@@ -152,13 +152,18 @@ def _cmd_year_end(args: argparse.Namespace) -> int:
     cat = load_catalogue()
     m = cat.measure(args.measure)
     if m.ytd not in ("sum", "mean"):
-        raise KpitrackError(f"{m.id} has no year-to-date totals or means to extrapolate (frequency {m.frequency}, ytd {m.ytd})")
+        raise ParameterError(f"{m.id} has no year-to-date totals or means to extrapolate (frequency {m.frequency}, ytd {m.ytd})")
     reg = resolve(args.region)
     if reg is None:
-        raise KpitrackError(f"unknown region {args.region!r}")
-    if not re.match(r"^\d{4}-\d{2}$", args.period):
-        raise KpitrackError(f"period must be YYYY-MM, got {args.period!r}")
-    ds = load_dataset(args.dataset, cat, known_at=args.data_as_of)
+        raise ParameterError(f"--region: unknown region {args.region!r}")
+    if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", args.period):
+        raise ParameterError(f"period must be YYYY-MM, got {args.period!r}")
+    if not 0 < args.level < 1:
+        raise ParameterError(f"--level must lie strictly between 0 and 1, got {args.level}")
+    try:
+        ds = load_dataset(args.dataset, cat, known_at=args.data_as_of)
+    except ValueError as exc:  # a bad --data-as-of
+        raise ParameterError(f"--data-as-of: {exc}") from None
     obs = ds.observations
     if ds.observations["method"].eq("daily-derived").any() and m.id in ("K08.pm25", "K09.good_air_days"):
         obs = obs[obs["method"] == "daily-derived"]  # one kind of figure: the monthly ones are derived
@@ -166,7 +171,7 @@ def _cmd_year_end(args: argparse.Namespace) -> int:
     try:
         e = year_end_estimate(ytd_table(obs, m.id, reg.code), year, month, args.level)
     except ValueError as exc:
-        raise KpitrackError(f"{m.id} {reg.name_zh} {args.period}: {exc}") from None
+        raise ParameterError(f"{m.id} {reg.name_zh} {args.period}: {exc}") from None
     print(f"{m.name_zh}（{reg.name_zh}，数据：{ds.label_zh}）")
     print(f"{year}年1—{month}月：{fmt(e.ytd, m.unit)}；全年估计 {fmt(e.estimate, m.unit)}，"
           f"{e.level:.0%}区间 {fmt(e.lower, m.unit)}—{fmt(e.upper, m.unit)}（依据此前{e.n_years}年的季节规律）")
@@ -239,7 +244,17 @@ def _check_renderer(name: str) -> str:
 
 def _emit(text: str, out: str | None) -> None:
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        path = Path(out)
+        if path.is_dir():
+            raise ParameterError(f"--out {out}: this is a directory; give a file name")
+        if not path.parent.is_dir():
+            raise ParameterError(f"--out {out}: the folder {path.parent} does not exist")
+        from .core.fileio import atomic_write_text
+
+        try:
+            atomic_write_text(path, text)
+        except OSError as exc:
+            raise ParameterError(f"--out {out}: cannot write ({exc.strerror})") from None
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -287,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("file")
     i.add_argument("--dataset", default="hangzhou")
     i.add_argument("--known-from", help="date the figures were known (published) from, YYYY-MM-DD; default today")
+    i.add_argument("--sheet", help="the sheet of an .xlsx workbook to ingest (default 台账, or the only sheet with figures)")
     i.set_defaults(func=_cmd_ingest)
 
     y = sub.add_parser("year-end", help="estimate the year-end value of a monthly year-to-date measure")
@@ -345,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the machine refused (permissions, a full disk): say where, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -46,10 +46,20 @@ class ValidationError(KpitrackError):
 
     exit_code = 2
 
+    #: Problems listed in the message; the rest are counted by field (all stay in ``problems``).
+    SHOWN = 50
+
     def __init__(self, problems: list[Problem], what: str = "validation") -> None:
         self.problems = list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"{what} failed with {len(self.problems)} problem(s):\n{lines}")
+        lines = "\n".join(f"  {p}" for p in self.problems[:self.SHOWN])
+        rest = self.problems[self.SHOWN:]
+        if rest:
+            by_field: dict[str, int] = {}
+            for p in rest:
+                by_field[p.field] = by_field.get(p.field, 0) + 1
+            counts = ", ".join(f"{f} {n:,}" for f, n in sorted(by_field.items(), key=lambda kv: -kv[1])[:10])
+            lines += f"\n  ... and {len(rest):,} more problem(s) (by field: {counts})"
+        super().__init__(f"{what} failed with {len(self.problems):,} problem(s):\n{lines}")
 
 
 class UnknownNameError(KpitrackError, KeyError):

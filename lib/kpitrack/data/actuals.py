@@ -62,8 +62,15 @@ def list_datasets(actuals_dir: Path | None = None) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "dataset.yaml").is_file()) if root.is_dir() else []
 
 
+DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
 def dataset_folder(name: str, actuals_dir: Path | None = None) -> Path:
+    """The folder of a dataset under ``data/actuals/``; a name is letters, digits, ``-`` and ``_``
+    (never a path: ``../x`` or ``/tmp/x`` is refused before anything is read or written)."""
     root = Path(actuals_dir) if actuals_dir else paths.actuals_dir()
+    if not DATASET_NAME.match(str(name)):
+        raise UnknownNameError("dataset", str(name), list_datasets(root))
     folder = root / name
     if not (folder / "dataset.yaml").is_file():
         raise UnknownNameError("dataset", name, list_datasets(root))

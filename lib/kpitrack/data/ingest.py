@@ -13,9 +13,9 @@ from pathlib import Path
 
 from .actuals import check_date, dataset_folder
 from ..core.exceptions import Problem, Reason, ValidationError
-from .ledger import read_ledger, validate
+from .ledger import known_ranges, read_ledger, validate
 from ..plan.catalogue import Catalogue
-from .store import AlreadyIngested, Vintage, append_vintage, read_manifest
+from .store import AlreadyIngested, Vintage, append_vintage, read_figures, read_manifest
 from ..core.yamlio import load_yaml
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,8 @@ def sha256_of(path: Path) -> str:
 
 
 def ingest(path: Path, cat: Catalogue, dataset: str = "hangzhou", *, known_from: str | None = None,
-           now: datetime | None = None, actuals_dir: Path | None = None, source: str | None = None) -> Vintage:
+           now: datetime | None = None, actuals_dir: Path | None = None, source: str | None = None,
+           sheet: str | None = None) -> Vintage:
     """Validate the ledger at ``path`` and add it to ``dataset`` as a new vintage.
 
     Parameters
@@ -36,6 +37,8 @@ def ingest(path: Path, cat: Catalogue, dataset: str = "hangzhou", *, known_from:
         when loading figures published in the past; default: today.
     now
         The ingest time to record (default: now, UTC).
+    sheet
+        The sheet of a workbook to ingest (default 台账, or the only sheet with figures).
 
     Raises
     ------
@@ -47,8 +50,9 @@ def ingest(path: Path, cat: Catalogue, dataset: str = "hangzhou", *, known_from:
     path = Path(path)
     folder = dataset_folder(dataset, actuals_dir)
     meta = load_yaml(folder / "dataset.yaml")
-    led = read_ledger(path)
-    figures = validate(led, cat) if not led.problems or led.rows else None
+    led = read_ledger(path, sheet)
+    stored = read_figures(folder)
+    figures = validate(led, cat, known_ranges(cat, stored)) if not led.problems or led.rows else None
     if meta.get("synthetic"):
         led.problem(None, "-", f"dataset {dataset!r} holds synthetic data; ledgers of real figures go to a real dataset", Reason.NOT_ALLOWED)
     if known_from is not None:

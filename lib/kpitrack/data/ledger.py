@@ -46,6 +46,16 @@ LEDGER_QUALITIES = ("reported", "preliminary", "derived")
 LEDGER_METHODS = ("official", "daily-derived")
 NON_NEGATIVE_UNITS = {"亿元", "亿美元", "元", "μg/m³", "天", "万人", "人", "万人次", "套", "张/千名老人", "平方米/百人", "小时/周", "个", "‰"}
 PERIOD = re.compile(r"^(\d{4})(?:\s*[-/年.]\s*(\d{1,2})\s*月?)?$")
+#: A number as a ledger may write it: one decimal point, thousands separators only in groups of three.
+NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?$|^[+-]?\.\d+$")
+DECIMAL_COMMA = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})*,\d+$")
+#: Sheets of the template that document the ledger; any other sheet with content must be the one ingested.
+DOC_SHEETS = ("指标", "地区", "单位", "说明")
+DATA_SHEET = "台账"
+#: Caps that keep a careless or hostile file from taking minutes and gigabytes.
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 50_000
+MAX_CELL = 10_000
 
 
 @dataclass
@@ -61,19 +71,34 @@ class Ledger:
         self.problems.append(Problem(str(self.path), row, fld, message, reason))
 
 
-def read_ledger(path: Path) -> Ledger:
-    """Read a CSV or XLSX ledger; structural problems (encoding, formulas, merged cells, columns)
-    are recorded, not raised."""
+def read_ledger(path: Path, sheet: str | None = None) -> Ledger:
+    """Read a CSV or XLSX ledger; structural problems (encoding, formulas, merged cells, hidden
+    sheets or rows, columns, size) are recorded, not raised. ``sheet`` names the sheet of a
+    workbook to read (default 台账, or the only sheet with content)."""
     path = Path(path)
     led = Ledger(path)
-    if not path.is_file():
+    if not path.exists():
         led.problem(None, "-", "file not found", Reason.MISSING)
+        return led
+    if path.is_dir():
+        led.problem(None, "-", "this is a directory, not a ledger file", Reason.UNREADABLE)
+        return led
+    if not path.is_file():
+        led.problem(None, "-", "not a regular file (a pipe, socket or device?): give a saved .csv or .xlsx file", Reason.UNREADABLE)
+        return led
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        led.problem(None, "-", f"the file is {size / 1024 / 1024:.1f} MB; a ledger may be at most {MAX_BYTES // 1024 // 1024} MB "
+                               "(split it into several ledgers)", Reason.OUT_OF_RANGE)
         return led
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        if sheet:
+            led.problem(None, "sheet", "--sheet is for .xlsx workbooks; a CSV file has no sheets", Reason.NOT_ALLOWED)
+            return led
         _read_csv(led)
     elif suffix in (".xlsx", ".xlsm"):
-        _read_xlsx(led)
+        _read_xlsx(led, sheet)
     else:
         led.problem(None, "-", f"unsupported file type {suffix or '(none)'!r}: use .csv or .xlsx (save .xls files as .xlsx)",
                     Reason.UNREADABLE)
@@ -104,6 +129,11 @@ def _header(led: Ledger, cells: list[object], row: int) -> list[str | None] | No
 
 def _read_csv(led: Ledger) -> None:
     data = led.path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 3 and (data[1:2] == b"\x00" or data[0:1] == b"\x00")
+                                                        and data.count(b"\x00") * 3 > len(data)):
+        led.problem(None, "-", "the file is UTF-16 text (Excel's 'Unicode text'): save it as 'CSV UTF-8' or as .xlsx",
+                    Reason.UNREADABLE)
+        return
     if b"\x00" in data:
         led.problem(None, "-", "binary content: this is not a CSV text file", Reason.UNREADABLE)
         return
@@ -119,9 +149,15 @@ def _read_csv(led: Ledger) -> None:
         return
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     keys = None
+    n_rows = 0
     try:
         for line in reader:
             row = reader.line_num
+            n_rows += 1
+            if n_rows > MAX_ROWS + 1:
+                led.problem(row, "-", f"more than {MAX_ROWS:,} rows: a ledger is capped at {MAX_ROWS:,} figures "
+                                      "(split it into several ledgers)", Reason.OUT_OF_RANGE)
+                return
             if keys is None:
                 if not any(c.strip() for c in line):
                     continue
@@ -134,46 +170,149 @@ def _read_csv(led: Ledger) -> None:
             if len(line) != len(keys):
                 led.problem(row, "-", f"expected {len(keys)} columns, found {len(line)} (a truncated or malformed line?)", Reason.INCONSISTENT)
                 continue
+            long = [(k, v) for k, v in zip(keys, line) if len(v) > MAX_CELL]
+            if long:
+                led.problem(row, long[0][0] or "-", f"a cell of {len(long[0][1]):,} characters (at most {MAX_CELL:,}): "
+                                                    "is this really a ledger?", Reason.OUT_OF_RANGE)
+                continue
             led.rows.append((row, {k: v for k, v in zip(keys, line) if k}))
     except csv.Error as exc:
-        led.problem(reader.line_num, "-", f"malformed CSV: {exc} (an unclosed quote, or a truncated file?)", Reason.UNREADABLE)
+        if "field larger than field limit" in str(exc):
+            led.problem(reader.line_num + 1, "-", f"a cell longer than {csv.field_size_limit():,} characters: is this really a "
+                                                  "ledger? (cells hold one figure, its source and a note)", Reason.OUT_OF_RANGE)
+        else:
+            led.problem(reader.line_num, "-", f"malformed CSV: {exc} (an unclosed quote, or a truncated file?)", Reason.UNREADABLE)
 
 
-def _read_xlsx(led: Ledger) -> None:
+def _read_xlsx(led: Ledger, sheet: str | None = None) -> None:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        # a first, streaming look: sheet names, states and sizes, before loading anything big
+        quick = openpyxl.load_workbook(led.path, read_only=True, data_only=False)
+        sizes = {ws.title: _sheet_rows(ws) for ws in quick.worksheets}
+        quick.close()
+        if any(n > MAX_ROWS + 1 for n in sizes.values()):
+            name, n = max(sizes.items(), key=lambda kv: kv[1])
+            led.problem(None, name, f"sheet {name!r} has {n:,} rows or more: a ledger is capped at {MAX_ROWS:,} figures "
+                                    "(delete the empty rows below the table, or split the ledger)", Reason.OUT_OF_RANGE)
+            return
         wb = openpyxl.load_workbook(led.path, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
         led.problem(None, "-", f"not a readable .xlsx workbook (truncated or corrupt?): {exc}", Reason.UNREADABLE)
         return
-    ws = wb["台账"] if "台账" in wb.sheetnames else wb.worksheets[0]
+    ws = _data_sheet(led, wb, sheet)
+    if ws is None:
+        return
     for rng in ws.merged_cells.ranges:
         led.problem(rng.min_row, str(rng), f"merged cells {rng} in sheet {ws.title!r}: unmerge them, one value per cell", Reason.UNREADABLE)
+    for letter, dim in ws.column_dimensions.items():
+        if dim.hidden and any(c.value is not None for c in ws[letter] if c.row <= ws.max_row):
+            led.problem(None, f"column {letter}", f"column {letter} of sheet {ws.title!r} is hidden: unhide it (or delete it) "
+                                                  "so that what is ingested is what you see", Reason.NOT_ALLOWED)
     keys = None
     for cells in ws.iter_rows():
         row = cells[0].row
-        values = [c.value for c in cells]
+        values = [_cell_value(c) for c in cells]
         for c in cells:
             if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=")):
-                led.problem(row, c.coordinate, f"formula {str(c.value)[:40]!r} in cell {c.coordinate}: enter the value itself, not a formula",
+                text = getattr(c.value, "text", None) or str(c.value)
+                kind = "array formula" if hasattr(c.value, "ref") else "formula"
+                led.problem(row, c.coordinate, f"{kind} {text[:40]!r} in cell {c.coordinate}: enter the value itself, not a formula",
                             Reason.UNREADABLE)
+        if not any(v is not None and str(v).strip() for v in values):
+            continue
+        if ws.row_dimensions[row].hidden:
+            led.problem(row, "-", f"row {row} of sheet {ws.title!r} is hidden: unhide it (or delete it) so that what is "
+                                  "ingested is what you see", Reason.NOT_ALLOWED)
+            continue
         if keys is None:
-            if not any(v is not None and str(v).strip() for v in values):
-                continue
             keys = _header(led, values, row)
             if keys is None:
                 return
             continue
-        if not any(v is not None and str(v).strip() for v in values):
-            continue
-        led.rows.append((row, {k: v for k, v in zip(keys, values) if k}))
+        record = {k: v for k, v in zip(keys, values) if k}
+        for k, c in zip(keys, cells):
+            if k == "value" and isinstance(c.value, (int, float)) and not isinstance(c.value, bool) and "%" in (c.number_format or ""):
+                record["value"] = _Shown(c.value * 100, f"{c.value * 100:g}%", percent=True)
+            elif k == "period" and isinstance(c.value, float) and not c.value.is_integer():
+                record["period"] = _Shown(c.value, _as_displayed(c.value, c.number_format))
+        led.rows.append((row, record))
+
+
+class _Shown:
+    """A number read from an Excel cell as the user sees it (a percent cell shows 7.5%, a period
+    typed as 2018.10 in a two-decimal cell shows 2018.10)."""
+
+    def __init__(self, value: float, shown: str, percent: bool = False) -> None:
+        self.value, self.shown, self.percent = value, shown, percent
+
+    def __str__(self) -> str:
+        return self.shown
+
+
+def _as_displayed(v: float, number_format: str | None) -> str:
+    """The text Excel shows for a number in a fixed-decimals format (0.00 shows 2018.10); in the
+    General format the shortest form (2018.1)."""
+    fmt = (number_format or "General").split(";")[0]
+    m = re.fullmatch(r"#?,?#*0\.(0+)", fmt.replace("#,##", ""))
+    if m:
+        return f"{v:.{len(m.group(1))}f}"
+    return f"{v:g}"
+
+
+def _cell_value(c) -> object:
+    v = c.value
+    return getattr(v, "text", v) if hasattr(v, "ref") else v  # an array formula shows its text, not a repr
+
+
+def _sheet_rows(ws) -> int:
+    """Rows of a read-only sheet: its stated dimension, or counted (stopping past the cap)."""
+    if ws.max_row is not None:
+        return int(ws.max_row)
+    n = 0
+    for _ in ws.iter_rows(values_only=True):
+        n += 1
+        if n > MAX_ROWS + 1:
+            break
+    return n
+
+
+def _has_content(ws) -> bool:
+    return any(c.value is not None and str(c.value).strip() for row in ws.iter_rows() for c in row)
+
+
+def _data_sheet(led: Ledger, wb, sheet: str | None):
+    """The sheet to ingest: the one named, else 台账, else the only sheet with content. Hidden
+    sheets and further sheets with content are refused: nothing in a workbook is silently ignored."""
+    if sheet is not None and sheet not in wb.sheetnames:
+        led.problem(None, "sheet", f"no sheet {sheet!r} in the workbook (sheets: {'、'.join(wb.sheetnames)})", Reason.UNKNOWN_REFERENCE)
+        return None
+    filled = [ws for ws in wb.worksheets if _has_content(ws)]
+    name = sheet or (DATA_SHEET if DATA_SHEET in wb.sheetnames else None)
+    if name is None:
+        candidates = [ws.title for ws in filled if ws.title not in DOC_SHEETS]
+        if len(candidates) > 1:
+            led.problem(None, "sheet", f"several sheets hold data ({'、'.join(candidates)}): name the one to ingest with "
+                                       "--sheet, or name it 台账", Reason.INCONSISTENT)
+            return None
+        name = candidates[0] if candidates else wb.worksheets[0].title
+    for ws in filled:
+        if ws.sheet_state != "visible":
+            led.problem(None, ws.title, f"sheet {ws.title!r} is hidden and holds data: unhide it or delete it, so that what "
+                                        "is ingested is what you see", Reason.NOT_ALLOWED)
+        elif ws.title != name and ws.title not in DOC_SHEETS:
+            led.problem(None, ws.title, f"sheet {ws.title!r} also holds data, which would be ignored: move its rows into "
+                                        f"sheet {name!r}, delete it, or ingest it on its own with --sheet", Reason.INCONSISTENT)
+    return None if led.problems else wb[name]
 
 
 def _text(v: object) -> str:
     if v is None:
         return ""
+    if isinstance(v, _Shown):
+        return v.shown
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()
@@ -183,7 +322,13 @@ def parse_period(v: object) -> tuple[int, int] | None:
     """(year, month) from ``2018``, ``2018-06``, ``2018-6``, ``2018年6月`` or an Excel date; month 0 = the year."""
     if isinstance(v, (datetime, date)):
         return v.year, v.month
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer():
+    if isinstance(v, _Shown):  # a number with decimals: clear only when shown as 2018.10
+        if not re.fullmatch(r"\d{4}\.\d{2}", v.shown):
+            return None
+        v = v.shown
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if not float(v).is_integer():
+            return None  # 2018.1: the user may have meant January or October; only text (or 2018.10 as shown) is clear
         v = str(int(v))
     m = PERIOD.match(_text(v))
     if not m:
@@ -193,25 +338,86 @@ def parse_period(v: object) -> tuple[int, int] | None:
 
 
 def parse_value(v: object) -> float | None:
+    """A number from a cell: Excel numbers as they are (percent cells as the user sees them), text
+    strictly (one decimal point; thousands separators only in groups of three); None otherwise."""
     if isinstance(v, bool):
         return None
+    if isinstance(v, _Shown):
+        v = v.value
     if isinstance(v, (int, float)):
         f = float(v)
     else:
-        t = _text(v).replace(",", "").replace("，", "")
-        if not t:
+        t = _text(v).replace("，", ",")
+        if not t or not NUMBER.match(t):
             return None
-        try:
-            f = float(t)
-        except ValueError:
-            return None
+        f = float(t.replace(",", ""))
     return f if math.isfinite(f) else None
 
 
-def validate(led: Ledger, cat: Catalogue) -> pd.DataFrame:
+def number_problem(text: str) -> str:
+    """Why a text is not a number, as a hint for the person who typed it."""
+    t = text.replace("，", ",")
+    if DECIMAL_COMMA.match(t):
+        return f"value {text!r} uses a decimal comma: write {t.replace('.', '').replace(',', '.')} (a point for decimals)"
+    if re.fullmatch(r"[+-]?[\d,]+(\.\d+)?", t) and "," in t:
+        return f"value {text!r}: thousands separators must group three digits (1,234,567.8), or leave them out"
+    if re.fullmatch(r"[+-]?\d+(\.\d+){2,}", t):
+        return f"value {text!r} has more than one decimal point"
+    try:
+        if not math.isfinite(float(t)):
+            return f"value {text!r} is not a finite number"
+    except ValueError:
+        pass
+    return f"value {text!r} is not a number"
+
+
+#: How far outside a measure's known range a figure may lie before it is refused as implausible.
+PLAUSIBLE_FACTOR = 100.0
+
+
+def known_ranges(cat: Catalogue, figures: pd.DataFrame | None = None) -> dict[str, tuple[float, float]]:
+    """(smallest, largest) magnitude each measure is known to take: the plan's own numbers (targets,
+    implied bases) and the figures already stored. A measure with none has no range."""
+    values: dict[str, list[float]] = {}
+    for m in cat.measures:
+        # levels only: a yearly "growth 8%" target says nothing about the size of the figures
+        nums = [m.end_target.value if m.end_target.kind in ("level", "floor", "ceiling", "average") else None,
+                *(t.value for t in m.yearly_targets if t.kind in ("level", "average")),
+                m.implied_base.value if m.implied_base else None]
+        if m.value_type != "rate":
+            values[m.id] = [abs(float(v)) for v in nums if v is not None and v != 0]
+    if figures is not None and len(figures):
+        num = pd.to_numeric(figures["value"], errors="coerce").abs()
+        for mid, g in num.groupby(figures["measure_id"]):
+            if mid in values:
+                values[mid].extend(float(v) for v in g if v == v and v != 0)
+    return {mid: (min(v), max(v)) for mid, v in values.items() if v}
+
+
+def implausible(m, value: float, region: str, ranges: dict[str, tuple[float, float]] | None) -> str:
+    """Why a figure is implausible (empty when it is not): more than 100x above the measure's
+    known range, or, for a city-wide figure, 100x below it (district and year-to-date figures are
+    legitimately small)."""
+    if not ranges or m.id not in ranges or not math.isfinite(value):
+        return ""
+    lo, hi = ranges[m.id]
+    a = abs(value)
+    if a > hi * PLAUSIBLE_FACTOR:
+        return (f"{value:,.6g} {m.unit} is more than {PLAUSIBLE_FACTOR:g} times the largest value known for {m.id} "
+                f"({hi:,.6g} {m.unit}): a unit or a typing slip? (万元 and 亿元 differ 10,000 times)")
+    if region == "330100" and a != 0 and a < lo / PLAUSIBLE_FACTOR:
+        return (f"{value:,.6g} {m.unit} is less than 1/{PLAUSIBLE_FACTOR:g} of the smallest value known for {m.id} "
+                f"({lo:,.6g} {m.unit}): a unit or a typing slip?")
+    return ""
+
+
+def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """Check every row against the catalogue and the regions; return the figures (columns
-    :data:`kpitrack.store.FIGURE_COLUMNS`), converted to catalogue units. Problems go to
+    :data:`kpitrack.store.FIGURE_COLUMNS`), converted to catalogue units. ``plausible`` are the
+    known ranges of :func:`known_ranges` (default: the plan's numbers). Problems go to
     ``led.problems``; the result is only meaningful when there are none."""
+    if plausible is None:
+        plausible = known_ranges(cat)
     out, seen = [], {}
     region_names = "、".join(r.name_zh for r in regions())
     for row, r in led.rows:
@@ -233,9 +439,14 @@ def validate(led: Ledger, cat: Catalogue) -> pd.DataFrame:
         if reg is None:
             led.problem(row, "region", f"unknown region {_text(r.get('region'))!r} (known: {region_names}, or their codes)",
                         Reason.UNKNOWN_REFERENCE)
-        period = parse_period(r.get("period"))
-        if period is None:
-            led.problem(row, "period", f"period {_text(r.get('period'))!r} is not a year (2018) or a month (2018-06)", Reason.WRONG_TYPE)
+        raw_period = r.get("period")
+        period = parse_period(raw_period)
+        number = raw_period.value if isinstance(raw_period, _Shown) else raw_period
+        if period is None and isinstance(number, float) and not number.is_integer():
+            led.problem(row, "period", f"period typed as the number {_text(raw_period)}: is it {int(number)}-01 or "
+                                       f"{int(number)}-10? type the month as text, e.g. 2018-10", Reason.WRONG_TYPE)
+        elif period is None:
+            led.problem(row, "period", f"period {_text(raw_period)!r} is not a year (2018) or a month (2018-06)", Reason.WRONG_TYPE)
         else:
             year, month = period
             if not BASE_YEAR <= year <= PLAN_END:
@@ -249,9 +460,12 @@ def validate(led: Ledger, cat: Catalogue) -> pd.DataFrame:
         value = parse_value(raw_value)
         if value is None:
             text = _text(raw_value)
-            led.problem(row, "value", "value is empty" if not text else f"value {text!r} is not a number",
+            led.problem(row, "value", "value is empty" if not text else number_problem(text),
                         Reason.MISSING if not text else Reason.WRONG_TYPE)
         unit_in = normalise(_text(r.get("unit")))
+        if isinstance(raw_value, _Shown) and raw_value.percent and unit_in not in ("%", ""):
+            led.problem(row, "value", f"the cell is formatted as a percentage (it shows {raw_value.shown}) but the unit is "
+                                      f"{unit_in!r}: format it as a number, or give the unit %", Reason.INCONSISTENT)
         note = _text(r.get("note"))
         if not unit_in:
             led.problem(row, "unit", "unit is empty", Reason.MISSING)
@@ -263,7 +477,12 @@ def validate(led: Ledger, cat: Catalogue) -> pd.DataFrame:
                 note = "；".join(x for x in (note, f"台账原值{_text(raw_value)}{unit_in}，已换算为{m.unit}") if x)
                 value = value * f
         if m is not None and value is not None and factor(unit_in, m.unit) is not None:
-            if m.unit == "%" and m.value_type == "level" and not 0 <= value <= 100:
+            problem = implausible(m, value, reg.code if reg else "", plausible)
+            if not math.isfinite(value):
+                led.problem(row, "value", f"{_text(raw_value)}{unit_in} is not a finite number in {m.unit}", Reason.OUT_OF_RANGE)
+            elif problem:
+                led.problem(row, "value", problem, Reason.OUT_OF_RANGE)
+            elif m.unit == "%" and m.value_type == "level" and not 0 <= value <= 100:
                 led.problem(row, "value", f"a percentage must lie in 0-100, got {value:g}", Reason.OUT_OF_RANGE)
             elif m.unit in NON_NEGATIVE_UNITS and value < 0:
                 led.problem(row, "value", f"negative value {value:g} for {mid} ({m.unit})", Reason.OUT_OF_RANGE)

@@ -205,7 +205,7 @@ def write_hangzhou(cat: Catalogue, out_dir: Path | None = None, sources_dir: Pat
                             f"{ingested[0].source}); a rebuild from data/sources would drop them. Nothing was changed.")
     figures, context, collected = build_hangzhou(cat, src)
     meta = (out / "dataset.yaml").read_text(encoding="utf-8")
-    tmp = out.with_name(out.name + ".rebuild")
+    tmp = out.with_name(out.name + "-rebuild")
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)

@@ -97,7 +97,7 @@ def check_parameters(month: object, region: object, dataset: object, language: o
         try:
             check_date(data_as_of, "data_as_of")
         except ValueError as exc:
-            raise ParameterError(f"parameter data_as_of: {exc}") from None
+            raise ParameterError(f"parameter {exc}") from None
     return year, mon, reg, str(dataset), str(language), data_as_of
 
 

@@ -30,7 +30,9 @@ FIGURE_WIDTH, FIGURE_HEIGHT = 900, 360
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 
 STATUS_CODE = {label: st.value for table in (STATUS_ZH, STATUS_EN) for st, label in table.items()}
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")
+#: Characters pandoc markdown (and, through it, typst) would read as markup: ``@`` starts a citation,
+#: ``$`` maths, ``#`` a heading, ``<`` a tag, ``^``/``~`` super- and subscripts, ``&`` an entity.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$@^&=-])")
 
 
 def escape_markdown(text: object) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from ..core.exceptions import RenderError, UnknownNameError
+from ..core.exceptions import ParameterError, RenderError, UnknownNameError
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +42,33 @@ class Renderer:
     name = "base"
     FORMATS = ("html", "pdf")
 
+    @classmethod
+    def check_formats(cls, formats: tuple[str, ...]) -> None:
+        """Refuse unknown formats before any work (a ParameterError, exit 2)."""
+        bad = [f for f in formats if f not in cls.FORMATS]
+        if bad or not formats:
+            raise ParameterError(f"unknown output format(s) {', '.join(bad) or '(none)'}; known: {', '.join(cls.FORMATS)}")
+
     def render(self, notebook: Path, formats: tuple[str, ...], out_dir: Path) -> RenderResult:
-        bad = [f for f in formats if f not in self.FORMATS]
-        if bad:
-            raise RenderError(f"unknown output format(s) {', '.join(bad)}; known: {', '.join(self.FORMATS)}")
+        """Render every format; a format that fails leaves no earlier output of its own behind (it
+        would look current), and the error says what was written."""
+        self.check_formats(formats)
         out_dir.mkdir(parents=True, exist_ok=True)
         result = RenderResult()
         for fmt in formats:
+            stale = out_dir / f"{notebook.stem}.{fmt}"
             missing = pdf_prerequisites() if fmt == "pdf" else []
             if missing:
+                stale.unlink(missing_ok=True)
                 result.warnings.append("PDF not made: " + "; ".join(missing))
                 continue
-            result.outputs[fmt] = self.render_format(notebook, fmt, out_dir)
+            try:
+                result.outputs[fmt] = self.render_format(notebook, fmt, out_dir)
+            except RenderError as exc:
+                stale.unlink(missing_ok=True)
+                written = ", ".join(f"{k}: {v}" for k, v in result.outputs.items()) or "nothing"
+                raise RenderError(f"{fmt.upper()} of {notebook.name} failed ({exc}); written: {written}; "
+                                  f"an earlier {stale.name}, if any, was removed") from None
         return result
 
     def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
@@ -272,7 +287,8 @@ def notebook_pdf(nb: nbformat.NotebookNode, meta: dict) -> bytes:
         tmpdir = Path(tmp)
         md = notebook_markdown(nb, tmpdir)
         (tmpdir / "header.typ").write_text(TYPST_HEADER, encoding="utf-8")
-        args = ["--standalone", f"--metadata=title:{meta.get('title', '')}", "--variable=lang:zh",
+        # --wrap=none: a wrapped line must never start with typst markup (= heading, - list)
+        args = ["--standalone", "--wrap=none", f"--metadata=title:{meta.get('title', '')}", "--variable=lang:zh",
                 "--variable=region:CN", f"--variable=mainfont:{CJK_FONT}", "--variable=papersize:a4",
                 "--variable=margin.x:1.6cm", "--variable=margin.y:1.8cm",
                 f"--include-in-header={tmpdir / 'header.typ'}"]

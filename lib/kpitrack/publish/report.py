@@ -67,7 +67,7 @@ def check_parameters(as_of: object, dataset: object, language: object, data_as_o
         try:
             check_date(data_as_of, "data_as_of")
         except ValueError as exc:
-            raise ParameterError(f"parameter data_as_of: {exc}") from None
+            raise ParameterError(f"parameter {exc}") from None
     return as_of, str(dataset), str(language), data_as_of
 
 

@@ -45,11 +45,15 @@ def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str
         Naming the file and the parameter when a name is unknown or a value is bad.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ParameterError(f"{path}: this is a directory; give a parameter file such as params/midterm-2018.yaml")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDates) or {}
     except FileNotFoundError:
         raise ParameterError(f"{path}: parameter file not found") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot read the parameter file ({exc.strerror})") from None
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
         raise ParameterError(f"{path}: not a valid YAML parameter file ({exc})") from None
     if not isinstance(doc, dict):
         raise ParameterError(f"{path}: expected 'name: value' lines, got {type(doc).__name__}")
@@ -63,6 +67,14 @@ def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str
     except ParameterError as exc:
         raise ParameterError(f"{path}: {exc}") from None
     return {"as_of": as_of, "dataset": dataset, "language": language, "data_as_of": data_as_of}
+
+
+class _TextDates(yaml.SafeLoader):
+    """YAML that keeps dates as the text written (2019-02-30 is then a bad date with a clear message,
+    not a traceback from the YAML library)."""
+
+
+_TextDates.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 def output_stem(params_file: Path, params: dict[str, Any]) -> str:
@@ -141,12 +153,20 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
         reports_dir: Path | None = None, overrides: dict[str, Any] | None = None) -> RunResult:
     """Execute and render one report; the name of the outputs is the parameter file's stem."""
     params = load_params(params_file, overrides)
+    renderer_ = get_renderer(renderer)  # an unknown renderer or format is refused before the notebook runs
+    renderer_.check_formats(tuple(formats))
     log.info("run %s: %s", params_file, params)
     reports = Path(reports_dir) if reports_dir else paths.repo_root() / "reports"
     stem = output_stem(Path(params_file), params)
-    executed = execute(params, reports / f"{stem}.ipynb")
+    try:
+        executed = execute(params, reports / f"{stem}.ipynb")
+    except NotebookError as exc:
+        removed = [f.name for f in (reports / "_output" / f"{stem}.{fmt}" for fmt in ("html", "pdf")) if f.is_file()]
+        for name in removed:  # an earlier report must not sit there as if it were this run's
+            (reports / "_output" / name).unlink()
+        raise NotebookError(f"{exc}" + (f"; the earlier {' and '.join(removed)} were removed" if removed else "")) from None
     result = RunResult(params, executed)
-    rendered: RenderResult = get_renderer(renderer).render(executed, formats, reports / "_output")
+    rendered: RenderResult = renderer_.render(executed, formats, reports / "_output")
     result.outputs.update(rendered.outputs)
     result.warnings.extend(rendered.warnings)
     return result
