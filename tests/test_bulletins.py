@@ -59,7 +59,7 @@ def test_batch_writes_every_bulletin_and_a_manifest(batch_of_three):
         assert item["parameters"]["region"] == key
         for fmt in ("ipynb", "html") + (() if pdf_prerequisites() else ("pdf",)):
             assert (out / item["outputs"][fmt]).is_file(), (key, fmt)
-    assert not list(out.glob(".work-*")) and not list(out.glob("*.tmp"))  # nothing half-written left
+    assert not list(out.glob("work-*")) and not list(out.glob("*.tmp"))  # nothing half-written left
 
 
 @pytest.mark.slow

@@ -48,11 +48,23 @@ def status_label(status: Status, language: str = "zh") -> str:
     return (STATUS_ZH if language == "zh" else STATUS_EN)[Status(status)]
 
 
-def fmt(value: float | None, unit: str = "") -> str:
-    """A number as a reader expects it: thousands separators for large numbers, few decimals."""
+#: Units of things counted one by one: shown as whole numbers (a forecast of 50.56 items reads "51个").
+COUNT_UNITS = frozenset({"个", "人", "套", "天", "项", "家", "件", "人次"})
+
+
+def fmt(value: float | None, unit: str = "", *, integer: bool | None = None) -> str:
+    """A number as a reader expects it: thousands separators for large numbers, few decimals;
+    counts (``integer``, by default when ``unit`` is in :data:`COUNT_UNITS`) as whole numbers,
+    except a count below 1 (an average yearly increment of 0.6个) which keeps one decimal."""
     if value is None or value != value:  # NaN
         return "—"
     a = abs(value)
+    if integer is None:
+        integer = unit in COUNT_UNITS
+    if integer and a >= 1:
+        return f"{value:,.0f}{unit}"
+    if integer:
+        return f"{value:.1f}".rstrip("0").rstrip(".") + unit
     if a >= 1000:
         text = f"{value:,.0f}"
     elif a >= 100:

@@ -138,7 +138,8 @@ def run_job(job: Job) -> JobResult:
     start = time.monotonic()
     out = Path(job.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    work = out / f".work-{job.key}-{os.getpid()}-{time.time_ns()}"
+    # not hidden: Quarto renders files of hidden folders outside its project (without _quarto.yml)
+    work = out / f"work-{job.key}-{os.getpid()}-{time.time_ns()}"
     work.mkdir()
     executed = work / f"{job.key}.ipynb"
     result = JobResult(job.key, job.label, "failed")

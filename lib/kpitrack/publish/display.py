@@ -53,9 +53,20 @@ def table_markdown(df: pd.DataFrame) -> str:
     widths = [min(max([display_width(c), 10] + [display_width(v) for v in df[col]]), 30) for c, col in zip(cols, df.columns)]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(":" + "-" * max(w, 3) for w in widths) + "|"]
     for row in df.itertuples(index=False):
-        # zero-width spaces let long URLs break inside narrow PDF table cells
-        lines.append("| " + " | ".join(escape_markdown(v).replace("/", "/\u200b") for v in row) + " |")
+        lines.append("| " + " | ".join(breakable(escape_markdown(v)) for v in row) + " |")
     return "\n".join(lines)
+
+
+_BREAK_AFTER = re.compile(r"([/._:=&?-])(?=\w)")
+_LONG_RUN = re.compile(r"[A-Za-z0-9%]{13,}")
+
+
+def breakable(text: str) -> str:
+    """Text that a narrow PDF table cell can wrap: a zero-width space after the punctuation of URLs,
+    ids and dates (K12.income, 2019-01-31, https://...), and every 12 characters of a long run of
+    letters or digits (hashes); Chinese text breaks anywhere by itself. Nothing changes on screen."""
+    text = _BREAK_AFTER.sub("\\1\u200b", text)
+    return _LONG_RUN.sub(lambda mo: "\u200b".join(mo.group(0)[i:i + 12] for i in range(0, len(mo.group(0)), 12)), text)
 
 
 def status_code(text: object) -> str:
@@ -160,9 +171,14 @@ def static_charts_wanted() -> bool:
     return os.environ.get("KPITRACK_STATIC_CHARTS", "1") != "0"
 
 
-def show_figure(fig, static: bool | None = None) -> None:
-    """Show a chart: interactive in HTML, as a picture in PDF (when Chromium is available)."""
+def show_figure(fig, static: bool | None = None, empty: str = "暂无可绘制的数据。") -> None:
+    """Show a chart: interactive in HTML, as a picture in PDF (when Chromium is available); for no
+    chart (``None``), the ``empty`` words instead of an empty frame."""
     from IPython.display import publish_display_data
+
+    if fig is None:
+        show_markdown(f"*{escape_markdown(empty)}*")
+        return
 
     if static is None:
         static = static_charts_wanted()

@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 
 from ..data.actuals import Dataset, series
 from .display import FONT_FAMILY
-from ..core.labels import QUALITY_ZH, STATUS_COLOUR, Status, status_label
+from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_COLOUR, Status, status_label
 from ..plan.catalogue import KPI
 from ..analysis.progress import KPIStatus
 from ..plan.schema import BASE_YEAR, PLAN_END
@@ -21,17 +21,29 @@ METHOD_ZH = {"official": "实际值（公布）", "daily-derived": "实际值（
 TRAJECTORY_COLOUR, ACTUAL_COLOUR, TARGET_COLOUR = "#7f7f7f", "#0072B2", "#CC79A7"
 
 
-def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", outlooks: dict | None = None) -> go.Figure:
-    """One figure per KPI, one panel per measure: trajectory (dashed), actuals, forecast fan, end target."""
-    n = len(kpi.measures)
+def _drawable(m, ms, ds: Dataset) -> bool:
+    """Whether a measure's panel would show anything: figures, or a plan trajectory or target."""
+    s = series(ds.observations, m.id, as_of=ms.as_of)
+    base = s.loc[s["period"] == BASE_YEAR, "value"]
+    return bool(len(s)) or trajectory(m, float(base.iloc[0]) if len(base) else None).notna().any() or (
+        m.end_target.value is not None and m.end_target.kind in ("level", "floor", "ceiling", "average"))
+
+
+def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", outlooks: dict | None = None) -> go.Figure | None:
+    """One figure per KPI, one panel per measure with something to draw: trajectory (dashed),
+    actuals, forecast fan, end target. None when no measure has anything to draw (no empty frames)."""
+    pairs = [(m, ms) for m, ms in zip(kpi.measures, status.measures) if _drawable(m, ms, ds)]
+    if not pairs:
+        return None
+    n = len(pairs)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
     width = {1: 40, 2: 24}.get(cols, 16)
     titles = [wrap(m.name_zh, width) + ("<br>" if len(m.name_zh) + len(m.unit) + 2 > width else "") + f"（{m.unit}）"
-              for m in kpi.measures]
+              for m, _ in pairs]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.08, vertical_spacing=0.22)
     shown: set[str] = set()
-    for i, (m, ms) in enumerate(zip(kpi.measures, status.measures)):
+    for i, (m, ms) in enumerate(pairs):
         r, c = i // cols + 1, i % cols + 1
         s = series(ds.observations, m.id, as_of=ms.as_of)  # data as known at the evaluation year only
         base = s.loc[s["period"] == BASE_YEAR, "value"]
@@ -85,6 +97,13 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
         fig.layout.annotations[i].update(text=f"{titles[i]}<br><span style='color:{colour}'>● {status_label(ms.status, language)}</span>")
         fig.update_xaxes(range=[BASE_YEAR - 0.5, PLAN_END + 0.5], dtick=1, row=r, col=c)
         fig.update_yaxes(tickformat=",~g", row=r, col=c)
+        ys = [v for tr in fig.select_traces(row=r, col=c) for v in (tr.y or ()) if v is not None]
+        if ys and max(ys) == min(ys):  # one value: plotly would zoom into ticks like 20,000.5
+            v = float(ys[0])
+            pad = abs(v) * 0.1 or 1.0
+            fig.update_yaxes(range=[v - pad, v + pad], nticks=5, row=r, col=c)
+        if m.unit in COUNT_UNITS:
+            fig.update_yaxes(tickformat=",d", row=r, col=c)
     synthetic_note = "（合成数据，仅供演示）" if ds.synthetic else ""
     fig.update_layout(
         title={"text": f"{kpi.id} {kpi.name_zh}{synthetic_note}", "x": 0.01, "y": 1, "yref": "container", "yanchor": "top",

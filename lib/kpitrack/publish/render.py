@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -76,27 +77,85 @@ class Renderer:
 
 
 class QuartoRenderer(Renderer):
-    """``quarto render`` inside the Quarto project in ``reports/`` (see reports/_quarto.yml)."""
+    """``quarto render`` inside the Quarto project in ``reports/`` (see reports/_quarto.yml): one
+    call for all formats; the HTML gets plotly.js once in its head and loses the CDN scripts Quarto
+    adds for any notebook with HTML outputs (require.js, jQuery), which these reports do not use."""
 
     name = "quarto"
 
-    def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
+    def render(self, notebook: Path, formats: tuple[str, ...], out_dir: Path) -> RenderResult:
+        self.check_formats(formats)
         exe = shutil.which("quarto")
         if exe is None:
             raise RenderError("quarto is not on PATH; install Quarto (https://quarto.org) or use --renderer fallback")
-        to = "typst" if fmt == "pdf" else "html"
-        cmd = [exe, "render", notebook.name, "--to", to]
-        log.info("running %s in %s", " ".join(cmd), notebook.parent)
-        proc = subprocess.run(cmd, cwd=notebook.parent, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise RenderError(f"quarto render failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-        produced = notebook.parent / "_output" / f"{notebook.stem}.{fmt}"
-        if not produced.is_file():
-            raise RenderError(f"quarto render did not write {produced}")
-        if produced.parent.resolve() != out_dir.resolve():
-            shutil.copy2(produced, out_dir / produced.name)
-            produced = out_dir / produced.name
-        return produced
+        project = _quarto_project(notebook)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result = RenderResult()
+        wanted = []
+        for fmt in formats:
+            missing = pdf_prerequisites() if fmt == "pdf" else []
+            if missing:
+                (out_dir / f"{notebook.stem}.{fmt}").unlink(missing_ok=True)
+                result.warnings.append("PDF not made: " + "; ".join(missing))
+            else:
+                wanted.append(fmt)
+        if not wanted:
+            return result
+        # one call for both formats: "all" is html and typst, the formats of reports/_quarto.yml (Quarto
+        # 1.7 does not take a list for one file)
+        to = "all" if len(wanted) > 1 else ("typst" if wanted[0] == "pdf" else wanted[0])
+        cmd = [exe, "render", str(notebook.relative_to(project)), "--to", to]
+        log.info("running %s in %s", " ".join(cmd), project)
+        proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, check=False)
+        rel = notebook.relative_to(project).with_suffix("")
+        for fmt in wanted:
+            produced = project / "_output" / f"{rel}.{fmt}"
+            if not produced.is_file():  # a file Quarto rendered in place, outside the project's output folder
+                produced = notebook.with_suffix(f".{fmt}")
+            target = out_dir / f"{notebook.stem}.{fmt}"
+            if proc.returncode != 0 or not produced.is_file():
+                target.unlink(missing_ok=True)
+                written = ", ".join(f"{k}: {v}" for k, v in result.outputs.items()) or "nothing"
+                raise RenderError(f"quarto render of {notebook.name} to {fmt} failed ({proc.returncode}); written: {written}; "
+                                  f"an earlier {target.name}, if any, was removed:\n{proc.stderr[-3000:]}")
+            if fmt == "html":  # plotly.js goes in after Quarto: its HTML post-processing would parse 1.5 MB more
+                page = with_plotlyjs(without_cdn_scripts(produced.read_text(encoding="utf-8")))
+                produced.write_text(page, encoding="utf-8")
+            if produced.resolve() != target.resolve():
+                _atomic_write_bytes(target, produced.read_bytes())
+                produced.unlink()
+            result.outputs[fmt] = target
+        _tidy_quarto_output(project, rel)
+        return result
+
+
+def _tidy_quarto_output(project: Path, rel: Path) -> None:
+    """Remove what Quarto left for a rendered file (its ``_files`` folder, folders left empty)."""
+    out = project / "_output"
+    shutil.rmtree(out / rel.parent / f"{rel.name}_files", ignore_errors=True)
+    folder = (out / rel).parent
+    while folder != out and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+_CDN_SCRIPTS = re.compile(
+    r'<script src="https://(?:cdnjs\.cloudflare\.com/ajax/libs/(?:require\.js|jquery)/|unpkg\.com/@jupyter-widgets/)[^"]*"[^>]*>\s*</script>\s*'
+    r'|<script type="application/javascript">define\(\'jquery\', \[\],function\(\) \{return window\.jQuery;\}\)</script>\s*')
+
+
+def without_cdn_scripts(page: str) -> str:
+    """The page without the require.js, jQuery and widget scripts Quarto loads from CDNs for any
+    notebook with HTML outputs (offline they fail; the reports' tables and plotly need none)."""
+    return _CDN_SCRIPTS.sub("", page)
+
+
+def _quarto_project(notebook: Path) -> Path:
+    """The Quarto project (folder with _quarto.yml) the notebook lies in."""
+    for folder in [notebook.parent, *notebook.parent.parents]:
+        if (folder / "_quarto.yml").is_file():
+            return folder
+    raise RenderError(f"{notebook} is not inside a Quarto project (no _quarto.yml above it)")
 
 
 class FallbackRenderer(Renderer):
@@ -222,14 +281,31 @@ def notebook_html(nb: nbformat.NotebookNode, meta: dict) -> str:
 PLOTLY_MARKER = "Plotly.newPlot("
 
 
+CARTESIAN_BUNDLE = Path(__file__).with_name("assets") / "plotly-cartesian.min.js"
+
+
+@lru_cache(maxsize=1)
+def plotlyjs() -> str:
+    """plotly.js for the reports: the vendored cartesian bundle (1.5 MB: every trace the reports
+    draw) when it is the version the installed plotly writes figures for, else plotly's full bundle."""
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    try:
+        text = CARTESIAN_BUNDLE.read_text(encoding="utf-8")
+    except OSError:
+        return get_plotlyjs()
+    if f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}\n" not in text[:200]:
+        log.warning("%s is not plotly.js %s: using the full bundle", CARTESIAN_BUNDLE.name, get_plotlyjs_version())
+        return get_plotlyjs()
+    return text
+
+
 def with_plotlyjs(page: str) -> str:
     """The page with plotly.js inlined once in its head, if it draws any plotly chart (chart
     outputs carry no plotly.js of their own: :func:`kpitrack.publish.display.figure_html`)."""
-    if PLOTLY_MARKER not in page or "plotly.js v" in page:
+    if PLOTLY_MARKER not in page or "plotly.js v" in page or "plotly.js (cartesian" in page:
         return page
-    from plotly.offline import get_plotlyjs
-
-    script = f'<script type="text/javascript">{get_plotlyjs()}</script>'
+    script = f'<script type="text/javascript">{plotlyjs()}</script>'
     return page.replace("</head>", script + "\n</head>", 1) if "</head>" in page else script + page
 
 
@@ -243,12 +319,15 @@ def _without_raw(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 TYPST_HEADER = r"""
 #set text(lang: "zh", region: "cn", size: 10pt)
-#set par(justify: false, leading: 0.75em)
-#show table: set text(size: 7.5pt)
-#show table.cell: set par(justify: false)
 #show figure: set block(breakable: true)
-#show heading: set text(font: ("Noto Sans CJK SC",))
 """
+
+
+def typst_settings() -> Path:
+    """The typst settings shared with the Quarto project (reports/typst-settings.typ)."""
+    from ..core import paths
+
+    return paths.repo_root() / "reports" / "typst-settings.typ"
 
 
 def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path) -> str:
@@ -291,7 +370,7 @@ def notebook_pdf(nb: nbformat.NotebookNode, meta: dict) -> bytes:
         args = ["--standalone", "--wrap=none", f"--metadata=title:{meta.get('title', '')}", "--variable=lang:zh",
                 "--variable=region:CN", f"--variable=mainfont:{CJK_FONT}", "--variable=papersize:a4",
                 "--variable=margin.x:1.6cm", "--variable=margin.y:1.8cm",
-                f"--include-in-header={tmpdir / 'header.typ'}"]
+                f"--include-in-header={tmpdir / 'header.typ'}", f"--include-before-body={typst_settings()}"]
         if meta.get("toc", True):  # a short bulletin has none (toc: false in its front matter)
             args += ["--toc", "--toc-depth=2"]
         if meta.get("subtitle"):

@@ -15,7 +15,7 @@ import pandas as pd
 from ..data.actuals import Dataset, check_date, list_datasets, load_dataset
 from .display import escape_markdown
 from ..core.exceptions import ParameterError
-from ..core.labels import LANGUAGES, QUALITY_ZH, STATUS_EN, STATUS_ZH, Status, fmt, status_label
+from ..core.labels import COUNT_UNITS, LANGUAGES, QUALITY_ZH, STATUS_EN, STATUS_ZH, Status, fmt, status_label
 from ..plan.catalogue import Catalogue, catalogue
 from ..analysis.outlook import Outlook, outlooks, probability_text
 from ..analysis.progress import KPIStatus, assess
@@ -190,7 +190,8 @@ def outlook_table(ev: Evaluation, only_misses: bool = True) -> pd.DataFrame:
             _t(ev, "指标", "Indicator"): m.name_zh,
             _t(ev, "目标", "Target"): m.end_target.text_zh,
             _t(ev, "预测（80%区间）", "Forecast (80% interval)"):
-                f"{what}{fmt(o.forecast_mean, unit)}（{fmt(o.forecast_lower)}—{fmt(o.forecast_upper)}）",
+                f"{what}{fmt(o.forecast_mean, unit)}（{fmt(o.forecast_lower, integer=unit in COUNT_UNITS)}—"
+                f"{fmt(o.forecast_upper, integer=unit in COUNT_UNITS)}）",
             _t(ev, "达标概率", "P(meet)"): probability_text(o.probability),
             _t(ev, "预计差距", "Expected shortfall"): fmt(o.expected_shortfall, "个百分点" if m.unit == "%" else unit),
             _t(ev, "要实现目标需要", "What it takes"): o.what_it_takes_zh(),
