@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return re.sub(r"[\s\u200b]+", "", text)  # whitespace, and the zero-width break points of PDF tables
 
 
 @pytest.fixture(scope="module")
@@ -185,10 +185,12 @@ def test_backtest_and_bench_print_their_tables(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("MASE") == 2 and "kpitrack" in proc.stdout and "naive" in proc.stdout
-    bench = subprocess.run([sys.executable, "bench/forecast.py", "--n", "20", "--workers", "1"], cwd=REPO,
+    bench = subprocess.run([sys.executable, "bench/forecast.py", "--corpus", "simulated", "--limit", "20"], cwd=REPO,
                            capture_output=True, text=True)
     assert bench.returncode == 0, bench.stderr
-    assert "series/s" in bench.stdout
+    for method in ("naive", "drift", "theta (statsmodels)", "mean of the three", "kpitrack"):
+        assert method in bench.stdout
+    assert "sMAPE" in bench.stdout and "MASE" in bench.stdout and "ThetaModel" in bench.stdout
 
 
 def test_a_failing_notebook_is_a_clear_error(tmp_path, monkeypatch):
