@@ -104,7 +104,9 @@ def main() -> None:
     if a.limit:
         cases = cases[:a.limit]
     table = evaluate(cases, a.h)
-    print(f"{a.corpus} yearly: {len(cases)} series cut to their last {a.n} points before the last {a.h}, forecast {a.h} ahead")
+    what = (f"the last {a.n} points of each training part, scored on the first {a.h} of its test part" if a.corpus != "simulated"
+            else f"{a.n} points, scored on the next {a.h}")
+    print(f"{a.corpus} yearly: {len(cases)} series, {what}")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="—"))
     sm = table.set_index("method").loc["theta (statsmodels)", "ms/series"]
     kt = table.set_index("method").loc["kpitrack", "ms/series"]
