@@ -18,12 +18,13 @@ import pandas as pd
 
 from ..analysis.pace import MonthPace, Pace, has_figures, month_pace
 from ..core.exceptions import KpitrackError, ParameterError
-from ..core.labels import LANGUAGES, STATUS_EN, STATUS_ZH, Status, fmt
-from ..data.actuals import Dataset, check_date, list_datasets, load_dataset
+from ..core.labels import STATUS_EN, STATUS_ZH, Status, fmt
+from ..data.actuals import Dataset, load_dataset
 from ..data.regions import CITY, Region, districts, resolve
 from ..plan.catalogue import Catalogue, Measure, catalogue
 from ..plan.schema import BASE_YEAR, PLAN_END
 from .display import escape_markdown
+from .params import check_common
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 NO_TARGET_ZH = "未设目标"
@@ -87,18 +88,8 @@ def check_parameters(month: object, region: object, dataset: object, language: o
     """Validate bulletin parameters before any work; :class:`ParameterError` names the bad one."""
     year, mon = parse_month(month)
     reg = check_region(region)
-    known = list_datasets()
-    if dataset not in known:
-        raise ParameterError(f"parameter dataset: unknown dataset {dataset!r}; known: {', '.join(known)}")
-    if language not in LANGUAGES:
-        raise ParameterError(f"parameter language: expected one of {', '.join(LANGUAGES)}, got {language!r}")
-    data_as_of = "" if data_as_of is None else str(data_as_of)
-    if data_as_of:
-        try:
-            check_date(data_as_of, "data_as_of")
-        except ValueError as exc:
-            raise ParameterError(f"parameter {exc}") from None
-    return year, mon, reg, str(dataset), str(language), data_as_of
+    dataset, language, data_as_of = check_common(dataset, language, data_as_of)
+    return year, mon, reg, dataset, language, data_as_of
 
 
 def prepare(month: str, region: str, dataset: str, data_as_of: str = "", language: str = "zh") -> Bulletin:

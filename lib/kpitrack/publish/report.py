@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data.actuals import Dataset, check_date, list_datasets, load_dataset
+from ..data.actuals import Dataset, load_dataset
 from .display import escape_markdown
+from .params import check_common
 from ..core.exceptions import ParameterError
-from ..core.labels import COUNT_UNITS, LANGUAGES, QUALITY_ZH, STATUS_EN, STATUS_ZH, Status, fmt, status_label
+from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_EN, STATUS_ZH, Status, fmt, status_label
 from ..plan.catalogue import Catalogue, catalogue
 from ..analysis.outlook import Outlook, outlooks, probability_text
 from ..analysis.progress import KPIStatus, assess
@@ -57,18 +58,8 @@ def check_parameters(as_of: object, dataset: object, language: object, data_as_o
             raise ParameterError(f"parameter as_of: expected a year such as 2018, got {as_of!r}") from None
     if not BASE_YEAR < as_of <= PLAN_END:
         raise ParameterError(f"parameter as_of: the plan runs {BASE_YEAR + 1}-{PLAN_END}; got {as_of}")
-    known = list_datasets()
-    if dataset not in known:
-        raise ParameterError(f"parameter dataset: unknown dataset {dataset!r}; known: {', '.join(known)}")
-    if language not in LANGUAGES:
-        raise ParameterError(f"parameter language: expected one of {', '.join(LANGUAGES)}, got {language!r}")
-    data_as_of = "" if data_as_of is None else str(data_as_of)
-    if data_as_of:
-        try:
-            check_date(data_as_of, "data_as_of")
-        except ValueError as exc:
-            raise ParameterError(f"parameter {exc}") from None
-    return as_of, str(dataset), str(language), data_as_of
+    dataset, language, data_as_of = check_common(dataset, language, data_as_of)
+    return as_of, dataset, language, data_as_of
 
 
 def evaluate(as_of: int, dataset: str, language: str = "zh", data_as_of: str = "") -> Evaluation:
