@@ -235,6 +235,59 @@ def _cmd_bulletins(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _cmd_scores(args: argparse.Namespace) -> int:
+    from .analysis.scores import KIND_ZH, explanation, load_challenges, scores_table, unit_scores
+    from .data.actuals import load_dataset
+    from .plan.catalogue import load_catalogue
+    from .publish.params import check_common
+
+    if not 2016 <= args.year <= 2020:
+        raise ParameterError(f"--year: the plan's years are 2016-2020, got {args.year}")
+    dataset, _, _ = check_common(args.dataset, "zh", "")
+    cat = load_catalogue()
+    path = Path(args.challenges) if args.challenges else paths.repo_root() / "params" / f"challenges-{args.year}.yaml"
+    challenges = load_challenges(path, cat, args.year) if path.is_file() or args.challenges else None
+    ds = load_dataset(dataset, cat)
+    results = unit_scores(cat, ds, args.year, challenges)
+    label = f"{args.year}年责任单位绩效得分 · 数据：{ds.label_zh}" + (f" · 挑战目标：{path}" if challenges else " · 未指定挑战目标")
+    if args.format == "json":
+        doc = {"year": args.year, "dataset": dataset, "synthetic": ds.synthetic, "challenges": str(path) if challenges else None,
+               "units": [{"unit": u.unit.name, "aliases": list(u.unit.aliases), "rank": u.rank,
+                          "score": None if u.score is None else round(u.score.total * 100, 4),
+                          "base": None if u.score is None else round(u.score.base * 100, 4),
+                          "bonus": None if u.score is None else round(u.score.bonus * 100, 4),
+                          "targets": [{"measure_id": ln.measure.id, "kind": ln.kind, "kind_zh": KIND_ZH[ln.kind],
+                                       "target": ln.target, "actual": ln.actual, "completion": ln.completion,
+                                       "points": ln.points, "not_scored_zh": ln.why_zh or None} for ln in u.lines]}
+                         for u in results]}
+        _emit(json.dumps(doc, ensure_ascii=False, indent=2), args.out)
+        return 0
+    if args.format == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["rank", "unit", "score", "base", "bonus", "measure_id", "kind", "target", "actual", "completion", "points",
+                    "not_scored"])
+        for u in results:
+            for ln in u.lines:
+                w.writerow([u.rank or "", u.unit.name, "" if u.score is None else f"{u.score.total * 100:.4f}",
+                            "" if u.score is None else f"{u.score.base * 100:.4f}", "" if u.score is None else f"{u.score.bonus * 100:.4f}",
+                            ln.measure.id, ln.kind, "" if ln.target is None else ln.target, "" if ln.actual is None else ln.actual,
+                            "" if ln.completion is None else f"{ln.completion:.6f}", "" if ln.points is None else f"{ln.points:.6f}",
+                            ln.why_zh])
+        _emit(buf.getvalue(), args.out)
+        return 0
+    lines = [label, "=" * 40, scores_table(results).to_string(index=False), ""]
+    for u in results:
+        head = f"{u.unit.name}" + (f"（又名{'、'.join(u.unit.aliases)}）" if u.unit.aliases else "")
+        head += f"：{'—' if u.score is None else f'{u.score.total * 100:.2f}分，第{u.rank}位'}"
+        lines += [head, explanation(u).to_string(index=False), ""]
+    _emit("\n".join(lines), args.out)
+    return 0
+
+
 def _check_renderer(name: str) -> str:
     from .publish.render import get_renderer
 
@@ -344,6 +397,14 @@ def build_parser() -> argparse.ArgumentParser:
     bl.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
     bl.add_argument("--today", help="the date 'previous' counts from (YYYY-MM-DD; default today)")
     bl.set_defaults(func=_cmd_bulletins)
+
+    sc = sub.add_parser("scores", help="yearly scores of the responsible units by the plan's rules, explained line by line")
+    sc.add_argument("--year", type=int, required=True, help="2016-2020")
+    sc.add_argument("--dataset", default="hangzhou")
+    sc.add_argument("--challenges", help="the year's challenge targets (default params/challenges-<year>.yaml, if present)")
+    sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sc.add_argument("--out")
+    sc.set_defaults(func=_cmd_scores)
 
     d = sub.add_parser("data", help="rebuild bundled datasets")
     d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))

@@ -1,0 +1,207 @@
+"""Yearly scores of the responsible units by the plan's rules (三.(一).3.(2)), explained line by line.
+
+A unit's targets in a year are the KPI measures of the KPIs it answers for (Table 1) that have a
+numeric target for that year (the plan's yearly target or trajectory value). Each target's
+completion is the year's actual over the year's target (the other way round when lower is better);
+a target without an actual or without a number is listed but not scored, with the reason. Which
+targets are challenge or key challenge targets is chosen each year (``params/challenges-<year>.yaml``);
+:func:`kpitrack.plan.scoring.score` turns the completions into points: 95% for basic completion,
+challenge targets all-or-nothing, up to 5% for key challenge targets exceeded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..core.exceptions import Problem, Reason, ValidationError
+from ..core.yamlio import line_of, load_yaml
+from ..data.actuals import Dataset, series
+from ..plan.catalogue import Catalogue, Measure
+from ..plan.responsible import Unit, responsible_units
+from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.scoring import Score, TargetResult, score, target_points
+from ..plan.trajectory import trajectory
+
+
+@dataclass(frozen=True)
+class Challenges:
+    """The challenge and key challenge targets chosen for a year (measure ids)."""
+
+    year: int
+    challenge: frozenset[str] = frozenset()
+    key_challenge: frozenset[str] = frozenset()
+    source: str = ""
+
+    def kind(self, measure_id: str) -> str:
+        if measure_id in self.key_challenge:
+            return "key_challenge"
+        return "challenge" if measure_id in self.challenge else "basic"
+
+
+def load_challenges(path: Path, cat: Catalogue, year: int) -> Challenges:
+    """Read ``params/challenges-<year>.yaml``: ``year``, ``challenge`` and ``key_challenge`` lists of
+    measure ids (a KPI id stands for all its measures).
+
+    Raises
+    ------
+    ValidationError
+        Naming file, line and field for an unknown id, a wrong year or a target in both lists.
+    """
+    doc = load_yaml(path)
+    problems: list[Problem] = []
+    name = str(path)
+    if not isinstance(doc, dict):
+        raise ValidationError([Problem(name, 1, "-", "expected year, challenge and key_challenge", Reason.WRONG_TYPE)],
+                              "challenges validation")
+    unknown = sorted(set(doc) - {"year", "challenge", "key_challenge", "note"})
+    for key in unknown:
+        problems.append(Problem(name, line_of(doc), key, f"unknown field {key!r} (known: year, challenge, key_challenge, note)",
+                                Reason.UNKNOWN_FIELD))
+    if doc.get("year") != year:
+        problems.append(Problem(name, line_of(doc), "year", f"the file is for year {doc.get('year')!r}, not {year}", Reason.INCONSISTENT))
+    lists: dict[str, set[str]] = {}
+    for key in ("challenge", "key_challenge"):
+        ids: set[str] = set()
+        for item in doc.get(key) or []:
+            ids |= _expand(cat, str(item), name, doc, key, problems)
+        lists[key] = ids
+    both = lists["challenge"] & lists["key_challenge"]
+    for mid in sorted(both):
+        problems.append(Problem(name, line_of(doc), "key_challenge", f"{mid} is listed as both challenge and key challenge",
+                                Reason.DUPLICATE))
+    if problems:
+        raise ValidationError(problems, "challenges validation")
+    return Challenges(year, frozenset(lists["challenge"]), frozenset(lists["key_challenge"]), name)
+
+
+def _expand(cat: Catalogue, item: str, name: str, doc: dict, key: str, problems: list[Problem]) -> set[str]:
+    ids = {m.id for m in cat.measures}
+    if item in ids:
+        return {item}
+    kpi = next((k for k in cat.kpis if k.id == item), None)
+    if kpi is not None:
+        return {m.id for m in kpi.measures}
+    problems.append(Problem(name, line_of(doc), key, f"unknown KPI or measure {item!r}", Reason.UNKNOWN_REFERENCE))
+    return set()
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    """One line of a unit's score explanation."""
+
+    measure: Measure
+    kind: str  # basic | challenge | key_challenge
+    target: float | None
+    actual: float | None
+    completion: float | None
+    points: float | None  # credited completion (0..1) of this target, None when not scored
+    why_zh: str
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    unit: Unit
+    year: int
+    lines: tuple[TargetLine, ...]
+    score: Score | None
+    rank: int | None = None
+
+    @property
+    def scored(self) -> list[TargetLine]:
+        return [ln for ln in self.lines if ln.points is not None]
+
+
+def year_target(m: Measure, ds: Dataset, year: int) -> float | None:
+    """The measure's numeric target for ``year``: the plan trajectory value, else a level yearly target."""
+    s = series(ds.observations, m.id, as_of=year)
+    base = s.loc[s["period"] == BASE_YEAR, "value"]
+    traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
+    if year in traj.index and not pd.isna(traj[year]):
+        return float(traj[year])
+    yt = m.yearly_target_for(year)
+    if yt is not None and yt.value is not None and yt.kind in ("level", "average"):
+        return float(yt.value)
+    return None
+
+
+def completion(m: Measure, ds: Dataset, year: int) -> tuple[float | None, float | None, float | None, str]:
+    """(completion, target, actual, why) of a measure in ``year``."""
+    target = year_target(m, ds, year)
+    s = series(ds.observations, m.id, as_of=year)
+    hit = s.loc[s["period"] == year]
+    actual = float(hit["value"].iloc[0]) if len(hit) else None
+    if target is None:
+        return None, None, actual, f"规划未给出{year}年数值目标"
+    if actual is None:
+        return None, target, None, f"无{year}年实际值"
+    if m.sign > 0:
+        c = actual / target if target else math.inf
+    else:
+        c = target / actual if actual else math.inf
+    if not math.isfinite(c) or c < 0:
+        return None, target, actual, "目标或实际值为零或负数，无法计算完成率"
+    return c, target, actual, ""
+
+
+def unit_scores(cat: Catalogue, ds: Dataset, year: int, challenges: Challenges | None = None) -> list[UnitScore]:
+    """Every responsible unit's score for ``year``, ranked (units without a scorable target last, unranked)."""
+    if not BASE_YEAR < year <= PLAN_END:
+        raise ValueError(f"the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}")
+    challenges = challenges or Challenges(year)
+    out = []
+    for unit in responsible_units(cat).values():
+        lines = []
+        for kid in unit.kpis:
+            for m in cat.kpi(kid).measures:
+                c, target, actual, why = completion(m, ds, year)
+                kind = challenges.kind(m.id)
+                points = None
+                if c is not None:
+                    tr = TargetResult(m.id, c, challenge=kind == "challenge", key_challenge=kind == "key_challenge",
+                                      exceeded=c > 1)
+                    points = target_points(tr, cat.scoring)
+                lines.append(TargetLine(m, kind, target, actual, c, points, why))
+        results = [TargetResult(ln.measure.id, ln.completion, challenge=ln.kind == "challenge",
+                                key_challenge=ln.kind == "key_challenge", exceeded=ln.completion > 1)
+                   for ln in lines if ln.completion is not None]
+        out.append(UnitScore(unit, year, tuple(lines), score(results, cat.scoring) if results else None))
+    points = {u.unit.name: round(u.score.total * 100, 6) for u in out if u.score is not None}  # ties as the reader sees them
+    ranked = sorted(points, key=lambda n: -points[n])
+    ranks: dict[str, int] = {}
+    for i, name in enumerate(ranked):
+        prev = ranked[i - 1] if i else None
+        ranks[name] = ranks[prev] if prev is not None and points[prev] == points[name] else i + 1
+    result = [UnitScore(u.unit, u.year, u.lines, u.score, ranks.get(u.unit.name)) for u in out]
+    return sorted(result, key=lambda u: (u.rank is None, u.rank or 0, u.unit.name))
+
+
+KIND_ZH = {"basic": "基本目标", "challenge": "挑战目标", "key_challenge": "关键性挑战目标"}
+
+
+def scores_table(results: list[UnitScore]) -> pd.DataFrame:
+    """One row per unit: rank, score out of 100, base and bonus points, targets scored."""
+    rows = []
+    for u in results:
+        s = u.score
+        rows.append({"位次": u.rank or "—", "责任单位": u.unit.name,
+                     "得分": "—" if s is None else f"{s.total * 100:.2f}", "基本分（满分95）": "—" if s is None else f"{s.base * 100:.2f}",
+                     "加分（满分5）": "—" if s is None else f"{s.bonus * 100:.2f}",
+                     "计分目标": f"{len(u.scored)}/{len(u.lines)}"})
+    return pd.DataFrame(rows)
+
+
+def explanation(u: UnitScore) -> pd.DataFrame:
+    """The unit's score line by line: target, actual, completion, kind, credited points."""
+    from ..core.labels import fmt
+
+    rows = []
+    for ln in u.lines:
+        m = ln.measure
+        rows.append({"指标": f"{m.kpi_id} {m.name_zh}", "类型": KIND_ZH[ln.kind], "年度目标": fmt(ln.target, m.unit),
+                     "实际": fmt(ln.actual, m.unit), "完成率": "—" if ln.completion is None else f"{ln.completion:.1%}",
+                     "计分": "不计分：" + ln.why_zh if ln.points is None else f"{ln.points:.3f}"})
+    return pd.DataFrame(rows)

@@ -1,0 +1,110 @@
+"""Yearly scores per responsible unit (issue 10, part 3): unit names, challenge files, hand-worked scores."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from kpitrack.analysis.scores import Challenges, completion, load_challenges, unit_scores, year_target
+from kpitrack.cli import main
+from kpitrack.core.exceptions import ValidationError
+from kpitrack.data.actuals import load_dataset
+from kpitrack.plan.responsible import find_unit, normalise_unit, responsible_units
+
+from .conftest import REPO
+
+
+def test_unit_names_are_normalised_one_unit_one_entry(cat):
+    assert normalise_unit("市发改委（市国推办）") == ("市发改委", "市国推办")
+    assert normalise_unit("市政府办公厅（口岸办）") == ("市政府办公厅", "口岸办")
+    assert normalise_unit("各区、县（市）政府") == ("各区、县（市）政府", None)  # a bracket inside the name stays
+    units = responsible_units(cat)
+    ndrc = units["市发改委"]
+    assert "市国推办" in ndrc.aliases and "K03" in ndrc.kpis and "S01" in ndrc.special_targets  # S01 names it with its alias
+    assert not [n for n in units if "（市国推办）" in n or n.endswith("）") and "县（市）" not in n]
+    assert find_unit(cat, "市国推办") is ndrc or find_unit(cat, "市国推办").name == "市发改委"
+    shared = [u.name for u in units.values() if "K04" in u.kpis]
+    assert set(shared) == {"市经信委", "市发改委", "市文创办", "市旅委", "市金融办"}  # a shared KPI is on every card
+
+
+def _with(ds, measure_id: str, year: int, value: float):
+    obs = ds.observations.copy()
+    mask = (obs["measure_id"] == measure_id) & (obs["period"] == str(year))
+    obs.loc[mask, "value"] = value
+    return dataclasses.replace(ds, observations=obs)
+
+
+@pytest.mark.parametrize("kind, done, expected", [
+    ("basic", 1.1, 95.0), ("basic", 0.9, 85.5),
+    ("challenge", 1.0, 95.0), ("challenge", 0.99, 0.0),
+    ("key_challenge", 1.1, 100.0), ("key_challenge", 1.0, 95.0), ("key_challenge", 0.9, 0.0),
+])
+def test_hand_worked_scores_of_a_one_target_unit(cat, kind, done, expected):
+    """市民政局 answers for one measure, K15.elderly_beds (higher is better)."""
+    ds = load_dataset("synthetic", cat)
+    m = cat.measure("K15.elderly_beds")
+    target = year_target(m, ds, 2018)
+    ds = _with(ds, m.id, 2018, target * done)
+    ch = Challenges(2018, frozenset({m.id}) if kind == "challenge" else frozenset(),
+                    frozenset({m.id}) if kind == "key_challenge" else frozenset())
+    u = next(u for u in unit_scores(cat, ds, 2018, ch) if u.unit.name == "市民政局")
+    assert completion(m, ds, 2018)[0] == pytest.approx(done)
+    assert u.score.total * 100 == pytest.approx(expected)
+
+
+def test_lower_is_better_and_targets_without_numbers_are_listed_not_scored(cat):
+    ds = load_dataset("synthetic", cat)
+    pm = cat.measure("K08.pm25")
+    target = year_target(pm, ds, 2018)
+    assert completion(pm, _with(ds, pm.id, 2018, target * 0.8), 2018)[0] == pytest.approx(1 / 0.8)
+    units = {u.unit.name: u for u in unit_scores(cat, ds, 2018)}
+    culture = units["市文广新闻出版局"]
+    unscored = [ln for ln in culture.lines if ln.points is None]
+    assert unscored and all("规划未给出2018年数值目标" in ln.why_zh for ln in unscored)
+    assert units["市轨道办"].score is None and units["市轨道办"].rank is None  # special targets only: nothing to score yet
+
+
+def test_units_are_ranked_by_score(cat):
+    results = unit_scores(cat, load_dataset("synthetic", cat), 2018)
+    ranked = [u for u in results if u.rank is not None]
+    assert [u.rank for u in ranked] == sorted(u.rank for u in ranked) and ranked[0].rank == 1
+    totals = [round(u.score.total, 6) for u in ranked]
+    assert totals == sorted(totals, reverse=True)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("year: 2019\nchallenge: [K12.income]\n", "not 2018"),
+    ("year: 2018\nchallenge: [K99.nothing]\n", "unknown KPI or measure 'K99.nothing'"),
+    ("year: 2018\nchallenge: [K12]\nkey_challenge: [K12.income]\n", "both challenge and key challenge"),
+    ("year: 2018\nchalenge: [K12]\n", "unknown field 'chalenge'"),
+])
+def test_bad_challenge_files_name_file_line_and_field(cat, tmp_path, text, message):
+    path = tmp_path / "challenges-2018.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError, match=message) as err:
+        load_challenges(path, cat, 2018)
+    assert str(path) in str(err.value)
+
+
+def test_the_shipped_challenges_file_loads_and_a_kpi_id_means_all_its_measures(cat, tmp_path):
+    ch = load_challenges(REPO / "params" / "challenges-2018.yaml", cat, 2018)
+    assert "K12.income" in ch.key_challenge and "K05.rd_share" in ch.challenge
+    path = tmp_path / "c.yaml"
+    path.write_text("year: 2018\nchallenge: [K06]\n", encoding="utf-8")
+    assert load_challenges(path, cat, 2018).challenge == {m.id for m in cat.kpi("K06").measures}
+
+
+def test_scores_command_in_every_format(capsys):
+    assert main(["scores", "--year", "2018", "--dataset", "synthetic", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["synthetic"] and doc["challenges"].endswith("challenges-2018.yaml")
+    units = {u["unit"]: u for u in doc["units"]}
+    assert units["市投资促进局"]["targets"][0]["kind"] == "key_challenge"
+    assert main(["scores", "--year", "2018", "--dataset", "synthetic", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("rank,unit,score,base,bonus,measure_id")
+    assert main(["scores", "--year", "2018", "--dataset", "synthetic"]) == 0
+    out = capsys.readouterr().out
+    assert "责任单位" in out and "完成率" in out and "合成数据" in out
+    assert main(["scores", "--year", "2031", "--dataset", "synthetic"]) == 2
