@@ -288,6 +288,67 @@ def _cmd_scores(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_notices(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .data.notices import read_register, record, register_path, states
+    from .plan.catalogue import load_catalogue
+    from .publish.params import check_common
+
+    dataset, _, _ = check_common(args.dataset, "zh", "")
+    register = register_path(dataset)
+    today = date.today().isoformat()
+    if args.date:
+        try:
+            today = date.fromisoformat(args.date).isoformat()
+        except ValueError:
+            raise ParameterError(f"--date: expected a date YYYY-MM-DD, got {args.date!r}") from None
+    if args.action in ("answer", "close"):
+        if not args.number:
+            raise ParameterError(f"kpitrack notices {args.action} NUMBER --note TEXT: the notice number is missing")
+        e = record(register, args.number, "answered" if args.action == "answer" else "closed", today, args.note or "")
+        print(f"{e.number}: {e.event} on {e.date} ({register})")
+        _render_notices(load_catalogue(), dataset, register, [e.number])
+        return 0
+    if args.action == "list":
+        for n in states(read_register(register)).values():
+            print(f"{n.number}\t{n.event}\t{n.date}\t{n.unit}\t{n.measure_id}\tdue {n.due}")
+        return 0
+    if args.action != "issue":
+        raise ParameterError(f"unknown notices action {args.action!r}; known: issue, answer, close, list")
+    if not args.month:
+        raise ParameterError("kpitrack notices --month YYYY-MM: the month of the bulletins to look at is missing")
+    from .analysis.notices import issue, load_rules
+    from .data.actuals import load_dataset
+    from .publish.bulletin import parse_month
+
+    year, month = parse_month(args.month)
+    cat = load_catalogue()
+    ds = load_dataset(dataset, cat)
+    on = date.fromisoformat(args.date) if args.date else None
+    new = issue(cat, ds, register, year, month, load_rules(), on)
+    for e in new:
+        print(f"issued {e.number} to {e.unit}: {e.measure_id} ({e.region}), feedback due {e.due}")
+    print(f"{len(new)} notice(s) issued for {args.month} into {register}" + ("" if new else " (none due, or all already issued)"))
+    _render_notices(cat, dataset, register, [e.number for e in new])
+    return 0
+
+
+def _render_notices(cat, dataset: str, register: Path, numbers: list[str]) -> None:
+    from .data.actuals import load_dataset
+    from .data.notices import read_register, states
+    from .publish.notice import write_notice
+
+    events = read_register(register)
+    current = states(events)
+    synthetic = load_dataset(dataset, cat).synthetic
+    out_dir = paths.repo_root() / "reports" / "notices" / (dataset if dataset != "hangzhou" else "")
+    for number in numbers:
+        history = [e for e in events if e.number == number]
+        written = write_notice(current[number], cat, synthetic, history, out_dir)
+        print(f"  {number}: " + ", ".join(str(p) for p in written.values()))
+
+
 def _check_renderer(name: str) -> str:
     from .publish.render import get_renderer
 
@@ -405,6 +466,18 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sc.add_argument("--out")
     sc.set_defaults(func=_cmd_scores)
+
+    nt = sub.add_parser("notices", help="improvement notices (绩效改进通知单): issue those the rule triggers, record answers",
+                        description="kpitrack notices --month 2018-06 [--dataset NAME]: issue the notices that the rule of "
+                                    "data/plan/notices.yaml triggers into the append-only register data/notices/register.csv; "
+                                    "kpitrack notices answer|close NUMBER --note TEXT; kpitrack notices list.")
+    nt.add_argument("action", nargs="?", default="issue", help="issue (default), answer, close or list")
+    nt.add_argument("number", nargs="?", help="the notice number, e.g. 杭绩改〔2018〕1号 (answer, close)")
+    nt.add_argument("--month", help="YYYY-MM: the monthly bulletins to look at (issue)")
+    nt.add_argument("--dataset", default="hangzhou")
+    nt.add_argument("--note", help="the unit's feedback (answer) or why the notice is closed (close)")
+    nt.add_argument("--date", help="the date to record (default: for issue, the 5th of the next month; else today)")
+    nt.set_defaults(func=_cmd_notices)
 
     d = sub.add_parser("data", help="rebuild bundled datasets")
     d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))

@@ -1,0 +1,105 @@
+"""The register of improvement notices (绩效改进通知单): an append-only log of events.
+
+``data/notices/register.csv`` (``register-<dataset>.csv`` for a dataset other than ``hangzhou``)
+holds one row per event: a notice is ``issued``, then ``answered`` (the unit's feedback) and
+``closed``. Rows are never changed or removed: a notice's state is its last event. Every write
+happens under an exclusive lock, keeps every earlier byte, and replaces the file atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..core import paths
+from ..core.exceptions import KpitrackError, ParameterError
+from ..core.fileio import atomic_write_text, locked
+
+COLUMNS = ["number", "event", "date", "unit", "region", "measure_id", "rule", "evidence", "due", "note"]
+EVENTS = ("issued", "answered", "closed")
+NEXT = {"issued": ("answered", "closed"), "answered": ("answered", "closed"), "closed": ()}
+DEFAULT_DATASET = "hangzhou"
+
+
+@dataclass(frozen=True)
+class Event:
+    number: str
+    event: str
+    date: str
+    unit: str
+    region: str
+    measure_id: str
+    rule: str
+    evidence: str
+    due: str = ""
+    note: str = ""
+
+
+def register_path(dataset: str = DEFAULT_DATASET) -> Path:
+    name = "register.csv" if dataset == DEFAULT_DATASET else f"register-{dataset}.csv"
+    return paths.data_dir() / "notices" / name
+
+
+def read_register(path: Path) -> list[Event]:
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    bad = [i + 2 for i, r in enumerate(rows) if r.get("event") not in EVENTS or not r.get("number")]
+    if bad:
+        raise KpitrackError(f"{path}:{bad[0]}:event: not a register row (number and one of {', '.join(EVENTS)} expected)")
+    return [Event(**{k: r.get(k, "") or "" for k in COLUMNS}) for r in rows]
+
+
+def states(events: list[Event]) -> dict[str, Event]:
+    """Each notice's first event (what was issued) with the state of its last event."""
+    first: dict[str, Event] = {}
+    last: dict[str, str] = {}
+    for e in events:
+        first.setdefault(e.number, e)
+        last[e.number] = e.event
+    return {n: Event(**{**asdict(e), "event": last[n]}) for n, e in first.items()}
+
+
+def _write(path: Path, events: list[Event], new: list[Event]) -> None:
+    old_text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    if not old_text:
+        w.writerow(COLUMNS)
+    for e in new:
+        w.writerow([getattr(e, c) for c in COLUMNS])
+    atomic_write_text(path, old_text + buf.getvalue())  # every earlier byte kept, then the new rows
+
+
+def append(path: Path, make: "callable") -> list[Event]:
+    """Under the register's lock: ``make(existing events)`` returns the events to add; they are
+    appended and returned. Two processes never number two notices alike or interleave rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path.with_name(path.name + ".lock"), what=f"the notice register {path}"):
+        events = read_register(path)
+        new = list(make(events))
+        if new:
+            _write(path, events, new)
+        return new
+
+
+def record(path: Path, number: str, event: str, date: str, note: str) -> Event:
+    """Record the unit's feedback (``answered``) or the closing (``closed``) of a notice."""
+    if event not in ("answered", "closed"):
+        raise ParameterError(f"unknown notice action {event!r}; known: answer, close")
+    if not note.strip():
+        raise ParameterError("--note is required: what the unit answered, or why the notice is closed")
+
+    def make(events: list[Event]) -> list[Event]:
+        st = states(events).get(number)
+        if st is None:
+            known = ", ".join(sorted(states(events))[-5:]) or "none yet"
+            raise ParameterError(f"{path}: no notice numbered {number!r} (latest: {known})")
+        if event not in NEXT[st.event]:
+            raise ParameterError(f"{number} is {st.event}: it cannot be {event} again")
+        return [Event(**{**asdict(st), "event": event, "date": date, "note": note.strip()})]
+
+    return append(path, make)[0]

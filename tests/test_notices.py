@@ -1,0 +1,132 @@
+"""Improvement notices (issue 10, part 2): the rule on a constructed history, no duplicates,
+answers and closing kept in an append-only register, documents escaped and one page."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+import shutil
+
+import pytest
+
+from kpitrack.analysis.notices import NoticeRules, issue, load_rules, triggers
+from kpitrack.cli import main
+from kpitrack.core.exceptions import ParameterError
+from kpitrack.data.notices import read_register, record, states
+from kpitrack.publish.notice import file_stem, notice_html, write_notice
+
+from .test_pace import A, B, Cat, dataset, monthly
+
+RULES = NoticeRules()
+
+
+def _lagging_history(months_off: list[int]):
+    """District A off pace (far behind its share) in the given months of 2018, B always on pace."""
+    m = monthly("K12.income", unit="元")
+    rows = []
+    for code in (A, B):
+        for y in (2016, 2017):
+            rows += [(m.id, code, f"{y}-{mm:02d}", 10.0 * mm) for mm in range(1, 13)]
+    for mm in range(1, 8):
+        rows.append((m.id, A, f"2018-{mm:02d}", (5.0 if mm in months_off else 11.0) * mm))
+        rows.append((m.id, B, f"2018-{mm:02d}", 11.0 * mm))
+    ds = dataset(rows, [(m.id, A, 2018, 120.0), (m.id, B, 2018, 120.0)])
+    return m, ds
+
+
+class KCat(Cat):
+    """A catalogue of one measure whose KPI the helpers can look up."""
+
+    def kpi(self, kid):
+        return dataclasses.make_dataclass("K", [("responsible", tuple)])(("市统计局",))
+
+    def measure(self, mid):
+        return self.measures[0]
+
+
+def test_three_lagging_months_give_one_notice_and_a_rerun_none(tmp_path):
+    m, ds = _lagging_history([4, 5, 6])
+    cat = KCat(m)
+    found = triggers(cat, ds, 2018, 6, RULES)
+    assert [(t.region, t.measure_id, t.units) for t in found] == [(A, m.id, ("西湖区人民政府",))]
+    assert "连续3期" in found[0].evidence_zh
+    register = tmp_path / "register.csv"
+    first = issue(cat, ds, register, 2018, 6, RULES)
+    assert [e.number for e in first] == ["杭绩改〔2018〕1号"] and first[0].date == "2018-07-05" and first[0].due == "2018-07-20"
+    assert issue(cat, ds, register, 2018, 6, RULES) == []   # running it twice issues nothing twice
+    assert len(states(read_register(register))) == 1
+
+
+def test_two_lagging_months_are_not_enough():
+    m, ds = _lagging_history([5, 6])
+    assert triggers(KCat(m), ds, 2018, 6, RULES) == []
+    assert triggers(KCat(m), ds, 2018, 2, RULES) == []  # a streak does not reach back into last year
+
+
+def test_answer_and_close_are_appended_never_rewritten(tmp_path):
+    m, ds = _lagging_history([4, 5, 6, 7])
+    cat = KCat(m)
+    register = tmp_path / "register.csv"
+    issue(cat, ds, register, 2018, 6, RULES)
+    before = register.read_bytes()
+    record(register, "杭绩改〔2018〕1号", "answered", "2018-07-18", "已查明原因：<b>某企业停产</b>，正在整改")
+    assert register.read_bytes().startswith(before)
+    after_answer = register.read_bytes()
+    record(register, "杭绩改〔2018〕1号", "closed", "2018-08-01", "整改到位")
+    assert register.read_bytes().startswith(after_answer)
+    events = read_register(register)
+    assert [e.event for e in events] == ["issued", "answered", "closed"]
+    assert states(events)["杭绩改〔2018〕1号"].event == "closed"
+    with pytest.raises(ParameterError, match="cannot be answered again"):
+        record(register, "杭绩改〔2018〕1号", "answered", "2018-08-02", "再次反馈")
+    with pytest.raises(ParameterError, match="no notice numbered"):
+        record(register, "杭绩改〔2018〕9号", "answered", "2018-08-02", "x")
+    # closed: a streak still running in July is noticed again, with the next number
+    again = issue(cat, ds, register, 2018, 7, RULES)
+    assert [e.number for e in again] == ["杭绩改〔2018〕2号"]
+
+
+def test_notice_documents_escape_text(tmp_path, cat):
+    m, ds = _lagging_history([4, 5, 6])
+    register = tmp_path / "register.csv"
+    issue(KCat(m), ds, register, 2018, 6, RULES)
+    record(register, "杭绩改〔2018〕1号", "answered", "2018-07-18", '<script>alert("x")</script> #标题 $1 @人 "引号" \\ 反斜杠')
+    events = read_register(register)
+    n = states(events)["杭绩改〔2018〕1号"]
+    n = dataclasses.replace(n, measure_id="K12.income")
+    page = notice_html(n, cat, True, events)
+    assert "<script>alert" not in page and "&lt;script&gt;" in page and "合成演示数据" in page
+    assert file_stem(n.number) == "2018-001"
+    out = write_notice(n, cat, True, [dataclasses.replace(e, measure_id="K12.income") for e in events], tmp_path / "out")
+    if "pdf" in out and shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(out["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
+        flat = "".join(text.split())
+        assert '<script>alert("x")</script>' in flat and "#标题$1@人" in flat  # printed as typed, not as markup
+        pages = subprocess.run(["pdfinfo", str(out["pdf"])], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"^Pages:\s+1$", pages, re.M), pages  # one page
+
+
+def test_rules_file_is_checked(tmp_path):
+    assert load_rules().consecutive_months == 3
+    bad = tmp_path / "notices.yaml"
+    bad.write_text("consecutive_months: 1\nlagging_statuses: [late]\nfeedback_days: 0\nnumber_format: x\n", encoding="utf-8")
+    with pytest.raises(Exception) as err:
+        load_rules(bad)
+    for field in ("consecutive_months", "lagging_statuses", "feedback_days", "number_format"):
+        assert field in str(err.value)
+
+
+def test_notices_command_on_the_synthetic_data(data_copy, capsys):
+    assert main(["notices", "--month", "2018-06", "--dataset", "synthetic"]) == 0
+    out = capsys.readouterr().out
+    assert "issued 杭绩改〔2018〕1号" in out
+    assert main(["notices", "--month", "2018-06", "--dataset", "synthetic"]) == 0
+    assert "0 notice(s) issued" in capsys.readouterr().out
+    assert main(["notices", "answer", "杭绩改〔2018〕1号", "--note", "已整改", "--dataset", "synthetic", "--date", "2018-07-10"]) == 0
+    assert main(["notices", "list", "--dataset", "synthetic"]) == 0
+    listing = capsys.readouterr().out
+    assert "杭绩改〔2018〕1号\tanswered" in listing
+    assert main(["notices", "answer", "杭绩改〔2018〕1号", "--dataset", "synthetic"]) == 2  # no note
+    assert main(["notices", "--dataset", "synthetic"]) == 2  # no month
+    assert (data_copy / "notices" / "register-synthetic.csv").is_file()
