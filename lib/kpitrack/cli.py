@@ -349,6 +349,29 @@ def _render_notices(cat, dataset: str, register: Path, numbers: list[str]) -> No
         print(f"  {number}: " + ", ".join(str(p) for p in written.values()))
 
 
+def _cmd_cards(args: argparse.Namespace) -> int:
+    from .publish.batch import Progress, get_executor, run_batch, summary
+    from .publish.cards import card_jobs, parse_units
+    from .publish.monthly import parse_formats
+
+    units = parse_units(args.units)
+    formats = parse_formats(args.to)
+    if args.jobs is not None and args.jobs < 1:
+        raise ParameterError(f"--jobs: expected a number of workers >= 1, got {args.jobs}")
+    renderer = _check_renderer(args.renderer)
+    executor = get_executor("local", args.jobs, None)
+    jobs, out = card_jobs(args.as_of, args.dataset, units, formats=formats, renderer=renderer, data_as_of=args.data_as_of or "")
+    print(f"performance cards {args.as_of} (dataset {args.dataset}): {len(jobs)} units -> {out}", flush=True)
+    progress = Progress(len(jobs))
+    try:
+        result = run_batch(jobs, out, executor=executor, force=args.force, report=progress,
+                           describe={"kind": "cards", "as_of": args.as_of, "dataset": args.dataset, "formats": list(formats)})
+    finally:
+        progress.close()
+    print(summary(result))
+    return result.exit_code
+
+
 def _check_renderer(name: str) -> str:
     from .publish.render import get_renderer
 
@@ -478,6 +501,17 @@ def build_parser() -> argparse.ArgumentParser:
     nt.add_argument("--note", help="the unit's feedback (answer) or why the notice is closed (close)")
     nt.add_argument("--date", help="the date to record (default: for issue, the 5th of the next month; else today)")
     nt.set_defaults(func=_cmd_notices)
+
+    cd = sub.add_parser("cards", help="performance cards (绩效卡) of the responsible units, in parallel")
+    cd.add_argument("--as-of", type=int, required=True, help="the year, 2016-2020")
+    cd.add_argument("--dataset", default="hangzhou")
+    cd.add_argument("--units", default="all", help="all (default), or a comma-separated list of unit names")
+    cd.add_argument("--jobs", type=int, default=None)
+    cd.add_argument("--to", default="html,pdf")
+    cd.add_argument("--force", action="store_true")
+    cd.add_argument("--renderer", default="auto")
+    cd.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
+    cd.set_defaults(func=_cmd_cards)
 
     d = sub.add_parser("data", help="rebuild bundled datasets")
     d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))

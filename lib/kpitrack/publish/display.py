@@ -71,7 +71,7 @@ def breakable(text: str) -> str:
 
 def status_code(text: object) -> str:
     """The status code of a cell that shows a status label (or the no-target label), else "unknown"."""
-    s = str(text).split(" ")[0]
+    s = str(text).replace("● ", "").replace("○ ", "").split(" ")[0]  # a status light may come first
     return STATUS_CODE.get(s, STATUS_CODE.get(str(text), "no_target" if s == "未设目标" else "unknown"))
 
 

@@ -1,0 +1,58 @@
+"""The performance cards of the responsible units (绩效卡), one batch job per unit.
+
+``kpitrack cards --as-of 2018`` renders notebooks/performance_card.ipynb for every unit of Tables
+1 and 2 through the same batch runner as the bulletins, into ``reports/cards/<year>[-<dataset>]/``
+(one file per unit, named after it), with a manifest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core import paths
+from ..core.exceptions import ParameterError
+from ..data.actuals import load_dataset
+from ..plan.catalogue import catalogue
+from ..plan.responsible import Unit, responsible_units
+from ..plan.schema import BASE_YEAR, PLAN_END
+from .batch import FORMATS, Job, code_version, data_version, notebook_version
+from .card import check_unit
+from .params import check_common
+
+NOTEBOOK = "notebooks/performance_card.ipynb"
+DEFAULT_DATASET = "hangzhou"
+
+
+def parse_units(text: str | None) -> list[Unit]:
+    cat = catalogue()
+    if not text or text.strip().lower() == "all":
+        return list(responsible_units(cat).values())
+    out: list[Unit] = []
+    for part in [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]:
+        u = check_unit(cat, part)
+        if u not in out:
+            out.append(u)
+    return out
+
+
+def card_folder(as_of: int, dataset: str, reports_dir: Path | None = None) -> Path:
+    root = Path(reports_dir) if reports_dir else paths.repo_root() / "reports"
+    return root / "cards" / (str(as_of) if dataset == DEFAULT_DATASET else f"{as_of}-{dataset}")
+
+
+def card_jobs(as_of: int, dataset: str, units: list[Unit], *, formats: tuple[str, ...] = FORMATS, renderer: str = "auto",
+              data_as_of: str = "", reports_dir: Path | None = None) -> tuple[list[Job], Path]:
+    if not BASE_YEAR < as_of <= PLAN_END:
+        raise ParameterError(f"--as-of: the plan runs {BASE_YEAR + 1}-{PLAN_END}; got {as_of}")
+    dataset, _, data_as_of = check_common(dataset, "zh", data_as_of)
+    ds = load_dataset(dataset, catalogue(), known_at=data_as_of or None)
+    out = card_folder(as_of, dataset, reports_dir)
+    nb = paths.repo_root() / NOTEBOOK
+    inputs = {**data_version(dataset), "data_as_of": data_as_of or None, "code_version": code_version(),
+              "notebook_sha256": notebook_version(nb)}
+    jobs = []
+    for u in units:
+        params = {"unit": u.name, "as_of": as_of, "dataset": dataset, "data_as_of": data_as_of}
+        front = {"title": f"{u.name}绩效卡（{as_of}年）", "subtitle": f"数据：{ds.label_zh}", "lang": "zh", "toc": False}
+        jobs.append(Job(u.key, u.name, str(nb), params, str(out), formats, renderer, front, inputs))
+    return jobs, out

@@ -1,0 +1,58 @@
+"""Performance cards (issue 10, part 1): one unit's card through the batch runner, its content."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+
+from kpitrack.cli import main
+from kpitrack.core.exceptions import ParameterError
+from kpitrack.publish import card
+
+from .conftest import REPO
+
+
+def test_card_content_for_one_unit(cat):
+    c = card.prepare("市国推办", 2018, "synthetic")  # an alias finds the unit
+    assert c.unit.name == "市发改委"
+    table = card.kpi_table(c)
+    assert list(table["编号"]) == ["K03", "K04", "K25"]  # every measure of its KPIs, a shared KPI (K04) included
+    assert {"2018年目标", "最新实际值", "状态", "2020年达标概率", "要实现目标需要"} <= set(table.columns)
+    k25 = table[table["编号"] == "K25"].iloc[0]
+    assert "进度滞后" in k25["状态"] and k25["要实现目标需要"].startswith("需")  # lagging: what it would take
+    special = card.special_table(c)
+    assert set(special["编号"]) == {"S01", "S03", "S05", "S06", "S09"}
+    assert "合成数据" in card.headline(c)
+    with pytest.raises(ParameterError, match="unknown responsible unit"):
+        card.prepare("市火星局", 2018, "synthetic")
+
+
+@pytest.mark.slow
+def test_cards_command_writes_each_units_card(tmp_path, monkeypatch, capsys):
+    import kpitrack.publish.cards as cards
+
+    monkeypatch.setattr(cards, "card_folder", lambda as_of, dataset, reports_dir=None: tmp_path / f"{as_of}-{dataset}")
+    code = main(["cards", "--as-of", "2018", "--dataset", "synthetic", "--units", "市民政局,市轨道办", "--to", "html",
+                 "--jobs", "2", "--renderer", "fallback"])
+    assert code == 0, capsys.readouterr()
+    out = tmp_path / "2018-synthetic"
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kind"] == "cards" and set(manifest["items"]) == {"市民政局", "市轨道办"}
+    html = (out / "市民政局.html").read_text(encoding="utf-8")
+    assert "<title>市民政局绩效卡（2018年）</title>" in html and "每千名老人拥有社会养老床位数" in html
+    assert html.count("Plotly.newPlot") == 1  # a small trend chart of its one KPI
+    nb = nbformat.read(str(out / "市轨道办.ipynb"), as_version=4)
+    text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", []))
+    assert "S07" in text or "专项目标" in text  # a unit with special targets only still gets its card
+
+
+def test_card_notebook_has_no_logic_of_its_own():
+    nb = nbformat.read(REPO / "notebooks" / "performance_card.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "import pandas" not in code and "def " not in code
+    params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    for name in ("unit", "as_of", "dataset"):
+        assert re.search(rf"^{name} = ", params.source, re.M)
