@@ -26,7 +26,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -422,7 +422,3 @@ def summary(result: BatchResult, skipped: list[str] | None = None) -> str:
             lines.append(f"  warning: {r.key}: {w}")
     lines.append(f"manifest: {result.manifest}")
     return "\n".join(lines)
-
-
-def describe_jobs(jobs: list[Job]) -> list[dict[str, Any]]:
-    return [asdict(j) for j in jobs]
