@@ -17,31 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
+from floor import floor_seconds
 
 from kpitrack.data.regions import regions
 from kpitrack.publish.batch import LocalExecutor, run_batch
 from kpitrack.publish.monthly import bulletin_jobs
-from kpitrack.publish.run import execute_notebook
 
 FLOOR_SOURCE = "import pandas as pd\nimport plotly.graph_objects as go\n"
-
-
-def floor_seconds(tmp: Path, runs: int) -> list[float]:
-    """Wall time of papermill executing a notebook that only imports pandas and plotly."""
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("x = 1")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(FLOOR_SOURCE)]
-    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
-    path = tmp / "floor.ipynb"
-    nbformat.write(nb, str(path))
-    times = []
-    for i in range(runs):
-        start = time.perf_counter()
-        execute_notebook(path, tmp / f"floor-out-{i}.ipynb", {"x": i})
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def batch_seconds(tmp: Path, name: str, month: str, dataset: str, jobs: int) -> tuple[float, int, list[float]]:
@@ -66,7 +48,7 @@ def main() -> None:
     a = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="kpitrack-bench-") as tmp_s:
         tmp = Path(tmp_s)
-        floor = statistics.median(floor_seconds(tmp, a.floor_runs))
+        floor = statistics.median(floor_seconds(tmp, FLOOR_SOURCE, a.floor_runs))
         serial, n, each = batch_seconds(tmp, "serial", a.month, a.dataset, 1)
         parallel, _, _ = batch_seconds(tmp, "parallel", a.month, a.dataset, a.jobs)
     per = serial / n

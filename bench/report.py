@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
+from floor import floor_seconds
 
 from kpitrack.core import paths
 from kpitrack.publish.render import get_renderer
@@ -31,17 +31,6 @@ import plotly.graph_objects as go
 from IPython.display import display
 display(go.Figure(go.Scatter(x=list(range(6)), y=np.arange(6.0))))
 """
-
-
-def _floor_notebook(folder: Path) -> Path:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("x = 1")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(FLOOR_SOURCE)]
-    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
-    path = folder / "floor.ipynb"
-    nbformat.write(nb, str(path))
-    return path
 
 
 def timed(fn, runs: int) -> float:
@@ -63,8 +52,7 @@ def main() -> None:
     rows: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="kpitrack-bench-") as tmp_s:
         tmp = Path(tmp_s)
-        floor_nb = _floor_notebook(tmp)
-        floor = timed(lambda: execute_notebook(floor_nb, tmp / "floor-out.ipynb", {"x": 1}), max(a.runs, 3))
+        floor = statistics.median(floor_seconds(tmp, FLOOR_SOURCE, max(a.runs, 3)))
 
         from kpitrack.publish import report
 

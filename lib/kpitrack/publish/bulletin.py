@@ -323,28 +323,26 @@ def attention(b: Bulletin) -> str:
 
 # --------------------------------------------------------------------------- the city bulletin
 
-def matrix_table(b: Bulletin) -> pd.DataFrame:
-    """Districts by measures: the status of every measure in every district (cells coloured by status)."""
+def _districts_by_measures(b: Bulletin, cell) -> pd.DataFrame:
+    """A table of the 13 districts (rows) by the bulletin's measures (columns); ``cell(pace)`` fills it."""
     rows = []
     for d in districts():
         row = {_t(b, "地区", "Region"): d.name_zh}
         for m in b.pace.measures:
             p = b.pace.get(m.id, d.code)
-            row[m.name_zh] = "—" if p is None or p.value is None else status_text(p, b.language)
+            row[m.name_zh] = "—" if p is None else cell(p)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def matrix_table(b: Bulletin) -> pd.DataFrame:
+    """Districts by measures: the status of every measure in every district (cells coloured by status)."""
+    return _districts_by_measures(b, lambda p: "—" if p.value is None else status_text(p, b.language))
 
 
 def ranking_table(b: Bulletin) -> pd.DataFrame:
     """Districts by measures: the rank of every district on every measure (1 = best pace)."""
-    rows = []
-    for d in districts():
-        row = {_t(b, "地区", "Region"): d.name_zh}
-        for m in b.pace.measures:
-            p = b.pace.get(m.id, d.code)
-            row[m.name_zh] = "—" if p is None or p.rank is None else str(p.rank)
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return _districts_by_measures(b, lambda p: "—" if p.rank is None else str(p.rank))
 
 
 def lagging_table(b: Bulletin) -> pd.DataFrame:
