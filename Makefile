@@ -16,13 +16,17 @@ install: $(STAMP)
 
 ## The main job: validate the plan and data, run the 2018 mid-term evaluation on the sourced
 ## Hangzhou figures and on the synthetic demo data, render HTML and PDF, make the latest month's
-## bulletins of both datasets, print where they are.
+## bulletins of both datasets, the performance cards and scores of 2018 (synthetic data), and the
+## website that links them (reports/site/_site/index.html).
 report: $(STAMP)
 	$(BIN)/kpitrack validate
 	$(BIN)/kpitrack run params/midterm-2018.yaml
 	$(BIN)/kpitrack run params/midterm-2018-synthetic.yaml
 	$(BIN)/kpitrack bulletins --month latest --dataset hangzhou
 	$(BIN)/kpitrack bulletins --month latest --dataset synthetic
+	$(BIN)/kpitrack cards --as-of 2018 --dataset synthetic --to html
+	$(BIN)/kpitrack scores --year 2018 --dataset synthetic --out reports/scores-2018-synthetic.txt
+	$(BIN)/kpitrack site --year 2018
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -31,4 +35,4 @@ validate: $(STAMP)
 	$(BIN)/kpitrack validate
 
 clean:
-	rm -rf reports/_output reports/*.ipynb reports/.quarto reports/bulletins
+	rm -rf reports/_output reports/*.ipynb reports/.quarto reports/bulletins reports/cards reports/notices reports/site reports/scores-*.txt

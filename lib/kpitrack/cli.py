@@ -372,6 +372,19 @@ def _cmd_cards(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _cmd_site(args: argparse.Namespace) -> int:
+    from .publish.site import broken_links, build_site
+
+    if args.renderer not in ("auto", "quarto", "fallback"):
+        raise ParameterError(f"--renderer: expected auto, quarto or fallback, got {args.renderer!r}")
+    site = build_site(year=args.year, renderer=args.renderer)
+    bad = broken_links(site.output)
+    print(f"site ({site.renderer}): {site.output / 'index.html'}")
+    for page, link in bad:
+        print(f"  broken link in {page}: {link}", file=sys.stderr)
+    return 1 if bad else 0
+
+
 def _check_renderer(name: str) -> str:
     from .publish.render import get_renderer
 
@@ -512,6 +525,11 @@ def build_parser() -> argparse.ArgumentParser:
     cd.add_argument("--renderer", default="auto")
     cd.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
     cd.set_defaults(func=_cmd_cards)
+
+    st = sub.add_parser("site", help="the website of everything: reports, bulletins, cards, notices, scores")
+    st.add_argument("--year", type=int, default=2018, help="the year of the scores page")
+    st.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    st.set_defaults(func=_cmd_site)
 
     d = sub.add_parser("data", help="rebuild bundled datasets")
     d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))

@@ -1,0 +1,251 @@
+"""One website of everything a reader gets: the mid-term reports, the bulletins by month, the
+performance cards, the improvement notices and the yearly scores.
+
+``kpitrack site`` writes the pages of a Quarto website project into ``reports/site/`` (generated,
+not committed: ``_quarto.yml``, ``index.qmd`` ...), copies the rendered documents under
+``reports/site/files/`` and renders it with Quarto (navigation and site search) into
+``reports/site/_site/``; without Quarto, the fallback writes the same pages with pandoc and a plain
+navigation bar. Every internal link points at a file of the site (``broken_links`` checks it).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from ..core import paths
+from ..core.exceptions import RenderError
+from .display import escape_markdown, table_markdown
+
+log = logging.getLogger(__name__)
+
+SITE_TITLE = "杭州市“十三五”绩效管理"
+PAGES = (("index", "首页"), ("reports", "中期评估"), ("bulletins", "月度通报"), ("cards", "绩效卡"),
+         ("notices", "绩效改进通知单"), ("scores", "年度得分"))
+
+
+@dataclass(frozen=True)
+class Site:
+    folder: Path          # the site project (pages, files/)
+    output: Path          # the rendered site (index.html ...)
+    renderer: str
+
+
+def _link(label: str, target: str) -> str:
+    return f"[{escape_markdown(label)}]({target})"
+
+
+def _copy(src: Path, files: Path, rel: str) -> str:
+    dst = files / rel
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dst)
+    return f"files/{rel}"
+
+
+def _formats(folder: Path, stem: str, files: Path, prefix: str) -> str:
+    links = []
+    for fmt in ("html", "pdf"):
+        f = folder / f"{stem}.{fmt}"
+        if f.is_file():
+            links.append(_link(fmt.upper(), _copy(f, files, f"{prefix}/{f.name}")))
+    return " · ".join(links) or "—"
+
+
+def _reports_page(reports: Path, files: Path) -> str:
+    out = reports / "_output"
+    stems = sorted({p.stem for p in out.glob("*.html")} | {p.stem for p in out.glob("*.pdf")}) if out.is_dir() else []
+    lines = ["# 中期评估", ""]
+    if not stems:
+        return "\n".join(lines + ["尚未生成中期评估报告（`kpitrack run params/midterm-2018.yaml`）。"])
+    lines += ["| 报告 | 文件 |", "|:---|:---|"]
+    for stem in stems:
+        name = "中期评估（合成演示数据）" if "synthetic" in stem else "中期评估（杭州市公开数据）"
+        lines.append(f"| {escape_markdown(name)} {escape_markdown(stem)} | {_formats(out, stem, files, 'reports')} |")
+    return "\n".join(lines)
+
+
+def folder_label(name: str) -> str:
+    """2018-06-synthetic -> 2018年6月（合成演示数据）; 2018 -> 2018年."""
+    mo = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(.+))?", name)
+    if not mo:
+        return name
+    text = f"{mo.group(1)}年" + (f"{int(mo.group(2))}月" if mo.group(2) else "")
+    if mo.group(3):
+        text += "（合成演示数据）" if mo.group(3) == "synthetic" else f"（数据集{mo.group(3)}）"
+    return text
+
+
+def _batch_page(title: str, root: Path, files: Path, prefix: str, empty: str) -> str:
+    lines = [f"# {title}", ""]
+    folders = sorted((p for p in root.iterdir() if (p / "manifest.json").is_file()), reverse=True) if root.is_dir() else []
+    if not folders:
+        return "\n".join(lines + [empty])
+    for folder in folders:
+        doc = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        items = doc.get("items", {})
+        lines += [f"## {escape_markdown(folder_label(folder.name))}", "", "| 名称 | 状态 | 文件 |", "|:---|:---|:---|"]
+        for key, item in items.items():
+            state = "已生成" if item.get("status") == "ok" else "失败"
+            lines.append(f"| {escape_markdown(item.get('label', key))} | {state} | "
+                         f"{_formats(folder, key, files, f'{prefix}/{folder.name}')} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _notices_page(files: Path) -> str:
+    from ..data.notices import read_register, states
+
+    lines = ["# 绩效改进通知单", ""]
+    registers = sorted((paths.data_dir() / "notices").glob("register*.csv"))
+    found = False
+    for reg in registers:
+        dataset = "hangzhou" if reg.stem == "register" else reg.stem.removeprefix("register-")
+        docs = paths.repo_root() / "reports" / "notices" / ("" if dataset == "hangzhou" else dataset)
+        current = states(read_register(reg))
+        if not current:
+            continue
+        found = True
+        from .notice import STATE_ZH, file_stem
+
+        lines += [f"## 数据集：{escape_markdown(dataset)}", "", "| 编号 | 主送 | 指标 | 发出 | 反馈期限 | 状态 | 文件 |",
+                  "|:---|:---|:---|:---|:---|:---|:---|"]
+        for n in current.values():
+            lines.append(f"| {escape_markdown(n.number)} | {escape_markdown(n.unit)} | {escape_markdown(n.measure_id)} | {n.date} | "
+                         f"{n.due} | {STATE_ZH.get(n.event, n.event)} | "
+                         f"{_formats(docs, file_stem(n.number), files, f'notices/{dataset}')} |")
+        lines.append("")
+    if not found:
+        lines.append("尚未发出绩效改进通知单（`kpitrack notices --month YYYY-MM`）。")
+    return "\n".join(lines)
+
+
+def _scores_page(year: int, datasets: list[str]) -> str:
+    from ..analysis.scores import load_challenges, scores_table, unit_scores
+    from ..data.actuals import load_dataset
+    from ..plan.catalogue import catalogue
+
+    cat = catalogue()
+    path = paths.repo_root() / "params" / f"challenges-{year}.yaml"
+    lines = [f"# {year}年度得分", "", "按规划三.(一).3.(2)的规则：基本目标满分95%，挑战目标完成得满分、未完成不得分，"
+             "关键性挑战目标超额完成在5%的空间内加分。逐项说明见 `kpitrack scores --year " f"{year}`。", ""]
+    for name in datasets:
+        ds = load_dataset(name, cat)
+        challenges = load_challenges(path, cat, year) if path.is_file() and ds.synthetic else None
+        lines += [f"## {escape_markdown(ds.label_zh)}", "",
+                  ("挑战目标：" + escape_markdown(str(path.relative_to(paths.repo_root()))) if challenges else "未指定挑战目标（均按基本目标计分）。"),
+                  "", table_markdown(scores_table(unit_scores(cat, ds, year, challenges))), ""]
+    return "\n".join(lines)
+
+
+def _index_page(year: int) -> str:
+    return "\n".join([f"# {SITE_TITLE}", "",
+                      "杭州市“十三五”绩效管理总体规划（2016—2020年）的跟踪与评估：关键绩效指标的中期评估、各区县（市）月度通报、"
+                      "责任单位绩效卡、绩效改进通知单和年度得分。合成演示数据在每一页都有标注。", "",
+                      f"- {_link('中期评估报告', 'reports.html')}", f"- {_link('月度通报', 'bulletins.html')}",
+                      f"- {_link('绩效卡', 'cards.html')}", f"- {_link('绩效改进通知单', 'notices.html')}",
+                      f"- {_link(f'{year}年度得分', 'scores.html')}"])
+
+
+def write_pages(folder: Path, reports: Path, year: int, datasets: list[str]) -> dict[str, str]:
+    """The site's pages as markdown, and the documents they link copied under ``folder/files``."""
+    files = folder / "files"
+    shutil.rmtree(files, ignore_errors=True)
+    files.mkdir(parents=True)
+    return {"index": _index_page(year), "reports": _reports_page(reports, files),
+            "bulletins": _batch_page("月度通报", reports / "bulletins", files, "bulletins",
+                                     "尚未生成月度通报（`kpitrack bulletins --month previous`）。"),
+            "cards": _batch_page("绩效卡", reports / "cards", files, "cards", "尚未生成绩效卡（`kpitrack cards --as-of 2018`）。"),
+            "notices": _notices_page(files), "scores": _scores_page(year, datasets)}
+
+
+QUARTO_SITE = """project:
+  type: website
+  output-dir: _site
+  resources:
+    - "files/**"
+lang: zh
+website:
+  title: "{title}"
+  search: true
+  navbar:
+    left:
+{nav}
+format:
+  html:
+    mainfont: "Noto Sans CJK SC"
+    toc: false
+"""
+
+
+def build_site(reports: Path | None = None, *, year: int = 2018, datasets: list[str] | None = None,
+               renderer: str = "auto") -> Site:
+    """Write and render the site; see the module doc."""
+    reports = Path(reports) if reports else paths.repo_root() / "reports"
+    from ..data.actuals import list_datasets
+
+    datasets = datasets or list_datasets()
+    folder = reports / "site"
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = write_pages(folder, reports, year, datasets)
+    use_quarto = renderer == "quarto" or (renderer == "auto" and shutil.which("quarto"))
+    output = folder / "_site"
+    shutil.rmtree(output, ignore_errors=True)
+    if use_quarto:
+        nav = "\n".join(f'      - href: {name}.qmd\n        text: "{label}"' for name, label in PAGES)
+        (folder / "_quarto.yml").write_text(QUARTO_SITE.format(title=SITE_TITLE, nav=nav), encoding="utf-8")
+        for name, text in pages.items():
+            title = dict(PAGES)[name]
+            (folder / f"{name}.qmd").write_text(f'---\ntitle: "{title}"\n---\n\n' + text.split("\n", 1)[1], encoding="utf-8")
+        proc = subprocess.run([shutil.which("quarto") or "quarto", "render"], cwd=folder, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RenderError(f"quarto render of the site failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        return Site(folder, output, "quarto")
+    import pypandoc
+
+    output.mkdir(parents=True)
+    shutil.copytree(folder / "files", output / "files")
+    nav = " ｜ ".join(f'<a href="{name}.html">{html.escape(label)}</a>' for name, label in PAGES)
+    for name, text in pages.items():
+        body = pypandoc.convert_text(text, "html", format="markdown")
+        page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(dict(PAGES)[name])} · '
+                f'{html.escape(SITE_TITLE)}</title><style>body{{font-family:"Noto Sans CJK SC",sans-serif;max-width:1100px;'
+                f'margin:1rem auto;padding:0 1rem;line-height:1.6}}nav{{padding:.5rem 0;border-bottom:1px solid #ddd}}'
+                f'table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #e5e5e5;padding:.3rem .6rem;text-align:left}}'
+                f'</style></head><body><nav>{nav}</nav>{body}</body></html>')
+        (output / f"{name}.html").write_text(page, encoding="utf-8")
+    return Site(folder, output, "fallback")
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k in ("href", "src") and v:
+                self.links.append(v)
+
+
+def broken_links(output: Path) -> list[tuple[str, str]]:
+    """(page, link) of every internal link of the site's own pages that points at no file."""
+    bad = []
+    for page in sorted(output.glob("*.html")):
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for link in parser.links:
+            u = urlparse(link)
+            if u.scheme or link.startswith(("#", "//", "data:", "mailto:")):
+                continue
+            target = (page.parent / unquote(u.path)).resolve()
+            if u.path and not target.exists():
+                bad.append((page.name, link))
+    return bad

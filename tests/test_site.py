@@ -1,0 +1,52 @@
+"""The website of everything (issue 10, part 4): pages for every kind of output, and every
+internal link resolves, under the fallback and (when on PATH) Quarto."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from kpitrack.cli import main
+from kpitrack.publish.site import broken_links, build_site, folder_label
+
+QUARTO = pytest.param("quarto", marks=pytest.mark.skipif(shutil.which("quarto") is None,
+                                                         reason="Quarto not on PATH (CI installs it from ../shared/tools/quarto)"))
+
+
+def _fake_outputs(reports):
+    (reports / "_output").mkdir(parents=True)
+    for ext in ("html", "pdf"):
+        (reports / "_output" / f"midterm-2018-synthetic.{ext}").write_text("report", encoding="utf-8")
+    for kind, folder, key, label in (("bulletins", "2018-06-synthetic", "330106", "西湖区"),
+                                     ("cards", "2018-synthetic", "市民政局", "市民政局")):
+        out = reports / kind / folder
+        out.mkdir(parents=True)
+        (out / f"{key}.html").write_text("<p>x</p>", encoding="utf-8")
+        (out / "manifest.json").write_text(json.dumps({"items": {key: {"label": label, "status": "ok"}}}), encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("renderer", ["fallback", QUARTO])
+def test_site_links_everything_and_every_internal_link_resolves(tmp_path, data_copy, renderer, capsys):
+    assert main(["notices", "--month", "2018-06", "--dataset", "synthetic"]) == 0
+    reports = tmp_path / "reports"
+    _fake_outputs(reports)
+    site = build_site(reports, year=2018, datasets=["synthetic"], renderer=renderer)
+    pages = {p.name: p.read_text(encoding="utf-8") for p in site.output.glob("*.html")}
+    assert {"index.html", "reports.html", "bulletins.html", "cards.html", "notices.html", "scores.html"} <= set(pages)
+    assert "2018年6月（合成演示数据）" in pages["bulletins.html"] and "西湖区" in pages["bulletins.html"]
+    assert "市民政局" in pages["cards.html"] and "杭绩改〔2018〕1号" in pages["notices.html"]
+    assert "市发改委" in pages["scores.html"] and "合成" in pages["scores.html"]
+    assert (site.output / "files" / "bulletins" / "2018-06-synthetic" / "330106.html").is_file()
+    assert broken_links(site.output) == []
+    (site.output / "files" / "bulletins" / "2018-06-synthetic" / "330106.html").unlink()
+    assert ("bulletins.html", "files/bulletins/2018-06-synthetic/330106.html") in broken_links(site.output)
+    if renderer == "quarto":
+        assert (site.output / "search.json").is_file()  # Quarto's site search
+
+
+def test_folder_labels():
+    assert folder_label("2018-06-synthetic") == "2018年6月（合成演示数据）"
+    assert folder_label("2019-12") == "2019年12月" and folder_label("2018") == "2018年"
