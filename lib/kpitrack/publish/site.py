@@ -115,10 +115,14 @@ def _notices_page(files: Path) -> str:
         found = True
         from .notice import STATE_ZH, file_stem
 
-        lines += [f"## 数据集：{escape_markdown(dataset)}", "", "| 编号 | 主送 | 指标 | 发出 | 反馈期限 | 状态 | 文件 |",
+        from ..plan.catalogue import catalogue
+
+        names = {m.id: m.name_zh for m in catalogue().measures}
+        heading = "合成演示数据（非真实通知）" if dataset == "synthetic" else f"数据集 {dataset}"
+        lines += [f"## {escape_markdown(heading)}", "", "| 编号 | 主送 | 指标 | 发出 | 反馈期限 | 状态 | 文件 |",
                   "|:---|:---|:---|:---|:---|:---|:---|"]
         for n in current.values():
-            lines.append(f"| {escape_markdown(n.number)} | {escape_markdown(n.unit)} | {escape_markdown(n.measure_id)} | {n.date} | "
+            lines.append(f"| {escape_markdown(n.number)} | {escape_markdown(n.unit)} | {escape_markdown(names.get(n.measure_id, n.measure_id))} | {n.date} | "
                          f"{n.due} | {STATE_ZH.get(n.event, n.event)} | "
                          f"{_formats(docs, file_stem(n.number), files, f'notices/{dataset}')} |")
         lines.append("")
