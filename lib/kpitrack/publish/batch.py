@@ -146,9 +146,12 @@ def run_job(job: Job) -> JobResult:
     try:
         from .run import NotebookError, execute_notebook
 
+        if "pdf" in job.formats:
+            from .chart_images import warm_up
+
+            warm_up()  # Chromium starts while the kernel runs; it stays warm for this worker's next jobs
         try:
-            # images for the PDF cost a Chromium session per kernel: only when a PDF is asked for
-            execute_notebook(Path(job.notebook), executed, job.parameters, static_charts="pdf" in job.formats)
+            execute_notebook(Path(job.notebook), executed, job.parameters)
         except NotebookError as exc:
             result.error = str(exc).replace(str(executed), f"{job.key}.failed.ipynb")
             if executed.is_file():

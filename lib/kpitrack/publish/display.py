@@ -1,14 +1,14 @@
 """Show tables, charts and text from a notebook in forms every renderer picks up.
 
 Each output is a bundle: ``text/html`` for HTML reports and JupyterLab, ``text/markdown`` for
-tables in PDF (pandoc and Quarto turn it into a real table), ``image/png`` for charts in PDF.
+tables in PDF (pandoc and Quarto turn it into a real table), and for charts the plotly figure itself
+(``application/vnd.plotly.v1+json``), which the renderer turns into an SVG for PDF
+(:mod:`kpitrack.publish.chart_images`).
 Text from data (ledgers, sources) is escaped in every form.
 """
 
 from __future__ import annotations
 
-import atexit
-import base64
 import html
 import json
 import logging
@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import unicodedata
-import warnings
 from functools import lru_cache
 
 import pandas as pd
@@ -25,7 +24,6 @@ from ..core.labels import STATUS_EN, STATUS_ZH
 
 log = logging.getLogger(__name__)
 
-_state = {"server": False}
 FIGURE_WIDTH, FIGURE_HEIGHT = 900, 360
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 
@@ -134,29 +132,6 @@ def static_export_available() -> tuple[bool, str]:
     return True, ""
 
 
-def _start_server() -> None:
-    if _state["server"]:
-        return
-    import kaleido
-
-    kaleido.start_sync_server(silence_warnings=True)
-    _state["server"] = True
-    atexit.register(kaleido.stop_sync_server, silence_warnings=True)
-
-
-def figure_png(fig) -> bytes | None:
-    """PNG bytes of a plotly figure, or None when no Chromium is available (logged once)."""
-    ok, why = static_export_available()
-    if not ok:
-        log.warning(why)
-        return None
-    _start_server()
-    with warnings.catch_warnings():
-        # plotly passes kaleido options that a warm kaleido server ignores, and says so each time
-        warnings.filterwarnings("ignore", message="The kopts argument is ignored", category=UserWarning)
-        return fig.to_image(format="png", width=FIGURE_WIDTH, height=int(fig.layout.height or FIGURE_HEIGHT), scale=2)
-
-
 def figure_html(fig) -> str:
     """The chart as an HTML fragment, without plotly.js: the renderers put plotly.js once into the
     page's head (:func:`kpitrack.publish.render.with_plotlyjs`), so a notebook's outputs stay small
@@ -165,31 +140,16 @@ def figure_html(fig) -> str:
                        default_width="100%", default_height=f"{int(fig.layout.height or FIGURE_HEIGHT)}px")
 
 
-def static_charts_wanted() -> bool:
-    """Whether charts should carry a PNG for PDF: yes unless ``$KPITRACK_STATIC_CHARTS`` is 0
-    (the batch runner sets it when no PDF is asked for: images cost a Chromium session)."""
-    return os.environ.get("KPITRACK_STATIC_CHARTS", "1") != "0"
-
-
-def show_figure(fig, static: bool | None = None, empty: str = "暂无可绘制的数据。") -> None:
-    """Show a chart: interactive in HTML, as a picture in PDF (when Chromium is available); for no
-    chart (``None``), the ``empty`` words instead of an empty frame."""
+def show_figure(fig, empty: str = "暂无可绘制的数据。") -> None:
+    """Show a chart: interactive in HTML and JupyterLab; the renderer makes its PDF picture from the
+    figure in the output. For no chart (``None``), the ``empty`` words instead of an empty frame."""
     from IPython.display import publish_display_data
 
     if fig is None:
         show_markdown(f"*{escape_markdown(empty)}*")
         return
-
-    if static is None:
-        static = static_charts_wanted()
-
     # JupyterLab renders the plotly mime type itself (charts stay when a cell is re-run); nbconvert
     # and Quarto skip it and take the HTML, whose plotly.js is inlined once per document
-    bundle = {"application/vnd.plotly.v1+json": json.loads(fig.to_json()), "text/html": figure_html(fig),
-              "text/plain": f"<chart: {fig.layout.title.text or ''}>"}
-    if static:
-        png = figure_png(fig)
-        if png is not None:
-            bundle["image/png"] = base64.b64encode(png).decode("ascii")
-    publish_display_data(bundle)
+    publish_display_data({"application/vnd.plotly.v1+json": json.loads(fig.to_json()), "text/html": figure_html(fig),
+                          "text/plain": f"<chart: {fig.layout.title.text or ''}>"})
 

@@ -22,6 +22,7 @@ import nbformat
 import yaml
 
 from ..core.exceptions import ParameterError, RenderError, UnknownNameError
+from .chart_images import add_chart_images, start_chart_images
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,13 @@ class Renderer:
 
     def render(self, notebook: Path, formats: tuple[str, ...], out_dir: Path) -> RenderResult:
         """Render every format; a format that fails leaves no earlier output of its own behind (it
-        would look current), and the error says what was written."""
+        would look current), and the error says what was written. The PDF's chart pictures are made
+        while the HTML is written (:mod:`kpitrack.publish.chart_images`)."""
         self.check_formats(formats)
         out_dir.mkdir(parents=True, exist_ok=True)
         result = RenderResult()
+        formats = _html_first(formats)
+        images = start_chart_images(notebook) if "pdf" in formats and not pdf_prerequisites() else None
         for fmt in formats:
             stale = out_dir / f"{notebook.stem}.{fmt}"
             missing = pdf_prerequisites() if fmt == "pdf" else []
@@ -64,6 +68,8 @@ class Renderer:
                 result.warnings.append("PDF not made: " + "; ".join(missing))
                 continue
             try:
+                if fmt == "pdf":
+                    _add_images(notebook, images)
                 result.outputs[fmt] = self.render_format(notebook, fmt, out_dir)
             except RenderError as exc:
                 stale.unlink(missing_ok=True)
@@ -77,9 +83,10 @@ class Renderer:
 
 
 class QuartoRenderer(Renderer):
-    """``quarto render`` inside the Quarto project in ``reports/`` (see reports/_quarto.yml): one
-    call for all formats; the HTML gets plotly.js once in its head and loses the CDN scripts Quarto
-    adds for any notebook with HTML outputs (require.js, jQuery), which these reports do not use."""
+    """``quarto render`` inside the Quarto project in ``reports/`` (see reports/_quarto.yml), HTML and
+    PDF (typst) as two processes side by side, the PDF from a copy of the notebook that carries the
+    charts' pictures. The HTML gets plotly.js once in its head and loses the CDN scripts Quarto adds
+    for any notebook with HTML outputs (require.js, jQuery), which these reports do not use."""
 
     name = "quarto"
 
@@ -101,32 +108,76 @@ class QuartoRenderer(Renderer):
                 wanted.append(fmt)
         if not wanted:
             return result
-        # one call for both formats: "all" is html and typst, the formats of reports/_quarto.yml (Quarto
-        # 1.7 does not take a list for one file)
-        to = "all" if len(wanted) > 1 else ("typst" if wanted[0] == "pdf" else wanted[0])
-        cmd = [exe, "render", str(notebook.relative_to(project)), "--to", to]
-        log.info("running %s in %s", " ".join(cmd), project)
-        proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, check=False)
-        rel = notebook.relative_to(project).with_suffix("")
-        for fmt in wanted:
-            produced = project / "_output" / f"{rel}.{fmt}"
-            if not produced.is_file():  # a file Quarto rendered in place, outside the project's output folder
-                produced = notebook.with_suffix(f".{fmt}")
-            target = out_dir / f"{notebook.stem}.{fmt}"
-            if proc.returncode != 0 or not produced.is_file():
-                target.unlink(missing_ok=True)
+        # the PDF's chart pictures are made while Quarto starts on the HTML; the PDF is rendered from a
+        # copy with the pictures, alongside the HTML (two Quarto processes: most of each is start-up)
+        images = start_chart_images(notebook) if "pdf" in wanted else None
+        jobs: dict[str, tuple[subprocess.Popen, Path]] = {}
+        pdf_source = notebook.with_name(f"{notebook.stem}{PDF_SOURCE_SUFFIX}.ipynb")
+        try:
+            if "html" in wanted:
+                jobs["html"] = (_start_quarto(exe, project, notebook, "html"), notebook)
+            if "pdf" in wanted:
+                shutil.copy(notebook, pdf_source)
+                try:
+                    _add_images(pdf_source, images)
+                except RenderError as exc:
+                    for proc, _ in jobs.values():
+                        proc.wait()
+                    raise RenderError(f"PDF of {notebook.name} failed ({exc})") from None
+                jobs["pdf"] = (_start_quarto(exe, project, pdf_source, "typst"), pdf_source)
+            failures = []
+            for fmt in _html_first(tuple(wanted)):
+                proc, source = jobs[fmt]
+                _, stderr = proc.communicate()
+                rel = source.relative_to(project).with_suffix("")
+                produced = project / "_output" / f"{rel}.{fmt}"
+                if not produced.is_file():  # a file Quarto rendered in place, outside the project's output folder
+                    produced = source.with_suffix(f".{fmt}")
+                target = out_dir / f"{notebook.stem}.{fmt}"
+                if proc.returncode != 0 or not produced.is_file():
+                    target.unlink(missing_ok=True)
+                    failures.append(f"quarto render of {notebook.name} to {fmt} failed ({proc.returncode}); an earlier "
+                                    f"{target.name}, if any, was removed:\n{stderr[-3000:]}")
+                    continue
+                if fmt == "html":  # plotly.js goes in after Quarto: its HTML post-processing would parse 1.5 MB more
+                    page = with_plotlyjs(without_cdn_scripts(produced.read_text(encoding="utf-8")))
+                    produced.write_text(page, encoding="utf-8")
+                if produced.resolve() != target.resolve():
+                    _atomic_write_bytes(target, produced.read_bytes())
+                    produced.unlink()
+                result.outputs[fmt] = target
+                _tidy_quarto_output(project, rel)
+            if failures:
                 written = ", ".join(f"{k}: {v}" for k, v in result.outputs.items()) or "nothing"
-                raise RenderError(f"quarto render of {notebook.name} to {fmt} failed ({proc.returncode}); written: {written}; "
-                                  f"an earlier {target.name}, if any, was removed:\n{proc.stderr[-3000:]}")
-            if fmt == "html":  # plotly.js goes in after Quarto: its HTML post-processing would parse 1.5 MB more
-                page = with_plotlyjs(without_cdn_scripts(produced.read_text(encoding="utf-8")))
-                produced.write_text(page, encoding="utf-8")
-            if produced.resolve() != target.resolve():
-                _atomic_write_bytes(target, produced.read_bytes())
-                produced.unlink()
-            result.outputs[fmt] = target
-        _tidy_quarto_output(project, rel)
+                raise RenderError("; ".join(failures) + f"; written: {written}")
+        finally:
+            for proc, _ in jobs.values():
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            pdf_source.unlink(missing_ok=True)
         return result
+
+
+PDF_SOURCE_SUFFIX = "__pdf"
+
+
+def _start_quarto(exe: str, project: Path, source: Path, to: str) -> subprocess.Popen:
+    cmd = [exe, "render", str(source.relative_to(project)), "--to", to]
+    log.info("running %s in %s", " ".join(cmd), project)
+    return subprocess.Popen(cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _add_images(notebook: Path, images) -> None:
+    """Wait for the chart pictures and put them into the notebook, for the PDF."""
+    try:
+        add_chart_images(notebook, images.result() if images is not None else None)
+    except Exception as exc:  # Chromium or kaleido failed: say so, as a render error
+        raise RenderError(f"the charts' pictures for the PDF could not be made: {exc}") from exc
+
+
+def _html_first(formats: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(formats, key=lambda f: f != "html"))
 
 
 def _tidy_quarto_output(project: Path, rel: Path) -> None:
@@ -342,7 +393,13 @@ def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path) -> str:
             for out in cell.get("outputs", []):
                 if out.output_type in ("display_data", "execute_result"):
                     data = out.get("data", {})
-                    if "image/png" in data:
+                    if "image/svg+xml" in data:
+                        n_img += 1
+                        name = f"figure-{n_img:03d}.svg"
+                        svg = data["image/svg+xml"]
+                        (asset_dir / name).write_text("".join(svg) if isinstance(svg, list) else svg, encoding="utf-8")
+                        parts.append(f"![]({name}){{width=100%}}")
+                    elif "image/png" in data:
                         n_img += 1
                         name = f"figure-{n_img:03d}.png"
                         (asset_dir / name).write_bytes(base64.b64decode(data["image/png"]))

@@ -6,10 +6,7 @@ command-line values. Unknown parameter names are reported, not ignored.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ import yaml
 
 from ..core import paths
 from ..core.exceptions import KpitrackError, ParameterError
+from . import chart_images
 from .render import RenderResult, get_renderer
 from .report import check_parameters
 
@@ -95,11 +93,9 @@ def execute(params: dict[str, Any], output: Path, notebook: Path | None = None) 
     return execute_notebook(Path(notebook) if notebook else paths.repo_root() / NOTEBOOK, output, params)
 
 
-def execute_notebook(nb: Path, output: Path, params: dict[str, Any], *, static_charts: bool = True) -> Path:
+def execute_notebook(nb: Path, output: Path, params: dict[str, Any]) -> Path:
     """Execute any parameterised notebook with papermill into ``output`` (written even on failure).
-
-    ``static_charts=False`` tells the kernel to leave out the PNG copies of charts, which only a
-    PDF needs (:func:`kpitrack.publish.display.static_charts_wanted`).
+    Charts carry their plotly figure; the renderer makes the PDF's pictures from it.
 
     Raises
     ------
@@ -111,27 +107,11 @@ def execute_notebook(nb: Path, output: Path, params: dict[str, Any], *, static_c
     output.parent.mkdir(parents=True, exist_ok=True)
     log.info("executing %s with %s -> %s", nb, params, output)
     try:
-        with _environment(KPITRACK_STATIC_CHARTS="1" if static_charts else "0"):  # the kernel inherits it
-            _execute(pm, nb, output, params)
+        _execute(pm, nb, output, params)
     except pm.PapermillExecutionError as exc:
         raise NotebookError(f"{nb.name} failed in cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue} "
                             f"(the executed notebook, with the error marked, is {output})") from None
     return output
-
-
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    """Set environment variables for the kernel started inside the block, and restore them."""
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 class NotebookError(KpitrackError):
@@ -158,6 +138,8 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     log.info("run %s: %s", params_file, params)
     reports = Path(reports_dir) if reports_dir else paths.repo_root() / "reports"
     stem = output_stem(Path(params_file), params)
+    if "pdf" in formats:
+        chart_images.warm_up()
     try:
         executed = execute(params, reports / f"{stem}.ipynb")
     except NotebookError as exc:
