@@ -1,3 +1,23 @@
-"""kpitrack: track Hangzhou's 13th Five-Year performance-management plan (2016-2020)."""
+"""kpitrack: track Hangzhou's 13th Five-Year performance-management plan (2016-2020).
+
+For notebooks, ``import kpitrack as kt`` gives the researcher's API (:mod:`kpitrack.api`):
+``kt.catalogue()``, ``kt.figures()``, ``kt.status()``, ``kt.outlook()``, ``kt.chart()``,
+``kt.compare_regions()``. They are imported on first use, so the command line stays quick.
+"""
 
 __version__ = "0.1.0"
+
+_API = ("CatalogueTables", "catalogue", "figures", "status", "outlook", "chart", "compare_regions", "dataset")
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'kpitrack' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_API])
