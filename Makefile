@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: report test install validate clean
+.PHONY: report test install validate clean lab
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): on Debian/Ubuntu run: sudo apt-get install python3-venv"; exit 1; }
@@ -30,6 +30,12 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## JupyterLab on notebooks/ with the notebooks' kernel ("Python (kpitrack)", from .venv) registered.
+## Start with notebooks/explore.ipynb. Extra options: make lab LAB_ARGS="--port 8899 --no-browser"
+lab: $(STAMP)
+	$(BIN)/python -m ipykernel install --sys-prefix --name kpitrack --display-name "Python (kpitrack)"
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
 validate: $(STAMP)
 	$(BIN)/kpitrack validate

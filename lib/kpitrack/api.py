@@ -195,8 +195,9 @@ def chart(measure_id: str, dataset: str = "hangzhou", as_of: int | str = 2018, r
 
 
 def compare_regions(measure_id: str, month: str, dataset: str = "synthetic") -> pd.DataFrame:
-    """The city and every district on one measure at a month (``YYYY-MM``), as in the monthly
-    bulletin: the year-to-date figure, the pace against the year's target, status and rank.
+    """The city and every district on one measure at a month (``YYYY-MM``, or ``latest``: the
+    dataset's latest month), as in the monthly bulletin: the year-to-date figure, the pace against
+    the year's target, status and rank. Empty when the measure has no figures that month.
 
     >>> c = compare_regions("K01.gdp_growth", "2018-06")
     >>> c.iloc[0]["region_zh"], len(c)
@@ -204,13 +205,19 @@ def compare_regions(measure_id: str, month: str, dataset: str = "synthetic") -> 
     >>> sorted(c["rank"].dropna().astype(int))[:3]
     [1, 2, 3]
     """
-    from .analysis.pace import month_pace
+    from .analysis.pace import latest_month, month_pace
     from .publish.bulletin import parse_month
 
-    y, mon = parse_month(month)
     cat = _cat()
     m = cat.measure(measure_id)
     ds = load_dataset(dataset, cat)
+    if month == "latest":
+        latest = latest_month(ds)
+        if latest is None:
+            return pd.DataFrame()
+        y, mon = latest
+    else:
+        y, mon = parse_month(month)
     mp = month_pace(cat, ds, y, mon)
     rows = []
     for r in regions():
