@@ -70,7 +70,11 @@ def breakable(text: str) -> str:
 def status_code(text: object) -> str:
     """The status code of a cell that shows a status label (or the no-target label), else "unknown"."""
     s = str(text).replace("● ", "").replace("○ ", "").split(" ")[0]  # a status light may come first
-    return STATUS_CODE.get(s, STATUS_CODE.get(str(text), "no_target" if s == "未设目标" else "unknown"))
+    return STATUS_CODE.get(s, STATUS_CODE.get(str(text), FINAL_CODE.get(s, "no_target" if s == "未设目标" else "unknown")))
+
+
+#: the final evaluation's outcomes, coloured like the statuses they resemble
+FINAL_CODE = {"实现": "achieved", "未实现": "off_track"}
 
 
 def table_html(df: pd.DataFrame, caption: str | None = None, status_col: str | None = None,

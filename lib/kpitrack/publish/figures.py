@@ -29,9 +29,13 @@ def _drawable(m, ms, ds: Dataset) -> bool:
         m.end_target.value is not None and m.end_target.kind in ("level", "floor", "ceiling", "average"))
 
 
-def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", outlooks: dict | None = None) -> go.Figure | None:
+def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", outlooks: dict | None = None,
+               labels: dict[str, tuple[str, str]] | None = None) -> go.Figure | None:
     """One figure per KPI, one panel per measure with something to draw: trajectory (dashed),
-    actuals, forecast fan, end target. None when no measure has anything to draw (no empty frames)."""
+    actuals, forecast fan, end target. None when no measure has anything to draw (no empty frames).
+
+    A fan made at an earlier year than the status (the final evaluation's look back) is named with
+    that year; ``labels`` (measure id -> (text, colour)) replaces a panel's status label."""
     pairs = [(m, ms) for m, ms in zip(kpi.measures, status.measures) if _drawable(m, ms, ds)]
     if not pairs:
         return None
@@ -70,13 +74,16 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
         o = outlooks.get(m.id) if outlooks else None
         if o is not None and not o.fan.empty and o.latest_year is not None:
             fan = o.fan
+            earlier = o.as_of < ms.as_of
+            fan_name = f"{o.as_of}年所作预测80%区间" if earlier else "预测80%区间"
+            fcst_name = f"{o.as_of}年所作预测" if earlier else "预测"
             xs = [o.latest_year] + fan.index.tolist()
             lower = [o.latest_value] + fan["lower"].tolist()
             upper = [o.latest_value] + fan["upper"].tolist()
             fig.add_trace(go.Scatter(x=xs + xs[::-1], y=upper + lower[::-1], mode="lines", fill="toself", fillcolor="rgba(0,114,178,0.15)",
-                                     line={"width": 0}, name="预测80%区间", legendgroup="fan", showlegend="fan" not in shown,
+                                     line={"width": 0}, name=fan_name, legendgroup="fan", showlegend="fan" not in shown,
                                      hoverinfo="skip"), row=r, col=c)
-            fig.add_trace(go.Scatter(x=xs, y=[o.latest_value] + fan["mean"].tolist(), mode="lines", name="预测",
+            fig.add_trace(go.Scatter(x=xs, y=[o.latest_value] + fan["mean"].tolist(), mode="lines", name=fcst_name,
                                      line={"color": ACTUAL_COLOUR, "dash": "dashdot", "width": 1.5}, legendgroup="fcst",
                                      showlegend="fcst" not in shown, hovertemplate="%{x}年 预测 %{y:,.4~g}<extra></extra>"), row=r, col=c)
             shown.update({"fan", "fcst"})
@@ -92,9 +99,9 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
                                      line={"color": TARGET_COLOUR, "dash": "dot"}, legendgroup="avg",
                                      showlegend="avg" not in shown), row=r, col=c)
             shown.add("avg")
-        colour = STATUS_COLOUR[Status(ms.status)]
-        fig.add_vline(x=ms.as_of, line={"color": "#bbbbbb", "width": 1}, row=r, col=c)
-        fig.layout.annotations[i].update(text=f"{titles[i]}<br><span style='color:{colour}'>● {status_label(ms.status, language)}</span>")
+        label, colour = (labels or {}).get(m.id) or (status_label(ms.status, language), STATUS_COLOUR[Status(ms.status)])
+        fig.add_vline(x=o.as_of if o is not None and not o.fan.empty else ms.as_of, line={"color": "#bbbbbb", "width": 1}, row=r, col=c)
+        fig.layout.annotations[i].update(text=f"{titles[i]}<br><span style='color:{colour}'>● {label}</span>")
         fig.update_xaxes(range=[BASE_YEAR - 0.5, PLAN_END + 0.5], dtick=1, row=r, col=c)
         fig.update_yaxes(tickformat=",~g", row=r, col=c)
         ys = [v for tr in fig.select_traces(row=r, col=c) for v in (tr.y or ()) if v is not None]

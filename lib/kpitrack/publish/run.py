@@ -17,12 +17,18 @@ from ..core import paths
 from ..core.exceptions import KpitrackError, ParameterError
 from . import chart_images
 from .render import RenderResult, get_renderer
+from ..plan.schema import PLAN_END
+from .final_report import check_retro
 from .report import check_parameters
 
 log = logging.getLogger(__name__)
 
 NOTEBOOK = "notebooks/midterm_evaluation.ipynb"
-DEFAULTS: dict[str, Any] = {"as_of": 2018, "dataset": "hangzhou", "language": "zh", "data_as_of": ""}
+DEFAULTS: dict[str, Any] = {"as_of": 2018, "dataset": "hangzhou", "language": "zh", "data_as_of": "",
+                            "retro_as_of": 2018, "retro_data_as_of": ""}
+#: parameters only the final evaluation takes (the mid-term notebook is not given them)
+FINAL_ONLY = ("retro_as_of", "retro_data_as_of")
+FINAL_NOTEBOOK = "notebooks/final_evaluation.ipynb"
 KERNEL = "python3"
 
 
@@ -62,9 +68,16 @@ def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str
     try:
         as_of, dataset, language, data_as_of = check_parameters(merged["as_of"], merged["dataset"], merged["language"],
                                                                 merged["data_as_of"])
+        retro_as_of, retro_data_as_of = check_retro(merged["retro_as_of"], merged["retro_data_as_of"])
     except ParameterError as exc:
         raise ParameterError(f"{path}: {exc}") from None
-    return {"as_of": as_of, "dataset": dataset, "language": language, "data_as_of": data_as_of}
+    return {"as_of": as_of, "dataset": dataset, "language": language, "data_as_of": data_as_of,
+            "retro_as_of": retro_as_of, "retro_data_as_of": retro_data_as_of}
+
+
+def notebook_for(params: dict[str, Any]) -> Path:
+    """The mid-term evaluation, or at the end of the plan the final evaluation (终期评估)."""
+    return paths.repo_root() / (FINAL_NOTEBOOK if params["as_of"] >= PLAN_END else NOTEBOOK)
 
 
 class _TextDates(yaml.SafeLoader):
@@ -80,17 +93,22 @@ def output_stem(params_file: Path, params: dict[str, Any]) -> str:
     so that a run with other parameters never overwrites the report of the file as it stands."""
     stem = params_file.stem
     as_in_file = load_params(params_file)
-    for key in ("as_of", "dataset", "language"):
+    for key in ("as_of", "dataset", "language", "retro_as_of"):
         if params[key] != as_in_file[key]:
             stem += f"-{key.replace('_', '')}{params[key]}"
     if params["data_as_of"]:
         stem += f"-data{params['data_as_of']}"
+    if params["retro_data_as_of"] != as_in_file["retro_data_as_of"]:
+        stem += f"-retrodata{params['retro_data_as_of']}"
     return stem
 
 
 def execute(params: dict[str, Any], output: Path, notebook: Path | None = None) -> Path:
-    """Execute the report notebook with papermill into ``output`` (written even on failure)."""
-    return execute_notebook(Path(notebook) if notebook else paths.repo_root() / NOTEBOOK, output, params)
+    """Execute the report notebook (:func:`notebook_for`) with papermill into ``output`` (written even on failure)."""
+    nb = Path(notebook) if notebook else notebook_for(params)
+    if nb.name != Path(FINAL_NOTEBOOK).name:
+        params = {k: v for k, v in params.items() if k not in FINAL_ONLY}
+    return execute_notebook(nb, output, params)
 
 
 def execute_notebook(nb: Path, output: Path, params: dict[str, Any]) -> Path:

@@ -1,0 +1,201 @@
+"""The final evaluation (终期评估): was each target met at the end of the plan, and what did the
+mid-term evaluation foresee?
+
+:func:`final_outcome` judges a measure against its end-of-plan target with the figures of the
+target year(s): 实现 (met), 未实现 (missed) or 数据不足 (not enough figures), with the reason. A
+measure whose end target has no number is judged by its yearly target for the last year, if that
+has one. Figures of one kind only (official, or derived from daily data, or computed): official
+figures are tried first, and kinds are never mixed in one judgement.
+
+:func:`retrospective` sets the forecast for the target year made at a mid-term as-of year (with
+the data as known then) against what happened, and :func:`calibration_summary` says how often the
+80% intervals held the outcome and how good the probabilities of meeting the target were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..core.labels import fmt
+from ..data.actuals import METHOD_RANK, Dataset
+from ..data.regions import CITY
+from ..plan.catalogue import Catalogue, Measure
+from ..plan.schema import PLAN_END
+from .outlook import outlook
+from .progress import meets
+
+ACHIEVED, MISSED, INSUFFICIENT = "achieved", "missed", "insufficient"
+OUTCOME_ZH = {ACHIEVED: "实现", MISSED: "未实现", INSUFFICIENT: "数据不足"}
+#: "左右" (about) in a target: within this share of the target counts as met
+ABOUT = 0.02
+
+
+@dataclass(frozen=True)
+class FinalOutcome:
+    measure_id: str
+    kpi_id: str
+    outcome: str  # achieved | missed | insufficient
+    reason_zh: str
+    value: float | None = None  # the quantity judged: the target year's figure, a sum or an average
+    target: float | None = None
+    target_text_zh: str = ""
+    method: str = ""
+    quality: str = ""
+    source: str = ""
+
+    @property
+    def outcome_zh(self) -> str:
+        return OUTCOME_ZH[self.outcome]
+
+
+def _by_method(obs: pd.DataFrame, measure_id: str) -> dict[str, pd.Series]:
+    """Yearly city figures of one measure, one series per kind of figure (the revision known last)."""
+    rows = obs[(obs["measure_id"] == measure_id) & (obs["region"] == CITY) & (obs["month"] == 0)]
+    rows = rows.sort_values(["year", "known_from", "vintage"], kind="stable")
+    out = {}
+    for method in sorted(set(rows["method"]), key=lambda x: METHOD_RANK.get(x, 9)):
+        r = rows[rows["method"] == method].drop_duplicates("year", keep="last")
+        out[method] = r.set_index("year")
+    return out
+
+
+def _judge(m: Measure, kind: str, years: tuple[int, ...], target: float, approx: bool, strict: bool,
+           s: pd.DataFrame) -> tuple[str, float | None, str]:
+    """(outcome, value judged, reason) on one kind of figures."""
+    if kind in ("cumulative", "average"):
+        missing = [y for y in years if y not in s.index]
+        if missing:
+            return INSUFFICIENT, None, f"缺{'、'.join(map(str, missing))}年数据"
+        vals = s.loc[list(years), "value"].astype(float)
+        value = float(vals.sum() if kind == "cumulative" else vals.mean())
+        what = f"{years[0]}—{years[-1]}年{'累计' if kind == 'cumulative' else '平均'}{fmt(value, m.unit)}"
+    else:
+        year = years[-1] if years else PLAN_END
+        if year not in s.index:
+            return INSUFFICIENT, None, f"缺{year}年数据"
+        value = float(s.loc[year, "value"])
+        what = f"{year}年实际{fmt(value, m.unit)}"
+    ok = meets(value, target, m.direction, strict=strict or kind == "ceiling")
+    if not ok and approx and target:
+        ok = abs(value - target) / abs(target) <= ABOUT
+        if ok:
+            return ACHIEVED, value, f"{what}，与目标{fmt(target, m.unit)}相差不到{ABOUT:.0%}（目标为“左右”）"
+    return (ACHIEVED if ok else MISSED), value, f"{what}，目标{fmt(target, m.unit)}，{'已达到' if ok else '未达到'}"
+
+
+def final_outcome(m: Measure, obs: pd.DataFrame) -> FinalOutcome:
+    """Was ``m``'s end-of-plan target met? Judged on the figures of its target year(s)."""
+    t = m.end_target
+    base = {"measure_id": m.id, "kpi_id": m.kpi_id}
+    if t.value is not None and t.kind in ("level", "floor", "ceiling", "cumulative", "average"):
+        kind, years, target, approx, strict, text = t.kind, (t.years or (t.year,)), t.value, t.approx, t.strict, t.text_zh
+    else:
+        last = next((y for y in reversed(m.yearly_targets) if y.value is not None and PLAN_END in y.years
+                     and y.kind in ("level", "floor", "ceiling", "average")), None)
+        if last is None:
+            return FinalOutcome(**base, outcome=INSUFFICIENT, target_text_zh=t.text_zh,
+                                reason_zh=f"规划未给出可判断的数值目标（{t.text_zh}）" if t.text_zh else "本子指标无单独目标，仅作跟踪")
+        kind = last.kind
+        years = tuple(last.years) if kind == "average" else (PLAN_END,)
+        target, approx, strict, text = last.value, False, False, last.text_zh
+    reasons = []
+    for method, s in _by_method(obs, m.id).items():
+        outcome, value, reason = _judge(m, kind, years, target, approx, strict, s)
+        if outcome != INSUFFICIENT:
+            row = s.loc[years[-1]]
+            return FinalOutcome(**base, outcome=outcome, reason_zh=reason, value=value, target=target, target_text_zh=text,
+                                method=method, quality=str(row["quality"]), source=str(row["source"]))
+        reasons.append(reason)
+    return FinalOutcome(**base, outcome=INSUFFICIENT, target=target, target_text_zh=text,
+                        reason_zh=reasons[0] if reasons else "无实际数据")
+
+
+def combine_outcomes(outcomes: list[FinalOutcome]) -> str:
+    """A KPI is met when every judged measure is met; missed when one is missed."""
+    judged = [o.outcome for o in outcomes if o.outcome != INSUFFICIENT]
+    if not judged:
+        return INSUFFICIENT
+    return MISSED if MISSED in judged else ACHIEVED
+
+
+def final_outcomes(cat: Catalogue, ds: Dataset) -> dict[str, tuple[str, list[FinalOutcome]]]:
+    """KPI id -> (its outcome, its measures' outcomes)."""
+    out = {}
+    for k in cat.kpis:
+        ms = [final_outcome(m, ds.observations) for m in k.measures]
+        out[k.id] = (combine_outcomes(ms), ms)
+    return out
+
+
+# --------------------------------------------------------------------------- the retrospective
+
+def retrospective(cat: Catalogue, then: Dataset, now: Dataset, as_of: int) -> pd.DataFrame:
+    """For every measure the mid-term evaluation at ``as_of`` could forecast (on ``then``: the data
+    as known at that evaluation), its forecast for the target year against the outcome on ``now``.
+
+    Columns: measure, kpi, name_zh, unit, forecast, lower, upper (80%), probability (of meeting the
+    target; None where it had no numeric target), actual (the target year's figure of the same
+    kind as the forecast history), inside (the actual within the interval), outcome (final)."""
+    rows = []
+    for m in cat.measures:
+        o = outlook(m, then.observations, as_of)
+        if o.fan.empty or PLAN_END not in o.fan.index:
+            continue
+        method = _history_method(then.observations, m.id, as_of)
+        s = _by_method(now.observations, m.id).get(method)
+        actual = float(s.loc[PLAN_END, "value"]) if s is not None and PLAN_END in s.index else None
+        f = o.fan.loc[PLAN_END]
+        fo = final_outcome(m, now.observations)
+        rows.append({"measure": m.id, "kpi": m.kpi_id, "name_zh": m.name_zh, "unit": m.unit, "n_points": o.n_points,
+                     "forecast": float(f["mean"]), "lower": float(f["lower"]), "upper": float(f["upper"]),
+                     "probability": o.probability if o.assessable else None, "actual": actual,
+                     "inside": (bool(f["lower"] <= actual <= f["upper"]) if actual is not None else None),
+                     "outcome": fo.outcome})
+    return pd.DataFrame(rows, columns=["measure", "kpi", "name_zh", "unit", "n_points", "forecast", "lower", "upper",
+                                       "probability", "actual", "inside", "outcome"])
+
+
+def _history_method(obs: pd.DataFrame, measure_id: str, as_of: int) -> str:
+    """The kind of figures the outlook forecast from (the latest figure's kind, as in outlook)."""
+    from ..data.actuals import series
+
+    s = series(obs, measure_id, as_of=as_of)
+    return str(s.iloc[-1]["method"]) if len(s) else ""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    compared: int  # forecasts with an outcome
+    inside: int  # outcomes inside the 80% interval
+    judged: int  # probabilities with a met/missed outcome
+    brier: float | None  # mean squared error of the probabilities (0 best; 0.25 = always 50%)
+    foreseen_misses: int  # probability < 50% and missed
+    missed: int
+
+    @property
+    def share_inside(self) -> float | None:
+        return self.inside / self.compared if self.compared else None
+
+    def text_zh(self) -> str:
+        if not self.compared:
+            return "没有既有中期预测又有2020年实际值的子指标，无法检验预测。"
+        parts = [f"{self.compared}个子指标既有中期预测又有{PLAN_END}年实际值，其中{self.inside}个落在80%预测区间内"
+                 f"（{self.share_inside:.0%}；区间校准正确时约为80%，样本很少时波动很大）。"]
+        if self.judged:
+            parts.append(f"{self.judged}个可判断达标的子指标中，达标概率的布里尔分数为{self.brier:.2f}"
+                         f"（0为完美，始终给50%为0.25）；实际未实现{self.missed}个，其中中期评估预计难以实现（概率低于50%）的{self.foreseen_misses}个。")
+        return "".join(parts)
+
+
+def calibration_summary(retro: pd.DataFrame) -> Calibration:
+    have = retro[retro["actual"].notna()]
+    judged = retro[retro["probability"].notna() & retro["outcome"].isin([ACHIEVED, MISSED])]
+    met = (judged["outcome"] == ACHIEVED).astype(float).to_numpy()
+    p = judged["probability"].astype(float).to_numpy()
+    brier = float(np.mean((p - met) ** 2)) if len(judged) else None
+    missed = judged[judged["outcome"] == MISSED]
+    return Calibration(int(len(have)), int(have["inside"].astype(bool).sum()), int(len(judged)), brier,
+                       int((missed["probability"] < 0.5).sum()), int(len(missed)))

@@ -1,0 +1,158 @@
+"""What the final evaluation (终期评估) shows: 实现/未实现 for every KPI at the end of the plan, and
+the retrospective: what the mid-term evaluation forecast for 2020, against what happened.
+
+The notebook ``notebooks/final_evaluation.ipynb`` only calls these functions and displays their
+results (``kpitrack run params/final-2020.yaml``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..analysis.final import (ACHIEVED, INSUFFICIENT, MISSED, OUTCOME_ZH, Calibration, FinalOutcome, calibration_summary,
+                              final_outcomes, retrospective)
+from ..analysis.outlook import Outlook, outlooks, probability_text
+from ..analysis.progress import KPIStatus, assess
+from ..core.exceptions import ParameterError
+from ..core.labels import QUALITY_ZH, fmt
+from ..data.actuals import Dataset, check_date, load_dataset
+from ..plan.catalogue import Catalogue, catalogue
+from ..plan.schema import BASE_YEAR, PLAN_END
+from .display import escape_markdown
+from .report import check_parameters
+
+OUTCOME_COLOUR = {ACHIEVED: "#009E73", MISSED: "#D55E00", INSUFFICIENT: "#999999"}
+
+
+@dataclass(frozen=True)
+class FinalEvaluation:
+    cat: Catalogue
+    ds: Dataset  # the figures as known now (or at data_as_of)
+    then: Dataset  # the figures as known at the mid-term evaluation looked back at
+    language: str
+    outcomes: dict[str, tuple[str, list[FinalOutcome]]]
+    statuses: tuple[KPIStatus, ...]  # at the end of the plan, for the charts
+    retro_as_of: int
+    retro_data_as_of: str
+    retro: pd.DataFrame
+    retro_outlooks: dict[str, Outlook]
+    calibration: Calibration
+
+
+def check_retro(retro_as_of: object, retro_data_as_of: object) -> tuple[int, str]:
+    try:
+        year = int(str(retro_as_of))
+    except ValueError:
+        raise ParameterError(f"parameter retro_as_of: expected a year such as 2018, got {retro_as_of!r}") from None
+    if not BASE_YEAR < year < PLAN_END:
+        raise ParameterError(f"parameter retro_as_of: the mid-term evaluation to look back at must be {BASE_YEAR + 1}-{PLAN_END - 1}; got {year}")
+    date = str(retro_data_as_of or "")
+    if date:
+        try:
+            check_date(date, "retro_data_as_of")
+        except ValueError as exc:
+            raise ParameterError(f"parameter {exc}") from None
+        if int(date[:4]) <= year:
+            raise ParameterError(f"parameter retro_data_as_of: {date} is before the end of {year}, the year evaluated")
+    return year, date
+
+
+def evaluate_final(dataset: str, language: str = "zh", data_as_of: str = "", retro_as_of: int = 2018,
+                   retro_data_as_of: str = "") -> FinalEvaluation:
+    """The final evaluation on ``dataset``, looking back at the mid-term evaluation of
+    ``retro_as_of`` made with the figures known on ``retro_data_as_of`` (empty: every figure of the
+    years up to ``retro_as_of`` as known now)."""
+    _, dataset, language, data_as_of = check_parameters(PLAN_END, dataset, language, data_as_of)
+    retro_as_of, retro_data_as_of = check_retro(retro_as_of, retro_data_as_of)
+    cat = catalogue()
+    ds = load_dataset(dataset, cat, known_at=data_as_of or None)
+    then = load_dataset(dataset, cat, known_at=retro_data_as_of or data_as_of or None)
+    retro = retrospective(cat, then, ds, retro_as_of)
+    return FinalEvaluation(cat, ds, then, language, final_outcomes(cat, ds), tuple(assess(cat, ds, PLAN_END)),
+                           retro_as_of, retro_data_as_of, retro, outlooks(cat, then, retro_as_of), calibration_summary(retro))
+
+
+def headline(fe: FinalEvaluation) -> str:
+    counts = Counter(o for o, _ in fe.outcomes.values())
+    lines = [f"**规划期末：** {PLAN_END}年　**数据：** {escape_markdown(fe.ds.label_zh)}　**KPI：** {len(fe.outcomes)}项", "",
+             "　".join(f"{OUTCOME_ZH[k]} {counts.get(k, 0)}项" for k in (ACHIEVED, MISSED, INSUFFICIENT))]
+    if fe.language == "en":
+        lines += ["", f"*End of plan {PLAN_END}: met {counts.get(ACHIEVED, 0)}, missed {counts.get(MISSED, 0)}, "
+                      f"not enough data {counts.get(INSUFFICIENT, 0)}.*"]
+    if fe.ds.synthetic:
+        lines += ["", "> **注意：本报告使用合成演示数据，不是杭州市的真实数据，结论不可引用。**"]
+    return "\n".join(lines)
+
+
+def outcome_counts(fe: FinalEvaluation) -> pd.DataFrame:
+    counts = Counter(o for o, _ in fe.outcomes.values())
+    n = len(fe.outcomes)
+    return pd.DataFrame({"结果": [OUTCOME_ZH[k] for k in (ACHIEVED, MISSED, INSUFFICIENT)],
+                         "KPI数": [counts.get(k, 0) for k in (ACHIEVED, MISSED, INSUFFICIENT)],
+                         "占比": [f"{counts.get(k, 0) / n:.0%}" for k in (ACHIEVED, MISSED, INSUFFICIENT)]})
+
+
+def outcome_table(fe: FinalEvaluation) -> pd.DataFrame:
+    """One row per measure: target, the figures judged, the outcome and its basis."""
+    rows = []
+    for k in fe.cat.kpis:
+        kpi_outcome, ms = fe.outcomes[k.id]
+        for m, o in zip(k.measures, ms):
+            rows.append({"编号": k.id, "指标": m.name_zh, "2020年目标": o.target_text_zh or m.end_target.text_zh,
+                         "KPI结果": OUTCOME_ZH[kpi_outcome], "子指标结果": o.outcome_zh, "依据": o.reason_zh,
+                         "数据": QUALITY_ZH.get(o.quality, o.quality) if o.quality else "—"})
+    return pd.DataFrame(rows)
+
+
+def labels(fe: FinalEvaluation) -> dict[str, tuple[str, str]]:
+    """Chart panel labels: each measure's outcome."""
+    return {o.measure_id: (o.outcome_zh, OUTCOME_COLOUR[o.outcome]) for _, ms in fe.outcomes.values() for o in ms}
+
+
+def kpi_section(fe: FinalEvaluation, index: int) -> str:
+    k = fe.cat.kpis[index]
+    outcome, _ = fe.outcomes[k.id]
+    return "\n".join([f"### {k.id} {escape_markdown(k.name_zh)}", "",
+                      f"- **责任单位：** {escape_markdown('、'.join(k.responsible))}",
+                      f"- **指标值：** {escape_markdown(k.target_text_zh)}",
+                      f"- **终期结果：** {OUTCOME_ZH[outcome]}"])
+
+
+def retrospective_note(fe: FinalEvaluation) -> str:
+    known = (f"截至{fe.retro_data_as_of}已知的数据" if fe.retro_data_as_of
+             else f"{fe.retro_as_of}年及以前各年的数据（按现在所知；多数真实数据的公布日期不详，以免误删当时已公开的数据）")
+    return (f"下表把{fe.retro_as_of}年中期评估（使用{known}）对{PLAN_END}年所作的预测与实际结果相比。"
+            + fe.calibration.text_zh()
+            + " 预测区间只反映同类短序列的一般波动，不包括政策调整、统计口径变化和2020年疫情这类冲击。")
+
+
+def retrospective_table(fe: FinalEvaluation) -> pd.DataFrame:
+    rows = []
+    for r in fe.retro.itertuples():
+        rows.append({"编号": r.kpi, "指标": r.name_zh,
+                     f"{fe.retro_as_of}年所作{PLAN_END}年预测（80%区间）":
+                         f"{fmt(r.forecast, r.unit)}（{fmt(r.lower)}—{fmt(r.upper)}）",
+                     "当时的达标概率": probability_text(r.probability) if pd.notna(r.probability) else "—",
+                     f"{PLAN_END}年实际": fmt(r.actual, r.unit) if pd.notna(r.actual) else "暂无",
+                     "落在区间内": ("是" if r.inside else "否") if r.inside is not None and pd.notna(r.actual) else "—",
+                     "终期结果": OUTCOME_ZH[r.outcome]})
+    return pd.DataFrame(rows)
+
+
+def method_note() -> str:
+    return ("**判断方法**：以规划期末（2020年）的实际值对照终期目标：水平类、下限类指标看2020年实际值是否达到目标；"
+            "上限类指标看是否低于上限；累计类指标要求期内逐年数据齐全后比较累计数；期内平均类指标比较各年平均值；"
+            "终期目标无数值而有2020年数值年度目标的，按年度目标判断；目标写明“左右”的，与目标相差不到2%视为实现。"
+            "只用同一类数据判断（官方公布值优先，不与推算值混合）；缺少所需年份数据时为“数据不足”，并说明缺哪一年。"
+            "一项KPI的子指标中有一项未实现即为未实现。")
+
+
+def sources_table(fe: FinalEvaluation) -> pd.DataFrame:
+    obs = fe.ds.observations
+    obs = obs[obs["month"] == 0].sort_values(["measure_id", "year", "known_from"], kind="stable")
+    return pd.DataFrame({"编号": obs["measure_id"], "年份": obs["period"], "数值": obs["value"].map(fmt),
+                         "质量": obs["quality"].map(lambda q: QUALITY_ZH.get(q, q)), "公布/获知日期": obs["known_from"],
+                         "版本": obs["vintage"].astype(str), "来源": obs["source"], "说明": obs["note"]}).reset_index(drop=True)
