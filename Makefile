@@ -14,14 +14,16 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 install: $(STAMP)
 
-## The main job: validate the plan and data, run the 2018 mid-term evaluation on the sourced
-## Hangzhou figures and on the synthetic demo data, render HTML and PDF, make the latest month's
+## The main job: validate the plan and data, run the 2018 mid-term evaluation and the 2020 final
+## evaluation on the sourced Hangzhou figures and on the synthetic demo data, render HTML and PDF, make the latest month's
 ## bulletins of both datasets, the performance cards and scores of 2018 (synthetic data), and the
 ## website that links them (reports/site/_site/index.html).
 report: $(STAMP)
 	$(BIN)/kpitrack validate
 	$(BIN)/kpitrack run params/midterm-2018.yaml
 	$(BIN)/kpitrack run params/midterm-2018-synthetic.yaml
+	$(BIN)/kpitrack run params/final-2020.yaml
+	$(BIN)/kpitrack run params/final-2020-synthetic.yaml
 	$(BIN)/kpitrack bulletins --month latest --dataset hangzhou
 	$(BIN)/kpitrack bulletins --month latest --dataset synthetic
 	$(BIN)/kpitrack cards --as-of 2018 --dataset synthetic --to html

@@ -28,7 +28,7 @@ from .display import escape_markdown, table_markdown
 log = logging.getLogger(__name__)
 
 SITE_TITLE = "杭州市“十三五”绩效管理"
-PAGES = (("index", "首页"), ("reports", "中期评估"), ("bulletins", "月度通报"), ("cards", "绩效卡"),
+PAGES = (("index", "首页"), ("reports", "评估报告"), ("bulletins", "月度通报"), ("cards", "绩效卡"),
          ("notices", "绩效改进通知单"), ("scores", "年度得分"))
 
 
@@ -62,12 +62,14 @@ def _formats(folder: Path, stem: str, files: Path, prefix: str) -> str:
 def _reports_page(reports: Path, files: Path) -> str:
     out = reports / "_output"
     stems = sorted({p.stem for p in out.glob("*.html")} | {p.stem for p in out.glob("*.pdf")}) if out.is_dir() else []
-    lines = ["# 中期评估", ""]
+    lines = ["# 评估报告", ""]
     if not stems:
-        return "\n".join(lines + ["尚未生成中期评估报告（`kpitrack run params/midterm-2018.yaml`）。"])
+        return "\n".join(lines + ["尚未生成评估报告（`kpitrack run params/midterm-2018.yaml`、`kpitrack run params/final-2020.yaml`）。"])
     lines += ["| 报告 | 文件 |", "|:---|:---|"]
-    for stem in stems:
-        name = "中期评估（合成演示数据）" if "synthetic" in stem else "中期评估（杭州市公开数据）"
+    # the final evaluation first: the plan has ended
+    for stem in sorted(stems, key=lambda s: (not s.startswith("final"), s)):
+        kind = "终期评估" if stem.startswith("final") else "中期评估"
+        name = f"{kind}（合成演示数据）" if "synthetic" in stem else f"{kind}（杭州市公开数据）"
         lines.append(f"| {escape_markdown(name)} {escape_markdown(stem)} | {_formats(out, stem, files, 'reports')} |")
     return "\n".join(lines)
 
@@ -151,9 +153,9 @@ def _scores_page(year: int, datasets: list[str]) -> str:
 
 def _index_page(year: int) -> str:
     return "\n".join([f"# {SITE_TITLE}", "",
-                      "杭州市“十三五”绩效管理总体规划（2016—2020年）的跟踪与评估：关键绩效指标的中期评估、各区县（市）月度通报、"
+                      "杭州市“十三五”绩效管理总体规划（2016—2020年）的跟踪与评估：关键绩效指标的终期评估和中期评估、各区县（市）月度通报、"
                       "责任单位绩效卡、绩效改进通知单和年度得分。合成演示数据在每一页都有标注。", "",
-                      f"- {_link('中期评估报告', 'reports.html')}", f"- {_link('月度通报', 'bulletins.html')}",
+                      f"- {_link('评估报告（终期、中期）', 'reports.html')}", f"- {_link('月度通报', 'bulletins.html')}",
                       f"- {_link('绩效卡', 'cards.html')}", f"- {_link('绩效改进通知单', 'notices.html')}",
                       f"- {_link(f'{year}年度得分', 'scores.html')}"])
 
