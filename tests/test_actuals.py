@@ -48,16 +48,19 @@ def test_every_hangzhou_figure_has_source_quality_and_date(cat):
     ds = load_dataset("hangzhou", cat)
     assert not ds.synthetic
     assert ds.observations["source"].str.len().min() > 0
-    assert set(ds.observations["quality"]) <= {"reported", "preliminary", "derived"}
+    assert set(ds.observations["quality"]) <= {"reported", "preliminary", "revised", "derived"}
     assert ds.observations["known_from"].str.match(r"^\d{4}-\d{2}-\d{2}$").all()
 
 
 def test_derived_air_figures_say_how(cat):
     ds = load_dataset("hangzhou", cat)
-    derived = ds.observations[ds.observations["quality"] == "derived"]
+    derived = ds.observations[ds.observations["method"] == "daily-derived"]
     assert set(derived["measure_id"]) == {"K08.pm25", "K09.good_air_days"}
     assert derived["note"].str.contains("由日数据推算").all()
-    assert (derived["method"] == "daily-derived").all()
+    assert (derived["quality"] == "derived").all()
+    computed = ds.observations[ds.observations["method"] == "computed"]
+    assert set(computed["measure_id"]) == {"K01.gdp_const", "K02.revenue_growth"}
+    assert (computed["quality"] == "derived").all() and computed["note"].str.contains("推算|计算").all()
 
 
 def test_derive_air_yearly_matches_the_readme_figures():
@@ -92,16 +95,42 @@ def test_gdp_revision_vintages(cat):
     g_latest = best_values(latest.observations[latest.observations["measure_id"] == "K01.gdp_nominal"])
     g_then = best_values(then.observations[then.observations["measure_id"] == "K01.gdp_nominal"])
     assert g_then.set_index("year").loc[2018, "value"] == 13500  # the preliminary figure of January 2019
+    autumn = load_dataset("hangzhou", cat, known_at="2019-12-31")
+    g_autumn = best_values(autumn.observations[autumn.observations["measure_id"] == "K01.gdp_nominal"])
+    assert g_autumn.set_index("year").loc[2018, "value"] == 13509  # as reported in September 2019
     assert g_latest.set_index("year").loc[2018, "value"] == 14306.72  # the revised series
-    both = latest.observations.query("measure_id == 'K01.gdp_nominal' and year == 2018")["value"].tolist()
-    assert sorted(both) == [13500, 14306.72]  # the earlier figure is kept
+    seq = latest.observations.query("measure_id == 'K01.gdp_nominal' and year == 2018").sort_values("known_from")
+    assert seq[["value", "quality", "known_from"]].values.tolist() == [
+        [13500, "preliminary", "2019-01-21"], [13509, "reported", "2019-09-16"], [14306.72, "revised", "2026-11-26"]]
     assert "截至2019-06-01" in then.label_zh
 
 
 def test_revisions_prefer_the_later_one(cat):
     ds = load_dataset("hangzhou", cat)
-    best = best_values(ds.observations[ds.observations["measure_id"] == "K01.gdp_const"])
-    assert best["value"].tolist() == [10050.21]  # yearbook revision over the first release 10053.58
+    official = ds.observations.query("measure_id == 'K01.gdp_const' and method == 'official'")
+    assert best_values(official)["value"].tolist() == [10050.21]  # yearbook revision over the first release 10053.58
+
+
+def test_gdp_at_2015_prices_is_derived_from_the_2015_level_and_real_growth(cat):
+    ds = load_dataset("hangzhou", cat)
+    c = ds.observations.query("measure_id == 'K01.gdp_const' and method == 'computed'").sort_values(["year", "known_from"])
+    latest = c.drop_duplicates("year", keep="last").set_index("year")["value"]
+    # by hand: 10050.21 (yearbook 2015) x 1.095 (real growth 2016) = 11004.98; 2017's rate is not in the sources
+    assert latest.to_dict() == pytest.approx({2015: 10050.21, 2016: 11004.97995})
+    assert "连乘推算" in c.set_index("year").loc[2016, "note"] and "9.5%" in c.set_index("year").loc[2016, "note"]
+    # the first release of the 2015 level gave its own chain base, known from its own date
+    assert c[c["year"] == 2015][["value", "known_from"]].values.tolist() == [[10053.58, "2016-01-25"], [10050.21, "2016-12-31"]]
+
+
+def test_a_growth_rate_from_two_levels_is_derived_and_never_mixed_in_a_status(cat):
+    from kpitrack.analysis.progress import assess_measure
+
+    ds = load_dataset("hangzhou", cat)
+    g = ds.observations.query("measure_id == 'K02.revenue_growth' and method == 'computed'").set_index("year")
+    assert g.loc[2019, "value"] == pytest.approx((1965.97 / 1825.06 - 1) * 100)  # 7.72% against the published 7.7%
+    assert "未作口径调整" in g.loc[2019, "note"]
+    s = assess_measure(cat.measure("K02.revenue_growth"), ds.observations, 2019)
+    assert s.latest_method == "official" and s.latest_value == 7.7
 
 
 def test_synthetic_is_labelled_and_complete(cat):

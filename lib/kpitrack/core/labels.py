@@ -40,7 +40,7 @@ STATUS_COLOUR = {
 #: Severity for combining measure statuses into a KPI status (higher is worse).
 SEVERITY = {Status.ACHIEVED: 0, Status.ON_TRACK: 1, Status.AT_RISK: 2, Status.OFF_TRACK: 3}
 
-QUALITY_ZH = {"reported": "公布数", "preliminary": "初步数", "derived": "推算", "synthetic": "合成", "plan-implied": "规划推算基数"}
+QUALITY_ZH = {"reported": "公布数", "preliminary": "初步数", "revised": "修订数", "derived": "推算", "synthetic": "合成", "plan-implied": "规划推算基数"}
 LANGUAGES = ("zh", "en")
 
 

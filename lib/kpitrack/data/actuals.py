@@ -24,10 +24,12 @@ from .store import FIGURE_COLUMNS, read_figures, read_manifest
 from .targets import load_targets
 from ..core.yamlio import load_yaml
 
-QUALITIES = ("reported", "preliminary", "derived", "synthetic")
-METHODS = ("official", "daily-derived", "synthetic")
+QUALITIES = ("reported", "preliminary", "revised", "derived", "synthetic")
+#: official: published; computed: derived from published figures (kpitrack.data.derive);
+#: daily-derived: computed from daily monitoring data; synthetic: generated
+METHODS = ("official", "computed", "daily-derived", "synthetic")
 #: Official figures first; among figures of one kind, the one known last (a revision) wins.
-METHOD_RANK = {"official": 0, "daily-derived": 1, "synthetic": 2}
+METHOD_RANK = {"official": 0, "computed": 1, "daily-derived": 2, "synthetic": 3}
 OBS_COLUMNS = FIGURE_COLUMNS + ["vintage", "year", "month"]
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

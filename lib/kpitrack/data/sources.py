@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..core import paths
 from .regions import CITY
+from .derive import derive_figures
 from .store import FIGURE_COLUMNS
 from ..core.exceptions import KpitrackError, Problem, Reason, ValidationError
 from ..plan.catalogue import Catalogue
@@ -82,6 +83,57 @@ def known_from(source: str, collected: str) -> str:
     return collected
 
 
+MORE = "hangzhou_sourced_actuals_more.csv"
+URL_DATES = (re.compile(r"/(20\d\d)-(\d\d)/(\d\d)/"), re.compile(r"/art/(20\d\d)/(\d{1,2})/(\d{1,2})/"),
+             re.compile(r"/(20\d\d)/(\d\d)(\d\d)/"), re.compile(r"[/t](20\d\d)(\d\d)(\d\d)(?:[/_.]|$)"))
+
+
+def known_from_url(url: str, quality: str, year: int, collected: str) -> str:
+    """The date a figure was known from, read off its address; a preliminary figure without one
+    from the end of January after its year (the government work report), else ``collected``.
+
+    >>> known_from_url("https://ori.hangzhou.com.cn/ornews/content/2019-09/16/content_7267376.htm", "reported", 2018, "2026-11-26")
+    '2019-09-16'
+    >>> known_from_url("http://drc.hangzhou.gov.cn/art/2020/5/29/art_1568489_43925323.html", "reported", 2019, "2026-11-26")
+    '2020-05-29'
+    >>> known_from_url("http://hangzhouds.org.cn/literaturebook/info.aspx?itemid=3981", "preliminary", 2018, "2026-11-26")
+    '2019-01-31'
+    """
+    for pattern in URL_DATES:
+        m = pattern.search(url)
+        if m:
+            y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            try:
+                return datetime(y, mo, d).strftime("%Y-%m-%d")
+            except ValueError:
+                continue
+    return f"{year + 1}-01-31" if quality == "preliminary" else collected
+
+
+def _mapped(cat: Catalogue, table: pd.DataFrame, rules: list[dict], file: Path, problems: list[Problem],
+            source, note, known) -> tuple[list[dict], set[int]]:
+    """Figures of the KPI measures the ``rules`` map ``table``'s series to (plan years only)."""
+    rows, used = [], set()
+    for rule in rules:
+        m = cat.measure(rule["measure"])
+        sel = table[table["series"] == rule["series"]]
+        if "years" in rule:
+            sel = sel[sel["year"].astype(int).isin(rule["years"])]
+        for idx, r in sel.iterrows():
+            year = int(r["year"])
+            if not BASE_YEAR <= year <= PLAN_END:
+                continue  # outside the plan period: kept as context
+            if not r["unit"].startswith(rule["unit_prefix"]):
+                problems.append(Problem(str(file), int(idx) + 2, "unit",
+                                        f"unit {r['unit']!r} of series {r['series']} does not start with {rule['unit_prefix']!r}", Reason.INCONSISTENT))
+                continue
+            text = "；".join(x for x in (rule.get("note_zh", ""), note(r), f"原单位：{r['unit']}") if x)
+            rows.append({"measure_id": m.id, "region": CITY, "period": str(year), "value": f"{float(r['value']):.10g}", "unit": m.unit,
+                         "quality": r["quality"], "method": "official", "source": source(r), "note": text, "known_from": known(r)})
+            used.add(int(idx))
+    return rows, used
+
+
 def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """The figures (columns of :data:`kpitrack.store.FIGURE_COLUMNS`) and context of the Hangzhou
     dataset from the files in ``sources_dir``, and the collection date."""
@@ -90,25 +142,14 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
     collected = str(mapping["collected"])
     sourced = pd.read_csv(src / "hangzhou_sourced_actuals.csv", dtype=str, keep_default_na=False)
     problems: list[Problem] = []
-    rows, used = [], set()
-    for rule in mapping["kpi"]:
-        m = cat.measure(rule["measure"])
-        sel = sourced[sourced["series"] == rule["series"]]
-        if "years" in rule:
-            sel = sel[sel["year"].astype(int).isin(rule["years"])]
-        for idx, r in sel.iterrows():
-            year = int(r["year"])
-            if not BASE_YEAR <= year <= PLAN_END:
-                continue  # outside the plan period: kept as context below
-            if not r["unit"].startswith(rule["unit_prefix"]):
-                problems.append(Problem(str(src / "hangzhou_sourced_actuals.csv"), int(idx) + 2, "unit",
-                                        f"unit {r['unit']!r} of series {r['series']} does not start with {rule['unit_prefix']!r}", Reason.INCONSISTENT))
-                continue
-            note = "；".join(x for x in (rule.get("note_zh", ""), r["note"], f"原单位：{r['unit']}") if x)
-            rows.append({"measure_id": m.id, "region": CITY, "period": str(year), "value": f"{float(r['value']):.10g}", "unit": m.unit,
-                         "quality": r["quality"], "method": "official", "source": r["source"], "note": note,
-                         "known_from": known_from(r["source"], collected)})
-            used.add(int(idx))
+    rows, used = _mapped(cat, sourced, mapping["kpi"], src / "hangzhou_sourced_actuals.csv", problems,
+                         lambda r: r["source"], lambda r: r["note"], lambda r: known_from(r["source"], collected))
+    more_file = src / MORE
+    more = pd.read_csv(more_file, dtype=str, keep_default_na=False).rename(columns={"measure": "series"})
+    more_rows, more_used = _mapped(cat, more, mapping["more"]["kpi"], more_file, problems, lambda r: r["url"],
+                                   lambda r: f"原文：{r['excerpt']}" if r["excerpt"] else "",
+                                   lambda r: known_from_url(r["url"], r["quality"], int(r["year"]), collected))
+    rows += more_rows
     if problems:
         raise ValidationError(problems, "source mapping")
     figures = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
@@ -121,7 +162,7 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
     extra = []
     for _, r in ydm[ydm["variable"].str.startswith("GDP")].iterrows():
         extra.append({"measure_id": "K01.gdp_nominal", "region": CITY, "period": r["year"], "value": f"{float(r['value']):.10g}",
-                      "unit": "亿元", "quality": "reported", "method": "official", "source": r["source"],
+                      "unit": "亿元", "quality": "revised", "method": "official", "source": r["source"],
                       "note": "修订后的现价地区生产总值序列（与初次公布数不同）；" + r["variable"], "known_from": collected})
     daily = pd.read_csv(src / "hangzhou_air_daily.csv")
     air = derive_air_yearly(daily)
@@ -141,6 +182,8 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
                           "unit": "天", "quality": "derived", "method": "daily-derived", "source": source,
                           "note": note + "；优良天数=AQI≤100的天数", "known_from": collected})
     figures = pd.concat([figures, pd.DataFrame(extra, columns=FIGURE_COLUMNS)], ignore_index=True)
+    units = {m.id: m.unit for m in cat.measures}
+    figures = pd.concat([figures, derive_figures(figures, mapping.get("derived", []), units)], ignore_index=True)
     figures = figures.sort_values(["measure_id", "period", "known_from", "method"], kind="stable").reset_index(drop=True)
 
     ctx_rows = []
@@ -158,6 +201,16 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
             ctx_rows.append({"series": r["series"], "period": r["year"], "value": r["value"], "unit": r["unit"],
                              "quality": r["quality"], "relates_to": next(x["measure"] for x in mapping["kpi"] if x["series"] == r["series"]),
                              "why_not_kpi_zh": "规划期（2015—2020年）以外", "source": r["source"], "note": r["note"]})
+    more_kpi = {r["series"] for r in mapping["more"]["kpi"]}
+    for rule in mapping["more"]["context"]:
+        for idx, r in more[more["series"] == rule["series"]].iterrows():
+            ctx_rows.append({"series": r["series"], "period": r["year"], "value": r["value"], "unit": r["unit"],
+                             "quality": r["quality"], "relates_to": rule["relates_to"], "why_not_kpi_zh": rule["why_zh"],
+                             "source": r["url"], "note": f"原文：{r['excerpt']}" if r["excerpt"] else ""})
+    more_unmapped = sorted(set(more["series"]) - more_kpi - {r["series"] for r in mapping["more"]["context"]})
+    if more_unmapped:
+        raise ValidationError([Problem(str(src / "mapping.yaml"), None, "more", f"series of {MORE} not mapped: {', '.join(more_unmapped)}",
+                                       Reason.MISSING)], "source mapping")
     unmapped = sorted(set(sourced["series"]) - kpi_series - context_series)
     if unmapped:
         raise ValidationError([Problem(str(src / "mapping.yaml"), None, "series", f"series not mapped: {', '.join(unmapped)}", Reason.MISSING)], "source mapping")
@@ -211,7 +264,8 @@ def write_hangzhou(cat: Catalogue, out_dir: Path | None = None, sources_dir: Pat
     tmp.mkdir(parents=True)
     (tmp / "dataset.yaml").write_text(meta, encoding="utf-8")
     stamp = datetime.fromisoformat(collected).replace(tzinfo=timezone.utc)
-    digest = hashlib.sha256((src / "hangzhou_sourced_actuals.csv").read_bytes() + (src / "mapping.yaml").read_bytes()).hexdigest()
+    digest = hashlib.sha256((src / "hangzhou_sourced_actuals.csv").read_bytes() + (src / MORE).read_bytes()
+                            + (src / "mapping.yaml").read_bytes()).hexdigest()
     append_vintage(tmp, figures, ingested_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), known_from=collected, sha256=digest,
                    source=BUILD_SOURCE)
     context.to_csv(tmp / "context.csv", index=False, lineterminator="\n")

@@ -16,8 +16,9 @@ from ..analysis.progress import KPIStatus
 from ..plan.schema import BASE_YEAR, PLAN_END
 from ..plan.trajectory import YEARS, trajectory
 
-MARKERS = {"official": "circle", "daily-derived": "circle-open", "synthetic": "diamond"}
-METHOD_ZH = {"official": "实际值（公布）", "daily-derived": "实际值（由日数据推算）", "synthetic": "合成数据"}
+MARKERS = {"official": "circle", "computed": "square-open", "daily-derived": "circle-open", "synthetic": "diamond"}
+METHOD_ZH = {"official": "实际值（公布）", "computed": "推算值（由公布数计算）", "daily-derived": "实际值（由日数据推算）",
+             "synthetic": "合成数据"}
 TRAJECTORY_COLOUR, ACTUAL_COLOUR, TARGET_COLOUR = "#7f7f7f", "#0072B2", "#CC79A7"
 
 
@@ -65,7 +66,7 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
             fig.add_trace(go.Scatter(
                 x=g["period"].tolist(), y=[None if pd.isna(v) else v for v in g["value"]], mode="lines+markers", name=name,
                 connectgaps=False,
-                line={"color": ACTUAL_COLOUR, "width": 2, "dash": "dot" if method == "daily-derived" else "solid"},
+                line={"color": ACTUAL_COLOUR, "width": 2, "dash": "solid" if method in ("official", "synthetic") else "dot"},
                 marker={"symbol": MARKERS.get(method, "circle"), "size": 9, "color": ACTUAL_COLOUR},
                 customdata=[QUALITY_ZH.get(q, q) if isinstance(q, str) else "" for q in g["quality"]],
                 legendgroup=method, showlegend=method not in shown,

@@ -122,9 +122,10 @@ def kpi_section(fe: FinalEvaluation, index: int) -> str:
 
 
 def retrospective_note(fe: FinalEvaluation) -> str:
-    known = (f"截至{fe.retro_data_as_of}已知的数据" if fe.retro_data_as_of
-             else f"{fe.retro_as_of}年及以前各年的数据（按现在所知；多数真实数据的公布日期不详，以免误删当时已公开的数据）")
-    return (f"下表把{fe.retro_as_of}年中期评估（使用{known}）对{PLAN_END}年所作的预测与实际结果相比。"
+    known = (f"使用截至{fe.retro_data_as_of}已知的数据" if fe.retro_data_as_of
+             else f"使用{fe.retro_as_of}年及以前各年的数据，取现在所知的版本；多数真实数据的公布日期不详，"
+                  "未按日期筛选，以免删去当时已经公开的数据")
+    return (f"下表把{fe.retro_as_of}年中期评估对{PLAN_END}年所作的预测与实际结果相比（{known}）。"
             + fe.calibration.text_zh()
             + " 预测区间只反映同类短序列的一般波动，不包括政策调整、统计口径变化和2020年疫情这类冲击。")
 
