@@ -160,7 +160,7 @@ def chart(measure_id: str, dataset: str = "hangzhou", as_of: int | str = 2018, r
     """
     from .analysis.outlook import outlook as _outlook
     from .analysis.progress import assess
-    from .publish.display import FONT_FAMILY
+    from .publish.display import FONT_FAMILY, new_figure
     from .publish.figures import kpi_figure
 
     cat = _cat()
@@ -175,22 +175,20 @@ def chart(measure_id: str, dataset: str = "hangzhou", as_of: int | str = 2018, r
         fig = kpi_figure(only, ds, replace(ks, measures=tuple(x for x in ks.measures if x.measure_id == m.id)), "zh",
                          {m.id: _outlook(m, ds.observations, year)})
         if fig is None:
-            import plotly.graph_objects as go
-
-            fig = go.Figure()
+            fig = new_figure()
             fig.update_layout(title=f"{kpi.id} {m.name_zh}：暂无可绘制的数据")
         return fig
     import plotly.graph_objects as go
 
     names = {r.code: r.name_zh for r in regions()}
-    fig = go.Figure()
+    fig = new_figure()
     for c in (code, CITY):
         s = _annual(ds, m.id, c, year)
         fig.add_trace(go.Scatter(x=s.index, y=s.values, mode="lines+markers", name=names[c],
                                  line={"dash": "solid" if c == code else "dot"}))
     label = "（合成数据，仅供演示）" if ds.synthetic else ""
     fig.update_layout(title=f"{m.kpi_id} {m.name_zh}（{m.unit}）：{names[code]}与全市{label}", xaxis_title="年份",
-                      font={"family": FONT_FAMILY}, template="plotly_white")
+                      font={"family": FONT_FAMILY})
     return fig
 
 

@@ -146,10 +146,6 @@ def run_job(job: Job) -> JobResult:
     try:
         from .run import NotebookError, execute_notebook
 
-        if "pdf" in job.formats:
-            from .chart_images import warm_up
-
-            warm_up()  # Chromium starts while the kernel runs; it stays warm for this worker's next jobs
         try:
             execute_notebook(Path(job.notebook), executed, job.parameters)
         except NotebookError as exc:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import math
 
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+
 
 from ..analysis.pace import Pace, pace_path, ytd_rows
 from ..core.labels import STATUS_COLOUR, Status
 from ..data.regions import CITY, districts
 from ..plan.catalogue import Measure
 from .bulletin import Bulletin, period_zh, status_text
-from .display import FONT_FAMILY
+from .display import FONT_FAMILY, new_figure
 from .figures import wrap
 
 NO_TARGET_COLOUR = "#999999"
@@ -44,7 +44,7 @@ def comparison_figure(b: Bulletin, m: Measure) -> go.Figure:
             rows.append((d.name_zh, v, p, axis))
     rows.sort(key=lambda r: (r[2].rank or 99, r[0]))
     axis = next((r[3] for r in rows if r[3]), f"{m.name_zh}（{m.unit}）")
-    fig = go.Figure()
+    fig = new_figure()
     if rows:
         colours = [STATUS_COLOUR[Status(r[2].status)] if r[2].has_target else NO_TARGET_COLOUR for r in rows]
         fig.add_trace(go.Bar(
@@ -78,7 +78,7 @@ def comparison_figure(b: Bulletin, m: Measure) -> go.Figure:
     fig.update_layout(
         title={"text": f"{wrap(m.name_zh, 30)}：各区、县（市）{b.year}年{period_zh(b.month)}{note}", "x": 0.01, "font": {"size": 15}},
         height=420, margin={"l": 70, "r": 30, "t": 70, "b": 50}, font={"family": FONT_FAMILY, "size": 12},
-        template="plotly_white", bargap=0.25, separators=".,")
+        bargap=0.25, separators=".,")
     return fig
 
 
@@ -90,7 +90,7 @@ def region_figure(b: Bulletin, region: str | None = None) -> go.Figure:
     cols = min(n, 3)
     rows = math.ceil(n / cols)
     titles = [wrap(f"{m.name_zh}（{m.unit}）", 16) for m in measures]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles or [""], horizontal_spacing=0.08, vertical_spacing=0.2)
+    fig = new_figure(rows=rows, cols=cols, subplot_titles=titles or [""], horizontal_spacing=0.08, vertical_spacing=0.2)
     shown: set[str] = set()
     for i, m in enumerate(measures):
         r, c = i // cols + 1, i % cols + 1
@@ -122,5 +122,5 @@ def region_figure(b: Bulletin, region: str | None = None) -> go.Figure:
         title={"text": f"{b.region.name_zh}：年初至各月累计{note}", "x": 0.01, "y": 1, "yref": "container", "yanchor": "top",
                "pad": {"t": 10}, "font": {"size": 15}},
         height=290 * rows + 90, margin={"l": 50, "r": 20, "t": 100, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
-        template="plotly_white", legend={"orientation": "h", "y": -0.1 if rows == 1 else -0.05, "x": 0}, separators=".,")
+        legend={"orientation": "h", "y": -0.1 if rows == 1 else -0.05, "x": 0}, separators=".,")
     return fig

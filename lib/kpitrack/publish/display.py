@@ -136,6 +136,26 @@ def static_export_available() -> tuple[bool, str]:
     return True, ""
 
 
+@lru_cache(maxsize=1)
+def chart_template():
+    """plotly_white's layout, built once. A figure made with it skips plotly's default template and
+    the full plotly_white (trace defaults for every chart type): about half the cost of building
+    the report's 25 charts, and 4 KB less JSON per chart."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    return go.layout.Template(layout=pio.templates["plotly_white"].layout)
+
+
+def new_figure(**subplots):
+    """An empty figure in the charts' template; with ``rows``/``cols``/… a grid of subplots."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    base = go.Figure(layout={"template": chart_template()})
+    return make_subplots(figure=base, **subplots) if subplots else base
+
+
 def figure_html(fig) -> str:
     """The chart as an HTML fragment, without plotly.js: the renderers put plotly.js once into the
     page's head (:func:`kpitrack.publish.render.with_plotlyjs`), so a notebook's outputs stay small

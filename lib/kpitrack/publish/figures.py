@@ -6,10 +6,9 @@ import math
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..data.actuals import Dataset, series
-from .display import FONT_FAMILY
+from .display import FONT_FAMILY, new_figure
 from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_COLOUR, Status, status_label
 from ..plan.catalogue import KPI
 from ..analysis.progress import KPIStatus
@@ -22,9 +21,8 @@ METHOD_ZH = {"official": "实际值（公布）", "computed": "推算值（由�
 TRAJECTORY_COLOUR, ACTUAL_COLOUR, TARGET_COLOUR = "#7f7f7f", "#0072B2", "#CC79A7"
 
 
-def _drawable(m, ms, ds: Dataset) -> bool:
-    """Whether a measure's panel would show anything: figures, or a plan trajectory or target."""
-    s = series(ds.observations, m.id, as_of=ms.as_of)
+def _drawable(m, s: pd.DataFrame) -> bool:
+    """Whether a measure's panel would show anything: its figures ``s``, or a plan trajectory or target."""
     base = s.loc[s["period"] == BASE_YEAR, "value"]
     return bool(len(s)) or trajectory(m, float(base.iloc[0]) if len(base) else None).notna().any() or (
         m.end_target.value is not None and m.end_target.kind in ("level", "floor", "ceiling", "average"))
@@ -37,7 +35,8 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
 
     A fan made at an earlier year than the status (the final evaluation's look back) is named with
     that year; ``labels`` (measure id -> (text, colour)) replaces a panel's status label."""
-    pairs = [(m, ms) for m, ms in zip(kpi.measures, status.measures) if _drawable(m, ms, ds)]
+    figures = {m.id: series(ds.observations, m.id, as_of=ms.as_of) for m, ms in zip(kpi.measures, status.measures)}
+    pairs = [(m, ms) for m, ms in zip(kpi.measures, status.measures) if _drawable(m, figures[m.id])]
     if not pairs:
         return None
     n = len(pairs)
@@ -46,11 +45,11 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
     width = {1: 40, 2: 24}.get(cols, 16)
     titles = [wrap(m.name_zh, width) + ("<br>" if len(m.name_zh) + len(m.unit) + 2 > width else "") + f"（{m.unit}）"
               for m, _ in pairs]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.08, vertical_spacing=0.22)
+    fig = new_figure(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.08, vertical_spacing=0.22)
     shown: set[str] = set()
     for i, (m, ms) in enumerate(pairs):
         r, c = i // cols + 1, i % cols + 1
-        s = series(ds.observations, m.id, as_of=ms.as_of)  # data as known at the evaluation year only
+        s = figures[m.id]  # data as known at the evaluation year only
         base = s.loc[s["period"] == BASE_YEAR, "value"]
         traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
         if traj.notna().any():
@@ -117,7 +116,7 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
         title={"text": f"{kpi.id} {kpi.name_zh}{synthetic_note}", "x": 0.01, "y": 1, "yref": "container", "yanchor": "top",
                "pad": {"t": 10}, "font": {"size": 16}},
         height=300 * rows + 80, margin={"l": 50, "r": 20, "t": 50 + 20 * max(t.count("<br>") + 2 for t in titles), "b": 40},
-        font={"family": FONT_FAMILY, "size": 12}, template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 12},
         legend={"orientation": "h", "y": -0.12 if rows == 1 else -0.06, "x": 0},
         separators=".,",
     )

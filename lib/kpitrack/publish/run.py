@@ -15,7 +15,6 @@ import yaml
 
 from ..core import paths
 from ..core.exceptions import KpitrackError, ParameterError
-from . import chart_images
 from .render import RenderResult, get_renderer
 from ..plan.schema import PLAN_END
 from .final_report import check_retro
@@ -156,8 +155,6 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     log.info("run %s: %s", params_file, params)
     reports = Path(reports_dir) if reports_dir else paths.repo_root() / "reports"
     stem = output_stem(Path(params_file), params)
-    if "pdf" in formats:
-        chart_images.warm_up()
     try:
         executed = execute(params, reports / f"{stem}.ipynb")
     except NotebookError as exc:
