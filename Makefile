@@ -10,6 +10,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): on Debian/Ubuntu run: sudo apt-get install python3-venv"; exit 1; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name kpitrack --display-name "Python (kpitrack)" >/dev/null
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
@@ -33,10 +34,10 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-## JupyterLab on notebooks/ with the notebooks' kernel ("Python (kpitrack)", from .venv) registered.
-## Start with notebooks/explore.ipynb. Extra options: make lab LAB_ARGS="--port 8899 --no-browser"
+## JupyterLab on notebooks/ with the notebooks' kernel ("Python (kpitrack)", the .venv's Python,
+## registered by the install step). Start with notebooks/explore.ipynb.
+## Extra options: make lab LAB_ARGS="--port 8899 --no-browser"
 lab: $(STAMP)
-	$(BIN)/python -m ipykernel install --sys-prefix --name kpitrack --display-name "Python (kpitrack)"
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
 validate: $(STAMP)

@@ -95,11 +95,14 @@ def lab(tmp_path_factory):
     # the kernel `make lab` registers, into a scratch prefix rather than .venv
     subprocess.run([sys.executable, "-m", "ipykernel", "install", "--prefix", str(home), "--name", "kpitrack",
                     "--display-name", "Python (kpitrack)"], check=True, capture_output=True)
+    root = home / "notebooks"  # a copy: the Lab page writes checkpoints where it opens a notebook
+    root.mkdir()
+    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
     port, token = _free_port(), secrets.token_hex(16)
     env = {**os.environ, "JUPYTER_PATH": str(home / "share" / "jupyter"), "JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
     proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-                             f"--ServerApp.token={token}", f"--ServerApp.root_dir={NOTEBOOK.parent}", "--allow-root"],
+                             f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--allow-root"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

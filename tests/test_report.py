@@ -39,7 +39,7 @@ def test_notebooks_are_committed_clean():
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert all(not c["outputs"] and c["execution_count"] is None for c in code), path
         assert any("parameters" in c["metadata"].get("tags", []) for c in code), path
-        assert nb["metadata"]["kernelspec"]["name"] == "python3"
+        assert nb["metadata"]["kernelspec"]["name"] == "kpitrack"  # registered by make install / make lab
 
 
 def test_notebook_has_no_logic_of_its_own():
