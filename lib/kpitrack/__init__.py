@@ -5,7 +5,7 @@ For notebooks, ``import kpitrack as kt`` gives the researcher's API (:mod:`kpitr
 ``kt.compare_regions()``. They are imported on first use, so the command line stays quick.
 """
 
-__version__ = "0.1.0"
+from .core.version import __version__
 
 _API = ("CatalogueTables", "catalogue", "figures", "status", "outlook", "chart", "compare_regions", "dataset")
 __all__ = ["__version__", *_API]

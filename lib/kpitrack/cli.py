@@ -9,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import __version__
+from .core.version import __version__
 from .core import paths
 from .core.exceptions import KpitrackError, ParameterError
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import nbformat
 
-from .. import __version__
+from ..core.version import __version__
 from ..core import paths
 from ..core.exceptions import KpitrackError, ParameterError
 from ..core.fileio import atomic_move, atomic_write_text, locked
