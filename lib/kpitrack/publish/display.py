@@ -47,15 +47,20 @@ def display_width(text: object) -> int:
 def table_markdown(df: pd.DataFrame) -> str:
     """A pipe table; every cell escaped."""
     cols = [escape_markdown(c) for c in df.columns]
-    # the dashes set relative column widths in pandoc when a table is wider than a line
-    widths = [min(max([display_width(c), 10] + [display_width(v) for v in df[col]]), 30) for c, col in zip(cols, df.columns)]
+    # the dashes set relative column widths in pandoc when a table is wider than a line: a column of
+    # short cells (a status, a code, a number: at most 12 columns wide) gets room to keep them on
+    # one line (its heading may wrap); long text shares the rest and wraps
+    widths = []
+    for col in df.columns:
+        longest = max([display_width(v) for v in df[col]] or [0])
+        widths.append(max(longest + 8, 8) if longest <= 12 else min(max(longest, 10), 24))
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(":" + "-" * max(w, 3) for w in widths) + "|"]
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(breakable(escape_markdown(v)) for v in row) + " |")
     return "\n".join(lines)
 
 
-_BREAK_AFTER = re.compile(r"([/._:=&?-])(?=\w)")
+_BREAK_AFTER = re.compile(r"([/_:=&?-]|\.(?!\d)|(?<!\d)\.)(?=\w)")  # never inside a number: 46.72% stays whole
 _LONG_RUN = re.compile(r"[A-Za-z0-9%]{13,}")
 
 
