@@ -44,6 +44,7 @@ class _Exporter:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._kaleido: Any = None
+        atexit.register(self.close)
 
     def _start(self) -> None:
         import kaleido
@@ -57,7 +58,6 @@ class _Exporter:
         k = _WarmKaleido(n=TABS, plotlyjs=str(PLOTLY_BUNDLE), mathjax=False)
         asyncio.run_coroutine_threadsafe(k.open(), loop).result()
         self._loop, self._kaleido = loop, k
-        atexit.register(self.close)
 
     def close(self) -> None:
         if self._kaleido is not None and self._loop is not None:
@@ -67,11 +67,6 @@ class _Exporter:
                 pass
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._kaleido = self._loop = None
-
-    def ensure_started(self) -> None:
-        with self._lock:
-            if self._kaleido is None:
-                self._start()
 
     def svgs(self, figures: list[dict]) -> list[bytes]:
         with self._lock:
@@ -86,7 +81,11 @@ class _Exporter:
             async def all_() -> list[bytes]:
                 return list(await asyncio.gather(*(one(f) for f in figures)))
 
-            return asyncio.run_coroutine_threadsafe(all_(), loop).result()
+            try:
+                return asyncio.run_coroutine_threadsafe(all_(), loop).result()
+            except Exception:
+                self.close()  # a browser that failed once starts afresh next time (long-lived batch workers)
+                raise
 
 
 _EXPORTER = _Exporter()
