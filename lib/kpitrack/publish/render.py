@@ -113,6 +113,7 @@ class QuartoRenderer(Renderer):
         images = start_chart_images(notebook) if "pdf" in wanted else None
         jobs: dict[str, tuple[subprocess.Popen, Path]] = {}
         pdf_source = notebook.with_name(f"{notebook.stem}{PDF_SOURCE_SUFFIX}.ipynb")
+        failures = []
         try:
             if "html" in wanted:
                 jobs["html"] = (_start_quarto(exe, project, notebook, "html"), notebook)
@@ -120,13 +121,11 @@ class QuartoRenderer(Renderer):
                 shutil.copy(notebook, pdf_source)
                 try:
                     _add_images(pdf_source, images)
-                except RenderError as exc:
-                    for proc, _ in jobs.values():
-                        proc.wait()
-                    raise RenderError(f"PDF of {notebook.name} failed ({exc})") from None
-                jobs["pdf"] = (_start_quarto(exe, project, pdf_source, "typst"), pdf_source)
-            failures = []
-            for fmt in _html_first(tuple(wanted)):
+                    jobs["pdf"] = (_start_quarto(exe, project, pdf_source, "typst"), pdf_source)
+                except RenderError as exc:  # no PDF; the HTML still comes
+                    (out_dir / f"{notebook.stem}.pdf").unlink(missing_ok=True)
+                    failures.append(f"PDF of {notebook.name} failed ({exc}); an earlier {notebook.stem}.pdf, if any, was removed")
+            for fmt in [f for f in _html_first(tuple(wanted)) if f in jobs]:
                 proc, source = jobs[fmt]
                 _, stderr = proc.communicate()
                 rel = source.relative_to(project).with_suffix("")

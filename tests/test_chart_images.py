@@ -1,0 +1,71 @@
+"""The charts' pictures for the PDF: made from the figures a notebook holds, and a failure costs
+the PDF only."""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import Future
+from pathlib import Path
+
+import nbformat
+import plotly.graph_objects as go
+import pytest
+
+from kpitrack.core.exceptions import RenderError
+from kpitrack.core.paths import repo_root
+from kpitrack.publish import chart_images, render
+from kpitrack.publish.display import figure_html, static_export_available
+
+
+def _notebook(path: Path, charts: int = 2) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_raw_cell('---\ntitle: "图片测试"\n---'), nbformat.v4.new_markdown_cell("## 图")]
+    for i in range(charts):
+        fig = go.Figure(go.Scatter(x=[2015, 2016], y=[i, i + 1], name=f"序列{i}"))
+        fig.update_layout(title=f"图{i}")
+        cell = nbformat.v4.new_code_cell("")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={
+            "application/vnd.plotly.v1+json": fig.to_plotly_json(), "text/html": figure_html(fig), "text/plain": "<chart>"})]
+        nb.cells.append(cell)
+    nb.metadata = {"kernelspec": {"name": "kpitrack", "display_name": "Python (kpitrack)", "language": "python"}}
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_pictures_are_svg_in_chart_order(tmp_path):
+    if not static_export_available()[0]:
+        pytest.skip(static_export_available()[1])
+    nb = _notebook(tmp_path / "t.ipynb")
+    svgs = chart_images.chart_images(nb)
+    assert len(svgs) == 2 and all(s.lstrip().startswith("<svg") for s in svgs)
+    assert "图0" in svgs[0] and "图1" in svgs[1]
+    assert chart_images.add_chart_images(nb, svgs) == 2
+    assert chart_images.chart_images(nb) is None  # made already: nothing to do on a second render
+
+
+def _failing(*_args) -> Future:
+    f: Future = Future()
+    f.set_exception(RuntimeError("Chromium went away"))
+    return f
+
+
+@pytest.mark.parametrize("name", ["fallback", "quarto"])
+def test_a_picture_failure_costs_the_pdf_only(tmp_path, monkeypatch, name):
+    if name == "quarto" and not shutil.which("quarto"):
+        pytest.skip("Quarto CLI not on PATH")
+    if render.pdf_prerequisites():
+        pytest.skip("PDF prerequisites missing: " + "; ".join(render.pdf_prerequisites()))
+    folder = repo_root() / "reports" if name == "quarto" else tmp_path
+    nb = _notebook(folder / f"pictures-test-{name}.ipynb")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / f"{nb.stem}.pdf").write_bytes(b"%PDF old")  # an earlier PDF must not look current
+    monkeypatch.setattr(render, "start_chart_images", _failing)
+    try:
+        with pytest.raises(RenderError, match="pictures for the PDF could not be made: Chromium went away"):
+            render.get_renderer(name).render(nb, ("html", "pdf"), out)
+    finally:
+        nb.unlink(missing_ok=True)
+    assert (out / f"{nb.stem}.html").is_file()
+    assert not (out / f"{nb.stem}.pdf").exists()
+    assert not list(folder.glob("pictures-test-*__pdf.ipynb"))
