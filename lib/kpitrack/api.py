@@ -19,6 +19,7 @@ import pandas as pd
 
 from .core.labels import STATUS_ZH
 from .data.actuals import Dataset, check_date, load_dataset
+from .publish.report import split_as_of
 from .data.regions import CITY, regions
 from .plan.catalogue import Catalogue
 from .plan.catalogue import catalogue as _load_catalogue
@@ -236,13 +237,13 @@ def _cat() -> Catalogue:
 
 
 def _as_of(as_of: int | str | None) -> tuple[int | None, str | None]:
-    """(evaluation year, known-at date) from a year or a date."""
+    """(evaluation year, known-at date) from a year or a date, by the rule of ``--as-of``."""
     if as_of is None:
         return None, None
-    if isinstance(as_of, int) or (isinstance(as_of, str) and as_of.isdigit() and len(as_of) == 4):
-        return int(as_of), None
-    date = check_date(str(as_of), "as_of")
-    return int(date[:4]) - 1 if date[5:] != "12-31" else int(date[:4]), date
+    year, date = split_as_of(as_of)
+    if date:
+        check_date(date, "as_of")
+    return int(year), date or None
 
 
 def _region_code(region: str) -> str:

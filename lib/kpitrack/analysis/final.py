@@ -24,7 +24,7 @@ from ..data.actuals import METHOD_RANK, Dataset
 from ..data.regions import CITY
 from ..plan.catalogue import Catalogue, Measure
 from ..plan.schema import PLAN_END
-from .outlook import outlook
+from .outlook import _history, outlook
 from .progress import meets
 
 ACHIEVED, MISSED, INSUFFICIENT = "achieved", "missed", "insufficient"
@@ -144,7 +144,7 @@ def retrospective(cat: Catalogue, then: Dataset, now: Dataset, as_of: int) -> pd
         o = outlook(m, then.observations, as_of)
         if o.fan.empty or PLAN_END not in o.fan.index:
             continue
-        method = _history_method(then.observations, m.id, as_of)
+        method = _history_method(then.observations, m, as_of)
         s = _by_method(now.observations, m.id).get(method)
         actual = float(s.loc[PLAN_END, "value"]) if s is not None and PLAN_END in s.index else None
         f = o.fan.loc[PLAN_END]
@@ -158,12 +158,10 @@ def retrospective(cat: Catalogue, then: Dataset, now: Dataset, as_of: int) -> pd
                                        "probability", "actual", "inside", "outcome"])
 
 
-def _history_method(obs: pd.DataFrame, measure_id: str, as_of: int) -> str:
-    """The kind of figures the outlook forecast from (the latest figure's kind, as in outlook)."""
-    from ..data.actuals import series
-
-    s = series(obs, measure_id, as_of=as_of)
-    return str(s.iloc[-1]["method"]) if len(s) else ""
+def _history_method(obs: pd.DataFrame, m: Measure, as_of: int) -> str:
+    """The kind of figures the outlook forecast from."""
+    h = _history(obs, m, as_of)
+    return str(h.iloc[-1]["method"]) if len(h) else ""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ..data.actuals import Dataset, check_date, load_dataset
 from ..plan.catalogue import Catalogue, catalogue
 from ..plan.schema import BASE_YEAR, PLAN_END
 from .display import escape_markdown
-from .report import check_parameters
+from .report import check_parameters, figures_sources
 
 OUTCOME_COLOUR = {ACHIEVED: "#009E73", MISSED: "#D55E00", INSUFFICIENT: "#999999"}
 
@@ -152,8 +152,4 @@ def method_note() -> str:
 
 
 def sources_table(fe: FinalEvaluation) -> pd.DataFrame:
-    obs = fe.ds.observations
-    obs = obs[obs["month"] == 0].sort_values(["measure_id", "year", "known_from"], kind="stable")
-    return pd.DataFrame({"编号": obs["measure_id"], "年份": obs["period"], "数值": obs["value"].map(fmt),
-                         "质量": obs["quality"].map(lambda q: QUALITY_ZH.get(q, q)), "公布/获知日期": obs["known_from"],
-                         "版本": obs["vintage"].astype(str), "来源": obs["source"], "说明": obs["note"]}).reset_index(drop=True)
+    return figures_sources(fe.ds, PLAN_END)

@@ -146,8 +146,14 @@ def kpi_section(ev: Evaluation, index: int) -> str:
 
 def sources_table(ev: Evaluation) -> pd.DataFrame:
     """The sources of every actual figure shown, with quality and notes."""
-    obs = ev.ds.observations
-    obs = obs[(obs["year"] <= ev.as_of) & (obs["month"] == 0)].sort_values(["measure_id", "year", "known_from"], kind="stable")
+    return figures_sources(ev.ds, ev.as_of)
+
+
+def figures_sources(ds: Dataset, up_to: int) -> pd.DataFrame:
+    """Every yearly figure of ``ds`` up to year ``up_to`` with its source, quality, date and note
+    (the note says how a derived figure was computed)."""
+    obs = ds.observations
+    obs = obs[(obs["year"] <= up_to) & (obs["month"] == 0)].sort_values(["measure_id", "year", "known_from"], kind="stable")
     return pd.DataFrame({
         "编号": obs["measure_id"], "年份": obs["period"], "数值": obs["value"].map(fmt),
         "质量": obs["quality"].map(lambda q: QUALITY_ZH.get(q, q)), "公布/获知日期": obs["known_from"], "版本": obs["vintage"].astype(str),
