@@ -69,3 +69,32 @@ def test_a_picture_failure_costs_the_pdf_only(tmp_path, monkeypatch, name):
     assert (out / f"{nb.stem}.html").is_file()
     assert not (out / f"{nb.stem}.pdf").exists()
     assert not list(folder.glob("pictures-test-*__pdf.ipynb"))
+
+
+def test_prepare_starts_chromium_only_when_a_pdf_is_wanted(monkeypatch):
+    """Renderer.prepare (called before the notebook runs) starts the pictures' Chromium in the
+    background for a PDF, returns at once, and a start that fails is left for the pictures' own
+    call to report."""
+    if render.pdf_prerequisites():
+        pytest.skip("PDF prerequisites missing: " + "; ".join(render.pdf_prerequisites()))
+    if not static_export_available()[0]:
+        pytest.skip(static_export_available()[1])
+    starts = []
+    started = __import__("threading").Event()
+
+    def fake_start(self):
+        starts.append(1)
+        started.set()
+        raise RuntimeError("no browser today")
+
+    exporter = chart_images._Exporter()
+    monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
+    monkeypatch.setattr(chart_images._Exporter, "_start", fake_start)
+    r = render.get_renderer("fallback")
+    r.prepare(("html",))
+    assert not started.wait(0.5) and starts == []
+    r.prepare(("html", "pdf"))  # returns at once; the start runs (and fails) in the background
+    assert started.wait(10) and starts == [1]
+    with pytest.raises(RuntimeError, match="no browser today"):  # the pictures' call tries again and says why
+        exporter.svgs([{"data": [], "layout": {}}])
+    assert starts == [1, 1]

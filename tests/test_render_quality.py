@@ -16,9 +16,11 @@ import nbformat
 import pytest
 
 from kpitrack.core.labels import fmt
+from kpitrack.publish.html_inline import is_local
 from kpitrack.publish.render import get_renderer, pdf_prerequisites
 from kpitrack.publish.run import execute_notebook
 
+from .browser import chromium, page_errors
 from .conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -75,11 +77,22 @@ def test_html_is_self_contained(rendered, renderer, report):
     refs.feed(page)
     external = [r for r in refs.refs if re.match(r"^(https?:)?//", r[2])]
     assert not external, external[:5]  # no script, style, font or image from the network; no outside link either
+    beside = [r for r in refs.refs if is_local(r[2])]
+    assert not beside, beside[:5]  # nor a file beside the page: it is read alone, mailed, put on the site
     assert "define is not defined" not in page and "require.min.js" not in page
     assert page.count("Plotly.newPlot") >= 1 and page.count("plotly.js (cartesian") + page.count("plotly.js v") == 1
     if renderer == "quarto":
         assert refs.generator.startswith("quarto-")
     assert rendered(renderer, report)["html"].stat().st_size <= 6_000_000
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_html_runs_in_a_browser_without_errors(rendered, renderer):
+    """Every script of the page (Quarto's modules too, inlined with their imports) runs: no
+    exception, console error or failed load in Chromium."""
+    if chromium() is None:
+        pytest.skip("no Chromium")
+    assert page_errors(rendered(renderer, "synthetic")["html"]) == []
 
 
 @pytest.mark.parametrize("renderer", RENDERERS)

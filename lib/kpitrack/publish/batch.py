@@ -146,6 +146,10 @@ def run_job(job: Job) -> JobResult:
     try:
         from .run import NotebookError, execute_notebook
 
+        from .render import get_renderer
+
+        renderer = get_renderer(job.renderer)
+        renderer.prepare(tuple(job.formats))
         try:
             execute_notebook(Path(job.notebook), executed, job.parameters)
         except NotebookError as exc:
@@ -155,9 +159,7 @@ def run_job(job: Job) -> JobResult:
             _remove_outputs(out, job.key)
             return result
         stamp_front_matter(executed, job.front_matter)
-        from .render import get_renderer
-
-        rendered = get_renderer(job.renderer).render(executed, job.formats, work)
+        rendered = renderer.render(executed, job.formats, work)
         result.warnings.extend(rendered.warnings)
         for fmt in FORMATS:  # what this run did not make must not sit there as if current
             if fmt not in rendered.outputs:

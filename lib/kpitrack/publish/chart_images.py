@@ -68,6 +68,12 @@ class _Exporter:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._kaleido = self._loop = None
 
+    def warm_up(self) -> None:
+        """Start Chromium now, if it is not running (what :meth:`svgs` would do first)."""
+        with self._lock:
+            if self._kaleido is None:
+                self._start()
+
     def svgs(self, figures: list[dict]) -> list[bytes]:
         with self._lock:
             if self._kaleido is None:
@@ -109,6 +115,24 @@ def chart_images(notebook: Path) -> list[str] | None:
         return None
     figures = [out["data"][PLOTLY_MIME] for out in outs]
     return [svg.decode("utf-8") if isinstance(svg, bytes) else svg for svg in _EXPORTER.svgs(figures)]
+
+
+def warm_up() -> None:
+    """Start the Chromium that makes the pictures in the background, and return at once: called
+    before a notebook runs whose PDF is wanted, so that its 2-3 s start overlaps the kernel's work
+    (the kernel uses one core). A failure here is only logged: the pictures' own call then tries
+    again and reports it."""
+    ok, _ = static_export_available()
+    if not ok:
+        return
+
+    def run() -> None:
+        try:
+            _EXPORTER.warm_up()
+        except Exception as exc:  # reported by the pictures' own call, which starts afresh
+            log.debug("Chromium warm-up failed: %s", exc)
+
+    threading.Thread(target=run, name="kpitrack-chart-images-warm-up", daemon=True).start()
 
 
 def start_chart_images(notebook: Path) -> Future:

@@ -23,6 +23,8 @@ import yaml
 
 from ..core.exceptions import ParameterError, RenderError, UnknownNameError
 from .chart_images import add_chart_images, start_chart_images
+from .chart_images import warm_up as warm_up_chart_images
+from .html_inline import inline_resources
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,12 @@ class Renderer:
         bad = [f for f in formats if f not in cls.FORMATS]
         if bad or not formats:
             raise ParameterError(f"unknown output format(s) {', '.join(bad) or '(none)'}; known: {', '.join(cls.FORMATS)}")
+
+    def prepare(self, formats: tuple[str, ...]) -> None:
+        """Called before the notebook runs: when a PDF is wanted, the Chromium for its chart
+        pictures starts meanwhile (:func:`kpitrack.publish.chart_images.warm_up`)."""
+        if "pdf" in formats and not pdf_prerequisites():
+            warm_up_chart_images()
 
     def render(self, notebook: Path, formats: tuple[str, ...], out_dir: Path) -> RenderResult:
         """Render every format; a format that fails leaves no earlier output of its own behind (it
@@ -138,9 +146,8 @@ class QuartoRenderer(Renderer):
                     failures.append(f"quarto render of {notebook.name} to {fmt} failed ({proc.returncode}); an earlier "
                                     f"{target.name}, if any, was removed:\n{stderr[-3000:]}")
                     continue
-                if fmt == "html":  # plotly.js goes in after Quarto: its HTML post-processing would parse 1.5 MB more
-                    page = with_plotlyjs(without_cdn_scripts(produced.read_text(encoding="utf-8")))
-                    produced.write_text(page, encoding="utf-8")
+                if fmt == "html":
+                    _finish_html(project, produced)
                 if produced.resolve() != target.resolve():
                     _atomic_write_bytes(target, produced.read_bytes())
                     produced.unlink()
@@ -163,8 +170,24 @@ PDF_SOURCE_SUFFIX = "__pdf"
 
 def _start_quarto(exe: str, project: Path, source: Path, to: str) -> subprocess.Popen:
     cmd = [exe, "render", str(source.relative_to(project)), "--to", to]
+    if to == "html":  # inlined by _finish_html, in a fraction of the time of Quarto's own pandoc pass
+        cmd += ["-M", "embed-resources:false"]
     log.info("running %s in %s", " ".join(cmd), project)
     return subprocess.Popen(cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish_html(project: Path, produced: Path) -> None:
+    """Quarto's page, made self-contained: its stylesheets, scripts and fonts inlined, the CDN
+    scripts removed, plotly.js put in once (after Quarto: its HTML post-processing would parse
+    1.5 MB more). The copies Quarto made beside the page are removed, except in the project's
+    output folder itself, where another render may be reading the same copy of report.css."""
+    page = produced.read_text(encoding="utf-8")
+    page, used = inline_resources(without_cdn_scripts(page), produced)
+    produced.write_text(with_plotlyjs(page), encoding="utf-8")
+    output_root = (project / "_output").resolve()
+    for path in used:
+        if path.parent != output_root and path.is_relative_to(output_root):
+            path.unlink(missing_ok=True)
 
 
 def _add_images(notebook: Path, images) -> None:

@@ -155,6 +155,7 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     log.info("run %s: %s", params_file, params)
     reports = Path(reports_dir) if reports_dir else paths.repo_root() / "reports"
     stem = output_stem(Path(params_file), params)
+    renderer_.prepare(tuple(formats))  # e.g. Chromium for the PDF's charts starts while the notebook runs
     try:
         executed = execute(params, reports / f"{stem}.ipynb")
     except NotebookError as exc:
