@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
+import pytest
 
 from kpitrack.publish.display import escape_markdown, table_html, table_markdown
 
@@ -32,3 +35,27 @@ def test_short_cells_get_room_to_stay_on_one_line_and_numbers_never_break():
     assert widths[2] >= 8 + 8 and widths[0] >= 3 + 8  # statuses and codes: their length and room to spare
     assert widths[1] == 24  # long text shares the rest, capped
     assert breakable("46.72%") == "46.72%" and "\u200b" in breakable("K12.income")
+
+
+@pytest.mark.parametrize("dataset", ["hangzhou", "synthetic"])
+@pytest.mark.parametrize("as_of", [2017, 2020])
+def test_every_kpi_chart_passes_plotlys_checks(dataset, as_of):
+    """The KPI charts are built as plain data and made figures without plotly's checks (for
+    speed): every chart of both datasets must pass them, and come out the same through them."""
+    import plotly.graph_objects as go
+
+    from kpitrack.publish import report
+    from kpitrack.publish.figures import kpi_figure
+
+    ev = report.evaluate(as_of, dataset, "zh", "")
+    drawn = 0
+    for i, kpi in enumerate(ev.cat.kpis):
+        fig = kpi_figure(kpi, ev.ds, ev.statuses[i], ev.language, ev.outlooks)
+        if fig is None:
+            continue
+        checked = go.Figure(fig.to_dict())  # raises on any property plotly does not know or accept
+        assert json.loads(checked.to_json()) == json.loads(fig.to_json())
+        n = len(fig.layout.annotations) - (1 if ev.ds.synthetic else 0)  # a title per panel, then the watermark
+        assert len(fig.layout.shapes) == n and len({tr.xaxis for tr in fig.data}) == n
+        drawn += 1
+    assert drawn >= 5
