@@ -73,6 +73,19 @@ def test_a_missing_resource_is_an_error_naming_it(site):
         inline_resources(site.read_text(encoding="utf-8"), site)
 
 
+def test_a_stylesheet_that_is_not_utf8_is_an_error_naming_it(site):
+    (site.parent / "report.css").write_bytes("body{font-family:'黑体'}".encode("gbk"))
+    with pytest.raises(RenderError, match=r"page\.html: report\.css is not UTF-8 text"):
+        inline_resources(site.read_text(encoding="utf-8"), site)
+
+
+def test_modules_importing_each_other_in_a_circle_are_an_error(site):
+    libs = site.parent / "page_files" / "libs"
+    (libs / "util.js").write_text('import { init } from "./tabsets/tabsets.js";\nexport const helper = 1;', encoding="utf-8")
+    with pytest.raises(RenderError, match=r"import each other in a circle \(quarto\.js -> tabsets\.js -> util\.js -> tabsets\.js\)"):
+        inline_resources(site.read_text(encoding="utf-8"), site)
+
+
 @pytest.mark.parametrize("address, local", [("a.css", True), ("./x/y.js", True), ("#top", False), ("data:,x", False),
                                             ("https://x.org/a.js", False), ("//x.org/a.js", False),
                                             ("mailto:a@b.c", False), ("", False)])

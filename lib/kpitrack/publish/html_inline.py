@@ -55,12 +55,18 @@ class _Inliner:
         self.used.append(target)
         return target, data
 
+    def text(self, data: bytes, path: Path) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RenderError(f"{self.page_path.name}: {path.name} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
     def css(self, text: str, base: Path) -> str:
         def imported(m: re.Match) -> str:
             if not is_local(m.group(2)):
                 return m.group(0)
             path, data = self.read(m.group(2), base, "stylesheet")
-            return self.css(data.decode("utf-8"), path.parent)
+            return self.css(self.text(data, path), path.parent)
 
         def url(m: re.Match) -> str:
             if not is_local(m.group(2)):
@@ -70,10 +76,13 @@ class _Inliner:
 
         return _CSS_URL.sub(url, _CSS_IMPORT.sub(imported, text))
 
-    def module(self, text: str, base: Path) -> str:
+    def module(self, text: str, base: Path, chain: tuple[Path, ...] = ()) -> str:
         def imported(m: re.Match) -> str:
             path, data = self.read(m.group(3), base, "script module")
-            code = self.module(data.decode("utf-8"), path.parent)
+            if path in chain:  # a data: address cannot hold a module that imports itself back
+                raise RenderError(f"{self.page_path.name}: the script modules import each other in a circle "
+                                  f"({' -> '.join(p.name for p in (*chain, path))}); they cannot be inlined")
+            code = self.module(self.text(data, path), path.parent, (*chain, path))
             return f"{m.group(1)}{m.group(2)}{_data_uri(code.encode('utf-8'), path)}{m.group(2)}"
 
         return _JS_IMPORT.sub(imported, text)
@@ -91,9 +100,9 @@ class _Inliner:
             path, data = self.read(address, self.page_path.parent, "stylesheet" if name == "link" else
                                    "script" if name == "script" else "image")
             if name == "link":
-                data = self.css(data.decode("utf-8"), path.parent).encode("utf-8")
+                data = self.css(self.text(data, path), path.parent).encode("utf-8")
             elif name == "script" and re.search(r"\btype\s*=\s*[\"']?module", attrs, re.I):
-                data = self.module(data.decode("utf-8"), path.parent).encode("utf-8")
+                data = self.module(self.text(data, path), path.parent, (path,)).encode("utf-8")
             uri = _data_uri(data, path)
         new_attrs = attrs[:found.start()] + f"{key}={quote}{uri}{quote}" + attrs[found.end():]
         return f"<{m.group(1)}{new_attrs}>"
