@@ -17,8 +17,9 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-def page_errors(page: Path, settle: float = 1.0) -> list[str]:
-    """Errors of ``page`` (a local file) until ``settle`` seconds after its load event."""
+def page_errors(page: Path | str, settle: float = 1.0) -> list[str]:
+    """Errors of ``page`` (a local file, or an http:// address) until ``settle`` seconds after its
+    load event."""
     import websocket
 
     exe = chromium()
@@ -55,7 +56,8 @@ def page_errors(page: Path, settle: float = 1.0) -> list[str]:
             session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
             for domain in ("Runtime", "Log", "Page"):
                 call(f"{domain}.enable", session=session)
-            call("Page.navigate", {"url": page.resolve().as_uri()}, session=session)
+            address = page if isinstance(page, str) else page.resolve().as_uri()
+            call("Page.navigate", {"url": address}, session=session)
             ws.settimeout(0.5)
             loaded, end = False, time.monotonic() + 120
             while time.monotonic() < end:

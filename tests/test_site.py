@@ -3,13 +3,19 @@ internal link resolves, under the fallback and (when on PATH) Quarto."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import json
 import shutil
+import threading
 
 import pytest
 
 from kpitrack.cli import main
 from kpitrack.publish.site import broken_links, build_site, folder_label
+
+from .browser import chromium, page_errors
 
 QUARTO = pytest.param("quarto", marks=pytest.mark.skipif(shutil.which("quarto") is None,
                                                          reason="Quarto not on PATH (CI installs it from ../shared/tools/quarto)"))
@@ -45,6 +51,23 @@ def test_site_links_everything_and_every_internal_link_resolves(tmp_path, data_c
     assert ("bulletins.html", "files/bulletins/2018-06-synthetic/330106.html") in broken_links(site.output)
     if renderer == "quarto":
         assert (site.output / "search.json").is_file()  # Quarto's site search
+    if chromium() is not None:  # served as it would be (Quarto's module scripts need http), every page's scripts run
+        with _served(site.output) as base:
+            for name in ("index.html", "notices.html"):
+                assert [e for e in page_errors(f"{base}/{name}") if "favicon.ico" not in e] == [], name
+
+
+@contextlib.contextmanager
+def _served(folder):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_folder_labels():
