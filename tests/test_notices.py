@@ -130,3 +130,45 @@ def test_notices_command_on_the_synthetic_data(data_copy, capsys):
     assert main(["notices", "answer", "杭绩改〔2018〕1号", "--dataset", "synthetic"]) == 2  # no note
     assert main(["notices", "--dataset", "synthetic"]) == 2  # no month
     assert (data_copy / "notices" / "register-synthetic.csv").is_file()
+
+
+def _quarterly_history(quarters_off: list[int], upto: int = 9):
+    """A quarterly measure: district A far behind in the given quarters (3, 6, 9) of 2018."""
+    m = dataclasses.replace(monthly("K12.income", unit="元"), frequency="quarterly")
+    rows = []
+    for code in (A, B):
+        for y in (2016, 2017):
+            rows += [(m.id, code, f"{y}-{q:02d}", 10.0 * q) for q in (3, 6, 9, 12)]
+    for q in (3, 6, 9, 12):
+        if q <= upto:
+            rows.append((m.id, A, f"2018-{q:02d}", (5.0 if q in quarters_off else 11.0) * q))
+            rows.append((m.id, B, f"2018-{q:02d}", 11.0 * q))
+    return m, dataset(rows, [(m.id, A, 2018, 120.0), (m.id, B, 2018, 120.0)])
+
+
+def test_one_lagging_quarter_repeated_in_three_bulletins_is_one_figure_not_three():
+    m, ds = _quarterly_history([3])
+    cat = KCat(m)
+    for month in (3, 4, 5):  # the bulletins of March, April and May all show the first quarter
+        assert triggers(cat, ds, 2018, month, RULES) == []
+
+
+def test_three_lagging_quarters_give_a_notice_when_the_third_comes_out():
+    m, ds = _quarterly_history([3, 6, 9], upto=9)
+    cat = KCat(m)
+    assert triggers(cat, ds, 2018, 8, RULES) == []  # two figures so far
+    found = triggers(cat, ds, 2018, 9, RULES)
+    assert [(t.region, t.measure_id) for t in found] == [(A, m.id)]
+    assert all(w in found[0].evidence_zh for w in ("连续3期", "一季度", "上半年", "前三季度"))
+    assert triggers(cat, ds, 2018, 10, RULES) == []  # the October bulletin brings no new figure
+
+
+def test_a_late_month_shows_the_previous_figure_again_and_is_not_counted_twice():
+    m, ds = _lagging_history([3, 4, 5, 6])
+    late = ds.observations[~((ds.observations["period"] == "2018-05"))]  # May's figures came too late
+    ds = dataclasses.replace(ds, observations=late)
+    cat = KCat(m)
+    assert triggers(cat, ds, 2018, 5, RULES) == []  # April's figure again: nothing new this month
+    found = triggers(cat, ds, 2018, 6, RULES)  # March, April, June: three figures, all lagging
+    assert [(t.region, t.measure_id) for t in found] == [(A, m.id)] and "1—5月" not in found[0].evidence_zh
+    assert all(w in found[0].evidence_zh for w in ("1—3月", "1—4月", "1—6月"))

@@ -1,8 +1,10 @@
 """When the plan's improvement notices (绩效改进通知单) are due: an explicit rule on the monthly pace.
 
-The rule (``data/plan/notices.yaml``, docs/methods.md): a measure of a region that is off pace in
-``consecutive_months`` consecutive monthly bulletins of the same year gets a notice, addressed to
-the district government for a district's figures and to the KPI's responsible units for the city's.
+The rule (``data/plan/notices.yaml``, docs/methods.md): a measure of a region whose last
+``consecutive_months`` figures in the monthly bulletins of the same year were all off pace gets a
+notice when the newest comes out, addressed to the district government for a district's figures
+and to the KPI's responsible units for the city's. A figure counts once, however many bulletins
+show it (a quarterly figure stands in three; a late month repeats the previous one).
 A notice is not issued again while an earlier one for the same region, measure and unit is still
 open or answered (a closed one lets a new streak be noticed).
 """
@@ -68,33 +70,64 @@ class Trigger:
     evidence_zh: str
 
 
+def _streak(fetch, measure_id: str, region: str, month: int, rules: NoticeRules):
+    """The last ``consecutive_months`` *figures* of a measure in a region, as the year's bulletins up
+    to ``month`` showed them (oldest first), if every bulletin showing them had it lagging and the
+    newest came out in this month's bulletin; else None.
+
+    A figure counts once however many bulletins repeat it: a quarterly figure stands in three
+    monthly bulletins, and a month whose figure is late shows the previous one again. Counting
+    bulletins would turn one lagging quarter into "three lagging months"."""
+    figures: list = []  # (data month, pace), newest first
+    for mm in range(month, 0, -1):
+        p = fetch(mm).get(measure_id, region)
+        if len(figures) == rules.consecutive_months and (p is None or p.month != figures[-1][0]):
+            break  # the bulletins before the streak's oldest figure do not matter
+        if p is None or p.value is None or p.status not in rules.lagging_statuses:
+            return None
+        if mm == month and p.month != month:
+            return None  # nothing new in this bulletin: the streak was judged when its newest figure came out
+        if not figures or figures[-1][0] != p.month:
+            figures.append((p.month, p))
+    if len(figures) < rules.consecutive_months:
+        return None  # a streak runs within one year: the targets are the year's
+    return figures[::-1]
+
+
 def triggers(cat: Catalogue, ds: Dataset, year: int, month: int, rules: NoticeRules,
              paces: dict[int, MonthPace] | None = None) -> list[Trigger]:
-    """The region-measure pairs off pace in the bulletins of the last ``consecutive_months`` months."""
-    months = [month - k for k in range(rules.consecutive_months)][::-1]
-    if months[0] < 1:
-        return []  # a streak runs within one year: the targets are the year's
+    """The region-measure pairs whose last ``consecutive_months`` figures in the year's bulletins
+    (each counted once: see :func:`_streak`) were all lagging, the newest shown this month."""
     paces = paces if paces is not None else {}
-    for m in months:
+
+    def fetch(m: int) -> MonthPace:
         if m not in paces:
             paces[m] = month_pace(cat, ds, year, m)
+        return paces[m]
+
     names = {r.code: r.name_zh for r in regions()}
     out = []
-    last = paces[month]
-    for m in last.measures:
+    for m in fetch(month).measures:
         for code in names:
-            seq = [paces[mm].get(m.id, code) for mm in months]
-            if any(p is None or p.value is None or p.status not in rules.lagging_statuses for p in seq):
+            streak = _streak(fetch, m.id, code, month, rules)
+            if streak is None:
                 continue
-            steps = "；".join(f"{mm}月通报{STATUS_ZH[p.status]}（{p.reason_zh}）" for mm, p in zip(months, seq))
-            evidence = (f"{names[code]}“{m.name_zh}”在{year}年{months[0]}—{months[-1]}月连续{len(months)}期月度通报中"
-                        f"进度滞后：{steps}。" + ("（合成演示数据）" if ds.synthetic else ""))
+            steps = "；".join(f"{_period_zh(m, dm)}{STATUS_ZH[p.status]}（{p.reason_zh}）" for dm, p in streak)
+            evidence = (f"{names[code]}“{m.name_zh}”在{year}年月度通报中连续{len(streak)}期数据进度滞后：{steps}。"
+                        + ("（合成演示数据）" if ds.synthetic else ""))
             if code == CITY:
                 units = tuple(dict.fromkeys(normalise_unit(u)[0] for u in cat.kpi(m.kpi_id).responsible))
             else:
                 units = (rules.district_unit.format(region=names[code]),)
             out.append(Trigger(code, m.id, units, evidence))
     return out
+
+
+def _period_zh(m, data_month: int) -> str:
+    """How a figure's period reads: 1—6月 (year to date), or 一季度 etc. for a quarterly measure."""
+    if getattr(m, "frequency", "") == "quarterly" and data_month % 3 == 0:
+        return ("一季度", "上半年", "前三季度", "全年")[data_month // 3 - 1]
+    return f"1—{data_month}月" if data_month > 1 else "1月"
 
 
 def notice_date(year: int, month: int) -> date:
