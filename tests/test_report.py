@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -208,3 +209,26 @@ def test_a_failing_notebook_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(NotebookError, match="broken.ipynb failed in cell .*RuntimeError: broken on purpose"):
         execute({"as_of": 2018}, tmp_path / "out.ipynb", notebook=path)
     assert (tmp_path / "out.ipynb").is_file()
+
+
+def test_a_cell_that_runs_too_long_is_stopped_with_a_clear_error(tmp_path, monkeypatch):
+    """A scheduled run never waits forever: KPITRACK_CELL_TIMEOUT bounds every cell."""
+    import nbformat as nbf
+
+    from kpitrack.core.exceptions import ParameterError
+    from kpitrack.publish.run import NotebookError, execute
+
+    nb = nbf.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    params = nbf.v4.new_code_cell("as_of = 2018")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbf.v4.new_code_cell("import time\ntime.sleep(60)")]
+    path = tmp_path / "slow.ipynb"
+    nbf.write(nb, path)
+    monkeypatch.setenv("KPITRACK_CELL_TIMEOUT", "2")
+    start = time.monotonic()
+    with pytest.raises(NotebookError, match=r"slow.ipynb: a cell ran longer than 2 s \(KPITRACK_CELL_TIMEOUT\)"):
+        execute({"as_of": 2018}, tmp_path / "out.ipynb", notebook=path)
+    assert time.monotonic() - start < 40
+    monkeypatch.setenv("KPITRACK_CELL_TIMEOUT", "soon")
+    with pytest.raises(ParameterError, match="KPITRACK_CELL_TIMEOUT must be a whole number of seconds, got 'soon'"):
+        execute({"as_of": 2018}, tmp_path / "out.ipynb", notebook=path)

@@ -7,6 +7,7 @@ command-line values. Unknown parameter names are reported, not ignored.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,20 +124,37 @@ def execute_notebook(nb: Path, output: Path, params: dict[str, Any]) -> Path:
 
     output.parent.mkdir(parents=True, exist_ok=True)
     log.info("executing %s with %s -> %s", nb, params, output)
+    timeout = cell_timeout()
     try:
-        _execute(pm, nb, output, params)
+        _execute(pm, nb, output, params, timeout)
     except pm.PapermillExecutionError as exc:
         raise NotebookError(f"{nb.name} failed in cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue} "
                             f"(the executed notebook, with the error marked, is {output})") from None
+    except TimeoutError:  # nbclient's CellTimeoutError: a cell ran too long, or the kernel stopped answering
+        raise NotebookError(f"{nb.name}: a cell ran longer than {timeout} s (KPITRACK_CELL_TIMEOUT) or the kernel "
+                            f"stopped answering; the run was stopped") from None
     return output
+
+
+def cell_timeout() -> int:
+    """Seconds a notebook cell may run: ``KPITRACK_CELL_TIMEOUT``, default 600. A scheduled run never
+    waits forever on a kernel that hangs."""
+    raw = os.environ.get("KPITRACK_CELL_TIMEOUT", "600")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParameterError(f"KPITRACK_CELL_TIMEOUT must be a whole number of seconds, got {raw!r}") from None
+    if value < 1:
+        raise ParameterError(f"KPITRACK_CELL_TIMEOUT must be at least 1 second, got {value}")
+    return value
 
 
 class NotebookError(KpitrackError):
     """The report notebook raised an error; the executed notebook is kept to show where."""
 
 
-def _execute(pm, nb: Path, output: Path, params: dict[str, Any]) -> None:
-    pm.execute_notebook(str(nb), str(output), parameters=params, kernel_name=KERNEL,
+def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int) -> None:
+    pm.execute_notebook(str(nb), str(output), parameters=params, kernel_name=KERNEL, execution_timeout=timeout,
                         cwd=str(paths.repo_root()), progress_bar=False, log_output=False,
                         # saving after every cell rewrites megabytes of chart output each time; the
                         # notebook is written once at the end, and on an error with the error marked
