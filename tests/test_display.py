@@ -59,3 +59,24 @@ def test_every_kpi_chart_passes_plotlys_checks(dataset, as_of):
         assert len(fig.layout.shapes) == n and len({tr.xaxis for tr in fig.data}) == n
         drawn += 1
     assert drawn >= 5
+
+
+@pytest.mark.parametrize("month, dataset", [("2018-06", "synthetic"), ("2019-12", "hangzhou")])
+def test_every_bulletin_region_chart_passes_plotlys_checks(month, dataset):
+    """The bulletins' region charts are built as plain data too: each must pass plotly's checks."""
+    import plotly.graph_objects as go
+
+    from kpitrack.data.regions import regions
+    from kpitrack.publish import bulletin as bl
+    from kpitrack.publish.bulletin_charts import region_figure
+
+    panels = 0
+    for r in regions():
+        b = bl.prepare(month, r.name_zh, dataset, "", "zh")
+        fig = region_figure(b)
+        assert json.loads(go.Figure(fig.to_dict()).to_json()) == json.loads(fig.to_json())
+        measures = [m for m, p in b.paces(r.code) if p.value is not None]
+        assert len(fig.layout.annotations) == len(measures)
+        assert all(a.text.split("<br>")[0] for a in fig.layout.annotations)  # every panel has its title
+        panels += len(measures)
+    assert panels >= (13 if dataset == "synthetic" else 1)

@@ -206,12 +206,33 @@ def best_values(obs: pd.DataFrame, region: str = CITY, as_of: int | None = None)
 
 
 SERIES_COLUMNS = ["period", "value", "quality", "method", "source", "note", "known_from"]
-_BEST: OrderedDict[tuple[int, str], tuple[weakref.ref, tuple, dict[str, pd.DataFrame]]] = OrderedDict()
+
+
+class _ByMeasure:
+    """:func:`best_values` of a frame for one region, all years, handed out by measure: the choice is
+    made once; each measure's rows are cut out the first time they are asked for."""
+
+    def __init__(self, obs: pd.DataFrame, region: str) -> None:
+        best = best_values(obs, region)
+        self._rows = best[["year", *SERIES_COLUMNS[1:]]].rename(columns={"year": "period"})
+        self._where = best.groupby("measure_id", sort=False).indices if len(best) else {}
+        self._cut: dict[str, pd.DataFrame] = {}
+
+    def get(self, measure_id: str) -> pd.DataFrame | None:
+        if measure_id not in self._cut:
+            where = self._where.get(measure_id)
+            if where is None:
+                return None
+            self._cut[measure_id] = self._rows.iloc[where].reset_index(drop=True)
+        return self._cut[measure_id]
+
+
+_BEST: OrderedDict[tuple[int, str], tuple[weakref.ref, tuple, _ByMeasure]] = OrderedDict()
 _BEST_LOCK = threading.Lock()
 
 
-def _best_by_measure(obs: pd.DataFrame, region: str) -> dict[str, pd.DataFrame]:
-    """:func:`best_values` of every measure of ``obs`` for ``region``, all years, by measure: made
+def _best_by_measure(obs: pd.DataFrame, region: str) -> _ByMeasure:
+    """The figures of ``obs`` for ``region`` as :func:`best_values` chooses them, by measure: made
     once per frame and remembered while it lives (a report asks for a hundred series; each took
     7 ms of pandas work). Cutting at a year afterwards gives what cutting first would, since the
     choice among figures is made within a year."""
@@ -221,10 +242,7 @@ def _best_by_measure(obs: pd.DataFrame, region: str) -> dict[str, pd.DataFrame]:
         if hit is not None and hit[0]() is obs and hit[1] == stamp:
             _BEST.move_to_end(key)
             return hit[2]
-    best = best_values(obs, region)
-    cols = ["year", *SERIES_COLUMNS[1:]]
-    table = {str(mid): g[cols].rename(columns={"year": "period"}).reset_index(drop=True)
-             for mid, g in best.groupby("measure_id", sort=False)}
+    table = _ByMeasure(obs, region)
     with _BEST_LOCK:
         _BEST[key] = (weakref.ref(obs), stamp, table)
         while len(_BEST) > 16:

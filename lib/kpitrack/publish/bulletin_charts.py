@@ -7,13 +7,12 @@ import math
 
 import plotly.graph_objects as go
 
-
 from ..analysis.pace import Pace, pace_path, ytd_rows
 from ..core.labels import STATUS_COLOUR, Status
 from ..data.regions import CITY, districts
 from ..plan.catalogue import Measure
 from .bulletin import Bulletin, period_zh, status_text
-from .display import FONT_FAMILY, new_figure
+from .display import FONT_FAMILY, figure_from_spec, grid_layout, new_figure
 from .figures import wrap
 
 NO_TARGET_COLOUR = "#999999"
@@ -83,44 +82,49 @@ def comparison_figure(b: Bulletin, m: Measure) -> go.Figure:
 
 
 def region_figure(b: Bulletin, region: str | None = None) -> go.Figure:
-    """One panel per measure: this year's YTD figures by month, last year's, and the path on pace."""
+    """One panel per measure: this year's YTD figures by month, last year's, and the path on pace.
+    Built as plain data and made a plotly figure once, as the KPI charts are (figures.py)."""
     code = region or b.region.code
     measures = [m for m, p in b.paces(code) if p.value is not None]
     n = max(len(measures), 1)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
     titles = [wrap(f"{m.name_zh}（{m.unit}）", 16) for m in measures]
-    fig = new_figure(rows=rows, cols=cols, subplot_titles=titles or [""], horizontal_spacing=0.08, vertical_spacing=0.2)
+    layout = grid_layout(rows, cols, len(measures), horizontal_spacing=0.08, vertical_spacing=0.2)
+    data: list[dict] = []
     shown: set[str] = set()
+
+    def add(trace: dict, group: str, axes: str) -> None:
+        data.append({"type": "scatter", **trace, "legendgroup": group, "showlegend": group not in shown,
+                     "xaxis": f"x{axes}", "yaxis": f"y{axes}"})
+        shown.add(group)
+
     for i, m in enumerate(measures):
-        r, c = i // cols + 1, i % cols + 1
+        k = "" if i == 0 else str(i + 1)  # panels are numbered row by row, as make_subplots does
         ytd = ytd_rows(b.ds, m, code)
         p = b.pace.get(m.id, code)
         for year, colour, name in ((b.year - 1, LAST_YEAR_COLOUR, "上年同期"), (b.year, THIS_YEAR_COLOUR, "本年")):
             months = [mm for mm in ytd.months(year) if year < b.year or mm <= b.month]
             if not months:
                 continue
-            fig.add_trace(go.Scatter(x=months, y=[ytd.get(year, mm) for mm in months], mode="lines+markers", name=name,
-                                     line={"color": colour, "width": 2.5 if year == b.year else 1.5}, marker={"size": 6},
-                                     legendgroup=name, showlegend=name not in shown,
-                                     hovertemplate=f"{year}年1—%{{x}}月 %{{y:,.4~g}}<extra></extra>"), row=r, col=c)
-            shown.add(name)
+            add({"x": months, "y": [ytd.get(year, mm) for mm in months], "mode": "lines+markers", "name": name,
+                 "line": {"color": colour, "width": 2.5 if year == b.year else 1.5}, "marker": {"size": 6},
+                 "hovertemplate": f"{year}年1—%{{x}}月 %{{y:,.4~g}}<extra></extra>"}, name, k)
         if p is not None and p.target is not None:
             path = pace_path(b.ds, m, code, b.year, p.target)
-            fig.add_trace(go.Scatter(x=list(path), y=list(path.values()), mode="lines", name="进度要求",
-                                     line={"color": REFERENCE_COLOUR, "dash": "dash"}, legendgroup="pace",
-                                     showlegend="pace" not in shown, hovertemplate="1—%{x}月 进度要求 %{y:,.4~g}<extra></extra>"),
-                          row=r, col=c)
-            shown.add("pace")
+            add({"x": list(path), "y": list(path.values()), "mode": "lines", "name": "进度要求",
+                 "line": {"color": REFERENCE_COLOUR, "dash": "dash"},
+                 "hovertemplate": "1—%{x}月 进度要求 %{y:,.4~g}<extra></extra>"}, "pace", k)
+        layout["annotations"][i]["text"] = titles[i]
         if p is not None:
             colour = STATUS_COLOUR[Status(p.status)] if p.has_target else NO_TARGET_COLOUR
-            fig.layout.annotations[i].update(text=f"{titles[i]}<br><span style='color:{colour}'>● {status_text(p)}</span>")
-        fig.update_xaxes(range=[0.5, 12.5], tickvals=[1, 3, 6, 9, 12], ticksuffix="月", row=r, col=c)
-        fig.update_yaxes(tickformat=",~g", row=r, col=c)
+            layout["annotations"][i]["text"] = f"{titles[i]}<br><span style='color:{colour}'>● {status_text(p)}</span>"
+        layout[f"xaxis{k}"].update(range=[0.5, 12.5], tickvals=[1, 3, 6, 9, 12], ticksuffix="月")
+        layout[f"yaxis{k}"]["tickformat"] = ",~g"
     note = "（合成数据，仅供演示）" if b.ds.synthetic else ""
-    fig.update_layout(
+    layout.update(
         title={"text": f"{b.region.name_zh}：年初至各月累计{note}", "x": 0.01, "y": 1, "yref": "container", "yanchor": "top",
                "pad": {"t": 10}, "font": {"size": 15}},
         height=290 * rows + 90, margin={"l": 50, "r": 20, "t": 100, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
         legend={"orientation": "h", "y": -0.1 if rows == 1 else -0.05, "x": 0}, separators=".,")
-    return fig
+    return figure_from_spec(data, layout)
