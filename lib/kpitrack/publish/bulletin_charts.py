@@ -119,7 +119,8 @@ def region_figure(b: Bulletin, region: str | None = None) -> go.Figure:
         if p is not None:
             colour = STATUS_COLOUR[Status(p.status)] if p.has_target else NO_TARGET_COLOUR
             layout["annotations"][i]["text"] = f"{titles[i]}<br><span style='color:{colour}'>● {status_text(p)}</span>"
-        layout[f"xaxis{k}"].update(range=[0.5, 12.5], tickvals=[1, 3, 6, 9, 12], ticksuffix="月")
+        # month labels as text: with tickvals alone plotly.js draws bare numbers and drops ticksuffix
+        layout[f"xaxis{k}"].update(range=[0.5, 12.5], tickvals=[1, 3, 6, 9, 12], ticktext=["1月", "3月", "6月", "9月", "12月"])
         layout[f"yaxis{k}"]["tickformat"] = ",~g"
     note = "（合成数据，仅供演示）" if b.ds.synthetic else ""
     layout.update(
