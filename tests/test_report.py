@@ -195,17 +195,20 @@ def test_backtest_and_bench_print_their_tables(tmp_path):
     assert "sMAPE" in bench.stdout and "MASE" in bench.stdout and "ThetaModel" in bench.stdout
 
 
-def test_a_failing_notebook_is_a_clear_error(tmp_path, monkeypatch):
-    import nbformat as nbf
+def _one_cell_notebook(path, code: str):
+    """A notebook of a parameters cell (as_of) and one code cell."""
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    params = nbformat.v4.new_code_cell("as_of = 2018")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(code)]
+    nbformat.write(nb, path)
+    return path
 
+
+def test_a_failing_notebook_is_a_clear_error(tmp_path, monkeypatch):
     from kpitrack.publish.run import NotebookError, execute
 
-    nb = nbf.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    params = nbf.v4.new_code_cell("as_of = 2018")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbf.v4.new_code_cell("raise RuntimeError('broken on purpose')")]
-    path = tmp_path / "broken.ipynb"
-    nbf.write(nb, path)
+    path = _one_cell_notebook(tmp_path / "broken.ipynb", "raise RuntimeError('broken on purpose')")
     with pytest.raises(NotebookError, match="broken.ipynb failed in cell .*RuntimeError: broken on purpose"):
         execute({"as_of": 2018}, tmp_path / "out.ipynb", notebook=path)
     assert (tmp_path / "out.ipynb").is_file()
@@ -213,17 +216,10 @@ def test_a_failing_notebook_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_a_cell_that_runs_too_long_is_stopped_with_a_clear_error(tmp_path, monkeypatch):
     """A scheduled run never waits forever: KPITRACK_CELL_TIMEOUT bounds every cell."""
-    import nbformat as nbf
-
     from kpitrack.core.exceptions import ParameterError
     from kpitrack.publish.run import NotebookError, execute
 
-    nb = nbf.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    params = nbf.v4.new_code_cell("as_of = 2018")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbf.v4.new_code_cell("import time\ntime.sleep(60)")]
-    path = tmp_path / "slow.ipynb"
-    nbf.write(nb, path)
+    path = _one_cell_notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(60)")
     monkeypatch.setenv("KPITRACK_CELL_TIMEOUT", "2")
     start = time.monotonic()
     with pytest.raises(NotebookError, match=r"slow.ipynb: a cell ran longer than 2 s \(KPITRACK_CELL_TIMEOUT\)"):

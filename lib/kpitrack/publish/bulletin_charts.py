@@ -12,7 +12,7 @@ from ..core.labels import STATUS_COLOUR, Status
 from ..data.regions import CITY, districts
 from ..plan.catalogue import Measure
 from .bulletin import Bulletin, period_zh, status_text
-from .display import FONT_FAMILY, figure_from_spec, grid_layout, new_figure
+from .display import FONT_FAMILY, PanelTraces, figure_from_spec, grid_layout, new_figure, panel_axes
 from .figures import wrap
 
 NO_TARGET_COLOUR = "#999999"
@@ -91,28 +91,22 @@ def region_figure(b: Bulletin, region: str | None = None) -> go.Figure:
     rows = math.ceil(n / cols)
     titles = [wrap(f"{m.name_zh}（{m.unit}）", 16) for m in measures]
     layout = grid_layout(rows, cols, len(measures), horizontal_spacing=0.08, vertical_spacing=0.2)
-    data: list[dict] = []
-    shown: set[str] = set()
-
-    def add(trace: dict, group: str, axes: str) -> None:
-        data.append({"type": "scatter", **trace, "legendgroup": group, "showlegend": group not in shown,
-                     "xaxis": f"x{axes}", "yaxis": f"y{axes}"})
-        shown.add(group)
+    traces = PanelTraces()
 
     for i, m in enumerate(measures):
-        k = "" if i == 0 else str(i + 1)  # panels are numbered row by row, as make_subplots does
+        k = panel_axes(i)
         ytd = ytd_rows(b.ds, m, code)
         p = b.pace.get(m.id, code)
         for year, colour, name in ((b.year - 1, LAST_YEAR_COLOUR, "上年同期"), (b.year, THIS_YEAR_COLOUR, "本年")):
             months = [mm for mm in ytd.months(year) if year < b.year or mm <= b.month]
             if not months:
                 continue
-            add({"x": months, "y": [ytd.get(year, mm) for mm in months], "mode": "lines+markers", "name": name,
+            traces.add({"x": months, "y": [ytd.get(year, mm) for mm in months], "mode": "lines+markers", "name": name,
                  "line": {"color": colour, "width": 2.5 if year == b.year else 1.5}, "marker": {"size": 6},
                  "hovertemplate": f"{year}年1—%{{x}}月 %{{y:,.4~g}}<extra></extra>"}, name, k)
         if p is not None and p.target is not None:
             path = pace_path(b.ds, m, code, b.year, p.target)
-            add({"x": list(path), "y": list(path.values()), "mode": "lines", "name": "进度要求",
+            traces.add({"x": list(path), "y": list(path.values()), "mode": "lines", "name": "进度要求",
                  "line": {"color": REFERENCE_COLOUR, "dash": "dash"},
                  "hovertemplate": "1—%{x}月 进度要求 %{y:,.4~g}<extra></extra>"}, "pace", k)
         layout["annotations"][i]["text"] = titles[i]
@@ -128,4 +122,4 @@ def region_figure(b: Bulletin, region: str | None = None) -> go.Figure:
                "pad": {"t": 10}, "font": {"size": 15}},
         height=290 * rows + 90, margin={"l": 50, "r": 20, "t": 100, "b": 40}, font={"family": FONT_FAMILY, "size": 12},
         legend={"orientation": "h", "y": -0.1 if rows == 1 else -0.05, "x": 0}, separators=".,")
-    return figure_from_spec(data, layout)
+    return figure_from_spec(traces.data, layout)

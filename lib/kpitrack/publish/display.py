@@ -179,6 +179,24 @@ def grid_layout(rows: int, cols: int, titles: int, horizontal_spacing: float, ve
     return json.loads(_grid_layout(rows, cols, titles, horizontal_spacing, vertical_spacing))
 
 
+def panel_axes(i: int) -> str:
+    """The axis suffix of panel ``i`` (from 0) of a :func:`grid_layout`: "", "2", "3" … row by row."""
+    return "" if i == 0 else str(i + 1)
+
+
+class PanelTraces:
+    """Scatter traces of a grid of panels as plain data; each legend group in the legend once."""
+
+    def __init__(self) -> None:
+        self.data: list[dict] = []
+        self._shown: set[str] = set()
+
+    def add(self, trace: dict, group: str, axes: str) -> None:
+        self.data.append({"type": "scatter", **trace, "legendgroup": group, "showlegend": group not in self._shown,
+                          "xaxis": f"x{axes}", "yaxis": f"y{axes}"})
+        self._shown.add(group)
+
+
 def figure_from_spec(data: list[dict], layout: dict):
     """A plotly figure in the charts' template from traces and layout given as plain data. Not
     checked by plotly here (0.03 s a chart): tests build every chart of both datasets through

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..data.actuals import Dataset, series
-from .display import FONT_FAMILY, figure_from_spec, grid_layout
+from .display import FONT_FAMILY, PanelTraces, figure_from_spec, grid_layout, panel_axes
 from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_COLOUR, Status, status_label
 from ..plan.catalogue import KPI
 from ..analysis.progress import KPIStatus
@@ -47,30 +47,24 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
               for m, _ in pairs]
     # built as plain data and made a plotly figure once: plotly's checks of every step cost 2 s a report
     layout = grid_layout(rows, cols, n, horizontal_spacing=0.08, vertical_spacing=0.22)
-    data: list[dict] = []
+    traces = PanelTraces()
     shapes: list[dict] = []
-    shown: set[str] = set()
-
-    def add(trace: dict, group: str, axes: str) -> None:
-        data.append({"type": "scatter", **trace, "legendgroup": group, "showlegend": group not in shown,
-                     "xaxis": f"x{axes}", "yaxis": f"y{axes}"})
-        shown.add(group)
 
     for i, (m, ms) in enumerate(pairs):
-        k = "" if i == 0 else str(i + 1)  # panels are numbered row by row, as make_subplots does
-        first = len(data)
+        k = panel_axes(i)
+        first = len(traces.data)
         s = figures[m.id]  # data as known at the evaluation year only
         base = s.loc[s["period"] == BASE_YEAR, "value"]
         traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
         if traj.notna().any():
-            add({"x": list(YEARS), "y": traj.tolist(), "mode": "lines+markers", "name": "规划轨迹",
+            traces.add({"x": list(YEARS), "y": traj.tolist(), "mode": "lines+markers", "name": "规划轨迹",
                  "line": {"dash": "dash", "color": TRAJECTORY_COLOUR}, "marker": {"size": 5},
                  "hovertemplate": "%{x}年 规划轨迹 %{y:,.4~g}<extra></extra>"}, "traj", k)
         for method, g in s.groupby("method", sort=False):
             name = METHOD_ZH.get(method, method)
             # missing years stay gaps: a line must not suggest values nobody measured
             g = g.set_index("period").reindex(range(int(g["period"].min()), int(g["period"].max()) + 1)).reset_index()
-            add({"x": g["period"].tolist(), "y": [None if pd.isna(v) else float(v) for v in g["value"]],
+            traces.add({"x": g["period"].tolist(), "y": [None if pd.isna(v) else float(v) for v in g["value"]],
                  "mode": "lines+markers", "name": name, "connectgaps": False,
                  "line": {"color": ACTUAL_COLOUR, "width": 2, "dash": "solid" if method in ("official", "synthetic") else "dot"},
                  "marker": {"symbol": MARKERS.get(method, "circle"), "size": 9, "color": ACTUAL_COLOUR},
@@ -85,21 +79,21 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
             xs = [o.latest_year] + fan.index.tolist()
             lower = [o.latest_value] + fan["lower"].tolist()
             upper = [o.latest_value] + fan["upper"].tolist()
-            add({"x": xs + xs[::-1], "y": upper + lower[::-1], "mode": "lines", "fill": "toself",
+            traces.add({"x": xs + xs[::-1], "y": upper + lower[::-1], "mode": "lines", "fill": "toself",
                  "fillcolor": "rgba(0,114,178,0.15)", "line": {"width": 0}, "name": fan_name, "hoverinfo": "skip"}, "fan", k)
-            add({"x": xs, "y": [o.latest_value] + fan["mean"].tolist(), "mode": "lines", "name": fcst_name,
+            traces.add({"x": xs, "y": [o.latest_value] + fan["mean"].tolist(), "mode": "lines", "name": fcst_name,
                  "line": {"color": ACTUAL_COLOUR, "dash": "dashdot", "width": 1.5},
                  "hovertemplate": "%{x}年 预测 %{y:,.4~g}<extra></extra>"}, "fcst", k)
         t = m.end_target
         if t.value is not None and t.kind in ("level", "floor", "ceiling"):
-            add({"x": [t.year], "y": [t.value], "mode": "markers", "name": "2020年目标",
+            traces.add({"x": [t.year], "y": [t.value], "mode": "markers", "name": "2020年目标",
                  "marker": {"symbol": "star", "size": 15, "color": TARGET_COLOUR},
                  "hovertemplate": f"{t.year}年目标 %{{y:,.4~g}}<extra>{t.text_zh}</extra>"}, "target", k)
         elif t.value is not None and t.kind == "average":
-            add({"x": list(t.years), "y": [t.value] * len(t.years), "mode": "lines", "name": "期内年均目标",
+            traces.add({"x": list(t.years), "y": [t.value] * len(t.years), "mode": "lines", "name": "期内年均目标",
                  "line": {"color": TARGET_COLOUR, "dash": "dot"}}, "avg", k)
         label, colour = (labels or {}).get(m.id) or (status_label(ms.status, language), STATUS_COLOUR[Status(ms.status)])
-        if len(data) > first:  # the evaluation year, as a thin line (plotly's add_vline skips empty panels too)
+        if len(traces.data) > first:  # the evaluation year, as a thin line (plotly's add_vline skips empty panels too)
             x = o.as_of if o is not None and not o.fan.empty else ms.as_of
             shapes.append({"type": "line", "x0": x, "x1": x, "xref": f"x{k}", "y0": 0, "y1": 1, "yref": f"y{k} domain",
                            "line": {"color": "#bbbbbb", "width": 1}})
@@ -107,7 +101,7 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
         layout[f"xaxis{k}"].update(range=[BASE_YEAR - 0.5, PLAN_END + 0.5], dtick=1)
         yaxis = layout[f"yaxis{k}"]
         yaxis["tickformat"] = ",~g"
-        ys = [v for tr in data[first:] for v in tr["y"] if v is not None]
+        ys = [v for tr in traces.data[first:] for v in tr["y"] if v is not None]
         if ys and max(ys) == min(ys):  # one value: plotly would zoom into ticks like 20,000.5
             v = float(ys[0])
             pad = abs(v) * 0.1 or 1.0
@@ -127,7 +121,7 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
     if ds.synthetic:
         layout["annotations"].append({"text": "合成数据", "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
                                       "showarrow": False, "font": {"size": 48, "color": "rgba(200,0,0,0.08)"}})
-    return figure_from_spec(data, layout)
+    return figure_from_spec(traces.data, layout)
 
 
 def wrap(text: str, width: int) -> str:
