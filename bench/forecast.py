@@ -33,7 +33,7 @@ def theta_sm(z: np.ndarray, h: int) -> np.ndarray:
 
 def kpitrack_forecast(z: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     f = forecast(pd.Series(z, index=range(2000, 2000 + len(z))), h, 0.8)
-    return f["mean"].to_numpy(), f["lower"].to_numpy(), f["upper"].to_numpy()
+    return f["median"].to_numpy(), f["lower"].to_numpy(), f["upper"].to_numpy()
 
 
 def simulated(count: int, n: int, h: int, seed: int = 2026) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -43,7 +43,7 @@ def members(z: np.ndarray, h: int) -> np.ndarray:
 def kpitrack_mean(z: np.ndarray, h: int) -> np.ndarray:
     import pandas as pd
 
-    return forecast(pd.Series(z, index=range(2000, 2000 + len(z))), h, 0.8)["mean"].to_numpy()
+    return forecast(pd.Series(z, index=range(2000, 2000 + len(z))), h, 0.8)["median"].to_numpy()
 
 
 class Setting:

@@ -35,7 +35,7 @@ def test_status_json_gives_every_kpi_a_status(dataset):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert len(doc["kpis"]) == 25
-    allowed = {"achieved", "on_track", "at_risk", "off_track", "insufficient_data"}
+    allowed = {"achieved", "on_track", "at_risk", "off_track", "insufficient_data", "no_target"}
     assert all(k["status"] in allowed for k in doc["kpis"])
     assert doc["synthetic"] is (dataset == "synthetic")
 

@@ -8,7 +8,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from kpitrack.analysis.final import (ACHIEVED, INSUFFICIENT, MISSED, calibration_summary, combine_outcomes,
+from kpitrack.analysis.final import (ACHIEVED, INSUFFICIENT, MISSED, NO_TARGET, calibration_summary, combine_outcomes,
                                      final_outcome, retrospective)
 from kpitrack.data.actuals import Dataset
 from tests.helpers import measure, obs
@@ -61,7 +61,9 @@ def test_yearly_target_of_2020_judges_a_measure_without_end_value():
     m = measure(end_kind="none", yearly=[((2018, 2019, 2020), "average", 7.5)], unit="%")
     assert final_outcome(m, obs(m.id, {2018: 8, 2019: 8, 2020: 7})).outcome == ACHIEVED
     plain = measure(end_kind="none")
-    assert final_outcome(plain, obs(plain.id, {2020: 1})).outcome == INSUFFICIENT
+    assert final_outcome(plain, obs(plain.id, {2020: 1})).outcome == NO_TARGET  # 无量化目标, never 数据不足
+    assert final_outcome(measure(end_value=5), obs(plain.id, {})).outcome == INSUFFICIENT
+    assert combine_outcomes([final_outcome(plain, obs(plain.id, {}))]) == NO_TARGET
 
 
 def test_kinds_of_figures_are_never_mixed():

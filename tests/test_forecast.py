@@ -17,9 +17,9 @@ def years(values, start=2015):
 
 def test_result_shape_and_index():
     f = forecast(years([1, 2, 3, 4]), 3)
-    assert list(f.columns) == ["mean", "lower", "upper"]
+    assert list(f.columns) == ["median", "lower", "upper"]
     assert list(f.index) == [2019, 2020, 2021]
-    assert (f["lower"] <= f["mean"]).all() and (f["mean"] <= f["upper"]).all()
+    assert (f["lower"] <= f["median"]).all() and (f["median"] <= f["upper"]).all()
 
 
 @pytest.mark.parametrize("n", [4, 6, 9])
@@ -30,20 +30,32 @@ def test_steady_compound_growth_is_extrapolated(n):
     # all of a steady one)
     f = forecast(years([100 * 1.06**t for t in range(n)]), 3)
     last = 100 * 1.06 ** (n - 1)
-    for h, got in enumerate(f["mean"], start=1):
+    for h, got in enumerate(f["median"], start=1):
         want = 100 * 1.06 ** (n - 1 + h)
         assert last + 0.50 * (want - last) <= got <= want, (h, got, want)
 
 
 def test_steady_linear_trend_is_extrapolated():
-    f = forecast(years([50 - 2 * t for t in range(7)]), 2)  # 38 in 2021, falling by 2 a year
+    d = fc.forecast_distribution(years([50 - 2 * t for t in range(7)]), 2)  # 38 in 2021, falling by 2 a year
     # Theta carries half of it (37, 36), the shrunk drift all of it (36, 34): three quarters
-    assert np.allclose(f["mean"], [36.5, 35.0])
+    assert np.allclose(d.center, [36.5, 35.0])
+    # the forecast shown is the distribution's median: the combination plus the median scaled error
+    q50 = [np.interp(0.5, fc._calibration()["probs"], fc._error_quantiles(7, h)) for h in (1, 2)]
+    assert np.allclose(d.median, d.center + np.array(q50) * d.scale)
+    assert np.allclose(forecast(years([50 - 2 * t for t in range(7)]), 2)["median"], d.median)
+
+
+def test_the_median_is_the_centre_of_probabilities():
+    # one centre: the probability of reaching the median is one half, whatever the series
+    for values in ([10, 12, 11, 14, 15, 15.5, 17], [50 - 2 * t for t in range(5)], [3.0, 9.0, 4.0, 8.0]):
+        d = fc.forecast_distribution(years(values), 3)
+        for i in range(3):
+            assert abs(d.cdf(float(d.median[i]), i) - 0.5) < 0.01
 
 
 def test_flat_series_stays_flat():
     f = forecast(years([7.0] * 5), 4)
-    assert (f["mean"] == 7.0).all() and (f["lower"] == 7.0).all() and (f["upper"] == 7.0).all()
+    assert (f["median"] == 7.0).all() and (f["lower"] == 7.0).all() and (f["upper"] == 7.0).all()
 
 
 def test_intervals_widen_with_the_horizon():
@@ -63,7 +75,7 @@ def test_gaps_are_allowed_and_trailing_gap_is_forecast_through():
     h = years([100, np.nan, 110, 116, np.nan])  # 2015..2019, 2019 not yet known
     f = forecast(h, 2)
     assert list(f.index) == [2020, 2021]
-    assert f["mean"].iloc[0] > 116
+    assert f["median"].iloc[0] > 116
 
 
 def test_fewer_than_three_points_is_an_error():
@@ -93,14 +105,14 @@ def test_plausibility_guard():
 def test_an_implausible_forecast_falls_back_to_the_last_value(monkeypatch):
     history = years([10, 11, 12.5, 13, 14.2, 15.1, 16.3])
     reference = forecast(history, 3)
-    assert reference["mean"].iloc[-1] > 16.3  # the trend goes on
+    assert reference["median"].iloc[-1] > 16.3  # the trend goes on
     members = dict(fc.MEMBERS)
     members["theta"] = lambda z, h: z[-1] * 10.0 ** np.arange(1, h + 1)  # explodes
     monkeypatch.setattr(fc, "MEMBERS", members)
     f = forecast(history, 3)
     assert np.isfinite(f.to_numpy()).all()
-    assert (f["mean"] == 16.3).all()
-    assert fc.forecast_distribution(history, 3).weights == {"naive": 1.0}
+    d = fc.forecast_distribution(history, 3)
+    assert (d.center == 16.3).all() and d.weights == {"naive": 1.0}
 
 
 def test_closed_form_theta_agrees_with_statsmodels():

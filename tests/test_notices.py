@@ -118,10 +118,10 @@ def test_rules_file_is_checked(tmp_path):
 
 
 def test_notices_command_on_the_synthetic_data(data_copy, capsys):
-    assert main(["notices", "--month", "2018-06", "--dataset", "synthetic"]) == 0
+    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic"]) == 0
     out = capsys.readouterr().out
     assert "issued 杭绩改〔2018〕1号" in out
-    assert main(["notices", "--month", "2018-06", "--dataset", "synthetic"]) == 0
+    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic"]) == 0
     assert "0 notice(s) issued" in capsys.readouterr().out
     assert main(["notices", "answer", "杭绩改〔2018〕1号", "--note", "已整改", "--dataset", "synthetic", "--date", "2018-07-10"]) == 0
     assert main(["notices", "list", "--dataset", "synthetic"]) == 0

@@ -129,10 +129,22 @@ def test_growth_rate_against_yearly_target():
     assert assess_measure(m, obs(m.id, {2018: 7.6}), 2018).status == Status.ON_TRACK
 
 
-def test_no_numeric_target_is_insufficient_with_reason():
+def test_no_numeric_target_is_its_own_status_with_the_plans_words():
     m = measure(end_kind="qualitative")
     st = assess_measure(m, obs(m.id, {2015: 1, 2018: 2}), 2018)
-    assert st.status == Status.INSUFFICIENT and "数值目标" in st.reason_zh
+    assert st.status == Status.NO_TARGET and "量化目标" in st.reason_zh and "测试目标" in st.reason_zh
+    # without figures either, it is still "no target", not "no data"
+    assert assess_measure(m, obs(m.id, {}), 2018).status == Status.NO_TARGET
+
+
+def test_kpi_without_target_and_kpi_without_data_are_counted_apart():
+    from kpitrack.analysis.progress import combine
+
+    no_target = assess_measure(measure(end_kind="qualitative"), obs("K99.x", {}), 2018)
+    no_data = assess_measure(measure(end_value=100), obs("K99.x", {}), 2018)
+    assert combine([no_target]) == Status.NO_TARGET
+    assert combine([no_data]) == Status.INSUFFICIENT and "暂无数据" in no_data.reason_zh
+    assert combine([no_target, no_data]) == Status.INSUFFICIENT  # a target is there; its figures are missing
 
 
 def test_no_data_is_insufficient():

@@ -137,7 +137,7 @@ def outlook(dataset: str = "hangzhou", as_of: int | str = 2018) -> pd.DataFrame:
 
     >>> o = outlook("synthetic", 2018)
     >>> row = o.set_index("measure").loc["K01.gdp_const"]
-    >>> bool(row["forecast_lower"] <= row["forecast_mean"] <= row["forecast_upper"])
+    >>> bool(row["forecast_lower"] <= row["forecast_median"] <= row["forecast_upper"])
     True
     >>> bool(0 <= row["probability"] <= 1)
     True

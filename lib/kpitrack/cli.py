@@ -17,13 +17,18 @@ log = logging.getLogger("kpitrack")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from .core.exceptions import ValidationError
     from .data.actuals import list_datasets, load_dataset
+    from .data.consistency import consistency_problems
     from .plan.catalogue import load_catalogue
 
     cat = load_catalogue(args.plan_dir)
     names = [args.dataset] if args.dataset else list_datasets()
+    problems = []
     for name in names:
-        load_dataset(name, cat)
+        problems += consistency_problems(load_dataset(name, cat), cat)
+    if problems:
+        raise ValidationError(problems, "dataset consistency")
     print(f"ok: catalogue ({len(cat.kpis)} KPIs, {len(cat.measures)} measures, {len(cat.special_targets)} special targets, "
           f"{sum(len(a.problems) for a in cat.problem_areas)} social-evaluation problems, {len(cat.standards)} standards); "
           f"datasets: {', '.join(names)}")

@@ -52,7 +52,7 @@ def rolling_origin(cases: list[Case], *, min_train: int = 3, max_h: int = 3, lev
             for method in METHODS:
                 if method == "kpitrack":
                     f = forecast(hist, len(test), level)
-                    mean, lo, hi = f["mean"].to_numpy(), f["lower"].to_numpy(), f["upper"].to_numpy()
+                    mean, lo, hi = f["median"].to_numpy(), f["lower"].to_numpy(), f["upper"].to_numpy()
                 else:
                     mean, lo, hi = _baseline(method, train, len(test), level)
                 for h in range(len(test)):

@@ -27,8 +27,9 @@ from ..plan.schema import PLAN_END
 from .outlook import _history, outlook
 from .progress import meets
 
-ACHIEVED, MISSED, INSUFFICIENT = "achieved", "missed", "insufficient"
-OUTCOME_ZH = {ACHIEVED: "实现", MISSED: "未实现", INSUFFICIENT: "数据不足"}
+ACHIEVED, MISSED, INSUFFICIENT, NO_TARGET = "achieved", "missed", "insufficient", "no_target"
+OUTCOME_ZH = {ACHIEVED: "实现", MISSED: "未实现", INSUFFICIENT: "数据不足", NO_TARGET: "无量化目标"}
+OUTCOMES = (ACHIEVED, MISSED, INSUFFICIENT, NO_TARGET)
 #: "左右" (about) in a target: within this share of the target counts as met
 ABOUT = 0.02
 
@@ -96,8 +97,9 @@ def final_outcome(m: Measure, obs: pd.DataFrame) -> FinalOutcome:
         last = next((y for y in reversed(m.yearly_targets) if y.value is not None and PLAN_END in y.years
                      and y.kind in ("level", "floor", "ceiling", "average")), None)
         if last is None:
-            return FinalOutcome(**base, outcome=INSUFFICIENT, target_text_zh=t.text_zh,
-                                reason_zh=f"规划未给出可判断的数值目标（{t.text_zh}）" if t.text_zh else "本子指标无单独目标，仅作跟踪")
+            return FinalOutcome(**base, outcome=NO_TARGET, target_text_zh=t.text_zh,
+                                reason_zh=f"规划未给出量化目标（原文：“{t.text_zh}”）" if t.text_zh and t.kind != "none"
+                                else "本子指标无单独目标，仅作跟踪")
         kind = last.kind
         years = tuple(last.years) if kind == "average" else (PLAN_END,)
         target, approx, strict, text = last.value, False, False, last.text_zh
@@ -110,14 +112,14 @@ def final_outcome(m: Measure, obs: pd.DataFrame) -> FinalOutcome:
                                 method=method, quality=str(row["quality"]), source=str(row["source"]))
         reasons.append(reason)
     return FinalOutcome(**base, outcome=INSUFFICIENT, target=target, target_text_zh=text,
-                        reason_zh=reasons[0] if reasons else "无实际数据")
+                        reason_zh=reasons[0] if reasons else "暂无数据")
 
 
 def combine_outcomes(outcomes: list[FinalOutcome]) -> str:
     """A KPI is met when every judged measure is met; missed when one is missed."""
-    judged = [o.outcome for o in outcomes if o.outcome != INSUFFICIENT]
+    judged = [o.outcome for o in outcomes if o.outcome not in (INSUFFICIENT, NO_TARGET)]
     if not judged:
-        return INSUFFICIENT
+        return INSUFFICIENT if any(o.outcome == INSUFFICIENT for o in outcomes) else NO_TARGET
     return MISSED if MISSED in judged else ACHIEVED
 
 
@@ -150,7 +152,7 @@ def retrospective(cat: Catalogue, then: Dataset, now: Dataset, as_of: int) -> pd
         f = o.fan.loc[PLAN_END]
         fo = final_outcome(m, now.observations)
         rows.append({"measure": m.id, "kpi": m.kpi_id, "name_zh": m.name_zh, "unit": m.unit, "n_points": o.n_points,
-                     "forecast": float(f["mean"]), "lower": float(f["lower"]), "upper": float(f["upper"]),
+                     "forecast": float(f["median"]), "lower": float(f["lower"]), "upper": float(f["upper"]),
                      "probability": o.probability if o.assessable else None, "actual": actual,
                      "inside": (bool(f["lower"] <= actual <= f["upper"]) if actual is not None else None),
                      "outcome": fo.outcome})

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..data.actuals import series
+from ..data.actuals import kpi_series
 from .forecast import ForecastDistribution, _calibration, forecast_distribution
 from ..core.labels import COUNT_UNITS, fmt
 from ..plan.catalogue import Measure
@@ -39,12 +39,12 @@ class Outlook:
     n_points: int = 0
     latest_year: int | None = None
     latest_value: float | None = None
-    forecast_mean: float | None = None  # at the target year (cumulative/average: the whole window)
+    forecast_median: float | None = None  # the forecast (median of its distribution) at the target year (cumulative/average: the whole window)
     forecast_lower: float | None = None
     forecast_upper: float | None = None
     level: float = LEVEL
     probability: float | None = None  # of meeting the target
-    gap: float | None = None  # how far the forecast falls short (positive) or beyond (negative)
+    gap: float | None = None  # target minus forecast in the target's direction: short (positive) or beyond (negative)
     expected_shortfall: float | None = None
     required_rate: float | None = None
     best_rate: float | None = None
@@ -97,7 +97,7 @@ def _meets(value: float, target: float, direction: str) -> bool:
 
 
 def _history(obs: pd.DataFrame, m: Measure, as_of: int) -> pd.DataFrame:
-    s = series(obs, m.id, as_of=as_of)
+    s = kpi_series(obs, m.id, as_of=as_of)
     if s.empty:
         return s
     return s[s["method"] == s.iloc[-1]["method"]]  # one comparable kind of figure only
@@ -138,7 +138,7 @@ def outlook(m: Measure, obs: pd.DataFrame, as_of: int) -> Outlook:
     hist = pd.Series(h["value"].to_numpy(), index=h["period"].astype(int)).reindex(range(first, as_of + 1))
     latest_year, latest = int(h["period"].iloc[-1]), float(h["value"].iloc[-1])
     dist = forecast_distribution(hist, t.year - as_of)
-    fan = pd.DataFrame({"mean": dist.mean, "lower": dist.quantile((1 - LEVEL) / 2), "upper": dist.quantile((1 + LEVEL) / 2)},
+    fan = pd.DataFrame({"median": dist.median, "lower": dist.quantile((1 - LEVEL) / 2), "upper": dist.quantile((1 + LEVEL) / 2)},
                        index=dist.years)
     base.update(n_points=len(h), latest_year=latest_year, latest_value=latest, fan=fan)
     if t.kind not in SUPPORTED or t.value is None:  # still forecast (the chart shows it), but no target to meet
@@ -156,7 +156,7 @@ def outlook(m: Measure, obs: pd.DataFrame, as_of: int) -> Outlook:
         required = (t.value - done) / remaining if remaining else None
         best = float(values.max()) if m.direction == "higher" else float(values.min())
         pace = float(values.mean())
-        return Outlook(**{**base, "rate_kind": "linear"}, assessable=True, reason_zh="", forecast_mean=med, forecast_lower=lo,
+        return Outlook(**{**base, "rate_kind": "linear"}, assessable=True, reason_zh="", forecast_median=med, forecast_lower=lo,
                        forecast_upper=hi, probability=p, gap=(t.value - med) * m_sign(m), expected_shortfall=sf,
                        required_rate=required, best_rate=best, pace_rate=pace)
     if t.kind == "average":
@@ -167,7 +167,7 @@ def outlook(m: Measure, obs: pd.DataFrame, as_of: int) -> Outlook:
         p, sf, med, lo, hi = _probability_from_quantiles(dist, t.value, m.direction, lambda g: (done.sum() + g[:, future].sum(axis=1)) / k)
         required = (t.value * k - done.sum()) / len(future) if future else None
         best = float(values.max()) if m.direction == "higher" else float(values.min())
-        return Outlook(**{**base, "rate_kind": "linear"}, assessable=True, reason_zh="", forecast_mean=med, forecast_lower=lo,
+        return Outlook(**{**base, "rate_kind": "linear"}, assessable=True, reason_zh="", forecast_median=med, forecast_lower=lo,
                        forecast_upper=hi, probability=p, gap=(t.value - med) * m_sign(m), expected_shortfall=sf,
                        required_rate=required, best_rate=best, pace_rate=float(done.mean()) if len(done) else None)
     p, sf, med, lo, hi = _probability_from_quantiles(dist, t.value, m.direction)
@@ -185,7 +185,7 @@ def outlook(m: Measure, obs: pd.DataFrame, as_of: int) -> Outlook:
     # consecutive years only: a change over a gap is not one year's change
     yoy = yoy[[(y - 1) in values.index for y in yoy.index]]
     best = (float(yoy.max()) if m.direction == "higher" else float(yoy.min())) if len(yoy) else None
-    return Outlook(**base, assessable=True, reason_zh="", forecast_mean=med, forecast_lower=lo, forecast_upper=hi,
+    return Outlook(**base, assessable=True, reason_zh="", forecast_median=med, forecast_lower=lo, forecast_upper=hi,
                    probability=p, gap=(t.value - med) * m_sign(m), expected_shortfall=sf, required_rate=required,
                    best_rate=best, pace_rate=pace, year_reached=_year_reached(latest, latest_year, t.value, pace, compound, m.direction))
 

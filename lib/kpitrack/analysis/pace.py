@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.labels import Status
-from ..data.actuals import Dataset, series
+from ..data.actuals import Dataset, kpi_series, series
 from ..data.regions import CITY, districts, regions
 from ..plan.catalogue import Catalogue, Measure
 from ..plan.trajectory import trajectory
@@ -232,7 +232,7 @@ def city_target(cat: Catalogue, ds: Dataset, m: Measure, year: int) -> YearTarge
         if yt is not None and yt.value is not None and yt.kind in ("level", "average"):
             return YearTarget(float(yt.value), f"规划：{yt.text_zh}")
         return None
-    s = series(ds.observations, m.id)
+    s = kpi_series(ds.observations, m.id)
     base = s.loc[s["period"] == 2015, "value"]
     traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
     if year in traj.index and not pd.isna(traj[year]):
@@ -307,38 +307,43 @@ def assess_pace(cat: Catalogue, ds: Dataset, m: Measure, region: str, year: int,
     target = region_target(cat, ds, m, region, year, city)
     if target is None:
         return Pace(**base, reason_zh="未设年度目标（规划为“完成市政府下达指标”，数据集中未录入该数值）")
+    # statuses are decided on the figures at the precision the bulletin shows them (shares to 0.1%,
+    # rates and means to 0.1), so that no reader sees "100.0% against 100.0%" next to 存在风险
     if kind == "rate":
-        gap = value - target.value
+        gap = round(value - target.value, 1) + 0.0
         status = Status.ON_TRACK if gap >= 0 else Status.AT_RISK if gap >= RATE_AT_RISK else Status.OFF_TRACK
         return Pace(**base, target=target, required=target.value, gap=gap, status=status,
-                    reason_zh=f"累计增速{'高于' if gap >= 0 else '低于'}年度目标{abs(gap):.1f}个百分点")
+                    reason_zh=f"累计增速{'高于' if gap > 0 else '等于' if gap == 0 else '低于'}年度目标"
+                              + (f"{abs(gap):.1f}个百分点" if gap else ""))
     share, n = seasonal_share(table, year, month)
     if kind == "total":
         share_basis = f"往年同期进度（{n}年平均）" if share is not None and month < 12 else "序时进度"
         if share is None:
             share = month / 12
+        share = round(share, 3)
         required = target.value * share
-        completion = value / target.value
-        ratio = value / required
+        completion = round(value / target.value, 3)
+        ratio = completion / share
         if m.sign < 0:
             ratio = 1 / ratio
-        if m.sign > 0 and value >= target.value:
+        if m.sign > 0 and completion >= 1:
             status, why = Status.ACHIEVED, f"已完成全年目标（{completion:.1%}）"
         else:
             status = Status.ON_TRACK if ratio >= 1 else Status.AT_RISK if ratio >= RATIO_AT_RISK else Status.OFF_TRACK
             why = f"完成全年目标的{completion:.1%}，{share_basis}要求{share:.1%}"
         return Pace(**base, target=target, share_required=share, share_basis_zh=share_basis, required=required,
-                    completion=completion, ratio=ratio, gap=completion - share, status=status, reason_zh=why)
+                    completion=completion, ratio=ratio, gap=round(completion - share, 3) + 0.0, status=status, reason_zh=why)
     # running mean against a ceiling (lower is better) or a floor
     share_basis = f"往年同期均值与全年均值之比（{n}年平均）" if share is not None and month < 12 else "全年目标"
     if share is None:
         share = 1.0
-    required = target.value * share
-    ratio = value / required if m.sign < 0 else required / value
+    required = round(target.value * share, 1)
+    shown = round(value, 1)
+    ratio = shown / required if m.sign < 0 else required / shown
     status = Status.ON_TRACK if ratio <= 1 else Status.AT_RISK if ratio <= MEAN_AT_RISK else Status.OFF_TRACK
     return Pace(**base, target=target, share_required=share, share_basis_zh=share_basis, required=required,
-                ratio=ratio, gap=value - required, status=status,
-                reason_zh=f"累计均值{'未超过' if ratio <= 1 else '超过'}按进度折算的控制值{required:.1f}")
+                ratio=ratio, gap=round(shown - required, 1) + 0.0, status=status,
+                reason_zh=f"累计均值{shown:.1f}{'未超过' if ratio <= 1 else '超过'}按进度折算的控制值{required:.1f}")
 
 
 def pace_path(ds: Dataset, m: Measure, region: str, year: int, target: YearTarget) -> dict[int, float]:

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from ..data.actuals import Dataset, series
-from ..core.labels import SEVERITY, Status, fmt, status_label
+from ..data.actuals import Dataset, kpi_series
+from ..core.labels import SEVERITY, UNJUDGED, Status, fmt, status_label
 from ..plan.catalogue import Catalogue, Measure
 from ..plan.schema import BASE_YEAR, PLAN_END
 from ..plan.trajectory import cumulative_trajectory, trajectory
@@ -93,15 +93,17 @@ def meets(value: float, target: float, direction: str, strict: bool = False) -> 
 
 def assess_measure(m: Measure, obs: pd.DataFrame, as_of: int) -> MeasureStatus:
     """Status of one measure from the dataset's observations (all regions; the city is used)."""
-    s = series(obs, m.id, as_of=as_of)
+    s = kpi_series(obs, m.id, as_of=as_of)
     base_actual = s.loc[s["period"] == BASE_YEAR, "value"]
     traj = trajectory(m, float(base_actual.iloc[0]) if len(base_actual) else None)
     traj_now = _num(traj.get(min(as_of, PLAN_END)))
     common = {"measure_id": m.id, "kpi_id": m.kpi_id, "as_of": as_of, "trajectory_value": traj_now,
               "target_value": m.end_target.value}
     if s.empty:
+        if not _has_numeric_target(m):
+            return MeasureStatus(**common, status=Status.NO_TARGET, method="none", reason_zh=_no_target_reason(m))
         return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none",
-                             reason_zh=f"截至{as_of}年无实际数据")
+                             reason_zh=f"暂无数据（截至{as_of}年无实际数据）")
     last = s.iloc[-1]
     common.update(latest_year=int(last["period"]), latest_value=float(last["value"]), latest_quality=str(last["quality"]),
                   latest_method=str(last["method"]), latest_source=str(last["source"]))
@@ -222,11 +224,23 @@ def _assess_yearly(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> Mea
             return MeasureStatus(**{**common, "trajectory_value": t.value}, status=Status.ON_TRACK if ok else Status.OFF_TRACK,
                                  method="yearly_bound", reason_zh=f"{what}，年度要求“{t.text_zh}”{'已满足' if ok else '未满足'}")
         return _level_vs_target({**common, "trajectory_value": t.value}, m, value, t.value, f"{what}，年度目标“{t.text_zh}”", "yearly")
-    reason = ("本子指标无单独目标，仅作跟踪" if m.end_target.kind == "none" and not numeric
-              else f"规划未给出数值目标（{m.end_target.text_zh}）")
     if numeric:
-        reason = "有数值年度目标的年份尚无实际数据"
-    return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh=reason)
+        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh="有数值年度目标的年份尚无实际数据")
+    return MeasureStatus(**common, status=Status.NO_TARGET, method="none", reason_zh=_no_target_reason(m))
+
+
+def _has_numeric_target(m: Measure) -> bool:
+    """Whether the plan gives the measure a number to judge it by (at the end or in some year)."""
+    if m.end_target.value is not None and m.end_target.kind in ("level", "floor", "ceiling", "cumulative", "average"):
+        return True
+    return any(t.value is not None and t.kind in ("level", "average", "floor", "ceiling") for t in m.yearly_targets)
+
+
+def _no_target_reason(m: Measure) -> str:
+    """无量化目标, in the plan's own words."""
+    if m.end_target.kind == "none":
+        return "本子指标无单独目标，仅作跟踪"
+    return f"规划未给出量化目标（原文：“{m.end_target.text_zh}”）"
 
 
 def _level_vs_target(common: dict, m: Measure, value: float, target: float, what: str, method: str) -> MeasureStatus:
@@ -244,10 +258,11 @@ def _level_vs_target(common: dict, m: Measure, value: float, target: float, what
 
 
 def combine(statuses: list[MeasureStatus]) -> Status:
-    """A KPI's status: the least favourable of its assessed measures; insufficient if none is."""
-    assessed = [s.status for s in statuses if s.status != Status.INSUFFICIENT]
+    """A KPI's status: the least favourable of its assessed measures; if none is assessed, 数据不足
+    when some measure has a numeric target but too few figures, else 无量化目标."""
+    assessed = [s.status for s in statuses if s.status not in UNJUDGED]
     if not assessed:
-        return Status.INSUFFICIENT
+        return Status.INSUFFICIENT if any(s.status == Status.INSUFFICIENT for s in statuses) else Status.NO_TARGET
     return max(assessed, key=lambda st: SEVERITY[st])
 
 

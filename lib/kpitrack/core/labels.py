@@ -6,13 +6,15 @@ from enum import Enum
 
 
 class Status(str, Enum):
-    """The fixed vocabulary of progress statuses, from best to worst; ``INSUFFICIENT`` is apart."""
+    """The fixed vocabulary of progress statuses, from best to worst; ``INSUFFICIENT`` (no figures,
+    or too few to judge) and ``NO_TARGET`` (the plan sets no numeric target) are apart: neither is judged."""
 
     ACHIEVED = "achieved"
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     OFF_TRACK = "off_track"
     INSUFFICIENT = "insufficient_data"
+    NO_TARGET = "no_target"
 
 
 STATUS_ZH = {
@@ -21,6 +23,7 @@ STATUS_ZH = {
     Status.AT_RISK: "存在风险",
     Status.OFF_TRACK: "进度滞后",
     Status.INSUFFICIENT: "数据不足",
+    Status.NO_TARGET: "无量化目标",
 }
 STATUS_EN = {
     Status.ACHIEVED: "achieved",
@@ -28,6 +31,7 @@ STATUS_EN = {
     Status.AT_RISK: "at risk",
     Status.OFF_TRACK: "off track",
     Status.INSUFFICIENT: "insufficient data",
+    Status.NO_TARGET: "no numeric target",
 }
 #: Colours of the status, shared by tables and charts (colour-blind-safe, Okabe-Ito based).
 STATUS_COLOUR = {
@@ -36,7 +40,10 @@ STATUS_COLOUR = {
     Status.AT_RISK: "#E69F00",
     Status.OFF_TRACK: "#D55E00",
     Status.INSUFFICIENT: "#999999",
+    Status.NO_TARGET: "#BBBBBB",
 }
+#: Statuses that are not a judgement of progress.
+UNJUDGED = frozenset({Status.INSUFFICIENT, Status.NO_TARGET})
 #: Severity for combining measure statuses into a KPI status (higher is worse).
 SEVERITY = {Status.ACHIEVED: 0, Status.ON_TRACK: 1, Status.AT_RISK: 2, Status.OFF_TRACK: 3}
 
@@ -72,3 +79,9 @@ def fmt(value: float | None, unit: str = "", *, integer: bool | None = None) -> 
     else:
         text = f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{text}{unit}"
+
+
+def fixed(value: float, digits: int) -> str:
+    """A number with a fixed count of decimals, never "-0.0": a value that rounds to zero is 0."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text

@@ -33,6 +33,8 @@ QUALITIES = ("reported", "preliminary", "revised", "derived", "synthetic")
 METHODS = ("official", "computed", "daily-derived", "synthetic")
 #: Official figures first; among figures of one kind, the one known last (a revision) wins.
 METHOD_RANK = {"official": 0, "computed": 1, "daily-derived": 2, "synthetic": 3}
+#: Figures kpitrack (or the ledger's author) computed rather than an office published.
+DERIVED_METHODS = frozenset({"computed", "daily-derived"})
 OBS_COLUMNS = FIGURE_COLUMNS + ["vintage", "year", "month"]
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -217,6 +219,8 @@ class _ByMeasure:
         self._rows = best[["year", *SERIES_COLUMNS[1:]]].rename(columns={"year": "period"})
         self._where = best.groupby("measure_id", sort=False).indices if len(best) else {}
         self._cut: dict[str, pd.DataFrame] = {}
+        #: measures with a published (or synthetic) figure in some year: their derived figures are context only
+        self.published = set(best.loc[~best["method"].isin(DERIVED_METHODS), "measure_id"]) if len(best) else set()
 
     def get(self, measure_id: str) -> pd.DataFrame | None:
         if measure_id not in self._cut:
@@ -260,6 +264,29 @@ def series(obs: pd.DataFrame, measure_id: str, *, region: str = CITY, as_of: int
     if s is None:
         return pd.DataFrame({c: pd.Series(dtype=obs[c if c != "period" else "year"].dtype) for c in SERIES_COLUMNS})
     return (s[s["period"] <= as_of] if as_of is not None else s).reset_index(drop=True)
+
+
+def kpi_series(obs: pd.DataFrame, measure_id: str, *, region: str = CITY, as_of: int | None = None) -> pd.DataFrame:
+    """The figures that measure the KPI: :func:`series`, without derived figures (computed by
+    kpitrack, or from daily data) when the measure has published figures in some year. A derived
+    series then never starts a trajectory, never shares a line with published figures and never
+    enters a status or a forecast; :func:`context_series` gives it to show apart."""
+    s = series(obs, measure_id, region=region, as_of=as_of)
+    if measure_id in _best_by_measure(obs, region).published:
+        s = s[~s["method"].isin(DERIVED_METHODS)].reset_index(drop=True)
+    return s
+
+
+def context_series(obs: pd.DataFrame, measure_id: str, *, region: str = CITY, as_of: int | None = None) -> pd.DataFrame:
+    """The derived yearly figures :func:`kpi_series` leaves out (empty when it leaves none out): the
+    derived figure of each year, also of years that have a published one."""
+    if measure_id not in _best_by_measure(obs, region).published:
+        return series(obs, measure_id, region=region, as_of=as_of).iloc[0:0]
+    df = obs[(obs["measure_id"] == measure_id) & (obs["region"] == region) & (obs["month"] == 0) & obs["method"].isin(DERIVED_METHODS)]
+    if as_of is not None:
+        df = df[df["year"] <= as_of]
+    df = df.sort_values(["year", "known_from", "vintage"]).drop_duplicates("year", keep="last")
+    return df[["year", *SERIES_COLUMNS[1:]]].rename(columns={"year": "period"}).reset_index(drop=True)
 
 
 def ytd_table(obs: pd.DataFrame, measure_id: str, region: str = CITY, *, annual_fills_december: bool = True) -> pd.DataFrame:

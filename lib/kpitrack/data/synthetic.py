@@ -130,14 +130,21 @@ def _district_ytd(cat: Catalogue, annual: pd.DataFrame, rng: np.random.Generator
             curve = np.clip(SEASONAL_SHARE * rng.normal(1, 0.03, 12), 0.01, None)
             curve[11] = 1.0
             curve = np.maximum.accumulate(curve)
+            # each district's own running share of its year: rising month by month, whole in December
+            own = np.clip(curve[None, :] * rng.normal(1, 0.02, (len(regs), 12)), 0.0, 1.0)
+            own[:, 11] = 1.0
+            own = np.maximum.accumulate(own, axis=1)
+            income = np.maximum.accumulate(np.arange(1, 13) / 12 * rng.normal(1, 0.01, 12))
+            income[11] = 1.0
             for month in months:
                 if m.ytd == "sum" and mid != "K12.income":
-                    district_values = total * shares * curve[month - 1] * rng.normal(1, 0.02, len(regs))
-                    city = float(district_values.sum())
-                elif mid == "K12.income":  # per-capita: not additive over districts
-                    city = total * month / 12 * rng.normal(1, 0.01)
+                    # the districts add up to the city, and in December to the year's figure
+                    district_values = total * shares * own[:, month - 1]
+                    city = total if month == 12 else float(district_values.sum())
+                elif mid == "K12.income":  # per-capita: not additive over districts; December is the year's figure
+                    city = total * min(income[month - 1], 1.0)
                     district_values = city * level
-                else:  # a growth rate so far this year: settles towards the year's rate
+                else:  # a growth rate so far this year: settles towards the year's rate, which December is
                     city = total + rng.normal(0, 1.5) * (12 - month) / 12
                     district_values = city + offsets + rng.normal(0, 0.5, len(regs))
                 period = f"{year}-{month:02d}"

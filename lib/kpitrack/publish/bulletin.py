@@ -19,7 +19,7 @@ import pandas as pd
 from ..analysis.pace import MonthPace, Pace, has_figures, month_pace
 from ..core.exceptions import KpitrackError, ParameterError
 from ..core.labels import STATUS_EN, STATUS_ZH, Status, fmt
-from ..data.actuals import Dataset, load_dataset
+from ..data.actuals import DERIVED_METHODS, Dataset, load_dataset
 from ..data.regions import CITY, Region, districts, resolve
 from ..plan.catalogue import Catalogue, Measure, catalogue
 from ..plan.schema import BASE_YEAR, PLAN_END
@@ -174,13 +174,25 @@ def rank_change(p: Pace) -> str:
     return "持平" if d == 0 else (f"上升{d}位" if d > 0 else f"下降{-d}位")
 
 
-def _estimate_text(m: Measure, p: Pace) -> str:
+def _derived(b: Bulletin, p: Pace) -> bool:
+    """Whether the figure a pace rests on was derived (from daily data), not published."""
+    obs = b.ds.observations
+    rows = obs[(obs["measure_id"] == p.measure_id) & (obs["region"] == p.region) & (obs["year"] == p.year) & (obs["month"] == p.month)]
+    return bool(len(rows)) and bool(rows["method"].isin(DERIVED_METHODS).all())
+
+
+def _estimate_text(b: Bulletin, m: Measure, p: Pace) -> str:
     e = p.estimate
     if e is None:
         return "—"
     if e.month == 12:
-        return _value(m, e.estimate) + "（全年实际）"
+        return _value(m, e.estimate) + ("（由日数据推算的全年数，非官方公布数）" if _derived(b, p) else "（全年数）")
     return f"{_value(m, e.estimate)}（{_value(m, e.lower)}—{_value(m, e.upper)}）"
+
+
+def _current(b: Bulletin, m: Measure, p: Pace) -> str:
+    """The figure of the period, marked with its own period when it is older than the bulletin's."""
+    return _value(m, p.value) + ("" if p.month == b.month or p.value is None else f"（{period_zh(p.month)}，最新）")
 
 
 def _measure_name(b: Bulletin, m: Measure) -> str:
@@ -191,7 +203,7 @@ def _measure_name(b: Bulletin, m: Measure) -> str:
 # --------------------------------------------------------------------------- the parts
 
 def title(b: Bulletin) -> str:
-    return title_for(f"{b.year}-{b.month:02d}", b.region.code)
+    return title_for(f"{b.year}-{b.month:02d}", b.region.code, b.compares_districts or not b.is_city)
 
 
 def subtitle(b: Bulletin) -> str:
@@ -259,7 +271,7 @@ def measures_table(b: Bulletin, region: str | None = None) -> pd.DataFrame:
         done, required = _pace_text(p)
         rows.append({
             _t(b, "指标", "Indicator"): _measure_name(b, m),
-            _t(b, "本期", "YTD"): _value(m, p.value) + ("" if p.month == b.month or p.value is None else f"（{period_zh(p.month)}）"),
+            _t(b, "本期", "YTD"): _current(b, m, p),
             _t(b, "全年目标", "Target"): "—" if p.target is None else _value(m, p.target.value),
             _t(b, "目标依据", "Target from"): "—" if p.target is None else p.target.basis_zh,
             _t(b, "完成进度", "Done"): done,
@@ -285,10 +297,10 @@ def changes_table(b: Bulletin, region: str | None = None) -> pd.DataFrame:
         rows.append({
             _t(b, "指标", "Indicator"): _measure_name(b, m),
             _t(b, "上期", "Previous"): prev,
-            _t(b, "本期", "YTD"): _value(m, p.value),
+            _t(b, "本期", "YTD"): _current(b, m, p),
             _t(b, "变化", "Change"): _change(m, p),
             _t(b, "位次变化", "Rank change"): rank_change(p),
-            _t(b, "全年预计（80%区间）", "Year-end estimate (80%)"): _estimate_text(m, p) if p.value is not None else "—",
+            _t(b, "全年预计（80%区间）", "Year-end estimate (80%)"): _estimate_text(b, m, p) if p.value is not None else "—",
         })
     return _without_ranks(b, pd.DataFrame(rows), region)
 
@@ -373,9 +385,13 @@ def status_column(b: Bulletin) -> str:
     return _t(b, "状态", "Status")
 
 
-def title_for(month: str, region: str) -> str:
-    """The title of a bulletin from its parameters alone (no data loaded): for the front matter."""
+def title_for(month: str, region: str, districts: bool = True) -> str:
+    """The title of a bulletin from its parameters (for the front matter); a city bulletin without
+    district figures (``districts`` False) is the city's own, not the districts'."""
     year, mon = parse_month(month)
     reg = check_region(region)
-    who = "杭州市各区、县（市）" if reg.code == CITY else reg.name_zh
-    return f"{who}经济责任制指标进度通报（{year}年{period_zh(mon)}）"
+    if reg.code == CITY:
+        who, what = (f"{reg.name_zh}各区、县（市）", "经济责任制指标进度通报") if districts else (reg.name_zh, "关键绩效指标月度进度通报")
+    else:
+        who, what = reg.name_zh, "经济责任制指标进度通报"
+    return f"{who}{what}（{year}年{period_zh(mon)}）"

@@ -8,7 +8,7 @@ import math
 import plotly.graph_objects as go
 
 from ..analysis.pace import Pace, pace_path, ytd_rows
-from ..core.labels import STATUS_COLOUR, Status
+from ..core.labels import STATUS_COLOUR, Status, fixed
 from ..data.regions import CITY, districts
 from ..plan.catalogue import Measure
 from .bulletin import Bulletin, period_zh, status_text
@@ -49,7 +49,7 @@ def comparison_figure(b: Bulletin, m: Measure) -> go.Figure:
         fig.add_trace(go.Bar(
             y=[r[0] for r in rows][::-1], x=[r[1] for r in rows][::-1], orientation="h", marker={"color": colours[::-1]},
             customdata=[status_text(r[2]) for r in rows][::-1], showlegend=False,
-            text=[f"{r[1]:.1f}" for r in rows][::-1], textposition="outside", cliponaxis=False,
+            text=[fixed(r[1], 1) for r in rows][::-1], textposition="outside", cliponaxis=False,
             hovertemplate="%{y}：%{x:.2f}（%{customdata}）<extra></extra>"))
     city = b.pace.get(m.id, CITY)
     if city is not None and city.value is not None:
@@ -62,12 +62,12 @@ def comparison_figure(b: Bulletin, m: Measure) -> go.Figure:
             ref, name = city.required, "按进度折算的控制值"
         if ref is not None:
             fig.add_vline(x=ref, line={"color": REFERENCE_COLOUR, "dash": "dash", "width": 2},
-                          annotation={"text": name if city.kind == "total" else f"{name} {ref:.1f}", "font": {"color": REFERENCE_COLOUR, "size": 11}},
+                          annotation={"text": name if city.kind == "total" else f"{name} {fixed(ref, 1)}", "font": {"color": REFERENCE_COLOUR, "size": 11}},
                           annotation_position="top")
         own, _ = _shown(city)
         if own is not None:
             fig.add_vline(x=own, line={"color": "#555555", "dash": "dot", "width": 1},
-                          annotation={"text": f"全市 {own:.1f}", "font": {"size": 11, "color": "#555555"}},
+                          annotation={"text": f"全市 {fixed(own, 1)}", "font": {"size": 11, "color": "#555555"}},
                           annotation_position="bottom")
     values = [r[1] for r in rows]
     lo, hi = min([0.0, *values]), max([0.0, *values])

@@ -24,7 +24,7 @@ from ..plan.schema import BASE_YEAR, PLAN_END
 from .display import escape_markdown
 from .params import check_common
 
-LIGHT = {Status.ACHIEVED: "●", Status.ON_TRACK: "●", Status.AT_RISK: "●", Status.OFF_TRACK: "●", Status.INSUFFICIENT: "○"}
+LIGHT = {Status.ACHIEVED: "●", Status.ON_TRACK: "●", Status.AT_RISK: "●", Status.OFF_TRACK: "●", Status.INSUFFICIENT: "○", Status.NO_TARGET: "○"}
 
 
 @dataclass(frozen=True)

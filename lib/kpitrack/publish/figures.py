@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..data.actuals import Dataset, series
+from ..data.actuals import Dataset, context_series, kpi_series
 from .display import FONT_FAMILY, PanelTraces, figure_from_spec, grid_layout, panel_axes
 from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_COLOUR, Status, status_label
 from ..plan.catalogue import KPI
@@ -19,6 +19,8 @@ MARKERS = {"official": "circle", "computed": "square-open", "daily-derived": "ci
 METHOD_ZH = {"official": "实际值（公布）", "computed": "推算值（由公布数计算）", "daily-derived": "实际值（由日数据推算）",
              "synthetic": "合成数据"}
 TRAJECTORY_COLOUR, ACTUAL_COLOUR, TARGET_COLOUR = "#7f7f7f", "#0072B2", "#CC79A7"
+CONTEXT_COLOUR = "#aaaaaa"
+CONTEXT_NAME = "参考：推算值（非官方口径）"
 
 
 def _drawable(m, s: pd.DataFrame) -> bool:
@@ -35,7 +37,8 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
 
     A fan made at an earlier year than the status (the final evaluation's look back) is named with
     that year; ``labels`` (measure id -> (text, colour)) replaces a panel's status label."""
-    figures = {m.id: series(ds.observations, m.id, as_of=ms.as_of) for m, ms in zip(kpi.measures, status.measures)}
+    figures = {m.id: kpi_series(ds.observations, m.id, as_of=ms.as_of) for m, ms in zip(kpi.measures, status.measures)}
+    context = {m.id: context_series(ds.observations, m.id, as_of=ms.as_of) for m, ms in zip(kpi.measures, status.measures)}
     pairs = [(m, ms) for m, ms in zip(kpi.measures, status.measures) if _drawable(m, figures[m.id])]
     if not pairs:
         return None
@@ -70,20 +73,25 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
                  "marker": {"symbol": MARKERS.get(method, "circle"), "size": 9, "color": ACTUAL_COLOUR},
                  "customdata": [QUALITY_ZH.get(q, q) if isinstance(q, str) else "" for q in g["quality"]],
                  "hovertemplate": "%{x}年 %{y:,.4~g}（%{customdata}）<extra>" + name + "</extra>"}, method, k)
+        c = context[m.id]
+        if len(c):  # derived figures of a measure that has published ones: apart, as context, never joined to them
+            traces.add({"x": c["period"].tolist(), "y": [float(v) for v in c["value"]], "mode": "markers",
+                 "name": CONTEXT_NAME, "marker": {"symbol": "circle-open", "size": 8, "color": CONTEXT_COLOUR},
+                 "hovertemplate": "%{x}年 %{y:,.4~g}（由日数据推算，非官方口径，仅供参考）<extra></extra>"}, "context", k)
         o = outlooks.get(m.id) if outlooks else None
         if o is not None and not o.fan.empty and o.latest_year is not None:
             fan = o.fan
             earlier = o.as_of < ms.as_of
             fan_name = f"{o.as_of}年所作预测80%区间" if earlier else "预测80%区间"
-            fcst_name = f"{o.as_of}年所作预测" if earlier else "预测"
+            fcst_name = f"{o.as_of}年所作预测（中值）" if earlier else "预测（中值）"
             xs = [o.latest_year] + fan.index.tolist()
             lower = [o.latest_value] + fan["lower"].tolist()
             upper = [o.latest_value] + fan["upper"].tolist()
             traces.add({"x": xs + xs[::-1], "y": upper + lower[::-1], "mode": "lines", "fill": "toself",
                  "fillcolor": "rgba(0,114,178,0.15)", "line": {"width": 0}, "name": fan_name, "hoverinfo": "skip"}, "fan", k)
-            traces.add({"x": xs, "y": [o.latest_value] + fan["mean"].tolist(), "mode": "lines", "name": fcst_name,
+            traces.add({"x": xs, "y": [o.latest_value] + fan["median"].tolist(), "mode": "lines", "name": fcst_name,
                  "line": {"color": ACTUAL_COLOUR, "dash": "dashdot", "width": 1.5},
-                 "hovertemplate": "%{x}年 预测 %{y:,.4~g}<extra></extra>"}, "fcst", k)
+                 "hovertemplate": "%{x}年 预测中值 %{y:,.4~g}<extra></extra>"}, "fcst", k)
         t = m.end_target
         if t.value is not None and t.kind in ("level", "floor", "ceiling"):
             traces.add({"x": [t.year], "y": [t.value], "mode": "markers", "name": "2020年目标",

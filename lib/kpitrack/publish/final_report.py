@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..analysis.final import (ACHIEVED, INSUFFICIENT, MISSED, OUTCOME_ZH, Calibration, FinalOutcome, calibration_summary,
+from ..analysis.final import (ACHIEVED, INSUFFICIENT, MISSED, NO_TARGET, OUTCOME_ZH, OUTCOMES, Calibration, FinalOutcome, calibration_summary,
                               final_outcomes, retrospective)
 from ..analysis.outlook import Outlook, outlooks, probability_text
 from ..analysis.progress import KPIStatus, assess
@@ -24,7 +24,7 @@ from ..plan.schema import BASE_YEAR, PLAN_END
 from .display import escape_markdown
 from .report import check_parameters, figures_sources
 
-OUTCOME_COLOUR = {ACHIEVED: "#009E73", MISSED: "#D55E00", INSUFFICIENT: "#999999"}
+OUTCOME_COLOUR = {ACHIEVED: "#009E73", MISSED: "#D55E00", INSUFFICIENT: "#999999", NO_TARGET: "#BBBBBB"}
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,10 @@ def evaluate_final(dataset: str, language: str = "zh", data_as_of: str = "", ret
 def headline(fe: FinalEvaluation) -> str:
     counts = Counter(o for o, _ in fe.outcomes.values())
     lines = [f"**规划期末：** {PLAN_END}年　**数据：** {escape_markdown(fe.ds.label_zh)}　**KPI：** {len(fe.outcomes)}项", "",
-             "　".join(f"{OUTCOME_ZH[k]} {counts.get(k, 0)}项" for k in (ACHIEVED, MISSED, INSUFFICIENT))]
+             "　".join(f"{OUTCOME_ZH[k]} {counts.get(k, 0)}项" for k in OUTCOMES)]
     if fe.language == "en":
         lines += ["", f"*End of plan {PLAN_END}: met {counts.get(ACHIEVED, 0)}, missed {counts.get(MISSED, 0)}, "
-                      f"not enough data {counts.get(INSUFFICIENT, 0)}.*"]
+                      f"not enough data {counts.get(INSUFFICIENT, 0)}, no numeric target {counts.get(NO_TARGET, 0)}.*"]
     if fe.ds.synthetic:
         lines += ["", "> **注意：本报告使用合成演示数据，不是杭州市的真实数据，结论不可引用。**"]
     return "\n".join(lines)
@@ -90,9 +90,9 @@ def headline(fe: FinalEvaluation) -> str:
 def outcome_counts(fe: FinalEvaluation) -> pd.DataFrame:
     counts = Counter(o for o, _ in fe.outcomes.values())
     n = len(fe.outcomes)
-    return pd.DataFrame({"结果": [OUTCOME_ZH[k] for k in (ACHIEVED, MISSED, INSUFFICIENT)],
-                         "KPI数": [counts.get(k, 0) for k in (ACHIEVED, MISSED, INSUFFICIENT)],
-                         "占比": [f"{counts.get(k, 0) / n:.0%}" for k in (ACHIEVED, MISSED, INSUFFICIENT)]})
+    return pd.DataFrame({"结果": [OUTCOME_ZH[k] for k in OUTCOMES],
+                         "KPI数": [counts.get(k, 0) for k in OUTCOMES],
+                         "占比": [f"{counts.get(k, 0) / n:.0%}" for k in OUTCOMES]})
 
 
 def outcome_table(fe: FinalEvaluation) -> pd.DataFrame:
@@ -134,7 +134,7 @@ def retrospective_table(fe: FinalEvaluation) -> pd.DataFrame:
     rows = []
     for r in fe.retro.itertuples():
         rows.append({"编号": r.kpi, "指标": r.name_zh,
-                     f"{fe.retro_as_of}年所作{PLAN_END}年预测（80%区间）":
+                     f"{fe.retro_as_of}年所作{PLAN_END}年预测中值（80%区间）":
                          f"{fmt(r.forecast, r.unit)}（{fmt(r.lower)}—{fmt(r.upper)}）",
                      "当时的达标概率": probability_text(r.probability) if pd.notna(r.probability) else "—",
                      f"{PLAN_END}年实际": fmt(r.actual, r.unit) if pd.notna(r.actual) else "暂无",

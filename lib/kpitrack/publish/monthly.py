@@ -103,6 +103,6 @@ def bulletin_jobs(month: str, dataset: str, regs: list[Region], *, formats: tupl
             skipped.append(reg.name_zh)
             continue
         params = {"month": month, "region": reg.code, "dataset": dataset, "data_as_of": data_as_of, "language": language}
-        front = {"title": title_for(month, reg.code), "subtitle": f"数据：{ds.label_zh}", "lang": "zh", "toc": False}
+        front = {"title": title_for(month, reg.code, reg.code != CITY or len(with_data - {CITY}) > 0), "subtitle": f"数据：{ds.label_zh}", "lang": "zh", "toc": False}
         jobs.append(Job(reg.code, reg.name_zh, str(nb), params, str(out), formats, renderer, front, inputs))
     return jobs, skipped, out

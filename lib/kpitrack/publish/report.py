@@ -168,13 +168,26 @@ def method_note() -> str:
         "与实现目标所需年均增长之比：≥95%为“进度正常”，60%—95%为“存在风险”，<60%或反向变化为“进度滞后”。"
         "上限类指标（如失业率低于5%）看当年是否低于上限；累计类指标（保障性住房）比较累计完成与同期累计轨迹；"
         "只有年度数值目标的指标比较当年实际与年度目标。由日数据推算的值不与官方公布值混合计算进度。"
-        "一项KPI含多个子指标时取最不利的状态；规划未给出数值目标或缺少数据时为“数据不足”，并说明原因。"
+        "一项KPI含多个子指标时取最不利的状态；规划未给出量化目标的为“无量化目标”（引规划原文），有量化目标但缺少数据的为“数据不足”，两者分别计数并说明原因。"
     )
+
+
+def gap_text(o: Outlook) -> str:
+    """How far the forecast (the median) falls short of the target, or beyond it, in the target's unit:
+    the target minus the forecast, read in the target's direction."""
+    if o.gap is None:
+        return "—"
+    unit = "个百分点" if o.unit == "%" else o.unit
+    amount = fmt(abs(o.gap), unit, integer=o.unit in COUNT_UNITS)
+    if o.gap > 0:
+        return ("低于目标" if o.direction == "higher" else "高于目标") + amount
+    return "达到目标" + ("" if o.gap == 0 else f"（超出{amount}）")
 
 
 def outlook_table(ev: Evaluation, only_misses: bool = True) -> pd.DataFrame:
     """KPI measures forecast to miss their end target (probability of meeting it below 50%):
-    forecast with interval, probability, and what it would take."""
+    the forecast (the median of the forecast distribution, as on the charts) with its 80% interval,
+    the probability, the gap between forecast and target, and what it would take."""
     rows = []
     for m in ev.cat.measures:
         o = ev.outlooks[m.id]
@@ -186,11 +199,11 @@ def outlook_table(ev: Evaluation, only_misses: bool = True) -> pd.DataFrame:
             _t(ev, "编号", "ID"): m.kpi_id,
             _t(ev, "指标", "Indicator"): m.name_zh,
             _t(ev, "目标", "Target"): m.end_target.text_zh,
-            _t(ev, "预测（80%区间）", "Forecast (80% interval)"):
-                f"{what}{fmt(o.forecast_mean, unit)}（{fmt(o.forecast_lower, integer=unit in COUNT_UNITS)}—"
+            _t(ev, "预测中值（80%区间）", "Forecast median (80% interval)"):
+                f"{what}{fmt(o.forecast_median, unit)}（{fmt(o.forecast_lower, integer=unit in COUNT_UNITS)}—"
                 f"{fmt(o.forecast_upper, integer=unit in COUNT_UNITS)}）",
             _t(ev, "达标概率", "P(meet)"): probability_text(o.probability),
-            _t(ev, "预计差距", "Expected shortfall"): fmt(o.expected_shortfall, "个百分点" if m.unit == "%" else unit),
+            _t(ev, "与目标差距", "Gap to target"): gap_text(o),
             _t(ev, "要实现目标需要", "What it takes"): o.what_it_takes_zh(),
         })
     return pd.DataFrame(rows)
