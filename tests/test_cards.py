@@ -24,8 +24,32 @@ def test_card_content_for_one_unit(cat):
     k25 = table[table["编号"] == "K25"].iloc[0]
     assert "进度滞后" in k25["状态"] and k25["要实现目标需要"].startswith("需")  # lagging: what it would take
     special = card.special_table(c)
-    assert set(special["编号"]) == {"S01", "S03", "S05", "S06", "S09"}
+    assert {v.split(" ")[0] for v in special["专项目标"] if v} == {"S01", "S03", "S05", "S06", "S09"}
     assert "合成数据" in card.headline(c)
+
+
+def test_card_items_of_the_official_reading():
+    # 市环保局 leads S08 with 24 sub-targets: its name stands once, each row says the year it is due
+    c = card.prepare("市环保局", 2018, "synthetic")
+    special = card.special_table(c)
+    named = [v for v in special["专项目标"] if v]
+    assert named == ["S08 建设美丽中国样本"] and len(special) > 10
+    years = {f"{s.year}年" for t in c.cat.special_targets if t.id == "S08" for s in t.subtargets}
+    assert set(special["目标年份"]) == years and "2020年目标" not in special.columns
+    # the card carries the unit's score, the same as the yearly scores, and says why a light may differ
+    from kpitrack.analysis.scores import load_challenges, unit_scores
+
+    challenges = load_challenges(REPO / "params" / "challenges-2018.yaml", c.cat, 2018)
+    theirs = next(u for u in unit_scores(c.cat, c.ds, 2018, challenges) if u.unit.name == "市环保局")
+    assert f"{theirs.score.total * 100:.2f}分" in card.score_text(c) and c.score.rank == theirs.rank
+    assert "示意" in card.score_text(c)  # synthetic data: illustrative only
+    table = card.kpi_table(c)
+    assert {"本年完成率", "计分"} <= set(table.columns)
+    assert "两者并不矛盾" in card.score_note()
+    # a unit whose KPIs have nothing to draw gets no empty 趋势 heading
+    police = card.prepare("市公安局", 2018, "synthetic")
+    assert card.trend_figures(police) == [] and card.kpi_table(police).empty
+    assert len(card.trend_figures(c)) == 3
     with pytest.raises(ParameterError, match="unknown responsible unit"):
         card.prepare("市火星局", 2018, "synthetic")
 

@@ -241,7 +241,8 @@ def _cmd_bulletins(args: argparse.Namespace) -> int:
 
 
 def _cmd_scores(args: argparse.Namespace) -> int:
-    from .analysis.scores import KIND_ZH, explanation, load_challenges, scores_table, unit_scores
+    from .analysis.scores import KIND_ZH, explanation, illustrative, load_challenges, scores_table, unit_scores
+    from .publish.display import text_table
     from .data.actuals import load_dataset
     from .plan.catalogue import load_catalogue
     from .publish.params import check_common
@@ -254,9 +255,15 @@ def _cmd_scores(args: argparse.Namespace) -> int:
     challenges = load_challenges(path, cat, args.year) if path.is_file() or args.challenges else None
     ds = load_dataset(dataset, cat)
     results = unit_scores(cat, ds, args.year, challenges)
-    label = f"{args.year}年责任单位绩效得分 · 数据：{ds.label_zh}" + (f" · 挑战目标：{path}" if challenges else " · 未指定挑战目标")
+    try:
+        shown = path.resolve().relative_to(paths.repo_root())
+    except ValueError:
+        shown = path.name
+    label = f"{args.year}年责任单位绩效得分 · 数据：{ds.label_zh}" + (f" · 挑战目标：{shown}" if challenges else " · 未指定挑战目标")
+    note = illustrative(ds, challenges)
     if args.format == "json":
-        doc = {"year": args.year, "dataset": dataset, "synthetic": ds.synthetic, "challenges": str(path) if challenges else None,
+        doc = {"year": args.year, "dataset": dataset, "synthetic": ds.synthetic, "challenges": str(shown) if challenges else None,
+               "illustrative": note or None,
                "units": [{"unit": u.unit.name, "aliases": list(u.unit.aliases), "rank": u.rank,
                           "score": None if u.score is None else round(u.score.total * 100, 4),
                           "base": None if u.score is None else round(u.score.base * 100, 4),
@@ -284,11 +291,12 @@ def _cmd_scores(args: argparse.Namespace) -> int:
                             ln.why_zh])
         _emit(buf.getvalue(), args.out)
         return 0
-    lines = [label, "=" * 40, scores_table(results).to_string(index=False), ""]
+    lines = [label] + ([f"【{note}】"] if note else []) + ["=" * 40, text_table(scores_table(results)), ""]
     for u in results:
         head = f"{u.unit.name}" + (f"（又名{'、'.join(u.unit.aliases)}）" if u.unit.aliases else "")
         head += f"：{'—' if u.score is None else f'{u.score.total * 100:.2f}分，第{u.rank}位'}"
-        lines += [head, explanation(u).to_string(index=False), ""]
+        table = explanation(u)
+        lines += [head, text_table(table) if len(table) else "（本单位没有表1中的关键绩效指标，不计分）", ""]
     _emit("\n".join(lines), args.out)
     return 0
 
@@ -410,6 +418,7 @@ def _emit(text: str, out: str | None) -> None:
             atomic_write_text(path, text)
         except OSError as exc:
             raise ParameterError(f"--out {out}: cannot write ({exc.strerror})") from None
+        print(f"wrote {out}")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 

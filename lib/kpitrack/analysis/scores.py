@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..core.exceptions import Problem, Reason, ValidationError
 from ..core.yamlio import line_of, load_yaml
-from ..data.actuals import Dataset, series
+from ..data.actuals import Dataset, kpi_series
 from ..plan.catalogue import Catalogue, Measure
 from ..plan.responsible import Unit, responsible_units
 from ..plan.schema import BASE_YEAR, PLAN_END
@@ -35,6 +35,9 @@ class Challenges:
     challenge: frozenset[str] = frozenset()
     key_challenge: frozenset[str] = frozenset()
     source: str = ""
+    #: chosen for a demonstration (``demonstration: true`` in the file), not by the assessment office:
+    #: scores computed with it are illustrative (示意) and never a judgement of a real unit
+    demonstration: bool = False
 
     def kind(self, measure_id: str) -> str:
         if measure_id in self.key_challenge:
@@ -57,10 +60,13 @@ def load_challenges(path: Path, cat: Catalogue, year: int) -> Challenges:
     if not isinstance(doc, dict):
         raise ValidationError([Problem(name, 1, "-", "expected year, challenge and key_challenge", Reason.WRONG_TYPE)],
                               "challenges validation")
-    unknown = sorted(set(doc) - {"year", "challenge", "key_challenge", "note"})
+    unknown = sorted(set(doc) - {"year", "challenge", "key_challenge", "note", "demonstration"})
     for key in unknown:
-        problems.append(Problem(name, line_of(doc), key, f"unknown field {key!r} (known: year, challenge, key_challenge, note)",
-                                Reason.UNKNOWN_FIELD))
+        problems.append(Problem(name, line_of(doc), key, f"unknown field {key!r} (known: year, challenge, key_challenge, note, "
+                                                         "demonstration)", Reason.UNKNOWN_FIELD))
+    demo = doc.get("demonstration", False)
+    if not isinstance(demo, bool):
+        problems.append(Problem(name, line_of(doc), "demonstration", f"expected true or false, got {demo!r}", Reason.WRONG_TYPE))
     if doc.get("year") != year:
         problems.append(Problem(name, line_of(doc), "year", f"the file is for year {doc.get('year')!r}, not {year}", Reason.INCONSISTENT))
     lists: dict[str, set[str]] = {}
@@ -75,7 +81,7 @@ def load_challenges(path: Path, cat: Catalogue, year: int) -> Challenges:
                                 Reason.DUPLICATE))
     if problems:
         raise ValidationError(problems, "challenges validation")
-    return Challenges(year, frozenset(lists["challenge"]), frozenset(lists["key_challenge"]), name)
+    return Challenges(year, frozenset(lists["challenge"]), frozenset(lists["key_challenge"]), name, demo is True)
 
 
 def _expand(cat: Catalogue, item: str, name: str, doc: dict, key: str, problems: list[Problem]) -> set[str]:
@@ -117,7 +123,7 @@ class UnitScore:
 
 def year_target(m: Measure, ds: Dataset, year: int) -> float | None:
     """The measure's numeric target for ``year``: the plan trajectory value, else a level yearly target."""
-    s = series(ds.observations, m.id, as_of=year)
+    s = kpi_series(ds.observations, m.id, as_of=year)
     base = s.loc[s["period"] == BASE_YEAR, "value"]
     traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
     if year in traj.index and not pd.isna(traj[year]):
@@ -131,7 +137,7 @@ def year_target(m: Measure, ds: Dataset, year: int) -> float | None:
 def completion(m: Measure, ds: Dataset, year: int) -> tuple[float | None, float | None, float | None, str]:
     """(completion, target, actual, why) of a measure in ``year``."""
     target = year_target(m, ds, year)
-    s = series(ds.observations, m.id, as_of=year)
+    s = kpi_series(ds.observations, m.id, as_of=year)
     hit = s.loc[s["period"] == year]
     actual = float(hit["value"].iloc[0]) if len(hit) else None
     if target is None:
@@ -180,6 +186,18 @@ def unit_scores(cat: Catalogue, ds: Dataset, year: int, challenges: Challenges |
 
 
 KIND_ZH = {"basic": "基本目标", "challenge": "挑战目标", "key_challenge": "关键性挑战目标"}
+
+
+def illustrative(ds: Dataset, challenges: Challenges | None) -> str:
+    """Why scores are only illustrative (示意), or "" when they rest on real figures and on the
+    challenge targets the assessment office chose. Scores of real units are published only then."""
+    if ds.synthetic:
+        return "示意：合成演示数据，得分不反映任何单位的真实绩效"
+    if challenges is None:
+        return "示意：尚未录入考评办确定的挑战指标（全部按基本目标计分），得分不作为对单位的评价"
+    if challenges.demonstration:
+        return "示意：挑战指标为演示选择，不是考评办的真实确定，得分不作为对单位的评价"
+    return ""
 
 
 def scores_table(results: list[UnitScore]) -> pd.DataFrame:

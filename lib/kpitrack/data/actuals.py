@@ -56,6 +56,9 @@ class Dataset:
     folder: Path | None = None
     #: Yearly targets assigned by the city government (see :mod:`kpitrack.data.targets`).
     targets: pd.DataFrame | None = None
+    #: The day the dataset's figures were gathered (``collected`` in dataset.yaml): a figure whose
+    #: publication date nobody knows carries it as its known-from date, and is shown as 未知.
+    collected: str = ""
 
     @property
     def label_zh(self) -> str:
@@ -136,8 +139,9 @@ def load_dataset(name: str, cat: Catalogue, actuals_dir: Path | None = None, kno
         figures = figures[figures["known_from"] <= known_at]
     ctx_path = folder / "context.csv"
     context = pd.read_csv(ctx_path, dtype=str, keep_default_na=False) if ctx_path.is_file() else pd.DataFrame()
+    collected = str(meta.get("collected") or "")
     return Dataset(name, title_zh, title_en, bool(synthetic), str(meta.get("description_zh", "")), observations(figures),
-                   context, known_at, folder, load_targets(folder, cat))
+                   context, known_at, folder, load_targets(folder, cat), collected)
 
 
 def _check(figures: pd.DataFrame, folder: Path, cat: Catalogue, synthetic: bool) -> None:

@@ -15,6 +15,8 @@ import pandas as pd
 
 from ..analysis.outlook import Outlook, outlooks, probability_text
 from ..analysis.progress import KPIStatus, assess
+from ..analysis.scores import KIND_ZH, UnitScore, illustrative, load_challenges, unit_scores
+from ..core import paths
 from ..core.exceptions import ParameterError
 from ..core.labels import STATUS_ZH, Status, fmt
 from ..data.actuals import Dataset, load_dataset
@@ -35,6 +37,8 @@ class Card:
     as_of: int
     statuses: dict[str, KPIStatus]
     outlooks: dict[str, Outlook]
+    score: UnitScore | None = None  # the unit's score of the year by the plan's rules (same as kpitrack scores)
+    score_note: str = ""  # why the score is only illustrative (示意), or ""
 
 
 def check_unit(cat: Catalogue, text: object) -> Unit:
@@ -58,7 +62,11 @@ def prepare(unit: str, as_of: int, dataset: str, data_as_of: str = "") -> Card:
     ds = load_dataset(dataset, cat, known_at=data_as_of or None)
     statuses = {s.kpi_id: s for s in assess(cat, ds, as_of) if s.kpi_id in u.kpis}
     outs = outlooks(cat, ds, as_of)
-    return Card(cat, ds, u, as_of, statuses, {m.id: outs[m.id] for k in u.kpis for m in cat.kpi(k).measures})
+    path = paths.repo_root() / "params" / f"challenges-{as_of}.yaml"
+    challenges = load_challenges(path, cat, as_of) if path.is_file() else None
+    score = next((s for s in unit_scores(cat, ds, as_of, challenges) if s.unit.name == u.name), None)
+    return Card(cat, ds, u, as_of, statuses, {m.id: outs[m.id] for k in u.kpis for m in cat.kpi(k).measures},
+                score, illustrative(ds, challenges))
 
 
 def title(c: Card) -> str:
@@ -80,12 +88,32 @@ def headline(c: Card) -> str:
     return "\n".join(lines)
 
 
+def score_text(c: Card) -> str:
+    """The unit's score of the year, the same figure as the yearly scores, with its caveat."""
+    s = c.score
+    if s is None or s.score is None:
+        return f"**{c.as_of}年得分：** 不计分（本单位当年没有可计分的数值目标）。"
+    text = (f"**{c.as_of}年得分：** {s.score.total * 100:.2f}分（基本分{s.score.base * 100:.2f}，加分{s.score.bonus * 100:.2f}），"
+            f"在有得分的责任单位中列第{s.rank}位；计分目标{len(s.scored)}项。")
+    if c.score_note:
+        text += f"\n\n*{escape_markdown(c.score_note)}。*"
+    return text
+
+
+def score_note() -> str:
+    """Why a light and a score of the same measure may differ."""
+    return ("*说明：“状态”看2015年以来的进度能否在2020年达到规划目标（详见评估方法）；“本年完成率”和“计分”按规划三.(一).3.(2)，"
+            "看当年实际是否达到当年目标值。当年目标完成而长期进度不足时，会出现得分满分而状态为“存在风险”的情况，两者并不矛盾。*")
+
+
 def kpi_table(c: Card) -> pd.DataFrame:
     rows = []
+    lines = {ln.measure.id: ln for ln in (c.score.lines if c.score else ())}
     for kid in c.unit.kpis:
         k = c.cat.kpi(kid)
         for m, ms in zip(k.measures, c.statuses[kid].measures):
             o = c.outlooks[m.id]
+            ln = lines.get(m.id)
             latest = "—" if ms.latest_value is None else f"{fmt(ms.latest_value, m.unit)}（{ms.latest_year}年）"
             rows.append({
                 "编号": kid, "指标": m.name_zh,
@@ -94,19 +122,33 @@ def kpi_table(c: Card) -> pd.DataFrame:
                 "状态": f"{LIGHT[ms.status]} {STATUS_ZH[ms.status]}",
                 f"{PLAN_END}年达标概率": probability_text(o.probability) if o.assessable else "—",
                 "要实现目标需要": o.what_it_takes_zh() if o.assessable and o.likely_miss else ("—" if not o.assessable else "按目前态势可实现"),
+                "本年完成率": "—" if ln is None or ln.completion is None else f"{ln.completion:.1%}",
+                "计分": "不计分" if ln is None or ln.points is None else f"{KIND_ZH[ln.kind]} {ln.points * 100:.1f}%",
             })
     return pd.DataFrame(rows)
 
 
 def special_table(c: Card) -> pd.DataFrame:
+    """Every sub-target of the special targets the unit leads, with the year it is due; a special
+    target's name stands on its first row only."""
     rows = []
     for sid in c.unit.special_targets:
         s = next(x for x in c.cat.special_targets if x.id == sid)
-        for sub in s.subtargets:
-            rows.append({"编号": sid, "专项目标": s.name_zh, "子目标": sub.name_zh, "2020年目标": sub.text_zh})
-    return pd.DataFrame(rows)
+        for i, sub in enumerate(s.subtargets):
+            rows.append({"专项目标": f"{sid} {s.name_zh}" if i == 0 else "", "子目标": sub.name_zh,
+                         "目标年份": f"{sub.year}年", "目标": sub.text_zh})
+        if not s.subtargets:
+            rows.append({"专项目标": f"{sid} {s.name_zh}", "子目标": "—", "目标年份": "—", "目标": s.note_zh or "无量化子目标"})
+    return pd.DataFrame(rows, columns=["专项目标", "子目标", "目标年份", "目标"])
 
 
 def kpis(c: Card):
     """(KPI, its status) of the card, for the trend charts."""
     return [(c.cat.kpi(k), c.statuses[k]) for k in c.unit.kpis]
+
+
+def trend_figures(c: Card) -> list:
+    """The trend charts of the card's KPIs that have something to draw (none: an empty list)."""
+    from .figures import kpi_figure
+
+    return [f for k, s in kpis(c) if (f := kpi_figure(k, c.ds, s, "zh", c.outlooks)) is not None]

@@ -33,6 +33,41 @@ STATUS_CODE = {label: st.value for table in (STATUS_ZH, STATUS_EN) for st, label
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$@^&=-])")
 
 
+class Link:
+    """A table cell that links to an address: shown as its text, a link in HTML and PDF. Only
+    http(s) addresses become links; anything else (or none) is shown as plain text."""
+
+    __slots__ = ("text", "url")
+
+    def __init__(self, text: str, url: str | None) -> None:
+        self.text = str(text)
+        url = url.strip().replace(" ", "%20") if url else None
+        self.url = url if url and re.match(r"^https?://[^\s<>\"'`]+$", url) else None
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Link({self.text!r}, {self.url!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Link) and (self.text, self.url) == (other.text, other.url)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.url))
+
+    def html(self) -> str:
+        if self.url is None:
+            return html.escape(self.text)
+        return f'<a href="{html.escape(self.url, quote=True)}" target="_blank" rel="noopener">{html.escape(self.text)}</a>'
+
+    def markdown(self) -> str:
+        if self.url is None:
+            return escape_markdown(self.text)
+        url = self.url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+        return f"[{escape_markdown(self.text)}]({url})"
+
+
 def escape_markdown(text: object) -> str:
     """Escape text so that markdown shows it literally (also HTML tags and pipes in tables)."""
     s = "" if text is None else str(text)
@@ -42,6 +77,26 @@ def escape_markdown(text: object) -> str:
 def display_width(text: object) -> int:
     """Columns a text takes in a monospace layout: Chinese characters count twice."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
+def text_table(df: pd.DataFrame, gap: int = 2) -> str:
+    """A plain-text table for a terminal or a .txt file, columns aligned for Chinese text (a
+    Chinese character takes two columns); numbers right-aligned."""
+    if df.empty:
+        return ""
+    cols = [str(c) for c in df.columns]
+    cells = [["" if v is None else str(v) for v in row] for row in df.itertuples(index=False)]
+    widths = [max([display_width(c)] + [display_width(r[i]) for r in cells]) for i, c in enumerate(cols)]
+    numeric = [all(re.fullmatch(r"[-+]?[\d,.]+%?|—", r[i] or "—") for r in cells) for i in range(len(cols))]
+
+    def line(values: list[str]) -> str:
+        out = []
+        for i, v in enumerate(values):
+            pad = " " * (widths[i] - display_width(v))
+            out.append(pad + v if numeric[i] else v + pad)
+        return (" " * gap).join(out).rstrip()
+
+    return "\n".join([line(cols)] + [line(r) for r in cells])
 
 
 def table_markdown(df: pd.DataFrame) -> str:
@@ -56,7 +111,7 @@ def table_markdown(df: pd.DataFrame) -> str:
         widths.append(max(longest + 8, 8) if longest <= 12 else min(max(longest, 10), 24))
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(":" + "-" * max(w, 3) for w in widths) + "|"]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(breakable(escape_markdown(v)) for v in row) + " |")
+        lines.append("| " + " | ".join(v.markdown() if isinstance(v, Link) else breakable(escape_markdown(v)) for v in row) + " |")
     return "\n".join(lines)
 
 
@@ -93,7 +148,7 @@ def table_html(df: pd.DataFrame, caption: str | None = None, status_col: str | N
         cells = []
         for col, v in zip(df.columns, row):
             cls = f' class="status status-{status_code(v)}"' if col in coloured else ""
-            cells.append(f"<td{cls}>{html.escape('' if v is None else str(v))}</td>")
+            cells.append(f"<td{cls}>{v.html() if isinstance(v, Link) else html.escape('' if v is None else str(v))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     classes = "kpi-table" + (f" {css_class}" if css_class else "")

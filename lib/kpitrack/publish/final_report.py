@@ -77,7 +77,7 @@ def evaluate_final(dataset: str, language: str = "zh", data_as_of: str = "", ret
 
 def headline(fe: FinalEvaluation) -> str:
     counts = Counter(o for o, _ in fe.outcomes.values())
-    lines = [f"**规划期末：** {PLAN_END}年　**数据：** {escape_markdown(fe.ds.label_zh)}　**KPI：** {len(fe.outcomes)}项", "",
+    lines = [f"**规划期末：** {PLAN_END}年　**数据：** {escape_markdown(fe.ds.label_zh)}　**关键绩效指标：** {len(fe.outcomes)}项", "",
              "　".join(f"{OUTCOME_ZH[k]} {counts.get(k, 0)}项" for k in OUTCOMES)]
     if fe.language == "en":
         lines += ["", f"*End of plan {PLAN_END}: met {counts.get(ACHIEVED, 0)}, missed {counts.get(MISSED, 0)}, "
@@ -91,7 +91,7 @@ def outcome_counts(fe: FinalEvaluation) -> pd.DataFrame:
     counts = Counter(o for o, _ in fe.outcomes.values())
     n = len(fe.outcomes)
     return pd.DataFrame({"结果": [OUTCOME_ZH[k] for k in OUTCOMES],
-                         "KPI数": [counts.get(k, 0) for k in OUTCOMES],
+                         "指标数": [counts.get(k, 0) for k in OUTCOMES],
                          "占比": [f"{counts.get(k, 0) / n:.0%}" for k in OUTCOMES]})
 
 
@@ -102,7 +102,7 @@ def outcome_table(fe: FinalEvaluation) -> pd.DataFrame:
         kpi_outcome, ms = fe.outcomes[k.id]
         for m, o in zip(k.measures, ms):
             rows.append({"编号": k.id, "指标": m.name_zh, "2020年目标": o.target_text_zh or m.end_target.text_zh,
-                         "KPI结果": OUTCOME_ZH[kpi_outcome], "子指标结果": o.outcome_zh, "依据": o.reason_zh,
+                         "指标结果": OUTCOME_ZH[kpi_outcome], "子指标结果": o.outcome_zh, "依据": o.reason_zh,
                          "数据": QUALITY_ZH.get(o.quality, o.quality) if o.quality else "—"})
     return pd.DataFrame(rows)
 
@@ -148,8 +148,8 @@ def method_note() -> str:
             "上限类指标看是否低于上限；累计类指标要求期内逐年数据齐全后比较累计数；期内平均类指标比较各年平均值；"
             "终期目标无数值而有2020年数值年度目标的，按年度目标判断；目标写明“左右”的，与目标相差不到2%视为实现。"
             "只用同一类数据判断（官方公布值优先，不与推算值混合）；缺少所需年份数据时为“数据不足”，并说明缺哪一年。"
-            "一项KPI的子指标中有一项未实现即为未实现。")
+            "一项关键绩效指标的子指标中有一项未实现即为未实现。")
 
 
 def sources_table(fe: FinalEvaluation) -> pd.DataFrame:
-    return figures_sources(fe.ds, PLAN_END)
+    return figures_sources(fe.ds, PLAN_END, fe.cat)

@@ -81,7 +81,7 @@ def headline(ev: Evaluation) -> str:
     vintages = sorted(set(ev.ds.observations["vintage"]))
     version = (f"第{vintages[0]}—{vintages[-1]}版" if len(vintages) > 1 else f"第{vintages[0]}版") if vintages else "无数据"
     lines = [
-        f"**评估年份：** {ev.as_of}年　**数据：** {escape_markdown(ev.ds.label_zh)}（数据版本：{version}）　**KPI：** {n}项",
+        f"**评估年份：** {ev.as_of}年　**数据：** {escape_markdown(ev.ds.label_zh)}（数据版本：{version}）　**关键绩效指标：** {n}项",
         "",
         "　".join(f"{STATUS_ZH[st]} {counts.get(st, 0)}项" for st in Status),
     ]
@@ -99,7 +99,7 @@ def status_counts(ev: Evaluation) -> pd.DataFrame:
     n = len(ev.statuses)
     return pd.DataFrame({
         _t(ev, "状态", "Status"): [status_label(st, ev.language) for st in Status],
-        _t(ev, "KPI数", "KPIs"): [counts.get(st, 0) for st in Status],
+        _t(ev, "指标数", "KPIs"): [counts.get(st, 0) for st in Status],
         _t(ev, "占比", "Share"): [f"{counts.get(st, 0) / n:.0%}" for st in Status],
     })
 
@@ -145,30 +145,25 @@ def kpi_section(ev: Evaluation, index: int) -> str:
 
 
 def sources_table(ev: Evaluation) -> pd.DataFrame:
-    """The sources of every actual figure shown, with quality and notes."""
-    return figures_sources(ev.ds, ev.as_of)
+    """附录：the sources of every yearly figure up to the evaluation year (see :mod:`.sources`)."""
+    return figures_sources(ev.ds, ev.as_of, ev.cat)
 
 
-def figures_sources(ds: Dataset, up_to: int) -> pd.DataFrame:
-    """Every yearly figure of ``ds`` up to year ``up_to`` with its source, quality, date and note
-    (the note says how a derived figure was computed)."""
-    obs = ds.observations
-    obs = obs[(obs["year"] <= up_to) & (obs["month"] == 0)].sort_values(["measure_id", "year", "known_from"], kind="stable")
-    return pd.DataFrame({
-        "编号": obs["measure_id"], "年份": obs["period"], "数值": obs["value"].map(fmt),
-        "质量": obs["quality"].map(lambda q: QUALITY_ZH.get(q, q)), "公布/获知日期": obs["known_from"], "版本": obs["vintage"].astype(str),
-        "来源": obs["source"], "说明": obs["note"],
-    }).reset_index(drop=True)
+def figures_sources(ds: Dataset, up_to: int, cat: Catalogue) -> pd.DataFrame:
+    """Every yearly figure of ``ds`` up to year ``up_to`` with its source, in Chinese (both reports)."""
+    from .sources import sources_table as table
+
+    return table(ds, up_to, {m.id: (m.name_zh, m.unit) for m in cat.measures})
 
 
 def method_note() -> str:
     return (
-        "**评估方法**（详见 docs/methods.md）：先判断最新实际值是否已达到2020年目标（已实现）；"
+        "**评估方法：**先判断最新实际值是否已达到2020年目标（已实现）；"
         "否则以开放SDG方法计算2015年（或最早可比年份）以来实际年均增长（百分比类指标用年均增量）"
         "与实现目标所需年均增长之比：≥95%为“进度正常”，60%—95%为“存在风险”，<60%或反向变化为“进度滞后”。"
         "上限类指标（如失业率低于5%）看当年是否低于上限；累计类指标（保障性住房）比较累计完成与同期累计轨迹；"
         "只有年度数值目标的指标比较当年实际与年度目标。由日数据推算的值不与官方公布值混合计算进度。"
-        "一项KPI含多个子指标时取最不利的状态；规划未给出量化目标的为“无量化目标”（引规划原文），有量化目标但缺少数据的为“数据不足”，两者分别计数并说明原因。"
+        "一项关键绩效指标含多个子指标时取最不利的状态；规划未给出量化目标的为“无量化目标”（引规划原文），有量化目标但缺少数据的为“数据不足”，两者分别计数并说明原因。"
     )
 
 

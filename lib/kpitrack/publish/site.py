@@ -64,7 +64,7 @@ def _reports_page(reports: Path, files: Path) -> str:
     stems = sorted({p.stem for p in out.glob("*.html")} | {p.stem for p in out.glob("*.pdf")}) if out.is_dir() else []
     lines = ["# 评估报告", ""]
     if not stems:
-        return "\n".join(lines + ["尚未生成评估报告（`kpitrack run params/midterm-2018.yaml`、`kpitrack run params/final-2020.yaml`）。"])
+        return "\n".join(lines + ["尚未生成评估报告。"])
     lines += ["| 报告 | 文件 |", "|:---|:---|"]
     # the final evaluation first: the plan has ended
     for stem in sorted(stems, key=lambda s: (not s.startswith("final"), s)):
@@ -129,24 +129,30 @@ def _notices_page(files: Path) -> str:
                          f"{_formats(docs, file_stem(n.number), files, f'notices/{dataset}')} |")
         lines.append("")
     if not found:
-        lines.append("尚未发出绩效改进通知单（`kpitrack notices --month YYYY-MM`）。")
+        lines.append("尚未发出绩效改进通知单。")
     return "\n".join(lines)
 
 
 def _scores_page(year: int, datasets: list[str]) -> str:
-    from ..analysis.scores import load_challenges, scores_table, unit_scores
+    from ..analysis.scores import illustrative, load_challenges, scores_table, unit_scores
     from ..data.actuals import load_dataset
     from ..plan.catalogue import catalogue
 
     cat = catalogue()
     path = paths.repo_root() / "params" / f"challenges-{year}.yaml"
     lines = [f"# {year}年度得分", "", "按规划三.(一).3.(2)的规则：基本目标满分95%，挑战目标完成得满分、未完成不得分，"
-             "关键性挑战目标超额完成在5%的空间内加分。逐项说明见 `kpitrack scores --year " f"{year}`。", ""]
+             "关键性挑战目标超额完成在5%的空间内加分。", ""]
     for name in datasets:
         ds = load_dataset(name, cat)
-        challenges = load_challenges(path, cat, year) if path.is_file() and ds.synthetic else None
-        lines += [f"## {escape_markdown(ds.label_zh)}", "",
-                  ("挑战目标：" + escape_markdown(str(path.relative_to(paths.repo_root()))) if challenges else "未指定挑战目标（均按基本目标计分）。"),
+        challenges = load_challenges(path, cat, year) if path.is_file() else None
+        note = illustrative(ds, challenges)
+        lines += [f"## {escape_markdown(ds.label_zh)}", ""]
+        if note and not ds.synthetic:  # real units are ranked only on the challenge targets the office chose
+            lines += [f"**未发布。** {escape_markdown(note)}。真实单位的得分和位次只在录入考评办确定的{year}年挑战指标后发布。", ""]
+            continue
+        lines += [f"**{escape_markdown(note)}。**" if note else "", "",
+                  ("挑战目标：" + ("演示选择（非考评办确定）" if challenges.demonstration else "考评办确定") if challenges
+                   else "未指定挑战目标（均按基本目标计分）。"),
                   "", table_markdown(scores_table(unit_scores(cat, ds, year, challenges))), ""]
     return "\n".join(lines)
 
@@ -167,8 +173,8 @@ def write_pages(folder: Path, reports: Path, year: int, datasets: list[str]) -> 
     files.mkdir(parents=True)
     return {"index": _index_page(year), "reports": _reports_page(reports, files),
             "bulletins": _batch_page("月度通报", reports / "bulletins", files, "bulletins",
-                                     "尚未生成月度通报（`kpitrack bulletins --month previous`）。"),
-            "cards": _batch_page("绩效卡", reports / "cards", files, "cards", "尚未生成绩效卡（`kpitrack cards --as-of 2018`）。"),
+                                     "尚未生成月度通报。"),
+            "cards": _batch_page("绩效卡", reports / "cards", files, "cards", "尚未生成绩效卡。"),
             "notices": _notices_page(files), "scores": _scores_page(year, datasets)}
 
 
