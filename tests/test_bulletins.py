@@ -70,7 +70,7 @@ def test_district_bulletin_reads_as_an_official_bulletin(batch_of_three):
                  "合成演示数据", "位次", "全年预计（80%区间）", "个百分点", "亿元"):
         assert part in text, part
     html = (out / "330106.html").read_text(encoding="utf-8")
-    assert "<title>西湖区经济责任制指标进度通报（2018年1—6月）</title>" in html
+    assert "<title>西湖区经济责任制指标进度通报（2018年1—6月）（合成数据　仅供演示）</title>" in html
     assert not re.search(r'<script[^>]+src="https?://', html)  # self-contained
 
 

@@ -66,7 +66,7 @@ def test_cards_command_writes_each_units_card(tmp_path, monkeypatch, capsys):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["kind"] == "cards" and set(manifest["items"]) == {"市民政局", "市轨道办"}
     html = (out / "市民政局.html").read_text(encoding="utf-8")
-    assert "<title>市民政局绩效卡（2018年）</title>" in html and "每千名老人拥有社会养老床位数" in html
+    assert "<title>市民政局绩效卡（2018年）（合成数据　仅供演示）</title>" in html and "每千名老人拥有社会养老床位数" in html
     assert html.count("Plotly.newPlot") == 1  # a small trend chart of its one KPI
     nb = nbformat.read(str(out / "市轨道办.ipynb"), as_version=4)
     text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", []))

@@ -156,8 +156,8 @@ def test_ledger_text_is_escaped_in_the_html_and_pdf_report(tmp_path, data_copy):
     result = run(params, formats=formats, renderer="fallback", reports_dir=tmp_path / "reports")
     html = result.outputs["html"].read_text(encoding="utf-8")
     assert "<script>alert('x')</script>" not in html and "<b>统计局</b>" not in html
-    assert "&lt;script&gt;alert(" in html and "&lt;b&gt;统计局&lt;/b&gt;" in html
-    assert html.count(MARKUP.replace("&", "&amp;")) >= 2  # source and note, as typed
+    assert "&lt;b&gt;统计局&lt;/b&gt;" in html  # the source as typed, in the sources appendix (notes are not shown there)
+    assert html.count(MARKUP.replace("&", "&amp;")) >= 1
     if "pdf" in formats and shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(result.outputs["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
         assert _squash(MARKUP) in _squash(text)  # no citation, heading, maths or emphasis made of it

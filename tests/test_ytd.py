@@ -65,7 +65,7 @@ def test_year_end_cli_on_real_monthly_air_data():
     proc = subprocess.run([sys.executable, "-m", "kpitrack.cli", "year-end", "K08.pm25", "2018-06"], cwd=REPO,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert "2018年1—6月：44.12μg/m³" in proc.stdout and "全年估计" in proc.stdout and "80%区间" in proc.stdout
+    assert "2018年1—6月：44.1μg/m³" in proc.stdout  # one decimal for μg/m³, the plan's precision and "全年估计" in proc.stdout and "80%区间" in proc.stdout
     bad = subprocess.run([sys.executable, "-m", "kpitrack.cli", "year-end", "K05.rd_share", "2018-06"], cwd=REPO,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "no year-to-date" in bad.stderr  # bad input: exit 2, as the README says

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..data.actuals import kpi_series
 from .forecast import ForecastDistribution, _calibration, forecast_distribution
-from ..core.labels import COUNT_UNITS, fmt
+from ..core.labels import fmt
 from ..plan.catalogue import Measure
 from ..plan.schema import PLAN_END
 
@@ -72,7 +72,7 @@ class Outlook:
         if self.rate_kind == "compound":
             return f"年均{'增长' if rate >= 0 else '下降'}{abs(rate) * 100:.1f}%"
         unit = "个百分点" if self.unit == "%" else self.unit
-        return f"年均{'增加' if rate >= 0 else '减少'}{fmt(abs(rate), integer=unit in COUNT_UNITS)}{unit}"
+        return f"年均{'增加' if rate >= 0 else '减少'}{fmt(abs(rate), unit)}"
 
     def what_it_takes_zh(self) -> str:
         """One sentence: what it would take, in words."""

@@ -171,8 +171,8 @@ def _assess_ceiling(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> Me
     ok = meets(latest, t.value, m.direction, strict=True)  # "低于": strictly below
     if ok:
         status = Status.ACHIEVED if ly >= t.year else Status.ON_TRACK
-        return MeasureStatus(**common, status=status, method="bound", reason_zh=f"{ly}年实际值{fmt(latest)}低于上限{fmt(t.value)}")
-    return MeasureStatus(**common, status=Status.OFF_TRACK, method="bound", reason_zh=f"{ly}年实际值{fmt(latest)}未低于上限{fmt(t.value)}")
+        return MeasureStatus(**common, status=status, method="bound", reason_zh=f"{ly}年实际值{fmt(latest, m.unit)}低于上限{fmt(t.value, m.unit)}")
+    return MeasureStatus(**common, status=Status.OFF_TRACK, method="bound", reason_zh=f"{ly}年实际值{fmt(latest, m.unit)}未低于上限{fmt(t.value, m.unit)}")
 
 
 def _assess_cumulative(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:
@@ -188,12 +188,12 @@ def _assess_cumulative(m: Measure, s: pd.DataFrame, as_of: int, common: dict) ->
     required = _num(cum.get(window[-1]))
     common = {**common, "latest_value": done}
     if done >= t.value:
-        return MeasureStatus(**common, status=Status.ACHIEVED, method="cumulative", reason_zh=f"{window[0]}—{window[-1]}年累计{fmt(done)}，已达到累计目标{fmt(t.value)}")
+        return MeasureStatus(**common, status=Status.ACHIEVED, method="cumulative", reason_zh=f"{window[0]}—{window[-1]}年累计{fmt(done, m.unit)}，已达到累计目标{fmt(t.value, m.unit)}")
     if required is None or required <= 0:
         return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh="规划未给出到当年的累计轨迹")
     ratio = done / required
     return MeasureStatus(**common, ratio=ratio, status=band(ratio), method="cumulative",
-                         reason_zh=f"{window[0]}—{window[-1]}年累计{fmt(done)}，为同期累计轨迹{fmt(required)}的{ratio:.0%}")
+                         reason_zh=f"{window[0]}—{window[-1]}年累计{fmt(done, m.unit)}，为同期累计轨迹{fmt(required, m.unit)}的{ratio:.0%}")
 
 
 def _assess_average(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:
@@ -204,8 +204,8 @@ def _assess_average(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> Me
     mean = float(vals.mean())
     complete = as_of >= t.years[-1] and len(vals) == len(t.years)
     if complete and meets(mean, t.value, m.direction):
-        return MeasureStatus(**common, status=Status.ACHIEVED, method="average", ratio=mean / t.value, reason_zh=f"期内平均{fmt(mean)}，达到目标{fmt(t.value)}")
-    return _level_vs_target(common, m, mean, t.value, f"已有{len(vals)}年平均{fmt(mean)}，目标{fmt(t.value)}", "average")
+        return MeasureStatus(**common, status=Status.ACHIEVED, method="average", ratio=mean / t.value, reason_zh=f"期内平均{fmt(mean, m.unit)}，达到目标{fmt(t.value, m.unit)}")
+    return _level_vs_target(common, m, mean, t.value, f"已有{len(vals)}年平均{fmt(mean, m.unit)}，目标{fmt(t.value, m.unit)}", "average")
 
 
 def _assess_yearly(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:

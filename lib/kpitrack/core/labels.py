@@ -49,6 +49,9 @@ SEVERITY = {Status.ACHIEVED: 0, Status.ON_TRACK: 1, Status.AT_RISK: 2, Status.OF
 
 QUALITY_ZH = {"reported": "公布数", "preliminary": "初步数", "revised": "修订数", "derived": "推算", "synthetic": "合成", "plan-implied": "规划推算基数"}
 LANGUAGES = ("zh", "en")
+#: The words every page of a document made from synthetic data carries (page header of the PDF,
+#: the HTML page title, the charts).
+SYNTHETIC_LABEL_ZH = "合成数据　仅供演示"
 
 
 def status_label(status: Status, language: str = "zh") -> str:
@@ -59,13 +62,21 @@ def status_label(status: Status, language: str = "zh") -> str:
 COUNT_UNITS = frozenset({"个", "人", "套", "天", "项", "家", "件", "人次"})
 
 
+#: One decimal rule per unit (so per measure: a measure has one unit): every figure of these units
+#: shows this many decimals, the plan's own precision (8.8% beside 10.0%, never 8.76% beside 10%).
+UNIT_DECIMALS = {"%": 1, "个百分点": 1, "小时/周": 1, "μg/m³": 1}
+
+
 def fmt(value: float | None, unit: str = "", *, integer: bool | None = None) -> str:
     """A number as a reader expects it: thousands separators for large numbers, few decimals;
-    counts (``integer``, by default when ``unit`` is in :data:`COUNT_UNITS`) as whole numbers,
-    except a count below 1 (an average yearly increment of 0.6个) which keeps one decimal."""
+    units of :data:`UNIT_DECIMALS` with their fixed decimals; counts (``integer``, by default when
+    ``unit`` is in :data:`COUNT_UNITS`) as whole numbers, except a count below 1 (an average yearly
+    increment of 0.6个) which keeps one decimal."""
     if value is None or value != value:  # NaN
         return "—"
     a = abs(value)
+    if integer is None and unit in UNIT_DECIMALS:
+        return fixed(value, UNIT_DECIMALS[unit]) + unit
     if integer is None:
         integer = unit in COUNT_UNITS
     if integer and a >= 1:

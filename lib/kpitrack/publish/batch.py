@@ -191,6 +191,17 @@ def _remove_outputs(out: Path, key: str) -> None:
         (out / f"{key}.{fmt}").unlink(missing_ok=True)
 
 
+def document_front(title: str, ds, toc: bool = False) -> dict[str, Any]:
+    """The front matter of a document made from dataset ``ds``: title, data line, and for synthetic
+    data the flag the renderers turn into the label on every page and in the page title."""
+    from ..core.labels import SYNTHETIC_LABEL_ZH
+
+    front: dict[str, Any] = {"title": title, "subtitle": f"数据：{ds.label_zh}", "lang": "zh", "toc": toc}
+    if ds.synthetic:
+        front.update(synthetic=True, pagetitle=f"{title}（{SYNTHETIC_LABEL_ZH}）")
+    return front
+
+
 def stamp_front_matter(notebook: Path, fields: dict[str, Any]) -> None:
     """Set title/subtitle in the notebook's front matter (the first raw cell), as Quarto reads it."""
     if not fields:

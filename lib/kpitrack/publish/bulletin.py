@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..analysis.pace import MonthPace, Pace, has_figures, month_pace
 from ..core.exceptions import KpitrackError, ParameterError
-from ..core.labels import STATUS_EN, STATUS_ZH, Status, fmt
+from ..core.labels import STATUS_EN, STATUS_ZH, Status, fixed, fmt
 from ..data.actuals import DERIVED_METHODS, Dataset, load_dataset
 from ..data.regions import CITY, Region, districts, resolve
 from ..plan.catalogue import Catalogue, Measure, catalogue
@@ -152,7 +152,7 @@ def _change(m: Measure, p: Pace) -> str:
     return ("+" if c >= 0 else "-") + text
 
 
-def _pace_text(p: Pace) -> tuple[str, str]:
+def _pace_text(m: Measure, p: Pace) -> tuple[str, str]:
     """(what has been done, what the pace requires), as shown in tables."""
     if p.value is None or p.target is None:
         return "—", "—"
@@ -160,7 +160,7 @@ def _pace_text(p: Pace) -> tuple[str, str]:
         return f"{p.completion:.1%}", f"{p.share_required:.1%}"
     if p.kind == "rate":
         return points(p.gap), f"{p.target.value:g}%"
-    return f"{p.value:.1f}", f"≤{p.required:.1f}"
+    return f"{fixed(p.value, 1)}{m.unit}", f"≤{fixed(p.required, 1)}{m.unit}"
 
 
 def rank_text(p: Pace) -> str:
@@ -211,6 +211,12 @@ def subtitle(b: Bulletin) -> str:
     if b.language == "en":
         sub += f" · Monthly bulletin, {b.region.name_en}, January-{pd.Timestamp(year=b.year, month=b.month, day=1):%B} {b.year}"
     return sub
+
+
+def masthead(b: Bulletin) -> str:
+    from .masthead import masthead as head
+
+    return head("月度进度通报", b.ds, up_to=b.year)
 
 
 def headline(b: Bulletin) -> str:
@@ -268,7 +274,7 @@ def measures_table(b: Bulletin, region: str | None = None) -> pd.DataFrame:
     """二、分项指标: the YTD figure, the year's target, done and required, status and rank."""
     rows = []
     for m, p in b.paces(region):
-        done, required = _pace_text(p)
+        done, required = _pace_text(m, p)
         rows.append({
             _t(b, "指标", "Indicator"): _measure_name(b, m),
             _t(b, "本期", "YTD"): _current(b, m, p),

@@ -73,6 +73,12 @@ def title(c: Card) -> str:
     return f"{c.unit.name}绩效卡（{c.as_of}年）"
 
 
+def masthead(c: Card) -> str:
+    from .masthead import masthead as head
+
+    return head("绩效卡", c.ds, up_to=c.as_of)
+
+
 def headline(c: Card) -> str:
     counts = {st: 0 for st in Status}
     for s in c.statuses.values():

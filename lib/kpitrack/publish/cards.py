@@ -15,7 +15,7 @@ from ..data.actuals import load_dataset
 from ..plan.catalogue import catalogue
 from ..plan.responsible import Unit, responsible_units
 from ..plan.schema import BASE_YEAR, PLAN_END
-from .batch import FORMATS, Job, code_version, data_version, notebook_version
+from .batch import FORMATS, Job, code_version, data_version, document_front, notebook_version
 from .card import check_unit
 from .params import check_common
 
@@ -53,6 +53,6 @@ def card_jobs(as_of: int, dataset: str, units: list[Unit], *, formats: tuple[str
     jobs = []
     for u in units:
         params = {"unit": u.name, "as_of": as_of, "dataset": dataset, "data_as_of": data_as_of}
-        front = {"title": f"{u.name}绩效卡（{as_of}年）", "subtitle": f"数据：{ds.label_zh}", "lang": "zh", "toc": False}
+        front = document_front(f"{u.name}绩效卡（{as_of}年）", ds)
         jobs.append(Job(u.key, u.name, str(nb), params, str(out), formats, renderer, front, inputs))
     return jobs, out

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from ..core.labels import STATUS_COLOUR as _COLOUR_BY_STATUS
 from ..core.labels import STATUS_EN, STATUS_ZH
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,20 @@ def text_table(df: pd.DataFrame, gap: int = 2) -> str:
     return "\n".join([line(cols)] + [line(r) for r in cells])
 
 
-def table_markdown(df: pd.DataFrame) -> str:
-    """A pipe table; every cell escaped."""
+def status_dot(text: object) -> str:
+    """A status cell for the PDF: a dot in the status colour (raw typst, dropped by other formats)
+    before its label, so that the PDF keeps the colours the HTML shows."""
+    label = str(text)
+    for lead in ("● ", "○ "):
+        if label.startswith(lead):
+            label = label[len(lead):]
+    code = status_code(text)
+    colour = STATUS_COLOUR.get(code, "#999999")
+    return f'`#text(fill: rgb("{colour}"))[●]`{{=typst}} {escape_markdown(label)}' if label not in ("—", "") else "—"
+
+
+def table_markdown(df: pd.DataFrame, status_cols: set[str] | frozenset[str] = frozenset()) -> str:
+    """A pipe table; every cell escaped; cells of ``status_cols`` carry a coloured dot in the PDF."""
     cols = [escape_markdown(c) for c in df.columns]
     # the dashes set relative column widths in pandoc when a table is wider than a line: a column of
     # short cells (a status, a code, a number: at most 12 columns wide) gets room to keep them on
@@ -111,7 +124,8 @@ def table_markdown(df: pd.DataFrame) -> str:
         widths.append(max(longest + 8, 8) if longest <= 12 else min(max(longest, 10), 24))
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(":" + "-" * max(w, 3) for w in widths) + "|"]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(v.markdown() if isinstance(v, Link) else breakable(escape_markdown(v)) for v in row) + " |")
+        lines.append("| " + " | ".join(v.markdown() if isinstance(v, Link) else status_dot(v) if col in status_cols
+                                      else breakable(escape_markdown(v)) for col, v in zip(df.columns, row)) + " |")
     return "\n".join(lines)
 
 
@@ -134,7 +148,9 @@ def status_code(text: object) -> str:
 
 
 #: the final evaluation's outcomes, coloured like the statuses they resemble
-FINAL_CODE = {"实现": "achieved", "未实现": "off_track"}
+FINAL_CODE = {"实现": "achieved", "未实现": "off_track", "无量化目标": "no_target"}
+#: colour by status code (the class names of HTML cells)
+STATUS_COLOUR = {st.value: colour for st, colour in _COLOUR_BY_STATUS.items()}
 
 
 def table_html(df: pd.DataFrame, caption: str | None = None, status_col: str | None = None,
@@ -162,7 +178,8 @@ def show_table(df: pd.DataFrame, caption: str | None = None, status_col: str | N
     if df.empty:
         show_markdown((f"**{escape_markdown(caption)}**：" if caption else "") + "无。")
         return
-    md = (f"**{escape_markdown(caption)}**\n\n" if caption else "") + table_markdown(df)
+    coloured = set(status_cols or []) | ({status_col} if status_col else set())
+    md = (f"**{escape_markdown(caption)}**\n\n" if caption else "") + table_markdown(df, coloured)
     publish_display_data({"text/html": table_html(df, caption, status_col, status_cols, css_class), "text/markdown": md,
                           "text/plain": df.to_string(index=False)})
 

@@ -108,14 +108,17 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
         layout["annotations"][i]["text"] = f"{titles[i]}<br><span style='color:{colour}'>● {label}</span>"
         layout[f"xaxis{k}"].update(range=[BASE_YEAR - 0.5, PLAN_END + 0.5], dtick=1)
         yaxis = layout[f"yaxis{k}"]
-        yaxis["tickformat"] = ",~g"
+        # plotly picks the decimals the tick spacing needs (a fixed format repeated ticks: 501, 501, 500)
+        yaxis.update(separatethousands=True, exponentformat="none")
         ys = [v for tr in traces.data[first:] for v in tr["y"] if v is not None]
         if ys and max(ys) == min(ys):  # one value: plotly would zoom into ticks like 20,000.5
             v = float(ys[0])
             pad = abs(v) * 0.1 or 1.0
             yaxis.update(range=[v - pad, v + pad], nticks=5)
-        if m.unit in COUNT_UNITS:
+        if m.unit in COUNT_UNITS:  # whole numbers only, one tick per value at most
             yaxis["tickformat"] = ",d"
+            if ys and max(ys) - min(ys) < 6:
+                yaxis.update(dtick=1, tick0=0)
     synthetic_note = "（合成数据，仅供演示）" if ds.synthetic else ""
     layout.update(
         title={"text": f"{kpi.id} {kpi.name_zh}{synthetic_note}", "x": 0.01, "y": 1, "yref": "container", "yanchor": "top",
@@ -130,6 +133,22 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
         layout["annotations"].append({"text": "合成数据", "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
                                       "showarrow": False, "font": {"size": 48, "color": "rgba(200,0,0,0.08)"}})
     return figure_from_spec(traces.data, layout)
+
+
+def has_figures(kpi: KPI, ds: Dataset, as_of: int) -> bool:
+    """Whether any measure of the KPI has a yearly figure up to ``as_of`` (a chart of the plan's
+    trajectory alone says nothing a table does not: reports list such KPIs in one line instead)."""
+    return any(len(kpi_series(ds.observations, m.id, as_of=as_of)) or len(context_series(ds.observations, m.id, as_of=as_of))
+               for m in kpi.measures)
+
+
+def charted(kpis, ds: Dataset, as_of: int) -> tuple[list[int], str]:
+    """The indexes of the KPIs that get a section with a chart, and one line naming the others."""
+    shown = [i for i, k in enumerate(kpis) if has_figures(k, ds, as_of)]
+    rest = [k for i, k in enumerate(kpis) if i not in shown]
+    note = ("" if not rest else f"以下{len(rest)}项指标暂无实际数据，只有规划目标和轨迹（见上表），不单列图表："
+            + "、".join(f"{k.id} {k.name_zh}" for k in rest) + "。")
+    return shown, note
 
 
 def wrap(text: str, width: int) -> str:

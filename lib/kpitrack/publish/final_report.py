@@ -87,6 +87,39 @@ def headline(fe: FinalEvaluation) -> str:
     return "\n".join(lines)
 
 
+def masthead(fe: FinalEvaluation) -> str:
+    from .masthead import masthead as head
+
+    return head(f"“十三五”绩效管理总体规划终期评估报告（{PLAN_END}年）", fe.ds, up_to=PLAN_END)
+
+
+def summary(fe: FinalEvaluation) -> str:
+    """总体评价、主要问题、下一步建议 of the final evaluation, written from the outcomes (Markdown)."""
+    counts = Counter(o for o, _ in fe.outcomes.values())
+    names = {k.id: k.name_zh for k in fe.cat.kpis}
+    judged = counts.get(ACHIEVED, 0) + counts.get(MISSED, 0)
+    overall = (f"规划期末（{PLAN_END}年），{len(fe.outcomes)}项关键绩效指标中可作判断的{judged}项，实现{counts.get(ACHIEVED, 0)}项"
+               + (f"（{counts.get(ACHIEVED, 0) / judged:.0%}）" if judged else "")
+               + f"，未实现{counts.get(MISSED, 0)}项；数据不足{counts.get(INSUFFICIENT, 0)}项，规划未设量化目标{counts.get(NO_TARGET, 0)}项。")
+    missed = [k for k, (o, _) in fe.outcomes.items() if o == MISSED]
+    gaps = [k for k, (o, _) in fe.outcomes.items() if o == INSUFFICIENT]
+    problems = []
+    if missed:
+        problems.append("未实现的指标：" + "、".join(f"{k}{names[k]}" for k in missed) + "。")
+    if gaps:
+        problems.append(f"{len(gaps)}项指标缺少期末数据，无法判断是否实现：" + "、".join(f"{k}{names[k]}" for k in gaps) + "。")
+    advice = []
+    if missed:
+        advice.append("未实现的指标在下一个五年规划中分析原因，合理确定目标并列入重点督查。")
+    if gaps:
+        advice.append("补齐缺少的期末数据（统计公报、部门年报），补齐后重新作终期判断。")
+    advice.append("以本次回顾的预测检验结果校准下一轮规划的中期评估方法。")
+    lines = ["**总体评价：** " + escape_markdown(overall), "",
+             "**主要问题：** " + (escape_markdown("".join(problems)) if problems else "无。"), "", "**下一步建议：**"]
+    lines += [f"- {escape_markdown(a)}" for a in advice]
+    return "\n".join(lines)
+
+
 def outcome_counts(fe: FinalEvaluation) -> pd.DataFrame:
     counts = Counter(o for o, _ in fe.outcomes.values())
     n = len(fe.outcomes)
@@ -110,6 +143,13 @@ def outcome_table(fe: FinalEvaluation) -> pd.DataFrame:
 def labels(fe: FinalEvaluation) -> dict[str, tuple[str, str]]:
     """Chart panel labels: each measure's outcome."""
     return {o.measure_id: (o.outcome_zh, OUTCOME_COLOUR[o.outcome]) for _, ms in fe.outcomes.values() for o in ms}
+
+
+def charted(fe: FinalEvaluation) -> tuple[list[int], str]:
+    """The KPIs that get a section with a chart, and one line naming those without figures."""
+    from .figures import charted as _charted
+
+    return _charted(fe.cat.kpis, fe.ds, PLAN_END)
 
 
 def kpi_section(fe: FinalEvaluation, index: int) -> str:

@@ -17,7 +17,7 @@ from ..data.actuals import load_dataset
 from ..data.regions import CITY, Region, regions
 from ..plan.catalogue import catalogue
 from ..analysis.pace import has_figures
-from .batch import FORMATS, Job, code_version, data_version, notebook_version
+from .batch import FORMATS, Job, code_version, data_version, document_front, notebook_version
 from .bulletin import NoFiguresError, check_parameters, check_region, parse_month, title_for
 
 NOTEBOOK = "notebooks/monthly_bulletin.ipynb"
@@ -103,6 +103,6 @@ def bulletin_jobs(month: str, dataset: str, regs: list[Region], *, formats: tupl
             skipped.append(reg.name_zh)
             continue
         params = {"month": month, "region": reg.code, "dataset": dataset, "data_as_of": data_as_of, "language": language}
-        front = {"title": title_for(month, reg.code, reg.code != CITY or len(with_data - {CITY}) > 0), "subtitle": f"数据：{ds.label_zh}", "lang": "zh", "toc": False}
+        front = document_front(title_for(month, reg.code, reg.code != CITY or len(with_data - {CITY}) > 0), ds)
         jobs.append(Job(reg.code, reg.name_zh, str(nb), params, str(out), formats, renderer, front, inputs))
     return jobs, skipped, out

@@ -22,6 +22,7 @@ import nbformat
 import yaml
 
 from ..core.exceptions import ParameterError, RenderError, UnknownNameError
+from ..core.labels import SYNTHETIC_LABEL_ZH
 from .chart_images import add_chart_images, start_chart_images
 from .chart_images import warm_up as warm_up_chart_images
 from .html_inline import inline_resources
@@ -128,6 +129,7 @@ class QuartoRenderer(Renderer):
             if "pdf" in wanted:
                 shutil.copy(notebook, pdf_source)
                 try:
+                    _add_typst_header(pdf_source)
                     _add_images(pdf_source, images)
                     jobs["pdf"] = (_start_quarto(exe, project, pdf_source, "typst"), pdf_source)
                 except RenderError as exc:  # no PDF; the HTML still comes
@@ -188,6 +190,25 @@ def _finish_html(project: Path, produced: Path) -> None:
     for path in used:
         if path.parent != output_root and path.is_relative_to(output_root):
             path.unlink(missing_ok=True)
+
+
+def _add_typst_header(notebook: Path) -> None:
+    """Put :func:`typst_header` into the notebook's front matter for Quarto's typst format."""
+    nb = nbformat.read(str(notebook), as_version=4)
+    meta = front_matter(nb)
+    text = typst_header(meta)
+    if not text:
+        return
+    fmt = meta.setdefault("format", {}) if isinstance(meta.get("format", {}), dict) else {}
+    typst_opts = fmt.setdefault("typst", {}) if isinstance(fmt.get("typst", {}), dict) else {}
+    typst_opts["include-in-header"] = {"text": text}
+    meta["format"] = {**fmt, "typst": typst_opts}
+    source = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---"
+    if nb.cells and nb.cells[0].cell_type == "raw" and nb.cells[0].source.strip().startswith("---"):
+        nb.cells[0].source = source
+    else:
+        nb.cells.insert(0, nbformat.v4.new_raw_cell(source))
+    nbformat.write(nb, str(notebook))
 
 
 def _add_images(notebook: Path, images) -> None:
@@ -344,7 +365,7 @@ def notebook_html(nb: nbformat.NotebookNode, meta: dict) -> str:
     title = html.escape(str(meta.get("title", "")))
     subtitle = html.escape(str(meta.get("subtitle", "")))
     header = f'<h1 class="title">{title}</h1>' + (f'<p class="subtitle">{subtitle}</p>' if subtitle else "")
-    body = re.sub(r"<title>.*?</title>", f"<title>{title}</title>", body, count=1, flags=re.S)
+    body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(page_title(meta))}</title>", body, count=1, flags=re.S)
     body = body.replace("</head>", f"<style>{report_css()}</style>\n</head>", 1)
     body = with_plotlyjs(body)
     body = re.sub(r"(<body[^>]*>)", r"\1" + header.replace("\\", "\\\\"), body, count=1)
@@ -396,6 +417,28 @@ TYPST_HEADER = r"""
 """
 
 
+def typst_string(text: str) -> str:
+    """A typst string literal."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def typst_header(meta: dict) -> str:
+    """Typst set rules from a document's front matter: the PDF's Title, and for synthetic data a
+    page header on every page (both renderers)."""
+    lines = []
+    if meta.get("title"):
+        lines.append(f"#set document(title: {typst_string(meta.get('pagetitle') or meta['title'])})")
+    if meta.get("synthetic"):
+        lines.append("#set page(header: align(right, text(size: 8pt, fill: rgb(\"#b00000\"))["
+                     + SYNTHETIC_LABEL_ZH + "]))")
+    return "\n".join(lines)
+
+
+def page_title(meta: dict) -> str:
+    """The HTML page's title: the document's, with the synthetic label where it applies."""
+    return str(meta.get("pagetitle") or meta.get("title", ""))
+
+
 def typst_settings() -> Path:
     """The typst settings shared with the Quarto project (reports/typst-settings.typ)."""
     from ..core import paths
@@ -444,7 +487,7 @@ def notebook_pdf(nb: nbformat.NotebookNode, meta: dict) -> bytes:
     with tempfile.TemporaryDirectory(prefix="kpitrack-pdf-") as tmp:
         tmpdir = Path(tmp)
         md = notebook_markdown(nb, tmpdir)
-        (tmpdir / "header.typ").write_text(TYPST_HEADER, encoding="utf-8")
+        (tmpdir / "header.typ").write_text(TYPST_HEADER + typst_header(meta) + "\n", encoding="utf-8")
         # --wrap=none: a wrapped line must never start with typst markup (= heading, - list)
         args = ["--standalone", "--wrap=none", f"--metadata=title:{meta.get('title', '')}", "--variable=lang:zh",
                 "--variable=region:CN", f"--variable=mainfont:{CJK_FONT}", "--variable=papersize:a4",

@@ -16,7 +16,7 @@ from ..data.actuals import Dataset, load_dataset
 from .display import escape_markdown
 from .params import check_common
 from ..core.exceptions import ParameterError
-from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_EN, STATUS_ZH, Status, fmt, status_label
+from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label
 from ..plan.catalogue import Catalogue, catalogue
 from ..analysis.outlook import Outlook, outlooks, probability_text
 from ..analysis.progress import KPIStatus, assess
@@ -94,6 +94,46 @@ def headline(ev: Evaluation) -> str:
     return "\n".join(lines)
 
 
+def masthead(ev: Evaluation) -> str:
+    """The document's head: issuing office, kind, number, dates (see :mod:`.masthead`)."""
+    from .masthead import masthead as head
+
+    return head(f"{ev.as_of}年度中期评估报告", ev.ds, up_to=ev.as_of)
+
+
+def summary(ev: Evaluation) -> str:
+    """总体评价、主要问题、下一步建议, written from the numbers (Markdown)."""
+    counts = Counter(s.status for s in ev.statuses)
+    judged = [s for s in ev.statuses if s.status not in UNJUDGED]
+    good = sum(1 for s in judged if s.status in (Status.ACHIEVED, Status.ON_TRACK))
+    names = {k.id: k.name_zh for k in ev.cat.kpis}
+    lagging = [s for s in ev.statuses if s.status in (Status.OFF_TRACK, Status.AT_RISK)]
+    misses = [m for m in ev.cat.measures if ev.outlooks[m.id].likely_miss]
+    no_data = [s.kpi_id for s in ev.statuses if s.status == Status.INSUFFICIENT]
+    overall = (f"截至{ev.as_of}年，{len(ev.statuses)}项关键绩效指标中可作判断的{len(judged)}项，已实现或进度正常的{good}项"
+               + (f"（{good / len(judged):.0%}）" if judged else "")
+               + f"，存在风险{counts.get(Status.AT_RISK, 0)}项，进度滞后{counts.get(Status.OFF_TRACK, 0)}项；"
+               f"数据不足{counts.get(Status.INSUFFICIENT, 0)}项，规划未设量化目标{counts.get(Status.NO_TARGET, 0)}项。")
+    problems = []
+    if lagging:
+        problems.append("进度滞后或存在风险的指标：" + "、".join(f"{s.kpi_id}{names[s.kpi_id]}（{STATUS_ZH[s.status]}）" for s in lagging) + "。")
+    if misses:
+        problems.append(f"按目前态势预计难以实现{PLAN_END}年目标的子指标{len(misses)}项：" + "、".join(m.name_zh for m in misses) + "。")
+    if no_data:
+        problems.append(f"{len(no_data)}项指标有量化目标但缺少数据，无法判断进度：" + "、".join(f"{k}{names[k]}" for k in no_data) + "。")
+    advice = []
+    for m in misses[:6]:
+        k = ev.cat.kpi(m.kpi_id)
+        advice.append(f"{'、'.join(k.responsible)}：{m.name_zh}{ev.outlooks[m.id].what_it_takes_zh()}。")
+    if no_data:
+        advice.append("各责任单位按电子台账报送缺少的年度数据，以便下次评估作出判断。")
+    lines = ["**总体评价：** " + escape_markdown(overall), "",
+             "**主要问题：** " + (escape_markdown("".join(problems)) if problems else "无。"), "",
+             "**下一步建议：**" + ("" if advice else "按现有进度推进。")]
+    lines += [f"- {escape_markdown(a)}" for a in advice]
+    return "\n".join(lines)
+
+
 def status_counts(ev: Evaluation) -> pd.DataFrame:
     counts = Counter(s.status for s in ev.statuses)
     n = len(ev.statuses)
@@ -128,6 +168,13 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
                 _t(ev, "数据来源", "Data"): source,
             })
     return pd.DataFrame(rows)
+
+
+def charted(ev: Evaluation) -> tuple[list[int], str]:
+    """The KPIs that get a section with a chart, and one line naming those without figures."""
+    from .figures import charted as _charted
+
+    return _charted(ev.cat.kpis, ev.ds, ev.as_of)
 
 
 def kpi_section(ev: Evaluation, index: int) -> str:

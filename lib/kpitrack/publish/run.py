@@ -164,6 +164,22 @@ def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int) -
                         extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
 
 
+def _stamp_synthetic(executed: Path, dataset: str) -> None:
+    """A report of synthetic data says so on every PDF page and in its page title."""
+    import nbformat
+
+    from ..core.labels import SYNTHETIC_LABEL_ZH
+    from ..data.actuals import load_dataset
+    from ..plan.catalogue import catalogue
+    from .batch import stamp_front_matter
+    from .render import front_matter
+
+    if not load_dataset(dataset, catalogue()).synthetic:
+        return
+    title = front_matter(nbformat.read(str(executed), as_version=4)).get("title", "")
+    stamp_front_matter(executed, {"synthetic": True, "pagetitle": f"{title}（{SYNTHETIC_LABEL_ZH}）"})
+
+
 def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), renderer: str = "auto",
         reports_dir: Path | None = None, overrides: dict[str, Any] | None = None) -> RunResult:
     """Execute and render one report; the name of the outputs is the parameter file's stem."""
@@ -181,6 +197,7 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
         for name in removed:  # an earlier report must not sit there as if it were this run's
             (reports / "_output" / name).unlink()
         raise NotebookError(f"{exc}" + (f"; the earlier {' and '.join(removed)} were removed" if removed else "")) from None
+    _stamp_synthetic(executed, params["dataset"])
     result = RunResult(params, executed)
     rendered: RenderResult = renderer_.render(executed, formats, reports / "_output")
     result.outputs.update(rendered.outputs)

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlparse
 
 from ..core import paths
 from ..core.exceptions import RenderError
+from ..data.regions import regions
 from .display import escape_markdown, table_markdown
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,22 @@ def _link(label: str, target: str) -> str:
     return f"[{escape_markdown(label)}]({target})"
 
 
+BACK_LINK = ('<p class="kpitrack-back" style="margin:0.5em 1em;font-size:0.9em"><a href="{href}">← 返回'
+             + SITE_TITLE + '网站</a></p>')
+
+
 def _copy(src: Path, files: Path, rel: str) -> str:
+    """Copy a document into the site; an HTML document gets a link back to the site's home page."""
     dst = files / rel
     dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(src, dst)
+    if src.suffix == ".html":
+        page = src.read_text(encoding="utf-8")
+        back = BACK_LINK.format(href="../" * len(Path(rel).parts) + "index.html")
+        page = re.sub(r"(<body[^>]*>)", lambda mo: mo.group(1) + back, page, count=1)
+        dst.write_text(page, encoding="utf-8")
+        shutil.copystat(src, dst)
+    else:
+        shutil.copy2(src, dst)
     return f"files/{rel}"
 
 
@@ -69,8 +82,13 @@ def _reports_page(reports: Path, files: Path) -> str:
     # the final evaluation first: the plan has ended
     for stem in sorted(stems, key=lambda s: (not s.startswith("final"), s)):
         kind = "终期评估" if stem.startswith("final") else "中期评估"
-        name = f"{kind}（合成演示数据）" if "synthetic" in stem else f"{kind}（杭州市公开数据）"
-        lines.append(f"| {escape_markdown(name)} {escape_markdown(stem)} | {_formats(out, stem, files, 'reports')} |")
+        year = re.search(r"(\d{4})", stem)
+        name = (f"{year.group(1)}年" if year else "") + kind
+        name += "（合成演示数据）" if "synthetic" in stem else "（杭州市公开数据）"
+        extra = re.sub(r"^(final|midterm)-\d{4}(-synthetic)?", "", stem).strip("-")
+        if extra:  # a run with other parameters than its file's (e.g. the data as known on a date)
+            name += f"（{extra}）"
+        lines.append(f"| {escape_markdown(name)} | {_formats(out, stem, files, 'reports')} |")
     return "\n".join(lines)
 
 
@@ -93,11 +111,12 @@ def _batch_page(title: str, root: Path, files: Path, prefix: str, empty: str) ->
     for folder in folders:
         doc = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         items = doc.get("items", {})
-        lines += [f"## {escape_markdown(folder_label(folder.name))}", "", "| 名称 | 状态 | 文件 |", "|:---|:---|:---|"]
-        for key, item in items.items():
-            state = "已生成" if item.get("status") == "ok" else "失败"
-            lines.append(f"| {escape_markdown(item.get('label', key))} | {state} | "
-                         f"{_formats(folder, key, files, f'{prefix}/{folder.name}')} |")
+        lines += [f"## {escape_markdown(folder_label(folder.name))}", "", "| 名称 | 文件 |", "|:---|:---|"]
+        order = {r.code: i for i, r in enumerate(regions())}  # bulletins: the city, then the districts in official order
+        for key, item in sorted(items.items(), key=lambda kv: (order.get(kv[0], len(order)), str(kv[1].get("label", kv[0])))):
+            if item.get("status") != "ok":
+                continue  # a document that failed is not published
+            lines.append(f"| {escape_markdown(item.get('label', key))} | {_formats(folder, key, files, f'{prefix}/{folder.name}')} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -61,8 +61,8 @@ def source_link(source: str) -> Link:
             return Link(words, url)
     first = s.split(" | ")[0]
     mo = re.match(r"(https?://.+?)(?:\s+\((.*?)\)?(?:\s*\[.*)?)?$", first)
-    if mo is None:
-        return Link(_title(s) or "来源未注明", None)
+    if mo is None:  # a source as a ledger's author typed it: shown as typed (escaped on output)
+        return Link(s[:120] or "来源未注明", None)
     address = mo.group(1).strip()
     title = _title(mo.group(2) or "")
     return Link(title or f"网页（{urlparse(address).netloc}）", address)
