@@ -106,8 +106,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         else:
             overrides["as_of"] = year
     formats = tuple(f.strip() for f in args.to.split(",") if f.strip()) if args.to else ("html", "pdf")
-    result = run(Path(args.params), formats=formats, renderer=args.renderer, overrides=overrides)
+    result = run(Path(args.params), formats=formats, renderer=args.renderer, overrides=overrides,
+                 progress=lambda text: print(text, flush=True))
     print(f"executed notebook: {result.notebook}")
+    print(f"renderer: {result.renderer}")
     for fmt, path in result.outputs.items():
         print(f"{fmt}: {path}")
     for w in result.warnings:

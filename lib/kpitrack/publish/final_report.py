@@ -115,7 +115,7 @@ def summary(fe: FinalEvaluation) -> str:
         advice.append("补齐缺少的期末数据（统计公报、部门年报），补齐后重新作终期判断。")
     advice.append("以本次回顾的预测检验结果校准下一轮规划的中期评估方法。")
     lines = ["**总体评价：** " + escape_markdown(overall), "",
-             "**主要问题：** " + (escape_markdown("".join(problems)) if problems else "无。"), "", "**下一步建议：**"]
+             "**主要问题：** " + (escape_markdown("".join(problems)) if problems else "无。"), "", "**下一步建议：**", ""]
     lines += [f"- {escape_markdown(a)}" for a in advice]
     return "\n".join(lines)
 

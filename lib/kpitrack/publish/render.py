@@ -368,8 +368,20 @@ def notebook_html(nb: nbformat.NotebookNode, meta: dict) -> str:
     body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(page_title(meta))}</title>", body, count=1, flags=re.S)
     body = body.replace("</head>", f"<style>{report_css()}</style>\n</head>", 1)
     body = with_plotlyjs(body)
-    body = re.sub(r"(<body[^>]*>)", r"\1" + header.replace("\\", "\\\\"), body, count=1)
+    if meta.get("toc", True):
+        header += contents_list(body)
+    body = re.sub(r"(<body[^>]*>)", lambda mo: mo.group(1) + header, body, count=1)
     return body
+
+
+def contents_list(page: str) -> str:
+    """The fallback page's contents list, from its section headings (h2), as Quarto makes one."""
+    items = []
+    for mo in re.finditer(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', page, flags=re.S):
+        text = re.sub(r"<[^>]+>", "", mo.group(2)).replace("¶", "").strip()
+        if text:
+            items.append(f'<li><a href="#{mo.group(1)}">{text}</a></li>')
+    return f'<nav class="kt-toc" aria-label="目录"><strong>目录</strong><ol>{"".join(items)}</ol></nav>' if items else ""
 
 
 PLOTLY_MARKER = "Plotly.newPlot("

@@ -129,7 +129,7 @@ def summary(ev: Evaluation) -> str:
         advice.append("各责任单位按电子台账报送缺少的年度数据，以便下次评估作出判断。")
     lines = ["**总体评价：** " + escape_markdown(overall), "",
              "**主要问题：** " + (escape_markdown("".join(problems)) if problems else "无。"), "",
-             "**下一步建议：**" + ("" if advice else "按现有进度推进。")]
+             "**下一步建议：**" + ("" if advice else "按现有进度推进。"), ""]
     lines += [f"- {escape_markdown(a)}" for a in advice]
     return "\n".join(lines)
 

@@ -38,6 +38,7 @@ class RunResult:
     notebook: Path
     outputs: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    renderer: str = ""
 
 
 def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -181,8 +182,11 @@ def _stamp_synthetic(executed: Path, dataset: str) -> None:
 
 
 def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), renderer: str = "auto",
-        reports_dir: Path | None = None, overrides: dict[str, Any] | None = None) -> RunResult:
-    """Execute and render one report; the name of the outputs is the parameter file's stem."""
+        reports_dir: Path | None = None, overrides: dict[str, Any] | None = None,
+        progress: Any = None) -> RunResult:
+    """Execute and render one report; the name of the outputs is the parameter file's stem.
+    ``progress`` (a callable taking one line of text) hears of each stage as it starts."""
+    say = progress or (lambda text: None)
     params = load_params(params_file, overrides)
     renderer_ = get_renderer(renderer)  # an unknown renderer or format is refused before the notebook runs
     renderer_.check_formats(tuple(formats))
@@ -190,6 +194,7 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     reports = Path(reports_dir) if reports_dir else paths.repo_root() / "reports"
     stem = output_stem(Path(params_file), params)
     renderer_.prepare(tuple(formats))  # e.g. Chromium for the PDF's charts starts while the notebook runs
+    say(f"[1/2] executing {notebook_for(params).name} ({', '.join(f'{k}={v}' for k, v in params.items() if v != '')})")
     try:
         executed = execute(params, reports / f"{stem}.ipynb")
     except NotebookError as exc:
@@ -198,7 +203,9 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
             (reports / "_output" / name).unlink()
         raise NotebookError(f"{exc}" + (f"; the earlier {' and '.join(removed)} were removed" if removed else "")) from None
     _stamp_synthetic(executed, params["dataset"])
-    result = RunResult(params, executed)
+    result = RunResult(params, executed, renderer=renderer_.name)
+    say(f"[2/2] rendering {', '.join(formats)} with the {renderer_.name} renderer"
+        + ("" if renderer_.name == "quarto" else " (Quarto is not on PATH)" if renderer == "auto" else ""))
     rendered: RenderResult = renderer_.render(executed, formats, reports / "_output")
     result.outputs.update(rendered.outputs)
     result.warnings.extend(rendered.warnings)

@@ -32,7 +32,8 @@ REPOSITORIES = {"longavailable/ydm-population-gdp-db": ("中国地区人口与�
                                                        "https://github.com/longavailable/ydm-population-gdp-db")}
 
 
-_DOCUMENT = re.compile(r"年鉴|公报|报告|统计局")
+_DOCUMENT = re.compile(r"年鉴|公报|报告")
+_OFFICE = re.compile(r"统计局|政府|委员会|局|办")
 
 
 def _clean(segment: str) -> str:
@@ -47,7 +48,8 @@ def _title(note: str) -> str:
     """The Chinese name of the document or publisher in a source's note, without dates and English:
     a yearbook, bulletin or report named anywhere in it first, else its first Chinese words."""
     segments = [c for c in (_clean(s) for s in re.split(r"[,;，；]", note)) if c]
-    return next((c for c in segments if _DOCUMENT.search(c)), segments[0] if segments else "")
+    return next((c for c in segments if _DOCUMENT.search(c)),
+                next((c for c in segments if _OFFICE.search(c)), segments[0] if segments else ""))
 
 
 def source_link(source: str) -> Link:

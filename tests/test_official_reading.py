@@ -1,0 +1,177 @@
+"""Documents that read as official (issue 17, items 4-7 and the sources appendix), on the library's
+content functions: what a reader sees, without rendering."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kpitrack.core.labels import COUNT_UNITS, Status, fmt
+from kpitrack.data.actuals import context_series, kpi_series, load_dataset
+from kpitrack.publish import bulletin as bl
+from kpitrack.publish import report
+from kpitrack.publish.display import Link, table_html, table_markdown
+from kpitrack.publish.sources import publication_date, source_link
+
+from .conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def real():
+    return report.evaluate(2018, "hangzhou")
+
+
+# --------------------------------------------------------------------------- 4. derived figures
+
+def test_a_derived_series_never_starts_the_trajectory_when_official_figures_exist(real):
+    obs = real.ds.observations
+    k09 = kpi_series(obs, "K09.good_air_days")
+    assert set(k09["method"]) == {"official"} and 2015 not in set(k09["period"])  # the derived 287 of 2015 is not the KPI
+    context = context_series(obs, "K09.good_air_days")
+    assert set(context["method"]) == {"daily-derived"} and {2015, 2016, 2017} <= set(context["period"])
+    st = next(ms for s in real.statuses for ms in s.measures if ms.measure_id == "K09.good_air_days")
+    assert st.trajectory_value == 280  # the plan's 280, not a path falling from the derived 287
+    assert st.latest_method == "official"
+
+
+def test_derived_figures_are_drawn_apart_from_the_official_line(real):
+    from kpitrack.publish.figures import CONTEXT_NAME, kpi_figure
+
+    i = next(i for i, k in enumerate(real.cat.kpis) if k.id == "K09")
+    fig = kpi_figure(real.cat.kpis[i], real.ds, real.statuses[i], "zh", real.outlooks)
+    official = [t for t in fig.data if t.name == "实际值（公布）"]
+    context = [t for t in fig.data if t.name == CONTEXT_NAME]
+    assert official and context
+    assert 287 not in [v for t in official for v in t.y]            # not on the official line
+    assert context[0].mode == "markers" and 287 in context[0].y       # apart, as markers, labelled not official
+    assert not any("daily" in str(t.name) or t.name == "实际值（由日数据推算）" for t in fig.data)
+
+
+def test_an_older_figure_in_a_bulletin_says_its_period_and_the_city_only_bulletin_is_titled_so():
+    b = bl.prepare("2019-12", "330100", "hangzhou")
+    rows = {r["指标"]: r for r in bl.measures_table(b).to_dict("records")}
+    good_air = rows["市区日空气质量优良天数"]
+    assert re.search(r"（1—\d+月，最新）", good_air["本期"])  # the May figure under a 1—12月 title says so
+    changes = {r["指标"]: r for r in bl.changes_table(b).to_dict("records")}
+    assert "最新" in changes["市区日空气质量优良天数"]["本期"]
+    pm = changes["细颗粒物（PM2.5）年均浓度"]["全年预计（80%区间）"]
+    assert "全年实际" not in pm and "非官方" in pm  # a December figure derived from daily data is not an official year
+    title = bl.title(b)
+    assert "各区、县（市）" not in title and title.startswith("杭州市")
+    assert "各区、县（市）" in bl.title(bl.prepare("2018-06", "330100", "synthetic"))
+
+
+# --------------------------------------------------------------------------- 5. two kinds of "no judgement"
+
+def test_no_target_and_no_data_are_counted_apart(real):
+    counts = report.status_counts(real)
+    labels = list(counts.iloc[:, 0])
+    assert "无量化目标" in labels and "数据不足" in labels
+    no_target = [s for s in real.statuses if s.status == Status.NO_TARGET]
+    assert no_target and all("量化目标" in ms.reason_zh or "仅作跟踪" in ms.reason_zh for s in no_target for ms in s.measures)
+    assert "数据不足" in report.summary(real) and "未设量化目标" in report.summary(real)
+
+
+# --------------------------------------------------------------------------- 6. the gap shown
+
+def test_the_gap_is_target_minus_forecast_in_the_targets_direction():
+    ev = report.evaluate(2018, "synthetic")
+    table = report.outlook_table(ev)
+    assert "预计差距" not in table.columns and "与目标差距" in table.columns
+    for m in ev.cat.measures:
+        o = ev.outlooks[m.id]
+        if not o.likely_miss or o.target_kind not in ("level", "floor"):
+            continue
+        row = table[table["指标"] == m.name_zh].iloc[0]
+        expected = abs(o.target_value - o.forecast_median)
+        shown = float(re.search(r"[\d,.]+", row["与目标差距"].split("目标", 1)[1]).group(0).replace(",", ""))
+        tol = 0.5 if m.unit in COUNT_UNITS else 0.06  # counts are shown whole
+        assert shown == pytest.approx(expected, rel=0.01, abs=tol), (m.id, row["与目标差距"], expected)
+        assert row["与目标差距"].startswith("低于目标" if m.direction == "higher" else "高于目标")
+
+
+# --------------------------------------------------------------------------- 7. scores of real units
+
+def test_scores_of_real_units_on_demonstration_choices_are_not_published(tmp_path, capsys):
+    from kpitrack.cli import main
+    from kpitrack.publish.site import _scores_page
+
+    page = _scores_page(2018, ["hangzhou", "synthetic"])
+    real_part, synthetic_part = page.split("## 演示数据", 1)
+    assert "未发布" in real_part and "| 1 |" not in real_part and "95.00" not in real_part
+    assert "示意" in synthetic_part and "95.00" in synthetic_part
+    assert main(["scores", "--year", "2018", "--dataset", "hangzhou"]) == 0
+    out = capsys.readouterr().out
+    assert "示意" in out.splitlines()[1] and "Empty DataFrame" not in out and str(REPO) not in out
+    assert main(["scores", "--year", "2018", "--dataset", "synthetic", "--out", str(tmp_path / "s.txt")]) == 0
+    assert f"wrote {tmp_path / 's.txt'}" in capsys.readouterr().out
+
+
+def test_the_demonstration_flag_is_checked(cat, tmp_path):
+    from kpitrack.analysis.scores import load_challenges
+    from kpitrack.core.exceptions import ValidationError
+
+    bad = tmp_path / "c.yaml"
+    bad.write_text("year: 2018\nchallenge: [K05]\ndemonstration: maybe\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="demonstration"):
+        load_challenges(bad, cat, 2018)
+    assert load_challenges(REPO / "params" / "challenges-2018.yaml", cat, 2018).demonstration
+
+
+# --------------------------------------------------------------------------- the sources appendix
+
+def test_the_sources_appendix_reads_as_chinese_with_links_and_no_code_ids(real):
+    table = report.sources_table(real)
+    assert list(table.columns) == ["指标", "年份", "数值", "类别", "公布日期", "来源"]
+    text = table.astype(str).to_string()
+    for code in ("K01.gdp_const", "kpitrack.", "seed=", "licence", "CC0", "commit", "PRELIMINARY", "reporting", "repost"):
+        assert code not in text, code
+    assert not re.search(r"\bK\d\d\.", text)
+    assert "2026-11-26" not in text and "未知" in text  # the collection day never stands in for a publication date
+    links = [v for v in table["来源"] if isinstance(v, Link) and v.url]
+    assert links and all(v.url.startswith(("http://", "https://")) for v in links)
+    units = [v for v in table["数值"] if v]
+    assert all(re.search(r"[^\d,.]$", v) for v in units)  # every figure with its unit
+    html = table_html(table)
+    assert '<a href="http' in html
+    md = table_markdown(table)
+    assert "](http" in md
+
+
+def test_a_number_or_a_year_is_never_broken_in_a_pdf_table(real):
+    md = table_markdown(report.sources_table(real))
+    for cell in (c for line in md.splitlines()[2:] for c in line.split(" | ")):
+        if "](" in cell:
+            continue  # a link: its address may break, its text is Chinese
+        assert not re.search(r"\d\u200b\d", cell), cell  # no break point inside digits (201/5, 10,0/54)
+        assert not re.search(r"\d\u200b[,.]\d|\d[,.]\u200b\d", cell), cell
+
+
+def test_source_links_and_dates(real):
+    assert source_link("kpitrack.synthetic (seed=20171130)，合成数据").url is None
+    link = source_link("http://x.gov.cn/a.html (杭州市统计局 2019-02-01, reporting 2018年统计公报) | http://x.gov.cn/a.html")
+    assert link == Link("2018年统计公报", "http://x.gov.cn/a.html")
+    assert source_link("<b>统计局</b>").text == "<b>统计局</b>"  # as typed; escaped when shown
+    assert "<b>" not in table_html(__import__("pandas").DataFrame({"来源": [source_link("<b>统计局</b>")]}))
+    assert Link("x", "javascript:alert(1)").url is None  # only http(s) becomes a link
+    assert publication_date(real.ds.collected, real.ds) == "未知" and publication_date("2019-06-05", real.ds) == "2019-06-05"
+
+
+def test_one_decimal_rule_per_unit_and_units_on_reasons(real):
+    assert fmt(8.76, "%") == "8.8%" and fmt(10, "%") == "10.0%" and fmt(62.75, "小时/周") == "62.8小时/周"
+    assert fmt(37.23, "μg/m³") == "37.2μg/m³" and fmt(-0.04, "个百分点") == "0.0个百分点"
+    ev = report.evaluate(2018, "synthetic")
+    for s in ev.statuses:
+        for ms in s.measures:
+            m = ev.cat.measure(ms.measure_id)
+            for number in re.findall(r"(?:平均|累计|实际值|上限|目标)(-?[\d,]+\.?\d*)(\S?)", ms.reason_zh):
+                assert number[1] and not number[1].isdigit(), (ms.measure_id, ms.reason_zh)
+            del m
+
+
+def test_no_cli_commands_paths_or_english_on_reader_pages(real):
+    texts = [report.method_note(), report.outlook_note(real), report.headline(real), report.summary(real),
+             report.masthead(real), bl.method_note(bl.prepare("2018-06", "330100", "synthetic"))]
+    for t in texts:
+        assert "kpitrack " not in t and "docs/" not in t and "KPI" not in t and "Brier" not in t, t[:80]
