@@ -191,5 +191,12 @@ def method_note() -> str:
             "一项关键绩效指标的子指标中有一项未实现即为未实现。")
 
 
-def sources_table(fe: FinalEvaluation) -> pd.DataFrame:
-    return figures_sources(fe.ds, PLAN_END, fe.cat)
+def sources_note(fe: FinalEvaluation) -> str:
+    from .sources import appendix_note
+
+    return appendix_note(fe.ds)
+
+
+def sources_table(fe: FinalEvaluation) -> pd.DataFrame | None:
+    """附录：the sources of every yearly figure; None for synthetic data (see :func:`sources_note`)."""
+    return None if fe.ds.synthetic else figures_sources(fe.ds, PLAN_END, fe.cat)

@@ -191,9 +191,16 @@ def kpi_section(ev: Evaluation, index: int) -> str:
     ])
 
 
-def sources_table(ev: Evaluation) -> pd.DataFrame:
-    """附录：the sources of every yearly figure up to the evaluation year (see :mod:`.sources`)."""
-    return figures_sources(ev.ds, ev.as_of, ev.cat)
+def sources_note(ev: Evaluation) -> str:
+    from .sources import appendix_note
+
+    return appendix_note(ev.ds)
+
+
+def sources_table(ev: Evaluation) -> pd.DataFrame | None:
+    """附录：the sources of every yearly figure up to the evaluation year (see :mod:`.sources`);
+    None for synthetic data, which has none (:func:`sources_note` says so)."""
+    return None if ev.ds.synthetic else figures_sources(ev.ds, ev.as_of, ev.cat)
 
 
 def figures_sources(ds: Dataset, up_to: int, cat: Catalogue) -> pd.DataFrame:

@@ -80,6 +80,15 @@ def publication_date(known_from: str, ds: Dataset) -> str:
     return known_from
 
 
+def appendix_note(ds: Dataset) -> str:
+    """The words above the sources table (synthetic data: instead of it)."""
+    if ds.synthetic:
+        return ("本报告所用数据全部为合成演示数据，由程序按固定随机种子生成，不是真实数据，没有公布来源和公布日期，"
+                "故不列逐项来源表。")
+    return ("本报告所用每一项年度数据的来源、类别和公布日期；“推算”为按公布数或逐日数据计算的值，不作官方数据使用；"
+            "公布日期不详的标为“未知”。")
+
+
 def sources_table(ds: Dataset, up_to: int, names: dict[str, tuple[str, str]]) -> pd.DataFrame:
     """Every yearly figure of ``ds`` up to year ``up_to`` with its source (``names``: measure id ->
     (Chinese name, unit)), measures in catalogue order, years ascending, revisions in the order known."""
