@@ -63,12 +63,12 @@ def comparison_figure(b: Bulletin, m: Measure) -> go.Figure:
         if ref is not None:
             fig.add_vline(x=ref, line={"color": REFERENCE_COLOUR, "dash": "dash", "width": 2},
                           annotation={"text": name if city.kind == "total" else f"{name} {fixed(ref, 1)}", "font": {"color": REFERENCE_COLOUR, "size": 11}},
-                          annotation_position="top")
+                          annotation_position="top left")
         own, _ = _shown(city)
         if own is not None:
             fig.add_vline(x=own, line={"color": "#555555", "dash": "dot", "width": 1},
                           annotation={"text": f"全市 {fixed(own, 1)}", "font": {"size": 11, "color": "#555555"}},
-                          annotation_position="bottom")
+                          annotation_position="top right")  # above the plot, never over the axis labels
     values = [r[1] for r in rows]
     lo, hi = min([0.0, *values]), max([0.0, *values])
     pad = 0.12 * (hi - lo or 1.0)
