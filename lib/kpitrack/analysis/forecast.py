@@ -138,8 +138,21 @@ def _calibration() -> dict:
         doc = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RuntimeError(f"forecast calibration missing: {CALIBRATION_FILE}; run `kpitrack calibrate`") from None
-    return {"probs": np.asarray(doc["probs"]), "table": {int(n): {int(h): np.asarray(q) for h, q in hs.items()}
-                                                          for n, hs in doc["table"].items()}}
+    out = {"probs": np.asarray(doc["probs"]), "table": {int(n): {int(h): np.asarray(q) for h, q in hs.items()}
+                                                         for n, hs in doc["table"].items()}}
+    if "probability_map" in doc:
+        out["probability_map"] = (np.asarray(doc["probability_map"]["x"]), np.asarray(doc["probability_map"]["y"]))
+    return out
+
+
+def probability_map(p):
+    """A raw probability of meeting a target, as printed: through the calibration's isotonic map
+    (:mod:`kpitrack.analysis.probability`) when it has one, else as it is."""
+    doc = _calibration()
+    if "probability_map" not in doc:
+        return p
+    x, y = doc["probability_map"]
+    return np.interp(p, x, y)
 
 
 def _error_quantiles(n: int, h: int) -> np.ndarray:

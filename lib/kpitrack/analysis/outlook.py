@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.actuals import kpi_series
-from .forecast import ForecastDistribution, _calibration, forecast_distribution
+from .forecast import ForecastDistribution, _calibration, forecast_distribution, probability_map
 from ..core.labels import fmt
 from ..plan.catalogue import Measure
 from ..plan.schema import PLAN_END
@@ -103,21 +103,32 @@ def _history(obs: pd.DataFrame, m: Measure, as_of: int) -> pd.DataFrame:
     return s[s["method"] == s.iloc[-1]["method"]]  # one comparable kind of figure only
 
 
-def _probability_from_quantiles(dist: ForecastDistribution, target: float, direction: str, combine=None) -> tuple[float, float, float, float, float]:
+def quantile_grid(dist: ForecastDistribution) -> np.ndarray:
+    """The distribution's quantiles at the calibration's probabilities: probs x steps."""
+    probs = _calibration()["probs"]
+    return np.array([dist.quantile(float(p)) for p in probs])
+
+
+def _probability_from_quantiles(dist: ForecastDistribution, target: float, direction: str, combine=None,
+                                calibrated: bool = True, grid: np.ndarray | None = None) -> tuple[float, float, float, float, float]:
     """Probability of meeting, expected shortfall, median, lower and upper of the outcome.
 
     ``combine`` maps the per-year quantile vectors (steps x probs) to the quantity judged
     (default: the last year); years are taken as moving together (comonotonic), which makes the
     interval of a sum or an average conservative rather than too narrow."""
     probs = _calibration()["probs"]
-    grid = np.array([dist.quantile(float(p)) for p in probs])  # probs x steps
+    grid = quantile_grid(dist) if grid is None else grid  # probs x steps
     outcome = grid[:, -1] if combine is None else combine(grid)
     outcome = np.sort(outcome)
     if direction == "higher":
         p_meet = float(np.mean(outcome >= target))
-        shortfall = float(np.mean(np.maximum(target - outcome, 0)))
     else:
         p_meet = float(np.mean(outcome <= target))
+    if calibrated:
+        p_meet = float(probability_map(p_meet))
+    if direction == "higher":
+        shortfall = float(np.mean(np.maximum(target - outcome, 0)))
+    else:
         shortfall = float(np.mean(np.maximum(outcome - target, 0)))
     lo, hi = (1 - LEVEL) / 2, (1 + LEVEL) / 2
     return p_meet, shortfall, float(np.interp(0.5, probs, outcome)), float(np.interp(lo, probs, outcome)), float(np.interp(hi, probs, outcome))
@@ -214,11 +225,21 @@ def outlooks(cat, ds, as_of: int) -> dict[str, Outlook]:
     return {m.id: outlook(m, ds.observations, as_of) for m in cat.measures}
 
 
+#: Words for the chance of meeting a target, by band, as a reader should take it (the number is
+#: rounded to 5 points and kept within 5%-95%: the record of similar series supports no more; see
+#: docs/methods.md, "What the probability means").
+PROBABILITY_BANDS = ((0.9, "很可能实现"), (0.66, "可能实现"), (0.34, "能否实现难以判断"), (0.1, "可能难以实现"), (0.0, "很可能难以实现"))
+
+
+def probability_band(p: float) -> str:
+    return next(words for floor, words in PROBABILITY_BANDS if p >= floor)
+
+
 def probability_text(p: float | None) -> str:
-    if p is None:
+    """The chance of meeting a target as reports print it: a band in words and a rounded number,
+    never more precise than the forecast deserves (no "99.7%")."""
+    if p is None or p != p:
         return "—"
-    if p < 0.005:
-        return "<1%"
-    if p > 0.995:
-        return ">99%"
-    return f"{p:.0%}"
+    pct = int(round(p * 20)) * 5
+    number = "95%以上" if pct > 95 or p > 0.95 else "5%以下" if pct < 5 or p < 0.05 else f"约{pct}%"
+    return f"{probability_band(p)}（{number}）"
