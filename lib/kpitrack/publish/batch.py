@@ -17,6 +17,7 @@ A batch is a list of :class:`Job` (a notebook, its parameters, where its outputs
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -59,12 +60,18 @@ class Job:
     renderer: str = "auto"
     front_matter: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
+    #: the driver's settings a worker must see (PATH, KPITRACK_*): a forkserver's workers inherit the
+    #: environment of the first batch, not the driver's present one
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def fingerprint(self) -> str:
-        """What the outputs depend on: parameters, inputs (data, plan, code, notebook), front matter."""
+        """What the outputs depend on: parameters, inputs (data, plan, code, notebook), front matter,
+        and the renderer that would run now with its version ("auto" is Quarto once it is on PATH)."""
+        from .render import get_renderer
+
         doc = {"parameters": self.parameters, "inputs": self.inputs, "front_matter": self.front_matter,
-               "renderer": self.renderer}
+               "renderer": get_renderer(self.renderer).identity()}
         return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -133,9 +140,14 @@ def notebook_version(notebook: Path) -> str:
 
 # --------------------------------------------------------------------------- one job (runs in a worker)
 
+def worker_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k == "PATH" or k.startswith("KPITRACK_")}
+
+
 def run_job(job: Job) -> JobResult:
     """Execute, stamp, render and publish one job; never raises (a failure is a result)."""
     start = time.monotonic()
+    os.environ.update(job.env)
     out = Path(job.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # not hidden: Quarto renders files of hidden folders outside its project (without _quarto.yml)
@@ -336,8 +348,20 @@ def up_to_date(job: Job, entry: dict[str, Any] | None) -> bool:
         return False
     out = Path(job.out_dir)
     outputs = entry.get("outputs", {})
-    wanted = ["ipynb", *[f for f in job.formats if f in outputs or f == "html"]]
+    wanted = ["ipynb", *job.formats]  # a format asked for and not made (a PDF skipped for want of fonts) is made now
     return all(f in outputs and (out / outputs[f]).is_file() for f in wanted)
+
+
+def check_settings(jobs: list[Job]) -> None:
+    """Settings every job would trip over, checked once before any job starts (a ParameterError,
+    exit 2, nothing written or removed): the timeouts, and the renderers asked for."""
+    from .render import get_renderer, render_timeout
+    from .run import cell_timeout
+
+    cell_timeout()
+    render_timeout()
+    for name in sorted({j.renderer for j in jobs}):
+        get_renderer(name).check_available()
 
 
 def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = None, force: bool = False,
@@ -347,6 +371,7 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     executor = executor or LocalExecutor()
+    check_settings(jobs)
     results: list[JobResult] = []
     with locked(out_dir / LOCK, wait=False, what=f"the batch output folder {out_dir}"):
         manifest = read_manifest(out_dir)
@@ -367,7 +392,8 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
             doc["updated_at"] = _now()
             atomic_write_text(out_dir / MANIFEST, json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
-        for r in executor.map_unordered(run_job, todo):
+        env = worker_env()
+        for r in executor.map_unordered(run_job, [dataclasses.replace(j, env=env) for j in todo]):
             job = by_key[r.key]
             items[r.key] = {"label": job.label, "status": r.status, "parameters": job.parameters, "inputs": job.inputs,
                             "fingerprint": job.fingerprint if r.status == "ok" else None, "outputs": r.outputs,

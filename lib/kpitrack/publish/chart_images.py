@@ -27,6 +27,7 @@ from typing import Any
 
 import nbformat
 
+from ..core.exceptions import RenderError
 from .display import FIGURE_HEIGHT, FIGURE_WIDTH, static_export_available
 
 log = logging.getLogger(__name__)
@@ -87,8 +88,16 @@ class _Exporter:
             async def all_() -> list[bytes]:
                 return list(await asyncio.gather(*(one(f) for f in figures)))
 
+            from .render import render_timeout
+
+            future = asyncio.run_coroutine_threadsafe(all_(), loop)
             try:
-                return asyncio.run_coroutine_threadsafe(all_(), loop).result()
+                return future.result(timeout=render_timeout())
+            except TimeoutError:
+                future.cancel()
+                self.close()
+                raise RenderError(f"Chromium did not draw the chart pictures within {render_timeout()} s "
+                                  "(KPITRACK_RENDER_TIMEOUT); it was stopped") from None
             except Exception:
                 self.close()  # a browser that failed once starts afresh next time (long-lived batch workers)
                 raise

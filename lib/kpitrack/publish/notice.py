@@ -79,16 +79,14 @@ def write_notice(n: Event, cat: Catalogue, synthetic: bool, history: list[Event]
     stem = file_stem(n.number)
     out = {"html": atomic_write_text(out_dir / f"{stem}.html", notice_html(n, cat, synthetic, history))}
     if pdf:
-        from .render import find_cjk_font
+        from .render import find_cjk_font, typst_pdf
 
         font = find_cjk_font()
         if font is not None:
             import tempfile
 
-            import typst
-
             with tempfile.TemporaryDirectory() as tmp:
                 src = Path(tmp) / "notice.typ"
                 src.write_text(notice_typst(n, cat, synthetic, history), encoding="utf-8")
-                out["pdf"] = atomic_write_bytes(out_dir / f"{stem}.pdf", typst.compile(str(src), font_paths=[str(font)]))
+                out["pdf"] = atomic_write_bytes(out_dir / f"{stem}.pdf", typst_pdf(src, font))
     return out

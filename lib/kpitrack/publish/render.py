@@ -12,8 +12,12 @@ import html
 import logging
 import re
 import shutil
+import os
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -53,6 +57,13 @@ class Renderer:
         bad = [f for f in formats if f not in cls.FORMATS]
         if bad or not formats:
             raise ParameterError(f"unknown output format(s) {', '.join(bad) or '(none)'}; known: {', '.join(cls.FORMATS)}")
+
+    def check_available(self) -> None:
+        """Refuse, before any job starts, a renderer this machine does not have (a ParameterError)."""
+
+    def identity(self) -> str:
+        """The renderer and its version, for the up-to-date check: a new renderer renders again."""
+        return self.name
 
     def prepare(self, formats: tuple[str, ...]) -> None:
         """Called before the notebook runs: when a PDF is wanted, the Chromium for its chart
@@ -99,6 +110,15 @@ class QuartoRenderer(Renderer):
 
     name = "quarto"
 
+    def check_available(self) -> None:
+        if shutil.which("quarto") is None:
+            raise ParameterError("--renderer quarto: quarto is not on PATH; install Quarto (https://quarto.org) or use "
+                                 "--renderer fallback")
+
+    def identity(self) -> str:
+        exe = shutil.which("quarto")
+        return f"quarto {_quarto_version(exe)}" if exe else "quarto (absent)"
+
     def render(self, notebook: Path, formats: tuple[str, ...], out_dir: Path) -> RenderResult:
         self.check_formats(formats)
         exe = shutil.which("quarto")
@@ -135,9 +155,17 @@ class QuartoRenderer(Renderer):
                 except RenderError as exc:  # no PDF; the HTML still comes
                     (out_dir / f"{notebook.stem}.pdf").unlink(missing_ok=True)
                     failures.append(f"PDF of {notebook.name} failed ({exc}); an earlier {notebook.stem}.pdf, if any, was removed")
+            deadline = time.monotonic() + render_timeout()
             for fmt in [f for f in _html_first(tuple(wanted)) if f in jobs]:
                 proc, source = jobs[fmt]
-                _, stderr = proc.communicate()
+                try:
+                    _, stderr = proc.communicate(timeout=max(deadline - time.monotonic(), 0.1))
+                except subprocess.TimeoutExpired:
+                    stop_group(proc)
+                    (out_dir / f"{notebook.stem}.{fmt}").unlink(missing_ok=True)
+                    failures.append(f"quarto render of {notebook.name} to {fmt} took longer than {render_timeout()} s "
+                                    f"(KPITRACK_RENDER_TIMEOUT) and was stopped; an earlier {notebook.stem}.{fmt}, if any, was removed")
+                    continue
                 rel = source.relative_to(project).with_suffix("")
                 produced = project / "_output" / f"{rel}.{fmt}"
                 if not produced.is_file():  # a file Quarto rendered in place, outside the project's output folder
@@ -161,8 +189,7 @@ class QuartoRenderer(Renderer):
         finally:
             for proc, _ in jobs.values():
                 if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
+                    stop_group(proc)
             pdf_source.unlink(missing_ok=True)
         return result
 
@@ -170,12 +197,64 @@ class QuartoRenderer(Renderer):
 PDF_SOURCE_SUFFIX = "__pdf"
 
 
+@lru_cache(maxsize=4)
+def _quarto_version(exe: str) -> str:
+    try:
+        proc = run_tool([exe, "--version"], "quarto --version")
+    except RenderError:
+        return "unknown"
+    return proc.stdout.strip() or "unknown"
+DEFAULT_RENDER_TIMEOUT = 900
+
+
+def render_timeout() -> int:
+    """Seconds any one outside program may take (Quarto, pandoc, typst, Chromium's chart pictures):
+    ``KPITRACK_RENDER_TIMEOUT``, default 900. A hung render fails its document, never the month."""
+    raw = os.environ.get("KPITRACK_RENDER_TIMEOUT", str(DEFAULT_RENDER_TIMEOUT))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParameterError(f"KPITRACK_RENDER_TIMEOUT must be a whole number of seconds, got {raw!r}") from None
+    if value < 1:
+        raise ParameterError(f"KPITRACK_RENDER_TIMEOUT must be at least 1 second, got {value}")
+    return value
+
+
+def run_tool(cmd: list[str], what: str, *, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    """Run an outside program with the render timeout; a RenderError naming it when it hangs."""
+    timeout = render_timeout()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_group(proc)
+        raise RenderError(f"{what} took longer than {timeout} s (KPITRACK_RENDER_TIMEOUT) and was stopped") from None
+    except BaseException:
+        stop_group(proc)
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """Kill a program started in its own session, and every process it started (a shell's children
+    would otherwise hold its pipes open)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
 def _start_quarto(exe: str, project: Path, source: Path, to: str) -> subprocess.Popen:
     cmd = [exe, "render", str(source.relative_to(project)), "--to", to]
     if to == "html":  # inlined by _finish_html, in a fraction of the time of Quarto's own pandoc pass
         cmd += ["-M", "embed-resources:false"]
     log.info("running %s in %s", " ".join(cmd), project)
-    return subprocess.Popen(cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def _finish_html(project: Path, produced: Path) -> None:
@@ -256,6 +335,11 @@ class FallbackRenderer(Renderer):
     """nbconvert for HTML; pandoc (markdown -> typst) and the typst compiler for PDF."""
 
     name = "fallback"
+
+    def identity(self) -> str:
+        from importlib.metadata import version
+
+        return f"fallback (nbconvert {version('nbconvert')}, pypandoc-binary {version('pypandoc-binary')}, typst {version('typst')})"
 
     def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
         nb = nbformat.read(str(notebook), as_version=4)
@@ -493,7 +577,6 @@ def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path) -> str:
 def notebook_pdf(nb: nbformat.NotebookNode, meta: dict) -> bytes:
     """PDF bytes: notebook -> pandoc markdown -> typst (pandoc) -> PDF (typst)."""
     import pypandoc
-    import typst
 
     font_dir = find_cjk_font()
     with tempfile.TemporaryDirectory(prefix="kpitrack-pdf-") as tmp:
@@ -509,10 +592,23 @@ def notebook_pdf(nb: nbformat.NotebookNode, meta: dict) -> bytes:
             args += ["--toc", "--toc-depth=2"]
         if meta.get("subtitle"):
             args.append(f"--metadata=subtitle:{meta['subtitle']}")
-        typ = pypandoc.convert_text(md, "typst", format="markdown", extra_args=args)
-        (tmpdir / "report.typ").write_text(typ, encoding="utf-8")
-        try:
-            return typst.compile(str(tmpdir / "report.typ"), root=str(tmpdir),
-                                 font_paths=[str(font_dir)] if font_dir else [])
-        except Exception as exc:  # typst raises its own error type with the message
-            raise RenderError(f"typst could not compile the report: {exc}") from exc
+        (tmpdir / "report.md").write_text(md, encoding="utf-8")
+        proc = run_tool([pypandoc.get_pandoc_path(), str(tmpdir / "report.md"), "--from", "markdown", "--to", "typst",
+                         "--output", str(tmpdir / "report.typ"), *args], "pandoc (markdown to typst)")
+        if proc.returncode != 0:
+            raise RenderError(f"pandoc could not convert the report to typst: {proc.stderr[-2000:]}")
+        return typst_pdf(tmpdir / "report.typ", font_dir)
+
+
+def typst_pdf(source: Path, font_dir: Path | None) -> bytes:
+    """PDF bytes of a typst file, compiled by the ``typst`` package in a child process, so that a
+    compile that hangs is stopped by the render timeout."""
+    script = ("import sys, typst; open(sys.argv[2], 'wb').write(typst.compile(sys.argv[1], root=sys.argv[3], "
+              "font_paths=sys.argv[4:]))")
+    target = source.with_suffix(".pdf")
+    proc = run_tool([sys.executable, "-c", script, str(source), str(target), str(source.parent),
+                     *([str(font_dir)] if font_dir else [])], "typst (typst to PDF)")
+    if proc.returncode != 0 or not target.is_file():
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+        raise RenderError(f"typst could not compile {source.name}: {last}")
+    return target.read_bytes()

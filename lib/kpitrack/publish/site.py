@@ -15,7 +15,6 @@ import json
 import logging
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,6 +22,7 @@ from urllib.parse import unquote, urlparse
 
 from ..core import paths
 from ..core.exceptions import RenderError
+from .render import run_tool
 from ..data.regions import regions
 from .display import escape_markdown, table_markdown
 
@@ -235,7 +235,7 @@ def build_site(reports: Path | None = None, *, year: int = 2018, datasets: list[
         for name, text in pages.items():
             title = dict(PAGES)[name]
             (folder / f"{name}.qmd").write_text(f'---\ntitle: "{title}"\n---\n\n' + text.split("\n", 1)[1], encoding="utf-8")
-        proc = subprocess.run([shutil.which("quarto") or "quarto", "render"], cwd=folder, capture_output=True, text=True)
+        proc = run_tool([shutil.which("quarto") or "quarto", "render"], "quarto render of the site", cwd=folder)
         if proc.returncode != 0:
             raise RenderError(f"quarto render of the site failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
         return Site(folder, output, "quarto")
@@ -245,7 +245,10 @@ def build_site(reports: Path | None = None, *, year: int = 2018, datasets: list[
     shutil.copytree(folder / "files", output / "files")
     nav = " ｜ ".join(f'<a href="{name}.html">{html.escape(label)}</a>' for name, label in PAGES)
     for name, text in pages.items():
-        body = pypandoc.convert_text(text, "html", format="markdown")
+        proc = run_tool([pypandoc.get_pandoc_path(), "--from", "markdown", "--to", "html"], "pandoc (a site page)", input=text)
+        if proc.returncode != 0:
+            raise RenderError(f"pandoc could not convert the site page {name}: {proc.stderr[-2000:]}")
+        body = proc.stdout
         page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(dict(PAGES)[name])} · '
                 f'{html.escape(SITE_TITLE)}</title><style>body{{font-family:"Noto Sans CJK SC",sans-serif;max-width:1100px;'
                 f'margin:1rem auto;padding:0 1rem;line-height:1.6}}nav{{padding:.5rem 0;border-bottom:1px solid #ddd}}'

@@ -1,0 +1,120 @@
+"""Every outside program runs under KPITRACK_RENDER_TIMEOUT (issue 19): a Quarto that hangs fails
+its own bulletin with a clear message, the others finish, the lock is released, exit code 1."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from kpitrack.cli import main
+from kpitrack.core.exceptions import ParameterError
+from kpitrack.publish import monthly
+from kpitrack.publish.monthly import bulletin_folder
+from kpitrack.publish.render import render_timeout, run_tool
+
+from .conftest import REPO
+
+FAKE_QUARTO = """#!/bin/sh
+# a fake quarto: hangs on 西湖区 (330106); writes a one-line page for anything else, where Quarto would
+[ "$1" = "--version" ] && { echo 9.9.9; exit 0; }
+src="$2"
+case "$src" in *330106*) sleep 120 ;; esac
+printf '<html><head></head><body>fake quarto</body></html>' > "${src%.ipynb}.html"
+"""
+
+
+@pytest.mark.slow
+def test_a_hung_quarto_fails_its_bulletin_and_the_others_finish(tmp_path, monkeypatch, capsys):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "quarto").write_text(FAKE_QUARTO, encoding="utf-8")
+    (bin_dir / "quarto").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("KPITRACK_RENDER_TIMEOUT", "4")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    shutil.copy(REPO / "reports" / "_quarto.yml", reports)
+    monkeypatch.setattr(monthly, "bulletin_folder", lambda month, dataset, reports_dir=None: bulletin_folder(month, dataset, reports))
+    args = ["bulletins", "--month", "2018-06", "--dataset", "synthetic", "--regions", "西湖区,滨江区", "--to", "html",
+            "--renderer", "quarto", "--jobs", "2"]
+    start = time.monotonic()
+    assert main(args) == 1
+    assert time.monotonic() - start < 90  # the hung render was stopped, not waited for
+    out = bulletin_folder("2018-06", "synthetic", reports)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    hung, fine = manifest["items"]["330106"], manifest["items"]["330108"]
+    assert hung["status"] == "failed" and "KPITRACK_RENDER_TIMEOUT" in hung["error"] and "quarto" in hung["error"]
+    assert fine["status"] == "ok" and (out / "330108.html").is_file() and not (out / "330106.html").exists()
+    assert "KPITRACK_RENDER_TIMEOUT" in capsys.readouterr().out
+    # the lock is gone: a second run is not told the month is being written (75)
+    assert main(args) == 1
+
+
+def test_run_tool_stops_a_program_and_its_children(monkeypatch):
+    from kpitrack.core.exceptions import RenderError
+
+    monkeypatch.setenv("KPITRACK_RENDER_TIMEOUT", "1")
+    start = time.monotonic()
+    with pytest.raises(RenderError, match="took longer than 1 s"):
+        run_tool(["sh", "-c", "sleep 30 & sleep 30"], "a test program")
+    assert time.monotonic() - start < 15
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "-5"])
+def test_a_bad_render_timeout_is_refused(monkeypatch, bad):
+    monkeypatch.setenv("KPITRACK_RENDER_TIMEOUT", bad)
+    with pytest.raises(ParameterError, match="KPITRACK_RENDER_TIMEOUT"):
+        render_timeout()
+
+
+@pytest.fixture()
+def two_bulletins(tmp_path, monkeypatch):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    shutil.copy(REPO / "reports" / "_quarto.yml", reports)
+    monkeypatch.setattr(monthly, "bulletin_folder", lambda month, dataset, reports_dir=None: bulletin_folder(month, dataset, reports))
+    return bulletin_folder("2018-06", "synthetic", reports)
+
+
+def _without_quarto() -> str:
+    return os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep) if not os.path.exists(os.path.join(d, "quarto")))
+
+
+ARGS = ["bulletins", "--month", "2018-06", "--dataset", "synthetic", "--regions", "滨江区"]
+
+
+@pytest.mark.slow
+def test_up_to_date_knows_the_renderer_and_the_formats(two_bulletins, tmp_path, monkeypatch, capsys):
+    from kpitrack.publish.render import pdf_prerequisites
+
+    monkeypatch.setenv("PATH", _without_quarto())  # no real Quarto: auto is the fallback
+    assert main([*ARGS, "--to", "html"]) == 0
+    assert main([*ARGS, "--to", "html"]) == 0 and "1 up to date" in capsys.readouterr().out
+    if not pdf_prerequisites():  # the PDF was not made: asking for it makes it, without --force
+        assert main([*ARGS, "--to", "html,pdf"]) == 0
+        assert (two_bulletins / "330108.pdf").is_file() and "1 written" in capsys.readouterr().out
+    # Quarto now on PATH: "auto" means Quarto, so the bulletin is rendered again
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "quarto").write_text(FAKE_QUARTO, encoding="utf-8")
+    (bin_dir / "quarto").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    assert main([*ARGS, "--to", "html"]) == 0
+    assert "1 written" in capsys.readouterr().out and "fake quarto" in (two_bulletins / "330108.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_bad_setting_is_refused_before_any_job_and_removes_nothing(two_bulletins, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", _without_quarto())
+    assert main([*ARGS, "--to", "html"]) == 0
+    before = sorted(p.name for p in two_bulletins.iterdir())
+    monkeypatch.setenv("KPITRACK_CELL_TIMEOUT", "abc")
+    assert main([*ARGS, "--to", "html", "--force"]) == 2
+    assert "KPITRACK_CELL_TIMEOUT" in capsys.readouterr().err
+    monkeypatch.delenv("KPITRACK_CELL_TIMEOUT")
+    assert main([*ARGS, "--to", "html", "--force", "--renderer", "quarto"]) == 2  # no Quarto on PATH
+    assert sorted(p.name for p in two_bulletins.iterdir()) == before and (two_bulletins / "330108.html").is_file()
