@@ -2,14 +2,14 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: report test install validate clean lab
+.PHONY: report test install validate clean lab lint
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): on Debian/Ubuntu run: sudo apt-get install python3-venv"; exit 1; }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip check
 	$(BIN)/python -m ipykernel install --sys-prefix --name kpitrack --display-name "Python (kpitrack)" >/dev/null
 	@rm -f $(VENV)/.installed-* && touch $@
 
@@ -33,6 +33,11 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## The linter (rules in pyproject.toml) and the installed set's consistency; .ci/run runs both.
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests bench
+	$(BIN)/python -m pip check
 
 ## JupyterLab on notebooks/ with the notebooks' kernel ("Python (kpitrack)", the .venv's Python,
 ## registered by the install step). Start with notebooks/explore.ipynb.

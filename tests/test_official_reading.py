@@ -8,7 +8,7 @@ import re
 import pytest
 
 from kpitrack.core.labels import COUNT_UNITS, Status, fmt
-from kpitrack.data.actuals import context_series, kpi_series, load_dataset
+from kpitrack.data.actuals import context_series, kpi_series
 from kpitrack.publish import bulletin as bl
 from kpitrack.publish import report
 from kpitrack.publish.display import Link, table_html, table_markdown

@@ -86,7 +86,7 @@ def test_the_2020_forecast_is_the_same_in_table_chart_and_look_back(built, cat):
     mid_tables = _tables(built["mid"])
     table = mid_tables["预计难以实现2020年目标的子指标"]
     assert table, "the synthetic mid-term lists measures forecast to miss"
-    look_back = {r["指标"]: r for r in _tables(built["final"])[f"2018年中期评估对2020年的预测与实际值"]}
+    look_back = {r["指标"]: r for r in _tables(built["final"])["2018年中期评估对2020年的预测与实际值"]}
     # the chart's forecast line ends at 2020: its last value, per chart
     ends = [tr["y"][-1] for fig in _charts(built["mid"]) for tr in fig["data"]
             if tr.get("name") == "预测（中值）" and tr["x"][-1] == 2020]

@@ -25,6 +25,11 @@ def _fake_outputs(reports):
     (reports / "_output").mkdir(parents=True)
     for ext in ("html", "pdf"):
         (reports / "_output" / f"midterm-2018-synthetic.{ext}").write_text("report", encoding="utf-8")
+        (reports / "_output" / f"renamed-by-hand.{ext}").write_text("report", encoding="utf-8")  # no run wrote it
+    (reports / "_output" / "manifest.json").write_text(json.dumps({"items": {"midterm-2018-synthetic": {
+        "status": "ok", "kind": "midterm", "synthetic": True, "parameters": {"as_of": 2018, "dataset": "synthetic"},
+        "outputs": {"ipynb": "midterm-2018-synthetic.ipynb", "html": "midterm-2018-synthetic.html", "pdf": "midterm-2018-synthetic.pdf"}}}}),
+        encoding="utf-8")
     for kind, folder, key, label in (("bulletins", "2018-06-synthetic", "330106", "西湖区"),
                                      ("cards", "2018-synthetic", "市民政局", "市民政局")):
         out = reports / kind / folder
@@ -46,6 +51,10 @@ def test_site_links_everything_and_every_internal_link_resolves(tmp_path, data_c
     assert "市民政局" in pages["cards.html"] and "杭绩改〔2018〕1号" in pages["notices.html"]
     assert "市发改委" in pages["scores.html"] and "合成" in pages["scores.html"]
     assert (site.output / "files" / "bulletins" / "2018-06-synthetic" / "330106.html").is_file()
+    # reports are listed from their manifest, by name; a file renamed by hand is not published
+    assert "2018年中期评估" in pages["reports.html"] and "合成演示数据" in pages["reports.html"]
+    assert "renamed-by-hand" not in pages["reports.html"] and "midterm-2018-synthetic" in pages["reports.html"]
+    assert not (site.output / "files" / "reports" / "renamed-by-hand.html").exists()
     assert broken_links(site.output) == []
     (site.output / "files" / "bulletins" / "2018-06-synthetic" / "330106.html").unlink()
     assert ("bulletins.html", "files/bulletins/2018-06-synthetic/330106.html") in broken_links(site.output)

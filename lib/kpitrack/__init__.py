@@ -8,7 +8,7 @@ For notebooks, ``import kpitrack as kt`` gives the researcher's API (:mod:`kpitr
 from .core.version import __version__
 
 _API = ("CatalogueTables", "catalogue", "figures", "status", "outlook", "chart", "compare_regions", "dataset")
-__all__ = ["__version__", *_API]
+__all__ = ["__version__", "CatalogueTables", "catalogue", "figures", "status", "outlook", "chart", "compare_regions", "dataset"]
 
 
 def __getattr__(name: str):

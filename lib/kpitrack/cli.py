@@ -67,11 +67,12 @@ def _cmd_status(args: argparse.Namespace) -> int:
              str(m.latest_year or "—"), fmt(m.trajectory_value), m.reason_zh) for k in statuses for m in k.measures]
     header = ("measure_id", "状态", "status", "最新值", "年份", f"{as_of}年轨迹值", "依据")
     if args.format == "csv":
-        import csv
         import io
 
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        from .core.fileio import safe_csv_writer
+
+        w = safe_csv_writer(buf)
         w.writerow(["kpi_id", *header])
         for k in statuses:
             for m in k.measures:
@@ -99,15 +100,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise ParameterError(f"-p expects name=value, got {item!r}")
         key, value = item.split("=", 1)
         overrides[key] = int(value) if value.isdigit() else value
-    if args.as_of:
+    if args.as_of:  # one rule with status and the API: a date is the data as known that day, for the year before it
         year, data_as_of = split_as_of(args.as_of, None)
-        if "-" in args.as_of:
+        overrides["as_of"] = year
+        if data_as_of:
             overrides["data_as_of"] = data_as_of
-        else:
-            overrides["as_of"] = year
     formats = tuple(f.strip() for f in args.to.split(",") if f.strip()) if args.to else ("html", "pdf")
     result = run(Path(args.params), formats=formats, renderer=args.renderer, overrides=overrides,
-                 progress=lambda text: print(text, flush=True))
+                 progress=lambda text: print(text, flush=True), force=args.force)
+    if result.up_to_date:
+        for fmt, path in result.outputs.items():
+            print(f"{fmt}: {path} (up to date)")
+        return 0
     print(f"executed notebook: {result.notebook}")
     print(f"renderer: {result.renderer}")
     for fmt, path in result.outputs.items():
@@ -277,11 +281,12 @@ def _cmd_scores(args: argparse.Namespace) -> int:
         _emit(json.dumps(doc, ensure_ascii=False, indent=2), args.out)
         return 0
     if args.format == "csv":
-        import csv
         import io
 
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        from .core.fileio import safe_csv_writer
+
+        w = safe_csv_writer(buf)
         w.writerow(["rank", "unit", "score", "base", "bonus", "measure_id", "kind", "target", "actual", "completion", "points",
                     "not_scored"])
         for u in results:
@@ -315,9 +320,14 @@ def _cmd_notices(args: argparse.Namespace) -> int:
     today = date.today().isoformat()
     if args.date:
         try:
-            today = date.fromisoformat(args.date).isoformat()
+            given = date.fromisoformat(args.date)
         except ValueError:
             raise ParameterError(f"--date: expected a date YYYY-MM-DD, got {args.date!r}") from None
+        if given > date.today():
+            raise ParameterError(f"--date {args.date}: a date in the future cannot be recorded in the register")
+        if given.year < 2016:
+            raise ParameterError(f"--date {args.date}: before the plan began (2016); the register records the plan's notices")
+        today = given.isoformat()
     if args.action in ("answer", "close"):
         if not args.number:
             raise ParameterError(f"kpitrack notices {args.action} NUMBER --note TEXT: the notice number is missing")
@@ -341,6 +351,9 @@ def _cmd_notices(args: argparse.Namespace) -> int:
     cat = load_catalogue()
     ds = load_dataset(dataset, cat)
     on = date.fromisoformat(args.date) if args.date else None
+    if on is not None and (on.year, on.month) <= (year, month):
+        raise ParameterError(f"--date {args.date}: a notice on the bulletins of {args.month} is issued after that month, "
+                             "once its figures are out")
     new = issue(cat, ds, register, year, month, load_rules(), on)
     for e in new:
         print(f"issued {e.number} to {e.unit}: {e.measure_id} ({e.region}), feedback due {e.due}")
@@ -456,7 +469,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-p", "--param", action="append", help="override a parameter: name=value")
     r.add_argument("--to", help="formats, comma-separated (default html,pdf)")
     r.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
-    r.add_argument("--as-of", help="a year to evaluate, or a date (YYYY-MM-DD): the data as known that day")
+    r.add_argument("--as-of", help="a year to evaluate, or a date (YYYY-MM-DD): the data as known that day, evaluated "
+                                   "for the year before it (as kpitrack status and kt.status)")
+    r.add_argument("--force", action="store_true", help="run even when the report is up to date")
     r.set_defaults(func=_cmd_run)
 
     t = sub.add_parser("template", help="write an empty ledger (.csv or .xlsx with drop-down lists)")

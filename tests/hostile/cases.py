@@ -199,3 +199,46 @@ ACCEPTED = [
     Accepted("full-width thousands comma", lambda t: csv_file(
         t, 'K12.income,,杭州市,2016,"46，116",元,来源,'), "K12.income", "2016", 46116.0),
 ]
+
+
+# --------------------------------------------------------------------------- round 2 (issue 20)
+
+def _literal_percent(fmt: str):
+    def tweak(wb):
+        wb["台账"]["E2"].number_format = fmt
+    return tweak
+
+
+def _hidden_group(wb):
+    ws = wb["台账"]
+    ws["I2"] = "看不见的说明"
+    from openpyxl.worksheet.dimensions import ColumnDimension
+
+    ws.column_dimensions["H"] = ColumnDimension(ws, min=8, max=11, hidden=True)  # <col min=8 max=11 hidden=1>
+
+
+GROWTH = ["K02.revenue_growth", "", "杭州市", "2018", 12.5, "%", "财政局", ""]
+
+CASES += [
+    Case("a growth rate of 1e300 %", lambda t: _ingest(csv_file(t, "K02.revenue_growth,,杭州市,2018,1e300,%,财政局,")),
+         2, r":value: 1e\+300 is not possible for a growth rate"),
+    Case("a growth rate of -1e300 %", lambda t: _ingest(csv_file(t, "K01.gdp_growth,,杭州市,2018,-1e300,%,统计局,")),
+         2, r":value: -1e\+300 is not possible for a growth rate"),
+    Case("library hours beyond a week", lambda t: _ingest(csv_file(t, "K17.library_hours,,杭州市,2018,1e300,小时/周,文广局,")),
+         2, r"not possible for a figure in 小时/周"),
+    Case("period 2018.1 as text (Excel's 2018.10)", lambda t: _ingest(csv_file(t, "K08.pm25,,杭州市,2018.1,45.2,μg/m³,环境局,")),
+         2, r":period: period '2018\.1': is it 2018-01 or 2018-10"),
+    Case("period 2018-00", lambda t: _ingest(csv_file(t, "K12.income,,杭州市,2018-00,54348,元,统计局,")),
+         2, r":period: period '2018-00' is not a year"),
+    Case("city-wide GDP of 0", lambda t: _ingest(csv_file(t, "K01.gdp_nominal,,杭州市,2018,0,亿元,统计局,")),
+         2, r":value: 0 for the whole city's K01.gdp_nominal, which cannot be 0"),
+    Case("hidden columns in a group", lambda t: _ingest(xlsx_file(t, [INCOME], tweak=_hidden_group)),
+         2, r"column I of sheet '台账' is hidden"),
+]
+
+ACCEPTED += [
+    Accepted('literal percent format 0.0"%"', lambda t: xlsx_file(t, [GROWTH], tweak=_literal_percent('0.0"%"')),
+             "K02.revenue_growth", "2018", 12.5),
+    Accepted("literal percent format 0.0\\%", lambda t: xlsx_file(t, [GROWTH], tweak=_literal_percent("0.0\\%")),
+             "K02.revenue_growth", "2018", 12.5),
+]

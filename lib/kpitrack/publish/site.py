@@ -73,23 +73,39 @@ def _formats(folder: Path, stem: str, files: Path, prefix: str) -> str:
 
 
 def _reports_page(reports: Path, files: Path) -> str:
+    """The reports listed from their manifest (reports/_output/manifest.json, written by every run):
+    a file that no run wrote, or one renamed by hand, is not published."""
     out = reports / "_output"
-    stems = sorted({p.stem for p in out.glob("*.html")} | {p.stem for p in out.glob("*.pdf")}) if out.is_dir() else []
+    doc = _read_json(out / "manifest.json")
+    items = {k: v for k, v in (doc.get("items") or {}).items() if isinstance(v, dict) and v.get("status") == "ok"}
     lines = ["# 评估报告", ""]
-    if not stems:
+    if not items:
         return "\n".join(lines + ["尚未生成评估报告。"])
-    lines += ["| 报告 | 文件 |", "|:---|:---|"]
-    # the final evaluation first: the plan has ended
-    for stem in sorted(stems, key=lambda s: (not s.startswith("final"), s)):
-        kind = "终期评估" if stem.startswith("final") else "中期评估"
-        year = re.search(r"(\d{4})", stem)
-        name = (f"{year.group(1)}年" if year else "") + kind
-        name += "（合成演示数据）" if "synthetic" in stem else "（杭州市公开数据）"
-        extra = re.sub(r"^(final|midterm)-\d{4}(-synthetic)?", "", stem).strip("-")
-        if extra:  # a run with other parameters than its file's (e.g. the data as known on a date)
-            name += f"（{extra}）"
-        lines.append(f"| {escape_markdown(name)} | {_formats(out, stem, files, 'reports')} |")
+    lines += ["| 报告 | 数据 | 文件 |", "|:---|:---|:---|"]
+    # the final evaluation first: the plan has ended; then by year, real data before synthetic
+    order = sorted(items.items(), key=lambda kv: (kv[1].get("kind") != "final", -int((kv[1].get("parameters") or {}).get("as_of") or 0),
+                                                 bool(kv[1].get("synthetic")), kv[0]))
+    for stem, item in order:
+        params = item.get("parameters") or {}
+        kind = "终期评估" if item.get("kind") == "final" else f"{params.get('as_of', '')}年中期评估"
+        data = "合成演示数据" if item.get("synthetic") else "公开数据"
+        if params.get("data_as_of"):
+            data += f"（截至{params['data_as_of']}已知）"
+        links = []
+        for fmt, name in (item.get("outputs") or {}).items():
+            f = out / str(name)
+            if fmt in ("html", "pdf") and f.is_file() and f.parent == out:
+                links.append(_link(fmt.upper(), _copy(f, files, f"reports/{f.name}")))
+        lines.append(f"| {escape_markdown(kind)} | {escape_markdown(data)} | {' · '.join(links) or '—'} |")
     return "\n".join(lines)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def folder_label(name: str) -> str:

@@ -1,0 +1,56 @@
+"""A report is a batch of one (issue 19): a manifest, up to date when nothing changed, rendered
+again when the renderer changed; and one as-of rule for run, status and the API."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kpitrack.cli import main
+from kpitrack.publish import render
+from kpitrack.publish.run import run
+
+from .conftest import REPO
+
+
+@pytest.mark.slow
+def test_run_writes_a_manifest_and_a_second_run_is_up_to_date(tmp_path, monkeypatch):
+    params = tmp_path / "midterm-2018-synthetic.yaml"
+    params.write_text("as_of: 2018\ndataset: synthetic\n", encoding="utf-8")
+    reports = tmp_path / "reports"
+    first = run(params, formats=("html",), renderer="fallback", reports_dir=reports)
+    assert not first.up_to_date
+    doc = json.loads((reports / "_output" / "manifest.json").read_text(encoding="utf-8"))
+    entry = doc["items"]["midterm-2018-synthetic"]
+    assert entry["status"] == "ok" and entry["kind"] == "midterm" and entry["synthetic"] is True
+    assert entry["renderer"].startswith("fallback") and entry["outputs"]["html"] == "midterm-2018-synthetic.html"
+    assert {"dataset", "vintage", "data_sha256", "code_version", "notebook_sha256"} <= set(entry["inputs"])
+    assert entry["parameters"]["as_of"] == 2018 and entry["seconds"] > 0
+    html = reports / "_output" / "midterm-2018-synthetic.html"
+    stamp = html.stat().st_mtime_ns
+    second = run(params, formats=("html",), renderer="fallback", reports_dir=reports)
+    assert second.up_to_date and html.stat().st_mtime_ns == stamp  # nothing written
+    # another renderer (here: another version of the fallback's tools) renders again
+    monkeypatch.setattr(render.FallbackRenderer, "identity", lambda self: "fallback (another pandoc)")
+    third = run(params, formats=("html",), renderer="fallback", reports_dir=reports)
+    assert not third.up_to_date and html.stat().st_mtime_ns != stamp
+    assert run(params, formats=("html",), renderer="fallback", reports_dir=reports, force=True).up_to_date is False
+
+
+def test_one_as_of_rule_for_run_status_and_the_api(monkeypatch, capsys):
+    import kpitrack.publish.run as run_module
+    from kpitrack.api import _as_of
+
+    seen = {}
+
+    def fake_run(path, **kw):
+        seen.update(kw["overrides"])
+        return run_module.RunResult({}, path, up_to_date=True)
+
+    monkeypatch.setattr(run_module, "run", fake_run)
+    assert main(["run", str(REPO / "params" / "midterm-2018.yaml"), "--as-of", "2020-06-01"]) == 0
+    assert seen == {"as_of": 2019, "data_as_of": "2020-06-01"}
+    assert main(["status", "--as-of", "2020-06-01", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["as_of"] == 2019
+    assert _as_of("2020-06-01") == (2019, "2020-06-01")
