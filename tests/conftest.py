@@ -43,4 +43,4 @@ def data_copy(tmp_path, monkeypatch) -> Path:
 def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` with its bytes: to prove a failed command changed nothing (lock
     files, which hold only the last writer's pid, are not data)."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"}
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith(".lock")}

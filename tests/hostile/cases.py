@@ -136,7 +136,7 @@ CASES = [
     Case("dataset as an absolute path", lambda t: _ingest(csv_file(t, ",".join(map(str, INCOME))), "--dataset", str(t)),
          2, r"unknown dataset '/", names_file=False),
     Case("60,000 empty rows", lambda t: _ingest(xlsx_file(t, [INCOME], tweak=_many_empty_rows)),
-         2, r"::台账: sheet '台账' has 60,00\d rows or more: a ledger is capped at 50,000 figures"),
+         2, r"::台账: sheet '台账' has more than 50,000 rows: a ledger is capped at 50,000 figures"),
     # unclear messages
     Case("a 1 MB cell", lambda t: _ingest(csv_file(t, "K12.income,,杭州市,2016,46116,元,来源," + "x" * 1_000_000)),
          2, r":\d+:-: a cell longer than 131,072 characters"),
@@ -241,4 +241,38 @@ ACCEPTED += [
              "K02.revenue_growth", "2018", 12.5),
     Accepted("literal percent format 0.0\\%", lambda t: xlsx_file(t, [GROWTH], tweak=_literal_percent("0.0\\%")),
              "K02.revenue_growth", "2018", 12.5),
+]
+
+
+def _far_cell(wb):
+    wb["台账"]["XFD50000"] = " "  # one blank cell far away: the sheet's dimension says A1:XFD50000
+
+
+def _long_xlsx_cell(wb):
+    wb["台账"]["H2"] = "x" * 32_767
+
+
+def _empty_rows_400k(path: Path) -> Path:
+    """A workbook with 400,000 empty <row/> elements written straight into its XML (2 MB packed)."""
+    import zipfile
+
+    src = xlsx_file(path, [INCOME], name="base.xlsx")
+    out = path / "台账.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                rows = "".join(f'<row r="{i}"/>' for i in range(3, 400_003)).encode()
+                data = data.replace(b"</sheetData>", rows + b"</sheetData>")
+            zout.writestr(item, data)
+    return out
+
+
+CASES += [
+    Case("one blank cell at XFD50000", lambda t: _ingest(xlsx_file(t, [INCOME], tweak=_far_cell)),
+         2, r"cell XFD50000 lies beyond column CV"),
+    Case("400,000 empty rows written into the XML", lambda t: _ingest(_empty_rows_400k(t)),
+         2, r"sheet '台账' has more than 50,000 rows"),
+    Case("an xlsx cell of 32,767 characters", lambda t: _ingest(xlsx_file(t, [INCOME], tweak=_long_xlsx_cell)),
+         2, r"a cell of 32,767 characters \(at most 10,000\)"),
 ]

@@ -56,6 +56,11 @@ DATA_SHEET = "台账"
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_CELL = 10_000
+#: An .xlsx is checked before it is loaded, by streaming its XML: what it holds unpacked, its rows
+#: and cells as written (not as its <dimension> claims), and how far right a cell lies.
+MAX_UNZIPPED = 200 * 1024 * 1024
+MAX_CELLS = 1_000_000
+MAX_COLUMNS = 100
 
 
 @dataclass
@@ -189,14 +194,8 @@ def _read_xlsx(led: Ledger, sheet: str | None = None) -> None:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        # a first, streaming look: sheet names, states and sizes, before loading anything big
-        quick = openpyxl.load_workbook(led.path, read_only=True, data_only=False)
-        sizes = {ws.title: _sheet_rows(ws) for ws in quick.worksheets}
-        quick.close()
-        if any(n > MAX_ROWS + 1 for n in sizes.values()):
-            name, n = max(sizes.items(), key=lambda kv: kv[1])
-            led.problem(None, name, f"sheet {name!r} has {n:,} rows or more: a ledger is capped at {MAX_ROWS:,} figures "
-                                    "(delete the empty rows below the table, or split the ledger)", Reason.OUT_OF_RANGE)
+        # a first, streaming look at what the file holds, before loading anything (bounded time and memory)
+        if not _xlsx_precheck(led):
             return
         wb = openpyxl.load_workbook(led.path, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
@@ -209,19 +208,30 @@ def _read_xlsx(led: Ledger, sheet: str | None = None) -> None:
         led.problem(rng.min_row, str(rng), f"merged cells {rng} in sheet {ws.title!r}: unmerge them, one value per cell", Reason.UNREADABLE)
     from openpyxl.utils import get_column_letter
 
+    hidden: set[int] = set()
     for key, dim in ws.column_dimensions.items():
-        if not dim.hidden:
-            continue
-        first = dim.min or openpyxl.utils.column_index_from_string(key)
-        for idx in range(first, max(dim.max or first, first) + 1):  # <col min=8 max=11 hidden=1>: every column of the group
-            letter = get_column_letter(idx)
-            if any(c.value is not None for c in ws[letter] if c.row <= ws.max_row):
-                led.problem(None, f"column {letter}", f"column {letter} of sheet {ws.title!r} is hidden: unhide it (or delete "
-                                                      "it) so that what is ingested is what you see", Reason.NOT_ALLOWED)
+        if dim.hidden:  # <col min=8 max=11 hidden=1>: every column of the group
+            first = dim.min or openpyxl.utils.column_index_from_string(key)
+            hidden.update(range(first, max(dim.max or first, first) + 1))
+    filled = sorted({c for (_r, c), cell in ws._cells.items() if cell.value is not None} & hidden)
+    for idx in filled:
+        letter = get_column_letter(idx)
+        led.problem(None, f"column {letter}", f"column {letter} of sheet {ws.title!r} is hidden: unhide it (or delete "
+                                              "it) so that what is ingested is what you see", Reason.NOT_ALLOWED)
     keys = None
-    for cells in ws.iter_rows():
-        row = cells[0].row
+    for row, present in _present_rows(ws).items():
+        far = [c for c in present[MAX_COLUMNS:] if c is not None and c.value is not None]
+        if far:
+            led.problem(row, far[0].coordinate, f"cell {far[0].coordinate} lies beyond column {get_column_letter(MAX_COLUMNS)}, "
+                                                "far outside a ledger's columns: delete it", Reason.OUT_OF_RANGE)
+            return
+        cells = [c if c is not None else _EMPTY for c in present[:MAX_COLUMNS]]
         values = [_cell_value(c) for c in cells]
+        long = [c for c in cells if isinstance(c.value, str) and len(c.value) > MAX_CELL]
+        if long:
+            led.problem(row, long[0].coordinate, f"a cell of {len(long[0].value):,} characters (at most {MAX_CELL:,}): "
+                                                 "is this really one figure's note?", Reason.OUT_OF_RANGE)
+            continue
         for c in cells:
             if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=")):
                 text = getattr(c.value, "text", None) or str(c.value)
@@ -281,25 +291,110 @@ def _as_displayed(v: float, number_format: str | None) -> str:
     return f"{v:g}"
 
 
+class _EmptyCell:
+    """A cell the file does not write."""
+
+    value = None
+    data_type = "n"
+    number_format = "General"
+    coordinate = ""
+
+
+_EMPTY = _EmptyCell()
+
+
 def _cell_value(c) -> object:
     v = c.value
     return getattr(v, "text", v) if hasattr(v, "ref") else v  # an array formula shows its text, not a repr
 
 
-def _sheet_rows(ws) -> int:
-    """Rows of a read-only sheet: its stated dimension, or counted (stopping past the cap)."""
-    if ws.max_row is not None:
-        return int(ws.max_row)
-    n = 0
-    for _ in ws.iter_rows(values_only=True):
-        n += 1
-        if n > MAX_ROWS + 1:
-            break
-    return n
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+
+
+def _xlsx_precheck(led: Ledger) -> bool:
+    """Stream the workbook's sheets (never trusting their stated size): refuse a file that unpacks
+    to more than MAX_UNZIPPED bytes, or a sheet with more rows or cells than a ledger can hold.
+    Seconds and a few MB of memory whatever the file claims."""
+    import zipfile
+
+    with zipfile.ZipFile(led.path) as z:
+        infos = z.infolist()
+        titles = _sheet_titles(z)
+        unpacked = sum(i.file_size for i in infos)
+        if unpacked > MAX_UNZIPPED:
+            led.problem(None, "-", f"the workbook unpacks to {unpacked / 1024 / 1024:,.0f} MB (at most {MAX_UNZIPPED // 1024 // 1024} MB): "
+                                   "not a ledger", Reason.OUT_OF_RANGE)
+            return False
+        for info in infos:
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            rows = cells = 0
+            tail = b""
+            with z.open(info) as f:
+                while chunk := f.read(1 << 20):
+                    data = tail + chunk
+                    rows += len(_ROW_TAG.findall(data))
+                    cells += len(_CELL_TAG.findall(data))
+                    cut = max(0, len(data) - 16)
+                    tail = data[cut:]
+                    # a tag split by the chunk boundary is counted once: discount what the tail repeats
+                    rows -= len(_ROW_TAG.findall(tail))
+                    cells -= len(_CELL_TAG.findall(tail))
+                    if rows > MAX_ROWS + 1 or cells > MAX_CELLS:
+                        break
+                rows += len(_ROW_TAG.findall(tail))
+                cells += len(_CELL_TAG.findall(tail))
+            name = titles.get(info.filename, info.filename.rsplit("/", 1)[-1])
+            if rows > MAX_ROWS + 1:
+                led.problem(None, name, f"sheet {name!r} has more than {MAX_ROWS:,} rows: a ledger is capped at "
+                                        f"{MAX_ROWS:,} figures (delete the empty rows below the table, or split the ledger)",
+                            Reason.OUT_OF_RANGE)
+                return False
+            if cells > MAX_CELLS:
+                led.problem(None, name, f"sheet {name!r} has more than {MAX_CELLS:,} cells: not a ledger "
+                                        "(delete what lies outside the table)", Reason.OUT_OF_RANGE)
+                return False
+    return True
+
+
+def _sheet_titles(z) -> dict[str, str]:
+    """Sheet XML file -> the sheet's name as Excel shows it (from workbook.xml and its relations)."""
+    try:
+        book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    import html as _html
+
+    targets = {m.group(1): m.group(2) for m in re.finditer(r'<Relationship[^>]*\bId="([^"]+)"[^>]*\bTarget="([^"]+)"', rels)}
+    targets.update({m.group(2): m.group(1) for m in re.finditer(r'<Relationship[^>]*\bTarget="([^"]+)"[^>]*\bId="([^"]+)"', rels)})
+    out = {}
+    for m in re.finditer(r'<(?:\w+:)?sheet\b[^>]*>', book):
+        tag = m.group(0)
+        name, rid = re.search(r'\bname="([^"]*)"', tag), re.search(r'\br:id="([^"]+)"', tag)
+        if name and rid and rid.group(1) in targets:
+            target = targets[rid.group(1)].lstrip("/")
+            out[target if target.startswith("xl/") else f"xl/{target}"] = _html.unescape(name.group(1))
+    return out
+
+
+def _present_rows(ws) -> dict[int, list]:
+    """The cells a sheet holds, row by row (only those written in the file: a single cell at
+    XFD50000 is one cell, not 800 million), each row as a list from column A to its last cell."""
+    by_row: dict[int, dict[int, object]] = {}
+    for (r, c), cell in ws._cells.items():  # openpyxl keeps exactly the cells the file writes
+        by_row.setdefault(r, {})[c] = cell
+    rows = {}
+    for r in sorted(by_row):
+        cells = by_row[r]
+        width = max(cells)
+        rows[r] = [cells.get(c) for c in range(1, width + 1)]
+    return rows
 
 
 def _has_content(ws) -> bool:
-    return any(c.value is not None and str(c.value).strip() for row in ws.iter_rows() for c in row)
+    return any(c.value is not None and str(c.value).strip() for c in ws._cells.values())
 
 
 def _data_sheet(led: Ledger, wb, sheet: str | None):
