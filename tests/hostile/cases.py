@@ -276,3 +276,30 @@ CASES += [
     Case("an xlsx cell of 32,767 characters", lambda t: _ingest(xlsx_file(t, [INCOME], tweak=_long_xlsx_cell)),
          2, r"a cell of 32,767 characters \(at most 10,000\)"),
 ]
+
+
+LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n" \
+         "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e]\n"
+
+
+def _challenges(tmp: Path, text: str) -> Path:
+    p = tmp / "challenges.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+CASES += [
+    Case("YAML aliases in a challenges file", lambda t: ["scores", "--year", "2018", "--challenges", str(_challenges(t, "year: 2018\n" + LAUGHS))],
+         2, r"YAML anchors and aliases .* are not allowed", names_file=False),
+    Case("YAML aliases in a parameter file", lambda t: ["run", str(_params(t, "as_of: 2018\n" + LAUGHS))],
+         2, r"YAML anchors and aliases .* are not allowed"),
+    Case("a parameter file that is /dev/zero", lambda t: ["run", "/dev/zero"], 2, r"not a regular file"),
+    Case("a challenges file that is /dev/zero", lambda t: ["scores", "--year", "2018", "--challenges", "/dev/zero"],
+         2, r"not a regular file", names_file=False),
+    Case("a parameter given twice", lambda t: ["run", str(_params(t, "as_of: 2018\nas_of: 2019\n"))],
+         2, r"the parameter 'as_of' is given twice"),
+    Case("challenge: 5", lambda t: ["scores", "--year", "2018", "--challenges", str(_challenges(t, "year: 2018\nchallenge: 5\n"))],
+         2, r"challenge: expected a list of KPI or measure ids", names_file=False),
+    Case("challenge as a string", lambda t: ["scores", "--year", "2018", "--challenges", str(_challenges(t, "year: 2018\nchallenge: K12.income\n"))],
+         2, r"challenge: expected a list of KPI or measure ids", names_file=False),
+]

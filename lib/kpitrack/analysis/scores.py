@@ -72,7 +72,12 @@ def load_challenges(path: Path, cat: Catalogue, year: int) -> Challenges:
     lists: dict[str, set[str]] = {}
     for key in ("challenge", "key_challenge"):
         ids: set[str] = set()
-        for item in doc.get(key) or []:
+        items = doc.get(key) or []
+        if not isinstance(items, list):
+            problems.append(Problem(name, line_of(doc), key, f"expected a list of KPI or measure ids (- K12.income), got "
+                                                             f"{str(items)[:40]!r}", Reason.WRONG_TYPE))
+            items = []
+        for item in items:
             ids |= _expand(cat, str(item), name, doc, key, problems)
         lists[key] = ids
     both = lists["challenge"] & lists["key_challenge"]

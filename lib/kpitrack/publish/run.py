@@ -58,13 +58,17 @@ def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str
     path = Path(path)
     if path.is_dir():
         raise ParameterError(f"{path}: this is a directory; give a parameter file such as params/midterm-2018.yaml")
+    from ..core.exceptions import ValidationError
+    from ..core.yamlio import read_yaml_text, refuse_aliases
+
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDates) or {}
-    except FileNotFoundError:
-        raise ParameterError(f"{path}: parameter file not found") from None
-    except OSError as exc:
-        raise ParameterError(f"{path}: cannot read the parameter file ({exc.strerror})") from None
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
+        text = read_yaml_text(path, str(path))
+        refuse_aliases(text, str(path))
+    except ValidationError as exc:
+        raise ParameterError(f"{path}: {exc.problems[0].message}" if exc.problems else f"{path}: {exc}") from None
+    try:
+        doc = yaml.load(text, Loader=_TextDates) or {}
+    except (yaml.YAMLError, ValueError) as exc:
         raise ParameterError(f"{path}: not a valid YAML parameter file ({exc})") from None
     if not isinstance(doc, dict):
         raise ParameterError(f"{path}: expected 'name: value' lines, got {type(doc).__name__}")
@@ -93,6 +97,19 @@ class _TextDates(yaml.SafeLoader):
 
 
 _TextDates.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+def _no_duplicate_keys(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+    seen = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"the parameter {key!r} is given twice", key_node.start_mark)
+        seen[key] = loader.construct_object(value_node, deep=True)
+    return seen
+
+
+_TextDates.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
 
 
 def output_stem(params_file: Path, params: dict[str, Any]) -> str:
