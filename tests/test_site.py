@@ -82,3 +82,23 @@ def _served(folder):
 def test_folder_labels():
     assert folder_label("2018-06-synthetic") == "2018年6月（合成演示数据）"
     assert folder_label("2019-12") == "2019年12月" and folder_label("2018") == "2018年"
+
+
+def test_an_empty_manifest_lists_nothing_and_a_failed_build_keeps_the_published_site(tmp_path, data_copy, monkeypatch):
+    import kpitrack.publish.site as site_module
+    from kpitrack.core.exceptions import RenderError
+
+    reports = tmp_path / "reports"
+    _fake_outputs(reports)
+    (reports / "cards" / "2018-synthetic" / "manifest.json").write_text("", encoding="utf-8")  # empty: not JSON
+    site = build_site(reports, year=2018, datasets=["synthetic"], renderer="fallback")
+    assert (site.output / "index.html").is_file() and "市民政局" not in (site.output / "cards.html").read_text(encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise RenderError("pandoc broke")
+
+    monkeypatch.setattr(site_module, "_fallback_pages", broken)
+    with pytest.raises(RenderError):
+        build_site(reports, year=2018, datasets=["synthetic"], renderer="fallback")
+    assert (site.output / "index.html").is_file()  # the published site is still there
+    assert not (site.folder / "_site.building").exists()

@@ -138,7 +138,14 @@ def _cmd_template(args: argparse.Namespace) -> int:
     from .plan.catalogue import load_catalogue
     from .data.template import write_template
 
-    out = write_template(load_catalogue(), Path(args.out), Path(args.prefill) if args.prefill else None)
+    target = Path(args.out)
+    if target.is_dir():
+        raise ParameterError(f"--out {args.out}: this is a directory; give a file name ending in .xlsx or .csv")
+    if target.suffix.lower() not in (".xlsx", ".csv"):
+        raise ParameterError(f"--out {args.out}: a template is an .xlsx workbook (with drop-down lists) or a .csv file")
+    if not target.parent.is_dir():
+        raise ParameterError(f"--out {args.out}: the folder {target.parent} does not exist")
+    out = write_template(load_catalogue(), target, Path(args.prefill) if args.prefill else None)
     print(f"wrote {out}")
     return 0
 
@@ -405,6 +412,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
 
     if args.renderer not in ("auto", "quarto", "fallback"):
         raise ParameterError(f"--renderer: expected auto, quarto or fallback, got {args.renderer!r}")
+    if not 2016 <= args.year <= 2020:
+        raise ParameterError(f"--year: the plan's years are 2016-2020, got {args.year}")
     site = build_site(year=args.year, renderer=args.renderer)
     bad = broken_links(site.output)
     print(f"site ({site.renderer}): {site.output / 'index.html'}")

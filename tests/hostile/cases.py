@@ -303,3 +303,10 @@ CASES += [
     Case("challenge as a string", lambda t: ["scores", "--year", "2018", "--challenges", str(_challenges(t, "year: 2018\nchallenge: K12.income\n"))],
          2, r"challenge: expected a list of KPI or measure ids", names_file=False),
 ]
+
+CASES += [
+    Case("site --year 1999", lambda t: ["site", "--year", "1999"], 2, r"--year: the plan's years are 2016-2020", names_file=False),
+    Case("template --out x.txt", lambda t: ["template", "--out", str(t / "x.txt")], 2, r"an \.xlsx workbook .* or a \.csv file",
+         names_file=False),
+    Case("template --out a directory", lambda t: ["template", "--out", str(t)], 2, r"this is a directory", names_file=False),
+]

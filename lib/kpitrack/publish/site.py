@@ -125,8 +125,8 @@ def _batch_page(title: str, root: Path, files: Path, prefix: str, empty: str) ->
     if not folders:
         return "\n".join(lines + [empty])
     for folder in folders:
-        doc = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        items = doc.get("items", {})
+        doc = _read_json(folder / "manifest.json")  # an empty or broken manifest lists nothing
+        items = doc.get("items") if isinstance(doc.get("items"), dict) else {}
         lines += [f"## {escape_markdown(folder_label(folder.name))}", "", "| 名称 | 文件 |", "|:---|:---|"]
         order = {r.code: i for i, r in enumerate(regions())}  # bulletins: the city, then the districts in official order
         for key, item in sorted(items.items(), key=lambda kv: (order.get(kv[0], len(order)), str(kv[1].get("label", kv[0])))):
@@ -215,7 +215,7 @@ def write_pages(folder: Path, reports: Path, year: int, datasets: list[str]) -> 
 
 QUARTO_SITE = """project:
   type: website
-  output-dir: _site
+  output-dir: {output_dir}
   resources:
     - "files/**"
 lang: zh
@@ -244,17 +244,42 @@ def build_site(reports: Path | None = None, *, year: int = 2018, datasets: list[
     pages = write_pages(folder, reports, year, datasets)
     use_quarto = renderer == "quarto" or (renderer == "auto" and shutil.which("quarto"))
     output = folder / "_site"
-    shutil.rmtree(output, ignore_errors=True)
+    # built aside and swapped in at the end: a failed build leaves the published site as it was
+    building = folder / "_site.building"
+    shutil.rmtree(building, ignore_errors=True)
     if use_quarto:
         nav = "\n".join(f'      - href: {name}.qmd\n        text: "{label}"' for name, label in PAGES)
-        (folder / "_quarto.yml").write_text(QUARTO_SITE.format(title=SITE_TITLE, nav=nav), encoding="utf-8")
+        (folder / "_quarto.yml").write_text(QUARTO_SITE.format(title=SITE_TITLE, nav=nav, output_dir=building.name), encoding="utf-8")
         for name, text in pages.items():
             title = dict(PAGES)[name]
             (folder / f"{name}.qmd").write_text(f'---\ntitle: "{title}"\n---\n\n' + text.split("\n", 1)[1], encoding="utf-8")
         proc = run_tool([shutil.which("quarto") or "quarto", "render"], "quarto render of the site", cwd=folder)
         if proc.returncode != 0:
-            raise RenderError(f"quarto render of the site failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+            shutil.rmtree(building, ignore_errors=True)
+            raise RenderError(f"quarto render of the site failed ({proc.returncode}), the published site is unchanged:\n"
+                              f"{proc.stderr[-3000:]}")
+        _swap(building, output)
         return Site(folder, output, "quarto")
+    try:
+        _fallback_pages(folder, building, pages)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    _swap(building, output)
+    return Site(folder, output, "fallback")
+
+
+def _swap(new: Path, current: Path) -> None:
+    """Put a freshly built folder where the published one is, in two renames."""
+    old = current.with_name(current.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if current.exists():
+        current.rename(old)
+    new.rename(current)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _fallback_pages(folder: Path, output: Path, pages: dict[str, str]) -> None:
     import pypandoc
 
     output.mkdir(parents=True)
@@ -271,7 +296,6 @@ def build_site(reports: Path | None = None, *, year: int = 2018, datasets: list[
                 f'table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #e5e5e5;padding:.3rem .6rem;text-align:left}}'
                 f'</style></head><body><nav>{nav}</nav>{body}</body></html>')
         (output / f"{name}.html").write_text(page, encoding="utf-8")
-    return Site(folder, output, "fallback")
 
 
 class _Links(HTMLParser):
