@@ -129,3 +129,18 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path, monkeypat
         atomic_write_text(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]  # no temporary file left behind
+
+
+def test_an_ingest_cleans_what_a_killed_ingest_left(tmp_path, data_copy):
+    from kpitrack.cli import main
+
+    folder = data_copy / "actuals" / "hangzhou"
+    orphan = folder / "vintages" / "0099.csv"
+    orphan.write_text("measure_id,region\n", encoding="utf-8")  # written, then killed before the manifest listed it
+    tmp = folder / "vintages" / ".0003.csv.abc123.tmp"
+    tmp.write_text("half a file", encoding="utf-8")
+    ledger = tmp_path / "l.csv"
+    ledger.write_text("指标编号,地区,时期,数值,单位,来源\nK12.income,杭州市,2019,59261,元,统计公报\n", encoding="utf-8")
+    assert main(["ingest", str(ledger)]) == 0
+    assert not orphan.exists() and not tmp.exists()
+    assert main(["validate", "--dataset", "hangzhou"]) == 0

@@ -310,3 +310,8 @@ CASES += [
          names_file=False),
     Case("template --out a directory", lambda t: ["template", "--out", str(t)], 2, r"this is a directory", names_file=False),
 ]
+
+CASES += [
+    Case('cards --units ","', lambda t: ["cards", "--as-of", "2018", "--dataset", "synthetic", "--units", ","],
+         2, r"--units: no unit named in ','", names_file=False),
+]

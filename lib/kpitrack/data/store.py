@@ -68,6 +68,17 @@ class AlreadyIngested(KpitrackError):
     exit_code = 2
 
 
+def _clean_leftovers(folder: Path, existing: list) -> None:
+    """What a killed ingest left, under the store's lock: temporary files, and a vintage file the
+    manifest never listed (the manifest is written last: such a file was never part of the data)."""
+    listed = {(folder / v.file).resolve() for v in existing}
+    for p in [*folder.glob(".*.tmp"), *(folder / "vintages").glob(".*.tmp")]:
+        p.unlink(missing_ok=True)
+    for p in (folder / "vintages").glob("*.csv"):
+        if p.resolve() not in listed:
+            p.unlink(missing_ok=True)
+
+
 def append_vintage(folder: Path, figures: pd.DataFrame, *, ingested_at: str, known_from: str, sha256: str, source: str,
                    refuse_duplicate: str | None = None) -> Vintage:
     """Add a vintage with ``figures`` (columns :data:`FIGURE_COLUMNS`); returns it.
@@ -80,6 +91,7 @@ def append_vintage(folder: Path, figures: pd.DataFrame, *, ingested_at: str, kno
     (folder / "vintages").mkdir(exist_ok=True)
     with locked(folder / LOCK, what=f"dataset store {folder}"):
         existing = read_manifest(folder)
+        _clean_leftovers(folder, existing)
         if refuse_duplicate is not None:
             for v in existing:
                 if v.sha256 == sha256:

@@ -262,7 +262,10 @@ class LocalExecutor(Executor):
             return
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(max_workers=min(self.jobs, len(jobs)), mp_context=_context()) as pool:
+        from .worker_guard import die_with_parent
+
+        with ProcessPoolExecutor(max_workers=min(self.jobs, len(jobs)), mp_context=_context(),
+                                 initializer=die_with_parent) as pool:
             futures = {pool.submit(fn, job): job for job in jobs}
             for fut in as_completed(futures):
                 job = futures[fut]
@@ -280,8 +283,8 @@ def _context():
 
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["kpitrack.publish.batch", "kpitrack.publish.run", "kpitrack.publish.render",
-                                    "papermill", "nbconvert"])
+        ctx.set_forkserver_preload(["kpitrack.publish.worker_guard", "kpitrack.publish.batch", "kpitrack.publish.run",
+                                    "kpitrack.publish.render", "papermill", "nbconvert"])
         return ctx
     return mp.get_context("spawn")
 
@@ -364,6 +367,17 @@ def check_settings(jobs: list[Job]) -> None:
         get_renderer(name).check_available()
 
 
+def _clean_leftovers(out_dir: Path) -> None:
+    """Scratch folders and temporary files a killed run left (under the lock no other run is using them)."""
+    for p in out_dir.glob("work-*"):
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+    for p in out_dir.glob("*.tmp"):
+        p.unlink(missing_ok=True)
+    for p in out_dir.glob(".*.tmp"):
+        p.unlink(missing_ok=True)
+
+
 def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = None, force: bool = False,
               describe: dict[str, Any] | None = None, report: Callable[[JobResult, int, int], None] | None = None) -> BatchResult:
     """Run ``jobs`` (all writing into ``out_dir``) under the folder's lock; see the module doc."""
@@ -374,6 +388,7 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
     check_settings(jobs)
     results: list[JobResult] = []
     with locked(out_dir / LOCK, wait=False, what=f"the batch output folder {out_dir}"):
+        _clean_leftovers(out_dir)
         manifest = read_manifest(out_dir)
         items: dict[str, Any] = manifest.get("items", {}) if isinstance(manifest.get("items"), dict) else {}
         todo = []

@@ -32,6 +32,8 @@ def parse_units(text: str | None) -> list[Unit]:
         u = check_unit(cat, part)
         if u not in out:
             out.append(u)
+    if not out:
+        raise ParameterError(f"--units: no unit named in {text!r} (give names separated by commas, or all)")
     return out
 
 
