@@ -83,3 +83,16 @@ def test_a_note_that_looks_like_a_formula_is_stored_inert(data_copy, capsys):
     from kpitrack.core.fileio import spreadsheet_safe
 
     assert [spreadsheet_safe(v) for v in ("-3", "+1", "@x", "正常", 5, -2.0)] == ["'-3", "'+1", "'@x", "正常", 5, -2.0]
+
+
+def test_a_ledger_whose_file_name_is_gbk_bytes_is_ingested_and_named_readably(tmp_path, data_copy, capsys):
+    import os
+
+    raw = os.fsencode(str(tmp_path)) + b"/" + "台账".encode("gbk") + b".csv"
+    with open(raw, "wb") as f:
+        f.write("指标编号,地区,时期,数值,单位,来源\nK12.income,杭州市,2019,59261,元,统计公报\n".encode())
+    assert main(["ingest", os.fsdecode(raw)]) == 0
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    text = (data_copy / "actuals" / "hangzhou" / "vintages.csv").read_text(encoding="utf-8")
+    assert text.rstrip().endswith(",台账.csv,1")  # the name as the person who saved it reads it

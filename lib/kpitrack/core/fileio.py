@@ -117,6 +117,23 @@ def _holder(path: Path) -> str:
         return ""
 
 
+def display_name(path: Path) -> str:
+    """A file's name as text a person can read and UTF-8 can store: names from a Windows zip are
+    often GBK bytes, which Python keeps as undecodable surrogates."""
+    raw = os.fsencode(Path(path).name)
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
+
+
+def printable(text: str) -> str:
+    """Text with any undecodable bytes (surrogates) shown as U+FFFD, safe for a strict UTF-8 stream."""
+    return text.encode("utf-8", "replace").decode("utf-8") if any("\udc80" <= ch <= "\udcff" for ch in text) else text
+
+
 #: A text cell starting with one of these is run as a formula by Excel and LibreOffice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -17,6 +17,7 @@ from .ledger import known_ranges, read_ledger, validate
 from ..plan.catalogue import Catalogue
 from .store import AlreadyIngested, Vintage, append_vintage, read_figures, read_manifest
 from ..core.yamlio import load_yaml
+from ..core.fileio import display_name, printable
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def ingest(path: Path, cat: Catalogue, dataset: str = "hangzhou", *, known_from:
         except ValueError as exc:
             led.problems.append(Problem(str(path), None, "known_from", str(exc), Reason.WRONG_TYPE))
     if led.problems:
-        raise ValidationError(led.problems, f"ledger {path.name} refused: nothing was written; ledger validation")
+        raise ValidationError(led.problems, f"ledger {display_name(path)} refused: nothing was written; ledger validation")
     digest = sha256_of(path)
     for v in read_manifest(folder):
         if v.sha256 == digest:
@@ -69,7 +70,7 @@ def ingest(path: Path, cat: Catalogue, dataset: str = "hangzhou", *, known_from:
     now = now or datetime.now(timezone.utc)
     vintage = append_vintage(folder, figures, ingested_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                              known_from=known_from or now.strftime("%Y-%m-%d"), sha256=digest,
-                             source=source or path.name, refuse_duplicate=str(path))
+                             source=source or display_name(path), refuse_duplicate=printable(str(path)))
     if led.encoding == "gbk":
         log.warning("%s was read as GBK (GB18030) text", path)
     log.info("ingested %d figures from %s as vintage %d of %s", len(figures), path, vintage.vintage, dataset)
