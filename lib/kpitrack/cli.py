@@ -370,15 +370,18 @@ def _cmd_notices(args: argparse.Namespace) -> int:
 
 
 def _render_notices(cat, dataset: str, register: Path, numbers: list[str]) -> None:
+    """Write the documents of ``numbers``, and of any registered notice whose document is missing
+    (a run killed between the register and the rendering is completed by the next one)."""
     from .data.actuals import load_dataset
     from .data.notices import read_register, states
-    from .publish.notice import write_notice
+    from .publish.notice import file_stem, write_notice
 
     events = read_register(register)
     current = states(events)
     synthetic = load_dataset(dataset, cat).synthetic
     out_dir = paths.repo_root() / "reports" / "notices" / (dataset if dataset != "hangzhou" else "")
-    for number in numbers:
+    missing = [n for n in current if not (out_dir / f"{file_stem(n)}.html").is_file()]
+    for number in dict.fromkeys([*numbers, *missing]):
         history = [e for e in events if e.number == number]
         written = write_notice(current[number], cat, synthetic, history, out_dir)
         print(f"  {number}: " + ", ".join(str(p) for p in written.values()))

@@ -96,3 +96,14 @@ def test_a_ledger_whose_file_name_is_gbk_bytes_is_ingested_and_named_readably(tm
     assert "Traceback" not in out.err
     text = (data_copy / "actuals" / "hangzhou" / "vintages.csv").read_text(encoding="utf-8")
     assert text.rstrip().endswith(",台账.csv,1")  # the name as the person who saved it reads it
+
+
+def test_a_notice_registered_but_not_rendered_gets_its_document_on_the_next_run(data_copy, capsys):
+    from kpitrack.publish.notice import file_stem
+
+    number = _issue_one(capsys)
+    doc = REPO / "reports" / "notices" / "synthetic" / f"{file_stem(number)}.html"
+    assert doc.is_file()
+    doc.unlink()  # as if killed after the register was written
+    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic"]) == 0
+    assert "0 notice(s) issued" in capsys.readouterr().out and doc.is_file()
