@@ -62,3 +62,20 @@ def test_compare_regions_ranks_the_districts_only():
     assert city["rank"] is None or city["rank"] != city["rank"]  # NaN: the city is not ranked
     ranks = c["rank"].dropna().astype(int)
     assert ranks.min() == 1 and ranks.max() <= 13
+
+
+@pytest.mark.parametrize("bad", ["abc", 2018.7, 2025, "2019-02-30", True])
+def test_the_api_refuses_a_bad_as_of_clearly(bad):
+    from kpitrack.core.exceptions import ParameterError
+
+    with pytest.raises(ParameterError, match="as_of"):
+        kt.status("hangzhou", bad)
+    with pytest.raises(ParameterError, match="as_of"):
+        kt.outlook("hangzhou", bad)
+
+
+def test_the_api_knows_a_region_by_code_number_and_alias():
+    from kpitrack.api import _region_code
+
+    assert _region_code(330106) == _region_code("330106") == _region_code("西湖区") == "330106"
+    assert _region_code("杭州") == "330100"

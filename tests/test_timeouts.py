@@ -118,3 +118,13 @@ def test_a_bad_setting_is_refused_before_any_job_and_removes_nothing(two_bulleti
     monkeypatch.delenv("KPITRACK_CELL_TIMEOUT")
     assert main([*ARGS, "--to", "html", "--force", "--renderer", "quarto"]) == 2  # no Quarto on PATH
     assert sorted(p.name for p in two_bulletins.iterdir()) == before and (two_bulletins / "330108.html").is_file()
+
+
+@pytest.mark.slow
+def test_an_as_of_run_goes_to_a_folder_of_its_own(two_bulletins, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", _without_quarto())
+    assert main([*ARGS, "--to", "html"]) == 0
+    before = (two_bulletins / "330108.html").read_bytes()
+    assert main([*ARGS, "--to", "html", "--data-as-of", "2026-11-27"]) == 0
+    assert (two_bulletins / "330108.html").read_bytes() == before  # the month's published bulletin untouched
+    assert (two_bulletins.with_name(two_bulletins.name + "-asof2026-11-27") / "330108.html").is_file()

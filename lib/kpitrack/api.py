@@ -238,18 +238,33 @@ def _cat() -> Catalogue:
 
 def _as_of(as_of: int | str | None) -> tuple[int | None, str | None]:
     """(evaluation year, known-at date) from a year or a date, by the rule of ``--as-of``."""
+    from .core.exceptions import ParameterError
+
     if as_of is None:
         return None, None
-    year, date = split_as_of(as_of)
+    if isinstance(as_of, bool) or (isinstance(as_of, float) and not as_of.is_integer()):
+        raise ParameterError(f"as_of: expected a year such as 2018 or a date YYYY-MM-DD, got {as_of!r}")
+    year, date = split_as_of(int(as_of) if isinstance(as_of, float) else as_of)
     if date:
-        check_date(date, "as_of")
-    return int(year), date or None
+        try:
+            check_date(date, "as_of")
+        except ValueError as exc:
+            raise ParameterError(str(exc)) from None
+    try:
+        year = int(str(year))
+    except ValueError:
+        raise ParameterError(f"as_of: expected a year such as 2018 or a date YYYY-MM-DD, got {as_of!r}") from None
+    if not 2016 <= year <= 2020:
+        raise ParameterError(f"as_of: the plan's years are 2016-2020 (a date evaluates the year before it), got {as_of!r}")
+    return year, date or None
 
 
-def _region_code(region: str) -> str:
-    for r in regions():
-        if region in (r.code, r.name_zh, r.name_en):
-            return r.code
+def _region_code(region: str | int) -> str:
+    from .data.regions import resolve
+
+    r = resolve(str(region))  # code (as text or a number), Chinese name, English name or alias (杭州)
+    if r is not None:
+        return r.code
     from .core.exceptions import UnknownNameError
 
     raise UnknownNameError("region", str(region), [r.name_zh for r in regions()])

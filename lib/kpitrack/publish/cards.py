@@ -49,6 +49,8 @@ def card_jobs(as_of: int, dataset: str, units: list[Unit], *, formats: tuple[str
     dataset, _, data_as_of = check_common(dataset, "zh", data_as_of)
     ds = load_dataset(dataset, catalogue(), known_at=data_as_of or None)
     out = card_folder(as_of, dataset, reports_dir)
+    if data_as_of:  # the data as known on a date: a folder of its own, never over the year's published cards
+        out = out.with_name(f"{out.name}-asof{data_as_of}")
     nb = paths.repo_root() / NOTEBOOK
     inputs = {**data_version(dataset), "data_as_of": data_as_of or None, "code_version": code_version(),
               "notebook_sha256": notebook_version(nb)}

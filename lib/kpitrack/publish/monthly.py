@@ -94,6 +94,8 @@ def bulletin_jobs(month: str, dataset: str, regs: list[Region], *, formats: tupl
     obs = ds.observations
     with_data = set(obs[(obs["year"] == year) & (obs["month"] > 0) & (obs["month"] <= mon)]["region"])
     out = bulletin_folder(month, dataset, reports_dir)
+    if data_as_of:  # the data as known on a date: a folder of its own, never over the month's published bulletins
+        out = out.with_name(f"{out.name}-asof{data_as_of}")
     nb = paths.repo_root() / NOTEBOOK
     inputs = {**data_version(dataset), "data_as_of": data_as_of or None, "code_version": code_version(),
               "notebook_sha256": notebook_version(nb)}
