@@ -65,7 +65,8 @@ def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str
         text = read_yaml_text(path, str(path))
         refuse_aliases(text, str(path))
     except ValidationError as exc:
-        raise ParameterError(f"{path}: {exc.problems[0].message}" if exc.problems else f"{path}: {exc}") from None
+        msg = exc.problems[0].message if exc.problems else str(exc)
+        raise ParameterError(f"{path}: {'parameter file not found' if msg == 'file not found' else msg}") from None
     try:
         doc = yaml.load(text, Loader=_TextDates) or {}
     except (yaml.YAMLError, ValueError) as exc:
