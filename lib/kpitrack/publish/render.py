@@ -416,15 +416,16 @@ def front_matter(nb: nbformat.NotebookNode) -> dict:
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    """Unique temporary name, fsync and rename (core.fileio): two renders never share a .tmp."""
+    from ..core.fileio import atomic_write_text
+
+    atomic_write_text(path, text)
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    from ..core.fileio import atomic_write_bytes
+
+    atomic_write_bytes(path, data)
 
 
 def report_css() -> str:
