@@ -94,6 +94,8 @@ def test_up_to_date_knows_the_renderer_and_the_formats(two_bulletins, tmp_path, 
     monkeypatch.setenv("PATH", _without_quarto())  # no real Quarto: auto is the fallback
     assert main([*ARGS, "--to", "html"]) == 0
     assert main([*ARGS, "--to", "html"]) == 0 and "1 up to date" in capsys.readouterr().out
+    manifest = json.loads((two_bulletins / "manifest.json").read_text(encoding="utf-8"))
+    assert "formats" not in manifest and "regions" not in manifest  # per run, in its items: not the last run's as the folder's
     if not pdf_prerequisites():  # the PDF was not made: asking for it makes it, without --force
         assert main([*ARGS, "--to", "html,pdf"]) == 0
         assert (two_bulletins / "330108.pdf").is_file() and "1 written" in capsys.readouterr().out

@@ -245,8 +245,7 @@ def _cmd_bulletins(args: argparse.Namespace) -> int:
     progress = Progress(len(jobs))
     try:
         result = run_batch(jobs, out, executor=executor, force=args.force, report=progress,
-                           describe={"kind": "bulletins", "month": month, "dataset": args.dataset,
-                                     "formats": list(formats), "regions": [j.key for j in jobs]})
+                           describe={"kind": "bulletins", "month": month, "dataset": args.dataset})
     finally:
         progress.close()
     print(summary(result, skipped))
@@ -403,7 +402,7 @@ def _cmd_cards(args: argparse.Namespace) -> int:
     progress = Progress(len(jobs))
     try:
         result = run_batch(jobs, out, executor=executor, force=args.force, report=progress,
-                           describe={"kind": "cards", "as_of": args.as_of, "dataset": args.dataset, "formats": list(formats)})
+                           describe={"kind": "cards", "as_of": args.as_of, "dataset": args.dataset})
     finally:
         progress.close()
     print(summary(result))

@@ -401,7 +401,8 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
             else:
                 todo.append(job)
         by_key = {j.key: j for j in jobs}
-        doc = {**(describe or {}), "items": items}
+        # what the folder holds as a whole; what each run asked for (formats, regions) is in its items
+        doc = {**{k: v for k, v in manifest.items() if k not in ("items", "formats", "regions")}, **(describe or {}), "items": items}
 
         def save() -> None:
             doc["updated_at"] = _now()
