@@ -131,3 +131,13 @@ def test_final_report_renders(tmp_path, params_file, formats):
         pdf = result.outputs["pdf"]
         text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout)
         assert "终期评估" in text and "未实现" in text
+
+
+def test_the_digits_that_decide_are_shown():
+    from kpitrack.analysis.final import deciding_digits
+
+    assert deciding_digits(5.02, 5, "%") == ("5.02%", "5.00%")  # not "5.0% against 5.0%, 未达到"
+    assert deciding_digits(5.0, 5, "%") == ("5.0%", "5.0%") and deciding_digits(6.2, 7.5, "%") == ("6.2%", "7.5%")
+    m = measure(end_kind="ceiling", end_value=5, unit="%", direction="lower")
+    o = final_outcome(m, obs(m.id, {2020: 5.02}))
+    assert o.outcome == MISSED and "5.02%" in o.reason_zh

@@ -63,28 +63,42 @@ def _by_method(obs: pd.DataFrame, measure_id: str) -> dict[str, pd.Series]:
     return out
 
 
+def deciding_digits(value: float, target: float, unit: str) -> tuple[str, str]:
+    """The value and the target as shown, with as many more decimals as it takes to tell them apart
+    when the shown figures would look equal (5.0% against 5.0%, yet judged 未达到)."""
+    a, b = fmt(value, unit), fmt(target, unit)
+    if a != b or value == target:
+        return a, b
+    for d in range(2, 7):
+        x, y = f"{value:,.{d}f}", f"{target:,.{d}f}"
+        if x != y:
+            return x + unit, y + unit
+    return a, b
+
+
 def _judge(m: Measure, kind: str, years: tuple[int, ...], target: float, approx: bool, strict: bool,
            s: pd.DataFrame) -> tuple[str, float | None, str]:
-    """(outcome, value judged, reason) on one kind of figures."""
+    """(outcome, value judged, reason) on one kind of figures; the figures shown with the digits
+    that decide (:func:`deciding_digits`)."""
     if kind in ("cumulative", "average"):
         missing = [y for y in years if y not in s.index]
         if missing:
             return INSUFFICIENT, None, f"缺{'、'.join(map(str, missing))}年数据"
         vals = s.loc[list(years), "value"].astype(float)
         value = float(vals.sum() if kind == "cumulative" else vals.mean())
-        what = f"{years[0]}—{years[-1]}年{'累计' if kind == 'cumulative' else '平均'}{fmt(value, m.unit)}"
+        what = f"{years[0]}—{years[-1]}年{'累计' if kind == 'cumulative' else '平均'}{deciding_digits(value, target, m.unit)[0]}"
     else:
         year = years[-1] if years else PLAN_END
         if year not in s.index:
             return INSUFFICIENT, None, f"缺{year}年数据"
         value = float(s.loc[year, "value"])
-        what = f"{year}年实际{fmt(value, m.unit)}"
+        what = f"{year}年实际{deciding_digits(value, target, m.unit)[0]}"
     ok = meets(value, target, m.direction, strict=strict or kind == "ceiling")
     if not ok and approx and target:
         ok = abs(value - target) / abs(target) <= ABOUT
         if ok:
             return ACHIEVED, value, f"{what}，与目标{fmt(target, m.unit)}相差不到{ABOUT:.0%}（目标为“左右”）"
-    return (ACHIEVED if ok else MISSED), value, f"{what}，目标{fmt(target, m.unit)}，{'已达到' if ok else '未达到'}"
+    return (ACHIEVED if ok else MISSED), value, f"{what}，目标{deciding_digits(value, target, m.unit)[1]}，{'已达到' if ok else '未达到'}"
 
 
 def final_outcome(m: Measure, obs: pd.DataFrame) -> FinalOutcome:
