@@ -315,3 +315,12 @@ CASES += [
     Case('cards --units ","', lambda t: ["cards", "--as-of", "2018", "--dataset", "synthetic", "--units", ","],
          2, r"--units: no unit named in ','", names_file=False),
 ]
+
+CASES += [
+    Case("run --as-of 2019-6-1", lambda t: ["run", str(_params(t, "as_of: 2018\n")), "--as-of", "2019-6-1"],
+         2, r"parameter as_of: expected a year such as 2018, got '2019-6-1'"),
+    Case("run --as-of 2019-06-01T00:00", lambda t: ["run", str(_params(t, "as_of: 2018\n")), "--as-of", "2019-06-01T00:00"],
+         2, r"parameter as_of: expected a year such as 2018"),
+    Case("run --as-of -2018", lambda t: ["run", str(_params(t, "as_of: 2018\n")), "--as-of", "-2018"],
+         2, r"parameter as_of: the plan runs 2016-2020; got -2018"),
+]
