@@ -58,25 +58,28 @@ def test_one_as_of_rule_for_run_status_and_the_api(monkeypatch, capsys):
 
 @pytest.mark.slow
 def test_two_runs_of_one_report_at_once(tmp_path):
-    """The second is told the report is being written (exit 75) and writes nothing; no shared .tmp."""
+    """While one process writes a report (holds its lock), a second run of it exits 75 at once,
+    writing nothing; afterwards it runs."""
     import subprocess
     import sys
-    import time
 
     params = tmp_path / "midterm-2018-synthetic.yaml"
     params.write_text("as_of: 2018\ndataset: synthetic\n", encoding="utf-8")
-    code = ("import sys; from pathlib import Path; from kpitrack.publish.run import run; "
-            "from kpitrack.core.exceptions import KpitrackError\n"
-            f"try:\n    run(Path({str(params)!r}), formats=('html',), renderer='fallback', "
-            f"reports_dir=Path({str(tmp_path / 'reports')!r}), force=True)\n"
-            "except KpitrackError as e:\n    print(e, file=sys.stderr); sys.exit(e.exit_code)")
-    first = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
-    lock = tmp_path / "reports" / "_output" / ".midterm-2018-synthetic.lock"
-    deadline = time.monotonic() + 60
-    while not lock.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.5)
-    second = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert first.wait(timeout=300) == 0
-    assert second.returncode == 75 and "in use by another kpitrack process" in second.stderr, second.stderr
-    assert not list((tmp_path / "reports" / "_output").glob("*.tmp"))
+    out = tmp_path / "reports" / "_output"
+    out.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from kpitrack.core.fileio import locked\n"
+                               f"with locked({str(out / '.midterm-2018-synthetic.lock')!r}):\n"
+                               "    print('holding', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        code = ("import sys; from pathlib import Path; from kpitrack.publish.run import run; "
+                "from kpitrack.core.exceptions import KpitrackError\n"
+                f"try:\n    run(Path({str(params)!r}), formats=('html',), renderer='fallback', reports_dir=Path({str(tmp_path / 'reports')!r}))\n"
+                "except KpitrackError as e:\n    print(e, file=sys.stderr); sys.exit(e.exit_code)")
+        second = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+        assert second.returncode == 75 and "in use by another kpitrack process" in second.stderr, second.stderr
+        assert sorted(p.name for p in out.iterdir()) == [".midterm-2018-synthetic.lock"]  # nothing written
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run(params, formats=("html",), renderer="fallback", reports_dir=tmp_path / "reports").outputs["html"].is_file()

@@ -26,22 +26,20 @@ import shutil
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import nbformat
 
-from ..core.version import __version__
-from ..core import paths
 from ..core.exceptions import KpitrackError, ParameterError
 from ..core.fileio import atomic_move, atomic_write_text, locked
+from .provenance import MANIFEST, code_version, data_version, notebook_version, read_manifest  # noqa: F401 - part of the runner's API
+from .render import stamp_front_matter
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
 LOCK = ".lock"
 EXECUTORS = ("local", "dask")
 FORMATS = ("html", "pdf")
@@ -104,41 +102,6 @@ class BatchResult:
 
 
 # --------------------------------------------------------------------------- fingerprints
-
-def _sha_files(files: Iterable[Path]) -> str:
-    h = hashlib.sha256()
-    for f in sorted(files):
-        if f.is_file():
-            h.update(str(f.name).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()
-
-
-def code_version() -> str:
-    """The package version and a hash of its source and report style: a code change re-renders."""
-    lib = Path(__file__).resolve().parents[1]
-    files = [*lib.rglob("*.py"), *lib.rglob("*.json"), paths.repo_root() / "reports" / "report.css"]
-    return f"{__version__}+{_sha_files(files)[:12]}"
-
-
-def data_version(dataset: str) -> dict[str, Any]:
-    """The dataset's latest vintage and a hash of its manifest, targets and metadata, and of the plan."""
-    from ..data.actuals import dataset_folder
-    from ..data.store import read_manifest
-
-    folder = dataset_folder(dataset)
-    vintages = read_manifest(folder)
-    plan = [*paths.plan_dir().glob("*.yaml"), *paths.plan_dir().glob("*.csv"), paths.data_dir() / "regions.csv"]
-    return {"dataset": dataset, "vintage": max((v.vintage for v in vintages), default=0),
-            "data_sha256": _sha_files([folder / "vintages.csv", folder / "targets.csv", folder / "dataset.yaml"]),
-            "plan_sha256": _sha_files(plan)}
-
-
-def notebook_version(notebook: Path) -> str:
-    return hashlib.sha256(Path(notebook).read_bytes()).hexdigest()
-
-
-# --------------------------------------------------------------------------- one job (runs in a worker)
 
 def worker_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k == "PATH" or k.startswith("KPITRACK_")}
@@ -212,24 +175,6 @@ def document_front(title: str, ds, toc: bool = False) -> dict[str, Any]:
     if ds.synthetic:
         front.update(synthetic=True, pagetitle=f"{title}（{SYNTHETIC_LABEL_ZH}）")
     return front
-
-
-def stamp_front_matter(notebook: Path, fields: dict[str, Any]) -> None:
-    """Set title/subtitle in the notebook's front matter (the first raw cell), as Quarto reads it."""
-    if not fields:
-        return
-    import yaml
-
-    from .render import front_matter
-
-    nb = nbformat.read(str(notebook), as_version=4)
-    meta = {**front_matter(nb), **fields}
-    text = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---"
-    if nb.cells and nb.cells[0].cell_type == "raw" and nb.cells[0].source.strip().startswith("---"):
-        nb.cells[0].source = text
-    else:
-        nb.cells.insert(0, nbformat.v4.new_raw_cell(text))
-    atomic_write_text(notebook, nbformat.writes(nb))
 
 
 def _now() -> str:
@@ -336,15 +281,6 @@ def get_executor(name: str, jobs: int | None = None, scheduler: str | None = Non
 
 # --------------------------------------------------------------------------- the batch
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    path = Path(folder) / MANIFEST
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        return doc if isinstance(doc, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
 def up_to_date(job: Job, entry: dict[str, Any] | None) -> bool:
     """Whether a job's outputs exist and were made from the same inputs."""
     if not entry or entry.get("status") != "ok" or entry.get("fingerprint") != job.fingerprint:
@@ -358,7 +294,8 @@ def up_to_date(job: Job, entry: dict[str, Any] | None) -> bool:
 def check_settings(jobs: list[Job]) -> None:
     """Settings every job would trip over, checked once before any job starts (a ParameterError,
     exit 2, nothing written or removed): the timeouts, and the renderers asked for."""
-    from .render import get_renderer, render_timeout
+    from .render import get_renderer
+    from .tools import render_timeout
     from .run import cell_timeout
 
     cell_timeout()

@@ -29,6 +29,7 @@ import nbformat
 
 from ..core.exceptions import RenderError
 from .display import FIGURE_HEIGHT, FIGURE_WIDTH, static_export_available
+from .tools import render_timeout
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,6 @@ class _Exporter:
 
             async def all_() -> list[bytes]:
                 return list(await asyncio.gather(*(one(f) for f in figures)))
-
-            from .render import render_timeout
 
             future = asyncio.run_coroutine_threadsafe(all_(), loop)
             try:

@@ -12,13 +12,12 @@ import html
 import logging
 import re
 import shutil
-import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import yaml
 from ..core.exceptions import ParameterError, RenderError, UnknownNameError
 from ..core.labels import SYNTHETIC_LABEL_ZH
 from .chart_images import add_chart_images, start_chart_images
+from .tools import DEFAULT_RENDER_TIMEOUT, render_timeout, run_tool, stop_group  # noqa: F401 - used here and by callers
 from .chart_images import warm_up as warm_up_chart_images
 from .html_inline import inline_resources
 
@@ -204,51 +204,6 @@ def _quarto_version(exe: str) -> str:
     except RenderError:
         return "unknown"
     return proc.stdout.strip() or "unknown"
-DEFAULT_RENDER_TIMEOUT = 900
-
-
-def render_timeout() -> int:
-    """Seconds any one outside program may take (Quarto, pandoc, typst, Chromium's chart pictures):
-    ``KPITRACK_RENDER_TIMEOUT``, default 900. A hung render fails its document, never the month."""
-    raw = os.environ.get("KPITRACK_RENDER_TIMEOUT", str(DEFAULT_RENDER_TIMEOUT))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ParameterError(f"KPITRACK_RENDER_TIMEOUT must be a whole number of seconds, got {raw!r}") from None
-    if value < 1:
-        raise ParameterError(f"KPITRACK_RENDER_TIMEOUT must be at least 1 second, got {value}")
-    return value
-
-
-def run_tool(cmd: list[str], what: str, *, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    """Run an outside program with the render timeout; a RenderError naming it when it hangs."""
-    timeout = render_timeout()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        out, err = proc.communicate(input, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        stop_group(proc)
-        raise RenderError(f"{what} took longer than {timeout} s (KPITRACK_RENDER_TIMEOUT) and was stopped") from None
-    except BaseException:
-        stop_group(proc)
-        raise
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
-
-
-def stop_group(proc: subprocess.Popen) -> None:
-    """Kill a program started in its own session, and every process it started (a shell's children
-    would otherwise hold its pipes open)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
-
-
 def _start_quarto(exe: str, project: Path, source: Path, to: str) -> subprocess.Popen:
     cmd = [exe, "render", str(source.relative_to(project)), "--to", to]
     if to == "html":  # inlined by _finish_html, in a fraction of the time of Quarto's own pandoc pass
@@ -413,6 +368,20 @@ def front_matter(nb: nbformat.NotebookNode) -> dict:
                 return yaml.safe_load(text.strip("-\n")) or {}
         break
     return {}
+
+
+def stamp_front_matter(notebook: Path, fields: dict[str, Any]) -> None:
+    """Set title/subtitle in the notebook's front matter (the first raw cell), as Quarto reads it."""
+    if not fields:
+        return
+    nb = nbformat.read(str(notebook), as_version=4)
+    meta = {**front_matter(nb), **fields}
+    text = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---"
+    if nb.cells and nb.cells[0].cell_type == "raw" and nb.cells[0].source.strip().startswith("---"):
+        nb.cells[0].source = text
+    else:
+        nb.cells.insert(0, nbformat.v4.new_raw_cell(text))
+    _atomic_write_text(notebook, nbformat.writes(nb))
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

@@ -196,7 +196,7 @@ def _stamp_synthetic(executed: Path, dataset: str) -> None:
     from ..core.labels import SYNTHETIC_LABEL_ZH
     from ..data.actuals import load_dataset
     from ..plan.catalogue import catalogue
-    from .batch import stamp_front_matter
+    from .render import stamp_front_matter
     from .render import front_matter
 
     if not load_dataset(dataset, catalogue()).synthetic:
@@ -218,7 +218,7 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     is refused, exit 75), up to date when made from the same parameters, data, plan, code, notebook,
     renderer and formats (nothing is written; ``force`` runs it all the same), and listed in
     ``reports/_output/manifest.json`` (parameters, inputs, renderer, outputs, seconds, status)."""
-    from .batch import code_version, data_version, notebook_version, read_manifest
+    from .provenance import code_version, data_version, notebook_version, read_manifest
     from .render import render_timeout
 
     say = progress or (lambda text: None)
@@ -269,7 +269,7 @@ def _record(out: Path, stem: str, entry: dict[str, Any]) -> None:
     at the same time: the manifest has a lock of its own)."""
     from datetime import datetime, timezone
 
-    from .batch import read_manifest
+    from .provenance import read_manifest
 
     entry["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     with locked(out / ".manifest.lock", wait=True, what="the reports' manifest"):

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlparse
 
 from ..core import paths
 from ..core.exceptions import RenderError
-from .render import run_tool
+from .tools import run_tool
 from ..data.regions import regions
 from .display import escape_markdown, table_markdown
 
