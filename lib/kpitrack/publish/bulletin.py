@@ -159,7 +159,7 @@ def _pace_text(m: Measure, p: Pace) -> tuple[str, str]:
     if p.kind == "total":
         return f"{p.completion:.1%}", f"{p.share_required:.1%}"
     if p.kind == "rate":
-        return points(p.gap), f"{p.target.value:g}%"
+        return points(p.gap), fmt(p.target.value, "%")
     return f"{fixed(p.value, 1)}{m.unit}", f"≤{fixed(p.required, 1)}{m.unit}"
 
 
