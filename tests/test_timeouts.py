@@ -130,3 +130,23 @@ def test_an_as_of_run_goes_to_a_folder_of_its_own(two_bulletins, monkeypatch, ca
     assert main([*ARGS, "--to", "html", "--data-as-of", "2026-11-27"]) == 0
     assert (two_bulletins / "330108.html").read_bytes() == before  # the month's published bulletin untouched
     assert (two_bulletins.with_name(two_bulletins.name + "-asof2026-11-27") / "330108.html").is_file()
+
+
+FLAKY_QUARTO = """#!/bin/sh
+# fails the first render of each file without a word, as a real Quarto once did in a batch
+[ "$1" = "--version" ] && { echo 9.9.9; exit 0; }
+src="$2"
+if [ ! -e "$src.tried" ]; then touch "$src.tried"; exit 1; fi
+printf '<html><head></head><body>second try</body></html>' > "${src%.ipynb}.html"
+"""
+
+
+@pytest.mark.slow
+def test_a_quarto_render_that_fails_once_is_tried_again(two_bulletins, tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "quarto").write_text(FLAKY_QUARTO, encoding="utf-8")
+    (bin_dir / "quarto").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{_without_quarto()}")
+    assert main([*ARGS, "--to", "html", "--renderer", "quarto"]) == 0
+    assert "second try" in (two_bulletins / "330108.html").read_text(encoding="utf-8")

@@ -159,7 +159,15 @@ class QuartoRenderer(Renderer):
             for fmt in [f for f in _html_first(tuple(wanted)) if f in jobs]:
                 proc, source = jobs[fmt]
                 try:
-                    _, stderr = proc.communicate(timeout=max(deadline - time.monotonic(), 0.1))
+                    stdout, stderr = proc.communicate(timeout=max(deadline - time.monotonic(), 0.1))
+                    if proc.returncode != 0:
+                        # once seen in a batch of 33 (no message, not reproducible): one more try, alone
+                        log.warning("quarto render of %s to %s failed (%s); trying once more", notebook.name, fmt, proc.returncode)
+                        retry = run_tool([exe, "render", str(source.relative_to(project)), "--to", "typst" if fmt == "pdf" else fmt,
+                                          *(["-M", "embed-resources:false"] if fmt == "html" else [])],
+                                         f"quarto render of {notebook.name} to {fmt}", cwd=project)
+                        proc.returncode = retry.returncode
+                        stdout, stderr = stdout + retry.stdout, stderr + retry.stderr
                 except subprocess.TimeoutExpired:
                     stop_group(proc)
                     (out_dir / f"{notebook.stem}.{fmt}").unlink(missing_ok=True)
@@ -174,7 +182,7 @@ class QuartoRenderer(Renderer):
                 if proc.returncode != 0 or not produced.is_file():
                     target.unlink(missing_ok=True)
                     failures.append(f"quarto render of {notebook.name} to {fmt} failed ({proc.returncode}); an earlier "
-                                    f"{target.name}, if any, was removed:\n{stderr[-3000:]}")
+                                    f"{target.name}, if any, was removed:\n{(stderr.strip() or stdout.strip())[-3000:]}")
                     continue
                 if fmt == "html":
                     _finish_html(project, produced)
