@@ -27,13 +27,18 @@ printf '<html><head></head><body>fake quarto</body></html>' > "${src%.ipynb}.htm
 """
 
 
+def _fake_quarto(tmp_path, script: str):
+    """A folder holding an executable ``quarto`` that runs ``script``: put it first on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "quarto").write_text(script, encoding="utf-8")
+    (bin_dir / "quarto").chmod(0o755)
+    return bin_dir
+
+
 @pytest.mark.slow
 def test_a_hung_quarto_fails_its_bulletin_and_the_others_finish(tmp_path, monkeypatch, capsys):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "quarto").write_text(FAKE_QUARTO, encoding="utf-8")
-    (bin_dir / "quarto").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PATH", f"{_fake_quarto(tmp_path, FAKE_QUARTO)}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("KPITRACK_RENDER_TIMEOUT", "4")
     reports = tmp_path / "reports"
     reports.mkdir()
@@ -100,11 +105,7 @@ def test_up_to_date_knows_the_renderer_and_the_formats(two_bulletins, tmp_path, 
         assert main([*ARGS, "--to", "html,pdf"]) == 0
         assert (two_bulletins / "330108.pdf").is_file() and "1 written" in capsys.readouterr().out
     # Quarto now on PATH: "auto" means Quarto, so the bulletin is rendered again
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "quarto").write_text(FAKE_QUARTO, encoding="utf-8")
-    (bin_dir / "quarto").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PATH", f"{_fake_quarto(tmp_path, FAKE_QUARTO)}{os.pathsep}{os.environ['PATH']}")
     assert main([*ARGS, "--to", "html"]) == 0
     assert "1 written" in capsys.readouterr().out and "fake quarto" in (two_bulletins / "330108.html").read_text(encoding="utf-8")
 
@@ -143,10 +144,6 @@ printf '<html><head></head><body>second try</body></html>' > "${src%.ipynb}.html
 
 @pytest.mark.slow
 def test_a_quarto_render_that_fails_once_is_tried_again(two_bulletins, tmp_path, monkeypatch):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "quarto").write_text(FLAKY_QUARTO, encoding="utf-8")
-    (bin_dir / "quarto").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{_without_quarto()}")
+    monkeypatch.setenv("PATH", f"{_fake_quarto(tmp_path, FLAKY_QUARTO)}{os.pathsep}{_without_quarto()}")
     assert main([*ARGS, "--to", "html", "--renderer", "quarto"]) == 0
     assert "second try" in (two_bulletins / "330108.html").read_text(encoding="utf-8")
