@@ -79,3 +79,21 @@ def test_the_api_knows_a_region_by_code_number_and_alias():
 
     assert _region_code(330106) == _region_code("330106") == _region_code("西湖区") == "330106"
     assert _region_code("杭州") == "330100"
+
+
+def test_forecast_is_the_reports_forecast_and_an_empty_one_has_its_columns():
+    from kpitrack.publish import report
+
+    f = kt.forecast("K12.income", dataset="hangzhou", as_of=2018)
+    ev = report.evaluate(2018, "hangzhou")
+    assert f.loc[2020, "median"] == pytest.approx(ev.outlooks["K12.income"].fan.loc[2020, "median"])
+    assert f.loc[2020, "probability"] == pytest.approx(ev.outlooks["K12.income"].probability)
+    empty = kt.forecast("K02.tax_share", dataset="hangzhou", as_of=2018)
+    assert empty.empty and list(empty.columns) == ["median", "lower", "upper", "probability"]
+
+
+def test_datasets_regions_and_search():
+    assert {"hangzhou", "synthetic"} <= set(kt.datasets()["dataset"])
+    assert len(kt.regions()) == 14 and "杭州" in kt.regions().set_index("code").loc["330100", "aliases"]
+    assert kt.search("").empty and "K12.income" in kt.search("Income")["measure"].tolist()
+    assert kt.search("可支配收入")["measure"].tolist() == ["K12.income"]

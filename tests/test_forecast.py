@@ -177,3 +177,11 @@ def test_coverage_on_real_series_is_near_nominal(corpus, n, h):
         hits += int(((f["lower"].to_numpy() <= truth) & (truth <= f["upper"].to_numpy())).sum())
         total += h
     assert 0.70 <= hits / total <= 0.90, hits / total
+
+
+def test_periods_and_dates_are_years():
+    values = [100.0, 104, 108, 113, 117]
+    by_year = forecast(pd.Series(values, index=range(2014, 2019)), 2)
+    by_period = forecast(pd.Series(values, index=pd.period_range("2014", periods=5, freq="Y")), 2)
+    by_date = forecast(pd.Series(values, index=pd.date_range("2014-12-31", periods=5, freq="YE")), 2)
+    assert by_period.equals(by_year) and by_date.equals(by_year)

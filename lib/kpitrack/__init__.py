@@ -7,8 +7,10 @@ For notebooks, ``import kpitrack as kt`` gives the researcher's API (:mod:`kpitr
 
 from .core.version import __version__
 
-_API = ("CatalogueTables", "catalogue", "figures", "status", "outlook", "chart", "compare_regions", "dataset")
-__all__ = ["__version__", "CatalogueTables", "catalogue", "figures", "status", "outlook", "chart", "compare_regions", "dataset"]
+_API = ("CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "chart", "compare_regions", "dataset",
+        "datasets", "regions", "search")
+__all__ = ["__version__", "CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "chart", "compare_regions",
+           "dataset", "datasets", "regions", "search"]
 
 
 def __getattr__(name: str):

@@ -20,12 +20,14 @@ import pandas as pd
 from .core.labels import STATUS_ZH
 from .data.actuals import Dataset, check_date, load_dataset
 from .publish.report import split_as_of
-from .data.regions import CITY, regions
+from .data.regions import CITY
+from .data.regions import regions as _regions
 from .plan.catalogue import Catalogue
 from .plan.catalogue import catalogue as _load_catalogue
 from .plan.responsible import responsible_units
 
-__all__ = ["CatalogueTables", "catalogue", "figures", "status", "outlook", "chart", "compare_regions", "dataset"]
+__all__ = ["CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "chart", "compare_regions", "dataset",
+           "datasets", "regions", "search"]
 
 FIGURE_COLUMNS = ["measure", "region", "period", "value", "unit", "quality", "method", "source", "vintage", "known_from"]
 
@@ -149,6 +151,82 @@ def outlook(dataset: str = "hangzhou", as_of: int | str = 2018) -> pd.DataFrame:
     return pd.DataFrame([o.to_dict() for o in outlooks(_cat(), ds, year).values()]).rename(columns={"measure_id": "measure"})
 
 
+def forecast(measure_id: str, dataset: str = "hangzhou", as_of: int | str = 2018) -> pd.DataFrame:
+    """The forecast of one measure from ``as_of`` to the end of the plan, by year: ``median`` (the
+    forecast every report, chart and look-back shows), ``lower`` and ``upper`` (80% interval), and
+    ``probability`` of meeting the end target (in the target year's row, where the measure has a
+    numeric end target). Empty, with these columns, when the measure has too few comparable figures.
+
+    >>> f = forecast("K12.income", "synthetic", 2018)
+    >>> list(f.columns), list(f.index)
+    (['median', 'lower', 'upper', 'probability'], [2019, 2020])
+    >>> o = outlook("synthetic", 2018).set_index("measure").loc["K12.income"]
+    >>> bool(abs(f.loc[2020, "median"] - o["forecast_median"]) < 1e-6)
+    True
+    """
+    from .analysis.outlook import outlook as _outlook
+
+    cat = _cat()
+    m = cat.measure(measure_id)
+    year, known = _as_of(as_of)
+    ds = load_dataset(dataset, cat, known_at=known)
+    o = _outlook(m, ds.observations, year)
+    columns = ["median", "lower", "upper", "probability"]
+    if o.fan.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="year", dtype="int64")).astype(float)
+    out = o.fan.copy()
+    out["probability"] = float("nan")
+    if o.assessable and o.probability is not None and o.target_kind in ("level", "floor", "ceiling") and o.target_year in out.index:
+        out.loc[o.target_year, "probability"] = o.probability
+    out.index = out.index.astype("int64").rename("year")
+    return out[columns]
+
+
+def datasets() -> pd.DataFrame:
+    """The datasets kpitrack can read: name, title, whether synthetic, figures and vintages.
+
+    >>> d = datasets().set_index("dataset")
+    >>> bool(d.loc["synthetic", "synthetic"]), bool(d.loc["hangzhou", "synthetic"])
+    (True, False)
+    """
+    from .data.actuals import list_datasets
+    from .data.store import read_manifest
+
+    rows = []
+    for name in list_datasets():
+        ds = load_dataset(name, _cat())
+        rows.append({"dataset": name, "title_zh": ds.title_zh, "title_en": ds.title_en, "synthetic": ds.synthetic,
+                     "figures": len(ds.observations), "vintages": len(read_manifest(ds.folder)) if ds.folder else 0})
+    return pd.DataFrame(rows)
+
+
+def regions() -> pd.DataFrame:
+    """The city and its districts and counties: code, names in Chinese and English, level, aliases.
+
+    >>> regions().set_index("code").loc["330106", "name_zh"]
+    '西湖区'
+    """
+    return pd.DataFrame([{"code": r.code, "name_zh": r.name_zh, "name_en": r.name_en, "level": r.level,
+                          "aliases": "、".join(r.aliases)} for r in _regions()])
+
+
+def search(text: str) -> pd.DataFrame:
+    """Measures whose id, KPI, name (Chinese or English) or unit contains ``text`` (any case).
+
+    >>> search("空气")["measure"].tolist()  # KPI names: 空气质量（细颗粒物浓度）, 空气质量（优良天数）
+    ['K08.pm25', 'K09.good_air_days']
+    >>> "K08.pm25" in search("pm2.5")["measure"].tolist()
+    True
+    """
+    t = str(text).strip().lower()
+    rows = []
+    for m in _cat().measures:
+        fields = [m.id, m.kpi_id, m.name_zh, m.name_en, m.unit, _cat().kpi(m.kpi_id).name_zh]
+        if t and any(t in str(f).lower() for f in fields):
+            rows.append({"measure": m.id, "kpi": m.kpi_id, "name_zh": m.name_zh, "name_en": m.name_en, "unit": m.unit})
+    return pd.DataFrame(rows, columns=["measure", "kpi", "name_zh", "name_en", "unit"])
+
+
 def chart(measure_id: str, dataset: str = "hangzhou", as_of: int | str = 2018, region: str = CITY):
     """A plotly figure of one measure: for the city its figures, yearly trajectory, 2020 target and
     forecast fan (as in the mid-term report); for a district its yearly figures beside the city's.
@@ -181,7 +259,7 @@ def chart(measure_id: str, dataset: str = "hangzhou", as_of: int | str = 2018, r
         return fig
     import plotly.graph_objects as go
 
-    names = {r.code: r.name_zh for r in regions()}
+    names = {r.code: r.name_zh for r in _regions()}
     fig = new_figure()
     for c in (code, CITY):
         s = _annual(ds, m.id, c, year)
@@ -219,7 +297,7 @@ def compare_regions(measure_id: str, month: str, dataset: str = "synthetic") -> 
         y, mon = parse_month(month)
     mp = month_pace(cat, ds, y, mon)
     rows = []
-    for r in regions():
+    for r in _regions():
         p = mp.get(m.id, r.code)
         if p is None:
             continue
@@ -267,7 +345,7 @@ def _region_code(region: str | int) -> str:
         return r.code
     from .core.exceptions import UnknownNameError
 
-    raise UnknownNameError("region", str(region), [r.name_zh for r in regions()])
+    raise UnknownNameError("region", str(region), [r.name_zh for r in _regions()])
 
 
 def _annual(ds: Dataset, measure_id: str, region: str, year: int | None) -> pd.Series:

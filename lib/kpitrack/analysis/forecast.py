@@ -204,8 +204,11 @@ def _prepare(history: pd.Series) -> pd.Series:
     if not isinstance(history, pd.Series):
         raise TypeError("history must be a pandas Series indexed by year")
     idx = history.index
+    if isinstance(idx, (pd.PeriodIndex, pd.DatetimeIndex)):  # yearly periods or dates: their years
+        idx = pd.Index(idx.year)
+        history = pd.Series(history.to_numpy(), index=idx)
     if len(idx) == 0 or not all(isinstance(i, (int, np.integer)) for i in idx):
-        raise ValueError("history must be indexed by integer years")
+        raise ValueError("history must be indexed by integer years (or yearly periods or dates)")
     years = np.asarray(idx, dtype=int)
     if np.any(np.diff(years) != 1):
         raise ValueError("history must be indexed by consecutive years (use NaN for a missing year)")
