@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,14 +163,9 @@ def execute_notebook(nb: Path, output: Path, params: dict[str, Any]) -> Path:
 def cell_timeout() -> int:
     """Seconds a notebook cell may run: ``KPITRACK_CELL_TIMEOUT``, default 600. A scheduled run never
     waits forever on a kernel that hangs."""
-    raw = os.environ.get("KPITRACK_CELL_TIMEOUT", "600")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ParameterError(f"KPITRACK_CELL_TIMEOUT must be a whole number of seconds, got {raw!r}") from None
-    if value < 1:
-        raise ParameterError(f"KPITRACK_CELL_TIMEOUT must be at least 1 second, got {value}")
-    return value
+    from ..core.settings import seconds_setting
+
+    return seconds_setting("KPITRACK_CELL_TIMEOUT", 600)
 
 
 class NotebookError(KpitrackError):

@@ -8,7 +8,8 @@ import signal
 import subprocess
 from pathlib import Path
 
-from ..core.exceptions import ParameterError, RenderError
+from ..core.exceptions import RenderError
+from ..core.settings import seconds_setting
 
 DEFAULT_RENDER_TIMEOUT = 900
 
@@ -16,14 +17,7 @@ DEFAULT_RENDER_TIMEOUT = 900
 def render_timeout() -> int:
     """Seconds any one outside program may take (Quarto, pandoc, typst, Chromium's chart pictures):
     ``KPITRACK_RENDER_TIMEOUT``, default 900. A hung render fails its document, never the month."""
-    raw = os.environ.get("KPITRACK_RENDER_TIMEOUT", str(DEFAULT_RENDER_TIMEOUT))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ParameterError(f"KPITRACK_RENDER_TIMEOUT must be a whole number of seconds, got {raw!r}") from None
-    if value < 1:
-        raise ParameterError(f"KPITRACK_RENDER_TIMEOUT must be at least 1 second, got {value}")
-    return value
+    return seconds_setting("KPITRACK_RENDER_TIMEOUT", DEFAULT_RENDER_TIMEOUT)
 
 
 def run_tool(cmd: list[str], what: str, *, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:

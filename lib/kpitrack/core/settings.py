@@ -1,0 +1,20 @@
+"""Settings read from the environment, checked once, with a message naming the variable."""
+
+from __future__ import annotations
+
+import os
+
+from .exceptions import ParameterError
+
+
+def seconds_setting(name: str, default: int) -> int:
+    """A whole number of seconds, at least 1, from the environment variable ``name`` (``default``
+    when it is not set); a ParameterError naming the variable otherwise."""
+    raw = os.environ.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParameterError(f"{name} must be a whole number of seconds, got {raw!r}") from None
+    if value < 1:
+        raise ParameterError(f"{name} must be at least 1 second, got {value}")
+    return value
