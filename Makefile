@@ -17,8 +17,9 @@ install: $(STAMP)
 
 ## The main job: validate the plan and data, run the 2018 mid-term evaluation and the 2020 final
 ## evaluation on the sourced Hangzhou figures and on the synthetic demo data, render HTML and PDF, make the latest month's
-## bulletins of both datasets, the performance cards and scores of 2018 (synthetic data), and the
-## website that links them (reports/site/_site/index.html).
+## bulletins of both datasets, the performance cards and scores of 2018 and the improvement notices
+## of the latest month (synthetic data: the synthetic register is generated, not an official record),
+## and the website that links them (reports/site/_site/index.html).
 report: $(STAMP)
 	$(BIN)/kpitrack validate
 	$(BIN)/kpitrack run params/midterm-2018.yaml
@@ -28,6 +29,7 @@ report: $(STAMP)
 	$(BIN)/kpitrack bulletins --month latest --dataset hangzhou
 	$(BIN)/kpitrack bulletins --month latest --dataset synthetic
 	$(BIN)/kpitrack cards --as-of 2018 --dataset synthetic --to html
+	$(BIN)/kpitrack notices --month latest --dataset synthetic
 	$(BIN)/kpitrack scores --year 2018 --dataset synthetic --out reports/scores-2018-synthetic.txt
 	$(BIN)/kpitrack site --year 2018
 

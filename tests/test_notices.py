@@ -4,6 +4,7 @@ answers and closing kept in an append-only register, documents escaped and one p
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import subprocess
 import shutil
@@ -14,7 +15,7 @@ from kpitrack.analysis.notices import NoticeRules, issue, load_rules, triggers
 from kpitrack.cli import main
 from kpitrack.core.exceptions import ParameterError
 from kpitrack.data.notices import read_register, record, states
-from kpitrack.publish.notice import file_stem, notice_html, write_notice
+from kpitrack.publish.notice import file_stem
 
 from .test_pace import A, B, Cat, dataset, monthly
 
@@ -87,24 +88,64 @@ def test_answer_and_close_are_appended_never_rewritten(tmp_path):
     assert [e.number for e in again] == ["杭绩改〔2018〕2号"]
 
 
-def test_notice_documents_escape_text(tmp_path, cat):
-    m, ds = _lagging_history([4, 5, 6])
-    register = tmp_path / "register.csv"
-    issue(KCat(m), ds, register, 2018, 6, RULES)
-    record(register, "杭绩改〔2018〕1号", "answered", "2018-07-18", '<script>alert("x")</script> #标题 $1 @人 "引号" \\ 反斜杠')
-    events = read_register(register)
-    n = states(events)["杭绩改〔2018〕1号"]
-    n = dataclasses.replace(n, measure_id="K12.income")
-    page = notice_html(n, cat, True, events)
-    assert "<script>alert" not in page and "&lt;script&gt;" in page and "合成演示数据" in page
-    assert file_stem(n.number) == "2018-001"
-    out = write_notice(n, cat, True, [dataclasses.replace(e, measure_id="K12.income") for e in events], tmp_path / "out")
-    if "pdf" in out and shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", str(out["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
-        flat = "".join(text.split())
-        assert '<script>alert("x")</script>' in flat and "#标题$1@人" in flat  # printed as typed, not as markup
-        pages = subprocess.run(["pdfinfo", str(out["pdf"])], capture_output=True, text=True, check=True).stdout
+def _notices_in(tmp_path, monkeypatch):
+    """Notice documents into a scratch folder (the fallback renderer needs no Quarto project)."""
+    from kpitrack.publish import notices
+
+    out = tmp_path / "notices"
+    monkeypatch.setattr(notices, "notice_folder", lambda dataset, reports_dir=None: out)
+    return out
+
+
+@pytest.mark.slow
+def test_notice_documents_are_made_by_the_runner_escaped_and_up_to_date(data_copy, tmp_path, monkeypatch, capsys):
+    from kpitrack.publish import render
+
+    out = _notices_in(tmp_path, monkeypatch)
+    run = ["--dataset", "synthetic", "--renderer", "fallback"]
+    assert main(["notices", "--month", "2018-05", *run]) == 0
+    first = capsys.readouterr().out
+    made = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert made["kind"] == "notices" and made["items"]["2018-001"]["status"] == "ok"
+    count = len(made["items"])
+    assert f"{count} written" in first and (out / "2018-001.html").is_file()
+    stamp = (out / "2018-001.html").stat().st_mtime_ns
+    note = '<script>alert("x")</script> #标题 $1 @人 "引号" \\ 反斜杠 [链接](javascript:alert(1))'
+    assert main(["notices", "answer", "杭绩改〔2018〕1号", "--note", note, "--date", "2018-07-18", *run]) == 0
+    second = capsys.readouterr().out
+    # only the answered notice is made again: its events are among its inputs
+    assert f"1 written, {count - 1} up to date" in second
+    assert (out / "2018-001.html").stat().st_mtime_ns != stamp
+    page = (out / "2018-001.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "&lt;script&gt;" in page and "合成演示数据" in page and "已反馈" in page
+    assert 'href="javascript' not in page
+    if (out / "2018-001.pdf").is_file() and shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(out / "2018-001.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+        flat = "".join(text.split()).replace("\u200b", "")
+        assert '<script>alert("x")</script>' in flat and '#标题$1@人"引号"' in flat  # printed as typed, not as markup
+        pages = subprocess.run(["pdfinfo", str(out / "2018-001.pdf")], capture_output=True, text=True, check=True).stdout
         assert re.search(r"^Pages:\s+1$", pages, re.M), pages  # one page
+    # a document removed by hand (or never made: a run killed after the register) is made by the next run
+    (out / "2018-001.html").unlink()
+    assert main(["notices", "list", "--dataset", "synthetic"]) == 0
+    assert main(["notices", "--month", "2018-05", *run]) == 0
+    assert "1 written" in capsys.readouterr().out and (out / "2018-001.html").is_file()
+    # another renderer makes every document again
+    monkeypatch.setattr(render.FallbackRenderer, "identity", lambda self: "fallback (another pandoc)")
+    assert main(["notices", "--month", "2018-05", *run]) == 0
+    assert f"{count} written" in capsys.readouterr().out
+
+
+def test_notice_formats_and_renderer_are_checked_before_the_register_is_written(data_copy):
+    register = data_copy / "notices" / "register-synthetic.csv"
+    register.unlink(missing_ok=True)  # a checkout where make report ran has one
+    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic", "--to", "docx"]) == 2
+    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic", "--renderer", "word"]) == 2
+    assert not register.exists()
+
+
+def test_notice_file_names():
+    assert file_stem("杭绩改〔2018〕7号") == "2018-007"
 
 
 def test_rules_file_is_checked(tmp_path):
@@ -117,13 +158,17 @@ def test_rules_file_is_checked(tmp_path):
         assert field in str(err.value)
 
 
-def test_notices_command_on_the_synthetic_data(data_copy, capsys):
-    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic"]) == 0
+FAST = ("--to", "html", "--renderer", "fallback")
+
+
+def test_notices_command_on_the_synthetic_data(data_copy, tmp_path, monkeypatch, capsys):
+    _notices_in(tmp_path, monkeypatch)
+    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic", *FAST]) == 0
     out = capsys.readouterr().out
     assert "issued 杭绩改〔2018〕1号" in out
-    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic"]) == 0
+    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic", *FAST]) == 0
     assert "0 notice(s) issued" in capsys.readouterr().out
-    assert main(["notices", "answer", "杭绩改〔2018〕1号", "--note", "已整改", "--dataset", "synthetic", "--date", "2018-07-10"]) == 0
+    assert main(["notices", "answer", "杭绩改〔2018〕1号", "--note", "已整改", "--dataset", "synthetic", "--date", "2018-07-10", *FAST]) == 0
     assert main(["notices", "list", "--dataset", "synthetic"]) == 0
     listing = capsys.readouterr().out
     assert "杭绩改〔2018〕1号\tanswered" in listing

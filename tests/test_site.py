@@ -40,15 +40,21 @@ def _fake_outputs(reports):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("renderer", ["fallback", QUARTO])
-def test_site_links_everything_and_every_internal_link_resolves(tmp_path, data_copy, renderer, capsys):
-    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic"]) == 0
+def test_site_links_everything_and_every_internal_link_resolves(tmp_path, data_copy, renderer, capsys, monkeypatch):
+    from kpitrack.publish import notices
+
     reports = tmp_path / "reports"
+    monkeypatch.setattr(notices, "notice_folder", lambda dataset, reports_dir=None: reports / "notices" / dataset)
+    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic", "--to", "html", "--renderer", "fallback"]) == 0
     _fake_outputs(reports)
     site = build_site(reports, year=2018, datasets=["synthetic"], renderer=renderer)
     pages = {p.name: p.read_text(encoding="utf-8") for p in site.output.glob("*.html")}
     assert {"index.html", "reports.html", "bulletins.html", "cards.html", "notices.html", "scores.html"} <= set(pages)
     assert "2018年6月（合成演示数据）" in pages["bulletins.html"] and "西湖区" in pages["bulletins.html"]
     assert "市民政局" in pages["cards.html"] and "杭绩改〔2018〕1号" in pages["notices.html"]
+    # a notice's document is linked from the notices' manifest
+    assert (site.output / "files" / "notices" / "synthetic" / "2018-001.html").is_file()
+    assert "files/notices/synthetic/2018-001.html" in pages["notices.html"]
     assert "市发改委" in pages["scores.html"] and "合成" in pages["scores.html"]
     assert (site.output / "files" / "bulletins" / "2018-06-synthetic" / "330106.html").is_file()
     # reports are listed from their manifest, by name; a file renamed by hand is not published

@@ -321,7 +321,10 @@ def _cmd_notices(args: argparse.Namespace) -> int:
     from .plan.catalogue import load_catalogue
     from .publish.params import check_common
 
+    from .publish.monthly import parse_formats
+
     dataset, _, _ = check_common(args.dataset, "zh", "")
+    formats, renderer = parse_formats(args.to), _check_renderer(args.renderer)  # checked before the register is written
     register = register_path(dataset)
     today = date.today().isoformat()
     if args.date:
@@ -339,8 +342,7 @@ def _cmd_notices(args: argparse.Namespace) -> int:
             raise ParameterError(f"kpitrack notices {args.action} NUMBER --note TEXT: the notice number is missing")
         e = record(register, args.number, "answered" if args.action == "answer" else "closed", today, args.note or "")
         print(f"{e.number}: {e.event} on {e.date} ({register})")
-        _render_notices(load_catalogue(), dataset, register, [e.number])
-        return 0
+        return _render_notices(dataset, formats, renderer, args.force)
     if args.action == "list":
         for n in states(read_register(register)).values():
             print(f"{n.number}\t{n.event}\t{n.date}\t{n.unit}\t{n.measure_id}\tdue {n.due}")
@@ -352,8 +354,9 @@ def _cmd_notices(args: argparse.Namespace) -> int:
     from .analysis.notices import issue, load_rules
     from .data.actuals import load_dataset
     from .publish.bulletin import parse_month
+    from .publish.monthly import resolve_month
 
-    year, month = parse_month(args.month)
+    year, month = parse_month(resolve_month(args.month, None, dataset))
     cat = load_catalogue()
     ds = load_dataset(dataset, cat)
     on = date.fromisoformat(args.date) if args.date else None
@@ -364,26 +367,27 @@ def _cmd_notices(args: argparse.Namespace) -> int:
     for e in new:
         print(f"issued {e.number} to {e.unit}: {e.measure_id} ({e.region}), feedback due {e.due}")
     print(f"{len(new)} notice(s) issued for {args.month} into {register}" + ("" if new else " (none due, or all already issued)"))
-    _render_notices(cat, dataset, register, [e.number for e in new])
-    return 0
+    return _render_notices(dataset, formats, renderer, args.force)
 
 
-def _render_notices(cat, dataset: str, register: Path, numbers: list[str]) -> None:
-    """Write the documents of ``numbers``, and of any registered notice whose document is missing
-    (a run killed between the register and the rendering is completed by the next one)."""
-    from .data.actuals import load_dataset
-    from .data.notices import read_register, states
-    from .publish.notice import file_stem, write_notice
+def _render_notices(dataset: str, formats: tuple[str, ...], renderer: str, force: bool) -> int:
+    """Make the document of every notice of the register that has none or an outdated one (one
+    just issued, answered or closed, or left undone by a run that was killed), through the batch
+    runner; the exit code of the batch."""
+    from .publish.batch import Progress, get_executor, run_batch, summary
+    from .publish.notices import notice_jobs
 
-    events = read_register(register)
-    current = states(events)
-    synthetic = load_dataset(dataset, cat).synthetic
-    out_dir = paths.repo_root() / "reports" / "notices" / (dataset if dataset != "hangzhou" else "")
-    missing = [n for n in current if not (out_dir / f"{file_stem(n)}.html").is_file()]
-    for number in dict.fromkeys([*numbers, *missing]):
-        history = [e for e in events if e.number == number]
-        written = write_notice(current[number], cat, synthetic, history, out_dir)
-        print(f"  {number}: " + ", ".join(str(p) for p in written.values()))
+    jobs, out = notice_jobs(dataset, formats=formats, renderer=renderer)
+    if not jobs:
+        return 0
+    progress = Progress(len(jobs))
+    try:
+        result = run_batch(jobs, out, executor=get_executor("local", None, None), force=force, report=progress,
+                           describe={"kind": "notices", "dataset": dataset})
+    finally:
+        progress.close()
+    print(summary(result))
+    return result.exit_code
 
 
 def _cmd_cards(args: argparse.Namespace) -> int:
@@ -551,10 +555,13 @@ def build_parser() -> argparse.ArgumentParser:
                                     "kpitrack notices answer|close NUMBER --note TEXT; kpitrack notices list.")
     nt.add_argument("action", nargs="?", default="issue", help="issue (default), answer, close or list")
     nt.add_argument("number", nargs="?", help="the notice number, e.g. 杭绩改〔2018〕1号 (answer, close)")
-    nt.add_argument("--month", help="YYYY-MM: the monthly bulletins to look at (issue)")
+    nt.add_argument("--month", help="YYYY-MM, 'previous' or 'latest': the monthly bulletins to look at (issue)")
     nt.add_argument("--dataset", default="hangzhou")
     nt.add_argument("--note", help="the unit's feedback (answer) or why the notice is closed (close)")
     nt.add_argument("--date", help="the date to record (default: for issue, the 5th of the next month; else today)")
+    nt.add_argument("--to", default="html,pdf", help="formats of the notices' documents, comma-separated (default html,pdf)")
+    nt.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    nt.add_argument("--force", action="store_true", help="make every notice's document again")
     nt.set_defaults(func=_cmd_notices)
 
     cd = sub.add_parser("cards", help="performance cards (绩效卡) of the responsible units, in parallel")

@@ -29,3 +29,8 @@ def sources_dir() -> Path:
 
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+def reports_dir() -> Path:
+    """The Quarto project every document is made in and published from (``<repo>/reports``)."""
+    return REPO_ROOT / "reports"

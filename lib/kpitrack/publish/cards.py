@@ -38,7 +38,7 @@ def parse_units(text: str | None) -> list[Unit]:
 
 
 def card_folder(as_of: int, dataset: str, reports_dir: Path | None = None) -> Path:
-    root = Path(reports_dir) if reports_dir else paths.repo_root() / "reports"
+    root = Path(reports_dir) if reports_dir else paths.reports_dir()
     return root / "cards" / (str(as_of) if dataset == DEFAULT_DATASET else f"{as_of}-{dataset}")
 
 

@@ -30,8 +30,9 @@ FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "Pin
 
 STATUS_CODE = {label: st.value for table in (STATUS_ZH, STATUS_EN) for st, label in table.items()}
 #: Characters pandoc markdown (and, through it, typst) would read as markup: ``@`` starts a citation,
-#: ``$`` maths, ``#`` a heading, ``<`` a tag, ``^``/``~`` super- and subscripts, ``&`` an entity.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$@^&=-])")
+#: ``$`` maths, ``#`` a heading, ``<`` a tag, ``^``/``~`` super- and subscripts, ``&`` an entity;
+#: straight quotes would be turned into curly ones ("smart" typography), changing the text typed.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$@^&=\"'-])")
 
 
 class Link:
@@ -189,6 +190,18 @@ def show_markdown(text: str) -> None:
     from IPython.display import publish_display_data
 
     publish_display_data({"text/markdown": text, "text/plain": text})
+
+
+def show_right(text: str) -> None:
+    """A line set to the right, as a signature under an official document (HTML and typst; the
+    text is escaped for both)."""
+    from IPython.display import publish_display_data
+
+    from .render import typst_string
+
+    publish_display_data({"text/html": f'<p style="text-align:right">{html.escape(text)}</p>',
+                          "text/markdown": f"```{{=typst}}\n#block(width: 100%, align(right, text({typst_string(text)})))\n```",
+                          "text/plain": text})
 
 
 def find_chromium() -> str | None:

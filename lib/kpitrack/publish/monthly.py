@@ -67,7 +67,7 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
 
 
 def bulletin_folder(month: str, dataset: str, reports_dir: Path | None = None) -> Path:
-    root = Path(reports_dir) if reports_dir else paths.repo_root() / "reports"
+    root = Path(reports_dir) if reports_dir else paths.reports_dir()
     name = month if dataset == DEFAULT_DATASET else f"{month}-{dataset}"
     return root / "bulletins" / name
 

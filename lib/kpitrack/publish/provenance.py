@@ -27,7 +27,7 @@ def _sha_files(files: Iterable[Path]) -> str:
 def code_version() -> str:
     """The package version and a hash of its source and report style: a code change re-renders."""
     lib = Path(__file__).resolve().parents[1]
-    files = [*lib.rglob("*.py"), *lib.rglob("*.json"), paths.repo_root() / "reports" / "report.css"]
+    files = [*lib.rglob("*.py"), *lib.rglob("*.json"), paths.reports_dir() / "report.css"]
     return f"{__version__}+{_sha_files(files)[:12]}"
 
 

@@ -409,7 +409,7 @@ def report_css() -> str:
     """The report style sheet, shared with the Quarto project (reports/report.css)."""
     from ..core import paths
 
-    return (paths.repo_root() / "reports" / "report.css").read_text(encoding="utf-8")
+    return (paths.reports_dir() / "report.css").read_text(encoding="utf-8")
 
 
 def notebook_html(nb: nbformat.NotebookNode, meta: dict) -> str:
@@ -517,7 +517,7 @@ def typst_settings() -> Path:
     """The typst settings shared with the Quarto project (reports/typst-settings.typ)."""
     from ..core import paths
 
-    return paths.repo_root() / "reports" / "typst-settings.typ"
+    return paths.reports_dir() / "typst-settings.typ"
 
 
 def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path) -> str:

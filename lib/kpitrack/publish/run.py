@@ -223,7 +223,7 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     cell_timeout()
     render_timeout()
     log.info("run %s: %s", params_file, params)
-    reports = Path(reports_dir) if reports_dir else paths.repo_root() / "reports"
+    reports = Path(reports_dir) if reports_dir else paths.reports_dir()
     stem = output_stem(Path(params_file), params)
     out = reports / "_output"
     nb = notebook_for(params)

@@ -137,31 +137,36 @@ def _batch_page(title: str, root: Path, files: Path, prefix: str, empty: str) ->
     return "\n".join(lines)
 
 
-def _notices_page(files: Path) -> str:
+def _notices_page(files: Path, reports: Path) -> str:
+    """Every notice of every register with its state (the register is the record), linked to its
+    document when the notices' manifest lists one made without failure."""
     from ..data.notices import read_register, states
+    from ..plan.catalogue import catalogue
+    from .notice import STATE_ZH, file_stem
+    from .notices import DEFAULT_DATASET, notice_folder
 
     lines = ["# 绩效改进通知单", ""]
-    registers = sorted((paths.data_dir() / "notices").glob("register*.csv"))
     found = False
-    for reg in registers:
-        dataset = "hangzhou" if reg.stem == "register" else reg.stem.removeprefix("register-")
-        docs = paths.repo_root() / "reports" / "notices" / ("" if dataset == "hangzhou" else dataset)
+    names = {m.id: m.name_zh for m in catalogue().measures}
+    for reg in sorted((paths.data_dir() / "notices").glob("register*.csv")):
+        dataset = DEFAULT_DATASET if reg.stem == "register" else reg.stem.removeprefix("register-")
         current = states(read_register(reg))
         if not current:
             continue
         found = True
-        from .notice import STATE_ZH, file_stem
-
-        from ..plan.catalogue import catalogue
-
-        names = {m.id: m.name_zh for m in catalogue().measures}
+        docs = notice_folder(dataset, reports)
+        made = _read_json(docs / "manifest.json").get("items")
+        made = made if isinstance(made, dict) else {}
         heading = "合成演示数据（非真实通知）" if dataset == "synthetic" else f"数据集 {dataset}"
         lines += [f"## {escape_markdown(heading)}", "", "| 编号 | 主送 | 指标 | 发出 | 反馈期限 | 状态 | 文件 |",
                   "|:---|:---|:---|:---|:---|:---|:---|"]
         for n in current.values():
+            key = file_stem(n.number)
+            item = made.get(key)
+            ok = isinstance(item, dict) and item.get("status") == "ok"
             lines.append(f"| {escape_markdown(n.number)} | {escape_markdown(n.unit)} | {escape_markdown(names.get(n.measure_id, n.measure_id))} | {n.date} | "
                          f"{n.due} | {STATE_ZH.get(n.event, n.event)} | "
-                         f"{_formats(docs, file_stem(n.number), files, f'notices/{dataset}')} |")
+                         f"{_formats(docs, key, files, f'notices/{dataset}') if ok else '—'} |")
         lines.append("")
     if not found:
         lines.append("尚未发出绩效改进通知单。")
@@ -210,7 +215,7 @@ def write_pages(folder: Path, reports: Path, year: int, datasets: list[str]) -> 
             "bulletins": _batch_page("月度通报", reports / "bulletins", files, "bulletins",
                                      "尚未生成月度通报。"),
             "cards": _batch_page("绩效卡", reports / "cards", files, "cards", "尚未生成绩效卡。"),
-            "notices": _notices_page(files), "scores": _scores_page(year, datasets)}
+            "notices": _notices_page(files, reports), "scores": _scores_page(year, datasets)}
 
 
 QUARTO_SITE = """project:
@@ -235,7 +240,7 @@ format:
 def build_site(reports: Path | None = None, *, year: int = 2018, datasets: list[str] | None = None,
                renderer: str = "auto") -> Site:
     """Write and render the site; see the module doc."""
-    reports = Path(reports) if reports else paths.repo_root() / "reports"
+    reports = Path(reports) if reports else paths.reports_dir()
     from ..data.actuals import list_datasets
 
     datasets = datasets or list_datasets()
