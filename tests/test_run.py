@@ -83,3 +83,57 @@ def test_two_runs_of_one_report_at_once(tmp_path):
         holder.kill()
         holder.wait()
     assert run(params, formats=("html",), renderer="fallback", reports_dir=tmp_path / "reports").outputs["html"].is_file()
+
+
+def test_documents_of_one_folder_under_their_own_locks_lose_no_manifest_entry(tmp_path):
+    """Two reports run side by side in reports/_output (each under its own lock): the one that
+    finishes last merges its entry into the manifest the other wrote meanwhile."""
+    from kpitrack.publish.batch import Executor, Job, JobResult, run_batch
+
+    out = tmp_path / "_output"
+
+    def job(key):
+        return Job(key, key, str(REPO / "notebooks" / "midterm_evaluation.ipynb"), {"as_of": 2018}, str(out), ("html",), "fallback")
+
+    class Finished(Executor):
+        def __init__(self, during=None):
+            self.during = during
+
+        def map_unordered(self, fn, jobs):
+            if self.during:
+                self.during()  # another report finishes while this one runs
+            for j in jobs:
+                (out / f"{j.key}.html").write_text("x", encoding="utf-8")
+                yield JobResult(j.key, j.label, "ok", {"html": f"{j.key}.html"})
+
+    run_batch([job("b")], out, executor=Finished(), lock=".b.lock")
+    run_batch([job("a")], out, executor=Finished(lambda: run_batch([job("c")], out, executor=Finished(), lock=".c.lock")),
+              lock=".a.lock")
+    items = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["items"]
+    assert sorted(items) == ["a", "b", "c"] and all(v["status"] == "ok" and v["renderer"].startswith("fallback") for v in items.values())
+
+
+def test_a_failed_report_names_its_notebook_and_exits_1(tmp_path, monkeypatch, capsys):
+    import kpitrack.publish.run as run_module
+
+    broken = tmp_path / "broken.ipynb"
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("as_of = 2018\ndataset = 'x'\nlanguage = 'zh'\ndata_as_of = ''", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, broken)
+    monkeypatch.setattr(run_module, "notebook_for", lambda params: broken)
+    params = tmp_path / "midterm-2018-synthetic.yaml"
+    params.write_text("as_of: 2018\ndataset: synthetic\n", encoding="utf-8")
+    reports = tmp_path / "reports"
+    (reports / "_output").mkdir(parents=True)
+    (reports / "_output" / "midterm-2018-synthetic.html").write_text("an earlier report", encoding="utf-8")
+    with pytest.raises(run_module.DocumentFailed, match="broken on purpose") as err:
+        run(params, formats=("html",), renderer="fallback", reports_dir=reports)
+    assert err.value.exit_code == 1
+    assert (reports / "_output" / "midterm-2018-synthetic.failed.ipynb").is_file()
+    assert not (reports / "_output" / "midterm-2018-synthetic.html").exists()  # nothing stale looks current
+    entry = json.loads((reports / "_output" / "manifest.json").read_text(encoding="utf-8"))["items"]["midterm-2018-synthetic"]
+    assert entry["status"] == "failed" and "broken on purpose" in entry["error"]

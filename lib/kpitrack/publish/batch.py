@@ -1,4 +1,4 @@
-"""Run many parameterised notebooks at once: the one batch runner of bulletins, cards and reports.
+"""Run parameterised notebooks: the one runner of every document (reports, bulletins, cards, notices).
 
 A batch is a list of :class:`Job` (a notebook, its parameters, where its outputs go). The runner
 
@@ -61,6 +61,12 @@ class Job:
     #: the driver's settings a worker must see (PATH, KPITRACK_*): a forkserver's workers inherit the
     #: environment of the first batch, not the driver's present one
     env: dict[str, str] = field(default_factory=dict)
+    #: what the manifest says of the document besides its run (kind, title, dataset, synthetic): what
+    #: the site lists it by
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: where the job's scratch folder goes (default ``out_dir``): inside the Quarto project, and not
+    #: inside its output folder (``reports/_output``), which Quarto does not render from
+    work_root: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -84,6 +90,7 @@ class JobResult:
     partial: str = ""
     warnings: list[str] = field(default_factory=list)
     finished_at: str = ""
+    exit_code: int = 0  # of a failure: 1 the notebook (or the worker), 3 the rendering (RenderError)
 
 
 @dataclass
@@ -114,8 +121,8 @@ def run_job(job: Job) -> JobResult:
     out = Path(job.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # not hidden: Quarto renders files of hidden folders outside its project (without _quarto.yml)
-    work = out / f"work-{job.key}-{os.getpid()}-{time.time_ns()}"
-    work.mkdir()
+    work = Path(job.work_root or out) / f"work-{job.key}-{os.getpid()}-{time.time_ns()}"
+    work.mkdir(parents=True)
     executed = work / f"{job.key}.ipynb"
     result = JobResult(job.key, job.label, "failed")
     try:
@@ -128,6 +135,7 @@ def run_job(job: Job) -> JobResult:
         try:
             execute_notebook(Path(job.notebook), executed, job.parameters)
         except NotebookError as exc:
+            result.exit_code = exc.exit_code
             result.error = str(exc).replace(str(executed), f"{job.key}.failed.ipynb")
             if executed.is_file():
                 result.partial = str(atomic_move(executed, out / f"{job.key}.failed.ipynb"))
@@ -148,6 +156,7 @@ def run_job(job: Job) -> JobResult:
         result.status = "ok"
     except Exception as exc:  # one failing job never stops the others
         log.debug("job %s failed", job.key, exc_info=True)
+        result.exit_code = exc.exit_code if isinstance(exc, KpitrackError) else 1
         result.error = f"{type(exc).__name__}: {exc}" if isinstance(exc, KpitrackError) else \
             f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
         if executed.is_file():
@@ -304,28 +313,44 @@ def check_settings(jobs: list[Job]) -> None:
         get_renderer(name).check_available()
 
 
-def _clean_leftovers(out_dir: Path) -> None:
-    """Scratch folders and temporary files a killed run left (under the lock no other run is using them)."""
-    for p in out_dir.glob("work-*"):
-        if p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-    for p in out_dir.glob("*.tmp"):
-        p.unlink(missing_ok=True)
-    for p in out_dir.glob(".*.tmp"):
-        p.unlink(missing_ok=True)
+def _clean_leftovers(out_dir: Path, jobs: list[Job], whole_folder: bool) -> None:
+    """Scratch folders and temporary files a killed run left (under the lock no other run is using
+    them): all of the folder's when the batch owns it, else those of its own documents."""
+    import re
+
+    roots = {Path(j.work_root or out_dir) for j in jobs} | {out_dir}
+    # work-<key>-<pid>-<ns>: the key in full, so that report "a" never takes report "a-b"'s folder
+    keys = None if whole_folder else {j.key for j in jobs}
+    for root in roots:
+        for p in root.glob("work-*"):
+            mo = re.fullmatch(r"work-(.+)-\d+-\d+", p.name)
+            if p.is_dir() and mo and (keys is None or mo.group(1) in keys):
+                shutil.rmtree(p, ignore_errors=True)
+    if whole_folder:
+        for p in out_dir.glob("*.tmp"):
+            p.unlink(missing_ok=True)
+        for p in out_dir.glob(".*.tmp"):
+            p.unlink(missing_ok=True)
 
 
 def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = None, force: bool = False,
-              describe: dict[str, Any] | None = None, report: Callable[[JobResult, int, int], None] | None = None) -> BatchResult:
-    """Run ``jobs`` (all writing into ``out_dir``) under the folder's lock; see the module doc."""
+              describe: dict[str, Any] | None = None, report: Callable[[JobResult, int, int], None] | None = None,
+              lock: str = LOCK) -> BatchResult:
+    """Run ``jobs`` (all writing into ``out_dir``) under the folder's lock; see the module doc.
+
+    ``lock`` names the lock file in ``out_dir``: the folder's (a batch of bulletins or cards owns its
+    folder) or one document's (``kpitrack run``: reports of other names run at the same time in the
+    same folder). The manifest has a lock of its own: every save merges this batch's entries into
+    what the file holds then, so that batches of other documents in the folder lose nothing."""
     start = time.monotonic()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     executor = executor or LocalExecutor()
     check_settings(jobs)
     results: list[JobResult] = []
-    with locked(out_dir / LOCK, wait=False, what=f"the batch output folder {out_dir}"):
-        _clean_leftovers(out_dir)
+    what = f"the batch output folder {out_dir}" if lock == LOCK else f"the document {', '.join(j.key for j in jobs)} in {out_dir}"
+    with locked(out_dir / lock, wait=False, what=what):
+        _clean_leftovers(out_dir, jobs, whole_folder=lock == LOCK)
         manifest = read_manifest(out_dir)
         items: dict[str, Any] = manifest.get("items", {}) if isinstance(manifest.get("items"), dict) else {}
         todo = []
@@ -338,20 +363,27 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
             else:
                 todo.append(job)
         by_key = {j.key: j for j in jobs}
-        # what the folder holds as a whole; what each run asked for (formats, regions) is in its items
-        doc = {**{k: v for k, v in manifest.items() if k not in ("items", "formats", "regions")}, **(describe or {}), "items": items}
+        mine: dict[str, Any] = {}  # the entries this batch wrote
 
         def save() -> None:
-            doc["updated_at"] = _now()
-            atomic_write_text(out_dir / MANIFEST, json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+            with locked(out_dir / ".manifest.lock", wait=True, what=f"the manifest of {out_dir}"):
+                now = read_manifest(out_dir)
+                held = now.get("items") if isinstance(now.get("items"), dict) else {}
+                # what the folder holds as a whole; what each run asked for (formats, regions) is in its items
+                doc = {**{k: v for k, v in now.items() if k not in ("items", "formats", "regions")}, **(describe or {}),
+                       "items": {**held, **mine}, "updated_at": _now()}
+                atomic_write_text(out_dir / MANIFEST, json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
         env = worker_env()
         for r in executor.map_unordered(run_job, [dataclasses.replace(j, env=env) for j in todo]):
             job = by_key[r.key]
-            items[r.key] = {"label": job.label, "status": r.status, "parameters": job.parameters, "inputs": job.inputs,
-                            "fingerprint": job.fingerprint if r.status == "ok" else None, "outputs": r.outputs,
-                            "seconds": r.seconds, "finished_at": r.finished_at, "error": r.error or None,
-                            "partial_notebook": Path(r.partial).name if r.partial else None, "warnings": r.warnings}
+            from .render import get_renderer
+
+            mine[r.key] = {"label": job.label, **job.meta, "status": r.status, "parameters": job.parameters,
+                           "inputs": job.inputs, "renderer": get_renderer(job.renderer).identity(), "formats": list(job.formats),
+                           "fingerprint": job.fingerprint if r.status == "ok" else None, "outputs": r.outputs,
+                           "seconds": r.seconds, "finished_at": r.finished_at, "error": r.error or None,
+                           "partial_notebook": Path(r.partial).name if r.partial else None, "warnings": r.warnings}
             save()
             results.append(r)
             if report:

@@ -6,10 +6,7 @@ command-line values. Unknown parameter names are reported, not ignored.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +15,8 @@ import yaml
 
 from ..core import paths
 from ..core.exceptions import KpitrackError, ParameterError
-from ..core.fileio import atomic_write_text, locked
-from .render import RenderResult, get_renderer
+from .provenance import read_manifest
+from .render import get_renderer
 from ..plan.schema import PLAN_END
 from .final_report import check_retro
 from .report import check_parameters
@@ -183,23 +180,43 @@ def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int) -
                         extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
 
 
-def _stamp_synthetic(executed: Path, dataset: str) -> None:
-    """A report of synthetic data says so on every PDF page and in its page title."""
+MANIFEST = "manifest.json"
+
+
+class DocumentFailed(KpitrackError):
+    """A document's job failed (its notebook, or its rendering: the exit code says which)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[str, ...], renderer: str):
+    """The batch job of one report: the mid-term or final evaluation's notebook with ``params``,
+    outputs ``reports/_output/<stem>.{ipynb,html,pdf}``, listed in ``reports/_output/manifest.json``
+    with its kind, title and dataset (what the site lists it by)."""
     import nbformat
 
-    from ..core.labels import SYNTHETIC_LABEL_ZH
     from ..data.actuals import load_dataset
     from ..plan.catalogue import catalogue
-    from .render import stamp_front_matter
+    from .batch import Job
+    from .provenance import code_version, data_version, notebook_version
     from .render import front_matter
 
-    if not load_dataset(dataset, catalogue()).synthetic:
-        return
-    title = front_matter(nbformat.read(str(executed), as_version=4)).get("title", "")
-    stamp_front_matter(executed, {"synthetic": True, "pagetitle": f"{title}（{SYNTHETIC_LABEL_ZH}）"})
+    nb = notebook_for(params)
+    final = nb.name == Path(FINAL_NOTEBOOK).name
+    given = params if final else {k: v for k, v in params.items() if k not in FINAL_ONLY}
+    title = str(front_matter(nbformat.read(str(nb), as_version=4)).get("title", ""))
+    synthetic = load_dataset(params["dataset"], catalogue()).synthetic
+    front: dict[str, Any] = {}
+    if synthetic:  # a report of synthetic data says so on every PDF page and in its page title
+        from ..core.labels import SYNTHETIC_LABEL_ZH
 
-
-MANIFEST = "manifest.json"
+        front = {"synthetic": True, "pagetitle": f"{title}（{SYNTHETIC_LABEL_ZH}）"}
+    inputs = {**data_version(params["dataset"]), "code_version": code_version(), "notebook_sha256": notebook_version(nb)}
+    meta = {"kind": "final" if final else "midterm", "title": title, "dataset": params["dataset"], "synthetic": synthetic}
+    return Job(stem, title, str(nb), given, str(reports / "_output"), tuple(formats), renderer, front, inputs,
+               meta=meta, work_root=str(reports))
 
 
 def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), renderer: str = "auto",
@@ -208,105 +225,43 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     """Execute and render one report; the name of the outputs is the parameter file's stem.
     ``progress`` (a callable taking one line of text) hears of each stage as it starts.
 
-    A report is a batch of one: under a lock of its own (a second run of the same report at once
-    is refused, exit 75), up to date when made from the same parameters, data, plan, code, notebook,
-    renderer and formats (nothing is written; ``force`` runs it all the same), and listed in
-    ``reports/_output/manifest.json`` (parameters, inputs, renderer, outputs, seconds, status)."""
-    from .provenance import code_version, data_version, notebook_version, read_manifest
-    from .render import render_timeout
+    A report is a batch of one, run by the batch runner of the bulletins, cards and notices: under a
+    lock of its own (a second run of the same report at once is refused, exit 75; reports of other
+    names run side by side), up to date when made from the same parameters, data, plan, code,
+    notebook, renderer and formats (nothing is written; ``force`` runs it all the same), and listed
+    in ``reports/_output/manifest.json`` (parameters, inputs, renderer, outputs, seconds, status).
+
+    Raises
+    ------
+    ParameterError
+        A bad parameter, format, renderer or setting (nothing written).
+    DocumentFailed
+        The notebook failed (exit 1: the executed notebook is kept as ``<stem>.failed.ipynb`` with
+        the error marked, earlier outputs of the name removed) or its rendering did (exit 3).
+    """
+    from .batch import check_settings, run_batch
 
     say = progress or (lambda text: None)
     params = load_params(params_file, overrides)
     renderer_ = get_renderer(renderer)  # an unknown renderer or format is refused before the notebook runs
     renderer_.check_formats(tuple(formats))
-    renderer_.check_available()
-    cell_timeout()
-    render_timeout()
     log.info("run %s: %s", params_file, params)
     reports = Path(reports_dir) if reports_dir else paths.reports_dir()
     stem = output_stem(Path(params_file), params)
+    job = report_job(params, stem, reports, tuple(formats), renderer)
+    check_settings([job])
     out = reports / "_output"
-    nb = notebook_for(params)
-    inputs = {**data_version(params["dataset"]), "code_version": code_version(), "notebook_sha256": notebook_version(nb)}
-    identity = renderer_.identity()
-    fingerprint = hashlib.sha256(json.dumps({"parameters": params, "inputs": inputs, "renderer": identity,
-                                             "formats": sorted(formats)}, sort_keys=True).encode()).hexdigest()
-    out.mkdir(parents=True, exist_ok=True)
-    with locked(out / f".{stem}.lock", wait=False, what=f"the report {stem}"):
-        entry = read_manifest(out).get("items", {}).get(stem) or {}
-        outputs = entry.get("outputs") or {}
-        if (not force and entry.get("status") == "ok" and entry.get("fingerprint") == fingerprint
-                and all(f in outputs and (out / outputs[f]).is_file() for f in formats)):
-            say(f"up to date: {stem} (made {entry.get('finished_at')} with {entry.get('renderer')}; --force to run again)")
-            return RunResult(params, reports / f"{stem}.ipynb", {f: out / outputs[f] for f in formats}, [], renderer_.name,
-                             up_to_date=True, manifest=out / MANIFEST)
-        start = time.monotonic()
-        try:
-            result = _run(params, nb, reports, stem, formats, renderer, renderer_, say)
-        except Exception as exc:
-            _record(out, stem, {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "parameters": params,
-                                "inputs": inputs, "renderer": identity, "outputs": {}, "fingerprint": None,
-                                "seconds": round(time.monotonic() - start, 2)})
-            raise
-        _record(out, stem, {"status": "ok", "kind": "final" if nb.name == Path(FINAL_NOTEBOOK).name else "midterm",
-                            "title": _title(result.notebook), "dataset": params["dataset"],
-                            "synthetic": _is_synthetic(params["dataset"]), "parameters": params, "inputs": inputs,
-                            "renderer": identity, "formats": list(formats),
-                            "outputs": {f: p.name for f, p in result.outputs.items()}, "warnings": result.warnings,
-                            "fingerprint": fingerprint, "seconds": round(time.monotonic() - start, 2)})
-        result.manifest = out / MANIFEST
-        return result
-
-
-def _record(out: Path, stem: str, entry: dict[str, Any]) -> None:
-    """Write one report's entry into the reports' manifest (reports of other names may be written
-    at the same time: the manifest has a lock of its own)."""
-    from datetime import datetime, timezone
-
-    from .provenance import read_manifest
-
-    entry["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with locked(out / ".manifest.lock", wait=True, what="the reports' manifest"):
-        doc = read_manifest(out)
-        items = doc.get("items") if isinstance(doc.get("items"), dict) else {}
-        items[stem] = entry
-        atomic_write_text(out / MANIFEST, json.dumps({"kind": "reports", "items": items}, ensure_ascii=False, indent=2) + "\n")
-
-
-def _title(notebook: Path) -> str:
-    import nbformat
-
-    from .render import front_matter
-
-    try:
-        return str(front_matter(nbformat.read(str(notebook), as_version=4)).get("title", ""))
-    except (OSError, ValueError):
-        return ""
-
-
-def _is_synthetic(dataset: str) -> bool:
-    from ..data.actuals import load_dataset
-    from ..plan.catalogue import catalogue
-
-    return load_dataset(dataset, catalogue()).synthetic
-
-
-def _run(params: dict[str, Any], nb: Path, reports: Path, stem: str, formats: tuple[str, ...], renderer: str,
-         renderer_: Any, say: Any) -> RunResult:
-    renderer_.prepare(tuple(formats))  # e.g. Chromium for the PDF's charts starts while the notebook runs
-    say(f"[1/2] executing {nb.name} ({', '.join(f'{k}={v}' for k, v in params.items() if v != '')})")
-    try:
-        executed = execute(params, reports / f"{stem}.ipynb")
-    except NotebookError as exc:
-        removed = [f.name for f in (reports / "_output" / f"{stem}.{fmt}" for fmt in ("html", "pdf")) if f.is_file()]
-        for name in removed:  # an earlier report must not sit there as if it were this run's
-            (reports / "_output" / name).unlink()
-        raise NotebookError(f"{exc}" + (f"; the earlier {' and '.join(removed)} were removed" if removed else "")) from None
-    _stamp_synthetic(executed, params["dataset"])
-    result = RunResult(params, executed, renderer=renderer_.name)
-    say(f"[2/2] rendering {', '.join(formats)} with the {renderer_.name} renderer"
+    say(f"{stem}: {Path(job.notebook).name} ({', '.join(f'{k}={v}' for k, v in job.parameters.items() if v != '')}), "
+        f"{', '.join(formats)} with the {renderer_.name} renderer"
         + ("" if renderer_.name == "quarto" else " (Quarto is not on PATH)" if renderer == "auto" else ""))
-    rendered: RenderResult = renderer_.render(executed, formats, reports / "_output")
-    result.outputs.update(rendered.outputs)
-    result.warnings.extend(rendered.warnings)
-    return result
+    batch = run_batch([job], out, force=force, lock=f".{stem}.lock", describe={"kind": "reports"})
+    r = batch.results[0]
+    if r.status == "failed":
+        raise DocumentFailed(f"{stem}: {r.error}" + (f" (the executed notebook: {r.partial})" if r.partial else ""),
+                             r.exit_code or 1)
+    if r.status == "up to date":
+        entry = read_manifest(out).get("items", {}).get(stem) or {}
+        say(f"up to date: {stem} (made {entry.get('finished_at')} with {entry.get('renderer')}; --force to run again)")
+    outputs = {f: out / name for f, name in r.outputs.items() if f in formats}
+    return RunResult(params, out / r.outputs.get("ipynb", f"{stem}.ipynb"), outputs, r.warnings, renderer_.name,
+                     up_to_date=r.status == "up to date", manifest=batch.manifest)
