@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from .core.settings import DEFAULT_DATASET
 from .core.labels import STATUS_ZH
 from .data.actuals import Dataset, check_date, load_dataset
 from .publish.report import split_as_of
@@ -77,13 +78,13 @@ def catalogue() -> CatalogueTables:
     return CatalogueTables(domains, kpis, measures, pd.DataFrame(targets), units)
 
 
-def dataset(name: str = "hangzhou", as_of: int | str | None = None) -> Dataset:
+def dataset(name: str = DEFAULT_DATASET, as_of: int | str | None = None) -> Dataset:
     """The loaded dataset (figures as known on ``as_of`` when it is a date)."""
     _, known = _as_of(as_of)
     return load_dataset(name, _cat(), known_at=known)
 
 
-def figures(dataset: str = "hangzhou", as_of: int | str | None = None, region: str | None = None) -> pd.DataFrame:
+def figures(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, region: str | None = None) -> pd.DataFrame:
     """Every figure of a dataset as a tidy table: measure, region, period, value, unit, quality,
     method, source, vintage, known_from; sorted by measure, region and period.
 
@@ -108,7 +109,7 @@ def figures(dataset: str = "hangzhou", as_of: int | str | None = None, region: s
     return out.sort_values(["measure", "region", "period", "vintage"], kind="stable").reset_index(drop=True)
 
 
-def status(dataset: str = "hangzhou", as_of: int | str = 2018) -> pd.DataFrame:
+def status(dataset: str = DEFAULT_DATASET, as_of: int | str = 2018) -> pd.DataFrame:
     """The status of every measure against its yearly trajectory at ``as_of``: one row per
     measure with the KPI's status, the figures it rests on and the reason (in Chinese).
 
@@ -133,7 +134,7 @@ def status(dataset: str = "hangzhou", as_of: int | str = 2018) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def outlook(dataset: str = "hangzhou", as_of: int | str = 2018) -> pd.DataFrame:
+def outlook(dataset: str = DEFAULT_DATASET, as_of: int | str = 2018) -> pd.DataFrame:
     """The end-of-plan outlook of every measure at ``as_of``: forecast at the target year with its
     80% interval, the probability of meeting the target, and what it would take.
 
@@ -151,7 +152,7 @@ def outlook(dataset: str = "hangzhou", as_of: int | str = 2018) -> pd.DataFrame:
     return pd.DataFrame([o.to_dict() for o in outlooks(_cat(), ds, year).values()]).rename(columns={"measure_id": "measure"})
 
 
-def forecast(measure_id: str, dataset: str = "hangzhou", as_of: int | str = 2018) -> pd.DataFrame:
+def forecast(measure_id: str, dataset: str = DEFAULT_DATASET, as_of: int | str = 2018) -> pd.DataFrame:
     """The forecast of one measure from ``as_of`` to the end of the plan, by year: ``median`` (the
     forecast every report, chart and look-back shows), ``lower`` and ``upper`` (80% interval), and
     ``probability`` of meeting the end target (in the target year's row, where the measure has a
@@ -227,7 +228,7 @@ def search(text: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "kpi", "name_zh", "name_en", "unit"])
 
 
-def chart(measure_id: str, dataset: str = "hangzhou", as_of: int | str = 2018, region: str = CITY):
+def chart(measure_id: str, dataset: str = DEFAULT_DATASET, as_of: int | str = 2018, region: str = CITY):
     """A plotly figure of one measure: for the city its figures, yearly trajectory, 2020 target and
     forecast fan (as in the mid-term report); for a district its yearly figures beside the city's.
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .core.version import __version__
 from .core import paths
+from .core.settings import DEFAULT_DATASET
 from .core.exceptions import KpitrackError, ParameterError
 
 log = logging.getLogger("kpitrack")
@@ -474,7 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", required=True,
                    help="evaluation year (2018), or a date (2019-06-01): the data as known that day, evaluated for the year before")
     s.add_argument("--data-as-of", help="with a year in --as-of: use the data as known on this date (YYYY-MM-DD)")
-    s.add_argument("--dataset", default="hangzhou", help="dataset name (hangzhou, synthetic, ...)")
+    s.add_argument("--dataset", default=DEFAULT_DATASET, help="dataset name (hangzhou, synthetic, ...)")
     s.add_argument("--format", choices=("table", "csv", "json"), default="table")
     s.add_argument("--out")
     s.set_defaults(func=_cmd_status)
@@ -496,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("ingest", help="validate a ledger (.csv/.xlsx) and add it to a dataset as a new vintage")
     i.add_argument("file")
-    i.add_argument("--dataset", default="hangzhou")
+    i.add_argument("--dataset", default=DEFAULT_DATASET)
     i.add_argument("--known-from", help="date the figures were known (published) from, YYYY-MM-DD; default today")
     i.add_argument("--sheet", help="the sheet of an .xlsx workbook to ingest (default 台账, or the only sheet with figures)")
     i.set_defaults(func=_cmd_ingest)
@@ -505,13 +506,13 @@ def build_parser() -> argparse.ArgumentParser:
     y.add_argument("measure", help="e.g. K08.pm25 or K02.revenue")
     y.add_argument("period", help="the last month with data, YYYY-MM")
     y.add_argument("--region", default="杭州市")
-    y.add_argument("--dataset", default="hangzhou")
+    y.add_argument("--dataset", default=DEFAULT_DATASET)
     y.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
     y.add_argument("--level", type=float, default=0.8)
     y.set_defaults(func=_cmd_year_end)
 
     b = sub.add_parser("backtest", help="forecast accuracy against naive and drift baselines (rolling origin)")
-    b.add_argument("--dataset", default="hangzhou")
+    b.add_argument("--dataset", default=DEFAULT_DATASET)
     b.add_argument("--suite-size", type=int, default=300, help="series in the simulated suite")
     b.add_argument("--seed", type=int, default=2026)
     b.set_defaults(func=_cmd_backtest)
@@ -529,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "75: another run for the same month is in progress.")
     bl.add_argument("--month", required=True,
                     help="YYYY-MM, 'previous' (the month before today) or 'latest' (the latest month with figures)")
-    bl.add_argument("--dataset", default="hangzhou")
+    bl.add_argument("--dataset", default=DEFAULT_DATASET)
     bl.add_argument("--regions", default="all", help="all (default), or a comma-separated list of names or codes")
     bl.add_argument("--jobs", type=int, default=None, help="parallel bulletins (default: the number of cores)")
     bl.add_argument("--to", default="html,pdf", help="formats, comma-separated (default html,pdf)")
@@ -543,7 +544,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("scores", help="yearly scores of the responsible units by the plan's rules, explained line by line")
     sc.add_argument("--year", type=int, required=True, help="2016-2020")
-    sc.add_argument("--dataset", default="hangzhou")
+    sc.add_argument("--dataset", default=DEFAULT_DATASET)
     sc.add_argument("--challenges", help="the year's challenge targets (default params/challenges-<year>.yaml, if present)")
     sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sc.add_argument("--out")
@@ -556,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     nt.add_argument("action", nargs="?", default="issue", help="issue (default), answer, close or list")
     nt.add_argument("number", nargs="?", help="the notice number, e.g. 杭绩改〔2018〕1号 (answer, close)")
     nt.add_argument("--month", help="YYYY-MM, 'previous' or 'latest': the monthly bulletins to look at (issue)")
-    nt.add_argument("--dataset", default="hangzhou")
+    nt.add_argument("--dataset", default=DEFAULT_DATASET)
     nt.add_argument("--note", help="the unit's feedback (answer) or why the notice is closed (close)")
     nt.add_argument("--date", help="the date to record (default: for issue, the 5th of the next month; else today)")
     nt.add_argument("--to", default="html,pdf", help="formats of the notices' documents, comma-separated (default html,pdf)")
@@ -566,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cd = sub.add_parser("cards", help="performance cards (绩效卡) of the responsible units, in parallel")
     cd.add_argument("--as-of", type=int, required=True, help="the year, 2016-2020")
-    cd.add_argument("--dataset", default="hangzhou")
+    cd.add_argument("--dataset", default=DEFAULT_DATASET)
     cd.add_argument("--units", default="all", help="all (default), or a comma-separated list of unit names")
     cd.add_argument("--jobs", type=int, default=None)
     cd.add_argument("--to", default="html,pdf")

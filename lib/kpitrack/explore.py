@@ -5,10 +5,11 @@ notebook takes the same choices as parameters instead (``widgets=False``)."""
 from __future__ import annotations
 
 from . import api
+from .core.settings import DEFAULT_DATASET
 from .data.regions import regions
 
 
-def explorer(dataset: str = "hangzhou", as_of: int | str = 2018, measure: str = "K01.gdp_nominal", region: str = "杭州市"):
+def explorer(dataset: str = DEFAULT_DATASET, as_of: int | str = 2018, measure: str = "K01.gdp_nominal", region: str = "杭州市"):
     """An ipywidgets box: pick a domain, KPI, measure and region; see its chart and figures."""
     import ipywidgets as w
     from IPython.display import display

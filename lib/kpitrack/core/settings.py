@@ -6,6 +6,10 @@ import os
 
 from .exceptions import ParameterError
 
+#: The dataset every command, API call and notebook uses when none is named (one default, written
+#: once: the notebooks' parameter cells agree with it, tests/test_documents.py checks).
+DEFAULT_DATASET = "hangzhou"
+
 
 def seconds_setting(name: str, default: int) -> int:
     """A whole number of seconds, at least 1, from the environment variable ``name`` (``default``

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..core.settings import DEFAULT_DATASET
 from .actuals import check_date, dataset_folder
 from ..core.exceptions import Problem, Reason, ValidationError
 from .ledger import known_ranges, read_ledger, validate
@@ -26,7 +27,7 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def ingest(path: Path, cat: Catalogue, dataset: str = "hangzhou", *, known_from: str | None = None,
+def ingest(path: Path, cat: Catalogue, dataset: str = DEFAULT_DATASET, *, known_from: str | None = None,
            now: datetime | None = None, actuals_dir: Path | None = None, source: str | None = None,
            sheet: str | None = None) -> Vintage:
     """Validate the ledger at ``path`` and add it to ``dataset`` as a new vintage.

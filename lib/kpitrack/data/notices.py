@@ -13,6 +13,7 @@ import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..core.settings import DEFAULT_DATASET
 from ..core import paths
 from ..core.exceptions import KpitrackError, ParameterError
 from ..core.fileio import atomic_write_text, locked, safe_csv_writer
@@ -20,7 +21,6 @@ from ..core.fileio import atomic_write_text, locked, safe_csv_writer
 COLUMNS = ["number", "event", "date", "unit", "region", "measure_id", "rule", "evidence", "due", "note"]
 EVENTS = ("issued", "answered", "closed")
 NEXT = {"issued": ("answered", "closed"), "answered": ("answered", "closed"), "closed": ()}
-DEFAULT_DATASET = "hangzhou"
 
 
 @dataclass(frozen=True)

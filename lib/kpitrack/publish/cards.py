@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..core.settings import DEFAULT_DATASET
 from ..core import paths
 from ..core.exceptions import ParameterError
 from ..data.actuals import load_dataset
 from ..plan.catalogue import catalogue
 from ..plan.responsible import Unit, responsible_units
 from ..plan.schema import BASE_YEAR, PLAN_END
+from .documents import KINDS
 from .batch import FORMATS, Job, code_version, data_version, document_front, notebook_version
 from .card import check_unit
 from .params import check_common
 
-NOTEBOOK = "notebooks/performance_card.ipynb"
-DEFAULT_DATASET = "hangzhou"
 
 
 def parse_units(text: str | None) -> list[Unit]:
@@ -51,7 +51,7 @@ def card_jobs(as_of: int, dataset: str, units: list[Unit], *, formats: tuple[str
     out = card_folder(as_of, dataset, reports_dir)
     if data_as_of:  # the data as known on a date: a folder of its own, never over the year's published cards
         out = out.with_name(f"{out.name}-asof{data_as_of}")
-    nb = paths.repo_root() / NOTEBOOK
+    nb = KINDS["card"].path
     inputs = {**data_version(dataset), "data_as_of": data_as_of or None, "code_version": code_version(),
               "notebook_sha256": notebook_version(nb)}
     jobs = []

@@ -11,17 +11,17 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from ..core.settings import DEFAULT_DATASET
 from ..core import paths
 from ..core.exceptions import ParameterError
 from ..data.actuals import load_dataset
 from ..data.regions import CITY, Region, regions
 from ..plan.catalogue import catalogue
 from ..analysis.pace import has_figures
+from .documents import KINDS
 from .batch import FORMATS, Job, code_version, data_version, document_front, notebook_version
 from .bulletin import NoFiguresError, check_parameters, check_region, parse_month, title_for
 
-NOTEBOOK = "notebooks/monthly_bulletin.ipynb"
-DEFAULT_DATASET = "hangzhou"
 
 
 def resolve_month(text: str, today: date | None = None, dataset: str | None = None) -> str:
@@ -96,7 +96,7 @@ def bulletin_jobs(month: str, dataset: str, regs: list[Region], *, formats: tupl
     out = bulletin_folder(month, dataset, reports_dir)
     if data_as_of:  # the data as known on a date: a folder of its own, never over the month's published bulletins
         out = out.with_name(f"{out.name}-asof{data_as_of}")
-    nb = paths.repo_root() / NOTEBOOK
+    nb = KINDS["bulletin"].path
     inputs = {**data_version(dataset), "data_as_of": data_as_of or None, "code_version": code_version(),
               "notebook_sha256": notebook_version(nb)}
     jobs, skipped = [], []

@@ -13,16 +13,16 @@ import hashlib
 import json
 from pathlib import Path
 
+from ..core.settings import DEFAULT_DATASET
 from ..core import paths
 from ..data.actuals import load_dataset
 from ..data.notices import read_register, register_path, states
 from ..plan.catalogue import catalogue
+from .documents import KINDS
 from .batch import FORMATS, Job, code_version, data_version, document_front, notebook_version
 from .notice import TITLE_ZH, file_stem
 from .params import check_common
 
-NOTEBOOK = "notebooks/improvement_notice.ipynb"
-DEFAULT_DATASET = "hangzhou"
 
 
 def notice_folder(dataset: str, reports_dir: Path | None = None) -> Path:
@@ -37,7 +37,7 @@ def notice_jobs(dataset: str, *, formats: tuple[str, ...] = FORMATS, renderer: s
     ds = load_dataset(dataset, catalogue())
     events = read_register(register_path(dataset))
     out = notice_folder(dataset, reports_dir)
-    nb = paths.repo_root() / NOTEBOOK
+    nb = KINDS["notice"].path
     base = {**data_version(dataset), "code_version": code_version(), "notebook_sha256": notebook_version(nb)}
     jobs = []
     for number, state in states(events).items():

@@ -15,6 +15,7 @@ import yaml
 
 from ..core import paths
 from ..core.exceptions import KpitrackError, ParameterError
+from .documents import KINDS
 from .provenance import read_manifest
 from .render import get_renderer
 from ..plan.schema import PLAN_END
@@ -23,12 +24,21 @@ from .report import check_parameters
 
 log = logging.getLogger(__name__)
 
-NOTEBOOK = "notebooks/midterm_evaluation.ipynb"
-DEFAULTS: dict[str, Any] = {"as_of": 2018, "dataset": "hangzhou", "language": "zh", "data_as_of": "",
-                            "retro_as_of": 2018, "retro_data_as_of": ""}
-#: parameters only the final evaluation takes (the mid-term notebook is not given them)
-FINAL_ONLY = ("retro_as_of", "retro_data_as_of")
-FINAL_NOTEBOOK = "notebooks/final_evaluation.ipynb"
+NOTEBOOK = KINDS["midterm"].notebook
+FINAL_NOTEBOOK = KINDS["final"].notebook
+
+
+def defaults() -> dict[str, Any]:
+    """A report's parameters and defaults, read from the notebooks' parameters cells: the mid-term
+    evaluation's, and the final evaluation's own (the look back at a mid-term evaluation)."""
+    mid = KINDS["midterm"].defaults()
+    return {**mid, **{k: v for k, v in KINDS["final"].defaults().items() if k not in mid}}
+
+
+def final_only() -> tuple[str, ...]:
+    """Parameters only the final evaluation takes (the mid-term notebook is not given them)."""
+    mid = KINDS["midterm"].defaults()
+    return tuple(k for k in KINDS["final"].defaults() if k not in mid)
 KERNEL = "python3"
 
 
@@ -69,10 +79,11 @@ def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str
         raise ParameterError(f"{path}: not a valid YAML parameter file ({exc})") from None
     if not isinstance(doc, dict):
         raise ParameterError(f"{path}: expected 'name: value' lines, got {type(doc).__name__}")
-    merged = {**DEFAULTS, **doc, **(overrides or {})}
-    unknown = sorted(set(merged) - set(DEFAULTS))
+    known = defaults()
+    merged = {**known, **doc, **(overrides or {})}
+    unknown = sorted(set(merged) - set(known))
     if unknown:
-        raise ParameterError(f"{path}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(DEFAULTS)}")
+        raise ParameterError(f"{path}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(known)}")
     try:
         as_of, dataset, language, data_as_of = check_parameters(merged["as_of"], merged["dataset"], merged["language"],
                                                                 merged["data_as_of"])
@@ -128,7 +139,7 @@ def execute(params: dict[str, Any], output: Path, notebook: Path | None = None) 
     """Execute the report notebook (:func:`notebook_for`) with papermill into ``output`` (written even on failure)."""
     nb = Path(notebook) if notebook else notebook_for(params)
     if nb.name != Path(FINAL_NOTEBOOK).name:
-        params = {k: v for k, v in params.items() if k not in FINAL_ONLY}
+        params = {k: v for k, v in params.items() if k not in final_only()}
     return execute_notebook(nb, output, params)
 
 
@@ -205,7 +216,7 @@ def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[
 
     nb = notebook_for(params)
     final = nb.name == Path(FINAL_NOTEBOOK).name
-    given = params if final else {k: v for k, v in params.items() if k not in FINAL_ONLY}
+    given = params if final else {k: v for k, v in params.items() if k not in final_only()}
     title = str(front_matter(nbformat.read(str(nb), as_version=4)).get("title", ""))
     synthetic = load_dataset(params["dataset"], catalogue()).synthetic
     front: dict[str, Any] = {}

@@ -1,0 +1,44 @@
+"""The kinds of document in one table (issue 19): each notebook's parameters cell is the one source
+of its defaults, every default dataset is the one default, and a notebook runs on its defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from kpitrack.core.exceptions import ParameterError
+from kpitrack.core.settings import DEFAULT_DATASET
+from kpitrack.publish import run as run_module
+from kpitrack.publish.documents import KINDS, kind
+
+
+def test_every_kind_has_a_notebook_whose_defaults_are_literals_and_the_one_default_dataset():
+    assert set(KINDS) == {"midterm", "final", "bulletin", "card", "notice"}
+    for k in KINDS.values():
+        d = k.defaults()
+        assert d, k.name
+        assert d.get("dataset") == DEFAULT_DATASET, (k.name, d.get("dataset"))
+    with pytest.raises(ParameterError, match="unknown kind of document 'memo'; known: midterm"):
+        kind("memo")
+
+
+def test_report_parameters_come_from_the_notebooks(tmp_path, monkeypatch):
+    empty = tmp_path / "p.yaml"
+    empty.write_text("{}\n", encoding="utf-8")
+    params = run_module.load_params(empty)
+    mid, final = KINDS["midterm"].defaults(), KINDS["final"].defaults()
+    assert {k: params[k] for k in mid} == mid
+    assert run_module.final_only() == tuple(k for k in final if k not in mid) == ("retro_as_of", "retro_data_as_of")
+    # a parameter the notebooks do not have is refused, naming those they have
+    empty.write_text("colour: red\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="unknown parameter.*colour.*known: as_of, dataset"):
+        run_module.load_params(empty)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["bulletin", "card", "midterm"])
+def test_a_notebook_runs_on_its_own_defaults(name, tmp_path):
+    """A researcher who opens the notebook and runs it as it is gets a document, on the one default dataset."""
+    from kpitrack.publish.run import execute_notebook
+
+    out = execute_notebook(KINDS[name].path, tmp_path / f"{name}.ipynb", {})
+    assert out.is_file()
