@@ -45,3 +45,18 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` with its bytes: to prove a failed command changed nothing (lock
     files, which hold only the last writer's pid, are not data)."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith(".lock")}
+
+
+#: notice documents made quickly in tests: HTML only, by the fallback (a scratch folder is not inside
+#: the Quarto project)
+NOTICE_ARGS = ("--to", "html", "--renderer", "fallback")
+
+
+@pytest.fixture
+def notice_docs(tmp_path, monkeypatch) -> Path:
+    """Notice documents go to a scratch folder, never into the repository's reports/."""
+    from kpitrack.publish import notices
+
+    out = tmp_path / "notice-docs"
+    monkeypatch.setattr(notices, "notice_folder", lambda dataset, reports_dir=None: out / dataset)
+    return out

@@ -11,7 +11,7 @@ from kpitrack.cli import main
 from kpitrack.data.actuals import load_dataset
 from kpitrack.plan.catalogue import catalogue
 
-from ..conftest import REPO, tree_bytes
+from ..conftest import NOTICE_ARGS, REPO, tree_bytes
 from .cases import ACCEPTED, CASES
 
 
@@ -46,7 +46,7 @@ def test_excel_and_text_numbers_are_read_as_the_user_sees_them(case, tmp_path, d
 # --------------------------------------------------------------------------- round 2: the notice register
 
 def _issue_one(capsys) -> str:
-    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic"]) == 0
+    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic", *NOTICE_ARGS]) == 0
     out = capsys.readouterr().out
     return re.search(r"issued (杭绩改〔2018〕\d+号)", out).group(1)
 
@@ -64,7 +64,7 @@ def test_a_notice_with_an_impossible_date_is_refused(args, message, data_copy, c
     assert tree_bytes(data_copy) == before
 
 
-def test_an_answer_dated_before_its_notice_or_in_the_future_is_refused(data_copy, capsys):
+def test_an_answer_dated_before_its_notice_or_in_the_future_is_refused(data_copy, notice_docs, capsys):
     number = _issue_one(capsys)
     before = tree_bytes(data_copy)
     assert main(["notices", "answer", number, "--note", "已整改", "--dataset", "synthetic", "--date", "2018-01-01"]) == 2
@@ -74,10 +74,10 @@ def test_an_answer_dated_before_its_notice_or_in_the_future_is_refused(data_copy
     assert tree_bytes(data_copy) == before
 
 
-def test_a_note_that_looks_like_a_formula_is_stored_inert(data_copy, capsys):
+def test_a_note_that_looks_like_a_formula_is_stored_inert(data_copy, notice_docs, capsys):
     number = _issue_one(capsys)
     note = '=HYPERLINK("http://example.invalid","点此")'
-    assert main(["notices", "answer", number, "--note", note, "--dataset", "synthetic", "--date", "2018-07-10"]) == 0
+    assert main(["notices", "answer", number, "--note", note, "--dataset", "synthetic", "--date", "2018-07-10", *NOTICE_ARGS]) == 0
     text = (data_copy / "notices" / "register-synthetic.csv").read_text(encoding="utf-8")
     assert "'=HYPERLINK" in text and ',"=HYPERLINK' not in text and ",=HYPERLINK" not in text
     from kpitrack.core.fileio import spreadsheet_safe
@@ -98,12 +98,12 @@ def test_a_ledger_whose_file_name_is_gbk_bytes_is_ingested_and_named_readably(tm
     assert text.rstrip().endswith(",台账.csv,1")  # the name as the person who saved it reads it
 
 
-def test_a_notice_registered_but_not_rendered_gets_its_document_on_the_next_run(data_copy, capsys):
+def test_a_notice_registered_but_not_rendered_gets_its_document_on_the_next_run(data_copy, notice_docs, capsys):
     from kpitrack.publish.notice import file_stem
 
     number = _issue_one(capsys)
-    doc = REPO / "reports" / "notices" / "synthetic" / f"{file_stem(number)}.html"
+    doc = notice_docs / "synthetic" / f"{file_stem(number)}.html"
     assert doc.is_file()
     doc.unlink()  # as if killed after the register was written
-    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic"]) == 0
+    assert main(["notices", "--month", "2018-05", "--dataset", "synthetic", *NOTICE_ARGS]) == 0
     assert "0 notice(s) issued" in capsys.readouterr().out and doc.is_file()
