@@ -19,18 +19,15 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import paths
-from ..core.exceptions import Problem, Reason, UnknownNameError, ValidationError
+from ..core.exceptions import Problem, UnknownNameError, ValidationError
 from ..plan.catalogue import Catalogue
 from .regions import CITY, regions
-from ..plan.schema import BASE_YEAR, PLAN_END, Checker
+from ..plan.schema import Checker
 from .store import FIGURE_COLUMNS, read_figures, read_manifest
 from .targets import load_targets
 from ..core.yamlio import load_yaml
 
-QUALITIES = ("reported", "preliminary", "revised", "derived", "synthetic")
-#: official: published; computed: derived from published figures (kpitrack.data.derive);
-#: daily-derived: computed from daily monitoring data; synthetic: generated
-METHODS = ("official", "computed", "daily-derived", "synthetic")
+from .rules import METHODS, QUALITIES  # noqa: F401 - the allowed values, defined with the rules
 #: Official figures first; among figures of one kind, the one known last (a revision) wins.
 METHOD_RANK = {"official": 0, "computed": 1, "daily-derived": 2, "synthetic": 3}
 #: Figures kpitrack (or the ledger's author) computed rather than an office published.
@@ -145,57 +142,19 @@ def load_dataset(name: str, cat: Catalogue, actuals_dir: Path | None = None, kno
 
 
 def _check(figures: pd.DataFrame, folder: Path, cat: Catalogue, synthetic: bool) -> None:
-    """The stored figures were checked when they came in; check again what a hand edit could break."""
-    problems = []
+    """The stored figures were checked when they came in (:mod:`kpitrack.data.rules`, the same
+    table); check again what a hand edit could break, naming the vintage file and its row."""
+    from .rules import Context, broken
+
     files = {v.vintage: str(folder / v.file) for v in read_manifest(folder)}
-    row_in_file = figures.groupby("vintage").cumcount() + 2 if len(figures) else pd.Series(dtype=int)
-    region_codes = {r.code for r in regions()}
-    for i in _suspect_rows(figures, cat, region_codes, synthetic):  # the per-row messages, for rows that fail
-        r = figures.loc[i]
-        f, row = files.get(r["vintage"], str(folder)), int(row_in_file[i])
-        try:
-            m = cat.measure(r["measure_id"])
-            if r["unit"] != m.unit:
-                problems.append(Problem(f, row, "unit", f"unit {r['unit']!r} is not the catalogue unit {m.unit!r} of {m.id}"))
-        except UnknownNameError:
-            problems.append(Problem(f, row, "measure_id", f"unknown KPI measure {r['measure_id']!r}", Reason.UNKNOWN_REFERENCE))
-        if r["region"] not in region_codes:
-            problems.append(Problem(f, row, "region", f"unknown region code {r['region']!r}", Reason.UNKNOWN_REFERENCE))
-        if not re.match(r"^\d{4}(-\d{2})?$", str(r["period"])) or not BASE_YEAR <= int(str(r["period"])[:4]) <= PLAN_END:
-            problems.append(Problem(f, row, "period", f"period {r['period']!r} is not a plan year or month", Reason.OUT_OF_RANGE))
-        try:
-            float(r["value"])
-        except ValueError:
-            problems.append(Problem(f, row, "value", f"value {r['value']!r} is not a number", Reason.WRONG_TYPE))
-        if r["quality"] not in QUALITIES:
-            problems.append(Problem(f, row, "quality", f"{r['quality']!r} is not one of {', '.join(QUALITIES)}", Reason.NOT_ALLOWED))
-        if r["method"] not in METHODS:
-            problems.append(Problem(f, row, "method", f"{r['method']!r} is not one of {', '.join(METHODS)}", Reason.NOT_ALLOWED))
-        if (r["quality"] == "synthetic") != synthetic:
-            problems.append(Problem(f, row, "quality", "synthetic figures belong in a dataset marked synthetic, and only there"))
-        if not DATE.match(str(r["known_from"])):
-            problems.append(Problem(f, row, "known_from", f"{r['known_from']!r} is not a date YYYY-MM-DD", Reason.WRONG_TYPE))
-        if not str(r["source"]).strip():
-            problems.append(Problem(f, row, "source", "every figure needs its source", Reason.MISSING))
-    if problems:
-        raise ValidationError(problems, "dataset validation")
-
-
-def _suspect_rows(figures: pd.DataFrame, cat: Catalogue, region_codes: set[str], synthetic: bool) -> pd.Index:
-    """Rows failing any check of :func:`_check`, found column-wise (a dataset of thousands of rows
-    loads in milliseconds); every row that passes here passes the row-wise checks too."""
-    if figures.empty:
-        return figures.index
-    unit_of = {m.id: m.unit for m in cat.measures}
-    period = figures["period"].astype(str)
-    year = pd.to_numeric(period.str[:4], errors="coerce")
-    ok = (figures["unit"] == figures["measure_id"].map(unit_of)) & figures["region"].isin(region_codes)
-    ok &= period.str.fullmatch(r"\d{4}(-\d{2})?") & year.between(BASE_YEAR, PLAN_END)
-    ok &= pd.to_numeric(figures["value"], errors="coerce").notna()
-    ok &= figures["quality"].isin(QUALITIES) & figures["method"].isin(METHODS)
-    ok &= (figures["quality"] == "synthetic") == synthetic
-    ok &= figures["known_from"].astype(str).str.fullmatch(r"\d{4}-\d{2}-\d{2}") & (figures["source"].astype(str).str.strip() != "")
-    return figures.index[~ok.fillna(False).astype(bool)]
+    ctx = Context(cat, frozenset(r.code for r in regions()), synthetic=synthetic, stored=True)
+    found = broken(figures, ctx)
+    if not found:
+        return
+    row_in_file = figures.groupby("vintage").cumcount() + 2
+    problems = [Problem(files.get(figures.at[i, "vintage"], str(folder)), int(row_in_file[i]), rule.column, message, rule.reason)
+                for i, rule, message in found]
+    raise ValidationError(problems, "dataset validation")
 
 
 def best_values(obs: pd.DataFrame, region: str = CITY, as_of: int | None = None) -> pd.DataFrame:

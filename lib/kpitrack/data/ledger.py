@@ -24,7 +24,7 @@ import pandas as pd
 from ..core.exceptions import Problem, Reason, UnknownNameError
 from ..plan.catalogue import Catalogue
 from .regions import regions, resolve
-from ..plan.schema import BASE_YEAR, PLAN_END
+from .rules import LEDGER_METHODS, LEDGER_QUALITIES, Context, broken
 from .store import FIGURE_COLUMNS
 from .units import factor, normalise
 
@@ -42,9 +42,6 @@ COLUMNS = {
     "method": ("口径", False),
 }
 HEADER_ALIASES = {**{zh: key for key, (zh, _) in COLUMNS.items()}, **{key: key for key in COLUMNS}}
-LEDGER_QUALITIES = ("reported", "preliminary", "derived")
-LEDGER_METHODS = ("official", "daily-derived")
-NON_NEGATIVE_UNITS = {"亿元", "亿美元", "元", "μg/m³", "天", "万人", "人", "万人次", "套", "张/千名老人", "平方米/百人", "小时/周", "个", "‰"}
 PERIOD = re.compile(r"^(\d{4})(?:\s*[-/年.]\s*(\d{1,2})\s*月?)?$")
 #: A number as a ledger may write it: one decimal point, thousands separators only in groups of three.
 NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?$|^[+-]?\.\d+$")
@@ -531,21 +528,6 @@ def implausible(m, value: float, region: str, ranges: dict[str, tuple[float, flo
 
 
 CITY_CODE = "330100"
-#: The widest any figure of a kind can be, whatever the measure: a growth rate in % (a fall cannot
-#: exceed 100%; a rise of more than 1,000% in a year is a typing slip), hours in a week, and a
-#: sanity bound for every other figure (no plan figure here comes near 10^12 in its unit).
-RATE_BOUNDS = (-100.0, 1000.0)
-UNIT_BOUNDS = {"小时/周": (0.0, 168.0)}
-ANY_BOUND = 1e12
-
-
-def out_of_bounds(m, value: float) -> str:
-    """Why a figure lies outside every value its kind of measure can take (empty when it does not)."""
-    lo, hi = (RATE_BOUNDS if m.value_type == "rate" else UNIT_BOUNDS.get(m.unit, (-ANY_BOUND, ANY_BOUND)))
-    if not lo <= value <= hi:
-        what = "a growth rate" if m.value_type == "rate" else f"a figure in {m.unit}"
-        return f"{value:,.6g} is not possible for {what} ({m.id}): it must lie within {lo:g} to {hi:g}"
-    return ""
 
 
 def _cannot_be_zero(m, plausible: dict[str, tuple[float, float]] | None) -> bool:
@@ -561,6 +543,8 @@ def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, floa
     if plausible is None:
         plausible = known_ranges(cat)
     out, seen = [], {}
+    canon: list[dict[str, object]] = []
+    rows_of: list[int] = []
     region_names = "、".join(r.name_zh for r in regions())
     for row, r in led.rows:
         mid = _text(r.get("measure_id"))
@@ -594,15 +578,6 @@ def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, floa
                                        f"as 2018.1) type the month as 2018-10", Reason.WRONG_TYPE)
         elif period is None:
             led.problem(row, "period", f"period {_text(raw_period)!r} is not a year (2018) or a month (2018-06)", Reason.WRONG_TYPE)
-        else:
-            year, month = period
-            if not BASE_YEAR <= year <= PLAN_END:
-                led.problem(row, "period", f"year {year} is outside the plan period {BASE_YEAR}-{PLAN_END}", Reason.OUT_OF_RANGE)
-            if m is not None and month and not m.allows_month(month):
-                if not m.sub_annual:
-                    led.problem(row, "period", f"monthly figure for {mid}, which is reported yearly only", Reason.NOT_ALLOWED)
-                else:
-                    led.problem(row, "period", f"{mid} is quarterly: months 03, 06, 09 or 12 only, got {month:02d}", Reason.NOT_ALLOWED)
         raw_value = r.get("value")
         value = parse_value(raw_value)
         if value is None:
@@ -623,40 +598,35 @@ def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, floa
             elif value is not None and f != 1.0:
                 note = "；".join(x for x in (note, f"台账原值{_text(raw_value)}{unit_in}，已换算为{m.unit}") if x)
                 value = value * f
-        if m is not None and value is not None and factor(unit_in, m.unit) is not None:
-            problem = implausible(m, value, reg.code if reg else "", plausible)
-            if not math.isfinite(value):
-                led.problem(row, "value", f"{_text(raw_value)}{unit_in} is not a finite number in {m.unit}", Reason.OUT_OF_RANGE)
-            elif problem:
+        unit_ok = m is not None and factor(unit_in, m.unit) is not None
+        if unit_ok and value is not None and math.isfinite(value):
+            if (problem := implausible(m, value, reg.code if reg else "", plausible)):
                 led.problem(row, "value", problem, Reason.OUT_OF_RANGE)
-            elif m.unit == "%" and m.value_type == "level" and not 0 <= value <= 100:
-                led.problem(row, "value", f"a percentage must lie in 0-100, got {value:g}", Reason.OUT_OF_RANGE)
-            elif m.unit in NON_NEGATIVE_UNITS and value < 0:
-                led.problem(row, "value", f"negative value {value:g} for {mid} ({m.unit})", Reason.OUT_OF_RANGE)
-            elif m.unit == "天" and value > 366:
-                led.problem(row, "value", f"{value:g} days in a year", Reason.OUT_OF_RANGE)
-            elif (why := out_of_bounds(m, value)):
-                led.problem(row, "value", why, Reason.OUT_OF_RANGE)
             elif value == 0 and reg is not None and reg.code == CITY_CODE and _cannot_be_zero(m, plausible):
                 led.problem(row, "value", f"0 for the whole city's {mid}, which cannot be 0: 0 is often typed for "
                                           "'not known'; leave such a figure out (no row) instead", Reason.OUT_OF_RANGE)
         source = _text(r.get("source"))
-        if not source:
-            led.problem(row, "source", "every figure needs its source", Reason.MISSING)
         quality = _text(r.get("quality")) or "reported"
-        if quality not in LEDGER_QUALITIES:
-            led.problem(row, "quality", f"{quality!r} is not one of {', '.join(LEDGER_QUALITIES)}", Reason.NOT_ALLOWED)
         method = _text(r.get("method")) or "official"
-        if method not in LEDGER_METHODS:
-            led.problem(row, "method", f"{method!r} is not one of {', '.join(LEDGER_METHODS)}", Reason.NOT_ALLOWED)
         if m is not None and reg is not None and period is not None:
             key = (m.id, reg.code, period)
             if key in seen:
                 led.problem(row, "-", f"duplicate of row {seen[key]}: {m.id}, {reg.name_zh}, {_period_text(*period)}", Reason.DUPLICATE)
             seen.setdefault(key, row)
+        # the figure as it would be stored (None where a cell could not be read: its problem is above),
+        # checked against the rules every stored figure keeps
+        canon.append({"measure_id": m.id if m is not None else None, "region": reg.code if reg is not None else None,
+                      "period": _period_text(*period) if period is not None else None,
+                      "value": value if value is not None and unit_ok else None, "unit": m.unit if unit_ok else None,
+                      "quality": quality, "method": method, "source": source, "known_from": ""})
+        rows_of.append(row)
         if m is not None and reg is not None and period is not None and value is not None:
             out.append({"measure_id": m.id, "region": reg.code, "period": _period_text(*period), "value": f"{value:.10g}",
                         "unit": m.unit, "quality": quality, "method": method, "source": source, "note": note, "known_from": ""})
+    ctx = Context(cat, frozenset(r.code for r in regions()), LEDGER_QUALITIES, LEDGER_METHODS, synthetic=None, stored=False)
+    for i, rule, message in broken(pd.DataFrame(canon, columns=[*FIGURE_COLUMNS]), ctx):
+        led.problem(rows_of[i], rule.column, message, rule.reason)
+    led.problems.sort(key=lambda p: p.row if p.row is not None else -1)  # row by row, as the file reads
     return pd.DataFrame(out, columns=FIGURE_COLUMNS)
 
 
