@@ -22,7 +22,7 @@ def test_card_content_for_one_unit(cat):
     assert list(table["编号"]) == ["K03", "K04", "K25"]  # every measure of its KPIs, a shared KPI (K04) included
     assert {"2018年目标", "最新实际值", "状态", "2020年达标概率", "要实现目标需要"} <= set(table.columns)
     k25 = table[table["编号"] == "K25"].iloc[0]
-    assert "进度滞后" in k25["状态"] and k25["要实现目标需要"].startswith("需")  # lagging: what it would take
+    assert k25["状态"].code == "off_track" and "进度滞后" in str(k25["状态"]) and k25["要实现目标需要"].startswith("需")  # lagging: what it would take
     special = card.special_table(c)
     assert {v.split(" ")[0] for v in special["专项目标"] if v} == {"S01", "S03", "S05", "S06", "S09"}
     assert "合成数据" in card.headline(c)

@@ -80,3 +80,28 @@ def test_every_bulletin_region_chart_passes_plotlys_checks(month, dataset):
         assert all(a.text.split("<br>")[0] for a in fig.layout.annotations)  # every panel has its title
         panels += len(measures)
     assert panels >= (13 if dataset == "synthetic" else 1)
+
+
+def test_a_status_travels_as_its_code_to_the_page_not_as_a_label_parsed_back():
+    import pandas as pd
+
+    from kpitrack.core.labels import STATUS_COLOUR, Status
+    from kpitrack.publish.display import StatusCell, table_html, table_markdown
+
+    cell = StatusCell("off_track", "behind <plan>")  # a label no parser knows: the code decides the colour
+    df = pd.DataFrame({"指标": ["K01"], "状态": [cell]})
+    page = table_html(df)
+    assert 'class="status status-off_track"' in page and "behind &lt;plan&gt;" in page
+    md = table_markdown(df)
+    assert STATUS_COLOUR[Status.OFF_TRACK] in md and "behind \\<plan\\>" in md
+    assert cell == "behind <plan>" and str(cell) == "behind <plan>"  # compared and exported as its text
+
+
+def test_report_rows_are_joined_by_id_not_by_position():
+    import dataclasses
+
+    from kpitrack.publish import report
+
+    ev = report.evaluate(2018, "synthetic")
+    shuffled = dataclasses.replace(ev, statuses=tuple(reversed(ev.statuses)))
+    assert report.kpi_table(shuffled).astype(str).equals(report.kpi_table(ev).astype(str))

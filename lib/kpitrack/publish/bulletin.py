@@ -23,7 +23,7 @@ from ..data.actuals import DERIVED_METHODS, Dataset, load_dataset
 from ..data.regions import CITY, Region, districts, resolve
 from ..plan.catalogue import Catalogue, Measure, catalogue
 from ..plan.schema import BASE_YEAR, PLAN_END
-from .display import escape_markdown
+from .display import StatusCell, escape_markdown
 from .params import check_common
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -125,6 +125,12 @@ def status_text(p: Pace, language: str = "zh") -> str:
     if p.value is not None and not p.has_target:
         return NO_TARGET_ZH if language == "zh" else f"{NO_TARGET_ZH} no target"
     return STATUS_ZH[p.status] if language == "zh" else f"{STATUS_ZH[p.status]} {STATUS_EN[p.status]}"
+
+
+def status_cell_of(p: Pace, language: str = "zh") -> StatusCell:
+    """The status as a table cell: its code (colour) with its text."""
+    code = "no_target" if p.value is not None and not p.has_target else p.status.value
+    return StatusCell(code, status_text(p, language))
 
 
 def points(value: float | None, digits: int = 1) -> str:
@@ -282,7 +288,7 @@ def measures_table(b: Bulletin, region: str | None = None) -> pd.DataFrame:
             _t(b, "目标依据", "Target from"): "—" if p.target is None else p.target.basis_zh,
             _t(b, "完成进度", "Done"): done,
             _t(b, "进度要求", "Due"): required,
-            _t(b, "状态", "Status"): status_text(p, b.language),
+            _t(b, "状态", "Status"): status_cell_of(p, b.language),
             _t(b, "位次", "Rank"): rank_text(p),
         })
     return _without_ranks(b, pd.DataFrame(rows), region)
@@ -355,7 +361,7 @@ def _districts_by_measures(b: Bulletin, cell) -> pd.DataFrame:
 
 def matrix_table(b: Bulletin) -> pd.DataFrame:
     """Districts by measures: the status of every measure in every district (cells coloured by status)."""
-    return _districts_by_measures(b, lambda p: "—" if p.value is None else status_text(p, b.language))
+    return _districts_by_measures(b, lambda p: "—" if p.value is None else status_cell_of(p, b.language))
 
 
 def ranking_table(b: Bulletin) -> pd.DataFrame:
@@ -372,7 +378,7 @@ def lagging_table(b: Bulletin) -> pd.DataFrame:
                 p = b.pace.get(m.id, d.code)
                 if p is not None and p.value is not None and p.status == status:
                     rows.append({_t(b, "地区", "Region"): d.name_zh, _t(b, "指标", "Indicator"): m.name_zh,
-                                 _t(b, "状态", "Status"): status_text(p, b.language), _t(b, "说明", "Why"): p.reason_zh,
+                                 _t(b, "状态", "Status"): status_cell_of(p, b.language), _t(b, "说明", "Why"): p.reason_zh,
                                  _t(b, "位次", "Rank"): rank_text(p)})
     return pd.DataFrame(rows)
 

@@ -23,7 +23,7 @@ from ..data.actuals import Dataset, load_dataset
 from ..plan.catalogue import Catalogue, catalogue
 from ..plan.responsible import Unit, find_unit, responsible_units
 from ..plan.schema import BASE_YEAR, PLAN_END
-from .display import escape_markdown
+from .display import escape_markdown, status_cell
 from .params import check_common
 
 LIGHT = {Status.ACHIEVED: "●", Status.ON_TRACK: "●", Status.AT_RISK: "●", Status.OFF_TRACK: "●", Status.INSUFFICIENT: "○", Status.NO_TARGET: "○"}
@@ -125,7 +125,7 @@ def kpi_table(c: Card) -> pd.DataFrame:
                 "编号": kid, "指标": m.name_zh,
                 f"{c.as_of}年目标": "—" if ms.trajectory_value is None else fmt(ms.trajectory_value, m.unit),
                 "最新实际值": latest,
-                "状态": f"{LIGHT[ms.status]} {STATUS_ZH[ms.status]}",
+                "状态": status_cell(ms.status, f"{LIGHT[ms.status]} {STATUS_ZH[ms.status]}"),
                 f"{PLAN_END}年达标概率": probability_text(o.probability) if o.assessable else "—",
                 "要实现目标需要": o.what_it_takes_zh() if o.assessable and o.likely_miss else ("—" if not o.assessable else "按目前态势可实现"),
                 "本年完成率": "—" if ln is None or ln.completion is None else f"{ln.completion:.1%}",

@@ -70,6 +70,45 @@ class Link:
         return f"[{escape_markdown(self.text)}]({url})"
 
 
+class StatusCell:
+    """A table cell showing a status: its code travels with it to the page (the colour of the HTML
+    cell, the dot of the PDF), never parsed back from the label; shown and exported as its text."""
+
+    __slots__ = ("code", "text")
+
+    def __init__(self, code: str, text: str) -> None:
+        self.code = str(code)
+        self.text = str(text)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"StatusCell({self.code!r}, {self.text!r})"
+
+    def __eq__(self, other: object) -> bool:  # equal to its text too: df["状态"] == "进度滞后" reads as it looks
+        if isinstance(other, str):
+            return self.text == other
+        return isinstance(other, StatusCell) and (self.code, self.text) == (other.code, other.text)
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+#: the final evaluation's outcomes, coloured like the statuses they resemble
+OUTCOME_CODE = {"achieved": "achieved", "missed": "off_track", "insufficient": "insufficient_data", "no_target": "no_target"}
+
+
+def status_cell(status, text: str) -> StatusCell:
+    """The cell of a progress status (a :class:`~kpitrack.core.labels.Status` or its value)."""
+    return StatusCell(getattr(status, "value", status), text)
+
+
+def outcome_cell(outcome: str, text: str) -> StatusCell:
+    """The cell of a final-evaluation outcome (achieved, missed, insufficient, no_target)."""
+    return StatusCell(OUTCOME_CODE.get(outcome, "unknown"), text)
+
+
 def escape_markdown(text: object) -> str:
     """Escape text so that markdown shows it literally (also HTML tags and pipes in tables)."""
     s = "" if text is None else str(text)
@@ -108,7 +147,7 @@ def status_dot(text: object) -> str:
     for lead in ("● ", "○ "):
         if label.startswith(lead):
             label = label[len(lead):]
-    code = status_code(text)
+    code = text.code if isinstance(text, StatusCell) else status_code(text)
     colour = STATUS_COLOUR.get(code, "#999999")
     return f'`#text(fill: rgb("{colour}"))[●]`{{=typst}} {escape_markdown(label)}' if label not in ("—", "") else "—"
 
@@ -125,7 +164,8 @@ def table_markdown(df: pd.DataFrame, status_cols: set[str] | frozenset[str] = fr
         widths.append(max(longest + 8, 8) if longest <= 12 else min(max(longest, 10), 24))
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(":" + "-" * max(w, 3) for w in widths) + "|"]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(v.markdown() if isinstance(v, Link) else status_dot(v) if col in status_cols
+        lines.append("| " + " | ".join(v.markdown() if isinstance(v, Link) else status_dot(v)
+                                      if col in status_cols or isinstance(v, StatusCell)
                                       else breakable(escape_markdown(v)) for col, v in zip(df.columns, row)) + " |")
     return "\n".join(lines)
 
@@ -164,7 +204,8 @@ def table_html(df: pd.DataFrame, caption: str | None = None, status_col: str | N
     for row in df.itertuples(index=False):
         cells = []
         for col, v in zip(df.columns, row):
-            cls = f' class="status status-{status_code(v)}"' if col in coloured else ""
+            cls = (f' class="status status-{v.code}"' if isinstance(v, StatusCell)
+                   else f' class="status status-{status_code(v)}"' if col in coloured else "")
             cells.append(f"<td{cls}>{v.html() if isinstance(v, Link) else html.escape('' if v is None else str(v))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""

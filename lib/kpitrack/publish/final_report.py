@@ -21,7 +21,7 @@ from ..core.labels import QUALITY_ZH, fmt
 from ..data.actuals import Dataset, check_date, load_dataset
 from ..plan.catalogue import Catalogue, catalogue
 from ..plan.schema import BASE_YEAR, PLAN_END
-from .display import escape_markdown
+from .display import escape_markdown, outcome_cell
 from .report import check_parameters, figures_sources
 
 OUTCOME_COLOUR = {ACHIEVED: "#009E73", MISSED: "#D55E00", INSUFFICIENT: "#999999", NO_TARGET: "#BBBBBB"}
@@ -123,7 +123,7 @@ def summary(fe: FinalEvaluation) -> str:
 def outcome_counts(fe: FinalEvaluation) -> pd.DataFrame:
     counts = Counter(o for o, _ in fe.outcomes.values())
     n = len(fe.outcomes)
-    return pd.DataFrame({"结果": [OUTCOME_ZH[k] for k in OUTCOMES],
+    return pd.DataFrame({"结果": [outcome_cell(k, OUTCOME_ZH[k]) for k in OUTCOMES],
                          "指标数": [counts.get(k, 0) for k in OUTCOMES],
                          "占比": [f"{counts.get(k, 0) / n:.0%}" for k in OUTCOMES]})
 
@@ -133,9 +133,12 @@ def outcome_table(fe: FinalEvaluation) -> pd.DataFrame:
     rows = []
     for k in fe.cat.kpis:
         kpi_outcome, ms = fe.outcomes[k.id]
-        for m, o in zip(k.measures, ms):
+        by_measure = {o.measure_id: o for o in ms}  # joined by id, never by position
+        for m in k.measures:
+            o = by_measure[m.id]
             rows.append({"编号": k.id, "指标": m.name_zh, "2020年目标": o.target_text_zh or m.end_target.text_zh,
-                         "指标结果": OUTCOME_ZH[kpi_outcome], "子指标结果": o.outcome_zh, "依据": o.reason_zh,
+                         "指标结果": outcome_cell(kpi_outcome, OUTCOME_ZH[kpi_outcome]),
+                         "子指标结果": outcome_cell(o.outcome, o.outcome_zh), "依据": o.reason_zh,
                          "数据": QUALITY_ZH.get(o.quality, o.quality) if o.quality else "—"})
     return pd.DataFrame(rows)
 
@@ -179,7 +182,7 @@ def retrospective_table(fe: FinalEvaluation) -> pd.DataFrame:
                      "当时的达标概率": probability_text(r.probability) if pd.notna(r.probability) else "—",
                      f"{PLAN_END}年实际": fmt(r.actual, r.unit) if pd.notna(r.actual) else "暂无",
                      "落在区间内": ("是" if r.inside else "否") if r.inside is not None and pd.notna(r.actual) else "—",
-                     "终期结果": OUTCOME_ZH[r.outcome]})
+                     "终期结果": outcome_cell(r.outcome, OUTCOME_ZH[r.outcome])})
     return pd.DataFrame(rows)
 
 

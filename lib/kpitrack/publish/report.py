@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data.actuals import Dataset, load_dataset
-from .display import escape_markdown
+from .display import escape_markdown, status_cell
 from .params import check_common
 from ..core.exceptions import ParameterError
 from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label
@@ -138,7 +138,7 @@ def status_counts(ev: Evaluation) -> pd.DataFrame:
     counts = Counter(s.status for s in ev.statuses)
     n = len(ev.statuses)
     return pd.DataFrame({
-        _t(ev, "状态", "Status"): [status_label(st, ev.language) for st in Status],
+        _t(ev, "状态", "Status"): [status_cell(st, status_label(st, ev.language)) for st in Status],
         _t(ev, "指标数", "KPIs"): [counts.get(st, 0) for st in Status],
         _t(ev, "占比", "Share"): [f"{counts.get(st, 0) / n:.0%}" for st in Status],
     })
@@ -147,8 +147,11 @@ def status_counts(ev: Evaluation) -> pd.DataFrame:
 def kpi_table(ev: Evaluation) -> pd.DataFrame:
     """One row per KPI measure: target, latest actual, this year's trajectory value, status, source."""
     rows = []
-    for k, ks in zip(ev.cat.kpis, ev.statuses):
-        for m, ms in zip(k.measures, ks.measures):
+    by_kpi = {ks.kpi_id: ks for ks in ev.statuses}  # joined by id, never by position
+    for k in ev.cat.kpis:
+        by_measure = {ms.measure_id: ms for ms in by_kpi[k.id].measures}
+        for m in k.measures:
+            ms = by_measure[m.id]
             unit = m.unit
             if ms.latest_value is None:
                 latest = "—"
@@ -163,7 +166,7 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
                 _t(ev, "2020年目标", "2020 target"): m.end_target.text_zh,
                 _t(ev, "最新实际值", "Latest actual"): latest,
                 _t(ev, f"{ev.as_of}年轨迹值", f"Trajectory {ev.as_of}"): fmt(ms.trajectory_value, unit) if ms.trajectory_value is not None else "—",
-                _t(ev, "状态", "Status"): status_label(ms.status, ev.language),
+                _t(ev, "状态", "Status"): status_cell(ms.status, status_label(ms.status, ev.language)),
                 _t(ev, "依据", "Basis"): ms.reason_zh,
                 _t(ev, "数据来源", "Data"): source,
             })
