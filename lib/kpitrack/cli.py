@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import logging
 import sys
@@ -46,48 +45,12 @@ def _cmd_catalogue(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from .data.actuals import load_dataset
-    from .core.labels import fmt, status_label
-    from .plan.catalogue import load_catalogue
-    from .analysis.progress import assess
-    from .publish.report import check_parameters, split_as_of
+    from .publish.listings import status_listing
+    from .publish.report import split_as_of
+    from .publish.tables import render
 
     year, data_as_of = split_as_of(args.as_of, args.data_as_of)
-    as_of, dataset, _, data_as_of = check_parameters(year, args.dataset, "zh", data_as_of)
-    cat = load_catalogue()
-    ds = load_dataset(dataset, cat, known_at=data_as_of or None)
-    statuses = assess(cat, ds, as_of)
-    if args.format == "json":
-        doc = {"as_of": as_of, "data_as_of": data_as_of or None, "dataset": dataset, "synthetic": ds.synthetic, "dataset_label_zh": ds.label_zh,
-               "kpis": [{"kpi_id": k.kpi_id, "name_zh": cat.kpi(k.kpi_id).name_zh, "status": k.status.value,
-                         "status_zh": status_label(k.status, "zh"), "measures": [m.to_dict() for m in k.measures]}
-                        for k in statuses]}
-        _emit(json.dumps(doc, ensure_ascii=False, indent=2), args.out)
-        return 0
-    rows = [(m.measure_id, status_label(m.status, "zh"), m.status.value, fmt(m.latest_value),
-             str(m.latest_year or "—"), fmt(m.trajectory_value), m.reason_zh) for k in statuses for m in k.measures]
-    header = ("measure_id", "状态", "status", "最新值", "年份", f"{as_of}年轨迹值", "依据")
-    if args.format == "csv":
-        import io
-
-        buf = io.StringIO()
-        from .core.fileio import safe_csv_writer
-
-        w = safe_csv_writer(buf)
-        w.writerow(["kpi_id", *header])
-        for k in statuses:
-            for m in k.measures:
-                w.writerow([k.kpi_id, m.measure_id, status_label(m.status, "zh"), m.status.value, "" if m.latest_value is None else m.latest_value,
-                            m.latest_year or "", "" if m.trajectory_value is None else m.trajectory_value, m.reason_zh])
-        _emit(buf.getvalue(), args.out)
-        return 0
-    title = f"{as_of}年评估状态 · 数据：{ds.label_zh}"
-    lines = [title, "=" * 40]
-    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(5)]
-    lines.append("  ".join(str(h).ljust(w) for h, w in zip(header[:5], widths)) + "  " + "  ".join(header[5:]))
-    for r in rows:
-        lines.append("  ".join(str(v).ljust(w) for v, w in zip(r[:5], widths)) + "  " + "  ".join(r[5:]))
-    _emit("\n".join(lines) + "\n", args.out)
+    _emit(render(status_listing(year, args.dataset, data_as_of), args.format), args.out)
     return 0
 
 
@@ -254,64 +217,10 @@ def _cmd_bulletins(args: argparse.Namespace) -> int:
 
 
 def _cmd_scores(args: argparse.Namespace) -> int:
-    from .analysis.scores import KIND_ZH, explanation, illustrative, load_challenges, scores_table, unit_scores
-    from .publish.display import text_table
-    from .data.actuals import load_dataset
-    from .plan.catalogue import load_catalogue
-    from .publish.params import check_common
+    from .publish.listings import scores_listing
+    from .publish.tables import render
 
-    if not 2016 <= args.year <= 2020:
-        raise ParameterError(f"--year: the plan's years are 2016-2020, got {args.year}")
-    dataset, _, _ = check_common(args.dataset, "zh", "")
-    cat = load_catalogue()
-    path = Path(args.challenges) if args.challenges else paths.repo_root() / "params" / f"challenges-{args.year}.yaml"
-    challenges = load_challenges(path, cat, args.year) if path.is_file() or args.challenges else None
-    ds = load_dataset(dataset, cat)
-    results = unit_scores(cat, ds, args.year, challenges)
-    try:
-        shown = path.resolve().relative_to(paths.repo_root())
-    except ValueError:
-        shown = path.name
-    label = f"{args.year}年责任单位绩效得分 · 数据：{ds.label_zh}" + (f" · 挑战目标：{shown}" if challenges else " · 未指定挑战目标")
-    note = illustrative(ds, challenges)
-    if args.format == "json":
-        doc = {"year": args.year, "dataset": dataset, "synthetic": ds.synthetic, "challenges": str(shown) if challenges else None,
-               "illustrative": note or None,
-               "units": [{"unit": u.unit.name, "aliases": list(u.unit.aliases), "rank": u.rank,
-                          "score": None if u.score is None else round(u.score.total * 100, 4),
-                          "base": None if u.score is None else round(u.score.base * 100, 4),
-                          "bonus": None if u.score is None else round(u.score.bonus * 100, 4),
-                          "targets": [{"measure_id": ln.measure.id, "kind": ln.kind, "kind_zh": KIND_ZH[ln.kind],
-                                       "target": ln.target, "actual": ln.actual, "completion": ln.completion,
-                                       "points": ln.points, "not_scored_zh": ln.why_zh or None} for ln in u.lines]}
-                         for u in results]}
-        _emit(json.dumps(doc, ensure_ascii=False, indent=2), args.out)
-        return 0
-    if args.format == "csv":
-        import io
-
-        buf = io.StringIO()
-        from .core.fileio import safe_csv_writer
-
-        w = safe_csv_writer(buf)
-        w.writerow(["rank", "unit", "score", "base", "bonus", "measure_id", "kind", "target", "actual", "completion", "points",
-                    "not_scored"])
-        for u in results:
-            for ln in u.lines:
-                w.writerow([u.rank or "", u.unit.name, "" if u.score is None else f"{u.score.total * 100:.4f}",
-                            "" if u.score is None else f"{u.score.base * 100:.4f}", "" if u.score is None else f"{u.score.bonus * 100:.4f}",
-                            ln.measure.id, ln.kind, "" if ln.target is None else ln.target, "" if ln.actual is None else ln.actual,
-                            "" if ln.completion is None else f"{ln.completion:.6f}", "" if ln.points is None else f"{ln.points:.6f}",
-                            ln.why_zh])
-        _emit(buf.getvalue(), args.out)
-        return 0
-    lines = [label] + ([f"【{note}】"] if note else []) + ["=" * 40, text_table(scores_table(results)), ""]
-    for u in results:
-        head = f"{u.unit.name}" + (f"（又名{'、'.join(u.unit.aliases)}）" if u.unit.aliases else "")
-        head += f"：{'—' if u.score is None else f'{u.score.total * 100:.2f}分，第{u.rank}位'}"
-        table = explanation(u)
-        lines += [head, text_table(table) if len(table) else "（本单位没有表1中的关键绩效指标，不计分）", ""]
-    _emit("\n".join(lines), args.out)
+    _emit(render(scores_listing(args.year, args.dataset, args.challenges), args.format), args.out)
     return 0
 
 

@@ -1,0 +1,85 @@
+"""What the commands ``status`` and ``scores`` print, built once as :class:`~.tables.Listing` s
+(text, CSV and JSON come from the same table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..analysis.progress import assess
+from ..analysis.scores import KIND_ZH, explanation, illustrative, load_challenges, scores_table, unit_scores
+from ..core import paths
+from ..core.exceptions import ParameterError
+from ..core.labels import fmt, status_label
+from ..data.actuals import load_dataset
+from ..plan.catalogue import catalogue
+from ..plan.schema import BASE_YEAR, PLAN_END
+from .params import check_common
+from .report import check_parameters
+from .tables import Listing
+
+
+def status_listing(as_of: int, dataset: str, data_as_of: str = "") -> Listing:
+    """Every measure's status at ``as_of``: one row per measure (kpi_id, measure_id, 状态, status,
+    latest value and year, trajectory value, basis); JSON nests measures under their KPI."""
+    as_of, dataset, _, data_as_of = check_parameters(as_of, dataset, "zh", data_as_of)
+    cat = catalogue()
+    ds = load_dataset(dataset, cat, known_at=data_as_of or None)
+    statuses = assess(cat, ds, as_of)
+    measures = [(k, m) for k in statuses for m in k.measures]
+    table = pd.DataFrame([{"kpi_id": k.kpi_id, "measure_id": m.measure_id, "状态": status_label(m.status, "zh"), "status": m.status.value,
+                           "最新值": m.latest_value, "年份": m.latest_year, f"{as_of}年轨迹值": m.trajectory_value,
+                           "依据": m.reason_zh} for k, m in measures])
+    shown = table.assign(**{"最新值": [fmt(m.latest_value) for _, m in measures], "年份": [m.latest_year or "—" for _, m in measures],
+                            f"{as_of}年轨迹值": [fmt(m.trajectory_value) for _, m in measures]}).drop(columns="kpi_id")
+    doc = {"as_of": as_of, "data_as_of": data_as_of or None, "dataset": dataset, "synthetic": ds.synthetic,
+           "dataset_label_zh": ds.label_zh,
+           "kpis": [{"kpi_id": k.kpi_id, "name_zh": cat.kpi(k.kpi_id).name_zh, "status": k.status.value,
+                     "status_zh": status_label(k.status, "zh"), "measures": [m.to_dict() for m in k.measures]} for k in statuses]}
+    return Listing(f"{as_of}年评估状态 · 数据：{ds.label_zh}", table, doc, shown=shown)
+
+
+def scores_listing(year: int, dataset: str, challenges_file: str | None = None) -> Listing:
+    """The units' scores of ``year`` by the plan's rules: one row per scored target (rank, unit,
+    score, base, bonus, measure, kind, target, actual, completion, points, why not scored); the text
+    form shows the ranking and each unit's lines."""
+    if not BASE_YEAR < year <= PLAN_END:
+        raise ParameterError(f"--year: the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}")
+    dataset, _, _ = check_common(dataset, "zh", "")
+    cat = catalogue()
+    path = Path(challenges_file) if challenges_file else paths.repo_root() / "params" / f"challenges-{year}.yaml"
+    challenges = load_challenges(path, cat, year) if path.is_file() or challenges_file else None
+    ds = load_dataset(dataset, cat)
+    results = unit_scores(cat, ds, year, challenges)
+    try:
+        shown = path.resolve().relative_to(paths.repo_root())
+    except ValueError:
+        shown = path.name
+    note = illustrative(ds, challenges)
+
+    def pts(v):
+        return None if v is None else round(v * 100, 4)
+
+    rows = [{"rank": u.rank or "", "unit": u.unit.name, "score": pts(u.score and u.score.total), "base": pts(u.score and u.score.base),
+             "bonus": pts(u.score and u.score.bonus), "measure_id": ln.measure.id, "kind": ln.kind, "target": ln.target,
+             "actual": ln.actual, "completion": None if ln.completion is None else round(ln.completion, 6),
+             "points": None if ln.points is None else round(ln.points, 6), "not_scored": ln.why_zh}
+            for u in results for ln in u.lines]
+    doc = {"year": year, "dataset": dataset, "synthetic": ds.synthetic, "challenges": str(shown) if challenges else None,
+           "illustrative": note or None,
+           "units": [{"unit": u.unit.name, "aliases": list(u.unit.aliases), "rank": u.rank, "score": pts(u.score and u.score.total),
+                      "base": pts(u.score and u.score.base), "bonus": pts(u.score and u.score.bonus),
+                      "targets": [{"measure_id": ln.measure.id, "kind": ln.kind, "kind_zh": KIND_ZH[ln.kind], "target": ln.target,
+                                   "actual": ln.actual, "completion": ln.completion, "points": ln.points,
+                                   "not_scored_zh": ln.why_zh or None} for ln in u.lines]} for u in results]}
+    title = f"{year}年责任单位绩效得分 · 数据：{ds.label_zh}" + (f" · 挑战目标：{shown}" if challenges else " · 未指定挑战目标")
+    sections = []
+    for u in results:
+        head = u.unit.name + (f"（又名{'、'.join(u.unit.aliases)}）" if u.unit.aliases else "")
+        head += f"：{'—' if u.score is None else f'{u.score.total * 100:.2f}分，第{u.rank}位'}"
+        sections.append((head, explanation(u)))
+    table = pd.DataFrame(rows, columns=["rank", "unit", "score", "base", "bonus", "measure_id", "kind", "target", "actual",
+                                        "completion", "points", "not_scored"])
+    # the text form leads with the ranking, then each unit line by line
+    return Listing(title, table, doc, [f"【{note}】"] if note else [], sections, shown=scores_table(results))
