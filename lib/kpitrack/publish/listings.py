@@ -31,6 +31,7 @@ def status_listing(as_of: int, dataset: str, data_as_of: str = "") -> Listing:
     table = pd.DataFrame([{"kpi_id": k.kpi_id, "measure_id": m.measure_id, "状态": status_label(m.status, "zh"), "status": m.status.value,
                            "最新值": m.latest_value, "年份": m.latest_year, f"{as_of}年轨迹值": m.trajectory_value,
                            "依据": m.reason_zh} for k, m in measures])
+    table["年份"] = table["年份"].astype("Int64")
     shown = table.assign(**{"最新值": [fmt(m.latest_value) for _, m in measures], "年份": [m.latest_year or "—" for _, m in measures],
                             f"{as_of}年轨迹值": [fmt(m.trajectory_value) for _, m in measures]}).drop(columns="kpi_id")
     doc = {"as_of": as_of, "data_as_of": data_as_of or None, "dataset": dataset, "synthetic": ds.synthetic,

@@ -33,9 +33,12 @@ class Listing:
 
 
 def _plain(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    """A cell as CSV writes it: empty for a missing value, numbers as numbers, anything else as text."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return ""
-    return v
+    if isinstance(v, (bool, int, float)):
+        return v
+    return str(v)
 
 
 def as_csv(df: pd.DataFrame) -> str:
@@ -43,7 +46,7 @@ def as_csv(df: pd.DataFrame) -> str:
     w = safe_csv_writer(buf)
     w.writerow([str(c) for c in df.columns])
     for row in df.itertuples(index=False):
-        w.writerow([_plain(v) if isinstance(v, (int, float)) or v is None else str(v) for v in row])
+        w.writerow([_plain(v) for v in row])
     return buf.getvalue()
 
 
