@@ -125,7 +125,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_year_end(args: argparse.Namespace) -> int:
-    from .data.actuals import load_dataset, ytd_table
+    from .data.actuals import load_dataset, one_kind_for_months, ytd_table
     from .core.labels import fmt
     from .plan.catalogue import load_catalogue
     from .data.regions import resolve
@@ -146,9 +146,7 @@ def _cmd_year_end(args: argparse.Namespace) -> int:
         ds = load_dataset(args.dataset, cat, known_at=args.data_as_of)
     except ValueError as exc:  # a bad --data-as-of
         raise ParameterError(f"--data-as-of: {exc}") from None
-    obs = ds.observations
-    if ds.observations["method"].eq("daily-derived").any() and m.id in ("K08.pm25", "K09.good_air_days"):
-        obs = obs[obs["method"] == "daily-derived"]  # one kind of figure: the monthly ones are derived
+    obs = one_kind_for_months(ds.observations, m.id)
     year, month = int(args.period[:4]), int(args.period[5:])
     try:
         e = year_end_estimate(ytd_table(obs, m.id, reg.code), year, month, args.level)

@@ -157,6 +157,17 @@ def _check(figures: pd.DataFrame, folder: Path, cat: Catalogue, synthetic: bool)
     raise ValidationError(problems, "dataset validation")
 
 
+def one_kind_for_months(obs: pd.DataFrame, measure_id: str) -> pd.DataFrame:
+    """The figures to put in one year-to-date table of a measure: when its monthly figures are all of
+    one derived kind (monthly air quality computed from daily data), only that kind, so that an
+    official yearly figure is never mixed with derived months."""
+    months = obs[(obs["measure_id"] == measure_id) & (obs["month"] > 0)]
+    kinds = set(months["method"])
+    if len(kinds) == 1 and kinds <= DERIVED_METHODS:
+        return obs[(obs["measure_id"] != measure_id) | obs["method"].isin(kinds)]
+    return obs
+
+
 def best_values(obs: pd.DataFrame, region: str = CITY, as_of: int | None = None) -> pd.DataFrame:
     """One yearly figure per measure and year: official before derived, then the one known last
     (the latest revision), then the latest vintage."""
