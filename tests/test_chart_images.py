@@ -14,7 +14,8 @@ import pytest
 from kpitrack.core.exceptions import RenderError
 from kpitrack.core.paths import repo_root
 from kpitrack.publish import chart_images, render
-from kpitrack.publish.display import figure_html, static_export_available
+from kpitrack.publish.display import figure_html
+from kpitrack.publish.tools import static_export_available
 
 
 def _notebook(path: Path, charts: int = 2) -> Path:

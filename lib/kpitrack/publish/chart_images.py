@@ -28,7 +28,8 @@ from typing import Any
 import nbformat
 
 from ..core.exceptions import RenderError
-from .display import FIGURE_HEIGHT, FIGURE_WIDTH, static_export_available
+from .display import FIGURE_HEIGHT, FIGURE_WIDTH
+from .tools import static_export_available
 from .tools import render_timeout
 
 log = logging.getLogger(__name__)

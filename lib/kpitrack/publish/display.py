@@ -12,9 +12,7 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
 import re
-import shutil
 import unicodedata
 from functools import lru_cache
 
@@ -243,28 +241,6 @@ def show_right(text: str) -> None:
     publish_display_data({"text/html": f'<p style="text-align:right">{html.escape(text)}</p>',
                           "text/markdown": f"```{{=typst}}\n#block(width: 100%, align(right, text({typst_string(text)})))\n```",
                           "text/plain": text})
-
-
-def find_chromium() -> str | None:
-    """The Chromium kaleido can use for static images, or None."""
-    for cand in (os.environ.get("BROWSER_PATH"), "chromium", "chromium-browser", "google-chrome", "chrome"):
-        if cand and (path := shutil.which(cand) or (cand if os.path.isfile(cand) else None)):
-            return path
-    return None
-
-
-@lru_cache(maxsize=1)
-def static_export_available() -> tuple[bool, str]:
-    """Whether charts can be exported as images (for PDF), and if not, what to install."""
-    browser = find_chromium()
-    if browser is None:
-        return False, "static charts for PDF need Chromium: sudo apt-get install chromium"
-    os.environ.setdefault("BROWSER_PATH", browser)
-    try:
-        import kaleido  # noqa: F401
-    except ImportError:
-        return False, "static charts for PDF need kaleido: pip install kaleido"
-    return True, ""
 
 
 @lru_cache(maxsize=1)
