@@ -1,16 +1,26 @@
-"""Stage 4, publishing, in three roles (no module of one role imports the role after it):
+"""Stage 4, publishing, in three roles; no module imports a module of a later role
+(``tests/test_layers.py`` checks it against :data:`ROLES`).
 
-**Content**: what each document shows, as tables, text and charts computed once
-(``report``, ``final_report``, ``bulletin``, ``bulletin_charts``, ``card``, ``notice``, ``figures``,
-``masthead``, ``sources``, ``listings``), and how a table or chart is handed to every renderer
-(``display``: escaped HTML, Markdown and typst; ``tables``: text, CSV and JSON for commands).
+**Content**: what each document shows, as tables, text and charts computed once (``report``,
+``final_report``, ``bulletin``, ``bulletin_charts``, ``card``, ``notice``, ``figures``, ``masthead``,
+``sources``, ``listings``; ``params``: their parameters checked), and how a table or chart is
+handed to every renderer (``display``: escaped HTML, Markdown and typst; ``tables``: text, CSV and
+JSON for commands).
 
-**Rendering**: a notebook made into HTML and PDF (``render``: Quarto or the fallback; ``chart_images``:
-the PDF's chart pictures; ``html_inline``: self-contained pages; ``tools``: outside programs found and
-run under a timeout; ``site``: the website).
+**Rendering**: a notebook made into HTML and PDF (``render``: Quarto or the fallback;
+``chart_images``: the PDF's chart pictures; ``html_inline``: self-contained pages; ``tools``:
+outside programs found and run under a timeout).
 
-**Runs**: documents made the one way (``documents``: the kinds of document; ``params``: checked
-parameters; ``batch``: lock, up-to-date check, execute, render, move into place, manifest;
-``provenance``: versions and manifests; ``run``, ``monthly``, ``cards``, ``notices``: the jobs of each
-command; ``worker_guard``: workers that die with their driver).
+**Runs**: documents made the one way (``documents``: the kinds of document; ``batch``: lock,
+up-to-date check, execute, render, move into place, manifest; ``provenance``: versions and
+manifests; ``run``, ``monthly``, ``cards``, ``notices``: the jobs of each command;
+``worker_guard``: workers that die with their driver; ``site``: the website built from the
+manifests).
 """
+
+ROLES: dict[str, tuple[str, ...]] = {
+    "content": ("params", "display", "tables", "masthead", "sources", "figures", "report", "final_report", "bulletin",
+                "bulletin_charts", "card", "notice", "listings"),
+    "rendering": ("tools", "html_inline", "chart_images", "render"),
+    "runs": ("documents", "provenance", "worker_guard", "batch", "run", "monthly", "cards", "notices", "site"),
+}

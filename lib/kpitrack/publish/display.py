@@ -107,6 +107,11 @@ def outcome_cell(outcome: str, text: str) -> StatusCell:
     return StatusCell(OUTCOME_CODE.get(outcome, "unknown"), text)
 
 
+def typst_string(text: str) -> str:
+    """A typst string literal."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def escape_markdown(text: object) -> str:
     """Escape text so that markdown shows it literally (also HTML tags and pipes in tables)."""
     s = "" if text is None else str(text)
@@ -235,8 +240,6 @@ def show_right(text: str) -> None:
     """A line set to the right, as a signature under an official document (HTML and typst; the
     text is escaped for both)."""
     from IPython.display import publish_display_data
-
-    from .render import typst_string
 
     publish_display_data({"text/html": f'<p style="text-align:right">{html.escape(text)}</p>',
                           "text/markdown": f"```{{=typst}}\n#block(width: 100%, align(right, text({typst_string(text)})))\n```",

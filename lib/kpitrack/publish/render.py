@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from .display import typst_string
 from ..core.exceptions import ParameterError, RenderError, UnknownNameError
 from ..core.labels import SYNTHETIC_LABEL_ZH
 from .chart_images import add_chart_images, start_chart_images
@@ -489,11 +490,6 @@ TYPST_HEADER = r"""
 #set text(lang: "zh", region: "cn", size: 10pt)
 #show figure: set block(breakable: true)
 """
-
-
-def typst_string(text: str) -> str:
-    """A typst string literal."""
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def typst_header(meta: dict) -> str:
