@@ -36,3 +36,37 @@ def test_stages_import_only_earlier_stages():
                 if target in STAGES and STAGES.index(target) > i:
                     upward.append((f"{stage}/{path.name}", target))
     assert upward == []
+
+
+def test_every_error_class_lives_in_core_exceptions_and_says_where():
+    import importlib
+    import pkgutil
+
+    import kpitrack
+    from kpitrack.core.exceptions import KpitrackError, Problem, ValidationError
+
+    for info in pkgutil.walk_packages(kpitrack.__path__, "kpitrack."):
+        importlib.import_module(info.name)
+
+    def subclasses(cls):
+        for c in cls.__subclasses__():
+            yield c
+            yield from subclasses(c)
+
+    assert {c.__module__ for c in subclasses(KpitrackError)} == {"kpitrack.core.exceptions"}
+    err = ValidationError([Problem("台账.csv", 7, "value", "bad"), Problem("台账.csv", 9, "unit", "bad")])
+    assert (err.path, err.row, err.field) == ("台账.csv", 7, "value")
+    assert (KpitrackError("x", path="a", row=2, field="b").field, KpitrackError("x").path) == ("b", None)
+
+
+def test_a_busy_lock_names_its_file(tmp_path):
+    from kpitrack.core.exceptions import LockBusyError
+    from kpitrack.core.fileio import locked
+
+    import pytest
+
+    with locked(tmp_path / ".lock"):
+        with pytest.raises(LockBusyError) as err:
+            with locked(tmp_path / ".lock", wait=False):
+                pass
+    assert err.value.path == str(tmp_path / ".lock") and err.value.exit_code == 75

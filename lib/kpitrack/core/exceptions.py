@@ -36,9 +36,19 @@ class Problem:
 
 
 class KpitrackError(Exception):
-    """Base class of every error kpitrack raises on purpose. The CLI exits non-zero on it."""
+    """Base class of every error kpitrack raises on purpose. The CLI exits non-zero on it.
+
+    Besides its message, an error says where, for programs: ``path`` (a file or folder), ``row``
+    (1-based) and ``field`` (a column, a cell, a parameter or an option), each None when it does not
+    apply. Every error class of kpitrack is defined in this module."""
 
     exit_code = 1
+
+    def __init__(self, message: str = "", *, path: str | None = None, row: int | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.path = None if path is None else str(path)
+        self.row = row
+        self.field = field
 
 
 class ValidationError(KpitrackError):
@@ -51,6 +61,7 @@ class ValidationError(KpitrackError):
 
     def __init__(self, problems: list[Problem], what: str = "validation") -> None:
         self.problems = list(problems)
+        first = self.problems[0] if self.problems else None
         lines = "\n".join(f"  {p}" for p in self.problems[:self.SHOWN])
         rest = self.problems[self.SHOWN:]
         if rest:
@@ -59,7 +70,9 @@ class ValidationError(KpitrackError):
                 by_field[p.field] = by_field.get(p.field, 0) + 1
             counts = ", ".join(f"{f} {n:,}" for f, n in sorted(by_field.items(), key=lambda kv: -kv[1])[:10])
             lines += f"\n  ... and {len(rest):,} more problem(s) (by field: {counts})"
-        super().__init__(f"{what} failed with {len(self.problems):,} problem(s):\n{lines}")
+        super().__init__(f"{what} failed with {len(self.problems):,} problem(s):\n{lines}",
+                         path=first.file if first else None, row=first.row if first else None,
+                         field=first.field if first else None)
 
 
 class UnknownNameError(KpitrackError, KeyError):
@@ -71,7 +84,7 @@ class UnknownNameError(KpitrackError, KeyError):
         shown = ", ".join(sorted(known)[:40])
         more = "" if len(known) <= 40 else f", ... ({len(known)} in all)"
         self.kind, self.name, self.known = kind, name, known
-        super().__init__(f"unknown {kind} {name!r}; known: {shown}{more}")
+        super().__init__(f"unknown {kind} {name!r}; known: {shown}{more}", field=kind)
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
@@ -87,3 +100,34 @@ class RenderError(KpitrackError):
     """A report could not be rendered; the message says what is missing and how to install it."""
 
     exit_code = 3
+
+
+class NoFiguresError(KpitrackError):
+    """The dataset holds no figures for the month asked for (yet)."""
+
+    exit_code = 2
+
+
+class NotebookError(KpitrackError):
+    """A document's notebook raised an error; the executed notebook (``path``) is kept to show where
+    (``row``: the failing cell's number)."""
+
+
+class DocumentFailed(KpitrackError):
+    """A document's job failed (its notebook, or its rendering: the exit code says which)."""
+
+    def __init__(self, message: str, exit_code: int = 1, *, path: str | None = None) -> None:
+        super().__init__(message, path=path)
+        self.exit_code = exit_code
+
+
+class AlreadyIngested(KpitrackError):
+    """The same file (by SHA-256) is already a vintage of the dataset."""
+
+    exit_code = 2
+
+
+class LockBusyError(KpitrackError):
+    """Another process holds the lock (``path``); the message says which run and since when."""
+
+    exit_code = 75  # EX_TEMPFAIL: try again later

@@ -20,13 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .exceptions import KpitrackError
-
-
-class LockBusyError(KpitrackError):
-    """Another process holds the lock; the message says which run and since when."""
-
-    exit_code = 75  # EX_TEMPFAIL: try again later
+from .exceptions import KpitrackError, LockBusyError  # noqa: F401 - importable from here
 
 
 def fsync_dir(folder: Path) -> None:
@@ -100,7 +94,7 @@ def locked(path: Path, *, wait: bool = True, timeout: float = 600.0, what: str =
                 if not wait or time.monotonic() >= deadline:
                     holder = _holder(path)
                     raise LockBusyError(f"{what or path} is in use by another kpitrack process{holder}; "
-                                        "nothing was done: try again when it has finished") from None
+                                        "nothing was done: try again when it has finished", path=str(path)) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()} {time.strftime('%Y-%m-%dT%H:%M:%S')}\n".encode())

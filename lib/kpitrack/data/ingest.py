@@ -67,7 +67,7 @@ def ingest(path: Path, cat: Catalogue, dataset: str = DEFAULT_DATASET, *, known_
     digest = sha256_of(path)
     for v in read_manifest(folder):
         if v.sha256 == digest:
-            raise AlreadyIngested(f"{path}: this file was already ingested as vintage {v.vintage} ({v.ingested_at}); nothing was written")
+            raise AlreadyIngested(f"{path}: this file was already ingested as vintage {v.vintage} ({v.ingested_at}); nothing was written", path=str(path))
     now = now or datetime.now(timezone.utc)
     vintage = append_vintage(folder, figures, ingested_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                              known_from=known_from or now.strftime("%Y-%m-%d"), sha256=digest,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core.exceptions import KpitrackError
+from ..core.exceptions import AlreadyIngested, KpitrackError  # noqa: F401 - importable from here
 from ..core.fileio import atomic_write_text, locked
 
 MANIFEST = "vintages.csv"
@@ -60,12 +60,6 @@ def read_figures(folder: Path) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=FIGURE_COLUMNS + ["vintage"])
     return pd.concat(frames, ignore_index=True)
-
-
-class AlreadyIngested(KpitrackError):
-    """The same file (by SHA-256) is already a vintage of the dataset."""
-
-    exit_code = 2
 
 
 def _clean_leftovers(folder: Path, existing: list) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..analysis.pace import MonthPace, Pace, has_figures, month_pace
-from ..core.exceptions import KpitrackError, ParameterError
+from ..core.exceptions import KpitrackError, NoFiguresError, ParameterError  # noqa: F401 - NoFiguresError: raised here, imported from here
 from ..core.labels import STATUS_EN, STATUS_ZH, Status, fixed, fmt
 from ..data.actuals import DERIVED_METHODS, Dataset, load_dataset
 from ..data.regions import CITY, Region, districts, resolve
@@ -28,12 +28,6 @@ from .params import check_common
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 NO_TARGET_ZH = "未设目标"
-
-
-class NoFiguresError(KpitrackError):
-    """The dataset holds no figures for the month asked for (yet)."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..core import paths
-from ..core.exceptions import KpitrackError, ParameterError
+from ..core.exceptions import DocumentFailed, KpitrackError, NotebookError, ParameterError  # noqa: F401 - importable from here
 from .documents import KINDS
 from .provenance import read_manifest
 from .render import get_renderer
@@ -161,10 +161,11 @@ def execute_notebook(nb: Path, output: Path, params: dict[str, Any]) -> Path:
         _execute(pm, nb, output, params, timeout)
     except pm.PapermillExecutionError as exc:
         raise NotebookError(f"{nb.name} failed in cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue} "
-                            f"(the executed notebook, with the error marked, is {output})") from None
+                            f"(the executed notebook, with the error marked, is {output})", path=str(output),
+                            row=exc.exec_count or exc.cell_index) from None
     except TimeoutError:  # nbclient's CellTimeoutError: a cell ran too long, or the kernel stopped answering
         raise NotebookError(f"{nb.name}: a cell ran longer than {timeout} s (KPITRACK_CELL_TIMEOUT) or the kernel "
-                            f"stopped answering; the run was stopped") from None
+                            f"stopped answering; the run was stopped", path=str(output)) from None
     return output
 
 
@@ -174,10 +175,6 @@ def cell_timeout() -> int:
     from ..core.settings import seconds_setting
 
     return seconds_setting("KPITRACK_CELL_TIMEOUT", 600)
-
-
-class NotebookError(KpitrackError):
-    """The report notebook raised an error; the executed notebook is kept to show where."""
 
 
 def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int) -> None:
@@ -192,14 +189,6 @@ def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int) -
 
 
 MANIFEST = "manifest.json"
-
-
-class DocumentFailed(KpitrackError):
-    """A document's job failed (its notebook, or its rendering: the exit code says which)."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[str, ...], renderer: str):
@@ -269,7 +258,7 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     r = batch.results[0]
     if r.status == "failed":
         raise DocumentFailed(f"{stem}: {r.error}" + (f" (the executed notebook: {r.partial})" if r.partial else ""),
-                             r.exit_code or 1)
+                             r.exit_code or 1, path=r.partial or None)
     if r.status == "up to date":
         entry = read_manifest(out).get("items", {}).get(stem) or {}
         say(f"up to date: {stem} (made {entry.get('finished_at')} with {entry.get('renderer')}; --force to run again)")
