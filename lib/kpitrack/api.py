@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from .core.settings import DEFAULT_DATASET
-from .core.labels import STATUS_ZH
+from .core.labels import STATUS_ZH, SYNTHETIC_NOTE_ZH
 from .data.actuals import Dataset, check_date, load_dataset
 from .publish.report import split_as_of
 from .data.regions import CITY
@@ -266,7 +266,7 @@ def chart(measure_id: str, dataset: str = DEFAULT_DATASET, as_of: int | str = 20
         s = _annual(ds, m.id, c, year)
         fig.add_trace(go.Scatter(x=s.index, y=s.values, mode="lines+markers", name=names[c],
                                  line={"dash": "solid" if c == code else "dot"}))
-    label = "（合成数据，仅供演示）" if ds.synthetic else ""
+    label = SYNTHETIC_NOTE_ZH if ds.synthetic else ""
     fig.update_layout(title=f"{m.kpi_id} {m.name_zh}（{m.unit}）：{names[code]}与全市{label}", xaxis_title="年份",
                       font={"family": FONT_FAMILY})
     return fig

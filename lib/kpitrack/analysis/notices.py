@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..core import paths
 from ..core.exceptions import Problem, Reason, ValidationError
-from ..core.labels import STATUS_ZH, Status
+from ..core.labels import STATUS_ZH, SYNTHETIC_DATA_ZH, Status
 from ..core.yamlio import load_yaml
 from ..data.actuals import Dataset
 from ..data.notices import Event, append, states
@@ -114,7 +114,7 @@ def triggers(cat: Catalogue, ds: Dataset, year: int, month: int, rules: NoticeRu
                 continue
             steps = "；".join(f"{_period_zh(m, dm)}{STATUS_ZH[p.status]}（{p.reason_zh}）" for dm, p in streak)
             evidence = (f"{names[code]}“{m.name_zh}”在{year}年月度通报中连续{len(streak)}期数据进度滞后：{steps}。"
-                        + ("（合成演示数据）" if ds.synthetic else ""))
+                        + (f"（{SYNTHETIC_DATA_ZH}）" if ds.synthetic else ""))
             if code == CITY:
                 units = tuple(dict.fromkeys(normalise_unit(u)[0] for u in cat.kpi(m.kpi_id).responsible))
             else:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core.labels import SYNTHETIC_DATA_ZH
 from ..core.exceptions import Problem, Reason, ValidationError
 from ..core.yamlio import line_of, load_yaml
 from ..data.actuals import Dataset, kpi_series
@@ -197,7 +198,7 @@ def illustrative(ds: Dataset, challenges: Challenges | None) -> str:
     """Why scores are only illustrative (示意), or "" when they rest on real figures and on the
     challenge targets the assessment office chose. Scores of real units are published only then."""
     if ds.synthetic:
-        return "示意：合成演示数据，得分不反映任何单位的真实绩效"
+        return f"示意：{SYNTHETIC_DATA_ZH}，得分不反映任何单位的真实绩效"
     if challenges is None:
         return "示意：尚未录入考评办确定的挑战指标（全部按基本目标计分），得分不作为对单位的评价"
     if challenges.demonstration:

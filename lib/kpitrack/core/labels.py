@@ -52,6 +52,16 @@ LANGUAGES = ("zh", "en")
 #: The words every page of a document made from synthetic data carries (page header of the PDF,
 #: the HTML page title, the charts).
 SYNTHETIC_LABEL_ZH = "合成数据　仅供演示"
+#: after a dataset's name, a chart's title or a figure
+SYNTHETIC_NOTE_ZH = "（合成数据，仅供演示）"
+#: the data named as a noun (site headings, evidence, notes)
+SYNTHETIC_DATA_ZH = "合成演示数据"
+
+
+def synthetic_warning(document_zh: str, language: str = "zh") -> str:
+    """The boxed warning at the top of a document made from synthetic data (Markdown)."""
+    text = f"> **注意：本{document_zh}使用{SYNTHETIC_DATA_ZH}，不是真实数据，结论不可引用。**"
+    return text + ("  \n> *Synthetic demo data, not real figures.*" if language == "en" else "")
 
 
 def status_label(status: Status, language: str = "zh") -> str:

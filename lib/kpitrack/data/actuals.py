@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core.labels import SYNTHETIC_NOTE_ZH
 from ..core import paths
 from ..core.exceptions import Problem, UnknownNameError, ValidationError
 from ..plan.catalogue import Catalogue
@@ -60,7 +61,7 @@ class Dataset:
     @property
     def label_zh(self) -> str:
         """How the dataset is named in every output; synthetic data always says so."""
-        label = f"{self.title_zh}（合成数据，仅供演示）" if self.synthetic else self.title_zh
+        label = f"{self.title_zh}{SYNTHETIC_NOTE_ZH}" if self.synthetic else self.title_zh
         return label + (f"（截至{self.known_at}已知的数据）" if self.known_at else "")
 
 

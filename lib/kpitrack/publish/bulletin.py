@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..analysis.pace import MonthPace, Pace, has_figures, month_pace
 from ..core.exceptions import KpitrackError, NoFiguresError, ParameterError  # noqa: F401 - NoFiguresError: raised here, imported from here
-from ..core.labels import STATUS_EN, STATUS_ZH, Status, fixed, fmt
+from ..core.labels import STATUS_EN, STATUS_ZH, Status, fixed, fmt, synthetic_warning
 from ..data.actuals import DERIVED_METHODS, Dataset, load_dataset
 from ..data.regions import CITY, Region, districts, resolve
 from ..plan.catalogue import Catalogue, Measure, catalogue
@@ -230,8 +230,7 @@ def headline(b: Bulletin) -> str:
     if (shown["method"] == "daily-derived").any():
         lines += ["", "*月度空气质量数据由逐日监测数据推算（质量标记为“推算”），不是官方公布的月报数，仅供参考。*"]
     if b.ds.synthetic:
-        lines += ["", "> **注意：本通报使用合成演示数据，不是杭州市的真实数据，结论不可引用。**"
-                      + ("  \n> *Synthetic demo data, not real figures.*" if b.language == "en" else "")]
+        lines += ["", synthetic_warning("通报", b.language)]
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ import math
 import plotly.graph_objects as go
 
 from ..analysis.pace import Pace, pace_path, ytd_rows
-from ..core.labels import STATUS_COLOUR, Status, fixed
+from ..core.labels import STATUS_COLOUR, SYNTHETIC_NOTE_ZH, Status, fixed
 from ..data.regions import CITY, districts
 from ..plan.catalogue import Measure
 from .bulletin import Bulletin, period_zh, status_text
@@ -73,7 +73,7 @@ def comparison_figure(b: Bulletin, m: Measure) -> go.Figure:
     lo, hi = min([0.0, *values]), max([0.0, *values])
     pad = 0.12 * (hi - lo or 1.0)
     fig.update_xaxes(title_text=axis, range=[lo - (pad if lo < 0 else 0), hi + pad], zeroline=True, zerolinecolor="#888")
-    note = "（合成数据，仅供演示）" if b.ds.synthetic else ""
+    note = SYNTHETIC_NOTE_ZH if b.ds.synthetic else ""
     fig.update_layout(
         title={"text": f"{wrap(m.name_zh, 30)}：各区、县（市）{b.year}年{period_zh(b.month)}{note}", "x": 0.01, "font": {"size": 15}},
         height=420, margin={"l": 70, "r": 30, "t": 70, "b": 50}, font={"family": FONT_FAMILY, "size": 12},
@@ -116,7 +116,7 @@ def region_figure(b: Bulletin, region: str | None = None) -> go.Figure:
         # month labels as text: with tickvals alone plotly.js draws bare numbers and drops ticksuffix
         layout[f"xaxis{k}"].update(range=[0.5, 12.5], tickvals=[1, 3, 6, 9, 12], ticktext=["1月", "3月", "6月", "9月", "12月"])
         layout[f"yaxis{k}"]["tickformat"] = ",~g"
-    note = "（合成数据，仅供演示）" if b.ds.synthetic else ""
+    note = SYNTHETIC_NOTE_ZH if b.ds.synthetic else ""
     layout.update(
         title={"text": f"{b.region.name_zh}：年初至各月累计{note}", "x": 0.01, "y": 1, "yref": "container", "yanchor": "top",
                "pad": {"t": 10}, "font": {"size": 15}},

@@ -18,7 +18,7 @@ from ..analysis.progress import KPIStatus, assess
 from ..analysis.scores import KIND_ZH, UnitScore, illustrative, load_challenges, unit_scores
 from ..core import paths
 from ..core.exceptions import ParameterError
-from ..core.labels import STATUS_ZH, Status, fmt
+from ..core.labels import STATUS_ZH, Status, fmt, synthetic_warning
 from ..data.actuals import Dataset, load_dataset
 from ..plan.catalogue import Catalogue, catalogue
 from ..plan.responsible import Unit, find_unit, responsible_units
@@ -90,7 +90,7 @@ def headline(c: Card) -> str:
              "", "　".join(f"{STATUS_ZH[st]} {n}项" for st, n in counts.items() if n),
              "", f"**负责的关键绩效指标：** {len(c.unit.kpis)}项　**牵头的专项目标：** {len(c.unit.special_targets)}项"]
     if c.ds.synthetic:
-        lines += ["", "> **注意：本绩效卡使用合成演示数据，不是真实数据。**"]
+        lines += ["", synthetic_warning("绩效卡")]
     return "\n".join(lines)
 
 

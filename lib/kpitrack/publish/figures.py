@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from ..data.actuals import Dataset, context_series, kpi_series
 from .display import FONT_FAMILY, PanelTraces, figure_from_spec, grid_layout, panel_axes
-from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_COLOUR, Status, status_label
+from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_COLOUR, SYNTHETIC_NOTE_ZH, Status, status_label
 from ..plan.catalogue import KPI
 from ..analysis.progress import KPIStatus
 from ..plan.schema import BASE_YEAR, PLAN_END
@@ -119,7 +119,7 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
             yaxis["tickformat"] = ",d"
             if ys and max(ys) - min(ys) < 6:
                 yaxis.update(dtick=1, tick0=0)
-    synthetic_note = "（合成数据，仅供演示）" if ds.synthetic else ""
+    synthetic_note = SYNTHETIC_NOTE_ZH if ds.synthetic else ""
     layout.update(
         title={"text": f"{kpi.id} {kpi.name_zh}{synthetic_note}", "x": 0.01, "y": 1, "yref": "container", "yanchor": "top",
                "pad": {"t": 10}, "font": {"size": 16}},

@@ -17,7 +17,7 @@ from ..analysis.final import (ACHIEVED, INSUFFICIENT, MISSED, NO_TARGET, OUTCOME
 from ..analysis.outlook import Outlook, outlooks, probability_text
 from ..analysis.progress import KPIStatus, assess
 from ..core.exceptions import ParameterError
-from ..core.labels import QUALITY_ZH, fmt
+from ..core.labels import QUALITY_ZH, fmt, synthetic_warning
 from ..data.actuals import Dataset, check_date, load_dataset
 from ..plan.catalogue import Catalogue, catalogue
 from ..plan.schema import BASE_YEAR, PLAN_END
@@ -83,7 +83,7 @@ def headline(fe: FinalEvaluation) -> str:
         lines += ["", f"*End of plan {PLAN_END}: met {counts.get(ACHIEVED, 0)}, missed {counts.get(MISSED, 0)}, "
                       f"not enough data {counts.get(INSUFFICIENT, 0)}, no numeric target {counts.get(NO_TARGET, 0)}.*"]
     if fe.ds.synthetic:
-        lines += ["", "> **注意：本报告使用合成演示数据，不是杭州市的真实数据，结论不可引用。**"]
+        lines += ["", synthetic_warning("报告")]
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..core.labels import SYNTHETIC_DATA_ZH
 from ..core.exceptions import ParameterError
 from ..data.actuals import load_dataset
 from ..data.notices import Event, read_register, register_path, states
@@ -66,7 +67,7 @@ def fields(n: Notice) -> pd.DataFrame:
             ("要求", f"请于{e.due}前分析原因、提出整改措施，书面反馈市考评办（即知即改）。"),
             ("发出日期", e.date), ("状态", STATE_ZH.get(e.event, e.event))]
     if n.synthetic:
-        rows.append(("说明", "本通知单依据合成演示数据生成，不是真实通知。"))
+        rows.append(("说明", f"本通知单依据{SYNTHETIC_DATA_ZH}生成，不是真实通知。"))
     return pd.DataFrame(rows, columns=["项目", "内容"])
 
 

@@ -16,7 +16,7 @@ from ..data.actuals import Dataset, load_dataset
 from .display import escape_markdown, status_cell
 from .params import check_common
 from ..core.exceptions import ParameterError
-from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label
+from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label, synthetic_warning
 from ..plan.catalogue import Catalogue, catalogue
 from ..analysis.outlook import Outlook, outlooks, probability_text
 from ..analysis.progress import KPIStatus, assess
@@ -89,8 +89,7 @@ def headline(ev: Evaluation) -> str:
         lines += ["", f"*As of {ev.as_of}; data: {escape_markdown(ev.ds.title_en)}; "
                       + ", ".join(f"{STATUS_EN[st]} {counts.get(st, 0)}" for st in Status) + ".*"]
     if ev.ds.synthetic:
-        lines += ["", "> **注意：本报告使用合成演示数据，不是杭州市的真实数据，结论不可引用。**"
-                      + ("  \n> *Synthetic demo data, not real figures.*" if ev.language == "en" else "")]
+        lines += ["", synthetic_warning("报告", ev.language)]
     return "\n".join(lines)
 
 

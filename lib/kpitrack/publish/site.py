@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from ..core.labels import SYNTHETIC_DATA_ZH
 from ..core import paths
 from ..core.exceptions import RenderError
 from .tools import run_tool
@@ -88,7 +89,7 @@ def _reports_page(reports: Path, files: Path) -> str:
     for stem, item in order:
         params = item.get("parameters") or {}
         kind = "终期评估" if item.get("kind") == "final" else f"{params.get('as_of', '')}年中期评估"
-        data = "合成演示数据" if item.get("synthetic") else "公开数据"
+        data = SYNTHETIC_DATA_ZH if item.get("synthetic") else "公开数据"
         if params.get("data_as_of"):
             data += f"（截至{params['data_as_of']}已知）"
         links = []
@@ -115,7 +116,7 @@ def folder_label(name: str) -> str:
         return name
     text = f"{mo.group(1)}年" + (f"{int(mo.group(2))}月" if mo.group(2) else "")
     if mo.group(3):
-        text += "（合成演示数据）" if mo.group(3) == "synthetic" else f"（数据集{mo.group(3)}）"
+        text += f"（{SYNTHETIC_DATA_ZH}）" if mo.group(3) == "synthetic" else f"（数据集{mo.group(3)}）"
     return text
 
 
@@ -157,7 +158,7 @@ def _notices_page(files: Path, reports: Path) -> str:
         docs = notice_folder(dataset, reports)
         made = _read_json(docs / "manifest.json").get("items")
         made = made if isinstance(made, dict) else {}
-        heading = "合成演示数据（非真实通知）" if dataset == "synthetic" else f"数据集 {dataset}"
+        heading = f"{SYNTHETIC_DATA_ZH}（非真实通知）" if dataset == "synthetic" else f"数据集 {dataset}"
         lines += [f"## {escape_markdown(heading)}", "", "| 编号 | 主送 | 指标 | 发出 | 反馈期限 | 状态 | 文件 |",
                   "|:---|:---|:---|:---|:---|:---|:---|"]
         for n in current.values():
