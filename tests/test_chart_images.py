@@ -61,7 +61,10 @@ def test_a_picture_failure_costs_the_pdf_only(tmp_path, monkeypatch, name):
     out = tmp_path / "out"
     out.mkdir()
     (out / f"{nb.stem}.pdf").write_bytes(b"%PDF old")  # an earlier PDF must not look current
-    monkeypatch.setattr(render, "start_chart_images", _failing)
+    from kpitrack.publish import render_base, render_quarto
+
+    for module in (render_base, render_quarto):  # each renderer starts the pictures itself
+        monkeypatch.setattr(module, "start_chart_images", _failing)
     try:
         with pytest.raises(RenderError, match="pictures for the PDF could not be made: Chromium went away"):
             render.get_renderer(name).render(nb, ("html", "pdf"), out)

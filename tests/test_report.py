@@ -174,9 +174,9 @@ def test_report_on_the_data_as_known_at_a_date(tmp_path):
 
 
 def test_without_a_chinese_font_html_is_still_made_and_pdf_says_what_to_install(synthetic_run, tmp_path, monkeypatch):
-    import kpitrack.publish.render as render
+    import kpitrack.publish.render_base as render_base
 
-    monkeypatch.setattr(render, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(render_base, "find_cjk_font", lambda: None)
     result = get_renderer("fallback").render(synthetic_run.notebook, ("html", "pdf"), tmp_path)
     assert result.outputs["html"].is_file() and "pdf" not in result.outputs
     assert any("apt-get install fonts-noto-cjk" in w for w in result.warnings)

@@ -7,7 +7,8 @@
 handed to every renderer (``display``: escaped HTML, Markdown and typst; ``tables``: text, CSV and
 JSON for commands).
 
-**Rendering**: a notebook made into HTML and PDF (``render``: Quarto or the fallback;
+**Rendering**: a notebook made into HTML and PDF (``render``: the renderers' registry and public face;
+``render_base``: what they share; ``render_quarto``, ``render_fallback``: each renderer;
 ``chart_images``: the PDF's chart pictures; ``html_inline``: self-contained pages; ``tools``:
 outside programs found and run under a timeout).
 
@@ -21,6 +22,6 @@ manifests).
 ROLES: dict[str, tuple[str, ...]] = {
     "content": ("params", "display", "tables", "masthead", "sources", "figures", "report", "final_report", "bulletin",
                 "bulletin_charts", "card", "notice", "listings"),
-    "rendering": ("tools", "html_inline", "chart_images", "render"),
+    "rendering": ("tools", "html_inline", "chart_images", "render_base", "render_quarto", "render_fallback", "render"),
     "runs": ("documents", "provenance", "worker_guard", "batch", "run", "monthly", "cards", "notices", "site"),
 }
