@@ -18,7 +18,6 @@ A batch is a list of :class:`Job` (a notebook, its parameters, where its outputs
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -26,86 +25,21 @@ import shutil
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 
-from ..core.exceptions import KpitrackError, ParameterError
+from ..core.exceptions import KpitrackError
 from ..core.fileio import atomic_move, atomic_write_text, locked
 from .provenance import MANIFEST, code_version, data_version, notebook_version, read_manifest  # noqa: F401 - part of the runner's API
+from .executors import EXECUTORS, DaskExecutor, Executor, LocalExecutor, get_executor  # noqa: F401 - the runner's API
+from .jobs import FORMATS, BatchResult, Job, JobResult, _now  # noqa: F401 - the runner's API
 from .render import stamp_front_matter
 
 log = logging.getLogger(__name__)
 
 LOCK = ".lock"
-EXECUTORS = ("local", "dask")
-FORMATS = ("html", "pdf")
-
-
-@dataclass(frozen=True)
-class Job:
-    """One notebook to run: outputs are ``<out_dir>/<key>.{ipynb,html,pdf}``."""
-
-    key: str
-    label: str
-    notebook: str
-    parameters: dict[str, Any]
-    out_dir: str
-    formats: tuple[str, ...] = FORMATS
-    renderer: str = "auto"
-    front_matter: dict[str, Any] = field(default_factory=dict)
-    inputs: dict[str, Any] = field(default_factory=dict)
-    #: the driver's settings a worker must see (PATH, KPITRACK_*): a forkserver's workers inherit the
-    #: environment of the first batch, not the driver's present one
-    env: dict[str, str] = field(default_factory=dict)
-    #: what the manifest says of the document besides its run (kind, title, dataset, synthetic): what
-    #: the site lists it by
-    meta: dict[str, Any] = field(default_factory=dict)
-    #: where the job's scratch folder goes (default ``out_dir``): inside the Quarto project, and not
-    #: inside its output folder (``reports/_output``), which Quarto does not render from
-    work_root: str = ""
-
-    @property
-    def fingerprint(self) -> str:
-        """What the outputs depend on: parameters, inputs (data, plan, code, notebook), front matter,
-        and the renderer that would run now with its version ("auto" is Quarto once it is on PATH)."""
-        from .render import get_renderer
-
-        doc = {"parameters": self.parameters, "inputs": self.inputs, "front_matter": self.front_matter,
-               "renderer": get_renderer(self.renderer).identity()}
-        return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-@dataclass
-class JobResult:
-    key: str
-    label: str
-    status: str  # ok | failed | up to date
-    outputs: dict[str, str] = field(default_factory=dict)
-    seconds: float = 0.0
-    error: str = ""
-    partial: str = ""
-    warnings: list[str] = field(default_factory=list)
-    finished_at: str = ""
-    exit_code: int = 0  # of a failure: 1 the notebook (or the worker), 3 the rendering (RenderError)
-
-
-@dataclass
-class BatchResult:
-    results: list[JobResult]
-    manifest: Path
-    seconds: float
-
-    @property
-    def failed(self) -> list[JobResult]:
-        return [r for r in self.results if r.status == "failed"]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
 
 
 # --------------------------------------------------------------------------- fingerprints
@@ -184,108 +118,6 @@ def document_front(title: str, ds, toc: bool = False) -> dict[str, Any]:
     if ds.synthetic:
         front.update(synthetic=True, pagetitle=f"{title}（{SYNTHETIC_LABEL_ZH}）")
     return front
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# --------------------------------------------------------------------------- executors
-
-class Executor:
-    """Runs jobs and yields their results as they finish."""
-
-    name = "base"
-
-    def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
-        raise NotImplementedError
-
-
-class LocalExecutor(Executor):
-    """A pool of local worker processes (each job's kernel is a further process)."""
-
-    name = "local"
-
-    def __init__(self, jobs: int | None = None) -> None:
-        self.jobs = max(1, jobs or os.cpu_count() or 1)
-
-    def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
-        if self.jobs == 1 or len(jobs) <= 1:
-            for job in jobs:
-                yield fn(job)
-            return
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        from .worker_guard import die_with_parent
-
-        with ProcessPoolExecutor(max_workers=min(self.jobs, len(jobs)), mp_context=_context(),
-                                 initializer=die_with_parent) as pool:
-            futures = {pool.submit(fn, job): job for job in jobs}
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    yield fut.result()
-                except Exception as exc:  # the worker process died (killed, out of memory)
-                    yield JobResult(job.key, job.label, "failed", error=f"worker died: {type(exc).__name__}: {exc}",
-                                    finished_at=_now())
-
-
-def _context():
-    """Worker processes forked from a server that imported the batch runner once (safe with the
-    driver's threads, unlike a plain fork; cheaper than spawn, which imports everything per worker)."""
-    import multiprocessing as mp
-
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["kpitrack.publish.worker_guard", "kpitrack.publish.batch", "kpitrack.publish.run",
-                                    "kpitrack.publish.render", "papermill", "nbconvert"])
-        return ctx
-    return mp.get_context("spawn")
-
-
-class DaskExecutor(Executor):
-    """Each job a task on a Dask distributed cluster; workers need kpitrack and the same data and
-    reports paths (a shared folder)."""
-
-    name = "dask"
-
-    def __init__(self, scheduler: str | Any) -> None:
-        self.scheduler = scheduler
-
-    def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
-        try:
-            from distributed import Client, as_completed
-        except ImportError:
-            raise ParameterError("--executor dask needs the dask.distributed package: pip install -e .[dask]") from None
-        client = self.scheduler if isinstance(self.scheduler, Client) else None
-        own = client is None
-        if own:
-            try:
-                client = Client(self.scheduler, timeout="20s")
-            except (OSError, TimeoutError) as exc:
-                raise KpitrackError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
-        try:
-            futures = {client.submit(fn, job, pure=False, key=f"kpitrack-{job.key}-{time.time_ns()}"): job for job in jobs}
-            for fut in as_completed(list(futures)):
-                job = futures[fut]
-                try:
-                    yield fut.result()
-                except Exception as exc:
-                    yield JobResult(job.key, job.label, "failed", error=f"Dask task failed: {type(exc).__name__}: {exc}",
-                                    finished_at=_now())
-        finally:
-            if own:
-                client.close()
-
-
-def get_executor(name: str, jobs: int | None = None, scheduler: str | None = None) -> Executor:
-    if name == "local":
-        return LocalExecutor(jobs)
-    if name == "dask":
-        if not scheduler:
-            raise ParameterError("--executor dask needs --scheduler tcp://HOST:8786")
-        return DaskExecutor(scheduler)
-    raise ParameterError(f"unknown executor {name!r}; known: {', '.join(EXECUTORS)}")
 
 
 # --------------------------------------------------------------------------- the batch
