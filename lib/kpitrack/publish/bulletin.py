@@ -384,11 +384,6 @@ def method_note(b: Bulletin) -> str:
             "位次按超出（或低于）进度要求的幅度在13个区、县（市）中排列，1为最好。全年预计依据往年同期至年末的变化规律，80%区间表示有八成把握落在其中。")
 
 
-def status_column(b: Bulletin) -> str:
-    """The name of the status column of :func:`measures_table` and :func:`lagging_table`."""
-    return _t(b, "状态", "Status")
-
-
 def title_for(month: str, region: str, districts: bool = True) -> str:
     """The title of a bulletin from its parameters (for the front matter); a city bulletin without
     district figures (``districts`` False) is the city's own, not the districts'."""
