@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import logging
 import sys
 from pathlib import Path
@@ -124,36 +123,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_year_end(args: argparse.Namespace) -> int:
-    from .data.actuals import load_dataset, one_kind_for_months, ytd_table
-    from .core.labels import fmt
-    from .plan.catalogue import load_catalogue
-    from .data.regions import resolve
-    from .analysis.ytd import year_end_estimate
+    from .publish.listings import year_end_text
 
-    cat = load_catalogue()
-    m = cat.measure(args.measure)
-    if m.ytd not in ("sum", "mean"):
-        raise ParameterError(f"{m.id} has no year-to-date totals or means to extrapolate (frequency {m.frequency}, ytd {m.ytd})")
-    reg = resolve(args.region)
-    if reg is None:
-        raise ParameterError(f"--region: unknown region {args.region!r}")
-    if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", args.period):
-        raise ParameterError(f"period must be YYYY-MM, got {args.period!r}")
-    if not 0 < args.level < 1:
-        raise ParameterError(f"--level must lie strictly between 0 and 1, got {args.level}")
-    try:
-        ds = load_dataset(args.dataset, cat, known_at=args.data_as_of)
-    except ValueError as exc:  # a bad --data-as-of
-        raise ParameterError(f"--data-as-of: {exc}") from None
-    obs = one_kind_for_months(ds.observations, m.id)
-    year, month = int(args.period[:4]), int(args.period[5:])
-    try:
-        e = year_end_estimate(ytd_table(obs, m.id, reg.code), year, month, args.level)
-    except ValueError as exc:
-        raise ParameterError(f"{m.id} {reg.name_zh} {args.period}: {exc}") from None
-    print(f"{m.name_zh}（{reg.name_zh}，数据：{ds.label_zh}）")
-    print(f"{year}年1—{month}月：{fmt(e.ytd, m.unit)}；全年估计 {fmt(e.estimate, m.unit)}，"
-          f"{e.level:.0%}区间 {fmt(e.lower, m.unit)}—{fmt(e.upper, m.unit)}（依据此前{e.n_years}年的季节规律）")
+    print(year_end_text(args.measure, args.period, args.region, args.dataset, args.data_as_of, args.level))
     return 0
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.exceptions import Problem, Reason
+from .xlsx_guard import MAX_CELLS, MAX_UNZIPPED, too_big  # noqa: F401 - the limits, part of the reader's API
 
 #: Ledger columns: key -> (Chinese header, required)
 COLUMNS = {
@@ -38,8 +39,6 @@ MAX_ROWS = 50_000
 MAX_CELL = 10_000
 #: An .xlsx is checked before it is loaded, by streaming its XML: what it holds unpacked, its rows
 #: and cells as written (not as its <dimension> claims), and how far right a cell lies.
-MAX_UNZIPPED = 200 * 1024 * 1024
-MAX_CELLS = 1_000_000
 MAX_COLUMNS = 100
 
 
@@ -175,7 +174,8 @@ def _read_xlsx(led: Ledger, sheet: str | None = None) -> None:
 
     try:
         # a first, streaming look at what the file holds, before loading anything (bounded time and memory)
-        if not _xlsx_precheck(led):
+        if (found := too_big(led.path, MAX_ROWS)) is not None:
+            led.problem(None, *found, Reason.OUT_OF_RANGE)
             return
         wb = openpyxl.load_workbook(led.path, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
@@ -286,77 +286,6 @@ _EMPTY = _EmptyCell()
 def _cell_value(c) -> object:
     v = c.value
     return getattr(v, "text", v) if hasattr(v, "ref") else v  # an array formula shows its text, not a repr
-
-
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
-
-
-def _xlsx_precheck(led: Ledger) -> bool:
-    """Stream the workbook's sheets (never trusting their stated size): refuse a file that unpacks
-    to more than MAX_UNZIPPED bytes, or a sheet with more rows or cells than a ledger can hold.
-    Seconds and a few MB of memory whatever the file claims."""
-    import zipfile
-
-    with zipfile.ZipFile(led.path) as z:
-        infos = z.infolist()
-        titles = _sheet_titles(z)
-        unpacked = sum(i.file_size for i in infos)
-        if unpacked > MAX_UNZIPPED:
-            led.problem(None, "-", f"the workbook unpacks to {unpacked / 1024 / 1024:,.0f} MB (at most {MAX_UNZIPPED // 1024 // 1024} MB): "
-                                   "not a ledger", Reason.OUT_OF_RANGE)
-            return False
-        for info in infos:
-            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-                continue
-            rows = cells = 0
-            tail = b""
-            with z.open(info) as f:
-                while chunk := f.read(1 << 20):
-                    data = tail + chunk
-                    rows += len(_ROW_TAG.findall(data))
-                    cells += len(_CELL_TAG.findall(data))
-                    cut = max(0, len(data) - 16)
-                    tail = data[cut:]
-                    # a tag split by the chunk boundary is counted once: discount what the tail repeats
-                    rows -= len(_ROW_TAG.findall(tail))
-                    cells -= len(_CELL_TAG.findall(tail))
-                    if rows > MAX_ROWS + 1 or cells > MAX_CELLS:
-                        break
-                rows += len(_ROW_TAG.findall(tail))
-                cells += len(_CELL_TAG.findall(tail))
-            name = titles.get(info.filename, info.filename.rsplit("/", 1)[-1])
-            if rows > MAX_ROWS + 1:
-                led.problem(None, name, f"sheet {name!r} has more than {MAX_ROWS:,} rows: a ledger is capped at "
-                                        f"{MAX_ROWS:,} figures (delete the empty rows below the table, or split the ledger)",
-                            Reason.OUT_OF_RANGE)
-                return False
-            if cells > MAX_CELLS:
-                led.problem(None, name, f"sheet {name!r} has more than {MAX_CELLS:,} cells: not a ledger "
-                                        "(delete what lies outside the table)", Reason.OUT_OF_RANGE)
-                return False
-    return True
-
-
-def _sheet_titles(z) -> dict[str, str]:
-    """Sheet XML file -> the sheet's name as Excel shows it (from workbook.xml and its relations)."""
-    try:
-        book = z.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    except KeyError:
-        return {}
-    import html as _html
-
-    targets = {m.group(1): m.group(2) for m in re.finditer(r'<Relationship[^>]*\bId="([^"]+)"[^>]*\bTarget="([^"]+)"', rels)}
-    targets.update({m.group(2): m.group(1) for m in re.finditer(r'<Relationship[^>]*\bTarget="([^"]+)"[^>]*\bId="([^"]+)"', rels)})
-    out = {}
-    for m in re.finditer(r'<(?:\w+:)?sheet\b[^>]*>', book):
-        tag = m.group(0)
-        name, rid = re.search(r'\bname="([^"]*)"', tag), re.search(r'\br:id="([^"]+)"', tag)
-        if name and rid and rid.group(1) in targets:
-            target = targets[rid.group(1)].lstrip("/")
-            out[target if target.startswith("xl/") else f"xl/{target}"] = _html.unescape(name.group(1))
-    return out
 
 
 def _present_rows(ws) -> dict[int, list]:

@@ -84,3 +84,38 @@ def scores_listing(year: int, dataset: str, challenges_file: str | None = None) 
                                         "completion", "points", "not_scored"])
     # the text form leads with the ranking, then each unit line by line
     return Listing(title, table, doc, [f"【{note}】"] if note else [], sections, shown=scores_table(results))
+
+
+def year_end_text(measure_id: str, period: str, region: str, dataset: str, data_as_of: str | None = None,
+                  level: float = 0.8) -> str:
+    """The year-end estimate of a measure from its year-to-date figure in ``period`` (YYYY-MM), with
+    its interval, from the seasonal pattern of earlier years (two lines of text)."""
+    import re
+
+    from ..analysis.ytd import year_end_estimate
+    from ..data.actuals import one_kind_for_months, ytd_table
+    from ..data.regions import resolve
+
+    cat = catalogue()
+    m = cat.measure(measure_id)
+    if m.ytd not in ("sum", "mean"):
+        raise ParameterError(f"{m.id} has no year-to-date totals or means to extrapolate (frequency {m.frequency}, ytd {m.ytd})")
+    reg = resolve(region)
+    if reg is None:
+        raise ParameterError(f"--region: unknown region {region!r}")
+    if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", period):
+        raise ParameterError(f"period must be YYYY-MM, got {period!r}")
+    if not 0 < level < 1:
+        raise ParameterError(f"--level must lie strictly between 0 and 1, got {level}")
+    try:
+        ds = load_dataset(dataset, cat, known_at=data_as_of)
+    except ValueError as exc:  # a bad --data-as-of
+        raise ParameterError(f"--data-as-of: {exc}") from None
+    year, month = int(period[:4]), int(period[5:])
+    try:
+        e = year_end_estimate(ytd_table(one_kind_for_months(ds.observations, m.id), m.id, reg.code), year, month, level)
+    except ValueError as exc:
+        raise ParameterError(f"{m.id} {reg.name_zh} {period}: {exc}") from None
+    return (f"{m.name_zh}（{reg.name_zh}，数据：{ds.label_zh}）\n"
+            f"{year}年1—{month}月：{fmt(e.ytd, m.unit)}；全年估计 {fmt(e.estimate, m.unit)}，"
+            f"{e.level:.0%}区间 {fmt(e.lower, m.unit)}—{fmt(e.upper, m.unit)}（依据此前{e.n_years}年的季节规律）")
