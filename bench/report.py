@@ -27,7 +27,7 @@ from floor import floor_seconds
 from kpitrack.core import paths
 from kpitrack.publish import chart_images
 from kpitrack.publish.render import get_renderer
-from kpitrack.publish.run import FINAL_ONLY, NOTEBOOK, execute_notebook, load_params
+from kpitrack.publish.run import NOTEBOOK, execute_notebook, final_only, load_params
 
 FLOOR_SOURCE = """import numpy as np
 import pandas as pd
@@ -52,7 +52,7 @@ def main() -> None:
     p.add_argument("--params", default="params/midterm-2018-synthetic.yaml")
     p.add_argument("--runs", type=int, default=1, help="runs of each stage (the median is printed)")
     a = p.parse_args()
-    params = {k: v for k, v in load_params(Path(a.params)).items() if k not in FINAL_ONLY}
+    params = {k: v for k, v in load_params(Path(a.params)).items() if k not in final_only()}
     nb = paths.repo_root() / NOTEBOOK
     rows: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="kpitrack-bench-") as tmp_s:

@@ -13,7 +13,7 @@ JSON for commands).
 outside programs found and run under a timeout).
 
 **Runs**: documents made the one way (``documents``: the kinds of document; ``batch``: lock,
-up-to-date check, execute, render, move into place, manifest; ``jobs``: a document to make and its result; ``executors``: local processes or Dask;
+up-to-date check, execute, render, move into place, manifest; ``execute``: a notebook run by papermill; ``jobs``: a document to make and its result; ``executors``: local processes or Dask;
 ``provenance``: versions and
 manifests; ``run``, ``monthly``, ``cards``, ``notices``: the jobs of each command;
 ``worker_guard``: workers that die with their driver; ``site``: the website built from the
@@ -24,5 +24,5 @@ ROLES: dict[str, tuple[str, ...]] = {
     "content": ("params", "display", "tables", "masthead", "sources", "figures", "report", "final_report", "bulletin",
                 "bulletin_charts", "card", "notice", "listings"),
     "rendering": ("tools", "html_inline", "chart_images", "render_base", "render_quarto", "render_fallback", "render"),
-    "runs": ("documents", "provenance", "worker_guard", "jobs", "executors", "batch", "run", "monthly", "cards", "notices", "site"),
+    "runs": ("documents", "provenance", "worker_guard", "execute", "jobs", "executors", "batch", "run", "monthly", "cards", "notices", "site"),
 }

@@ -60,7 +60,8 @@ def run_job(job: Job) -> JobResult:
     executed = work / f"{job.key}.ipynb"
     result = JobResult(job.key, job.label, "failed")
     try:
-        from .run import NotebookError, execute_notebook
+        from ..core.exceptions import NotebookError
+        from .execute import execute_notebook
 
         from .render import get_renderer
 
@@ -137,7 +138,7 @@ def check_settings(jobs: list[Job]) -> None:
     exit 2, nothing written or removed): the timeouts, and the renderers asked for."""
     from .render import get_renderer
     from .tools import render_timeout
-    from .run import cell_timeout
+    from .execute import cell_timeout
 
     cell_timeout()
     render_timeout()

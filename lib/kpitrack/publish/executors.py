@@ -60,7 +60,7 @@ def _context():
 
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["kpitrack.publish.worker_guard", "kpitrack.publish.batch", "kpitrack.publish.run",
+        ctx.set_forkserver_preload(["kpitrack.publish.worker_guard", "kpitrack.publish.batch", "kpitrack.publish.execute",
                                     "kpitrack.publish.render", "papermill", "nbconvert"])
         return ctx
     return mp.get_context("spawn")
