@@ -42,3 +42,21 @@ def test_a_notebook_runs_on_its_own_defaults(name, tmp_path):
 
     out = execute_notebook(KINDS[name].path, tmp_path / f"{name}.ipynb", {})
     assert out.is_file()
+
+
+@pytest.mark.parametrize("name, given, field", [
+    ("card", {"unit": "市不存在局"}, "unit"),
+    ("card", {"colour": "red"}, "colour"),
+    ("bulletin", {"month": "2018-13"}, "month"),
+    ("notice", {"number": ""}, "number"),
+    ("final", {"retro_as_of": 2020}, "retro_as_of"),
+])
+def test_each_kind_checks_its_parameters_once_naming_the_bad_one(name, given, field):
+    with pytest.raises(ParameterError) as err:
+        KINDS[name].validate(given)
+    assert field in str(err.value)
+
+
+def test_a_kind_returns_its_parameters_in_their_checked_form():
+    p = KINDS["card"].validate({"unit": "市国推办", "as_of": "2018"})
+    assert p == {"unit": "市发改委", "as_of": 2018, "dataset": DEFAULT_DATASET, "data_as_of": ""}

@@ -56,7 +56,7 @@ def card_jobs(as_of: int, dataset: str, units: list[Unit], *, formats: tuple[str
               "notebook_sha256": notebook_version(nb)}
     jobs = []
     for u in units:
-        params = {"unit": u.name, "as_of": as_of, "dataset": dataset, "data_as_of": data_as_of}
+        params = KINDS["card"].validate({"unit": u.name, "as_of": as_of, "dataset": dataset, "data_as_of": data_as_of})
         front = document_front(f"{u.name}绩效卡（{as_of}年）", ds)
         jobs.append(Job(u.key, u.name, str(nb), params, str(out), formats, renderer, front, inputs))
     return jobs, out

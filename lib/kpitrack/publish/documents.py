@@ -32,6 +32,18 @@ class DocumentKind:
         """The parameters and their defaults, as the notebook's ``parameters`` cell writes them."""
         return dict(_defaults(str(self.path), self.path.stat().st_mtime_ns))
 
+    def validate(self, given: dict[str, Any]) -> dict[str, Any]:
+        """The parameters a document of this kind runs with: the notebook's defaults, then ``given``;
+        a name the notebook does not have, or a bad value, is a ParameterError naming it (checked once,
+        before any job starts). Values come back in their checked form (a year as an int ...)."""
+        known = self.defaults()
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for a {self.label_zh} ({self.name}); "
+                                 f"known: {', '.join(known)}", field=unknown[0])
+        merged = {**known, **given}
+        return {**merged, **_CHECKS[self.name](merged)}
+
 
 KINDS: dict[str, DocumentKind] = {k.name: k for k in (
     DocumentKind("midterm", "notebooks/midterm_evaluation.ipynb", "_output", "中期评估"),
@@ -47,6 +59,51 @@ def kind(name: str) -> DocumentKind:
         return KINDS[name]
     except KeyError:
         raise ParameterError(f"unknown kind of document {name!r}; known: {', '.join(KINDS)}") from None
+
+
+def _check_report(p: dict[str, Any]) -> dict[str, Any]:
+    from .report import check_parameters
+
+    as_of, dataset, language, data_as_of = check_parameters(p["as_of"], p["dataset"], p["language"], p["data_as_of"])
+    return {"as_of": as_of, "dataset": dataset, "language": language, "data_as_of": data_as_of}
+
+
+def _check_final(p: dict[str, Any]) -> dict[str, Any]:
+    from .final_report import check_retro
+
+    retro_as_of, retro_data_as_of = check_retro(p["retro_as_of"], p["retro_data_as_of"])
+    return {**_check_report(p), "retro_as_of": retro_as_of, "retro_data_as_of": retro_data_as_of}
+
+
+def _check_bulletin(p: dict[str, Any]) -> dict[str, Any]:
+    from .bulletin import check_parameters
+
+    year, mon, reg, dataset, language, data_as_of = check_parameters(p["month"], p["region"], p["dataset"], p["language"],
+                                                                     p["data_as_of"])
+    return {"month": f"{year}-{mon:02d}", "dataset": dataset, "language": language, "data_as_of": data_as_of}
+
+
+def _check_card(p: dict[str, Any]) -> dict[str, Any]:
+    from ..plan.catalogue import catalogue
+    from .card import check_unit
+    from .report import check_parameters
+
+    as_of, dataset, _, data_as_of = check_parameters(p["as_of"], p["dataset"], "zh", p["data_as_of"])
+    return {"unit": check_unit(catalogue(), p["unit"]).name, "as_of": as_of, "dataset": dataset, "data_as_of": data_as_of}
+
+
+def _check_notice(p: dict[str, Any]) -> dict[str, Any]:
+    from .params import check_common
+
+    if not isinstance(p["number"], str) or not p["number"].strip():
+        raise ParameterError(f"parameter number: expected a notice number such as 杭绩改〔2018〕1号, got {p['number']!r}",
+                             field="number")
+    dataset, _, _ = check_common(p["dataset"], "zh", "")
+    return {"number": p["number"], "dataset": dataset}
+
+
+_CHECKS = {"midterm": _check_report, "final": _check_final, "bulletin": _check_bulletin, "card": _check_card,
+           "notice": _check_notice}
 
 
 @lru_cache(maxsize=16)

@@ -104,7 +104,8 @@ def bulletin_jobs(month: str, dataset: str, regs: list[Region], *, formats: tupl
         if reg.code not in with_data:
             skipped.append(reg.name_zh)
             continue
-        params = {"month": month, "region": reg.code, "dataset": dataset, "data_as_of": data_as_of, "language": language}
+        params = KINDS["bulletin"].validate({"month": month, "region": reg.code, "dataset": dataset, "data_as_of": data_as_of,
+                                             "language": language})
         front = document_front(title_for(month, reg.code, reg.code != CITY or len(with_data - {CITY}) > 0), ds)
         jobs.append(Job(reg.code, reg.name_zh, str(nb), params, str(out), formats, renderer, front, inputs))
     return jobs, skipped, out

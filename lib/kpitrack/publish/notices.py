@@ -45,6 +45,6 @@ def notice_jobs(dataset: str, *, formats: tuple[str, ...] = FORMATS, renderer: s
         inputs = {**base, "events_sha256": hashlib.sha256(json.dumps(history, ensure_ascii=False, sort_keys=True).encode()).hexdigest()}
         front = document_front(TITLE_ZH, ds)
         front["subtitle"] = number
-        jobs.append(Job(file_stem(number), f"{number} {state.unit}", str(nb), {"number": number, "dataset": dataset},
+        jobs.append(Job(file_stem(number), f"{number} {state.unit}", str(nb), KINDS["notice"].validate({"number": number, "dataset": dataset}),
                         str(out), formats, renderer, front, inputs))
     return jobs, out

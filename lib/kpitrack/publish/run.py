@@ -20,8 +20,6 @@ from .execute import KERNEL, cell_timeout, execute_notebook  # noqa: F401 - part
 from .provenance import read_manifest
 from .render import get_renderer
 from ..plan.schema import PLAN_END
-from .final_report import check_retro
-from .report import check_parameters
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +82,11 @@ def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str
     unknown = sorted(set(merged) - set(known))
     if unknown:
         raise ParameterError(f"{path}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(known)}")
-    try:
-        as_of, dataset, language, data_as_of = check_parameters(merged["as_of"], merged["dataset"], merged["language"],
-                                                                merged["data_as_of"])
-        retro_as_of, retro_data_as_of = check_retro(merged["retro_as_of"], merged["retro_data_as_of"])
+    try:  # the final evaluation's parameters are the mid-term's and its own: one check for both
+        checked = KINDS["final"].validate(merged)
     except ParameterError as exc:
-        raise ParameterError(f"{path}: {exc}") from None
-    return {"as_of": as_of, "dataset": dataset, "language": language, "data_as_of": data_as_of,
-            "retro_as_of": retro_as_of, "retro_data_as_of": retro_data_as_of}
+        raise ParameterError(f"{path}: {exc}", path=str(path), field=exc.field) from None
+    return {k: checked[k] for k in known}
 
 
 def notebook_for(params: dict[str, Any]) -> Path:
