@@ -235,7 +235,8 @@ def _cmd_notices(args: argparse.Namespace) -> int:
     from .publish.bulletin import parse_month
     from .publish.monthly import resolve_month
 
-    year, month = parse_month(resolve_month(args.month, None, dataset))
+    month_text = resolve_month(args.month, None, dataset)
+    year, month = parse_month(month_text)
     cat = load_catalogue()
     ds = load_dataset(dataset, cat)
     on = date.fromisoformat(args.date) if args.date else None
@@ -245,7 +246,7 @@ def _cmd_notices(args: argparse.Namespace) -> int:
     new = issue(cat, ds, register, year, month, load_rules(), on)
     for e in new:
         print(f"issued {e.number} to {e.unit}: {e.measure_id} ({e.region}), feedback due {e.due}")
-    print(f"{len(new)} notice(s) issued for {args.month} into {register}" + ("" if new else " (none due, or all already issued)"))
+    print(f"{len(new)} notice(s) issued for {month_text} into {register}" + ("" if new else " (none due, or all already issued)"))
     return _render_notices(dataset, formats, renderer, args.force)
 
 
