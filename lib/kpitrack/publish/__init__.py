@@ -3,7 +3,7 @@
 
 **Content**: what each document shows, as tables, text and charts computed once (``report``,
 ``final_report``, ``bulletin``, ``bulletin_charts``, ``card``, ``notice``, ``figures``, ``masthead``,
-``sources``, ``listings``; ``params``: their parameters checked), and how a table or chart is
+``sources``, ``listings``; ``params`` and ``documents``: the kinds of document and their parameters checked), and how a table or chart is
 handed to every renderer (``display``: escaped HTML, Markdown and typst; ``tables``: text, CSV and
 JSON for commands).
 
@@ -22,7 +22,7 @@ manifests).
 
 ROLES: dict[str, tuple[str, ...]] = {
     "content": ("params", "display", "tables", "masthead", "sources", "figures", "report", "final_report", "bulletin",
-                "bulletin_charts", "card", "notice", "listings"),
+                "bulletin_charts", "card", "notice", "listings", "documents"),
     "rendering": ("tools", "html_inline", "chart_images", "render_base", "render_quarto", "render_fallback", "render"),
-    "runs": ("documents", "provenance", "worker_guard", "execute", "jobs", "executors", "batch", "run", "monthly", "cards", "notices", "site"),
+    "runs": ("provenance", "worker_guard", "execute", "jobs", "executors", "batch", "run", "monthly", "cards", "notices", "site"),
 }

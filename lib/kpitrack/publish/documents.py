@@ -54,6 +54,22 @@ KINDS: dict[str, DocumentKind] = {k.name: k for k in (
 )}
 
 
+def check(kind_name: str, **params: Any) -> dict[str, Any]:
+    """A notebook's first step: its parameters checked by its kind. A bad one stops the notebook with
+    one line (``ParameterError: parameter as_of: ...``), not a traceback, in papermill's output and in
+    JupyterLab alike; once the parameters pass, tracebacks are shown in full again."""
+    try:
+        ip = get_ipython()  # type: ignore[name-defined]  # noqa: F821 - defined inside IPython only
+    except NameError:
+        ip = None
+    if ip is not None:  # as %xmode does, without its printed line (it would show in the document)
+        ip.InteractiveTB.set_mode(mode="Minimal")
+    checked = kind(kind_name).validate(params)
+    if ip is not None:
+        ip.InteractiveTB.set_mode(mode="Context")
+    return checked
+
+
 def kind(name: str) -> DocumentKind:
     try:
         return KINDS[name]
