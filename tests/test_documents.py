@@ -62,27 +62,6 @@ def test_a_kind_returns_its_parameters_in_their_checked_form():
     assert p == {"unit": "市发改委", "as_of": 2018, "dataset": DEFAULT_DATASET, "data_as_of": ""}
 
 
-@pytest.mark.slow
-def test_a_bad_parameter_stops_a_plain_papermill_run_with_one_line(tmp_path):
-    """Run as a cron job would (papermill alone, no kpitrack run): the error is one clear line."""
-    import subprocess
-    import sys
-
-    from .conftest import REPO
-
-    out = tmp_path / "out.ipynb"
-    proc = subprocess.run([sys.executable, "-m", "papermill", str(KINDS["card"].path), str(out), "-p", "as_of", "abc",
-                           "-k", "python3"], cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert proc.returncode != 0
-    tail = proc.stderr.strip().splitlines()[-1]
-    assert tail == "ParameterError: parameter as_of: expected a year such as 2018, got 'abc'", proc.stderr[-2000:]
-    import nbformat
-
-    errors = [o for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.output_type == "error"]
-    assert errors[0].ename == "ParameterError" and len(errors[0].traceback) <= 2  # no frames of kpitrack's own code
-
-
 def test_checking_prints_nothing_into_the_document(tmp_path):
     from kpitrack.publish.run import execute_notebook
 

@@ -107,3 +107,24 @@ def test_a_notice_registered_but_not_rendered_gets_its_document_on_the_next_run(
     doc.unlink()  # as if killed after the register was written
     assert main(["notices", "--month", "2018-05", "--dataset", "synthetic", *NOTICE_ARGS]) == 0
     assert "0 notice(s) issued" in capsys.readouterr().out and doc.is_file()
+
+
+# --------------------------------------------------------------------------- round 2: plain papermill
+
+@pytest.mark.slow
+def test_a_bad_parameter_stops_a_plain_papermill_run_with_one_line(tmp_path):
+    """Run as a cron job would (papermill alone, no kpitrack run): the error is one clear line."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out.ipynb"
+    proc = subprocess.run([sys.executable, "-m", "papermill", str(REPO / "notebooks" / "performance_card.ipynb"), str(out), "-p", "as_of", "abc",
+                           "-k", "python3"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    tail = proc.stderr.strip().splitlines()[-1]
+    assert tail == "ParameterError: parameter as_of: expected a year such as 2018, got 'abc'", proc.stderr[-2000:]
+    import nbformat
+
+    errors = [o for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.output_type == "error"]
+    assert errors[0].ename == "ParameterError" and len(errors[0].traceback) <= 2  # no frames of kpitrack's own code
