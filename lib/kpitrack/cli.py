@@ -122,6 +122,14 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_peers(args: argparse.Namespace) -> int:
+    from .publish.listings import peers_listing
+    from .publish.tables import render
+
+    _emit(render(peers_listing(args.measure, args.year, args.group, args.source), args.format), args.out)
+    return 0
+
+
 def _cmd_year_end(args: argparse.Namespace) -> int:
     from .publish.listings import year_end_text
 
@@ -341,6 +349,7 @@ COMMANDS = {
     "template": _cmd_template,
     "ingest": _cmd_ingest,
     "year_end": _cmd_year_end,
+    "peers": _cmd_peers,
     "backtest": _cmd_backtest,
     "calibrate": _cmd_calibrate,
     "bulletins": _cmd_bulletins,

@@ -137,6 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
     st.set_defaults(command="site")
 
+    pr = sub.add_parser("peers", help="rank the peer cities (对标城市) by an indicator, one source and one year",
+                        description="kpitrack peers --measure gdp_real_growth --year 2019 --group sub-provincial: the cities "
+                                    "of a peer group (data/peers/groups.yaml) ranked by one indicator (data/peers/indicators.yaml) "
+                                    "in one year from one source, ties sharing a rank, cities without a figure listed as missing, "
+                                    "and the home city's rank change since the year before. Exit 2: an unknown indicator, group "
+                                    "or source, or an indicator that may not be ranked (the message says why).")
+    pr.add_argument("--measure", required=True, help="a peer indicator, e.g. gdp_nominal, gdp_real_growth, pm25_annual_mean_from_daily")
+    pr.add_argument("--year", type=int, required=True)
+    pr.add_argument("--group", default="sub-provincial", help="sub-provincial (default) or yrd, or any group of groups.yaml")
+    pr.add_argument("--source", help="keep to this source (default: the one covering most cities of the group that year)")
+    pr.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    pr.add_argument("--out")
+    pr.set_defaults(command="peers")
+
     d = sub.add_parser("data", help="rebuild bundled datasets")
     d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))
     d.set_defaults(command="data")

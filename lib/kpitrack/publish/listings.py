@@ -119,3 +119,30 @@ def year_end_text(measure_id: str, period: str, region: str, dataset: str, data_
     return (f"{m.name_zh}（{reg.name_zh}，数据：{ds.label_zh}）\n"
             f"{year}年1—{month}月：{fmt(e.ytd, m.unit)}；全年估计 {fmt(e.estimate, m.unit)}，"
             f"{e.level:.0%}区间 {fmt(e.lower, m.unit)}—{fmt(e.upper, m.unit)}（依据此前{e.n_years}年的季节规律）")
+
+
+def peers_listing(measure: str, year: int, group: str, source: str | None = None) -> Listing:
+    """A ranking of peer cities (:func:`kpitrack.analysis.peers.ranking`): one row per city ranked
+    (JSON: a list of objects city, city_en, value, rank, n, source, quality, note); the text form
+    adds the home city's rank change and the cities without a figure."""
+    from ..analysis.peers import ranking
+    from ..data.peers import load_peers
+
+    r = ranking(load_peers(), measure, year, group, source)
+    better = "越低越好" if r.indicator.direction == "lower" else "越高越好"
+    title = f"{r.group.name_zh}{r.indicator.name_zh}排名（{year}年，{r.indicator.unit}，{better}）"
+    notes = [f"来源：{r.source or '无'}；{r.n}个城市有数据" + (f"，缺{len(r.missing)}个：{'、'.join(r.missing)}" if r.missing else "")]
+    if r.home_rank is not None:
+        change = r.home_change
+        notes.append(f"{r.home}：第{r.home_rank}位（共{r.n}个）" + (
+            "" if change is None else f"，{year - 1}年第{r.home_rank_before}位（共{r.n_before}个），"
+            + ("持平" if change == 0 else f"{'上升' if change > 0 else '下降'}{abs(change)}位")))
+    if r.indicator.caveat_zh:
+        notes.append(f"说明：{r.indicator.caveat_zh}")
+    if r.other_sources:
+        notes.append(f"另有来源（未混用）：{'；'.join(r.other_sources)}")
+    table = r.table.drop(columns=["note"])
+    doc_rows = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in r.table.to_dict("records")]
+    shown = pd.DataFrame({"位次": r.table["rank"], "城市": r.table["city"], "数值": [f"{v:,.10g}{r.indicator.unit}" for v in r.table["value"]],  # as published: the ranks decide at that precision
+                          "数据": ["由逐日数据推算" if q == "computed" else "公布数" for q in r.table["quality"]]})
+    return Listing(title, table, doc_rows, notes, shown=shown)  # JSON: a list of objects, one per city ranked

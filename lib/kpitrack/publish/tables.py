@@ -26,7 +26,7 @@ FORMATS = ("table", "csv", "json")
 class Listing:
     title: str
     table: pd.DataFrame
-    document: dict[str, Any] = field(default_factory=dict)  # the JSON form (default: the table's rows)
+    document: dict[str, Any] | list[Any] = field(default_factory=dict)  # the JSON form (default: the table's rows)
     notes: list[str] = field(default_factory=list)            # lines under the title (text only)
     sections: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # further tables (text only)
     shown: pd.DataFrame | None = None  # the table as the text form shows it (default: ``table``)
@@ -59,7 +59,8 @@ def as_text(listing: Listing) -> str:
 
 
 def as_json(listing: Listing) -> str:
-    doc = listing.document or {"rows": json.loads(listing.table.to_json(orient="records", force_ascii=False))}
+    doc = listing.document if listing.document or isinstance(listing.document, list) else \
+        {"rows": json.loads(listing.table.to_json(orient="records", force_ascii=False))}
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
