@@ -27,6 +27,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         problems += consistency_problems(load_dataset(name, cat), cat)
     if problems:
         raise ValidationError(problems, "dataset consistency")
+    from .data.peers import load_peers
+
+    peers = load_peers()
+    print(f"ok: peer figures ({len(peers.figures)} rows, {peers.figures['city'].nunique()} cities, groups: {', '.join(peers.groups)})")
     print(f"ok: catalogue ({len(cat.kpis)} KPIs, {len(cat.measures)} measures, {len(cat.special_targets)} special targets, "
           f"{sum(len(a.problems) for a in cat.problem_areas)} social-evaluation problems, {len(cat.standards)} standards); "
           f"datasets: {', '.join(names)}")
@@ -127,6 +131,14 @@ def _cmd_peers(args: argparse.Namespace) -> int:
     from .publish.tables import render
 
     _emit(render(peers_listing(args.measure, args.year, args.group, args.source), args.format), args.out)
+    return 0
+
+
+def _cmd_challenges(args: argparse.Namespace) -> int:
+    from .publish.listings import challenges_listing
+    from .publish.tables import render
+
+    _emit(render(challenges_listing(args.year, args.dataset, args.group, args.challenges), args.format), args.out)
     return 0
 
 
@@ -350,6 +362,7 @@ COMMANDS = {
     "ingest": _cmd_ingest,
     "year_end": _cmd_year_end,
     "peers": _cmd_peers,
+    "challenges": _cmd_challenges,
     "backtest": _cmd_backtest,
     "calibrate": _cmd_calibrate,
     "bulletins": _cmd_bulletins,

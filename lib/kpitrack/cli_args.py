@@ -151,6 +151,19 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--out")
     pr.set_defaults(command="peers")
 
+    ch = sub.add_parser("challenges", help="the declared challenge targets (挑战指标): do they qualify, were they met",
+                        description="kpitrack challenges --year 2018: every challenge target declared in "
+                                    "params/challenges-<year>.yaml, with the plan's horizontal test (top 3 among the peer "
+                                    "group, or more than 3 places up), its vertical test (at least 10% better than the best "
+                                    "so far), each with its figures or why it cannot be judged, and whether it was met.")
+    ch.add_argument("--year", type=int, required=True)
+    ch.add_argument("--dataset", default=DEFAULT_DATASET)
+    ch.add_argument("--group", default="sub-provincial", help="the peer group of the horizontal test (groups.yaml)")
+    ch.add_argument("--challenges", help="the declared targets (default params/challenges-<year>.yaml)")
+    ch.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    ch.add_argument("--out")
+    ch.set_defaults(command="challenges")
+
     d = sub.add_parser("data", help="rebuild bundled datasets")
     d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))
     d.set_defaults(command="data")

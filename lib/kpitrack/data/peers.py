@@ -35,6 +35,7 @@ class Indicator:
     rankable: bool = True
     why_not_zh: str = ""     # why it may not be ranked
     caveat_zh: str = ""
+    measure: str = ""        # the plan's KPI measure it compares with (a challenge target's horizontal test)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ class Peers:
             return self.indicators[name]
         except KeyError:
             raise UnknownNameError("peer indicator", name, list(self.indicators)) from None
+
+    def for_measure(self, measure_id: str) -> list[Indicator]:
+        """The rankable peer indicators that compare with a KPI measure (official figures first)."""
+        found = [i for i in self.indicators.values() if i.measure == measure_id and i.rankable]
+        return sorted(found, key=lambda i: ("official" not in i.id, i.id))
 
     def group(self, name: str) -> Group:
         key = {"sub_provincial": "sub-provincial", "副省级城市": "sub-provincial", "长三角": "yrd", "YRD": "yrd"}.get(name, name)
@@ -161,7 +167,7 @@ def _indicators(path: Path, problems: list[Problem]) -> dict[str, Indicator]:
             problems.append(Problem(str(path), None, f"{key}.why_not_zh", "an indicator kept out of rankings says why",
                                     Reason.MISSING))
         out[str(key)] = Indicator(str(key), str(d.get("name_zh", key)), str(d.get("unit", "")), str(direction), bool(rankable),
-                                  str(d.get("why_not_zh", "")), str(d.get("caveat_zh", "")))
+                                  str(d.get("why_not_zh", "")), str(d.get("caveat_zh", "")), str(d.get("measure", "") or ""))
     return out
 
 

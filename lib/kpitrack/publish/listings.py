@@ -146,3 +146,39 @@ def peers_listing(measure: str, year: int, group: str, source: str | None = None
     shown = pd.DataFrame({"位次": r.table["rank"], "城市": r.table["city"], "数值": [f"{v:,.10g}{r.indicator.unit}" for v in r.table["value"]],  # as published: the ranks decide at that precision
                           "数据": ["由逐日数据推算" if q == "computed" else "公布数" for q in r.table["quality"]]})
     return Listing(title, table, doc_rows, notes, shown=shown)  # JSON: a list of objects, one per city ranked
+
+
+def challenges_listing(year: int, dataset: str, group: str = "sub-provincial", challenges_file: str | None = None) -> Listing:
+    """The declared challenge targets of ``year`` judged by the plan's rule
+    (:mod:`kpitrack.analysis.challenges`): one row per target; JSON with each test's figures."""
+    from ..analysis.challenges import judge
+    from ..data.peers import load_peers
+
+    if not BASE_YEAR < year <= PLAN_END:
+        raise ParameterError(f"--year: the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}", field="year")
+    dataset, _, _ = check_common(dataset, "zh", "")
+    cat = catalogue()
+    path = Path(challenges_file) if challenges_file else paths.repo_root() / "params" / f"challenges-{year}.yaml"
+    if not path.is_file():
+        raise ParameterError(f"{path}: no challenge targets declared for {year} (give --challenges FILE)", path=str(path))
+    declared = load_challenges(path, cat, year)
+    peers = load_peers()
+    group_name = peers.group(group).name_zh
+    results = judge(cat, load_dataset(dataset, cat), peers, declared, group)
+
+    def yes(v):
+        return "—" if v is None else ("是" if v else "否")
+
+    rows = [{"measure_id": r.measure.id, "指标": r.measure.name_zh, "类型": KIND_ZH[r.kind], "目标": fmt(r.target, r.measure.unit),
+             "横向": yes(r.horizontal.passed), "纵向": yes(r.vertical.passed), "符合挑战标准": yes(r.qualifies),
+             "实际": fmt(r.actual, r.measure.unit), "完成": yes(r.achieved)} for r in results]
+    doc = {"year": year, "dataset": dataset, "group": group_name, "declared_in": path.name, "demonstration": declared.demonstration,
+           "targets": [{"measure_id": r.measure.id, "kind": r.kind, "target": r.target,
+                        "horizontal": {"passed": r.horizontal.passed, "why_zh": r.horizontal.why_zh, **r.horizontal.figures},
+                        "vertical": {"passed": r.vertical.passed, "why_zh": r.vertical.why_zh, **r.vertical.figures},
+                        "qualifies": r.qualifies, "actual": r.actual, "achieved": r.achieved} for r in results]}
+    notes = [f"对标：{group_name}；挑战目标：{path.name}" + ("（演示选择，非考评办确定）" if declared.demonstration else "")]
+    sections = [(f"{r.measure.id} {r.measure.name_zh}", pd.DataFrame({"检验": ["横向", "纵向"],
+                                                                      "依据": [r.horizontal.why_zh, r.vertical.why_zh]}))
+                for r in results]
+    return Listing(f"{year}年挑战目标认定与完成情况", pd.DataFrame(rows), doc, notes, sections)
