@@ -20,6 +20,22 @@ from .report import check_parameters
 from .tables import Listing
 
 
+def _challenge_checks(cat, ds, challenges) -> dict[str, str]:
+    """measure id -> whether the declared challenge target meets the plan's criteria, in a few words
+    (``kpitrack challenges`` gives the figures)."""
+    if challenges is None:
+        return {}
+    from ..analysis.challenges import judge
+    from ..data.peers import load_peers
+
+    words = {True: "符合", False: "不符合", None: "无法判断"}
+    out = {}
+    for r in judge(cat, ds, load_peers(), challenges):
+        failed = [name for name, c in (("横向", r.horizontal), ("纵向", r.vertical)) if c.passed is False]
+        out[r.measure.id] = words[r.qualifies] + (f"（{'、'.join(failed)}未通过）" if failed else "")
+    return out
+
+
 def status_listing(as_of: int, dataset: str, data_as_of: str = "") -> Listing:
     """Every measure's status at ``as_of``: one row per measure (kpi_id, measure_id, 状态, status,
     latest value and year, trajectory value, basis); JSON nests measures under their KPI."""
@@ -75,11 +91,15 @@ def scores_listing(year: int, dataset: str, challenges_file: str | None = None) 
                                    "actual": ln.actual, "completion": ln.completion, "points": ln.points,
                                    "not_scored_zh": ln.why_zh or None} for ln in u.lines]} for u in results]}
     title = f"{year}年责任单位绩效得分 · 数据：{ds.label_zh}" + (f" · 挑战目标：{shown}" if challenges else " · 未指定挑战目标")
+    judged = _challenge_checks(cat, ds, challenges)
     sections = []
     for u in results:
         head = u.unit.name + (f"（又名{'、'.join(u.unit.aliases)}）" if u.unit.aliases else "")
         head += f"：{'—' if u.score is None else f'{u.score.total * 100:.2f}分，第{u.rank}位'}"
-        sections.append((head, explanation(u)))
+        table = explanation(u)
+        if any(ln.kind != "basic" for ln in u.lines):  # every challenge line with the plan's tests behind it
+            table["挑战标准"] = [judged.get(ln.measure.id, "—") if ln.kind != "basic" else "" for ln in u.lines]
+        sections.append((head, table))
     table = pd.DataFrame(rows, columns=["rank", "unit", "score", "base", "bonus", "measure_id", "kind", "target", "actual",
                                         "completion", "points", "not_scored"])
     # the text form leads with the ranking, then each unit line by line
