@@ -110,3 +110,14 @@ def _table(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
 def _rank_of(table: pd.DataFrame, city: str) -> int | None:
     hit = table.loc[table["city"] == city, "rank"]
     return int(hit.iloc[0]) if len(hit) else None
+
+
+def rank_history(peers: Peers, indicator: str, group: str, years: range) -> pd.DataFrame:
+    """The home city's rank by ``indicator`` in each year (one source per year, as :func:`ranking`
+    chooses it): year, rank, n (cities ranked), source; years without a rank are left out."""
+    rows = []
+    for year in years:
+        r = ranking(peers, indicator, year, group)
+        if r.home_rank is not None:
+            rows.append({"year": year, "rank": r.home_rank, "n": r.n, "source": r.source})
+    return pd.DataFrame(rows, columns=["year", "rank", "n", "source"])
