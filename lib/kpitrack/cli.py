@@ -142,6 +142,14 @@ def _cmd_challenges(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_standards(args: argparse.Namespace) -> int:
+    from .publish.listings import standards_listing
+    from .publish.tables import render
+
+    _emit(render(standards_listing(args.year, args.dataset), args.format), args.out)
+    return 0
+
+
 def _cmd_year_end(args: argparse.Namespace) -> int:
     from .publish.listings import year_end_text
 
@@ -363,6 +371,7 @@ COMMANDS = {
     "year_end": _cmd_year_end,
     "peers": _cmd_peers,
     "challenges": _cmd_challenges,
+    "standards": _cmd_standards,
     "backtest": _cmd_backtest,
     "calibrate": _cmd_calibrate,
     "bulletins": _cmd_bulletins,

@@ -164,6 +164,16 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--out")
     ch.set_defaults(command="challenges")
 
+    sd = sub.add_parser("standards", help="Table 5's standards (标准) against the plan's schedule, by year and unit",
+                        description="kpitrack standards --year 2018 [--dataset synthetic]: of the standards due by the "
+                                    "year's end, how many the dataset's standards ledger (data/actuals/<dataset>/standards.csv) "
+                                    "records as issued, which are overdue, per year and per responsible unit.")
+    sd.add_argument("--year", type=int, required=True)
+    sd.add_argument("--dataset", default=DEFAULT_DATASET)
+    sd.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sd.add_argument("--out")
+    sd.set_defaults(command="standards")
+
     d = sub.add_parser("data", help="rebuild bundled datasets")
     d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))
     d.set_defaults(command="data")

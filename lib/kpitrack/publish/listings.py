@@ -202,3 +202,32 @@ def challenges_listing(year: int, dataset: str, group: str = "sub-provincial", c
                                                                       "依据": [r.horizontal.why_zh, r.vertical.why_zh]}))
                 for r in results]
     return Listing(f"{year}年挑战目标认定与完成情况", pd.DataFrame(rows), doc, notes, sections)
+
+
+def standards_listing(year: int, dataset: str) -> Listing:
+    """Table 5's standards at ``year``'s end against the plan's schedule, from the dataset's standards
+    ledger: the years up to it, then every responsible unit (JSON: both, with the overdue numbers)."""
+    from ..analysis.standards import by_unit, by_year
+    from ..data.standards import read_standards
+
+    if not BASE_YEAR < year <= PLAN_END:
+        raise ParameterError(f"--year: the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}", field="year")
+    dataset, _, _ = check_common(dataset, "zh", "")
+    cat = catalogue()
+    ds = load_dataset(dataset, cat)
+    ledger = read_standards(ds.folder, cat)
+    title = f"表5 标准制定（修订）进度（截至{year}年底） · 数据：{ds.label_zh}"
+    if not ledger.kept:
+        note = f"数据集{dataset}没有标准台账（{ledger.path.name}）：未找到按规划表5编号的公开发布记录，进度无法判断。"
+        return Listing(title, pd.DataFrame(columns=["year", "due", "issued", "overdue", "share", "ahead"]),
+                       {"year": year, "dataset": dataset, "ledger": None, "missing_zh": note}, [note])
+    years, units = by_year(cat, ledger, year), by_unit(cat, ledger, year)
+    shown = pd.DataFrame({"年份": years["year"], "应完成（累计）": years["due"], "已发布": years["issued"], "逾期": years["overdue"],
+                          "完成率": ["—" if v is None or v != v else f"{v:.0%}" for v in years["share"]], "提前发布": years["ahead"]})
+    unit_table = pd.DataFrame({"责任单位": units["unit"], "规划总数": units["total"], "应完成": units["due"], "已发布": units["issued"],
+                               "逾期（表5序号）": ["、".join(map(str, o)) or "—" for o in units["overdue"]]})
+    doc = {"year": year, "dataset": dataset, "synthetic": ds.synthetic, "ledger": ledger.path.name,
+           "by_year": years.to_dict("records"),
+           "by_unit": [{**r, "overdue": list(r["overdue"])} for r in units.drop(columns="overdue_count").to_dict("records")]}
+    return Listing(title, years, doc, [f"标准台账：{ledger.path.name}，已发布{len(ledger.rows)}项"],
+                   [("各责任单位", unit_table)], shown=shown)
