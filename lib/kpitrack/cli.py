@@ -150,6 +150,14 @@ def _cmd_standards(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rectification(args: argparse.Namespace) -> int:
+    from .publish.listings import rectification_listing
+    from .publish.tables import render
+
+    _emit(render(rectification_listing(args.year, args.dataset), args.format), args.out)
+    return 0
+
+
 def _cmd_year_end(args: argparse.Namespace) -> int:
     from .publish.listings import year_end_text
 
@@ -372,6 +380,7 @@ COMMANDS = {
     "peers": _cmd_peers,
     "challenges": _cmd_challenges,
     "standards": _cmd_standards,
+    "rectification": _cmd_rectification,
     "backtest": _cmd_backtest,
     "calibrate": _cmd_calibrate,
     "bulletins": _cmd_bulletins,

@@ -174,6 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
     sd.add_argument("--out")
     sd.set_defaults(command="standards")
 
+    rc = sub.add_parser("rectification", help="Table 3: the rectification of problems raised by the public, and the 85% satisfaction",
+                        description="kpitrack rectification --year 2018 [--dataset synthetic]: from the dataset's rectification "
+                                    "ledger (data/actuals/<dataset>/rectification.csv), by year the problems with a target, done, "
+                                    "disclosed and the average satisfaction against the plan's 85%; by lead unit for the year.")
+    rc.add_argument("--year", type=int, required=True)
+    rc.add_argument("--dataset", default=DEFAULT_DATASET)
+    rc.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    rc.add_argument("--out")
+    rc.set_defaults(command="rectification")
+
     d = sub.add_parser("data", help="rebuild bundled datasets")
     d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))
     d.set_defaults(command="data")

@@ -231,3 +231,38 @@ def standards_listing(year: int, dataset: str) -> Listing:
            "by_unit": [{**r, "overdue": list(r["overdue"])} for r in units.drop(columns="overdue_count").to_dict("records")]}
     return Listing(title, years, doc, [f"标准台账：{ledger.path.name}，已发布{len(ledger.rows)}项"],
                    [("各责任单位", unit_table)], shown=shown)
+
+
+def rectification_listing(year: int, dataset: str) -> Listing:
+    """Table 3's rectification up to ``year``: by year (with the average satisfaction against 85%),
+    then the lead units of ``year`` (JSON: both)."""
+    from ..analysis.rectification import SATISFACTION_TARGET, by_unit, by_year
+    from ..data.rectification import read_rectification
+
+    if not BASE_YEAR < year <= PLAN_END:
+        raise ParameterError(f"--year: the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}", field="year")
+    dataset, _, _ = check_common(dataset, "zh", "")
+    cat = catalogue()
+    ds = load_dataset(dataset, cat)
+    ledger = read_rectification(ds.folder, cat)
+    title = f"表3 社会评价意见整改情况（至{year}年） · 数据：{ds.label_zh}"
+    if not ledger.kept:
+        note = f"数据集{dataset}没有整改台账（{ledger.path.name}）：未找到按规划表3问题逐年公布的整改结果和满意度，无法判断。"
+        return Listing(title, pd.DataFrame(columns=["year", "targets", "done", "partly", "disclosed", "surveyed", "satisfaction", "met"]),
+                       {"year": year, "dataset": dataset, "ledger": None, "missing_zh": note}, [note])
+    years, units = by_year(ledger, year), by_unit(cat, ledger, year)
+
+    def pct(v):
+        return "—" if v is None or v != v else f"{v:.1f}%"
+
+    shown = pd.DataFrame({"年份": years["year"], "整改目标": years["targets"], "完成": years["done"], "部分完成": years["partly"],
+                          "已公示": years["disclosed"], "测评": years["surveyed"], "平均满意度": [pct(v) for v in years["satisfaction"]],
+                          f"达到{SATISFACTION_TARGET:.0f}%": ["—" if m is None else ("是" if m else "否") for m in years["met"]]})
+    unit_table = pd.DataFrame({"牵头责任单位": units["unit"], "整改目标": units["targets"], "完成": units["done"],
+                               "平均满意度": [pct(v) for v in units["satisfaction"]]})
+    doc = {"year": year, "dataset": dataset, "synthetic": ds.synthetic, "ledger": ledger.path.name,
+           "satisfaction_target": SATISFACTION_TARGET,
+           "by_year": [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in years.to_dict("records")],
+           "by_unit": [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in units.to_dict("records")]}
+    return Listing(title, years, doc, [f"整改台账：{ledger.path.name}；规划目标：对社会评价意见整改的满意度平均达到{SATISFACTION_TARGET:.0f}%以上"],
+                   [(f"{year}年各牵头责任单位", unit_table)], shown=shown)

@@ -1,0 +1,112 @@
+"""The rectification ledger (社会评价意见整改台账) of a dataset: for Table 3's problems raised by the
+public, each year's rectification target, whether it was done and disclosed, and the satisfaction
+score of its special survey (专项满意度测评), with the source.
+
+``data/actuals/<dataset>/rectification.csv``: ``problem`` (Table 3's id, e.g. P1.03), ``year``,
+``target_zh`` (the year's 重点整改目标), ``done`` (yes / partly / no), ``disclosed`` (yes / no: the
+year-end result published in the city's media), ``satisfaction`` (0-100, empty when not surveyed),
+``source``, ``note``. A dataset without the file keeps no ledger (the real dataset: the city's
+yearly rectification results by Table 3's problems were not found in public sources), and the
+outputs say so. Every row is checked when read; a problem names the file, the row and the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..core.exceptions import Problem, Reason, ValidationError
+from ..plan.catalogue import Catalogue
+from ..plan.schema import BASE_YEAR, PLAN_END
+
+FILE = "rectification.csv"
+COLUMNS = ["problem", "year", "target_zh", "done", "disclosed", "satisfaction", "source", "note"]
+DONE = ("yes", "partly", "no")
+SYNTHETIC_SOURCE = "kpitrack.data.rectification（合成演示数据，非真实整改记录）"
+
+
+@dataclass(frozen=True)
+class RectificationLedger:
+    path: Path
+    rows: pd.DataFrame | None  # COLUMNS; year int, satisfaction float (NaN: not surveyed); None: no ledger
+
+    @property
+    def kept(self) -> bool:
+        return self.rows is not None
+
+
+def read_rectification(folder: Path, cat: Catalogue) -> RectificationLedger:
+    """The dataset's rectification ledger, checked (a ValidationError lists every problem)."""
+    path = Path(folder) / FILE
+    if not path.is_file():
+        return RectificationLedger(path, None)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError([Problem(str(path), None, "-", f"cannot read the rectification ledger: {exc}", Reason.UNREADABLE)],
+                              "rectification ledger validation") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or []) and c not in ("target_zh", "note")]
+    if missing:
+        raise ValidationError([Problem(str(path), 1, ",".join(missing), "missing column(s)", Reason.MISSING)],
+                              "rectification ledger validation")
+    known = {p.id for a in cat.problem_areas for p in a.problems}
+    problems, rows, seen = [], [], {}
+    for i, r in enumerate(reader, start=2):
+        r = {k: (v or "").strip() for k, v in r.items() if k}
+
+        def bad(fld: str, msg: str, reason: Reason, row: int = i) -> None:
+            problems.append(Problem(str(path), row, fld, msg, reason))
+
+        if r["problem"] not in known:
+            bad("problem", f"{r['problem']!r} is not a problem of Table 3 (P1.01 …)", Reason.UNKNOWN_REFERENCE)
+        year = int(r["year"]) if r["year"].isdigit() else None
+        if year is None or not BASE_YEAR < year <= PLAN_END:
+            bad("year", f"{r['year']!r} is not a year of the plan ({BASE_YEAR + 1}-{PLAN_END})", Reason.OUT_OF_RANGE)
+        elif (r["problem"], year) in seen:
+            bad("-", f"{r['problem']} {year} is already recorded in row {seen[(r['problem'], year)]}", Reason.DUPLICATE)
+        else:
+            seen[(r["problem"], year)] = i
+        if r["done"] not in DONE:
+            bad("done", f"{r['done']!r} is not one of {', '.join(DONE)}", Reason.NOT_ALLOWED)
+        if r["disclosed"] not in ("yes", "no"):
+            bad("disclosed", f"{r['disclosed']!r} is not yes or no", Reason.NOT_ALLOWED)
+        sat = math.nan
+        if r["satisfaction"]:
+            try:
+                sat = float(r["satisfaction"].rstrip("%"))
+                if not 0 <= sat <= 100:
+                    raise ValueError
+            except ValueError:
+                bad("satisfaction", f"{r['satisfaction']!r} is not a score from 0 to 100", Reason.OUT_OF_RANGE)
+        if not r.get("source"):
+            bad("source", "every record needs its source", Reason.MISSING)
+        rows.append({c: r.get(c, "") for c in COLUMNS} | {"year": year, "satisfaction": sat})
+    if problems:
+        raise ValidationError(problems, "rectification ledger validation")
+    return RectificationLedger(path, pd.DataFrame(rows, columns=COLUMNS))
+
+
+def synthetic_rectification(cat: Catalogue, seed: int = 20170101) -> pd.DataFrame:
+    """A synthetic ledger (fixed seed, labelled as such): each year about half of Table 3's problems
+    get a rectification target; most are done and disclosed; satisfaction scores around 85."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for year in range(BASE_YEAR + 1, PLAN_END + 1):
+        for area in cat.problem_areas:
+            for p in area.problems:
+                if rng.random() < 0.5:
+                    continue
+                done = str(rng.choice(DONE, p=[0.75, 0.2, 0.05]))
+                sat = float(np.clip(rng.normal(84 + (year - BASE_YEAR) * 0.6, 4), 55, 99).round(1))
+                rows.append({"problem": p.id, "year": year, "target_zh": f"{p.text_zh}：{year}年重点整改（演示）", "done": done,
+                             "disclosed": "yes" if done != "no" and rng.random() < 0.9 else "no",
+                             "satisfaction": sat if rng.random() < 0.8 else "", "source": SYNTHETIC_SOURCE,
+                             "note": "合成演示数据"})
+    return pd.DataFrame(rows, columns=COLUMNS)
