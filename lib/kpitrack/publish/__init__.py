@@ -22,7 +22,7 @@ manifests).
 
 ROLES: dict[str, tuple[str, ...]] = {
     "content": ("params", "display", "tables", "masthead", "sources", "figures", "report", "final_report", "bulletin",
-                "bulletin_charts", "card", "notice", "listings", "documents", "peer_section"),
+                "bulletin_charts", "card", "notice", "listings", "documents", "peer_section", "plan_sections"),
     "rendering": ("tools", "html_inline", "chart_images", "render_base", "render_quarto", "render_fallback", "render"),
     "runs": ("provenance", "worker_guard", "execute", "jobs", "executors", "batch", "run", "monthly", "cards", "notices", "site"),
 }

@@ -148,6 +148,61 @@ def special_table(c: Card) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["专项目标", "子目标", "目标年份", "目标"])
 
 
+ACTION_ZH = {"formulate": "制定", "revise": "修订"}
+DONE_ZH = {"yes": "完成", "partly": "部分完成", "no": "未完成"}
+
+
+def _is_unit(c: Card, name: str) -> bool:
+    u = find_unit(c.cat, name)
+    return u is not None and u.name == c.unit.name
+
+
+def standards_table(c: Card) -> pd.DataFrame:
+    """The standards of Table 5 the unit is responsible for, with what the dataset's standards ledger
+    records by the card's year (issued, overdue, not yet due; "无台账" without a ledger)."""
+    from ..data.standards import read_standards
+
+    ledger = read_standards(c.ds.folder, c.cat)
+    issued = {} if ledger.rows is None else {int(r.no): r for r in ledger.rows.itertuples()}
+    rows = []
+    for s in c.cat.standards:
+        if not _is_unit(c, s.responsible_unit):
+            continue
+        r = issued.get(s.no)
+        if ledger.rows is None:
+            state = "无台账"
+        elif r is not None and int(str(r.issued_on)[:4]) <= c.as_of:
+            state = f"{r.issued_on}发布" + (f"（{r.document_no}）" if r.document_no else "")
+        else:
+            state = "逾期未发布" if s.year <= c.as_of else "未到期"
+        rows.append({"序号": s.no, "标准": s.name_zh, "类别": ACTION_ZH.get(s.action, s.action), "计划年份": f"{s.year}年", "情况": state})
+    return pd.DataFrame(rows, columns=["序号", "标准", "类别", "计划年份", "情况"])
+
+
+def problems_table(c: Card) -> pd.DataFrame:
+    """The problems of Table 3 the unit leads, with the card's year's rectification from the dataset's
+    rectification ledger (not listed that year, done or not, the satisfaction score)."""
+    from ..data.rectification import read_rectification
+
+    ledger = read_rectification(c.ds.folder, c.cat)
+    year_rows = {} if ledger.rows is None else {r.problem: r for r in ledger.rows.itertuples() if r.year == c.as_of}
+    rows = []
+    for area in c.cat.problem_areas:
+        for p in area.problems:
+            if not any(_is_unit(c, u) for u in p.lead_units):
+                continue
+            r = year_rows.get(p.id)
+            if ledger.rows is None:
+                state, sat = "无台账", "—"
+            elif r is None:
+                state, sat = f"{c.as_of}年未列入整改", "—"
+            else:
+                state = DONE_ZH.get(r.done, r.done) + ("，已公示" if r.disclosed == "yes" else "")
+                sat = "未测评" if r.satisfaction != r.satisfaction else f"{r.satisfaction:.1f}%"
+            rows.append({"编号": p.id, "问题": p.text_zh, f"{c.as_of}年整改": state, "满意度": sat})
+    return pd.DataFrame(rows, columns=["编号", "问题", f"{c.as_of}年整改", "满意度"])
+
+
 def kpis(c: Card):
     """(KPI, its status) of the card, for the trend charts."""
     return [(c.cat.kpi(k), c.statuses[k]) for k in c.unit.kpis]
