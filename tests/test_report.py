@@ -67,7 +67,7 @@ def test_html_report(synthetic_run, cat):
     assert '<html lang="zh-CN"' in html
     for k in cat.kpis:
         assert k.name_zh.replace("“", "").replace("”", "")[:6] in html.replace("“", "").replace("”", ""), k.id
-    assert html.count("Plotly.newPlot") == 25  # one interactive chart per KPI
+    assert html.count("Plotly.newPlot") == 25 + 1  # one interactive chart per KPI, and the peer ranks
     assert html.count("plotly.js v") <= 2  # plotly.js inlined once, not per chart
     assert not re.search(r'<script[^>]+src="https?://', html)  # works offline: no script from a CDN
     assert "合成数据" in html

@@ -59,9 +59,9 @@ def rank_figure(up_to: int, group: str = "sub-provincial", peers: Peers | None =
         fig.add_scatter(x=h["year"], y=h["rank"], mode="lines+markers", name=ind.name_zh,
                         customdata=h[["n", "source"]].to_numpy(),
                         hovertemplate="%{x}年：第%{y}位（共%{customdata[0]}个）<br>来源：%{customdata[1]}<extra></extra>")
-    fig.update_layout(title=f"{peers.home}在{peers.group(group).name_zh}中的位次", height=360,
+    fig.update_layout(title=f"{peers.home}在{peers.group(group).name_zh}中的位次", height=360, meta={"kind": "peer_ranks"},
                       legend={"orientation": "h", "y": -0.25}, margin={"l": 50, "r": 20, "t": 50, "b": 80})
-    fig.update_yaxes(autorange="reversed", title="位次（1为最好）", range=[most + 0.5, 0.5], dtick=1)
+    fig.update_yaxes(title="位次（1为最好）", range=[most + 0.5, 0.5], dtick=1)  # descending: 1 at the top
     fig.update_xaxes(dtick=1, title=None)
     return fig
 
