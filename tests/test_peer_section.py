@@ -21,4 +21,5 @@ def test_the_rank_chart_breaks_where_a_year_has_no_rank():
     growth = next(t for t in fig.data if t.name == load_peers().indicator("gdp_real_growth").name_zh)
     ys = dict(zip(growth.x, growth.y))
     assert ys[2017] != ys[2017]  # NaN: no line drawn through the missing year
-    assert "kpitrack challenges" in peer_section.note() and "`" not in peer_section.note()  # no monospace in the PDF
+    assert "kpitrack" not in peer_section.note() and "`" not in peer_section.note()  # no commands, no monospace in the PDF
+    assert all("/" not in s for t in peer_section.rank_figure(2019).data for s in t.customdata[:, 1])  # sources by name

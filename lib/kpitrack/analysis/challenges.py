@@ -76,7 +76,7 @@ def horizontal(peers: Peers, m: Measure, target: float | None, year: int, group:
                    "target_rank": target_rank, "home_rank": r.home_rank}
         gain = None if r.home_rank is None else r.home_rank - target_rank
         passed = target_rank <= min_rank or (gain is not None and gain > min_gain)
-        why = (f"目标值在{r.group.name_zh}{last}年{ind.name_zh}中居第{target_rank}位（共{n}个，来源：{r.source}）"
+        why = (f"目标值在{r.group.name_zh}{last}年{ind.name_zh}中居第{target_rank}位（共{n}个，来源：{peers.source_zh(r.source)}）"
                + ("" if r.home_rank is None else f"，{peers.home}当年第{r.home_rank}位")
                + (f"；{'达到' if passed else '未达到'}前{min_rank}位或进位{min_gain}位以上的要求"))
         return Check(passed, why, figures)

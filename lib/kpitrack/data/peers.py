@@ -9,7 +9,7 @@ Every row is checked when loaded; a problem names the file, the row and the fiel
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,6 +53,11 @@ class Peers:
     groups: dict[str, Group]
     home: str                        # the city whose plan this is
     folder: Path
+    source_names: dict[str, str] = field(default_factory=dict)  # source key -> its name for readers (sources.yaml)
+
+    def source_zh(self, key: str) -> str:
+        """How a source is named to readers (its key when sources.yaml does not name it)."""
+        return self.source_names.get(key, key)
 
     def indicator(self, name: str) -> Indicator:
         try:
@@ -88,7 +93,7 @@ def load_peers(where: Path | None = None) -> Peers:
     """The peer figures, groups and indicators, every row checked (a ValidationError lists them all)."""
     base = Path(where) if where else folder()
     stamp = tuple((base / f).stat().st_mtime_ns if (base / f).exists() else 0
-                  for f in ("peer_cities.csv", "groups.yaml", "indicators.yaml"))
+                  for f in ("peer_cities.csv", "groups.yaml", "indicators.yaml", "sources.yaml"))
     return _load(str(base), stamp)
 
 
@@ -114,7 +119,8 @@ def _load(where: str, _stamp: tuple) -> Peers:
     df["year"] = df["year"].astype(int)
     df["value"] = df["value"].astype(float)
     df["source"] = [source_of(r) for r in df.to_dict("records")]
-    return Peers(df, indicators, groups, home, base)
+    names = load_yaml(base / "sources.yaml", str(base / "sources.yaml")) if (base / "sources.yaml").is_file() else {}
+    return Peers(df, indicators, groups, home, base, {str(k): str(v) for k, v in (names or {}).items()})
 
 
 def _check_rows(df: pd.DataFrame, path: Path, indicators: dict[str, Indicator]) -> list[Problem]:

@@ -151,7 +151,8 @@ def peers_listing(measure: str, year: int, group: str, source: str | None = None
     r = ranking(load_peers(), measure, year, group, source)
     better = "越低越好" if r.indicator.direction == "lower" else "越高越好"
     title = f"{r.group.name_zh}{r.indicator.name_zh}排名（{year}年，{r.indicator.unit}，{better}）"
-    notes = [f"来源：{r.source or '无'}；{r.n}个城市有数据" + (f"，缺{len(r.missing)}个：{'、'.join(r.missing)}" if r.missing else "")]
+    peers = load_peers()
+    notes = [f"来源：{peers.source_zh(r.source) if r.source else '无'}；{r.n}个城市有数据" + (f"，缺{len(r.missing)}个：{'、'.join(r.missing)}" if r.missing else "")]
     if r.home_rank is not None:
         change = r.home_change
         notes.append(f"{r.home}：第{r.home_rank}位（共{r.n}个）" + (
@@ -160,9 +161,10 @@ def peers_listing(measure: str, year: int, group: str, source: str | None = None
     if r.indicator.caveat_zh:
         notes.append(f"说明：{r.indicator.caveat_zh}")
     if r.other_sources:
-        notes.append(f"另有来源（未混用）：{'；'.join(r.other_sources)}")
+        notes.append(f"另有来源（未混用）：{'；'.join(peers.source_zh(s) for s in r.other_sources)}")
     table = r.table.drop(columns=["note"])
-    doc_rows = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in r.table.to_dict("records")]
+    doc_rows = [{**{k: (None if pd.isna(v) else v) for k, v in row.items()}, "source_zh": peers.source_zh(row["source"])}
+                for row in r.table.to_dict("records")]
     shown = pd.DataFrame({"位次": r.table["rank"], "城市": r.table["city"], "数值": [f"{v:,.10g}{r.indicator.unit}" for v in r.table["value"]],  # as published: the ranks decide at that precision
                           "数据": ["由逐日数据推算" if q == "computed" else "公布数" for q in r.table["quality"]]})
     return Listing(title, table, doc_rows, notes, shown=shown)  # JSON: a list of objects, one per city ranked

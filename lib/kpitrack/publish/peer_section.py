@@ -55,7 +55,7 @@ def rank_figure(up_to: int, group: str = "sub-provincial", peers: Peers | None =
             continue
         most = max(most, int(h["n"].max()))
         h = h.set_index("year").reindex(years).rename_axis("year").reset_index()  # a year without a rank breaks the line
-        h["source"] = h["source"].fillna("")
+        h["source"] = [peers.source_zh(s) if isinstance(s, str) else "" for s in h["source"]]
         fig.add_scatter(x=h["year"], y=h["rank"], mode="lines+markers", name=ind.name_zh,
                         customdata=h[["n", "source"]].to_numpy(),
                         hovertemplate="%{x}年：第%{y}位（共%{customdata[0]}个）<br>来源：%{customdata[1]}<extra></extra>")
@@ -72,4 +72,4 @@ def note(peers: Peers | None = None) -> str:
     caveats = "".join(f"{escape_markdown(i.name_zh)}：{escape_markdown(i.caveat_zh)}" for i in _indicators(peers) if i.caveat_zh)
     return (f"对标城市数据为公开来源的真实数据（与本报告所用数据集无关），每年只用同一来源的数据排名（覆盖城市最多的来源），"
             f"并列同位次，缺数据的城市不参与排名；“r/n”表示在有数据的n个城市中居第r位；有数据的城市不足对标组一半的年份不列。{caveats}"
-            f"挑战目标是否符合规划的横向、纵向比较标准，见挑战目标认定表（命令 kpitrack challenges）。")
+            f"挑战目标是否符合规划的横向、纵向比较标准，另按挑战目标认定表逐项判断。")
