@@ -150,3 +150,25 @@ class safe_csv_writer:  # noqa: N801 - used like csv.writer
 
     def writerow(self, row) -> None:
         self._writer.writerow([spreadsheet_safe(v) for v in row])
+
+
+def csv_records(path: Path, required: list[str] | tuple[str, ...], what: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a small UTF-8 CSV file as (line number, {column: stripped text}), the header
+    checked for ``required`` columns; a ValidationError naming the file (and line 1 for a missing
+    column) when it cannot be read. ``what`` names the file in messages ("the standards ledger")."""
+    import csv
+    import io
+
+    from .exceptions import Problem, Reason, ValidationError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError([Problem(str(path), None, "-", f"cannot read {what}: {exc}", Reason.UNREADABLE)],
+                              f"{what} validation") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationError([Problem(str(path), 1, ",".join(missing), "missing column(s)", Reason.MISSING)],
+                              f"{what} validation")
+    return [(i, {k: (v or "").strip() for k, v in r.items() if k}) for i, r in enumerate(reader, start=2)]

@@ -12,8 +12,6 @@ outputs say so. Every row is checked when read; a problem names the file, the ro
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.exceptions import Problem, Reason, ValidationError
+from ..core.fileio import csv_records
 from ..plan.catalogue import Catalogue
 from ..plan.schema import BASE_YEAR, PLAN_END
 
@@ -46,20 +45,10 @@ def read_rectification(folder: Path, cat: Catalogue) -> RectificationLedger:
     path = Path(folder) / FILE
     if not path.is_file():
         return RectificationLedger(path, None)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError([Problem(str(path), None, "-", f"cannot read the rectification ledger: {exc}", Reason.UNREADABLE)],
-                              "rectification ledger validation") from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or []) and c not in ("target_zh", "note")]
-    if missing:
-        raise ValidationError([Problem(str(path), 1, ",".join(missing), "missing column(s)", Reason.MISSING)],
-                              "rectification ledger validation")
+    records = csv_records(path, [c for c in COLUMNS if c not in ("target_zh", "note")], "the rectification ledger")
     known = {p.id for a in cat.problem_areas for p in a.problems}
     problems, rows, seen = [], [], {}
-    for i, r in enumerate(reader, start=2):
-        r = {k: (v or "").strip() for k, v in r.items() if k}
+    for i, r in records:
 
         def bad(fld: str, msg: str, reason: Reason, row: int = i) -> None:
             problems.append(Problem(str(path), row, fld, msg, reason))

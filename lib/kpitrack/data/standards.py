@@ -11,8 +11,6 @@ names the file, the row and the field.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.exceptions import Problem, Reason, ValidationError
+from ..core.fileio import csv_records
 from ..plan.catalogue import Catalogue
 from ..plan.schema import BASE_YEAR, PLAN_END
 
@@ -44,20 +43,10 @@ def read_standards(folder: Path, cat: Catalogue) -> StandardsLedger:
     path = Path(folder) / FILE
     if not path.is_file():
         return StandardsLedger(path, None)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError([Problem(str(path), None, "-", f"cannot read the standards ledger: {exc}", Reason.UNREADABLE)],
-                              "standards ledger validation") from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ("no", "issued_on", "source") if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ValidationError([Problem(str(path), 1, ",".join(missing), "missing column(s)", Reason.MISSING)],
-                              "standards ledger validation")
+    records = csv_records(path, ("no", "issued_on", "source"), "the standards ledger")
     known = {s.no: s for s in cat.standards}
     problems, rows, seen = [], [], {}
-    for i, r in enumerate(reader, start=2):
-        r = {k: (v or "").strip() for k, v in r.items() if k}
+    for i, r in records:
         no = int(r["no"]) if r["no"].isdigit() else None
         if no is None or no not in known:
             problems.append(Problem(str(path), i, "no", f"{r['no']!r} is not a standard of Table 5 (1-{len(known)})",
