@@ -28,7 +28,7 @@ def test_synthetic_dataset_rebuilds_identically(cat, tmp_path):
     (out / "vintages").mkdir(parents=True)
     write_synthetic(cat, out)
     committed = REPO / "data" / "actuals" / "synthetic"
-    for rel in ("vintages.csv", "vintages/0001.csv", "targets.csv", "standards.csv", "rectification.csv"):
+    for rel in ("vintages.csv", "vintages/0001.csv", "targets.csv", "standards.csv", "rectification.csv", "special.csv"):
         assert filecmp.cmp(out / rel, committed / rel, shallow=False), rel
 
 

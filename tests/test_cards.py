@@ -36,6 +36,13 @@ def test_card_items_of_the_official_reading():
     assert named == ["S08 建设美丽中国样本"] and len(special) > 10
     years = {f"{s.year}年" for t in c.cat.special_targets if t.id == "S08" for s in t.subtargets}
     assert set(special["目标年份"]) == years and "2020年目标" not in special.columns
+    # each judged as `kpitrack special` judges it (one computation), its outcome's code carried to the page
+    from kpitrack.publish.listings import special_listing
+
+    listed = special_listing(2018, "synthetic").table
+    listed = listed[listed["special_id"] == "S08"]
+    assert [str(v) for v in special["结果"]] == list(listed["结果"])
+    assert {v.code for v in special["结果"]} >= {"achieved", "off_track", "no_target"}
     # the card carries the unit's score, the same as the yearly scores, and says why a light may differ
     from kpitrack.analysis.scores import load_challenges, unit_scores
 

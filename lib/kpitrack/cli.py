@@ -150,6 +150,14 @@ def _cmd_standards(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_special(args: argparse.Namespace) -> int:
+    from .publish.listings import special_listing
+    from .publish.tables import render
+
+    _emit(render(special_listing(args.year, args.dataset, args.data_as_of), args.format), args.out)
+    return 0
+
+
 def _cmd_rectification(args: argparse.Namespace) -> int:
     from .publish.listings import rectification_listing
     from .publish.tables import render
@@ -381,6 +389,7 @@ COMMANDS = {
     "challenges": _cmd_challenges,
     "standards": _cmd_standards,
     "rectification": _cmd_rectification,
+    "special": _cmd_special,
     "backtest": _cmd_backtest,
     "calibrate": _cmd_calibrate,
     "bulletins": _cmd_bulletins,

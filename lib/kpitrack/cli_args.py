@@ -174,6 +174,19 @@ def build_parser() -> argparse.ArgumentParser:
     sd.add_argument("--out")
     sd.set_defaults(command="standards")
 
+    sp = sub.add_parser("special", help="Table 2: the special targets' sub-targets and milestones, met or not, and what it would take",
+                        description="kpitrack special --year 2018 [--dataset synthetic] [--data-as-of DATE]: every numeric "
+                                    "sub-target and milestone of Table 2 at the year's end: 实现 / 未实现 / 逾期实现 / 未到期 (with "
+                                    "the forecast and the probability of meeting it) / 数据不足, from the Table 1 figures where the "
+                                    "sub-target is a Table 1 measure, else from the dataset's special-targets ledger "
+                                    "(data/actuals/<dataset>/special.csv); then the counts per special target.")
+    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--dataset", default=DEFAULT_DATASET)
+    sp.add_argument("--data-as-of", default="", help="use only the figures known by this day (YYYY-MM-DD)")
+    sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sp.add_argument("--out")
+    sp.set_defaults(command="special")
+
     rc = sub.add_parser("rectification", help="Table 3: the rectification of problems raised by the public, and the 85% satisfaction",
                         description="kpitrack rectification --year 2018 [--dataset synthetic]: from the dataset's rectification "
                                     "ledger (data/actuals/<dataset>/rectification.csv), by year the problems with a target, done, "

@@ -69,12 +69,12 @@ def status_label(status: Status, language: str = "zh") -> str:
 
 
 #: Units of things counted one by one: shown as whole numbers (a forecast of 50.56 items reads "51个").
-COUNT_UNITS = frozenset({"个", "人", "套", "天", "项", "家", "件", "人次"})
+COUNT_UNITS = frozenset({"个", "人", "套", "天", "项", "家", "件", "人次", "所", "位", "起"})
 
 
 #: One decimal rule per unit (so per measure: a measure has one unit): every figure of these units
 #: shows this many decimals, the plan's own precision (8.8% beside 10.0%, never 8.76% beside 10%).
-UNIT_DECIMALS = {"%": 1, "个百分点": 1, "小时/周": 1, "μg/m³": 1}
+UNIT_DECIMALS = {"%": 1, "个百分点": 1, "小时/周": 1, "μg/m³": 1, "人/亿元": 3}
 
 
 def fmt(value: float | None, unit: str = "", *, integer: bool | None = None) -> str:

@@ -66,7 +66,7 @@ def derive_air_yearly(daily: pd.DataFrame, upstream: str = AIR_UPSTREAM) -> pd.D
     return pd.DataFrame(out)
 
 
-YEARBOOK = re.compile(r"统计年鉴\s*(20\d\d)")
+YEARBOOK = re.compile(r"(?:统计年鉴|Statistical Yearbook)\s*(20\d\d)")
 ISO_DATE = re.compile(r"(20\d\d-\d\d-\d\d)")
 BUILD_SOURCE = "kpitrack data build-hangzhou (data/sources)"
 
@@ -84,6 +84,7 @@ def known_from(source: str, collected: str) -> str:
 
 
 MORE = "hangzhou_sourced_actuals_more.csv"
+MORE_2016_2020 = "hangzhou_2016_2020_more.csv"
 URL_DATES = (re.compile(r"/(20\d\d)-(\d\d)/(\d\d)/"), re.compile(r"/art/(20\d\d)/(\d{1,2})/(\d{1,2})/"),
              re.compile(r"/(20\d\d)/(\d\d)(\d\d)/"), re.compile(r"[/t](20\d\d)(\d\d)(\d\d)(?:[/_.]|$)"))
 
@@ -134,9 +135,10 @@ def _mapped(cat: Catalogue, table: pd.DataFrame, rules: list[dict], file: Path, 
     return rows, used
 
 
-def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, str, pd.DataFrame]:
     """The figures (columns of :data:`kpitrack.store.FIGURE_COLUMNS`) and context of the Hangzhou
-    dataset from the files in ``sources_dir``, and the collection date."""
+    dataset from the files in ``sources_dir``, the collection date, and the special-targets ledger
+    (Table 2 figures, columns of :data:`kpitrack.data.special.COLUMNS`)."""
     src = Path(sources_dir) if sources_dir else paths.sources_dir()
     mapping = load_yaml(src / "mapping.yaml")
     collected = str(mapping["collected"])
@@ -150,6 +152,18 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
                                    lambda r: f"原文：{r['excerpt']}" if r["excerpt"] else "",
                                    lambda r: known_from_url(r["url"], r["quality"], int(r["year"]), collected))
     rows += more_rows
+    m3_file = src / MORE_2016_2020
+    m3 = pd.read_csv(m3_file, dtype=str, keep_default_na=False).rename(columns={"measure": "series"})
+
+    def m3_known(r) -> str:
+        return r["published"] or known_from(r["note"], "") or known_from_url(r["url"], r["quality"], int(r["year"]), collected)
+
+    m3_rows, _ = _mapped(cat, m3, mapping["more_2016_2020"]["kpi"], m3_file, problems, lambda r: r["url"],
+                         lambda r: f"原文：{r['excerpt']}" if r["excerpt"] else "", m3_known)
+    rows += m3_rows
+    tables = {"hangzhou_sourced_actuals.csv": sourced, MORE: more, MORE_2016_2020: m3}
+    special = _special(cat, mapping.get("special", []), tables, src, problems,
+                       {"hangzhou_sourced_actuals.csv": lambda r: known_from(r["source"], collected), MORE_2016_2020: m3_known})
     if problems:
         raise ValidationError(problems, "source mapping")
     figures = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
@@ -211,7 +225,20 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
     if more_unmapped:
         raise ValidationError([Problem(str(src / "mapping.yaml"), None, "more", f"series of {MORE} not mapped: {', '.join(more_unmapped)}",
                                        Reason.MISSING)], "source mapping")
-    unmapped = sorted(set(sourced["series"]) - kpi_series - context_series)
+    block = mapping["more_2016_2020"]
+    for rule in block["context"]:
+        for _, r in m3[m3["series"] == rule["series"]].iterrows():
+            ctx_rows.append({"series": r["series"], "period": r["year"], "value": r["value"], "unit": r["unit"],
+                             "quality": r["quality"], "relates_to": rule["relates_to"], "why_not_kpi_zh": rule["why_zh"],
+                             "source": r["url"], "note": f"原文：{r['excerpt']}" if r["excerpt"] else ""})
+    special_series = {(r["file"], r["series"]) for r in mapping.get("special", [])}
+    for name, table, mapped in ((MORE_2016_2020, m3, {r["series"] for r in block["kpi"] + block["context"]}),
+                                ("hangzhou_sourced_actuals.csv", sourced, kpi_series | context_series)):
+        left = sorted(set(table["series"]) - mapped - {s for f, s in special_series if f == name})
+        if left:
+            raise ValidationError([Problem(str(src / "mapping.yaml"), None, name, f"series of {name} not mapped: {', '.join(left)}",
+                                           Reason.MISSING)], "source mapping")
+    unmapped = sorted(set(sourced["series"]) - kpi_series - context_series - {s for f, s in special_series})
     if unmapped:
         raise ValidationError([Problem(str(src / "mapping.yaml"), None, "series", f"series not mapped: {', '.join(unmapped)}", Reason.MISSING)], "source mapping")
     for _, r in ydm[~ydm["variable"].str.startswith("GDP")].iterrows():
@@ -219,7 +246,31 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
                          "relates_to": "K20.hukou_urbanisation", "why_not_kpi_zh": "年末总人口，户籍/常住口径未注明，不是城镇化率",
                          "source": r["source"], "note": r["variable"]})
     context = pd.DataFrame(ctx_rows).sort_values(["relates_to", "series", "period"], kind="stable")
-    return figures, context, collected
+    return figures, context, collected, special
+
+
+def _special(cat: Catalogue, rules: list[dict], tables: dict[str, pd.DataFrame], src: Path, problems: list[Problem],
+             known: dict) -> pd.DataFrame:
+    """The special-targets ledger from the source rows ``rules`` map to Table 2's sub-targets; the
+    same figure from two sources is kept once, naming both, known from the earlier."""
+    from .special import COLUMNS, subtargets
+
+    subs = subtargets(cat)
+    rows = []
+    for rule in rules:
+        table, t = tables[rule["file"]], subs[rule["subtarget"]]
+        for idx, r in table[table["series"] == rule["series"]].iterrows():
+            if not r["unit"].startswith(rule["unit_prefix"]):
+                problems.append(Problem(str(src / rule["file"]), int(idx) + 2, "unit",
+                                        f"unit {r['unit']!r} of series {r['series']} does not start with {rule['unit_prefix']!r}", Reason.INCONSISTENT))
+                continue
+            source = r["source"] if "source" in r else r["url"]
+            excerpt = r.get("excerpt", "") or r.get("note", "")
+            rows.append({"subtarget": t.id, "year": r["year"], "value": r["value"], "quality": r["quality"], "source": source,
+                         "known_from": known[rule["file"]](r), "note": f"原文：{excerpt}" if excerpt else ""})
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    return (out.groupby(["subtarget", "year", "value", "quality"], as_index=False, sort=True)
+            .agg({"source": lambda s: " | ".join(dict.fromkeys(s)), "known_from": "min", "note": "first"})[COLUMNS])
 
 
 def air_monthly_ledger(daily: pd.DataFrame) -> pd.DataFrame:
@@ -256,7 +307,9 @@ def write_hangzhou(cat: Catalogue, out_dir: Path | None = None, sources_dir: Pat
     if ingested:
         raise KpitrackError(f"{out} holds {len(ingested)} ingested vintage(s) (from vintage {ingested[0].vintage}, "
                             f"{ingested[0].source}); a rebuild from data/sources would drop them. Nothing was changed.")
-    figures, context, collected = build_hangzhou(cat, src)
+    from .special import FILE as SPECIAL_FILE
+
+    figures, context, collected, special = build_hangzhou(cat, src)
     meta = (out / "dataset.yaml").read_text(encoding="utf-8")
     tmp = out.with_name(out.name + "-rebuild")
     if tmp.exists():
@@ -265,10 +318,11 @@ def write_hangzhou(cat: Catalogue, out_dir: Path | None = None, sources_dir: Pat
     (tmp / "dataset.yaml").write_text(meta, encoding="utf-8")
     stamp = datetime.fromisoformat(collected).replace(tzinfo=timezone.utc)
     digest = hashlib.sha256((src / "hangzhou_sourced_actuals.csv").read_bytes() + (src / MORE).read_bytes()
-                            + (src / "mapping.yaml").read_bytes()).hexdigest()
+                            + (src / MORE_2016_2020).read_bytes() + (src / "mapping.yaml").read_bytes()).hexdigest()
     append_vintage(tmp, figures, ingested_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), known_from=collected, sha256=digest,
                    source=BUILD_SOURCE)
     context.to_csv(tmp / "context.csv", index=False, lineterminator="\n")
+    special.to_csv(tmp / SPECIAL_FILE, index=False, lineterminator="\n")
     ledger = src / "derived" / "hangzhou_air_monthly_ledger.csv"
     ledger.parent.mkdir(exist_ok=True)
     air_monthly_ledger(pd.read_csv(src / "hangzhou_air_daily.csv")).to_csv(ledger, index=False, lineterminator="\n")

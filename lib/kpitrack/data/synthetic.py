@@ -197,8 +197,9 @@ def write_synthetic(cat: Catalogue, folder: Path, seed: int = SEED) -> Path:
     append_vintage(folder, figures, ingested_at=f"{KNOWN_FROM}T00:00:00Z", known_from=KNOWN_FROM,
                    sha256=f"synthetic-seed-{seed}", source=SOURCE)
     atomic_write_text(folder / "targets.csv", make_assigned_targets(cat, figures).to_csv(index=False, lineterminator="\n"))
-    from . import rectification, standards
+    from . import rectification, special, standards
 
+    atomic_write_text(folder / special.FILE, special.synthetic_special(cat).to_csv(index=False, lineterminator="\n"))
     atomic_write_text(folder / standards.FILE, standards.synthetic_standards(cat).to_csv(index=False, lineterminator="\n"))
     atomic_write_text(folder / rectification.FILE,
                       rectification.synthetic_rectification(cat).to_csv(index=False, lineterminator="\n"))

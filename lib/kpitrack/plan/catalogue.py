@@ -66,10 +66,29 @@ def load_catalogue(plan_dir: Path | None = None) -> Catalogue:
     if problems:
         raise ValidationError(problems, "catalogue validation")
     domains, kpis = parts["kpis"]
+    _check_links(kpis, parts["special_targets"], plan_dir / FILES["special_targets"])
     return Catalogue(
         domains=domains, kpis=kpis, special_targets=parts["special_targets"],
         problem_areas=parts["social_problems"], standards=parts["standards"], scoring=parts["scoring"],
     )
+
+
+def _check_links(kpis, specials, path: Path) -> None:
+    """A sub-target linked to a Table 1 measure names one that exists, in the same unit."""
+    units = {m.id: m.unit for k in kpis for m in k.measures}
+    problems = []
+    for s in specials:
+        for t in s.subtargets:
+            if not t.measure:
+                continue
+            if t.measure not in units:
+                problems.append(Problem(_display(path), None, f"special_targets[{s.id}].{t.id}.measure",
+                                        f"{t.measure!r} is not a measure of Table 1", Reason.UNKNOWN_REFERENCE))
+            elif units[t.measure] != t.unit:
+                problems.append(Problem(_display(path), None, f"special_targets[{s.id}].{t.id}.measure",
+                                        f"{t.measure} is measured in {units[t.measure]!r}, the sub-target in {t.unit!r}", Reason.INCONSISTENT))
+    if problems:
+        raise ValidationError(problems, "catalogue validation")
 
 
 @lru_cache(maxsize=4)
@@ -263,7 +282,7 @@ def _load_special(path: Path, name: str) -> tuple[SpecialTarget, ...]:
         subs = []
         for j, t in enumerate(c.require(s, "subtargets", w, list) or []):
             ww = f"{w}.subtargets[{j}]"
-            c.unknown_fields(t, ww, {"id", "name_zh", "year", "kind", "value", "unit", "approx", "text_zh", "note_zh"})
+            c.unknown_fields(t, ww, {"id", "name_zh", "year", "kind", "value", "unit", "approx", "text_zh", "note_zh", "measure"})
             tid = c.require(t, "id", ww, str)
             if tid is not None and sid and not tid.startswith(sid + "."):
                 c.add(line_of(t), f"{ww}.id", f"sub-target id must start with '{sid}.'", Reason.INCONSISTENT)
@@ -275,7 +294,8 @@ def _load_special(path: Path, name: str) -> tuple[SpecialTarget, ...]:
             unit = c.require(t, "unit", ww, str, optional=kind not in NUMERIC_KINDS) or ""
             tname, text = c.require(t, "name_zh", ww, str), c.require(t, "text_zh", ww, str)
             if None not in (tid, year, kind, tname, text):
-                subs.append(Subtarget(tid, tname, year, kind, text, value, unit, bool(t.get("approx", False)), str(t.get("note_zh", ""))))
+                subs.append(Subtarget(tid, tname, year, kind, text, value, unit, bool(t.get("approx", False)), str(t.get("note_zh", "")),
+                                     str(t.get("measure", ""))))
         if isinstance(s, dict) and not leads:
             c.add(line_of(s), f"{w}.lead_units", "at least one lead unit is required", Reason.MISSING)
         if None not in (sid, name_zh, name_en, seed_line):

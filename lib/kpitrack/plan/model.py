@@ -120,6 +120,9 @@ class Subtarget:
     unit: str = ""
     approx: bool = False
     note_zh: str = ""
+    #: A Table 1 measure that measures the same thing in the same unit (``K24.inbound_tourists``):
+    #: the sub-target's figures are that measure's, so one figure is never kept twice.
+    measure: str = ""
 
 
 @dataclass(frozen=True)

@@ -134,20 +134,6 @@ def kpi_table(c: Card) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def special_table(c: Card) -> pd.DataFrame:
-    """Every sub-target of the special targets the unit leads, with the year it is due; a special
-    target's name stands on its first row only."""
-    rows = []
-    for sid in c.unit.special_targets:
-        s = next(x for x in c.cat.special_targets if x.id == sid)
-        for i, sub in enumerate(s.subtargets):
-            rows.append({"专项目标": f"{sid} {s.name_zh}" if i == 0 else "", "子目标": sub.name_zh,
-                         "目标年份": f"{sub.year}年", "目标": sub.text_zh})
-        if not s.subtargets:
-            rows.append({"专项目标": f"{sid} {s.name_zh}", "子目标": "—", "目标年份": "—", "目标": s.note_zh or "无量化子目标"})
-    return pd.DataFrame(rows, columns=["专项目标", "子目标", "目标年份", "目标"])
-
-
 ACTION_ZH = {"formulate": "制定", "revise": "修订"}
 DONE_ZH = {"yes": "完成", "partly": "部分完成", "no": "未完成"}
 
@@ -155,6 +141,37 @@ DONE_ZH = {"yes": "完成", "partly": "部分完成", "no": "未完成"}
 def _is_unit(c: Card, name: str) -> bool:
     u = find_unit(c.cat, name)
     return u is not None and u.name == c.unit.name
+
+
+def special_table(c: Card) -> pd.DataFrame:
+    """Every sub-target of the special targets the unit leads, judged at the card's year as
+    ``kpitrack special`` and the reports judge them (one computation:
+    :func:`~kpitrack.analysis.special.subtarget_status`); a special target's name stands on its first
+    row only, and one without numeric sub-targets says what the plan asks instead."""
+    from ..analysis.special import subtarget_status
+    from ..data.special import read_special
+    from .display import outcome_cell
+
+    columns = ["专项目标", "子目标", "目标", "目标年份", "数据", "结果", "依据"]
+    mine = set(c.unit.special_targets)
+    if not mine:
+        return pd.DataFrame(columns=columns)
+    ledger = read_special(c.ds.folder, c.cat, c.ds.known_at, synthetic=c.ds.synthetic)
+    statuses = subtarget_status(c.cat, c.ds, ledger, c.as_of)
+    rows = []
+    for s in c.cat.special_targets:
+        if s.id not in mine:
+            continue
+        own = [st for st in statuses if st.special.id == s.id]
+        for i, st in enumerate(own):
+            t = st.target
+            rows.append({"专项目标": f"{s.id} {s.name_zh}" if i == 0 else "", "子目标": t.name_zh,
+                         "目标": fmt(t.value, t.unit) if t.value is not None else "—", "目标年份": f"{t.year}年",
+                         "数据": st.figure_zh, "结果": outcome_cell(st.outcome, st.outcome_zh), "依据": st.reason_zh})
+        if not own:
+            rows.append({"专项目标": f"{s.id} {s.name_zh}", "子目标": "—", "目标": "—", "目标年份": "—", "数据": "—",
+                         "结果": "—", "依据": s.note_zh or "无量化子目标"})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def standards_table(c: Card) -> pd.DataFrame:

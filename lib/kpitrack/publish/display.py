@@ -93,8 +93,10 @@ class StatusCell:
         return hash(self.text)
 
 
-#: the final evaluation's outcomes, coloured like the statuses they resemble
-OUTCOME_CODE = {"achieved": "achieved", "missed": "off_track", "insufficient": "insufficient_data", "no_target": "no_target"}
+#: the outcomes (final evaluation, Table 2), coloured like the statuses they resemble: a milestone
+#: reached late is a warning, a target not yet due is grey
+OUTCOME_CODE = {"achieved": "achieved", "missed": "off_track", "insufficient": "insufficient_data", "no_target": "no_target",
+                "late": "at_risk", "due": "no_target"}
 
 
 def status_cell(status, text: str) -> StatusCell:

@@ -268,3 +268,51 @@ def rectification_listing(year: int, dataset: str) -> Listing:
            "by_unit": [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in units.to_dict("records")]}
     return Listing(title, years, doc, [f"整改台账：{ledger.path.name}；规划目标：对社会评价意见整改的满意度平均达到{SATISFACTION_TARGET:.0f}%以上"],
                    [(f"{year}年各牵头责任单位", unit_table)], shown=shown)
+
+
+def special_listing(year: int, dataset: str, data_as_of: str = "") -> Listing:
+    """Table 2's special targets at ``year``'s end: one row per sub-target (its target, the figure
+    judged, the outcome, what it would take), then one row per special target with its counts (JSON:
+    both, each sub-target with its forecast)."""
+    from ..analysis.special import SPECIAL_OUTCOME_ZH, SPECIAL_OUTCOMES, by_special, counts, subtarget_status
+    from ..data.special import read_special
+    from .display import outcome_cell
+
+    if not BASE_YEAR < year <= PLAN_END:
+        raise ParameterError(f"--year: the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}", field="year")
+    dataset, _, data_as_of = check_common(dataset, "zh", data_as_of)
+    cat = catalogue()
+    ds = load_dataset(dataset, cat, known_at=data_as_of or None)
+    ledger = read_special(ds.folder, cat, data_as_of or None, synthetic=ds.synthetic)
+    statuses = subtarget_status(cat, ds, ledger, year)
+    table = pd.DataFrame([{"special_id": st.special.id, "subtarget_id": st.target.id, "name_zh": st.target.name_zh,
+                           "target_year": st.target.year, "kind": st.target.kind, "target": st.target.value, "unit": st.target.unit,
+                           "measure_id": st.target.measure or None, "outcome": st.outcome, "结果": st.outcome_zh,
+                           "value": st.value, "value_year": st.value_year, "reached": st.reached or None,
+                           "probability": st.outlook.probability if st.outlook is not None and st.outlook.assessable else None,
+                           "依据": st.reason_zh} for st in statuses])
+    shown = pd.DataFrame({"专项": [st.special.name_zh for st in statuses],
+                          "子目标": [st.target.name_zh for st in statuses],
+                          "目标": [fmt(st.target.value, st.target.unit) if st.target.value is not None else "—" for st in statuses],
+                          "期限": [f"{st.target.year}年" for st in statuses],
+                          "数据": [st.figure_zh for st in statuses],
+                          "结果": [outcome_cell(st.outcome, st.outcome_zh) for st in statuses],
+                          "实现可能性": [st.probability_zh for st in statuses],
+                          "依据": [st.reason_zh for st in statuses]})
+    per = by_special(cat, statuses)
+    per_shown = pd.DataFrame({"专项目标": per["name_zh"], "牵头单位": per["lead_units"], "量化子目标": per["subtargets"],
+                              **{SPECIAL_OUTCOME_ZH[k]: per[k] for k in SPECIAL_OUTCOMES}})
+    c = counts(statuses)
+    kept = f"专项目标台账：{ledger.path.name}，{len(ledger.rows)}条" if ledger.kept else \
+        f"数据集{dataset}没有专项目标台账（{ledger.path.name}）：表2中无表1指标对应的子目标无法判断"
+    notes = [kept, "；".join(f"{SPECIAL_OUTCOME_ZH[k]}{c[k]}项" for k in SPECIAL_OUTCOMES if c[k]),
+             "与表1指标相同的子目标采用表1的数据（同一数据、同一判断方法）"]
+    doc = {"year": year, "data_as_of": data_as_of or None, "dataset": dataset, "synthetic": ds.synthetic,
+           "ledger": ledger.path.name if ledger.kept else None, "counts": c,
+           "subtargets": [{**{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items() if k not in ("结果", "依据")},
+                           "outcome_zh": row["结果"], "reason_zh": row["依据"], "source": st.source or None, "quality": st.quality or None,
+                           "forecast": st.outlook.to_dict() if st.outlook is not None and st.outlook.assessable else None}
+                          for row, st in zip(table.to_dict("records"), statuses)],
+           "by_special": per.to_dict("records")}
+    return Listing(f"表2 重点专项目标完成情况（截至{year}年底） · 数据：{ds.label_zh}", table, doc, notes,
+                   [("各专项目标", per_shown)], shown=shown)
