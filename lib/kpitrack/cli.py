@@ -111,6 +111,13 @@ def _cmd_template(args: argparse.Namespace) -> int:
         raise ParameterError(f"--out {args.out}: a template is an .xlsx workbook (with drop-down lists) or a .csv file")
     if not target.parent.is_dir():
         raise ParameterError(f"--out {args.out}: the folder {target.parent} does not exist")
+    if args.kind != "kpi":
+        from .data.ledgers import kind, write_ledger_template
+
+        if args.prefill:
+            raise ParameterError("--from copies a KPI ledger's rows; it is not for --kind " + args.kind)
+        print(f"wrote {write_ledger_template(kind(args.kind), load_catalogue(), target)}")
+        return 0
     out = write_template(load_catalogue(), target, Path(args.prefill) if args.prefill else None)
     print(f"wrote {out}")
     return 0
@@ -120,6 +127,23 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from .data.ingest import ingest
     from .plan.catalogue import load_catalogue
 
+    if args.kind != "kpi":
+        from .data.actuals import dataset_folder
+        from .data.ledgers import ingest_ledger, kind
+        from .data.peers import folder as peers_folder
+        from .core.yamlio import load_yaml
+
+        k = kind(args.kind)
+        if k.per_dataset:
+            folder = dataset_folder(args.dataset)
+            synthetic = bool((load_yaml(folder / "dataset.yaml") or {}).get("synthetic"))
+        else:
+            folder, synthetic = peers_folder(), False
+        lv = ingest_ledger(Path(args.file), k, folder, load_catalogue(), known_from=args.known_from, synthetic=synthetic)
+        where = f"dataset {args.dataset}" if k.per_dataset else "the peer cities' figures"
+        print(f"ingested {lv.rows} rows of the {k.name} ledger from {args.file} into {where} as vintage {lv.vintage} "
+              f"(known from {lv.known_from}, sha256 {lv.sha256[:12]}…)")
+        return 0
     v = ingest(Path(args.file), load_catalogue(), args.dataset, known_from=args.known_from, sheet=args.sheet)
     print(f"ingested {v.rows} figures from {args.file} into dataset {args.dataset} as vintage {v.vintage} "
           f"(known from {v.known_from}, sha256 {v.sha256[:12]}…)")

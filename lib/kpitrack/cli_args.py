@@ -46,13 +46,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="run even when the report is up to date")
     r.set_defaults(command="run")
 
+    kinds = ("kpi", "special", "standards", "rectification", "peers")
+    kinds_help = ("kpi: the KPI figures (default); special: Table 2's sub-targets and milestones; standards: Table 5; "
+                  "rectification: Table 3; peers: the peer cities' figures")
     t = sub.add_parser("template", help="write an empty ledger (.csv or .xlsx with drop-down lists)")
     t.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    t.add_argument("--kind", choices=kinds, default="kpi", help=kinds_help)
     t.add_argument("--from", dest="prefill", help="copy the rows of this ledger into the template")
     t.set_defaults(command="template")
 
     i = sub.add_parser("ingest", help="validate a ledger (.csv/.xlsx) and add it to a dataset as a new vintage")
     i.add_argument("file")
+    i.add_argument("--kind", choices=kinds, default="kpi", help=kinds_help + " (peers: one ledger for all datasets)")
     i.add_argument("--dataset", default=DEFAULT_DATASET)
     i.add_argument("--known-from", help="date the figures were known (published) from, YYYY-MM-DD; default today")
     i.add_argument("--sheet", help="the sheet of an .xlsx workbook to ingest (default 台账, or the only sheet with figures)")

@@ -8,6 +8,7 @@ Every row is checked when loaded; a problem names the file, the row and the fiel
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,6 +25,9 @@ DIRECTIONS = ("higher", "lower", "none")
 COLUMNS = ["city", "city_en", "group", "indicator", "year", "value", "unit", "quality", "n_days", "source_repo",
            "source_path", "source_commit", "upstream", "note"]
 STORED_PAGE = "(stored web page"
+#: the ledger of peer figures added by ``kpitrack ledger ingest --kind peers`` (kpitrack.data.ledgers)
+LEDGER = "ledger.csv"
+LEDGER_REPO = "(ledger)"
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ def source_of(row: pd.Series | dict) -> str:
     """The source a figure comes from, as one ranking keeps to it: the repository it was read from,
     or for a stored web page the publication it cites (a yearbook, a bulletin)."""
     repo = str(row.get("source_repo", "") or "")
-    return str(row.get("upstream", "") or repo) if repo.startswith(STORED_PAGE) else repo
+    return str(row.get("upstream", "") or repo) if repo.startswith(STORED_PAGE) or repo == LEDGER_REPO else repo
 
 
 def folder() -> Path:
@@ -93,7 +97,7 @@ def load_peers(where: Path | None = None) -> Peers:
     """The peer figures, groups and indicators, every row checked (a ValidationError lists them all)."""
     base = Path(where) if where else folder()
     stamp = tuple((base / f).stat().st_mtime_ns if (base / f).exists() else 0
-                  for f in ("peer_cities.csv", "groups.yaml", "indicators.yaml", "sources.yaml"))
+                  for f in ("peer_cities.csv", LEDGER, "groups.yaml", "indicators.yaml", "sources.yaml"))
     return _load(str(base), stamp)
 
 
@@ -114,6 +118,15 @@ def _load(where: str, _stamp: tuple) -> Peers:
         problems.append(Problem(str(path), 1, ",".join(missing), "missing column(s)", Reason.MISSING))
     else:
         problems += _check_rows(df, path, indicators)
+    if not problems and (base / LEDGER).is_file():
+        try:
+            added = ledger_rows(base / LEDGER, indicators, {c for g in groups.values() for c in g.cities} | set(df["city"]))
+        except ValidationError as exc:
+            problems += exc.problems
+        else:  # a ledger row replaces the figure of the same city, indicator, year and source
+            keys = {(r["city"], r["indicator"], r["year"], source_of(r)) for r in added.to_dict("records")}
+            df = df[[(r["city"], r["indicator"], r["year"], source_of(r)) not in keys for r in df.to_dict("records")]]
+            df = pd.concat([df, added], ignore_index=True)
     if problems:
         raise ValidationError(problems, "peer data validation")
     df["year"] = df["year"].astype(int)
@@ -121,6 +134,31 @@ def _load(where: str, _stamp: tuple) -> Peers:
     df["source"] = [source_of(r) for r in df.to_dict("records")]
     names = load_yaml(base / "sources.yaml", str(base / "sources.yaml")) if (base / "sources.yaml").is_file() else {}
     return Peers(df, indicators, groups, home, base, {str(k): str(v) for k, v in (names or {}).items()})
+
+
+def ledger_rows(path: Path, indicators: dict[str, Indicator] | None = None, cities: set[str] | None = None) -> pd.DataFrame:
+    """The peer figures of a ledger (columns city, indicator, year, value, unit, quality, source, note)
+    as rows of :data:`COLUMNS`, every row checked like the bundled figures, and its city known."""
+    from ..core.fileio import csv_records
+
+    if indicators is None or cities is None:
+        p = load_peers()
+        indicators = p.indicators if indicators is None else indicators
+        cities = ({c for g in p.groups.values() for c in g.cities} | set(p.figures["city"])) if cities is None else cities
+    records = csv_records(path, ("city", "indicator", "year", "value", "quality", "source"), "the peer figures ledger")
+    rows = [{"city": r["city"], "city_en": "", "group": "", "indicator": r["indicator"], "year": r["year"], "value": r["value"],
+             "unit": r.get("unit", "") or (indicators[r["indicator"]].unit if r["indicator"] in indicators else ""),
+             "quality": r["quality"], "n_days": "", "source_repo": LEDGER_REPO, "source_path": str(path.name), "source_commit": "",
+             "upstream": r["source"], "note": r.get("note", "")} for _, r in records]
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    problems = [dataclasses.replace(p, field="source") if p.field == "source_repo" else p for p in _check_rows(df, path, indicators)]
+    for i, r in records:
+        if r["city"] and r["city"] not in cities:
+            problems.append(Problem(str(path), i, "city", f"{r['city']!r} is not a city of the peer groups (groups.yaml)",
+                                    Reason.UNKNOWN_REFERENCE))
+    if problems:
+        raise ValidationError(sorted(problems, key=lambda p: (p.row or 0)), "peer figures ledger validation")
+    return df
 
 
 def _check_rows(df: pd.DataFrame, path: Path, indicators: dict[str, Indicator]) -> list[Problem]:

@@ -309,6 +309,9 @@ def write_hangzhou(cat: Catalogue, out_dir: Path | None = None, sources_dir: Pat
                             f"{ingested[0].source}); a rebuild from data/sources would drop them. Nothing was changed.")
     from .special import FILE as SPECIAL_FILE
 
+    if (out / "ledgers").is_dir() and any((out / "ledgers").iterdir()):
+        raise KpitrackError(f"{out / 'ledgers'} holds ingested ledgers of Tables 2, 3 or 5; a rebuild from data/sources would drop "
+                            "them. Nothing was changed.")
     figures, context, collected, special = build_hangzhou(cat, src)
     meta = (out / "dataset.yaml").read_text(encoding="utf-8")
     tmp = out.with_name(out.name + "-rebuild")

@@ -1,13 +1,14 @@
 """The reports' sections on the plan beyond Table 1: the special targets (Table 2), the rectification
-of problems raised by the public (Table 3) and the standards (Table 5); the same numbers as
-``kpitrack special``, ``kpitrack rectification`` and ``kpitrack standards`` (one listing each, shown here)."""
+of problems raised by the public (Table 3), the standards (Table 5) and the year's challenge targets;
+the same numbers as ``kpitrack special``, ``rectification``, ``standards`` and ``challenges`` (one
+listing each, shown here)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from .display import escape_markdown
-from .listings import rectification_listing, special_listing, standards_listing
+from .listings import challenges_listing, rectification_listing, special_listing, standards_listing
 
 
 def rectification(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
@@ -54,3 +55,33 @@ def special(year: int, dataset: str, data_as_of: str = "") -> tuple[str, pd.Data
     text += "与表1指标相同的子目标采用表1的数据和判断方法。"
     rows = listing.shown[keep].reset_index(drop=True)
     return escape_markdown(text), listing.sections[0][1], (rows if len(rows) else None)
+
+
+def challenges(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
+    """(a sentence, one row per declared challenge target with both tests' figures, the qualification
+    and the outcome) for ``year``; no table when no challenge targets were declared for it."""
+    from ..core import paths
+    from ..core.exceptions import ParameterError
+
+    try:
+        listing = challenges_listing(year, dataset)
+    except ParameterError:
+        if (paths.repo_root() / "params" / f"challenges-{year}.yaml").is_file():
+            raise
+        return escape_markdown(f"{year}年没有申报的挑战目标，不作挑战目标认定。"), None
+    doc, t = listing.document, listing.table
+    n, ok = len(doc["targets"]), sum(1 for d in doc["targets"] if d["qualifies"])
+    met = sum(1 for d in doc["targets"] if d["qualifies"] and d["achieved"])
+    text = (f"{year}年申报挑战目标{n}项（对标{doc['group']}），按规划的横向（对标城市前三位或位次提升3位以上）与纵向"
+            f"（比历史最好水平改善10%以上）标准，符合挑战标准的{ok}项，其中年底实现{met}项；实现与否全有全无计分。")
+    if doc["demonstration"]:
+        text += "所列挑战目标为演示选择，不是考评办确定的名单。"
+
+    def test(d: dict) -> str:
+        return ("通过：" if d["passed"] else "未通过：" if d["passed"] is False else "无法判断：") + d["why_zh"]
+
+    rows = pd.DataFrame({"指标": t["指标"], "类型": t["类型"], "目标": t["目标"],
+                         "横向检验": [test(d["horizontal"]) for d in doc["targets"]],
+                         "纵向检验": [test(d["vertical"]) for d in doc["targets"]],
+                         "符合挑战标准": t["符合挑战标准"], "实际": t["实际"], "实现": t["完成"]})
+    return escape_markdown(text), rows
