@@ -1,7 +1,9 @@
 """Yearly scores of the responsible units by the plan's rules (三.(一).3.(2)), explained line by line.
 
 A unit's targets in a year are the KPI measures of the KPIs it answers for (Table 1) that have a
-numeric target for that year (the plan's yearly target or trajectory value). Each target's
+numeric target for that year (the plan's yearly target or trajectory value), then its Table 2
+sub-targets due that year, its Table 5 standards scheduled for it and its Table 3 rectification
+targets (:mod:`kpitrack.analysis.plan_lines`). Each target's
 completion is the year's actual over the year's target (the other way round when lower is better);
 a target without an actual or without a number is listed but not scored, with the reason. Which
 targets are challenge or key challenge targets is chosen each year (``params/challenges-<year>.yaml``);
@@ -26,6 +28,7 @@ from ..plan.responsible import Unit, responsible_units
 from ..plan.schema import BASE_YEAR, PLAN_END
 from ..plan.scoring import Score, TargetResult, score, target_points
 from ..plan.trajectory import trajectory
+from .plan_lines import plan_lines
 
 
 @dataclass(frozen=True)
@@ -105,13 +108,14 @@ def _expand(cat: Catalogue, item: str, name: str, doc: dict, key: str, problems:
 class TargetLine:
     """One line of a unit's score explanation."""
 
-    measure: Measure
+    measure: Measure  # a Table 1 measure; a Table 2 sub-target read as a measure; a standard or a problem as an item
     kind: str  # basic | challenge | key_challenge
     target: float | None
     actual: float | None
     completion: float | None
     points: float | None  # credited completion (0..1) of this target, None when not scored
     why_zh: str
+    table: str = "1"  # the plan's table the target comes from: 1, 2, 3 or 5
 
 
 @dataclass(frozen=True)
@@ -164,19 +168,21 @@ def unit_scores(cat: Catalogue, ds: Dataset, year: int, challenges: Challenges |
     if not BASE_YEAR < year <= PLAN_END:
         raise ValueError(f"the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}")
     challenges = challenges or Challenges(year)
+    statuses, standards, rectification = _plan_ledgers(cat, ds, year)
     out = []
     for unit in responsible_units(cat).values():
         lines = []
-        for kid in unit.kpis:
-            for m in cat.kpi(kid).measures:
-                c, target, actual, why = completion(m, ds, year)
-                kind = challenges.kind(m.id)
-                points = None
-                if c is not None:
-                    tr = TargetResult(m.id, c, challenge=kind == "challenge", key_challenge=kind == "key_challenge",
-                                      exceeded=c > 1)
-                    points = target_points(tr, cat.scoring)
-                lines.append(TargetLine(m, kind, target, actual, c, points, why))
+        raw = [(m, *completion(m, ds, year), "1") for kid in unit.kpis for m in cat.kpi(kid).measures]
+        raw += [(m, c, target, actual, why, m.kpi_id[:2] if m.kpi_id.startswith("表") else "2")
+                for m, target, actual, c, why in plan_lines(cat, unit, year, statuses, standards, rectification)]
+        for m, c, target, actual, why, table in raw:
+            kind = challenges.kind(m.id)
+            points = None
+            if c is not None:
+                tr = TargetResult(m.id, c, challenge=kind == "challenge", key_challenge=kind == "key_challenge",
+                                  exceeded=c > 1)
+                points = target_points(tr, cat.scoring)
+            lines.append(TargetLine(m, kind, target, actual, c, points, why, table[-1]))
         results = [TargetResult(ln.measure.id, ln.completion, challenge=ln.kind == "challenge",
                                 key_challenge=ln.kind == "key_challenge", exceeded=ln.completion > 1)
                    for ln in lines if ln.completion is not None]
@@ -189,6 +195,22 @@ def unit_scores(cat: Catalogue, ds: Dataset, year: int, challenges: Challenges |
         ranks[name] = ranks[prev] if prev is not None and points[prev] == points[name] else i + 1
     result = [UnitScore(u.unit, u.year, u.lines, u.score, ranks.get(u.unit.name)) for u in out]
     return sorted(result, key=lambda u: (u.rank is None, u.rank or 0, u.unit.name))
+
+
+def _plan_ledgers(cat: Catalogue, ds: Dataset, year: int):
+    """Table 2 judged at ``year`` and the Table 5 and 3 ledgers of the dataset (none without a folder)."""
+    from ..data.rectification import FILE as RFILE, RectificationLedger, read_rectification
+    from ..data.special import FILE as SFILE, SpecialLedger, read_special
+    from ..data.standards import FILE as TFILE, StandardsLedger, read_standards
+    from .special import subtarget_status
+
+    if ds.folder is None:
+        special, standards, rectification = SpecialLedger(Path(SFILE), None), StandardsLedger(Path(TFILE), None), \
+            RectificationLedger(Path(RFILE), None)
+    else:
+        special = read_special(ds.folder, cat, ds.known_at, synthetic=ds.synthetic)
+        standards, rectification = read_standards(ds.folder, cat), read_rectification(ds.folder, cat)
+    return subtarget_status(cat, ds, special, year), standards, rectification
 
 
 KIND_ZH = {"basic": "基本目标", "challenge": "挑战目标", "key_challenge": "关键性挑战目标"}
@@ -218,14 +240,32 @@ def scores_table(results: list[UnitScore]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def explanation(u: UnitScore) -> pd.DataFrame:
-    """The unit's score line by line: target, actual, completion, kind, credited points."""
+#: what a done-or-not target's figure means, by table: a milestone, a standard, a problem's rectification
+_DONE_ZH = {"2": {1.0: "已实现", 0.0: "未按期实现"}, "5": {1.0: "已发布", 0.0: "未发布"},
+            "3": {1.0: "完成", 0.5: "部分完成", 0.0: "未完成"}}
+
+
+def _shown(ln: TargetLine) -> tuple[str, str]:
+    """(target, actual) of a line as the explanation shows them: figures with their unit; for a target
+    that is done or not (a milestone, a standard, a rectification) what was to be done and whether it was."""
     from ..core.labels import fmt
 
+    m = ln.measure
+    if ln.table in "35" or (ln.table == "2" and not m.unit):
+        words = _DONE_ZH["2" if ln.table == "2" else ln.table]
+        target = m.end_target.text_zh if ln.table != "2" else "按期实现"
+        return target, "—" if ln.actual is None else words.get(ln.actual, fmt(ln.actual))
+    return fmt(ln.target, m.unit), fmt(ln.actual, m.unit)
+
+
+def explanation(u: UnitScore) -> pd.DataFrame:
+    """The unit's score line by line: the table, target, actual, completion, kind, credited points."""
     rows = []
     for ln in u.lines:
         m = ln.measure
-        rows.append({"指标": f"{m.kpi_id} {m.name_zh}", "类型": KIND_ZH[ln.kind], "年度目标": fmt(ln.target, m.unit),
-                     "实际": fmt(ln.actual, m.unit), "完成率": "—" if ln.completion is None else f"{ln.completion:.1%}",
+        target, actual = _shown(ln)
+        rows.append({"表": f"表{ln.table}", "指标": f"{m.kpi_id} {m.name_zh}" if ln.table in "12" else m.name_zh,
+                     "类型": KIND_ZH[ln.kind], "年度目标": target, "实际": actual,
+                     "完成率": "—" if ln.completion is None else f"{ln.completion:.1%}",
                      "计分": "不计分：" + ln.why_zh if ln.points is None else f"{ln.points:.3f}"})
     return pd.DataFrame(rows)

@@ -79,7 +79,7 @@ def scores_listing(year: int, dataset: str, challenges_file: str | None = None) 
         return None if v is None else round(v * 100, 4)
 
     rows = [{"rank": u.rank or "", "unit": u.unit.name, "score": pts(u.score and u.score.total), "base": pts(u.score and u.score.base),
-             "bonus": pts(u.score and u.score.bonus), "measure_id": ln.measure.id, "kind": ln.kind, "target": ln.target,
+             "bonus": pts(u.score and u.score.bonus), "table": ln.table, "measure_id": ln.measure.id, "kind": ln.kind, "target": ln.target,
              "actual": ln.actual, "completion": None if ln.completion is None else round(ln.completion, 6),
              "points": None if ln.points is None else round(ln.points, 6), "not_scored": ln.why_zh}
             for u in results for ln in u.lines]
@@ -87,7 +87,7 @@ def scores_listing(year: int, dataset: str, challenges_file: str | None = None) 
            "illustrative": note or None,
            "units": [{"unit": u.unit.name, "aliases": list(u.unit.aliases), "rank": u.rank, "score": pts(u.score and u.score.total),
                       "base": pts(u.score and u.score.base), "bonus": pts(u.score and u.score.bonus),
-                      "targets": [{"measure_id": ln.measure.id, "kind": ln.kind, "kind_zh": KIND_ZH[ln.kind], "target": ln.target,
+                      "targets": [{"table": ln.table, "measure_id": ln.measure.id, "name_zh": ln.measure.name_zh, "kind": ln.kind, "kind_zh": KIND_ZH[ln.kind], "target": ln.target,
                                    "actual": ln.actual, "completion": ln.completion, "points": ln.points,
                                    "not_scored_zh": ln.why_zh or None} for ln in u.lines]} for u in results]}
     title = f"{year}年责任单位绩效得分 · 数据：{ds.label_zh}" + (f" · 挑战目标：{shown}" if challenges else " · 未指定挑战目标")
@@ -100,7 +100,7 @@ def scores_listing(year: int, dataset: str, challenges_file: str | None = None) 
         if any(ln.kind != "basic" for ln in u.lines):  # every challenge line with the plan's tests behind it
             table["挑战标准"] = [judged.get(ln.measure.id, "—") if ln.kind != "basic" else "" for ln in u.lines]
         sections.append((head, table))
-    table = pd.DataFrame(rows, columns=["rank", "unit", "score", "base", "bonus", "measure_id", "kind", "target", "actual",
+    table = pd.DataFrame(rows, columns=["rank", "unit", "score", "base", "bonus", "table", "measure_id", "kind", "target", "actual",
                                         "completion", "points", "not_scored"])
     # the text form leads with the ranking, then each unit line by line
     return Listing(title, table, doc, [f"【{note}】"] if note else [], sections, shown=scores_table(results))
