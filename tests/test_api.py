@@ -1,99 +1,245 @@
-"""The researcher's API (import kpitrack as kt): its doctests and what they do not show."""
+"""The researcher's API (import kpitrack as kt): its doctests, and every friction issue 22 listed."""
 
 from __future__ import annotations
 
 import doctest
+import json
+import subprocess
+import sys
 
+import pandas as pd
 import pytest
 
 import kpitrack as kt
-from kpitrack import api
-from kpitrack.core.exceptions import UnknownNameError
+from kpitrack import api, api_meta
+from kpitrack.core.exceptions import ParameterError
 
 
 def test_doctests_run():
     result = doctest.testmod(api)
+    meta = doctest.testmod(api_meta)
     assert result.attempted >= 20 and result.failed == 0, result
+    assert meta.attempted >= 8 and meta.failed == 0, meta
 
 
 def test_facade_names_resolve_lazily():
-    assert kt.figures is api.figures and kt.chart is api.chart
-    assert "outlook" in dir(kt)
+    assert kt.figures is api.figures and kt.chart is api.chart and kt.vintages is api_meta.vintages
+    assert {"outlook", "final", "context", "new_dataset"} <= set(dir(kt))
     with pytest.raises(AttributeError):
         kt.nothing_here  # noqa: B018
 
 
-def test_figures_as_known_on_a_date_drop_later_vintages():
-    now = kt.figures("hangzhou")
-    then = kt.figures("hangzhou", as_of="2019-06-30")
-    assert len(then) < len(now)
-    assert (then["known_from"] <= "2019-06-30").all()
-    assert (then["period"].str[:4].astype(int) <= 2018).all()  # the last full year before the date
+# --------------------------------------------------------------------------- forecasts
 
 
-def test_figures_are_tidy_and_labelled():
-    f = kt.figures("synthetic", as_of=2018)
+def test_forecast_is_the_reports_and_the_charts_forecast():
+    from kpitrack.publish import report
+
+    f = kt.forecast("K12.income", dataset="hangzhou", as_of=2018)
+    ev = report.evaluate(2018, "hangzhou")
+    o = ev.outlooks["K12.income"]
+    assert f.loc[2020, "median"] == pytest.approx(o.fan.loc[2020, "median"])  # the report's table and chart
+    assert f.loc[2020, "median"] == pytest.approx(o.forecast_median)
+    assert f.loc[2020, "probability"] == pytest.approx(o.probability)
+    fig = kt.chart("K12.income", "hangzhou", 2018)
+    centre = next(t for t in fig.data if t.name and "中值" in t.name)
+    assert float(centre.y[-1]) == pytest.approx(f.loc[2020, "median"])
+    assert f.index.dtype == "int64" and f.index.name == "year"
+
+
+def test_forecast_level_horizon_region_and_an_empty_one():
+    wide, narrow = kt.forecast("K12.income", "synthetic", 2018, level=0.95), kt.forecast("K12.income", "synthetic", 2018, level=0.5)
+    assert (wide["upper"] - wide["lower"] > narrow["upper"] - narrow["lower"]).all()
+    assert (wide["median"] == narrow["median"]).all()
+    assert list(kt.forecast("K12.income", "synthetic", 2018, horizon=4).index) == [2019, 2020, 2021, 2022]
+    district = kt.forecast("K02.revenue", "synthetic", 2018, region="Xihu")
+    assert len(district) == 2 and district["probability"].isna().all()  # a district's total: no city target
+    empty = kt.forecast("K02.tax_share", dataset="hangzhou", as_of=2018)
+    assert empty.empty and list(empty.columns) == ["median", "lower", "upper", "probability"] and empty.attrs["note"]
+
+
+def test_the_forecaster_takes_period_and_datetime_indexes():
+    from kpitrack.analysis.forecast import forecast
+
+    values = [100.0, 104, 108, 113, 117]
+    base = forecast(pd.Series(values, index=range(2014, 2019)), 2)
+    for idx in (pd.period_range("2014", periods=5, freq="Y"), pd.date_range("2014-12-31", periods=5, freq="YE")):
+        assert forecast(pd.Series(values, index=idx), 2).equals(base)
+
+
+def test_outlook_is_flat_and_typed():
+    o = kt.outlook("synthetic", 2018)
+    assert "fan" not in o.columns and not any(isinstance(v, dict) for v in o.iloc[0].to_numpy())
+    assert str(o["latest_year"].dtype) == "Int64" and str(o["year_reached"].dtype) == "Int64"
+    o.to_csv(pd.io.common.StringIO())  # exports without a Python repr of nested data
+
+
+# --------------------------------------------------------------------------- language and types
+
+
+def test_english_statuses_with_an_ordered_code():
+    s = kt.status("hangzhou", 2018, language="en")
+    assert set(s["status_label"]) <= {"achieved", "on track", "at risk", "off track", "insufficient data", "no numeric target"}
+    assert s["status"].dtype.ordered and list(s["status"].cat.categories)[:2] == ["achieved", "on_track"]
+    ordered = s.sort_values("status")["status"].tolist()
+    assert ordered.index("at_risk") < ordered.index("insufficient_data") if {"at_risk", "insufficient_data"} <= set(ordered) else True
+    assert s.loc[s["measure"] == "K12.income", "measure_name"].item() == kt.catalogue().measures.set_index("measure").loc["K12.income", "name_en"]
+    zh = kt.status("hangzhou", 2018)
+    assert zh.loc[zh["measure"] == "K12.income", "region_name"].item() == "杭州市"
+    assert str(zh["latest_year"].dtype) == "Int64"
+
+
+def test_figures_are_typed_with_names_and_a_preferred_flag():
+    f = kt.figures("hangzhou", language="en")
     assert list(f.columns) == api.FIGURE_COLUMNS
-    assert set(f["quality"]) == {"synthetic"}
-    assert not f.duplicated(["measure", "region", "period", "vintage"]).any()
+    assert str(f["year"].dtype) == "int64" and str(f["month"].dtype) == "Int64" and str(f["known_from"].dtype) == "datetime64[ns]"
+    assert f.loc[f["period"] == "2018", "month"].isna().all() and (f.loc[f["period"] == "2018-06", "month"] == 6).all()
+    assert (f["region_name"] == "Hangzhou (city)").any()
+    # one preferred figure per measure, region and period: the one the statuses use
+    assert (f.groupby(["measure_id", "region", "period"])["preferred"].sum() == 1).all()
+    gdp = f[(f["measure_id"] == "K01.gdp_nominal") & (f["period"] == "2018") & f["preferred"]]
+    s = kt.status("hangzhou", 2018)
+    assert s.loc[s["measure"] == "K01.gdp_nominal", "latest_value"].item() == pytest.approx(gdp["value"].item())
 
 
-def test_unknown_region_names_the_known_ones():
-    with pytest.raises(UnknownNameError, match="上城区"):
-        kt.figures("synthetic", region="Atlantis")
+def test_unknown_publication_dates_are_empty_and_the_past_still_has_pm25():
+    f = kt.figures("hangzhou")
+    derived = f[(f["measure_id"] == "K08.pm25") & (f["method"] == "daily-derived")]
+    assert derived["known_from"].isna().all() and derived["assumed_known_from"].notna().all()
+    assert not (f["known_from"] == pd.Timestamp("2026-11-26")).any()  # never the day the figures were gathered
+    then = kt.figures("hangzhou", as_of="2019-06-01")
+    pm = then[then["measure_id"] == "K08.pm25"]
+    assert {"2015", "2016", "2017"} <= set(pm["period"]) and "2018" in set(pm["period"])  # derived 2018: known 2019-01-01
+    assert (then["known_from"].dropna() <= pd.Timestamp("2019-06-01")).all()
+    assert (then["assumed_known_from"].dropna() <= pd.Timestamp("2019-06-01")).all()
 
 
-def test_status_and_outlook_cover_every_measure():
-    measures = set(kt.catalogue().measures["measure"])
-    assert set(kt.status("synthetic", 2018)["measure"]) == measures
-    assert set(kt.outlook("synthetic", 2018)["measure"]) == measures
+def test_the_catalogue_names_agencies_and_gives_units_and_year_lists():
+    t = kt.catalogue()
+    assert "agency" in t.agencies.columns and not hasattr(t, "units")
+    end = t.targets.query("measure == 'K21.fdi' and kind == 'end'").iloc[0]
+    assert end["unit"] == "亿美元" and isinstance(end["years"], tuple) and all(isinstance(y, int) for y in end["years"])
+    assert "S06.metro_km_2020" in set(t.special_targets["subtarget"])
 
 
-def test_district_chart_shows_the_district_and_the_city():
-    fig = kt.chart("K02.revenue", "synthetic", 2018, region="330106")
-    assert [t.name for t in fig.data] == ["西湖区", "杭州市"]
-    assert "合成数据" in fig.layout.title.text
-    assert list(fig.data[0].x) == [2015, 2016, 2017, 2018]  # December year-to-date = the year
+# --------------------------------------------------------------------------- one argument check
 
 
-def test_compare_regions_ranks_the_districts_only():
-    c = kt.compare_regions("K01.gdp_growth", "2018-06")
-    city = c[c["region"] == "330100"].iloc[0]
-    assert city["rank"] is None or city["rank"] != city["rank"]  # NaN: the city is not ranked
-    ranks = c["rank"].dropna().astype(int)
-    assert ranks.min() == 1 and ranks.max() <= 13
+@pytest.mark.parametrize("call, message", [
+    (lambda: kt.status(2018), "a year goes to as_of="),
+    (lambda: kt.status("hangzhou", "2018-06"), "got the month '2018-06'"),
+    (lambda: kt.status("hangzhou", 2025), "2016-2020"),
+    (lambda: kt.chart("K08.pm2.5"), "did you mean K08.pm25"),
+    (lambda: kt.forecast("K01"), "name one: K01.gdp_const"),
+    (lambda: kt.figures("synthetic", region="Atlantis"), "上城区"),
+    (lambda: kt.status("hangzhuo"), "did you mean hangzhou"),
+    (lambda: kt.status(pd.DataFrame()), "figures="),
+    (lambda: kt.status("hangzhou", language="fr"), "language"),
+])
+def test_bad_arguments_are_one_clear_parameter_error(call, message):
+    with pytest.raises(ParameterError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        call()
 
 
 @pytest.mark.parametrize("bad", ["abc", 2018.7, 2025, "2019-02-30", True])
 def test_the_api_refuses_a_bad_as_of_clearly(bad):
-    from kpitrack.core.exceptions import ParameterError
-
     with pytest.raises(ParameterError, match="as_of"):
         kt.status("hangzhou", bad)
     with pytest.raises(ParameterError, match="as_of"):
         kt.outlook("hangzhou", bad)
 
 
-def test_the_api_knows_a_region_by_code_number_and_alias():
-    from kpitrack.api import _region_code
+def test_regions_by_code_number_english_name_and_alias():
+    from kpitrack.publish.params import resolve_region
 
-    assert _region_code(330106) == _region_code("330106") == _region_code("西湖区") == "330106"
-    assert _region_code("杭州") == "330100"
-
-
-def test_forecast_is_the_reports_forecast_and_an_empty_one_has_its_columns():
-    from kpitrack.publish import report
-
-    f = kt.forecast("K12.income", dataset="hangzhou", as_of=2018)
-    ev = report.evaluate(2018, "hangzhou")
-    assert f.loc[2020, "median"] == pytest.approx(ev.outlooks["K12.income"].fan.loc[2020, "median"])
-    assert f.loc[2020, "probability"] == pytest.approx(ev.outlooks["K12.income"].probability)
-    empty = kt.forecast("K02.tax_share", dataset="hangzhou", as_of=2018)
-    assert empty.empty and list(empty.columns) == ["median", "lower", "upper", "probability"]
+    codes = {resolve_region(x).code for x in (330106, "330106", "西湖区", "西湖", "Xihu", "Xihu District", "xihu")}
+    assert codes == {"330106"} and resolve_region("杭州").code == "330100"
 
 
-def test_datasets_regions_and_search():
+def test_a_kpi_names_its_measures_and_one_measure_kpis_are_enough():
+    fig = kt.chart("K08", "synthetic", 2018)
+    assert fig.layout.title.text.startswith("K08")
+    assert kt.forecast("K08", "synthetic", 2018).attrs["measure"] == "K08.pm25"
+
+
+def test_empty_results_keep_their_columns_and_say_why():
+    c = kt.compare_regions("K01.gdp_const", "2018-06", "synthetic")
+    assert c.empty and "rank" in c.columns and "annual measure" in c.attrs["note"]
+    assert c.sort_values("rank").empty
+
+
+def test_defaults_agree_latest_year_and_the_default_dataset():
+    s = kt.status()
+    assert s.attrs["as_of"] == 2020 and s.attrs["dataset"] == "hangzhou"
+    assert kt.compare_regions.__defaults__[1] == kt.status.__defaults__[0] == "hangzhou"
+
+
+def test_status_and_outlook_of_a_district():
+    s = kt.status("synthetic", 2018, region="Xihu")
+    growth = s.set_index("measure").loc["K01.gdp_growth"]
+    assert growth["region"] == "330106" and growth["status"] in {"achieved", "on_track", "at_risk", "off_track"}
+    assert s.set_index("measure").loc["K01.gdp_nominal", "status"] == "no_target"  # a district's total
+    o = kt.outlook("synthetic", 2018, region="西湖区").set_index("measure")
+    assert o.loc["K01.gdp_growth", "region"] == "330106"
+
+
+def test_vintages_context_final_search_datasets():
+    v = kt.vintages("hangzhou")
+    assert list(v["vintage"]) == sorted(v["vintage"]) and str(v["known_from"].dtype) == "datetime64[ns]"
+    assert "why_not_kpi_zh" in kt.context("hangzhou").columns and kt.context("synthetic").empty
+    f = kt.final("hangzhou", language="en")
+    assert f["outcome"].dtype.ordered and "achieved" in set(f["outcome_label"]) | {"achieved"}
+    assert kt.search("")["id"].empty and "K12.income" in kt.search("Income")["id"].tolist()
     assert {"hangzhou", "synthetic"} <= set(kt.datasets()["dataset"])
-    assert len(kt.regions()) == 14 and "杭州" in kt.regions().set_index("code").loc["330100", "aliases"]
-    assert kt.search("").empty and "K12.income" in kt.search("Income")["measure"].tolist()
-    assert kt.search("可支配收入")["measure"].tolist() == ["K12.income"]
+    assert len(kt.regions("en")) == 14 and "Xihu District" in set(kt.regions("en")["name"])
+
+
+def test_district_chart_shows_the_district_and_the_city_in_whole_years():
+    fig = kt.chart("K02.revenue", "synthetic", 2018, region="330106")
+    assert [t.name for t in fig.data] == ["西湖区", "杭州市"]
+    assert "合成数据" in fig.layout.title.text
+    assert list(fig.data[0].x) == [2015, 2016, 2017, 2018]  # December year-to-date = the year
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == "d"
+    en = kt.chart("K02.revenue", "synthetic", 2018, region="Xihu", language="en")
+    assert en.data[0].name == "Xihu District" and "synthetic" in en.layout.title.text
+
+
+# --------------------------------------------------------------------------- bring your own data
+
+
+def test_status_and_outlook_on_a_dataframe_of_ones_own():
+    mine = kt.figures("synthetic")
+    mine = mine[mine["region"] == "330100"][["measure_id", "region", "period", "value", "unit"]].copy()
+    mine["quality"], mine["method"], mine["source"] = "reported", "official", "我的表格"
+    s = kt.status(figures=mine, as_of=2018)
+    base = kt.status("synthetic", 2018)
+    assert s["status"].tolist() == base["status"].tolist()
+    assert kt.outlook(figures=mine, as_of=2018)["forecast_median"].equals(kt.outlook("synthetic", 2018)["forecast_median"])
+    bad = mine.head(3).copy()
+    bad.loc[bad.index[1], "measure_id"] = "K99.x"
+    from kpitrack.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match=":3:measure_id"):
+        kt.status(figures=bad, as_of=2018)
+
+
+def test_figures_round_trip_through_a_new_dataset(data_copy, tmp_path):
+    """kt.figures() -> CSV -> kpitrack dataset new demo -> kpitrack ingest --dataset demo -> kt.figures("demo")."""
+    src = kt.figures("hangzhou")
+    path = tmp_path / "hangzhou.csv"
+    src.to_csv(path, index=False)
+    env_run = [sys.executable, "-m", "kpitrack.cli"]
+    assert subprocess.run([*env_run, "dataset", "new", "demo", "--title-zh", "演示"], capture_output=True).returncode == 0
+    r = subprocess.run([*env_run, "ingest", str(path), "--dataset", "demo", "--known-from", "2026-01-01"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    back = kt.figures("demo")
+    key = ["measure_id", "region", "period", "method", "source", "value"]
+    assert sorted(map(tuple, back[key].astype(str).to_numpy())) == sorted(map(tuple, src[key].astype(str).to_numpy()))
+    # known publication dates come back as they were; unknown ones take the ingest's date
+    known = src.dropna(subset=["known_from"])
+    merged = known.merge(back, on=key, suffixes=("", "_back"))
+    assert (merged["known_from"] == merged["known_from_back"]).all()
+    again = subprocess.run([*env_run, "dataset", "new", "demo"], capture_output=True, text=True)
+    assert again.returncode != 0 and "exists already" in again.stderr
+    assert json.loads(subprocess.run([*env_run, "status", "--dataset", "demo", "--as-of", "2018", "--format", "json"],
+                                     capture_output=True, text=True).stdout)["dataset"] == "demo"

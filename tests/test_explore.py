@@ -45,9 +45,11 @@ def test_explore_runs_under_papermill(tmp_path, dataset, measure):
     assert not [o for o in outs if o.get("output_type") == "error"]
     charts = [o for o in outs if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert charts and measure.split(".")[0] in charts[0]["data"]["application/vnd.plotly.v1+json"]["layout"]["title"]["text"]
+    # a static picture beside the interactive chart: nbconvert and GitHub show it without JavaScript
+    assert all(o["data"].get("image/svg+xml", "").lstrip().startswith("<svg") for o in charts)
     assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outs)
     exported = pd.read_csv(export / f"{measure}.csv", dtype={"period": str})
-    assert set(exported["measure"]) == {measure} and len(exported) > 0
+    assert set(exported["measure_id"]) == {measure} and len(exported) > 0
     assert pd.read_excel(export / f"{measure}.xlsx").shape == exported.shape
     if dataset == "synthetic":
         assert set(exported["quality"]) == {"synthetic"}  # labelled so in the export too
@@ -55,14 +57,35 @@ def test_explore_runs_under_papermill(tmp_path, dataset, measure):
         assert "synthetic" not in set(exported["quality"])
 
 
-def test_the_drop_downs_follow_each_other():
-    """Domain -> KPI -> measure: each choice narrows the next (the widget logic, without a kernel)."""
+def test_the_notebook_opens_on_a_measure_with_a_target_and_figures():
+    import kpitrack as kt
+    from kpitrack.explore import DEFAULT_MEASURE
+
+    nb = nbformat.read(str(NOTEBOOK), as_version=4)
+    assert f'measure = "{DEFAULT_MEASURE}"' in nb.cells[1].source
+    for dataset in ("hangzhou", "synthetic"):
+        o = kt.outlook(dataset, 2018).set_index("measure").loc[DEFAULT_MEASURE]
+        assert o["target_value"] == o["target_value"] and bool(o["assessable"])  # a target, and a forecast against it
+        assert len(kt.figures(dataset, measure=DEFAULT_MEASURE)) >= 3
+
+
+def test_the_drop_downs_follow_each_other_and_redraw_every_section(monkeypatch):
+    """Domain -> KPI -> measure: each choice narrows the next; a measure or region chosen draws all
+    sections again for it (the widget logic, without a kernel)."""
     pytest.importorskip("ipywidgets")
+    from kpitrack import explore
     from kpitrack.explore import explorer
 
+    drawn = []
+    monkeypatch.setattr(explore, "sections", lambda dataset, as_of, measure, region, month="latest": drawn.append((measure, region)))
     box = explorer("synthetic", 2018, "K02.revenue", "西湖区")
+    assert drawn == [("K02.revenue", "330106")]
     (domain, kpi), (meas, reg) = (box.children[0].children, box.children[1].children)
     assert kpi.value == "K02" and meas.value == "K02.revenue" and reg.value == "330106"
+    reg.value = "330102"
+    assert drawn[-1] == ("K02.revenue", "330102")
+    meas.value = "K02.revenue_growth"
+    assert drawn[-1] == ("K02.revenue_growth", "330102")
     assert {v for _, v in meas.options} >= {"K02.revenue", "K02.revenue_growth"}
     kpi.value = "K01"
     assert meas.options and all(v.startswith("K01.") for _, v in meas.options)

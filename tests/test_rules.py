@@ -66,10 +66,14 @@ def test_the_same_bound_refuses_a_ledger_row_and_a_hand_edited_vintage(cat, tmp_
     assert f"{vintage}:{i + 1}:value: 1e+300 is not possible for a growth rate" in str(err.value)
 
 
-def test_a_ledger_may_not_say_revised_but_the_store_may(cat, tmp_path, data_copy, capsys):
+def test_a_ledger_may_not_say_synthetic_but_may_say_revised(cat, tmp_path, data_copy, capsys):
+    """A source's own revised series (and what kt.figures() exports) may come in as revised;
+    synthetic figures are only generated."""
     ledger = tmp_path / "台账.csv"
-    ledger.write_text(f"{HEADER}\nK01.gdp_growth,杭州市,2019,6.8,%,统计公报,revised\n", encoding="utf-8")
+    ledger.write_text(f"{HEADER}\nK01.gdp_growth,杭州市,2019,6.8,%,统计公报,synthetic\n", encoding="utf-8")
     assert main(["ingest", str(ledger)]) == 2
-    assert ":2:quality: 'revised' is not one of reported, preliminary, derived" in capsys.readouterr().err
+    assert ":2:quality: 'synthetic' is not one of reported, preliminary, revised, derived" in capsys.readouterr().err
+    ledger.write_text(f"{HEADER}\nK01.gdp_growth,杭州市,2019,6.8,%,统计公报,revised\n", encoding="utf-8")
+    assert main(["ingest", str(ledger)]) == 0
     ctx = Context(cat, frozenset(r.code for r in regions()), synthetic=False)
     assert broken(pd.DataFrame([_figure(quality="revised")]), ctx) == []

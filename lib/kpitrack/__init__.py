@@ -1,16 +1,17 @@
 """kpitrack: track Hangzhou's 13th Five-Year performance-management plan (2016-2020).
 
 For notebooks, ``import kpitrack as kt`` gives the researcher's API (:mod:`kpitrack.api`):
-``kt.catalogue()``, ``kt.figures()``, ``kt.status()``, ``kt.outlook()``, ``kt.chart()``,
-``kt.compare_regions()``. They are imported on first use, so the command line stays quick.
+``kt.catalogue()``, ``kt.figures()``, ``kt.status()``, ``kt.outlook()``, ``kt.forecast()``,
+``kt.final()``, ``kt.chart()``, ``kt.compare_regions()``, ``kt.datasets()``, ``kt.regions()``,
+``kt.vintages()``, ``kt.context()``, ``kt.search()``, ``kt.new_dataset()``. They are imported on first use, so the command line stays quick.
 """
 
 from .core.version import __version__
 
-_API = ("CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "chart", "compare_regions", "dataset",
-        "datasets", "regions", "search")
-__all__ = ["__version__", "CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "chart", "compare_regions",
-           "dataset", "datasets", "regions", "search"]
+_API = ("CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "final", "chart", "compare_regions", "dataset",
+        "datasets", "regions", "search", "vintages", "context", "new_dataset", "STATUS_ORDER")
+__all__ = ["__version__", "CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "final", "chart",
+           "compare_regions", "dataset", "datasets", "regions", "search", "vintages", "context", "new_dataset", "STATUS_ORDER"]
 
 
 def __getattr__(name: str):

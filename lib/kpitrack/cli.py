@@ -87,6 +87,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dataset(args: argparse.Namespace) -> int:
+    from .data.own import create_dataset
+
+    folder = create_dataset(args.name, args.title_zh, args.title_en, args.description_zh)
+    print(f"made dataset {args.name} in {folder}; fill it with: kpitrack ingest FILE --dataset {args.name}")
+    return 0
+
+
 def _cmd_data(args: argparse.Namespace) -> int:
     from .plan.catalogue import load_catalogue
     from .data.sources import write_hangzhou
@@ -422,6 +430,7 @@ COMMANDS = {
     "cards": _cmd_cards,
     "site": _cmd_site,
     "data": _cmd_data,
+    "dataset": _cmd_dataset,
 }
 
 

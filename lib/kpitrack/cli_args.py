@@ -202,6 +202,17 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--out")
     rc.set_defaults(command="rectification")
 
+    dn = sub.add_parser("dataset", help="make a dataset of your own: kpitrack dataset new NAME",
+                        description="kpitrack dataset new NAME [--title-zh T] [--title-en T]: an empty dataset of real figures in "
+                                    "data/actuals/NAME/, to fill with kpitrack ingest FILE --dataset NAME (a ledger, or a CSV of what "
+                                    "kt.figures() returned).")
+    dn.add_argument("action", choices=("new",))
+    dn.add_argument("name")
+    dn.add_argument("--title-zh", default="")
+    dn.add_argument("--title-en", default="")
+    dn.add_argument("--description-zh", default="")
+    dn.set_defaults(command="dataset")
+
     d = sub.add_parser("data", help="rebuild bundled datasets")
     d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))
     d.set_defaults(command="data")

@@ -160,7 +160,7 @@ def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, floa
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 led.problem(row, "measure_id", f"unknown KPI measure {mid!r}{hint}", Reason.UNKNOWN_REFERENCE)
         name = _text(r.get("measure_name"))
-        if m is not None and name and name != m.name_zh:
+        if m is not None and name and name not in (m.name_zh, m.name_en):
             led.problem(row, "measure_name", f"name {name!r} is not the name of {mid} ({m.name_zh})", Reason.INCONSISTENT)
         reg = resolve(_text(r.get("region")))
         if reg is None:
@@ -209,8 +209,20 @@ def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, floa
         source = _text(r.get("source"))
         quality = _text(r.get("quality")) or "reported"
         method = _text(r.get("method")) or "official"
+        known = r.get("known_from")
+        known_from = known.date().isoformat() if isinstance(known, datetime) else known.isoformat() if isinstance(known, date) \
+            else _text(known)[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", _text(known)) else _text(known)
+        if known_from and known_from.lower() not in ("nat", "nan"):
+            try:
+                date.fromisoformat(known_from)
+            except ValueError:
+                led.problem(row, "known_from", f"known_from {known_from!r} is not a date YYYY-MM-DD (leave it empty: the file's date)",
+                            Reason.WRONG_TYPE)
+        else:
+            known_from = ""
         if m is not None and reg is not None and period is not None:
-            key = (m.id, reg.code, period)
+            # the same figure twice; one figure from two sources, or a revision (a later date), is two figures
+            key = (m.id, reg.code, period, method, source, known_from)
             if key in seen:
                 led.problem(row, "-", f"duplicate of row {seen[key]}: {m.id}, {reg.name_zh}, {_period_text(*period)}", Reason.DUPLICATE)
             seen.setdefault(key, row)
@@ -219,11 +231,11 @@ def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, floa
         canon.append({"measure_id": m.id if m is not None else None, "region": reg.code if reg is not None else None,
                       "period": _period_text(*period) if period is not None else None,
                       "value": value if value is not None and unit_ok else None, "unit": m.unit if unit_ok else None,
-                      "quality": quality, "method": method, "source": source, "known_from": ""})
+                      "quality": quality, "method": method, "source": source, "known_from": known_from})
         rows_of.append(row)
         if m is not None and reg is not None and period is not None and value is not None:
             out.append({"measure_id": m.id, "region": reg.code, "period": _period_text(*period), "value": f"{value:.10g}",
-                        "unit": m.unit, "quality": quality, "method": method, "source": source, "note": note, "known_from": ""})
+                        "unit": m.unit, "quality": quality, "method": method, "source": source, "note": note, "known_from": known_from})
     ctx = Context(cat, frozenset(r.code for r in regions()), LEDGER_QUALITIES, LEDGER_METHODS, synthetic=None, stored=False)
     for i, rule, message in broken(pd.DataFrame(canon, columns=[*FIGURE_COLUMNS]), ctx):
         led.problem(rows_of[i], rule.column, message, rule.reason)

@@ -28,8 +28,13 @@ COLUMNS = {
     "note": ("备注", False),
     "quality": ("数据质量", False),
     "method": ("口径", False),
+    "known_from": ("公布日期", False),
 }
-HEADER_ALIASES = {**{zh: key for key, (zh, _) in COLUMNS.items()}, **{key: key for key in COLUMNS}}
+#: Columns kt.figures() writes that follow from the others (or from the store): read back, not used,
+#: so what the API returns can be ingested as it is.
+DERIVED_COLUMNS = ("measure_name_en", "region_name", "year", "month", "vintage", "preferred", "assumed_known_from")
+HEADER_ALIASES = {**{zh: key for key, (zh, _) in COLUMNS.items()}, **{key: key for key in COLUMNS},
+                  **{key: key for key in DERIVED_COLUMNS}, "measure": "measure_id"}
 #: Sheets of the template that document the ledger; any other sheet with content must be the one ingested.
 DOC_SHEETS = ("指标", "地区", "单位", "说明")
 DATA_SHEET = "台账"
@@ -99,6 +104,9 @@ def _header(led: Ledger, cells: list[object], row: int) -> list[str | None] | No
             keys.append(None)
             continue
         key = HEADER_ALIASES.get(name)
+        if key in DERIVED_COLUMNS:
+            keys.append(None)
+            continue
         if key is None:
             known = "、".join(zh for zh, _ in COLUMNS.values())
             led.problem(row, name, f"unknown column {name!r} (known: {known}, or their English keys)", Reason.UNKNOWN_FIELD)

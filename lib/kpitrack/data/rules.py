@@ -32,12 +32,13 @@ from ..plan.schema import BASE_YEAR, PLAN_END
 #: reported: as published; preliminary: to be revised; revised: a later figure for the same period
 #: (set at ingest); derived: computed by someone; synthetic: generated (synthetic datasets only)
 QUALITIES = ("reported", "preliminary", "revised", "derived", "synthetic")
-#: what a ledger may say: "revised" is found by comparing vintages, "synthetic" only generated
-LEDGER_QUALITIES = ("reported", "preliminary", "derived")
+#: what a ledger may say ("revised": a later figure the source itself calls revised, e.g. a revised
+#: series; "synthetic" is only generated)
+LEDGER_QUALITIES = ("reported", "preliminary", "revised", "derived")
 #: official: published; computed: derived from published figures (kpitrack.data.derive);
 #: daily-derived: computed from daily monitoring data; synthetic: generated
 METHODS = ("official", "computed", "daily-derived", "synthetic")
-LEDGER_METHODS = ("official", "daily-derived")
+LEDGER_METHODS = ("official", "computed", "daily-derived")
 
 NON_NEGATIVE_UNITS = frozenset({"亿元", "亿美元", "元", "μg/m³", "天", "万人", "人", "万人次", "套", "张/千名老人", "平方米/百人",
                                 "小时/周", "个", "‰"})

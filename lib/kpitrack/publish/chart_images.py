@@ -126,6 +126,20 @@ def chart_images(notebook: Path) -> list[str] | None:
     return [svg.decode("utf-8") if isinstance(svg, bytes) else svg for svg in _EXPORTER.svgs(figures)]
 
 
+def svg_of(fig) -> str | None:
+    """The SVG picture of one plotly figure (as the PDFs have), or None without Chromium or kaleido,
+    or when drawing it fails (a notebook then shows the interactive chart only)."""
+    ok, _ = static_export_available()
+    if not ok:
+        return None
+    try:
+        svg = _EXPORTER.svgs([fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else fig])[0]
+    except Exception as exc:  # a picture is a convenience: never fail the notebook for it
+        log.warning("no static picture of the chart: %s", exc)
+        return None
+    return svg.decode("utf-8") if isinstance(svg, bytes) else svg
+
+
 def warm_up() -> None:
     """Start the Chromium that makes the pictures in the background, and return at once: called
     before a notebook runs whose PDF is wanted, so that its 2-3 s start overlaps the kernel's work

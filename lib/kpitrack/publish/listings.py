@@ -12,7 +12,7 @@ from ..analysis.scores import KIND_ZH, explanation, illustrative, load_challenge
 from ..core import paths
 from ..core.exceptions import ParameterError
 from ..core.labels import fmt, status_label
-from ..data.actuals import load_dataset
+from ..data.actuals import UNKNOWN_DATE_RULE_EN, UNKNOWN_DATE_RULE_ZH, load_dataset
 from ..plan.catalogue import catalogue
 from ..plan.schema import BASE_YEAR, PLAN_END
 from .params import check_common
@@ -54,7 +54,9 @@ def status_listing(as_of: int, dataset: str, data_as_of: str = "") -> Listing:
            "dataset_label_zh": ds.label_zh,
            "kpis": [{"kpi_id": k.kpi_id, "name_zh": cat.kpi(k.kpi_id).name_zh, "status": k.status.value,
                      "status_zh": status_label(k.status, "zh"), "measures": [m.to_dict() for m in k.measures]} for k in statuses]}
-    return Listing(f"{as_of}年评估状态 · 数据：{ds.label_zh}", table, doc, shown=shown)
+    notes = [f"数据截至{data_as_of}：{UNKNOWN_DATE_RULE_ZH}"] if data_as_of and ds.collected else []
+    doc["unknown_dates"] = UNKNOWN_DATE_RULE_EN if data_as_of and ds.collected else None
+    return Listing(f"{as_of}年评估状态 · 数据：{ds.label_zh}", table, doc, notes, shown=shown)
 
 
 def scores_listing(year: int, dataset: str, challenges_file: str | None = None) -> Listing:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..core.labels import SYNTHETIC_LABEL_ZH
-from ..data.actuals import Dataset
+from ..data.actuals import UNKNOWN_DATE_RULE_ZH, Dataset
 from .display import escape_markdown
 
 #: The office that issues the plan's documents (the same as on the improvement notices).
@@ -20,7 +20,8 @@ def data_cutoff(ds: Dataset, up_to: int | None = None) -> str:
     """The day the newest figure used (of the years up to ``up_to``) was published, or the as-of
     date asked for, in words."""
     if ds.known_at:
-        return f"{ds.known_at}（所示为当日已公布的数据）"
+        unknown = "；" + UNKNOWN_DATE_RULE_ZH if ds.collected else ""
+        return f"{ds.known_at}（所示为当日已公布的数据{unknown}）"
     obs = ds.observations if up_to is None else ds.observations[ds.observations["year"] <= up_to]
     dates = sorted(d for d in obs["known_from"].astype(str) if d and d != ds.collected)
     if ds.synthetic or not dates:
