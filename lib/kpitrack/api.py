@@ -22,26 +22,23 @@ achieved to off track, unjudged last) beside the label.
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pandas as pd
 
+from .api_args import _as_of, _cat, _district_comparable, _load, _probability_label, _view
+from .api_charts import STATUS_ORDER, chart, compare_regions  # noqa: F401 - kt.chart, kt.compare_regions
 from .api_meta import CatalogueTables, catalogue, context, datasets, new_dataset, regions, search, vintages  # noqa: F401
-from .core.labels import STATUS_EN, STATUS_ZH, SYNTHETIC_NOTE_ZH, Status
+from .core.labels import STATUS_EN, STATUS_ZH, Status
 from .core.settings import DEFAULT_DATASET
 from .data.actuals import METHOD_RANK, Dataset, assumed_known_from, load_dataset
 from .data.regions import CITY
 from .data.regions import regions as _regions
-from .plan.catalogue import Catalogue, Measure
-from .plan.catalogue import catalogue as _load_catalogue
-from .plan.schema import BASE_YEAR, PLAN_END
+from .plan.schema import PLAN_END
 from .publish.params import check_dataset, check_language, check_year, resolve_measure, resolve_measures, resolve_region
 
 __all__ = ["CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "final", "chart", "compare_regions", "dataset",
            "datasets", "regions", "search", "vintages", "context", "new_dataset", "STATUS_ORDER"]
 
-#: The statuses from best to worst, then the unjudged: the order of the ``status`` column.
-STATUS_ORDER = pd.CategoricalDtype([s.value for s in Status], ordered=True)
 FIGURE_COLUMNS = ["measure_id", "measure_name", "region", "region_name", "period", "year", "month", "value", "unit", "quality",
                   "method", "source", "note", "vintage", "known_from", "assumed_known_from", "preferred"]
 
@@ -279,196 +276,3 @@ def final(dataset: str = DEFAULT_DATASET, *, language: str = "zh", figures: pd.D
     out = pd.DataFrame(rows)
     out["outcome"] = out["outcome"].astype(pd.CategoricalDtype(["achieved", "missed", "insufficient", "no_target"], ordered=True))
     return out
-
-
-def chart(measure: str, dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, region: str | int = CITY, *,
-          language: str = "zh"):
-    """A plotly figure of one measure (or of a KPI's measures): for the city its figures, yearly
-    trajectory, 2020 target and forecast fan (as in the mid-term report); for a district its yearly
-    figures beside the city's.
-
-    >>> fig = chart("K01.gdp_const", "synthetic", 2018)
-    >>> fig.layout.title.text.startswith("K01")
-    True
-    >>> chart("K02.revenue", "synthetic", 2018, region="上城区").data[0].name
-    '上城区'
-    """
-    from .analysis.outlook import outlook as _outlook
-    from .analysis.progress import assess
-    from .publish.display import FONT_FAMILY, new_figure
-    from .publish.figures import kpi_figure
-
-    language = check_language(language)
-    cat = _cat()
-    ms = resolve_measures(measure)
-    ds, year = _load(dataset, as_of, None)
-    code = resolve_region(region).code
-    kpi = cat.kpi(ms[0].kpi_id)
-    if code == CITY:
-        ks = next(k for k in assess(cat, ds, year) if k.kpi_id == kpi.id)
-        ids = {m.id for m in ms}
-        only = replace(kpi, measures=tuple(ms))
-        fig = kpi_figure(only, ds, replace(ks, measures=tuple(x for x in ks.measures if x.measure_id in ids)), language,
-                         {m.id: _outlook(m, ds.observations, year) for m in ms})
-        if fig is None:
-            fig = new_figure()
-            fig.update_layout(title=f"{kpi.id} {ms[0].name_zh}：暂无可绘制的数据" if language == "zh"
-                              else f"{kpi.id} {ms[0].name_en}: no figures to draw")
-        return fig
-    import plotly.graph_objects as go
-
-    m = ms[0]
-    names = {r.code: (r.name_zh if language == "zh" else r.name_en) for r in _regions()}
-    fig = new_figure()
-    for c in (code, CITY):
-        s = _annual(ds, m.id, c, year)
-        fig.add_trace(go.Scatter(x=s.index, y=s.values, mode="lines+markers", name=names[c],
-                                 line={"dash": "solid" if c == code else "dot"}))
-    label = (SYNTHETIC_NOTE_ZH if language == "zh" else " (synthetic demo data)") if ds.synthetic else ""
-    title = (f"{m.kpi_id} {m.name_zh}（{m.unit}）：{names[code]}与全市{label}" if language == "zh"
-             else f"{m.kpi_id} {m.name_en} ({m.unit}): {names[code]} and the city{label}")
-    fig.update_layout(title=title, xaxis_title="年份" if language == "zh" else "year", font={"family": FONT_FAMILY})
-    fig.update_xaxes(tickmode="linear", dtick=1, tickformat="d")  # whole years: never 2,015.5
-    return fig
-
-
-def compare_regions(measure: str, month: str = "latest", dataset: str = DEFAULT_DATASET, *, language: str = "zh") -> pd.DataFrame:
-    """The city and every district on one measure at a month (``YYYY-MM``, or ``latest``: the
-    dataset's latest month), as in the monthly bulletin: region, region_name, month (int), value
-    (year to date), unit, target, required, gap, status (ordered code), status_label, rank (Int64),
-    rank_previous (Int64), year_end_estimate. A measure without figures that month gives these
-    columns and no rows, with the reason in ``.attrs["note"]``.
-
-    >>> c = compare_regions("K01.gdp_growth", "2018-06", "synthetic")
-    >>> c.iloc[0]["region_name"], len(c)
-    ('杭州市', 14)
-    >>> [int(r) for r in sorted(c["rank"].dropna())[:3]]
-    [1, 2, 3]
-    """
-    from .analysis.pace import latest_month, month_pace
-    from .publish.bulletin import parse_month
-
-    language = check_language(language)
-    cat = _cat()
-    m = resolve_measure(measure)
-    ds = load_dataset(check_dataset(dataset), cat)
-    columns = ["region", "region_name", "month", "value", "unit", "target", "required", "gap", "status", "status_label", "rank",
-               "rank_previous", "year_end_estimate"]
-    empty = pd.DataFrame(columns=columns)
-    if month == "latest":
-        latest = latest_month(ds)
-        if latest is None:
-            empty.attrs["note"] = f"dataset {ds.name} has no monthly figures"
-            return empty
-        y, mon = latest
-    else:
-        y, mon = parse_month(month)
-    mp = month_pace(cat, ds, y, mon)
-    labels = STATUS_ZH if language == "zh" else STATUS_EN
-    rows = []
-    for r in _regions():
-        p = mp.get(m.id, r.code)
-        if p is None:
-            continue
-        rows.append({"region": r.code, "region_name": r.name_zh if language == "zh" else r.name_en, "month": p.month, "value": p.value,
-                     "unit": m.unit, "target": p.target.value if p.target else None, "required": p.required, "gap": p.gap,
-                     "status": p.status.value, "status_label": labels[p.status], "rank": p.rank, "rank_previous": p.rank_previous,
-                     "year_end_estimate": p.estimate.estimate if p.estimate else None})
-    if not rows:
-        empty.attrs["note"] = (f"{m.id} has no district figures for {y}-{mon:02d}"
-                               + (" (it is an annual measure: the bulletins compare monthly ones)" if m.frequency == "annual" else ""))
-        return empty
-    out = pd.DataFrame(rows, columns=columns)
-    out["status"] = out["status"].astype(STATUS_ORDER)
-    for c in ("rank", "rank_previous", "month"):
-        out[c] = pd.to_numeric(out[c]).astype("Int64")
-    return out
-
-
-# --------------------------------------------------------------------------- helpers
-
-def _cat() -> Catalogue:
-    return _load_catalogue()
-
-
-def _as_of(as_of: int | str | None, default_latest: bool = True) -> tuple[int | None, str | None]:
-    """(evaluation year, known-at date) from a year or a date, by the rule of ``--as-of``."""
-    from .core.exceptions import ParameterError
-    from .data.actuals import check_date
-    from .publish.report import split_as_of
-
-    if as_of is None:
-        return None, None
-    if isinstance(as_of, str) and "-" in as_of and len(as_of) == 10:
-        _, date = split_as_of(as_of)
-        try:
-            check_date(date, "as_of")
-        except ValueError as exc:
-            raise ParameterError(str(exc), field="as_of") from None
-        return check_year(int(date[:4]) - 1, "as_of", BASE_YEAR + 1, PLAN_END), date
-    if isinstance(as_of, str) and len(as_of.strip()) == 7:
-        raise ParameterError(f"as_of: a year (2018) or a date (2018-06-30), got the month {as_of!r}", field="as_of")
-    return check_year(as_of, "as_of"), None
-
-
-def _latest_year(ds: Dataset) -> int:
-    """The latest plan year with a yearly figure of the city (the default ``as_of``)."""
-    obs = ds.observations
-    years = obs.loc[(obs["region"] == CITY) & (obs["month"] == 0) & (obs["year"] <= PLAN_END), "year"]
-    return int(max(BASE_YEAR + 1, years.max())) if len(years) else PLAN_END
-
-
-def _load(dataset, as_of, figures_df) -> tuple[Dataset, int]:
-    """The dataset (or the figures given) and the evaluation year."""
-    year, known = _as_of(as_of)
-    if figures_df is not None:
-        from .data.own import dataset_from_figures
-
-        ds = dataset_from_figures(figures_df, _cat())
-        if known:
-            ds = replace(ds, observations=ds.observations[ds.observations["known_from"].astype(str) <= known])
-    else:
-        ds = load_dataset(check_dataset(dataset), _cat(), known_at=known)
-    return ds, (year if year is not None else _latest_year(ds))
-
-
-def _district_comparable(m: Measure) -> bool:
-    """Whether a district's own figure can be held against the plan's city-wide target: a rate or a
-    share, not a total (a district's totals are assigned by the city)."""
-    return m.value_type == "rate" or m.unit in ("%", "‰")
-
-
-def _view(ds: Dataset, code: str) -> Dataset:
-    """The dataset as seen from one region: its figures (a year's December year-to-date figure as the
-    year's, where it has no yearly one) in the place of the city's."""
-    if code == CITY:
-        return ds
-    obs = ds.observations
-    own = obs[obs["region"] == code]
-    yearly = own[own["month"] == 0]
-    december = own[(own["month"] == 12) & ~own.set_index(["measure_id", "year"]).index.isin(
-        yearly.set_index(["measure_id", "year"]).index)]
-    december = december.assign(month=0, period=december["year"].astype(str))
-    view = pd.concat([yearly, december, own[own["month"] > 0]], ignore_index=True).assign(region=CITY)
-    return replace(ds, observations=view.reset_index(drop=True), targets=None)
-
-
-def _probability_label(p: float | None, language: str) -> str:
-    from .analysis.outlook import probability_text
-
-    if p is None or p != p:
-        return "—"
-    if language == "zh":
-        return probability_text(p)
-    pct = int(round(p * 20)) * 5
-    return "above 95%" if p > 0.95 else "below 5%" if p < 0.05 else f"about {pct}%"
-
-
-def _annual(ds: Dataset, measure_id: str, region: str, year: int | None) -> pd.Series:
-    """Yearly values of a measure in a region: annual figures, else the December YTD figure."""
-    obs = ds.observations
-    obs = obs[(obs["measure_id"] == measure_id) & (obs["region"] == region) & (obs["month"].isin([0, 12]))]
-    if year is not None:
-        obs = obs[obs["year"] <= year]
-    obs = obs.sort_values(["year", "month", "known_from"]).drop_duplicates("year", keep="last")
-    return pd.Series(obs["value"].to_numpy(), index=obs["year"].to_numpy())

@@ -120,7 +120,8 @@ def _cmd_template(args: argparse.Namespace) -> int:
     if not target.parent.is_dir():
         raise ParameterError(f"--out {args.out}: the folder {target.parent} does not exist")
     if args.kind != "kpi":
-        from .data.ledgers import kind, write_ledger_template
+        from .data.ledger_templates import write_ledger_template
+        from .data.ledgers import kind
 
         if args.prefill:
             raise ParameterError("--from copies a KPI ledger's rows; it is not for --kind " + args.kind)
@@ -136,65 +137,15 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from .plan.catalogue import load_catalogue
 
     if args.kind != "kpi":
-        from .data.actuals import dataset_folder
-        from .data.ledgers import ingest_ledger, kind
-        from .data.peers import folder as peers_folder
-        from .core.yamlio import load_yaml
+        from .data.ledgers import ingest_kind
 
-        k = kind(args.kind)
-        if k.per_dataset:
-            folder = dataset_folder(args.dataset)
-            synthetic = bool((load_yaml(folder / "dataset.yaml") or {}).get("synthetic"))
-        else:
-            folder, synthetic = peers_folder(), False
-        lv = ingest_ledger(Path(args.file), k, folder, load_catalogue(), known_from=args.known_from, synthetic=synthetic)
-        where = f"dataset {args.dataset}" if k.per_dataset else "the peer cities' figures"
-        print(f"ingested {lv.rows} rows of the {k.name} ledger from {args.file} into {where} as vintage {lv.vintage} "
+        lv, where = ingest_kind(Path(args.file), args.kind, args.dataset, load_catalogue(), args.known_from)
+        print(f"ingested {lv.rows} rows of the {args.kind} ledger from {args.file} into {where} as vintage {lv.vintage} "
               f"(known from {lv.known_from}, sha256 {lv.sha256[:12]}…)")
         return 0
     v = ingest(Path(args.file), load_catalogue(), args.dataset, known_from=args.known_from, sheet=args.sheet)
     print(f"ingested {v.rows} figures from {args.file} into dataset {args.dataset} as vintage {v.vintage} "
           f"(known from {v.known_from}, sha256 {v.sha256[:12]}…)")
-    return 0
-
-
-def _cmd_peers(args: argparse.Namespace) -> int:
-    from .publish.listings import peers_listing
-    from .publish.tables import render
-
-    _emit(render(peers_listing(args.measure, args.year, args.group, args.source), args.format), args.out)
-    return 0
-
-
-def _cmd_challenges(args: argparse.Namespace) -> int:
-    from .publish.listings import challenges_listing
-    from .publish.tables import render
-
-    _emit(render(challenges_listing(args.year, args.dataset, args.group, args.challenges), args.format), args.out)
-    return 0
-
-
-def _cmd_standards(args: argparse.Namespace) -> int:
-    from .publish.listings import standards_listing
-    from .publish.tables import render
-
-    _emit(render(standards_listing(args.year, args.dataset), args.format), args.out)
-    return 0
-
-
-def _cmd_special(args: argparse.Namespace) -> int:
-    from .publish.listings import special_listing
-    from .publish.tables import render
-
-    _emit(render(special_listing(args.year, args.dataset, args.data_as_of), args.format), args.out)
-    return 0
-
-
-def _cmd_rectification(args: argparse.Namespace) -> int:
-    from .publish.listings import rectification_listing
-    from .publish.tables import render
-
-    _emit(render(rectification_listing(args.year, args.dataset), args.format), args.out)
     return 0
 
 
@@ -261,89 +212,10 @@ def _cmd_bulletins(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _cmd_scores(args: argparse.Namespace) -> int:
-    from .publish.listings import scores_listing
-    from .publish.tables import render
-
-    _emit(render(scores_listing(args.year, args.dataset, args.challenges), args.format), args.out)
-    return 0
-
-
 def _cmd_notices(args: argparse.Namespace) -> int:
-    from datetime import date
+    from .cli_notices import notices
 
-    from .data.notices import read_register, record, register_path, states
-    from .plan.catalogue import load_catalogue
-    from .publish.params import check_common
-
-    from .publish.monthly import parse_formats
-
-    dataset, _, _ = check_common(args.dataset, "zh", "")
-    formats, renderer = parse_formats(args.to), _check_renderer(args.renderer)  # checked before the register is written
-    register = register_path(dataset)
-    today = date.today().isoformat()
-    if args.date:
-        try:
-            given = date.fromisoformat(args.date)
-        except ValueError:
-            raise ParameterError(f"--date: expected a date YYYY-MM-DD, got {args.date!r}") from None
-        if given > date.today():
-            raise ParameterError(f"--date {args.date}: a date in the future cannot be recorded in the register")
-        if given.year < 2016:
-            raise ParameterError(f"--date {args.date}: before the plan began (2016); the register records the plan's notices")
-        today = given.isoformat()
-    if args.action in ("answer", "close"):
-        if not args.number:
-            raise ParameterError(f"kpitrack notices {args.action} NUMBER --note TEXT: the notice number is missing")
-        e = record(register, args.number, "answered" if args.action == "answer" else "closed", today, args.note or "")
-        print(f"{e.number}: {e.event} on {e.date} ({register})")
-        return _render_notices(dataset, formats, renderer, args.force)
-    if args.action == "list":
-        for n in states(read_register(register)).values():
-            print(f"{n.number}\t{n.event}\t{n.date}\t{n.unit}\t{n.measure_id}\tdue {n.due}")
-        return 0
-    if args.action != "issue":
-        raise ParameterError(f"unknown notices action {args.action!r}; known: issue, answer, close, list")
-    if not args.month:
-        raise ParameterError("kpitrack notices --month YYYY-MM: the month of the bulletins to look at is missing")
-    from .analysis.notices import issue, load_rules
-    from .data.actuals import load_dataset
-    from .publish.bulletin import parse_month
-    from .publish.monthly import resolve_month
-
-    month_text = resolve_month(args.month, None, dataset)
-    year, month = parse_month(month_text)
-    cat = load_catalogue()
-    ds = load_dataset(dataset, cat)
-    on = date.fromisoformat(args.date) if args.date else None
-    if on is not None and (on.year, on.month) <= (year, month):
-        raise ParameterError(f"--date {args.date}: a notice on the bulletins of {args.month} is issued after that month, "
-                             "once its figures are out")
-    new = issue(cat, ds, register, year, month, load_rules(), on)
-    for e in new:
-        print(f"issued {e.number} to {e.unit}: {e.measure_id} ({e.region}), feedback due {e.due}")
-    print(f"{len(new)} notice(s) issued for {month_text} into {register}" + ("" if new else " (none due, or all already issued)"))
-    return _render_notices(dataset, formats, renderer, args.force)
-
-
-def _render_notices(dataset: str, formats: tuple[str, ...], renderer: str, force: bool) -> int:
-    """Make the document of every notice of the register that has none or an outdated one (one
-    just issued, answered or closed, or left undone by a run that was killed), through the batch
-    runner; the exit code of the batch."""
-    from .publish.batch import Progress, get_executor, run_batch, summary
-    from .publish.notices import notice_jobs
-
-    jobs, out = notice_jobs(dataset, formats=formats, renderer=renderer)
-    if not jobs:
-        return 0
-    progress = Progress(len(jobs))
-    try:
-        result = run_batch(jobs, out, executor=get_executor("local", None, None), force=force, report=progress,
-                           describe={"kind": "notices", "dataset": dataset})
-    finally:
-        progress.close()
-    print(summary(result))
-    return result.exit_code
+    return notices(args, _check_renderer(args.renderer))
 
 
 def _cmd_cards(args: argparse.Namespace) -> int:
@@ -409,6 +281,25 @@ def _emit(text: str, out: str | None) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+#: Commands that print one listing (:mod:`kpitrack.publish.listings`) as a table, CSV or JSON.
+LISTINGS = {
+    "peers": lambda ls, a: ls.peers_listing(a.measure, a.year, a.group, a.source),
+    "challenges": lambda ls, a: ls.challenges_listing(a.year, a.dataset, a.group, a.challenges),
+    "standards": lambda ls, a: ls.standards_listing(a.year, a.dataset),
+    "special": lambda ls, a: ls.special_listing(a.year, a.dataset, a.data_as_of),
+    "rectification": lambda ls, a: ls.rectification_listing(a.year, a.dataset),
+    "scores": lambda ls, a: ls.scores_listing(a.year, a.dataset, a.challenges),
+}
+
+
+def _cmd_listing(args: argparse.Namespace) -> int:
+    from .publish import listings
+    from .publish.tables import render
+
+    _emit(render(LISTINGS[args.command](listings, args), args.format), args.out)
+    return 0
+
+
 COMMANDS = {
     "validate": _cmd_validate,
     "catalogue": _cmd_catalogue,
@@ -417,15 +308,15 @@ COMMANDS = {
     "template": _cmd_template,
     "ingest": _cmd_ingest,
     "year_end": _cmd_year_end,
-    "peers": _cmd_peers,
-    "challenges": _cmd_challenges,
-    "standards": _cmd_standards,
-    "rectification": _cmd_rectification,
-    "special": _cmd_special,
+    "peers": _cmd_listing,
+    "challenges": _cmd_listing,
+    "standards": _cmd_listing,
+    "rectification": _cmd_listing,
+    "special": _cmd_listing,
     "backtest": _cmd_backtest,
     "calibrate": _cmd_calibrate,
     "bulletins": _cmd_bulletins,
-    "scores": _cmd_scores,
+    "scores": _cmd_listing,
     "notices": _cmd_notices,
     "cards": _cmd_cards,
     "site": _cmd_site,
