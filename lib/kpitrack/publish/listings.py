@@ -14,8 +14,7 @@ from ..core.exceptions import ParameterError
 from ..core.labels import fmt, status_label
 from ..data.actuals import UNKNOWN_DATE_RULE_EN, UNKNOWN_DATE_RULE_ZH, load_dataset
 from ..plan.catalogue import catalogue
-from ..plan.schema import BASE_YEAR, PLAN_END
-from .params import check_common
+from .params import check_common, check_year, resolve_measure
 from .report import check_parameters
 from .tables import Listing
 
@@ -63,8 +62,7 @@ def scores_listing(year: int, dataset: str, challenges_file: str | None = None) 
     """The units' scores of ``year`` by the plan's rules: one row per scored target (rank, unit,
     score, base, bonus, measure, kind, target, actual, completion, points, why not scored); the text
     form shows the ranking and each unit's lines."""
-    if not BASE_YEAR < year <= PLAN_END:
-        raise ParameterError(f"--year: the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}")
+    year = check_year(year, "--year")
     dataset, _, _ = check_common(dataset, "zh", "")
     cat = catalogue()
     path = Path(challenges_file) if challenges_file else paths.repo_root() / "params" / f"challenges-{year}.yaml"
@@ -119,7 +117,7 @@ def year_end_text(measure_id: str, period: str, region: str, dataset: str, data_
     from ..data.regions import resolve
 
     cat = catalogue()
-    m = cat.measure(measure_id)
+    m = resolve_measure(measure_id)
     if m.ytd not in ("sum", "mean"):
         raise ParameterError(f"{m.id} has no year-to-date totals or means to extrapolate (frequency {m.frequency}, ytd {m.ytd})")
     reg = resolve(region)
@@ -178,8 +176,7 @@ def challenges_listing(year: int, dataset: str, group: str = "sub-provincial", c
     from ..analysis.challenges import judge
     from ..data.peers import load_peers
 
-    if not BASE_YEAR < year <= PLAN_END:
-        raise ParameterError(f"--year: the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}", field="year")
+    year = check_year(year, "--year")
     dataset, _, _ = check_common(dataset, "zh", "")
     cat = catalogue()
     path = Path(challenges_file) if challenges_file else paths.repo_root() / "params" / f"challenges-{year}.yaml"
@@ -214,8 +211,7 @@ def standards_listing(year: int, dataset: str) -> Listing:
     from ..analysis.standards import by_unit, by_year
     from ..data.standards import read_standards
 
-    if not BASE_YEAR < year <= PLAN_END:
-        raise ParameterError(f"--year: the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}", field="year")
+    year = check_year(year, "--year")
     dataset, _, _ = check_common(dataset, "zh", "")
     cat = catalogue()
     ds = load_dataset(dataset, cat)
@@ -243,8 +239,7 @@ def rectification_listing(year: int, dataset: str) -> Listing:
     from ..analysis.rectification import SATISFACTION_TARGET, by_unit, by_year
     from ..data.rectification import read_rectification
 
-    if not BASE_YEAR < year <= PLAN_END:
-        raise ParameterError(f"--year: the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}", field="year")
+    year = check_year(year, "--year")
     dataset, _, _ = check_common(dataset, "zh", "")
     cat = catalogue()
     ds = load_dataset(dataset, cat)
@@ -280,8 +275,7 @@ def special_listing(year: int, dataset: str, data_as_of: str = "") -> Listing:
     from ..data.special import read_special
     from .display import outcome_cell
 
-    if not BASE_YEAR < year <= PLAN_END:
-        raise ParameterError(f"--year: the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}", field="year")
+    year = check_year(year, "--year")
     dataset, _, data_as_of = check_common(dataset, "zh", data_as_of)
     cat = catalogue()
     ds = load_dataset(dataset, cat, known_at=data_as_of or None)
