@@ -65,7 +65,7 @@ def figures(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, regi
 
     Written to CSV as it is, it ingests into a dataset (``kpitrack ingest FILE --dataset NAME``).
 
-    >>> f = figures("hangzhou", as_of=2018, region="杭州市")
+    >>> f = figures("hangzhou", as_of=2018, region="330100")
     >>> list(f.columns)[:5], str(f["year"].dtype), str(f["known_from"].dtype)
     (['measure_id', 'measure_name', 'region', 'region_name', 'period'], 'int64', 'datetime64[ns]')
     >>> bool((f["year"] <= 2018).all())

@@ -40,7 +40,7 @@ def chart(measure: str, dataset: str = DEFAULT_DATASET, as_of: int | str | None 
     cat = _cat()
     ms = resolve_measures(measure)
     ds, year = _load(dataset, as_of, None)
-    code = resolve_region(region).code
+    code = resolve_region(region).code  # None: the city
     kpi = cat.kpi(ms[0].kpi_id)
     if code == CITY:
         ks = next(k for k in assess(cat, ds, year) if k.kpi_id == kpi.id)
@@ -78,8 +78,8 @@ def compare_regions(measure: str, month: str = "latest", dataset: str = DEFAULT_
     columns and no rows, with the reason in ``.attrs["note"]``.
 
     >>> c = compare_regions("K01.gdp_growth", "2018-06", "synthetic")
-    >>> c.iloc[0]["region_name"], len(c)
-    ('杭州市', 14)
+    >>> c.iloc[0]["region"], len(c)  # the city first, then its districts
+    ('330100', 14)
     >>> [int(r) for r in sorted(c["rank"].dropna())[:3]]
     [1, 2, 3]
     """

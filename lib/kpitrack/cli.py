@@ -87,6 +87,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .workspaces import init_workspace
+
+    folder = init_workspace(Path(args.folder), args.city, regions_file=Path(args.regions) if args.regions else None,
+                            plan_years=args.plan_years, city_en=args.city_en, code=args.code)
+    print(f"made workspace {folder} for {args.city}; next: kpitrack --workspace {folder} plan template --out plan.xlsx, "
+          f"fill it, kpitrack --workspace {folder} plan import plan.xlsx")
+    return 0
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from . import workspaces
+
+    if args.action == "import":
+        if not args.file:
+            raise ParameterError("kpitrack plan import FILE.xlsx: the workbook is missing")
+        n = workspaces.plan_import(Path(args.file))
+        print(f"imported {n['kpis']} KPIs, {n['measures']} measures" + (f", {n['regions']} regions" if n["regions"] else "")
+              + f" into {paths.plan_dir()}")
+        return 0
+    if not args.out or Path(args.out).suffix.lower() != ".xlsx":
+        raise ParameterError(f"kpitrack plan {args.action} --out FILE.xlsx: the workbook to write")
+    if not Path(args.out).parent.is_dir():
+        raise ParameterError(f"--out {args.out}: the folder {Path(args.out).parent} does not exist")
+    out = (workspaces.plan_template if args.action == "template" else workspaces.plan_export)(Path(args.out))
+    print(f"wrote {out}")
+    return 0
+
+
 def _cmd_dataset(args: argparse.Namespace) -> int:
     from .data.own import create_dataset
 
@@ -322,6 +351,8 @@ COMMANDS = {
     "site": _cmd_site,
     "data": _cmd_data,
     "dataset": _cmd_dataset,
+    "init": _cmd_init,
+    "plan": _cmd_plan,
 }
 
 
@@ -334,6 +365,10 @@ def main(argv: list[str] | None = None) -> int:
                 pass
     args = build_parser().parse_args(argv)
     func = COMMANDS[args.command]
+    if args.workspace and Path(args.workspace).expanduser().resolve() != paths.data_dir():
+        print(f"error: --workspace {args.workspace}: a process works in one workspace, chosen when kpitrack starts: run "
+              "`kpitrack --workspace DIR …` (or python -m kpitrack), or set KPITRACK_DATA", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return func(args)

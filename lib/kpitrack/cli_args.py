@@ -11,9 +11,11 @@ from .core.version import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kpitrack", description="Track Hangzhou's 13th Five-Year performance-management plan.")
+    p = argparse.ArgumentParser(prog="kpitrack", description="Track a city's performance-management plan: its KPIs, reports, bulletins, cards and scores.")
     p.add_argument("--version", action="version", version=f"kpitrack {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    p.add_argument("--workspace", help="the workspace folder (made by kpitrack init): its plan, regions, datasets, params and "
+                                       "reports; default $KPITRACK_DATA, else the bundled one. Read when kpitrack starts.")
     sub = p.add_subparsers(dest="command", required=True)
 
     v = sub.add_parser("validate", help="validate the plan catalogue and the datasets")
@@ -66,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     y = sub.add_parser("year-end", help="estimate the year-end value of a monthly year-to-date measure")
     y.add_argument("measure", help="e.g. K08.pm25 or K02.revenue")
     y.add_argument("period", help="the last month with data, YYYY-MM")
-    y.add_argument("--region", default="杭州市")
+    y.add_argument("--region", default=None, help="a district by name or code (default: the city)")
     y.add_argument("--dataset", default=DEFAULT_DATASET)
     y.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
     y.add_argument("--level", type=float, default=0.8)
@@ -116,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "data/plan/notices.yaml triggers into the append-only register data/notices/register.csv; "
                                     "kpitrack notices answer|close NUMBER --note TEXT; kpitrack notices list.")
     nt.add_argument("action", nargs="?", default="issue", help="issue (default), answer, close or list")
-    nt.add_argument("number", nargs="?", help="the notice number, e.g. 杭绩改〔2018〕1号 (answer, close)")
+    nt.add_argument("number", nargs="?", help="the notice number, e.g. 绩改〔2018〕1号 (answer, close)")
     nt.add_argument("--month", help="YYYY-MM, 'previous' or 'latest': the monthly bulletins to look at (issue)")
     nt.add_argument("--dataset", default=DEFAULT_DATASET)
     nt.add_argument("--note", help="the unit's feedback (answer) or why the notice is closed (close)")
@@ -201,6 +203,26 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--format", choices=("table", "csv", "json"), default="table")
     rc.add_argument("--out")
     rc.set_defaults(command="rectification")
+
+    ini = sub.add_parser("init", help="make a workspace for a city: kpitrack init DIR --city 宁波市 [--regions regions.csv]",
+                         description="kpitrack init DIR --city 宁波市 [--regions regions.csv] [--plan-years 2021-2025]: a folder with "
+                                     "workspace.yaml (city, office, titles), regions.csv, plan/ (fill it with kpitrack plan import), "
+                                     "actuals/main (an empty dataset), params/ and reports/. Use it with kpitrack --workspace DIR.")
+    ini.add_argument("folder")
+    ini.add_argument("--city", required=True, help="the city's Chinese name, e.g. 宁波市")
+    ini.add_argument("--city-en", default="", help="its English name")
+    ini.add_argument("--regions", help="CSV: code,name_zh,name_en,level[,aliases,note]; one row of level city")
+    ini.add_argument("--code", default="", help="the city's code when no --regions are given")
+    ini.add_argument("--plan-years", default="2021-2025", help="FIRST-LAST (the plan import may change them)")
+    ini.set_defaults(command="init")
+
+    pl = sub.add_parser("plan", help="the plan as a spreadsheet: template, import, export",
+                        description="kpitrack plan template --out plan.xlsx | plan import plan.xlsx | plan export --out plan.xlsx "
+                                    "(with --workspace DIR: that workspace's plan).")
+    pl.add_argument("action", choices=("template", "import", "export"))
+    pl.add_argument("file", nargs="?", help="the workbook to import")
+    pl.add_argument("--out", help="the workbook to write (template, export)")
+    pl.set_defaults(command="plan")
 
     dn = sub.add_parser("dataset", help="make a dataset of your own: kpitrack dataset new NAME",
                         description="kpitrack dataset new NAME [--title-zh T] [--title-en T]: an empty dataset of real figures in "

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import api
 from .core.settings import DEFAULT_DATASET
-from .data.regions import regions
+from .data.regions import CITY, regions
 from .publish.params import resolve_measure, resolve_region
 
 #: the measure the notebook opens on: one with a target, figures in both datasets and a forecast
@@ -38,8 +38,8 @@ def show_chart(fig) -> None:
 
 
 def figures_of(dataset: str, as_of, measure: str, region) -> pd.DataFrame:
-    """The measure's figures in the region (:func:`kpitrack.api.figures`)."""
-    return api.figures(dataset, as_of, region, measure)
+    """The measure's figures in the region (None: the city) (:func:`kpitrack.api.figures`)."""
+    return api.figures(dataset, as_of, resolve_region(region).code, measure)
 
 
 def outlook_of(dataset: str, as_of, measure: str, region) -> pd.DataFrame:
@@ -68,17 +68,17 @@ def sections(dataset: str, as_of, measure: str, region, month: str = "latest") -
     """Every section of the notebook for one choice, with its heading."""
     from IPython.display import Markdown, display
 
-    m, r = resolve_measure(measure), resolve_region(region)
+    m, r = resolve_measure(measure), resolve_region(region)  # None: the city
     display(Markdown(f"### {m.id} {m.name_zh} · {r.name_zh}"))
     show_chart(api.chart(m.id, dataset, as_of, r.code))
     table = figures_of(dataset, as_of, m.id, r.code)
     display(Markdown("#### 数据 / Figures"), table)
-    display(Markdown("#### 到2020年的前景 / Outlook"), outlook_of(dataset, as_of, m.id, r.code))
+    display(Markdown("#### 到规划期末的前景 / Outlook"), outlook_of(dataset, as_of, m.id, r.code))
     display(Markdown("#### 各区、县（市）对比 / Districts"), districts_of(dataset, m.id, month))
     display(Markdown("#### 来源 / Sources"), sources_of(table))
 
 
-def explorer(dataset: str = DEFAULT_DATASET, as_of=None, measure: str = DEFAULT_MEASURE, region="杭州市", month: str = "latest"):
+def explorer(dataset: str = DEFAULT_DATASET, as_of=None, measure: str = DEFAULT_MEASURE, region=CITY, month: str = "latest"):
     """An ipywidgets box: pick a domain, KPI, measure and region; every section below the drop-downs
     is drawn again for the choice."""
     import ipywidgets as w

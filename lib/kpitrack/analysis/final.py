@@ -195,7 +195,7 @@ class Calibration:
 
     def text_zh(self) -> str:
         if not self.compared:
-            return "没有既有中期预测又有2020年实际值的子指标，无法检验预测。"
+            return f"没有既有中期预测又有{PLAN_END}年实际值的子指标，无法检验预测。"
         parts = [f"{self.compared}个子指标既有中期预测又有{PLAN_END}年实际值，其中{self.inside}个落在80%预测区间内"
                  f"（{self.share_inside:.0%}；区间校准正确时约为80%，样本很少时波动很大）。"]
         if self.judged:

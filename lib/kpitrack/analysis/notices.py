@@ -34,7 +34,7 @@ class NoticeRules:
     consecutive_months: int = 3
     lagging_statuses: tuple[Status, ...] = (Status.OFF_TRACK,)
     feedback_days: int = 15
-    number_format: str = "杭绩改〔{year}〕{seq}号"
+    number_format: str = "绩改〔{year}〕{seq}号"
     district_unit: str = "{region}人民政府"
 
 

@@ -32,5 +32,14 @@ def repo_root() -> Path:
 
 
 def reports_dir() -> Path:
-    """The Quarto project every document is made in and published from (``<repo>/reports``)."""
-    return REPO_ROOT / "reports"
+    """The Quarto project every document is made in and published from: the workspace's
+    ``reports/`` (made by ``kpitrack init``), else the repository's."""
+    own = data_dir() / "reports"
+    return own if (own / "_quarto.yml").is_file() else REPO_ROOT / "reports"
+
+
+def params_dir() -> Path:
+    """The documents' parameter files and the challenge targets: the workspace's ``params/``, else the
+    repository's."""
+    own = data_dir() / "params"
+    return own if own.is_dir() else REPO_ROOT / "params"

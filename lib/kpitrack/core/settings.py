@@ -6,9 +6,19 @@ import os
 
 from .exceptions import ParameterError
 
-#: The dataset every command, API call and notebook uses when none is named (one default, written
-#: once: the notebooks' parameter cells agree with it, tests/test_documents.py checks).
-DEFAULT_DATASET = "hangzhou"
+def _default_dataset() -> str:
+    from .workspace import workspace
+
+    try:
+        return workspace().default_dataset
+    except Exception:  # no workspace yet (kpitrack init is making one): the bundled workspace's default
+        return "hangzhou"
+
+
+#: The dataset every command, API call and notebook uses when none is named: the workspace's
+#: (``default_dataset`` in workspace.yaml; the bundled notebooks' parameter cells agree with the
+#: bundled workspace's, tests/test_documents.py checks).
+DEFAULT_DATASET = _default_dataset()
 
 
 def seconds_setting(name: str, default: int) -> int:

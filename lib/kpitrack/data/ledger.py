@@ -19,7 +19,7 @@ import pandas as pd
 from ..core.exceptions import Reason, UnknownNameError
 from ..plan.catalogue import Catalogue
 from .ledger_read import COLUMNS, HEADER_ALIASES, Ledger, _Shown, _text, read_ledger, scales_by_100  # noqa: F401 - the public face
-from .regions import regions, resolve
+from .regions import CITY, regions, resolve
 from .rules import LEDGER_METHODS, LEDGER_QUALITIES, Context, broken
 from .store import FIGURE_COLUMNS
 from .units import factor, normalise
@@ -122,13 +122,13 @@ def implausible(m, value: float, region: str, ranges: dict[str, tuple[float, flo
     if a > hi * PLAUSIBLE_FACTOR:
         return (f"{value:,.6g} {m.unit} is more than {PLAUSIBLE_FACTOR:g} times the largest value known for {m.id} "
                 f"({hi:,.6g} {m.unit}): a unit or a typing slip? (万元 and 亿元 differ 10,000 times)")
-    if region == "330100" and a != 0 and a < lo / PLAUSIBLE_FACTOR:
+    if region == CITY and a != 0 and a < lo / PLAUSIBLE_FACTOR:
         return (f"{value:,.6g} {m.unit} is less than 1/{PLAUSIBLE_FACTOR:g} of the smallest value known for {m.id} "
                 f"({lo:,.6g} {m.unit}): a unit or a typing slip?")
     return ""
 
 
-CITY_CODE = "330100"
+CITY_CODE = CITY
 
 
 def _cannot_be_zero(m, plausible: dict[str, tuple[float, float]] | None) -> bool:

@@ -229,5 +229,5 @@ def _groups(path: Path, problems: list[Problem]) -> tuple[dict[str, Group], str]
         out[str(key)] = Group(str(key), str(d.get("name_zh", key)), tuple(dict.fromkeys(cities)), str(d.get("note_zh", "")))
     home = str(doc.get("home") or "")
     if not home:
-        problems.append(Problem(str(path), None, "home", "the city whose plan this is, e.g. home: 杭州", Reason.MISSING))
+        problems.append(Problem(str(path), None, "home", "the city whose plan this is, as the peer figures name it (home: …)", Reason.MISSING))
     return out, home

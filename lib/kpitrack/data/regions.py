@@ -1,5 +1,6 @@
-"""Hangzhou and its 13 districts and counties (county-level cities) of the plan period, with codes
-(GB/T 2260), in ``data/regions.csv``. Ledgers may name a region by code, name or alias."""
+"""The workspace's city and its districts and counties, with codes (GB/T 2260), in ``regions.csv``
+(the bundled workspace: Hangzhou and its 13 districts and counties of the plan period). Ledgers may
+name a region by code, name or alias; the row whose level is ``city`` is the city."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..core import paths
-
-CITY = "330100"
-
 
 @dataclass(frozen=True)
 class Region:
@@ -32,6 +30,18 @@ def _load(path: str) -> tuple[Region, ...]:
 
 def regions(path: Path | None = None) -> tuple[Region, ...]:
     return _load(str(path or paths.data_dir() / "regions.csv"))
+
+
+def _city_code() -> str:
+    """The code of the workspace's city (its regions' row of level ``city``); empty without one."""
+    path = paths.data_dir() / "regions.csv"
+    if not path.is_file():
+        return ""
+    return next((r.code for r in regions(path) if r.level == "city"), "")
+
+
+#: The city's code, read once per process from the workspace's regions.
+CITY = _city_code()
 
 
 def districts() -> tuple[Region, ...]:

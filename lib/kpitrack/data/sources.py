@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import paths
+from ..core.workspace import workspace
 from .regions import CITY
 from .derive import derive_figures
 from .store import FIGURE_COLUMNS
@@ -285,10 +286,10 @@ def air_monthly_ledger(daily: pd.DataFrame) -> pd.DataFrame:
         period = f"{int(r['year'])}-{int(r['month']):02d}"
         cover = f"截至当月{int(r['days_with_data_ytd'])}/{int(r['days_ytd'])}天有数据"
         if r["days_with_data_ytd"] >= MIN_COVERAGE_MEAN * r["days_ytd"]:
-            rows.append(["K08.pm25", "细颗粒物（PM2.5）年均浓度", "杭州市", period, f"{r['pm25_ytd_mean']:.2f}", "μg/m³", src,
+            rows.append(["K08.pm25", "细颗粒物（PM2.5）年均浓度", workspace().city_zh, period, f"{r['pm25_ytd_mean']:.2f}", "μg/m³", src,
                          f"年初至当月PM2.5日均值的算术平均；{cover}；由日数据推算，与官方口径不同", "derived", "daily-derived"])
         if r["days_with_data_ytd"] == r["days_ytd"]:
-            rows.append(["K09.good_air_days", "市区日空气质量优良天数", "杭州市", period, str(int(r["good_days_ytd"])), "天", src,
+            rows.append(["K09.good_air_days", "市区日空气质量优良天数", workspace().city_zh, period, str(int(r["good_days_ytd"])), "天", src,
                          f"年初至当月AQI≤100的天数；{cover}；由日数据推算，与官方口径不同", "derived", "daily-derived"])
     return pd.DataFrame(rows, columns=["指标编号", "指标名称", "地区", "时期", "数值", "单位", "来源", "备注", "数据质量", "口径"])
 

@@ -163,7 +163,7 @@ def _load_kpis(path: Path, name: str) -> tuple[tuple[Domain, ...], tuple[KPI, ..
         if dom is not None and dom not in domain_ids:
             c.add(line_of(k), f"{w}.domain", f"unknown domain {dom!r} (known: {', '.join(sorted(domain_ids))})", Reason.UNKNOWN_REFERENCE)
         texts = {key: c.require(k, key, w, str) for key in ("name_zh", "name_en", "target_text_zh", "yearly_text_zh")}
-        seed_line = c.require(k, "seed_line", w, int)
+        seed_line = c.require(k, "seed_line", w, int, optional=True)  # provenance: the line in the plan's text
         responsible = c.require(k, "responsible", w, list) or []
         if isinstance(k, dict) and "responsible" in k and not responsible:
             c.add(line_of(k), f"{w}.responsible", "at least one responsible unit is required", Reason.MISSING)
@@ -174,7 +174,7 @@ def _load_kpis(path: Path, name: str) -> tuple[tuple[Domain, ...], tuple[KPI, ..
                 measures.append(measure)
         if isinstance(k, dict) and not k.get("measures"):
             c.add(line_of(k), f"{w}.measures", "a KPI needs at least one measure", Reason.MISSING)
-        if kid and dom and seed_line is not None and None not in texts.values():
+        if kid and dom and None not in texts.values():
             kpis.append(KPI(kid, dom, texts["name_zh"], texts["name_en"], texts["target_text_zh"],
                             texts["yearly_text_zh"], tuple(str(r) for r in responsible), seed_line, tuple(measures)))
     mids = [m.id for k in kpis for m in k.measures]

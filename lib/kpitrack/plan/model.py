@@ -96,7 +96,7 @@ class KPI:
     target_text_zh: str
     yearly_text_zh: str
     responsible: tuple[str, ...]
-    seed_line: int
+    seed_line: int | None
     measures: tuple[Measure, ...]
 
 

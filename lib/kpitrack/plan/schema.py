@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.exceptions import Problem, Reason, ValidationError
+from ..core.workspace import plan_info
 from ..core.yamlio import line_of
 
-PLAN_START, PLAN_END = 2016, 2020
-BASE_YEAR = 2015
-#: Years a yearly target may name (the plan's task period is 2017-2020; Table 2 names 2021-2022).
-TARGET_YEARS = range(2016, 2023)
+#: The plan's years, from the workspace's plan (``plan/plan.yaml``): read once per process.
+_PLAN = plan_info()
+PLAN_START, PLAN_END = _PLAN.start_year, _PLAN.end_year
+BASE_YEAR = _PLAN.base_year
+#: Years a target may name (the plan's years, and milestones after its end).
+TARGET_YEARS = range(_PLAN.start_year, _PLAN.last_target_year + 1)
 
 DIRECTIONS = ("higher", "lower")
 VALUE_TYPES = ("level", "rate", "flow")
@@ -32,10 +35,13 @@ NUMERIC_KINDS = {
 STANDARD_ACTIONS = ("formulate", "revise")
 SUBSYSTEMS = ("public_governance", "government_services", "government_self")
 
-#: Units a KPI measure may use. Ledgers (issue 3) convert into these.
+#: Units a KPI measure may use (and those the workspace's plan adds: ``extra_units`` in plan.yaml).
+#: Ledgers convert into these.
 UNITS = (
     "亿元", "亿美元", "元", "%", "‰", "μg/m³", "天", "万人", "人", "万人次", "套",
     "张/千名老人", "平方米/百人", "小时/周", "个",
+    *(u for u in _PLAN.extra_units if u not in ("亿元", "亿美元", "元", "%", "‰", "μg/m³", "天", "万人", "人", "万人次", "套",
+                                             "张/千名老人", "平方米/百人", "小时/周", "个")),
 )
 
 

@@ -20,7 +20,7 @@ from ..analysis.pace import MonthPace, Pace, has_figures, month_pace
 from ..core.exceptions import KpitrackError, NoFiguresError, ParameterError  # noqa: F401 - NoFiguresError: raised here, imported from here
 from ..core.labels import STATUS_EN, STATUS_ZH, Status, fixed, fmt, synthetic_warning
 from ..data.actuals import DERIVED_METHODS, Dataset, load_dataset
-from ..data.regions import CITY, Region, districts, resolve
+from ..data.regions import CITY, Region, districts
 from ..plan.catalogue import Catalogue, Measure, catalogue
 from ..plan.schema import BASE_YEAR, PLAN_END
 from .display import StatusCell, escape_markdown
@@ -67,14 +67,22 @@ def parse_month(text: object) -> tuple[int, int]:
     return year, month
 
 
-def check_region(text: object) -> Region:
-    reg = resolve(str(text))
-    if reg is None:
-        from ..data.regions import regions
+def _districts() -> str:
+    """The districts in words: "13个区、县（市）" (the workspace's count and collective name)."""
+    from ..core.workspace import workspace
+    from ..data.regions import districts
 
-        raise ParameterError(f"parameter region: unknown region {text!r}; known: "
-                             + ", ".join(f"{r.name_zh} ({r.code})" for r in regions()))
-    return reg
+    return f"{len(districts())}个{workspace().districts_zh}"
+
+
+def check_region(text: object) -> Region:
+    """The region of a bulletin: a district, or the city (empty: the city's bulletin of all districts)."""
+    from .params import resolve_region
+
+    try:
+        return resolve_region(text)
+    except ParameterError as exc:
+        raise ParameterError(f"parameter {exc}", field="region") from None
 
 
 def check_parameters(month: object, region: object, dataset: object, language: object = "zh",
@@ -253,7 +261,7 @@ def overview(b: Bulletin) -> str:
         n_with = sum(1 for d in districts() if any(p.value is not None for _, p in b.paces(d.code)))
         if n_with:
             worst = [d.name_zh for d in districts() if lag.get(d.code, 0) >= 2]
-            text += (f"13个区、县（市）中有{n_with}个报送了数据；"
+            text += (f"{_districts()}中有{n_with}个报送了数据；"
                      + (f"有两项及以上指标进度滞后或存在风险的是{escape_markdown('、'.join(worst))}。" if worst
                         else "没有两项及以上指标进度滞后或存在风险的地区。"))
         else:
@@ -263,7 +271,7 @@ def overview(b: Bulletin) -> str:
         top = [m.name_zh for m, p in ranked if p.rank <= 3]
         bottom = [m.name_zh for m, p in ranked if p.rank > p.n_ranked - 3]
         if top:
-            text += f"在13个区、县（市）中列前三位的有：{escape_markdown('、'.join(top))}。"
+            text += f"在{_districts()}中列前三位的有：{escape_markdown('、'.join(top))}。"
         if bottom:
             text += f"列后三位的有：{escape_markdown('、'.join(bottom))}。"
     return text
@@ -321,7 +329,7 @@ def attention(b: Bulletin) -> str:
             continue
         text = f"**{escape_markdown(m.name_zh)}**（{STATUS_ZH[p.status]}）：{escape_markdown(p.reason_zh)}"
         if p.rank is not None:
-            text += f"，在13个区、县（市）中列第{p.rank}位"
+            text += f"，在{_districts()}中列第{p.rank}位"
         if p.estimate is not None and p.target is not None and p.estimate.month < 12:
             e = p.estimate
             short = p.likely_miss
@@ -381,7 +389,7 @@ def method_note(b: Bulletin) -> str:
             "达到为“进度正常”，达到要求的95%以上为“存在风险”，其余为“进度滞后”；累计增速类指标对照年度目标增速，"
             "低于目标1个百分点以内为“存在风险”；累计均值类指标（PM2.5）对照按往年规律折算的控制值。"
             "区、县（市）未单独下达目标的，按全市目标分解（增速类用全市目标增速，总量类以上年数乘全市目标增幅）。"
-            "位次按超出（或低于）进度要求的幅度在13个区、县（市）中排列，1为最好。全年预计依据往年同期至年末的变化规律，80%区间表示有八成把握落在其中。")
+            f"位次按超出（或低于）进度要求的幅度在{_districts()}中排列，1为最好。全年预计依据往年同期至年末的变化规律，80%区间表示有八成把握落在其中。")
 
 
 def title_for(month: str, region: str, districts: bool = True) -> str:

@@ -62,7 +62,7 @@ def prepare(unit: str, as_of: int, dataset: str, data_as_of: str = "") -> Card:
     ds = load_dataset(dataset, cat, known_at=data_as_of or None)
     statuses = {s.kpi_id: s for s in assess(cat, ds, as_of) if s.kpi_id in u.kpis}
     outs = outlooks(cat, ds, as_of)
-    path = paths.repo_root() / "params" / f"challenges-{as_of}.yaml"
+    path = paths.params_dir() / f"challenges-{as_of}.yaml"
     challenges = load_challenges(path, cat, as_of) if path.is_file() else None
     score = next((s for s in unit_scores(cat, ds, as_of, challenges) if s.unit.name == u.name), None)
     return Card(cat, ds, u, as_of, statuses, {m.id: outs[m.id] for k in u.kpis for m in cat.kpi(k).measures},
@@ -108,7 +108,9 @@ def score_text(c: Card) -> str:
 
 def score_note() -> str:
     """Why a light and a score of the same measure may differ."""
-    return ("*说明：“状态”看2015年以来的进度能否在2020年达到规划目标（详见评估方法）；“本年完成率”和“计分”按规划三.(一).3.(2)，"
+    from ..plan.schema import BASE_YEAR, PLAN_END
+
+    return (f"*说明：“状态”看{BASE_YEAR}年以来的进度能否在{PLAN_END}年达到规划目标（详见评估方法）；“本年完成率”和“计分”按规划三.(一).3.(2)，"
             "看当年实际是否达到当年目标值。当年目标完成而长期进度不足时，会出现得分满分而状态为“存在风险”的情况，两者并不矛盾。*")
 
 

@@ -87,8 +87,11 @@ def _check_report(p: dict[str, Any]) -> dict[str, Any]:
 def _check_final(p: dict[str, Any]) -> dict[str, Any]:
     from .final_report import check_retro
 
+    from ..plan.schema import PLAN_END
+
     retro_as_of, retro_data_as_of = check_retro(p["retro_as_of"], p["retro_data_as_of"])
-    return {**_check_report(p), "retro_as_of": retro_as_of, "retro_data_as_of": retro_data_as_of}
+    as_of = PLAN_END if p["as_of"] is None else p["as_of"]  # the final evaluation: the plan's last year
+    return {**_check_report({**p, "as_of": as_of}), "retro_as_of": retro_as_of, "retro_data_as_of": retro_data_as_of}
 
 
 def _check_bulletin(p: dict[str, Any]) -> dict[str, Any]:
@@ -112,7 +115,7 @@ def _check_notice(p: dict[str, Any]) -> dict[str, Any]:
     from .params import check_common
 
     if not isinstance(p["number"], str) or not p["number"].strip():
-        raise ParameterError(f"parameter number: expected a notice number such as 杭绩改〔2018〕1号, got {p['number']!r}",
+        raise ParameterError(f"parameter number: expected a notice number such as 绩改〔2018〕1号, got {p['number']!r}",
                              field="number")
     dataset, _, _ = check_common(p["dataset"], "zh", "")
     return {"number": p["number"], "dataset": dataset}

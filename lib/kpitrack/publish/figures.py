@@ -94,7 +94,7 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
                  "hovertemplate": "%{x}年 预测中值 %{y:,.4~g}<extra></extra>"}, "fcst", k)
         t = m.end_target
         if t.value is not None and t.kind in ("level", "floor", "ceiling"):
-            traces.add({"x": [t.year], "y": [t.value], "mode": "markers", "name": "2020年目标",
+            traces.add({"x": [t.year], "y": [t.value], "mode": "markers", "name": f"{t.year}年目标",
                  "marker": {"symbol": "star", "size": 15, "color": TARGET_COLOUR},
                  "hovertemplate": f"{t.year}年目标 %{{y:,.4~g}}<extra>{t.text_zh}</extra>"}, "target", k)
         elif t.value is not None and t.kind == "average":

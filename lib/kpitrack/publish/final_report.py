@@ -41,8 +41,22 @@ class FinalEvaluation:
     retro_outlooks: dict[str, Outlook]
     calibration: Calibration
 
+    @property
+    def end_year(self) -> int:
+        """The plan's last year: the year the final evaluation judges."""
+        return PLAN_END
+
+
+def counts_caption(fe: FinalEvaluation) -> str:
+    return f"{len(fe.cat.kpis)}项关键绩效指标到{PLAN_END}年的实现情况"
+
 
 def check_retro(retro_as_of: object, retro_data_as_of: object) -> tuple[int, str]:
+    """The mid-term evaluation looked back at (None: the plan's middle year) and its data date."""
+    if retro_as_of is None:
+        from .report import mid_year
+
+        retro_as_of = mid_year()
     try:
         year = int(str(retro_as_of))
     except ValueError:
@@ -90,7 +104,9 @@ def headline(fe: FinalEvaluation) -> str:
 def masthead(fe: FinalEvaluation) -> str:
     from .masthead import masthead as head
 
-    return head(f"“十三五”绩效管理总体规划终期评估报告（{PLAN_END}年）", fe.ds, up_to=PLAN_END)
+    from ..core.workspace import plan_info
+
+    return head(f"{plan_info().title_zh}终期评估报告（{PLAN_END}年）", fe.ds, up_to=PLAN_END)
 
 
 def summary(fe: FinalEvaluation) -> str:
@@ -136,7 +152,7 @@ def outcome_table(fe: FinalEvaluation) -> pd.DataFrame:
         by_measure = {o.measure_id: o for o in ms}  # joined by id, never by position
         for m in k.measures:
             o = by_measure[m.id]
-            rows.append({"编号": k.id, "指标": m.name_zh, "2020年目标": o.target_text_zh or m.end_target.text_zh,
+            rows.append({"编号": k.id, "指标": m.name_zh, f"{PLAN_END}年目标": o.target_text_zh or m.end_target.text_zh,
                          "指标结果": outcome_cell(kpi_outcome, OUTCOME_ZH[kpi_outcome]),
                          "子指标结果": outcome_cell(o.outcome, o.outcome_zh), "依据": o.reason_zh,
                          "数据": QUALITY_ZH.get(o.quality, o.quality) if o.quality else "—"})
@@ -170,7 +186,7 @@ def retrospective_note(fe: FinalEvaluation) -> str:
                   "未按日期筛选，以免删去当时已经公开的数据")
     return (f"下表把{fe.retro_as_of}年中期评估对{PLAN_END}年所作的预测与实际结果相比（{known}）。"
             + fe.calibration.text_zh()
-            + " 预测区间只反映同类短序列的一般波动，不包括政策调整、统计口径变化和2020年疫情这类冲击。")
+            + " 预测区间只反映同类短序列的一般波动，不包括政策调整、统计口径变化和突发公共事件（如2020年的疫情）这类冲击。")
 
 
 def retrospective_table(fe: FinalEvaluation) -> pd.DataFrame:
@@ -187,9 +203,9 @@ def retrospective_table(fe: FinalEvaluation) -> pd.DataFrame:
 
 
 def method_note() -> str:
-    return ("**判断方法**：以规划期末（2020年）的实际值对照终期目标：水平类、下限类指标看2020年实际值是否达到目标；"
+    return (f"**判断方法**：以规划期末（{PLAN_END}年）的实际值对照终期目标：水平类、下限类指标看{PLAN_END}年实际值是否达到目标；"
             "上限类指标看是否低于上限；累计类指标要求期内逐年数据齐全后比较累计数；期内平均类指标比较各年平均值；"
-            "终期目标无数值而有2020年数值年度目标的，按年度目标判断；目标写明“左右”的，与目标相差不到2%视为实现。"
+            f"终期目标无数值而有{PLAN_END}年数值年度目标的，按年度目标判断；目标写明“左右”的，与目标相差不到2%视为实现。"
             "只用同一类数据判断（官方公布值优先，不与推算值混合）；缺少所需年份数据时为“数据不足”，并说明缺哪一年。"
             "一项关键绩效指标的子指标中有一项未实现即为未实现。")
 

@@ -14,7 +14,7 @@ from ..core.exceptions import ParameterError
 from ..core.labels import fmt, status_label
 from ..data.actuals import UNKNOWN_DATE_RULE_EN, UNKNOWN_DATE_RULE_ZH, load_dataset
 from ..plan.catalogue import catalogue
-from .params import check_common, check_year, resolve_measure
+from .params import check_common, check_year, resolve_measure, resolve_region
 from .report import check_parameters
 from .tables import Listing
 
@@ -65,7 +65,7 @@ def scores_listing(year: int, dataset: str, challenges_file: str | None = None) 
     year = check_year(year, "--year")
     dataset, _, _ = check_common(dataset, "zh", "")
     cat = catalogue()
-    path = Path(challenges_file) if challenges_file else paths.repo_root() / "params" / f"challenges-{year}.yaml"
+    path = Path(challenges_file) if challenges_file else paths.params_dir() / f"challenges-{year}.yaml"
     challenges = load_challenges(path, cat, year) if path.is_file() or challenges_file else None
     ds = load_dataset(dataset, cat)
     results = unit_scores(cat, ds, year, challenges)
@@ -106,7 +106,7 @@ def scores_listing(year: int, dataset: str, challenges_file: str | None = None) 
     return Listing(title, table, doc, [f"【{note}】"] if note else [], sections, shown=scores_table(results))
 
 
-def year_end_text(measure_id: str, period: str, region: str, dataset: str, data_as_of: str | None = None,
+def year_end_text(measure_id: str, period: str, region: str | None, dataset: str, data_as_of: str | None = None,
                   level: float = 0.8) -> str:
     """The year-end estimate of a measure from its year-to-date figure in ``period`` (YYYY-MM), with
     its interval, from the seasonal pattern of earlier years (two lines of text)."""
@@ -114,15 +114,13 @@ def year_end_text(measure_id: str, period: str, region: str, dataset: str, data_
 
     from ..analysis.ytd import year_end_estimate
     from ..data.actuals import one_kind_for_months, ytd_table
-    from ..data.regions import resolve
+    from ..data.regions import CITY
 
     cat = catalogue()
     m = resolve_measure(measure_id)
     if m.ytd not in ("sum", "mean"):
         raise ParameterError(f"{m.id} has no year-to-date totals or means to extrapolate (frequency {m.frequency}, ytd {m.ytd})")
-    reg = resolve(region)
-    if reg is None:
-        raise ParameterError(f"--region: unknown region {region!r}")
+    reg = resolve_region(region if region is not None else CITY)
     if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", period):
         raise ParameterError(f"period must be YYYY-MM, got {period!r}")
     if not 0 < level < 1:
@@ -179,7 +177,7 @@ def challenges_listing(year: int, dataset: str, group: str = "sub-provincial", c
     year = check_year(year, "--year")
     dataset, _, _ = check_common(dataset, "zh", "")
     cat = catalogue()
-    path = Path(challenges_file) if challenges_file else paths.repo_root() / "params" / f"challenges-{year}.yaml"
+    path = Path(challenges_file) if challenges_file else paths.params_dir() / f"challenges-{year}.yaml"
     if not path.is_file():
         raise ParameterError(f"{path}: no challenge targets declared for {year} (give --challenges FILE)", path=str(path))
     declared = load_challenges(path, cat, year)

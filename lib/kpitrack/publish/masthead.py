@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 from ..core.labels import SYNTHETIC_LABEL_ZH
+from ..core.workspace import workspace
 from ..data.actuals import UNKNOWN_DATE_RULE_ZH, Dataset
 from .display import escape_markdown
 
-#: The office that issues the plan's documents (the same as on the improvement notices).
-ISSUING_OFFICE_ZH = "杭州市绩效管理考评办公室"
 
 
 def data_cutoff(ds: Dataset, up_to: int | None = None) -> str:
@@ -32,7 +31,7 @@ def data_cutoff(ds: Dataset, up_to: int | None = None) -> str:
 def masthead(kind_zh: str, ds: Dataset, today: date | None = None, up_to: int | None = None) -> str:
     """Markdown: 发文单位、文件类别、文号、成文日期、数据截至, as a block at the top of a document."""
     today = today or date.today()
-    lines = [f"**发文单位：** {ISSUING_OFFICE_ZH}　**文件类别：** {escape_markdown(kind_zh)}　**文号：** 待编号（系统生成稿）",
+    lines = [f"**发文单位：** {escape_markdown(workspace().office_zh)}　**文件类别：** {escape_markdown(kind_zh)}　**文号：** 待编号（系统生成稿）",
              "",
              f"**成文日期：** {today.year}年{today.month}月{today.day}日　**数据截至：** {escape_markdown(data_cutoff(ds, up_to))}"]
     if ds.synthetic:

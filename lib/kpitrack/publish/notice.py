@@ -24,7 +24,6 @@ from .params import check_common
 
 STATE_ZH = {"issued": "待反馈", "answered": "已反馈", "closed": "已办结"}
 EVENT_ZH = {"issued": "发出", "answered": "单位反馈", "closed": "办结"}
-ISSUER_ZH = "杭州市绩效管理考评办公室"
 TITLE_ZH = "绩效改进通知单"
 
 
@@ -82,4 +81,6 @@ def title(n: Notice) -> str:
 
 
 def signature() -> str:
-    return ISSUER_ZH
+    from ..core.workspace import workspace
+
+    return workspace().office_zh

@@ -11,7 +11,7 @@ import re
 from ..core.exceptions import ParameterError
 from ..core.labels import LANGUAGES
 from ..data.actuals import check_date, list_datasets
-from ..data.regions import Region, regions, resolve
+from ..data.regions import CITY, Region, regions, resolve
 from ..plan.catalogue import Measure, catalogue
 from ..plan.schema import BASE_YEAR, PLAN_END
 
@@ -100,7 +100,9 @@ _SUFFIXES = (" district", " county", " city", "区", "县", "市")
 
 def resolve_region(region: object) -> Region:
     """A region by code (text or number), Chinese or English name (with or without District, County,
-    City), or alias; an unknown one is a ParameterError listing the regions."""
+    City), or alias; None or "" is the city; an unknown one is a ParameterError listing the regions."""
+    if region is None or (isinstance(region, str) and not region.strip()):
+        region = CITY  # no region: the city
     if isinstance(region, bool):
         raise ParameterError(f"region: expected a region's name or code, got {region!r}", field="region")
     text = str(int(region)) if isinstance(region, (int, float)) and float(region).is_integer() else str(region).strip()

@@ -25,6 +25,24 @@ def _indicators(peers: Peers):
     return [i for i in peers.indicators.values() if i.measure and i.rankable and i.direction != "none"]
 
 
+def available() -> bool:
+    """Whether the workspace holds peer cities' figures (``peers/``): a new city's may not yet."""
+    from ..data.peers import LEDGER, folder
+
+    return (folder() / "peer_cities.csv").is_file() or (folder() / LEDGER).is_file()
+
+
+def missing_note() -> str:
+    return "本工作区还没有对标城市数据（peers/ 文件夹），本节从略；数据可用 kpitrack ingest --kind peers 导入。"
+
+
+def rank_caption() -> str:
+    """The rank table's caption: the home city among its peers."""
+    from ..core.workspace import workspace
+
+    return f"{workspace().city_short_zh}在对标城市中的位次"
+
+
 def rank_table(up_to: int, peers: Peers | None = None) -> pd.DataFrame:
     """One row per group and indicator: the home city's rank in each year (第r位/n), "—" without one."""
     peers = peers or load_peers()

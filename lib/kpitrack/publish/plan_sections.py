@@ -13,6 +13,10 @@ from .listings import challenges_listing, rectification_listing, special_listing
 
 def rectification(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
     """(a sentence, the table by year) of Table 3's rectification up to ``year``; no table without a ledger."""
+    from ..plan.catalogue import catalogue
+
+    if not catalogue().problem_areas:
+        return "本规划未列社会评价意见整改问题。", None
     listing = rectification_listing(year, dataset)
     if listing.shown is None:
         return escape_markdown(listing.notes[0]), None
@@ -26,6 +30,10 @@ def rectification(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
 
 def standards(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
     """(a sentence, the table by year) of Table 5's standards by ``year``'s end; no table without a ledger."""
+    from ..plan.catalogue import catalogue
+
+    if not catalogue().standards:
+        return "本规划未列标准制定（修订）计划。", None
     listing = standards_listing(year, dataset)
     if listing.shown is None:
         return escape_markdown(listing.notes[0]), None
@@ -35,11 +43,15 @@ def standards(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
     return escape_markdown(text), listing.shown
 
 
-def special(year: int, dataset: str, data_as_of: str = "") -> tuple[str, pd.DataFrame, pd.DataFrame | None]:
+def special(year: int, dataset: str, data_as_of: str = "") -> tuple[str, pd.DataFrame | None, pd.DataFrame | None]:
     """(a sentence, the counts per special target, the sub-targets with a figure or a judgement) of
     Table 2 at ``year``'s end; sub-targets without any figure are counted in the sentence, not listed
-    (no table when none has one)."""
+    (no table when none has one; no tables for a plan without special targets)."""
     from ..analysis.special import DUE, INSUFFICIENT, NO_TARGET, SPECIAL_OUTCOME_ZH, SPECIAL_OUTCOMES
+    from ..plan.catalogue import catalogue
+
+    if not catalogue().special_targets:
+        return "本规划未设重点专项目标。", None, None
 
     listing = special_listing(year, dataset, data_as_of)
     t, c = listing.table, listing.document["counts"]
@@ -66,7 +78,7 @@ def challenges(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
     try:
         listing = challenges_listing(year, dataset)
     except ParameterError:
-        if (paths.repo_root() / "params" / f"challenges-{year}.yaml").is_file():
+        if (paths.params_dir() / f"challenges-{year}.yaml").is_file():
             raise
         return escape_markdown(f"{year}年没有申报的挑战目标，不作挑战目标认定。"), None
     doc, t = listing.document, listing.table

@@ -20,10 +20,8 @@ from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_EN, STATUS_ZH, UNJUDGE
 from ..plan.catalogue import Catalogue, catalogue
 from ..analysis.outlook import Outlook, outlooks, probability_text
 from ..analysis.progress import KPIStatus, assess
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import BASE_YEAR, PLAN_END, PLAN_START
 
-REPORT_TITLE_ZH = "杭州市“十三五”绩效管理总体规划 关键绩效指标中期评估"
-REPORT_TITLE_EN = "Hangzhou 13th Five-Year performance-management plan: mid-term evaluation of the key performance indicators"
 
 
 @dataclass(frozen=True)
@@ -49,8 +47,20 @@ def split_as_of(as_of: object, data_as_of: object = None) -> tuple[object, str]:
     return as_of, str(data_as_of or "")
 
 
+def mid_year() -> int:
+    """The plan's middle year: the default of a mid-term evaluation (2018 of 2016-2020, 2023 of 2021-2025)."""
+    return PLAN_START + (PLAN_END - PLAN_START) // 2
+
+
+def outlook_caption() -> str:
+    return f"预计难以实现{PLAN_END}年目标的子指标"
+
+
 def check_parameters(as_of: object, dataset: object, language: object, data_as_of: object = "") -> tuple[int, str, str, str]:
-    """Validate report parameters; raise :class:`ParameterError` naming the bad one."""
+    """Validate report parameters (``as_of`` None: the plan's middle year); raise :class:`ParameterError`
+    naming the bad one."""
+    if as_of is None:
+        as_of = mid_year()
     if isinstance(as_of, bool) or not isinstance(as_of, int):
         try:
             as_of = int(str(as_of))
@@ -162,7 +172,7 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
             rows.append({
                 _t(ev, "编号", "ID"): k.id,
                 _t(ev, "指标", "Indicator"): m.name_zh if ev.language == "zh" else f"{m.name_zh} / {m.name_en}",
-                _t(ev, "2020年目标", "2020 target"): m.end_target.text_zh,
+                _t(ev, f"{PLAN_END}年目标", f"{PLAN_END} target"): m.end_target.text_zh,
                 _t(ev, "最新实际值", "Latest actual"): latest,
                 _t(ev, f"{ev.as_of}年轨迹值", f"Trajectory {ev.as_of}"): fmt(ms.trajectory_value, unit) if ms.trajectory_value is not None else "—",
                 _t(ev, "状态", "Status"): status_cell(ms.status, status_label(ms.status, ev.language)),
@@ -214,8 +224,8 @@ def figures_sources(ds: Dataset, up_to: int, cat: Catalogue) -> pd.DataFrame:
 
 def method_note() -> str:
     return (
-        "**评估方法：**先判断最新实际值是否已达到2020年目标（已实现）；"
-        "否则以开放SDG方法计算2015年（或最早可比年份）以来实际年均增长（百分比类指标用年均增量）"
+        f"**评估方法：**先判断最新实际值是否已达到{PLAN_END}年目标（已实现）；"
+        f"否则以开放SDG方法计算{BASE_YEAR}年（或最早可比年份）以来实际年均增长（百分比类指标用年均增量）"
         "与实现目标所需年均增长之比：≥95%为“进度正常”，60%—95%为“存在风险”，<60%或反向变化为“进度滞后”。"
         "上限类指标（如失业率低于5%）看当年是否低于上限；累计类指标（保障性住房）比较累计完成与同期累计轨迹；"
         "只有年度数值目标的指标比较当年实际与年度目标。由日数据推算的值不与官方公布值混合计算进度。"

@@ -156,13 +156,16 @@ def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[
     nb = notebook_for(params)
     final = nb.name == Path(FINAL_NOTEBOOK).name
     given = params if final else {k: v for k, v in params.items() if k not in final_only()}
-    title = str(front_matter(nbformat.read(str(nb), as_version=4)).get("title", ""))
+    from ..core.workspace import plan_info
+
+    # the notebook names what the document is; the workspace's plan names whose (the city's plan)
+    title = f"{plan_info().name_zh}：{front_matter(nbformat.read(str(nb), as_version=4)).get('title', '')}"
     synthetic = load_dataset(params["dataset"], catalogue()).synthetic
-    front: dict[str, Any] = {}
+    front: dict[str, Any] = {"title": title}
     if synthetic:  # a report of synthetic data says so on every PDF page and in its page title
         from ..core.labels import SYNTHETIC_LABEL_ZH
 
-        front = {"synthetic": True, "pagetitle": f"{title}（{SYNTHETIC_LABEL_ZH}）"}
+        front.update(synthetic=True, pagetitle=f"{title}（{SYNTHETIC_LABEL_ZH}）")
     inputs = {**data_version(params["dataset"]), "code_version": code_version(), "notebook_sha256": notebook_version(nb)}
     meta = {"kind": "final" if final else "midterm", "title": title, "dataset": params["dataset"], "synthetic": synthetic}
     return Job(stem, title, str(nb), given, str(reports / "_output"), tuple(formats), renderer, front, inputs,

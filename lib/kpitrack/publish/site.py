@@ -23,13 +23,13 @@ from urllib.parse import unquote, urlparse
 from ..core.labels import SYNTHETIC_DATA_ZH
 from ..core import paths
 from ..core.exceptions import RenderError
+from ..core.workspace import plan_info, workspace
 from .tools import run_tool
 from ..data.regions import regions
 from .display import escape_markdown, table_markdown
 
 log = logging.getLogger(__name__)
 
-SITE_TITLE = "杭州市“十三五”绩效管理"
 PAGES = (("index", "首页"), ("reports", "评估报告"), ("bulletins", "月度通报"), ("cards", "绩效卡"),
          ("notices", "绩效改进通知单"), ("scores", "年度得分"))
 
@@ -45,8 +45,14 @@ def _link(label: str, target: str) -> str:
     return f"[{escape_markdown(label)}]({target})"
 
 
-BACK_LINK = ('<p class="kpitrack-back" style="margin:0.5em 1em;font-size:0.9em"><a href="{href}">← 返回'
-             + SITE_TITLE + '网站</a></p>')
+def site_title() -> str:
+    """The website's title, from the workspace (``workspace.yaml``)."""
+    return workspace().site_title_zh
+
+
+def back_link(href: str) -> str:
+    return ('<p class="kpitrack-back" style="margin:0.5em 1em;font-size:0.9em"><a href="' + href + '">← 返回'
+            + html.escape(site_title()) + '网站</a></p>')
 
 
 def _copy(src: Path, files: Path, rel: str) -> str:
@@ -55,7 +61,7 @@ def _copy(src: Path, files: Path, rel: str) -> str:
     dst.parent.mkdir(parents=True, exist_ok=True)
     if src.suffix == ".html":
         page = src.read_text(encoding="utf-8")
-        back = BACK_LINK.format(href="../" * len(Path(rel).parts) + "index.html")
+        back = back_link("../" * len(Path(rel).parts) + "index.html")
         page = re.sub(r"(<body[^>]*>)", lambda mo: mo.group(1) + back, page, count=1)
         dst.write_text(page, encoding="utf-8")
         shutil.copystat(src, dst)
@@ -180,7 +186,7 @@ def _scores_page(year: int, datasets: list[str]) -> str:
     from ..plan.catalogue import catalogue
 
     cat = catalogue()
-    path = paths.repo_root() / "params" / f"challenges-{year}.yaml"
+    path = paths.params_dir() / f"challenges-{year}.yaml"
     lines = [f"# {year}年度得分", "", "按规划三.(一).3.(2)的规则：基本目标满分95%，挑战目标完成得满分、未完成不得分，"
              "关键性挑战目标超额完成在5%的空间内加分。", ""]
     for name in datasets:
@@ -199,9 +205,10 @@ def _scores_page(year: int, datasets: list[str]) -> str:
 
 
 def _index_page(year: int) -> str:
-    return "\n".join([f"# {SITE_TITLE}", "",
-                      "杭州市“十三五”绩效管理总体规划（2016—2020年）的跟踪与评估：关键绩效指标的终期评估和中期评估、各区县（市）月度通报、"
-                      "责任单位绩效卡、绩效改进通知单和年度得分。合成演示数据在每一页都有标注。", "",
+    plan, ws = plan_info(), workspace()
+    return "\n".join([f"# {escape_markdown(site_title())}", "",
+                      escape_markdown(f"{plan.name_zh}（{plan.period_zh}）的跟踪与评估：关键绩效指标的终期评估和中期评估、"
+                                      f"各{ws.districts_zh}月度通报、责任单位绩效卡、绩效改进通知单和年度得分。合成演示数据在每一页都有标注。"), "",
                       f"- {_link('评估报告（终期、中期）', 'reports.html')}", f"- {_link('月度通报', 'bulletins.html')}",
                       f"- {_link('绩效卡', 'cards.html')}", f"- {_link('绩效改进通知单', 'notices.html')}",
                       f"- {_link(f'{year}年度得分', 'scores.html')}"])
@@ -255,7 +262,7 @@ def build_site(reports: Path | None = None, *, year: int = 2018, datasets: list[
     shutil.rmtree(building, ignore_errors=True)
     if use_quarto:
         nav = "\n".join(f'      - href: {name}.qmd\n        text: "{label}"' for name, label in PAGES)
-        (folder / "_quarto.yml").write_text(QUARTO_SITE.format(title=SITE_TITLE, nav=nav, output_dir=building.name), encoding="utf-8")
+        (folder / "_quarto.yml").write_text(QUARTO_SITE.format(title=site_title(), nav=nav, output_dir=building.name), encoding="utf-8")
         for name, text in pages.items():
             title = dict(PAGES)[name]
             (folder / f"{name}.qmd").write_text(f'---\ntitle: "{title}"\n---\n\n' + text.split("\n", 1)[1], encoding="utf-8")
@@ -297,7 +304,7 @@ def _fallback_pages(folder: Path, output: Path, pages: dict[str, str]) -> None:
             raise RenderError(f"pandoc could not convert the site page {name}: {proc.stderr[-2000:]}")
         body = proc.stdout
         page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(dict(PAGES)[name])} · '
-                f'{html.escape(SITE_TITLE)}</title><style>body{{font-family:"Noto Sans CJK SC",sans-serif;max-width:1100px;'
+                f'{html.escape(site_title())}</title><style>body{{font-family:"Noto Sans CJK SC",sans-serif;max-width:1100px;'
                 f'margin:1rem auto;padding:0 1rem;line-height:1.6}}nav{{padding:.5rem 0;border-bottom:1px solid #ddd}}'
                 f'table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #e5e5e5;padding:.3rem .6rem;text-align:left}}'
                 f'</style></head><body><nav>{nav}</nav>{body}</body></html>')

@@ -1,0 +1,142 @@
+"""Any plan, any city (issue 23): a workspace made with kpitrack init, a plan filled in a spreadsheet
+and imported, a ledger ingested, statuses and a report built, all through the kpitrack command; a
+bad spreadsheet refused with every problem named by sheet, row and column; the plan exported and
+imported back unchanged; nothing of one city in the code; the bundled plan's outputs unchanged."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, tree_bytes
+
+FIXTURES = Path(__file__).parent / "fixtures"
+sys.path.insert(0, str(FIXTURES / "workspace"))
+from fill_plan import fill  # noqa: E402
+
+
+def kpitrack(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kpitrack", *args], cwd=cwd, capture_output=True, text=True, timeout=900)
+
+
+REGIONS = "code,name_zh,name_en,level,aliases,note\n999900,示例市,Shili (city),city,示例;全市,\n999901,东区,Dong District,district,,\n" \
+          "999902,西区,Xi District,district,,\n"
+LEDGER = ("指标编号,地区,时期,数值,单位,来源\nK01.gdp,示例市,2020,1500,亿元,2020年统计公报\nK01.gdp,示例市,2021,1610,亿元,2021年统计公报\n"
+          "K01.gdp,示例市,2022,1690,亿元,2022年统计公报\nK01.gdp,东区,2022,500,亿元,2022年统计公报\n"
+          "K02.income,示例市,2021,62000,元,2021年统计公报\nK02.income,示例市,2022,65500,元,2022年统计公报\n")
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """A workspace for 示例市 made as the README says, with its plan imported and a ledger ingested."""
+    root = tmp_path_factory.mktemp("ws")
+    (root / "regions.csv").write_text(REGIONS, encoding="utf-8")
+    r = kpitrack("init", "w", "--city", "示例市", "--regions", "regions.csv", cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert kpitrack("--workspace", "w", "plan", "template", "--out", "plan.xlsx", cwd=root).returncode == 0
+    fill(root / "plan.xlsx", root / "filled.xlsx")
+    fill(root / "plan.xlsx", root / "bad.xlsx", bad=True)
+    (root / "ledger.csv").write_text(LEDGER, encoding="utf-8")
+    return root
+
+
+def test_a_bad_plan_workbook_is_refused_by_sheet_row_and_column_and_nothing_is_written(made):
+    before = tree_bytes(made / "w")
+    r = kpitrack("--workspace", "w", "plan", "import", "bad.xlsx", cwd=made)
+    assert r.returncode == 2
+    for expected in ("bad.xlsx:3:子指标!方向: 'up' is not one of higher, lower", "bad.xlsx:4:子指标!指标编号: 'K03' is not a KPI",
+                     "bad.xlsx:4:子指标!单位: unknown unit '公斤'", "bad.xlsx:3:年度目标!年份: '2019' is not a year or span of the plan",
+                     "nothing was written"):
+        assert expected in r.stderr, r.stderr
+    assert tree_bytes(made / "w") == before
+
+
+def test_init_import_ingest_status_and_a_report(made):
+    r = kpitrack("--workspace", "w", "plan", "import", "filled.xlsx", cwd=made)
+    assert r.returncode == 0, r.stderr
+    assert "imported 2 KPIs, 2 measures" in r.stdout
+    r = kpitrack("--workspace", "w", "ingest", "ledger.csv", "--known-from", "2023-03-01", cwd=made)
+    assert r.returncode == 0, r.stderr
+    r = kpitrack("--workspace", "w", "status", "--as-of", "2022", "--format", "json", cwd=made)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    statuses = {m["measure_id"]: m["status"] for k in doc["kpis"] for m in k["measures"]}
+    assert statuses == {"K01.gdp": "on_track", "K02.income": "at_risk"}  # GDP ahead of its path to 2000, income behind its path to 80,000
+    assert doc["dataset"] == "main" and doc["dataset_label_zh"] == "示例市公开数据"
+    # the plan's years are the plan's: 2025 is a year of this plan, 2019 is not
+    assert kpitrack("--workspace", "w", "status", "--as-of", "2025", cwd=made).returncode == 0
+    bad = kpitrack("--workspace", "w", "status", "--as-of", "2019", cwd=made)
+    assert bad.returncode == 2 and "2021-2025" in bad.stderr
+    r = kpitrack("--workspace", "w", "run", "w/params/midterm-2023.yaml", "--to", "html", "--renderer", "fallback", cwd=made)
+    assert r.returncode == 0, r.stderr + r.stdout
+    page = (made / "w" / "reports" / "_output" / "midterm-2023.html").read_text(encoding="utf-8")
+    assert "示例市“十四五”绩效管理规划" in page and "示例市绩效管理考评办公室" in page and "杭州" not in page
+    assert "2025年目标" in page and "2020年目标" not in page
+
+
+def test_the_workspace_is_refused_when_it_is_not_one(tmp_path):
+    r = kpitrack("--workspace", str(tmp_path), "status", cwd=tmp_path)
+    assert r.returncode == 2 and "not a kpitrack workspace" in r.stderr
+    r = kpitrack("init", str(tmp_path), "--city", "示例市", cwd=tmp_path)
+    (tmp_path / "x").write_text("x", encoding="utf-8")
+    r = kpitrack("init", str(tmp_path), "--city", "示例市", cwd=tmp_path)
+    assert r.returncode != 0 and "not an empty folder" in r.stderr
+    (tmp_path / "r.csv").write_text("code,name_zh,name_en,level\n1,甲市,A,city\n2,乙市,B,city\n3,丙区,C,borough\n", encoding="utf-8")
+    r = kpitrack("init", str(tmp_path / "new"), "--city", "甲市", "--regions", str(tmp_path / "r.csv"), cwd=tmp_path)
+    assert r.returncode == 2 and "r.csv:4:level: 'borough'" in r.stderr and "exactly one row of level city" in r.stderr
+    assert not (tmp_path / "new").exists()
+
+
+def test_the_bundled_plan_exports_and_imports_back_unchanged(tmp_path):
+    assert kpitrack("plan", "export", "--out", str(tmp_path / "hz.xlsx"), cwd=tmp_path).returncode == 0
+    r = kpitrack("init", "hzw", "--city", "杭州市", "--regions", str(REPO / "data" / "regions.csv"), "--plan-years", "2016-2020",
+                 cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = kpitrack("--workspace", "hzw", "plan", "import", str(tmp_path / "hz.xlsx"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    code = ("from kpitrack.plan.catalogue import load_catalogue; c = load_catalogue(); "
+            "print(repr([(k.id, k.domain, k.name_zh, k.name_en, k.target_text_zh, k.yearly_text_zh, k.responsible, k.seed_line, k.measures)"
+            " for k in c.kpis]))")
+    ours = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    back = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**__import__("os").environ, "KPITRACK_DATA": str(tmp_path / "hzw")}).stdout
+    assert len(ours) > 10_000 and ours == back
+
+
+def test_nothing_of_one_city_is_written_in_the_code():
+    found = [f"{p.relative_to(REPO)}:{i}" for p in (REPO / "lib" / "kpitrack").rglob("*.py")
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1) if "杭州" in line]
+    assert found == []
+    notebooks = [p.name for p in (REPO / "notebooks").glob("*.ipynb") if "杭州" in p.read_text(encoding="utf-8")]
+    assert notebooks == []
+
+
+@pytest.mark.parametrize("dataset, year", [("hangzhou", 2018), ("hangzhou", 2020), ("synthetic", 2018), ("synthetic", 2020)])
+def test_the_bundled_plans_statuses_are_unchanged(dataset, year, capsys):
+    """The statuses of the 13th plan as kpitrack gave them before workspaces (tests/fixtures/thirteenth)."""
+    from kpitrack.cli import main
+
+    assert main(["status", "--as-of", str(year), "--dataset", dataset, "--format", "json"]) == 0
+    now = json.loads(capsys.readouterr().out)
+    then = json.loads((FIXTURES / "thirteenth" / f"status-{dataset}-{year}.json").read_text(encoding="utf-8"))
+    assert now == then
+
+
+def test_the_plan_template_explains_every_column(tmp_path):
+    from openpyxl import load_workbook
+
+    assert kpitrack("plan", "template", "--out", str(tmp_path / "t.xlsx"), cwd=tmp_path).returncode == 0
+    wb = load_workbook(tmp_path / "t.xlsx")
+    assert {"规划", "领域", "指标", "子指标", "年度目标", "地区", "说明", "清单"} <= set(wb.sheetnames)
+    explained = {(r[0], r[1]) for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
+    for sheet in ("领域", "指标", "子指标", "年度目标", "地区"):
+        for cell in wb[sheet][1]:
+            assert (sheet, cell.value) in explained, (sheet, cell.value)
+    lists = [dv.formula1 for dv in wb["子指标"].data_validations.dataValidation]
+    assert any("higher,lower" in f for f in lists) and any("清单" in f for f in lists)
+    assert re.search(r"kpitrack plan import", " ".join(str(r[2]) for r in wb["说明"].iter_rows(values_only=True)))
