@@ -19,7 +19,7 @@ from kpitrack.publish.notice import file_stem
 
 from .test_pace import A, B, Cat, dataset, monthly
 
-RULES = NoticeRules()
+RULES = NoticeRules(number_format="杭绩改〔{year}〕{seq}号")  # the bundled workspace's format (data/plan/notices.yaml)
 
 
 def _lagging_history(months_off: list[int]):

@@ -136,7 +136,7 @@ def test_bulletin_on_the_bundled_synthetic_data_covers_every_district():
 
 @pytest.mark.parametrize("month, region, message", [
     ("2018-13", "杭州市", "parameter month"), ("2014-06", "杭州市", "plan runs"), ("June", "杭州市", "YYYY-MM"),
-    ("2018-06", "西湖", "unknown region"),
+    ("2018-06", "西湖镇", "unknown region"),
 ])
 def test_bad_bulletin_parameters_name_the_parameter(month, region, message):
     from kpitrack.core.exceptions import ParameterError

@@ -51,6 +51,10 @@ def check_unit(cat: Catalogue, text: object) -> Unit:
 def prepare(unit: str, as_of: int, dataset: str, data_as_of: str = "") -> Card:
     """The card of ``unit`` at year ``as_of`` (ParameterError for an unknown unit, year or dataset)."""
     dataset, _, data_as_of = check_common(dataset, "zh", data_as_of)
+    if as_of is None:  # the plan's middle year, as the mid-term evaluation
+        from .report import mid_year
+
+        as_of = mid_year()
     try:
         as_of = int(as_of)
     except (TypeError, ValueError):

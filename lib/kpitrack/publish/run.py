@@ -79,6 +79,10 @@ def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str
         raise ParameterError(f"{path}: expected 'name: value' lines, got {type(doc).__name__}")
     known = defaults()
     merged = {**known, **doc, **(overrides or {})}
+    if merged.get("as_of") is None:  # no year given: the mid-term evaluation of the plan's middle year
+        from .report import mid_year
+
+        merged["as_of"] = mid_year()
     unknown = sorted(set(merged) - set(known))
     if unknown:
         raise ParameterError(f"{path}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(known)}")
