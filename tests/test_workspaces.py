@@ -140,3 +140,42 @@ def test_the_plan_template_explains_every_column(tmp_path):
     lists = [dv.formula1 for dv in wb["子指标"].data_validations.dataValidation]
     assert any("higher,lower" in f for f in lists) and any("清单" in f for f in lists)
     assert re.search(r"kpitrack plan import", " ".join(str(r[2]) for r in wb["说明"].iter_rows(values_only=True)))
+
+
+EXAMPLE = REPO / "examples" / "hangzhou-14th"
+
+
+def test_the_14th_plan_example_runs_through_the_same_commands(tmp_path):
+    """kpitrack status --workspace examples/hangzhou-14th --as-of 2023, and its final evaluation of 2025."""
+    r = kpitrack("--workspace", str(EXAMPLE), "status", "--as-of", "2023", "--format", "json", cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    measures = {m["measure_id"]: m for k in doc["kpis"] for m in k["measures"]}
+    assert len(doc["kpis"]) == 8 and measures["K01.gdp"]["latest_value"] == 20059 and measures["K01.gdp"]["latest_year"] == 2023
+    with_figures = {k["kpi_id"] for k in doc["kpis"] for m in k["measures"] if m["latest_year"] and m["latest_year"] >= 2021}
+    assert with_figures == {"K01", "K03", "K04", "K05", "K06", "K08"}  # the README's count: 6 of the 8 KPIs
+    # as known on 2023-06-01: the 2023 GDP (published 2024-01-25) is not yet there, the 2022 one is
+    then = json.loads(kpitrack("--workspace", str(EXAMPLE), "status", "--as-of", "2023-06-01", "--format", "json", cwd=REPO).stdout)
+    gdp = next(m for k in then["kpis"] for m in k["measures"] if m["measure_id"] == "K01.gdp")
+    assert gdp["latest_year"] == 2022 and gdp["latest_value"] == 18753
+    # the final evaluation, in a copy (the run writes into the workspace's reports/)
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns("_output", ".quarto"))
+    r = kpitrack("--workspace", str(ws), "run", str(ws / "params" / "final-2025.yaml"), "--to", "html", "--renderer", "fallback", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr + r.stdout
+    page = (ws / "reports" / "_output" / "final-2025.html").read_text(encoding="utf-8")
+    assert "“十四五”规划主要指标终期评估报告（2025年）" in page and "2025年目标" in page
+
+
+def test_the_14th_plan_examples_figures_keep_their_sources_and_dates():
+    import csv
+
+    with (EXAMPLE / "sources" / "figures.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(r["来源"] for r in rows)
+    derived = [r for r in rows if r["数据质量"] == "derived"]
+    assert derived and all(r["口径"] == "computed" and r["备注"].startswith(("由", "根据")) for r in derived)
+    stored = (EXAMPLE / "actuals" / "main" / "vintages" / "0001.csv").read_text(encoding="utf-8")
+    assert "2023-01-20" in stored and "18753" in stored

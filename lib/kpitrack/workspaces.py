@@ -132,6 +132,8 @@ def init_workspace(folder: Path, city_zh: str, *, regions_file: Path | None = No
         src = paths.REPO_ROOT / "reports" / name
         if src.is_file():
             shutil.copyfile(src, tmp / "reports" / name)
+    # what the runs make is not the workspace's source: kept out of version control
+    atomic_write_text(tmp / "reports" / ".gitignore", "/.quarto/\n/_output/\n/bulletins/\n/cards/\n/notices/\n/site/\n/work-*/\n*.lock\n")
     if folder.exists():
         folder.rmdir()
     tmp.rename(folder)
