@@ -167,6 +167,10 @@ def test_the_14th_plan_example_runs_through_the_same_commands(tmp_path):
     assert r.returncode == 0, r.stderr + r.stdout
     page = (ws / "reports" / "_output" / "final-2025.html").read_text(encoding="utf-8")
     assert "“十四五”规划主要指标终期评估报告（2025年）" in page and "2025年目标" in page
+    r = kpitrack("--workspace", str(ws), "site", "--renderer", "fallback", cwd=tmp_path)  # the website: the plan's middle year
+    assert r.returncode == 0, r.stderr + r.stdout
+    index = (ws / "reports" / "site" / "_site" / "index.html").read_text(encoding="utf-8")
+    assert "杭州市“十四五”规划主要指标" in index and "2021—2025年" in index
 
 
 def test_the_14th_plan_examples_figures_keep_their_sources_and_dates():

@@ -1,5 +1,5 @@
 """kpitrack: track a city's performance-management plan (the bundled workspace: Hangzhou's 13th
-Five-Year plan, 2016-2020).
+Five-Year plan, 2016-2020; ``kpitrack init`` makes one for any city and plan).
 
 For notebooks, ``import kpitrack as kt`` gives the researcher's API (:mod:`kpitrack.api`):
 ``kt.catalogue()``, ``kt.figures()``, ``kt.status()``, ``kt.outlook()``, ``kt.forecast()``,

@@ -275,9 +275,11 @@ def _cmd_site(args: argparse.Namespace) -> int:
 
     if args.renderer not in ("auto", "quarto", "fallback"):
         raise ParameterError(f"--renderer: expected auto, quarto or fallback, got {args.renderer!r}")
-    if not 2016 <= args.year <= 2020:
-        raise ParameterError(f"--year: the plan's years are 2016-2020, got {args.year}")
-    site = build_site(year=args.year, renderer=args.renderer)
+    from .publish.params import check_year
+    from .publish.report import mid_year
+
+    year = mid_year() if args.year is None else check_year(args.year, "--year")
+    site = build_site(year=year, renderer=args.renderer)
     bad = broken_links(site.output)
     print(f"site ({site.renderer}): {site.output / 'index.html'}")
     for page, link in bad:

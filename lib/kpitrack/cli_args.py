@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     bl.set_defaults(command="bulletins")
 
     sc = sub.add_parser("scores", help="yearly scores of the responsible units by the plan's rules, explained line by line")
-    sc.add_argument("--year", type=int, required=True, help="2016-2020")
+    sc.add_argument("--year", type=int, required=True, help="a year of the plan")
     sc.add_argument("--dataset", default=DEFAULT_DATASET)
     sc.add_argument("--challenges", help="the year's challenge targets (default params/challenges-<year>.yaml, if present)")
     sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     nt.set_defaults(command="notices")
 
     cd = sub.add_parser("cards", help="performance cards (绩效卡) of the responsible units, in parallel")
-    cd.add_argument("--as-of", type=int, required=True, help="the year, 2016-2020")
+    cd.add_argument("--as-of", type=int, required=True, help="a year of the plan")
     cd.add_argument("--dataset", default=DEFAULT_DATASET)
     cd.add_argument("--units", default="all", help="all (default), or a comma-separated list of unit names")
     cd.add_argument("--jobs", type=int, default=None)
@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     cd.set_defaults(command="cards")
 
     st = sub.add_parser("site", help="the website of everything: reports, bulletins, cards, notices, scores")
-    st.add_argument("--year", type=int, default=2018, help="the year of the scores page")
+    st.add_argument("--year", type=int, default=None, help="the year of the scores page (default: the plan's middle year)")
     st.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
     st.set_defaults(command="site")
 
