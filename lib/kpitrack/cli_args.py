@@ -10,6 +10,22 @@ from .core.settings import DEFAULT_DATASET
 from .core.version import __version__
 
 
+def _listing(sub, name: str, help_: str, description: str, *, dataset: bool = True) -> argparse.ArgumentParser:
+    """A command that prints one listing for a year: --year, --dataset, then --format and --out (added last
+    by :func:`_output`), so every listing command reads alike."""
+    p = sub.add_parser(name, help=help_, description=description)
+    p.add_argument("--year", type=int, required=True)
+    if dataset:
+        p.add_argument("--dataset", default=DEFAULT_DATASET)
+    p.set_defaults(command=name)
+    return p
+
+
+def _output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--out")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kpitrack", description="Track a city's performance-management plan: its KPIs, reports, bulletins, cards and scores.")
     p.add_argument("--version", action="version", version=f"kpitrack {__version__}")
@@ -158,51 +174,35 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--out")
     pr.set_defaults(command="peers")
 
-    ch = sub.add_parser("challenges", help="the declared challenge targets (挑战指标): do they qualify, were they met",
-                        description="kpitrack challenges --year 2018: every challenge target declared in "
-                                    "params/challenges-<year>.yaml, with the plan's horizontal test (top 3 among the peer "
-                                    "group, or more than 3 places up), its vertical test (at least 10% better than the best "
-                                    "so far), each with its figures or why it cannot be judged, and whether it was met.")
-    ch.add_argument("--year", type=int, required=True)
-    ch.add_argument("--dataset", default=DEFAULT_DATASET)
+    ch = _listing(sub, "challenges", "the declared challenge targets (挑战指标): do they qualify, were they met",
+                  "kpitrack challenges --year 2018: every challenge target declared in "
+                  "params/challenges-<year>.yaml, with the plan's horizontal test (top 3 among the peer "
+                  "group, or more than 3 places up), its vertical test (at least 10% better than the best "
+                  "so far), each with its figures or why it cannot be judged, and whether it was met.")
     ch.add_argument("--group", default="sub-provincial", help="the peer group of the horizontal test (groups.yaml)")
     ch.add_argument("--challenges", help="the declared targets (default params/challenges-<year>.yaml)")
-    ch.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    ch.add_argument("--out")
-    ch.set_defaults(command="challenges")
+    _output(ch)
 
-    sd = sub.add_parser("standards", help="Table 5's standards (标准) against the plan's schedule, by year and unit",
-                        description="kpitrack standards --year 2018 [--dataset synthetic]: of the standards due by the "
-                                    "year's end, how many the dataset's standards ledger (data/actuals/<dataset>/standards.csv) "
-                                    "records as issued, which are overdue, per year and per responsible unit.")
-    sd.add_argument("--year", type=int, required=True)
-    sd.add_argument("--dataset", default=DEFAULT_DATASET)
-    sd.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    sd.add_argument("--out")
-    sd.set_defaults(command="standards")
+    sd = _listing(sub, "standards", "Table 5's standards (标准) against the plan's schedule, by year and unit",
+                  "kpitrack standards --year 2018 [--dataset synthetic]: of the standards due by the "
+                  "year's end, how many the dataset's standards ledger (data/actuals/<dataset>/standards.csv) "
+                  "records as issued, which are overdue, per year and per responsible unit.")
+    _output(sd)
 
-    sp = sub.add_parser("special", help="Table 2: the special targets' sub-targets and milestones, met or not, and what it would take",
-                        description="kpitrack special --year 2018 [--dataset synthetic] [--data-as-of DATE]: every numeric "
-                                    "sub-target and milestone of Table 2 at the year's end: 实现 / 未实现 / 逾期实现 / 未到期 (with "
-                                    "the forecast and the probability of meeting it) / 数据不足, from the Table 1 figures where the "
-                                    "sub-target is a Table 1 measure, else from the dataset's special-targets ledger "
-                                    "(data/actuals/<dataset>/special.csv); then the counts per special target.")
-    sp.add_argument("--year", type=int, required=True)
-    sp.add_argument("--dataset", default=DEFAULT_DATASET)
+    sp = _listing(sub, "special", "Table 2: the special targets' sub-targets and milestones, met or not, and what it would take",
+                  "kpitrack special --year 2018 [--dataset synthetic] [--data-as-of DATE]: every numeric "
+                  "sub-target and milestone of Table 2 at the year's end: 实现 / 未实现 / 逾期实现 / 未到期 (with "
+                  "the forecast and the probability of meeting it) / 数据不足, from the Table 1 figures where the "
+                  "sub-target is a Table 1 measure, else from the dataset's special-targets ledger "
+                  "(data/actuals/<dataset>/special.csv); then the counts per special target.")
     sp.add_argument("--data-as-of", default="", help="use only the figures known by this day (YYYY-MM-DD)")
-    sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    sp.add_argument("--out")
-    sp.set_defaults(command="special")
+    _output(sp)
 
-    rc = sub.add_parser("rectification", help="Table 3: the rectification of problems raised by the public, and the 85% satisfaction",
-                        description="kpitrack rectification --year 2018 [--dataset synthetic]: from the dataset's rectification "
-                                    "ledger (data/actuals/<dataset>/rectification.csv), by year the problems with a target, done, "
-                                    "disclosed and the average satisfaction against the plan's 85%; by lead unit for the year.")
-    rc.add_argument("--year", type=int, required=True)
-    rc.add_argument("--dataset", default=DEFAULT_DATASET)
-    rc.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    rc.add_argument("--out")
-    rc.set_defaults(command="rectification")
+    rc = _listing(sub, "rectification", "Table 3: the rectification of problems raised by the public, and the 85% satisfaction",
+                  "kpitrack rectification --year 2018 [--dataset synthetic]: from the dataset's rectification "
+                  "ledger (data/actuals/<dataset>/rectification.csv), by year the problems with a target, done, "
+                  "disclosed and the average satisfaction against the plan's 85%; by lead unit for the year.")
+    _output(rc)
 
     ini = sub.add_parser("init", help="make a workspace for a city: kpitrack init DIR --city 宁波市 [--regions regions.csv]",
                          description="kpitrack init DIR --city 宁波市 [--regions regions.csv] [--plan-years 2021-2025]: a folder with "
