@@ -189,3 +189,12 @@ def test_quarto_leaves_nothing_untracked():
     root = (REPO / ".gitignore").read_text(encoding="utf-8")
     assert "reports/.quarto/" in root and "reports/_output/" in root
     assert json.loads(json.dumps({"ok": True}))
+
+
+@pytest.mark.parametrize("renderer", ["quarto", "fallback"])
+def test_no_markdown_is_left_unrendered(rendered, renderer):
+    """Bold that closes on a full-width colon before a Chinese character stays "**…：**" in CommonMark
+    renderers: labels put the colon outside the bold."""
+    page = rendered(renderer, "synthetic")["html"].read_text(encoding="utf-8")
+    body = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    assert "**" not in re.sub(r"<[^>]+>", "", body)

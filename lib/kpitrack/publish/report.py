@@ -138,7 +138,7 @@ def summary(ev: Evaluation) -> str:
         advice.append("各责任单位按电子台账报送缺少的年度数据，以便下次评估作出判断。")
     lines = ["**总体评价：** " + escape_markdown(overall), "",
              "**主要问题：** " + (escape_markdown("".join(problems)) if problems else "无。"), "",
-             "**下一步建议：**" + ("" if advice else "按现有进度推进。"), ""]
+             "**下一步建议**：" + ("" if advice else "按现有进度推进。"), ""]
     lines += [f"- {escape_markdown(a)}" for a in advice]
     return "\n".join(lines)
 
@@ -224,7 +224,7 @@ def figures_sources(ds: Dataset, up_to: int, cat: Catalogue) -> pd.DataFrame:
 
 def method_note() -> str:
     return (
-        f"**评估方法：**先判断最新实际值是否已达到{PLAN_END}年目标（已实现）；"
+        f"**评估方法**：先判断最新实际值是否已达到{PLAN_END}年目标（已实现）；"
         f"否则以开放SDG方法计算{BASE_YEAR}年（或最早可比年份）以来实际年均增长（百分比类指标用年均增量）"
         "与实现目标所需年均增长之比：≥95%为“进度正常”，60%—95%为“存在风险”，<60%或反向变化为“进度滞后”。"
         "上限类指标（如失业率低于5%）看当年是否低于上限；累计类指标（保障性住房）比较累计完成与同期累计轨迹；"
