@@ -15,7 +15,9 @@ from kpitrack.core.exceptions import RenderError
 from kpitrack.core.paths import repo_root
 from kpitrack.publish import chart_images, render
 from kpitrack.publish.display import figure_html
-from kpitrack.publish.tools import static_export_available
+
+from .browser import need_chromium
+from kpitrack.publish.chromium import static_export_available
 
 
 def _notebook(path: Path, charts: int = 2) -> Path:
@@ -34,6 +36,7 @@ def _notebook(path: Path, charts: int = 2) -> Path:
 
 
 def test_pictures_are_svg_in_chart_order(tmp_path):
+    need_chromium()
     if not static_export_available()[0]:
         pytest.skip(static_export_available()[1])
     nb = _notebook(tmp_path / "t.ipynb")
@@ -81,6 +84,7 @@ def test_prepare_starts_chromium_only_when_a_pdf_is_wanted(monkeypatch):
     call to report."""
     if render.pdf_prerequisites():
         pytest.skip("PDF prerequisites missing: " + "; ".join(render.pdf_prerequisites()))
+    need_chromium()
     if not static_export_available()[0]:
         pytest.skip(static_export_available()[1])
     starts = []

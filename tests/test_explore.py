@@ -21,6 +21,8 @@ import pytest
 
 from kpitrack.core.paths import repo_root
 
+from .browser import need_chromium, screenshot
+
 NOTEBOOK = repo_root() / "notebooks" / "explore.ipynb"
 
 
@@ -194,13 +196,9 @@ def test_explore_runs_in_jupyterlab(lab, tmp_path):
     assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in flat)
     assert (tmp_path / "K02.revenue.xlsx").is_file()
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium:  # what a researcher sees: the Lab page with the notebook open
-        shot = tmp_path / "lab.png"
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--screenshot={shot}",
-                        "--window-size=1400,900", "--virtual-time-budget=20000",
-                        f"{base}/lab/tree/explore.ipynb?token={token}"], capture_output=True, timeout=120)
-        assert shot.is_file() and shot.stat().st_size > 20_000  # a rendered page, not a blank one
-        keep = os.environ.get("KPITRACK_SCREENSHOTS")
-        if keep:
-            shutil.copy(shot, Path(keep) / "jupyterlab-explore.png")
+    need_chromium()  # what a researcher sees: the Lab page with the notebook open
+    shot = screenshot(f"{base}/lab/tree/explore.ipynb?token={token}", tmp_path / "lab.png", wait_for=".jp-Notebook .jp-Cell")
+    assert shot.is_file() and shot.stat().st_size > 20_000  # a rendered page, not a blank one
+    keep = os.environ.get("KPITRACK_SCREENSHOTS")
+    if keep:
+        shutil.copy(shot, Path(keep) / "jupyterlab-explore.png")

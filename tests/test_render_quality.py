@@ -20,7 +20,7 @@ from kpitrack.publish.html_inline import is_local
 from kpitrack.publish.render import get_renderer, pdf_prerequisites
 from kpitrack.publish.run import execute_notebook
 
-from .browser import chromium, page_errors
+from .browser import need_chromium, page_errors
 from .conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -94,8 +94,7 @@ def test_html_is_self_contained(rendered, renderer, report):
 def test_html_runs_in_a_browser_without_errors(rendered, renderer):
     """Every script of the page (Quarto's modules too, inlined with their imports) runs: no
     exception, console error or failed load in Chromium."""
-    if chromium() is None:
-        pytest.skip("no Chromium")
+    need_chromium()
     assert page_errors(rendered(renderer, "synthetic")["html"]) == []
 
 

@@ -15,7 +15,7 @@ import pytest
 from kpitrack.cli import main
 from kpitrack.publish.site import broken_links, build_site, folder_label
 
-from .browser import chromium, page_errors
+from .browser import need_chromium, page_errors
 
 QUARTO = pytest.param("quarto", marks=pytest.mark.skipif(shutil.which("quarto") is None,
                                                          reason="Quarto not on PATH (CI installs it from ../shared/tools/quarto)"))
@@ -66,10 +66,10 @@ def test_site_links_everything_and_every_internal_link_resolves(tmp_path, data_c
     assert ("bulletins.html", "files/bulletins/2018-06-synthetic/330106.html") in broken_links(site.output)
     if renderer == "quarto":
         assert (site.output / "search.json").is_file()  # Quarto's site search
-    if chromium() is not None:  # served as it would be (Quarto's module scripts need http), every page's scripts run
-        with _served(site.output) as base:
-            for name in ("index.html", "notices.html"):
-                assert [e for e in page_errors(f"{base}/{name}") if "favicon.ico" not in e] == [], name
+    need_chromium()  # served as it would be (Quarto's module scripts need http), every page's scripts run
+    with _served(site.output) as base:
+        for name in ("index.html", "notices.html"):
+            assert [e for e in page_errors(f"{base}/{name}") if "favicon.ico" not in e] == [], name
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ JSON for commands).
 
 **Rendering**: a notebook made into HTML and PDF (``render``: the renderers' registry and public face;
 ``render_base``: what they share; ``render_quarto``, ``render_fallback``: each renderer;
-``chart_images``: the PDF's chart pictures; ``html_inline``: self-contained pages; ``tools``:
+``chart_images``: the PDF's chart pictures; ``chromium``: the browser found, started and stopped; ``html_inline``: self-contained pages; ``tools``:
 outside programs found and run under a timeout).
 
 **Runs**: documents made the one way (``documents``: the kinds of document; ``batch``: lock,
@@ -23,6 +23,6 @@ manifests).
 ROLES: dict[str, tuple[str, ...]] = {
     "content": ("params", "display", "tables", "masthead", "sources", "figures", "report", "final_report", "bulletin",
                 "bulletin_charts", "card", "notice", "listings", "documents", "peer_section", "plan_sections"),
-    "rendering": ("tools", "html_inline", "chart_images", "render_base", "render_quarto", "render_fallback", "render"),
+    "rendering": ("tools", "chromium", "html_inline", "chart_images", "render_base", "render_quarto", "render_fallback", "render"),
     "runs": ("provenance", "worker_guard", "execute", "jobs", "executors", "batch", "run", "monthly", "cards", "notices", "site"),
 }

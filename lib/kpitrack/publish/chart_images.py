@@ -28,8 +28,8 @@ from typing import Any
 import nbformat
 
 from ..core.exceptions import RenderError
+from .chromium import driving_error, find_chromium, new_profile, remove_profile, static_export_available, stop_session
 from .display import FIGURE_HEIGHT, FIGURE_WIDTH
-from .tools import static_export_available
 from .tools import render_timeout
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 SVG_MIME = "image/svg+xml"
 PLOTLY_BUNDLE = Path(__file__).with_name("assets") / "plotly-cartesian.min.js"
 TABS = 1  # one tab starts 1.4 s sooner; a second draws the 25 charts only 0.3 s faster
+START_TIMEOUT = 120  # seconds for Chromium to start and load the plotly page (about 2-3 s here)
 
 
 class _Exporter:
@@ -47,29 +48,55 @@ class _Exporter:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._kaleido: Any = None
+        self._profile: Path | None = None
         atexit.register(self.close)
 
     def _start(self) -> None:
+        """Start Chromium (the one :func:`find_chromium` names, in a profile of its own) with the
+        plotly page loaded; a RenderError naming the browser and its version when it cannot be
+        driven, or does not start within ``START_TIMEOUT`` seconds (or the render timeout)."""
         import kaleido
 
         class _WarmKaleido(kaleido.Kaleido):
             async def _return_kaleido_tab(self, tab):  # no page reload between independent figures
                 await self.tabs_ready.put(tab)
 
+        browser = find_chromium()
+        if browser is None:
+            raise RenderError(static_export_available()[1])
+        profile = new_profile()
         loop = asyncio.new_event_loop()
         threading.Thread(target=loop.run_forever, name="kpitrack-chart-images", daemon=True).start()
-        k = _WarmKaleido(n=TABS, plotlyjs=str(PLOTLY_BUNDLE), mathjax=False)
-        asyncio.run_coroutine_threadsafe(k.open(), loop).result()
-        self._loop, self._kaleido = loop, k
+        self._loop, self._profile = loop, profile
+        timeout = min(START_TIMEOUT, render_timeout())
+        try:
+            # the profile's folder is ours: choreographer makes its --user-data-dir inside it
+            k = _WarmKaleido(n=TABS, plotlyjs=str(PLOTLY_BUNDLE), mathjax=False, path=browser, tmp_dir=str(profile))
+            self._kaleido = k
+            asyncio.run_coroutine_threadsafe(k.open(), loop).result(timeout=timeout)
+        except TimeoutError:
+            self.close(failed=True)
+            raise driving_error(browser, "draw the charts' pictures", f"it did not start within {timeout} s") from None
+        except Exception as exc:
+            self.close(failed=True)
+            raise driving_error(browser, "draw the charts' pictures", exc) from exc
 
-    def close(self) -> None:
+    def close(self, *, failed: bool = False) -> None:
+        """Stop the browser, if any, and remove its profile; one that ``failed`` is killed at once."""
+        if failed and self._kaleido is not None:
+            stop_session(getattr(self._kaleido, "subprocess", None))
         if self._kaleido is not None and self._loop is not None:
             try:
                 asyncio.run_coroutine_threadsafe(self._kaleido.close(), self._loop).result(timeout=10)
             except Exception:  # closing at exit: the browser may be gone already
                 pass
+        if self._kaleido is not None:  # the browser and its helpers (their own session) are gone before
+            stop_session(getattr(self._kaleido, "subprocess", None))  # the profile is removed
+        if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
-            self._kaleido = self._loop = None
+        self._kaleido = self._loop = None
+        remove_profile(self._profile)
+        self._profile = None
 
     def warm_up(self) -> None:
         """Start Chromium now, if it is not running (what :meth:`svgs` would do first)."""
@@ -95,9 +122,10 @@ class _Exporter:
                 return future.result(timeout=render_timeout())
             except TimeoutError:
                 future.cancel()
-                self.close()
-                raise RenderError(f"Chromium did not draw the chart pictures within {render_timeout()} s "
-                                  "(KPITRACK_RENDER_TIMEOUT); it was stopped") from None
+                self.close(failed=True)
+                raise driving_error(find_chromium() or "chromium", "draw the charts' pictures",
+                                    f"they were not drawn within {render_timeout()} s (KPITRACK_RENDER_TIMEOUT); "
+                                    "it was stopped") from None
             except Exception:
                 self.close()  # a browser that failed once starts afresh next time (long-lived batch workers)
                 raise
@@ -113,7 +141,8 @@ def _chart_outputs(nb: nbformat.NotebookNode) -> list[dict]:
 
 def chart_images(notebook: Path) -> list[str] | None:
     """SVG text of every chart of ``notebook``, in order; None when every chart has one already, or
-    (logged) when there is no Chromium or kaleido."""
+    (logged) when there is no Chromium or kaleido; a RenderError naming the browser's version when
+    it cannot be driven."""
     ok, why = static_export_available()
     if not ok:
         log.warning(why)

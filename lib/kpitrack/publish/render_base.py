@@ -120,7 +120,7 @@ def find_cjk_font() -> Path | None:
 
 def pdf_prerequisites() -> list[str]:
     """What is missing for a PDF, as install instructions (empty when all is there)."""
-    from .tools import static_export_available
+    from .chromium import static_export_available
 
     missing = []
     if find_cjk_font() is None:

@@ -1,13 +1,11 @@
-"""Outside programs (Quarto, pandoc, typst, Chromium): found, and run under one timeout, killed with
+"""Outside programs (Quarto, pandoc, typst; Chromium in ``chromium``): run under one timeout, killed with
 their children when they hang: ``KPITRACK_RENDER_TIMEOUT`` seconds (default 900)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
-from functools import lru_cache
 from pathlib import Path
 
 from ..core.exceptions import RenderError
@@ -49,25 +47,3 @@ def stop_group(proc: subprocess.Popen) -> None:
         proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:
         pass
-
-
-def find_chromium() -> str | None:
-    """The Chromium kaleido can use for static images, or None."""
-    for cand in (os.environ.get("BROWSER_PATH"), "chromium", "chromium-browser", "google-chrome", "chrome"):
-        if cand and (path := shutil.which(cand) or (cand if os.path.isfile(cand) else None)):
-            return path
-    return None
-
-
-@lru_cache(maxsize=1)
-def static_export_available() -> tuple[bool, str]:
-    """Whether charts can be exported as images (for PDF), and if not, what to install."""
-    browser = find_chromium()
-    if browser is None:
-        return False, "static charts for PDF need Chromium: sudo apt-get install chromium"
-    os.environ.setdefault("BROWSER_PATH", browser)
-    try:
-        import kaleido  # noqa: F401
-    except ImportError:
-        return False, "static charts for PDF need kaleido: pip install kaleido"
-    return True, ""
