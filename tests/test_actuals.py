@@ -7,7 +7,7 @@ import filecmp
 import pandas as pd
 import pytest
 
-from kpitrack.data.actuals import best_values, load_dataset, series, ytd_table
+from kpitrack.data.actuals import FigureBook, best_values, kpi_series, load_dataset, ytd_table
 from kpitrack.core.exceptions import UnknownNameError, ValidationError
 from kpitrack.data.sources import derive_air_yearly, known_from, write_hangzhou
 from kpitrack.data.synthetic import SEED, make_synthetic, write_synthetic
@@ -176,19 +176,21 @@ def test_known_at_must_be_a_date(cat):
 
 
 @pytest.mark.parametrize("name", ["hangzhou", "synthetic"])
-def test_series_is_the_best_figures_of_the_measure_cut_at_the_year(cat, name):
-    """series() remembers the choice among figures per frame; it must equal choosing afresh, for
-    every measure, region and year (and a frame that is a copy is read anew)."""
-    obs = load_dataset(name, cat).observations
+def test_the_book_chooses_per_quantity_whatever_else_the_frame_holds(cat, name):
+    """The dataset's book (made once) gives, for every measure, region and year, what a book of that
+    measure's figures alone gives; and a changed copy of the figures is read anew."""
+    ds = load_dataset(name, cat)
+    obs = ds.observations
     regions = ["330100", *sorted(set(obs["region"]) - {"330100"})[:2]]
     for mid in [m.id for m in cat.measures] + ["K99.nothing"]:
+        alone = FigureBook(obs[obs["measure_id"] == mid])
         for region in regions:
             for as_of in (None, 2015, 2017, 2020):
-                direct = best_values(obs[obs["measure_id"] == mid], region, as_of)
-                want = direct[["year", "value", "quality", "method", "source", "note", "known_from"]].rename(
-                    columns={"year": "period"}).reset_index(drop=True)
-                pd.testing.assert_frame_equal(series(obs, mid, region=region, as_of=as_of), want, check_index_type=False)
+                pd.testing.assert_frame_equal(kpi_series(ds, mid, region=region, as_of=as_of),
+                                              alone.yearly(mid, region, as_of), check_index_type=False)
+                assert alone.grid(mid, region).table().equals(ds.book.grid(mid, region).table())
     changed = obs.copy()
-    changed.loc[changed["measure_id"] == cat.measures[0].id, "value"] += 1
     first = cat.measures[0].id
-    assert (series(changed, first)["value"] == series(obs, first)["value"] + 1).all()
+    changed.loc[changed["measure_id"] == first, "value"] += 1
+    assert (kpi_series(changed, first)["value"] == kpi_series(ds, first)["value"] + 1).all()
+    assert ds.book is ds.book  # made once per dataset

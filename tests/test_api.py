@@ -13,6 +13,8 @@ import pytest
 import kpitrack as kt
 from kpitrack import api, api_meta
 from kpitrack.core.exceptions import ParameterError
+from kpitrack.data.actuals import kpi_series, load_dataset
+from kpitrack.plan.catalogue import catalogue
 
 
 def test_doctests_run():
@@ -95,8 +97,15 @@ def test_figures_are_typed_with_names_and_a_preferred_flag():
     assert str(f["year"].dtype) == "int64" and str(f["month"].dtype) == "Int64" and str(f["known_from"].dtype) == "datetime64[ns]"
     assert f.loc[f["period"] == "2018", "month"].isna().all() and (f.loc[f["period"] == "2018-06", "month"] == 6).all()
     assert (f["region_name"] == "Hangzhou (city)").any()
-    # one preferred figure per measure, region and period: the one the statuses use
-    assert (f.groupby(["measure_id", "region", "period"])["preferred"].sum() == 1).all()
+    # at most one preferred figure per quantity (a year and its December are one): the one the statuses use
+    quantity = f.assign(q=f["month"].fillna(12).astype(int))
+    assert (quantity.groupby(["measure_id", "region", "year", "q"])["preferred"].sum() <= 1).all()
+    yearly = f[f["preferred"] & (f["month"].isna() | (f["month"] == 12))]
+    for (mid, region), g in yearly.groupby(["measure_id", "region"]):  # the preferred years are the series that counts
+        want = kpi_series(load_dataset("hangzhou", catalogue()), mid, region=region)
+        assert g["year"].tolist() == want["period"].tolist() and g["value"].tolist() == want["value"].tolist(), mid
+    pm = yearly[(yearly["measure_id"] == "K08.pm25") & (yearly["region"] == "330100") & (yearly["year"] == 2018)]
+    assert pm[["value", "method"]].values.tolist() == [[40.0, "official"]]  # neither the derived year nor its December
     gdp = f[(f["measure_id"] == "K01.gdp_nominal") & (f["period"] == "2018") & f["preferred"]]
     s = kt.status("hangzhou", 2018)
     assert s.loc[s["measure"] == "K01.gdp_nominal", "latest_value"].item() == pytest.approx(gdp["value"].item())

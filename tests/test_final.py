@@ -71,7 +71,10 @@ def test_kinds_of_figures_are_never_mixed():
     mixed = pd.concat([obs(m.id, {2019: 6}), obs(m.id, {2020: 6}, method="daily-derived", quality="derived")])
     assert final_outcome(m, mixed).outcome == INSUFFICIENT  # 2019 official + 2020 derived: no judgement
     derived = pd.concat([obs(m.id, {2020: 6}), obs(m.id, {2019: 6, 2020: 5}, method="daily-derived", quality="derived")])
-    o = final_outcome(m, derived)
+    o = final_outcome(m, derived)  # official 2020 only: the derived years are context and never stand in for it
+    assert o.outcome == INSUFFICIENT and "2019" in o.reason_zh
+    only_derived = obs(m.id, {2019: 6, 2020: 5}, method="daily-derived", quality="derived")
+    o = final_outcome(m, only_derived)  # no published figure at all: the derived series is the measure's
     assert o.outcome == ACHIEVED and o.method == "daily-derived" and o.value == 11
 
 

@@ -30,7 +30,7 @@ from .api_charts import STATUS_ORDER, chart, compare_regions  # noqa: F401 - kt.
 from .api_meta import CatalogueTables, catalogue, context, datasets, new_dataset, regions, search, vintages  # noqa: F401
 from .core.labels import STATUS_EN, STATUS_ZH, Status
 from .core.settings import DEFAULT_DATASET
-from .data.actuals import METHOD_RANK, Dataset, assumed_known_from, load_dataset
+from .data.actuals import Dataset, assumed_known_from, load_dataset
 from .data.regions import CITY
 from .data.regions import regions as _regions
 from .plan.schema import PLAN_END
@@ -60,8 +60,11 @@ def figures(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, regi
       derived, synthetic), ``method`` (official, computed, daily-derived, synthetic), ``source``, ``note``
     - ``vintage`` (int: the ingest it came with), ``known_from`` (the day it was published: a date;
       NaT when unknown), ``assumed_known_from`` (for those, the day reading the past takes them as known)
-    - ``preferred`` (bool): the figure of its measure, region and period every status and chart uses
-      (official before derived, then the one known last)
+    - ``preferred`` (bool): the figure that counts for its measure, region and period, the one every
+      status, table, chart, bulletin, card and score shows (the rule of ``kpitrack.data.figures``:
+      official before derived, a year's own figure before its December year-to-date figure, then the
+      one known last; a derived yearly figure of a measure with published figures is context, never
+      preferred)
 
     Written to CSV as it is, it ingests into a dataset (``kpitrack ingest FILE --dataset NAME``).
 
@@ -91,10 +94,7 @@ def _tidy(obs: pd.DataFrame, ds: Dataset, language: str) -> pd.DataFrame:
     names = {m.id: (m.name_zh if language == "zh" else m.name_en) for m in cat.measures}
     rnames = {r.code: (r.name_zh if language == "zh" else r.name_en) for r in _regions()}
     unknown = obs["known_from"].astype(str) == ds.collected if ds.collected else pd.Series(False, index=obs.index)
-    ranked = obs.assign(_rank=obs["method"].map(METHOD_RANK))
-    ranked = ranked.sort_values(["measure_id", "region", "period", "_rank", "known_from", "vintage"],
-                                ascending=[True, True, True, True, False, False], kind="stable")
-    preferred = ~ranked.duplicated(["measure_id", "region", "period"])
+    preferred = pd.Series(obs.index.isin(ds.book.counting), index=obs.index)  # the one rule, data/figures.py
     out = pd.DataFrame({
         "measure_id": obs["measure_id"], "measure_name": obs["measure_id"].map(names), "region": obs["region"],
         "region_name": obs["region"].map(rnames), "period": obs["period"].astype(str), "year": obs["year"].astype("int64"),
@@ -183,7 +183,7 @@ def outlook(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, *, r
     view = _view(ds, code)
     rows = []
     for m in cat.measures:
-        o = _outlook(m, view.observations, year)
+        o = _outlook(m, view, year)
         d = {k: v for k, v in o.to_dict().items() if k != "fan"}
         d.update(measure=d.pop("measure_id"), measure_name=m.name_zh if language == "zh" else m.name_en, region=code,
                  probability_label=_probability_label(o.probability if o.assessable else None, language),
@@ -241,7 +241,7 @@ def forecast(measure: str, dataset: str = DEFAULT_DATASET, as_of: int | str | No
     dist = forecast_distribution(hist, steps)
     out = pd.DataFrame({"median": dist.median, "lower": dist.quantile((1 - level) / 2), "upper": dist.quantile((1 + level) / 2),
                         "probability": float("nan")}, index=pd.Index(list(dist.years), name="year", dtype="int64"))
-    o = _outlook(m, view.observations, year)
+    o = _outlook(m, view, year)
     if code == CITY and o.assessable and o.probability is not None and o.target_kind in ("level", "floor", "ceiling") \
             and o.target_year in out.index:
         out.loc[o.target_year, "probability"] = o.probability
@@ -268,7 +268,7 @@ def final(dataset: str = DEFAULT_DATASET, *, language: str = "zh", figures: pd.D
              "en": {"achieved": "achieved", "missed": "missed", "insufficient": "insufficient data", "no_target": "no numeric target"}}
     rows = []
     for m in cat.measures:
-        o = final_outcome(m, ds.observations)
+        o = final_outcome(m, ds)
         rows.append({"kpi": m.kpi_id, "measure": m.id, "measure_name": m.name_zh if language == "zh" else m.name_en,
                      "outcome": o.outcome, "outcome_label": words[language][o.outcome], "value": o.value, "target": o.target,
                      "method": o.method or None, "quality": o.quality or None, "source": o.source or None,

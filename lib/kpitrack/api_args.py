@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from .data.actuals import Dataset, load_dataset
+from .data.actuals import Dataset, kpi_series, load_dataset
 from .data.regions import CITY
 from .plan.catalogue import Catalogue, Measure
 from .plan.catalogue import catalogue as _load_catalogue
@@ -68,18 +68,13 @@ def _district_comparable(m: Measure) -> bool:
 
 
 def _view(ds: Dataset, code: str) -> Dataset:
-    """The dataset as seen from one region: its figures (a year's December year-to-date figure as the
-    year's, where it has no yearly one) in the place of the city's."""
+    """The dataset as seen from one region: its figures in the place of the city's (a year's
+    December year-to-date figure stands for the year by the one rule of data/figures.py)."""
     if code == CITY:
         return ds
     obs = ds.observations
-    own = obs[obs["region"] == code]
-    yearly = own[own["month"] == 0]
-    december = own[(own["month"] == 12) & ~own.set_index(["measure_id", "year"]).index.isin(
-        yearly.set_index(["measure_id", "year"]).index)]
-    december = december.assign(month=0, period=december["year"].astype(str))
-    view = pd.concat([yearly, december, own[own["month"] > 0]], ignore_index=True).assign(region=CITY)
-    return replace(ds, observations=view.reset_index(drop=True), targets=None)
+    own = obs[obs["region"] == code].assign(region=CITY)
+    return replace(ds, observations=own.reset_index(drop=True), targets=None)
 
 
 def _probability_label(p: float | None, language: str) -> str:
@@ -94,10 +89,6 @@ def _probability_label(p: float | None, language: str) -> str:
 
 
 def _annual(ds: Dataset, measure_id: str, region: str, year: int | None) -> pd.Series:
-    """Yearly values of a measure in a region: annual figures, else the December YTD figure."""
-    obs = ds.observations
-    obs = obs[(obs["measure_id"] == measure_id) & (obs["region"] == region) & (obs["month"].isin([0, 12]))]
-    if year is not None:
-        obs = obs[obs["year"] <= year]
-    obs = obs.sort_values(["year", "month", "known_from"]).drop_duplicates("year", keep="last")
-    return pd.Series(obs["value"].to_numpy(), index=obs["year"].to_numpy())
+    """The yearly figures that count of a measure in a region, by year (data/figures.py)."""
+    s = kpi_series(ds, measure_id, region=region, as_of=year)
+    return pd.Series(s["value"].to_numpy(), index=s["period"].to_numpy())

@@ -47,7 +47,7 @@ def chart(measure: str, dataset: str = DEFAULT_DATASET, as_of: int | str | None 
         ids = {m.id for m in ms}
         only = replace(kpi, measures=tuple(ms))
         fig = kpi_figure(only, ds, replace(ks, measures=tuple(x for x in ks.measures if x.measure_id in ids)), language,
-                         {m.id: _outlook(m, ds.observations, year) for m in ms})
+                         {m.id: _outlook(m, ds, year) for m in ms})
         if fig is None:
             fig = new_figure()
             fig.update_layout(title=f"{kpi.id} {ms[0].name_zh}：暂无可绘制的数据" if language == "zh"

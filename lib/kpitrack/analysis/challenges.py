@@ -87,7 +87,7 @@ def vertical(ds: Dataset, m: Measure, target: float | None, year: int, min_impro
     """The vertical test: ``target`` at least ``min_improvement`` better than the best figure so far."""
     if target is None:
         return Check(None, f"规划未给出{year}年数值目标")
-    s = kpi_series(ds.observations, m.id, as_of=year - 1)
+    s = kpi_series(ds, m.id, as_of=year - 1)
     s = s[s["period"] < year]
     if s.empty:
         return Check(None, f"{year}年以前无实际值")

@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.labels import fmt
-from ..data.actuals import METHOD_RANK, Dataset
-from ..data.regions import CITY
+from ..data.actuals import Dataset, FigureSource, kpi_series
 from ..plan.catalogue import Catalogue, Measure
 from ..plan.schema import PLAN_END
 from .outlook import _history, outlook
@@ -50,17 +49,6 @@ class FinalOutcome:
     @property
     def outcome_zh(self) -> str:
         return OUTCOME_ZH[self.outcome]
-
-
-def _by_method(obs: pd.DataFrame, measure_id: str) -> dict[str, pd.Series]:
-    """Yearly city figures of one measure, one series per kind of figure (the revision known last)."""
-    rows = obs[(obs["measure_id"] == measure_id) & (obs["region"] == CITY) & (obs["month"] == 0)]
-    rows = rows.sort_values(["year", "known_from", "vintage"], kind="stable")
-    out = {}
-    for method in sorted(set(rows["method"]), key=lambda x: METHOD_RANK.get(x, 9)):
-        r = rows[rows["method"] == method].drop_duplicates("year", keep="last")
-        out[method] = r.set_index("year")
-    return out
 
 
 def deciding_digits(value: float, target: float, unit: str) -> tuple[str, str]:
@@ -101,7 +89,7 @@ def _judge(m: Measure, kind: str, years: tuple[int, ...], target: float, approx:
     return (ACHIEVED if ok else MISSED), value, f"{what}，目标{deciding_digits(value, target, m.unit)[1]}，{'已达到' if ok else '未达到'}"
 
 
-def final_outcome(m: Measure, obs: pd.DataFrame) -> FinalOutcome:
+def final_outcome(m: Measure, obs: FigureSource) -> FinalOutcome:
     """Was ``m``'s end-of-plan target met? Judged on the figures of its target year(s)."""
     t = m.end_target
     base = {"measure_id": m.id, "kpi_id": m.kpi_id}
@@ -117,16 +105,15 @@ def final_outcome(m: Measure, obs: pd.DataFrame) -> FinalOutcome:
         kind = last.kind
         years = tuple(last.years) if kind == "average" else (PLAN_END,)
         target, approx, strict, text = last.value, False, False, last.text_zh
-    reasons = []
-    for method, s in _by_method(obs, m.id).items():
-        outcome, value, reason = _judge(m, kind, years, target, approx, strict, s)
-        if outcome != INSUFFICIENT:
-            row = s.loc[years[-1]]
-            return FinalOutcome(**base, outcome=outcome, reason_zh=reason, value=value, target=target, target_text_zh=text,
-                                method=method, quality=str(row["quality"]), source=str(row["source"]))
-        reasons.append(reason)
-    return FinalOutcome(**base, outcome=INSUFFICIENT, target=target, target_text_zh=text,
-                        reason_zh=reasons[0] if reasons else "暂无数据")
+    s = kpi_series(obs, m.id).set_index("period")  # the figures that count (a derived one never stands in)
+    if s.empty:
+        return FinalOutcome(**base, outcome=INSUFFICIENT, target=target, target_text_zh=text, reason_zh="暂无数据")
+    outcome, value, reason = _judge(m, kind, years, target, approx, strict, s)
+    if outcome == INSUFFICIENT:
+        return FinalOutcome(**base, outcome=INSUFFICIENT, target=target, target_text_zh=text, reason_zh=reason)
+    row = s.loc[years[-1]]
+    return FinalOutcome(**base, outcome=outcome, reason_zh=reason, value=value, target=target, target_text_zh=text,
+                        method=str(row["method"]), quality=str(row["quality"]), source=str(row["source"]))
 
 
 def combine_outcomes(outcomes: list[FinalOutcome]) -> str:
@@ -141,7 +128,7 @@ def final_outcomes(cat: Catalogue, ds: Dataset) -> dict[str, tuple[str, list[Fin
     """KPI id -> (its outcome, its measures' outcomes)."""
     out = {}
     for k in cat.kpis:
-        ms = [final_outcome(m, ds.observations) for m in k.measures]
+        ms = [final_outcome(m, ds) for m in k.measures]
         out[k.id] = (combine_outcomes(ms), ms)
     return out
 
@@ -157,14 +144,14 @@ def retrospective(cat: Catalogue, then: Dataset, now: Dataset, as_of: int) -> pd
     kind as the forecast history), inside (the actual within the interval), outcome (final)."""
     rows = []
     for m in cat.measures:
-        o = outlook(m, then.observations, as_of)
+        o = outlook(m, then, as_of)
         if o.fan.empty or PLAN_END not in o.fan.index:
             continue
-        method = _history_method(then.observations, m, as_of)
-        s = _by_method(now.observations, m.id).get(method)
-        actual = float(s.loc[PLAN_END, "value"]) if s is not None and PLAN_END in s.index else None
+        method = _history_method(then, m, as_of)
+        s = kpi_series(now, m.id).set_index("period")  # the outcome of the kind of figures forecast from
+        actual = float(s.loc[PLAN_END, "value"]) if PLAN_END in s.index and s.loc[PLAN_END, "method"] == method else None
         f = o.fan.loc[PLAN_END]
-        fo = final_outcome(m, now.observations)
+        fo = final_outcome(m, now)
         rows.append({"measure": m.id, "kpi": m.kpi_id, "name_zh": m.name_zh, "unit": m.unit, "n_points": o.n_points,
                      "forecast": float(f["median"]), "lower": float(f["lower"]), "upper": float(f["upper"]),
                      "probability": o.probability if o.assessable else None, "actual": actual,
@@ -174,7 +161,7 @@ def retrospective(cat: Catalogue, then: Dataset, now: Dataset, as_of: int) -> pd
                                        "probability", "actual", "inside", "outcome"])
 
 
-def _history_method(obs: pd.DataFrame, m: Measure, as_of: int) -> str:
+def _history_method(obs: FigureSource, m: Measure, as_of: int) -> str:
     """The kind of figures the outlook forecast from."""
     h = _history(obs, m, as_of)
     return str(h.iloc[-1]["method"]) if len(h) else ""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..data.actuals import kpi_series
+from ..data.actuals import FigureSource, kpi_series
 from .forecast import ForecastDistribution, _calibration, forecast_distribution, probability_map
 from ..core.labels import fmt
 from ..plan.catalogue import Measure
@@ -96,7 +96,7 @@ def _meets(value: float, target: float, direction: str) -> bool:
     return value >= target if direction == "higher" else value <= target
 
 
-def _history(obs: pd.DataFrame, m: Measure, as_of: int) -> pd.DataFrame:
+def _history(obs: FigureSource, m: Measure, as_of: int) -> pd.DataFrame:
     s = kpi_series(obs, m.id, as_of=as_of)
     if s.empty:
         return s
@@ -134,7 +134,7 @@ def _probability_from_quantiles(dist: ForecastDistribution, target: float, direc
     return p_meet, shortfall, float(np.interp(0.5, probs, outcome)), float(np.interp(lo, probs, outcome)), float(np.interp(hi, probs, outcome))
 
 
-def outlook(m: Measure, obs: pd.DataFrame, as_of: int) -> Outlook:
+def outlook(m: Measure, obs: FigureSource, as_of: int) -> Outlook:
     """The outlook of measure ``m`` at ``as_of`` from the observations ``obs``."""
     t = m.end_target
     base = {"measure_id": m.id, "as_of": as_of, "target_year": t.year, "target_value": t.value, "target_kind": t.kind, "unit": m.unit,
@@ -222,7 +222,7 @@ def _year_reached(latest: float, latest_year: int, target: float, pace: float, c
 
 def outlooks(cat, ds, as_of: int) -> dict[str, Outlook]:
     """The outlook of every measure of the catalogue."""
-    return {m.id: outlook(m, ds.observations, as_of) for m in cat.measures}
+    return {m.id: outlook(m, ds, as_of) for m in cat.measures}
 
 
 #: Words for the chance of meeting a target, by band, as a reader should take it (the number is

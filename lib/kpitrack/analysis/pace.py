@@ -23,12 +23,18 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..core.labels import Status
-from ..data.actuals import Dataset, kpi_series, series
+from ..data.actuals import Dataset, kpi_series
+from ..data.figures import YtdRows
 from ..data.regions import CITY, districts, regions
 from ..plan.catalogue import Catalogue, Measure
 from ..plan.trajectory import trajectory
 from .ytd import YearEndEstimate, estimate_additive, estimate_ratio
-from .ytd_rows import _MEMO, YtdRows, _table, ytd_rows  # noqa: F401 - ytd_rows: part of the pace API
+
+
+def ytd_rows(ds: Dataset, m: Measure, region: str) -> YtdRows:
+    """The year-to-date figures of a measure in a region, by year and month, as the one rule chooses
+    them (:meth:`kpitrack.data.figures.FigureBook.grid`: December is the year's figure)."""
+    return ds.book.grid(m.id, region)
 
 #: Kinds of YTD figure, from the catalogue's ``ytd`` field.
 KIND = {"sum": "total", "mean": "mean", "rate": "rate"}
@@ -136,20 +142,15 @@ def latest_month(ds: Dataset) -> tuple[int, int] | None:
 
 
 def data_month(ds: Dataset, m: Measure, year: int, month: int) -> int | None:
-    """The latest month <= ``month`` of ``year`` with a YTD figure of ``m`` in any region."""
-    obs = ds.observations
-    months = obs[(obs["measure_id"] == m.id) & (obs["year"] == year) & (obs["month"] > 0) & (obs["month"] <= month)]["month"]
-    return int(months.max()) if len(months) else None
+    """The latest month <= ``month`` of ``year`` with a YTD figure of ``m`` in any region (December:
+    the year's own figure counts, so a December bulletin judges on it once it is published)."""
+    months = [mm for mm in ds.book.months_with_figures(m.id, year) if mm <= month]
+    return months[-1] if months else None
 
 
 def _annual(ds: Dataset, m: Measure, region: str, year: int) -> float | None:
-    """The year's figure of a region: the YTD December figure, else the annual figure."""
-    dec = _table(ds, m, region).get(year, 12)
-    if dec is not None:
-        return dec
-    s = series(ds.observations, m.id, region=region)
-    v = s.loc[s["period"] == year, "value"]
-    return float(v.iloc[0]) if len(v) else None
+    """The year's figure of a region, as the one rule chooses it."""
+    return ds.book.grid(m.id, region).get(year, 12)
 
 
 def city_target(cat: Catalogue, ds: Dataset, m: Measure, year: int) -> YearTarget | None:
@@ -162,7 +163,7 @@ def city_target(cat: Catalogue, ds: Dataset, m: Measure, year: int) -> YearTarge
         if yt is not None and yt.value is not None and yt.kind in ("level", "average"):
             return YearTarget(float(yt.value), f"规划：{yt.text_zh}")
         return None
-    s = kpi_series(ds.observations, m.id)
+    s = kpi_series(ds, m.id)
     base = s.loc[s["period"] == 2015, "value"]
     traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
     if year in traj.index and not pd.isna(traj[year]):
@@ -172,11 +173,7 @@ def city_target(cat: Catalogue, ds: Dataset, m: Measure, year: int) -> YearTarge
 
 
 def _assigned(ds: Dataset, m: Measure, region: str, year: int) -> YearTarget | None:
-    t = ds.targets
-    if t is None or t.empty:
-        return None
-    table = _MEMO.get(t, "targets", lambda: {(r.measure_id, r.region, int(r.year)): float(r.target) for r in t.itertuples()})
-    value = table.get((m.id, region, year))
+    value = ds.assigned.get((m.id, region, year))
     if value is None:
         return None
     return YearTarget(value, "市政府下达" + ("（合成）" if ds.synthetic else ""))
@@ -214,9 +211,10 @@ def assess_pace(cat: Catalogue, ds: Dataset, m: Measure, region: str, year: int,
                 city: YearTarget | None = None) -> Pace:
     """The pace of one measure in one region at ``month`` of ``year`` (without rank)."""
     kind = KIND[m.ytd or "sum"]
-    table = _table(ds, m, region)
+    table = ytd_rows(ds, m, region)
     value = table.get(year, month)
-    earlier = [mm for mm in table.months(year) if mm < month]
+    # the month before, of the same kind of figure (a derived May is no "previous" of an official year)
+    earlier = [mm for mm in table.months(year) if mm < month and table.method(year, mm) == table.method(year, month)]
     prev_m = earlier[-1] if earlier else None
     prev_v = table.get(year, prev_m) if prev_m is not None else None
     base = {"measure_id": m.id, "region": region, "year": year, "month": month, "kind": kind, "value": value,
@@ -279,7 +277,7 @@ def assess_pace(cat: Catalogue, ds: Dataset, m: Measure, region: str, year: int,
 def pace_path(ds: Dataset, m: Measure, region: str, year: int, target: YearTarget) -> dict[int, float]:
     """The YTD figure exactly on pace at each reporting month of ``year`` (for charts)."""
     kind = KIND[m.ytd or "sum"]
-    rows = _table(ds, m, region)
+    rows = ytd_rows(ds, m, region)
     out = {}
     for month in range(1, 13):
         if not m.allows_month(month):

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from ..data.actuals import Dataset, kpi_series
+from ..data.actuals import Dataset, FigureSource, kpi_series
 from ..core.labels import SEVERITY, UNJUDGED, Status, fmt, status_label
 from ..plan.catalogue import Catalogue, Measure
 from ..plan.schema import BASE_YEAR, PLAN_END
@@ -91,7 +91,7 @@ def meets(value: float, target: float, direction: str, strict: bool = False) -> 
     return value < target if strict else value <= target
 
 
-def assess_measure(m: Measure, obs: pd.DataFrame, as_of: int) -> MeasureStatus:
+def assess_measure(m: Measure, obs: FigureSource, as_of: int) -> MeasureStatus:
     """Status of one measure from the dataset's observations (all regions; the city is used)."""
     s = kpi_series(obs, m.id, as_of=as_of)
     base_actual = s.loc[s["period"] == BASE_YEAR, "value"]
@@ -272,7 +272,7 @@ def assess(cat: Catalogue, ds: Dataset, as_of: int) -> list[KPIStatus]:
         raise ValueError(f"as_of must be a year after {BASE_YEAR} (the plan runs 2016-{PLAN_END}), got {as_of}")
     out = []
     for k in cat.kpis:
-        ms = tuple(assess_measure(m, ds.observations, as_of) for m in k.measures)
+        ms = tuple(assess_measure(m, ds, as_of) for m in k.measures)
         out.append(KPIStatus(k.id, as_of, combine(list(ms)), ms))
     return out
 

@@ -133,7 +133,7 @@ class UnitScore:
 
 def year_target(m: Measure, ds: Dataset, year: int) -> float | None:
     """The measure's numeric target for ``year``: the plan trajectory value, else a level yearly target."""
-    s = kpi_series(ds.observations, m.id, as_of=year)
+    s = kpi_series(ds, m.id, as_of=year)
     base = s.loc[s["period"] == BASE_YEAR, "value"]
     traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
     if year in traj.index and not pd.isna(traj[year]):
@@ -147,7 +147,7 @@ def year_target(m: Measure, ds: Dataset, year: int) -> float | None:
 def completion(m: Measure, ds: Dataset, year: int) -> tuple[float | None, float | None, float | None, str]:
     """(completion, target, actual, why) of a measure in ``year``."""
     target = year_target(m, ds, year)
-    s = kpi_series(ds.observations, m.id, as_of=year)
+    s = kpi_series(ds, m.id, as_of=year)
     hit = s.loc[s["period"] == year]
     actual = float(hit["value"].iloc[0]) if len(hit) else None
     if target is None:

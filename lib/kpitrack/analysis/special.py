@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..core.labels import fmt
 from ..data.actuals import CITY, Dataset, kpi_series, observations
+from ..data.figures import FigureBook
 from ..data.special import SpecialLedger, groups, latest
 from ..plan.catalogue import Catalogue, EndTarget, Measure, SpecialTarget, Subtarget
 from ..plan.schema import BASE_YEAR
@@ -135,12 +136,12 @@ def _one(cat: Catalogue, ds: Dataset, rows: pd.DataFrame, s: SpecialTarget, t: S
         return SubtargetStatus(**base, outcome=INSUFFICIENT, reason_zh=f"已过{t.year}年底，{why}")
     linked = cat.measure(t.measure) if t.measure else None
     m = as_measure(t, s, linked)
-    if linked is not None:
-        obs = ds.observations[(ds.observations["measure_id"] == linked.id) & (ds.observations["year"] <= as_of)].copy()
-        obs["measure_id"] = t.id
+    if linked is not None:  # the very figures of Table 1, read through the dataset's own book: never a copy
+        book, m = ds.book, replace(m, id=linked.id)
     else:
-        obs = _ledger_obs(rows, group, t.id, as_of)
-    yearly = kpi_series(obs, t.id, as_of=as_of)  # official figures where there are any, as the KPI tables show
+        book = FigureBook(_ledger_obs(rows, group, t.id, as_of))
+    obs = book
+    yearly = kpi_series(book, m.id, as_of=as_of)  # the figures that count, as the KPI tables show them
     last = yearly.iloc[-1] if len(yearly) else None
     seen = {"value": None if last is None else float(last["value"]), "value_year": None if last is None else int(last["period"]),
             "quality": "" if last is None else str(last["quality"]), "source": "" if last is None else str(last["source"])}

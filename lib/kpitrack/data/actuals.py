@@ -10,10 +10,9 @@ loading a dataset ``known_at`` a date shows the data as it was known then.
 from __future__ import annotations
 
 import re
-import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Union
 from pathlib import Path
 
 import pandas as pd
@@ -29,14 +28,12 @@ from .targets import load_targets
 from ..core.yamlio import load_yaml
 
 from .rules import METHODS, QUALITIES  # noqa: F401 - the allowed values, defined with the rules
-#: Official figures first; among figures of one kind, the one known last (a revision) wins.
-METHOD_RANK = {"official": 0, "computed": 1, "daily-derived": 2, "synthetic": 3}
-#: Figures kpitrack (or the ledger's author) computed rather than an office published.
-DERIVED_METHODS = frozenset({"computed", "daily-derived"})
+from .figures import DERIVED_METHODS, METHOD_RANK, SERIES_COLUMNS, FigureBook  # noqa: F401 - the one rule
 OBS_COLUMNS = FIGURE_COLUMNS + ["vintage", "year", "month"]
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-__all__ = ["CITY", "Dataset", "load_dataset", "list_datasets", "observations", "best_values", "series", "ytd_table"]
+__all__ = ["CITY", "Dataset", "load_dataset", "list_datasets", "observations", "best_values", "kpi_series", "context_series",
+           "ytd_table", "book_of"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +54,19 @@ class Dataset:
     #: The day the dataset's figures were gathered (``collected`` in dataset.yaml): a figure whose
     #: publication date nobody knows carries it as its known-from date, and is shown as 未知.
     collected: str = ""
+
+    @cached_property
+    def book(self) -> FigureBook:
+        """Every figure with the one rule applied (:mod:`kpitrack.data.figures`), made once."""
+        return FigureBook(self.observations)
+
+    @cached_property
+    def assigned(self) -> dict[tuple[str, str, int], float]:
+        """Yearly targets assigned by the city government, by (measure, region, year)."""
+        t = self.targets
+        if t is None or t.empty:
+            return {}
+        return {(r.measure_id, r.region, int(r.year)): float(r.target) for r in t.itertuples()}
 
     @property
     def label_zh(self) -> str:
@@ -207,125 +217,44 @@ def _check(figures: pd.DataFrame, folder: Path, cat: Catalogue, synthetic: bool)
     raise ValidationError(problems, "dataset validation")
 
 
-def one_kind_for_months(obs: pd.DataFrame, measure_id: str) -> pd.DataFrame:
-    """The figures to put in one year-to-date table of a measure: when its monthly figures are all of
-    one derived kind (monthly air quality computed from daily data), only that kind, so that an
-    official yearly figure is never mixed with derived months."""
-    months = obs[(obs["measure_id"] == measure_id) & (obs["month"] > 0)]
-    kinds = set(months["method"])
-    if len(kinds) == 1 and kinds <= DERIVED_METHODS:
-        return obs[(obs["measure_id"] != measure_id) | obs["method"].isin(kinds)]
-    return obs
+#: What the figure functions read: a dataset (its book is kept), a book, or a frame of observations.
+FigureSource = Union["Dataset", FigureBook, pd.DataFrame]
 
 
-def best_values(obs: pd.DataFrame, region: str = CITY, as_of: int | None = None) -> pd.DataFrame:
-    """One yearly figure per measure and year: official before derived, then the one known last
-    (the latest revision), then the latest vintage."""
-    df = obs[(obs["region"] == region) & (obs["month"] == 0)]
-    if as_of is not None:
-        df = df[df["year"] <= as_of]
-    if df.empty:
-        return df.copy()
-    df = df.assign(_rank=df["method"].map(METHOD_RANK))
-    df = df.sort_values(["measure_id", "year", "_rank", "known_from", "vintage"], ascending=[True, True, True, False, False], kind="stable")
-    return df.drop_duplicates(["measure_id", "year"], keep="first").drop(columns="_rank").reset_index(drop=True)
+def book_of(source: FigureSource) -> FigureBook:
+    """The :class:`FigureBook` of a dataset (kept for its life), a book itself, or a new book of a
+    frame of observations (made afresh each call: pass the dataset where there is one)."""
+    if isinstance(source, FigureBook):
+        return source
+    if isinstance(source, Dataset):
+        return source.book
+    return FigureBook(source)
 
 
-SERIES_COLUMNS = ["period", "value", "quality", "method", "source", "note", "known_from"]
+def best_values(source: FigureSource, region: str = CITY, as_of: int | None = None) -> pd.DataFrame:
+    """The chosen yearly figure of every measure and year in ``region`` (the rule of
+    :mod:`kpitrack.data.figures`; derived figures included: :func:`kpi_series` leaves out those that
+    are context), as rows of observations."""
+    return book_of(source).chosen_yearly(region, as_of)
 
 
-class _ByMeasure:
-    """:func:`best_values` of a frame for one region, all years, handed out by measure: the choice is
-    made once; each measure's rows are cut out the first time they are asked for."""
-
-    def __init__(self, obs: pd.DataFrame, region: str) -> None:
-        best = best_values(obs, region)
-        self._rows = best[["year", *SERIES_COLUMNS[1:]]].rename(columns={"year": "period"})
-        self._where = best.groupby("measure_id", sort=False).indices if len(best) else {}
-        self._cut: dict[str, pd.DataFrame] = {}
-        #: measures with a published (or synthetic) figure in some year: their derived figures are context only
-        self.published = set(best.loc[~best["method"].isin(DERIVED_METHODS), "measure_id"]) if len(best) else set()
-
-    def get(self, measure_id: str) -> pd.DataFrame | None:
-        if measure_id not in self._cut:
-            where = self._where.get(measure_id)
-            if where is None:
-                return None
-            self._cut[measure_id] = self._rows.iloc[where].reset_index(drop=True)
-        return self._cut[measure_id]
+def kpi_series(source: FigureSource, measure_id: str, *, region: str = CITY,
+               as_of: int | None = None) -> pd.DataFrame:
+    """The yearly figures that count of one measure (columns: period = the year, value, quality,
+    method, source, note, known_from): :meth:`FigureBook.yearly`. A derived series never starts a
+    trajectory, never shares a line with published figures and never enters a status or a forecast;
+    :func:`context_series` gives it to show apart."""
+    return book_of(source).yearly(measure_id, region, as_of)
 
 
-_BEST: OrderedDict[tuple[int, str], tuple[weakref.ref, tuple, _ByMeasure]] = OrderedDict()
-_BEST_LOCK = threading.Lock()
-
-
-def _best_by_measure(obs: pd.DataFrame, region: str) -> _ByMeasure:
-    """The figures of ``obs`` for ``region`` as :func:`best_values` chooses them, by measure: made
-    once per frame and remembered while it lives (a report asks for a hundred series; each took
-    7 ms of pandas work). Cutting at a year afterwards gives what cutting first would, since the
-    choice among figures is made within a year."""
-    key, stamp = (id(obs), region), (len(obs), tuple(obs.columns))
-    with _BEST_LOCK:
-        hit = _BEST.get(key)
-        if hit is not None and hit[0]() is obs and hit[1] == stamp:
-            _BEST.move_to_end(key)
-            return hit[2]
-    table = _ByMeasure(obs, region)
-    with _BEST_LOCK:
-        _BEST[key] = (weakref.ref(obs), stamp, table)
-        while len(_BEST) > 16:
-            _BEST.popitem(last=False)
-    return table
-
-
-def series(obs: pd.DataFrame, measure_id: str, *, region: str = CITY, as_of: int | None = None) -> pd.DataFrame:
-    """The preferred yearly figures of one measure (columns: period = the year, value, quality,
-    method, source, note, known_from), each year's figure as :func:`best_values` chooses it.
-
-    The choice is made once for all measures of a frame and remembered while the frame lives:
-    kpitrack never changes a frame of figures in place, and a caller that does must pass a copy."""
-    s = _best_by_measure(obs, region).get(measure_id)
-    if s is None:
-        return pd.DataFrame({c: pd.Series(dtype=obs[c if c != "period" else "year"].dtype) for c in SERIES_COLUMNS})
-    return (s[s["period"] <= as_of] if as_of is not None else s).reset_index(drop=True)
-
-
-def kpi_series(obs: pd.DataFrame, measure_id: str, *, region: str = CITY, as_of: int | None = None) -> pd.DataFrame:
-    """The figures that measure the KPI: :func:`series`, without derived figures (computed by
-    kpitrack, or from daily data) when the measure has published figures in some year. A derived
-    series then never starts a trajectory, never shares a line with published figures and never
-    enters a status or a forecast; :func:`context_series` gives it to show apart."""
-    s = series(obs, measure_id, region=region, as_of=as_of)
-    if measure_id in _best_by_measure(obs, region).published:
-        s = s[~s["method"].isin(DERIVED_METHODS)].reset_index(drop=True)
-    return s
-
-
-def context_series(obs: pd.DataFrame, measure_id: str, *, region: str = CITY, as_of: int | None = None) -> pd.DataFrame:
+def context_series(source: FigureSource, measure_id: str, *, region: str = CITY,
+                   as_of: int | None = None) -> pd.DataFrame:
     """The derived yearly figures :func:`kpi_series` leaves out (empty when it leaves none out): the
     derived figure of each year, also of years that have a published one."""
-    if measure_id not in _best_by_measure(obs, region).published:
-        return series(obs, measure_id, region=region, as_of=as_of).iloc[0:0]
-    df = obs[(obs["measure_id"] == measure_id) & (obs["region"] == region) & (obs["month"] == 0) & obs["method"].isin(DERIVED_METHODS)]
-    if as_of is not None:
-        df = df[df["year"] <= as_of]
-    df = df.sort_values(["year", "known_from", "vintage"]).drop_duplicates("year", keep="last")
-    return df[["year", *SERIES_COLUMNS[1:]]].rename(columns={"year": "period"}).reset_index(drop=True)
+    return book_of(source).context(measure_id, region, as_of)
 
 
-def ytd_table(obs: pd.DataFrame, measure_id: str, region: str = CITY, *, annual_fills_december: bool = True) -> pd.DataFrame:
+def ytd_table(source: FigureSource, measure_id: str, region: str = CITY) -> pd.DataFrame:
     """Year-to-date figures of a measure as a table: index year, columns months 1-12 (12 is the
-    year's value; with ``annual_fills_december`` an annual figure fills month 12 when December is
-    missing)."""
-    df = obs[(obs["measure_id"] == measure_id) & (obs["region"] == region)]
-    df = df.sort_values(["known_from", "vintage"]).drop_duplicates(["year", "month"], keep="last")
-    wide = df[df["month"] > 0].pivot(index="year", columns="month", values="value")
-    annual = df[df["month"] == 0].set_index("year")["value"]
-    wide = wide.reindex(columns=range(1, 13))
-    for y, v in (annual.items() if annual_fills_december else ()):
-        if y not in wide.index:
-            wide.loc[y] = float("nan")
-        if pd.isna(wide.loc[y, 12]):
-            wide.loc[y, 12] = v
-    return wide.sort_index()
-
+    year's figure: its own, else December's, chosen by the one rule)."""
+    return book_of(source).grid(measure_id, region).table()

@@ -123,13 +123,14 @@ def latest(ledger: SpecialLedger) -> pd.DataFrame:
 
 
 def groups(cat: Catalogue) -> list[list[Subtarget]]:
-    """Sub-targets that measure one quantity (same special target, name, unit and kind), by year:
-    metro kilometres 2017, 2019, 2020, 2021 are one quantity with the plan's trajectory. Figures of
-    any of them are figures of the quantity."""
+    """Sub-targets that measure one quantity (same special target, name and unit), by year: metro
+    kilometres 2017, 2019, 2020, 2021 are one quantity with the plan's trajectory, and so are the
+    towns' compliance shares of 2017 and 2018 ("以上") and 2019 ("为100%"), whatever the kind of each
+    target. Figures of any of them are figures of the quantity: one figure a year, never two."""
     out: dict[tuple, list[Subtarget]] = {}
     for s in cat.special_targets:
         for t in s.subtargets:
-            out.setdefault((s.id, t.name_zh, t.unit, t.kind), []).append(t)
+            out.setdefault((s.id, t.name_zh, t.unit, t.kind == "milestone"), []).append(t)
     return [sorted(g, key=lambda t: t.year) for g in out.values()]
 
 

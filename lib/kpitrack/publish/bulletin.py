@@ -184,9 +184,7 @@ def rank_change(p: Pace) -> str:
 
 def _derived(b: Bulletin, p: Pace) -> bool:
     """Whether the figure a pace rests on was derived (from daily data), not published."""
-    obs = b.ds.observations
-    rows = obs[(obs["measure_id"] == p.measure_id) & (obs["region"] == p.region) & (obs["year"] == p.year) & (obs["month"] == p.month)]
-    return bool(len(rows)) and bool(rows["method"].isin(DERIVED_METHODS).all())
+    return b.ds.book.grid(p.measure_id, p.region).method(p.year, p.month) in DERIVED_METHODS
 
 
 def _estimate_text(b: Bulletin, m: Measure, p: Pace) -> str:

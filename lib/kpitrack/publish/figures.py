@@ -37,8 +37,8 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
 
     A fan made at an earlier year than the status (the final evaluation's look back) is named with
     that year; ``labels`` (measure id -> (text, colour)) replaces a panel's status label."""
-    figures = {m.id: kpi_series(ds.observations, m.id, as_of=ms.as_of) for m, ms in zip(kpi.measures, status.measures)}
-    context = {m.id: context_series(ds.observations, m.id, as_of=ms.as_of) for m, ms in zip(kpi.measures, status.measures)}
+    figures = {m.id: kpi_series(ds, m.id, as_of=ms.as_of) for m, ms in zip(kpi.measures, status.measures)}
+    context = {m.id: context_series(ds, m.id, as_of=ms.as_of) for m, ms in zip(kpi.measures, status.measures)}
     pairs = [(m, ms) for m, ms in zip(kpi.measures, status.measures) if _drawable(m, figures[m.id])]
     if not pairs:
         return None
@@ -138,7 +138,7 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
 def has_figures(kpi: KPI, ds: Dataset, as_of: int) -> bool:
     """Whether any measure of the KPI has a yearly figure up to ``as_of`` (a chart of the plan's
     trajectory alone says nothing a table does not: reports list such KPIs in one line instead)."""
-    return any(len(kpi_series(ds.observations, m.id, as_of=as_of)) or len(context_series(ds.observations, m.id, as_of=as_of))
+    return any(len(kpi_series(ds, m.id, as_of=as_of)) or len(context_series(ds, m.id, as_of=as_of))
                for m in kpi.measures)
 
 

@@ -112,8 +112,7 @@ def year_end_text(measure_id: str, period: str, region: str | None, dataset: str
     its interval, from the seasonal pattern of earlier years (two lines of text)."""
     import re
 
-    from ..analysis.ytd import year_end_estimate
-    from ..data.actuals import one_kind_for_months, ytd_table
+    from ..analysis.ytd import estimate_ratio
     from ..data.regions import CITY
 
     cat = catalogue()
@@ -131,7 +130,11 @@ def year_end_text(measure_id: str, period: str, region: str | None, dataset: str
         raise ParameterError(f"--data-as-of: {exc}") from None
     year, month = int(period[:4]), int(period[5:])
     try:
-        e = year_end_estimate(ytd_table(one_kind_for_months(ds.observations, m.id), m.id, reg.code), year, month, level)
+        rows = ds.book.grid(m.id, reg.code)  # the figures as the bulletins choose them; history of one kind
+        current = rows.get(year, month)
+        if current is None:
+            raise ValueError(f"no year-to-date figure for {year}-{month:02d}")
+        e = estimate_ratio(current, *rows.history(year, month), year, month, level)
     except ValueError as exc:
         raise ParameterError(f"{m.id} {reg.name_zh} {period}: {exc}") from None
     return (f"{m.name_zh}（{reg.name_zh}，数据：{ds.label_zh}）\n"

@@ -1,0 +1,216 @@
+"""The figure that counts: the one rule that chooses, among the figures a dataset holds of one
+quantity, the one every table, chart, bulletin, card, score, Table 2 line and API call shows.
+
+A *quantity* is a measure in a region in a period: a month's year-to-date figure (January to
+November), or a year, where the year's own figure and its December year-to-date figure are one
+quantity (``kpitrack validate`` refuses a dataset in which the two disagree). Among the figures of a
+quantity the one *chosen* is
+
+1. official before computed before daily-derived before synthetic (:data:`METHOD_RANK`);
+2. the year's own figure before its December year-to-date figure;
+3. the one known last (a revision before the first release);
+4. the one of the latest vintage (a correction before the row it corrects).
+
+A chosen yearly figure *counts* (it is the KPI's figure: statuses, forecasts, tables and charts)
+unless it is derived (computed by kpitrack, or from daily data) while the measure has a published
+figure in that region in some year: a series never mixes the two bases, so the derived figure is
+*context*, shown apart, and that year has no figure that counts. A month's chosen figure counts,
+derived or not (the bulletins label derived figures as such); a month's December is its year.
+
+:class:`FigureBook` applies the rule once to every figure of a dataset (``Dataset.book`` keeps it for
+the dataset's life) and hands out the results by measure and region. docs/methods.md states the
+same rule for readers.
+
+>>> import pandas as pd
+>>> obs = pd.DataFrame({"measure_id": ["K.x"] * 4, "region": ["330100"] * 4, "period": ["2018", "2018", "2018-12", "2019"],
+...     "value": [40.0, 37.4, 37.37, 36.0], "unit": ["μg/m³"] * 4, "quality": [""] * 4,
+...     "method": ["official", "daily-derived", "daily-derived", "daily-derived"], "source": [""] * 4, "note": [""] * 4,
+...     "known_from": ["2019-06-05", "2019-01-01", "2019-01-01", "2020-01-01"], "vintage": [1, 2, 2, 2],
+...     "year": [2018, 2018, 2018, 2019], "month": [0, 0, 12, 0]})
+>>> book = FigureBook(obs)
+>>> book.yearly("K.x", "330100")[["period", "value", "method"]].values.tolist()
+[[2018, 40.0, 'official']]
+>>> c = book.context("K.x", "330100")
+>>> list(zip(c["period"].tolist(), c["value"].tolist()))
+[(2018, 37.4), (2019, 36.0)]
+>>> book.grid("K.x", "330100").get(2018, 12)
+40.0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Official figures first; then computed by kpitrack, then derived from daily data, then synthetic.
+METHOD_RANK = {"official": 0, "computed": 1, "daily-derived": 2, "synthetic": 3}
+#: Figures kpitrack (or the ledger's author) computed rather than an office published.
+DERIVED_METHODS = frozenset({"computed", "daily-derived"})
+#: The columns of a yearly series (``period`` is the year).
+SERIES_COLUMNS = ["period", "value", "quality", "method", "source", "note", "known_from"]
+
+RULE_ZH = ("同一指标、同一地区、同一期间（年度数与其12月累计数视为同一数）有多个数值时：官方公布数优先于计算数、日数据推算数和合成数；"
+           "其次年度数优先于12月累计数；再次取最后公布（修订）的数；最后取最新录入的版本。某指标在某地区任一年有官方数时，"
+           "该地区的推算数只作参考，不进入序列。")
+
+
+@dataclass(frozen=True)
+class YtdRows:
+    """The chosen year-to-date figures of one measure in one region: a row of 12 months per year
+    (NaN = none; December is the year's figure) and the kind of figure (method) of each."""
+
+    years: tuple[int, ...]
+    values: np.ndarray  # shape (len(years), 12)
+    methods: np.ndarray  # shape (len(years), 12), "" where there is no figure
+
+    def get(self, year: int, month: int) -> float | None:
+        if year not in self.years:
+            return None
+        v = float(self.values[self.years.index(year), month - 1])
+        return None if math.isnan(v) else v
+
+    def method(self, year: int, month: int) -> str:
+        return str(self.methods[self.years.index(year), month - 1]) if year in self.years else ""
+
+    def months(self, year: int) -> list[int]:
+        if year not in self.years:
+            return []
+        row = self.values[self.years.index(year)]
+        return [i + 1 for i in range(12) if not math.isnan(row[i])]
+
+    def history(self, year: int, month: int) -> tuple[np.ndarray, np.ndarray]:
+        """Year-to-date values at ``month`` and in December of the years before ``year`` that have
+        both, of one kind of figure (a derived May is never divided by an official December)."""
+        idx = [i for i, y in enumerate(self.years) if y < year]
+        if not idx:
+            return np.empty(0), np.empty(0)
+        at, dec = self.values[idx, month - 1], self.values[idx, 11]
+        same = self.methods[idx, month - 1] == self.methods[idx, 11]
+        ok = ~np.isnan(at) & ~np.isnan(dec) & same
+        return at[ok], dec[ok]
+
+    def table(self) -> pd.DataFrame:
+        """As a frame: index year, columns months 1-12."""
+        return pd.DataFrame(self.values, index=pd.Index(self.years, name="year"), columns=range(1, 13))
+
+
+EMPTY_ROWS = YtdRows((), np.empty((0, 12)), np.empty((0, 12), dtype=object))
+
+
+def _empty_series() -> pd.DataFrame:
+    return pd.DataFrame({"period": pd.Series(dtype="int64"), "value": pd.Series(dtype="float64"),
+                         **{c: pd.Series(dtype=object) for c in SERIES_COLUMNS[2:]}})
+
+
+class FigureBook:
+    """Every figure of a dataset with the rule applied once (see the module doc)."""
+
+    def __init__(self, obs: pd.DataFrame) -> None:
+        self.observations = obs
+        n = len(obs)
+        month = obs["month"].to_numpy() if n else np.empty(0, dtype="int64")
+        df = obs.assign(_q=np.where(month == 12, 0, month), _rank=obs["method"].map(METHOD_RANK).fillna(len(METHOD_RANK)),
+                        _dec=(month == 12).astype("int8"))
+        df = df.sort_values(["measure_id", "region", "year", "_q", "_rank", "_dec", "known_from", "vintage"],
+                            ascending=[True, True, True, True, True, True, False, False], kind="stable")
+        chosen = df[~df.duplicated(["measure_id", "region", "year", "_q"])]
+        derived = chosen["method"].isin(DERIVED_METHODS)
+        yearly = chosen[chosen["_q"] == 0]
+        ykey = pd.MultiIndex.from_frame(yearly[["measure_id", "region"]]) if len(yearly) else pd.MultiIndex.from_tuples(
+            [], names=["measure_id", "region"])
+        published_keys = ykey[~yearly["method"].isin(DERIVED_METHODS).to_numpy()].unique()
+        in_published = ykey.isin(published_keys)
+        yderived = derived[chosen["_q"] == 0].to_numpy()
+        counts_yearly = yearly[~(yderived & in_published)]
+        #: (measure, region) pairs with a published (or synthetic) figure in some year
+        self.published: frozenset[tuple[str, str]] = frozenset(published_keys)
+        self._yearly_chosen = yearly
+        monthly = chosen[chosen["_q"] > 0]
+        #: the index (in ``observations``) of every figure that counts: yearly KPI figures and months
+        self.counting = pd.Index(counts_yearly.index).append(pd.Index(monthly.index))
+        # context: among the derived yearly figures of a published pair, the one chosen by the same order
+        ctx = df[(df["_q"] == 0) & df["method"].isin(DERIVED_METHODS)]
+        ctx = ctx[~ctx.duplicated(["measure_id", "region", "year"])]
+        if len(ctx):
+            ctx = ctx[pd.MultiIndex.from_frame(ctx[["measure_id", "region"]]).isin(published_keys)]
+        self._yearly = self._by_pair(counts_yearly)
+        self._context = self._by_pair(ctx)
+        grid = pd.concat([monthly, yearly.assign(_q=12)])
+        self._grid_rows = grid
+        self._grid_where = grid.groupby(["measure_id", "region"], sort=False).indices if len(grid) else {}
+        self._grids: dict[tuple[str, str], YtdRows] = {}
+        self._monthly_measures = frozenset(obs.loc[obs["month"] > 0, "measure_id"]) if n else frozenset()
+
+    @staticmethod
+    def _by_pair(rows: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+        if rows.empty:
+            return {}
+        out = rows[["measure_id", "region", "year", *SERIES_COLUMNS[1:]]].rename(columns={"year": "period"})
+        out = out.sort_values(["measure_id", "region", "period"], kind="stable")
+        return {key: g.drop(columns=["measure_id", "region"]).reset_index(drop=True)
+                for key, g in out.groupby(["measure_id", "region"], sort=False)}
+
+    @staticmethod
+    def _cut(s: pd.DataFrame | None, as_of: int | None) -> pd.DataFrame:
+        if s is None:
+            return _empty_series()
+        return (s[s["period"] <= as_of] if as_of is not None else s).reset_index(drop=True)
+
+    def yearly(self, measure_id: str, region: str, as_of: int | None = None) -> pd.DataFrame:
+        """The yearly figures that count of a measure in a region (columns :data:`SERIES_COLUMNS`),
+        up to the year ``as_of``."""
+        return self._cut(self._yearly.get((measure_id, region)), as_of)
+
+    def context(self, measure_id: str, region: str, as_of: int | None = None) -> pd.DataFrame:
+        """The derived yearly figures kept as context beside a published series (empty when the
+        measure has no published figure there): one a year, also of years that have a published one."""
+        return self._cut(self._context.get((measure_id, region)), as_of)
+
+    def chosen_yearly(self, region: str, as_of: int | None = None) -> pd.DataFrame:
+        """The chosen yearly figure of every measure and year in ``region`` (derived ones included),
+        as rows of observations (a December figure standing for its year keeps its period)."""
+        y = self._yearly_chosen
+        y = y[y["region"] == region]
+        if as_of is not None:
+            y = y[y["year"] <= as_of]
+        return y[list(self.observations.columns)].reset_index(drop=True)
+
+    def value(self, measure_id: str, region: str, year: int) -> float | None:
+        """The year's figure that counts, or None."""
+        s = self._yearly.get((measure_id, region))
+        if s is None:
+            return None
+        v = s.loc[s["period"] == year, "value"]
+        return float(v.iloc[0]) if len(v) else None
+
+    def grid(self, measure_id: str, region: str) -> YtdRows:
+        """The chosen year-to-date figures by year and month (December: the year's chosen figure)."""
+        key = (measure_id, region)
+        if key not in self._grids:
+            where = self._grid_where.get(key)
+            if where is None:
+                self._grids[key] = EMPTY_ROWS
+            else:
+                g = self._grid_rows.iloc[where]
+                years = sorted({int(y) for y in g["year"]})
+                values = np.full((len(years), 12), np.nan)
+                methods = np.full((len(years), 12), "", dtype=object)
+                pos = {y: i for i, y in enumerate(years)}
+                for y, q, v, meth in zip(g["year"], g["_q"], g["value"], g["method"]):
+                    values[pos[int(y)], int(q) - 1] = float(v)
+                    methods[pos[int(y)], int(q) - 1] = str(meth)
+                self._grids[key] = YtdRows(tuple(years), values, methods)
+        return self._grids[key]
+
+    def months_with_figures(self, measure_id: str, year: int) -> list[int]:
+        """The months of ``year`` for which some region has a chosen year-to-date figure; for a
+        measure kept by month, December when some region has the year's figure."""
+        g = self._grid_rows
+        sel = g[(g["measure_id"] == measure_id) & (g["year"] == year)]
+        months = {int(q) for q in sel["_q"] if q < 12}
+        if measure_id in self._monthly_measures and (sel["_q"] == 12).any():
+            months.add(12)
+        return sorted(months)

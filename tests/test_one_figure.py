@@ -1,0 +1,156 @@
+"""One figure (issue 29): every place that shows a measure's figure for a region and year shows the
+one the rule of ``kpitrack.data.figures`` chooses: ``kt.status``, ``kt.chart``'s data,
+``kt.figures``' preferred rows, the December bulletin and the Table 2 line linked to the measure;
+the tables, cards and scores read the same ``kpi_series``."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+import kpitrack as kt
+from kpitrack.analysis.special import subtarget_status
+from kpitrack.data.actuals import load_dataset
+from kpitrack.data.figures import METHOD_RANK, FigureBook
+from kpitrack.data.regions import CITY, regions
+from kpitrack.data.special import read_special
+from kpitrack.publish import bulletin as bl
+from kpitrack.publish.figures import CONTEXT_NAME
+
+DATASETS = ("hangzhou", "synthetic")
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.fixture(scope="module", params=DATASETS)
+def ds(request, cat):
+    return load_dataset(request.param, cat)
+
+
+@pytest.fixture(scope="module")
+def cat():
+    from kpitrack.plan.catalogue import catalogue
+
+    return catalogue()
+
+
+def _last_years(ds, cat) -> dict[tuple[str, str], tuple[int, float]]:
+    """(measure, region) -> (the last plan year with a figure that counts, that figure)."""
+    out = {}
+    for m in cat.measures:
+        for r in regions():
+            s = ds.book.yearly(m.id, r.code, as_of=2020)
+            if len(s) and int(s["period"].iloc[-1]) >= 2016:  # a year the plan's documents can be asked about
+                out[(m.id, r.code)] = (int(s["period"].iloc[-1]), float(s["value"].iloc[-1]))
+    return out
+
+
+def test_status_figures_and_charts_show_the_figure_that_counts(ds, cat):
+    last = _last_years(ds, cat)
+    assert len(last) > 10
+    cumulative = {m.id for m in cat.measures if m.end_target.kind == "cumulative"}  # status shows the running sum
+    figures = kt.figures(ds.name)
+    preferred = figures[figures["preferred"] & (figures["month"].isna() | (figures["month"] == 12))]
+    by_key = {(r.measure_id, r.region, int(r.year)): float(r.value) for r in preferred.itertuples()}
+    names = {r.code: r.name_zh for r in regions()}
+    statuses: dict[tuple[str, int], pd.DataFrame] = {}
+    for (mid, code), (year, value) in last.items():
+        assert _close(by_key.get((mid, code, year)), value), (ds.name, mid, code, year)
+        key = (code, year)
+        if key not in statuses:
+            statuses[key] = kt.status(ds.name, year, region=None if code == CITY else code).set_index("measure")
+        row = statuses[key].loc[mid]
+        assert int(row["latest_year"]) == year, (ds.name, mid, code, year)
+        assert mid in cumulative or _close(row["latest_value"], value), (ds.name, mid, code, year, row["latest_value"])
+    # the charts: the city's panels and a district's comparison draw the same figure (a sample, to stay quick)
+    sample = [k for i, k in enumerate(sorted(last)) if i % 7 == 0 or k[0] in ("K08.pm25", "K09.good_air_days")]
+    for mid, code in sample:
+        year, value = last[(mid, code)]
+        fig = kt.chart(mid, ds.name, year, region=None if code == CITY else code)
+        if code == CITY:
+            drawn = [y for t in fig.data if t.name not in (CONTEXT_NAME, "规划轨迹") and "预测" not in str(t.name)
+                     and "目标" not in str(t.name) and t.x is not None for x, y in zip(t.x, t.y) if x == year and y is not None]
+        else:
+            drawn = [y for t in fig.data if t.name == names[code] for x, y in zip(t.x, t.y) if x == year]
+            city = ds.book.yearly(mid, CITY, as_of=year).set_index("period")["value"]
+            for t in fig.data:
+                if t.name == names[CITY]:  # the city beside the district: its figures that count, nothing else
+                    assert dict(zip(map(int, t.x), t.y)) == pytest.approx(city.to_dict()), (ds.name, mid, code)
+        assert drawn and all(_close(y, value) for y in drawn), (ds.name, mid, code, year, drawn, value)
+
+
+def test_a_districts_chart_draws_the_citys_official_pm25():
+    fig = kt.chart("K08.pm25", "hangzhou", 2019, region="西湖区")
+    city = next(t for t in fig.data if t.name == "杭州市")
+    drawn = dict(zip(map(int, city.x), city.y))
+    assert drawn[2018] == 40.0  # the official figure, never the daily-derived 37.37
+
+
+def test_the_december_bulletin_shows_the_years_figure(ds, cat):
+    last = _last_years(ds, cat)
+    monthly = {m.id for m in cat.measures if m.ytd}
+    checked = 0
+    for code in (CITY, *[r.code for r in regions() if r.code != CITY][:2]):
+        years = sorted({y for (mid, c), (y, _) in last.items() if c == code and mid in monthly and 2016 <= y <= 2020})
+        for year in years:
+            try:
+                b = bl.prepare(f"{year}-12", code, ds.name)
+            except Exception:  # a month the dataset's bulletins do not cover
+                continue
+            for m, p in b.paces(code):
+                want = ds.book.value(m.id, code, year)
+                if want is None or p.month != 12:
+                    continue
+                assert _close(p.value, want), (ds.name, m.id, code, year, p.value, want)
+                checked += 1
+    assert checked > 0
+
+
+def test_a_table_2_line_linked_to_a_measure_shows_its_figure(ds, cat):
+    for as_of in (2017, 2018, 2019, 2020):
+        for st in subtarget_status(cat, ds, read_special(ds.folder, cat, ds.known_at, synthetic=ds.synthetic), as_of):
+            if not st.target.measure or st.value is None or st.value_year is None:
+                continue
+            want = ds.book.value(st.target.measure, CITY, st.value_year)
+            assert _close(st.value, want), (ds.name, st.target.id, as_of, st.value, want)
+
+
+def test_one_figure_a_year_for_each_table_2_quantity(ds, cat):
+    """Sub-targets of one quantity (the towns' compliance share of 2017, 2018 and 2019) show one
+    figure for a year, never two."""
+    seen: dict[tuple[str, str, int], set[float]] = {}
+    for st in subtarget_status(cat, ds, read_special(ds.folder, cat, ds.known_at, synthetic=ds.synthetic), 2018):
+        if st.value is not None and st.value_year is not None:
+            key = (st.special.id, st.target.name_zh + st.target.unit, st.value_year)
+            seen.setdefault(key, set()).add(round(st.value, 6))
+    assert seen and all(len(v) == 1 for v in seen.values()), {k: v for k, v in seen.items() if len(v) > 1}
+
+
+def test_the_rule_in_its_own_words():
+    """Official before derived; a year's own figure before its December; then the one known last;
+    then the latest vintage; a derived year beside a published series is context."""
+    rows = [  # measure, period, value, method, known_from, vintage
+        ("K.x", "2018", 40.0, "official", "2019-06-05", 1),
+        ("K.x", "2018-12", 41.0, "official", "2019-07-01", 3),   # a later December: the year's own figure still wins
+        ("K.x", "2018", 37.4, "daily-derived", "2026-11-26", 2),  # known last, but derived
+        ("K.x", "2019", 38.0, "official", "2020-06-01", 1),
+        ("K.x", "2019", 38.5, "official", "2021-06-01", 2),       # a revision
+        ("K.x", "2020", 36.0, "daily-derived", "2021-01-01", 2),  # context: no official 2020
+        ("K.x", "2020-06", 35.0, "daily-derived", "2020-07-01", 2),
+        ("K.y", "2020", 5.0, "computed", "2021-01-01", 1),        # no published figure: the derived series counts
+    ]
+    obs = pd.DataFrame(rows, columns=["measure_id", "period", "value", "method", "known_from", "vintage"]).assign(
+        region=CITY, unit="", quality="", source="", note="")
+    obs["year"] = obs["period"].str[:4].astype(int)
+    obs["month"] = obs["period"].str[5:7].replace("", "0").astype(int)
+    book = FigureBook(obs)
+    assert book.yearly("K.x", CITY)[["period", "value"]].values.tolist() == [[2018, 40.0], [2019, 38.5]]
+    assert book.context("K.x", CITY)["period"].tolist() == [2018, 2020]
+    assert book.grid("K.x", CITY).get(2020, 6) == 35.0 and book.grid("K.x", CITY).get(2020, 12) == 36.0
+    assert book.yearly("K.y", CITY)["value"].tolist() == [5.0]
+    assert set(obs.loc[book.counting, "value"]) == {40.0, 38.5, 35.0, 5.0}
+    assert list(METHOD_RANK) == ["official", "computed", "daily-derived", "synthetic"]
