@@ -316,9 +316,9 @@ def _emit(text: str, out: str | None) -> None:
 LISTINGS = {
     "peers": lambda ls, a: ls.peers_listing(a.measure, a.year, a.group, a.source),
     "challenges": lambda ls, a: ls.challenges_listing(a.year, a.dataset, a.group, a.challenges),
-    "standards": lambda ls, a: ls.standards_listing(a.year, a.dataset),
+    "standards": lambda ls, a: ls.standards_listing(a.year, a.dataset, a.data_as_of),
     "special": lambda ls, a: ls.special_listing(a.year, a.dataset, a.data_as_of),
-    "rectification": lambda ls, a: ls.rectification_listing(a.year, a.dataset),
+    "rectification": lambda ls, a: ls.rectification_listing(a.year, a.dataset, a.data_as_of),
     "scores": lambda ls, a: ls.scores_listing(a.year, a.dataset, a.challenges),
 }
 

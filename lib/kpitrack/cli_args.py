@@ -13,7 +13,7 @@ from .core.version import __version__
 def _listing(sub, name: str, help_: str, description: str, *, dataset: bool = True) -> argparse.ArgumentParser:
     """A command that prints one listing for a year: --year, --dataset, then --format and --out (added last
     by :func:`_output`), so every listing command reads alike."""
-    p = sub.add_parser(name, help=help_, description=description)
+    p = sub.add_parser(name, help=help_.replace("%", "%%"), description=description)  # argparse formats help with %
     p.add_argument("--year", type=int, required=True)
     if dataset:
         p.add_argument("--dataset", default=DEFAULT_DATASET)
@@ -187,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                   "kpitrack standards --year 2018 [--dataset synthetic]: of the standards due by the "
                   "year's end, how many the dataset's standards ledger (data/actuals/<dataset>/standards.csv) "
                   "records as issued, which are overdue, per year and per responsible unit.")
+    sd.add_argument("--data-as-of", default="", help="the ledger as known on this day (YYYY-MM-DD): a standard counts from its issue date")
     _output(sd)
 
     sp = _listing(sub, "special", "Table 2: the special targets' sub-targets and milestones, met or not, and what it would take",
@@ -202,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
                   "kpitrack rectification --year 2018 [--dataset synthetic]: from the dataset's rectification "
                   "ledger (data/actuals/<dataset>/rectification.csv), by year the problems with a target, done, "
                   "disclosed and the average satisfaction against the plan's 85%; by lead unit for the year.")
+    rc.add_argument("--data-as-of", default="", help="the ledger as known on this day (YYYY-MM-DD): a year's results count from its end")
     _output(rc)
 
     ini = sub.add_parser("init", help="make a workspace for a city: kpitrack init DIR --city 宁波市 [--regions regions.csv]",

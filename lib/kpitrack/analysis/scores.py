@@ -209,7 +209,7 @@ def _plan_ledgers(cat: Catalogue, ds: Dataset, year: int):
             RectificationLedger(Path(RFILE), None)
     else:
         special = read_special(ds.folder, cat, ds.known_at, synthetic=ds.synthetic)
-        standards, rectification = read_standards(ds.folder, cat), read_rectification(ds.folder, cat)
+        standards, rectification = read_standards(ds.folder, cat, ds.known_at), read_rectification(ds.folder, cat, ds.known_at)
     return subtarget_status(cat, ds, special, year), standards, rectification
 
 

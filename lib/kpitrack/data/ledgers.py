@@ -361,3 +361,42 @@ def ingest_kind(path: Path, name: str, dataset: str, cat: Catalogue, known_from:
     else:
         folder, synthetic, where = peers_folder(), False, "the peer cities' figures"
     return ingest_ledger(Path(path), k, folder, cat, known_from=known_from, synthetic=synthetic), where
+
+
+#: The kinds of record besides the KPI figures that a document may read, for its up-to-date check.
+RECORD_KINDS = ("special", "standards", "rectification", "context", "peers", "notices")
+
+
+def record_files(kind: str, dataset_folder: Path, dataset: str) -> list[Path]:
+    """The files that hold one kind of record of a dataset (a ledger's bundled file and the manifest
+    its ingests commit to; the context figures; the peer data; the notices register): what a
+    document's fingerprint hashes, so that an ingest of that kind, and nothing else, makes the
+    documents that read it stale. Only the data layer knows these names."""
+    if kind in ("special", "standards", "rectification"):
+        k = KINDS[kind]
+        return [Path(dataset_folder) / k.file, Path(dataset_folder) / "ledgers" / k.name / "manifest.csv"]
+    if kind == "context":
+        return [Path(dataset_folder) / "context.csv"]
+    if kind == "peers":
+        from .peers import folder as peers_folder
+
+        base = peers_folder()
+        return [base / f for f in ("peer_cities.csv", PEER_FILE, "groups.yaml", "indicators.yaml", "sources.yaml")] + [
+            base / "ledgers" / "peers" / "manifest.csv"]
+    if kind == "notices":
+        from .notices import register_path
+
+        return [register_path(dataset)]
+    raise ValueError(f"unknown kind of record {kind!r}; known: {', '.join(RECORD_KINDS)}")
+
+
+def rows_known_at(folder: Path, name: str, known_at: str) -> list[tuple[int, dict[str, str]]] | None:
+    """A ledger's rows as they were known on ``known_at``: its ingests up to that day folded in order
+    (a correction known later is left out, the row it corrects kept), as (row number in the folded
+    ledger, row); None when the ledger has no ingests on file (then the file is all there is)."""
+    k = KINDS[name]
+    done = vintages(folder, k)
+    if not done:
+        return None
+    rows = _fold(folder, k, [v for v in done if v.known_from <= known_at])
+    return [(i + 2, r) for i, r in enumerate(rows)]

@@ -40,12 +40,23 @@ class RectificationLedger:
         return self.rows is not None
 
 
-def read_rectification(folder: Path, cat: Catalogue) -> RectificationLedger:
-    """The dataset's rectification ledger, checked (a ValidationError lists every problem)."""
+#: When a year's rectification results are known: at the year's end, when they are disclosed (年终整改结果公示).
+KNOWN_FROM_ZH = "各年整改结果与满意度视为当年年底公示后已知"
+
+
+def read_rectification(folder: Path, cat: Catalogue, known_at: str | None = None) -> RectificationLedger:
+    """The dataset's rectification ledger, checked (a ValidationError lists every problem); with
+    ``known_at`` (YYYY-MM-DD) as known that day: the ingests made by then, and the years whose
+    results were disclosed by then (a year's, at its end: :data:`KNOWN_FROM_ZH`)."""
     path = Path(folder) / FILE
     if not path.is_file():
         return RectificationLedger(path, None)
     records = csv_records(path, [c for c in COLUMNS if c not in ("target_zh", "note")], "the rectification ledger")
+    if known_at:
+        from .ledgers import rows_known_at
+
+        older = rows_known_at(Path(folder), "rectification", known_at)  # vintage 0, the bundled ledger, is always known
+        records = older if older is not None else records
     known = {p.id for a in cat.problem_areas for p in a.problems}
     problems, rows, seen = [], [], {}
     for i, r in records:
@@ -79,7 +90,10 @@ def read_rectification(folder: Path, cat: Catalogue) -> RectificationLedger:
         rows.append({c: r.get(c, "") for c in COLUMNS} | {"year": year, "satisfaction": sat})
     if problems:
         raise ValidationError(problems, "rectification ledger validation")
-    return RectificationLedger(path, pd.DataFrame(rows, columns=COLUMNS))
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    if known_at:
+        df = df[[f"{y}-12-31" <= known_at for y in df["year"]]].reset_index(drop=True)
+    return RectificationLedger(path, df)
 
 
 def synthetic_rectification(cat: Catalogue, seed: int = 20170101) -> pd.DataFrame:

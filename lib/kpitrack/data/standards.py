@@ -38,12 +38,19 @@ class StandardsLedger:
         return self.rows is not None
 
 
-def read_standards(folder: Path, cat: Catalogue) -> StandardsLedger:
-    """The dataset's standards ledger, checked (a ValidationError lists every problem)."""
+def read_standards(folder: Path, cat: Catalogue, known_at: str | None = None) -> StandardsLedger:
+    """The dataset's standards ledger, checked (a ValidationError lists every problem); with
+    ``known_at`` (YYYY-MM-DD) as known that day: the ingests made by then, and only the standards
+    issued by then (a standard is public from the day it is issued)."""
     path = Path(folder) / FILE
     if not path.is_file():
         return StandardsLedger(path, None)
     records = csv_records(path, ("no", "issued_on", "source"), "the standards ledger")
+    if known_at:
+        from .ledgers import rows_known_at
+
+        older = rows_known_at(Path(folder), "standards", known_at)  # vintage 0, the bundled ledger, is always known
+        records = older if older is not None else records
     known = {s.no: s for s in cat.standards}
     problems, rows, seen = [], [], {}
     for i, r in records:
@@ -67,7 +74,10 @@ def read_standards(folder: Path, cat: Catalogue) -> StandardsLedger:
         rows.append({c: r.get(c, "") for c in COLUMNS} | {"no": no})
     if problems:
         raise ValidationError(problems, "standards ledger validation")
-    return StandardsLedger(path, pd.DataFrame(rows, columns=COLUMNS))
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    if known_at:
+        df = df[df["issued_on"].astype(str) <= known_at].reset_index(drop=True)
+    return StandardsLedger(path, df)
 
 
 def synthetic_standards(cat: Catalogue, seed: int = 20160101) -> pd.DataFrame:

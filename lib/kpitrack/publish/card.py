@@ -185,7 +185,7 @@ def standards_table(c: Card) -> pd.DataFrame:
     records by the card's year (issued, overdue, not yet due; "无台账" without a ledger)."""
     from ..data.standards import read_standards
 
-    ledger = read_standards(c.ds.folder, c.cat)
+    ledger = read_standards(c.ds.folder, c.cat, c.ds.known_at)
     issued = {} if ledger.rows is None else {int(r.no): r for r in ledger.rows.itertuples()}
     rows = []
     for s in c.cat.standards:
@@ -207,7 +207,7 @@ def problems_table(c: Card) -> pd.DataFrame:
     rectification ledger (not listed that year, done or not, the satisfaction score)."""
     from ..data.rectification import read_rectification
 
-    ledger = read_rectification(c.ds.folder, c.cat)
+    ledger = read_rectification(c.ds.folder, c.cat, c.ds.known_at)
     year_rows = {} if ledger.rows is None else {r.problem: r for r in ledger.rows.itertuples() if r.year == c.as_of}
     rows = []
     for area in c.cat.problem_areas:

@@ -52,7 +52,7 @@ def card_jobs(as_of: int, dataset: str, units: list[Unit], *, formats: tuple[str
     if data_as_of:  # the data as known on a date: a folder of its own, never over the year's published cards
         out = out.with_name(f"{out.name}-asof{data_as_of}")
     nb = KINDS["card"].path
-    inputs = {**data_version(dataset), "data_as_of": data_as_of or None, "code_version": code_version(),
+    inputs = {**data_version(dataset, KINDS["card"].reads), "data_as_of": data_as_of or None, "code_version": code_version(),
               "notebook_sha256": notebook_version(nb)}
     jobs = []
     for u in units:

@@ -23,6 +23,9 @@ class DocumentKind:
     notebook: str      # relative to the repository
     folder: str        # under reports/
     label_zh: str
+    #: the kinds of record besides the KPI figures its pages show (data/ledgers.RECORD_KINDS): what
+    #: its up-to-date check covers
+    reads: tuple[str, ...] = ()
 
     @property
     def path(self):
@@ -45,12 +48,15 @@ class DocumentKind:
         return {**merged, **_CHECKS[self.name](merged)}
 
 
+#: what the evaluations and the cards show besides Table 1: Tables 2, 3 and 5, context figures and peers
+_PLAN_WIDE = ("special", "standards", "rectification", "context", "peers")
+
 KINDS: dict[str, DocumentKind] = {k.name: k for k in (
-    DocumentKind("midterm", "notebooks/midterm_evaluation.ipynb", "_output", "中期评估"),
-    DocumentKind("final", "notebooks/final_evaluation.ipynb", "_output", "终期评估"),
+    DocumentKind("midterm", "notebooks/midterm_evaluation.ipynb", "_output", "中期评估", _PLAN_WIDE),
+    DocumentKind("final", "notebooks/final_evaluation.ipynb", "_output", "终期评估", _PLAN_WIDE),
     DocumentKind("bulletin", "notebooks/monthly_bulletin.ipynb", "bulletins", "月度通报"),
-    DocumentKind("card", "notebooks/performance_card.ipynb", "cards", "绩效卡"),
-    DocumentKind("notice", "notebooks/improvement_notice.ipynb", "notices", "绩效改进通知单"),
+    DocumentKind("card", "notebooks/performance_card.ipynb", "cards", "绩效卡", _PLAN_WIDE),
+    DocumentKind("notice", "notebooks/improvement_notice.ipynb", "notices", "绩效改进通知单"),  # its events are hashed one notice at a time
 )}
 
 

@@ -206,17 +206,17 @@ def challenges_listing(year: int, dataset: str, group: str = "sub-provincial", c
     return Listing(f"{year}年挑战目标认定与完成情况", pd.DataFrame(rows), doc, notes, sections)
 
 
-def standards_listing(year: int, dataset: str) -> Listing:
+def standards_listing(year: int, dataset: str, data_as_of: str = "") -> Listing:
     """Table 5's standards at ``year``'s end against the plan's schedule, from the dataset's standards
     ledger: the years up to it, then every responsible unit (JSON: both, with the overdue numbers)."""
     from ..analysis.standards import by_unit, by_year
     from ..data.standards import read_standards
 
     year = check_year(year, "--year")
-    dataset, _, _ = check_common(dataset, "zh", "")
+    dataset, _, data_as_of = check_common(dataset, "zh", data_as_of)
     cat = catalogue()
-    ds = load_dataset(dataset, cat)
-    ledger = read_standards(ds.folder, cat)
+    ds = load_dataset(dataset, cat, known_at=data_as_of or None)
+    ledger = read_standards(ds.folder, cat, ds.known_at)
     title = f"表5 标准制定（修订）进度（截至{year}年底） · 数据：{ds.label_zh}"
     if not ledger.kept:
         note = f"数据集{dataset}没有标准台账（{ledger.path.name}）：未找到按规划表5编号的公开发布记录，进度无法判断。"
@@ -234,17 +234,17 @@ def standards_listing(year: int, dataset: str) -> Listing:
                    [("各责任单位", unit_table)], shown=shown)
 
 
-def rectification_listing(year: int, dataset: str) -> Listing:
+def rectification_listing(year: int, dataset: str, data_as_of: str = "") -> Listing:
     """Table 3's rectification up to ``year``: by year (with the average satisfaction against 85%),
     then the lead units of ``year`` (JSON: both)."""
     from ..analysis.rectification import SATISFACTION_TARGET, by_unit, by_year
     from ..data.rectification import read_rectification
 
     year = check_year(year, "--year")
-    dataset, _, _ = check_common(dataset, "zh", "")
+    dataset, _, data_as_of = check_common(dataset, "zh", data_as_of)
     cat = catalogue()
-    ds = load_dataset(dataset, cat)
-    ledger = read_rectification(ds.folder, cat)
+    ds = load_dataset(dataset, cat, known_at=data_as_of or None)
+    ledger = read_rectification(ds.folder, cat, ds.known_at)
     title = f"表3 社会评价意见整改情况（至{year}年） · 数据：{ds.label_zh}"
     if not ledger.kept:
         note = f"数据集{dataset}没有整改台账（{ledger.path.name}）：未找到按规划表3问题逐年公布的整改结果和满意度，无法判断。"

@@ -97,7 +97,7 @@ def bulletin_jobs(month: str, dataset: str, regs: list[Region], *, formats: tupl
     if data_as_of:  # the data as known on a date: a folder of its own, never over the month's published bulletins
         out = out.with_name(f"{out.name}-asof{data_as_of}")
     nb = KINDS["bulletin"].path
-    inputs = {**data_version(dataset), "data_as_of": data_as_of or None, "code_version": code_version(),
+    inputs = {**data_version(dataset, KINDS["bulletin"].reads), "data_as_of": data_as_of or None, "code_version": code_version(),
               "notebook_sha256": notebook_version(nb)}
     jobs, skipped = [], []
     for reg in regs:

@@ -11,13 +11,13 @@ from .display import escape_markdown
 from .listings import challenges_listing, rectification_listing, special_listing, standards_listing
 
 
-def rectification(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
+def rectification(year: int, dataset: str, data_as_of: str = "") -> tuple[str, pd.DataFrame | None]:
     """(a sentence, the table by year) of Table 3's rectification up to ``year``; no table without a ledger."""
     from ..plan.catalogue import catalogue
 
     if not catalogue().problem_areas:
         return "本规划未列社会评价意见整改问题。", None
-    listing = rectification_listing(year, dataset)
+    listing = rectification_listing(year, dataset, data_as_of)
     if listing.shown is None:
         return escape_markdown(listing.notes[0]), None
     row = listing.table.iloc[-1]
@@ -28,13 +28,13 @@ def rectification(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
     return escape_markdown(text), listing.shown
 
 
-def standards(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
+def standards(year: int, dataset: str, data_as_of: str = "") -> tuple[str, pd.DataFrame | None]:
     """(a sentence, the table by year) of Table 5's standards by ``year``'s end; no table without a ledger."""
     from ..plan.catalogue import catalogue
 
     if not catalogue().standards:
         return "本规划未列标准制定（修订）计划。", None
-    listing = standards_listing(year, dataset)
+    listing = standards_listing(year, dataset, data_as_of)
     if listing.shown is None:
         return escape_markdown(listing.notes[0]), None
     row = listing.table.iloc[-1]

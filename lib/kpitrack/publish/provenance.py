@@ -31,17 +31,24 @@ def code_version() -> str:
     return f"{__version__}+{_sha_files(files)[:12]}"
 
 
-def data_version(dataset: str) -> dict[str, Any]:
-    """The dataset's latest vintage and a hash of its manifest, targets and metadata, and of the plan."""
+def data_version(dataset: str, reads: Iterable[str] = ()) -> dict[str, Any]:
+    """The dataset's latest vintage and a hash of its figures' manifest, targets and metadata, of the
+    plan, and of every other kind of record the document ``reads`` (:data:`RECORD_KINDS`: the Tables
+    2, 3 and 5 ledgers, context figures, peer data, the notices register), each apart: an ingest of a
+    kind makes stale exactly the documents that read it."""
     from ..data.actuals import dataset_folder
+    from ..data.ledgers import record_files
     from ..data.store import read_manifest
 
     folder = dataset_folder(dataset)
     vintages = read_manifest(folder)
     plan = [*paths.plan_dir().glob("*.yaml"), *paths.plan_dir().glob("*.csv"), paths.data_dir() / "regions.csv"]
-    return {"dataset": dataset, "vintage": max((v.vintage for v in vintages), default=0),
-            "data_sha256": _sha_files([folder / "vintages.csv", folder / "targets.csv", folder / "dataset.yaml"]),
-            "plan_sha256": _sha_files(plan)}
+    out: dict[str, Any] = {"dataset": dataset, "vintage": max((v.vintage for v in vintages), default=0),
+                           "data_sha256": _sha_files([folder / "vintages.csv", folder / "targets.csv", folder / "dataset.yaml"]),
+                           "plan_sha256": _sha_files(plan)}
+    for kind in sorted(set(reads)):
+        out[f"{kind}_sha256"] = _sha_files(record_files(kind, folder, dataset))
+    return out
 
 
 def notebook_version(notebook: Path) -> str:

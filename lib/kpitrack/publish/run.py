@@ -170,7 +170,7 @@ def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[
         from ..core.labels import SYNTHETIC_LABEL_ZH
 
         front.update(synthetic=True, pagetitle=f"{title}（{SYNTHETIC_LABEL_ZH}）")
-    inputs = {**data_version(params["dataset"]), "code_version": code_version(), "notebook_sha256": notebook_version(nb)}
+    inputs = {**data_version(params["dataset"], KINDS["final" if final else "midterm"].reads), "code_version": code_version(), "notebook_sha256": notebook_version(nb)}
     meta = {"kind": "final" if final else "midterm", "title": title, "dataset": params["dataset"], "synthetic": synthetic}
     return Job(stem, title, str(nb), given, str(reports / "_output"), tuple(formats), renderer, front, inputs,
                meta=meta, work_root=str(reports))
