@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpitrack.data.actuals import CITY, observations
+from kpitrack.data.actuals import city_code, observations
 from kpitrack.plan.catalogue import EndTarget, ImpliedBase, Measure, YearlyTarget
 
 
@@ -20,7 +20,8 @@ def measure(mid="K99.x", *, unit="亿元", direction="higher", value_type="level
 
 
 def obs(mid: str, values: dict[int, float], *, quality="reported", method="official", known_from="2019-01-01",
-        region=CITY) -> pd.DataFrame:
+        region=None) -> pd.DataFrame:
+    region = region or city_code()
     rows = [{"measure_id": mid, "region": region, "period": str(y), "value": float(v), "unit": "u", "quality": quality,
              "method": method, "source": "test", "note": "", "known_from": known_from, "vintage": 1} for y, v in values.items()]
     return observations(pd.DataFrame(rows))

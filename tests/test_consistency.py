@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kpitrack.data.actuals import CITY, Dataset, load_dataset, observations
+from kpitrack.data.actuals import city_code, Dataset, load_dataset, observations
 from kpitrack.data.consistency import agree, consistency_problems
 
 
@@ -27,10 +27,10 @@ def test_a_running_total_that_falls_is_refused_unless_revised(cat):
 
 
 def test_december_must_be_the_years_figure(cat):
-    rows = [("K02.revenue", CITY, "2020-12", 1907.0, "reported"), ("K02.revenue", CITY, "2020", 1910.0, "reported")]
+    rows = [("K02.revenue", city_code(), "2020-12", 1907.0, "reported"), ("K02.revenue", city_code(), "2020", 1910.0, "reported")]
     problems = consistency_problems(_dataset(rows), cat)
     assert len(problems) == 1 and "December" in problems[0].message
-    same = [("K02.revenue", CITY, "2020-12", 1907.04, "reported"), ("K02.revenue", CITY, "2020", 1907.0, "reported")]
+    same = [("K02.revenue", city_code(), "2020-12", 1907.04, "reported"), ("K02.revenue", city_code(), "2020", 1907.0, "reported")]
     assert consistency_problems(_dataset(same), cat) == []  # equal at the precision of the coarser figure
 
 

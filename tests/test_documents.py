@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kpitrack.core.exceptions import ParameterError
-from kpitrack.core.settings import DEFAULT_DATASET
+from kpitrack.core.settings import default_dataset
 from kpitrack.publish import run as run_module
 from kpitrack.publish.documents import KINDS, kind
 
@@ -16,7 +16,7 @@ def test_every_kind_has_a_notebook_whose_defaults_are_literals_and_the_one_defau
     for k in KINDS.values():
         d = k.defaults()
         assert d, k.name
-        assert d.get("dataset") == DEFAULT_DATASET, (k.name, d.get("dataset"))
+        assert d.get("dataset") == default_dataset(), (k.name, d.get("dataset"))
     with pytest.raises(ParameterError, match="unknown kind of document 'memo'; known: midterm"):
         kind("memo")
 
@@ -60,7 +60,7 @@ def test_each_kind_checks_its_parameters_once_naming_the_bad_one(name, given, fi
 
 def test_a_kind_returns_its_parameters_in_their_checked_form():
     p = KINDS["card"].validate({"unit": "市国推办", "as_of": "2018"})
-    assert p == {"unit": "市发改委", "as_of": 2018, "dataset": DEFAULT_DATASET, "data_as_of": ""}
+    assert p == {"unit": "市发改委", "as_of": 2018, "dataset": default_dataset(), "data_as_of": ""}
 
 
 def test_checking_prints_nothing_into_the_document(tmp_path):

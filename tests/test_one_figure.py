@@ -14,7 +14,7 @@ import kpitrack as kt
 from kpitrack.analysis.special import subtarget_status
 from kpitrack.data.actuals import load_dataset
 from kpitrack.data.figures import METHOD_RANK, FigureBook
-from kpitrack.data.regions import CITY, regions
+from kpitrack.data.regions import city_code, regions
 from kpitrack.data.special import read_special
 from kpitrack.publish import bulletin as bl
 from kpitrack.publish.figures import CONTEXT_NAME
@@ -62,7 +62,7 @@ def test_status_figures_and_charts_show_the_figure_that_counts(ds, cat):
         assert _close(by_key.get((mid, code, year)), value), (ds.name, mid, code, year)
         key = (code, year)
         if key not in statuses:
-            statuses[key] = kt.status(ds.name, year, region=None if code == CITY else code).set_index("measure")
+            statuses[key] = kt.status(ds.name, year, region=None if code == city_code() else code).set_index("measure")
         row = statuses[key].loc[mid]
         assert int(row["latest_year"]) == year, (ds.name, mid, code, year)
         assert mid in cumulative or _close(row["latest_value"], value), (ds.name, mid, code, year, row["latest_value"])
@@ -70,15 +70,15 @@ def test_status_figures_and_charts_show_the_figure_that_counts(ds, cat):
     sample = [k for i, k in enumerate(sorted(last)) if i % 7 == 0 or k[0] in ("K08.pm25", "K09.good_air_days")]
     for mid, code in sample:
         year, value = last[(mid, code)]
-        fig = kt.chart(mid, ds.name, year, region=None if code == CITY else code)
-        if code == CITY:
+        fig = kt.chart(mid, ds.name, year, region=None if code == city_code() else code)
+        if code == city_code():
             drawn = [y for t in fig.data if t.name not in (CONTEXT_NAME, "规划轨迹") and "预测" not in str(t.name)
                      and "目标" not in str(t.name) and t.x is not None for x, y in zip(t.x, t.y) if x == year and y is not None]
         else:
             drawn = [y for t in fig.data if t.name == names[code] for x, y in zip(t.x, t.y) if x == year]
-            city = ds.book.yearly(mid, CITY, as_of=year).set_index("period")["value"]
+            city = ds.book.yearly(mid, city_code(), as_of=year).set_index("period")["value"]
             for t in fig.data:
-                if t.name == names[CITY]:  # the city beside the district: its figures that count, nothing else
+                if t.name == names[city_code()]:  # the city beside the district: its figures that count, nothing else
                     assert dict(zip(map(int, t.x), t.y)) == pytest.approx(city.to_dict()), (ds.name, mid, code)
         assert drawn and all(_close(y, value) for y in drawn), (ds.name, mid, code, year, drawn, value)
 
@@ -94,7 +94,7 @@ def test_the_december_bulletin_shows_the_years_figure(ds, cat):
     last = _last_years(ds, cat)
     monthly = {m.id for m in cat.measures if m.ytd}
     checked = 0
-    for code in (CITY, *[r.code for r in regions() if r.code != CITY][:2]):
+    for code in (city_code(), *[r.code for r in regions() if r.code != city_code()][:2]):
         years = sorted({y for (mid, c), (y, _) in last.items() if c == code and mid in monthly and 2016 <= y <= 2020})
         for year in years:
             try:
@@ -115,7 +115,7 @@ def test_a_table_2_line_linked_to_a_measure_shows_its_figure(ds, cat):
         for st in subtarget_status(cat, ds, read_special(ds.folder, cat, ds.known_at, synthetic=ds.synthetic), as_of):
             if not st.target.measure or st.value is None or st.value_year is None:
                 continue
-            want = ds.book.value(st.target.measure, CITY, st.value_year)
+            want = ds.book.value(st.target.measure, city_code(), st.value_year)
             assert _close(st.value, want), (ds.name, st.target.id, as_of, st.value, want)
 
 
@@ -144,13 +144,13 @@ def test_the_rule_in_its_own_words():
         ("K.y", "2020", 5.0, "computed", "2021-01-01", 1),        # no published figure: the derived series counts
     ]
     obs = pd.DataFrame(rows, columns=["measure_id", "period", "value", "method", "known_from", "vintage"]).assign(
-        region=CITY, unit="", quality="", source="", note="")
+        region=city_code(), unit="", quality="", source="", note="")
     obs["year"] = obs["period"].str[:4].astype(int)
     obs["month"] = obs["period"].str[5:7].replace("", "0").astype(int)
     book = FigureBook(obs)
-    assert book.yearly("K.x", CITY)[["period", "value"]].values.tolist() == [[2018, 40.0], [2019, 38.5]]
-    assert book.context("K.x", CITY)["period"].tolist() == [2018, 2020]
-    assert book.grid("K.x", CITY).get(2020, 6) == 35.0 and book.grid("K.x", CITY).get(2020, 12) == 36.0
-    assert book.yearly("K.y", CITY)["value"].tolist() == [5.0]
+    assert book.yearly("K.x", city_code())[["period", "value"]].values.tolist() == [[2018, 40.0], [2019, 38.5]]
+    assert book.context("K.x", city_code())["period"].tolist() == [2018, 2020]
+    assert book.grid("K.x", city_code()).get(2020, 6) == 35.0 and book.grid("K.x", city_code()).get(2020, 12) == 36.0
+    assert book.yearly("K.y", city_code())["value"].tolist() == [5.0]
     assert set(obs.loc[book.counting, "value"]) == {40.0, 38.5, 35.0, 5.0}
     assert list(METHOD_RANK) == ["official", "computed", "daily-derived", "synthetic"]

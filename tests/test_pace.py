@@ -9,7 +9,7 @@ import pytest
 
 from kpitrack.analysis.pace import assess_pace, month_pace, rank_metric
 from kpitrack.core.labels import Status
-from kpitrack.data.actuals import CITY, Dataset, observations
+from kpitrack.data.actuals import city_code, Dataset, observations
 from kpitrack.data.targets import TARGET_COLUMNS
 
 from .helpers import measure
@@ -43,8 +43,8 @@ def history(mid, region, jun, dec, years=(2016, 2017)):
 
 def test_running_total_against_the_seasonal_pace_of_earlier_years():
     m = monthly()
-    ds = dataset(history(m.id, CITY, 50, 100) + [(m.id, CITY, "2018-06", 60)], [(m.id, CITY, 2018, 110)])
-    p = assess_pace(None, ds, m, CITY, 2018, 6)
+    ds = dataset(history(m.id, city_code(), 50, 100) + [(m.id, city_code(), "2018-06", 60)], [(m.id, city_code(), 2018, 110)])
+    p = assess_pace(None, ds, m, city_code(), 2018, 6)
     assert p.share_required == pytest.approx(0.5)          # 50/100 in both earlier years
     assert p.completion == pytest.approx(60 / 110, abs=0.0005)  # at the precision shown, 54.5%
     assert p.ratio == pytest.approx(0.545 / 0.5)
@@ -55,28 +55,28 @@ def test_running_total_against_the_seasonal_pace_of_earlier_years():
 
 def test_districts_get_the_city_target_passed_down_and_are_ranked():
     m = monthly()
-    rows = (history(m.id, CITY, 50, 100) + [(m.id, CITY, "2018-06", 60)]
+    rows = (history(m.id, city_code(), 50, 100) + [(m.id, city_code(), "2018-06", 60)]
             + history(m.id, A, 10, 20) + [(m.id, A, "2018-06", 10)]
             + history(m.id, B, 15, 30) + [(m.id, B, "2018-06", 16)])
-    mp = month_pace(Cat(m), dataset(rows, [(m.id, CITY, 2018, 110)]), 2018, 6)
+    mp = month_pace(Cat(m), dataset(rows, [(m.id, city_code(), 2018, 110)]), 2018, 6)
     a, b = mp.get(m.id, A), mp.get(m.id, B)
     assert a.target.value == pytest.approx(20 * 1.1) and a.target.basis_zh == "全市目标分解"
     assert a.ratio == pytest.approx(0.455 / 0.5) and a.status == Status.OFF_TRACK   # 45.5% of 50.0%: 0.91 < 0.95
     assert b.ratio == pytest.approx(0.485 / 0.5) and b.status == Status.AT_RISK     # 48.5% of 50.0%: 0.970
     assert (b.rank, a.rank) == (1, 2) and a.n_ranked == 2   # only districts with figures are ranked
-    assert mp.get(m.id, CITY).rank is None                  # the city is not ranked
+    assert mp.get(m.id, city_code()).rank is None                  # the city is not ranked
 
 
 def test_the_year_target_met_early_is_achieved():
     m = monthly()
-    ds = dataset(history(m.id, CITY, 50, 100) + [(m.id, CITY, "2018-10", 111)], [(m.id, CITY, 2018, 110)])
-    assert assess_pace(None, ds, m, CITY, 2018, 10).status == Status.ACHIEVED
+    ds = dataset(history(m.id, city_code(), 50, 100) + [(m.id, city_code(), "2018-10", 111)], [(m.id, city_code(), 2018, 110)])
+    assert assess_pace(None, ds, m, city_code(), 2018, 10).status == Status.ACHIEVED
 
 
 def test_time_share_without_two_earlier_years():
     m = monthly()
-    ds = dataset(history(m.id, CITY, 50, 100, years=(2017,)) + [(m.id, CITY, "2018-03", 30)], [(m.id, CITY, 2018, 100)])
-    p = assess_pace(None, ds, m, CITY, 2018, 3)
+    ds = dataset(history(m.id, city_code(), 50, 100, years=(2017,)) + [(m.id, city_code(), "2018-03", 30)], [(m.id, city_code(), 2018, 100)])
+    p = assess_pace(None, ds, m, city_code(), 2018, 3)
     assert p.share_required == pytest.approx(3 / 12) and p.share_basis_zh == "序时进度"
     assert p.status == Status.ON_TRACK and p.estimate is None and p.estimate_note_zh
 
@@ -84,16 +84,16 @@ def test_time_share_without_two_earlier_years():
 @pytest.mark.parametrize("value, status", [(8.2, Status.ON_TRACK), (7.5, Status.AT_RISK), (6.5, Status.OFF_TRACK)])
 def test_growth_rate_so_far_against_the_target_rate(value, status):
     m = monthly("K99.g", ytd="rate", unit="%", value_type="rate")
-    ds = dataset([(m.id, CITY, "2018-06", value)], [(m.id, CITY, 2018, 8.0)])
-    p = assess_pace(None, ds, m, CITY, 2018, 6)
+    ds = dataset([(m.id, city_code(), "2018-06", value)], [(m.id, city_code(), 2018, 8.0)])
+    p = assess_pace(None, ds, m, city_code(), 2018, 6)
     assert p.gap == pytest.approx(value - 8.0) and p.status == status
 
 
 @pytest.mark.parametrize("value, status", [(50, Status.ON_TRACK), (56, Status.AT_RISK), (60, Status.OFF_TRACK)])
 def test_running_mean_against_a_ceiling_scaled_by_season(value, status):
     m = monthly("K99.pm", ytd="mean", unit="μg/m³", direction="lower")
-    ds = dataset(history(m.id, CITY, 60, 50) + [(m.id, CITY, "2018-06", value)], [(m.id, CITY, 2018, 45)])
-    p = assess_pace(None, ds, m, CITY, 2018, 6)
+    ds = dataset(history(m.id, city_code(), 60, 50) + [(m.id, city_code(), "2018-06", value)], [(m.id, city_code(), 2018, 45)])
+    p = assess_pace(None, ds, m, city_code(), 2018, 6)
     assert p.required == pytest.approx(45 * 1.2)  # the first-half mean runs 20% above the year mean
     assert p.status == status
 
@@ -110,10 +110,10 @@ def test_no_target_is_said_and_ranked_by_same_period_growth():
 
 def test_change_and_rank_since_the_previous_month():
     m = monthly()
-    rows = (history(m.id, CITY, 50, 100) + [(m.id, CITY, "2018-05", 40), (m.id, CITY, "2018-06", 60)]
+    rows = (history(m.id, city_code(), 50, 100) + [(m.id, city_code(), "2018-05", 40), (m.id, city_code(), "2018-06", 60)]
             + history(m.id, A, 10, 20) + [(m.id, A, "2018-05", 11), (m.id, A, "2018-06", 10.5)]
             + history(m.id, B, 10, 20) + [(m.id, B, "2018-05", 9), (m.id, B, "2018-06", 11)])
-    mp = month_pace(Cat(m), dataset(rows, [(m.id, CITY, 2018, 110)]), 2018, 6)
+    mp = month_pace(Cat(m), dataset(rows, [(m.id, city_code(), 2018, 110)]), 2018, 6)
     a = mp.get(m.id, A)
     assert a.previous_month == 5 and a.change == pytest.approx(-0.5)
     assert (a.rank_previous, a.rank) == (1, 2)
@@ -149,19 +149,19 @@ def test_bad_bulletin_parameters_name_the_parameter(month, region, message):
 def test_the_status_is_decided_at_the_precision_shown():
     # 109.996 of 110 in December shows as 100.0%: the reader sees it done, and so does the status
     m = monthly()
-    ds = dataset(history(m.id, CITY, 50, 100) + [(m.id, CITY, "2018-12", 109.996)], [(m.id, CITY, 2018, 110)])
-    p = assess_pace(None, ds, m, CITY, 2018, 12)
+    ds = dataset(history(m.id, city_code(), 50, 100) + [(m.id, city_code(), "2018-12", 109.996)], [(m.id, city_code(), 2018, 110)])
+    p = assess_pace(None, ds, m, city_code(), 2018, 12)
     assert f"{p.completion:.1%}" == "100.0%" and p.status == Status.ACHIEVED
     # 109.9 is 99.9%: shown short, and at risk
-    ds = dataset(history(m.id, CITY, 50, 100) + [(m.id, CITY, "2018-12", 109.9)], [(m.id, CITY, 2018, 110)])
-    p = assess_pace(None, ds, m, CITY, 2018, 12)
+    ds = dataset(history(m.id, city_code(), 50, 100) + [(m.id, city_code(), "2018-12", 109.9)], [(m.id, city_code(), 2018, 110)])
+    p = assess_pace(None, ds, m, city_code(), 2018, 12)
     assert f"{p.completion:.1%}" == "99.9%" and p.status == Status.AT_RISK
 
 
 def test_a_rate_a_hair_below_target_is_on_target_as_shown():
     m = monthly(ytd="rate", unit="%", value_type="rate")
-    ds = dataset([(m.id, CITY, "2018-06", 7.96)], [(m.id, CITY, 2018, 8.0)])
-    p = assess_pace(None, ds, m, CITY, 2018, 6)
+    ds = dataset([(m.id, city_code(), "2018-06", 7.96)], [(m.id, city_code(), 2018, 8.0)])
+    p = assess_pace(None, ds, m, city_code(), 2018, 6)
     assert p.gap == 0.0 and str(p.gap) == "0.0" and p.status == Status.ON_TRACK  # "0.0个百分点", never "-0.0"
 
 

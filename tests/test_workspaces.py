@@ -183,3 +183,51 @@ def test_the_14th_plan_examples_figures_keep_their_sources_and_dates():
     assert derived and all(r["口径"] == "computed" and r["备注"].startswith(("由", "根据")) for r in derived)
     stored = (EXAMPLE / "actuals" / "main" / "vintages" / "0001.csv").read_text(encoding="utf-8")
     assert "2023-01-20" in stored and "18753" in stored
+
+
+# --------------------------------------------------------------------------- a workspace is an object (issue 29)
+
+def _status_in_a_fresh_process(folder: Path, as_of: int) -> str:
+    code = ("import json, sys, kpitrack as kt; s = kt.status(as_of=int(sys.argv[1])); "
+            "print(s[['measure', 'status', 'latest_year', 'latest_value']].to_json(orient='values'))")
+    env = {**__import__("os").environ, "KPITRACK_DATA": str(folder)}
+    out = subprocess.run([sys.executable, "-c", code, str(as_of)], capture_output=True, text=True, env=env, check=True)
+    return out.stdout.strip()
+
+
+def test_one_process_holds_the_13th_and_the_14th_plans_side_by_side():
+    import kpitrack as kt
+
+    h13, h14 = kt.open(REPO / "data"), kt.open(REPO / "examples" / "hangzhou-14th")
+    assert (h13.workspace.plan.end_year, h14.workspace.plan.end_year) == (2020, 2025)
+
+    def table(s):
+        return s[["measure", "status", "latest_year", "latest_value"]].to_json(orient="values")
+
+    first13, first14 = table(h13.status(as_of=2018)), table(h14.status(as_of=2023))
+    assert first13 == _status_in_a_fresh_process(REPO / "data", 2018)  # as a process of its own would say
+    assert first14 == _status_in_a_fresh_process(REPO / "examples" / "hangzhou-14th", 2023)
+    assert table(h13.status(as_of=2018)) == first13 and table(h14.status(as_of=2023)) == first14  # turns never leak
+    with pytest.raises(Exception, match="2021-2025"):  # each checks its own plan's years
+        h14.status(as_of=2018)
+    assert table(kt.status("hangzhou", 2018)) == first13  # the default handle is the bundled workspace
+
+
+def test_setting_kpitrack_data_after_import_switches_the_whole_process(monkeypatch):
+    import kpitrack as kt
+    from kpitrack.data.regions import city_code
+    from kpitrack.plan.schema import plan_end_year
+
+    kt.status("hangzhou", 2018)  # the bundled workspace read first
+    monkeypatch.setenv("KPITRACK_DATA", str(REPO / "examples" / "hangzhou-14th"))
+    assert plan_end_year() == 2025 and city_code() == "330100"
+    s = kt.status(as_of=2023)  # its default dataset (main), its years, no half-switched catalogue
+    assert s.attrs["dataset"] == "main" and set(s["measure"]) >= {"K01.gdp"}
+
+
+def test_no_module_keeps_a_constant_read_from_a_workspace():
+    pattern = re.compile(r"^(PLAN_START|PLAN_END|BASE_YEAR|TARGET_YEARS|UNITS|CITY|CITY_CODE|DEFAULT_DATASET|YEARS|_PLAN)\b[\w, ]*=",
+                         re.M)
+    found = [f"{p.relative_to(REPO)}: {m.group(0)}" for p in (REPO / "lib").rglob("*.py")
+             for m in pattern.finditer(p.read_text(encoding="utf-8"))]
+    assert found == []

@@ -29,11 +29,10 @@ from .api_args import _as_of, _cat, _district_comparable, _load, _probability_la
 from .api_charts import STATUS_ORDER, chart, compare_regions  # noqa: F401 - kt.chart, kt.compare_regions
 from .api_meta import CatalogueTables, catalogue, context, datasets, new_dataset, regions, search, vintages  # noqa: F401
 from .core.labels import STATUS_EN, STATUS_ZH, Status
-from .core.settings import DEFAULT_DATASET
 from .data.actuals import Dataset, assumed_known_from, load_dataset
-from .data.regions import CITY
+from .data.regions import city_code
 from .data.regions import regions as _regions
-from .plan.schema import PLAN_END
+from .plan.schema import plan_end_year
 from .publish.params import check_dataset, check_language, check_year, resolve_measure, resolve_measures, resolve_region
 
 __all__ = ["CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "final", "chart", "compare_regions", "dataset",
@@ -43,13 +42,13 @@ FIGURE_COLUMNS = ["measure_id", "measure_name", "region", "region_name", "period
                   "method", "source", "note", "vintage", "known_from", "assumed_known_from", "preferred"]
 
 
-def dataset(name: str = DEFAULT_DATASET, as_of: int | str | None = None) -> Dataset:
+def dataset(name: str | None = None, as_of: int | str | None = None) -> Dataset:
     """The loaded dataset (figures as known on ``as_of`` when it is a date)."""
     _, known = _as_of(as_of)
     return load_dataset(check_dataset(name), _cat(), known_at=known)
 
 
-def figures(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, region: str | int | None = None,
+def figures(dataset: str | None = None, as_of: int | str | None = None, region: str | int | None = None,
             measure: str | None = None, *, language: str = "zh") -> pd.DataFrame:
     """Every figure of a dataset, one row each, sorted by measure, region and period. Columns:
 
@@ -110,7 +109,7 @@ def _tidy(obs: pd.DataFrame, ds: Dataset, language: str) -> pd.DataFrame:
     return out.sort_values(["measure_id", "region", "period", "vintage"], kind="stable").reset_index(drop=True)
 
 
-def status(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, *, region: str | int | None = None,
+def status(dataset: str | None = None, as_of: int | str | None = None, *, region: str | int | None = None,
            language: str = "zh", figures: pd.DataFrame | None = None) -> pd.DataFrame:
     """The status of every measure against its yearly trajectory at ``as_of``, one row per measure:
 
@@ -134,7 +133,7 @@ def status(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, *, re
     language = check_language(language)
     cat = _cat()
     ds, year = _load(dataset, as_of, figures)
-    code = CITY if region is None else resolve_region(region).code
+    code = city_code() if region is None else resolve_region(region).code
     view = _view(ds, code)
     rnames = {r.code: (r.name_zh if language == "zh" else r.name_en) for r in _regions()}
     labels = STATUS_ZH if language == "zh" else STATUS_EN
@@ -145,7 +144,7 @@ def status(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, *, re
             m = cat.measure(ms.measure_id)
             d = ms.to_dict()
             st, why = ms.status, d["reason_zh"]
-            if code != CITY and not _district_comparable(m):
+            if code != city_code() and not _district_comparable(m):
                 st, why = Status.NO_TARGET, "区、县（市）的总量目标由市里分解下达（见月度通报），不套用全市目标"
             rows.append({"kpi": k.kpi_id, "kpi_name": kpi.name_zh if language == "zh" else kpi.name_en, "measure": m.id,
                          "measure_name": m.name_zh if language == "zh" else m.name_en, "region": code, "region_name": rnames[code],
@@ -160,7 +159,7 @@ def status(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, *, re
     return out
 
 
-def outlook(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, *, region: str | int | None = None,
+def outlook(dataset: str | None = None, as_of: int | str | None = None, *, region: str | int | None = None,
             language: str = "zh", figures: pd.DataFrame | None = None) -> pd.DataFrame:
     """The end-of-plan outlook of every measure at ``as_of``, one row per measure, flat (the fan by
     year is :func:`forecast`): measure, measure_name, region, as_of, target_year, target_value,
@@ -179,7 +178,7 @@ def outlook(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, *, r
     language = check_language(language)
     cat = _cat()
     ds, year = _load(dataset, as_of, figures)
-    code = CITY if region is None else resolve_region(region).code
+    code = city_code() if region is None else resolve_region(region).code
     view = _view(ds, code)
     rows = []
     for m in cat.measures:
@@ -188,7 +187,7 @@ def outlook(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, *, r
         d.update(measure=d.pop("measure_id"), measure_name=m.name_zh if language == "zh" else m.name_en, region=code,
                  probability_label=_probability_label(o.probability if o.assessable else None, language),
                  what_it_takes_zh=o.what_it_takes_zh())
-        if code != CITY and not _district_comparable(m):
+        if code != city_code() and not _district_comparable(m):
             d.update(assessable=False, probability=None, probability_label="—", gap=None, expected_shortfall=None,
                      required_rate=None, reason_zh="区、县（市）不套用全市总量目标；预测为本地区序列", what_it_takes_zh="—")
         rows.append(d)
@@ -201,7 +200,7 @@ def outlook(dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, *, r
     return out
 
 
-def forecast(measure: str, dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, region: str | int | None = None,
+def forecast(measure: str, dataset: str | None = None, as_of: int | str | None = None, region: str | int | None = None,
              level: float = 0.8, horizon: int | None = None, *, figures: pd.DataFrame | None = None) -> pd.DataFrame:
     """The forecast of one measure after ``as_of``, by year (index ``year``, int): ``median`` (the
     forecast: the centre every report, chart and look-back shows), ``lower`` and ``upper`` (the
@@ -227,10 +226,10 @@ def forecast(measure: str, dataset: str = DEFAULT_DATASET, as_of: int | str | No
 
         raise ParameterError(f"level: a coverage strictly between 0 and 1, such as 0.8, got {level!r}", field="level")
     ds, year = _load(dataset, as_of, figures)
-    code = CITY if region is None else resolve_region(region).code
+    code = city_code() if region is None else resolve_region(region).code
     view = _view(ds, code)
     columns = ["median", "lower", "upper", "probability"]
-    steps = (max(m.end_target.year, PLAN_END) - year) if horizon is None else check_year(year + int(horizon), "horizon", year + 1, year + 30) - year
+    steps = (max(m.end_target.year, plan_end_year()) - year) if horizon is None else check_year(year + int(horizon), "horizon", year + 1, year + 30) - year
     h = _history(view.observations, m, year)
     empty = pd.DataFrame(columns=columns, index=pd.Index([], name="year", dtype="int64")).astype(float)
     if steps < 1 or len(h) < 3:
@@ -242,14 +241,14 @@ def forecast(measure: str, dataset: str = DEFAULT_DATASET, as_of: int | str | No
     out = pd.DataFrame({"median": dist.median, "lower": dist.quantile((1 - level) / 2), "upper": dist.quantile((1 + level) / 2),
                         "probability": float("nan")}, index=pd.Index(list(dist.years), name="year", dtype="int64"))
     o = _outlook(m, view, year)
-    if code == CITY and o.assessable and o.probability is not None and o.target_kind in ("level", "floor", "ceiling") \
+    if code == city_code() and o.assessable and o.probability is not None and o.target_kind in ("level", "floor", "ceiling") \
             and o.target_year in out.index:
         out.loc[o.target_year, "probability"] = o.probability
     out.attrs.update(measure=m.id, region=code, as_of=year, level=level, dataset=ds.name, synthetic=ds.synthetic)
     return out
 
 
-def final(dataset: str = DEFAULT_DATASET, *, language: str = "zh", figures: pd.DataFrame | None = None) -> pd.DataFrame:
+def final(dataset: str | None = None, *, language: str = "zh", figures: pd.DataFrame | None = None) -> pd.DataFrame:
     """The final evaluation (终期评估): was each measure's end-of-plan target met, on the figures of
     its target year(s), as the final report judges it. Columns: kpi, measure, measure_name, outcome
     (achieved / missed / insufficient / no_target), outcome_label, value, target, method, quality,
@@ -263,7 +262,7 @@ def final(dataset: str = DEFAULT_DATASET, *, language: str = "zh", figures: pd.D
 
     language = check_language(language)
     cat = _cat()
-    ds, _ = _load(dataset, PLAN_END, figures)
+    ds, _ = _load(dataset, plan_end_year(), figures)
     words = {"zh": {"achieved": "实现", "missed": "未实现", "insufficient": "数据不足", "no_target": "无量化目标"},
              "en": {"achieved": "achieved", "missed": "missed", "insufficient": "insufficient data", "no_target": "no numeric target"}}
     rows = []

@@ -9,10 +9,10 @@ from dataclasses import replace
 import pandas as pd
 
 from .data.actuals import Dataset, kpi_series, load_dataset
-from .data.regions import CITY
+from .data.regions import city_code
 from .plan.catalogue import Catalogue, Measure
 from .plan.catalogue import catalogue as _load_catalogue
-from .plan.schema import BASE_YEAR, PLAN_END
+from .plan.schema import plan_base_year, plan_end_year
 from .publish.params import check_dataset, check_year
 
 
@@ -34,7 +34,7 @@ def _as_of(as_of: int | str | None, default_latest: bool = True) -> tuple[int | 
             check_date(date, "as_of")
         except ValueError as exc:
             raise ParameterError(str(exc), field="as_of") from None
-        return check_year(int(date[:4]) - 1, "as_of", BASE_YEAR + 1, PLAN_END), date
+        return check_year(int(date[:4]) - 1, "as_of", plan_base_year() + 1, plan_end_year()), date
     if isinstance(as_of, str) and len(as_of.strip()) == 7:
         raise ParameterError(f"as_of: a year (2018) or a date (2018-06-30), got the month {as_of!r}", field="as_of")
     return check_year(as_of, "as_of"), None
@@ -43,8 +43,8 @@ def _as_of(as_of: int | str | None, default_latest: bool = True) -> tuple[int | 
 def _latest_year(ds: Dataset) -> int:
     """The latest plan year with a yearly figure of the city (the default ``as_of``)."""
     obs = ds.observations
-    years = obs.loc[(obs["region"] == CITY) & (obs["month"] == 0) & (obs["year"] <= PLAN_END), "year"]
-    return int(max(BASE_YEAR + 1, years.max())) if len(years) else PLAN_END
+    years = obs.loc[(obs["region"] == city_code()) & (obs["month"] == 0) & (obs["year"] <= plan_end_year()), "year"]
+    return int(max(plan_base_year() + 1, years.max())) if len(years) else plan_end_year()
 
 
 def _load(dataset, as_of, figures_df) -> tuple[Dataset, int]:
@@ -70,10 +70,10 @@ def _district_comparable(m: Measure) -> bool:
 def _view(ds: Dataset, code: str) -> Dataset:
     """The dataset as seen from one region: its figures in the place of the city's (a year's
     December year-to-date figure stands for the year by the one rule of data/figures.py)."""
-    if code == CITY:
+    if code == city_code():
         return ds
     obs = ds.observations
-    own = obs[obs["region"] == code].assign(region=CITY)
+    own = obs[obs["region"] == code].assign(region=city_code())
     return replace(ds, observations=own.reset_index(drop=True), targets=None)
 
 

@@ -9,9 +9,8 @@ import pandas as pd
 
 from .api_args import _annual, _cat, _load
 from .core.labels import STATUS_EN, STATUS_ZH, SYNTHETIC_NOTE_ZH, Status
-from .core.settings import DEFAULT_DATASET
 from .data.actuals import load_dataset
-from .data.regions import CITY
+from .data.regions import city_code
 from .data.regions import regions as _regions
 from .publish.params import check_dataset, check_language, resolve_measure, resolve_measures, resolve_region
 
@@ -19,7 +18,7 @@ from .publish.params import check_dataset, check_language, resolve_measure, reso
 STATUS_ORDER = pd.CategoricalDtype([s.value for s in Status], ordered=True)
 
 
-def chart(measure: str, dataset: str = DEFAULT_DATASET, as_of: int | str | None = None, region: str | int = CITY, *,
+def chart(measure: str, dataset: str | None = None, as_of: int | str | None = None, region: str | int | None = None, *,
           language: str = "zh"):
     """A plotly figure of one measure (or of a KPI's measures): for the city its figures, yearly
     trajectory, 2020 target and forecast fan (as in the mid-term report); for a district its yearly
@@ -42,7 +41,7 @@ def chart(measure: str, dataset: str = DEFAULT_DATASET, as_of: int | str | None 
     ds, year = _load(dataset, as_of, None)
     code = resolve_region(region).code  # None: the city
     kpi = cat.kpi(ms[0].kpi_id)
-    if code == CITY:
+    if code == city_code():
         ks = next(k for k in assess(cat, ds, year) if k.kpi_id == kpi.id)
         ids = {m.id for m in ms}
         only = replace(kpi, measures=tuple(ms))
@@ -58,7 +57,7 @@ def chart(measure: str, dataset: str = DEFAULT_DATASET, as_of: int | str | None 
     m = ms[0]
     names = {r.code: (r.name_zh if language == "zh" else r.name_en) for r in _regions()}
     fig = new_figure()
-    for c in (code, CITY):
+    for c in (code, city_code()):
         s = _annual(ds, m.id, c, year)
         fig.add_trace(go.Scatter(x=s.index, y=s.values, mode="lines+markers", name=names[c],
                                  line={"dash": "solid" if c == code else "dot"}))
@@ -70,7 +69,7 @@ def chart(measure: str, dataset: str = DEFAULT_DATASET, as_of: int | str | None 
     return fig
 
 
-def compare_regions(measure: str, month: str = "latest", dataset: str = DEFAULT_DATASET, *, language: str = "zh") -> pd.DataFrame:
+def compare_regions(measure: str, month: str = "latest", dataset: str | None = None, *, language: str = "zh") -> pd.DataFrame:
     """The city and every district on one measure at a month (``YYYY-MM``, or ``latest``: the
     dataset's latest month), as in the monthly bulletin: region, region_name, month (int), value
     (year to date), unit, target, required, gap, status (ordered code), status_label, rank (Int64),

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .core.settings import DEFAULT_DATASET
 from .data.actuals import load_dataset
 from .data.regions import regions as _regions
 from .plan.catalogue import catalogue as _catalogue
@@ -136,7 +135,7 @@ def search(text: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "id", "kpi", "name_zh", "name_en", "unit"])
 
 
-def vintages(dataset: str = DEFAULT_DATASET) -> pd.DataFrame:
+def vintages(dataset: str | None = None) -> pd.DataFrame:
     """How a dataset's figures came in: one row per vintage: vintage (int), ingested_at (UTC
     timestamp), known_from (date), source, rows, sha256 (of the file ingested).
 
@@ -154,7 +153,7 @@ def vintages(dataset: str = DEFAULT_DATASET) -> pd.DataFrame:
     return out.astype({"vintage": "int64", "rows": "int64", "known_from": "datetime64[ns]"})
 
 
-def context(dataset: str = DEFAULT_DATASET) -> pd.DataFrame:
+def context(dataset: str | None = None) -> pd.DataFrame:
     """Figures a dataset keeps beside the KPIs because they are close to one but not it: series,
     year (int), value (as published: some are text), unit, quality, relates_to (the measure or
     sub-target), why_not_kpi_zh (the reason), source, note. Empty (with these columns) when it has none.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .core.settings import DEFAULT_DATASET
+from .core.settings import default_dataset
 from .core.version import __version__
 
 
@@ -16,7 +16,7 @@ def _listing(sub, name: str, help_: str, description: str, *, dataset: bool = Tr
     p = sub.add_parser(name, help=help_.replace("%", "%%"), description=description)  # argparse formats help with %
     p.add_argument("--year", type=int, required=True)
     if dataset:
-        p.add_argument("--dataset", default=DEFAULT_DATASET)
+        p.add_argument("--dataset", default=default_dataset())
     p.set_defaults(command=name)
     return p
 
@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", required=True,
                    help="evaluation year (2018), or a date (2019-06-01): the data as known that day, evaluated for the year before")
     s.add_argument("--data-as-of", help="with a year in --as-of: use the data as known on this date (YYYY-MM-DD)")
-    s.add_argument("--dataset", default=DEFAULT_DATASET, help="dataset name (hangzhou, synthetic, ...)")
+    s.add_argument("--dataset", default=default_dataset(), help="dataset name (hangzhou, synthetic, ...)")
     s.add_argument("--format", choices=("table", "csv", "json"), default="table")
     s.add_argument("--out")
     s.set_defaults(command="status")
@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest", help="validate a ledger (.csv/.xlsx) and add it to a dataset as a new vintage")
     i.add_argument("file")
     i.add_argument("--kind", choices=kinds, default="kpi", help=kinds_help + " (peers: one ledger for all datasets)")
-    i.add_argument("--dataset", default=DEFAULT_DATASET)
+    i.add_argument("--dataset", default=default_dataset())
     i.add_argument("--known-from", help="date the figures were known (published) from, YYYY-MM-DD; default today")
     i.add_argument("--sheet", help="the sheet of an .xlsx workbook to ingest (default 台账, or the only sheet with figures)")
     i.set_defaults(command="ingest")
@@ -85,13 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     y.add_argument("measure", help="e.g. K08.pm25 or K02.revenue")
     y.add_argument("period", help="the last month with data, YYYY-MM")
     y.add_argument("--region", default=None, help="a district by name or code (default: the city)")
-    y.add_argument("--dataset", default=DEFAULT_DATASET)
+    y.add_argument("--dataset", default=default_dataset())
     y.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
     y.add_argument("--level", type=float, default=0.8)
     y.set_defaults(command="year_end")
 
     b = sub.add_parser("backtest", help="forecast accuracy against naive and drift baselines (rolling origin)")
-    b.add_argument("--dataset", default=DEFAULT_DATASET)
+    b.add_argument("--dataset", default=default_dataset())
     b.add_argument("--suite-size", type=int, default=300, help="series in the simulated suite")
     b.add_argument("--seed", type=int, default=2026)
     b.set_defaults(command="backtest")
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "75: another run for the same month is in progress.")
     bl.add_argument("--month", required=True,
                     help="YYYY-MM, 'previous' (the month before today) or 'latest' (the latest month with figures)")
-    bl.add_argument("--dataset", default=DEFAULT_DATASET)
+    bl.add_argument("--dataset", default=default_dataset())
     bl.add_argument("--regions", default="all", help="all (default), or a comma-separated list of names or codes")
     bl.add_argument("--jobs", type=int, default=None, help="parallel bulletins (default: the number of cores)")
     bl.add_argument("--to", default="html,pdf", help="formats, comma-separated (default html,pdf)")
@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("scores", help="yearly scores of the responsible units by the plan's rules, explained line by line")
     sc.add_argument("--year", type=int, required=True, help="a year of the plan")
-    sc.add_argument("--dataset", default=DEFAULT_DATASET)
+    sc.add_argument("--dataset", default=default_dataset())
     sc.add_argument("--challenges", help="the year's challenge targets (default params/challenges-<year>.yaml, if present)")
     sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sc.add_argument("--out")
@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     nt.add_argument("action", nargs="?", default="issue", help="issue (default), answer, close or list")
     nt.add_argument("number", nargs="?", help="the notice number, e.g. 绩改〔2018〕1号 (answer, close)")
     nt.add_argument("--month", help="YYYY-MM, 'previous' or 'latest': the monthly bulletins to look at (issue)")
-    nt.add_argument("--dataset", default=DEFAULT_DATASET)
+    nt.add_argument("--dataset", default=default_dataset())
     nt.add_argument("--note", help="the unit's feedback (answer) or why the notice is closed (close)")
     nt.add_argument("--date", help="the date to record (default: for issue, the 5th of the next month; else today)")
     nt.add_argument("--to", default="html,pdf", help="formats of the notices' documents, comma-separated (default html,pdf)")
@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cd = sub.add_parser("cards", help="performance cards (绩效卡) of the responsible units, in parallel")
     cd.add_argument("--as-of", type=int, required=True, help="a year of the plan")
-    cd.add_argument("--dataset", default=DEFAULT_DATASET)
+    cd.add_argument("--dataset", default=default_dataset())
     cd.add_argument("--units", default="all", help="all (default), or a comma-separated list of unit names")
     cd.add_argument("--jobs", type=int, default=None)
     cd.add_argument("--to", default="html,pdf")

@@ -13,8 +13,7 @@ import json
 import pandas as pd
 
 from . import api
-from .core.settings import DEFAULT_DATASET
-from .data.regions import CITY, regions
+from .data.regions import regions
 from .publish.params import resolve_measure, resolve_region
 
 #: the measure the notebook opens on: one with a target, figures in both datasets and a forecast
@@ -78,7 +77,7 @@ def sections(dataset: str, as_of, measure: str, region, month: str = "latest") -
     display(Markdown("#### 来源 / Sources"), sources_of(table))
 
 
-def explorer(dataset: str = DEFAULT_DATASET, as_of=None, measure: str = DEFAULT_MEASURE, region=CITY, month: str = "latest"):
+def explorer(dataset: str | None = None, as_of=None, measure: str = DEFAULT_MEASURE, region=None, month: str = "latest"):
     """An ipywidgets box: pick a domain, KPI, measure and region; every section below the drop-downs
     is drawn again for the choice."""
     import ipywidgets as w

@@ -178,9 +178,6 @@ def plan_import(path: Path) -> dict[str, int]:
     (``plan/plan.yaml``, ``plan/kpis.yaml``, and ``regions.csv`` when it has a 地区 sheet). The result is
     loaded as every command will load it (in a fresh process, with the new plan's years) before
     anything is replaced; on any problem nothing is written. Returns counts of what was imported."""
-    import os
-    import subprocess
-    import sys
     import tempfile
 
     import yaml
@@ -209,13 +206,16 @@ def plan_import(path: Path) -> dict[str, int]:
         (scratch / "plan" / "plan.yaml").write_text(plan_text, encoding="utf-8")
         if region_text is not None:
             (scratch / "regions.csv").write_text(region_text, encoding="utf-8")
-        check = subprocess.run([sys.executable, "-c", "from kpitrack.plan.catalogue import load_catalogue; load_catalogue()"],
-                               env={**os.environ, "KPITRACK_DATA": str(scratch)}, capture_output=True, text=True, timeout=300)
-        if check.returncode != 0:
-            lines = [ln.strip() for ln in check.stderr.splitlines() if ln.strip().startswith(str(scratch)) or "plan" in ln]
-            msgs = [ln.replace(str(scratch) + "/", "") for ln in lines if ":" in ln][-20:] or [check.stderr.strip().splitlines()[-1]]
-            raise ValidationError([Problem(Path(path).name, None, "-", f"the catalogue written from it would not load: {m}", Reason.INCONSISTENT)
-                                   for m in msgs], f"plan {Path(path).name} refused: nothing was written; plan validation")
+        from .plan.catalogue import load_catalogue
+
+        try:  # the new plan loaded with its own years and units, in this process: the scratch workspace made active
+            with paths.using(scratch):
+                load_catalogue()
+        except ValidationError as exc:
+            prefix = str(scratch.resolve()) + "/"
+            raise ValidationError([Problem(Path(path).name, None, "-", "the catalogue written from it would not load: "
+                                           + str(p).replace(prefix, ""), Reason.INCONSISTENT) for p in exc.problems[:20]],
+                                  f"plan {Path(path).name} refused: nothing was written; plan validation") from None
     with locked(old / ".plan.lock", what="the plan"):
         atomic_write_text(old / "plan" / "kpis.yaml", kpis_text)
         atomic_write_text(old / "plan" / "plan.yaml", plan_text)

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from .forecast import forecast
-from ..data.regions import CITY
+from ..data.regions import city_code
 from .simulate import simulate_suite
 
 METHODS = ("kpitrack", "naive", "drift")
@@ -86,7 +86,7 @@ def dataset_cases(ds) -> list[Case]:
     measure and method, and the related context series."""
     cases = []
     obs = ds.observations
-    annual = obs[(obs["month"] == 0) & (obs["region"] == CITY)]
+    annual = obs[(obs["month"] == 0) & (obs["region"] == city_code())]
     for (mid, method), g in annual.groupby(["measure_id", "method"]):
         g = g.sort_values(["year", "known_from", "vintage"]).drop_duplicates("year", keep="last")
         cases += _runs(f"{mid} ({method})", g["year"].astype(int), g["value"].astype(float))

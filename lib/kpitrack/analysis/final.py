@@ -22,7 +22,7 @@ import pandas as pd
 from ..core.labels import fmt
 from ..data.actuals import Dataset, FigureSource, kpi_series
 from ..plan.catalogue import Catalogue, Measure
-from ..plan.schema import PLAN_END
+from ..plan.schema import plan_end_year
 from .outlook import _history, outlook
 from .progress import meets
 
@@ -76,7 +76,7 @@ def _judge(m: Measure, kind: str, years: tuple[int, ...], target: float, approx:
         value = float(vals.sum() if kind == "cumulative" else vals.mean())
         what = f"{years[0]}—{years[-1]}年{'累计' if kind == 'cumulative' else '平均'}{deciding_digits(value, target, m.unit)[0]}"
     else:
-        year = years[-1] if years else PLAN_END
+        year = years[-1] if years else plan_end_year()
         if year not in s.index:
             return INSUFFICIENT, None, f"缺{year}年数据"
         value = float(s.loc[year, "value"])
@@ -96,14 +96,14 @@ def final_outcome(m: Measure, obs: FigureSource) -> FinalOutcome:
     if t.value is not None and t.kind in ("level", "floor", "ceiling", "cumulative", "average"):
         kind, years, target, approx, strict, text = t.kind, (t.years or (t.year,)), t.value, t.approx, t.strict, t.text_zh
     else:
-        last = next((y for y in reversed(m.yearly_targets) if y.value is not None and PLAN_END in y.years
+        last = next((y for y in reversed(m.yearly_targets) if y.value is not None and plan_end_year() in y.years
                      and y.kind in ("level", "floor", "ceiling", "average")), None)
         if last is None:
             return FinalOutcome(**base, outcome=NO_TARGET, target_text_zh=t.text_zh,
                                 reason_zh=f"规划未给出量化目标（原文：“{t.text_zh}”）" if t.text_zh and t.kind != "none"
                                 else "本子指标无单独目标，仅作跟踪")
         kind = last.kind
-        years = tuple(last.years) if kind == "average" else (PLAN_END,)
+        years = tuple(last.years) if kind == "average" else (plan_end_year(),)
         target, approx, strict, text = last.value, False, False, last.text_zh
     s = kpi_series(obs, m.id).set_index("period")  # the figures that count (a derived one never stands in)
     if s.empty:
@@ -145,12 +145,12 @@ def retrospective(cat: Catalogue, then: Dataset, now: Dataset, as_of: int) -> pd
     rows = []
     for m in cat.measures:
         o = outlook(m, then, as_of)
-        if o.fan.empty or PLAN_END not in o.fan.index:
+        if o.fan.empty or plan_end_year() not in o.fan.index:
             continue
         method = _history_method(then, m, as_of)
         s = kpi_series(now, m.id).set_index("period")  # the outcome of the kind of figures forecast from
-        actual = float(s.loc[PLAN_END, "value"]) if PLAN_END in s.index and s.loc[PLAN_END, "method"] == method else None
-        f = o.fan.loc[PLAN_END]
+        actual = float(s.loc[plan_end_year(), "value"]) if plan_end_year() in s.index and s.loc[plan_end_year(), "method"] == method else None
+        f = o.fan.loc[plan_end_year()]
         fo = final_outcome(m, now)
         rows.append({"measure": m.id, "kpi": m.kpi_id, "name_zh": m.name_zh, "unit": m.unit, "n_points": o.n_points,
                      "forecast": float(f["median"]), "lower": float(f["lower"]), "upper": float(f["upper"]),
@@ -182,8 +182,8 @@ class Calibration:
 
     def text_zh(self) -> str:
         if not self.compared:
-            return f"没有既有中期预测又有{PLAN_END}年实际值的子指标，无法检验预测。"
-        parts = [f"{self.compared}个子指标既有中期预测又有{PLAN_END}年实际值，其中{self.inside}个落在80%预测区间内"
+            return f"没有既有中期预测又有{plan_end_year()}年实际值的子指标，无法检验预测。"
+        parts = [f"{self.compared}个子指标既有中期预测又有{plan_end_year()}年实际值，其中{self.inside}个落在80%预测区间内"
                  f"（{self.share_inside:.0%}；区间校准正确时约为80%，样本很少时波动很大）。"]
         if self.judged:
             parts.append(f"{self.judged}个可判断达标的子指标中，达标概率的布里尔分数为{self.brier:.2f}"

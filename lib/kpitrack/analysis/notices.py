@@ -21,7 +21,7 @@ from ..core.labels import STATUS_ZH, SYNTHETIC_DATA_ZH, Status
 from ..core.yamlio import load_yaml
 from ..data.actuals import Dataset
 from ..data.notices import Event, append, states
-from ..data.regions import CITY, regions
+from ..data.regions import city_code, regions
 from ..plan.catalogue import Catalogue
 from ..plan.responsible import normalise_unit
 from .pace import MonthPace, month_pace
@@ -115,7 +115,7 @@ def triggers(cat: Catalogue, ds: Dataset, year: int, month: int, rules: NoticeRu
             steps = "；".join(f"{_period_zh(m, dm)}{STATUS_ZH[p.status]}（{p.reason_zh}）" for dm, p in streak)
             evidence = (f"{names[code]}“{m.name_zh}”在{year}年月度通报中连续{len(streak)}期数据进度滞后：{steps}。"
                         + (f"（{SYNTHETIC_DATA_ZH}）" if ds.synthetic else ""))
-            if code == CITY:
+            if code == city_code():
                 units = tuple(dict.fromkeys(normalise_unit(u)[0] for u in cat.kpi(m.kpi_id).responsible))
             else:
                 units = (rules.district_unit.format(region=names[code]),)

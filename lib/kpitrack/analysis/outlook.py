@@ -15,7 +15,7 @@ from ..data.actuals import FigureSource, kpi_series
 from .forecast import ForecastDistribution, _calibration, forecast_distribution, probability_map
 from ..core.labels import fmt
 from ..plan.catalogue import Measure
-from ..plan.schema import PLAN_END
+from ..plan.schema import plan_end_year
 
 LEVEL = 0.8
 HORIZON_CAP = 2050
@@ -30,7 +30,7 @@ class Outlook:
     as_of: int
     assessable: bool
     reason_zh: str
-    target_year: int = PLAN_END
+    target_year: int = plan_end_year()
     target_value: float | None = None
     target_kind: str = ""
     unit: str = ""

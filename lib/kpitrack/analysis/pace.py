@@ -25,7 +25,7 @@ import pandas as pd
 from ..core.labels import Status
 from ..data.actuals import Dataset, kpi_series
 from ..data.figures import YtdRows
-from ..data.regions import CITY, districts, regions
+from ..data.regions import city_code, districts, regions
 from ..plan.catalogue import Catalogue, Measure
 from ..plan.trajectory import trajectory
 from .ytd import YearEndEstimate, estimate_additive, estimate_ratio
@@ -155,7 +155,7 @@ def _annual(ds: Dataset, m: Measure, region: str, year: int) -> float | None:
 
 def city_target(cat: Catalogue, ds: Dataset, m: Measure, year: int) -> YearTarget | None:
     """The city's target for ``year``: assigned (targets.csv) first, then the plan."""
-    own = _assigned(ds, m, CITY, year)
+    own = _assigned(ds, m, city_code(), year)
     if own is not None:
         return own
     yt = m.yearly_target_for(year)
@@ -181,7 +181,7 @@ def _assigned(ds: Dataset, m: Measure, region: str, year: int) -> YearTarget | N
 
 def region_target(cat: Catalogue, ds: Dataset, m: Measure, region: str, year: int, city: YearTarget | None) -> YearTarget | None:
     """A region's target: its own assigned one, else the city's passed down (see module doc)."""
-    if region == CITY:
+    if region == city_code():
         return city
     own = _assigned(ds, m, region, year)
     if own is not None or city is None:
@@ -189,7 +189,7 @@ def region_target(cat: Catalogue, ds: Dataset, m: Measure, region: str, year: in
     kind = KIND[m.ytd or "sum"]
     if kind in ("rate", "mean"):
         return YearTarget(city.value, "同全市目标")
-    city_last, own_last = _annual(ds, m, CITY, year - 1), _annual(ds, m, region, year - 1)
+    city_last, own_last = _annual(ds, m, city_code(), year - 1), _annual(ds, m, region, year - 1)
     if not city_last or own_last is None:
         return None
     growth = city.value / city_last
@@ -230,7 +230,7 @@ def assess_pace(cat: Catalogue, ds: Dataset, m: Measure, region: str, year: int,
         estimate = _replace(estimate, estimate=min(estimate.estimate, days), lower=min(estimate.lower, days),
                             upper=min(estimate.upper, days))
     base.update(estimate=estimate, estimate_note_zh=note)
-    if city is None and region == CITY:
+    if city is None and region == city_code():
         city = city_target(cat, ds, m, year)
     target = region_target(cat, ds, m, region, year, city)
     if target is None:
@@ -336,7 +336,7 @@ def month_pace(cat: Catalogue, ds: Dataset, year: int, month: int) -> MonthPace:
 
 def _ranked(cat: Catalogue, ds: Dataset, m: Measure, year: int, month: int) -> dict[str, Pace]:
     city = city_target(cat, ds, m, year)
-    out = {CITY: assess_pace(cat, ds, m, CITY, year, month, city)}
+    out = {city_code(): assess_pace(cat, ds, m, city_code(), year, month, city)}
     dist = {r.code: assess_pace(cat, ds, m, r.code, year, month, city) for r in districts()}
     metrics = {c: rank_metric(p, m.sign) for c, p in dist.items()}
     valid = {c: v for c, v in metrics.items() if v is not None and math.isfinite(v)}

@@ -14,7 +14,7 @@ import pandas as pd
 from ..data.actuals import Dataset, FigureSource, kpi_series
 from ..core.labels import SEVERITY, UNJUDGED, Status, fmt, status_label
 from ..plan.catalogue import Catalogue, Measure
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 from ..plan.trajectory import cumulative_trajectory, trajectory
 
 #: open-sdg cut-offs on the ratio of observed to required progress.
@@ -94,9 +94,9 @@ def meets(value: float, target: float, direction: str, strict: bool = False) -> 
 def assess_measure(m: Measure, obs: FigureSource, as_of: int) -> MeasureStatus:
     """Status of one measure from the dataset's observations (all regions; the city is used)."""
     s = kpi_series(obs, m.id, as_of=as_of)
-    base_actual = s.loc[s["period"] == BASE_YEAR, "value"]
+    base_actual = s.loc[s["period"] == plan_base_year(), "value"]
     traj = trajectory(m, float(base_actual.iloc[0]) if len(base_actual) else None)
-    traj_now = _num(traj.get(min(as_of, PLAN_END)))
+    traj_now = _num(traj.get(min(as_of, plan_end_year())))
     common = {"measure_id": m.id, "kpi_id": m.kpi_id, "as_of": as_of, "trajectory_value": traj_now,
               "target_value": m.end_target.value}
     if s.empty:
@@ -130,8 +130,8 @@ def _assess_level(m: Measure, s: pd.DataFrame, traj: pd.Series, common: dict) ->
         base_year, base_value, base_note = int(same.iloc[0]["period"]), float(same.iloc[0]["value"]), ""
     elif m.implied_base is not None and ly > m.implied_base.year:
         base_year, base_value, base_note = m.implied_base.year, m.implied_base.value, "（基数为规划推算值）"
-    elif ly == BASE_YEAR:
-        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh=f"仅有基期（{BASE_YEAR}年）数据")
+    elif ly == plan_base_year():
+        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh=f"仅有基期（{plan_base_year()}年）数据")
     else:
         return _single_point(m, common, traj, "只有一个可比数据点")
     try:
@@ -268,8 +268,8 @@ def combine(statuses: list[MeasureStatus]) -> Status:
 
 def assess(cat: Catalogue, ds: Dataset, as_of: int) -> list[KPIStatus]:
     """Status of every KPI of the catalogue at ``as_of`` on dataset ``ds``."""
-    if not BASE_YEAR < as_of <= PLAN_END + 5:
-        raise ValueError(f"as_of must be a year after {BASE_YEAR} (the plan runs 2016-{PLAN_END}), got {as_of}")
+    if not plan_base_year() < as_of <= plan_end_year() + 5:
+        raise ValueError(f"as_of must be a year after {plan_base_year()} (the plan runs 2016-{plan_end_year()}), got {as_of}")
     out = []
     for k in cat.kpis:
         ms = tuple(assess_measure(m, ds, as_of) for m in k.measures)

@@ -9,18 +9,19 @@ import pandas as pd
 
 from ..data.rectification import RectificationLedger
 from ..plan.catalogue import Catalogue
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 
 #: the plan's target: average satisfaction with the rectification at least 85%
 SATISFACTION_TARGET = 85.0
 
 
-def by_year(ledger: RectificationLedger, up_to: int = PLAN_END) -> pd.DataFrame:
+def by_year(ledger: RectificationLedger, up_to: int | None = None) -> pd.DataFrame:
     """One row per year: problems with a target, done, partly done, disclosed, surveyed, the average
     satisfaction and whether it reached the target (None: no survey that year)."""
+    up_to = plan_end_year() if up_to is None else up_to
     rows = []
     df = ledger.rows if ledger.rows is not None else pd.DataFrame(columns=["year", "done", "disclosed", "satisfaction"])
-    for y in range(BASE_YEAR + 1, up_to + 1):
+    for y in range(plan_base_year() + 1, up_to + 1):
         d = df[df["year"] == y]
         sat = d["satisfaction"].dropna()
         mean = float(sat.mean()) if len(sat) else None

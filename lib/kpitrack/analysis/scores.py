@@ -25,7 +25,7 @@ from ..core.yamlio import line_of, load_yaml
 from ..data.actuals import Dataset, kpi_series
 from ..plan.catalogue import Catalogue, Measure
 from ..plan.responsible import Unit, responsible_units
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 from ..plan.scoring import Score, TargetResult, score, target_points
 from ..plan.trajectory import trajectory
 from .plan_lines import plan_lines
@@ -134,7 +134,7 @@ class UnitScore:
 def year_target(m: Measure, ds: Dataset, year: int) -> float | None:
     """The measure's numeric target for ``year``: the plan trajectory value, else a level yearly target."""
     s = kpi_series(ds, m.id, as_of=year)
-    base = s.loc[s["period"] == BASE_YEAR, "value"]
+    base = s.loc[s["period"] == plan_base_year(), "value"]
     traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
     if year in traj.index and not pd.isna(traj[year]):
         return float(traj[year])
@@ -165,8 +165,8 @@ def completion(m: Measure, ds: Dataset, year: int) -> tuple[float | None, float 
 
 def unit_scores(cat: Catalogue, ds: Dataset, year: int, challenges: Challenges | None = None) -> list[UnitScore]:
     """Every responsible unit's score for ``year``, ranked (units without a scorable target last, unranked)."""
-    if not BASE_YEAR < year <= PLAN_END:
-        raise ValueError(f"the plan's years are {BASE_YEAR + 1}-{PLAN_END}, got {year}")
+    if not plan_base_year() < year <= plan_end_year():
+        raise ValueError(f"the plan's years are {plan_base_year() + 1}-{plan_end_year()}, got {year}")
     challenges = challenges or Challenges(year)
     statuses, standards, rectification = _plan_ledgers(cat, ds, year)
     out = []

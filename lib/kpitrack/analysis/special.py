@@ -19,11 +19,11 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from ..core.labels import fmt
-from ..data.actuals import CITY, Dataset, kpi_series, observations
+from ..data.actuals import city_code, Dataset, kpi_series, observations
 from ..data.figures import FigureBook
 from ..data.special import SpecialLedger, groups, latest
 from ..plan.catalogue import Catalogue, EndTarget, Measure, SpecialTarget, Subtarget
-from ..plan.schema import BASE_YEAR
+from ..plan.schema import plan_base_year
 from .final import ACHIEVED, INSUFFICIENT, MISSED, NO_TARGET, OUTCOME_ZH, final_outcome
 from .outlook import Outlook, outlook, probability_text
 from .progress import meets
@@ -71,7 +71,7 @@ def as_measure(t: Subtarget, special: SpecialTarget, linked: Measure | None = No
     # a ceiling of Table 2 includes its bound (控制在0.047以内, 无劣Ⅴ类: at most 0, 前80强: rank 80 counts):
     # a level to stay at or below
     kind = "level" if t.kind in ("ceiling", "ceiling_rank") else t.kind
-    years = tuple(range(BASE_YEAR + 1, t.year + 1)) if kind == "average" else ()
+    years = tuple(range(plan_base_year() + 1, t.year + 1)) if kind == "average" else ()
     direction = "lower" if t.kind in ("ceiling", "ceiling_rank") else "higher"
     if linked is not None:
         direction = linked.direction
@@ -85,7 +85,7 @@ def as_measure(t: Subtarget, special: SpecialTarget, linked: Measure | None = No
 def _ledger_obs(rows: pd.DataFrame, ids: list[str], as_id: str, as_of: int) -> pd.DataFrame:
     sel = rows[rows["subtarget"].isin(ids) & (rows["year"] <= as_of)]
     sel = sel.sort_values(["year", "known_from"], kind="stable").drop_duplicates("year", keep="last")
-    figures = pd.DataFrame({"measure_id": as_id, "region": CITY, "period": sel["year"].astype(str), "value": sel["value"],
+    figures = pd.DataFrame({"measure_id": as_id, "region": city_code(), "period": sel["year"].astype(str), "value": sel["value"],
                             "unit": "", "quality": sel["quality"], "method": "official", "source": sel["source"],
                             "note": sel["note"], "known_from": sel["known_from"]})
     return observations(figures)

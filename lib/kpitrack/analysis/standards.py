@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..data.standards import StandardsLedger
 from ..plan.catalogue import Catalogue
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 
 
 def _issued_year(ledger: StandardsLedger) -> dict[int, int]:
@@ -16,12 +16,13 @@ def _issued_year(ledger: StandardsLedger) -> dict[int, int]:
     return {int(r.no): int(str(r.issued_on)[:4]) for r in rows.itertuples()}
 
 
-def by_year(cat: Catalogue, ledger: StandardsLedger, up_to: int = PLAN_END) -> pd.DataFrame:
+def by_year(cat: Catalogue, ledger: StandardsLedger, up_to: int | None = None) -> pd.DataFrame:
     """One row per year: standards due by its end, of them issued by then, overdue, the share done,
     and standards issued ahead of their year."""
+    up_to = plan_end_year() if up_to is None else up_to
     issued = _issued_year(ledger)
     rows = []
-    for y in range(BASE_YEAR + 1, up_to + 1):
+    for y in range(plan_base_year() + 1, up_to + 1):
         due = [s for s in cat.standards if s.year <= y]
         done = [s for s in due if s.no in issued and issued[s.no] <= y]
         ahead = [s for s in cat.standards if s.year > y and s.no in issued and issued[s.no] <= y]

@@ -6,19 +6,16 @@ import os
 
 from .exceptions import ParameterError
 
-def _default_dataset() -> str:
+def default_dataset() -> str:
+    """The dataset every command, API call and notebook uses when none is named: the active
+    workspace's (``default_dataset`` in workspace.yaml; the bundled notebooks' parameter cells agree
+    with the bundled workspace's, tests/test_documents.py checks)."""
     from .workspace import workspace
 
     try:
         return workspace().default_dataset
     except Exception:  # no workspace yet (kpitrack init is making one): the bundled workspace's default
         return "hangzhou"
-
-
-#: The dataset every command, API call and notebook uses when none is named: the workspace's
-#: (``default_dataset`` in workspace.yaml; the bundled notebooks' parameter cells agree with the
-#: bundled workspace's, tests/test_documents.py checks).
-DEFAULT_DATASET = _default_dataset()
 
 
 def seconds_setting(name: str, default: int) -> int:

@@ -7,8 +7,12 @@ name, the issuing office and the words of the documents' titles. The plan's own 
 in ``plan/plan.yaml``. Nothing about one city or one plan is written in the code: every title, every
 check of a year and every message reads them here.
 
-A process works in one workspace: these are read once, when first asked for. Choose the workspace
-before kpitrack is imported (``KPITRACK_DATA``) or on the command line (``--workspace``).
+A workspace is opened as an object (``Workspace.open(folder)``) and made active for a block of work
+(``with ws.active(): ...``); the researcher's ``kt.open(folder)`` returns a handle whose functions run
+in it. Everything the code derives from a workspace (the plan's years, the city, the default dataset,
+the units) is read from the active one when asked for, never fixed at import: one process may hold
+the 13th and the 14th plans side by side. Without an active workspace it is ``$KPITRACK_DATA``'s
+(read at every call) or the repository's ``data/``; the command line's ``--workspace`` sets it.
 """
 
 from __future__ import annotations
@@ -32,6 +36,24 @@ class Workspace:
     site_title_zh: str      # the website's title
     default_dataset: str    # the dataset used when none is named
     folder: Path
+
+    @classmethod
+    def open(cls, folder: Path | str) -> "Workspace":
+        """The workspace in ``folder``, its description and its plan's name and years checked (a
+        ValidationError naming the file and field when they are missing or wrong)."""
+        path = Path(folder).expanduser().resolve()
+        ws = _workspace(str(path))
+        _plan(str(path))
+        return ws
+
+    @property
+    def plan(self) -> "PlanInfo":
+        """The name and years of the workspace's plan."""
+        return _plan(str(self.folder))
+
+    def active(self):
+        """A context in which everything kpitrack reads comes from this workspace."""
+        return paths.using(self.folder)
 
 
 @dataclass(frozen=True)
@@ -84,7 +106,7 @@ def _workspace(folder: str) -> Workspace:
                    _text(doc, "city_en", str(path), problems, city), _text(doc, "office_zh", str(path), problems, f"{city}绩效管理考评办公室"),
                    _text(doc, "districts_zh", str(path), problems, "区、县（市）"),
                    _text(doc, "site_title_zh", str(path), problems, f"{city}绩效管理"),
-                   _text(doc, "default_dataset", str(path), problems, "main"), Path(folder))
+                   _text(doc, "default_dataset", str(path), problems, "main"), Path(folder).resolve())
     if problems:
         raise ValidationError(problems, "workspace validation")
     return ws

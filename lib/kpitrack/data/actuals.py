@@ -21,7 +21,7 @@ from ..core.labels import SYNTHETIC_NOTE_ZH
 from ..core import paths
 from ..core.exceptions import Problem, UnknownNameError, ValidationError
 from ..plan.catalogue import Catalogue
-from .regions import CITY, regions
+from .regions import city_code, regions
 from ..plan.schema import Checker
 from .store import FIGURE_COLUMNS, read_figures, read_manifest
 from .targets import load_targets
@@ -32,7 +32,7 @@ from .figures import DERIVED_METHODS, METHOD_RANK, SERIES_COLUMNS, FigureBook  #
 OBS_COLUMNS = FIGURE_COLUMNS + ["vintage", "year", "month"]
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-__all__ = ["CITY", "Dataset", "load_dataset", "list_datasets", "observations", "best_values", "kpi_series", "context_series",
+__all__ = ["city_code", "Dataset", "load_dataset", "list_datasets", "observations", "best_values", "kpi_series", "context_series",
            "ytd_table", "book_of"]
 
 
@@ -231,30 +231,30 @@ def book_of(source: FigureSource) -> FigureBook:
     return FigureBook(source)
 
 
-def best_values(source: FigureSource, region: str = CITY, as_of: int | None = None) -> pd.DataFrame:
+def best_values(source: FigureSource, region: str | None = None, as_of: int | None = None) -> pd.DataFrame:
     """The chosen yearly figure of every measure and year in ``region`` (the rule of
     :mod:`kpitrack.data.figures`; derived figures included: :func:`kpi_series` leaves out those that
     are context), as rows of observations."""
-    return book_of(source).chosen_yearly(region, as_of)
+    return book_of(source).chosen_yearly(region or city_code(), as_of)
 
 
-def kpi_series(source: FigureSource, measure_id: str, *, region: str = CITY,
+def kpi_series(source: FigureSource, measure_id: str, *, region: str | None = None,
                as_of: int | None = None) -> pd.DataFrame:
     """The yearly figures that count of one measure (columns: period = the year, value, quality,
     method, source, note, known_from): :meth:`FigureBook.yearly`. A derived series never starts a
     trajectory, never shares a line with published figures and never enters a status or a forecast;
     :func:`context_series` gives it to show apart."""
-    return book_of(source).yearly(measure_id, region, as_of)
+    return book_of(source).yearly(measure_id, region or city_code(), as_of)
 
 
-def context_series(source: FigureSource, measure_id: str, *, region: str = CITY,
+def context_series(source: FigureSource, measure_id: str, *, region: str | None = None,
                    as_of: int | None = None) -> pd.DataFrame:
     """The derived yearly figures :func:`kpi_series` leaves out (empty when it leaves none out): the
     derived figure of each year, also of years that have a published one."""
-    return book_of(source).context(measure_id, region, as_of)
+    return book_of(source).context(measure_id, region or city_code(), as_of)
 
 
-def ytd_table(source: FigureSource, measure_id: str, region: str = CITY) -> pd.DataFrame:
+def ytd_table(source: FigureSource, measure_id: str, region: str | None = None) -> pd.DataFrame:
     """Year-to-date figures of a measure as a table: index year, columns months 1-12 (12 is the
     year's figure: its own, else December's, chosen by the one rule)."""
-    return book_of(source).grid(measure_id, region).table()
+    return book_of(source).grid(measure_id, region or city_code()).table()

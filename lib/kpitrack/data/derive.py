@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from ..data.regions import CITY
+from ..data.regions import city_code
 from .store import FIGURE_COLUMNS
 
 COMPUTED = "computed"
@@ -53,7 +53,7 @@ def growth_from_levels(levels: Mapping[int, float]) -> dict[int, float]:
 
 def _known_at(figures: pd.DataFrame, measure_id: str, date: str) -> dict[int, tuple[float, str]]:
     """Official yearly city figures of a measure as known on ``date``: year -> (value, known_from)."""
-    f = figures[(figures["measure_id"] == measure_id) & (figures["region"] == CITY) & (figures["method"] == "official")
+    f = figures[(figures["measure_id"] == measure_id) & (figures["region"] == city_code()) & (figures["method"] == "official")
                 & (figures["period"].str.len() == 4) & (figures["known_from"] <= date)]
     f = f.sort_values(["period", "known_from"], kind="stable").drop_duplicates("period", keep="last")
     return {int(r.period): (float(r.value), str(r.known_from)) for r in f.itertuples()}
@@ -92,7 +92,7 @@ def derive_figures(figures: pd.DataFrame, rules: list[dict], units: Mapping[str,
                 if year in last and abs(last[year] - value) < 1e-9:
                     continue  # unchanged by this date's news
                 last[year] = value
-                rows.append({"measure_id": rule["measure"], "region": CITY, "period": str(year), "value": f"{value:.10g}",
+                rows.append({"measure_id": rule["measure"], "region": city_code(), "period": str(year), "value": f"{value:.10g}",
                              "unit": units[rule["measure"]], "quality": "derived", "method": COMPUTED,
                              "source": f"kpitrack.data.derive（{rule['how']}）", "note": note[year], "known_from": date})
     return pd.DataFrame(rows, columns=FIGURE_COLUMNS)

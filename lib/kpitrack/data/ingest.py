@@ -11,8 +11,8 @@ import logging
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..core.settings import DEFAULT_DATASET
 from .actuals import check_date, dataset_folder
+from ..core.settings import default_dataset
 from ..core.exceptions import Problem, Reason, ValidationError
 from .ledger import known_ranges, read_ledger, validate
 from ..plan.catalogue import Catalogue
@@ -27,7 +27,7 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def ingest(path: Path, cat: Catalogue, dataset: str = DEFAULT_DATASET, *, known_from: str | None = None,
+def ingest(path: Path, cat: Catalogue, dataset: str | None = None, *, known_from: str | None = None,
            now: datetime | None = None, actuals_dir: Path | None = None, source: str | None = None,
            sheet: str | None = None) -> Vintage:
     """Validate the ledger at ``path`` and add it to ``dataset`` as a new vintage.
@@ -50,6 +50,7 @@ def ingest(path: Path, cat: Catalogue, dataset: str = DEFAULT_DATASET, *, known_
         If this exact file was ingested before.
     """
     path = Path(path)
+    dataset = dataset or default_dataset()
     folder = dataset_folder(dataset, actuals_dir)
     meta = load_yaml(folder / "dataset.yaml")
     led = read_ledger(path, sheet)

@@ -19,7 +19,7 @@ import pandas as pd
 from ..core.exceptions import Reason, UnknownNameError
 from ..plan.catalogue import Catalogue
 from .ledger_read import COLUMNS, HEADER_ALIASES, Ledger, _Shown, _text, read_ledger, scales_by_100  # noqa: F401 - the public face
-from .regions import CITY, regions, resolve
+from .regions import city_code, regions, resolve
 from .rules import LEDGER_METHODS, LEDGER_QUALITIES, Context, broken
 from .store import FIGURE_COLUMNS
 from .units import factor, normalise
@@ -122,13 +122,10 @@ def implausible(m, value: float, region: str, ranges: dict[str, tuple[float, flo
     if a > hi * PLAUSIBLE_FACTOR:
         return (f"{value:,.6g} {m.unit} is more than {PLAUSIBLE_FACTOR:g} times the largest value known for {m.id} "
                 f"({hi:,.6g} {m.unit}): a unit or a typing slip? (万元 and 亿元 differ 10,000 times)")
-    if region == CITY and a != 0 and a < lo / PLAUSIBLE_FACTOR:
+    if region == city_code() and a != 0 and a < lo / PLAUSIBLE_FACTOR:
         return (f"{value:,.6g} {m.unit} is less than 1/{PLAUSIBLE_FACTOR:g} of the smallest value known for {m.id} "
                 f"({lo:,.6g} {m.unit}): a unit or a typing slip?")
     return ""
-
-
-CITY_CODE = CITY
 
 
 def _cannot_be_zero(m, plausible: dict[str, tuple[float, float]] | None) -> bool:
@@ -203,7 +200,7 @@ def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, floa
         if unit_ok and value is not None and math.isfinite(value):
             if (problem := implausible(m, value, reg.code if reg else "", plausible)):
                 led.problem(row, "value", problem, Reason.OUT_OF_RANGE)
-            elif value == 0 and reg is not None and reg.code == CITY_CODE and _cannot_be_zero(m, plausible):
+            elif value == 0 and reg is not None and reg.code == city_code() and _cannot_be_zero(m, plausible):
                 led.problem(row, "value", f"0 for the whole city's {mid}, which cannot be 0: 0 is often typed for "
                                           "'not known'; leave such a figure out (no row) instead", Reason.OUT_OF_RANGE)
         source = _text(r.get("source"))

@@ -33,7 +33,7 @@ from pathlib import Path
 from ..core.exceptions import AlreadyIngested, Problem, Reason, ValidationError
 from ..core.fileio import atomic_write_text, display_name, locked
 from ..plan.catalogue import Catalogue
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ KINDS: dict[str, LedgerKind] = {
     "rectification": LedgerKind(
         "rectification", "规划表3 社会评价意见整改台账", "rectification.csv",
         (Column("problem", "问题编号", "从下拉列表选择，见“清单”工作表"),
-         Column("year", "年份", f"{BASE_YEAR + 1}—{PLAN_END}"),
+         Column("year", "年份", f"{plan_base_year() + 1}—{plan_end_year()}"),
          Column("target_zh", "整改目标", "当年的重点整改目标", required=False),
          Column("done", "完成情况", "yes（完成）、partly（部分完成）或 no（未完成）"),
          Column("disclosed", "是否公示", "yes 或 no：年终整改结果是否在媒体公示"),

@@ -13,7 +13,7 @@ import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..core.settings import DEFAULT_DATASET
+from ..core.settings import default_dataset
 from ..core import paths
 from ..core.exceptions import KpitrackError, ParameterError
 from ..core.fileio import atomic_write_text, locked, safe_csv_writer
@@ -37,8 +37,9 @@ class Event:
     note: str = ""
 
 
-def register_path(dataset: str = DEFAULT_DATASET) -> Path:
-    name = "register.csv" if dataset == DEFAULT_DATASET else f"register-{dataset}.csv"
+def register_path(dataset: str | None = None) -> Path:
+    dataset = dataset or default_dataset()
+    name = "register.csv" if dataset == default_dataset() else f"register-{dataset}.csv"
     return paths.data_dir() / "notices" / name
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from ..core.exceptions import Problem, Reason, ValidationError
 from ..core.fileio import csv_records
 from ..plan.catalogue import Catalogue
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 
 FILE = "rectification.csv"
 COLUMNS = ["problem", "year", "target_zh", "done", "disclosed", "satisfaction", "source", "note"]
@@ -67,8 +67,8 @@ def read_rectification(folder: Path, cat: Catalogue, known_at: str | None = None
         if r["problem"] not in known:
             bad("problem", f"{r['problem']!r} is not a problem of Table 3 (P1.01 …)", Reason.UNKNOWN_REFERENCE)
         year = int(r["year"]) if r["year"].isdigit() else None
-        if year is None or not BASE_YEAR < year <= PLAN_END:
-            bad("year", f"{r['year']!r} is not a year of the plan ({BASE_YEAR + 1}-{PLAN_END})", Reason.OUT_OF_RANGE)
+        if year is None or not plan_base_year() < year <= plan_end_year():
+            bad("year", f"{r['year']!r} is not a year of the plan ({plan_base_year() + 1}-{plan_end_year()})", Reason.OUT_OF_RANGE)
         elif (r["problem"], year) in seen:
             bad("-", f"{r['problem']} {year} is already recorded in row {seen[(r['problem'], year)]}", Reason.DUPLICATE)
         else:
@@ -101,13 +101,13 @@ def synthetic_rectification(cat: Catalogue, seed: int = 20170101) -> pd.DataFram
     get a rectification target; most are done and disclosed; satisfaction scores around 85."""
     rng = np.random.default_rng(seed)
     rows = []
-    for year in range(BASE_YEAR + 1, PLAN_END + 1):
+    for year in range(plan_base_year() + 1, plan_end_year() + 1):
         for area in cat.problem_areas:
             for p in area.problems:
                 if rng.random() < 0.5:
                     continue
                 done = str(rng.choice(DONE, p=[0.75, 0.2, 0.05]))
-                sat = float(np.clip(rng.normal(84 + (year - BASE_YEAR) * 0.6, 4), 55, 99).round(1))
+                sat = float(np.clip(rng.normal(84 + (year - plan_base_year()) * 0.6, 4), 55, 99).round(1))
                 rows.append({"problem": p.id, "year": year, "target_zh": f"{p.text_zh}：{year}年重点整改（演示）", "done": done,
                              "disclosed": "yes" if done != "no" and rng.random() < 0.9 else "no",
                              "satisfaction": sat if rng.random() < 0.8 else "", "source": SYNTHETIC_SOURCE,

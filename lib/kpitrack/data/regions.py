@@ -40,13 +40,15 @@ def _city_code() -> str:
     return next((r.code for r in regions(path) if r.level == "city"), "")
 
 
-#: The city's code, read once per process from the workspace's regions.
-CITY = _city_code()
+def city_code() -> str:
+    """The code of the active workspace's city (read when asked for: one process may open several
+    workspaces)."""
+    return _city_code()
 
 
 def districts() -> tuple[Region, ...]:
     """The 13 districts, counties and county-level cities (without the city itself)."""
-    return tuple(r for r in regions() if r.code != CITY)
+    return tuple(r for r in regions() if r.code != city_code())
 
 
 def resolve(text: str) -> Region | None:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..core.exceptions import Reason
 from ..plan.catalogue import Catalogue
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 
 #: reported: as published; preliminary: to be revised; revised: a later figure for the same period
 #: (set at ingest); derived: computed by someone; synthetic: generated (synthetic datasets only)
@@ -123,14 +123,14 @@ def _unit(df, ctx):
 def _period(df, ctx):
     p = df["period"].astype(str)
     year = pd.to_numeric(p.str[:4], errors="coerce")
-    return ~_given(df["period"]) | (p.str.fullmatch(PERIOD_FORMAT).fillna(False).astype(bool) & year.between(BASE_YEAR, PLAN_END))
+    return ~_given(df["period"]) | (p.str.fullmatch(PERIOD_FORMAT).fillna(False).astype(bool) & year.between(plan_base_year(), plan_end_year()))
 
 
 def _period_message(r, ctx):
     p = str(r["period"])
     if not pd.Series([p]).str.fullmatch(PERIOD_FORMAT).iloc[0]:
         return f"period {p!r} is not a year (2018) or a month (2018-06)"
-    return f"year {p[:4]} is outside the plan period {BASE_YEAR}-{PLAN_END}"
+    return f"year {p[:4]} is outside the plan period {plan_base_year()}-{plan_end_year()}"
 
 
 def _month(df, ctx):

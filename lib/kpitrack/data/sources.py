@@ -19,12 +19,12 @@ import pandas as pd
 
 from ..core import paths
 from ..core.workspace import workspace
-from .regions import CITY
+from .regions import city_code
 from .derive import derive_figures
 from .store import FIGURE_COLUMNS
 from ..core.exceptions import KpitrackError, Problem, Reason, ValidationError
 from ..plan.catalogue import Catalogue
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 from ..core.yamlio import load_yaml
 
 log = logging.getLogger(__name__)
@@ -123,14 +123,14 @@ def _mapped(cat: Catalogue, table: pd.DataFrame, rules: list[dict], file: Path, 
             sel = sel[sel["year"].astype(int).isin(rule["years"])]
         for idx, r in sel.iterrows():
             year = int(r["year"])
-            if not BASE_YEAR <= year <= PLAN_END:
+            if not plan_base_year() <= year <= plan_end_year():
                 continue  # outside the plan period: kept as context
             if not r["unit"].startswith(rule["unit_prefix"]):
                 problems.append(Problem(str(file), int(idx) + 2, "unit",
                                         f"unit {r['unit']!r} of series {r['series']} does not start with {rule['unit_prefix']!r}", Reason.INCONSISTENT))
                 continue
             text = "；".join(x for x in (rule.get("note_zh", ""), note(r), f"原单位：{r['unit']}") if x)
-            rows.append({"measure_id": m.id, "region": CITY, "period": str(year), "value": f"{float(r['value']):.10g}", "unit": m.unit,
+            rows.append({"measure_id": m.id, "region": city_code(), "period": str(year), "value": f"{float(r['value']):.10g}", "unit": m.unit,
                          "quality": r["quality"], "method": "official", "source": source(r), "note": text, "known_from": known(r)})
             used.add(int(idx))
     return rows, used
@@ -176,7 +176,7 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
     ydm = pd.read_csv(src / "hangzhou_population_gdp_ydm.csv", dtype=str, keep_default_na=False)
     extra = []
     for _, r in ydm[ydm["variable"].str.startswith("GDP")].iterrows():
-        extra.append({"measure_id": "K01.gdp_nominal", "region": CITY, "period": r["year"], "value": f"{float(r['value']):.10g}",
+        extra.append({"measure_id": "K01.gdp_nominal", "region": city_code(), "period": r["year"], "value": f"{float(r['value']):.10g}",
                       "unit": "亿元", "quality": "revised", "method": "official", "source": r["source"],
                       "note": "修订后的现价地区生产总值序列（与初次公布数不同）；" + r["variable"], "known_from": collected})
     daily = pd.read_csv(src / "hangzhou_air_daily.csv")
@@ -185,15 +185,15 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
            "不与官方数据混合计算进度")
     source = "data/sources/hangzhou_air_daily.csv (kpitrack.sources.derive_air_yearly)"
     for _, a in air.iterrows():
-        if not BASE_YEAR <= a["year"] <= PLAN_END:
+        if not plan_base_year() <= a["year"] <= plan_end_year():
             continue
         note = how.format(n=a["days_with_data"], d=a["days_in_year"])
         if a["pm25_mean"] is not None and pd.notna(a["pm25_mean"]):
-            extra.append({"measure_id": "K08.pm25", "region": CITY, "period": str(int(a["year"])), "value": f"{a['pm25_mean']:.10g}",
+            extra.append({"measure_id": "K08.pm25", "region": city_code(), "period": str(int(a["year"])), "value": f"{a['pm25_mean']:.10g}",
                           "unit": "μg/m³", "quality": "derived", "method": "daily-derived", "source": source,
                           "note": note + "；年均值=有数据日的PM2.5算术平均", "known_from": collected})
         if a["good_days"] is not None and pd.notna(a["good_days"]):
-            extra.append({"measure_id": "K09.good_air_days", "region": CITY, "period": str(int(a["year"])), "value": f"{int(a['good_days'])}",
+            extra.append({"measure_id": "K09.good_air_days", "region": city_code(), "period": str(int(a["year"])), "value": f"{int(a['good_days'])}",
                           "unit": "天", "quality": "derived", "method": "daily-derived", "source": source,
                           "note": note + "；优良天数=AQI≤100的天数", "known_from": collected})
     figures = pd.concat([figures, pd.DataFrame(extra, columns=FIGURE_COLUMNS)], ignore_index=True)
@@ -281,7 +281,7 @@ def air_monthly_ledger(daily: pd.DataFrame) -> pd.DataFrame:
     rows = []
     src = "data/sources/hangzhou_air_daily.csv（上游 tianqihoubao，城市日均值）"
     for _, r in ytd.iterrows():
-        if not BASE_YEAR <= r["year"] <= PLAN_END:
+        if not plan_base_year() <= r["year"] <= plan_end_year():
             continue
         period = f"{int(r['year'])}-{int(r['month']):02d}"
         cover = f"截至当月{int(r['days_with_data_ytd'])}/{int(r['days_ytd'])}天有数据"

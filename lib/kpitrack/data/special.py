@@ -27,7 +27,7 @@ import pandas as pd
 from ..core.exceptions import Problem, Reason, ValidationError
 from ..core.fileio import csv_records
 from ..plan.catalogue import Catalogue, Subtarget
-from ..plan.schema import BASE_YEAR, TARGET_YEARS
+from ..plan.schema import plan_base_year, target_years
 from .rules import LEDGER_QUALITIES
 
 FILE = "special.csv"
@@ -74,8 +74,8 @@ def read_special(folder: Path, cat: Catalogue, known_at: str | None = None, *, s
             bad("subtarget", f"{t.id} ({t.kind}) has no figure of its own to record", Reason.INCONSISTENT)
             t = None
         year = int(r["year"]) if r["year"].isdigit() else None
-        if year is None or not BASE_YEAR <= year <= TARGET_YEARS.stop - 1:
-            bad("year", f"{r['year']!r} is not a year {BASE_YEAR}-{TARGET_YEARS.stop - 1}", Reason.OUT_OF_RANGE)
+        if year is None or not plan_base_year() <= year <= target_years().stop - 1:
+            bad("year", f"{r['year']!r} is not a year {plan_base_year()}-{target_years().stop - 1}", Reason.OUT_OF_RANGE)
         value, reached = math.nan, ""
         if t is not None and t.kind == "milestone":
             try:
@@ -165,9 +165,9 @@ def synthetic_special(cat: Catalogue, seed: int = 20160102) -> pd.DataFrame:
         first = min(knots)
         grows = t.unit in ("亿元", "家", "个", "公里", "人", "所", "万人")  # stocks built up over the plan
         start = knots[first] * (0.8 if grows else 0.95)
-        xs, ys = [BASE_YEAR] + sorted(knots), [start] + [knots[y] for y in sorted(knots)]
+        xs, ys = [plan_base_year()] + sorted(knots), [start] + [knots[y] for y in sorted(knots)]
         whole = t.unit in _WHOLE
-        for year in range(BASE_YEAR + 1, min(max(knots), 2020) + 1):
+        for year in range(plan_base_year() + 1, min(max(knots), 2020) + 1):
             v = float(np.interp(year, xs, ys)) + rng.normal(0, abs(ys[-1]) * 0.01)
             v = max(0.0, min(v, 100.0) if t.unit == "%" else v)
             value = f"{v:.0f}" if whole else f"{v:.3f}" if abs(ys[-1]) < 1 else f"{v:.1f}"

@@ -21,7 +21,7 @@ import pandas as pd
 from ..core.exceptions import Problem, Reason, ValidationError
 from ..core.fileio import csv_records
 from ..plan.catalogue import Catalogue
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 
 FILE = "standards.csv"
 COLUMNS = ["no", "issued_on", "document_no", "source", "note"]
@@ -64,9 +64,9 @@ def read_standards(folder: Path, cat: Catalogue, known_at: str | None = None) ->
             seen[no] = i
         try:
             d = date.fromisoformat(r["issued_on"])
-            if not BASE_YEAR < d.year <= PLAN_END + 1:
+            if not plan_base_year() < d.year <= plan_end_year() + 1:
                 problems.append(Problem(str(path), i, "issued_on", f"{r['issued_on']} is outside the plan's years "
-                                                                  f"{BASE_YEAR + 1}-{PLAN_END} (and the year after)", Reason.OUT_OF_RANGE))
+                                                                  f"{plan_base_year() + 1}-{plan_end_year()} (and the year after)", Reason.OUT_OF_RANGE))
         except ValueError:
             problems.append(Problem(str(path), i, "issued_on", f"{r['issued_on']!r} is not a date YYYY-MM-DD", Reason.WRONG_TYPE))
         if not r.get("source"):
@@ -88,7 +88,7 @@ def synthetic_standards(cat: Catalogue, seed: int = 20160101) -> pd.DataFrame:
     for s in cat.standards:
         if rng.random() < 0.1:
             continue  # not issued
-        year = min(PLAN_END, max(BASE_YEAR + 1, s.year + int(rng.choice([-1, 0, 0, 0, 0, 1, 1]))))
+        year = min(plan_end_year(), max(plan_base_year() + 1, s.year + int(rng.choice([-1, 0, 0, 0, 0, 1, 1]))))
         day = date(year, int(rng.integers(1, 13)), int(rng.integers(1, 29)))
         rows.append({"no": s.no, "issued_on": day.isoformat(), "document_no": f"DB3301/T {1000 + s.no}—{year}",
                      "source": SYNTHETIC_SOURCE, "note": "合成演示数据"})

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from ..plan.catalogue import Catalogue, Measure
-from .regions import CITY, districts
+from .regions import city_code, districts
 from .store import FIGURE_COLUMNS
-from ..plan.trajectory import YEARS, trajectory
+from ..plan.trajectory import plan_years, trajectory
 
 SEED = 20171130  # the plan's date of issue
 SOURCE = f"kpitrack.synthetic (seed={SEED})，合成数据"
@@ -58,16 +58,16 @@ def planned_path(m: Measure) -> pd.Series:
         return t.fillna(fill)
     if t.notna().sum() >= 2:
         known = t.dropna()
-        if math.isnan(t[YEARS[0]]):
+        if math.isnan(t[plan_years()[0]]):
             y0, y1 = known.index[0], known.index[1]
             v0, v1 = known.iloc[0], known.iloc[1]
-            for y in range(YEARS[0], y0):
+            for y in range(plan_years()[0], y0):
                 t[y] = v0 - (v1 - v0) / (y1 - y0) * (y0 - y) if m.value_type == "flow" or m.growth_model == "linear" else v0 * (v0 / v1) ** ((y0 - y) / (y1 - y0))
         return t.interpolate()
     if math.isnan(base):
         raise ValueError(f"no synthetic starting point for {m.id}: add it to DEFAULTS")
     compound = m.growth_model == "compound"
-    path = [base * (1 + step / 100) ** i if compound else base + step * i for i in range(len(YEARS))]
+    path = [base * (1 + step / 100) ** i if compound else base + step * i for i in range(len(plan_years()))]
     return pd.Series(path, index=t.index, name=m.id)
 
 
@@ -83,18 +83,18 @@ def make_synthetic(cat: Catalogue, seed: int = SEED) -> pd.DataFrame:
             for y, planned in path.items():
                 noise = float(rng.normal(0, 0.01))
                 if m.value_type == "rate":
-                    value = planned * (0.55 + 0.45 * pace) + float(rng.normal(0, 0.5)) if y > YEARS[0] else planned
+                    value = planned * (0.55 + 0.45 * pace) + float(rng.normal(0, 0.5)) if y > plan_years()[0] else planned
                 elif m.value_type == "flow" or m.unit == "小时/周" or m.id == "K14.unemployment":
                     value = planned * (0.7 + 0.3 * pace) * (1 + noise)
                     if m.id == "K14.unemployment":
-                        value = planned + (1 - pace) * 1.2 * (y - YEARS[0]) / 5 + float(rng.normal(0, 0.1))
+                        value = planned + (1 - pace) * 1.2 * (y - plan_years()[0]) / 5 + float(rng.normal(0, 0.1))
                 else:
-                    value = (base + pace * (planned - base)) * (1 + noise * (y > YEARS[0]))
+                    value = (base + pace * (planned - base)) * (1 + noise * (y > plan_years()[0]))
                 if m.unit in INTEGER_UNITS:
                     value = round(value)
                 if m.unit == "%" and m.value_type == "level":
                     value = min(max(value, 0.0), 100.0)
-                rows.append({"measure_id": m.id, "region": CITY, "period": str(int(y)), "value": f"{round(float(value), 2):.10g}",
+                rows.append({"measure_id": m.id, "region": city_code(), "period": str(int(y)), "value": f"{round(float(value), 2):.10g}",
                              "unit": m.unit, "quality": "synthetic", "method": "synthetic",
                              "source": SOURCE, "note": f"合成数据；该KPI的进度系数={pace:g}", "known_from": KNOWN_FROM})
     annual = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
@@ -149,7 +149,7 @@ def _district_ytd(cat: Catalogue, annual: pd.DataFrame, rng: np.random.Generator
                     district_values = city + offsets + rng.normal(0, 0.5, len(regs))
                 period = f"{year}-{month:02d}"
                 for reg, v in [(None, city), *zip(regs, district_values)]:
-                    rows.append({"measure_id": mid, "region": CITY if reg is None else reg.code, "period": period,
+                    rows.append({"measure_id": mid, "region": city_code() if reg is None else reg.code, "period": period,
                                  "value": f"{round(float(v), 2):.10g}", "unit": m.unit, "quality": "synthetic", "method": "synthetic",
                                  "source": SOURCE, "note": "合成的年初至当月累计数（月报演示）", "known_from": KNOWN_FROM})
     return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
@@ -169,7 +169,7 @@ def make_assigned_targets(cat: Catalogue, figures: pd.DataFrame) -> pd.DataFrame
     from .targets import TARGET_COLUMNS
 
     rows = []
-    annual = figures[(figures["region"] == CITY) & (figures["period"].str.len() == 4)]
+    annual = figures[(figures["region"] == city_code()) & (figures["period"].str.len() == 4)]
     for mid, g in {**ASSIGNED_GROWTH, **ASSIGNED_RATE}.items():
         m = cat.measure(mid)
         for year in DISTRICT_YEARS[1:]:
@@ -181,7 +181,7 @@ def make_assigned_targets(cat: Catalogue, figures: pd.DataFrame) -> pd.DataFrame
                 value, note = round(prev * (1 + g / 100), 2), f"上年合成数×(1+{g:g}%)"
             else:
                 value, note = g, f"增长{g:g}%"
-            rows.append({"measure_id": mid, "region": CITY, "year": str(year), "target": f"{value:.10g}", "unit": m.unit,
+            rows.append({"measure_id": mid, "region": city_code(), "year": str(year), "target": f"{value:.10g}", "unit": m.unit,
                          "source": TARGET_SOURCE, "note": note})
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..core.exceptions import Problem, Reason, UnknownNameError, ValidationError
 from ..plan.catalogue import Catalogue
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 from .regions import resolve
 
 TARGETS = "targets.csv"
@@ -54,8 +54,8 @@ def load_targets(folder: Path, cat: Catalogue) -> pd.DataFrame:
             problems.append(Problem(str(path), row, "region", f"unknown region {r['region']!r}", Reason.UNKNOWN_REFERENCE))
         codes.append(reg.code if reg else "")
         year = int(r["year"]) if r["year"].isdigit() else 0
-        if not BASE_YEAR < year <= PLAN_END:
-            problems.append(Problem(str(path), row, "year", f"year {r['year']!r} is not a plan year {BASE_YEAR + 1}-{PLAN_END}",
+        if not plan_base_year() < year <= plan_end_year():
+            problems.append(Problem(str(path), row, "year", f"year {r['year']!r} is not a plan year {plan_base_year() + 1}-{plan_end_year()}",
                                     Reason.OUT_OF_RANGE))
         years.append(year)
         try:

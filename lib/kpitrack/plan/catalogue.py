@@ -15,8 +15,8 @@ from typing import Any
 from ..core import paths
 from ..core.exceptions import Problem, Reason, ValidationError
 from .schema import (
-    BASE_YEAR, DIRECTIONS, END_KINDS, GROWTH_MODELS, NUMERIC_KINDS, PLAN_END, STANDARD_ACTIONS,
-    FREQUENCIES, SUBSYSTEMS, SUBTARGET_KINDS, TARGET_YEARS, UNITS, VALUE_TYPES, YEARLY_KINDS, YTD_KINDS,
+    plan_base_year, DIRECTIONS, END_KINDS, GROWTH_MODELS, NUMERIC_KINDS, plan_end_year, STANDARD_ACTIONS,
+    FREQUENCIES, SUBSYSTEMS, SUBTARGET_KINDS, target_years, plan_units, VALUE_TYPES, YEARLY_KINDS, YTD_KINDS,
     Checker,
 )
 from ..core.yamlio import line_of, load_yaml
@@ -114,8 +114,8 @@ def _years(c: Checker, obj: Any, where: str, key: str = "years", *, optional: bo
         return ()
     out = []
     for y in years:
-        if not isinstance(y, int) or isinstance(y, bool) or y not in TARGET_YEARS:
-            c.add(line_of(obj), f"{where}.{key}", f"year {y!r} is outside {TARGET_YEARS.start}-{TARGET_YEARS.stop - 1}", Reason.OUT_OF_RANGE)
+        if not isinstance(y, int) or isinstance(y, bool) or y not in target_years():
+            c.add(line_of(obj), f"{where}.{key}", f"year {y!r} is outside {target_years().start}-{target_years().stop - 1}", Reason.OUT_OF_RANGE)
         else:
             out.append(y)
     if len(set(out)) != len(out):
@@ -194,8 +194,8 @@ def _measure(c: Checker, m: Any, w: str, kid: str | None) -> Measure | None:
             c.add(line_of(m), f"{w}.id", f"measure id must start with its KPI id '{kid}.'", Reason.INCONSISTENT)
     name_zh, name_en = c.require(m, "name_zh", w, str), c.require(m, "name_en", w, str)
     unit = c.require(m, "unit", w, str)
-    if unit is not None and unit not in UNITS:
-        c.add(line_of(m), f"{w}.unit", f"unknown unit {unit!r} (known: {' '.join(UNITS)})", Reason.NOT_ALLOWED)
+    if unit is not None and unit not in plan_units():
+        c.add(line_of(m), f"{w}.unit", f"unknown unit {unit!r} (known: {' '.join(plan_units())})", Reason.NOT_ALLOWED)
     direction = c.choice(m, "direction", w, DIRECTIONS)
     value_type = c.choice(m, "value_type", w, VALUE_TYPES)
     growth_model = c.choice(m, "growth_model", w, GROWTH_MODELS)
@@ -217,8 +217,8 @@ def _measure(c: Checker, m: Any, w: str, kid: str | None) -> Measure | None:
     if raw_base is not None:
         by, bv, bt = (c.require(raw_base, "year", f"{w}.implied_base", int), c.require(raw_base, "value", f"{w}.implied_base", NUMBER),
                       c.require(raw_base, "text_zh", f"{w}.implied_base", str))
-        if by is not None and by != BASE_YEAR:
-            c.add(line_of(raw_base), f"{w}.implied_base.year", f"the implied base must be for {BASE_YEAR}", Reason.OUT_OF_RANGE)
+        if by is not None and by != plan_base_year():
+            c.add(line_of(raw_base), f"{w}.implied_base.year", f"the implied base must be for {plan_base_year()}", Reason.OUT_OF_RANGE)
         if None not in (by, bv, bt):
             base = ImpliedBase(by, float(bv), bt)
     if value_type == "flow" and end is not None and end.kind not in ("cumulative", "assigned", "qualitative"):
@@ -240,8 +240,8 @@ def _end_target(c: Checker, t: Any, w: str, value_type: str | None) -> EndTarget
         return None
     c.unknown_fields(t, w, {"year", "kind", "value", "years", "approx", "strict", "text_zh"})
     year = c.require(t, "year", w, int)
-    if year is not None and year != PLAN_END:
-        c.add(line_of(t), f"{w}.year", f"the end target year must be {PLAN_END}, got {year}", Reason.OUT_OF_RANGE)
+    if year is not None and year != plan_end_year():
+        c.add(line_of(t), f"{w}.year", f"the end target year must be {plan_end_year()}, got {year}", Reason.OUT_OF_RANGE)
     kind = c.choice(t, "kind", w, END_KINDS)
     value = _value_for_kind(c, t, w, kind)
     years = _years(c, t, w, optional=kind not in ("cumulative", "average"))
@@ -287,8 +287,8 @@ def _load_special(path: Path, name: str) -> tuple[SpecialTarget, ...]:
             if tid is not None and sid and not tid.startswith(sid + "."):
                 c.add(line_of(t), f"{ww}.id", f"sub-target id must start with '{sid}.'", Reason.INCONSISTENT)
             year = c.require(t, "year", ww, int)
-            if year is not None and year not in TARGET_YEARS:
-                c.add(line_of(t), f"{ww}.year", f"year {year} outside {TARGET_YEARS.start}-{TARGET_YEARS.stop - 1}", Reason.OUT_OF_RANGE)
+            if year is not None and year not in target_years():
+                c.add(line_of(t), f"{ww}.year", f"year {year} outside {target_years().start}-{target_years().stop - 1}", Reason.OUT_OF_RANGE)
             kind = c.choice(t, "kind", ww, SUBTARGET_KINDS)
             value = _value_for_kind(c, t, ww, kind)
             unit = c.require(t, "unit", ww, str, optional=kind not in NUMERIC_KINDS) or ""
@@ -354,7 +354,7 @@ def _load_standards(path: Path, name: str) -> tuple[Standard, ...]:
                 vals[key] = int(row[key])
             except ValueError:
                 c.add(row_no, key, f"expected an integer, got {row[key]!r}", Reason.WRONG_TYPE)
-        if "year" in vals and vals["year"] not in TARGET_YEARS:
+        if "year" in vals and vals["year"] not in target_years():
             c.add(row_no, "year", f"year {vals['year']} outside the plan", Reason.OUT_OF_RANGE)
         if "no" in vals:
             if vals["no"] in seen:

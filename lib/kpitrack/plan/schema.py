@@ -8,12 +8,29 @@ from ..core.exceptions import Problem, Reason, ValidationError
 from ..core.workspace import plan_info
 from ..core.yamlio import line_of
 
-#: The plan's years, from the workspace's plan (``plan/plan.yaml``): read once per process.
-_PLAN = plan_info()
-PLAN_START, PLAN_END = _PLAN.start_year, _PLAN.end_year
-BASE_YEAR = _PLAN.base_year
-#: Years a target may name (the plan's years, and milestones after its end).
-TARGET_YEARS = range(_PLAN.start_year, _PLAN.last_target_year + 1)
+# The plan's years and units belong to the active workspace's plan (``plan/plan.yaml``), so they are
+# read when asked for, never fixed when kpitrack is imported: one process may open several plans.
+
+
+def plan_start_year() -> int:
+    """The plan's first year."""
+    return plan_info().start_year
+
+
+def plan_end_year() -> int:
+    """The plan's last year (its end targets' year)."""
+    return plan_info().end_year
+
+
+def plan_base_year() -> int:
+    """The year before the plan: its targets grow from this year's figures."""
+    return plan_info().base_year
+
+
+def target_years() -> range:
+    """Years a target may name (the plan's years, and milestones after its end)."""
+    p = plan_info()
+    return range(p.start_year, p.last_target_year + 1)
 
 DIRECTIONS = ("higher", "lower")
 VALUE_TYPES = ("level", "rate", "flow")
@@ -35,14 +52,14 @@ NUMERIC_KINDS = {
 STANDARD_ACTIONS = ("formulate", "revise")
 SUBSYSTEMS = ("public_governance", "government_services", "government_self")
 
-#: Units a KPI measure may use (and those the workspace's plan adds: ``extra_units`` in plan.yaml).
-#: Ledgers convert into these.
-UNITS = (
-    "亿元", "亿美元", "元", "%", "‰", "μg/m³", "天", "万人", "人", "万人次", "套",
-    "张/千名老人", "平方米/百人", "小时/周", "个",
-    *(u for u in _PLAN.extra_units if u not in ("亿元", "亿美元", "元", "%", "‰", "μg/m³", "天", "万人", "人", "万人次", "套",
-                                             "张/千名老人", "平方米/百人", "小时/周", "个")),
-)
+#: Units any plan's measures may use; ledgers convert into these.
+BASE_UNITS = ("亿元", "亿美元", "元", "%", "‰", "μg/m³", "天", "万人", "人", "万人次", "套", "张/千名老人", "平方米/百人", "小时/周", "个")
+
+
+def plan_units() -> tuple[str, ...]:
+    """The units a measure of the active plan may use: :data:`BASE_UNITS` and those its plan adds
+    (``extra_units`` in plan.yaml)."""
+    return BASE_UNITS + tuple(u for u in plan_info().extra_units if u not in BASE_UNITS)
 
 
 class Checker:

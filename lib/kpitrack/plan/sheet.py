@@ -156,9 +156,9 @@ def read_plan(path: Path) -> tuple[dict, dict, list[dict] | None]:
     first, last = plan.get("start_year"), plan.get("last_target_year") or plan.get("end_year")
     base = plan.get("base_year")
     target_years = range(first, last + 1) if isinstance(first, int) and isinstance(last, int) else None
-    from .schema import UNITS
+    from .schema import plan_units
 
-    units = set(UNITS) | set(plan.get("extra_units", []))
+    units = set(plan_units()) | set(plan.get("extra_units", []))
     domains = [{"id": r["domain"], "name_zh": r["name_zh"], "name_en": r["name_en"]} for _, r in rd.rows(wb, "领域")]
     domain_ids = {d["id"] for d in domains}
     kpis: dict[str, dict] = {}
@@ -326,7 +326,7 @@ def write_plan_book(out: Path, plan: dict | None = None, kpis_doc: dict | None =
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .schema import UNITS
+    from .schema import plan_units
 
     wb = Workbook()
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE6F0")
@@ -356,7 +356,7 @@ def write_plan_book(out: Path, plan: dict | None = None, kpis_doc: dict | None =
         rows_by_sheet["地区"] = [[r.get(c.key, "") for c in SHEETS["地区"]] for r in regions]
     lists = wb.create_sheet("清单")
     lists.append(["单位"])
-    for u in UNITS:
+    for u in plan_units():
         lists.append([u])
     for name, cols in SHEETS.items():
         sh = wb.create_sheet(name)
@@ -372,7 +372,7 @@ def write_plan_book(out: Path, plan: dict | None = None, kpis_doc: dict | None =
                 sh.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}2000")
             if c.key == "unit":
-                dv = DataValidation(type="list", formula1=f"='清单'!$A$2:$A${len(UNITS) + 1}", allow_blank=False, showErrorMessage=False)
+                dv = DataValidation(type="list", formula1=f"='清单'!$A$2:$A${len(plan_units()) + 1}", allow_blank=False, showErrorMessage=False)
                 sh.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}2000")
         sh.freeze_panes = "A2"

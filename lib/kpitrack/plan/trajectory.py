@@ -21,9 +21,14 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Measure
-from .schema import BASE_YEAR, PLAN_END
+from .schema import plan_base_year, plan_end_year
 
-YEARS = list(range(BASE_YEAR, PLAN_END + 1))
+
+
+def plan_years() -> list[int]:
+    """The base year and the plan's years: the years of a trajectory."""
+    return list(range(plan_base_year(), plan_end_year() + 1))
+
 LEVEL_KINDS = ("level", "average")
 BOUND_KINDS = ("floor", "ceiling")
 
@@ -38,7 +43,7 @@ def trajectory(m: Measure, base_value: float | None = None) -> pd.Series:
     base_value
         The measure's 2015 actual, if known; otherwise the plan-implied base is used, if any.
     """
-    out = pd.Series(np.nan, index=pd.Index(YEARS, name="year"), dtype="float64", name=m.id)
+    out = pd.Series(np.nan, index=pd.Index(plan_years(), name="year"), dtype="float64", name=m.id)
     explicit = {y: t.value for t in m.yearly_targets if t.kind in LEVEL_KINDS + BOUND_KINDS and t.value is not None for y in t.years}
     end = m.end_target
     if m.value_type == "rate":
@@ -66,7 +71,7 @@ def trajectory(m: Measure, base_value: float | None = None) -> pd.Series:
     anchors: dict[int, float] = {}
     base = base_value if base_value is not None and not math.isnan(base_value) else (m.implied_base.value if m.implied_base else None)
     if base is not None:
-        anchors[BASE_YEAR] = float(base)
+        anchors[plan_base_year()] = float(base)
     anchors.update({y: float(v) for y, v in explicit.items()})
     if end.kind in ("level", "floor", "ceiling") and end.value is not None:
         anchors[end.year] = float(end.value)
@@ -111,7 +116,7 @@ def cumulative_trajectory(m: Measure, base_value: float | None = None) -> pd.Ser
     window = m.end_target.years if m.end_target.kind == "cumulative" else ()
     out = pd.Series(np.nan, index=t.index, dtype="float64", name=m.id)
     total = 0.0
-    for y in YEARS:
+    for y in plan_years():
         if y in window:
             if math.isnan(t[y]):
                 break

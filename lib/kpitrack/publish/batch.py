@@ -45,7 +45,13 @@ LOCK = ".lock"
 # --------------------------------------------------------------------------- fingerprints
 
 def worker_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k == "PATH" or k.startswith("KPITRACK_")}
+    """What a worker (and the notebook kernels it starts) must see: PATH, the KPITRACK_* settings, and
+    the workspace active in the driver (which may be one opened in-process, not $KPITRACK_DATA)."""
+    from ..core import paths
+
+    env = {k: v for k, v in os.environ.items() if k == "PATH" or k.startswith("KPITRACK_")}
+    env["KPITRACK_DATA"] = str(paths.data_dir())
+    return env
 
 
 def run_job(job: Job) -> JobResult:

@@ -20,9 +20,9 @@ from ..analysis.pace import MonthPace, Pace, has_figures, month_pace
 from ..core.exceptions import KpitrackError, NoFiguresError, ParameterError  # noqa: F401 - NoFiguresError: raised here, imported from here
 from ..core.labels import STATUS_EN, STATUS_ZH, Status, fixed, fmt, synthetic_warning
 from ..data.actuals import DERIVED_METHODS, Dataset, load_dataset
-from ..data.regions import CITY, Region, districts
+from ..data.regions import city_code, Region, districts
 from ..plan.catalogue import Catalogue, Measure, catalogue
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 from .display import StatusCell, escape_markdown
 from .params import check_common
 
@@ -44,12 +44,12 @@ class Bulletin:
 
     @property
     def is_city(self) -> bool:
-        return self.region.code == CITY
+        return self.region.code == city_code()
 
     @property
     def compares_districts(self) -> bool:
         """A city bulletin with district figures: it shows the districts-by-measures tables and charts."""
-        return self.is_city and any(code != CITY for code in self.pace.regions_with_data())
+        return self.is_city and any(code != city_code() for code in self.pace.regions_with_data())
 
     def paces(self, region: str | None = None) -> list[tuple[Measure, Pace]]:
         code = region or self.region.code
@@ -62,8 +62,8 @@ def parse_month(text: object) -> tuple[int, int]:
     if not mo or not 1 <= int(mo.group(2)) <= 12:
         raise ParameterError(f"parameter month: expected YYYY-MM such as 2018-06, got {text!r}")
     year, month = int(mo.group(1)), int(mo.group(2))
-    if not BASE_YEAR < year <= PLAN_END:
-        raise ParameterError(f"parameter month: the plan runs {BASE_YEAR + 1}-{PLAN_END}; got {text!r}")
+    if not plan_base_year() < year <= plan_end_year():
+        raise ParameterError(f"parameter month: the plan runs {plan_base_year() + 1}-{plan_end_year()}; got {text!r}")
     return year, month
 
 
@@ -295,7 +295,7 @@ def measures_table(b: Bulletin, region: str | None = None) -> pd.DataFrame:
 
 def _without_ranks(b: Bulletin, df: pd.DataFrame, region: str | None) -> pd.DataFrame:
     """The city is not ranked: its tables leave the rank columns out."""
-    if (region or b.region.code) != CITY:
+    if (region or b.region.code) != city_code():
         return df
     return df.drop(columns=[c for c in df.columns if c.startswith("位次")])
 
@@ -395,7 +395,7 @@ def title_for(month: str, region: str, districts: bool = True) -> str:
     district figures (``districts`` False) is the city's own, not the districts'."""
     year, mon = parse_month(month)
     reg = check_region(region)
-    if reg.code == CITY:
+    if reg.code == city_code():
         who, what = (f"{reg.name_zh}各区、县（市）", "经济责任制指标进度通报") if districts else (reg.name_zh, "关键绩效指标月度进度通报")
     else:
         who, what = reg.name_zh, "经济责任制指标进度通报"

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from ..analysis.pace import Pace, pace_path, ytd_rows
 from ..core.labels import STATUS_COLOUR, SYNTHETIC_NOTE_ZH, Status, fixed
-from ..data.regions import CITY, districts
+from ..data.regions import city_code, districts
 from ..plan.catalogue import Measure
 from .bulletin import Bulletin, period_zh, status_text
 from .display import FONT_FAMILY, PanelTraces, figure_from_spec, grid_layout, new_figure, panel_axes
@@ -51,7 +51,7 @@ def comparison_figure(b: Bulletin, m: Measure) -> go.Figure:
             customdata=[status_text(r[2]) for r in rows][::-1], showlegend=False,
             text=[fixed(r[1], 1) for r in rows][::-1], textposition="outside", cliponaxis=False,
             hovertemplate="%{y}：%{x:.2f}（%{customdata}）<extra></extra>"))
-    city = b.pace.get(m.id, CITY)
+    city = b.pace.get(m.id, city_code())
     if city is not None and city.value is not None:
         ref = None
         if city.kind == "total" and city.share_required is not None:

@@ -22,7 +22,7 @@ from ..core.labels import STATUS_ZH, Status, fmt, synthetic_warning
 from ..data.actuals import Dataset, load_dataset
 from ..plan.catalogue import Catalogue, catalogue
 from ..plan.responsible import Unit, find_unit, responsible_units
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 from .display import escape_markdown, status_cell
 from .params import check_common
 
@@ -59,8 +59,8 @@ def prepare(unit: str, as_of: int, dataset: str, data_as_of: str = "") -> Card:
         as_of = int(as_of)
     except (TypeError, ValueError):
         raise ParameterError(f"parameter as_of: expected a year such as 2018, got {as_of!r}") from None
-    if not BASE_YEAR < as_of <= PLAN_END:
-        raise ParameterError(f"parameter as_of: the plan runs {BASE_YEAR + 1}-{PLAN_END}; got {as_of}")
+    if not plan_base_year() < as_of <= plan_end_year():
+        raise ParameterError(f"parameter as_of: the plan runs {plan_base_year() + 1}-{plan_end_year()}; got {as_of}")
     cat = catalogue()
     u = check_unit(cat, unit)
     ds = load_dataset(dataset, cat, known_at=data_as_of or None)
@@ -112,9 +112,9 @@ def score_text(c: Card) -> str:
 
 def score_note() -> str:
     """Why a light and a score of the same measure may differ."""
-    from ..plan.schema import BASE_YEAR, PLAN_END
+    from ..plan.schema import plan_base_year, plan_end_year
 
-    return (f"*说明：“状态”看{BASE_YEAR}年以来的进度能否在{PLAN_END}年达到规划目标（详见评估方法）；“本年完成率”和“计分”按规划三.(一).3.(2)，"
+    return (f"*说明：“状态”看{plan_base_year()}年以来的进度能否在{plan_end_year()}年达到规划目标（详见评估方法）；“本年完成率”和“计分”按规划三.(一).3.(2)，"
             "看当年实际是否达到当年目标值。当年目标完成而长期进度不足时，会出现得分满分而状态为“存在风险”的情况，两者并不矛盾。*")
 
 
@@ -132,7 +132,7 @@ def kpi_table(c: Card) -> pd.DataFrame:
                 f"{c.as_of}年目标": "—" if ms.trajectory_value is None else fmt(ms.trajectory_value, m.unit),
                 "最新实际值": latest,
                 "状态": status_cell(ms.status, f"{LIGHT[ms.status]} {STATUS_ZH[ms.status]}"),
-                f"{PLAN_END}年达标概率": probability_text(o.probability) if o.assessable else "—",
+                f"{plan_end_year()}年达标概率": probability_text(o.probability) if o.assessable else "—",
                 "要实现目标需要": o.what_it_takes_zh() if o.assessable and o.likely_miss else ("—" if not o.assessable else "按目前态势可实现"),
                 "本年完成率": "—" if ln is None or ln.completion is None else f"{ln.completion:.1%}",
                 "计分": "不计分" if ln is None or ln.points is None else f"{KIND_ZH[ln.kind]} {ln.points * 100:.1f}%",

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.settings import DEFAULT_DATASET
+from ..core.settings import default_dataset
 from ..core import paths
 from ..core.exceptions import ParameterError
 from ..data.actuals import load_dataset
 from ..plan.catalogue import catalogue
 from ..plan.responsible import Unit, responsible_units
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 from .documents import KINDS
 from .batch import FORMATS, Job, code_version, data_version, document_front, notebook_version
 from .card import check_unit
@@ -39,13 +39,13 @@ def parse_units(text: str | None) -> list[Unit]:
 
 def card_folder(as_of: int, dataset: str, reports_dir: Path | None = None) -> Path:
     root = Path(reports_dir) if reports_dir else paths.reports_dir()
-    return root / "cards" / (str(as_of) if dataset == DEFAULT_DATASET else f"{as_of}-{dataset}")
+    return root / "cards" / (str(as_of) if dataset == default_dataset() else f"{as_of}-{dataset}")
 
 
 def card_jobs(as_of: int, dataset: str, units: list[Unit], *, formats: tuple[str, ...] = FORMATS, renderer: str = "auto",
               data_as_of: str = "", reports_dir: Path | None = None) -> tuple[list[Job], Path]:
-    if not BASE_YEAR < as_of <= PLAN_END:
-        raise ParameterError(f"--as-of: the plan runs {BASE_YEAR + 1}-{PLAN_END}; got {as_of}")
+    if not plan_base_year() < as_of <= plan_end_year():
+        raise ParameterError(f"--as-of: the plan runs {plan_base_year() + 1}-{plan_end_year()}; got {as_of}")
     dataset, _, data_as_of = check_common(dataset, "zh", data_as_of)
     ds = load_dataset(dataset, catalogue(), known_at=data_as_of or None)
     out = card_folder(as_of, dataset, reports_dir)

@@ -93,10 +93,10 @@ def _check_report(p: dict[str, Any]) -> dict[str, Any]:
 def _check_final(p: dict[str, Any]) -> dict[str, Any]:
     from .final_report import check_retro
 
-    from ..plan.schema import PLAN_END
+    from ..plan.schema import plan_end_year
 
     retro_as_of, retro_data_as_of = check_retro(p["retro_as_of"], p["retro_data_as_of"])
-    as_of = PLAN_END if p["as_of"] is None else p["as_of"]  # the final evaluation: the plan's last year
+    as_of = plan_end_year() if p["as_of"] is None else p["as_of"]  # the final evaluation: the plan's last year
     return {**_check_report({**p, "as_of": as_of}), "retro_as_of": retro_as_of, "retro_data_as_of": retro_data_as_of}
 
 

@@ -12,8 +12,8 @@ from .display import FONT_FAMILY, PanelTraces, figure_from_spec, grid_layout, pa
 from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_COLOUR, SYNTHETIC_NOTE_ZH, Status, status_label
 from ..plan.catalogue import KPI
 from ..analysis.progress import KPIStatus
-from ..plan.schema import BASE_YEAR, PLAN_END
-from ..plan.trajectory import YEARS, trajectory
+from ..plan.schema import plan_base_year, plan_end_year
+from ..plan.trajectory import plan_years, trajectory
 
 MARKERS = {"official": "circle", "computed": "square-open", "daily-derived": "circle-open", "synthetic": "diamond"}
 METHOD_ZH = {"official": "实际值（公布）", "computed": "推算值（由公布数计算）", "daily-derived": "实际值（由日数据推算）",
@@ -25,7 +25,7 @@ CONTEXT_NAME = "参考：推算值（非官方口径）"
 
 def _drawable(m, s: pd.DataFrame) -> bool:
     """Whether a measure's panel would show anything: its figures ``s``, or a plan trajectory or target."""
-    base = s.loc[s["period"] == BASE_YEAR, "value"]
+    base = s.loc[s["period"] == plan_base_year(), "value"]
     return bool(len(s)) or trajectory(m, float(base.iloc[0]) if len(base) else None).notna().any() or (
         m.end_target.value is not None and m.end_target.kind in ("level", "floor", "ceiling", "average"))
 
@@ -57,10 +57,10 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
         k = panel_axes(i)
         first = len(traces.data)
         s = figures[m.id]  # data as known at the evaluation year only
-        base = s.loc[s["period"] == BASE_YEAR, "value"]
+        base = s.loc[s["period"] == plan_base_year(), "value"]
         traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
         if traj.notna().any():
-            traces.add({"x": list(YEARS), "y": traj.tolist(), "mode": "lines+markers", "name": "规划轨迹",
+            traces.add({"x": list(plan_years()), "y": traj.tolist(), "mode": "lines+markers", "name": "规划轨迹",
                  "line": {"dash": "dash", "color": TRAJECTORY_COLOUR}, "marker": {"size": 5},
                  "hovertemplate": "%{x}年 规划轨迹 %{y:,.4~g}<extra></extra>"}, "traj", k)
         for method, g in s.groupby("method", sort=False):
@@ -106,7 +106,7 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
             shapes.append({"type": "line", "x0": x, "x1": x, "xref": f"x{k}", "y0": 0, "y1": 1, "yref": f"y{k} domain",
                            "line": {"color": "#bbbbbb", "width": 1}})
         layout["annotations"][i]["text"] = f"{titles[i]}<br><span style='color:{colour}'>● {label}</span>"
-        layout[f"xaxis{k}"].update(range=[BASE_YEAR - 0.5, PLAN_END + 0.5], dtick=1)
+        layout[f"xaxis{k}"].update(range=[plan_base_year() - 0.5, plan_end_year() + 0.5], dtick=1)
         yaxis = layout[f"yaxis{k}"]
         # plotly picks the decimals the tick spacing needs (a fixed format repeated ticks: 501, 501, 500)
         yaxis.update(separatethousands=True, exponentformat="none")

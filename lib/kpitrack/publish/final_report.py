@@ -20,7 +20,7 @@ from ..core.exceptions import ParameterError
 from ..core.labels import QUALITY_ZH, fmt, synthetic_warning
 from ..data.actuals import Dataset, check_date, load_dataset
 from ..plan.catalogue import Catalogue, catalogue
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 from .display import escape_markdown, outcome_cell
 from .report import check_parameters, figures_sources
 
@@ -44,11 +44,11 @@ class FinalEvaluation:
     @property
     def end_year(self) -> int:
         """The plan's last year: the year the final evaluation judges."""
-        return PLAN_END
+        return plan_end_year()
 
 
 def counts_caption(fe: FinalEvaluation) -> str:
-    return f"{len(fe.cat.kpis)}项关键绩效指标到{PLAN_END}年的实现情况"
+    return f"{len(fe.cat.kpis)}项关键绩效指标到{plan_end_year()}年的实现情况"
 
 
 def check_retro(retro_as_of: object, retro_data_as_of: object) -> tuple[int, str]:
@@ -61,8 +61,8 @@ def check_retro(retro_as_of: object, retro_data_as_of: object) -> tuple[int, str
         year = int(str(retro_as_of))
     except ValueError:
         raise ParameterError(f"parameter retro_as_of: expected a year such as 2018, got {retro_as_of!r}") from None
-    if not BASE_YEAR < year < PLAN_END:
-        raise ParameterError(f"parameter retro_as_of: the mid-term evaluation to look back at must be {BASE_YEAR + 1}-{PLAN_END - 1}; got {year}")
+    if not plan_base_year() < year < plan_end_year():
+        raise ParameterError(f"parameter retro_as_of: the mid-term evaluation to look back at must be {plan_base_year() + 1}-{plan_end_year() - 1}; got {year}")
     date = str(retro_data_as_of or "")
     if date:
         try:
@@ -79,22 +79,22 @@ def evaluate_final(dataset: str, language: str = "zh", data_as_of: str = "", ret
     """The final evaluation on ``dataset``, looking back at the mid-term evaluation of
     ``retro_as_of`` made with the figures known on ``retro_data_as_of`` (empty: every figure of the
     years up to ``retro_as_of`` as known now)."""
-    _, dataset, language, data_as_of = check_parameters(PLAN_END, dataset, language, data_as_of)
+    _, dataset, language, data_as_of = check_parameters(plan_end_year(), dataset, language, data_as_of)
     retro_as_of, retro_data_as_of = check_retro(retro_as_of, retro_data_as_of)
     cat = catalogue()
     ds = load_dataset(dataset, cat, known_at=data_as_of or None)
     then = load_dataset(dataset, cat, known_at=retro_data_as_of or data_as_of or None)
     retro = retrospective(cat, then, ds, retro_as_of)
-    return FinalEvaluation(cat, ds, then, language, final_outcomes(cat, ds), tuple(assess(cat, ds, PLAN_END)),
+    return FinalEvaluation(cat, ds, then, language, final_outcomes(cat, ds), tuple(assess(cat, ds, plan_end_year())),
                            retro_as_of, retro_data_as_of, retro, outlooks(cat, then, retro_as_of), calibration_summary(retro))
 
 
 def headline(fe: FinalEvaluation) -> str:
     counts = Counter(o for o, _ in fe.outcomes.values())
-    lines = [f"**规划期末：** {PLAN_END}年　**数据：** {escape_markdown(fe.ds.label_zh)}　**关键绩效指标：** {len(fe.outcomes)}项", "",
+    lines = [f"**规划期末：** {plan_end_year()}年　**数据：** {escape_markdown(fe.ds.label_zh)}　**关键绩效指标：** {len(fe.outcomes)}项", "",
              "　".join(f"{OUTCOME_ZH[k]} {counts.get(k, 0)}项" for k in OUTCOMES)]
     if fe.language == "en":
-        lines += ["", f"*End of plan {PLAN_END}: met {counts.get(ACHIEVED, 0)}, missed {counts.get(MISSED, 0)}, "
+        lines += ["", f"*End of plan {plan_end_year()}: met {counts.get(ACHIEVED, 0)}, missed {counts.get(MISSED, 0)}, "
                       f"not enough data {counts.get(INSUFFICIENT, 0)}, no numeric target {counts.get(NO_TARGET, 0)}.*"]
     if fe.ds.synthetic:
         lines += ["", synthetic_warning("报告")]
@@ -106,7 +106,7 @@ def masthead(fe: FinalEvaluation) -> str:
 
     from ..core.workspace import plan_info
 
-    return head(f"{plan_info().title_zh}终期评估报告（{PLAN_END}年）", fe.ds, up_to=PLAN_END)
+    return head(f"{plan_info().title_zh}终期评估报告（{plan_end_year()}年）", fe.ds, up_to=plan_end_year())
 
 
 def summary(fe: FinalEvaluation) -> str:
@@ -114,7 +114,7 @@ def summary(fe: FinalEvaluation) -> str:
     counts = Counter(o for o, _ in fe.outcomes.values())
     names = {k.id: k.name_zh for k in fe.cat.kpis}
     judged = counts.get(ACHIEVED, 0) + counts.get(MISSED, 0)
-    overall = (f"规划期末（{PLAN_END}年），{len(fe.outcomes)}项关键绩效指标中可作判断的{judged}项，实现{counts.get(ACHIEVED, 0)}项"
+    overall = (f"规划期末（{plan_end_year()}年），{len(fe.outcomes)}项关键绩效指标中可作判断的{judged}项，实现{counts.get(ACHIEVED, 0)}项"
                + (f"（{counts.get(ACHIEVED, 0) / judged:.0%}）" if judged else "")
                + f"，未实现{counts.get(MISSED, 0)}项；数据不足{counts.get(INSUFFICIENT, 0)}项，规划未设量化目标{counts.get(NO_TARGET, 0)}项。")
     missed = [k for k, (o, _) in fe.outcomes.items() if o == MISSED]
@@ -152,7 +152,7 @@ def outcome_table(fe: FinalEvaluation) -> pd.DataFrame:
         by_measure = {o.measure_id: o for o in ms}  # joined by id, never by position
         for m in k.measures:
             o = by_measure[m.id]
-            rows.append({"编号": k.id, "指标": m.name_zh, f"{PLAN_END}年目标": o.target_text_zh or m.end_target.text_zh,
+            rows.append({"编号": k.id, "指标": m.name_zh, f"{plan_end_year()}年目标": o.target_text_zh or m.end_target.text_zh,
                          "指标结果": outcome_cell(kpi_outcome, OUTCOME_ZH[kpi_outcome]),
                          "子指标结果": outcome_cell(o.outcome, o.outcome_zh), "依据": o.reason_zh,
                          "数据": QUALITY_ZH.get(o.quality, o.quality) if o.quality else "—"})
@@ -168,7 +168,7 @@ def charted(fe: FinalEvaluation) -> tuple[list[int], str]:
     """The KPIs that get a section with a chart, and one line naming those without figures."""
     from .figures import charted as _charted
 
-    return _charted(fe.cat.kpis, fe.ds, PLAN_END)
+    return _charted(fe.cat.kpis, fe.ds, plan_end_year())
 
 
 def kpi_section(fe: FinalEvaluation, index: int) -> str:
@@ -184,7 +184,7 @@ def retrospective_note(fe: FinalEvaluation) -> str:
     known = (f"使用截至{fe.retro_data_as_of}已知的数据" if fe.retro_data_as_of
              else f"使用{fe.retro_as_of}年及以前各年的数据，取现在所知的版本；多数真实数据的公布日期不详，"
                   "未按日期筛选，以免删去当时已经公开的数据")
-    return (f"下表把{fe.retro_as_of}年中期评估对{PLAN_END}年所作的预测与实际结果相比（{known}）。"
+    return (f"下表把{fe.retro_as_of}年中期评估对{plan_end_year()}年所作的预测与实际结果相比（{known}）。"
             + fe.calibration.text_zh()
             + " 预测区间只反映同类短序列的一般波动，不包括政策调整、统计口径变化和突发公共事件（如2020年的疫情）这类冲击。")
 
@@ -193,19 +193,19 @@ def retrospective_table(fe: FinalEvaluation) -> pd.DataFrame:
     rows = []
     for r in fe.retro.itertuples():
         rows.append({"编号": r.kpi, "指标": r.name_zh,
-                     f"{fe.retro_as_of}年所作{PLAN_END}年预测中值（80%区间）":
+                     f"{fe.retro_as_of}年所作{plan_end_year()}年预测中值（80%区间）":
                          f"{fmt(r.forecast, r.unit)}（{fmt(r.lower)}—{fmt(r.upper)}）",
                      "当时的达标概率": probability_text(r.probability) if pd.notna(r.probability) else "—",
-                     f"{PLAN_END}年实际": fmt(r.actual, r.unit) if pd.notna(r.actual) else "暂无",
+                     f"{plan_end_year()}年实际": fmt(r.actual, r.unit) if pd.notna(r.actual) else "暂无",
                      "落在区间内": ("是" if r.inside else "否") if r.inside is not None and pd.notna(r.actual) else "—",
                      "终期结果": outcome_cell(r.outcome, OUTCOME_ZH[r.outcome])})
     return pd.DataFrame(rows)
 
 
 def method_note() -> str:
-    return (f"**判断方法**：以规划期末（{PLAN_END}年）的实际值对照终期目标：水平类、下限类指标看{PLAN_END}年实际值是否达到目标；"
+    return (f"**判断方法**：以规划期末（{plan_end_year()}年）的实际值对照终期目标：水平类、下限类指标看{plan_end_year()}年实际值是否达到目标；"
             "上限类指标看是否低于上限；累计类指标要求期内逐年数据齐全后比较累计数；期内平均类指标比较各年平均值；"
-            f"终期目标无数值而有{PLAN_END}年数值年度目标的，按年度目标判断；目标写明“左右”的，与目标相差不到2%视为实现。"
+            f"终期目标无数值而有{plan_end_year()}年数值年度目标的，按年度目标判断；目标写明“左右”的，与目标相差不到2%视为实现。"
             "只用同一类数据判断（官方公布值优先，不与推算值混合）；缺少所需年份数据时为“数据不足”，并说明缺哪一年。"
             "一项关键绩效指标的子指标中有一项未实现即为未实现。")
 
@@ -218,4 +218,4 @@ def sources_note(fe: FinalEvaluation) -> str:
 
 def sources_table(fe: FinalEvaluation) -> pd.DataFrame | None:
     """附录：the sources of every yearly figure; None for synthetic data (see :func:`sources_note`)."""
-    return None if fe.ds.synthetic else figures_sources(fe.ds, PLAN_END, fe.cat)
+    return None if fe.ds.synthetic else figures_sources(fe.ds, plan_end_year(), fe.cat)

@@ -113,13 +113,13 @@ def year_end_text(measure_id: str, period: str, region: str | None, dataset: str
     import re
 
     from ..analysis.ytd import estimate_ratio
-    from ..data.regions import CITY
+    from ..data.regions import city_code
 
     cat = catalogue()
     m = resolve_measure(measure_id)
     if m.ytd not in ("sum", "mean"):
         raise ParameterError(f"{m.id} has no year-to-date totals or means to extrapolate (frequency {m.frequency}, ytd {m.ytd})")
-    reg = resolve_region(region if region is not None else CITY)
+    reg = resolve_region(region if region is not None else city_code())
     if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", period):
         raise ParameterError(f"period must be YYYY-MM, got {period!r}")
     if not 0 < level < 1:

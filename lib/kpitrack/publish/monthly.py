@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from ..core.settings import DEFAULT_DATASET
+from ..core.settings import default_dataset
 from ..core import paths
 from ..core.exceptions import ParameterError
 from ..data.actuals import load_dataset
-from ..data.regions import CITY, Region, regions
+from ..data.regions import city_code, Region, regions
 from ..plan.catalogue import catalogue
 from ..analysis.pace import has_figures
 from .documents import KINDS
@@ -68,7 +68,7 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
 
 def bulletin_folder(month: str, dataset: str, reports_dir: Path | None = None) -> Path:
     root = Path(reports_dir) if reports_dir else paths.reports_dir()
-    name = month if dataset == DEFAULT_DATASET else f"{month}-{dataset}"
+    name = month if dataset == default_dataset() else f"{month}-{dataset}"
     return root / "bulletins" / name
 
 
@@ -84,7 +84,7 @@ def bulletin_jobs(month: str, dataset: str, regs: list[Region], *, formats: tupl
     NoFiguresError
         When the dataset holds no figures for the month at all (nothing is written).
     """
-    year, mon, _, dataset, language, data_as_of = check_parameters(month, CITY, dataset, language, data_as_of)
+    year, mon, _, dataset, language, data_as_of = check_parameters(month, city_code(), dataset, language, data_as_of)
     cat = catalogue()
     ds = load_dataset(dataset, cat, known_at=data_as_of or None)
     if not has_figures(ds, year, mon):
@@ -106,6 +106,6 @@ def bulletin_jobs(month: str, dataset: str, regs: list[Region], *, formats: tupl
             continue
         params = KINDS["bulletin"].validate({"month": month, "region": reg.code, "dataset": dataset, "data_as_of": data_as_of,
                                              "language": language})
-        front = document_front(title_for(month, reg.code, reg.code != CITY or len(with_data - {CITY}) > 0), ds)
+        front = document_front(title_for(month, reg.code, reg.code != city_code() or len(with_data - {city_code()}) > 0), ds)
         jobs.append(Job(reg.code, reg.name_zh, str(nb), params, str(out), formats, renderer, front, inputs))
     return jobs, skipped, out

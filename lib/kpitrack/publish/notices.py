@@ -13,7 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from ..core.settings import DEFAULT_DATASET
+from ..core.settings import default_dataset
 from ..core import paths
 from ..data.actuals import load_dataset
 from ..data.notices import read_register, register_path, states
@@ -27,7 +27,7 @@ from .params import check_common
 
 def notice_folder(dataset: str, reports_dir: Path | None = None) -> Path:
     root = Path(reports_dir) if reports_dir else paths.reports_dir()
-    return root / "notices" / ("" if dataset == DEFAULT_DATASET else dataset)
+    return root / "notices" / ("" if dataset == default_dataset() else dataset)
 
 
 def notice_jobs(dataset: str, *, formats: tuple[str, ...] = FORMATS, renderer: str = "auto",

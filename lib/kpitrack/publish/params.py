@@ -10,10 +10,11 @@ import re
 
 from ..core.exceptions import ParameterError
 from ..core.labels import LANGUAGES
+from ..core.settings import default_dataset
 from ..data.actuals import check_date, list_datasets
-from ..data.regions import CITY, Region, regions, resolve
+from ..data.regions import city_code, Region, regions, resolve
 from ..plan.catalogue import Measure, catalogue
-from ..plan.schema import BASE_YEAR, PLAN_END
+from ..plan.schema import plan_base_year, plan_end_year
 
 
 def check_common(dataset: object, language: object, data_as_of: object) -> tuple[str, str, str]:
@@ -42,7 +43,10 @@ def check_language(language: object) -> str:
 
 
 def check_dataset(name: object) -> str:
-    """A known dataset's name; a year or a DataFrame where a name belongs is told apart."""
+    """A known dataset's name (None: the active workspace's default dataset); a year or a DataFrame
+    where a name belongs is told apart."""
+    if name is None:
+        name = default_dataset()
     if isinstance(name, (int, float)) and not isinstance(name, bool):
         raise ParameterError(f"dataset: expected a dataset's name such as {', '.join(list_datasets())}, got the number {name!r} "
                              f"(a year goes to as_of=, e.g. status(as_of={name!r}))", field="dataset")
@@ -57,9 +61,11 @@ def check_dataset(name: object) -> str:
     return name
 
 
-def check_year(year: object, what: str = "year", first: int = BASE_YEAR + 1, last: int = PLAN_END) -> int:
+def check_year(year: object, what: str = "year", first: int | None = None, last: int | None = None) -> int:
     """A year of the plan as an int, from an int (numpy's too) or its text; anything else, or a year
-    outside ``first``-``last``, is a ParameterError naming the parameter."""
+    outside ``first``-``last`` (default: the active plan's years), is a ParameterError naming the parameter."""
+    first = plan_base_year() + 1 if first is None else first
+    last = plan_end_year() if last is None else last
     text = str(year).strip()
     if isinstance(year, bool) or (isinstance(year, float) and not year.is_integer()) or not re.fullmatch(r"\d{4}(\.0)?", text):
         hint = " (a month is not a year here)" if re.fullmatch(r"\d{4}-\d{1,2}", text) else ""
@@ -102,7 +108,7 @@ def resolve_region(region: object) -> Region:
     """A region by code (text or number), Chinese or English name (with or without District, County,
     City), or alias; None or "" is the city; an unknown one is a ParameterError listing the regions."""
     if region is None or (isinstance(region, str) and not region.strip()):
-        region = CITY  # no region: the city
+        region = city_code()  # no region: the city
     if isinstance(region, bool):
         raise ParameterError(f"region: expected a region's name or code, got {region!r}", field="region")
     text = str(int(region)) if isinstance(region, (int, float)) and float(region).is_integer() else str(region).strip()

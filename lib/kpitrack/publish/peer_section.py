@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..analysis.peers import rank_history
 from ..data.peers import Peers, load_peers
-from ..plan.schema import BASE_YEAR
+from ..plan.schema import plan_base_year
 from .display import escape_markdown, new_figure
 
 GROUPS = ("sub-provincial", "yrd")
@@ -46,7 +46,7 @@ def rank_caption() -> str:
 def rank_table(up_to: int, peers: Peers | None = None) -> pd.DataFrame:
     """One row per group and indicator: the home city's rank in each year (第r位/n), "—" without one."""
     peers = peers or load_peers()
-    years = range(BASE_YEAR, up_to + 1)
+    years = range(plan_base_year(), up_to + 1)
     rows = []
     for g in GROUPS:
         group = peers.group(g)
@@ -65,7 +65,7 @@ def rank_figure(up_to: int, group: str = "sub-provincial", peers: Peers | None =
     """The home city's rank among ``group`` over the years, one line per indicator (1 at the top)."""
     peers = peers or load_peers()
     fig = new_figure()
-    years = range(BASE_YEAR, up_to + 1)
+    years = range(plan_base_year(), up_to + 1)
     most = 1
     for ind in _indicators(peers):
         h = _history(peers, ind.id, group, years)

@@ -20,7 +20,7 @@ from ..core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_EN, STATUS_ZH, UNJUDGE
 from ..plan.catalogue import Catalogue, catalogue
 from ..analysis.outlook import Outlook, outlooks, probability_text
 from ..analysis.progress import KPIStatus, assess
-from ..plan.schema import BASE_YEAR, PLAN_END, PLAN_START
+from ..plan.schema import plan_base_year, plan_end_year, plan_start_year
 
 
 
@@ -49,11 +49,11 @@ def split_as_of(as_of: object, data_as_of: object = None) -> tuple[object, str]:
 
 def mid_year() -> int:
     """The plan's middle year: the default of a mid-term evaluation (2018 of 2016-2020, 2023 of 2021-2025)."""
-    return PLAN_START + (PLAN_END - PLAN_START) // 2
+    return plan_start_year() + (plan_end_year() - plan_start_year()) // 2
 
 
 def outlook_caption() -> str:
-    return f"预计难以实现{PLAN_END}年目标的子指标"
+    return f"预计难以实现{plan_end_year()}年目标的子指标"
 
 
 def check_parameters(as_of: object, dataset: object, language: object, data_as_of: object = "") -> tuple[int, str, str, str]:
@@ -66,8 +66,8 @@ def check_parameters(as_of: object, dataset: object, language: object, data_as_o
             as_of = int(str(as_of))
         except ValueError:
             raise ParameterError(f"parameter as_of: expected a year such as 2018, got {as_of!r}") from None
-    if not BASE_YEAR < as_of <= PLAN_END:
-        raise ParameterError(f"parameter as_of: the plan runs {BASE_YEAR + 1}-{PLAN_END}; got {as_of}")
+    if not plan_base_year() < as_of <= plan_end_year():
+        raise ParameterError(f"parameter as_of: the plan runs {plan_base_year() + 1}-{plan_end_year()}; got {as_of}")
     dataset, language, data_as_of = check_common(dataset, language, data_as_of)
     return as_of, dataset, language, data_as_of
 
@@ -127,7 +127,7 @@ def summary(ev: Evaluation) -> str:
     if lagging:
         problems.append("进度滞后或存在风险的指标：" + "、".join(f"{s.kpi_id}{names[s.kpi_id]}（{STATUS_ZH[s.status]}）" for s in lagging) + "。")
     if misses:
-        problems.append(f"按目前态势预计难以实现{PLAN_END}年目标的子指标{len(misses)}项：" + "、".join(m.name_zh for m in misses) + "。")
+        problems.append(f"按目前态势预计难以实现{plan_end_year()}年目标的子指标{len(misses)}项：" + "、".join(m.name_zh for m in misses) + "。")
     if no_data:
         problems.append(f"{len(no_data)}项指标有量化目标但缺少数据，无法判断进度：" + "、".join(f"{k}{names[k]}" for k in no_data) + "。")
     advice = []
@@ -172,7 +172,7 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
             rows.append({
                 _t(ev, "编号", "ID"): k.id,
                 _t(ev, "指标", "Indicator"): m.name_zh if ev.language == "zh" else f"{m.name_zh} / {m.name_en}",
-                _t(ev, f"{PLAN_END}年目标", f"{PLAN_END} target"): m.end_target.text_zh,
+                _t(ev, f"{plan_end_year()}年目标", f"{plan_end_year()} target"): m.end_target.text_zh,
                 _t(ev, "最新实际值", "Latest actual"): latest,
                 _t(ev, f"{ev.as_of}年轨迹值", f"Trajectory {ev.as_of}"): fmt(ms.trajectory_value, unit) if ms.trajectory_value is not None else "—",
                 _t(ev, "状态", "Status"): status_cell(ms.status, status_label(ms.status, ev.language)),
@@ -224,8 +224,8 @@ def figures_sources(ds: Dataset, up_to: int, cat: Catalogue) -> pd.DataFrame:
 
 def method_note() -> str:
     return (
-        f"**评估方法**：先判断最新实际值是否已达到{PLAN_END}年目标（已实现）；"
-        f"否则以开放SDG方法计算{BASE_YEAR}年（或最早可比年份）以来实际年均增长（百分比类指标用年均增量）"
+        f"**评估方法**：先判断最新实际值是否已达到{plan_end_year()}年目标（已实现）；"
+        f"否则以开放SDG方法计算{plan_base_year()}年（或最早可比年份）以来实际年均增长（百分比类指标用年均增量）"
         "与实现目标所需年均增长之比：≥95%为“进度正常”，60%—95%为“存在风险”，<60%或反向变化为“进度滞后”。"
         "上限类指标（如失业率低于5%）看当年是否低于上限；累计类指标（保障性住房）比较累计完成与同期累计轨迹；"
         "只有年度数值目标的指标比较当年实际与年度目标。由日数据推算的值不与官方公布值混合计算进度。"
@@ -273,9 +273,9 @@ def outlook_table(ev: Evaluation, only_misses: bool = True) -> pd.DataFrame:
 def outlook_note(ev: Evaluation) -> str:
     n_assessable = sum(1 for o in ev.outlooks.values() if o.assessable)
     n_miss = sum(1 for o in ev.outlooks.values() if o.likely_miss)
-    if ev.as_of >= PLAN_END:
+    if ev.as_of >= plan_end_year():
         return "评估年份已是规划期末，不再作达标预测。"
-    return (f"对有数值终期目标且至少有3个可比数据点的{n_assessable}个子指标作了{PLAN_END}年预测，"
+    return (f"对有数值终期目标且至少有3个可比数据点的{n_assessable}个子指标作了{plan_end_year()}年预测，"
             f"其中{n_miss}个达标概率低于50%（见下表）。预测为Theta法与按趋势显著性收缩的漂移法的等权组合"
             "（在M1、Tourism两套真实年度序列竞赛数据上选定），80%区间按这两套数据和模拟序列的历史预测误差校准；"
             "达标概率表示“同类短序列中出现这种结果的频率”，不是对本市风险的测量。数据点很少时区间很宽，应视为提示而非结论。"

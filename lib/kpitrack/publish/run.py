@@ -19,7 +19,7 @@ from .documents import KINDS
 from .execute import KERNEL, cell_timeout, execute_notebook  # noqa: F401 - part of run's API
 from .provenance import read_manifest
 from .render import get_renderer
-from ..plan.schema import PLAN_END
+from ..plan.schema import plan_end_year
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str
 
 def notebook_for(params: dict[str, Any]) -> Path:
     """The mid-term evaluation, or at the end of the plan the final evaluation (终期评估)."""
-    return paths.repo_root() / (FINAL_NOTEBOOK if params["as_of"] >= PLAN_END else NOTEBOOK)
+    return paths.repo_root() / (FINAL_NOTEBOOK if params["as_of"] >= plan_end_year() else NOTEBOOK)
 
 
 class _TextDates(yaml.SafeLoader):

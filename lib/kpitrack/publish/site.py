@@ -150,13 +150,13 @@ def _notices_page(files: Path, reports: Path) -> str:
     from ..data.notices import read_register, states
     from ..plan.catalogue import catalogue
     from .notice import STATE_ZH, file_stem
-    from .notices import DEFAULT_DATASET, notice_folder
+    from .notices import default_dataset, notice_folder
 
     lines = ["# 绩效改进通知单", ""]
     found = False
     names = {m.id: m.name_zh for m in catalogue().measures}
     for reg in sorted((paths.data_dir() / "notices").glob("register*.csv")):
-        dataset = DEFAULT_DATASET if reg.stem == "register" else reg.stem.removeprefix("register-")
+        dataset = default_dataset() if reg.stem == "register" else reg.stem.removeprefix("register-")
         current = states(read_register(reg))
         if not current:
             continue
