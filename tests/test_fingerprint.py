@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import csv
 
-from kpitrack.data.ledgers import RECORD_KINDS, ingest_ledger, kind
+from kpitrack.data.ledgers import ingest_ledger, kind
+from kpitrack.data.records import RECORD_KINDS
 from kpitrack.plan.catalogue import catalogue
 from kpitrack.publish.documents import KINDS
 from kpitrack.publish.provenance import data_version

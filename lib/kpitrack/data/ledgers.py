@@ -34,6 +34,9 @@ from ..core.exceptions import AlreadyIngested, Problem, Reason, ValidationError
 from ..core.fileio import atomic_write_text, display_name, locked
 from ..plan.catalogue import Catalogue
 from ..plan.schema import plan_base_year, plan_end_year
+from .rectification import KEY as RECTIFICATION_KEY
+from .standards import KEY as STANDARDS_KEY
+from .ledger_vintages import MANIFEST_COLUMNS, LedgerVintage, _csv, _fold, vintages  # noqa: F401 - part of the ledgers' API
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ KINDS: dict[str, LedgerKind] = {
          Column("document_no", "标准编号", "如 DB3301/T 1089—2018", required=False),
          Column("source", "来源", "发布文件或公告"),
          Column("note", "备注", "", required=False)),
-        ("no",), _check_standards, lambda cat: {"no": [str(s.no) for s in cat.standards]}),
+        STANDARDS_KEY, _check_standards, lambda cat: {"no": [str(s.no) for s in cat.standards]}),
     "rectification": LedgerKind(
         "rectification", "规划表3 社会评价意见整改台账", "rectification.csv",
         (Column("problem", "问题编号", "从下拉列表选择，见“清单”工作表"),
@@ -129,7 +132,7 @@ KINDS: dict[str, LedgerKind] = {
          Column("satisfaction", "满意度", "专项满意度测评得分0—100；未测评不填", required=False),
          Column("source", "来源", "整改报告、测评结果的出处"),
          Column("note", "备注", "", required=False)),
-        ("problem", "year"), _check_rectification,
+        RECTIFICATION_KEY, _check_rectification,
         lambda cat: {"problem": [p.id for a in cat.problem_areas for p in a.problems], "done": ["yes", "partly", "no"],
                      "disclosed": ["yes", "no"]}),
     "peers": LedgerKind(
@@ -211,53 +214,6 @@ def read_filled(path: Path, k: LedgerKind) -> tuple[list[tuple[int, dict[str, st
     if not rows and not problems:
         problems.append(Problem(shown, None, "-", "the file has no rows", Reason.MISSING))
     return rows, problems
-
-
-# ---------------------------------------------------------------- vintages
-
-
-MANIFEST_COLUMNS = ["vintage", "sha256", "ingested_at", "known_from", "source", "rows"]
-
-
-@dataclass(frozen=True)
-class LedgerVintage:
-    vintage: int
-    sha256: str
-    ingested_at: str
-    known_from: str
-    source: str
-    rows: int
-
-
-def _csv(rows: list[dict[str, str]], columns: list[str]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    for r in rows:
-        w.writerow([r.get(c, "") for c in columns])
-    return buf.getvalue()
-
-
-def vintages(folder: Path, k: LedgerKind) -> list[LedgerVintage]:
-    """The vintages of a ledger, in order (empty: never ingested)."""
-    path = Path(folder) / "ledgers" / k.name / "manifest.csv"
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        return [LedgerVintage(int(r["vintage"]), r["sha256"], r["ingested_at"], r["known_from"], r["source"], int(r["rows"]))
-                for r in csv.DictReader(fh)]
-
-
-def _fold(folder: Path, k: LedgerKind, done: list[LedgerVintage]) -> list[dict[str, str]]:
-    """The ledger as its vintages folded in order: a later row replaces an earlier one with the same key."""
-    merged: dict[tuple, dict[str, str]] = {}
-    for v in done:
-        with (Path(folder) / "ledgers" / k.name / f"{v.vintage:04d}.csv").open(encoding="utf-8", newline="") as fh:
-            for r in csv.DictReader(fh):
-                key = tuple(r.get(c, "") for c in k.key)
-                merged.pop(key, None)  # a replaced row moves to where its replacement was filed
-                merged[key] = r
-    return list(merged.values())
 
 
 def ingest_ledger(path: Path, k: LedgerKind, folder: Path, cat: Catalogue, *, known_from: str | None = None,
@@ -362,41 +318,3 @@ def ingest_kind(path: Path, name: str, dataset: str, cat: Catalogue, known_from:
         folder, synthetic, where = peers_folder(), False, "the peer cities' figures"
     return ingest_ledger(Path(path), k, folder, cat, known_from=known_from, synthetic=synthetic), where
 
-
-#: The kinds of record besides the KPI figures that a document may read, for its up-to-date check.
-RECORD_KINDS = ("special", "standards", "rectification", "context", "peers", "notices")
-
-
-def record_files(kind: str, dataset_folder: Path, dataset: str) -> list[Path]:
-    """The files that hold one kind of record of a dataset (a ledger's bundled file and the manifest
-    its ingests commit to; the context figures; the peer data; the notices register): what a
-    document's fingerprint hashes, so that an ingest of that kind, and nothing else, makes the
-    documents that read it stale. Only the data layer knows these names."""
-    if kind in ("special", "standards", "rectification"):
-        k = KINDS[kind]
-        return [Path(dataset_folder) / k.file, Path(dataset_folder) / "ledgers" / k.name / "manifest.csv"]
-    if kind == "context":
-        return [Path(dataset_folder) / "context.csv"]
-    if kind == "peers":
-        from .peers import folder as peers_folder
-
-        base = peers_folder()
-        return [base / f for f in ("peer_cities.csv", PEER_FILE, "groups.yaml", "indicators.yaml", "sources.yaml")] + [
-            base / "ledgers" / "peers" / "manifest.csv"]
-    if kind == "notices":
-        from .notices import register_path
-
-        return [register_path(dataset)]
-    raise ValueError(f"unknown kind of record {kind!r}; known: {', '.join(RECORD_KINDS)}")
-
-
-def rows_known_at(folder: Path, name: str, known_at: str) -> list[tuple[int, dict[str, str]]] | None:
-    """A ledger's rows as they were known on ``known_at``: its ingests up to that day folded in order
-    (a correction known later is left out, the row it corrects kept), as (row number in the folded
-    ledger, row); None when the ledger has no ingests on file (then the file is all there is)."""
-    k = KINDS[name]
-    done = vintages(folder, k)
-    if not done:
-        return None
-    rows = _fold(folder, k, [v for v in done if v.known_from <= known_at])
-    return [(i + 2, r) for i, r in enumerate(rows)]

@@ -25,6 +25,8 @@ from ..plan.catalogue import Catalogue
 from ..plan.schema import plan_base_year, plan_end_year
 
 FILE = "rectification.csv"
+#: What identifies a row of the ledger: a later row with the same key replaces it.
+KEY = ("problem", "year")
 COLUMNS = ["problem", "year", "target_zh", "done", "disclosed", "satisfaction", "source", "note"]
 DONE = ("yes", "partly", "no")
 SYNTHETIC_SOURCE = "kpitrack.data.rectification（合成演示数据，非真实整改记录）"
@@ -53,9 +55,9 @@ def read_rectification(folder: Path, cat: Catalogue, known_at: str | None = None
         return RectificationLedger(path, None)
     records = csv_records(path, [c for c in COLUMNS if c not in ("target_zh", "note")], "the rectification ledger")
     if known_at:
-        from .ledgers import rows_known_at
+        from .ledger_vintages import rows_known_at
 
-        older = rows_known_at(Path(folder), "rectification", known_at)  # vintage 0, the bundled ledger, is always known
+        older = rows_known_at(Path(folder), "rectification", KEY, known_at)  # vintage 0, the bundled ledger, is always known
         records = older if older is not None else records
     known = {p.id for a in cat.problem_areas for p in a.problems}
     problems, rows, seen = [], [], {}

@@ -24,6 +24,8 @@ from ..plan.catalogue import Catalogue
 from ..plan.schema import plan_base_year, plan_end_year
 
 FILE = "standards.csv"
+#: What identifies a row of the ledger: a later row with the same key replaces it.
+KEY = ("no",)
 COLUMNS = ["no", "issued_on", "document_no", "source", "note"]
 SYNTHETIC_SOURCE = "kpitrack.data.standards（合成演示数据，非真实发布记录）"
 
@@ -47,9 +49,9 @@ def read_standards(folder: Path, cat: Catalogue, known_at: str | None = None) ->
         return StandardsLedger(path, None)
     records = csv_records(path, ("no", "issued_on", "source"), "the standards ledger")
     if known_at:
-        from .ledgers import rows_known_at
+        from .ledger_vintages import rows_known_at
 
-        older = rows_known_at(Path(folder), "standards", known_at)  # vintage 0, the bundled ledger, is always known
+        older = rows_known_at(Path(folder), "standards", KEY, known_at)  # vintage 0, the bundled ledger, is always known
         records = older if older is not None else records
     known = {s.no: s for s in cat.standards}
     problems, rows, seen = [], [], {}

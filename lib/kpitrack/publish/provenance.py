@@ -37,7 +37,7 @@ def data_version(dataset: str, reads: Iterable[str] = ()) -> dict[str, Any]:
     2, 3 and 5 ledgers, context figures, peer data, the notices register), each apart: an ingest of a
     kind makes stale exactly the documents that read it."""
     from ..data.actuals import dataset_folder
-    from ..data.ledgers import record_files
+    from ..data.records import record_files
     from ..data.store import read_manifest
 
     folder = dataset_folder(dataset)

@@ -1,0 +1,33 @@
+"""Where each kind of record besides the KPI figures is kept, for a document's up-to-date check:
+the Tables 2, 3 and 5 ledgers (the bundled file and the manifest its ingests commit to), the context
+figures, the peer data and the notices register. Only the data layer knows these names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: The kinds of record besides the KPI figures that a document may read.
+RECORD_KINDS = ("special", "standards", "rectification", "context", "peers", "notices")
+
+
+def record_files(kind: str, dataset_folder: Path, dataset: str) -> list[Path]:
+    """The files that hold one kind of record of a dataset: what a document's fingerprint hashes, so
+    that an ingest of that kind, and nothing else, makes the documents that read it stale."""
+    from . import rectification, special, standards
+
+    files = {"special": special.FILE, "standards": standards.FILE, "rectification": rectification.FILE}
+    if kind in files:
+        return [Path(dataset_folder) / files[kind], Path(dataset_folder) / "ledgers" / kind / "manifest.csv"]
+    if kind == "context":
+        return [Path(dataset_folder) / "context.csv"]
+    if kind == "peers":
+        from .peers import LEDGER, folder as peers_folder
+
+        base = peers_folder()
+        return [base / f for f in ("peer_cities.csv", LEDGER, "groups.yaml", "indicators.yaml", "sources.yaml")] + [
+            base / "ledgers" / "peers" / "manifest.csv"]
+    if kind == "notices":
+        from .notices import register_path
+
+        return [register_path(dataset)]
+    raise ValueError(f"unknown kind of record {kind!r}; known: {', '.join(RECORD_KINDS)}")
