@@ -20,8 +20,8 @@ from pathlib import Path
 from floor import floor_seconds
 
 from kpitrack.data.regions import regions
-from kpitrack.publish.batch import LocalExecutor, run_batch
-from kpitrack.publish.monthly import bulletin_jobs
+from kpitrack.publish.runs.batch import LocalExecutor, run_batch
+from kpitrack.publish.runs.monthly import bulletin_jobs
 
 FLOOR_SOURCE = "import pandas as pd\nimport plotly.graph_objects as go\n"
 

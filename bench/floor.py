@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-from kpitrack.publish.run import execute_notebook
+from kpitrack.publish.runs.run import execute_notebook
 
 
 def floor_seconds(folder: Path, source: str, runs: int) -> list[float]:

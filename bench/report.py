@@ -25,9 +25,9 @@ import nbformat
 from floor import floor_seconds
 
 from kpitrack.core import paths
-from kpitrack.publish import chart_images
+from kpitrack.publish.render import chart_images
 from kpitrack.publish.render import get_renderer
-from kpitrack.publish.run import NOTEBOOK, execute_notebook, final_only, load_params
+from kpitrack.publish.runs.run import NOTEBOOK, execute_notebook, final_only, load_params
 
 FLOOR_SOURCE = """import numpy as np
 import pandas as pd
@@ -59,7 +59,7 @@ def main() -> None:
         tmp = Path(tmp_s)
         floor = statistics.median(floor_seconds(tmp, FLOOR_SOURCE, max(a.runs, 3)))
 
-        from kpitrack.publish import report
+        from kpitrack.publish.content import report
 
         rows.append(("evaluation in-process (data, statuses, forecasts)",
                      timed(lambda: report.evaluate(params["as_of"], params["dataset"], params["language"], params["data_as_of"]), a.runs)))

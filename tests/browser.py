@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 
-from kpitrack.publish.chromium import HEADLESS_FLAGS, chromium_version, find_chromium
+from kpitrack.publish.render.chromium import HEADLESS_FLAGS, chromium_version, find_chromium
 
 LAUNCH_TIMEOUT_MS = 60_000
 LOAD_TIMEOUT_MS = 120_000

@@ -55,7 +55,7 @@ NOTICE_ARGS = ("--to", "html", "--renderer", "fallback")
 @pytest.fixture
 def notice_docs(tmp_path, monkeypatch) -> Path:
     """Notice documents go to a scratch folder, never into the repository's reports/."""
-    from kpitrack.publish import notices
+    from kpitrack.publish.runs import notices
 
     out = tmp_path / "notice-docs"
     monkeypatch.setattr(notices, "notice_folder", lambda dataset, reports_dir=None: out / dataset)

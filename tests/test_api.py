@@ -11,14 +11,15 @@ import pandas as pd
 import pytest
 
 import kpitrack as kt
-from kpitrack import api, api_meta
+from kpitrack import api
+from kpitrack.api import meta as api_meta
 from kpitrack.core.exceptions import ParameterError
 from kpitrack.data.actuals import kpi_series, load_dataset
 from kpitrack.plan.catalogue import catalogue
 
 
 def test_doctests_run():
-    from kpitrack import api_charts
+    from kpitrack.api import charts as api_charts
 
     results = [doctest.testmod(m) for m in (api, api_meta, api_charts)]
     assert sum(r.attempted for r in results) >= 30 and not any(r.failed for r in results), results
@@ -35,7 +36,7 @@ def test_facade_names_resolve_lazily():
 
 
 def test_forecast_is_the_reports_and_the_charts_forecast():
-    from kpitrack.publish import report
+    from kpitrack.publish.content import report
 
     f = kt.forecast("K12.income", dataset="hangzhou", as_of=2018)
     ev = report.evaluate(2018, "hangzhou")
@@ -159,7 +160,7 @@ def test_the_api_refuses_a_bad_as_of_clearly(bad):
 
 
 def test_regions_by_code_number_english_name_and_alias():
-    from kpitrack.publish.params import resolve_region
+    from kpitrack.publish.content.params import resolve_region
 
     codes = {resolve_region(x).code for x in (330106, "330106", "西湖区", "西湖", "Xihu", "Xihu District", "xihu")}
     assert codes == {"330106"} and resolve_region("杭州").code == "330100"

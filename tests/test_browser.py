@@ -15,8 +15,8 @@ import plotly.graph_objects as go
 import pytest
 
 from kpitrack.core.exceptions import RenderError
-from kpitrack.publish import chart_images
-from kpitrack.publish.chromium import chromium_version, major_version, static_export_available
+from kpitrack.publish.render import chart_images
+from kpitrack.publish.render.chromium import chromium_version, major_version, static_export_available
 
 from . import browser
 from .browser import need_chromium, page_errors
@@ -116,7 +116,7 @@ DRAW = """
 import sys, tempfile
 tempfile.tempdir = sys.argv[1]
 import plotly.graph_objects as go
-from kpitrack.publish import chart_images
+from kpitrack.publish.render import chart_images
 svg = chart_images.svg_of(go.Figure(go.Scatter(x=[1, 2], y=[3, 4]), layout={"title": "图" + sys.argv[2]}))
 assert svg and "图" + sys.argv[2] in svg, svg
 chart_images._EXPORTER.close()

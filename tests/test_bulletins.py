@@ -13,8 +13,8 @@ import pytest
 
 from kpitrack.cli import main
 from kpitrack.core.fileio import locked
-from kpitrack.publish.batch import Job, LocalExecutor, DaskExecutor, run_batch
-from kpitrack.publish.monthly import bulletin_folder, resolve_month
+from kpitrack.publish.runs.batch import Job, LocalExecutor, DaskExecutor, run_batch
+from kpitrack.publish.runs.monthly import bulletin_folder, resolve_month
 from kpitrack.publish.render import pdf_prerequisites
 
 from .conftest import REPO, tree_bytes
@@ -35,7 +35,7 @@ def _text(nb_path: Path) -> str:
 @pytest.fixture(scope="module")
 def batch_of_three(tmp_path_factory):
     """The CLI for the city and two districts, two at a time, HTML and PDF, into a scratch reports folder."""
-    import kpitrack.publish.monthly as monthly
+    import kpitrack.publish.runs.monthly as monthly
 
     reports = tmp_path_factory.mktemp("reports")
     mp = pytest.MonkeyPatch()

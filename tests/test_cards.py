@@ -10,7 +10,7 @@ import pytest
 
 from kpitrack.cli import main
 from kpitrack.core.exceptions import ParameterError
-from kpitrack.publish import card
+from kpitrack.publish.content import card
 
 from .conftest import REPO
 
@@ -37,7 +37,7 @@ def test_card_items_of_the_official_reading():
     years = {f"{s.year}年" for t in c.cat.special_targets if t.id == "S08" for s in t.subtargets}
     assert set(special["目标年份"]) == years and "2020年目标" not in special.columns
     # each judged as `kpitrack special` judges it (one computation), its outcome's code carried to the page
-    from kpitrack.publish.listings import special_listing
+    from kpitrack.publish.content.listings import special_listing
 
     listed = special_listing(2018, "synthetic").table
     listed = listed[listed["special_id"] == "S08"]
@@ -63,7 +63,7 @@ def test_card_items_of_the_official_reading():
 
 @pytest.mark.slow
 def test_cards_command_writes_each_units_card(tmp_path, monkeypatch, capsys):
-    import kpitrack.publish.cards as cards
+    import kpitrack.publish.runs.cards as cards
 
     monkeypatch.setattr(cards, "card_folder", lambda as_of, dataset, reports_dir=None: tmp_path / f"{as_of}-{dataset}")
     code = main(["cards", "--as-of", "2018", "--dataset", "synthetic", "--units", "市民政局,市轨道办", "--to", "html",

@@ -13,11 +13,12 @@ import pytest
 
 from kpitrack.core.exceptions import RenderError
 from kpitrack.core.paths import repo_root
-from kpitrack.publish import chart_images, render
-from kpitrack.publish.display import figure_html
+from kpitrack.publish.render import chart_images
+from kpitrack.publish import render
+from kpitrack.publish.content.display import figure_html
 
 from .browser import need_chromium
-from kpitrack.publish.chromium import static_export_available
+from kpitrack.publish.render.chromium import static_export_available
 
 
 def _notebook(path: Path, charts: int = 2) -> Path:
@@ -64,7 +65,7 @@ def test_a_picture_failure_costs_the_pdf_only(tmp_path, monkeypatch, name):
     out = tmp_path / "out"
     out.mkdir()
     (out / f"{nb.stem}.pdf").write_bytes(b"%PDF old")  # an earlier PDF must not look current
-    from kpitrack.publish import render_base, render_quarto
+    from kpitrack.publish.render import base as render_base, quarto as render_quarto
 
     for module in (render_base, render_quarto):  # each renderer starts the pictures itself
         monkeypatch.setattr(module, "start_chart_images", _failing)

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from kpitrack.publish.display import escape_markdown, table_html, table_markdown
+from kpitrack.publish.content.display import escape_markdown, table_html, table_markdown
 
 
 def test_html_table_escapes_cells():
@@ -27,7 +27,7 @@ def test_escape_markdown_keeps_plain_chinese():
 def test_short_cells_get_room_to_stay_on_one_line_and_numbers_never_break():
     import pandas as pd
 
-    from kpitrack.publish.display import breakable, table_markdown
+    from kpitrack.publish.content.display import breakable, table_markdown
 
     df = pd.DataFrame({"编号": ["K01"], "依据": ["很长的说明文字" * 6], "状态": ["数据不足"], "值": ["46.72%"]})
     dashes = [len(cell) for cell in table_markdown(df).splitlines()[1].strip("|").split("|")]
@@ -44,8 +44,8 @@ def test_every_kpi_chart_passes_plotlys_checks(dataset, as_of):
     speed): every chart of both datasets must pass them, and come out the same through them."""
     import plotly.graph_objects as go
 
-    from kpitrack.publish import report
-    from kpitrack.publish.figures import kpi_figure
+    from kpitrack.publish.content import report
+    from kpitrack.publish.content.figures import kpi_figure
 
     ev = report.evaluate(as_of, dataset, "zh", "")
     drawn = 0
@@ -67,8 +67,8 @@ def test_every_bulletin_region_chart_passes_plotlys_checks(month, dataset):
     import plotly.graph_objects as go
 
     from kpitrack.data.regions import regions
-    from kpitrack.publish import bulletin as bl
-    from kpitrack.publish.bulletin_charts import region_figure
+    from kpitrack.publish.content import bulletin as bl
+    from kpitrack.publish.content.bulletin_charts import region_figure
 
     panels = 0
     for r in regions():
@@ -86,7 +86,7 @@ def test_a_status_travels_as_its_code_to_the_page_not_as_a_label_parsed_back():
     import pandas as pd
 
     from kpitrack.core.labels import STATUS_COLOUR, Status
-    from kpitrack.publish.display import StatusCell, table_html, table_markdown
+    from kpitrack.publish.content.display import StatusCell, table_html, table_markdown
 
     cell = StatusCell("off_track", "behind <plan>")  # a label no parser knows: the code decides the colour
     df = pd.DataFrame({"指标": ["K01"], "状态": [cell]})
@@ -100,7 +100,7 @@ def test_a_status_travels_as_its_code_to_the_page_not_as_a_label_parsed_back():
 def test_report_rows_are_joined_by_id_not_by_position():
     import dataclasses
 
-    from kpitrack.publish import report
+    from kpitrack.publish.content import report
 
     ev = report.evaluate(2018, "synthetic")
     shuffled = dataclasses.replace(ev, statuses=tuple(reversed(ev.statuses)))

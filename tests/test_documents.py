@@ -7,8 +7,8 @@ import pytest
 
 from kpitrack.core.exceptions import ParameterError
 from kpitrack.core.settings import default_dataset
-from kpitrack.publish import run as run_module
-from kpitrack.publish.documents import KINDS, kind
+from kpitrack.publish.runs import run as run_module
+from kpitrack.publish.content.documents import KINDS, kind
 
 
 def test_every_kind_has_a_notebook_whose_defaults_are_literals_and_the_one_default_dataset():
@@ -39,7 +39,7 @@ def test_report_parameters_come_from_the_notebooks(tmp_path, monkeypatch):
 @pytest.mark.parametrize("name", ["bulletin", "card", "midterm"])
 def test_a_notebook_runs_on_its_own_defaults(name, tmp_path):
     """A researcher who opens the notebook and runs it as it is gets a document, on the one default dataset."""
-    from kpitrack.publish.run import execute_notebook
+    from kpitrack.publish.runs.run import execute_notebook
 
     out = execute_notebook(KINDS[name].path, tmp_path / f"{name}.ipynb", {})
     assert out.is_file()
@@ -64,7 +64,7 @@ def test_a_kind_returns_its_parameters_in_their_checked_form():
 
 
 def test_checking_prints_nothing_into_the_document(tmp_path):
-    from kpitrack.publish.run import execute_notebook
+    from kpitrack.publish.runs.run import execute_notebook
 
     import nbformat
 

@@ -61,7 +61,7 @@ def test_explore_runs_under_papermill(tmp_path, dataset, measure):
 
 def test_the_notebook_opens_on_a_measure_with_a_target_and_figures():
     import kpitrack as kt
-    from kpitrack.explore import DEFAULT_MEASURE
+    from kpitrack.api.explore import DEFAULT_MEASURE
 
     nb = nbformat.read(str(NOTEBOOK), as_version=4)
     assert f'measure = "{DEFAULT_MEASURE}"' in nb.cells[1].source
@@ -75,8 +75,8 @@ def test_the_drop_downs_follow_each_other_and_redraw_every_section(monkeypatch):
     """Domain -> KPI -> measure: each choice narrows the next; a measure or region chosen draws all
     sections again for it (the widget logic, without a kernel)."""
     pytest.importorskip("ipywidgets")
-    from kpitrack import explore
-    from kpitrack.explore import explorer
+    from kpitrack.api import explore
+    from kpitrack.api.explore import explorer
 
     drawn = []
     monkeypatch.setattr(explore, "sections", lambda dataset, as_of, measure, region, month="latest": drawn.append((measure, region)))

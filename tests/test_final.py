@@ -120,7 +120,7 @@ def test_calibration_counts_foreseen_misses():
 @pytest.mark.parametrize("params_file,formats", [("params/final-2020.yaml", "html,pdf"), ("params/final-2020-synthetic.yaml", "html")])
 def test_final_report_renders(tmp_path, params_file, formats):
     from kpitrack.core.paths import repo_root
-    from kpitrack.publish.run import run
+    from kpitrack.publish.runs.run import run
 
     result = run(repo_root() / params_file, formats=tuple(formats.split(",")), renderer="fallback", reports_dir=tmp_path)
     page = result.outputs["html"].read_text(encoding="utf-8")

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import csv
 
-from kpitrack.data.ledgers import ingest_ledger, kind
+from kpitrack.data.plan_ledgers import ingest_ledger, kind
 from kpitrack.data.records import RECORD_KINDS
 from kpitrack.plan.catalogue import catalogue
-from kpitrack.publish.documents import KINDS
-from kpitrack.publish.provenance import data_version
-from kpitrack.publish.run import run
+from kpitrack.publish.content.documents import KINDS
+from kpitrack.publish.runs.provenance import data_version
+from kpitrack.publish.runs.run import run
 
 
 def _write(path, rows):
@@ -76,7 +76,7 @@ def test_data_as_of_before_an_ingest_reproduces_the_older_tables_3_and_5(data_co
     its end."""
     from kpitrack.data.rectification import read_rectification
     from kpitrack.data.standards import read_standards
-    from kpitrack.publish import plan_sections
+    from kpitrack.publish.content import plan_sections
 
     cat = catalogue()
     folder = data_copy / "actuals" / "hangzhou"

@@ -1,4 +1,4 @@
-"""Inlining a page's local resources (publish/html_inline.py): what Quarto's embed-resources did,
+"""Inlining a page's local resources (publish/render/html_inline.py): what Quarto's embed-resources did,
 without its second pandoc pass."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 import pytest
 
 from kpitrack.core.exceptions import RenderError
-from kpitrack.publish.html_inline import inline_resources, is_local, local_references
+from kpitrack.publish.render.html_inline import inline_resources, is_local, local_references
 
 
 def decoded(uri: str) -> str:

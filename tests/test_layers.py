@@ -12,29 +12,38 @@ LIB = Path(__file__).resolve().parents[1] / "lib" / "kpitrack"
 STAGES = ("core", "plan", "data", "analysis", "publish")
 
 
-def _imports(path: Path) -> list[str]:
-    """The sibling modules a module imports (``from .x import``, at the top or inside a function)."""
-    return re.findall(r"^\s*from \.([a-z_]+) import", path.read_text(encoding="utf-8"), re.M)
+def _targets(path: Path) -> list[tuple[str, ...]]:
+    """The modules a module imports relatively (at the top or inside a function), as paths inside
+    the package: ``("publish", "render")`` for ``from ..render import`` in ``publish/runs/x.py``."""
+    package = path.relative_to(LIB).parent.parts
+    out = []
+    for dots, name in re.findall(r"^\s*from (\.+)([a-z_.]*) import", path.read_text(encoding="utf-8"), re.M):
+        base = package[:len(package) - (len(dots) - 1)] if len(dots) > 1 else package
+        out.append(tuple(base) + tuple(p for p in name.split(".") if p))
+    return out
 
 
 def test_every_publish_module_has_one_role_and_imports_only_backwards():
-    role_of = {m: i for i, (_, mods) in enumerate(publish.ROLES.items()) for m in mods}
-    modules = {p.stem for p in (LIB / "publish").glob("*.py") if p.stem != "__init__"}
-    assert modules == set(role_of), (modules ^ set(role_of))
-    upward = [(m, imp) for m in modules for imp in _imports(LIB / "publish" / f"{m}.py")
-              if imp in role_of and role_of[imp] > role_of[m]]
+    roles = publish.ROLES
+    loose = [p.name for p in (LIB / "publish").glob("*.py") if p.name != "__init__.py"]
+    assert loose == []  # every module lives in its role's folder
+    assert {p.name for p in (LIB / "publish").iterdir() if p.is_dir() and not p.name.startswith("__")} == {*roles, "assets"}
+    upward = []
+    for i, role in enumerate(roles):
+        for path in (LIB / "publish" / role).rglob("*.py"):
+            for target in _targets(path):
+                if target[:1] == ("publish",) and len(target) > 1 and target[1] in roles and roles.index(target[1]) > i:
+                    upward.append((str(path.relative_to(LIB)), ".".join(target)))
     assert upward == []
 
 
 def test_stages_import_only_earlier_stages():
     upward = []
     for i, stage in enumerate(STAGES):
-        for path in (LIB / stage).glob("*.py"):
-            text = path.read_text(encoding="utf-8")
-            for mo in re.finditer(r"^\s*from \.\.([a-z_]+)", text, re.M):
-                target = mo.group(1)
-                if target in STAGES and STAGES.index(target) > i:
-                    upward.append((f"{stage}/{path.name}", target))
+        for path in (LIB / stage).rglob("*.py"):
+            for target in _targets(path):
+                if target and target[0] in STAGES and STAGES.index(target[0]) > i:
+                    upward.append((str(path.relative_to(LIB)), ".".join(target)))
     assert upward == []
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from kpitrack.data.actuals import best_values, load_dataset
 from kpitrack.cli import main
-from kpitrack.data.ledger import read_ledger
+from kpitrack.data.kpi_ledger import read_ledger
 from kpitrack.plan.catalogue import catalogue
 
 from .conftest import REPO, tree_bytes

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from kpitrack.cli import main
 from kpitrack.core.exceptions import AlreadyIngested, ValidationError
-from kpitrack.data.ledgers import KINDS, ingest_ledger, kind, rebuild, vintages
+from kpitrack.data.plan_ledgers import KINDS, ingest_ledger, kind, rebuild, vintages
 from kpitrack.data.peers import load_peers
 from kpitrack.plan.catalogue import catalogue
 
@@ -129,7 +129,7 @@ def test_concurrent_ingests_queue_and_keep_both(data_copy, tmp_path):
     files = []
     for i, no in enumerate(("7", "8", "9", "10")):
         files.append(_write(tmp_path / f"f{i}.csv", [["no", "issued_on", "source"], [no, "2019-03-01", f"公告{no}"]]))
-    code = ("import sys; from pathlib import Path; from kpitrack.data.ledgers import ingest_ledger, kind; "
+    code = ("import sys; from pathlib import Path; from kpitrack.data.plan_ledgers import ingest_ledger, kind; "
             "from kpitrack.plan.catalogue import catalogue; "
             f"ingest_ledger(Path(sys.argv[1]), kind('standards'), Path({str(data_copy / 'actuals' / 'hangzhou')!r}), catalogue())")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(f)]) for f in files]

@@ -15,7 +15,7 @@ from kpitrack.analysis.notices import NoticeRules, issue, load_rules, triggers
 from kpitrack.cli import main
 from kpitrack.core.exceptions import ParameterError
 from kpitrack.data.notices import read_register, record, states
-from kpitrack.publish.notice import file_stem
+from kpitrack.publish.content.notice import file_stem
 
 from .test_pace import A, B, Cat, dataset, monthly
 
@@ -90,7 +90,7 @@ def test_answer_and_close_are_appended_never_rewritten(tmp_path):
 
 def _notices_in(tmp_path, monkeypatch):
     """Notice documents into a scratch folder (the fallback renderer needs no Quarto project)."""
-    from kpitrack.publish import notices
+    from kpitrack.publish.runs import notices
 
     out = tmp_path / "notices"
     monkeypatch.setattr(notices, "notice_folder", lambda dataset, reports_dir=None: out)

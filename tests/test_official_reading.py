@@ -9,10 +9,10 @@ import pytest
 
 from kpitrack.core.labels import COUNT_UNITS, Status, fmt
 from kpitrack.data.actuals import context_series, kpi_series
-from kpitrack.publish import bulletin as bl
-from kpitrack.publish import report
-from kpitrack.publish.display import Link, table_html, table_markdown
-from kpitrack.publish.sources import publication_date, source_link
+from kpitrack.publish.content import bulletin as bl
+from kpitrack.publish.content import report
+from kpitrack.publish.content.display import Link, table_html, table_markdown
+from kpitrack.publish.content.sources import publication_date, source_link
 
 from .conftest import REPO
 
@@ -36,7 +36,7 @@ def test_a_derived_series_never_starts_the_trajectory_when_official_figures_exis
 
 
 def test_derived_figures_are_drawn_apart_from_the_official_line(real):
-    from kpitrack.publish.figures import CONTEXT_NAME, kpi_figure
+    from kpitrack.publish.content.figures import CONTEXT_NAME, kpi_figure
 
     i = next(i for i, k in enumerate(real.cat.kpis) if k.id == "K09")
     fig = kpi_figure(real.cat.kpis[i], real.ds, real.statuses[i], "zh", real.outlooks)
@@ -99,7 +99,7 @@ def test_the_gap_is_target_minus_forecast_in_the_targets_direction():
 
 def test_scores_of_real_units_on_demonstration_choices_are_not_published(tmp_path, capsys):
     from kpitrack.cli import main
-    from kpitrack.publish.site import _scores_page
+    from kpitrack.publish.runs.site import _scores_page
 
     page = _scores_page(2018, ["hangzhou", "synthetic"])
     real_part, synthetic_part = page.split("## 演示数据", 1)

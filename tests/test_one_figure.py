@@ -16,8 +16,8 @@ from kpitrack.data.actuals import load_dataset
 from kpitrack.data.figures import METHOD_RANK, FigureBook
 from kpitrack.data.regions import city_code, regions
 from kpitrack.data.special import read_special
-from kpitrack.publish import bulletin as bl
-from kpitrack.publish.figures import CONTEXT_NAME
+from kpitrack.publish.content import bulletin as bl
+from kpitrack.publish.content.figures import CONTEXT_NAME
 
 DATASETS = ("hangzhou", "synthetic")
 

@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from kpitrack.core.labels import STATUS_ZH, Status
-from kpitrack.publish.run import execute, execute_notebook
+from kpitrack.publish.runs.run import execute, execute_notebook
 
 from .conftest import REPO
 

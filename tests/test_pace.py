@@ -120,7 +120,7 @@ def test_change_and_rank_since_the_previous_month():
 
 
 def test_bulletin_on_the_bundled_synthetic_data_covers_every_district():
-    from kpitrack.publish import bulletin as bl
+    from kpitrack.publish.content import bulletin as bl
 
     b = bl.prepare("2018-06", "杭州市", "synthetic")
     assert len(b.pace.measures) == 6
@@ -140,7 +140,7 @@ def test_bulletin_on_the_bundled_synthetic_data_covers_every_district():
 ])
 def test_bad_bulletin_parameters_name_the_parameter(month, region, message):
     from kpitrack.core.exceptions import ParameterError
-    from kpitrack.publish import bulletin as bl
+    from kpitrack.publish.content import bulletin as bl
 
     with pytest.raises(ParameterError, match=message):
         bl.prepare(month, region, "synthetic")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kpitrack.analysis.peers import ranking
 from kpitrack.data.peers import load_peers
-from kpitrack.publish import peer_section
+from kpitrack.publish.content import peer_section
 
 
 def test_the_rank_table_shows_the_ranks_of_kpitrack_peers():

@@ -16,9 +16,9 @@ import nbformat
 import pytest
 
 from kpitrack.core.labels import fmt
-from kpitrack.publish.html_inline import is_local
+from kpitrack.publish.render.html_inline import is_local
 from kpitrack.publish.render import get_renderer, pdf_prerequisites
-from kpitrack.publish.run import execute_notebook
+from kpitrack.publish.runs.run import execute_notebook
 
 from .browser import need_chromium, page_errors
 from .conftest import REPO

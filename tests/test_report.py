@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from kpitrack.publish.render import get_renderer, pdf_prerequisites
-from kpitrack.publish.run import run
+from kpitrack.publish.runs.run import run
 
 from .conftest import REPO
 
@@ -174,7 +174,7 @@ def test_report_on_the_data_as_known_at_a_date(tmp_path):
 
 
 def test_without_a_chinese_font_html_is_still_made_and_pdf_says_what_to_install(synthetic_run, tmp_path, monkeypatch):
-    import kpitrack.publish.render_base as render_base
+    import kpitrack.publish.render.base as render_base
 
     monkeypatch.setattr(render_base, "find_cjk_font", lambda: None)
     result = get_renderer("fallback").render(synthetic_run.notebook, ("html", "pdf"), tmp_path)
@@ -206,7 +206,7 @@ def _one_cell_notebook(path, code: str):
 
 
 def test_a_failing_notebook_is_a_clear_error(tmp_path, monkeypatch):
-    from kpitrack.publish.run import NotebookError, execute
+    from kpitrack.publish.runs.run import NotebookError, execute
 
     path = _one_cell_notebook(tmp_path / "broken.ipynb", "raise RuntimeError('broken on purpose')")
     with pytest.raises(NotebookError, match="broken.ipynb failed in cell .*RuntimeError: broken on purpose"):
@@ -217,7 +217,7 @@ def test_a_failing_notebook_is_a_clear_error(tmp_path, monkeypatch):
 def test_a_cell_that_runs_too_long_is_stopped_with_a_clear_error(tmp_path, monkeypatch):
     """A scheduled run never waits forever: KPITRACK_CELL_TIMEOUT bounds every cell."""
     from kpitrack.core.exceptions import ParameterError
-    from kpitrack.publish.run import NotebookError, execute
+    from kpitrack.publish.runs.run import NotebookError, execute
 
     path = _one_cell_notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(60)")
     monkeypatch.setenv("KPITRACK_CELL_TIMEOUT", "2")

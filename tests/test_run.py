@@ -9,7 +9,7 @@ import pytest
 
 from kpitrack.cli import main
 from kpitrack.publish import render
-from kpitrack.publish.run import run
+from kpitrack.publish.runs.run import run
 
 from .conftest import REPO
 
@@ -39,7 +39,7 @@ def test_run_writes_a_manifest_and_a_second_run_is_up_to_date(tmp_path, monkeypa
 
 
 def test_one_as_of_rule_for_run_status_and_the_api(monkeypatch, capsys):
-    import kpitrack.publish.run as run_module
+    import kpitrack.publish.runs.run as run_module
     from kpitrack.api import _as_of
 
     seen = {}
@@ -72,7 +72,7 @@ def test_two_runs_of_one_report_at_once(tmp_path):
                                "    print('holding', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True, cwd=REPO)
     try:
         assert holder.stdout.readline().strip() == "holding"
-        code = ("import sys; from pathlib import Path; from kpitrack.publish.run import run; "
+        code = ("import sys; from pathlib import Path; from kpitrack.publish.runs.run import run; "
                 "from kpitrack.core.exceptions import KpitrackError\n"
                 f"try:\n    run(Path({str(params)!r}), formats=('html',), renderer='fallback', reports_dir=Path({str(tmp_path / 'reports')!r}))\n"
                 "except KpitrackError as e:\n    print(e, file=sys.stderr); sys.exit(e.exit_code)")
@@ -88,7 +88,7 @@ def test_two_runs_of_one_report_at_once(tmp_path):
 def test_documents_of_one_folder_under_their_own_locks_lose_no_manifest_entry(tmp_path):
     """Two reports run side by side in reports/_output (each under its own lock): the one that
     finishes last merges its entry into the manifest the other wrote meanwhile."""
-    from kpitrack.publish.batch import Executor, Job, JobResult, run_batch
+    from kpitrack.publish.runs.batch import Executor, Job, JobResult, run_batch
 
     out = tmp_path / "_output"
 
@@ -114,7 +114,7 @@ def test_documents_of_one_folder_under_their_own_locks_lose_no_manifest_entry(tm
 
 
 def test_a_failed_report_names_its_notebook_and_exits_1(tmp_path, monkeypatch, capsys):
-    import kpitrack.publish.run as run_module
+    import kpitrack.publish.runs.run as run_module
 
     broken = tmp_path / "broken.ipynb"
     import nbformat

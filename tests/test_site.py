@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from kpitrack.cli import main
-from kpitrack.publish.site import broken_links, build_site, folder_label
+from kpitrack.publish.runs.site import broken_links, build_site, folder_label
 
 from .browser import need_chromium, page_errors
 
@@ -41,7 +41,7 @@ def _fake_outputs(reports):
 @pytest.mark.slow
 @pytest.mark.parametrize("renderer", ["fallback", QUARTO])
 def test_site_links_everything_and_every_internal_link_resolves(tmp_path, data_copy, renderer, capsys, monkeypatch):
-    from kpitrack.publish import notices
+    from kpitrack.publish.runs import notices
 
     reports = tmp_path / "reports"
     monkeypatch.setattr(notices, "notice_folder", lambda dataset, reports_dir=None: reports / "notices" / dataset)
@@ -91,7 +91,7 @@ def test_folder_labels():
 
 
 def test_an_empty_manifest_lists_nothing_and_a_failed_build_keeps_the_published_site(tmp_path, data_copy, monkeypatch):
-    import kpitrack.publish.site as site_module
+    import kpitrack.publish.runs.site as site_module
     from kpitrack.core.exceptions import RenderError
 
     reports = tmp_path / "reports"

@@ -12,8 +12,8 @@ import pytest
 
 from kpitrack.cli import main
 from kpitrack.core.exceptions import ParameterError
-from kpitrack.publish import monthly
-from kpitrack.publish.monthly import bulletin_folder
+from kpitrack.publish.runs import monthly
+from kpitrack.publish.runs.monthly import bulletin_folder
 from kpitrack.publish.render import render_timeout, run_tool
 
 from .conftest import REPO

@@ -99,7 +99,7 @@ def test_a_ledger_whose_file_name_is_gbk_bytes_is_ingested_and_named_readably(tm
 
 
 def test_a_notice_registered_but_not_rendered_gets_its_document_on_the_next_run(data_copy, notice_docs, capsys):
-    from kpitrack.publish.notice import file_stem
+    from kpitrack.publish.content.notice import file_stem
 
     number = _issue_one(capsys)
     doc = notice_docs / "synthetic" / f"{file_stem(number)}.html"

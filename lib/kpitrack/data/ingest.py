@@ -14,7 +14,7 @@ from pathlib import Path
 from .actuals import check_date, dataset_folder
 from ..core.settings import default_dataset
 from ..core.exceptions import Problem, Reason, ValidationError
-from .ledger import known_ranges, read_ledger, validate
+from .kpi_ledger import known_ranges, read_ledger, validate
 from ..plan.catalogue import Catalogue
 from .store import AlreadyIngested, Vintage, append_vintage, read_figures, read_manifest
 from ..core.yamlio import load_yaml

@@ -25,7 +25,7 @@ DIRECTIONS = ("higher", "lower", "none")
 COLUMNS = ["city", "city_en", "group", "indicator", "year", "value", "unit", "quality", "n_days", "source_repo",
            "source_path", "source_commit", "upstream", "note"]
 STORED_PAGE = "(stored web page"
-#: the ledger of peer figures added by ``kpitrack ledger ingest --kind peers`` (kpitrack.data.ledgers)
+#: the ledger of peer figures added by ``kpitrack ledger ingest --kind peers`` (kpitrack.data.plan_ledgers)
 LEDGER = "ledger.csv"
 LEDGER_REPO = "(ledger)"
 

@@ -55,7 +55,7 @@ def read_rectification(folder: Path, cat: Catalogue, known_at: str | None = None
         return RectificationLedger(path, None)
     records = csv_records(path, [c for c in COLUMNS if c not in ("target_zh", "note")], "the rectification ledger")
     if known_at:
-        from .ledger_vintages import rows_known_at
+        from .plan_ledger_vintages import rows_known_at
 
         older = rows_known_at(Path(folder), "rectification", KEY, known_at)  # vintage 0, the bundled ledger, is always known
         records = older if older is not None else records

@@ -5,7 +5,7 @@ the catalogue's unit, quality, method, source, known-from date). Each :class:`Ru
 it is about, its reason code, a column-wise check (a dataset of thousands of rows is checked in
 milliseconds) and the message for a row that breaks it. The same table is applied
 
-- at ingest, to the figures a ledger's cells were parsed into (:func:`kpitrack.data.ledger.validate`,
+- at ingest, to the figures a ledger's cells were parsed into (:func:`kpitrack.data.kpi_ledger.validate`,
   which reports them by the ledger's row, with the problems of reading the cells themselves:
   numbers, units, names, plausibility against known figures, duplicates), and
 - at load, to every stored vintage (:func:`kpitrack.data.actuals.load_dataset`), where a hand edit

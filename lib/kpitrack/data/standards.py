@@ -49,7 +49,7 @@ def read_standards(folder: Path, cat: Catalogue, known_at: str | None = None) ->
         return StandardsLedger(path, None)
     records = csv_records(path, ("no", "issued_on", "source"), "the standards ledger")
     if known_at:
-        from .ledger_vintages import rows_known_at
+        from .plan_ledger_vintages import rows_known_at
 
         older = rows_known_at(Path(folder), "standards", KEY, known_at)  # vintage 0, the bundled ledger, is always known
         records = older if older is not None else records

@@ -1,0 +1,122 @@
+"""Exploring one measure in JupyterLab: the sections of the explore notebook (chart, figures, outlook,
+districts, sources) as functions, and drop-downs (ipywidgets: domain → KPI → measure, and region)
+that redraw every section at each choice. Under papermill the notebook takes the same choices as
+parameters instead (``widgets=False``) and shows the same sections cell by cell.
+
+Charts are shown with a static picture beside the interactive one (:func:`show_chart`), so a saved
+notebook reads the same in JupyterLab, after ``jupyter nbconvert --to html`` and on GitHub."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from .. import api
+from ..data.regions import regions
+from ..publish.content.params import resolve_measure, resolve_region
+
+#: the measure the notebook opens on: one with a target, figures in both datasets and a forecast
+DEFAULT_MEASURE = "K12.income"
+
+
+def show_chart(fig) -> None:
+    """Show a plotly figure interactively (JupyterLab), as HTML (nbconvert, Quarto) and as an SVG
+    picture (GitHub, and any viewer without JavaScript). Without Chromium the picture is left out."""
+    from IPython.display import publish_display_data
+
+    from ..publish.render.chart_images import svg_of
+    from ..publish.content.display import figure_html
+
+    bundle = {"application/vnd.plotly.v1+json": json.loads(fig.to_json()), "text/html": figure_html(fig),
+              "text/plain": f"<chart: {fig.layout.title.text or ''}>"}
+    svg = svg_of(fig)
+    if svg:
+        bundle["image/svg+xml"] = svg
+    publish_display_data(bundle)
+
+
+def figures_of(dataset: str, as_of, measure: str, region) -> pd.DataFrame:
+    """The measure's figures in the region (None: the city) (:func:`kpitrack.api.figures`)."""
+    return api.figures(dataset, as_of, resolve_region(region).code, measure)
+
+
+def outlook_of(dataset: str, as_of, measure: str, region) -> pd.DataFrame:
+    """The measure's outlook in the region, one column (:func:`kpitrack.api.outlook`)."""
+    m = resolve_measure(measure)
+    return api.outlook(dataset, as_of, region=region).set_index("measure").loc[[m.id]].T
+
+
+def districts_of(dataset: str, measure: str, month: str = "latest") -> pd.DataFrame | str:
+    """The districts compared at a month, or why there is nothing to compare."""
+    d = api.compare_regions(measure, month, dataset)
+    return d if len(d) else f"没有分地区数据：{d.attrs.get('note', '')}"
+
+
+def sources_of(table: pd.DataFrame) -> pd.DataFrame:
+    """Where the figures come from: one row per source, with the periods it gives."""
+    if table.empty:
+        return pd.DataFrame(columns=["source", "periods", "quality", "known_from"])
+    return (table.groupby("source", sort=False)
+            .agg(periods=("period", lambda p: "、".join(sorted(set(p))[:6]) + ("…" if len(set(p)) > 6 else "")),
+                 quality=("quality", lambda q: "、".join(sorted(set(q)))), known_from=("known_from", "max"))
+            .reset_index())
+
+
+def sections(dataset: str, as_of, measure: str, region, month: str = "latest") -> None:
+    """Every section of the notebook for one choice, with its heading."""
+    from IPython.display import Markdown, display
+
+    m, r = resolve_measure(measure), resolve_region(region)  # None: the city
+    display(Markdown(f"### {m.id} {m.name_zh} · {r.name_zh}"))
+    show_chart(api.chart(m.id, dataset, as_of, r.code))
+    table = figures_of(dataset, as_of, m.id, r.code)
+    display(Markdown("#### 数据 / Figures"), table)
+    display(Markdown("#### 到规划期末的前景 / Outlook"), outlook_of(dataset, as_of, m.id, r.code))
+    display(Markdown("#### 各区、县（市）对比 / Districts"), districts_of(dataset, m.id, month))
+    display(Markdown("#### 来源 / Sources"), sources_of(table))
+
+
+def explorer(dataset: str | None = None, as_of=None, measure: str = DEFAULT_MEASURE, region=None, month: str = "latest"):
+    """An ipywidgets box: pick a domain, KPI, measure and region; every section below the drop-downs
+    is drawn again for the choice."""
+    import ipywidgets as w
+
+    tables = api.catalogue()
+    kpis, measures = tables.kpis, tables.measures
+    first = measures.set_index("measure").loc[resolve_measure(measure).id]
+    domain = w.Dropdown(description="领域", options=[(r.name_zh, r.domain) for r in tables.domains.itertuples()],
+                        value=kpis.set_index("kpi").loc[first["kpi"], "domain"])
+    kpi = w.Dropdown(description="指标")
+    meas = w.Dropdown(description="子指标")
+    reg = w.Dropdown(description="地区", options=[(r.name_zh, r.code) for r in regions()], value=resolve_region(region).code)
+    out = w.Output()
+
+    def kpis_of(d: str) -> list[tuple[str, str]]:
+        return [(f"{r.kpi} {r.name_zh}", r.kpi) for r in kpis[kpis["domain"] == d].itertuples()]
+
+    def measures_of(k: str) -> list[tuple[str, str]]:
+        return [(r.name_zh, r.measure) for r in measures[measures["kpi"] == k].itertuples()]
+
+    def redraw(*_) -> None:
+        out.clear_output(wait=True)
+        with out:
+            if meas.value is not None:
+                sections(dataset, as_of, meas.value, reg.value, month)
+
+    def on_domain(change) -> None:
+        kpi.options = kpis_of(change["new"])
+
+    def on_kpi(change) -> None:
+        meas.options = measures_of(change["new"]) if change["new"] else []
+
+    kpi.options = kpis_of(domain.value)
+    kpi.value = first["kpi"]
+    meas.options = measures_of(kpi.value)
+    meas.value = first.name
+    domain.observe(on_domain, names="value")
+    kpi.observe(on_kpi, names="value")
+    meas.observe(redraw, names="value")
+    reg.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([domain, kpi]), w.HBox([meas, reg]), out])

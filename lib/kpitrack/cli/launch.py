@@ -1,0 +1,42 @@
+"""The ``kpitrack`` command's entry point: it chooses the workspace (``--workspace DIR``, anywhere on
+the line) before anything of kpitrack is imported, since a process works in one workspace (its plan's
+years, its city and regions are read once), then runs :func:`kpitrack.cli.main`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def split_workspace(argv: list[str]) -> tuple[str | None, list[str]]:
+    """(the --workspace value or None, the other arguments)."""
+    rest, ws, i = [], None, 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--workspace":
+            if i + 1 >= len(argv):
+                raise SystemExit("kpitrack: error: --workspace needs a folder")
+            ws, i = argv[i + 1], i + 2
+            continue
+        if a.startswith("--workspace="):
+            ws = a.split("=", 1)[1]
+        else:
+            rest.append(a)
+        i += 1
+    return ws, rest
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ws, rest = split_workspace(argv)
+    if ws is not None:
+        folder = Path(ws).expanduser().resolve()
+        if not (folder / "workspace.yaml").is_file():
+            print(f"error: --workspace {ws}: not a kpitrack workspace (no workspace.yaml in {folder}; "
+                  "make one with kpitrack init DIR --city NAME)", file=sys.stderr)
+            return 2
+        os.environ["KPITRACK_DATA"] = str(folder)
+    from ..cli import main as cli_main
+
+    return cli_main(rest)

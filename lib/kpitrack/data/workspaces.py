@@ -1,0 +1,225 @@
+"""``kpitrack init DIR --city 宁波市``: a new workspace, a folder that holds what kpitrack needs to run a
+city's plan: ``workspace.yaml`` (the city, the issuing office, the titles), ``regions.csv`` (the city and
+its districts), ``plan/`` (filled by ``kpitrack plan import``), ``actuals/`` (with an empty dataset
+``main`` to ingest into), ``params/`` (the documents' parameters) and ``reports/`` (the Quarto project the
+documents are made in). Every command and ``kt`` work in it with ``--workspace DIR`` or
+``KPITRACK_DATA=DIR``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+from ..core import paths
+from ..core.exceptions import KpitrackError, ParameterError, Problem, Reason, ValidationError
+from ..core.fileio import atomic_write_text
+
+REGION_COLUMNS = ("code", "name_zh", "name_en", "level", "aliases", "note")
+LEVELS = ("city", "district", "county", "county-level city")
+#: the Quarto project's files a workspace's reports are made with (the repository's, copied)
+REPORT_FILES = ("_quarto.yml", "_brand.yml", "report.css", "typst-settings.typ", ".gitignore")
+#: plan files that do not depend on the city: the scoring rules and the notice rule (edit them for another plan)
+PLAN_COPIES = ("scoring.yaml", "notices.yaml")
+
+
+def read_regions(path: Path, city_zh: str = "") -> list[dict[str, str]]:
+    """The rows of a regions file (code, name_zh, name_en, level; optional aliases, note), checked:
+    one city, unique codes and names, known levels; every problem by row and column."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError([Problem(str(path), None, "-", f"cannot read the regions file: {exc}", Reason.UNREADABLE)],
+                              "regions validation") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in REGION_COLUMNS[:4] if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationError([Problem(str(path), 1, ",".join(missing), "missing column(s)", Reason.MISSING)], "regions validation")
+    problems, rows, seen = [], [], {}
+    for i, r in enumerate(reader, start=2):
+        r = {c: (r.get(c) or "").strip() for c in REGION_COLUMNS}
+        for c in REGION_COLUMNS[:4]:
+            if not r[c]:
+                problems.append(Problem(str(path), i, c, f"{c} is empty", Reason.MISSING))
+        if r["level"] and r["level"] not in LEVELS:
+            problems.append(Problem(str(path), i, "level", f"{r['level']!r} is not one of {', '.join(LEVELS)}", Reason.NOT_ALLOWED))
+        for c in ("code", "name_zh"):
+            if r[c] and (c, r[c]) in seen:
+                problems.append(Problem(str(path), i, c, f"{r[c]!r} is already row {seen[(c, r[c])]}", Reason.DUPLICATE))
+            seen.setdefault((c, r[c]), i)
+        rows.append(r)
+    cities = [r for r in rows if r["level"] == "city"]
+    if len(cities) != 1:
+        problems.append(Problem(str(path), None, "level", f"exactly one row of level city is needed, found {len(cities)}",
+                                Reason.INCONSISTENT))
+    elif city_zh and cities[0]["name_zh"] != city_zh:
+        problems.append(Problem(str(path), None, "name_zh", f"the city row is {cities[0]['name_zh']!r}, not --city {city_zh!r}",
+                                Reason.INCONSISTENT))
+    if problems:
+        raise ValidationError(problems, "regions validation")
+    return rows
+
+
+def _years(text: str) -> tuple[int, int]:
+    try:
+        a, b = (int(x) for x in str(text).split("-"))
+    except ValueError:
+        raise ParameterError(f"--plan-years: expected FIRST-LAST such as 2021-2025, got {text!r}", field="plan_years") from None
+    if not 1949 < a <= b < 2200:
+        raise ParameterError(f"--plan-years: {text!r} is not a period", field="plan_years")
+    return a, b
+
+
+def init_workspace(folder: Path, city_zh: str, *, regions_file: Path | None = None, plan_years: str = "2021-2025",
+                   city_en: str = "", code: str = "") -> Path:
+    """Make a workspace in ``folder`` (new, or empty) for ``city_zh``; see the module's description.
+    Nothing is written when anything given is wrong."""
+    folder = Path(folder).expanduser()
+    city_zh = str(city_zh).strip()
+    if not city_zh:
+        raise ParameterError("--city: the city's Chinese name is needed, e.g. --city 宁波市", field="city")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise KpitrackError(f"{folder}: exists and is not an empty folder; a workspace is made in a new one. Nothing was changed.",
+                            path=str(folder))
+    start, end = _years(plan_years)
+    if regions_file is not None:
+        rows = read_regions(regions_file, city_zh)
+    else:
+        rows = [{"code": code or "000000", "name_zh": city_zh, "name_en": city_en or city_zh, "level": "city", "aliases": "",
+                 "note": "没有给出区县：kpitrack init --regions FILE 可以给出"}]
+    city_en = city_en or next(r["name_en"] for r in rows if r["level"] == "city")
+    short = city_zh.removesuffix("市") or city_zh
+    tmp = folder.with_name(folder.name + ".making")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    (tmp / "plan").mkdir(parents=True)
+    q = json.dumps  # YAML accepts JSON strings: names with any characters stay intact
+    atomic_write_text(tmp / "workspace.yaml", (
+        "# The workspace (kpitrack init): who runs the plan. Titles, the issuing office and the site read this.\n"
+        f"city_zh: {q(city_zh, ensure_ascii=False)}\ncity_short_zh: {q(short, ensure_ascii=False)}\n"
+        f"city_en: {q(city_en, ensure_ascii=False)}\noffice_zh: {q(city_zh + '绩效管理考评办公室', ensure_ascii=False)}\n"
+        f"districts_zh: 区、县（市）\nsite_title_zh: {q(city_zh + '绩效管理', ensure_ascii=False)}\ndefault_dataset: main\n"))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(REGION_COLUMNS)
+    for r in rows:
+        w.writerow([r[c] for c in REGION_COLUMNS])
+    atomic_write_text(tmp / "regions.csv", buf.getvalue())
+    atomic_write_text(tmp / "plan" / "plan.yaml", (
+        "# The plan's name and years: replaced by kpitrack plan import from the spreadsheet's 规划 sheet.\n"
+        f"name_zh: {q(city_zh + '绩效管理规划', ensure_ascii=False)}\nname_en: {q(city_en + ' performance-management plan')}\n"
+        f"title_zh: 绩效管理规划\nbase_year: {start - 1}\nstart_year: {start}\nend_year: {end}\nlast_target_year: {end}\n"))
+    atomic_write_text(tmp / "plan" / "special_targets.yaml", "special_targets: []\n")
+    atomic_write_text(tmp / "plan" / "social_problems.yaml", "problem_areas: []\n")
+    atomic_write_text(tmp / "plan" / "standards.csv", "no,subsystem,name_zh,action,year,responsible_unit,seed_line,note_zh\n")
+    for name in PLAN_COPIES:
+        shutil.copyfile(paths.REPO_ROOT / "data" / "plan" / name, tmp / "plan" / name)
+    from .own import create_dataset
+
+    create_dataset("main", f"{city_zh}公开数据", f"{city_en}, published figures", actuals_dir=tmp / "actuals")
+    (tmp / "params").mkdir()
+    mid = start + (end - start) // 2
+    atomic_write_text(tmp / "params" / f"midterm-{mid}.yaml", f"# Mid-term evaluation as of {mid}. Run: kpitrack --workspace DIR run params/midterm-{mid}.yaml\n"
+                                                              f"as_of: {mid}\ndataset: main\nlanguage: zh\n")
+    atomic_write_text(tmp / "params" / f"final-{end}.yaml", f"# Final evaluation of the plan. Run: kpitrack --workspace DIR run params/final-{end}.yaml\n"
+                                                            f"as_of: {end}\ndataset: main\nlanguage: zh\nretro_as_of: {mid}\nretro_data_as_of: \"\"\n")
+    (tmp / "reports").mkdir()
+    for name in REPORT_FILES:
+        src = paths.REPO_ROOT / "reports" / name
+        if src.is_file():
+            shutil.copyfile(src, tmp / "reports" / name)
+    # what the runs make is not the workspace's source: kept out of version control
+    atomic_write_text(tmp / "reports" / ".gitignore", "/.quarto/\n/_output/\n/bulletins/\n/cards/\n/notices/\n/site/\n/work-*/\n*.lock\n")
+    if folder.exists():
+        folder.rmdir()
+    tmp.rename(folder)
+    return folder
+
+
+# ------------------------------------------------------------------ the plan as a spreadsheet
+
+
+def plan_template(out: Path) -> Path:
+    """``kpitrack plan template``: an empty plan workbook."""
+    from ..plan.sheet import write_plan_book
+
+    return write_plan_book(Path(out))
+
+
+def plan_export(out: Path) -> Path:
+    """``kpitrack plan export``: the workspace's plan (name and years, KPIs, measures, targets, regions)
+    as the workbook ``plan import`` reads."""
+    from ..core.yamlio import load_yaml
+    from ..plan.sheet import write_plan_book
+
+    plan_folder = paths.plan_dir()
+    plan = _plain(load_yaml(plan_folder / "plan.yaml"))
+    kpis = _plain(load_yaml(plan_folder / "kpis.yaml"))
+    with (paths.data_dir() / "regions.csv").open(encoding="utf-8", newline="") as fh:
+        regions = list(csv.DictReader(fh))
+    return write_plan_book(Path(out), plan, kpis, regions)
+
+
+def _plain(obj):
+    """YAML as plain dicts, lists and scalars (without the loader's line bookkeeping)."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def plan_import(path: Path) -> dict[str, int]:
+    """``kpitrack plan import``: check a filled plan workbook and write the workspace's catalogue
+    (``plan/plan.yaml``, ``plan/kpis.yaml``, and ``regions.csv`` when it has a 地区 sheet). The result is
+    loaded as every command will load it (in a fresh process, with the new plan's years) before
+    anything is replaced; on any problem nothing is written. Returns counts of what was imported."""
+    import tempfile
+
+    import yaml
+
+    from ..core.fileio import locked
+    from ..plan.sheet import read_plan
+
+    plan, kpis_doc, regions = read_plan(Path(path))
+    dump = lambda d: yaml.safe_dump(d, allow_unicode=True, sort_keys=False, width=200)  # noqa: E731
+    old = paths.data_dir()
+    kpis_text = ("# Imported from a plan workbook by kpitrack plan import; export it with kpitrack plan export.\n"
+                 + dump(kpis_doc))
+    plan_text = "# The plan's name and years (kpitrack plan import).\n" + dump(plan)
+    region_text = None
+    if regions is not None:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(REGION_COLUMNS)
+        for r in regions:
+            w.writerow([r.get(c, "") for c in REGION_COLUMNS])
+        region_text = buf.getvalue()
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp) / "ws"
+        shutil.copytree(old, scratch, ignore=shutil.ignore_patterns("actuals", "reports", "sources", "peers", "notices"))
+        (scratch / "plan" / "kpis.yaml").write_text(kpis_text, encoding="utf-8")
+        (scratch / "plan" / "plan.yaml").write_text(plan_text, encoding="utf-8")
+        if region_text is not None:
+            (scratch / "regions.csv").write_text(region_text, encoding="utf-8")
+        from ..plan.catalogue import load_catalogue
+
+        try:  # the new plan loaded with its own years and units, in this process: the scratch workspace made active
+            with paths.using(scratch):
+                load_catalogue()
+        except ValidationError as exc:
+            prefix = str(scratch.resolve()) + "/"
+            raise ValidationError([Problem(Path(path).name, None, "-", "the catalogue written from it would not load: "
+                                           + str(p).replace(prefix, ""), Reason.INCONSISTENT) for p in exc.problems[:20]],
+                                  f"plan {Path(path).name} refused: nothing was written; plan validation") from None
+    with locked(old / ".plan.lock", what="the plan"):
+        atomic_write_text(old / "plan" / "kpis.yaml", kpis_text)
+        atomic_write_text(old / "plan" / "plan.yaml", plan_text)
+        if region_text is not None:
+            atomic_write_text(old / "regions.csv", region_text)
+    return {"kpis": len(kpis_doc["kpis"]), "measures": sum(len(k["measures"]) for k in kpis_doc["kpis"]),
+            "regions": len(regions) if regions is not None else 0}

@@ -1,0 +1,1 @@
+"""Publishing, first role: what each document shows (see :mod:`kpitrack.publish`)."""

@@ -1,0 +1,402 @@
+"""What a monthly bulletin (月度通报) shows: the pace of every monthly and quarterly measure in the
+city or one district, as tables and text in the style of an official 通报.
+
+A bulletin has three parts: 一、总体情况 (how many measures are on pace, where the region ranks),
+二、分项指标 (every measure: YTD figure, target, pace, status, rank, change since the previous
+report, year-end estimate), 三、需关注事项 (what lags and what it means for the year). The city
+bulletin adds the districts-by-measures status table, the rankings and one comparison chart per
+measure. ``notebooks/monthly_bulletin.ipynb`` only calls these functions and shows their results.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ...analysis.pace import MonthPace, Pace, has_figures, month_pace
+from ...core.exceptions import KpitrackError, NoFiguresError, ParameterError  # noqa: F401 - NoFiguresError: raised here, imported from here
+from ...core.labels import STATUS_EN, STATUS_ZH, Status, fixed, fmt, synthetic_warning
+from ...data.actuals import DERIVED_METHODS, Dataset, load_dataset
+from ...data.regions import city_code, Region, districts
+from ...plan.catalogue import Catalogue, Measure, catalogue
+from ...plan.schema import plan_base_year, plan_end_year
+from .display import StatusCell, escape_markdown
+from .params import check_common
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+NO_TARGET_ZH = "未设目标"
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """Everything one bulletin shows, computed once."""
+
+    cat: Catalogue
+    ds: Dataset
+    year: int
+    month: int
+    region: Region
+    language: str
+    pace: MonthPace
+
+    @property
+    def is_city(self) -> bool:
+        return self.region.code == city_code()
+
+    @property
+    def compares_districts(self) -> bool:
+        """A city bulletin with district figures: it shows the districts-by-measures tables and charts."""
+        return self.is_city and any(code != city_code() for code in self.pace.regions_with_data())
+
+    def paces(self, region: str | None = None) -> list[tuple[Measure, Pace]]:
+        code = region or self.region.code
+        return [(m, p) for m in self.pace.measures if (p := self.pace.get(m.id, code)) is not None]
+
+
+def parse_month(text: object) -> tuple[int, int]:
+    """``YYYY-MM`` within the plan period, as (year, month); :class:`ParameterError` otherwise."""
+    mo = MONTH.match(str(text).strip())
+    if not mo or not 1 <= int(mo.group(2)) <= 12:
+        raise ParameterError(f"parameter month: expected YYYY-MM such as 2018-06, got {text!r}")
+    year, month = int(mo.group(1)), int(mo.group(2))
+    if not plan_base_year() < year <= plan_end_year():
+        raise ParameterError(f"parameter month: the plan runs {plan_base_year() + 1}-{plan_end_year()}; got {text!r}")
+    return year, month
+
+
+def _districts() -> str:
+    """The districts in words: "13个区、县（市）" (the workspace's count and collective name)."""
+    from ...core.workspace import workspace
+    from ...data.regions import districts
+
+    return f"{len(districts())}个{workspace().districts_zh}"
+
+
+def check_region(text: object) -> Region:
+    """The region of a bulletin: a district, or the city (empty: the city's bulletin of all districts)."""
+    from .params import resolve_region
+
+    try:
+        return resolve_region(text)
+    except ParameterError as exc:
+        raise ParameterError(f"parameter {exc}", field="region") from None
+
+
+def check_parameters(month: object, region: object, dataset: object, language: object = "zh",
+                     data_as_of: object = "") -> tuple[int, int, Region, str, str, str]:
+    """Validate bulletin parameters before any work; :class:`ParameterError` names the bad one."""
+    year, mon = parse_month(month)
+    reg = check_region(region)
+    dataset, language, data_as_of = check_common(dataset, language, data_as_of)
+    return year, mon, reg, dataset, language, data_as_of
+
+
+def prepare(month: str, region: str, dataset: str, data_as_of: str = "", language: str = "zh") -> Bulletin:
+    """The bulletin of ``region`` for ``month`` (YYYY-MM) on ``dataset``.
+
+    Raises
+    ------
+    ParameterError
+        For a malformed month, an unknown region, dataset or language.
+    NoFiguresError
+        When the dataset holds no figures for that month.
+    """
+    year, mon, reg, dataset, language, data_as_of = check_parameters(month, region, dataset, language, data_as_of)
+    cat = catalogue()
+    ds = load_dataset(dataset, cat, known_at=data_as_of or None)
+    if not has_figures(ds, year, mon):
+        raise NoFiguresError(f"dataset {dataset!r} holds no figures for {year}-{mon:02d}"
+                             + (f" as known on {data_as_of}" if data_as_of else "") + "; nothing to report yet")
+    return Bulletin(cat, ds, year, mon, reg, language, month_pace(cat, ds, year, mon))
+
+
+# --------------------------------------------------------------------------- words and numbers
+
+def period_zh(month: int) -> str:
+    return "1月" if month == 1 else f"1—{month}月"
+
+
+def _t(b: Bulletin, zh: str, en: str) -> str:
+    return zh if b.language == "zh" else f"{zh} {en}"
+
+
+def status_text(p: Pace, language: str = "zh") -> str:
+    if p.value is not None and not p.has_target:
+        return NO_TARGET_ZH if language == "zh" else f"{NO_TARGET_ZH} no target"
+    return STATUS_ZH[p.status] if language == "zh" else f"{STATUS_ZH[p.status]} {STATUS_EN[p.status]}"
+
+
+def status_cell_of(p: Pace, language: str = "zh") -> StatusCell:
+    """The status as a table cell: its code (colour) with its text."""
+    code = "no_target" if p.value is not None and not p.has_target else p.status.value
+    return StatusCell(code, status_text(p, language))
+
+
+def points(value: float | None, digits: int = 1) -> str:
+    """A difference of percentages, as officials write it: 个百分点, with its sign."""
+    if value is None:
+        return "—"
+    return f"{value:+.{digits}f}个百分点".replace("+0.0个", "0.0个").replace("-0.0个", "0.0个")
+
+
+def _value(m: Measure, v: float | None) -> str:
+    if v is None:
+        return "—"
+    if m.unit in ("天", "个", "人", "套"):
+        return f"{v:,.0f}{m.unit}"
+    return fmt(v, m.unit)
+
+
+def _change(m: Measure, p: Pace) -> str:
+    c = p.change
+    if c is None:
+        return "—"
+    if m.unit == "%":
+        return points(c)
+    text = _value(m, abs(c))
+    return ("+" if c >= 0 else "-") + text
+
+
+def _pace_text(m: Measure, p: Pace) -> tuple[str, str]:
+    """(what has been done, what the pace requires), as shown in tables."""
+    if p.value is None or p.target is None:
+        return "—", "—"
+    if p.kind == "total":
+        return f"{p.completion:.1%}", f"{p.share_required:.1%}"
+    if p.kind == "rate":
+        return points(p.gap), fmt(p.target.value, "%")
+    return f"{fixed(p.value, 1)}{m.unit}", f"≤{fixed(p.required, 1)}{m.unit}"
+
+
+def rank_text(p: Pace) -> str:
+    return "—" if p.rank is None else f"{p.rank}/{p.n_ranked}"
+
+
+def rank_change(p: Pace) -> str:
+    if p.rank is None or p.rank_previous is None:
+        return "—"
+    d = p.rank_previous - p.rank
+    return "持平" if d == 0 else (f"上升{d}位" if d > 0 else f"下降{-d}位")
+
+
+def _derived(b: Bulletin, p: Pace) -> bool:
+    """Whether the figure a pace rests on was derived (from daily data), not published."""
+    return b.ds.book.grid(p.measure_id, p.region).method(p.year, p.month) in DERIVED_METHODS
+
+
+def _estimate_text(b: Bulletin, m: Measure, p: Pace) -> str:
+    e = p.estimate
+    if e is None:
+        return "—"
+    if e.month == 12:
+        return _value(m, e.estimate) + ("（由日数据推算的全年数，非官方公布数）" if _derived(b, p) else "（全年数）")
+    return f"{_value(m, e.estimate)}（{_value(m, e.lower)}—{_value(m, e.upper)}）"
+
+
+def _current(b: Bulletin, m: Measure, p: Pace) -> str:
+    """The figure of the period, marked with its own period when it is older than the bulletin's."""
+    return _value(m, p.value) + ("" if p.month == b.month or p.value is None else f"（{period_zh(p.month)}，最新）")
+
+
+def _measure_name(b: Bulletin, m: Measure) -> str:
+    q = "（季度）" if m.frequency == "quarterly" else ""
+    return f"{m.name_zh}{q}" if b.language == "zh" else f"{m.name_zh}{q} / {m.name_en}"
+
+
+# --------------------------------------------------------------------------- the parts
+
+def title(b: Bulletin) -> str:
+    return title_for(f"{b.year}-{b.month:02d}", b.region.code, b.compares_districts or not b.is_city)
+
+
+def subtitle(b: Bulletin) -> str:
+    sub = f"数据：{b.ds.label_zh}"
+    if b.language == "en":
+        sub += f" · Monthly bulletin, {b.region.name_en}, January-{pd.Timestamp(year=b.year, month=b.month, day=1):%B} {b.year}"
+    return sub
+
+
+def masthead(b: Bulletin) -> str:
+    from .masthead import masthead as head
+
+    return head("月度进度通报", b.ds, up_to=b.year)
+
+
+def headline(b: Bulletin) -> str:
+    """Markdown: who, what period, on which data; synthetic data says so loudly."""
+    vintages = sorted(set(b.ds.observations["vintage"]))
+    version = f"第{vintages[-1]}版" if vintages else "无"
+    lines = [f"**通报范围：** {escape_markdown(b.region.name_zh)}　**统计期：** {b.year}年{period_zh(b.month)}　"
+             f"**数据：** {escape_markdown(b.ds.label_zh)}（数据版本：{version}）"]
+    obs = b.ds.observations
+    shown = obs[(obs["year"] == b.year) & (obs["month"] > 0) & (obs["month"] <= b.month)]
+    if (shown["method"] == "daily-derived").any():
+        lines += ["", "*月度空气质量数据由逐日监测数据推算（质量标记为“推算”），不是官方公布的月报数，仅供参考。*"]
+    if b.ds.synthetic:
+        lines += ["", synthetic_warning("通报", b.language)]
+    return "\n".join(lines)
+
+
+def overview(b: Bulletin) -> str:
+    """一、总体情况 as a paragraph."""
+    rows = [(m, p) for m, p in b.paces() if p.value is not None]
+    if not rows:
+        return f"{escape_markdown(b.region.name_zh)}本期没有月度（季度）指标数据。"
+    counts = Counter(status_text(p) for _, p in rows)
+    order = [STATUS_ZH[s] for s in (Status.ACHIEVED, Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK)] + [NO_TARGET_ZH]
+    parts = "、".join(f"{name}{counts[name]}项" for name in order if counts.get(name))
+    text = (f"截至{b.year}年{b.month}月，{escape_markdown(b.region.name_zh)}纳入通报的月度（季度）指标共{len(rows)}项，"
+            f"其中{parts}。")
+    if b.is_city:
+        lag = Counter()
+        for d in districts():
+            for m, p in b.paces(d.code):
+                if p.status in (Status.OFF_TRACK, Status.AT_RISK):
+                    lag[d.code] += 1
+        n_with = sum(1 for d in districts() if any(p.value is not None for _, p in b.paces(d.code)))
+        if n_with:
+            worst = [d.name_zh for d in districts() if lag.get(d.code, 0) >= 2]
+            text += (f"{_districts()}中有{n_with}个报送了数据；"
+                     + (f"有两项及以上指标进度滞后或存在风险的是{escape_markdown('、'.join(worst))}。" if worst
+                        else "没有两项及以上指标进度滞后或存在风险的地区。"))
+        else:
+            text += "本数据集没有区、县（市）的分地区数据，本通报仅含全市情况。"
+    else:
+        ranked = [(m, p) for m, p in rows if p.rank is not None]
+        top = [m.name_zh for m, p in ranked if p.rank <= 3]
+        bottom = [m.name_zh for m, p in ranked if p.rank > p.n_ranked - 3]
+        if top:
+            text += f"在{_districts()}中列前三位的有：{escape_markdown('、'.join(top))}。"
+        if bottom:
+            text += f"列后三位的有：{escape_markdown('、'.join(bottom))}。"
+    return text
+
+
+def measures_table(b: Bulletin, region: str | None = None) -> pd.DataFrame:
+    """二、分项指标: the YTD figure, the year's target, done and required, status and rank."""
+    rows = []
+    for m, p in b.paces(region):
+        done, required = _pace_text(m, p)
+        rows.append({
+            _t(b, "指标", "Indicator"): _measure_name(b, m),
+            _t(b, "本期", "YTD"): _current(b, m, p),
+            _t(b, "全年目标", "Target"): "—" if p.target is None else _value(m, p.target.value),
+            _t(b, "目标依据", "Target from"): "—" if p.target is None else p.target.basis_zh,
+            _t(b, "完成进度", "Done"): done,
+            _t(b, "进度要求", "Due"): required,
+            _t(b, "状态", "Status"): status_cell_of(p, b.language),
+            _t(b, "位次", "Rank"): rank_text(p),
+        })
+    return _without_ranks(b, pd.DataFrame(rows), region)
+
+
+def _without_ranks(b: Bulletin, df: pd.DataFrame, region: str | None) -> pd.DataFrame:
+    """The city is not ranked: its tables leave the rank columns out."""
+    if (region or b.region.code) != city_code():
+        return df
+    return df.drop(columns=[c for c in df.columns if c.startswith("位次")])
+
+
+def changes_table(b: Bulletin, region: str | None = None) -> pd.DataFrame:
+    """Change since the previous report and the year-end estimate with its 80% interval."""
+    rows = []
+    for m, p in b.paces(region):
+        prev = "—" if p.previous_month is None else f"{_value(m, p.previous_value)}（{period_zh(p.previous_month)}）"
+        rows.append({
+            _t(b, "指标", "Indicator"): _measure_name(b, m),
+            _t(b, "上期", "Previous"): prev,
+            _t(b, "本期", "YTD"): _current(b, m, p),
+            _t(b, "变化", "Change"): _change(m, p),
+            _t(b, "位次变化", "Rank change"): rank_change(p),
+            _t(b, "全年预计（80%区间）", "Year-end estimate (80%)"): _estimate_text(b, m, p) if p.value is not None else "—",
+        })
+    return _without_ranks(b, pd.DataFrame(rows), region)
+
+
+def attention(b: Bulletin) -> str:
+    """三、需关注事项: what lags, by how much, and what the year-end estimate says."""
+    items = []
+    for m, p in b.paces():
+        if p.value is None:
+            continue
+        lagging = p.status in (Status.OFF_TRACK, Status.AT_RISK)
+        if not lagging and not p.likely_miss:
+            continue
+        text = f"**{escape_markdown(m.name_zh)}**（{STATUS_ZH[p.status]}）：{escape_markdown(p.reason_zh)}"
+        if p.rank is not None:
+            text += f"，在{_districts()}中列第{p.rank}位"
+        if p.estimate is not None and p.target is not None and p.estimate.month < 12:
+            e = p.estimate
+            short = p.likely_miss
+            text += (f"；按往年规律全年预计{_value(m, e.estimate)}（80%区间{_value(m, e.lower)}—{_value(m, e.upper)}），"
+                     + ("低于" if short and p.kind != "mean" else "高于" if short else "可达到")
+                     + f"全年目标{_value(m, p.target.value)}")
+        items.append("- " + text + "。")
+    if b.compares_districts:
+        lag = lagging_table(b)
+        if not lag.empty:
+            items.append(f"- 区、县（市）进度滞后或存在风险的指标共{len(lag)}项，见下表；请相关地区和责任单位分析原因、提出措施。")
+    if not items:
+        return "本期各项指标进度正常，无需特别关注的事项。"
+    return "\n".join(items)
+
+
+# --------------------------------------------------------------------------- the city bulletin
+
+def _districts_by_measures(b: Bulletin, cell) -> pd.DataFrame:
+    """A table of the 13 districts (rows) by the bulletin's measures (columns); ``cell(pace)`` fills it."""
+    rows = []
+    for d in districts():
+        row = {_t(b, "地区", "Region"): d.name_zh}
+        for m in b.pace.measures:
+            p = b.pace.get(m.id, d.code)
+            row[m.name_zh] = "—" if p is None else cell(p)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def matrix_table(b: Bulletin) -> pd.DataFrame:
+    """Districts by measures: the status of every measure in every district (cells coloured by status)."""
+    return _districts_by_measures(b, lambda p: "—" if p.value is None else status_cell_of(p, b.language))
+
+
+def ranking_table(b: Bulletin) -> pd.DataFrame:
+    """Districts by measures: the rank of every district on every measure (1 = best pace)."""
+    return _districts_by_measures(b, lambda p: "—" if p.rank is None else str(p.rank))
+
+
+def lagging_table(b: Bulletin) -> pd.DataFrame:
+    """Every district measure off track (滞后), then at risk, with the reason."""
+    rows = []
+    for status in (Status.OFF_TRACK, Status.AT_RISK):
+        for m in b.pace.measures:
+            for d in districts():
+                p = b.pace.get(m.id, d.code)
+                if p is not None and p.value is not None and p.status == status:
+                    rows.append({_t(b, "地区", "Region"): d.name_zh, _t(b, "指标", "Indicator"): m.name_zh,
+                                 _t(b, "状态", "Status"): status_cell_of(p, b.language), _t(b, "说明", "Why"): p.reason_zh,
+                                 _t(b, "位次", "Rank"): rank_text(p)})
+    return pd.DataFrame(rows)
+
+
+def method_note(b: Bulletin) -> str:
+    return ("**说明：** 累计类指标（收入、地区生产总值等）以“完成全年目标的比例”对照往年同期完成比例（不足两年历史时用序时进度），"
+            "达到为“进度正常”，达到要求的95%以上为“存在风险”，其余为“进度滞后”；累计增速类指标对照年度目标增速，"
+            "低于目标1个百分点以内为“存在风险”；累计均值类指标（PM2.5）对照按往年规律折算的控制值。"
+            "区、县（市）未单独下达目标的，按全市目标分解（增速类用全市目标增速，总量类以上年数乘全市目标增幅）。"
+            f"位次按超出（或低于）进度要求的幅度在{_districts()}中排列，1为最好。全年预计依据往年同期至年末的变化规律，80%区间表示有八成把握落在其中。")
+
+
+def title_for(month: str, region: str, districts: bool = True) -> str:
+    """The title of a bulletin from its parameters (for the front matter); a city bulletin without
+    district figures (``districts`` False) is the city's own, not the districts'."""
+    year, mon = parse_month(month)
+    reg = check_region(region)
+    if reg.code == city_code():
+        who, what = (f"{reg.name_zh}各区、县（市）", "经济责任制指标进度通报") if districts else (reg.name_zh, "关键绩效指标月度进度通报")
+    else:
+        who, what = reg.name_zh, "经济责任制指标进度通报"
+    return f"{who}{what}（{year}年{period_zh(mon)}）"

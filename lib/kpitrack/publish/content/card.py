@@ -1,0 +1,238 @@
+"""What a performance card (绩效卡) shows: one responsible unit's KPIs and special targets at a year.
+
+The plan shows "各单位目标完成情况" on 绩效卡 (seed 三.(一).3.(3)). A card lists, for every measure of
+the KPIs the unit answers for: the year's target, the latest figure, the status light, the 2020
+outlook (probability of meeting the target) and, where it lags, what it would take; then the
+special targets it leads with their 2020 targets. ``notebooks/performance_card.ipynb`` only calls
+these functions and shows their results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ...analysis.outlook import Outlook, outlooks, probability_text
+from ...analysis.progress import KPIStatus, assess
+from ...analysis.scores import KIND_ZH, UnitScore, illustrative, load_challenges, unit_scores
+from ...core import paths
+from ...core.exceptions import ParameterError
+from ...core.labels import STATUS_ZH, Status, fmt, synthetic_warning
+from ...data.actuals import Dataset, load_dataset
+from ...plan.catalogue import Catalogue, catalogue
+from ...plan.responsible import Unit, find_unit, responsible_units
+from ...plan.schema import plan_base_year, plan_end_year
+from .display import escape_markdown, status_cell
+from .params import check_common
+
+LIGHT = {Status.ACHIEVED: "●", Status.ON_TRACK: "●", Status.AT_RISK: "●", Status.OFF_TRACK: "●", Status.INSUFFICIENT: "○", Status.NO_TARGET: "○"}
+
+
+@dataclass(frozen=True)
+class Card:
+    cat: Catalogue
+    ds: Dataset
+    unit: Unit
+    as_of: int
+    statuses: dict[str, KPIStatus]
+    outlooks: dict[str, Outlook]
+    score: UnitScore | None = None  # the unit's score of the year by the plan's rules (same as kpitrack scores)
+    score_note: str = ""  # why the score is only illustrative (示意), or ""
+
+
+def check_unit(cat: Catalogue, text: object) -> Unit:
+    unit = find_unit(cat, str(text))
+    if unit is None:
+        raise ParameterError(f"parameter unit: unknown responsible unit {text!r}; known: {'、'.join(responsible_units(cat))}")
+    return unit
+
+
+def prepare(unit: str, as_of: int, dataset: str, data_as_of: str = "") -> Card:
+    """The card of ``unit`` at year ``as_of`` (ParameterError for an unknown unit, year or dataset)."""
+    dataset, _, data_as_of = check_common(dataset, "zh", data_as_of)
+    if as_of is None:  # the plan's middle year, as the mid-term evaluation
+        from .report import mid_year
+
+        as_of = mid_year()
+    try:
+        as_of = int(as_of)
+    except (TypeError, ValueError):
+        raise ParameterError(f"parameter as_of: expected a year such as 2018, got {as_of!r}") from None
+    if not plan_base_year() < as_of <= plan_end_year():
+        raise ParameterError(f"parameter as_of: the plan runs {plan_base_year() + 1}-{plan_end_year()}; got {as_of}")
+    cat = catalogue()
+    u = check_unit(cat, unit)
+    ds = load_dataset(dataset, cat, known_at=data_as_of or None)
+    statuses = {s.kpi_id: s for s in assess(cat, ds, as_of) if s.kpi_id in u.kpis}
+    outs = outlooks(cat, ds, as_of)
+    path = paths.params_dir() / f"challenges-{as_of}.yaml"
+    challenges = load_challenges(path, cat, as_of) if path.is_file() else None
+    score = next((s for s in unit_scores(cat, ds, as_of, challenges) if s.unit.name == u.name), None)
+    return Card(cat, ds, u, as_of, statuses, {m.id: outs[m.id] for k in u.kpis for m in cat.kpi(k).measures},
+                score, illustrative(ds, challenges))
+
+
+def title(c: Card) -> str:
+    return f"{c.unit.name}绩效卡（{c.as_of}年）"
+
+
+def masthead(c: Card) -> str:
+    from .masthead import masthead as head
+
+    return head("绩效卡", c.ds, up_to=c.as_of)
+
+
+def headline(c: Card) -> str:
+    counts = {st: 0 for st in Status}
+    for s in c.statuses.values():
+        for ms in s.measures:
+            counts[ms.status] += 1
+    lines = [f"**责任单位：** {escape_markdown(c.unit.name)}"
+             + (f"（又名{escape_markdown('、'.join(c.unit.aliases))}）" if c.unit.aliases else "")
+             + f"　**评估年份：** {c.as_of}年　**数据：** {escape_markdown(c.ds.label_zh)}",
+             "", "　".join(f"{STATUS_ZH[st]} {n}项" for st, n in counts.items() if n),
+             "", f"**负责的关键绩效指标：** {len(c.unit.kpis)}项　**牵头的专项目标：** {len(c.unit.special_targets)}项"]
+    if c.ds.synthetic:
+        lines += ["", synthetic_warning("绩效卡")]
+    return "\n".join(lines)
+
+
+def score_text(c: Card) -> str:
+    """The unit's score of the year, the same figure as the yearly scores, with its caveat."""
+    s = c.score
+    if s is None or s.score is None:
+        return f"**{c.as_of}年得分：** 不计分（本单位当年没有可计分的数值目标）。"
+    text = (f"**{c.as_of}年得分：** {s.score.total * 100:.2f}分（基本分{s.score.base * 100:.2f}，加分{s.score.bonus * 100:.2f}），"
+            f"在有得分的责任单位中列第{s.rank}位；计分目标{len(s.scored)}项。")
+    if c.score_note:
+        text += f"\n\n*{escape_markdown(c.score_note)}。*"
+    return text
+
+
+def score_note() -> str:
+    """Why a light and a score of the same measure may differ."""
+    from ...plan.schema import plan_base_year, plan_end_year
+
+    return (f"*说明：“状态”看{plan_base_year()}年以来的进度能否在{plan_end_year()}年达到规划目标（详见评估方法）；“本年完成率”和“计分”按规划三.(一).3.(2)，"
+            "看当年实际是否达到当年目标值。当年目标完成而长期进度不足时，会出现得分满分而状态为“存在风险”的情况，两者并不矛盾。*")
+
+
+def kpi_table(c: Card) -> pd.DataFrame:
+    rows = []
+    lines = {ln.measure.id: ln for ln in (c.score.lines if c.score else ())}
+    for kid in c.unit.kpis:
+        k = c.cat.kpi(kid)
+        for m, ms in zip(k.measures, c.statuses[kid].measures):
+            o = c.outlooks[m.id]
+            ln = lines.get(m.id)
+            latest = "—" if ms.latest_value is None else f"{fmt(ms.latest_value, m.unit)}（{ms.latest_year}年）"
+            rows.append({
+                "编号": kid, "指标": m.name_zh,
+                f"{c.as_of}年目标": "—" if ms.trajectory_value is None else fmt(ms.trajectory_value, m.unit),
+                "最新实际值": latest,
+                "状态": status_cell(ms.status, f"{LIGHT[ms.status]} {STATUS_ZH[ms.status]}"),
+                f"{plan_end_year()}年达标概率": probability_text(o.probability) if o.assessable else "—",
+                "要实现目标需要": o.what_it_takes_zh() if o.assessable and o.likely_miss else ("—" if not o.assessable else "按目前态势可实现"),
+                "本年完成率": "—" if ln is None or ln.completion is None else f"{ln.completion:.1%}",
+                "计分": "不计分" if ln is None or ln.points is None else f"{KIND_ZH[ln.kind]} {ln.points * 100:.1f}%",
+            })
+    return pd.DataFrame(rows)
+
+
+ACTION_ZH = {"formulate": "制定", "revise": "修订"}
+DONE_ZH = {"yes": "完成", "partly": "部分完成", "no": "未完成"}
+
+
+def _is_unit(c: Card, name: str) -> bool:
+    u = find_unit(c.cat, name)
+    return u is not None and u.name == c.unit.name
+
+
+def special_table(c: Card) -> pd.DataFrame:
+    """Every sub-target of the special targets the unit leads, judged at the card's year as
+    ``kpitrack special`` and the reports judge them (one computation:
+    :func:`~kpitrack.analysis.special.subtarget_status`); a special target's name stands on its first
+    row only, and one without numeric sub-targets says what the plan asks instead."""
+    from ...analysis.special import subtarget_status
+    from ...data.special import read_special
+    from .display import outcome_cell
+
+    columns = ["专项目标", "子目标", "目标", "目标年份", "数据", "结果", "依据"]
+    mine = set(c.unit.special_targets)
+    if not mine:
+        return pd.DataFrame(columns=columns)
+    ledger = read_special(c.ds.folder, c.cat, c.ds.known_at, synthetic=c.ds.synthetic)
+    statuses = subtarget_status(c.cat, c.ds, ledger, c.as_of)
+    rows = []
+    for s in c.cat.special_targets:
+        if s.id not in mine:
+            continue
+        own = [st for st in statuses if st.special.id == s.id]
+        for i, st in enumerate(own):
+            t = st.target
+            rows.append({"专项目标": f"{s.id} {s.name_zh}" if i == 0 else "", "子目标": t.name_zh,
+                         "目标": fmt(t.value, t.unit) if t.value is not None else "—", "目标年份": f"{t.year}年",
+                         "数据": st.figure_zh, "结果": outcome_cell(st.outcome, st.outcome_zh), "依据": st.reason_zh})
+        if not own:
+            rows.append({"专项目标": f"{s.id} {s.name_zh}", "子目标": "—", "目标": "—", "目标年份": "—", "数据": "—",
+                         "结果": "—", "依据": s.note_zh or "无量化子目标"})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def standards_table(c: Card) -> pd.DataFrame:
+    """The standards of Table 5 the unit is responsible for, with what the dataset's standards ledger
+    records by the card's year (issued, overdue, not yet due; "无台账" without a ledger)."""
+    from ...data.standards import read_standards
+
+    ledger = read_standards(c.ds.folder, c.cat, c.ds.known_at)
+    issued = {} if ledger.rows is None else {int(r.no): r for r in ledger.rows.itertuples()}
+    rows = []
+    for s in c.cat.standards:
+        if not _is_unit(c, s.responsible_unit):
+            continue
+        r = issued.get(s.no)
+        if ledger.rows is None:
+            state = "无台账"
+        elif r is not None and int(str(r.issued_on)[:4]) <= c.as_of:
+            state = f"{r.issued_on}发布" + (f"（{r.document_no}）" if r.document_no else "")
+        else:
+            state = "逾期未发布" if s.year <= c.as_of else "未到期"
+        rows.append({"序号": s.no, "标准": s.name_zh, "类别": ACTION_ZH.get(s.action, s.action), "计划年份": f"{s.year}年", "情况": state})
+    return pd.DataFrame(rows, columns=["序号", "标准", "类别", "计划年份", "情况"])
+
+
+def problems_table(c: Card) -> pd.DataFrame:
+    """The problems of Table 3 the unit leads, with the card's year's rectification from the dataset's
+    rectification ledger (not listed that year, done or not, the satisfaction score)."""
+    from ...data.rectification import read_rectification
+
+    ledger = read_rectification(c.ds.folder, c.cat, c.ds.known_at)
+    year_rows = {} if ledger.rows is None else {r.problem: r for r in ledger.rows.itertuples() if r.year == c.as_of}
+    rows = []
+    for area in c.cat.problem_areas:
+        for p in area.problems:
+            if not any(_is_unit(c, u) for u in p.lead_units):
+                continue
+            r = year_rows.get(p.id)
+            if ledger.rows is None:
+                state, sat = "无台账", "—"
+            elif r is None:
+                state, sat = f"{c.as_of}年未列入整改", "—"
+            else:
+                state = DONE_ZH.get(r.done, r.done) + ("，已公示" if r.disclosed == "yes" else "")
+                sat = "未测评" if r.satisfaction != r.satisfaction else f"{r.satisfaction:.1f}%"
+            rows.append({"编号": p.id, "问题": p.text_zh, f"{c.as_of}年整改": state, "满意度": sat})
+    return pd.DataFrame(rows, columns=["编号", "问题", f"{c.as_of}年整改", "满意度"])
+
+
+def kpis(c: Card):
+    """(KPI, its status) of the card, for the trend charts."""
+    return [(c.cat.kpi(k), c.statuses[k]) for k in c.unit.kpis]
+
+
+def trend_figures(c: Card) -> list:
+    """The trend charts of the card's KPIs that have something to draw (none: an empty list)."""
+    from .figures import kpi_figure
+
+    return [f for k, s in kpis(c) if (f := kpi_figure(k, c.ds, s, "zh", c.outlooks)) is not None]

@@ -1,0 +1,336 @@
+"""Show tables, charts and text from a notebook in forms every renderer picks up.
+
+Each output is a bundle: ``text/html`` for HTML reports and JupyterLab, ``text/markdown`` for
+tables in PDF (pandoc and Quarto turn it into a real table), and for charts the plotly figure itself
+(``application/vnd.plotly.v1+json``), which the renderer turns into an SVG for PDF
+(:mod:`kpitrack.publish.render.chart_images`).
+Text from data (ledgers, sources) is escaped in every form.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+
+import pandas as pd
+
+from ...core.labels import STATUS_COLOUR as _COLOUR_BY_STATUS
+from ...core.labels import STATUS_EN, STATUS_ZH
+
+log = logging.getLogger(__name__)
+
+FIGURE_WIDTH, FIGURE_HEIGHT = 900, 360
+FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+
+STATUS_CODE = {label: st.value for table in (STATUS_ZH, STATUS_EN) for st, label in table.items()}
+#: Characters pandoc markdown (and, through it, typst) would read as markup: ``@`` starts a citation,
+#: ``$`` maths, ``#`` a heading, ``<`` a tag, ``^``/``~`` super- and subscripts, ``&`` an entity;
+#: straight quotes would be turned into curly ones ("smart" typography), changing the text typed.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$@^&=\"'-])")
+
+
+class Link:
+    """A table cell that links to an address: shown as its text, a link in HTML and PDF. Only
+    http(s) addresses become links; anything else (or none) is shown as plain text."""
+
+    __slots__ = ("text", "url")
+
+    def __init__(self, text: str, url: str | None) -> None:
+        self.text = str(text)
+        url = url.strip().replace(" ", "%20") if url else None
+        self.url = url if url and re.match(r"^https?://[^\s<>\"'`]+$", url) else None
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Link({self.text!r}, {self.url!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Link) and (self.text, self.url) == (other.text, other.url)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.url))
+
+    def html(self) -> str:
+        if self.url is None:
+            return html.escape(self.text)
+        return f'<a href="{html.escape(self.url, quote=True)}" target="_blank" rel="noopener">{html.escape(self.text)}</a>'
+
+    def markdown(self) -> str:
+        if self.url is None:
+            return escape_markdown(self.text)
+        url = self.url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+        return f"[{escape_markdown(self.text)}]({url})"
+
+
+class StatusCell:
+    """A table cell showing a status: its code travels with it to the page (the colour of the HTML
+    cell, the dot of the PDF), never parsed back from the label; shown and exported as its text."""
+
+    __slots__ = ("code", "text")
+
+    def __init__(self, code: str, text: str) -> None:
+        self.code = str(code)
+        self.text = str(text)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"StatusCell({self.code!r}, {self.text!r})"
+
+    def __eq__(self, other: object) -> bool:  # equal to its text too: df["状态"] == "进度滞后" reads as it looks
+        if isinstance(other, str):
+            return self.text == other
+        return isinstance(other, StatusCell) and (self.code, self.text) == (other.code, other.text)
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+#: the outcomes (final evaluation, Table 2), coloured like the statuses they resemble: a milestone
+#: reached late is a warning, a target not yet due is grey
+OUTCOME_CODE = {"achieved": "achieved", "missed": "off_track", "insufficient": "insufficient_data", "no_target": "no_target",
+                "late": "at_risk", "due": "no_target"}
+
+
+def status_cell(status, text: str) -> StatusCell:
+    """The cell of a progress status (a :class:`~kpitrack.core.labels.Status` or its value)."""
+    return StatusCell(getattr(status, "value", status), text)
+
+
+def outcome_cell(outcome: str, text: str) -> StatusCell:
+    """The cell of a final-evaluation outcome (achieved, missed, insufficient, no_target)."""
+    return StatusCell(OUTCOME_CODE.get(outcome, "unknown"), text)
+
+
+def typst_string(text: str) -> str:
+    """A typst string literal."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def escape_markdown(text: object) -> str:
+    """Escape text so that markdown shows it literally (also HTML tags and pipes in tables)."""
+    s = "" if text is None else str(text)
+    return _MD_SPECIAL.sub(r"\\\1", s).replace("\n", " ")
+
+
+def display_width(text: object) -> int:
+    """Columns a text takes in a monospace layout: Chinese characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
+def text_table(df: pd.DataFrame, gap: int = 2) -> str:
+    """A plain-text table for a terminal or a .txt file, columns aligned for Chinese text (a
+    Chinese character takes two columns); numbers right-aligned."""
+    if df.empty:
+        return ""
+    cols = [str(c) for c in df.columns]
+    cells = [["" if v is None else str(v) for v in row] for row in df.itertuples(index=False)]
+    widths = [max([display_width(c)] + [display_width(r[i]) for r in cells]) for i, c in enumerate(cols)]
+    numeric = [all(re.fullmatch(r"[-+]?[\d,.]+%?|—", r[i] or "—") for r in cells) for i in range(len(cols))]
+
+    def line(values: list[str]) -> str:
+        out = []
+        for i, v in enumerate(values):
+            pad = " " * (widths[i] - display_width(v))
+            out.append(pad + v if numeric[i] else v + pad)
+        return (" " * gap).join(out).rstrip()
+
+    return "\n".join([line(cols)] + [line(r) for r in cells])
+
+
+def status_dot(text: object) -> str:
+    """A status cell for the PDF: a dot in the status colour (raw typst, dropped by other formats)
+    before its label, so that the PDF keeps the colours the HTML shows."""
+    label = str(text)
+    for lead in ("● ", "○ "):
+        if label.startswith(lead):
+            label = label[len(lead):]
+    code = text.code if isinstance(text, StatusCell) else status_code(text)
+    colour = STATUS_COLOUR.get(code, "#999999")
+    return f'`#text(fill: rgb("{colour}"))[●]`{{=typst}} {escape_markdown(label)}' if label not in ("—", "") else "—"
+
+
+def table_markdown(df: pd.DataFrame, status_cols: set[str] | frozenset[str] = frozenset()) -> str:
+    """A pipe table; every cell escaped; cells of ``status_cols`` carry a coloured dot in the PDF."""
+    cols = [escape_markdown(c) for c in df.columns]
+    # the dashes set relative column widths in pandoc when a table is wider than a line: a column of
+    # short cells (a status, a code, a number: at most 12 columns wide) gets room to keep them on
+    # one line (its heading may wrap); long text shares the rest and wraps
+    widths = []
+    for col in df.columns:
+        longest = max([display_width(v) for v in df[col]] or [0])
+        widths.append(max(longest + 8, 8) if longest <= 12 else min(max(longest, 10), 24))
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(":" + "-" * max(w, 3) for w in widths) + "|"]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(v.markdown() if isinstance(v, Link) else status_dot(v)
+                                      if col in status_cols or isinstance(v, StatusCell)
+                                      else breakable(escape_markdown(v)) for col, v in zip(df.columns, row)) + " |")
+    return "\n".join(lines)
+
+
+_BREAK_AFTER = re.compile(r"([/_:=&?-]|\.(?!\d)|(?<!\d)\.)(?=\w)")  # never inside a number: 46.72% stays whole
+_LONG_RUN = re.compile(r"[A-Za-z0-9%]{13,}")
+
+
+def breakable(text: str) -> str:
+    """Text that a narrow PDF table cell can wrap: a zero-width space after the punctuation of URLs,
+    ids and dates (K12.income, 2019-01-31, https://...), and every 12 characters of a long run of
+    letters or digits (hashes); Chinese text breaks anywhere by itself. Nothing changes on screen."""
+    text = _BREAK_AFTER.sub("\\1\u200b", text)
+    return _LONG_RUN.sub(lambda mo: "\u200b".join(mo.group(0)[i:i + 12] for i in range(0, len(mo.group(0)), 12)), text)
+
+
+def status_code(text: object) -> str:
+    """The status code of a cell that shows a status label (or the no-target label), else "unknown"."""
+    s = str(text).replace("● ", "").replace("○ ", "").split(" ")[0]  # a status light may come first
+    return STATUS_CODE.get(s, STATUS_CODE.get(str(text), FINAL_CODE.get(s, "no_target" if s == "未设目标" else "unknown")))
+
+
+#: the final evaluation's outcomes, coloured like the statuses they resemble
+FINAL_CODE = {"实现": "achieved", "未实现": "off_track", "无量化目标": "no_target"}
+#: colour by status code (the class names of HTML cells)
+STATUS_COLOUR = {st.value: colour for st, colour in _COLOUR_BY_STATUS.items()}
+
+
+def table_html(df: pd.DataFrame, caption: str | None = None, status_col: str | None = None,
+               status_cols: list[str] | None = None, css_class: str = "") -> str:
+    """An HTML table, every cell escaped; cells of ``status_col`` (or of every column in
+    ``status_cols``) get a class for colouring by status."""
+    coloured = set(status_cols or []) | ({status_col} if status_col else set())
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = []
+    for row in df.itertuples(index=False):
+        cells = []
+        for col, v in zip(df.columns, row):
+            cls = (f' class="status status-{v.code}"' if isinstance(v, StatusCell)
+                   else f' class="status status-{status_code(v)}"' if col in coloured else "")
+            cells.append(f"<td{cls}>{v.html() if isinstance(v, Link) else html.escape('' if v is None else str(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    classes = "kpi-table" + (f" {css_class}" if css_class else "")
+    return f'<table class="{classes}">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def show_table(df: pd.DataFrame, caption: str | None = None, status_col: str | None = None,
+               status_cols: list[str] | None = None, css_class: str = "") -> None:
+    from IPython.display import publish_display_data
+
+    if df.empty:
+        show_markdown((f"**{escape_markdown(caption)}**：" if caption else "") + "无。")
+        return
+    coloured = set(status_cols or []) | ({status_col} if status_col else set())
+    md = (f"**{escape_markdown(caption)}**\n\n" if caption else "") + table_markdown(df, coloured)
+    publish_display_data({"text/html": table_html(df, caption, status_col, status_cols, css_class), "text/markdown": md,
+                          "text/plain": df.to_string(index=False)})
+
+
+def show_markdown(text: str) -> None:
+    """Markdown written by kpitrack itself (data inside it must already be escaped)."""
+    from IPython.display import publish_display_data
+
+    publish_display_data({"text/markdown": text, "text/plain": text})
+
+
+def show_right(text: str) -> None:
+    """A line set to the right, as a signature under an official document (HTML and typst; the
+    text is escaped for both)."""
+    from IPython.display import publish_display_data
+
+    publish_display_data({"text/html": f'<p style="text-align:right">{html.escape(text)}</p>',
+                          "text/markdown": f"```{{=typst}}\n#block(width: 100%, align(right, text({typst_string(text)})))\n```",
+                          "text/plain": text})
+
+
+@lru_cache(maxsize=1)
+def chart_template():
+    """plotly_white's layout, built once. A figure made with it skips plotly's default template and
+    the full plotly_white (trace defaults for every chart type): about half the cost of building
+    the report's 25 charts, and 4 KB less JSON per chart."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    return go.layout.Template(layout=pio.templates["plotly_white"].layout)
+
+
+def new_figure(**subplots):
+    """An empty figure in the charts' template; with ``rows``/``cols``/… a grid of subplots."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    base = go.Figure(layout={"template": chart_template()})
+    return make_subplots(figure=base, **subplots) if subplots else base
+
+
+@lru_cache(maxsize=32)
+def _grid_layout(rows: int, cols: int, titles: int, horizontal_spacing: float, vertical_spacing: float) -> str:
+    from plotly.subplots import make_subplots
+
+    grid = make_subplots(rows=rows, cols=cols, subplot_titles=["title"] * titles, horizontal_spacing=horizontal_spacing,
+                         vertical_spacing=vertical_spacing)
+    layout = grid.layout.to_plotly_json()
+    layout.pop("template", None)
+    return json.dumps(layout)
+
+
+def grid_layout(rows: int, cols: int, titles: int, horizontal_spacing: float, vertical_spacing: float) -> dict:
+    """The layout of a grid of subplots as plain data (axes ``xaxis``, ``xaxis2`` … row by row,
+    one title annotation per panel), as plotly's ``make_subplots`` lays it out: a chart built as
+    data and made a figure once skips plotly's checks of every step (25 charts: 0.3 s, not 2 s)."""
+    return json.loads(_grid_layout(rows, cols, titles, horizontal_spacing, vertical_spacing))
+
+
+def panel_axes(i: int) -> str:
+    """The axis suffix of panel ``i`` (from 0) of a :func:`grid_layout`: "", "2", "3" … row by row."""
+    return "" if i == 0 else str(i + 1)
+
+
+class PanelTraces:
+    """Scatter traces of a grid of panels as plain data; each legend group in the legend once."""
+
+    def __init__(self) -> None:
+        self.data: list[dict] = []
+        self._shown: set[str] = set()
+
+    def add(self, trace: dict, group: str, axes: str) -> None:
+        self.data.append({"type": "scatter", **trace, "legendgroup": group, "showlegend": group not in self._shown,
+                          "xaxis": f"x{axes}", "yaxis": f"y{axes}"})
+        self._shown.add(group)
+
+
+def figure_from_spec(data: list[dict], layout: dict):
+    """A plotly figure in the charts' template from traces and layout given as plain data. Not
+    checked by plotly here (0.03 s a chart): tests build every chart of both datasets through
+    plotly's checks (tests/test_display.py)."""
+    import plotly.graph_objects as go
+
+    return go.Figure({"data": data, "layout": {**layout, "template": chart_template()}}, _validate=False)
+
+
+def figure_html(fig) -> str:
+    """The chart as an HTML fragment, without plotly.js: the renderers put plotly.js once into the
+    page's head (:func:`kpitrack.publish.render.with_plotlyjs`), so a notebook's outputs stay small
+    (3.5 MB less per notebook, to write, read and convert) and JupyterLab draws the plotly mime type."""
+    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True},
+                       default_width="100%", default_height=f"{int(fig.layout.height or FIGURE_HEIGHT)}px")
+
+
+def show_figure(fig, empty: str = "暂无可绘制的数据。") -> None:
+    """Show a chart: interactive in HTML and JupyterLab; the renderer makes its PDF picture from the
+    figure in the output. For no chart (``None``), the ``empty`` words instead of an empty frame."""
+    from IPython.display import publish_display_data
+
+    if fig is None:
+        show_markdown(f"*{escape_markdown(empty)}*")
+        return
+    # JupyterLab renders the plotly mime type itself (charts stay when a cell is re-run); nbconvert
+    # and Quarto skip it and take the HTML, whose plotly.js is inlined once per document
+    publish_display_data({"application/vnd.plotly.v1+json": json.loads(fig.to_json()), "text/html": figure_html(fig),
+                          "text/plain": f"<chart: {fig.layout.title.text or ''}>"})
+

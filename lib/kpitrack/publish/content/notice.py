@@ -1,0 +1,86 @@
+"""What an improvement notice (绩效改进通知单) shows: its number, addressee, region, measure, the
+problem found, what is asked and by when, its state, and the record of what followed.
+
+``notebooks/improvement_notice.ipynb`` only calls these functions and shows their results; the
+document is made like every other one (``kpitrack.publish.runs.notices`` builds the jobs, the batch
+runner executes, renders and lists them). Text from the register (units, evidence, notes) reaches
+the page only inside escaped table cells.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ...core.labels import SYNTHETIC_DATA_ZH
+from ...core.exceptions import ParameterError
+from ...data.actuals import load_dataset
+from ...data.notices import Event, read_register, register_path, states
+from ...data.regions import regions
+from ...plan.catalogue import Catalogue, catalogue
+from .params import check_common
+
+STATE_ZH = {"issued": "待反馈", "answered": "已反馈", "closed": "已办结"}
+EVENT_ZH = {"issued": "发出", "answered": "单位反馈", "closed": "办结"}
+TITLE_ZH = "绩效改进通知单"
+
+
+def file_stem(number: str) -> str:
+    """A file name for a notice number: 杭绩改〔2018〕7号 -> 2018-007."""
+    digits = re.findall(r"\d+", number)
+    return f"{digits[0]}-{int(digits[-1]):03d}" if len(digits) >= 2 else re.sub(r"\W+", "-", number)
+
+
+@dataclass(frozen=True)
+class Notice:
+    state: Event            # as issued, with the state of its last event
+    history: list[Event]    # every event of the notice, oldest first
+    cat: Catalogue
+    synthetic: bool
+
+
+def prepare(number: str, dataset: str) -> Notice:
+    """The notice ``number`` of ``dataset``'s register (ParameterError when there is none)."""
+    dataset, _, _ = check_common(dataset, "zh", "")
+    events = read_register(register_path(dataset))
+    current = states(events)
+    if number not in current:
+        latest = "、".join(list(current)[-3:]) or "none yet"
+        raise ParameterError(f"parameter number: no notice numbered {number!r} in {register_path(dataset)} (latest: {latest})")
+    cat = catalogue()
+    return Notice(current[number], [e for e in events if e.number == number], cat, load_dataset(dataset, cat).synthetic)
+
+
+def fields(n: Notice) -> pd.DataFrame:
+    """The notice itself, one row per field (项目, 内容)."""
+    e = n.state
+    region = next((r.name_zh for r in regions() if r.code == e.region), e.region)
+    try:
+        m = n.cat.measure(e.measure_id)
+        measure = f"{m.kpi_id} {m.name_zh}"
+    except KeyError:
+        measure = e.measure_id
+    rows = [("编号", e.number), ("主送", e.unit), ("地区", region), ("指标", measure), ("问题", e.evidence),
+            ("要求", f"请于{e.due}前分析原因、提出整改措施，书面反馈市考评办（即知即改）。"),
+            ("发出日期", e.date), ("状态", STATE_ZH.get(e.event, e.event))]
+    if n.synthetic:
+        rows.append(("说明", f"本通知单依据{SYNTHETIC_DATA_ZH}生成，不是真实通知。"))
+    return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
+def history(n: Notice) -> pd.DataFrame:
+    """What followed: date, event, note."""
+    return pd.DataFrame([(e.date, EVENT_ZH.get(e.event, e.event), e.note or "—") for e in n.history],
+                        columns=["日期", "事项", "说明"])
+
+
+def title(n: Notice) -> str:
+    return f"{TITLE_ZH}（{n.state.number}）"
+
+
+def signature() -> str:
+    from ...core.workspace import workspace
+
+    return workspace().office_zh

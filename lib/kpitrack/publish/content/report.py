@@ -1,0 +1,282 @@
+"""What the mid-term evaluation report shows: the evaluation at an as-of year, as tables and text.
+
+The notebook ``notebooks/midterm_evaluation.ipynb`` only calls these functions and displays
+their results; all computation lives here and in the modules it calls.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ...data.actuals import Dataset, load_dataset
+from .display import escape_markdown, status_cell
+from .params import check_common
+from ...core.exceptions import ParameterError
+from ...core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label, synthetic_warning
+from ...plan.catalogue import Catalogue, catalogue
+from ...analysis.outlook import Outlook, outlooks, probability_text
+from ...analysis.progress import KPIStatus, assess
+from ...plan.schema import plan_base_year, plan_end_year, plan_start_year
+
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything a mid-term report shows, computed once."""
+
+    cat: Catalogue
+    ds: Dataset
+    as_of: int
+    language: str
+    statuses: tuple[KPIStatus, ...]
+    outlooks: dict[str, Outlook]
+
+
+def split_as_of(as_of: object, data_as_of: object = None) -> tuple[object, str]:
+    """``--as-of`` takes a year, or a date: the data as known that day, evaluated for the year
+    before it (the last full year). Returns (year, data date or "")."""
+    text = str(as_of)
+    if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+        if data_as_of:
+            raise ParameterError("give --as-of as a year when --data-as-of is given")
+        return int(text[:4]) - 1, text
+    return as_of, str(data_as_of or "")
+
+
+def mid_year() -> int:
+    """The plan's middle year: the default of a mid-term evaluation (2018 of 2016-2020, 2023 of 2021-2025)."""
+    return plan_start_year() + (plan_end_year() - plan_start_year()) // 2
+
+
+def outlook_caption() -> str:
+    return f"预计难以实现{plan_end_year()}年目标的子指标"
+
+
+def check_parameters(as_of: object, dataset: object, language: object, data_as_of: object = "") -> tuple[int, str, str, str]:
+    """Validate report parameters (``as_of`` None: the plan's middle year); raise :class:`ParameterError`
+    naming the bad one."""
+    if as_of is None:
+        as_of = mid_year()
+    if isinstance(as_of, bool) or not isinstance(as_of, int):
+        try:
+            as_of = int(str(as_of))
+        except ValueError:
+            raise ParameterError(f"parameter as_of: expected a year such as 2018, got {as_of!r}") from None
+    if not plan_base_year() < as_of <= plan_end_year():
+        raise ParameterError(f"parameter as_of: the plan runs {plan_base_year() + 1}-{plan_end_year()}; got {as_of}")
+    dataset, language, data_as_of = check_common(dataset, language, data_as_of)
+    return as_of, dataset, language, data_as_of
+
+
+def evaluate(as_of: int, dataset: str, language: str = "zh", data_as_of: str = "") -> Evaluation:
+    """The evaluation at year ``as_of``; with ``data_as_of`` (YYYY-MM-DD) on the data as known then."""
+    as_of, dataset, language, data_as_of = check_parameters(as_of, dataset, language, data_as_of)
+    cat = catalogue()
+    ds = load_dataset(dataset, cat, known_at=data_as_of or None)
+    return Evaluation(cat, ds, as_of, language, tuple(assess(cat, ds, as_of)), outlooks(cat, ds, as_of))
+
+
+def _t(ev: Evaluation, zh: str, en: str) -> str:
+    return zh if ev.language == "zh" else en
+
+
+def headline(ev: Evaluation) -> str:
+    """Markdown: what was evaluated, on which data, as of when (synthetic data says so loudly)."""
+    counts = Counter(s.status for s in ev.statuses)
+    n = len(ev.statuses)
+    vintages = sorted(set(ev.ds.observations["vintage"]))
+    version = (f"第{vintages[0]}—{vintages[-1]}版" if len(vintages) > 1 else f"第{vintages[0]}版") if vintages else "无数据"
+    lines = [
+        f"**评估年份：** {ev.as_of}年　**数据：** {escape_markdown(ev.ds.label_zh)}（数据版本：{version}）　**关键绩效指标：** {n}项",
+        "",
+        "　".join(f"{STATUS_ZH[st]} {counts.get(st, 0)}项" for st in Status),
+    ]
+    if ev.language == "en":
+        lines += ["", f"*As of {ev.as_of}; data: {escape_markdown(ev.ds.title_en)}; "
+                      + ", ".join(f"{STATUS_EN[st]} {counts.get(st, 0)}" for st in Status) + ".*"]
+    if ev.ds.synthetic:
+        lines += ["", synthetic_warning("报告", ev.language)]
+    return "\n".join(lines)
+
+
+def masthead(ev: Evaluation) -> str:
+    """The document's head: issuing office, kind, number, dates (see :mod:`.masthead`)."""
+    from .masthead import masthead as head
+
+    return head(f"{ev.as_of}年度中期评估报告", ev.ds, up_to=ev.as_of)
+
+
+def summary(ev: Evaluation) -> str:
+    """总体评价、主要问题、下一步建议, written from the numbers (Markdown)."""
+    counts = Counter(s.status for s in ev.statuses)
+    judged = [s for s in ev.statuses if s.status not in UNJUDGED]
+    good = sum(1 for s in judged if s.status in (Status.ACHIEVED, Status.ON_TRACK))
+    names = {k.id: k.name_zh for k in ev.cat.kpis}
+    lagging = [s for s in ev.statuses if s.status in (Status.OFF_TRACK, Status.AT_RISK)]
+    misses = [m for m in ev.cat.measures if ev.outlooks[m.id].likely_miss]
+    no_data = [s.kpi_id for s in ev.statuses if s.status == Status.INSUFFICIENT]
+    overall = (f"截至{ev.as_of}年，{len(ev.statuses)}项关键绩效指标中可作判断的{len(judged)}项，已实现或进度正常的{good}项"
+               + (f"（{good / len(judged):.0%}）" if judged else "")
+               + f"，存在风险{counts.get(Status.AT_RISK, 0)}项，进度滞后{counts.get(Status.OFF_TRACK, 0)}项；"
+               f"数据不足{counts.get(Status.INSUFFICIENT, 0)}项，规划未设量化目标{counts.get(Status.NO_TARGET, 0)}项。")
+    problems = []
+    if lagging:
+        problems.append("进度滞后或存在风险的指标：" + "、".join(f"{s.kpi_id}{names[s.kpi_id]}（{STATUS_ZH[s.status]}）" for s in lagging) + "。")
+    if misses:
+        problems.append(f"按目前态势预计难以实现{plan_end_year()}年目标的子指标{len(misses)}项：" + "、".join(m.name_zh for m in misses) + "。")
+    if no_data:
+        problems.append(f"{len(no_data)}项指标有量化目标但缺少数据，无法判断进度：" + "、".join(f"{k}{names[k]}" for k in no_data) + "。")
+    advice = []
+    for m in misses[:6]:
+        k = ev.cat.kpi(m.kpi_id)
+        advice.append(f"{'、'.join(k.responsible)}：{m.name_zh}{ev.outlooks[m.id].what_it_takes_zh()}。")
+    if no_data:
+        advice.append("各责任单位按电子台账报送缺少的年度数据，以便下次评估作出判断。")
+    lines = ["**总体评价：** " + escape_markdown(overall), "",
+             "**主要问题：** " + (escape_markdown("".join(problems)) if problems else "无。"), "",
+             "**下一步建议**：" + ("" if advice else "按现有进度推进。"), ""]
+    lines += [f"- {escape_markdown(a)}" for a in advice]
+    return "\n".join(lines)
+
+
+def status_counts(ev: Evaluation) -> pd.DataFrame:
+    counts = Counter(s.status for s in ev.statuses)
+    n = len(ev.statuses)
+    return pd.DataFrame({
+        _t(ev, "状态", "Status"): [status_cell(st, status_label(st, ev.language)) for st in Status],
+        _t(ev, "指标数", "KPIs"): [counts.get(st, 0) for st in Status],
+        _t(ev, "占比", "Share"): [f"{counts.get(st, 0) / n:.0%}" for st in Status],
+    })
+
+
+def kpi_table(ev: Evaluation) -> pd.DataFrame:
+    """One row per KPI measure: target, latest actual, this year's trajectory value, status, source."""
+    rows = []
+    by_kpi = {ks.kpi_id: ks for ks in ev.statuses}  # joined by id, never by position
+    for k in ev.cat.kpis:
+        by_measure = {ms.measure_id: ms for ms in by_kpi[k.id].measures}
+        for m in k.measures:
+            ms = by_measure[m.id]
+            unit = m.unit
+            if ms.latest_value is None:
+                latest = "—"
+            elif m.end_target.kind == "cumulative" and ms.method == "cumulative":
+                latest = f"累计{fmt(ms.latest_value, unit)}（至{ms.latest_year}年）"
+            else:
+                latest = f"{fmt(ms.latest_value, unit)}（{ms.latest_year}年）"
+            source = "—" if ms.latest_quality is None else QUALITY_ZH.get(ms.latest_quality, ms.latest_quality)
+            rows.append({
+                _t(ev, "编号", "ID"): k.id,
+                _t(ev, "指标", "Indicator"): m.name_zh if ev.language == "zh" else f"{m.name_zh} / {m.name_en}",
+                _t(ev, f"{plan_end_year()}年目标", f"{plan_end_year()} target"): m.end_target.text_zh,
+                _t(ev, "最新实际值", "Latest actual"): latest,
+                _t(ev, f"{ev.as_of}年轨迹值", f"Trajectory {ev.as_of}"): fmt(ms.trajectory_value, unit) if ms.trajectory_value is not None else "—",
+                _t(ev, "状态", "Status"): status_cell(ms.status, status_label(ms.status, ev.language)),
+                _t(ev, "依据", "Basis"): ms.reason_zh,
+                _t(ev, "数据来源", "Data"): source,
+            })
+    return pd.DataFrame(rows)
+
+
+def charted(ev: Evaluation) -> tuple[list[int], str]:
+    """The KPIs that get a section with a chart, and one line naming those without figures."""
+    from .figures import charted as _charted
+
+    return _charted(ev.cat.kpis, ev.ds, ev.as_of)
+
+
+def kpi_section(ev: Evaluation, index: int) -> str:
+    """Markdown heading and facts for one KPI (text from the catalogue is escaped)."""
+    k, ks = ev.cat.kpis[index], ev.statuses[index]
+    dom = ev.cat.domain(k.domain)
+    head = f"### {k.id} {escape_markdown(k.name_zh)}" + (f" / {escape_markdown(k.name_en)}" if ev.language == "en" else "")
+    return "\n".join([
+        head, "",
+        f"- **领域：** {escape_markdown(dom.name_zh)}　**责任单位：** {escape_markdown('、'.join(k.responsible))}",
+        f"- **指标值：** {escape_markdown(k.target_text_zh)}",
+        f"- **分年度目标：** {escape_markdown(k.yearly_text_zh)}",
+        f"- **评估状态：** {status_label(ks.status, ev.language)}",
+    ])
+
+
+def sources_note(ev: Evaluation) -> str:
+    from .sources import appendix_note
+
+    return appendix_note(ev.ds)
+
+
+def sources_table(ev: Evaluation) -> pd.DataFrame | None:
+    """附录：the sources of every yearly figure up to the evaluation year (see :mod:`.sources`);
+    None for synthetic data, which has none (:func:`sources_note` says so)."""
+    return None if ev.ds.synthetic else figures_sources(ev.ds, ev.as_of, ev.cat)
+
+
+def figures_sources(ds: Dataset, up_to: int, cat: Catalogue) -> pd.DataFrame:
+    """Every yearly figure of ``ds`` up to year ``up_to`` with its source, in Chinese (both reports)."""
+    from .sources import sources_table as table
+
+    return table(ds, up_to, {m.id: (m.name_zh, m.unit) for m in cat.measures})
+
+
+def method_note() -> str:
+    return (
+        f"**评估方法**：先判断最新实际值是否已达到{plan_end_year()}年目标（已实现）；"
+        f"否则以开放SDG方法计算{plan_base_year()}年（或最早可比年份）以来实际年均增长（百分比类指标用年均增量）"
+        "与实现目标所需年均增长之比：≥95%为“进度正常”，60%—95%为“存在风险”，<60%或反向变化为“进度滞后”。"
+        "上限类指标（如失业率低于5%）看当年是否低于上限；累计类指标（保障性住房）比较累计完成与同期累计轨迹；"
+        "只有年度数值目标的指标比较当年实际与年度目标。由日数据推算的值不与官方公布值混合计算进度。"
+        "一项关键绩效指标含多个子指标时取最不利的状态；规划未给出量化目标的为“无量化目标”（引规划原文），有量化目标但缺少数据的为“数据不足”，两者分别计数并说明原因。"
+    )
+
+
+def gap_text(o: Outlook) -> str:
+    """How far the forecast (the median) falls short of the target, or beyond it, in the target's unit:
+    the target minus the forecast, read in the target's direction."""
+    if o.gap is None:
+        return "—"
+    unit = "个百分点" if o.unit == "%" else o.unit
+    amount = fmt(abs(o.gap), unit, integer=o.unit in COUNT_UNITS)
+    if o.gap > 0:
+        return ("低于目标" if o.direction == "higher" else "高于目标") + amount
+    return "达到目标" + ("" if o.gap == 0 else f"（超出{amount}）")
+
+
+def outlook_table(ev: Evaluation, only_misses: bool = True) -> pd.DataFrame:
+    """KPI measures forecast to miss their end target (probability of meeting it below 50%):
+    the forecast (the median of the forecast distribution, as on the charts) with its 80% interval,
+    the probability, the gap between forecast and target, and what it would take."""
+    rows = []
+    for m in ev.cat.measures:
+        o = ev.outlooks[m.id]
+        if not o.assessable or (only_misses and not o.likely_miss):
+            continue
+        unit = m.unit
+        what = "累计" if o.target_kind == "cumulative" else ("期内平均" if o.target_kind == "average" else f"{o.target_year}年")
+        rows.append({
+            _t(ev, "编号", "ID"): m.kpi_id,
+            _t(ev, "指标", "Indicator"): m.name_zh,
+            _t(ev, "目标", "Target"): m.end_target.text_zh,
+            _t(ev, "预测中值（80%区间）", "Forecast median (80% interval)"):
+                f"{what}{fmt(o.forecast_median, unit)}（{fmt(o.forecast_lower, integer=unit in COUNT_UNITS)}—"
+                f"{fmt(o.forecast_upper, integer=unit in COUNT_UNITS)}）",
+            _t(ev, "达标概率", "P(meet)"): probability_text(o.probability),
+            _t(ev, "与目标差距", "Gap to target"): gap_text(o),
+            _t(ev, "要实现目标需要", "What it takes"): o.what_it_takes_zh(),
+        })
+    return pd.DataFrame(rows)
+
+
+def outlook_note(ev: Evaluation) -> str:
+    n_assessable = sum(1 for o in ev.outlooks.values() if o.assessable)
+    n_miss = sum(1 for o in ev.outlooks.values() if o.likely_miss)
+    if ev.as_of >= plan_end_year():
+        return "评估年份已是规划期末，不再作达标预测。"
+    return (f"对有数值终期目标且至少有3个可比数据点的{n_assessable}个子指标作了{plan_end_year()}年预测，"
+            f"其中{n_miss}个达标概率低于50%（见下表）。预测为Theta法与按趋势显著性收缩的漂移法的等权组合"
+            "（在M1、Tourism两套真实年度序列竞赛数据上选定），80%区间按这两套数据和模拟序列的历史预测误差校准；"
+            "达标概率表示“同类短序列中出现这种结果的频率”，不是对本市风险的测量。数据点很少时区间很宽，应视为提示而非结论。"
+            "其余子指标因数据不足或无数值目标未作预测。")

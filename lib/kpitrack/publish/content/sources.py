@@ -1,0 +1,107 @@
+"""The sources appendix of the reports (附录：数据来源), in Chinese for an official reader: the
+measure's name (never a code id), the year, the figure with its unit, what kind of figure it is,
+when it was published (未知 where nobody knows: never the day the figures were collected), and its
+source as a clickable link named by its publisher.
+
+The stored source strings keep the researcher's full provenance (addresses, repository commits,
+licences, English working notes); this module turns each into a short Chinese title and one
+address, and :func:`sources_table` is what both reports show.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+import pandas as pd
+
+from ...core.labels import QUALITY_ZH, fmt
+from ...data.actuals import Dataset
+from .display import Link
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_LATIN = re.compile(r"\b[A-Za-z][A-Za-z.'’\-]*(?:\d+\b)?")
+#: Sources that are not a publication: how the figure was made, in words.
+MADE_BY = (
+    ("kpitrack.synthetic", "合成演示数据（由程序按固定随机种子生成，非真实数据）"),
+    ("kpitrack.data.derive（chain）", "由公布的地区生产总值和可比价增速连乘推算"),
+    ("kpitrack.data.derive（growth）", "由两年公布的总量计算的名义增速"),
+    ("data/sources/hangzhou_air_daily.csv", "由逐日空气质量数据推算（天气后报网站的城市日均值，非官方口径）"),
+)
+REPOSITORIES = {"longavailable/ydm-population-gdp-db": ("中国地区人口与生产总值长期序列数据库（开源整理）",
+                                                       "https://github.com/longavailable/ydm-population-gdp-db")}
+
+
+_DOCUMENT = re.compile(r"年鉴|公报|报告")
+_OFFICE = re.compile(r"统计局|政府|委员会|局|办")
+
+
+def _clean(segment: str) -> str:
+    text = _LATIN.sub("", _DATE.sub("", segment))
+    text = re.sub(r"^(数据来源|来源)[:：]", "", re.sub(r"\s+", " ", text).strip(" :：-—[]【】")).strip()
+    if text.count("(") != text.count(")") or text.count("（") != text.count("）"):
+        text = text.strip("()（）")
+    return text if re.search(r"[\u4e00-\u9fff]", text) else ""
+
+
+def _title(note: str) -> str:
+    """The Chinese name of the document or publisher in a source's note, without dates and English:
+    a yearbook, bulletin or report named anywhere in it first, else its first Chinese words."""
+    segments = [c for c in (_clean(s) for s in re.split(r"[,;，；]", note)) if c]
+    return next((c for c in segments if _DOCUMENT.search(c)),
+                next((c for c in segments if _OFFICE.search(c)), segments[0] if segments else ""))
+
+
+def source_link(source: str) -> Link:
+    """The source of a figure as a short Chinese title with its address (none for a figure kpitrack made)."""
+    s = str(source).strip()
+    for prefix, words in MADE_BY:
+        if s.startswith(prefix):
+            return Link(words, None)
+    for repo, (words, url) in REPOSITORIES.items():
+        if s.startswith(repo):
+            return Link(words, url)
+    first = s.split(" | ")[0]
+    mo = re.match(r"(https?://.+?)(?:\s+\((.*?)\)?(?:\s*\[.*)?)?$", first)
+    if mo is None:  # a source as a ledger's author typed it: shown as typed (escaped on output)
+        return Link(s[:120] or "来源未注明", None)
+    address = mo.group(1).strip()
+    title = _title(mo.group(2) or "")
+    return Link(title or f"网页（{urlparse(address).netloc}）", address)
+
+
+def publication_date(known_from: str, ds: Dataset) -> str:
+    """The day a figure was published, or 未知: a dataset's ``collected`` date (the day its figures
+    were gathered) stands in for unknown publication dates in the store, and is never shown as one."""
+    if ds.synthetic:
+        return "—（合成）"
+    if not known_from or (ds.collected and known_from == ds.collected):
+        return "未知"
+    return known_from
+
+
+def appendix_note(ds: Dataset) -> str:
+    """The words above the sources table (synthetic data: instead of it)."""
+    if ds.synthetic:
+        return ("本报告所用数据全部为合成演示数据，由程序按固定随机种子生成，不是真实数据，没有公布来源和公布日期，"
+                "故不列逐项来源表。")
+    return ("本报告所用每一项年度数据的来源、类别和公布日期；“推算”为按公布数或逐日数据计算的值，不作官方数据使用；"
+            "公布日期不详的标为“未知”。")
+
+
+def sources_table(ds: Dataset, up_to: int, names: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """Every yearly figure of ``ds`` up to year ``up_to`` with its source (``names``: measure id ->
+    (Chinese name, unit)), measures in catalogue order, years ascending, revisions in the order known."""
+    obs = ds.observations
+    obs = obs[(obs["year"] <= up_to) & (obs["month"] == 0)]
+    order = {mid: i for i, mid in enumerate(names)}
+    obs = obs.assign(_o=obs["measure_id"].map(order).fillna(len(order))).sort_values(["_o", "year", "known_from"], kind="stable")
+    rows = []
+    previous = None
+    for r in obs.itertuples():
+        name, unit = names.get(r.measure_id, (r.measure_id, r.unit))
+        rows.append({"指标": name if name != previous else "", "年份": f"{r.year}年", "数值": fmt(float(r.value), unit),
+                     "类别": QUALITY_ZH.get(r.quality, r.quality), "公布日期": publication_date(str(r.known_from), ds),
+                     "来源": source_link(r.source)})
+        previous = name
+    return pd.DataFrame(rows, columns=["指标", "年份", "数值", "类别", "公布日期", "来源"])

@@ -1,0 +1,241 @@
+"""What every renderer shares: the result of a render, the base class (formats checked, a format
+that fails leaves nothing stale behind, the PDF's chart pictures made alongside), the front matter
+of a notebook, the PDF's prerequisites (a Chinese font, Chromium), the page's plotly.js and the
+typst settings both renderers use. The renderers: :mod:`.render_quarto`, :mod:`.render_fallback`;
+the registry: :mod:`.render`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from ...core.exceptions import ParameterError, RenderError
+from ...core.labels import SYNTHETIC_LABEL_ZH
+from .chart_images import add_chart_images, start_chart_images
+from .chart_images import warm_up as warm_up_chart_images
+from ..content.display import typst_string
+
+log = logging.getLogger(__name__)
+
+CJK_FONT = "Noto Sans CJK SC"
+FONT_HINT = "PDF needs a Simplified-Chinese font: sudo apt-get install fonts-noto-cjk"
+CHART_HINT = "charts in the PDF need Chromium for static images: sudo apt-get install chromium"
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".local/share/fonts"))
+
+
+@dataclass
+class RenderResult:
+    outputs: dict[str, Path] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Renderer:
+    """Base class: checks formats, leaves the work to :meth:`render_format`."""
+
+    name = "base"
+    FORMATS = ("html", "pdf")
+
+    @classmethod
+    def check_formats(cls, formats: tuple[str, ...]) -> None:
+        """Refuse unknown formats before any work (a ParameterError, exit 2)."""
+        bad = [f for f in formats if f not in cls.FORMATS]
+        if bad or not formats:
+            raise ParameterError(f"unknown output format(s) {', '.join(bad) or '(none)'}; known: {', '.join(cls.FORMATS)}")
+
+    def check_available(self) -> None:
+        """Refuse, before any job starts, a renderer this machine does not have (a ParameterError)."""
+
+    def identity(self) -> str:
+        """The renderer and its version, for the up-to-date check: a new renderer renders again."""
+        return self.name
+
+    def prepare(self, formats: tuple[str, ...]) -> None:
+        """Called before the notebook runs: when a PDF is wanted, the Chromium for its chart
+        pictures starts meanwhile (:func:`kpitrack.publish.render.chart_images.warm_up`)."""
+        if "pdf" in formats and not pdf_prerequisites():
+            warm_up_chart_images()
+
+    def render(self, notebook: Path, formats: tuple[str, ...], out_dir: Path) -> RenderResult:
+        """Render every format; a format that fails leaves no earlier output of its own behind (it
+        would look current), and the error says what was written. The PDF's chart pictures are made
+        while the HTML is written (:mod:`kpitrack.publish.render.chart_images`)."""
+        self.check_formats(formats)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result = RenderResult()
+        formats = _html_first(formats)
+        images = start_chart_images(notebook) if "pdf" in formats and not pdf_prerequisites() else None
+        for fmt in formats:
+            stale = out_dir / f"{notebook.stem}.{fmt}"
+            missing = pdf_prerequisites() if fmt == "pdf" else []
+            if missing:
+                stale.unlink(missing_ok=True)
+                result.warnings.append("PDF not made: " + "; ".join(missing))
+                continue
+            try:
+                if fmt == "pdf":
+                    _add_images(notebook, images)
+                result.outputs[fmt] = self.render_format(notebook, fmt, out_dir)
+            except RenderError as exc:
+                stale.unlink(missing_ok=True)
+                written = ", ".join(f"{k}: {v}" for k, v in result.outputs.items()) or "nothing"
+                raise RenderError(f"{fmt.upper()} of {notebook.name} failed ({exc}); written: {written}; "
+                                  f"an earlier {stale.name}, if any, was removed") from None
+        return result
+
+    def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
+        raise NotImplementedError
+
+
+def _add_images(notebook: Path, images) -> None:
+    """Wait for the chart pictures and put them into the notebook, for the PDF."""
+    try:
+        add_chart_images(notebook, images.result() if images is not None else None)
+    except Exception as exc:  # Chromium or kaleido failed: say so, as a render error
+        raise RenderError(f"the charts' pictures for the PDF could not be made: {exc}") from exc
+
+
+def _html_first(formats: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(formats, key=lambda f: f != "html"))
+
+
+# --------------------------------------------------------------------------- prerequisites
+
+def find_cjk_font() -> Path | None:
+    """The folder holding a Simplified-Chinese Noto CJK font, or None."""
+    for root in FONT_DIRS:
+        base = Path(root)
+        if base.is_dir():
+            for pattern in ("NotoSansCJK*", "NotoSansSC*", "NotoSerifCJK*"):
+                hit = next(base.rglob(pattern), None)
+                if hit is not None:
+                    return hit.parent
+    return None
+
+
+def pdf_prerequisites() -> list[str]:
+    """What is missing for a PDF, as install instructions (empty when all is there)."""
+    from .chromium import static_export_available
+
+    missing = []
+    if find_cjk_font() is None:
+        missing.append(FONT_HINT)
+    ok, _ = static_export_available()
+    if not ok:
+        missing.append(CHART_HINT)
+    return missing
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+def front_matter(nb: nbformat.NotebookNode) -> dict:
+    """The YAML front matter of the notebook's first raw cell (what Quarto reads too)."""
+    for cell in nb.cells:
+        if cell.cell_type == "raw":
+            text = cell.source.strip()
+            if text.startswith("---"):
+                return yaml.safe_load(text.strip("-\n")) or {}
+        break
+    return {}
+
+
+def stamp_front_matter(notebook: Path, fields: dict[str, Any]) -> None:
+    """Set title/subtitle in the notebook's front matter (the first raw cell), as Quarto reads it."""
+    if not fields:
+        return
+    nb = nbformat.read(str(notebook), as_version=4)
+    meta = {**front_matter(nb), **fields}
+    text = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---"
+    if nb.cells and nb.cells[0].cell_type == "raw" and nb.cells[0].source.strip().startswith("---"):
+        nb.cells[0].source = text
+    else:
+        nb.cells.insert(0, nbformat.v4.new_raw_cell(text))
+    _atomic_write_text(notebook, nbformat.writes(nb))
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    """Unique temporary name, fsync and rename (core.fileio): two renders never share a .tmp."""
+    from ...core.fileio import atomic_write_text
+
+    atomic_write_text(path, text)
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    from ...core.fileio import atomic_write_bytes
+
+    atomic_write_bytes(path, data)
+
+
+def report_css() -> str:
+    """The report style sheet, shared with the Quarto project (reports/report.css)."""
+    from ...core import paths
+
+    return (paths.reports_dir() / "report.css").read_text(encoding="utf-8")
+
+
+PLOTLY_MARKER = "Plotly.newPlot("
+
+
+CARTESIAN_BUNDLE = Path(__file__).resolve().parents[1] / "assets" / "plotly-cartesian.min.js"
+
+
+@lru_cache(maxsize=1)
+def plotlyjs() -> str:
+    """plotly.js for the reports: the vendored cartesian bundle (1.5 MB: every trace the reports
+    draw) when it is the version the installed plotly writes figures for, else plotly's full bundle."""
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    try:
+        text = CARTESIAN_BUNDLE.read_text(encoding="utf-8")
+    except OSError:
+        return get_plotlyjs()
+    if f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}\n" not in text[:200]:
+        log.warning("%s is not plotly.js %s: using the full bundle", CARTESIAN_BUNDLE.name, get_plotlyjs_version())
+        return get_plotlyjs()
+    return text
+
+
+def with_plotlyjs(page: str) -> str:
+    """The page with plotly.js inlined once in its head, if it draws any plotly chart (chart
+    outputs carry no plotly.js of their own: :func:`kpitrack.publish.content.display.figure_html`)."""
+    if PLOTLY_MARKER not in page or "plotly.js v" in page or "plotly.js (cartesian" in page:
+        return page
+    script = f'<script type="text/javascript">{plotlyjs()}</script>'
+    return page.replace("</head>", script + "\n</head>", 1) if "</head>" in page else script + page
+
+
+# --------------------------------------------------------------------------- PDF through typst
+
+TYPST_HEADER = r"""
+#set text(lang: "zh", region: "cn", size: 10pt)
+#show figure: set block(breakable: true)
+"""
+
+
+def typst_header(meta: dict) -> str:
+    """Typst set rules from a document's front matter: the PDF's Title, and for synthetic data a
+    page header on every page (both renderers)."""
+    lines = []
+    if meta.get("title"):
+        lines.append(f"#set document(title: {typst_string(meta.get('pagetitle') or meta['title'])})")
+    if meta.get("synthetic"):
+        lines.append("#set page(header: align(right, text(size: 8pt, fill: rgb(\"#b00000\"))["
+                     + SYNTHETIC_LABEL_ZH + "]))")
+    return "\n".join(lines)
+
+
+def page_title(meta: dict) -> str:
+    """The HTML page's title: the document's, with the synthetic label where it applies."""
+    return str(meta.get("pagetitle") or meta.get("title", ""))
+
+
+def typst_settings() -> Path:
+    """The typst settings shared with the Quarto project (reports/typst-settings.typ)."""
+    from ...core import paths
+
+    return paths.reports_dir() / "typst-settings.typ"

@@ -1,0 +1,156 @@
+"""The fallback renderer, for machines without Quarto: nbconvert for HTML; pandoc (markdown to
+typst, from pypandoc-binary) and the typst compiler for PDF, with the same settings as Quarto."""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from ...core.exceptions import RenderError
+from .base import (CJK_FONT, TYPST_HEADER, Renderer, _atomic_write_bytes, _atomic_write_text, find_cjk_font,
+                          front_matter, page_title, report_css, typst_header, typst_settings, with_plotlyjs)
+from .tools import run_tool
+
+log = logging.getLogger(__name__)
+
+
+class FallbackRenderer(Renderer):
+    """nbconvert for HTML; pandoc (markdown -> typst) and the typst compiler for PDF."""
+
+    name = "fallback"
+
+    def identity(self) -> str:
+        from importlib.metadata import version
+
+        return f"fallback (nbconvert {version('nbconvert')}, pypandoc-binary {version('pypandoc-binary')}, typst {version('typst')})"
+
+    def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
+        nb = nbformat.read(str(notebook), as_version=4)
+        meta = front_matter(nb)
+        out = out_dir / f"{notebook.stem}.{fmt}"
+        if fmt == "html":
+            text = notebook_html(nb, meta)
+            _atomic_write_text(out, text)
+        else:
+            _atomic_write_bytes(out, notebook_pdf(nb, meta))
+        log.info("wrote %s", out)
+        return out
+
+
+def notebook_html(nb: nbformat.NotebookNode, meta: dict) -> str:
+    """A self-contained HTML page of the executed notebook, code hidden, in Chinese."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(_without_raw(nb), resources={"metadata": {"name": meta.get("title", "report")}})
+    lang = str(meta.get("lang", "zh"))
+    body = re.sub(r"<html[^>]*>", f'<html lang="{"zh-CN" if lang.startswith("zh") else lang}">', body, count=1)
+    # offline and self-contained: drop scripts loaded from CDNs (require.js, MathJax)
+    body = re.sub(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>', "", body)
+    body = re.sub(r"<script type=\"text/x-mathjax-config\">.*?</script>", "", body, flags=re.S)
+    title = html.escape(str(meta.get("title", "")))
+    subtitle = html.escape(str(meta.get("subtitle", "")))
+    header = f'<h1 class="title">{title}</h1>' + (f'<p class="subtitle">{subtitle}</p>' if subtitle else "")
+    body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(page_title(meta))}</title>", body, count=1, flags=re.S)
+    body = body.replace("</head>", f"<style>{report_css()}</style>\n</head>", 1)
+    body = with_plotlyjs(body)
+    if meta.get("toc", True):
+        header += contents_list(body)
+    body = re.sub(r"(<body[^>]*>)", lambda mo: mo.group(1) + header, body, count=1)
+    return body
+
+
+def contents_list(page: str) -> str:
+    """The fallback page's contents list, from its section headings (h2), as Quarto makes one."""
+    items = []
+    for mo in re.finditer(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', page, flags=re.S):
+        text = re.sub(r"<[^>]+>", "", mo.group(2)).replace("¶", "").strip()
+        if text:
+            items.append(f'<li><a href="#{mo.group(1)}">{text}</a></li>')
+    return f'<nav class="kt-toc" aria-label="目录"><strong>目录</strong><ol>{"".join(items)}</ol></nav>' if items else ""
+
+
+def _without_raw(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(nb)
+    nb.cells = [c for c in nb.cells if c.cell_type != "raw"]
+    return nb
+
+
+def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path) -> str:
+    """The notebook as pandoc markdown: markdown cells, and for each output the form a PDF needs
+    (a picture for charts, a pipe table for tables, markdown text); code is left out."""
+    parts: list[str] = []
+    n_img = 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        elif cell.cell_type == "code":
+            for out in cell.get("outputs", []):
+                if out.output_type in ("display_data", "execute_result"):
+                    data = out.get("data", {})
+                    if "image/svg+xml" in data:
+                        n_img += 1
+                        name = f"figure-{n_img:03d}.svg"
+                        svg = data["image/svg+xml"]
+                        (asset_dir / name).write_text("".join(svg) if isinstance(svg, list) else svg, encoding="utf-8")
+                        parts.append(f"![]({name}){{width=100%}}")
+                    elif "image/png" in data:
+                        n_img += 1
+                        name = f"figure-{n_img:03d}.png"
+                        (asset_dir / name).write_bytes(base64.b64decode(data["image/png"]))
+                        parts.append(f"![]({name}){{width=100%}}")
+                    elif "text/markdown" in data:
+                        parts.append(data["text/markdown"])
+                    elif "text/plain" in data and not data["text/plain"].startswith("<chart"):
+                        parts.append("```\n" + data["text/plain"] + "\n```")
+                elif out.output_type == "error":
+                    parts.append("```\n" + "\n".join(out.get("traceback", []))[:4000] + "\n```")
+    return "\n\n".join(parts) + "\n"
+
+
+def notebook_pdf(nb: nbformat.NotebookNode, meta: dict) -> bytes:
+    """PDF bytes: notebook -> pandoc markdown -> typst (pandoc) -> PDF (typst)."""
+    import pypandoc
+
+    font_dir = find_cjk_font()
+    with tempfile.TemporaryDirectory(prefix="kpitrack-pdf-") as tmp:
+        tmpdir = Path(tmp)
+        md = notebook_markdown(nb, tmpdir)
+        (tmpdir / "header.typ").write_text(TYPST_HEADER + typst_header(meta) + "\n", encoding="utf-8")
+        # --wrap=none: a wrapped line must never start with typst markup (= heading, - list)
+        args = ["--standalone", "--wrap=none", f"--metadata=title:{meta.get('title', '')}", "--variable=lang:zh",
+                "--variable=region:CN", f"--variable=mainfont:{CJK_FONT}", "--variable=papersize:a4",
+                "--variable=margin.x:1.6cm", "--variable=margin.y:1.8cm",
+                f"--include-in-header={tmpdir / 'header.typ'}", f"--include-before-body={typst_settings()}"]
+        if meta.get("toc", True):  # a short bulletin has none (toc: false in its front matter)
+            args += ["--toc", "--toc-depth=2"]
+        if meta.get("subtitle"):
+            args.append(f"--metadata=subtitle:{meta['subtitle']}")
+        (tmpdir / "report.md").write_text(md, encoding="utf-8")
+        proc = run_tool([pypandoc.get_pandoc_path(), str(tmpdir / "report.md"), "--from", "markdown", "--to", "typst",
+                         "--output", str(tmpdir / "report.typ"), *args], "pandoc (markdown to typst)")
+        if proc.returncode != 0:
+            raise RenderError(f"pandoc could not convert the report to typst: {proc.stderr[-2000:]}")
+        return typst_pdf(tmpdir / "report.typ", font_dir)
+
+
+def typst_pdf(source: Path, font_dir: Path | None) -> bytes:
+    """PDF bytes of a typst file, compiled by the ``typst`` package in a child process, so that a
+    compile that hangs is stopped by the render timeout."""
+    script = ("import sys, typst; open(sys.argv[2], 'wb').write(typst.compile(sys.argv[1], root=sys.argv[3], "
+              "font_paths=sys.argv[4:]))")
+    target = source.with_suffix(".pdf")
+    proc = run_tool([sys.executable, "-c", script, str(source), str(target), str(source.parent),
+                     *([str(font_dir)] if font_dir else [])], "typst (typst to PDF)")
+    if proc.returncode != 0 or not target.is_file():
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+        raise RenderError(f"typst could not compile {source.name}: {last}")
+    return target.read_bytes()

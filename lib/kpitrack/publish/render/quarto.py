@@ -1,0 +1,207 @@
+"""The Quarto renderer: ``quarto render`` inside the Quarto project in ``reports/``."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from ...core.exceptions import ParameterError, RenderError
+from .chart_images import start_chart_images
+from .html_inline import inline_resources
+from .base import (RenderResult, Renderer, _add_images, _atomic_write_bytes, _html_first, front_matter,
+                          pdf_prerequisites, typst_header, with_plotlyjs)
+from .tools import render_timeout, run_tool, stop_group
+
+log = logging.getLogger(__name__)
+
+
+class QuartoRenderer(Renderer):
+    """``quarto render`` inside the Quarto project in ``reports/`` (see reports/_quarto.yml), HTML and
+    PDF (typst) as two processes side by side, the PDF from a copy of the notebook that carries the
+    charts' pictures. The HTML gets plotly.js once in its head and loses the CDN scripts Quarto adds
+    for any notebook with HTML outputs (require.js, jQuery), which these reports do not use."""
+
+    name = "quarto"
+
+    def check_available(self) -> None:
+        if shutil.which("quarto") is None:
+            raise ParameterError("--renderer quarto: quarto is not on PATH; install Quarto (https://quarto.org) or use "
+                                 "--renderer fallback")
+
+    def identity(self) -> str:
+        exe = shutil.which("quarto")
+        return f"quarto {_quarto_version(exe)}" if exe else "quarto (absent)"
+
+    def render(self, notebook: Path, formats: tuple[str, ...], out_dir: Path) -> RenderResult:
+        self.check_formats(formats)
+        exe = shutil.which("quarto")
+        if exe is None:
+            raise RenderError("quarto is not on PATH; install Quarto (https://quarto.org) or use --renderer fallback")
+        project = _quarto_project(notebook)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result = RenderResult()
+        wanted = []
+        for fmt in formats:
+            missing = pdf_prerequisites() if fmt == "pdf" else []
+            if missing:
+                (out_dir / f"{notebook.stem}.{fmt}").unlink(missing_ok=True)
+                result.warnings.append("PDF not made: " + "; ".join(missing))
+            else:
+                wanted.append(fmt)
+        if not wanted:
+            return result
+        # the PDF's chart pictures are made while Quarto starts on the HTML; the PDF is rendered from a
+        # copy with the pictures, alongside the HTML (two Quarto processes: most of each is start-up)
+        images = start_chart_images(notebook) if "pdf" in wanted else None
+        jobs: dict[str, tuple[subprocess.Popen, Path]] = {}
+        pdf_source = notebook.with_name(f"{notebook.stem}{PDF_SOURCE_SUFFIX}.ipynb")
+        failures = []
+        try:
+            if "html" in wanted:
+                jobs["html"] = (_start_quarto(exe, project, notebook, "html"), notebook)
+            if "pdf" in wanted:
+                shutil.copy(notebook, pdf_source)
+                try:
+                    _add_typst_header(pdf_source)
+                    _add_images(pdf_source, images)
+                    jobs["pdf"] = (_start_quarto(exe, project, pdf_source, "typst"), pdf_source)
+                except RenderError as exc:  # no PDF; the HTML still comes
+                    (out_dir / f"{notebook.stem}.pdf").unlink(missing_ok=True)
+                    failures.append(f"PDF of {notebook.name} failed ({exc}); an earlier {notebook.stem}.pdf, if any, was removed")
+            deadline = time.monotonic() + render_timeout()
+            for fmt in [f for f in _html_first(tuple(wanted)) if f in jobs]:
+                proc, source = jobs[fmt]
+                try:
+                    stdout, stderr = proc.communicate(timeout=max(deadline - time.monotonic(), 0.1))
+                    if proc.returncode != 0:
+                        # once seen in a batch of 33 (no message, not reproducible): one more try, alone
+                        log.warning("quarto render of %s to %s failed (%s); trying once more", notebook.name, fmt, proc.returncode)
+                        retry = run_tool([exe, "render", str(source.relative_to(project)), "--to", "typst" if fmt == "pdf" else fmt,
+                                          *(["-M", "embed-resources:false"] if fmt == "html" else [])],
+                                         f"quarto render of {notebook.name} to {fmt}", cwd=project)
+                        proc.returncode = retry.returncode
+                        stdout, stderr = stdout + retry.stdout, stderr + retry.stderr
+                except subprocess.TimeoutExpired:
+                    stop_group(proc)
+                    (out_dir / f"{notebook.stem}.{fmt}").unlink(missing_ok=True)
+                    failures.append(f"quarto render of {notebook.name} to {fmt} took longer than {render_timeout()} s "
+                                    f"(KPITRACK_RENDER_TIMEOUT) and was stopped; an earlier {notebook.stem}.{fmt}, if any, was removed")
+                    continue
+                rel = source.relative_to(project).with_suffix("")
+                produced = project / "_output" / f"{rel}.{fmt}"
+                if not produced.is_file():  # a file Quarto rendered in place, outside the project's output folder
+                    produced = source.with_suffix(f".{fmt}")
+                target = out_dir / f"{notebook.stem}.{fmt}"
+                if proc.returncode != 0 or not produced.is_file():
+                    target.unlink(missing_ok=True)
+                    failures.append(f"quarto render of {notebook.name} to {fmt} failed ({proc.returncode}); an earlier "
+                                    f"{target.name}, if any, was removed:\n{(stderr.strip() or stdout.strip())[-3000:]}")
+                    continue
+                if fmt == "html":
+                    _finish_html(project, produced)
+                if produced.resolve() != target.resolve():
+                    _atomic_write_bytes(target, produced.read_bytes())
+                    produced.unlink()
+                result.outputs[fmt] = target
+                _tidy_quarto_output(project, rel)
+            if failures:
+                written = ", ".join(f"{k}: {v}" for k, v in result.outputs.items()) or "nothing"
+                raise RenderError("; ".join(failures) + f"; written: {written}")
+        finally:
+            for proc, _ in jobs.values():
+                if proc.poll() is None:
+                    stop_group(proc)
+            pdf_source.unlink(missing_ok=True)
+        return result
+
+
+PDF_SOURCE_SUFFIX = "__pdf"
+
+
+@lru_cache(maxsize=4)
+def _quarto_version(exe: str) -> str:
+    try:
+        proc = run_tool([exe, "--version"], "quarto --version")
+    except RenderError:
+        return "unknown"
+    return proc.stdout.strip() or "unknown"
+def _start_quarto(exe: str, project: Path, source: Path, to: str) -> subprocess.Popen:
+    cmd = [exe, "render", str(source.relative_to(project)), "--to", to]
+    if to == "html":  # inlined by _finish_html, in a fraction of the time of Quarto's own pandoc pass
+        cmd += ["-M", "embed-resources:false"]
+    log.info("running %s in %s", " ".join(cmd), project)
+    return subprocess.Popen(cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _finish_html(project: Path, produced: Path) -> None:
+    """Quarto's page, made self-contained: its stylesheets, scripts and fonts inlined, the CDN
+    scripts removed, plotly.js put in once (after Quarto: its HTML post-processing would parse
+    1.5 MB more). The copies Quarto made beside the page are removed, except in the project's
+    output folder itself, where another render may be reading the same copy of report.css."""
+    page = produced.read_text(encoding="utf-8")
+    page, used = inline_resources(without_cdn_scripts(page), produced)
+    produced.write_text(with_plotlyjs(page), encoding="utf-8")
+    output_root = (project / "_output").resolve()
+    for path in used:
+        if path.parent != output_root and path.is_relative_to(output_root):
+            path.unlink(missing_ok=True)
+
+
+def _add_typst_header(notebook: Path) -> None:
+    """Put :func:`typst_header` into the notebook's front matter for Quarto's typst format."""
+    nb = nbformat.read(str(notebook), as_version=4)
+    meta = front_matter(nb)
+    text = typst_header(meta)
+    if not text:
+        return
+    fmt = meta.setdefault("format", {}) if isinstance(meta.get("format", {}), dict) else {}
+    typst_opts = fmt.setdefault("typst", {}) if isinstance(fmt.get("typst", {}), dict) else {}
+    typst_opts["include-in-header"] = {"text": text}
+    meta["format"] = {**fmt, "typst": typst_opts}
+    source = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---"
+    if nb.cells and nb.cells[0].cell_type == "raw" and nb.cells[0].source.strip().startswith("---"):
+        nb.cells[0].source = source
+    else:
+        nb.cells.insert(0, nbformat.v4.new_raw_cell(source))
+    nbformat.write(nb, str(notebook))
+
+
+
+
+
+
+def _tidy_quarto_output(project: Path, rel: Path) -> None:
+    """Remove what Quarto left for a rendered file (its ``_files`` folder, folders left empty)."""
+    out = project / "_output"
+    shutil.rmtree(out / rel.parent / f"{rel.name}_files", ignore_errors=True)
+    folder = (out / rel).parent
+    while folder != out and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+_CDN_SCRIPTS = re.compile(
+    r'<script src="https://(?:cdnjs\.cloudflare\.com/ajax/libs/(?:require\.js|jquery)/|unpkg\.com/@jupyter-widgets/)[^"]*"[^>]*>\s*</script>\s*'
+    r'|<script type="application/javascript">define\(\'jquery\', \[\],function\(\) \{return window\.jQuery;\}\)</script>\s*')
+
+
+def without_cdn_scripts(page: str) -> str:
+    """The page without the require.js, jQuery and widget scripts Quarto loads from CDNs for any
+    notebook with HTML outputs (offline they fail; the reports' tables and plotly need none)."""
+    return _CDN_SCRIPTS.sub("", page)
+
+
+def _quarto_project(notebook: Path) -> Path:
+    """The Quarto project (folder with _quarto.yml) the notebook lies in."""
+    for folder in [notebook.parent, *notebook.parent.parents]:
+        if (folder / "_quarto.yml").is_file():
+            return folder
+    raise RenderError(f"{notebook} is not inside a Quarto project (no _quarto.yml above it)")

@@ -1,0 +1,286 @@
+"""Run parameterised notebooks: the one runner of every document (reports, bulletins, cards, notices).
+
+A batch is a list of :class:`Job` (a notebook, its parameters, where its outputs go). The runner
+
+- takes an exclusive lock on the output folder (a second run for the same folder says so and
+  exits, it never interleaves writes: :class:`~kpitrack.core.fileio.LockBusyError`, exit 75);
+- skips jobs whose inputs (parameters, data, plan, code, notebook) are unchanged since their
+  outputs were written ("up to date"), unless forced;
+- runs the rest on an executor: a local process pool (default, one worker per core) or a Dask
+  distributed cluster (``submit``/``as_completed``, the engine's own pattern for fanning out);
+- in each job executes the notebook with papermill, stamps its title, renders it, and moves every
+  output into place by rename (a reader never sees half a file); a failing job keeps its partial
+  notebook as ``<key>.failed.ipynb``, removes its stale outputs, and never stops the others;
+- records every job in ``manifest.json`` (inputs, outputs, seconds, status), rewritten
+  atomically after each job, so a ``kill -9`` of the batch loses only the jobs still running.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+from ...core.exceptions import KpitrackError
+from ...core.fileio import atomic_move, atomic_write_text, locked
+from .provenance import MANIFEST, code_version, data_version, notebook_version, read_manifest  # noqa: F401 - part of the runner's API
+from .executors import EXECUTORS, DaskExecutor, Executor, LocalExecutor, get_executor  # noqa: F401 - the runner's API
+from .jobs import FORMATS, BatchResult, Job, JobResult, _now  # noqa: F401 - the runner's API
+from ..render import stamp_front_matter
+
+log = logging.getLogger(__name__)
+
+LOCK = ".lock"
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+def worker_env() -> dict[str, str]:
+    """What a worker (and the notebook kernels it starts) must see: PATH, the KPITRACK_* settings, and
+    the workspace active in the driver (which may be one opened in-process, not $KPITRACK_DATA)."""
+    from ...core import paths
+
+    env = {k: v for k, v in os.environ.items() if k == "PATH" or k.startswith("KPITRACK_")}
+    env["KPITRACK_DATA"] = str(paths.data_dir())
+    return env
+
+
+def run_job(job: Job) -> JobResult:
+    """Execute, stamp, render and publish one job; never raises (a failure is a result)."""
+    start = time.monotonic()
+    os.environ.update(job.env)
+    out = Path(job.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    # not hidden: Quarto renders files of hidden folders outside its project (without _quarto.yml)
+    work = Path(job.work_root or out) / f"work-{job.key}-{os.getpid()}-{time.time_ns()}"
+    work.mkdir(parents=True)
+    executed = work / f"{job.key}.ipynb"
+    result = JobResult(job.key, job.label, "failed")
+    try:
+        from ...core.exceptions import NotebookError
+        from .execute import execute_notebook
+
+        from ..render import get_renderer
+
+        renderer = get_renderer(job.renderer)
+        renderer.prepare(tuple(job.formats))
+        try:
+            execute_notebook(Path(job.notebook), executed, job.parameters)
+        except NotebookError as exc:
+            result.exit_code = exc.exit_code
+            result.error = str(exc).replace(str(executed), f"{job.key}.failed.ipynb")
+            if executed.is_file():
+                result.partial = str(atomic_move(executed, out / f"{job.key}.failed.ipynb"))
+            _remove_outputs(out, job.key)
+            return result
+        stamp_front_matter(executed, job.front_matter)
+        rendered = renderer.render(executed, job.formats, work)
+        result.warnings.extend(rendered.warnings)
+        for fmt in FORMATS:  # what this run did not make must not sit there as if current
+            if fmt not in rendered.outputs:
+                (out / f"{job.key}.{fmt}").unlink(missing_ok=True)
+        for fmt, path in rendered.outputs.items():
+            atomic_move(path, out / f"{job.key}.{fmt}")
+            result.outputs[fmt] = f"{job.key}.{fmt}"
+        atomic_move(executed, out / f"{job.key}.ipynb")
+        result.outputs = {"ipynb": f"{job.key}.ipynb", **result.outputs}
+        (out / f"{job.key}.failed.ipynb").unlink(missing_ok=True)
+        result.status = "ok"
+    except Exception as exc:  # one failing job never stops the others
+        log.debug("job %s failed", job.key, exc_info=True)
+        result.exit_code = exc.exit_code if isinstance(exc, KpitrackError) else 1
+        result.error = f"{type(exc).__name__}: {exc}" if isinstance(exc, KpitrackError) else \
+            f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+        if executed.is_file():
+            result.partial = str(atomic_move(executed, out / f"{job.key}.failed.ipynb"))
+        _remove_outputs(out, job.key)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        result.seconds = round(time.monotonic() - start, 2)
+        result.finished_at = _now()
+    return result
+
+
+def _remove_outputs(out: Path, key: str) -> None:
+    """A failed job's earlier outputs no longer match its inputs: they must not sit there as current."""
+    for fmt in ("ipynb", *FORMATS):
+        (out / f"{key}.{fmt}").unlink(missing_ok=True)
+
+
+def document_front(title: str, ds, toc: bool = False) -> dict[str, Any]:
+    """The front matter of a document made from dataset ``ds``: title, data line, and for synthetic
+    data the flag the renderers turn into the label on every page and in the page title."""
+    from ...core.labels import SYNTHETIC_LABEL_ZH
+
+    front: dict[str, Any] = {"title": title, "subtitle": f"数据：{ds.label_zh}", "lang": "zh", "toc": toc}
+    if ds.synthetic:
+        front.update(synthetic=True, pagetitle=f"{title}（{SYNTHETIC_LABEL_ZH}）")
+    return front
+
+
+# --------------------------------------------------------------------------- the batch
+
+def up_to_date(job: Job, entry: dict[str, Any] | None) -> bool:
+    """Whether a job's outputs exist and were made from the same inputs."""
+    if not entry or entry.get("status") != "ok" or entry.get("fingerprint") != job.fingerprint:
+        return False
+    out = Path(job.out_dir)
+    outputs = entry.get("outputs", {})
+    wanted = ["ipynb", *job.formats]  # a format asked for and not made (a PDF skipped for want of fonts) is made now
+    return all(f in outputs and (out / outputs[f]).is_file() for f in wanted)
+
+
+def check_settings(jobs: list[Job]) -> None:
+    """Settings every job would trip over, checked once before any job starts (a ParameterError,
+    exit 2, nothing written or removed): the timeouts, and the renderers asked for."""
+    from ..render import get_renderer
+    from ..render.tools import render_timeout
+    from .execute import cell_timeout
+
+    cell_timeout()
+    render_timeout()
+    for name in sorted({j.renderer for j in jobs}):
+        get_renderer(name).check_available()
+
+
+def _clean_leftovers(out_dir: Path, jobs: list[Job], whole_folder: bool) -> None:
+    """Scratch folders and temporary files a killed run left (under the lock no other run is using
+    them): all of the folder's when the batch owns it, else those of its own documents."""
+    import re
+
+    roots = {Path(j.work_root or out_dir) for j in jobs} | {out_dir}
+    # work-<key>-<pid>-<ns>: the key in full, so that report "a" never takes report "a-b"'s folder
+    keys = None if whole_folder else {j.key for j in jobs}
+    for root in roots:
+        for p in root.glob("work-*"):
+            mo = re.fullmatch(r"work-(.+)-\d+-\d+", p.name)
+            if p.is_dir() and mo and (keys is None or mo.group(1) in keys):
+                shutil.rmtree(p, ignore_errors=True)
+    if whole_folder:
+        for p in out_dir.glob("*.tmp"):
+            p.unlink(missing_ok=True)
+        for p in out_dir.glob(".*.tmp"):
+            p.unlink(missing_ok=True)
+
+
+def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = None, force: bool = False,
+              describe: dict[str, Any] | None = None, report: Callable[[JobResult, int, int], None] | None = None,
+              lock: str = LOCK) -> BatchResult:
+    """Run ``jobs`` (all writing into ``out_dir``) under the folder's lock; see the module doc.
+
+    ``lock`` names the lock file in ``out_dir``: the folder's (a batch of bulletins or cards owns its
+    folder) or one document's (``kpitrack run``: reports of other names run at the same time in the
+    same folder). The manifest has a lock of its own: every save merges this batch's entries into
+    what the file holds then, so that batches of other documents in the folder lose nothing."""
+    start = time.monotonic()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executor = executor or LocalExecutor()
+    check_settings(jobs)
+    results: list[JobResult] = []
+    what = f"the batch output folder {out_dir}" if lock == LOCK else f"the document {', '.join(j.key for j in jobs)} in {out_dir}"
+    with locked(out_dir / lock, wait=False, what=what):
+        _clean_leftovers(out_dir, jobs, whole_folder=lock == LOCK)
+        manifest = read_manifest(out_dir)
+        items: dict[str, Any] = manifest.get("items", {}) if isinstance(manifest.get("items"), dict) else {}
+        todo = []
+        for job in jobs:
+            if not force and up_to_date(job, items.get(job.key)):
+                r = JobResult(job.key, job.label, "up to date", outputs=dict(items[job.key]["outputs"]))
+                results.append(r)
+                if report:
+                    report(r, len(results), len(jobs))
+            else:
+                todo.append(job)
+        by_key = {j.key: j for j in jobs}
+        mine: dict[str, Any] = {}  # the entries this batch wrote
+
+        def save() -> None:
+            with locked(out_dir / ".manifest.lock", wait=True, what=f"the manifest of {out_dir}"):
+                now = read_manifest(out_dir)
+                held = now.get("items") if isinstance(now.get("items"), dict) else {}
+                # what the folder holds as a whole; what each run asked for (formats, regions) is in its items
+                doc = {**{k: v for k, v in now.items() if k not in ("items", "formats", "regions")}, **(describe or {}),
+                       "items": {**held, **mine}, "updated_at": _now()}
+                atomic_write_text(out_dir / MANIFEST, json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+        env = worker_env()
+        for r in executor.map_unordered(run_job, [dataclasses.replace(j, env=env) for j in todo]):
+            job = by_key[r.key]
+            from ..render import get_renderer
+
+            mine[r.key] = {"label": job.label, **job.meta, "status": r.status, "parameters": job.parameters,
+                           "inputs": job.inputs, "renderer": get_renderer(job.renderer).identity(), "formats": list(job.formats),
+                           "fingerprint": job.fingerprint if r.status == "ok" else None, "outputs": r.outputs,
+                           "seconds": r.seconds, "finished_at": r.finished_at, "error": r.error or None,
+                           "partial_notebook": Path(r.partial).name if r.partial else None, "warnings": r.warnings}
+            save()
+            results.append(r)
+            if report:
+                report(r, len(results), len(jobs))
+        if not todo and not (out_dir / MANIFEST).is_file():
+            save()
+    order = {j.key: i for i, j in enumerate(jobs)}
+    results.sort(key=lambda r: order.get(r.key, 0))
+    return BatchResult(results, out_dir / MANIFEST, round(time.monotonic() - start, 2))
+
+
+# --------------------------------------------------------------------------- progress for people and for cron
+
+class Progress:
+    """A progress bar on a terminal; one plain line per job otherwise (cron mails read well)."""
+
+    def __init__(self, total: int, stream=None, tty: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.bar = None
+        if self.tty and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, file=self.stream, unit="份", dynamic_ncols=True)
+
+    def __call__(self, r: JobResult, done: int, total: int) -> None:
+        line = f"[{done}/{total}] {r.status:10s} {r.key} {r.label}"
+        if r.status == "ok":
+            line += f"  {','.join(k for k in r.outputs if k != 'ipynb')}  {r.seconds:.1f} s"
+        elif r.status == "failed":
+            line += f"  {r.error.splitlines()[0] if r.error else ''}"
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{r.key} {r.status}")
+            self.bar.update(1)
+            if r.status == "failed":
+                self.bar.write(line)
+        else:
+            print(line, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def summary(result: BatchResult, skipped: list[str] | None = None) -> str:
+    """The closing lines: counts, failures with their partial notebooks, where the manifest is."""
+    from collections import Counter
+
+    c = Counter(r.status for r in result.results)
+    lines = [f"{len(result.results)} in {result.seconds:.1f} s: {c.get('ok', 0)} written, {c.get('up to date', 0)} up to date, "
+             f"{c.get('failed', 0)} failed" + (f", {len(skipped)} skipped" if skipped else "")]
+    if skipped:
+        lines.append(f"  skipped (no figures for the month in the dataset): {'、'.join(skipped)}")
+    for r in result.failed:
+        first = r.error.splitlines()[0] if r.error else "failed"
+        lines.append(f"  failed: {r.key} {r.label}: {first}" + (f" (partial notebook: {r.partial})" if r.partial else ""))
+    for r in result.results:
+        for w in r.warnings:
+            lines.append(f"  warning: {r.key}: {w}")
+    lines.append(f"manifest: {result.manifest}")
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""Executing a parameterised notebook with papermill, under a cell timeout, with a message naming
+the failing cell; used by the batch runner for every document, and by the tests and benches."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from ...core import paths
+from ...core.exceptions import NotebookError
+
+log = logging.getLogger(__name__)
+
+KERNEL = "python3"
+
+
+def execute_notebook(nb: Path, output: Path, params: dict[str, Any]) -> Path:
+    """Execute any parameterised notebook with papermill into ``output`` (written even on failure).
+    Charts carry their plotly figure; the renderer makes the PDF's pictures from it.
+
+    Raises
+    ------
+    NotebookError
+        Naming the failing cell and the error; the executed notebook shows where.
+    """
+    import papermill as pm
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    log.info("executing %s with %s -> %s", nb, params, output)
+    timeout = cell_timeout()
+    try:
+        _execute(pm, nb, output, params, timeout)
+    except pm.PapermillExecutionError as exc:
+        raise NotebookError(f"{nb.name} failed in cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue} "
+                            f"(the executed notebook, with the error marked, is {output})", path=str(output),
+                            row=exc.exec_count or exc.cell_index) from None
+    except TimeoutError:  # nbclient's CellTimeoutError: a cell ran too long, or the kernel stopped answering
+        raise NotebookError(f"{nb.name}: a cell ran longer than {timeout} s (KPITRACK_CELL_TIMEOUT) or the kernel "
+                            f"stopped answering; the run was stopped", path=str(output)) from None
+    return output
+
+
+def cell_timeout() -> int:
+    """Seconds a notebook cell may run: ``KPITRACK_CELL_TIMEOUT``, default 600. A scheduled run never
+    waits forever on a kernel that hangs."""
+    from ...core.settings import seconds_setting
+
+    return seconds_setting("KPITRACK_CELL_TIMEOUT", 600)
+
+
+def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int) -> None:
+    pm.execute_notebook(str(nb), str(output), parameters=params, kernel_name=KERNEL, execution_timeout=timeout,
+                        cwd=str(paths.repo_root()), progress_bar=False, log_output=False,
+                        # saving after every cell rewrites megabytes of chart output each time; the
+                        # notebook is written once at the end, and on an error with the error marked
+                        request_save_on_cell_execute=False,
+                        # the kernel's own start-up and shutdown log lines are noise for report readers;
+                        # errors in the notebook are raised by papermill with the failing cell
+                        extra_arguments=["--IPKernelApp.log_level=CRITICAL"])

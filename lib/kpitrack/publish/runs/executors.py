@@ -1,0 +1,111 @@
+"""Where a batch's jobs run: a pool of local worker processes (default, one per core) or a Dask
+distributed cluster (``submit``/``as_completed``, the engine's own pattern for fanning out). Each
+yields results as jobs finish; a worker that dies is a failed job, never a failed batch."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ...core.exceptions import KpitrackError, ParameterError
+from .jobs import Job, JobResult, _now
+
+EXECUTORS = ("local", "dask")
+
+
+class Executor:
+    """Runs jobs and yields their results as they finish."""
+
+    name = "base"
+
+    def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
+        raise NotImplementedError
+
+
+class LocalExecutor(Executor):
+    """A pool of local worker processes (each job's kernel is a further process)."""
+
+    name = "local"
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
+
+    def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
+        if self.jobs == 1 or len(jobs) <= 1:
+            for job in jobs:
+                yield fn(job)
+            return
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        from .worker_guard import die_with_parent
+
+        with ProcessPoolExecutor(max_workers=min(self.jobs, len(jobs)), mp_context=_context(),
+                                 initializer=die_with_parent) as pool:
+            futures = {pool.submit(fn, job): job for job in jobs}
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    yield fut.result()
+                except Exception as exc:  # the worker process died (killed, out of memory)
+                    yield JobResult(job.key, job.label, "failed", error=f"worker died: {type(exc).__name__}: {exc}",
+                                    finished_at=_now())
+
+
+def _context():
+    """Worker processes forked from a server that imported the batch runner once (safe with the
+    driver's threads, unlike a plain fork; cheaper than spawn, which imports everything per worker)."""
+    import multiprocessing as mp
+
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["kpitrack.publish.runs.worker_guard", "kpitrack.publish.runs.batch", "kpitrack.publish.runs.execute",
+                                    "kpitrack.publish.render", "papermill", "nbconvert"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+class DaskExecutor(Executor):
+    """Each job a task on a Dask distributed cluster; workers need kpitrack and the same data and
+    reports paths (a shared folder)."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | Any) -> None:
+        self.scheduler = scheduler
+
+    def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
+        try:
+            from distributed import Client, as_completed
+        except ImportError:
+            raise ParameterError("--executor dask needs the dask.distributed package: pip install -e .[dask]") from None
+        client = self.scheduler if isinstance(self.scheduler, Client) else None
+        own = client is None
+        if own:
+            try:
+                client = Client(self.scheduler, timeout="20s")
+            except (OSError, TimeoutError) as exc:
+                raise KpitrackError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
+        try:
+            futures = {client.submit(fn, job, pure=False, key=f"kpitrack-{job.key}-{time.time_ns()}"): job for job in jobs}
+            for fut in as_completed(list(futures)):
+                job = futures[fut]
+                try:
+                    yield fut.result()
+                except Exception as exc:
+                    yield JobResult(job.key, job.label, "failed", error=f"Dask task failed: {type(exc).__name__}: {exc}",
+                                    finished_at=_now())
+        finally:
+            if own:
+                client.close()
+
+
+def get_executor(name: str, jobs: int | None = None, scheduler: str | None = None) -> Executor:
+    if name == "local":
+        return LocalExecutor(jobs)
+    if name == "dask":
+        if not scheduler:
+            raise ParameterError("--executor dask needs --scheduler tcp://HOST:8786")
+        return DaskExecutor(scheduler)
+    raise ParameterError(f"unknown executor {name!r}; known: {', '.join(EXECUTORS)}")

@@ -1,0 +1,80 @@
+"""A document to make (:class:`Job`) and what became of it (:class:`JobResult`, :class:`BatchResult`):
+what the batch runner and its executors pass between them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("html", "pdf")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to run: outputs are ``<out_dir>/<key>.{ipynb,html,pdf}``."""
+
+    key: str
+    label: str
+    notebook: str
+    parameters: dict[str, Any]
+    out_dir: str
+    formats: tuple[str, ...] = FORMATS
+    renderer: str = "auto"
+    front_matter: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    #: the driver's settings a worker must see (PATH, KPITRACK_*): a forkserver's workers inherit the
+    #: environment of the first batch, not the driver's present one
+    env: dict[str, str] = field(default_factory=dict)
+    #: what the manifest says of the document besides its run (kind, title, dataset, synthetic): what
+    #: the site lists it by
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: where the job's scratch folder goes (default ``out_dir``): inside the Quarto project, and not
+    #: inside its output folder (``reports/_output``), which Quarto does not render from
+    work_root: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """What the outputs depend on: parameters, inputs (data, plan, code, notebook), front matter,
+        and the renderer that would run now with its version ("auto" is Quarto once it is on PATH)."""
+        from ..render import get_renderer
+
+        doc = {"parameters": self.parameters, "inputs": self.inputs, "front_matter": self.front_matter,
+               "renderer": get_renderer(self.renderer).identity()}
+        return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass
+class JobResult:
+    key: str
+    label: str
+    status: str  # ok | failed | up to date
+    outputs: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str = ""
+    partial: str = ""
+    warnings: list[str] = field(default_factory=list)
+    finished_at: str = ""
+    exit_code: int = 0  # of a failure: 1 the notebook (or the worker), 3 the rendering (RenderError)
+
+
+@dataclass
+class BatchResult:
+    results: list[JobResult]
+    manifest: Path
+    seconds: float
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

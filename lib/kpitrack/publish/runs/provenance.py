@@ -1,0 +1,68 @@
+"""Where a document came from: the versions of its code, data, plan and notebook, and the
+manifest a folder of documents keeps. Read by the batch runner and by ``kpitrack run`` alike."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ...core import paths
+from ...core.version import __version__
+
+MANIFEST = "manifest.json"
+
+
+def _sha_files(files: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        if f.is_file():
+            h.update(str(f.name).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def code_version() -> str:
+    """The package version and a hash of its source and report style: a code change re-renders."""
+    lib = Path(__file__).resolve().parents[2]
+    files = [*lib.rglob("*.py"), *lib.rglob("*.json"), paths.reports_dir() / "report.css"]
+    return f"{__version__}+{_sha_files(files)[:12]}"
+
+
+def data_version(dataset: str, reads: Iterable[str] = ()) -> dict[str, Any]:
+    """The dataset's latest vintage and a hash of its figures' manifest, targets and metadata, of the
+    plan, and of every other kind of record the document ``reads`` (:data:`RECORD_KINDS`: the Tables
+    2, 3 and 5 ledgers, context figures, peer data, the notices register), each apart: an ingest of a
+    kind makes stale exactly the documents that read it."""
+    from ...data.actuals import dataset_folder
+    from ...data.records import record_files
+    from ...data.store import read_manifest
+
+    folder = dataset_folder(dataset)
+    vintages = read_manifest(folder)
+    plan = [*paths.plan_dir().glob("*.yaml"), *paths.plan_dir().glob("*.csv"), paths.data_dir() / "regions.csv"]
+    out: dict[str, Any] = {"dataset": dataset, "vintage": max((v.vintage for v in vintages), default=0),
+                           "data_sha256": _sha_files([folder / "vintages.csv", folder / "targets.csv", folder / "dataset.yaml"]),
+                           "plan_sha256": _sha_files(plan)}
+    for kind in sorted(set(reads)):
+        out[f"{kind}_sha256"] = _sha_files(record_files(kind, folder, dataset))
+    return out
+
+
+def notebook_version(notebook: Path) -> str:
+    return hashlib.sha256(Path(notebook).read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- one job (runs in a worker)
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / MANIFEST
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return doc if isinstance(doc, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
