@@ -27,6 +27,7 @@ from ..data.actuals import Dataset, kpi_series
 from ..data.figures import YtdRows
 from ..data.regions import city_code, districts, regions
 from ..plan.catalogue import Catalogue, Measure
+from ..plan.schema import plan_base_year
 from ..plan.trajectory import trajectory
 from .ytd import YearEndEstimate, estimate_additive, estimate_ratio
 
@@ -164,7 +165,7 @@ def city_target(cat: Catalogue, ds: Dataset, m: Measure, year: int) -> YearTarge
             return YearTarget(float(yt.value), f"规划：{yt.text_zh}")
         return None
     s = kpi_series(ds, m.id)
-    base = s.loc[s["period"] == 2015, "value"]
+    base = s.loc[s["period"] == plan_base_year(), "value"]
     traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
     if year in traj.index and not pd.isna(traj[year]):
         what = f"规划：{yt.text_zh}" if yt is not None else "规划轨迹值"
