@@ -183,7 +183,7 @@ def test_the_book_chooses_per_quantity_whatever_else_the_frame_holds(cat, name):
     obs = ds.observations
     regions = ["330100", *sorted(set(obs["region"]) - {"330100"})[:2]]
     for mid in [m.id for m in cat.measures] + ["K99.nothing"]:
-        alone = FigureBook(obs[obs["measure_id"] == mid])
+        alone = FigureBook(obs[obs["measure_id"] == mid], ds.collected)
         for region in regions:
             for as_of in (None, 2015, 2017, 2020):
                 pd.testing.assert_frame_equal(kpi_series(ds, mid, region=region, as_of=as_of),
@@ -192,5 +192,5 @@ def test_the_book_chooses_per_quantity_whatever_else_the_frame_holds(cat, name):
     changed = obs.copy()
     first = cat.measures[0].id
     changed.loc[changed["measure_id"] == first, "value"] += 1
-    assert (kpi_series(changed, first)["value"] == kpi_series(ds, first)["value"] + 1).all()
+    assert (kpi_series(FigureBook(changed, ds.collected), first)["value"] == kpi_series(ds, first)["value"] + 1).all()
     assert ds.book is ds.book  # made once per dataset

@@ -254,3 +254,26 @@ def test_figures_round_trip_through_a_new_dataset(data_copy, tmp_path):
     assert again.returncode != 0 and "exists already" in again.stderr
     assert json.loads(subprocess.run([*env_run, "status", "--dataset", "demo", "--as-of", "2018", "--format", "json"],
                                      capture_output=True, text=True).stdout)["dataset"] == "demo"
+
+
+def test_figures_of_ones_own_that_are_not_numbers_or_that_conflict_are_refused():
+    """A value that is not a number is refused by row and field (never judged as NaN), and two figures
+    of one quantity that the rule cannot tell apart and that disagree are refused, whatever their order."""
+    from kpitrack.core.exceptions import ValidationError
+
+    mine = kt.figures("hangzhou")  # with its vintages: two releases of one year are told apart by them
+    row = mine.index[(mine["measure_id"] == "K09.good_air_days") & (mine["period"] == "2019")][0]
+    bad = mine.copy()
+    bad["value"] = bad["value"].astype(object)
+    bad.loc[row, "value"] = "n/a"
+    with pytest.raises(ValidationError, match=rf":{row + 2}:value: 'n/a' is not a number"):
+        kt.status(figures=bad, as_of=2019)
+    bad.loc[row, "value"] = float("nan")
+    with pytest.raises(ValidationError, match=rf":{row + 2}:value: nan is not a number"):
+        kt.status(figures=bad, as_of=2019)
+    twin = mine.loc[[row]].assign(value=200.0)
+    for frame in (pd.concat([mine, twin], ignore_index=True), pd.concat([twin, mine], ignore_index=True)):
+        with pytest.raises(ValidationError, match="which counts cannot be told"):
+            kt.status(figures=frame, as_of=2019)
+    same = pd.concat([mine, mine.loc[[row]]], ignore_index=True)  # the same figure twice is no conflict
+    assert kt.status(figures=same, as_of=2019).set_index("measure").loc["K09.good_air_days", "latest_value"] == 287

@@ -4,6 +4,7 @@ afterwards, and a browser that cannot be driven is named with its version."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -148,3 +149,87 @@ def test_the_chart_browser_profile_is_removed_on_close(private_tmp, monkeypatch)
     assert len(list(private_tmp.glob("kpitrack-chromium-*"))) == 1  # in use while the browser runs
     exporter.close()
     assert not list(private_tmp.glob("kpitrack-chromium-*"))
+
+
+def test_a_browser_that_floods_or_hangs_on_version_is_cut_short(tmp_path):
+    """``--version`` is read for at most 10 s and 4 KB, and the program and all it started are
+    killed: a flood cannot fill memory, a hang cannot outlive the call."""
+    from kpitrack.publish.render import chromium
+
+    flood = _fake_browser(tmp_path, "flood", "", "")
+    flood.write_text("#!/bin/sh\nyes chromium\n")
+    began = time.monotonic()
+    assert chromium.chromium_version(str(flood)).startswith("unknown version")
+    assert time.monotonic() - began < 15
+    hang = tmp_path / "hang"
+    hang.write_text("#!/bin/sh\nsleep 307\n")  # a child that is not exec'd: it must die with its shell
+    hang.chmod(0o755)
+    began = time.monotonic()
+    assert "said nothing within" in chromium.chromium_version(str(hang))
+    assert time.monotonic() - began < 15
+    time.sleep(0.5)
+    assert subprocess.run(["pgrep", "-f", "sleep 307"], capture_output=True).stdout == b""
+
+
+def test_a_bad_browser_path_is_named_not_replaced(tmp_path, monkeypatch):
+    from kpitrack.publish.render import chromium
+
+    for bad, why in ((tmp_path, "is not a file"), (tmp_path / "missing", "does not exist")):
+        monkeypatch.setenv("BROWSER_PATH", str(bad))
+        assert chromium.find_chromium() is None
+        ok, message = static_export_available()
+        assert not ok and f"BROWSER_PATH='{bad}' {why}" in message
+    plain = tmp_path / "plain"
+    plain.write_text("not a program")
+    monkeypatch.setenv("BROWSER_PATH", str(plain))
+    assert "is not executable" in static_export_available()[1]
+
+
+def test_a_limit_beyond_a_week_is_refused_up_front(monkeypatch):
+    from kpitrack.core.exceptions import ParameterError
+    from kpitrack.publish.render.tools import render_timeout
+
+    monkeypatch.setenv("KPITRACK_RENDER_TIMEOUT", "99999999999")
+    with pytest.raises(ParameterError, match="at most 604800 seconds"):
+        render_timeout()
+
+
+def test_the_profiles_of_a_killed_process_are_swept_by_the_next_start(private_tmp):
+    from kpitrack.publish.render.chromium import PROFILE_PREFIX, new_profile, remove_profile
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = private_tmp / f"{PROFILE_PREFIX}{dead.pid}-abc"
+    (stale / "Default").mkdir(parents=True)
+    mine = private_tmp / f"{PROFILE_PREFIX}{os.getpid()}-xyz"  # this process's own: alive, kept
+    mine.mkdir()
+    fresh = new_profile()
+    assert not stale.exists() and mine.exists() and fresh.is_dir()
+    remove_profile(fresh)
+    remove_profile(mine)
+
+
+def test_the_html_is_published_when_the_pdf_cannot_be_made(tmp_path, monkeypatch):
+    """A browser that cannot be driven costs the PDF only: the run exits 3 naming the browser, and
+    the HTML it made is in the output folder and the manifest."""
+    import json
+
+    from kpitrack.core.exceptions import DocumentFailed
+    from kpitrack.publish.render import pdf_prerequisites
+    from kpitrack.publish.runs.run import run
+
+    if [m for m in pdf_prerequisites() if "font" in m.lower()]:
+        pytest.skip("no CJK font for a PDF")
+    fake = _fake_browser(tmp_path, "chromium", "Chromium 996.0.1.2", "exit 1")
+    monkeypatch.setenv("BROWSER_PATH", str(fake))
+    params = tmp_path / "midterm-2018-synthetic.yaml"
+    params.write_text("as_of: 2018\ndataset: synthetic\n", encoding="utf-8")
+    reports = tmp_path / "reports"
+    with pytest.raises(DocumentFailed) as failed:
+        run(params, formats=("html", "pdf"), renderer="fallback", reports_dir=reports)
+    assert failed.value.exit_code == 3 and "Chromium 996.0.1.2" in str(failed.value)
+    out = reports / "_output"
+    assert (out / "midterm-2018-synthetic.html").is_file() and not (out / "midterm-2018-synthetic.pdf").exists()
+    assert str(out / "midterm-2018-synthetic.html") in str(failed.value)  # named where it is, not in a scratch folder
+    entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["items"]["midterm-2018-synthetic"]
+    assert entry["status"] == "failed" and entry["outputs"].get("html") == "midterm-2018-synthetic.html"

@@ -154,3 +154,15 @@ def test_the_rule_in_its_own_words():
     assert book.yearly("K.y", city_code())["value"].tolist() == [5.0]
     assert set(obs.loc[book.counting, "value"]) == {40.0, 38.5, 35.0, 5.0}
     assert list(METHOD_RANK) == ["official", "computed", "daily-derived", "synthetic"]
+
+
+def test_a_bulletin_chart_never_joins_derived_months_to_the_official_year():
+    """2019's good-air days: derived months to May, the official year in December: two traces, not one line."""
+    from kpitrack.publish.content.bulletin_charts import region_figure
+
+    b = bl.prepare("2019-12", city_code(), "hangzhou")
+    fig = region_figure(b)
+    days = next(t.xaxis for t in fig.data if str(t.name) == "本年（公布数）" and 287 in list(t.y))  # good-air days' panel
+    by_name = {t.name: dict(zip(t.x, t.y)) for t in fig.data if t.xaxis == days and str(t.name).startswith("本年")}
+    assert by_name["本年（公布数）"] == {12: 287} and by_name["本年（日数据推算）"][5] == 133
+    assert set(by_name) == {"本年（公布数）", "本年（日数据推算）"}  # no trace joins the two kinds

@@ -147,6 +147,8 @@ EXAMPLE = REPO / "examples" / "hangzhou-14th"
 
 def test_the_14th_plan_example_runs_through_the_same_commands(tmp_path):
     """kpitrack status --workspace examples/hangzhou-14th --as-of 2023, and its final evaluation of 2025."""
+    r = kpitrack("--workspace", str(EXAMPLE), "validate", cwd=REPO)  # a workspace without peer figures is valid
+    assert r.returncode == 0 and "no peer cities' figures" in r.stdout, r.stderr
     r = kpitrack("--workspace", str(EXAMPLE), "status", "--as-of", "2023", "--format", "json", cwd=REPO)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)

@@ -27,10 +27,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         problems += consistency_problems(load_dataset(name, cat), cat)
     if problems:
         raise ValidationError(problems, "dataset consistency")
-    from ..data.peers import load_peers
+    from ..data.peers import available, load_peers
 
-    peers = load_peers()
-    print(f"ok: peer figures ({len(peers.figures)} rows, {peers.figures['city'].nunique()} cities, groups: {', '.join(peers.groups)})")
+    if available():
+        peers = load_peers()
+        print(f"ok: peer figures ({len(peers.figures)} rows, {peers.figures['city'].nunique()} cities, groups: {', '.join(peers.groups)})")
+    else:
+        print("ok: no peer cities' figures in this workspace (peers/): the reports' peer sections say so")
     print(f"ok: catalogue ({len(cat.kpis)} KPIs, {len(cat.measures)} measures, {len(cat.special_targets)} special targets, "
           f"{sum(len(a.problems) for a in cat.problem_areas)} social-evaluation problems, {len(cat.standards)} standards); "
           f"datasets: {', '.join(names)}")

@@ -97,9 +97,15 @@ class ParameterError(KpitrackError):
 
 
 class RenderError(KpitrackError):
-    """A report could not be rendered; the message says what is missing and how to install it."""
+    """A report could not be rendered; the message says what is missing and how to install it.
+    ``outputs`` holds the formats that were made before the failure (format -> file), which the
+    runner still publishes."""
 
     exit_code = 3
+
+    def __init__(self, message: str, *, outputs: dict | None = None, **where) -> None:
+        super().__init__(message, **where)
+        self.outputs = dict(outputs or {})
 
 
 class NoFiguresError(KpitrackError):

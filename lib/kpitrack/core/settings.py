@@ -28,4 +28,10 @@ def seconds_setting(name: str, default: int) -> int:
         raise ParameterError(f"{name} must be a whole number of seconds, got {raw!r}") from None
     if value < 1:
         raise ParameterError(f"{name} must be at least 1 second, got {value}")
+    if value > MAX_SECONDS:
+        raise ParameterError(f"{name} must be at most {MAX_SECONDS} seconds (7 days), got {value}")
     return value
+
+
+#: The longest any time limit may be (a week): beyond it a limit means nothing and overflows timers.
+MAX_SECONDS = 7 * 24 * 3600

@@ -28,7 +28,8 @@ from .targets import load_targets
 from ..core.yamlio import load_yaml
 
 from .rules import METHODS, QUALITIES  # noqa: F401 - the allowed values, defined with the rules
-from .figures import DERIVED_METHODS, METHOD_RANK, SERIES_COLUMNS, FigureBook  # noqa: F401 - the one rule
+from .figures import (DERIVED_METHODS, METHOD_RANK, SERIES_COLUMNS, UNKNOWN_DATE_RULE_EN, UNKNOWN_DATE_RULE_ZH,  # noqa: F401
+                      FigureBook, assumed_known_from, effective_known_from)
 OBS_COLUMNS = FIGURE_COLUMNS + ["vintage", "year", "month"]
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -58,7 +59,7 @@ class Dataset:
     @cached_property
     def book(self) -> FigureBook:
         """Every figure with the one rule applied (:mod:`kpitrack.data.figures`), made once."""
-        return FigureBook(self.observations)
+        return FigureBook(self.observations, self.collected)
 
     @cached_property
     def assigned(self) -> dict[tuple[str, str, int], float]:
@@ -150,55 +151,6 @@ def load_dataset(name: str, cat: Catalogue, actuals_dir: Path | None = None, kno
     context = pd.read_csv(ctx_path, dtype=str, keep_default_na=False) if ctx_path.is_file() else pd.DataFrame()
     return Dataset(name, title_zh, title_en, bool(synthetic), str(meta.get("description_zh", "")), observations(figures),
                    context, known_at, folder, load_targets(folder, cat), collected)
-
-
-#: How the data as known on a day (``--as-of DATE``, ``known_at``) treats a figure whose publication
-#: date is unknown (it carries the day the figures were gathered, ``collected``): as known from the
-#: day after its period for a figure computed from daily data, else from the end of the year after it
-#: (a yearly figure: by then in the statistical yearbook; a revised one a year later still) or of the
-#: month after it (a monthly one).
-UNKNOWN_DATE_RULE_ZH = ("公布日期不详的数据：由日数据推算的，视为期末次日已知；其余年度数据视为次年年底（统计年鉴出版）已知，"
-                        "修订数再晚一年；月度数据视为次月月底已知")
-UNKNOWN_DATE_RULE_EN = ("figures of unknown publication date count as known from the day after their period when computed "
-                        "from daily data, else from the end of the next year (yearly; the statistical yearbook; a revised figure "
-                        "a year later) or of the next month (monthly)")
-
-
-def assumed_known_from(period: str, method: str, quality: str = "") -> str:
-    """The day a figure of unknown publication date is taken as known (:data:`UNKNOWN_DATE_RULE_EN`).
-
-    >>> assumed_known_from("2018", "official"), assumed_known_from("2018-06", "official")
-    ('2019-12-31', '2018-07-31')
-    >>> assumed_known_from("2018", "official", "revised")
-    '2020-12-31'
-    >>> assumed_known_from("2018", "daily-derived"), assumed_known_from("2018-12", "daily-derived")
-    ('2019-01-01', '2019-01-01')
-    """
-    import calendar
-
-    y = int(period[:4])
-    m = int(period[5:7]) if len(period) > 4 else 0
-    if method in DERIVED_METHODS and method != "computed":
-        return f"{y + 1}-01-01" if m in (0, 12) else f"{y}-{m + 1:02d}-01"
-    if m == 0:
-        return f"{y + 2 if quality == 'revised' else y + 1}-12-31"
-    ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
-    return f"{ny}-{nm:02d}-{calendar.monthrange(ny, nm)[1]:02d}"
-
-
-def effective_known_from(figures: pd.DataFrame, collected: str) -> pd.Series:
-    """Each figure's known-from date for reading the past: its own, or for one of unknown date (it
-    carries ``collected``) the assumed one."""
-    known = figures["known_from"].astype(str)
-    if not collected:
-        return known
-    unknown = known == collected
-    if not unknown.any():
-        return known
-    out = known.copy()
-    sel = figures[unknown]
-    out[unknown] = [assumed_known_from(str(p), str(m), str(q)) for p, m, q in zip(sel["period"], sel["method"], sel["quality"])]
-    return out
 
 
 def _check(figures: pd.DataFrame, folder: Path, cat: Catalogue, synthetic: bool) -> None:

@@ -8,7 +8,8 @@ quantity the one *chosen* is
 
 1. official before computed before daily-derived before synthetic (:data:`METHOD_RANK`);
 2. the year's own figure before its December year-to-date figure;
-3. the one known last (a revision before the first release);
+3. the one known last (a revision before the first release; a figure whose publication date is
+   unknown counts from its assumed day, :func:`assumed_known_from`: a revised one a year later);
 4. the one of the latest vintage (a correction before the row it corrects).
 
 A chosen yearly figure *counts* (it is the KPI's figure: statuses, forecasts, tables and charts)
@@ -53,7 +54,7 @@ DERIVED_METHODS = frozenset({"computed", "daily-derived"})
 SERIES_COLUMNS = ["period", "value", "quality", "method", "source", "note", "known_from"]
 
 RULE_ZH = ("同一指标、同一地区、同一期间（年度数与其12月累计数视为同一数）有多个数值时：官方公布数优先于计算数、日数据推算数和合成数；"
-           "其次年度数优先于12月累计数；再次取最后公布（修订）的数；最后取最新录入的版本。某指标在某地区任一年有官方数时，"
+           "其次年度数优先于12月累计数；再次取最后公布（修订）的数（公布日期不详的按推定日期）；最后取最新录入的版本。某指标在某地区任一年有官方数时，"
            "该地区的推算数只作参考，不进入序列。")
 
 
@@ -105,16 +106,67 @@ def _empty_series() -> pd.DataFrame:
                          **{c: pd.Series(dtype=object) for c in SERIES_COLUMNS[2:]}})
 
 
-class FigureBook:
-    """Every figure of a dataset with the rule applied once (see the module doc)."""
+#: How the data as known on a day (``--as-of DATE``, ``known_at``) treats a figure whose publication
+#: date is unknown (it carries the day the figures were gathered, ``collected``): as known from the
+#: day after its period for a figure computed from daily data, else from the end of the year after it
+#: (a yearly figure: by then in the statistical yearbook; a revised one a year later still) or of the
+#: month after it (a monthly one).
+UNKNOWN_DATE_RULE_ZH = ("公布日期不详的数据：由日数据推算的，视为期末次日已知；其余年度数据视为次年年底（统计年鉴出版）已知，"
+                        "修订数再晚一年；月度数据视为次月月底已知")
+UNKNOWN_DATE_RULE_EN = ("figures of unknown publication date count as known from the day after their period when computed "
+                        "from daily data, else from the end of the next year (yearly; the statistical yearbook; a revised figure "
+                        "a year later) or of the next month (monthly)")
 
-    def __init__(self, obs: pd.DataFrame) -> None:
+
+def assumed_known_from(period: str, method: str, quality: str = "") -> str:
+    """The day a figure of unknown publication date is taken as known (:data:`UNKNOWN_DATE_RULE_EN`).
+
+    >>> assumed_known_from("2018", "official"), assumed_known_from("2018-06", "official")
+    ('2019-12-31', '2018-07-31')
+    >>> assumed_known_from("2018", "official", "revised")
+    '2020-12-31'
+    >>> assumed_known_from("2018", "daily-derived"), assumed_known_from("2018-12", "daily-derived")
+    ('2019-01-01', '2019-01-01')
+    """
+    import calendar
+
+    y = int(period[:4])
+    m = int(period[5:7]) if len(period) > 4 else 0
+    if method in DERIVED_METHODS and method != "computed":
+        return f"{y + 1}-01-01" if m in (0, 12) else f"{y}-{m + 1:02d}-01"
+    if m == 0:
+        return f"{y + 2 if quality == 'revised' else y + 1}-12-31"
+    ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+    return f"{ny}-{nm:02d}-{calendar.monthrange(ny, nm)[1]:02d}"
+
+
+def effective_known_from(figures: pd.DataFrame, collected: str) -> pd.Series:
+    """Each figure's known-from date for reading the past and for choosing among figures: its own,
+    or for one of unknown date (it carries ``collected``, or nothing) the assumed one."""
+    known = figures["known_from"].astype(str)
+    unknown = (known == "") | (known == collected) if collected else known == ""
+    if not unknown.any():
+        return known
+    out = known.copy()
+    sel = figures[unknown]
+    out[unknown] = [assumed_known_from(str(p), str(m), str(q)) for p, m, q in zip(sel["period"], sel["method"], sel["quality"])]
+    return out
+
+
+class FigureBook:
+    """Every figure of a dataset with the rule applied once (see the module doc). ``collected``: the
+    day the dataset's figures were gathered, which a figure of unknown publication date carries as
+    its known-from date; such a figure is known, for the rule's third step, from its assumed day
+    (:func:`assumed_known_from`: a revision a year after the first release)."""
+
+    def __init__(self, obs: pd.DataFrame, collected: str = "") -> None:
         self.observations = obs
         n = len(obs)
         month = obs["month"].to_numpy() if n else np.empty(0, dtype="int64")
+        known = effective_known_from(obs, collected) if n else obs["known_from"]
         df = obs.assign(_q=np.where(month == 12, 0, month), _rank=obs["method"].map(METHOD_RANK).fillna(len(METHOD_RANK)),
-                        _dec=(month == 12).astype("int8"))
-        df = df.sort_values(["measure_id", "region", "year", "_q", "_rank", "_dec", "known_from", "vintage"],
+                        _dec=(month == 12).astype("int8"), _known=known)
+        df = df.sort_values(["measure_id", "region", "year", "_q", "_rank", "_dec", "_known", "vintage"],
                             ascending=[True, True, True, True, True, True, False, False], kind="stable")
         chosen = df[~df.duplicated(["measure_id", "region", "year", "_q"])]
         derived = chosen["method"].isin(DERIVED_METHODS)

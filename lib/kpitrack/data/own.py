@@ -42,6 +42,30 @@ def create_dataset(name: str, title_zh: str = "", title_en: str = "", descriptio
     return folder
 
 
+def _conflicts(out: pd.DataFrame, given: pd.DataFrame, name: str) -> list[Problem]:
+    """Two figures of one quantity that the rule cannot tell apart (same method, publication date and,
+    when given, vintage) and that disagree: which counts would depend on the rows' order."""
+    from .figures import effective_known_from
+
+    key = ["measure_id", "region", "period", "method", "_known"]
+    frame = out.assign(_known=effective_known_from(out, "") if len(out) else out["known_from"])
+    if "vintage" in given:
+        frame = frame.assign(vintage=given["vintage"].astype(str).to_numpy())
+    if "vintage" in given:
+        key.append("vintage")
+    problems = []
+    for _, g in frame[frame["value"].notna()].groupby(key, sort=False):
+        if g["value"].nunique() > 1:
+            first = int(g.index[0]) + 2
+            for i in g.index[1:]:
+                if g.at[i, "value"] != g["value"].iloc[0]:
+                    problems.append(Problem(name, int(i) + 2, "value", (
+                        f"{g.at[i, 'measure_id']} {g.at[i, 'region']} {g.at[i, 'period']}: {g.at[i, 'value']:g} here and "
+                        f"{g['value'].iloc[0]:g} on row {first}, of the same method and publication date: which counts "
+                        "cannot be told; remove one, or give the later its own known_from"), Reason.DUPLICATE))
+    return problems
+
+
 def dataset_from_figures(df: pd.DataFrame, cat: Catalogue, name: str = "figures") -> Dataset:
     """A dataset made of a DataFrame of figures in the schema of ``kt.figures()`` (``measure_id`` or
     ``measure``, ``region`` code or name, ``period``, ``value``; optionally ``unit``, ``quality``,
@@ -76,9 +100,13 @@ def dataset_from_figures(df: pd.DataFrame, cat: Catalogue, name: str = "figures"
         "known_from": pd.to_datetime(f["known_from"], errors="coerce").dt.strftime("%Y-%m-%d").fillna("")
         if "known_from" in f else ""})
     synthetic = bool((out["quality"] == "synthetic").any())
-    found = broken(out, Context(cat, frozenset(r.code for r in regions()), synthetic=synthetic, stored=False))
-    if found:
-        raise ValidationError([Problem(name, int(i) + 2, rule.column, message, rule.reason) for i, rule, message in found],
-                              "figures validation")
+    problems = [Problem(name, int(i) + 2, "value", f"{f['value'].iloc[i]!r} is not a number", Reason.WRONG_TYPE)
+                for i in range(len(out)) if pd.isna(out["value"].iloc[i])]
+    problems += _conflicts(out, f, name)
+    found = broken(out.assign(value=out["value"].fillna(0.0)), Context(cat, frozenset(r.code for r in regions()),
+                                                                       synthetic=synthetic, stored=False))
+    problems += [Problem(name, int(i) + 2, rule.column, message, rule.reason) for i, rule, message in found]
+    if problems:
+        raise ValidationError(sorted(problems, key=lambda p: (p.row or 0, p.field)), "figures validation")
     out["value"] = out["value"].map(lambda v: f"{v:.10g}")
     return Dataset(name, name, name, synthetic, "", observations(out), pd.DataFrame(), None, None, None, "")

@@ -93,6 +93,12 @@ def folder() -> Path:
     return paths.data_dir() / "peers"
 
 
+def available(where: Path | None = None) -> bool:
+    """Whether the workspace holds peer cities' figures (``peers/``): a new city's may not yet."""
+    base = Path(where) if where else folder()
+    return (base / "peer_cities.csv").is_file() or (base / LEDGER).is_file()
+
+
 def load_peers(where: Path | None = None) -> Peers:
     """The peer figures, groups and indicators, every row checked (a ValidationError lists them all)."""
     base = Path(where) if where else folder()

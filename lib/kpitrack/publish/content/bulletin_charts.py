@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from ...analysis.pace import Pace, pace_path, ytd_rows
 from ...core.labels import STATUS_COLOUR, SYNTHETIC_NOTE_ZH, Status, fixed
+from ...data.figures import DERIVED_METHODS
 from ...data.regions import city_code, districts
 from ...plan.catalogue import Measure
 from .bulletin import Bulletin, period_zh, status_text
@@ -18,6 +19,9 @@ from .figures import wrap
 NO_TARGET_COLOUR = "#999999"
 REFERENCE_COLOUR, LAST_YEAR_COLOUR, THIS_YEAR_COLOUR = "#CC79A7", "#bbbbbb", "#0072B2"
 
+
+#: How a kind of figure is named beside a line that does not join it to another kind.
+KIND_LABEL = {"official": "公布数", "computed": "推算", "daily-derived": "日数据推算", "synthetic": "合成"}
 
 def _shown(p: Pace) -> tuple[float | None, str]:
     """What a bar shows for one district, and the axis title."""
@@ -101,9 +105,15 @@ def region_figure(b: Bulletin, region: str | None = None) -> go.Figure:
             months = [mm for mm in ytd.months(year) if year < b.year or mm <= b.month]
             if not months:
                 continue
-            traces.add({"x": months, "y": [ytd.get(year, mm) for mm in months], "mode": "lines+markers", "name": name,
-                 "line": {"color": colour, "width": 2.5 if year == b.year else 1.5}, "marker": {"size": 6},
-                 "hovertemplate": f"{year}年1—%{{x}}月 %{{y:,.4~g}}<extra></extra>"}, name, k)
+            kinds = list(dict.fromkeys(ytd.method(year, mm) for mm in months))
+            for kind in kinds:  # figures of two kinds (derived months, the official year) are never joined by a line
+                xs = [mm for mm in months if ytd.method(year, mm) == kind]
+                label = name if len(kinds) == 1 else f"{name}（{KIND_LABEL.get(kind, kind)}）"
+                traces.add({"x": xs, "y": [ytd.get(year, mm) for mm in xs], "mode": "lines+markers" if len(xs) > 1 else "markers",
+                     "name": label, "line": {"color": colour, "width": 2.5 if year == b.year else 1.5,
+                                             "dash": "dot" if kind in DERIVED_METHODS else "solid"},
+                     "marker": {"size": 6 if len(xs) > 1 else 9, "symbol": "circle" if kind not in DERIVED_METHODS else "circle-open"},
+                     "hovertemplate": f"{year}年1—%{{x}}月 %{{y:,.4~g}}（{KIND_LABEL.get(kind, kind)}）<extra></extra>"}, label, k)
         if p is not None and p.target is not None:
             path = pace_path(b.ds, m, code, b.year, p.target)
             traces.add({"x": list(path), "y": list(path.values()), "mode": "lines", "name": "进度要求",

@@ -27,9 +27,9 @@ def _indicators(peers: Peers):
 
 def available() -> bool:
     """Whether the workspace holds peer cities' figures (``peers/``): a new city's may not yet."""
-    from ...data.peers import LEDGER, folder
+    from ...data.peers import available as peers_available
 
-    return (folder() / "peer_cities.csv").is_file() or (folder() / LEDGER).is_file()
+    return peers_available()
 
 
 def missing_note() -> str:

@@ -85,7 +85,7 @@ class Renderer:
                 stale.unlink(missing_ok=True)
                 written = ", ".join(f"{k}: {v}" for k, v in result.outputs.items()) or "nothing"
                 raise RenderError(f"{fmt.upper()} of {notebook.name} failed ({exc}); written: {written}; "
-                                  f"an earlier {stale.name}, if any, was removed") from None
+                                  f"an earlier {stale.name}, if any, was removed", outputs=result.outputs) from None
         return result
 
     def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:

@@ -76,7 +76,8 @@ class _Exporter:
             asyncio.run_coroutine_threadsafe(k.open(), loop).result(timeout=timeout)
         except TimeoutError:
             self.close(failed=True)
-            raise driving_error(browser, "draw the charts' pictures", f"it did not start within {timeout} s") from None
+            raise driving_error(browser, "draw the charts' pictures", f"it did not start within {timeout} s (the smaller of "
+                                f"{START_TIMEOUT} s and KPITRACK_RENDER_TIMEOUT)") from None
         except Exception as exc:
             self.close(failed=True)
             raise driving_error(browser, "draw the charts' pictures", exc) from exc

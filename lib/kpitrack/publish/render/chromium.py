@@ -36,34 +36,80 @@ HEADLESS_FLAGS: tuple[str, ...] = (
 INSTALL_HINT = "install Debian's chromium (sudo apt-get install chromium) or set BROWSER_PATH to a Chromium or Chrome"
 
 
+def browser_path_problem() -> str:
+    """Why ``BROWSER_PATH``, when set, names no program that can be run (empty when it is fine or
+    unset): a browser named and not found is said, never silently replaced by another."""
+    given = os.environ.get("BROWSER_PATH", "")
+    if not given:
+        return ""
+    path = shutil.which(given) or given
+    if not os.path.exists(path):
+        return f"BROWSER_PATH={given!r} does not exist"
+    if not os.path.isfile(path):
+        return f"BROWSER_PATH={given!r} is not a file (a folder?)"
+    if not os.access(path, os.X_OK):
+        return f"BROWSER_PATH={given!r} is not executable"
+    return ""
+
+
 def find_chromium() -> str | None:
-    """The Chromium to drive: ``BROWSER_PATH`` when set, else the first of chromium,
-    chromium-browser, google-chrome, chrome on PATH; None when there is none."""
-    for cand in (os.environ.get("BROWSER_PATH"), "chromium", "chromium-browser", "google-chrome", "chrome"):
-        if cand and (path := shutil.which(cand) or (cand if os.path.isfile(cand) else None)):
+    """The Chromium to drive: ``BROWSER_PATH`` when set (None when it names nothing that runs: see
+    :func:`browser_path_problem`), else the first of chromium, chromium-browser, google-chrome,
+    chrome on PATH; None when there is none."""
+    given = os.environ.get("BROWSER_PATH")
+    if given:
+        return None if browser_path_problem() else (shutil.which(given) or given)
+    for cand in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        if path := shutil.which(cand):
             return path
     return None
 
 
+VERSION_TIMEOUT = 10  # seconds for ``--version`` (Chromium answers in well under one)
+VERSION_BYTES = 4096  # what is read of its answer: a version is one short line
+
+
 @lru_cache(maxsize=8)
 def chromium_version(path: str) -> str:
-    """What ``path --version`` says (e.g. ``Chromium 156.0.8078.129``), or why it said nothing; at
-    most 30 s, so that a browser that hangs at start cannot hang a report.
+    """What ``path --version`` says (e.g. ``Chromium 156.0.8078.129``), or why it said nothing: at
+    most :data:`VERSION_TIMEOUT` seconds and :data:`VERSION_BYTES` of output, the program and all it
+    started killed afterwards, so that a browser that hangs or floods cannot hang a report.
 
     >>> chromium_version("/nonexistent/chromium")
     'unknown version (/nonexistent/chromium cannot be started: No such file or directory)'
     """
+    import selectors
+
     try:
-        proc = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30,
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return f"unknown version ({path} --version took longer than 30 s)"
+        proc = subprocess.Popen([path, "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
         return f"unknown version ({path} cannot be started: {exc.strerror or exc})"
-    found = re.search(r"(?:Chromium|Google Chrome|Chrome)[^\n]*?\d+(?:\.\d+)+", proc.stdout)
+    out = b""
+    deadline = time.monotonic() + VERSION_TIMEOUT
+    timed_out = False
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+        while len(out) < VERSION_BYTES:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            if not sel.select(timeout=left):
+                continue
+            chunk = os.read(proc.stdout.fileno(), VERSION_BYTES - len(out))  # type: ignore[union-attr]
+            if not chunk:
+                break
+            out += chunk
+    stop_session(proc)
+    proc.stdout.close()  # type: ignore[union-attr]
+    text = out.decode("utf-8", "replace")
+    found = re.search(r"(?:Chromium|Google Chrome|Chrome)[^\n]*?\d+(?:\.\d+)+", text)
     if found:
         return found.group(0).strip()
-    said = (proc.stdout.strip() or proc.stderr.strip()).splitlines()
+    if timed_out:
+        return f"unknown version ({path} --version said nothing within {VERSION_TIMEOUT} s)"
+    said = text.strip().splitlines()
     return f"unknown version ({path} --version exited {proc.returncode}: {said[-1][:200] if said else 'nothing said'})"
 
 
@@ -87,10 +133,30 @@ def driving_error(path: str, what: str, exc: BaseException | str) -> RenderError
                        f"{INSTALL_HINT}")
 
 
+PROFILE_PREFIX = "kpitrack-chromium-"
+
+
 def new_profile() -> Path:
     """A fresh, empty folder for one browser start's profile (``--user-data-dir``): two starts never
-    share one, so neither sees the other's locks or half-written files."""
-    return Path(tempfile.mkdtemp(prefix="kpitrack-chromium-"))
+    share one, so neither sees the other's locks or half-written files. Its name carries the process
+    id, so that the profiles of a process killed before it could remove them are swept here, by the
+    next start."""
+    base = Path(tempfile.gettempdir())
+    for old in base.glob(f"{PROFILE_PREFIX}*-*"):
+        pid = old.name[len(PROFILE_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{PROFILE_PREFIX}{os.getpid()}-"))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive, and not ours to sweep
+        return True
+    return True
 
 
 def remove_profile(folder: Path | None, attempts: int = 5) -> bool:
@@ -109,6 +175,8 @@ def remove_profile(folder: Path | None, attempts: int = 5) -> bool:
 
 def static_export_available() -> tuple[bool, str]:
     """Whether charts can be drawn as pictures (for PDF), and if not, what to install."""
+    if problem := browser_path_problem():
+        return False, f"static charts for PDF need Chromium, and {problem}: point it at a Chromium or Chrome, or unset it"
     if find_chromium() is None:
         return False, f"static charts for PDF need Chromium: {INSTALL_HINT}"
     try:

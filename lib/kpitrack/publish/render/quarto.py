@@ -114,7 +114,7 @@ class QuartoRenderer(Renderer):
                 _tidy_quarto_output(project, rel)
             if failures:
                 written = ", ".join(f"{k}: {v}" for k, v in result.outputs.items()) or "nothing"
-                raise RenderError("; ".join(failures) + f"; written: {written}")
+                raise RenderError("; ".join(failures) + f"; written: {written}", outputs=result.outputs)
         finally:
             for proc, _ in jobs.values():
                 if proc.poll() is None:

@@ -103,6 +103,13 @@ def run_job(job: Job) -> JobResult:
         if executed.is_file():
             result.partial = str(atomic_move(executed, out / f"{job.key}.failed.ipynb"))
         _remove_outputs(out, job.key)
+        made = getattr(exc, "outputs", None) or {}
+        for fmt, path in made.items():  # a format made before another failed is published (an HTML when the PDF fails)
+            if Path(path).is_file():
+                atomic_move(Path(path), out / f"{job.key}.{fmt}")
+                result.outputs[fmt] = f"{job.key}.{fmt}"
+        if made:
+            result.error = result.error.replace(str(work), str(out))
     finally:
         shutil.rmtree(work, ignore_errors=True)
         result.seconds = round(time.monotonic() - start, 2)
