@@ -51,11 +51,12 @@ def test_derived_figures_are_drawn_apart_from_the_official_line(real):
 def test_an_older_figure_in_a_bulletin_says_its_period_and_the_city_only_bulletin_is_titled_so():
     august = bl.prepare("2019-08", "330100", "hangzhou")
     rows = {r["指标"]: r for r in bl.measures_table(august).to_dict("records")}
-    assert re.search(r"（1—\d+月，最新）", rows["市区日空气质量优良天数"]["本期"])  # the May figure under a 1—8月 title says so
+    assert re.search(r"（1—\d+月，最新，推算）", rows["市区日空气质量优良天数"]["本期"])  # the derived May figure under a 1—8月 title says so
     assert "最新" in {r["指标"]: r for r in bl.changes_table(august).to_dict("records")}["市区日空气质量优良天数"]["本期"]
     b = bl.prepare("2019-12", "330100", "hangzhou")
     rows = {r["指标"]: r for r in bl.measures_table(b).to_dict("records")}
     assert rows["市区日空气质量优良天数"]["本期"] == "287天"  # December: the official year's figure, not May's derived 133
+    assert rows["细颗粒物（PM2.5）年均浓度"]["本期"].endswith("（推算）")  # a year computed from daily data says so
     changes = {r["指标"]: r for r in bl.changes_table(b).to_dict("records")}
     good_air = changes["市区日空气质量优良天数"]
     assert good_air["全年预计（80%区间）"] == "287天（全年数）" and good_air["上期"] == "—"  # no change from a derived May

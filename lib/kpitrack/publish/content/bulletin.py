@@ -197,8 +197,14 @@ def _estimate_text(b: Bulletin, m: Measure, p: Pace) -> str:
 
 
 def _current(b: Bulletin, m: Measure, p: Pace) -> str:
-    """The figure of the period, marked with its own period when it is older than the bulletin's."""
-    return _value(m, p.value) + ("" if p.month == b.month or p.value is None else f"（{period_zh(p.month)}，最新）")
+    """The figure of the period, marked with its own period when it is older than the bulletin's, and
+    as derived when it was computed from daily data rather than published."""
+    if p.value is None:
+        return _value(m, p.value)
+    marks = [period_zh(p.month), "最新"] if p.month != b.month else []
+    if _derived(b, p):
+        marks.append("推算")
+    return _value(m, p.value) + (f"（{'，'.join(marks)}）" if marks else "")
 
 
 def _measure_name(b: Bulletin, m: Measure) -> str:

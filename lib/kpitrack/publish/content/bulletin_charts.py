@@ -108,7 +108,8 @@ def region_figure(b: Bulletin, region: str | None = None) -> go.Figure:
             kinds = list(dict.fromkeys(ytd.method(year, mm) for mm in months))
             for kind in kinds:  # figures of two kinds (derived months, the official year) are never joined by a line
                 xs = [mm for mm in months if ytd.method(year, mm) == kind]
-                label = name if len(kinds) == 1 else f"{name}（{KIND_LABEL.get(kind, kind)}）"
+                # a line of one kind is named by it when that kind is not a published (or synthetic) figure
+                label = name if len(kinds) == 1 and kind not in DERIVED_METHODS else f"{name}（{KIND_LABEL.get(kind, kind)}）"
                 traces.add({"x": xs, "y": [ytd.get(year, mm) for mm in xs], "mode": "lines+markers" if len(xs) > 1 else "markers",
                      "name": label, "line": {"color": colour, "width": 2.5 if year == b.year else 1.5,
                                              "dash": "dot" if kind in DERIVED_METHODS else "solid"},
