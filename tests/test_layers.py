@@ -79,3 +79,19 @@ def test_a_busy_lock_names_its_file(tmp_path):
             with locked(tmp_path / ".lock", wait=False):
                 pass
     assert err.value.path == str(tmp_path / ".lock") and err.value.exit_code == 75
+
+
+def test_only_the_data_layer_knows_where_records_are_kept():
+    """Above the data layer nothing joins a path to a record's file (figures' vintages, the ledgers of
+    Tables 2, 3 and 5, context, targets, peers, challenge lists, notices registers) nor reaches into a
+    dataset's folder: they ask the dataset or data.records."""
+    record = re.compile(r"""/ f?["'][^"']*(vintages|special\.csv|standards\.csv|rectification\.csv|context\.csv|targets\.csv|"""
+                        r"""peer_cities|ledgers|challenges-|register)""")
+    found = []
+    for top in ("analysis", "publish", "api", "cli"):
+        for path in (LIB / top).rglob("*.py"):
+            for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                code = line.split("#", 1)[0]
+                if record.search(code) or re.search(r"\bds\.folder\b|\.ds\.folder\b", code):
+                    found.append(f"{path.relative_to(LIB)}:{i}: {line.strip()}")
+    assert found == []

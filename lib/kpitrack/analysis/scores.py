@@ -199,18 +199,9 @@ def unit_scores(cat: Catalogue, ds: Dataset, year: int, challenges: Challenges |
 
 def _plan_ledgers(cat: Catalogue, ds: Dataset, year: int):
     """Table 2 judged at ``year`` and the Table 5 and 3 ledgers of the dataset (none without a folder)."""
-    from ..data.rectification import FILE as RFILE, RectificationLedger, read_rectification
-    from ..data.special import FILE as SFILE, SpecialLedger, read_special
-    from ..data.standards import FILE as TFILE, StandardsLedger, read_standards
     from .special import subtarget_status
 
-    if ds.folder is None:
-        special, standards, rectification = SpecialLedger(Path(SFILE), None), StandardsLedger(Path(TFILE), None), \
-            RectificationLedger(Path(RFILE), None)
-    else:
-        special = read_special(ds.folder, cat, ds.known_at, synthetic=ds.synthetic)
-        standards, rectification = read_standards(ds.folder, cat, ds.known_at), read_rectification(ds.folder, cat, ds.known_at)
-    return subtarget_status(cat, ds, special, year), standards, rectification
+    return subtarget_status(cat, ds, ds.special_ledger(cat), year), ds.standards_ledger(cat), ds.rectification_ledger(cat)
 
 
 KIND_ZH = {"basic": "基本目标", "challenge": "挑战目标", "key_challenge": "关键性挑战目标"}

@@ -87,13 +87,12 @@ def datasets() -> pd.DataFrame:
     (True, False)
     """
     from ..data.actuals import list_datasets
-    from ..data.store import read_manifest
 
     rows = []
     for name in list_datasets():
         ds = load_dataset(name, _catalogue())
         rows.append({"dataset": name, "title_zh": ds.title_zh, "title_en": ds.title_en, "synthetic": ds.synthetic,
-                     "figures": len(ds.observations), "vintages": len(read_manifest(ds.folder)) if ds.folder else 0})
+                     "figures": len(ds.observations), "vintages": ds.vintage_count})
     return pd.DataFrame(rows, columns=["dataset", "title_zh", "title_en", "synthetic", "figures", "vintages"])
 
 

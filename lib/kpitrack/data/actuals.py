@@ -69,6 +69,31 @@ class Dataset:
             return {}
         return {(r.measure_id, r.region, int(r.year)): float(r.target) for r in t.itertuples()}
 
+    def special_ledger(self, cat: Catalogue):
+        """Table 2's special-targets ledger as known at the dataset's date (none without a folder)."""
+        from .special import FILE, SpecialLedger, read_special
+
+        if self.folder is None:
+            return SpecialLedger(Path(FILE), None)
+        return read_special(self.folder, cat, self.known_at, synthetic=self.synthetic)
+
+    def standards_ledger(self, cat: Catalogue):
+        """Table 5's standards ledger as known at the dataset's date (none without a folder)."""
+        from .standards import FILE, StandardsLedger, read_standards
+
+        return StandardsLedger(Path(FILE), None) if self.folder is None else read_standards(self.folder, cat, self.known_at)
+
+    def rectification_ledger(self, cat: Catalogue):
+        """Table 3's rectification ledger as known at the dataset's date (none without a folder)."""
+        from .rectification import FILE, RectificationLedger, read_rectification
+
+        return RectificationLedger(Path(FILE), None) if self.folder is None else read_rectification(self.folder, cat, self.known_at)
+
+    @property
+    def vintage_count(self) -> int:
+        """How many vintages (ingests) the dataset's figures have."""
+        return len(read_manifest(self.folder)) if self.folder is not None else 0
+
     @property
     def label_zh(self) -> str:
         """How the dataset is named in every output; synthetic data always says so."""

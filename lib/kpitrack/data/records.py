@@ -10,6 +10,24 @@ from pathlib import Path
 RECORD_KINDS = ("special", "standards", "rectification", "context", "peers", "notices")
 
 
+def challenges_file(year: int) -> Path:
+    """Where the challenge targets declared for ``year`` are kept (the workspace's parameters)."""
+    from ..core import paths
+
+    return paths.params_dir() / f"challenges-{year}.yaml"
+
+
+def notice_registers() -> list[tuple[str, Path]]:
+    """Every dataset's notices register that exists: (dataset, file)."""
+    from ..core import paths
+    from ..core.settings import default_dataset
+
+    out = []
+    for reg in sorted((paths.data_dir() / "notices").glob("register*.csv")):
+        out.append((default_dataset() if reg.stem == "register" else reg.stem.removeprefix("register-"), reg))
+    return out
+
+
 def record_files(kind: str, dataset_folder: Path, dataset: str) -> list[Path]:
     """The files that hold one kind of record of a dataset: what a document's fingerprint hashes, so
     that an ingest of that kind, and nothing else, makes the documents that read it stale."""
@@ -18,6 +36,8 @@ def record_files(kind: str, dataset_folder: Path, dataset: str) -> list[Path]:
     files = {"special": special.FILE, "standards": standards.FILE, "rectification": rectification.FILE}
     if kind in files:
         return [Path(dataset_folder) / files[kind], Path(dataset_folder) / "ledgers" / kind / "manifest.csv"]
+    if kind == "figures":  # the KPI figures' manifest (the commit of every ingest), targets and metadata
+        return [Path(dataset_folder) / f for f in ("vintages.csv", "targets.csv", "dataset.yaml")]
     if kind == "context":
         return [Path(dataset_folder) / "context.csv"]
     if kind == "peers":

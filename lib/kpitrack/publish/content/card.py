@@ -16,9 +16,9 @@ import pandas as pd
 from ...analysis.outlook import Outlook, outlooks, probability_text
 from ...analysis.progress import KPIStatus, assess
 from ...analysis.scores import KIND_ZH, UnitScore, illustrative, load_challenges, unit_scores
-from ...core import paths
 from ...core.exceptions import ParameterError
 from ...core.labels import STATUS_ZH, Status, fmt, synthetic_warning
+from ...data.records import challenges_file
 from ...data.actuals import Dataset, load_dataset
 from ...plan.catalogue import Catalogue, catalogue
 from ...plan.responsible import Unit, find_unit, responsible_units
@@ -66,7 +66,7 @@ def prepare(unit: str, as_of: int, dataset: str, data_as_of: str = "") -> Card:
     ds = load_dataset(dataset, cat, known_at=data_as_of or None)
     statuses = {s.kpi_id: s for s in assess(cat, ds, as_of) if s.kpi_id in u.kpis}
     outs = outlooks(cat, ds, as_of)
-    path = paths.params_dir() / f"challenges-{as_of}.yaml"
+    path = challenges_file(as_of)
     challenges = load_challenges(path, cat, as_of) if path.is_file() else None
     score = next((s for s in unit_scores(cat, ds, as_of, challenges) if s.unit.name == u.name), None)
     return Card(cat, ds, u, as_of, statuses, {m.id: outs[m.id] for k in u.kpis for m in cat.kpi(k).measures},
@@ -155,14 +155,13 @@ def special_table(c: Card) -> pd.DataFrame:
     :func:`~kpitrack.analysis.special.subtarget_status`); a special target's name stands on its first
     row only, and one without numeric sub-targets says what the plan asks instead."""
     from ...analysis.special import subtarget_status
-    from ...data.special import read_special
     from .display import outcome_cell
 
     columns = ["专项目标", "子目标", "目标", "目标年份", "数据", "结果", "依据"]
     mine = set(c.unit.special_targets)
     if not mine:
         return pd.DataFrame(columns=columns)
-    ledger = read_special(c.ds.folder, c.cat, c.ds.known_at, synthetic=c.ds.synthetic)
+    ledger = c.ds.special_ledger(c.cat)
     statuses = subtarget_status(c.cat, c.ds, ledger, c.as_of)
     rows = []
     for s in c.cat.special_targets:
@@ -183,9 +182,8 @@ def special_table(c: Card) -> pd.DataFrame:
 def standards_table(c: Card) -> pd.DataFrame:
     """The standards of Table 5 the unit is responsible for, with what the dataset's standards ledger
     records by the card's year (issued, overdue, not yet due; "无台账" without a ledger)."""
-    from ...data.standards import read_standards
 
-    ledger = read_standards(c.ds.folder, c.cat, c.ds.known_at)
+    ledger = c.ds.standards_ledger(c.cat)
     issued = {} if ledger.rows is None else {int(r.no): r for r in ledger.rows.itertuples()}
     rows = []
     for s in c.cat.standards:
@@ -205,9 +203,8 @@ def standards_table(c: Card) -> pd.DataFrame:
 def problems_table(c: Card) -> pd.DataFrame:
     """The problems of Table 3 the unit leads, with the card's year's rectification from the dataset's
     rectification ledger (not listed that year, done or not, the satisfaction score)."""
-    from ...data.rectification import read_rectification
 
-    ledger = read_rectification(c.ds.folder, c.cat, c.ds.known_at)
+    ledger = c.ds.rectification_ledger(c.cat)
     year_rows = {} if ledger.rows is None else {r.problem: r for r in ledger.rows.itertuples() if r.year == c.as_of}
     rows = []
     for area in c.cat.problem_areas:

@@ -12,6 +12,7 @@ from ...analysis.scores import KIND_ZH, explanation, illustrative, load_challeng
 from ...core import paths
 from ...core.exceptions import ParameterError
 from ...core.labels import fmt, status_label
+from ...data.records import challenges_file as challenges_file_of
 from ...data.actuals import UNKNOWN_DATE_RULE_EN, UNKNOWN_DATE_RULE_ZH, load_dataset
 from ...plan.catalogue import catalogue
 from .params import check_common, check_year, resolve_measure, resolve_region
@@ -65,7 +66,7 @@ def scores_listing(year: int, dataset: str, challenges_file: str | None = None) 
     year = check_year(year, "--year")
     dataset, _, _ = check_common(dataset, "zh", "")
     cat = catalogue()
-    path = Path(challenges_file) if challenges_file else paths.params_dir() / f"challenges-{year}.yaml"
+    path = Path(challenges_file) if challenges_file else challenges_file_of(year)
     challenges = load_challenges(path, cat, year) if path.is_file() or challenges_file else None
     ds = load_dataset(dataset, cat)
     results = unit_scores(cat, ds, year, challenges)
@@ -180,7 +181,7 @@ def challenges_listing(year: int, dataset: str, group: str = "sub-provincial", c
     year = check_year(year, "--year")
     dataset, _, _ = check_common(dataset, "zh", "")
     cat = catalogue()
-    path = Path(challenges_file) if challenges_file else paths.params_dir() / f"challenges-{year}.yaml"
+    path = Path(challenges_file) if challenges_file else challenges_file_of(year)
     if not path.is_file():
         raise ParameterError(f"{path}: no challenge targets declared for {year} (give --challenges FILE)", path=str(path))
     declared = load_challenges(path, cat, year)
@@ -210,13 +211,12 @@ def standards_listing(year: int, dataset: str, data_as_of: str = "") -> Listing:
     """Table 5's standards at ``year``'s end against the plan's schedule, from the dataset's standards
     ledger: the years up to it, then every responsible unit (JSON: both, with the overdue numbers)."""
     from ...analysis.standards import by_unit, by_year
-    from ...data.standards import read_standards
 
     year = check_year(year, "--year")
     dataset, _, data_as_of = check_common(dataset, "zh", data_as_of)
     cat = catalogue()
     ds = load_dataset(dataset, cat, known_at=data_as_of or None)
-    ledger = read_standards(ds.folder, cat, ds.known_at)
+    ledger = ds.standards_ledger(cat)
     title = f"表5 标准制定（修订）进度（截至{year}年底） · 数据：{ds.label_zh}"
     if not ledger.kept:
         note = f"数据集{dataset}没有标准台账（{ledger.path.name}）：未找到按规划表5编号的公开发布记录，进度无法判断。"
@@ -238,13 +238,12 @@ def rectification_listing(year: int, dataset: str, data_as_of: str = "") -> List
     """Table 3's rectification up to ``year``: by year (with the average satisfaction against 85%),
     then the lead units of ``year`` (JSON: both)."""
     from ...analysis.rectification import SATISFACTION_TARGET, by_unit, by_year
-    from ...data.rectification import read_rectification
 
     year = check_year(year, "--year")
     dataset, _, data_as_of = check_common(dataset, "zh", data_as_of)
     cat = catalogue()
     ds = load_dataset(dataset, cat, known_at=data_as_of or None)
-    ledger = read_rectification(ds.folder, cat, ds.known_at)
+    ledger = ds.rectification_ledger(cat)
     title = f"表3 社会评价意见整改情况（至{year}年） · 数据：{ds.label_zh}"
     if not ledger.kept:
         note = f"数据集{dataset}没有整改台账（{ledger.path.name}）：未找到按规划表3问题逐年公布的整改结果和满意度，无法判断。"
@@ -273,14 +272,13 @@ def special_listing(year: int, dataset: str, data_as_of: str = "") -> Listing:
     judged, the outcome, what it would take), then one row per special target with its counts (JSON:
     both, each sub-target with its forecast)."""
     from ...analysis.special import SPECIAL_OUTCOME_ZH, SPECIAL_OUTCOMES, by_special, counts, subtarget_status
-    from ...data.special import read_special
     from .display import outcome_cell
 
     year = check_year(year, "--year")
     dataset, _, data_as_of = check_common(dataset, "zh", data_as_of)
     cat = catalogue()
     ds = load_dataset(dataset, cat, known_at=data_as_of or None)
-    ledger = read_special(ds.folder, cat, data_as_of or None, synthetic=ds.synthetic)
+    ledger = ds.special_ledger(cat)
     statuses = subtarget_status(cat, ds, ledger, year)
     table = pd.DataFrame([{"special_id": st.special.id, "subtarget_id": st.target.id, "name_zh": st.target.name_zh,
                            "target_year": st.target.year, "kind": st.target.kind, "target": st.target.value, "unit": st.target.unit,

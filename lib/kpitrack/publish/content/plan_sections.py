@@ -72,13 +72,14 @@ def special(year: int, dataset: str, data_as_of: str = "") -> tuple[str, pd.Data
 def challenges(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
     """(a sentence, one row per declared challenge target with both tests' figures, the qualification
     and the outcome) for ``year``; no table when no challenge targets were declared for it."""
-    from ...core import paths
     from ...core.exceptions import ParameterError
 
     try:
         listing = challenges_listing(year, dataset)
     except ParameterError:
-        if (paths.params_dir() / f"challenges-{year}.yaml").is_file():
+        from ...data.records import challenges_file
+
+        if challenges_file(year).is_file():
             raise
         return escape_markdown(f"{year}年没有申报的挑战目标，不作挑战目标认定。"), None
     doc, t = listing.document, listing.table

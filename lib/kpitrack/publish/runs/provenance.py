@@ -44,7 +44,7 @@ def data_version(dataset: str, reads: Iterable[str] = ()) -> dict[str, Any]:
     vintages = read_manifest(folder)
     plan = [*paths.plan_dir().glob("*.yaml"), *paths.plan_dir().glob("*.csv"), paths.data_dir() / "regions.csv"]
     out: dict[str, Any] = {"dataset": dataset, "vintage": max((v.vintage for v in vintages), default=0),
-                           "data_sha256": _sha_files([folder / "vintages.csv", folder / "targets.csv", folder / "dataset.yaml"]),
+                           "data_sha256": _sha_files(record_files("figures", folder, dataset)),
                            "plan_sha256": _sha_files(plan)}
     for kind in sorted(set(reads)):
         out[f"{kind}_sha256"] = _sha_files(record_files(kind, folder, dataset))

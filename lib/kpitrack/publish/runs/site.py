@@ -150,13 +150,14 @@ def _notices_page(files: Path, reports: Path) -> str:
     from ...data.notices import read_register, states
     from ...plan.catalogue import catalogue
     from ..content.notice import STATE_ZH, file_stem
-    from .notices import default_dataset, notice_folder
+    from .notices import notice_folder
 
     lines = ["# 绩效改进通知单", ""]
     found = False
     names = {m.id: m.name_zh for m in catalogue().measures}
-    for reg in sorted((paths.data_dir() / "notices").glob("register*.csv")):
-        dataset = default_dataset() if reg.stem == "register" else reg.stem.removeprefix("register-")
+    from ...data.records import notice_registers
+
+    for dataset, reg in notice_registers():
         current = states(read_register(reg))
         if not current:
             continue
@@ -186,7 +187,9 @@ def _scores_page(year: int, datasets: list[str]) -> str:
     from ...plan.catalogue import catalogue
 
     cat = catalogue()
-    path = paths.params_dir() / f"challenges-{year}.yaml"
+    from ...data.records import challenges_file
+
+    path = challenges_file(year)
     lines = [f"# {year}年度得分", "", "按规划三.(一).3.(2)的规则：基本目标满分95%，挑战目标完成得满分、未完成不得分，"
              "关键性挑战目标超额完成在5%的空间内加分。", ""]
     for name in datasets:
