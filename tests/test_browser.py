@@ -233,3 +233,17 @@ def test_the_html_is_published_when_the_pdf_cannot_be_made(tmp_path, monkeypatch
     assert str(out / "midterm-2018-synthetic.html") in str(failed.value)  # named where it is, not in a scratch folder
     entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["items"]["midterm-2018-synthetic"]
     assert entry["status"] == "failed" and entry["outputs"].get("html") == "midterm-2018-synthetic.html"
+
+
+def test_the_chart_browser_runs_with_the_closed_network_flags(private_tmp, monkeypatch):
+    if not static_export_available()[0]:
+        need_chromium()
+        pytest.skip(static_export_available()[1])
+    exporter = _exporter(monkeypatch)
+    exporter.warm_up()
+    try:
+        cmd = Path(f"/proc/{exporter._kaleido.subprocess.pid}/cmdline").read_bytes().split(b"\0")
+        assert all(f.encode() in cmd for f in chart_images.EXTRA_FLAGS), cmd
+        assert any(a.startswith(f"--user-data-dir={private_tmp}".encode()) for a in cmd)  # its own profile
+    finally:
+        exporter.close()

@@ -72,6 +72,7 @@ class _Exporter:
         try:
             # the profile's folder is ours: choreographer makes its --user-data-dir inside it
             k = _WarmKaleido(n=TABS, plotlyjs=str(PLOTLY_BUNDLE), mathjax=False, path=browser, tmp_dir=str(profile))
+            _add_flags(k)
             self._kaleido = k
             asyncio.run_coroutine_threadsafe(k.open(), loop).result(timeout=timeout)
         except TimeoutError:
@@ -131,6 +132,25 @@ class _Exporter:
                 self.close()  # a browser that failed once starts afresh next time (long-lived batch workers)
                 raise
 
+
+def _add_flags(k: Any) -> None:
+    """The flags a headless Chromium needs on a closed network that kaleido's own leave out (no
+    background connections, no QUIC, no crash reporter), added to the command choreographer builds;
+    with a choreographer that builds it elsewhere they are left out and only noise is lost."""
+    impl = getattr(k, "_browser_impl", None)
+    build = getattr(impl, "get_cli", None)
+    if build is None:
+        return
+
+    def get_cli() -> list[str]:
+        cli = list(build())
+        return cli + [f for f in EXTRA_FLAGS if f not in cli]
+
+    impl.get_cli = get_cli
+
+
+#: What :func:`_add_flags` adds to kaleido's command line.
+EXTRA_FLAGS = ("--disable-background-networking", "--disable-quic", "--disable-crash-reporter", "--no-default-browser-check")
 
 _EXPORTER = _Exporter()
 
