@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,19 @@ def test_modules_importing_each_other_in_a_circle_are_an_error(site):
                                             ("mailto:a@b.c", False), ("", False)])
 def test_which_addresses_are_local(address, local):
     assert is_local(address) is local
+
+
+def test_tidying_quartos_output_never_fails_a_finished_render(tmp_path):
+    """Two renders of a batch tidy the same folders: a folder already removed, or filled again by the
+    other, is left alone without an error (a bulletin once failed on FileNotFoundError here)."""
+    from kpitrack.publish.render.quarto import _tidy_quarto_output
+
+    out = tmp_path / "_output"
+    (out / "bulletins" / "2020-12" / "330111_files").mkdir(parents=True)
+    _tidy_quarto_output(tmp_path, Path("bulletins/2020-12/330111"))
+    assert not (out / "bulletins").exists() and out.is_dir()  # empty folders removed, up to the output root
+    _tidy_quarto_output(tmp_path, Path("bulletins/2020-12/330111"))  # already gone: no error
+    (out / "bulletins" / "2020-12").mkdir(parents=True)
+    (out / "bulletins" / "2020-12" / "330102.html").write_text("x")  # another render's page: kept
+    _tidy_quarto_output(tmp_path, Path("bulletins/2020-12/330111"))
+    assert (out / "bulletins" / "2020-12" / "330102.html").is_file()

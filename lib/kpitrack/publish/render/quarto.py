@@ -179,12 +179,19 @@ def _add_typst_header(notebook: Path) -> None:
 
 
 def _tidy_quarto_output(project: Path, rel: Path) -> None:
-    """Remove what Quarto left for a rendered file (its ``_files`` folder, folders left empty)."""
+    """Remove what Quarto left for a rendered file (its ``_files`` folder, folders left empty). Renders
+    of one batch run side by side and tidy the same folders: one that another has just removed, or
+    filled again, is left to it (never an error that fails a finished document)."""
     out = project / "_output"
     shutil.rmtree(out / rel.parent / f"{rel.name}_files", ignore_errors=True)
     folder = (out / rel).parent
-    while folder != out and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
+    while folder != out:
+        try:
+            if any(folder.iterdir()):
+                return
+            folder.rmdir()
+        except OSError:  # gone already (another render tidied it) or not empty any more
+            return
         folder = folder.parent
 
 
