@@ -142,12 +142,11 @@ def vintages(dataset: str | None = None) -> pd.DataFrame:
     >>> list(v["vintage"][:2]), str(v["known_from"].dtype)
     ([1, 2], 'datetime64[ns]')
     """
-    from ..data.actuals import dataset_folder
-    from ..data.store import read_manifest
+    from ..data.records import dataset_records
 
-    folder = dataset_folder(check_dataset(dataset))
+    manifest, _ = dataset_records(check_dataset(dataset), ())
     rows = [{"vintage": v.vintage, "ingested_at": pd.Timestamp(v.ingested_at), "known_from": pd.Timestamp(v.known_from),
-             "source": v.source, "rows": v.rows, "sha256": v.sha256} for v in read_manifest(folder)]
+             "source": v.source, "rows": v.rows, "sha256": v.sha256} for v in manifest]
     out = pd.DataFrame(rows, columns=["vintage", "ingested_at", "known_from", "source", "rows", "sha256"])
     return out.astype({"vintage": "int64", "rows": "int64", "known_from": "datetime64[ns]"})
 

@@ -28,6 +28,21 @@ def notice_registers() -> list[tuple[str, Path]]:
     return out
 
 
+def dataset_records(dataset: str, kinds) -> tuple[list, dict[str, list[Path]]]:
+    """A dataset's figure vintages (``data.store`` manifest entries) and, for ``"figures"``, the plan's
+    files and each of ``kinds``, the files that hold them: what a document's fingerprint hashes,
+    without anything above the data layer knowing the dataset's folder."""
+    from ..core import paths
+    from .actuals import dataset_folder
+    from .store import read_manifest
+
+    folder = dataset_folder(dataset)
+    plan = [*paths.plan_dir().glob("*.yaml"), *paths.plan_dir().glob("*.csv"), paths.data_dir() / "regions.csv"]
+    files = {"figures": record_files("figures", folder, dataset), "plan": plan}
+    files |= {kind: record_files(kind, folder, dataset) for kind in sorted(set(kinds))}
+    return read_manifest(folder), files
+
+
 def record_files(kind: str, dataset_folder: Path, dataset: str) -> list[Path]:
     """The files that hold one kind of record of a dataset: what a document's fingerprint hashes, so
     that an ingest of that kind, and nothing else, makes the documents that read it stale."""

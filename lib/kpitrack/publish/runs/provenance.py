@@ -36,18 +36,13 @@ def data_version(dataset: str, reads: Iterable[str] = ()) -> dict[str, Any]:
     plan, and of every other kind of record the document ``reads`` (:data:`RECORD_KINDS`: the Tables
     2, 3 and 5 ledgers, context figures, peer data, the notices register), each apart: an ingest of a
     kind makes stale exactly the documents that read it."""
-    from ...data.actuals import dataset_folder
-    from ...data.records import record_files
-    from ...data.store import read_manifest
+    from ...data.records import dataset_records
 
-    folder = dataset_folder(dataset)
-    vintages = read_manifest(folder)
-    plan = [*paths.plan_dir().glob("*.yaml"), *paths.plan_dir().glob("*.csv"), paths.data_dir() / "regions.csv"]
+    vintages, files = dataset_records(dataset, reads)
     out: dict[str, Any] = {"dataset": dataset, "vintage": max((v.vintage for v in vintages), default=0),
-                           "data_sha256": _sha_files(record_files("figures", folder, dataset)),
-                           "plan_sha256": _sha_files(plan)}
-    for kind in sorted(set(reads)):
-        out[f"{kind}_sha256"] = _sha_files(record_files(kind, folder, dataset))
+                           "data_sha256": _sha_files(files.pop("figures")), "plan_sha256": _sha_files(files.pop("plan"))}
+    for kind, paths_of_kind in files.items():
+        out[f"{kind}_sha256"] = _sha_files(paths_of_kind)
     return out
 
 
