@@ -17,7 +17,8 @@ from ...plan.catalogue import catalogue
 from ...plan.responsible import Unit, responsible_units
 from ...plan.schema import plan_base_year, plan_end_year
 from ..content.documents import KINDS
-from .batch import FORMATS, Job, code_version, data_version, document_front, notebook_version
+from .batch import FORMATS, Job, document_front
+from .provenance import document_inputs
 from ..content.card import check_unit
 from ..content.params import check_common
 
@@ -52,8 +53,7 @@ def card_jobs(as_of: int, dataset: str, units: list[Unit], *, formats: tuple[str
     if data_as_of:  # the data as known on a date: a folder of its own, never over the year's published cards
         out = out.with_name(f"{out.name}-asof{data_as_of}")
     nb = KINDS["card"].path
-    inputs = {**data_version(dataset, KINDS["card"].reads), "data_as_of": data_as_of or None, "code_version": code_version(),
-              "notebook_sha256": notebook_version(nb)}
+    inputs = document_inputs("card", dataset, data_as_of=data_as_of or None)
     jobs = []
     for u in units:
         params = KINDS["card"].validate({"unit": u.name, "as_of": as_of, "dataset": dataset, "data_as_of": data_as_of})

@@ -19,7 +19,8 @@ from ...data.regions import city_code, Region, regions
 from ...plan.catalogue import catalogue
 from ...analysis.pace import has_figures
 from ..content.documents import KINDS
-from .batch import FORMATS, Job, code_version, data_version, document_front, notebook_version
+from .batch import FORMATS, Job, document_front
+from .provenance import document_inputs
 from ..content.bulletin import NoFiguresError, check_parameters, check_region, parse_month, title_for
 
 
@@ -97,8 +98,7 @@ def bulletin_jobs(month: str, dataset: str, regs: list[Region], *, formats: tupl
     if data_as_of:  # the data as known on a date: a folder of its own, never over the month's published bulletins
         out = out.with_name(f"{out.name}-asof{data_as_of}")
     nb = KINDS["bulletin"].path
-    inputs = {**data_version(dataset, KINDS["bulletin"].reads), "data_as_of": data_as_of or None, "code_version": code_version(),
-              "notebook_sha256": notebook_version(nb)}
+    inputs = document_inputs("bulletin", dataset, data_as_of=data_as_of or None)
     jobs, skipped = [], []
     for reg in regs:
         if reg.code not in with_data:

@@ -19,7 +19,8 @@ from ...data.actuals import load_dataset
 from ...data.notices import read_register, register_path, states
 from ...plan.catalogue import catalogue
 from ..content.documents import KINDS
-from .batch import FORMATS, Job, code_version, data_version, document_front, notebook_version
+from .batch import FORMATS, Job, document_front
+from .provenance import document_inputs
 from ..content.notice import TITLE_ZH, file_stem
 from ..content.params import check_common
 
@@ -38,7 +39,7 @@ def notice_jobs(dataset: str, *, formats: tuple[str, ...] = FORMATS, renderer: s
     events = read_register(register_path(dataset))
     out = notice_folder(dataset, reports_dir)
     nb = KINDS["notice"].path
-    base = {**data_version(dataset), "code_version": code_version(), "notebook_sha256": notebook_version(nb)}
+    base = document_inputs("notice", dataset)
     jobs = []
     for number, state in states(events).items():
         history = [e.__dict__ for e in events if e.number == number]

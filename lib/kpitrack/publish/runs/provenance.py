@@ -46,6 +46,15 @@ def data_version(dataset: str, reads: Iterable[str] = ()) -> dict[str, Any]:
     return out
 
 
+def document_inputs(kind: str, dataset: str, **extra: Any) -> dict[str, Any]:
+    """What a document of ``kind`` on ``dataset`` is made from, for its fingerprint: the data and the
+    records that kind reads (:func:`data_version`), the code, its notebook, and ``extra``."""
+    from ..content.documents import KINDS
+
+    k = KINDS[kind]
+    return {**data_version(dataset, k.reads), **extra, "code_version": code_version(), "notebook_sha256": notebook_version(k.path)}
+
+
 def notebook_version(notebook: Path) -> str:
     return hashlib.sha256(Path(notebook).read_bytes()).hexdigest()
 

@@ -154,7 +154,7 @@ def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[
     from ...data.actuals import load_dataset
     from ...plan.catalogue import catalogue
     from .batch import Job
-    from .provenance import code_version, data_version, notebook_version
+    from .provenance import document_inputs
     from ..render import front_matter
 
     nb = notebook_for(params)
@@ -170,7 +170,7 @@ def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[
         from ...core.labels import SYNTHETIC_LABEL_ZH
 
         front.update(synthetic=True, pagetitle=f"{title}（{SYNTHETIC_LABEL_ZH}）")
-    inputs = {**data_version(params["dataset"], KINDS["final" if final else "midterm"].reads), "code_version": code_version(), "notebook_sha256": notebook_version(nb)}
+    inputs = document_inputs("final" if final else "midterm", params["dataset"])
     meta = {"kind": "final" if final else "midterm", "title": title, "dataset": params["dataset"], "synthetic": synthetic}
     return Job(stem, title, str(nb), given, str(reports / "_output"), tuple(formats), renderer, front, inputs,
                meta=meta, work_root=str(reports))
