@@ -36,15 +36,29 @@ def data_copy(tmp_path, monkeypatch) -> Path:
     """A scratch copy of data/ used through $KPITRACK_DATA, so tests may break it."""
     dst = tmp_path / "data"
     # without what make report generates into data/ (the synthetic notices' register): a clean checkout's data
-    shutil.copytree(REPO / "data", dst, ignore=shutil.ignore_patterns("hangzhou_air_daily.csv", "register-synthetic.csv"))
+    shutil.copytree(REPO / "data", dst, ignore=shutil.ignore_patterns("hangzhou_air_daily.csv", "register-synthetic.csv", ".store"))
     monkeypatch.setenv("KPITRACK_DATA", str(dst))
     return dst
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` with its bytes: to prove a failed command changed nothing (lock
-    files, which hold only the last writer's pid, are not data)."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith(".lock")}
+    """Every file under ``root`` with its bytes, and for a workspace every record of its store (as the
+    CSV tree ``kpitrack store export`` writes): to prove a failed command changed nothing (lock files,
+    which hold only the last writer's pid, and the database's own files are not data)."""
+    import tempfile
+
+    out = {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+           if p.is_file() and not p.name.endswith(".lock") and ".store" not in p.relative_to(root).parts}
+    if (root / "workspace.yaml").is_file():
+        from kpitrack.data.records import export_records
+        from kpitrack.data.store import load_tree, open_store
+
+        store = open_store(root)
+        load_tree(store, root)
+        with tempfile.TemporaryDirectory() as tmp:
+            export_records(Path(tmp), store)
+            out |= {f"<store>/{p.relative_to(tmp)}": p.read_bytes() for p in sorted(Path(tmp).rglob("*")) if p.is_file()}
+    return out
 
 
 #: notice documents made quickly in tests: HTML only, by the fallback (a scratch folder is not inside
@@ -60,3 +74,41 @@ def notice_docs(tmp_path, monkeypatch) -> Path:
     out = tmp_path / "notice-docs"
     monkeypatch.setattr(notices, "notice_folder", lambda dataset, reports_dir=None: out / dataset)
     return out
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server (tests/pg.py); on CI one must start, elsewhere the test skips
+    with what to install."""
+    import os
+
+    from .pg import Server, server_problem
+
+    problem = server_problem()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test the PostgreSQL store: {problem}")
+        pytest.skip(problem)
+    server = Server()
+    yield server
+    server.stop()
+
+
+BACKENDS = ("sqlite", "postgresql", "files")
+
+
+@pytest.fixture(params=BACKENDS)
+def store_ws(request, data_copy, monkeypatch) -> Path:
+    """A scratch workspace whose records are kept by each store in turn: SQLite (the default), a fresh
+    PostgreSQL database, the CSV files themselves. ``KPITRACK_STORE`` names it for child processes."""
+    from kpitrack.data.store import close_all
+
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_server").new_database()
+    elif request.param == "files":
+        url = "files"
+    else:
+        url = f"sqlite:///{data_copy / '.store' / 'kpitrack.sqlite'}"
+    monkeypatch.setenv("KPITRACK_STORE", url)
+    yield data_copy
+    close_all()

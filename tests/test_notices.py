@@ -174,7 +174,9 @@ def test_notices_command_on_the_synthetic_data(data_copy, tmp_path, monkeypatch,
     assert "杭绩改〔2018〕1号\tanswered" in listing
     assert main(["notices", "answer", "杭绩改〔2018〕1号", "--dataset", "synthetic"]) == 2  # no note
     assert main(["notices", "--dataset", "synthetic"]) == 2  # no month
-    assert (data_copy / "notices" / "register-synthetic.csv").is_file()
+    from kpitrack.data.notices import register_path
+
+    assert [e.event for e in read_register(register_path("synthetic"))] == ["issued", "answered"]  # in the workspace's store
 
 
 def _quarterly_history(quarters_off: list[int], upto: int = 9):

@@ -1,10 +1,14 @@
-"""The vintage store under concurrent writers and killed processes: nothing reported written is lost."""
+"""The record store under concurrent writers and killed processes, the same tests on each store:
+SQLite (the default), PostgreSQL (a throwaway server) and the CSV files. Nothing reported written is
+lost, a killed write leaves the store as it was, and the CSV tree comes back byte for byte."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,12 +19,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from .conftest import REPO, tree_bytes
+from kpitrack.core.exceptions import StoreError
 from kpitrack.core.fileio import LockBusyError, atomic_write_text, locked
 from kpitrack.data.actuals import load_dataset
-from kpitrack.data.store import FIGURE_COLUMNS, append_vintage, read_figures, read_manifest
+from kpitrack.data.notices import read_register, register_path, states
+from kpitrack.data.records import export_records
+from kpitrack.data.store import FIGURE_COLUMNS, append_vintage, close_all, load_tree, open_store, read_figures, read_manifest
 from kpitrack.plan.catalogue import catalogue
 
 WRITERS = 8
+MANY = 40
 KPITRACK = [sys.executable, "-m", "kpitrack.cli"]
 
 
@@ -37,71 +46,226 @@ def _append(args: tuple[str, int]) -> int:
     return v.vintage
 
 
-def test_concurrent_appends_each_get_their_own_vintage(tmp_path):
-    folder = tmp_path / "ds"
+def _env(ws: Path) -> dict[str, str]:
+    return {**os.environ, "KPITRACK_DATA": str(ws)}
+
+
+def _records(ws: Path) -> dict[str, bytes]:
+    return {k: v for k, v in tree_bytes(ws).items() if k.startswith("<store>/")}
+
+
+def test_concurrent_appends_each_get_their_own_vintage(store_ws):
+    folder = store_ws / "actuals" / "hangzhou"
+    before = {v.vintage for v in read_manifest(folder)}
+    close_all()  # the children open the store themselves
     reported = []
-    with ProcessPoolExecutor(WRITERS) as pool:
-        for rnd in range(6):
+    with ProcessPoolExecutor(WRITERS, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for rnd in range(3):
             reported += list(pool.map(_append, [(str(folder), rnd * 100 + i) for i in range(WRITERS)]))
     manifest = read_manifest(folder)
-    assert sorted(reported) == sorted(v.vintage for v in manifest) == list(range(1, 6 * WRITERS + 1))
+    assert sorted(reported) == sorted(v.vintage for v in manifest if v.vintage not in before)
+    assert len(set(reported)) == 3 * WRITERS
     figures = read_figures(folder)
-    assert sorted(figures["source"]) == sorted(f"writer {r * 100 + i}" for r in range(6) for i in range(WRITERS))
+    assert {f"writer {r * 100 + i}" for r in range(3) for i in range(WRITERS)} <= set(figures["source"])
     assert not list(folder.rglob("*.tmp"))
 
 
+def test_a_folder_outside_the_workspace_is_kept_as_csv_files(tmp_path):
+    folder = tmp_path / "ds"
+    with ProcessPoolExecutor(4, mp_context=multiprocessing.get_context("spawn")) as pool:
+        reported = list(pool.map(_append, [(str(folder), i) for i in range(12)]))
+    assert sorted(reported) == [v.vintage for v in read_manifest(folder)] == list(range(1, 13))
+    assert (folder / "vintages.csv").is_file() and len(list((folder / "vintages").glob("*.csv"))) == 12
+
+
 @pytest.mark.slow
-def test_eight_ingests_started_together_are_all_stored(tmp_path, data_copy):
-    """Eight `kpitrack ingest` processes of distinct valid revisions, started at once, three rounds:
-    every 'ingested ... as vintage N' is in the store, no two share a number, validate passes."""
-    env = {**os.environ, "KPITRACK_DATA": str(data_copy)}
-    reported: list[int] = []
-    for rnd in range(3):
-        procs = []
-        for i in range(WRITERS):
-            ledger = tmp_path / f"r{rnd}-w{i}.csv"
-            ledger.write_text("指标编号,地区,时期,数值,单位,来源\n"
-                              f"K12.income,杭州市,2016,{46100 + rnd * 10 + i},元,修订 {rnd}-{i}\n", encoding="utf-8")
-            procs.append(subprocess.Popen([*KPITRACK, "ingest", str(ledger)], env=env, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True))
-        for p in procs:
-            out, err = p.communicate(timeout=120)
-            assert p.returncode == 0, err
-            assert "Traceback" not in err
-            reported.append(int(re.search(r"as vintage (\d+)", out).group(1)))
-    manifest = read_manifest(data_copy / "actuals" / "hangzhou")
-    assert len(reported) == len(set(reported)) == 3 * WRITERS
-    assert set(reported) <= {v.vintage for v in manifest}
-    sources = set(read_figures(data_copy / "actuals" / "hangzhou")["source"])
-    assert {f"修订 {r}-{i}" for r in range(3) for i in range(WRITERS)} <= sources
-    check = subprocess.run([*KPITRACK, "validate"], env=env, capture_output=True, text=True)
+def test_forty_ingests_started_together_are_all_stored(tmp_path, store_ws):
+    """Forty `kpitrack ingest` processes of distinct valid revisions, started at once: every 'ingested
+    ... as vintage N' is in the store, no two share a number, validate passes."""
+    procs = []
+    for i in range(MANY):
+        ledger = tmp_path / f"w{i}.csv"
+        ledger.write_text(f"指标编号,地区,时期,数值,单位,来源\nK12.income,杭州市,2016,{46100 + i},元,修订 {i}\n", encoding="utf-8")
+        procs.append(subprocess.Popen([*KPITRACK, "ingest", str(ledger)], env=_env(store_ws), stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True))
+    reported = []
+    for p in procs:
+        out, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+        reported.append(int(re.search(r"as vintage (\d+)", out).group(1)))
+    folder = store_ws / "actuals" / "hangzhou"
+    assert len(set(reported)) == MANY and set(reported) <= {v.vintage for v in read_manifest(folder)}
+    assert {f"修订 {i}" for i in range(MANY)} <= set(read_figures(folder)["source"])
+    check = subprocess.run([*KPITRACK, "validate"], env=_env(store_ws), capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
 
 
 @pytest.mark.slow
-def test_kill_9_during_ingests_never_damages_the_store(tmp_path, data_copy):
-    """Ingests killed at random moments: the store always loads, every manifest line has its file,
-    and every ingest that said it was done is there."""
-    env = {**os.environ, "KPITRACK_DATA": str(data_copy)}
-    folder = data_copy / "actuals" / "hangzhou"
+def test_forty_answers_at_once_are_all_in_the_register(store_ws, tmp_path):
+    """Forty `kpitrack notices answer` at once on forty notices: every answer is recorded once."""
+    from kpitrack.data.notices import Event, append
+
+    register = register_path("synthetic")
+    append(register, lambda events: [Event(f"杭绩改〔2018〕{i}号", "issued", "2018-07-05", "西湖区人民政府", "330106", "K12.income",
+                                           "lag3", "连续3期", "2018-07-20") for i in range(1, MANY + 1)])
+    close_all()
+    procs = [subprocess.Popen([*KPITRACK, "notices", "answer", f"杭绩改〔2018〕{i}号", "--note", f"答复 {i}", "--date", "2018-07-10",
+                               "--dataset", "synthetic", "--register-only"],
+                              env=_env(store_ws), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(1, MANY + 1)]
+    for p in procs:
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+    events = read_register(register)
+    answers = [e for e in events if e.event == "answered"]
+    assert sorted(e.note for e in answers) == sorted(f"答复 {i}" for i in range(1, MANY + 1))
+    assert len(events) == 2 * MANY and all(s.event == "answered" for s in states(events).values())
+
+
+@pytest.mark.slow
+def test_kill_9_during_ingests_leaves_the_store_as_it_was(tmp_path, store_ws):
+    """Ingests killed at random moments: the store always loads and is either as before the ingest or
+    with its vintage added, and every ingest that said it was done is there."""
+    folder = store_ws / "actuals" / "hangzhou"
     rng = random.Random(8)
     done: list[int] = []
-    for i in range(8):
+    for i in range(6):
+        before = [v.vintage for v in read_manifest(folder)]
         ledger = tmp_path / f"k{i}.csv"
         ledger.write_text(f"指标编号,地区,时期,数值,单位,来源\nK12.income,杭州市,2016,{46200 + i},元,kill {i}\n", encoding="utf-8")
-        p = subprocess.Popen([*KPITRACK, "ingest", str(ledger)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
-        time.sleep(rng.uniform(0.5, 2.5))
+        p = subprocess.Popen([*KPITRACK, "ingest", str(ledger)], env=_env(store_ws), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(0.8, 2.5))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
         out, _ = p.communicate()
         if p.returncode == 0:
             done.append(int(re.search(r"as vintage (\d+)", out).group(1)))
-        manifest = read_manifest(folder)
-        assert all((folder / v.file).is_file() for v in manifest)
-        assert set(done) <= {v.vintage for v in manifest}
+        after = [v.vintage for v in read_manifest(folder)]
+        assert after in (before, before + [max(before) + 1])
+        assert set(done) <= set(after)
+        sources = set(read_figures(folder)["source"])
+        assert (f"kill {i}" in sources) == (len(after) > len(before))
         load_dataset("hangzhou", catalogue())  # loads and checks every figure
     assert not list(folder.rglob("*.tmp"))
+
+
+def test_the_bundled_workspace_exported_is_the_csv_files_in_git(tmp_path, data_copy):
+    """The default store (SQLite) loads the bundled CSV files; exported, they come back byte for byte."""
+    store = open_store(data_copy)
+    assert store.url.startswith("sqlite:///") and str(data_copy.resolve()) in store.url
+    load_tree(store, data_copy)
+    written = export_records(tmp_path / "out", store)
+    assert written
+    for f in written:
+        rel = f.relative_to(tmp_path / "out")
+        assert f.read_bytes() == (REPO / "data" / rel).read_bytes(), rel
+
+
+def test_a_round_trip_store_csv_store_is_identical(tmp_path, store_ws, capsys):
+    """Every kind of record (figures, the Table 2, 3, 5 and peer ledgers, a notices register),
+    exported, loaded into a new SQLite store and exported again: the same files."""
+    from kpitrack.cli import main
+    from kpitrack.data.notices import record
+
+    for kind, rows in {"standards": "表5序号,发布日期,来源\n3,2018-05-01,公告=1\n",
+                       "rectification": "问题编号,年份,完成情况,是否公示,满意度,来源\nP1.01,2018,yes,yes,88,整改报告\n",
+                       "special": "子目标编号,年份,数值,数据质量,来源\nS01.tourism_revenue,2019,4005,reported,公报\n",
+                       "peers": "城市,指标,年份,数值,数据质量,来源\n宁波,gdp_real_growth,2019,6.8,reported,公报2019\n"}.items():
+        (tmp_path / f"{kind}.csv").write_text(rows, encoding="utf-8")
+        code = main(["ingest", str(tmp_path / f"{kind}.csv"), "--kind", kind])
+        assert code == 0, capsys.readouterr().err
+    (tmp_path / "k.csv").write_text("指标编号,地区,时期,数值,单位,来源\nK12.income,杭州市,2016,46117,元,\"=cmd|' /C calc'!A0\"\n",
+                                    encoding="utf-8")
+    assert main(["ingest", str(tmp_path / "k.csv")]) == 0
+    from kpitrack.data.notices import Event, append
+
+    reg = register_path("synthetic")
+    append(reg, lambda ev: [Event("杭绩改〔2018〕1号", "issued", "2018-07-05", "西湖区", "330106", "K12.income", "lag3",
+                                  "=HYPERLINK(\"x\")", "2018-07-20")])
+    record(reg, "杭绩改〔2018〕1号", "answered", "2018-07-10", "已整改, \"引号\"\n第二行")
+    first = tmp_path / "first"
+    export_records(first, open_store(store_ws))
+    assert (first / "actuals" / "hangzhou" / "ledgers" / "standards" / "manifest.csv").is_file()
+    assert (first / "notices" / reg.name).is_file()
+    # the exported tree is a workspace's records: load it into a fresh SQLite store and export again
+    ws2 = tmp_path / "ws2"
+    shutil.copytree(store_ws, ws2, ignore=shutil.ignore_patterns(".store", "vintages", "vintages.csv", "ledgers", "notices"))
+    shutil.copytree(first, ws2, dirs_exist_ok=True)
+    second_store = open_store(ws2, f"sqlite:///{ws2 / '.store' / 'again.sqlite'}")
+    load_tree(second_store, ws2)
+    second = tmp_path / "second"
+    export_records(second, second_store)
+    a = {str(p.relative_to(first)): p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    b = {str(p.relative_to(second)): p.read_bytes() for p in second.rglob("*") if p.is_file()}
+    assert a == b
+
+
+def test_csv_files_changed_under_the_store(data_copy, tmp_path, capsys):
+    """A `git pull` that changes the bundled files: loaded again when the store holds nothing of its
+    own there; refused (exit 4, nothing read) when it holds ingests made since."""
+    from kpitrack.cli import main
+
+    folder = data_copy / "actuals" / "hangzhou"
+    n = len(read_manifest(folder))
+    manifest = folder / "vintages.csv"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("data/sources", "data/sources (edited)", 1), encoding="utf-8")
+    assert len(read_manifest(folder)) == n and any("(edited)" in v.source for v in read_manifest(folder))
+    ledger = tmp_path / "l.csv"
+    ledger.write_text("指标编号,地区,时期,数值,单位,来源\nK12.income,杭州市,2019,59261,元,统计公报\n", encoding="utf-8")
+    assert main(["ingest", str(ledger)]) == 0
+    manifest.write_text(text, encoding="utf-8")  # the files change again, under an ingest of the store's own
+    close_all()
+    assert main(["status", "--as-of", "2018"]) == 4
+    err = capsys.readouterr().err
+    assert "changed since they were loaded" in err and "store export" in err
+    assert main(["store", "export", "--into-workspace"]) == 0  # the files become the store's
+    assert main(["status", "--as-of", "2018"]) == 0
+    assert any(v.source == "l.csv" for v in read_manifest(folder))
+
+
+def test_store_cli_info_migrate_and_export(store_ws, tmp_path, capsys):
+    from kpitrack.cli import main
+
+    assert main(["store", "info"]) == 0
+    out = capsys.readouterr().out
+    assert "actuals/hangzhou" in out and "actuals/synthetic" in out
+    assert main(["store", "export"]) == 2
+    assert main(["store", "export", str(tmp_path / "x")]) == 0
+    assert (tmp_path / "x" / "actuals" / "synthetic" / "vintages.csv").is_file()
+    (tmp_path / "f").write_text("", encoding="utf-8")
+    assert main(["store", "export", str(tmp_path / "f")]) == 2
+
+
+def test_an_unreachable_or_unknown_store_says_so(data_copy, monkeypatch, capsys):
+    from kpitrack.cli import main
+
+    monkeypatch.setenv("KPITRACK_STORE", "mysql://x/y")
+    assert main(["status", "--as-of", "2018"]) == 4
+    assert "unknown store URL" in capsys.readouterr().err
+    monkeypatch.setenv("KPITRACK_STORE", "postgresql://nobody@/nodb?host=/nonexistent")
+    assert main(["status", "--as-of", "2018"]) == 4
+    assert "cannot open the store" in capsys.readouterr().err
+    with pytest.raises(StoreError):
+        open_store(data_copy, "sqlite:////proc/no/such/place.sqlite")
+
+
+def test_the_14th_plan_migrated_gives_the_same_statuses(tmp_path, monkeypatch):
+    """`store migrate` of the 14th plan's example into a store, then its statuses are those read from
+    its CSV files."""
+    ws = tmp_path / "ws"
+    shutil.copytree(REPO / "examples" / "hangzhou-14th", ws, ignore=shutil.ignore_patterns("reports", ".store"))
+    env = {**os.environ, "KPITRACK_DATA": str(ws)}
+    env.pop("KPITRACK_STORE", None)
+    files = subprocess.run([*KPITRACK, "status", "--as-of", "2024", "--format", "csv"], env={**env, "KPITRACK_STORE": "files"},
+                           capture_output=True, text=True)
+    assert files.returncode == 0, files.stderr
+    migrated = subprocess.run([*KPITRACK, "store", "migrate"], env=env, capture_output=True, text=True)
+    assert migrated.returncode == 0 and "in the store" in migrated.stdout, migrated.stderr
+    stored = subprocess.run([*KPITRACK, "status", "--as-of", "2024", "--format", "csv"], env=env, capture_output=True, text=True)
+    assert stored.returncode == 0 and stored.stdout == files.stdout
+    assert (ws / ".store" / "kpitrack.sqlite").is_file()
 
 
 def test_a_held_lock_refuses_without_waiting_or_waits(tmp_path):
@@ -131,9 +295,10 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path, monkeypat
     assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]  # no temporary file left behind
 
 
-def test_an_ingest_cleans_what_a_killed_ingest_left(tmp_path, data_copy):
+def test_the_files_store_cleans_what_a_killed_ingest_left(tmp_path, data_copy, monkeypatch):
     from kpitrack.cli import main
 
+    monkeypatch.setenv("KPITRACK_STORE", "files")
     folder = data_copy / "actuals" / "hangzhou"
     orphan = folder / "vintages" / "0099.csv"
     orphan.write_text("measure_id,region\n", encoding="utf-8")  # written, then killed before the manifest listed it
@@ -144,3 +309,14 @@ def test_an_ingest_cleans_what_a_killed_ingest_left(tmp_path, data_copy):
     assert main(["ingest", str(ledger)]) == 0
     assert not orphan.exists() and not tmp.exists()
     assert main(["validate", "--dataset", "hangzhou"]) == 0
+
+
+def test_the_audit_trail_says_who_wrote_what(store_ws, tmp_path):
+    from kpitrack.cli import main
+
+    ledger = tmp_path / "audit.csv"
+    ledger.write_text("指标编号,地区,时期,数值,单位,来源\nK12.income,杭州市,2019,59261,元,统计公报\n", encoding="utf-8")
+    assert main(["ingest", str(ledger)]) == 0
+    trail = open_store(store_ws).audit_trail()
+    mine = [r for r in trail if r["action"] == "ingest" and r["scope"] == "actuals/hangzhou"]
+    assert mine and mine[-1]["detail"] == "audit.csv" and mine[-1]["rows"] == 1

@@ -334,6 +334,12 @@ def _cmd_listing(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_store(args: argparse.Namespace) -> int:
+    from .store import store
+
+    return store(args)
+
+
 COMMANDS = {
     "validate": _cmd_validate,
     "catalogue": _cmd_catalogue,
@@ -358,6 +364,7 @@ COMMANDS = {
     "dataset": _cmd_dataset,
     "init": _cmd_init,
     "plan": _cmd_plan,
+    "store": _cmd_store,
 }
 
 
@@ -386,6 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3")):
+            raise
+        print(f"error: the record store failed: {getattr(exc, 'orig', None) or exc}", file=sys.stderr)
+        return 4
 
 
 if __name__ == "__main__":

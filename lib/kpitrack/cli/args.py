@@ -142,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     nt.add_argument("--to", default="html,pdf", help="formats of the notices' documents, comma-separated (default html,pdf)")
     nt.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
     nt.add_argument("--force", action="store_true", help="make every notice's document again")
+    nt.add_argument("--register-only", action="store_true",
+                    help="answer, close: record in the register only; the documents are made by the next run")
     nt.set_defaults(command="notices")
 
     cd = sub.add_parser("cards", help="performance cards (绩效卡) of the responsible units, in parallel")
@@ -236,6 +238,17 @@ def build_parser() -> argparse.ArgumentParser:
     dn.add_argument("--title-en", default="")
     dn.add_argument("--description-zh", default="")
     dn.set_defaults(command="dataset")
+
+    so = sub.add_parser("store", help="the record store: info, migrate a CSV workspace into it, export it as CSV",
+                        description="kpitrack store info | store migrate [--url URL] | store export DIR [--into-workspace]. The "
+                                    "store is $KPITRACK_STORE, else `store:` in workspace.yaml, else SQLite in the workspace.")
+    so.add_argument("action", choices=("info", "migrate", "export"))
+    so.add_argument("dir", nargs="?", help="export: the folder to write the CSV tree into")
+    so.add_argument("--url", help="the store to use instead of the workspace's (e.g. postgresql://user@host/db)")
+    so.add_argument("--into-workspace", action="store_true",
+                    help="export: write the CSV tree into the workspace itself (its files become the store's)")
+    so.add_argument("--last", type=int, default=20, help="info: how many of the latest writes to list")
+    so.set_defaults(command="store")
 
     d = sub.add_parser("data", help="rebuild bundled datasets")
     d.add_argument("what", choices=("build-hangzhou", "build-synthetic"))

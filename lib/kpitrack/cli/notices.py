@@ -37,8 +37,17 @@ def notices(args: argparse.Namespace, renderer: str) -> int:
         if not args.number:
             raise ParameterError(f"kpitrack notices {args.action} NUMBER --note TEXT: the notice number is missing")
         e = record(register, args.number, "answered" if args.action == "answer" else "closed", today, args.note or "")
-        print(f"{e.number}: {e.event} on {e.date} ({register})")
-        return _render_notices(dataset, formats, renderer, args.force)
+        print(f"{e.number}: {e.event} on {e.date} (the register of dataset {dataset})")
+        if args.register_only:
+            return 0
+        from ..core.exceptions import LockBusyError
+
+        try:
+            return _render_notices(dataset, formats, renderer, args.force)
+        except LockBusyError as exc:  # the answer is recorded: say so, and leave the documents to the next run
+            print(f"the {e.event} is recorded; the notices' documents were not made now: {exc}. They are made again, "
+                  f"with this {e.event}, by the next `kpitrack notices` run (or make report).")
+            return 0
     if args.action == "list":
         for n in states(read_register(register)).values():
             print(f"{n.number}\t{n.event}\t{n.date}\t{n.unit}\t{n.measure_id}\tdue {n.due}")

@@ -137,3 +137,11 @@ class LockBusyError(KpitrackError):
     """Another process holds the lock (``path``); the message says which run and since when."""
 
     exit_code = 75  # EX_TEMPFAIL: try again later
+
+
+class StoreError(KpitrackError):
+    """The record store cannot be opened or used as asked: an unknown or unreachable URL, a driver
+    missing, a schema newer than this kpitrack, or CSV files that changed under records ingested since
+    they were loaded. The message says which and what to do; nothing was written."""
+
+    exit_code = 4

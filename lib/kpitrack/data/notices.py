@@ -1,22 +1,20 @@
 """The register of improvement notices (绩效改进通知单): an append-only log of events.
 
-``data/notices/register.csv`` (``register-<dataset>.csv`` for a dataset other than ``hangzhou``)
+A dataset's register (named by :func:`register_path`, kept by the store: :mod:`kpitrack.data.store`)
 holds one row per event: a notice is ``issued``, then ``answered`` (the unit's feedback) and
-``closed``. Rows are never changed or removed: a notice's state is its last event. Every write
-happens under an exclusive lock, keeps every earlier byte, and replaces the file atomically.
+``closed``. Rows are never changed or removed: a notice's state is its last event. Every append is
+one transaction of the store that reads the events, decides and writes, so two processes never
+number two notices alike or interleave rows.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..core.settings import default_dataset
 from ..core import paths
 from ..core.exceptions import KpitrackError, ParameterError
-from ..core.fileio import atomic_write_text, locked, safe_csv_writer
 
 COLUMNS = ["number", "event", "date", "unit", "region", "measure_id", "rule", "evidence", "due", "note"]
 EVENTS = ("issued", "answered", "closed")
@@ -44,11 +42,14 @@ def register_path(dataset: str | None = None) -> Path:
 
 
 def read_register(path: Path) -> list[Event]:
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    bad = [i + 2 for i, r in enumerate(rows) if r.get("event") not in EVENTS or not r.get("number")]
+    from .store import locate
+
+    store, scope = locate(path)
+    return _events(path, store.notice_events(scope))
+
+
+def _events(path: Path, rows: list[dict[str, str]]) -> list[Event]:
+    bad = [r["_line"] for r in rows if r.get("event") not in EVENTS or not r.get("number")]
     if bad:
         raise KpitrackError(f"{path}:{bad[0]}:event: not a register row (number and one of {', '.join(EVENTS)} expected)")
     return [Event(**{k: r.get(k, "") or "" for k in COLUMNS}) for r in rows]
@@ -64,27 +65,14 @@ def states(events: list[Event]) -> dict[str, Event]:
     return {n: Event(**{**asdict(e), "event": last[n]}) for n, e in first.items()}
 
 
-def _write(path: Path, events: list[Event], new: list[Event]) -> None:
-    old_text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    buf = io.StringIO()
-    w = safe_csv_writer(buf)
-    if not old_text:
-        w.writerow(COLUMNS)
-    for e in new:
-        w.writerow([getattr(e, c) for c in COLUMNS])
-    atomic_write_text(path, old_text + buf.getvalue())  # every earlier byte kept, then the new rows
-
-
 def append(path: Path, make: "callable") -> list[Event]:
-    """Under the register's lock: ``make(existing events)`` returns the events to add; they are
+    """In one transaction of the store: ``make(existing events)`` returns the events to add; they are
     appended and returned. Two processes never number two notices alike or interleave rows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with locked(path.with_name(path.name + ".lock"), what=f"the notice register {path}"):
-        events = read_register(path)
-        new = list(make(events))
-        if new:
-            _write(path, events, new)
-        return new
+    from .store import locate
+
+    store, scope = locate(path)
+    added = store.append_notices(scope, lambda rows: [asdict(e) for e in make(_events(path, rows))])
+    return [Event(**{k: str(e.get(k, "") or "") for k in COLUMNS}) for e in added]
 
 
 def record(path: Path, number: str, event: str, date: str, note: str) -> Event:

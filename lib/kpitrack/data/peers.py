@@ -27,6 +27,8 @@ COLUMNS = ["city", "city_en", "group", "indicator", "year", "value", "unit", "qu
 STORED_PAGE = "(stored web page"
 #: the ledger of peer figures added by ``kpitrack ledger ingest --kind peers`` (kpitrack.data.plan_ledgers)
 LEDGER = "ledger.csv"
+#: A ledger row replaces the figure of the same city, indicator, year and source.
+LEDGER_KEY = ("city", "indicator", "year", "source")
 LEDGER_REPO = "(ledger)"
 
 
@@ -96,15 +98,24 @@ def folder() -> Path:
 def available(where: Path | None = None) -> bool:
     """Whether the workspace holds peer cities' figures (``peers/``): a new city's may not yet."""
     base = Path(where) if where else folder()
-    return (base / "peer_cities.csv").is_file() or (base / LEDGER).is_file()
+    return (base / "peer_cities.csv").is_file() or (base / LEDGER).is_file() or bool(_stored(base))
+
+
+def _stored(base: Path) -> list[tuple[int, dict[str, str]]] | None:
+    """The peer ledger's rows as its ingests folded in the store (None: never ingested)."""
+    from .plan_ledger_vintages import rows_known_at
+
+    return rows_known_at(base, "peers", LEDGER_KEY)
 
 
 def load_peers(where: Path | None = None) -> Peers:
     """The peer figures, groups and indicators, every row checked (a ValidationError lists them all)."""
     base = Path(where) if where else folder()
+    from .store import records_state
+
     stamp = tuple((base / f).stat().st_mtime_ns if (base / f).exists() else 0
                   for f in ("peer_cities.csv", LEDGER, "groups.yaml", "indicators.yaml", "sources.yaml"))
-    return _load(str(base), stamp)
+    return _load(str(base), (*stamp, records_state(base, "peers")))
 
 
 @lru_cache(maxsize=4)
@@ -124,9 +135,11 @@ def _load(where: str, _stamp: tuple) -> Peers:
         problems.append(Problem(str(path), 1, ",".join(missing), "missing column(s)", Reason.MISSING))
     else:
         problems += _check_rows(df, path, indicators)
-    if not problems and (base / LEDGER).is_file():
+    stored = _stored(base) if not problems else None
+    if not problems and (stored is not None or (base / LEDGER).is_file()):
         try:
-            added = ledger_rows(base / LEDGER, indicators, {c for g in groups.values() for c in g.cities} | set(df["city"]))
+            added = ledger_rows(base / LEDGER, indicators, {c for g in groups.values() for c in g.cities} | set(df["city"]),
+                                records=stored)
         except ValidationError as exc:
             problems += exc.problems
         else:  # a ledger row replaces the figure of the same city, indicator, year and source
@@ -142,16 +155,19 @@ def _load(where: str, _stamp: tuple) -> Peers:
     return Peers(df, indicators, groups, home, base, {str(k): str(v) for k, v in (names or {}).items()})
 
 
-def ledger_rows(path: Path, indicators: dict[str, Indicator] | None = None, cities: set[str] | None = None) -> pd.DataFrame:
+def ledger_rows(path: Path, indicators: dict[str, Indicator] | None = None, cities: set[str] | None = None,
+                records: list[tuple[int, dict[str, str]]] | None = None) -> pd.DataFrame:
     """The peer figures of a ledger (columns city, indicator, year, value, unit, quality, source, note)
-    as rows of :data:`COLUMNS`, every row checked like the bundled figures, and its city known."""
+    as rows of :data:`COLUMNS`, every row checked like the bundled figures, and its city known; the
+    rows are ``path``'s, or ``records`` (the ledger's ingests folded by the store) shown as ``path``."""
     from ..core.fileio import csv_records
 
     if indicators is None or cities is None:
         p = load_peers()
         indicators = p.indicators if indicators is None else indicators
         cities = ({c for g in p.groups.values() for c in g.cities} | set(p.figures["city"])) if cities is None else cities
-    records = csv_records(path, ("city", "indicator", "year", "value", "quality", "source"), "the peer figures ledger")
+    if records is None:
+        records = csv_records(path, ("city", "indicator", "year", "value", "quality", "source"), "the peer figures ledger")
     rows = [{"city": r["city"], "city_en": "", "group": "", "indicator": r["indicator"], "year": r["year"], "value": r["value"],
              "unit": r.get("unit", "") or (indicators[r["indicator"]].unit if r["indicator"] in indicators else ""),
              "quality": r["quality"], "n_days": "", "source_repo": LEDGER_REPO, "source_path": str(path.name), "source_commit": "",

@@ -5,16 +5,13 @@ ledger.
 A ledger is filled in a template (``.xlsx`` with drop-downs, or ``.csv``; Chinese or English headers)
 and ingested with :func:`ingest_ledger`: every row is checked by the same reader that checks the
 ledger when a report reads it, all problems are listed at once by the file's own row and field, and on
-any problem nothing is written. An accepted file becomes a **vintage**: a copy of its rows under
-``ledgers/<kind>/NNNN.csv`` beside the ledger, a line in ``ledgers/<kind>/manifest.csv`` (sha256, when,
-known from, source, rows), and the ledger itself is rebuilt as the vintages folded in order: a row with
-the same key as an earlier one (a standard's number; a problem and year; a sub-target, year and
-known-from date; a city, indicator, year and source) replaces it, so a correction is a new vintage
-and the old rows stay on file. The ledger that was there before the first ingest is kept as vintage 0.
-
-Writes hold the kind's lock, write each file atomically and commit with the manifest, so concurrent
-ingests queue and a process killed at any moment leaves either the old ledger or the new one; the
-next ingest rebuilds the ledger from the manifest.
+any problem nothing is written. An accepted file becomes a **vintage** in the store
+(:mod:`kpitrack.data.store`: its rows, sha256, when, known from, source), and the ledger is its
+vintages folded in order: a row with the same key as an earlier one (a standard's number; a problem
+and year; a sub-target, year and known-from date; a city, indicator, year and source) replaces it, so a
+correction is a new vintage and the old rows stay on file. The ledger that was there before the first
+ingest is kept as vintage 0. The check and the write are one transaction of the store: concurrent
+ingests queue, and a process killed at any moment leaves the old ledger or the new one.
 """
 
 from __future__ import annotations
@@ -31,12 +28,15 @@ from pathlib import Path
 
 
 from ..core.exceptions import AlreadyIngested, Problem, Reason, ValidationError
-from ..core.fileio import atomic_write_text, display_name, locked
+from ..core.fileio import display_name
 from ..plan.catalogue import Catalogue
 from ..plan.schema import plan_base_year, plan_end_year
 from .rectification import KEY as RECTIFICATION_KEY
+from .special import KEY as SPECIAL_KEY
 from .standards import KEY as STANDARDS_KEY
-from .plan_ledger_vintages import MANIFEST_COLUMNS, LedgerVintage, _csv, _fold, vintages  # noqa: F401 - part of the ledgers' API
+from .peers import LEDGER_KEY as PEERS_KEY
+from .plan_ledger_vintages import MANIFEST_COLUMNS, LedgerVintage, _csv, _fold, fold_texts, vintages  # noqa: F401 - part of the ledgers' API
+from .store import locate
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ KINDS: dict[str, LedgerKind] = {
          Column("source", "来源", "出处：公报、部门文件名称及日期"),
          Column("known_from", "公布日期", "数据公布的日期（YYYY-MM-DD）；不填则为导入时指定的日期", required=False),
          Column("note", "备注", "口径说明等", required=False)),
-        ("subtarget", "year", "known_from"), _check_special, _special_lists),
+        SPECIAL_KEY, _check_special, _special_lists),
     "standards": LedgerKind(
         "standards", "规划表5 标准制定（修订）台账", "standards.csv",
         (Column("no", "表5序号", "1—100，见“清单”工作表"),
@@ -145,7 +145,7 @@ KINDS: dict[str, LedgerKind] = {
          Column("quality", "数据质量", "reported（公布数）或 computed（由其他数据计算）"),
          Column("source", "来源", "出处：统计公报、年鉴名称及表号；同一来源的数据才互相排名"),
          Column("note", "备注", "口径说明等", required=False)),
-        ("city", "indicator", "year", "source"), _check_peers, _peer_lists, per_dataset=False),
+        PEERS_KEY, _check_peers, _peer_lists, per_dataset=False),
 }
 
 
@@ -242,42 +242,30 @@ def ingest_ledger(path: Path, k: LedgerKind, folder: Path, cat: Catalogue, *, kn
         raise ValidationError(problems, f"ledger {shown} refused: nothing was written; ledger validation")
     _check_as_file(rows, k, cat, shown)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    base = folder / "ledgers" / k.name
-    with locked(folder / f".{k.name}-ledger.lock", what=f"the {k.name} ledger"):
-        done = vintages(folder, k)
+    target = folder / k.file
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def make(done: list[LedgerVintage], texts) -> list[tuple[LedgerVintage, str]]:
+        """Under the store's lock: the vintages to add (0, the ledger before the first ingest, then this file)."""
         if any(v.sha256 == digest for v in done):
             v = next(v for v in done if v.sha256 == digest)
             raise AlreadyIngested(f"{path}: this file was already ingested as vintage {v.vintage} of the {k.name} ledger "
-                                       f"({v.ingested_at}); nothing was written", path=str(path))
-        target = folder / k.file
-        if not done and target.is_file():  # the ledger as it was before the first ingest: vintage 0
+                                  f"({v.ingested_at}); nothing was written", path=str(path))
+        add: list[tuple[LedgerVintage, str]] = []
+        if not done and target.is_file():
             text = target.read_text(encoding="utf-8-sig")
             n = max(0, len(list(csv.DictReader(io.StringIO(text)))))
-            atomic_write_text(base / "0000.csv", text)
-            done = [LedgerVintage(0, hashlib.sha256(text.encode("utf-8")).hexdigest(), now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                  "", f"{k.file} before the first ingest", n)]
-        new = LedgerVintage((done[-1].vintage + 1) if done else 1, digest, now.strftime("%Y-%m-%dT%H:%M:%SZ"), day, shown, len(rows))
-        atomic_write_text(base / f"{new.vintage:04d}.csv", _csv([r for _, r in rows], k.keys))
-        merged = _fold(folder, k, done + [new])
-        columns = k.keys
-        _check_merged(merged, columns, k, cat, target)
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(MANIFEST_COLUMNS)
-        for v in done + [new]:
-            w.writerow([v.vintage, v.sha256, v.ingested_at, v.known_from, v.source, v.rows])
-        atomic_write_text(base / "manifest.csv", buf.getvalue())  # the commit
-        atomic_write_text(target, _csv(merged, columns))
-    return new
+            add.append((LedgerVintage(0, hashlib.sha256(text.encode("utf-8")).hexdigest(), stamp, "",
+                                      f"{k.file} before the first ingest", n), text))
+        last = add[-1][0] if add else (done[-1] if done else None)
+        new = LedgerVintage(last.vintage + 1 if last else 1, digest, stamp, day, shown, len(rows))
+        add.append((new, _csv([r for _, r in rows], k.keys)))
+        merged = fold_texts(texts([v.vintage for v in done]) + [t for _, t in add], k.key)
+        _check_merged(merged, k.keys, k, cat, target)
+        return add
 
-
-def rebuild(folder: Path, k: LedgerKind) -> None:
-    """Write the ledger again from its committed vintages (after a process was killed between the
-    manifest and the ledger; :func:`ingest_ledger` does the same before it adds a vintage)."""
-    done = vintages(folder, k)
-    if done:
-        target = Path(folder) / k.file
-        atomic_write_text(target, _csv(_fold(folder, k, done), k.keys))
+    store, scope = locate(folder)
+    return store.add_ledger(scope, k.name, make, k.key, k.keys)
 
 
 def _check_as_file(rows: list[tuple[int, dict[str, str]]], k: LedgerKind, cat: Catalogue, shown: str) -> None:

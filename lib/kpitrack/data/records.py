@@ -1,5 +1,5 @@
-"""Where each kind of record besides the KPI figures is kept, for a document's up-to-date check:
-the Tables 2, 3 and 5 ledgers (the bundled file and the manifest its ingests commit to), the context
+"""What each kind of record a document reads is made of, for its up-to-date check: the KPI figures'
+and the Tables 2, 3 and 5 ledgers' vintages in the store with their bundled files, the context
 figures, the peer data and the notices register. Only the data layer knows these names."""
 
 from __future__ import annotations
@@ -18,13 +18,20 @@ def challenges_file(year: int) -> Path:
 
 
 def notice_registers() -> list[tuple[str, Path]]:
-    """Every dataset's notices register that exists: (dataset, file)."""
+    """Every dataset's notices register that holds events: (dataset, its name for :func:`read_register`)."""
     from ..core import paths
     from ..core.settings import default_dataset
+    from .notices import read_register
+    from .store import open_store
 
+    root = paths.data_dir()
+    names = {p.name for p in (root / "notices").glob("register*.csv")}
+    names |= {s.removeprefix("notices/") for s in open_store().scopes() if s.startswith("notices/")}
     out = []
-    for reg in sorted((paths.data_dir() / "notices").glob("register*.csv")):
-        out.append((default_dataset() if reg.stem == "register" else reg.stem.removeprefix("register-"), reg))
+    for name in sorted(names):
+        reg = root / "notices" / name
+        if read_register(reg):
+            out.append((default_dataset() if reg.stem == "register" else reg.stem.removeprefix("register-"), reg))
     return out
 
 
@@ -43,26 +50,38 @@ def dataset_records(dataset: str, kinds) -> tuple[list, dict[str, list[Path]]]:
     return read_manifest(folder), files
 
 
-def record_files(kind: str, dataset_folder: Path, dataset: str) -> list[Path]:
-    """The files that hold one kind of record of a dataset: what a document's fingerprint hashes, so
-    that an ingest of that kind, and nothing else, makes the documents that read it stale."""
+def record_files(kind: str, dataset_folder: Path, dataset: str) -> list[Path | str]:
+    """What holds one kind of record of a dataset, for a document's fingerprint: files (hashed by their
+    bytes) and the store's vintages of that kind (a text), so that an ingest of that kind, and nothing
+    else, makes the documents that read it stale."""
     from . import rectification, special, standards
+    from .store import records_state
 
+    folder = Path(dataset_folder)
     files = {"special": special.FILE, "standards": standards.FILE, "rectification": rectification.FILE}
     if kind in files:
-        return [Path(dataset_folder) / files[kind], Path(dataset_folder) / "ledgers" / kind / "manifest.csv"]
-    if kind == "figures":  # the KPI figures' manifest (the commit of every ingest), targets and metadata
-        return [Path(dataset_folder) / f for f in ("vintages.csv", "targets.csv", "dataset.yaml")]
+        return [folder / files[kind], f"store:{kind}:{records_state(folder, kind)}"]
+    if kind == "figures":  # every ingest's vintage, the assigned targets and the dataset's metadata
+        return [folder / "targets.csv", folder / "dataset.yaml", f"store:figures:{records_state(folder, 'figures')}"]
     if kind == "context":
-        return [Path(dataset_folder) / "context.csv"]
+        return [folder / "context.csv"]
     if kind == "peers":
         from .peers import LEDGER, folder as peers_folder
 
         base = peers_folder()
         return [base / f for f in ("peer_cities.csv", LEDGER, "groups.yaml", "indicators.yaml", "sources.yaml")] + [
-            base / "ledgers" / "peers" / "manifest.csv"]
+            f"store:peers:{records_state(base, 'peers')}"]
     if kind == "notices":
         from .notices import register_path
 
-        return [register_path(dataset)]
+        return [f"store:notices:{records_state(register_path(dataset), 'notices')}"]
     raise ValueError(f"unknown kind of record {kind!r}; known: {', '.join(RECORD_KINDS)}")
+
+
+def export_records(out: Path, store=None) -> list[Path]:
+    """Write the workspace's store (default: the active one's) out as its CSV tree under ``out``,
+    every plan ledger folded by its own key and columns."""
+    from .plan_ledgers import KINDS
+    from .store import export_tree, open_store
+
+    return export_tree(store or open_store(), Path(out), {k.name: (k.key, k.keys) for k in KINDS.values()})

@@ -51,14 +51,12 @@ def read_rectification(folder: Path, cat: Catalogue, known_at: str | None = None
     ``known_at`` (YYYY-MM-DD) as known that day: the ingests made by then, and the years whose
     results were disclosed by then (a year's, at its end: :data:`KNOWN_FROM_ZH`)."""
     path = Path(folder) / FILE
-    if not path.is_file():
-        return RectificationLedger(path, None)
-    records = csv_records(path, [c for c in COLUMNS if c not in ("target_zh", "note")], "the rectification ledger")
-    if known_at:
-        from .plan_ledger_vintages import rows_known_at
+    from .plan_ledger_vintages import rows_known_at
 
-        older = rows_known_at(Path(folder), "rectification", KEY, known_at)  # vintage 0, the bundled ledger, is always known
-        records = older if older is not None else records
+    stored = rows_known_at(Path(folder), "rectification", KEY, known_at or None)  # vintage 0, the bundled ledger, is always known
+    if stored is None and not path.is_file():
+        return RectificationLedger(path, None)
+    records = stored if stored is not None else csv_records(path, [c for c in COLUMNS if c not in ("target_zh", "note")], "the rectification ledger")
     known = {p.id for a in cat.problem_areas for p in a.problems}
     problems, rows, seen = [], [], {}
     for i, r in records:

@@ -298,9 +298,7 @@ def write_hangzhou(cat: Catalogue, out_dir: Path | None = None, sources_dir: Pat
     """Rebuild the Hangzhou dataset from ``data/sources``: vintage 1 holds the sourced figures,
     vintage 2 the monthly air ledger, ingested through the same path as any ledger."""
     from .ingest import ingest
-    from .store import append_vintage
-
-    from .store import read_manifest
+    from .store import append_vintage, building, ledger_vintage_count, read_manifest
 
     out = Path(out_dir) if out_dir else paths.actuals_dir() / "hangzhou"
     src = Path(sources_dir) if sources_dir else paths.sources_dir()
@@ -310,7 +308,7 @@ def write_hangzhou(cat: Catalogue, out_dir: Path | None = None, sources_dir: Pat
                             f"{ingested[0].source}); a rebuild from data/sources would drop them. Nothing was changed.")
     from .special import FILE as SPECIAL_FILE
 
-    if (out / "ledgers").is_dir() and any((out / "ledgers").iterdir()):
+    if ledger_vintage_count(out):
         raise KpitrackError(f"{out / 'ledgers'} holds ingested ledgers of Tables 2, 3 or 5; a rebuild from data/sources would drop "
                             "them. Nothing was changed.")
     figures, context, collected, special = build_hangzhou(cat, src)
@@ -323,15 +321,17 @@ def write_hangzhou(cat: Catalogue, out_dir: Path | None = None, sources_dir: Pat
     stamp = datetime.fromisoformat(collected).replace(tzinfo=timezone.utc)
     digest = hashlib.sha256((src / "hangzhou_sourced_actuals.csv").read_bytes() + (src / MORE).read_bytes()
                             + (src / MORE_2016_2020).read_bytes() + (src / "mapping.yaml").read_bytes()).hexdigest()
-    append_vintage(tmp, figures, ingested_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), known_from=collected, sha256=digest,
-                   source=BUILD_SOURCE)
+    with building(tmp):
+        append_vintage(tmp, figures, ingested_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), known_from=collected, sha256=digest,
+                       source=BUILD_SOURCE)
     context.to_csv(tmp / "context.csv", index=False, lineterminator="\n")
     special.to_csv(tmp / SPECIAL_FILE, index=False, lineterminator="\n")
     ledger = src / "derived" / "hangzhou_air_monthly_ledger.csv"
     ledger.parent.mkdir(exist_ok=True)
     air_monthly_ledger(pd.read_csv(src / "hangzhou_air_daily.csv")).to_csv(ledger, index=False, lineterminator="\n")
-    ingest(ledger, cat, tmp.name, known_from=collected, now=stamp, actuals_dir=tmp.parent,
-           source="data/sources/derived/hangzhou_air_monthly_ledger.csv")
+    with building(tmp):
+        ingest(ledger, cat, tmp.name, known_from=collected, now=stamp, actuals_dir=tmp.parent,
+               source="data/sources/derived/hangzhou_air_monthly_ledger.csv")
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)

@@ -31,6 +31,8 @@ from ..plan.schema import plan_base_year, target_years
 from .rules import LEDGER_QUALITIES
 
 FILE = "special.csv"
+#: A ledger row is replaced by a later one with the same sub-target, year and publication date.
+KEY = ("subtarget", "year", "known_from")
 COLUMNS = ["subtarget", "year", "value", "quality", "source", "known_from", "note"]
 #: kinds whose figures are numbers; a milestone's figure is a date; an assigned target has none
 NUMERIC = ("level", "floor", "ceiling", "average", "ceiling_rank")
@@ -55,9 +57,13 @@ def read_special(folder: Path, cat: Catalogue, known_at: str | None = None, *, s
     """The dataset's special-targets ledger, checked (a ValidationError lists every problem); with
     ``known_at``, only the figures known by that day."""
     path = Path(folder) / FILE
-    if not path.is_file():
+    from .plan_ledger_vintages import rows_known_at
+
+    stored = rows_known_at(Path(folder), "special", KEY)  # every ingest; what was known when is in known_from
+    if stored is None and not path.is_file():
         return SpecialLedger(path, None)
-    records = csv_records(path, ("subtarget", "year", "value", "quality", "source", "known_from"), "the special-targets ledger")
+    records = stored if stored is not None else csv_records(path, ("subtarget", "year", "value", "quality", "source", "known_from"),
+                                                           "the special-targets ledger")
     subs = subtargets(cat)
     qualities = LEDGER_QUALITIES + (("synthetic",) if synthetic else ())
     problems, rows, seen = [], [], {}

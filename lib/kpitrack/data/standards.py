@@ -45,14 +45,12 @@ def read_standards(folder: Path, cat: Catalogue, known_at: str | None = None) ->
     ``known_at`` (YYYY-MM-DD) as known that day: the ingests made by then, and only the standards
     issued by then (a standard is public from the day it is issued)."""
     path = Path(folder) / FILE
-    if not path.is_file():
-        return StandardsLedger(path, None)
-    records = csv_records(path, ("no", "issued_on", "source"), "the standards ledger")
-    if known_at:
-        from .plan_ledger_vintages import rows_known_at
+    from .plan_ledger_vintages import rows_known_at
 
-        older = rows_known_at(Path(folder), "standards", KEY, known_at)  # vintage 0, the bundled ledger, is always known
-        records = older if older is not None else records
+    stored = rows_known_at(Path(folder), "standards", KEY, known_at or None)  # vintage 0, the bundled ledger, is always known
+    if stored is None and not path.is_file():
+        return StandardsLedger(path, None)
+    records = stored if stored is not None else csv_records(path, ("no", "issued_on", "source"), "the standards ledger")
     known = {s.no: s for s in cat.standards}
     problems, rows, seen = [], [], {}
     for i, r in records:

@@ -189,13 +189,13 @@ def make_assigned_targets(cat: Catalogue, figures: pd.DataFrame) -> pd.DataFrame
 def write_synthetic(cat: Catalogue, folder: Path, seed: int = SEED) -> Path:
     """Rebuild the synthetic dataset's vintage store and assigned targets in ``folder`` (keeps dataset.yaml)."""
     from ..core.fileio import atomic_write_text
-    from .store import MANIFEST, append_vintage
+    from .store import append_vintage, building, remove_figures
 
-    for old in [folder / MANIFEST, *sorted((folder / "vintages").glob("*.csv"))]:
-        old.unlink(missing_ok=True)
     figures = make_synthetic(cat, seed)
-    append_vintage(folder, figures, ingested_at=f"{KNOWN_FROM}T00:00:00Z", known_from=KNOWN_FROM,
-                   sha256=f"synthetic-seed-{seed}", source=SOURCE)
+    with building(folder):
+        remove_figures(folder)
+        append_vintage(folder, figures, ingested_at=f"{KNOWN_FROM}T00:00:00Z", known_from=KNOWN_FROM,
+                       sha256=f"synthetic-seed-{seed}", source=SOURCE)
     atomic_write_text(folder / "targets.csv", make_assigned_targets(cat, figures).to_csv(index=False, lineterminator="\n"))
     from . import rectification, special, standards
 

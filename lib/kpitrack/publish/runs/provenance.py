@@ -15,10 +15,13 @@ from ...core.version import __version__
 MANIFEST = "manifest.json"
 
 
-def _sha_files(files: Iterable[Path]) -> str:
+def _sha_files(files: Iterable[Path | str]) -> str:
+    """A hash of files' names and bytes, and of texts given as they are (the store's vintages)."""
     h = hashlib.sha256()
-    for f in sorted(files):
-        if f.is_file():
+    for f in sorted(files, key=str):
+        if isinstance(f, str):
+            h.update(f.encode("utf-8"))
+        elif f.is_file():
             h.update(str(f.name).encode())
             h.update(f.read_bytes())
     return h.hexdigest()

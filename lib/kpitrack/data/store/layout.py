@@ -1,0 +1,210 @@
+"""The CSV tree: how a store's records are laid out as readable files (the bundled data in git, an
+export for audit, and the ``files`` store). Only this module knows these file names.
+
+A *scope* is a folder of records relative to the workspace: a dataset's (``actuals/<name>``), the
+peer cities' (``peers``) or a notices register (``notices/register[-<dataset>].csv``). In a scope's
+folder:
+
+- ``vintages.csv`` lists the KPI figures' vintages (number, when ingested, from when known, file,
+  SHA-256 of what was ingested, source, rows) and ``vintages/<NNNN>.csv`` holds each one's figures;
+- ``ledgers/<kind>/manifest.csv`` lists a plan ledger's vintages (Tables 2, 3, 5, the peer figures)
+  and ``ledgers/<kind>/<NNNN>.csv`` holds each accepted file's rows (0000: the ledger before the
+  first ingest); the ledger folded from them is written beside, as ``<kind>.csv`` (``ledger.csv`` for
+  the peers) for readers of the tree;
+- a notices register is one CSV file of events.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+MANIFEST = "vintages.csv"
+MANIFEST_COLUMNS = ["vintage", "ingested_at", "known_from", "file", "sha256", "source", "rows"]
+FIGURE_COLUMNS = ["measure_id", "region", "period", "value", "unit", "quality", "method", "source", "note", "known_from"]
+LEDGER_MANIFEST_COLUMNS = ["vintage", "sha256", "ingested_at", "known_from", "source", "rows"]
+NOTICE_COLUMNS = ["number", "event", "date", "unit", "region", "measure_id", "rule", "evidence", "due", "note"]
+#: The folded file of each plan ledger, as readers of the tree find it.
+FOLDED = {"special": "special.csv", "standards": "standards.csv", "rectification": "rectification.csv", "peers": "ledger.csv"}
+LEDGER_KINDS = tuple(FOLDED)
+
+
+@dataclass(frozen=True)
+class Vintage:
+    vintage: int
+    ingested_at: str
+    known_from: str
+    file: str
+    sha256: str
+    source: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class LedgerVintage:
+    vintage: int
+    sha256: str
+    ingested_at: str
+    known_from: str
+    source: str
+    rows: int
+
+
+def figure_file(number: int) -> str:
+    return f"vintages/{number:04d}.csv"
+
+
+def ledger_file(kind: str, number: int) -> str:
+    return f"ledgers/{kind}/{number:04d}.csv"
+
+
+def ledger_manifest(kind: str) -> str:
+    return f"ledgers/{kind}/manifest.csv"
+
+
+def is_register(scope: str) -> bool:
+    return scope.startswith("notices/") and scope.endswith(".csv")
+
+
+# --------------------------------------------------------------------------- reading a tree
+
+def read_manifest(folder: Path) -> list[Vintage]:
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [Vintage(int(r["vintage"]), r["ingested_at"], r["known_from"], r["file"], r["sha256"], r["source"], int(r["rows"]))
+                for r in csv.DictReader(fh)]
+
+
+def read_vintage_figures(folder: Path, v: Vintage) -> pd.DataFrame:
+    """One vintage's figures as written (text, ``known_from`` as in the file)."""
+    return pd.read_csv(Path(folder) / v.file, dtype=str, keep_default_na=False)
+
+
+def read_ledger_manifest(folder: Path, kind: str) -> list[LedgerVintage]:
+    path = Path(folder) / ledger_manifest(kind)
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [LedgerVintage(int(r["vintage"]), r["sha256"], r["ingested_at"], r["known_from"], r["source"], int(r["rows"]))
+                for r in csv.DictReader(fh)]
+
+
+def read_ledger_text(folder: Path, kind: str, number: int) -> str:
+    return (Path(folder) / ledger_file(kind, number)).read_text(encoding="utf-8")
+
+
+def read_register(path: Path) -> list[dict[str, str]]:
+    """A notices register's rows as written, with their line numbers (``_line``)."""
+    if not Path(path).is_file():
+        return []
+    with Path(path).open(encoding="utf-8", newline="") as fh:
+        return [{**{k: r.get(k, "") or "" for k in NOTICE_COLUMNS}, "_line": str(i + 2)} for i, r in enumerate(csv.DictReader(fh))]
+
+
+def tree_files(folder: Path) -> list[Path]:
+    """The files of a scope's folder that hold store records (what is loaded into a store)."""
+    folder = Path(folder)
+    if folder.suffix == ".csv":
+        return [folder] if folder.is_file() else []
+    out = [folder / MANIFEST] if (folder / MANIFEST).is_file() else []
+    out += sorted((folder / "vintages").glob("[0-9]*.csv"))
+    out += sorted((folder / "ledgers").glob("*/*.csv"))
+    return out
+
+
+def tree_signature(folder: Path) -> tuple:
+    """The store files' names, sizes and modification times: a cheap look for a change."""
+    out = []
+    for f in tree_files(folder):
+        st = f.stat()
+        out.append((str(f), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def tree_sha256(folder: Path) -> str:
+    """A hash of a scope's store files, names and bytes: what the store loaded, to see later changes."""
+    h = hashlib.sha256()
+    for f in tree_files(folder):
+        h.update(f.relative_to(folder.parent if folder.suffix == ".csv" else folder).as_posix().encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def scopes_in(root: Path) -> list[str]:
+    """Every scope a workspace's tree holds records for: its datasets, the peers, its registers."""
+    root = Path(root)
+    out = []
+    for d in sorted((root / "actuals").glob("*")):
+        if d.is_dir() and ((d / MANIFEST).is_file() or (d / "ledgers").is_dir()):
+            out.append(f"actuals/{d.name}")
+    if (root / "peers" / "ledgers").is_dir():
+        out.append("peers")
+    out += [f"notices/{p.name}" for p in sorted((root / "notices").glob("register*.csv"))]
+    return out
+
+
+# --------------------------------------------------------------------------- writing a tree
+
+def csv_text(rows: list[dict[str, str]], columns: list[str]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([r.get(c, "") for c in columns])
+    return buf.getvalue()
+
+
+def figures_text(figures: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    figures[FIGURE_COLUMNS].to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue()
+
+
+def manifest_text(vintages: list[Vintage]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(MANIFEST_COLUMNS)
+    for v in vintages:
+        w.writerow([v.vintage, v.ingested_at, v.known_from, v.file, v.sha256, v.source, v.rows])
+    return buf.getvalue()
+
+
+def ledger_manifest_text(vintages: list[LedgerVintage]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(LEDGER_MANIFEST_COLUMNS)
+    for v in vintages:
+        w.writerow([v.vintage, v.sha256, v.ingested_at, v.known_from, v.source, v.rows])
+    return buf.getvalue()
+
+
+def register_text(rows: list[dict[str, str]]) -> str:
+    from ...core.fileio import spreadsheet_safe
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(NOTICE_COLUMNS)
+    for r in rows:
+        w.writerow([spreadsheet_safe(r.get(c, "")) for c in NOTICE_COLUMNS])
+    return buf.getvalue()
+
+
+def fold_texts(texts: list[str], key: tuple[str, ...]) -> list[dict[str, str]]:
+    """A ledger as its vintages' rows folded in order: a later row replaces an earlier one with the
+    same key (and moves to where its replacement was filed)."""
+    merged: dict[tuple, dict[str, str]] = {}
+    for text in texts:
+        for r in csv.DictReader(io.StringIO(text)):
+            k = tuple(r.get(c, "") for c in key)
+            merged.pop(k, None)
+            merged[k] = r
+    return list(merged.values())

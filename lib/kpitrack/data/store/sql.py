@@ -1,0 +1,392 @@
+"""The store in a database, through SQLAlchemy Core: SQLite (the default: one file in the workspace,
+nothing to set up) or PostgreSQL (several machines, many writers), the same code for both.
+
+Every write is one transaction: the next vintage number, the duplicate check, the rows and the audit
+line commit together or not at all, so a ``kill -9`` at any moment leaves the store as it was before
+the write or after it, and concurrent writers queue (SQLite: ``BEGIN IMMEDIATE`` under WAL, with a
+long busy timeout; PostgreSQL: the scope's row locked ``FOR UPDATE``). Readers never wait for writers.
+
+A workspace's CSV files are loaded into the store the first time a scope is used, in one transaction,
+with a hash of the files loaded. If the files change later (a ``git pull``) and the store holds
+nothing of its own for that scope since, it loads them again; if it holds ingests made since, it
+refuses with a :class:`StoreError` rather than choose between them.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ...core.exceptions import AlreadyIngested, StoreError
+from . import layout
+from .layout import FIGURE_COLUMNS, NOTICE_COLUMNS, LedgerVintage, Vintage
+from .schema import audit, figures, ledger_texts, metadata, notice_events, scopes, vintages
+
+#: The schema revision this code reads and writes (Alembic's head, ``migrations/versions``).
+SCHEMA_REVISION = "0001"
+_LOCK_KEY = 742_187_003  # PostgreSQL advisory lock held while the schema is brought up to date
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _who() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return f"{user}@{os.uname().nodename}"
+
+
+def _engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 600, "check_same_thread": False}, poolclass=sa.pool.NullPool)
+
+        @sa.event.listens_for(engine, "connect")
+        def _connect(dbapi, _record):  # pragma: no cover - run by every SQLite connection
+            dbapi.isolation_level = None  # transactions are begun below, as asked
+            cur = dbapi.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA busy_timeout=600000")
+            cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn):  # pragma: no cover - run by every SQLite transaction
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("kt_write") else "BEGIN")
+
+        return engine
+    if url.startswith(("postgresql", "postgres")):
+        if url.startswith("postgres://") or url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise StoreError("a PostgreSQL store needs the psycopg 3 driver: pip install 'psycopg[binary]' "
+                             "(or install kpitrack with the [postgresql] extra)") from None
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+    raise StoreError(f"unknown store URL {url!r}: use sqlite:///FILE, postgresql://USER@HOST/DB or files")
+
+
+class SqlStore:
+    """One database holding the records of one workspace (``root``)."""
+
+    def __init__(self, url: str, root: Path) -> None:
+        self.url, self.root = url, Path(root)
+        if url.startswith("sqlite:///"):
+            where = Path(url.removeprefix("sqlite:///")).parent
+            try:
+                where.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot open the store {url}: cannot make its folder {where} ({exc.strerror}); a read-only "
+                                 "workspace can keep its store elsewhere: KPITRACK_STORE=sqlite:////a/writable/file.sqlite, "
+                                 "or KPITRACK_STORE=files", path=str(where)) from None
+        self.engine = _engine(url)
+        self._ready: dict[str, tuple] = {}
+        #: False: read what the store holds even where the CSV files changed since (an export does)
+        self.check_files = True
+        self._guard = threading.Lock()
+        self._upgrade()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # ------------------------------------------------------------------ schema and transactions
+
+    def _revision(self, conn) -> str | None:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+    def _upgrade(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                rev = self._revision(conn)
+        except sa.exc.OperationalError as exc:
+            raise StoreError(f"cannot open the store {self!r}: {exc.orig}") from None
+        if rev == SCHEMA_REVISION:
+            return
+        if rev is not None and rev > SCHEMA_REVISION:
+            raise StoreError(f"the store {self!r} has schema {rev}, newer than this kpitrack's {SCHEMA_REVISION}: upgrade kpitrack")
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+        with self._write() as conn:
+            if self._revision(conn) == SCHEMA_REVISION:  # another process did it meanwhile
+                return
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    @contextmanager
+    def _write(self, scope: str | None = None) -> Iterator[sa.Connection]:
+        """A write transaction that holds the scope (or, without one, the whole store on SQLite and
+        the schema's advisory lock on PostgreSQL)."""
+        with self.engine.execution_options(kt_write=True).begin() as conn:
+            if conn.dialect.name == "postgresql":
+                if scope is None:
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+                else:
+                    conn.execute(sa.select(scopes.c.scope).where(scopes.c.scope == scope).with_for_update())
+            yield conn
+
+    def _read(self):
+        return self.engine.connect()
+
+    # ------------------------------------------------------------------ loading the CSV tree
+
+    def folder(self, scope: str) -> Path:
+        return self.root / scope
+
+    def ready(self, scope: str) -> None:
+        """Load the scope's CSV files the first time it is used (and again if they changed while the
+        store holds nothing of its own there)."""
+        sig = layout.tree_signature(self.folder(scope))  # cheap: the files' names, sizes and times
+        if self._ready.get(scope) == sig:
+            return
+        with self._guard:
+            digest = layout.tree_sha256(self.folder(scope))
+            with self._read() as conn:
+                row = conn.execute(sa.select(scopes.c.loaded_sha256).where(scopes.c.scope == scope)).first()
+            if row is not None and not self.check_files:
+                return
+            if row is None or row[0] != digest:
+                self._load(scope, digest)
+            self._ready[scope] = sig
+
+    def _own(self, conn, scope: str) -> int:
+        n = conn.execute(sa.select(sa.func.count()).select_from(vintages)
+                         .where(vintages.c.scope == scope, vintages.c.origin == "ingest")).scalar()
+        return int(n or 0) + int(conn.execute(sa.select(sa.func.count()).select_from(notice_events)
+                                             .where(notice_events.c.scope == scope, notice_events.c.origin == "ingest")).scalar() or 0)
+
+    def _load(self, scope: str, digest: str) -> None:
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.begin() as conn:  # the row writers lock
+                conn.execute(sa.dialects.postgresql.insert(scopes).values(scope=scope, loaded_sha256="", loaded_at="")
+                             .on_conflict_do_nothing())
+        with self._write(scope) as conn:
+            row = conn.execute(sa.select(scopes.c.loaded_sha256).where(scopes.c.scope == scope)).first()
+            if row is not None and row[0] == digest:
+                return
+            if row is not None and row[0] and self._own(conn, scope):
+                raise StoreError(
+                    f"{self.folder(scope)}: its CSV files changed since they were loaded into the store {self!r}, and the store "
+                    f"holds {self._own(conn, scope)} record(s) of its own there since; nothing was read. Write the store out with "
+                    f"`kpitrack store export DIR` and compare, then bring the files and the store together "
+                    f"(`kpitrack store export --into-workspace` makes the files the store's)", path=str(self.folder(scope)))
+            self._clear(conn, scope)
+            self._insert_tree(conn, scope)
+            conn.execute(sa.delete(scopes).where(scopes.c.scope == scope))
+            conn.execute(sa.insert(scopes).values(scope=scope, loaded_sha256=digest, loaded_at=_now()))
+            self._audit(conn, "load", scope, "", None, None, digest, f"the CSV files of {scope}")
+
+    def _clear(self, conn, scope: str) -> None:
+        for t in (figures, ledger_texts, notice_events, vintages):
+            conn.execute(sa.delete(t).where(t.c.scope == scope))
+
+    def _insert_tree(self, conn, scope: str, origin: str = "bundled") -> None:
+        folder = self.folder(scope)
+        if layout.is_register(scope):
+            rows = layout.read_register(folder)
+            if rows:
+                conn.execute(sa.insert(notice_events), [{"scope": scope, "seq": i + 1, "origin": origin,
+                                                         **{c: r[c] for c in NOTICE_COLUMNS}} for i, r in enumerate(rows)])
+            return
+        who = _who()
+        for v in layout.read_manifest(folder):
+            df = layout.read_vintage_figures(folder, v)
+            conn.execute(sa.insert(vintages).values(scope=scope, kind="figures", origin=origin, ingested_by=who, **_vrow(v)))
+            if len(df):
+                conn.execute(sa.insert(figures), [{"scope": scope, "vintage": v.vintage, "seq": i + 1,
+                                                   **{c: str(r.get(c, "")) for c in FIGURE_COLUMNS}}
+                                                  for i, r in enumerate(df.to_dict("records"))])
+        for kind in layout.LEDGER_KINDS:
+            for v in layout.read_ledger_manifest(folder, kind):
+                conn.execute(sa.insert(vintages).values(scope=scope, kind=kind, origin=origin, ingested_by=who, file="",
+                                                        **_lrow(v)))
+                conn.execute(sa.insert(ledger_texts).values(scope=scope, kind=kind, vintage=v.vintage,
+                                                            content=layout.read_ledger_text(folder, kind, v.vintage)))
+
+    def _audit(self, conn, action: str, scope: str, kind: str, vintage: int | None, rows: int | None, sha256: str, detail: str) -> None:
+        conn.execute(sa.insert(audit).values(at=_now(), who=_who(), action=action, scope=scope, kind=kind, vintage=vintage,
+                                             rows=rows, sha256=sha256, detail=detail))
+
+    # ------------------------------------------------------------------ KPI figures
+
+    def figure_vintages(self, scope: str) -> list[Vintage]:
+        self.ready(scope)
+        with self._read() as conn:
+            return _vintages(conn, scope)
+
+    def figures(self, scope: str) -> pd.DataFrame:
+        self.ready(scope)
+        with self._read() as conn:
+            rows = conn.execute(sa.select(figures, vintages.c.known_from.label("v_known_from"))
+                                .join(vintages, sa.and_(vintages.c.scope == figures.c.scope, vintages.c.kind == "figures",
+                                                        vintages.c.vintage == figures.c.vintage))
+                                .where(figures.c.scope == scope).order_by(figures.c.vintage, figures.c.seq)).mappings().all()
+        if not rows:
+            return pd.DataFrame(columns=FIGURE_COLUMNS + ["vintage"])
+        df = pd.DataFrame([{**{c: r[c] for c in FIGURE_COLUMNS}, "vintage": r["vintage"], "_v": r["v_known_from"]} for r in rows])
+        df["known_from"] = df["known_from"].where(df["known_from"] != "", df["_v"])
+        return df.drop(columns="_v")
+
+    def add_figures(self, scope: str, table: pd.DataFrame, *, ingested_at: str, known_from: str, sha256: str, source: str,
+                    refuse_duplicate: str | None = None) -> Vintage:
+        self.ready(scope)
+        with self._write(scope) as conn:
+            existing = _vintages(conn, scope)
+            if refuse_duplicate is not None:
+                for v in existing:
+                    if v.sha256 == sha256:
+                        raise AlreadyIngested(f"{refuse_duplicate}: this file was already ingested as vintage {v.vintage} "
+                                              f"({v.ingested_at}); nothing was written")
+            number = max((v.vintage for v in existing), default=0) + 1
+            v = Vintage(number, ingested_at, known_from, layout.figure_file(number), sha256, source, len(table))
+            conn.execute(sa.insert(vintages).values(scope=scope, kind="figures", origin="ingest", ingested_by=_who(), **_vrow(v)))
+            if len(table):
+                conn.execute(sa.insert(figures), [{"scope": scope, "vintage": number, "seq": i + 1,
+                                                   **{c: "" if r.get(c) is None else str(r.get(c)) for c in FIGURE_COLUMNS}}
+                                                  for i, r in enumerate(table[FIGURE_COLUMNS].to_dict("records"))])
+            self._audit(conn, "ingest", scope, "figures", number, len(table), sha256, source)
+        return v
+
+    def vintage_figures(self, scope: str, vintage: int) -> pd.DataFrame:
+        """One vintage's figures as written (``known_from`` as ingested), for an export."""
+        self.ready(scope)
+        with self._read() as conn:
+            rows = conn.execute(sa.select(*(figures.c[c] for c in FIGURE_COLUMNS))
+                                .where(figures.c.scope == scope, figures.c.vintage == vintage).order_by(figures.c.seq)).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=FIGURE_COLUMNS)
+
+    # ------------------------------------------------------------------ plan ledgers
+
+    def ledger_vintages(self, scope: str, kind: str) -> list[LedgerVintage]:
+        self.ready(scope)
+        with self._read() as conn:
+            return _ledger_vintages(conn, scope, kind)
+
+    def ledger_texts(self, scope: str, kind: str, numbers: list[int]) -> list[str]:
+        self.ready(scope)
+        with self._read() as conn:
+            return _texts(conn, scope, kind, numbers)
+
+    def add_ledger(self, scope: str, kind: str, make: Callable, key: tuple[str, ...] = (), columns: list[str] | None = None) -> LedgerVintage:
+        """Under the scope's lock: ``make(done, texts)`` returns the vintages to add, each with its
+        text (vintage 0 first when the ledger had none), after checking them (raising refuses all)."""
+        self.ready(scope)
+        with self._write(scope) as conn:
+            done = _ledger_vintages(conn, scope, kind)
+            add = make(done, lambda numbers: _texts(conn, scope, kind, numbers))
+            for v, text in add:
+                conn.execute(sa.insert(vintages).values(scope=scope, kind=kind, origin="ingest", ingested_by=_who(), file="",
+                                                        **_lrow(v)))
+                conn.execute(sa.insert(ledger_texts).values(scope=scope, kind=kind, vintage=v.vintage, content=text))
+                self._audit(conn, "ingest", scope, kind, v.vintage, v.rows, v.sha256, v.source)
+        return add[-1][0]
+
+    # ------------------------------------------------------------------ notices
+
+    def notice_events(self, scope: str) -> list[dict[str, str]]:
+        self.ready(scope)
+        with self._read() as conn:
+            return _events(conn, scope)
+
+    def append_notices(self, scope: str, make: Callable) -> list[dict[str, str]]:
+        from ...core.fileio import spreadsheet_safe
+
+        self.ready(scope)
+        with self._write(scope) as conn:
+            events = _events(conn, scope)
+            new = list(make(events))
+            if new:
+                conn.execute(sa.insert(notice_events), [{"scope": scope, "seq": len(events) + i + 1, "origin": "ingest",
+                                                         **{c: str(spreadsheet_safe(str(e.get(c, "") or ""))) for c in NOTICE_COLUMNS}}
+                                                        for i, e in enumerate(new)])
+                for e in new:
+                    self._audit(conn, f"notice {e['event']}", scope, "notices", None, 1, "", str(e["number"]))
+        return new
+
+    # ------------------------------------------------------------------ the whole store
+
+    def scopes(self) -> list[str]:
+        with self._read() as conn:
+            return [r[0] for r in conn.execute(sa.select(scopes.c.scope).order_by(scopes.c.scope))]
+
+    def state(self, scope: str, kind: str) -> str:
+        """What a document's fingerprint hashes for one kind of record: its vintages (or events)."""
+        self.ready(scope)
+        with self._read() as conn:
+            if kind == "notices":
+                return repr(_events(conn, scope))
+            rows = conn.execute(sa.select(vintages.c.vintage, vintages.c.sha256, vintages.c.ingested_at, vintages.c.known_from)
+                                .where(vintages.c.scope == scope, vintages.c.kind == kind).order_by(vintages.c.vintage)).all()
+            return repr([tuple(r) for r in rows])
+
+    def audit_trail(self) -> list[dict]:
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(sa.select(audit).order_by(audit.c.id)).mappings()]
+
+    def mark_exported(self, scope: str) -> None:
+        """The scope's CSV files are now the store's: what it holds counts as loaded from them."""
+        with self._write(scope) as conn:
+            conn.execute(sa.update(vintages).where(vintages.c.scope == scope).values(origin="bundled"))
+            conn.execute(sa.update(notice_events).where(notice_events.c.scope == scope).values(origin="bundled"))
+            conn.execute(sa.delete(scopes).where(scopes.c.scope == scope))
+            digest = layout.tree_sha256(self.folder(scope))
+            conn.execute(sa.insert(scopes).values(scope=scope, loaded_sha256=digest, loaded_at=_now()))
+            self._audit(conn, "export", scope, "", None, None, digest, "the workspace's CSV files written from the store")
+        self._ready.pop(scope, None)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _vrow(v: Vintage) -> dict:
+    return {"vintage": v.vintage, "ingested_at": v.ingested_at, "known_from": v.known_from, "file": v.file, "sha256": v.sha256,
+            "source": v.source, "rows": v.rows}
+
+
+def _lrow(v: LedgerVintage) -> dict:
+    return {"vintage": v.vintage, "ingested_at": v.ingested_at, "known_from": v.known_from, "sha256": v.sha256,
+            "source": v.source, "rows": v.rows}
+
+
+def _vintages(conn, scope: str) -> list[Vintage]:
+    rows = conn.execute(sa.select(vintages).where(vintages.c.scope == scope, vintages.c.kind == "figures")
+                        .order_by(vintages.c.vintage)).mappings()
+    return [Vintage(r["vintage"], r["ingested_at"], r["known_from"], r["file"], r["sha256"], r["source"], r["rows"]) for r in rows]
+
+
+def _ledger_vintages(conn, scope: str, kind: str) -> list[LedgerVintage]:
+    rows = conn.execute(sa.select(vintages).where(vintages.c.scope == scope, vintages.c.kind == kind)
+                        .order_by(vintages.c.vintage)).mappings()
+    return [LedgerVintage(r["vintage"], r["sha256"], r["ingested_at"], r["known_from"], r["source"], r["rows"]) for r in rows]
+
+
+def _texts(conn, scope: str, kind: str, numbers: list[int]) -> list[str]:
+    if not numbers:
+        return []
+    got = dict(conn.execute(sa.select(ledger_texts.c.vintage, ledger_texts.c.content)
+                            .where(ledger_texts.c.scope == scope, ledger_texts.c.kind == kind,
+                                   ledger_texts.c.vintage.in_(list(numbers)))).all())
+    return [got[n] for n in numbers]
+
+
+def _events(conn, scope: str) -> list[dict[str, str]]:
+    rows = conn.execute(sa.select(notice_events).where(notice_events.c.scope == scope).order_by(notice_events.c.seq)).mappings()
+    return [{**{c: r[c] for c in NOTICE_COLUMNS}, "_line": str(r["seq"] + 1)} for r in rows]
+
+
+__all__ = ["SqlStore", "SCHEMA_REVISION", "metadata"]
