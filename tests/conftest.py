@@ -61,6 +61,21 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
     return out
 
 
+def stored_text(root: Path, rel: str) -> str:
+    """The text of one file of the CSV tree a workspace's store exports (``kpitrack store export``):
+    what a register or a manifest holds, whichever store keeps it."""
+    import tempfile
+
+    from kpitrack.data.records import export_records
+    from kpitrack.data.store import load_tree, open_store
+
+    store = open_store(root)
+    load_tree(store, root)
+    with tempfile.TemporaryDirectory() as tmp:
+        export_records(Path(tmp), store)
+        return (Path(tmp) / rel).read_text(encoding="utf-8")
+
+
 #: notice documents made quickly in tests: HTML only, by the fallback (a scratch folder is not inside
 #: the Quarto project)
 NOTICE_ARGS = ("--to", "html", "--renderer", "fallback")

@@ -11,7 +11,7 @@ from kpitrack.cli import main
 from kpitrack.data.actuals import load_dataset
 from kpitrack.plan.catalogue import catalogue
 
-from ..conftest import NOTICE_ARGS, REPO, tree_bytes
+from ..conftest import NOTICE_ARGS, REPO, stored_text, tree_bytes
 from .cases import ACCEPTED, CASES
 
 
@@ -78,7 +78,7 @@ def test_a_note_that_looks_like_a_formula_is_stored_inert(data_copy, notice_docs
     number = _issue_one(capsys)
     note = '=HYPERLINK("http://example.invalid","点此")'
     assert main(["notices", "answer", number, "--note", note, "--dataset", "synthetic", "--date", "2018-07-10", *NOTICE_ARGS]) == 0
-    text = (data_copy / "notices" / "register-synthetic.csv").read_text(encoding="utf-8")
+    text = stored_text(data_copy, "notices/register-synthetic.csv")
     assert "'=HYPERLINK" in text and ',"=HYPERLINK' not in text and ",=HYPERLINK" not in text
     from kpitrack.core.fileio import spreadsheet_safe
 
@@ -94,7 +94,7 @@ def test_a_ledger_whose_file_name_is_gbk_bytes_is_ingested_and_named_readably(tm
     assert main(["ingest", os.fsdecode(raw)]) == 0
     out = capsys.readouterr()
     assert "Traceback" not in out.err
-    text = (data_copy / "actuals" / "hangzhou" / "vintages.csv").read_text(encoding="utf-8")
+    text = stored_text(data_copy, "actuals/hangzhou/vintages.csv")
     assert text.rstrip().endswith(",台账.csv,1")  # the name as the person who saved it reads it
 
 
