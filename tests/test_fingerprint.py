@@ -99,3 +99,18 @@ def test_data_as_of_before_an_ingest_reproduces_the_older_tables_3_and_5(data_co
     assert read_standards(folder, cat).rows["no"].tolist() == [3, 5]
     assert read_standards(folder, cat, "2019-01-01").rows.empty  # ingested in March: not known in January
     assert read_standards(folder, cat, "2019-06-01").rows["no"].tolist() == [3, 5]
+
+
+def test_a_changed_challenge_list_makes_stale_only_what_reads_it(data_copy):
+    import shutil
+
+    from kpitrack.core import paths
+
+    shutil.copytree(paths.repo_root() / "params", data_copy / "params")  # the workspace's own parameters
+    before = _versions("synthetic")
+    challenges = data_copy / "params" / "challenges-2018.yaml"
+    challenges.write_text(challenges.read_text(encoding="utf-8") + "\n# 考评办复核\n", encoding="utf-8")
+    after = _versions("synthetic")
+    assert after["midterm"]["challenges_sha256"] != before["midterm"]["challenges_sha256"]
+    assert after["card"]["challenges_sha256"] != before["card"]["challenges_sha256"]
+    assert after["bulletin"] == before["bulletin"] and after["notice"] == before["notice"]

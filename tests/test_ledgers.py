@@ -146,3 +146,16 @@ def test_an_unreadable_or_empty_file_is_one_clear_problem(data_copy, tmp_path, c
     assert "has no rows" in capsys.readouterr().err
     with pytest.raises(ValidationError, match="known-from"):
         ingest_ledger(tmp_path / "e.csv", kind("special"), data_copy / "actuals" / "hangzhou", catalogue(), known_from="yesterday")
+
+
+def test_peer_figures_as_known_on_a_day_leave_out_a_later_ingest(data_copy, tmp_path):
+    f = _write(tmp_path / "p.csv", [["城市", "指标", "年份", "数值", "数据质量", "来源"],
+                                    ["宁波", "gdp_real_growth", "2019", "6.8", "reported", "公报2019"]])
+    ingest_ledger(f, kind("peers"), data_copy / "peers", catalogue(), known_from="2020-03-01")
+    now, before = load_peers(), load_peers(known_at="2020-02-29")
+    assert (now.figures["source"] == "公报2019").sum() == 1
+    assert (before.figures["source"] == "公报2019").sum() == 0
+    assert len(before.figures) == len(now.figures) - 1
+    from kpitrack.publish.content import peer_section
+
+    assert len(peer_section.known("2020-02-29").figures) == len(before.figures)

@@ -320,3 +320,42 @@ def test_the_audit_trail_says_who_wrote_what(store_ws, tmp_path):
     trail = open_store(store_ws).audit_trail()
     mine = [r for r in trail if r["action"] == "ingest" and r["scope"] == "actuals/hangzhou"]
     assert mine and mine[-1]["detail"] == "audit.csv" and mine[-1]["rows"] == 1
+
+
+@pytest.mark.slow
+def test_bulletins_on_dask_workers_read_postgresql_and_match_sqlite(tmp_path, data_copy, pg_server, monkeypatch):
+    """Two Dask workers make a month's bulletins from a PostgreSQL store: the same documents as from
+    SQLite, and no worker touched a SQLite file."""
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is a dev dependency")
+    from kpitrack.data.regions import regions
+    from kpitrack.publish.runs.batch import run_batch
+    from kpitrack.publish.runs.executors import DaskExecutor
+    from kpitrack.publish.runs.monthly import bulletin_jobs
+
+    regs = list(regions())[:3]
+
+    def made(url: str, name: str) -> dict[str, str]:
+        monkeypatch.setenv("KPITRACK_STORE", url)
+        close_all()
+        jobs, _, out = bulletin_jobs("2018-06", "synthetic", regs, formats=("html",), renderer="fallback",
+                                     reports_dir=tmp_path / name)
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                distributed.Client(cluster) as client:
+            result = run_batch(jobs, out, executor=DaskExecutor(client), force=True)
+        assert [r.status for r in result.results] == ["ok"] * len(regs), [r.error for r in result.results]
+        # what differs between two renders of the same document: the charts' random element ids and the id
+        # papermill gives the cell of injected parameters
+        def same(text: str) -> str:
+            text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", text)
+            return re.sub(r'id="cell-id=[0-9a-f]{8}"', "id=ID", text)
+
+        return {p.name: same(p.read_text(encoding="utf-8")) for p in sorted(out.glob("*.html"))}
+
+    pg = made(pg_server.new_database(), "pg")
+    assert not (data_copy / ".store").exists()  # nobody opened SQLite: the driver and both workers read PostgreSQL
+    lite = made(f"sqlite:///{data_copy / '.store' / 'kpitrack.sqlite'}", "sqlite")
+    assert len(pg) == len(regs)
+    for name in pg:
+        import difflib
+
+        assert pg[name] == lite[name], "".join(list(difflib.unified_diff(pg[name].splitlines(True), lite[name].splitlines(True)))[:40])

@@ -101,25 +101,27 @@ def available(where: Path | None = None) -> bool:
     return (base / "peer_cities.csv").is_file() or (base / LEDGER).is_file() or bool(_stored(base))
 
 
-def _stored(base: Path) -> list[tuple[int, dict[str, str]]] | None:
-    """The peer ledger's rows as its ingests folded in the store (None: never ingested)."""
+def _stored(base: Path, known_at: str | None = None) -> list[tuple[int, dict[str, str]]] | None:
+    """The peer ledger's rows as its ingests (made by ``known_at``) folded in the store (None: never ingested)."""
     from .plan_ledger_vintages import rows_known_at
 
-    return rows_known_at(base, "peers", LEDGER_KEY)
+    return rows_known_at(base, "peers", LEDGER_KEY, known_at)
 
 
-def load_peers(where: Path | None = None) -> Peers:
-    """The peer figures, groups and indicators, every row checked (a ValidationError lists them all)."""
+def load_peers(where: Path | None = None, known_at: str | None = None) -> Peers:
+    """The peer figures, groups and indicators, every row checked (a ValidationError lists them all);
+    with ``known_at`` (YYYY-MM-DD), the ledger's ingests made by that day only (the bundled figures are
+    always known)."""
     base = Path(where) if where else folder()
     from .store import records_state
 
     stamp = tuple((base / f).stat().st_mtime_ns if (base / f).exists() else 0
                   for f in ("peer_cities.csv", LEDGER, "groups.yaml", "indicators.yaml", "sources.yaml"))
-    return _load(str(base), (*stamp, records_state(base, "peers")))
+    return _load(str(base), (*stamp, records_state(base, "peers")), known_at or None)
 
 
-@lru_cache(maxsize=4)
-def _load(where: str, _stamp: tuple) -> Peers:
+@lru_cache(maxsize=8)
+def _load(where: str, _stamp: tuple, known_at: str | None = None) -> Peers:
     base = Path(where)
     problems: list[Problem] = []
     indicators = _indicators(base / "indicators.yaml", problems)
@@ -135,7 +137,7 @@ def _load(where: str, _stamp: tuple) -> Peers:
         problems.append(Problem(str(path), 1, ",".join(missing), "missing column(s)", Reason.MISSING))
     else:
         problems += _check_rows(df, path, indicators)
-    stored = _stored(base) if not problems else None
+    stored = _stored(base, known_at) if not problems else None
     if not problems and (stored is not None or (base / LEDGER).is_file()):
         try:
             added = ledger_rows(base / LEDGER, indicators, {c for g in groups.values() for c in g.cities} | set(df["city"]),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 #: The kinds of record besides the KPI figures that a document may read.
-RECORD_KINDS = ("special", "standards", "rectification", "context", "peers", "notices")
+RECORD_KINDS = ("special", "standards", "rectification", "context", "peers", "notices", "challenges")
 
 
 def challenges_file(year: int) -> Path:
@@ -71,6 +71,10 @@ def record_files(kind: str, dataset_folder: Path, dataset: str) -> list[Path | s
         base = peers_folder()
         return [base / f for f in ("peer_cities.csv", LEDGER, "groups.yaml", "indicators.yaml", "sources.yaml")] + [
             f"store:peers:{records_state(base, 'peers')}"]
+    if kind == "challenges":  # every year's declared challenge targets (a document may look back at earlier years)
+        from ..core import paths
+
+        return sorted(paths.params_dir().glob("challenges-*.yaml"))
     if kind == "notices":
         from .notices import register_path
 

@@ -78,6 +78,20 @@ def close_all() -> None:
         _open.clear()
 
 
+def _forget_in_child() -> None:
+    """A forked child never uses its parent's database connections (SQLAlchemy: dispose, close=False)."""
+    global _lock
+    _lock = threading.Lock()  # another thread of the parent may have held it at the fork
+    for s in _open.values():
+        engine = getattr(s, "engine", None)
+        if engine is not None:
+            engine.dispose(close=False)
+    _open.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def locate(folder: Path):
     """The store and the scope that hold the records of ``folder`` (a dataset's, the peers', a
     register): the active workspace's store when the folder lies in it, else the folder's own CSV tree

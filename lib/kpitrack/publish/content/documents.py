@@ -49,7 +49,7 @@ class DocumentKind:
 
 
 #: what the evaluations and the cards show besides Table 1: Tables 2, 3 and 5, context figures and peers
-_PLAN_WIDE = ("special", "standards", "rectification", "context", "peers")
+_PLAN_WIDE = ("special", "standards", "rectification", "context", "peers", "challenges")
 
 KINDS: dict[str, DocumentKind] = {k.name: k for k in (
     DocumentKind("midterm", "notebooks/midterm_evaluation.ipynb", "_output", "中期评估", _PLAN_WIDE),

@@ -43,6 +43,11 @@ def rank_caption() -> str:
     return f"{workspace().city_short_zh}在对标城市中的位次"
 
 
+def known(data_as_of: str = "") -> Peers:
+    """The peer figures as known on ``data_as_of`` (a report's date of its data; empty: all)."""
+    return load_peers(known_at=data_as_of or None)
+
+
 def rank_table(up_to: int, peers: Peers | None = None) -> pd.DataFrame:
     """One row per group and indicator: the home city's rank in each year (第r位/n), "—" without one."""
     peers = peers or load_peers()

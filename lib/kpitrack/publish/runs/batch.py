@@ -45,12 +45,15 @@ LOCK = ".lock"
 # --------------------------------------------------------------------------- fingerprints
 
 def worker_env() -> dict[str, str]:
-    """What a worker (and the notebook kernels it starts) must see: PATH, the KPITRACK_* settings, and
-    the workspace active in the driver (which may be one opened in-process, not $KPITRACK_DATA)."""
+    """What a worker (and the notebook kernels it starts) must see: PATH, the KPITRACK_* settings, the
+    workspace active in the driver (which may be one opened in-process, not $KPITRACK_DATA) and its
+    record store."""
     from ...core import paths
+    from ...data.store import store_url
 
     env = {k: v for k, v in os.environ.items() if k == "PATH" or k.startswith("KPITRACK_")}
     env["KPITRACK_DATA"] = str(paths.data_dir())
+    env["KPITRACK_STORE"] = store_url(paths.data_dir())  # the workers read the records the driver reads
     return env
 
 
