@@ -232,15 +232,14 @@ class SqlStore:
     def figures(self, scope: str) -> pd.DataFrame:
         self.ready(scope)
         with self._read() as conn:
-            rows = conn.execute(sa.select(figures, vintages.c.known_from.label("v_known_from"))
-                                .join(vintages, sa.and_(vintages.c.scope == figures.c.scope, vintages.c.kind == "figures",
-                                                        vintages.c.vintage == figures.c.vintage))
-                                .where(figures.c.scope == scope).order_by(figures.c.vintage, figures.c.seq)).mappings().all()
-        if not rows:
-            return pd.DataFrame(columns=FIGURE_COLUMNS + ["vintage"])
-        df = pd.DataFrame([{**{c: r[c] for c in FIGURE_COLUMNS}, "vintage": r["vintage"], "_v": r["v_known_from"]} for r in rows])
-        df["known_from"] = df["known_from"].where(df["known_from"] != "", df["_v"])
-        return df.drop(columns="_v")
+            known = {v.vintage: v.known_from for v in _vintages(conn, scope)}
+            rows = conn.execute(sa.select(*(figures.c[c] for c in FIGURE_COLUMNS), figures.c.vintage)
+                                .where(figures.c.scope == scope).order_by(figures.c.vintage, figures.c.seq)).all()
+        df = pd.DataFrame(list(map(tuple, rows)), columns=[*FIGURE_COLUMNS, "vintage"])  # plain tuples: pandas is slow on Rows
+        if len(df):  # a figure without its own date is known from its vintage's
+            own = df["known_from"] != ""
+            df["known_from"] = df["known_from"].where(own, df["vintage"].map(known))
+        return df
 
     def add_figures(self, scope: str, table: pd.DataFrame, *, ingested_at: str, known_from: str, sha256: str, source: str,
                     refuse_duplicate: str | None = None) -> Vintage:
