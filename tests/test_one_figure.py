@@ -166,3 +166,28 @@ def test_a_bulletin_chart_never_joins_derived_months_to_the_official_year():
     by_name = {t.name: dict(zip(t.x, t.y)) for t in fig.data if t.xaxis == days and str(t.name).startswith("本年")}
     assert by_name["本年（公布数）"] == {12: 287} and by_name["本年（日数据推算）"][5] == 133
     assert set(by_name) == {"本年（公布数）", "本年（日数据推算）"}  # no trace joins the two kinds
+
+
+@pytest.mark.slow
+def test_every_card_and_every_score_line_shows_the_figure_that_counts(ds, cat):
+    """The 绩效卡 of every responsible unit and the score lines behind it show, for each measure of the
+    year, the figure the rule chooses for the city (the synthetic 市环保局 card included)."""
+    from kpitrack.analysis.scores import unit_scores
+    from kpitrack.plan.responsible import responsible_units
+    from kpitrack.publish.content import card
+
+    year = 2018
+    checked = 0
+    for line in (ln for u in unit_scores(cat, ds, year) for ln in u.lines if ln.table == "1" and ln.actual is not None):
+        assert _close(line.actual, ds.book.value(line.measure.id, city_code(), year)), (ds.name, line.measure.id)
+        checked += 1
+    for unit in responsible_units(cat):
+        c = card.prepare(unit, year, ds.name)
+        for kid in c.unit.kpis:
+            for m, ms in zip(cat.kpi(kid).measures, c.statuses[kid].measures):
+                if ms.latest_year == year and m.end_target.kind != "cumulative":
+                    assert _close(ms.latest_value, ds.book.value(m.id, city_code(), year)), (ds.name, unit, m.id)
+                    checked += 1
+        shown = card.kpi_table(c)
+        assert len(shown) == sum(len(cat.kpi(k).measures) for k in c.unit.kpis)
+    assert checked > 10
