@@ -233,3 +233,18 @@ def test_no_module_keeps_a_constant_read_from_a_workspace():
     found = [f"{p.relative_to(REPO)}: {m.group(0)}" for p in (REPO / "lib").rglob("*.py")
              for m in pattern.finditer(p.read_text(encoding="utf-8"))]
     assert found == []
+
+
+def test_a_workspace_names_its_store(tmp_path, monkeypatch):
+    from kpitrack.core.workspace import Workspace
+
+    monkeypatch.delenv("KPITRACK_STORE", raising=False)
+    ws = Workspace.open(EXAMPLE)
+    assert ws.store_url == f"sqlite:///{(EXAMPLE / '.store' / 'kpitrack.sqlite').resolve()}"
+    own = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, own, ignore=shutil.ignore_patterns("reports", ".store"))
+    (own / "workspace.yaml").write_text((own / "workspace.yaml").read_text(encoding="utf-8") + "store: sqlite:///records/main.sqlite\n",
+                                        encoding="utf-8")
+    assert Workspace.open(own).store_url == f"sqlite:///{(own / 'records' / 'main.sqlite').resolve()}"
+    monkeypatch.setenv("KPITRACK_STORE", "files")
+    assert Workspace.open(own).store_url == "files"

@@ -26,6 +26,10 @@ from .exceptions import Problem, Reason, ValidationError
 from .yamlio import load_yaml
 
 
+#: The default store: SQLite, one file in the workspace (git ignores ``.store/``).
+DEFAULT_STORE = ".store/kpitrack.sqlite"
+
+
 @dataclass(frozen=True)
 class Workspace:
     city_zh: str            # the city's name, e.g. 宁波市
@@ -45,6 +49,11 @@ class Workspace:
         ws = _workspace(str(path))
         _plan(str(path))
         return ws
+
+    @property
+    def store_url(self) -> str:
+        """Where the workspace's records are kept (:func:`store_url_of`); ``kpitrack.data.store`` opens it."""
+        return store_url_of(self.folder)
 
     @property
     def plan(self) -> "PlanInfo":
@@ -135,6 +144,24 @@ def _plan(folder: str) -> PlanInfo:
     if problems:
         raise ValidationError(problems, "plan validation")
     return info
+
+
+def store_url_of(folder: Path) -> str:
+    """Where the records of the workspace in ``folder`` are kept: ``$KPITRACK_STORE``, else ``store:``
+    in its workspace.yaml, else SQLite in the workspace (:data:`DEFAULT_STORE`); a relative SQLite file
+    is the workspace's."""
+    import os
+
+    folder = Path(folder).resolve()
+    url = os.environ.get("KPITRACK_STORE", "").strip()
+    ws = folder / "workspace.yaml"
+    if not url and ws.is_file():
+        doc = load_yaml(ws, str(ws))
+        url = str(doc.get("store") or "").strip() if isinstance(doc, dict) else ""
+    url = url or f"sqlite:///{DEFAULT_STORE}"
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_absolute():
+        url = f"sqlite:///{(folder / url.removeprefix('sqlite:///')).resolve()}"
+    return url
 
 
 def workspace() -> Workspace:

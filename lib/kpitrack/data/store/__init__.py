@@ -28,26 +28,16 @@ import pandas as pd
 from ...core.exceptions import AlreadyIngested, KpitrackError, StoreError  # noqa: F401 - importable from here
 from .layout import FIGURE_COLUMNS, MANIFEST, LedgerVintage, Vintage  # noqa: F401 - part of the store's API
 
-DEFAULT_SQLITE = ".store/kpitrack.sqlite"
 _open: dict[tuple[str, str], object] = {}
 _lock = threading.Lock()
 _BUILDING: ContextVar[tuple[Path, ...]] = ContextVar("kpitrack_building", default=())
 
 
 def store_url(root: Path) -> str:
-    """The URL of a workspace's store: ``$KPITRACK_STORE``, ``store:`` in workspace.yaml, or SQLite."""
-    root = Path(root)
-    url = os.environ.get("KPITRACK_STORE", "").strip()
-    if not url:
-        from ...core.yamlio import load_yaml
+    """The URL of the store of the workspace in ``root`` (:func:`kpitrack.core.workspace.store_url_of`)."""
+    from ...core.workspace import store_url_of
 
-        ws = root / "workspace.yaml"
-        doc = load_yaml(ws, str(ws)) if ws.is_file() else None
-        url = str((doc or {}).get("store") or "").strip() if isinstance(doc, dict) else ""
-    url = url or f"sqlite:///{DEFAULT_SQLITE}"
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_absolute():
-        url = f"sqlite:///{(root / url.removeprefix('sqlite:///')).resolve()}"
-    return url
+    return store_url_of(root)
 
 
 def open_store(root: Path | None = None, url: str | None = None):
