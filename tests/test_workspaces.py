@@ -6,6 +6,7 @@ imported back unchanged; nothing of one city in the code; the bundled plan's out
 from __future__ import annotations
 
 import json
+import shutil
 import re
 import subprocess
 import sys
