@@ -359,3 +359,16 @@ def test_bulletins_on_dask_workers_read_postgresql_and_match_sqlite(tmp_path, da
         import difflib
 
         assert pg[name] == lite[name], "".join(list(difflib.unified_diff(pg[name].splitlines(True), lite[name].splitlines(True)))[:40])
+
+
+def test_a_read_only_workspace_is_read_from_its_csv_files(data_copy, monkeypatch):
+    """A workspace nobody may write to (a shared checkout) keeps working: with no store named, its CSV
+    files are read as they are (writing would fail anyway, with the machine's message)."""
+    import kpitrack.data.store as store_mod
+
+    monkeypatch.delenv("KPITRACK_STORE", raising=False)
+    real = os.access
+    monkeypatch.setattr(store_mod.os, "access", lambda p, mode: False if Path(p) == data_copy.resolve() else real(p, mode))
+    s = open_store(data_copy)
+    assert s.url == "files" and not (data_copy / ".store").exists()
+    assert len(read_figures(data_copy / "actuals" / "hangzhou")) > 0

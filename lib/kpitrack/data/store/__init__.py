@@ -46,6 +46,11 @@ def open_store(root: Path | None = None, url: str | None = None):
 
     root = Path(root).resolve() if root is not None else paths.data_dir().resolve()
     url = url or store_url(root)
+    from ...core.workspace import DEFAULT_STORE
+
+    default = url == f"sqlite:///{(root / DEFAULT_STORE).resolve()}"
+    if default and not (root / DEFAULT_STORE).parent.exists() and not os.access(root, os.W_OK):
+        url = "files"  # a read-only workspace (a shared checkout): its CSV files are read as they are
     k = (str(root), url)
     with _lock:
         if k not in _open:
