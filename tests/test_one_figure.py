@@ -191,3 +191,33 @@ def test_every_card_and_every_score_line_shows_the_figure_that_counts(ds, cat):
         shown = card.kpi_table(c)
         assert len(shown) == sum(len(cat.kpi(k).measures) for k in c.unit.kpis)
     assert checked > 10
+
+
+def test_the_mid_term_and_final_tables_show_the_figure_that_counts(ds, cat):
+    """Table 1 of the mid-term (its 最新实际值 cell) and the final's outcome (the figure it judges) carry
+    the figure the rule chooses for the city."""
+    from kpitrack.core.labels import fmt
+    from kpitrack.publish.content import final_report, report
+
+    ev = report.evaluate(2018, ds.name)
+    table = report.kpi_table(ev).set_index("指标")
+    checked = 0
+    for m in cat.measures:
+        ms = next(x for ks in ev.statuses for x in ks.measures if x.measure_id == m.id)
+        if ms.latest_value is None or m.end_target.kind == "cumulative":
+            continue
+        want = ds.book.value(m.id, city_code(), ms.latest_year)
+        assert _close(ms.latest_value, want), (ds.name, m.id)
+        assert table.loc[m.name_zh, "最新实际值"] == f"{fmt(want, m.unit)}（{ms.latest_year}年）", (ds.name, m.id)
+        checked += 1
+    mid = checked
+    fe = final_report.evaluate_final(ds.name)
+    for k in cat.kpis:
+        for o in fe.outcomes[k.id][1]:
+            m = cat.measure(o.measure_id)
+            final_year = ds.book.value(m.id, city_code(), 2020)
+            judged_a_year = not any(w in o.reason_zh for w in ("平均", "累计", "合计"))  # else a mean or a sum of years
+            if o.value is not None and final_year is not None and judged_a_year and m.end_target.kind in ("level", "ceiling", "floor"):
+                assert _close(o.value, final_year), (ds.name, m.id, o.value, final_year)
+                checked += 1
+    assert mid > 5 and checked - mid >= 3
