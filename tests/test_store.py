@@ -202,27 +202,108 @@ def test_a_round_trip_store_csv_store_is_identical(tmp_path, store_ws, capsys):
 
 
 def test_csv_files_changed_under_the_store(data_copy, tmp_path, capsys):
-    """A `git pull` that changes the bundled files: loaded again when the store holds nothing of its
-    own there; refused (exit 4, nothing read) when it holds ingests made since."""
+    """A `git pull` that changes the bundled files: the store takes what they add or change of what it
+    loaded from them, keeps its own ingests, and refuses (exit 4, nothing read, nothing lost) when
+    the files lost a record or hold another one where the store has its own."""
     from kpitrack.cli import main
 
     folder = data_copy / "actuals" / "hangzhou"
-    n = len(read_manifest(folder))
     manifest = folder / "vintages.csv"
-    text = manifest.read_text(encoding="utf-8")
-    manifest.write_text(text.replace("data/sources", "data/sources (edited)", 1), encoding="utf-8")
-    assert len(read_manifest(folder)) == n and any("(edited)" in v.source for v in read_manifest(folder))
+    git = manifest.read_text(encoding="utf-8")
+    manifest.write_text(git.replace("data/sources", "data/sources (edited)", 1), encoding="utf-8")
+    assert any("(edited)" in v.source for v in read_manifest(folder))  # a bundled record changed: taken
     ledger = tmp_path / "l.csv"
     ledger.write_text("指标编号,地区,时期,数值,单位,来源\nK12.income,杭州市,2019,59261,元,统计公报\n", encoding="utf-8")
     assert main(["ingest", str(ledger)]) == 0
-    manifest.write_text(text, encoding="utf-8")  # the files change again, under an ingest of the store's own
+    mine = read_manifest(folder)[-1].vintage
+    manifest.write_text(git, encoding="utf-8")  # changed again, under an ingest of the store's own: both kept
     close_all()
+    assert main(["status", "--as-of", "2018"]) == 0
+    assert not any("(edited)" in v.source for v in read_manifest(folder)) and read_manifest(folder)[-1].vintage == mine
+    # the files now hold another vintage of that number (someone else's ingest, exported): a conflict
+    other = pd.DataFrame([{**_figures(7).iloc[0].to_dict(), "region": "330100"}], columns=FIGURE_COLUMNS)
+    (folder / "vintages" / f"{mine:04d}.csv").write_text(other.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
+    manifest.write_text(git + f"{mine},2026-01-01T00:00:00Z,2026-01-01,vintages/{mine:04d}.csv,x,elsewhere,1\n", encoding="utf-8")
+    close_all()
+    capsys.readouterr()
     assert main(["status", "--as-of", "2018"]) == 4
     err = capsys.readouterr().err
-    assert "changed since they were loaded" in err and "store export" in err
+    assert f"vintage {mine} of the figures was ingested here and the files hold another" in err and "store export" in err
+    assert main(["store", "info"]) == 0  # the diagnosis still works
+    assert main(["store", "export", str(tmp_path / "look")]) == 0
+    assert "统计公报" in (tmp_path / "look" / "actuals" / "hangzhou" / "vintages" / f"{mine:04d}.csv").read_text(encoding="utf-8")
     assert main(["store", "export", "--into-workspace"]) == 0  # the files become the store's
     assert main(["status", "--as-of", "2018"]) == 0
-    assert any(v.source == "l.csv" for v in read_manifest(folder))
+    assert read_manifest(folder)[-1].source == "l.csv" and f"{mine},".encode() in manifest.read_bytes()
+    # and a checkout of the older files (the exported vintage gone from them) is refused, never a wipe
+    manifest.write_text(git, encoding="utf-8")
+    close_all()
+    capsys.readouterr()
+    assert main(["status", "--as-of", "2018"]) == 4
+    assert f"vintage {mine} of the figures is in the store but no longer in the files" in capsys.readouterr().err
+    assert main(["store", "export", str(tmp_path / "after")]) == 0
+    assert (tmp_path / "after" / "actuals" / "hangzhou" / "vintages" / f"{mine:04d}.csv").is_file()
+
+
+def test_damaged_record_files_are_named_and_nothing_is_loaded(data_copy, capsys):
+    from kpitrack.cli import main
+
+    folder = data_copy / "actuals" / "hangzhou"
+    manifest = folder / "vintages.csv"
+    git = manifest.read_text(encoding="utf-8")
+    lines = git.splitlines(keepends=True)
+    manifest.write_text(lines[0] + lines[1].replace("vintages/0001.csv", "../../../escaped.csv") + "".join(lines[2:]), encoding="utf-8")
+    assert main(["validate"]) == 2
+    err = capsys.readouterr().err
+    assert "vintages.csv:2:file" in err and "vintages/0001.csv" in err
+    manifest.write_text(git, encoding="utf-8")
+    vintage = folder / "vintages" / "0002.csv"
+    vintage.write_text(vintage.read_text(encoding="utf-8")[:3000], encoding="utf-8")  # cut short
+    assert main(["validate"]) == 2
+    assert "0002.csv: holds" in capsys.readouterr().err
+    manifest.write_text(git.replace(",1\n", ",abc\n", 1) if ",1\n" in git else lines[0].replace("rows", "rowz") + "".join(lines[1:]),
+                        encoding="utf-8")
+    assert main(["validate"]) == 2
+    assert "vintages.csv:" in capsys.readouterr().err
+
+
+def test_export_never_writes_into_the_workspace_by_accident(data_copy, tmp_path, capsys):
+    from kpitrack.cli import main
+
+    for where in (data_copy, data_copy / "actuals", data_copy.parent):
+        assert main(["store", "export", str(where)]) == 2
+        assert "--into-workspace" in capsys.readouterr().err
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "junk.csv").write_text("x\n", encoding="utf-8")
+    assert main(["store", "export", str(tmp_path / "full")]) == 2
+    assert main(["store", "export", str(tmp_path / "x"), "--into-workspace"]) == 2
+    assert main(["store", "info", "--last", "0"]) == 2
+
+
+def test_migrate_copies_the_stores_own_records_into_an_empty_postgresql(data_copy, tmp_path, pg_server, capsys):
+    from kpitrack.cli import main
+    from kpitrack.data.notices import Event, append
+
+    ledger = tmp_path / "l.csv"
+    ledger.write_text("指标编号,地区,时期,数值,单位,来源\nK12.income,杭州市,2019,59261,元,统计公报\n", encoding="utf-8")
+    assert main(["ingest", str(ledger)]) == 0
+    append(register_path("synthetic"), lambda ev: [Event("杭绩改〔2018〕1号", "issued", "2018-07-05", "西湖区", "330106",
+                                                       "K12.income", "lag3", "连续3期", "2018-07-20")])
+    before = _records(data_copy)
+    url = pg_server.new_database()
+    assert main(["store", "migrate", "--url", url]) == 0
+    assert "copied every record" in capsys.readouterr().out
+    assert main(["store", "migrate", "--url", url]) == 4  # not into a store that holds records
+    close_all()
+    import os as _os
+
+    _os.environ["KPITRACK_STORE"] = url
+    try:
+        assert _records(data_copy) == before  # the same records, the ingest and the notice included
+        assert main(["status", "--as-of", "2018"]) == 0  # and the files agree with it: no conflict
+    finally:
+        del _os.environ["KPITRACK_STORE"]
+        close_all()
 
 
 def test_store_cli_info_migrate_and_export(store_ws, tmp_path, capsys):

@@ -48,7 +48,9 @@ def test_excel_and_text_numbers_are_read_as_the_user_sees_them(case, tmp_path, d
 def _issue_one(capsys) -> str:
     assert main(["notices", "--month", "2018-05", "--dataset", "synthetic", *NOTICE_ARGS]) == 0
     out = capsys.readouterr().out
-    return re.search(r"issued (杭绩改〔2018〕\d+号)", out).group(1)
+    found = re.search(r"issued (杭绩改〔2018〕\d+号)", out)
+    assert found, out
+    return found.group(1)
 
 
 @pytest.mark.parametrize("args, message", [

@@ -72,7 +72,7 @@ def notices(args: argparse.Namespace, renderer: str) -> int:
     new = issue(cat, ds, register, year, month, load_rules(), on)
     for e in new:
         print(f"issued {e.number} to {e.unit}: {e.measure_id} ({e.region}), feedback due {e.due}")
-    print(f"{len(new)} notice(s) issued for {month_text} into {register}" + ("" if new else " (none due, or all already issued)"))
+    print(f"{len(new)} notice(s) issued for {month_text} into the register of dataset {dataset}" + ("" if new else " (none due, or all already issued)"))
     return _render_notices(dataset, formats, renderer, args.force)
 
 

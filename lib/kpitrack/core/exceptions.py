@@ -145,3 +145,11 @@ class StoreError(KpitrackError):
     they were loaded. The message says which and what to do; nothing was written."""
 
     exit_code = 4
+
+
+class RecordFileError(KpitrackError):
+    """A file of records in the CSV tree (a manifest, a vintage's figures, a register) is damaged: a
+    column missing, a row that is not a number, a vintage cut short, a file named outside its folder.
+    The message names the file, row and field; nothing was loaded."""
+
+    exit_code = 2

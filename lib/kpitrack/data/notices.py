@@ -86,11 +86,12 @@ def record(path: Path, number: str, event: str, date: str, note: str) -> Event:
         st = states(events).get(number)
         if st is None:
             known = ", ".join(sorted(states(events))[-5:]) or "none yet"
-            raise ParameterError(f"{path}: no notice numbered {number!r} (latest: {known})")
+            raise ParameterError(f"no notice numbered {number!r} in the register {path.name} (latest: {known})")
         if event not in NEXT[st.event]:
             raise ParameterError(f"{number} is {st.event}: it cannot be {event} again")
-        if date < st.date:
-            raise ParameterError(f"{number} was {st.event} on {st.date}: it cannot be {event} on {date}, before that")
+        last = [e for e in events if e.number == number][-1]  # its latest event: nothing is recorded before it
+        if date < last.date:
+            raise ParameterError(f"{number} was {last.event} on {last.date}: it cannot be {event} on {date}, before that")
         return [Event(**{**asdict(st), "event": event, "date": date, "note": note.strip()})]
 
     return append(path, make)[0]

@@ -210,6 +210,11 @@ def read_filled(path: Path, k: LedgerKind) -> tuple[list[tuple[int, dict[str, st
     for i, values in enumerate(table[1:], start=2):
         if not any(values):
             continue
+        extra = [v for v in values[len(header):] if str(v).strip()]
+        if extra:
+            problems.append(Problem(shown, i, "-", f"{len(values)} cells where the header has {len(header)}: {extra[0]!r} would be "
+                                                  "lost (a comma inside a cell that is not quoted?)", Reason.INCONSISTENT))
+            continue
         rows.append((i, {h: (values[j] if j < len(values) else "") for j, h in enumerate(header) if h in k.keys}))
     if not rows and not problems:
         problems.append(Problem(shown, None, "-", "the file has no rows", Reason.MISSING))

@@ -82,10 +82,24 @@ def record_files(kind: str, dataset_folder: Path, dataset: str) -> list[Path | s
     raise ValueError(f"unknown kind of record {kind!r}; known: {', '.join(RECORD_KINDS)}")
 
 
+def ledger_shapes() -> dict:
+    """Each plan ledger's key and columns, for the store's export and copies."""
+    from .plan_ledgers import KINDS
+
+    return {k.name: (k.key, k.keys) for k in KINDS.values()}
+
+
+def migrate_records(target_url: str) -> list[str]:
+    """Copy the active workspace's store into the empty store at ``target_url``."""
+    from ..core import paths
+    from .store import copy_store, open_store
+
+    return copy_store(open_store(), target_url, paths.data_dir(), ledger_shapes())
+
+
 def export_records(out: Path, store=None) -> list[Path]:
     """Write the workspace's store (default: the active one's) out as its CSV tree under ``out``,
     every plan ledger folded by its own key and columns."""
-    from .plan_ledgers import KINDS
     from .store import export_tree, open_store
 
-    return export_tree(store or open_store(), Path(out), {k.name: (k.key, k.keys) for k in KINDS.values()})
+    return export_tree(store or open_store(), Path(out), ledger_shapes())

@@ -188,7 +188,7 @@ def export_tree(store, out: Path, ledgers: dict[str, tuple[tuple[str, ...], list
             continue
         done = store.figure_vintages(scope)
         for v in done:
-            put(f"{scope}/{v.file}", layout.figures_text(store.vintage_figures(scope, v.vintage)))
+            put(f"{scope}/{layout.figure_file(v.vintage)}", layout.figures_text(store.vintage_figures(scope, v.vintage)))
         if done:
             put(f"{scope}/{layout.MANIFEST}", layout.manifest_text(done))
         for kind in layout.LEDGER_KINDS:
@@ -212,4 +212,34 @@ def load_tree(store, root: Path) -> list[str]:
     found = layout.scopes_in(Path(root))
     for scope in found:
         store.ready(scope)
+    return found
+
+
+def copy_store(source, target_url: str, root: Path, ledgers: dict) -> list[str]:
+    """Copy every record of ``source`` (the workspace's store) into the empty store at ``target_url``:
+    ``kpitrack store migrate --url``. Refuses a target that already holds records."""
+    import tempfile
+
+    from .layout import scopes_in, tree_keys, tree_sha256
+    from .sql import SqlStore
+
+    root = Path(root).resolve()
+    load_tree(source, root)
+    probe = SqlStore(target_url, root)
+    try:
+        held = probe.scopes()
+    finally:
+        probe.dispose()
+    if held:
+        raise StoreError(f"the store {probe!r} already holds records ({', '.join(held[:5])}): migrate into an empty database")
+    with tempfile.TemporaryDirectory() as tmp:
+        export_tree(source, Path(tmp), ledgers)
+        staged = SqlStore(target_url, Path(tmp))
+        try:
+            found = sorted(set(scopes_in(Path(tmp))) | set(source.scopes()))
+            for scope in found:
+                staged.ready(scope)
+                staged.adopt(scope, tree_sha256(root / scope), tree_keys(root / scope, scope))
+        finally:
+            staged.dispose()
     return found

@@ -142,8 +142,11 @@ class FileStore:
                             "rows": v.rows, "sha256": v.sha256, "detail": v.source, "who": ""})
         return out
 
-    def mark_exported(self, scope: str) -> None:
+    def mark_exported(self, scope: str, exported: set | None = None) -> None:
         return None
+
+    def keys(self, scope: str) -> set[tuple]:
+        return layout.tree_keys(self.folder(scope), scope)
 
     def dispose(self) -> None:
         return None

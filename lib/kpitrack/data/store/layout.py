@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...core.exceptions import RecordFileError
+
 MANIFEST = "vintages.csv"
 MANIFEST_COLUMNS = ["vintage", "ingested_at", "known_from", "file", "sha256", "source", "rows"]
 FIGURE_COLUMNS = ["measure_id", "region", "period", "value", "unit", "quality", "method", "source", "note", "known_from"]
@@ -73,31 +75,72 @@ def is_register(scope: str) -> bool:
 
 # --------------------------------------------------------------------------- reading a tree
 
+def _rows(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """A manifest's rows with their line numbers, its header checked."""
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise RecordFileError(f"{path}:1:{missing[0]}: missing column(s) {', '.join(missing)} of a manifest "
+                                      f"({', '.join(columns)})", path=str(path), row=1, field=missing[0])
+            return [(i + 2, r) for i, r in enumerate(reader)]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise RecordFileError(f"{path}: not a readable manifest: {exc}", path=str(path)) from None
+
+
+def _int(path: Path, line: int, r: dict[str, str], field: str) -> int:
+    v = (r.get(field) or "").strip()
+    if not v.isdigit():
+        raise RecordFileError(f"{path}:{line}:{field}: {v!r} is not a whole number", path=str(path), row=line, field=field)
+    return int(v)
+
+
 def read_manifest(folder: Path) -> list[Vintage]:
     path = Path(folder) / MANIFEST
     if not path.is_file():
         return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        return [Vintage(int(r["vintage"]), r["ingested_at"], r["known_from"], r["file"], r["sha256"], r["source"], int(r["rows"]))
-                for r in csv.DictReader(fh)]
+    out = []
+    for line, r in _rows(path, MANIFEST_COLUMNS):
+        n = _int(path, line, r, "vintage")
+        if r["file"] != figure_file(n):  # a vintage's figures are kept in its own file, and nowhere else
+            raise RecordFileError(f"{path}:{line}:file: vintage {n}'s figures are kept in {figure_file(n)}, not {r['file']!r}",
+                                  path=str(path), row=line, field="file")
+        out.append(Vintage(n, r["ingested_at"], r["known_from"], r["file"], r["sha256"], r["source"], _int(path, line, r, "rows")))
+    return out
 
 
 def read_vintage_figures(folder: Path, v: Vintage) -> pd.DataFrame:
-    """One vintage's figures as written (text, ``known_from`` as in the file)."""
-    return pd.read_csv(Path(folder) / v.file, dtype=str, keep_default_na=False)
+    """One vintage's figures as written (text, ``known_from`` as in the file), checked against its
+    manifest line (the columns, and as many figures as the manifest says)."""
+    path = Path(folder) / figure_file(v.vintage)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise RecordFileError(f"{path}: vintage {v.vintage}'s figures cannot be read: {exc}", path=str(path)) from None
+    missing = [c for c in FIGURE_COLUMNS if c not in df.columns]
+    if missing:
+        raise RecordFileError(f"{path}:1:{missing[0]}: missing column(s) {', '.join(missing)}", path=str(path), row=1, field=missing[0])
+    if len(df) != v.rows:
+        raise RecordFileError(f"{path}: holds {len(df)} figure(s) where its manifest line says {v.rows} (a file cut short, or "
+                              "edited by hand?)", path=str(path), field="rows")
+    return df
 
 
 def read_ledger_manifest(folder: Path, kind: str) -> list[LedgerVintage]:
     path = Path(folder) / ledger_manifest(kind)
     if not path.is_file():
         return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        return [LedgerVintage(int(r["vintage"]), r["sha256"], r["ingested_at"], r["known_from"], r["source"], int(r["rows"]))
-                for r in csv.DictReader(fh)]
+    return [LedgerVintage(_int(path, line, r, "vintage"), r["sha256"], r["ingested_at"], r["known_from"], r["source"],
+                          _int(path, line, r, "rows")) for line, r in _rows(path, LEDGER_MANIFEST_COLUMNS)]
 
 
 def read_ledger_text(folder: Path, kind: str, number: int) -> str:
-    return (Path(folder) / ledger_file(kind, number)).read_text(encoding="utf-8")
+    path = Path(folder) / ledger_file(kind, number)
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecordFileError(f"{path}: vintage {number} of the {kind} ledger cannot be read: {exc}", path=str(path)) from None
 
 
 def read_register(path: Path) -> list[dict[str, str]]:
@@ -137,6 +180,14 @@ def tree_sha256(folder: Path) -> str:
         h.update(f.read_bytes())
         h.update(b"\0")
     return h.hexdigest()
+
+
+def tree_keys(folder: Path, scope: str) -> set[tuple]:
+    """The keys of the records a scope's CSV files hold: (kind, vintage) and ("notices", seq)."""
+    if is_register(scope):
+        return {("notices", i + 1) for i in range(len(read_register(folder)))}
+    keys = {("figures", v.vintage) for v in read_manifest(folder)}
+    return keys | {(k, v.vintage) for k in LEDGER_KINDS for v in read_ledger_manifest(folder, k)}
 
 
 def scopes_in(root: Path) -> list[str]:

@@ -48,7 +48,27 @@ def _who() -> str:
 
 
 def _engine(url: str) -> sa.Engine:
+    try:
+        return _make_engine(url)
+    except StoreError:
+        raise
+    except (ValueError, ImportError, sa.exc.ArgumentError) as exc:  # a URL that does not parse, a driver not installed
+        raise StoreError(f"cannot open the store {_shown(url)}: {exc} (use sqlite:///FILE, postgresql://USER@HOST/DB or files)") from None
+
+
+def _shown(url: str) -> str:
+    """A URL as messages show it: without its password."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL that does not parse is shown as given
+        return url
+
+
+def _make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
+        if not url.startswith("sqlite:///") or url in ("sqlite:///", "sqlite:///:memory:"):
+            raise StoreError(f"store URL {url!r}: a SQLite store is a file, sqlite:///PATH (an in-memory database would "
+                             "forget every record at the end of the command)")
         engine = sa.create_engine(url, connect_args={"timeout": 600, "check_same_thread": False}, poolclass=sa.pool.NullPool)
 
         @sa.event.listens_for(engine, "connect")
@@ -68,12 +88,17 @@ def _engine(url: str) -> sa.Engine:
     if url.startswith(("postgresql", "postgres")):
         if url.startswith("postgres://") or url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        elif not url.startswith("postgresql+psycopg://"):
+            raise StoreError(f"store URL {_shown(url)}: kpitrack talks to PostgreSQL through psycopg 3: write postgresql://… "
+                             "(or postgresql+psycopg://…)")
         try:
             import psycopg  # noqa: F401
         except ImportError:
             raise StoreError("a PostgreSQL store needs the psycopg 3 driver: pip install 'psycopg[binary]' "
                              "(or install kpitrack with the [postgresql] extra)") from None
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+        engine.url.port  # noqa: B018 - a port that is no number fails here, not at the first query
+        return engine
     raise StoreError(f"unknown store URL {url!r}: use sqlite:///FILE, postgresql://USER@HOST/DB or files")
 
 
@@ -100,6 +125,13 @@ class SqlStore:
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
 
+    def keys(self, scope: str) -> set[tuple]:
+        """The keys of every record of the scope: (kind, vintage) and ("notices", seq)."""
+        with self._read() as conn:
+            out = {(r[0], r[1]) for r in conn.execute(sa.select(vintages.c.kind, vintages.c.vintage).where(vintages.c.scope == scope))}
+            out |= {("notices", r[0]) for r in conn.execute(sa.select(notice_events.c.seq).where(notice_events.c.scope == scope))}
+        return out
+
     # ------------------------------------------------------------------ schema and transactions
 
     def _revision(self, conn) -> str | None:
@@ -111,22 +143,33 @@ class SqlStore:
         try:
             with self.engine.connect() as conn:
                 rev = self._revision(conn)
-        except sa.exc.OperationalError as exc:
-            raise StoreError(f"cannot open the store {self!r}: {exc.orig}") from None
+        except sa.exc.DBAPIError as exc:  # unreachable, refused, not a database, damaged
+            raise StoreError(f"cannot open the store {self!r}: {getattr(exc, 'orig', None) or exc}") from None
         if rev == SCHEMA_REVISION:
             return
-        if rev is not None and rev > SCHEMA_REVISION:
-            raise StoreError(f"the store {self!r} has schema {rev}, newer than this kpitrack's {SCHEMA_REVISION}: upgrade kpitrack")
+        if rev is not None and not (str(rev).isdigit() and int(rev) < int(SCHEMA_REVISION)):
+            newer = str(rev).isdigit() and int(rev) > int(SCHEMA_REVISION)
+            raise StoreError(f"the store {self!r} has schema revision {rev!r}, "
+                             + (f"newer than this kpitrack's {SCHEMA_REVISION}: upgrade kpitrack" if newer else
+                                "which no kpitrack wrote: restore the store from a backup, or export it and start a new one"))
         from alembic import command
         from alembic.config import Config
 
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
-        with self._write() as conn:
-            if self._revision(conn) == SCHEMA_REVISION:  # another process did it meanwhile
-                return
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        from alembic.util import CommandError
+
+        try:
+            with self._write() as conn:
+                if self._revision(conn) == SCHEMA_REVISION:  # another process did it meanwhile
+                    return
+                if self._revision(conn) is None and sa.inspect(conn).has_table("scopes"):
+                    raise StoreError(f"the store {self!r} holds kpitrack's tables but no schema revision (alembic_version was "
+                                     "removed?): restore it from a backup, or export it and start a new one")
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except (CommandError, sa.exc.DBAPIError) as exc:
+            raise StoreError(f"cannot bring the store {self!r} to schema {SCHEMA_REVISION}: {getattr(exc, 'orig', None) or exc}") from None
 
     @contextmanager
     def _write(self, scope: str | None = None) -> Iterator[sa.Connection]:
@@ -141,7 +184,12 @@ class SqlStore:
             yield conn
 
     def _read(self):
-        return self.engine.connect()
+        """A connection whose reads see one moment of the store (SQLite: one transaction under WAL;
+        PostgreSQL: REPEATABLE READ), so a read never sees half of another process's ingest."""
+        conn = self.engine.connect()
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        return conn
 
     # ------------------------------------------------------------------ loading the CSV tree
 
@@ -164,13 +212,11 @@ class SqlStore:
                 self._load(scope, digest)
             self._ready[scope] = sig
 
-    def _own(self, conn, scope: str) -> int:
-        n = conn.execute(sa.select(sa.func.count()).select_from(vintages)
-                         .where(vintages.c.scope == scope, vintages.c.origin == "ingest")).scalar()
-        return int(n or 0) + int(conn.execute(sa.select(sa.func.count()).select_from(notice_events)
-                                             .where(notice_events.c.scope == scope, notice_events.c.origin == "ingest")).scalar() or 0)
-
     def _load(self, scope: str, digest: str) -> None:
+        """Bring the scope's CSV files into the store, record by record (a vintage of a kind, an event of
+        a register): a record the files add is added; a record loaded from them before and changed there
+        since is replaced; the store's own records (ingested here) are kept. A record the files lost,
+        or one of the store's own that the files now hold differently, is a conflict: nothing is read."""
         if self.engine.dialect.name == "postgresql":
             with self.engine.begin() as conn:  # the row writers lock
                 conn.execute(sa.dialects.postgresql.insert(scopes).values(scope=scope, loaded_sha256="", loaded_at="")
@@ -179,44 +225,56 @@ class SqlStore:
             row = conn.execute(sa.select(scopes.c.loaded_sha256).where(scopes.c.scope == scope)).first()
             if row is not None and row[0] == digest:
                 return
-            if row is not None and row[0] and self._own(conn, scope):
+            tree = _tree_records(self.folder(scope), scope)
+            have = self._records(conn, scope)
+            lost = [k for k, (_, origin) in have.items() if k not in tree and origin == "bundled"]
+            clash = [k for k, (payload, origin) in have.items() if k in tree and payload != tree[k][0] and origin != "bundled"]
+            if lost or clash:
+                what = "; ".join([*(f"{_name(k)} is in the store but no longer in the files" for k in lost[:3]),
+                                  *(f"{_name(k)} was ingested here and the files hold another" for k in clash[:3])])
                 raise StoreError(
-                    f"{self.folder(scope)}: its CSV files changed since they were loaded into the store {self!r}, and the store "
-                    f"holds {self._own(conn, scope)} record(s) of its own there since; nothing was read. Write the store out with "
-                    f"`kpitrack store export DIR` and compare, then bring the files and the store together "
-                    f"(`kpitrack store export --into-workspace` makes the files the store's)", path=str(self.folder(scope)))
-            self._clear(conn, scope)
-            self._insert_tree(conn, scope)
+                    f"{self.folder(scope)}: its CSV files changed since they were loaded into the store {self!r} and disagree "
+                    f"with it ({what}); nothing was read. See what the store holds with `kpitrack store export DIR` (into a "
+                    f"folder outside the workspace) and compare; `kpitrack store export --into-workspace` makes the files the "
+                    f"store's", path=str(self.folder(scope)))
+            changed = [k for k in tree if k in have and have[k][0] != tree[k][0]]
+            for k in changed:
+                self._delete(conn, scope, k)
+            for k in tree:
+                if k not in have or k in changed:
+                    tree[k][1](conn)
             conn.execute(sa.delete(scopes).where(scopes.c.scope == scope))
             conn.execute(sa.insert(scopes).values(scope=scope, loaded_sha256=digest, loaded_at=_now()))
-            self._audit(conn, "load", scope, "", None, None, digest, f"the CSV files of {scope}")
+            added = sum(1 for k in tree if k not in have)
+            self._audit(conn, "load", scope, "", None, added + len(changed), digest,
+                        f"the CSV files of {scope}: {added} record(s) added, {len(changed)} replaced")
 
-    def _clear(self, conn, scope: str) -> None:
-        for t in (figures, ledger_texts, notice_events, vintages):
-            conn.execute(sa.delete(t).where(t.c.scope == scope))
+    def _records(self, conn, scope: str) -> dict[tuple, tuple[str, str]]:
+        """Every record of the scope in the store: key -> (its text as the CSV tree holds it, origin)."""
+        out: dict[tuple, tuple[str, str]] = {}
+        for r in conn.execute(sa.select(notice_events).where(notice_events.c.scope == scope)).mappings():
+            out[("notices", r["seq"])] = (repr(tuple(r[c] for c in NOTICE_COLUMNS)), r["origin"])
+        for r in conn.execute(sa.select(vintages).where(vintages.c.scope == scope)).mappings():
+            if r["kind"] == "figures":
+                v = Vintage(r["vintage"], r["ingested_at"], r["known_from"], r["file"], r["sha256"], r["source"], r["rows"])
+                rows = conn.execute(sa.select(*(figures.c[c] for c in FIGURE_COLUMNS))
+                                    .where(figures.c.scope == scope, figures.c.vintage == v.vintage).order_by(figures.c.seq)).all()
+                text = layout.figures_text(pd.DataFrame([tuple(x) for x in rows], columns=FIGURE_COLUMNS))
+                out[("figures", v.vintage)] = (repr(v) + text, r["origin"])
+            else:
+                v = LedgerVintage(r["vintage"], r["sha256"], r["ingested_at"], r["known_from"], r["source"], r["rows"])
+                out[(r["kind"], v.vintage)] = (repr(v) + _texts(conn, scope, r["kind"], [v.vintage])[0], r["origin"])
+        return out
 
-    def _insert_tree(self, conn, scope: str, origin: str = "bundled") -> None:
-        folder = self.folder(scope)
-        if layout.is_register(scope):
-            rows = layout.read_register(folder)
-            if rows:
-                conn.execute(sa.insert(notice_events), [{"scope": scope, "seq": i + 1, "origin": origin,
-                                                         **{c: r[c] for c in NOTICE_COLUMNS}} for i, r in enumerate(rows)])
+    def _delete(self, conn, scope: str, key: tuple) -> None:
+        kind, n = key
+        if kind == "notices":
+            conn.execute(sa.delete(notice_events).where(notice_events.c.scope == scope, notice_events.c.seq == n))
             return
-        who = _who()
-        for v in layout.read_manifest(folder):
-            df = layout.read_vintage_figures(folder, v)
-            conn.execute(sa.insert(vintages).values(scope=scope, kind="figures", origin=origin, ingested_by=who, **_vrow(v)))
-            if len(df):
-                conn.execute(sa.insert(figures), [{"scope": scope, "vintage": v.vintage, "seq": i + 1,
-                                                   **{c: str(r.get(c, "")) for c in FIGURE_COLUMNS}}
-                                                  for i, r in enumerate(df.to_dict("records"))])
-        for kind in layout.LEDGER_KINDS:
-            for v in layout.read_ledger_manifest(folder, kind):
-                conn.execute(sa.insert(vintages).values(scope=scope, kind=kind, origin=origin, ingested_by=who, file="",
-                                                        **_lrow(v)))
-                conn.execute(sa.insert(ledger_texts).values(scope=scope, kind=kind, vintage=v.vintage,
-                                                            content=layout.read_ledger_text(folder, kind, v.vintage)))
+        table = figures if kind == "figures" else ledger_texts
+        where = [table.c.scope == scope, table.c.vintage == n] + ([] if kind == "figures" else [table.c.kind == kind])
+        conn.execute(sa.delete(table).where(*where))
+        conn.execute(sa.delete(vintages).where(vintages.c.scope == scope, vintages.c.kind == kind, vintages.c.vintage == n))
 
     def _audit(self, conn, action: str, scope: str, kind: str, vintage: int | None, rows: int | None, sha256: str, detail: str) -> None:
         conn.execute(sa.insert(audit).values(at=_now(), who=_who(), action=action, scope=scope, kind=kind, vintage=vintage,
@@ -337,19 +395,84 @@ class SqlStore:
         with self._read() as conn:
             return [dict(r) for r in conn.execute(sa.select(audit).order_by(audit.c.id)).mappings()]
 
-    def mark_exported(self, scope: str) -> None:
-        """The scope's CSV files are now the store's: what it holds counts as loaded from them."""
+    def mark_exported(self, scope: str, exported: set[tuple] | None = None) -> None:
+        """The scope's CSV files are now the store's: the records written into them (``exported``: (kind,
+        vintage) and ("notices", seq) keys; a record ingested since the export read the store is not
+        among them and stays the store's own) count as loaded from them."""
         with self._write(scope) as conn:
-            conn.execute(sa.update(vintages).where(vintages.c.scope == scope).values(origin="bundled"))
-            conn.execute(sa.update(notice_events).where(notice_events.c.scope == scope).values(origin="bundled"))
+            for kind, n in exported or ():
+                if kind == "notices":
+                    conn.execute(sa.update(notice_events).where(notice_events.c.scope == scope, notice_events.c.seq == n)
+                                 .values(origin="bundled"))
+                else:
+                    conn.execute(sa.update(vintages).where(vintages.c.scope == scope, vintages.c.kind == kind,
+                                                           vintages.c.vintage == n).values(origin="bundled"))
             conn.execute(sa.delete(scopes).where(scopes.c.scope == scope))
             digest = layout.tree_sha256(self.folder(scope))
             conn.execute(sa.insert(scopes).values(scope=scope, loaded_sha256=digest, loaded_at=_now()))
             self._audit(conn, "export", scope, "", None, None, digest, "the workspace's CSV files written from the store")
         self._ready.pop(scope, None)
 
+    def adopt(self, scope: str, digest: str, from_files: set[tuple]) -> None:
+        """After a copy from another store: the workspace's files (``digest``) are what was loaded, and
+        the records they do not hold (``from_files``: the keys they do) are the store's own."""
+        with self._write(scope) as conn:
+            conn.execute(sa.delete(scopes).where(scopes.c.scope == scope))
+            conn.execute(sa.insert(scopes).values(scope=scope, loaded_sha256=digest, loaded_at=_now()))
+            for r in conn.execute(sa.select(vintages.c.kind, vintages.c.vintage).where(vintages.c.scope == scope)).all():
+                if (r[0], r[1]) not in from_files:
+                    conn.execute(sa.update(vintages).where(vintages.c.scope == scope, vintages.c.kind == r[0],
+                                                           vintages.c.vintage == r[1]).values(origin="ingest"))
+            for (seq,) in conn.execute(sa.select(notice_events.c.seq).where(notice_events.c.scope == scope)).all():
+                if ("notices", seq) not in from_files:
+                    conn.execute(sa.update(notice_events).where(notice_events.c.scope == scope, notice_events.c.seq == seq)
+                                 .values(origin="ingest"))
+            self._audit(conn, "migrate", scope, "", None, None, digest, "copied from another store")
+        self._ready.pop(scope, None)
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _name(key: tuple) -> str:
+    kind, n = key
+    return f"event {n} of the register" if kind == "notices" else f"vintage {n} of the {kind}"
+
+
+def _tree_records(folder: Path, scope: str) -> dict[tuple, tuple[str, Callable]]:
+    """Every record of a scope's CSV files: key -> (its text, how to insert it as loaded from the files)."""
+    out: dict[tuple, tuple[str, Callable]] = {}
+    if True:  # the readers of the tree raise RecordFileError naming the file, row and field
+        if layout.is_register(scope):
+            for i, r in enumerate(layout.read_register(folder)):
+                row = {c: r[c] for c in NOTICE_COLUMNS}
+                out[("notices", i + 1)] = (repr(tuple(row[c] for c in NOTICE_COLUMNS)),
+                                           lambda conn, i=i, row=row: conn.execute(sa.insert(notice_events).values(
+                                               scope=scope, seq=i + 1, origin="bundled", **row)))
+            return out
+        who = _who()
+        for v in layout.read_manifest(folder):
+            df = layout.read_vintage_figures(folder, v)
+
+            def put(conn, v=v, df=df) -> None:
+                conn.execute(sa.insert(vintages).values(scope=scope, kind="figures", origin="bundled", ingested_by=who, **_vrow(v)))
+                if len(df):
+                    conn.execute(sa.insert(figures), [{"scope": scope, "vintage": v.vintage, "seq": i + 1,
+                                                       **{c: str(r.get(c, "")) for c in FIGURE_COLUMNS}}
+                                                      for i, r in enumerate(df.to_dict("records"))])
+
+            out[("figures", v.vintage)] = (repr(v) + layout.figures_text(df), put)
+        for kind in layout.LEDGER_KINDS:
+            for v in layout.read_ledger_manifest(folder, kind):
+                text = layout.read_ledger_text(folder, kind, v.vintage)
+
+                def put_ledger(conn, v=v, kind=kind, text=text) -> None:
+                    conn.execute(sa.insert(vintages).values(scope=scope, kind=kind, origin="bundled", ingested_by=who, file="",
+                                                            **_lrow(v)))
+                    conn.execute(sa.insert(ledger_texts).values(scope=scope, kind=kind, vintage=v.vintage, content=text))
+
+                out[(kind, v.vintage)] = (repr(v) + text, put_ledger)
+    return out
 
 
 def _vrow(v: Vintage) -> dict:

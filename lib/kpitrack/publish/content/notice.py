@@ -48,7 +48,7 @@ def prepare(number: str, dataset: str) -> Notice:
     current = states(events)
     if number not in current:
         latest = "、".join(list(current)[-3:]) or "none yet"
-        raise ParameterError(f"parameter number: no notice numbered {number!r} in {register_path(dataset)} (latest: {latest})")
+        raise ParameterError(f"parameter number: no notice numbered {number!r} in the register of dataset {dataset} (latest: {latest})")
     cat = catalogue()
     return Notice(current[number], [e for e in events if e.number == number], cat, load_dataset(dataset, cat).synthetic)
 

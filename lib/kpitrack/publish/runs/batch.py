@@ -58,9 +58,23 @@ def worker_env() -> dict[str, str]:
 
 
 def run_job(job: Job) -> JobResult:
-    """Execute, stamp, render and publish one job; never raises (a failure is a result)."""
-    start = time.monotonic()
+    """Execute, stamp, render and publish one job; never raises (a failure is a result). The job's
+    settings (``job.env``) hold for the job only: a job run in the driver's own process (one job, or
+    ``--jobs 1``) leaves the driver's environment as it found it."""
+    saved = {k: os.environ.get(k) for k in job.env}
     os.environ.update(job.env)
+    try:
+        return _run_job(job)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _run_job(job: Job) -> JobResult:
+    start = time.monotonic()
     out = Path(job.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # not hidden: Quarto renders files of hidden folders outside its project (without _quarto.yml)
