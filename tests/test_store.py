@@ -453,3 +453,19 @@ def test_a_read_only_workspace_is_read_from_its_csv_files(data_copy, monkeypatch
     s = open_store(data_copy)
     assert s.url == "files" and not (data_copy / ".store").exists()
     assert len(read_figures(data_copy / "actuals" / "hangzhou")) > 0
+
+
+def test_a_ledgers_own_file_edited_after_an_ingest_is_a_conflict_not_ignored(data_copy, tmp_path, capsys):
+    """Once a Table 2 ledger has vintages, its bundled file is vintage 0: an edit to that file is no
+    longer read, so it is refused (exit 4), never silently ignored."""
+    from kpitrack.cli import main
+
+    f = tmp_path / "sp.csv"
+    f.write_text("子目标编号,年份,数值,数据质量,来源\nS01.tourism_revenue,2019,4005,reported,公报\n", encoding="utf-8")
+    assert main(["ingest", str(f), "--kind", "special"]) == 0
+    special = data_copy / "actuals" / "hangzhou" / "special.csv"
+    special.write_text(special.read_text(encoding="utf-8").replace("3589", "9999"), encoding="utf-8")
+    close_all()
+    capsys.readouterr()
+    assert main(["status", "--as-of", "2018"]) == 4
+    assert "special.csv was changed after the store took it as vintage 0" in capsys.readouterr().err

@@ -162,10 +162,27 @@ def tree_files(folder: Path) -> list[Path]:
     return out
 
 
+def watched_files(folder: Path) -> list[Path]:
+    """The store files and, beside them, the plan ledgers' own files (the ledger as bundled, or as
+    folded): what a change of the CSV tree is looked for in."""
+    folder = Path(folder)
+    if folder.suffix == ".csv":
+        return tree_files(folder)
+    return tree_files(folder) + [folder / f for f in FOLDED.values() if (folder / f).is_file()]
+
+
+def base_sha256(folder: Path, kind: str) -> str | None:
+    """The SHA-256 of a plan ledger's own file as vintage 0 records it (None: no such file)."""
+    path = Path(folder) / FOLDED[kind]
+    if not path.is_file():
+        return None
+    return hashlib.sha256(path.read_text(encoding="utf-8-sig").encode("utf-8")).hexdigest()
+
+
 def tree_signature(folder: Path) -> tuple:
-    """The store files' names, sizes and modification times: a cheap look for a change."""
+    """The watched files' names, sizes and modification times: a cheap look for a change."""
     out = []
-    for f in tree_files(folder):
+    for f in watched_files(folder):
         st = f.stat()
         out.append((str(f), st.st_size, st.st_mtime_ns))
     return tuple(out)
@@ -174,7 +191,7 @@ def tree_signature(folder: Path) -> tuple:
 def tree_sha256(folder: Path) -> str:
     """A hash of a scope's store files, names and bytes: what the store loaded, to see later changes."""
     h = hashlib.sha256()
-    for f in tree_files(folder):
+    for f in watched_files(folder):
         h.update(f.relative_to(folder.parent if folder.suffix == ".csv" else folder).as_posix().encode())
         h.update(b"\0")
         h.update(f.read_bytes())

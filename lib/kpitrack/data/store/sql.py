@@ -228,9 +228,13 @@ class SqlStore:
             tree = _tree_records(self.folder(scope), scope)
             have = self._records(conn, scope)
             lost = [k for k, (_, origin) in have.items() if k not in tree and origin == "bundled"]
+            lost += [(kind, 0) for kind in layout.LEDGER_KINDS  # a ledger's own file edited after it became vintage 0
+                     if (kind, 0) in have and not any(k[0] == kind for k in tree)
+                     and layout.base_sha256(self.folder(scope), kind) not in (None, _sha_of(conn, scope, kind, 0))]
             clash = [k for k, (payload, origin) in have.items() if k in tree and payload != tree[k][0] and origin != "bundled"]
             if lost or clash:
-                what = "; ".join([*(f"{_name(k)} is in the store but no longer in the files" for k in lost[:3]),
+                what = "; ".join([*(_name(k) if k[1] == 0 and k[0] in layout.FOLDED else f"{_name(k)} is in the store but no longer in the files"
+                                for k in lost[:3]),
                                   *(f"{_name(k)} was ingested here and the files hold another" for k in clash[:3])])
                 raise StoreError(
                     f"{self.folder(scope)}: its CSV files changed since they were loaded into the store {self!r} and disagree "
@@ -436,7 +440,14 @@ class SqlStore:
 
 def _name(key: tuple) -> str:
     kind, n = key
+    if kind in layout.FOLDED and n == 0:
+        return f"{layout.FOLDED[kind]} was changed after the store took it as vintage 0 of the {kind} ledger (edit the ledger by ingesting)"
     return f"event {n} of the register" if kind == "notices" else f"vintage {n} of the {kind}"
+
+
+def _sha_of(conn, scope: str, kind: str, n: int) -> str | None:
+    return conn.execute(sa.select(vintages.c.sha256).where(vintages.c.scope == scope, vintages.c.kind == kind,
+                                                          vintages.c.vintage == n)).scalar()
 
 
 def _tree_records(folder: Path, scope: str) -> dict[tuple, tuple[str, Callable]]:
