@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     nt = sub.add_parser("notices", help="improvement notices (绩效改进通知单): issue those the rule triggers, record answers",
                         description="kpitrack notices --month 2018-06 [--dataset NAME]: issue the notices that the rule of "
-                                    "data/plan/notices.yaml triggers into the append-only register data/notices/register.csv; "
+                                    "data/plan/notices.yaml triggers into the dataset's append-only register (in the record store); "
                                     "kpitrack notices answer|close NUMBER --note TEXT; kpitrack notices list.")
     nt.add_argument("action", nargs="?", default="issue", help="issue (default), answer, close or list")
     nt.add_argument("number", nargs="?", help="the notice number, e.g. 绩改〔2018〕1号 (answer, close)")
