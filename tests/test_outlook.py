@@ -65,3 +65,15 @@ def test_a_measure_without_numeric_target_still_gets_a_forecast_fan():
     o = outlook(m, obs(m.id, {2015: 1, 2016: 2, 2017: 3}), 2018)
     assert not o.assessable and "无数值终期目标" in o.reason_zh
     assert list(o.fan.index) == [2019, 2020]
+
+
+def test_a_target_already_met_is_advice_to_hold_never_to_move_the_wrong_way():
+    from kpitrack.analysis.outlook import Outlook
+
+    o = Outlook("K13.unemployment", 2018, True, "", target_value=4.0, target_kind="ceiling", unit="%", direction="lower",
+                rate_kind="linear", latest_year=2018, latest_value=3.9, required_rate=0.1, probability=0.9, year_reached=2018)
+    text = o.what_it_takes_zh()
+    assert o.already_met and "需保持在不高于4.0%" in text and "增加" not in text
+    behind = Outlook("K13.unemployment", 2018, True, "", target_value=4.0, target_kind="ceiling", unit="%", direction="lower",
+                     rate_kind="linear", latest_year=2018, latest_value=4.3, required_rate=-0.1, probability=0.3, year_reached=2021)
+    assert not behind.already_met and "减少" in behind.what_it_takes_zh()

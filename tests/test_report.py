@@ -228,3 +228,16 @@ def test_a_cell_that_runs_too_long_is_stopped_with_a_clear_error(tmp_path, monke
     monkeypatch.setenv("KPITRACK_CELL_TIMEOUT", "soon")
     with pytest.raises(ParameterError, match="KPITRACK_CELL_TIMEOUT must be a whole number of seconds, got 'soon'"):
         execute({"as_of": 2018}, tmp_path / "out.ipynb", notebook=path)
+
+
+def test_a_measure_on_track_yet_likely_to_miss_says_why_both_hold():
+    from kpitrack.core.labels import Status
+    from kpitrack.publish.content import report
+
+    ev = report.evaluate(2018, "hangzhou")
+    status = {ms.measure_id: ms.status for ks in ev.statuses for ms in ks.measures}
+    both = [m for m in ev.cat.measures if ev.outlooks[m.id].likely_miss and status[m.id] in (Status.ON_TRACK, Status.ACHIEVED)]
+    text = report.summary(ev)
+    for m in both:
+        assert f"其中{m.name_zh}（" in text or f"、{m.name_zh}（" in text
+    assert not both or "把握不足五成" in text

@@ -53,6 +53,12 @@ class Outlook:
     fan: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
 
     @property
+    def already_met(self) -> bool:
+        """A level, floor or ceiling whose latest figure already meets the end target."""
+        return (self.target_kind in ("level", "floor", "ceiling") and self.latest_value is not None
+                and self.target_value is not None and _meets(self.latest_value, self.target_value, self.direction))
+
+    @property
     def likely_miss(self) -> bool:
         return self.assessable and self.probability is not None and self.probability < 0.5
 
@@ -78,6 +84,9 @@ class Outlook:
         """One sentence: what it would take, in words."""
         if not self.assessable:
             return self.reason_zh
+        if self.already_met:  # no need to move: never advice to move toward the target's wrong side
+            bound = "不低于" if self.direction == "higher" else "不高于"
+            return f"{self.latest_year}年已达到{self.target_year}年目标值，需保持在{bound}{fmt(self.target_value, self.unit)}"
         lead = "剩余年份需" if self.target_kind in ("cumulative", "average") else "需"
         parts = [f"{lead}{self.rate_text(self.required_rate)}"]
         if self.best_rate is not None:

@@ -128,6 +128,12 @@ def summary(ev: Evaluation) -> str:
         problems.append("进度滞后或存在风险的指标：" + "、".join(f"{s.kpi_id}{names[s.kpi_id]}（{STATUS_ZH[s.status]}）" for s in lagging) + "。")
     if misses:
         problems.append(f"按目前态势预计难以实现{plan_end_year()}年目标的子指标{len(misses)}项：" + "、".join(m.name_zh for m in misses) + "。")
+        measure_status = {ms.measure_id: ms.status for ks in ev.statuses for ms in ks.measures}
+        both = [m for m in misses if measure_status.get(m.id) in (Status.ON_TRACK, Status.ACHIEVED)]
+        if both:  # two verdicts that seem to disagree: say why both hold
+            problems.append("其中" + "、".join(f"{m.name_zh}（{STATUS_ZH[measure_status[m.id]]}，预测达标概率约"
+                                               f"{ev.outlooks[m.id].probability:.0%}）" for m in both)
+                            + f"当年进度达到规划轨迹，但预测计入近年走势与波动后，{plan_end_year()}年达标的把握不足五成，需提前关注。")
     if no_data:
         problems.append(f"{len(no_data)}项指标有量化目标但缺少数据，无法判断进度：" + "、".join(f"{k}{names[k]}" for k in no_data) + "。")
     advice = []
