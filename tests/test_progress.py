@@ -101,10 +101,26 @@ def test_as_of_hides_later_figures():
 
 def test_ceiling_unemployment():
     m = measure(unit="%", direction="lower", growth_model="linear", end_kind="ceiling", end_value=5,
-                yearly=[((2017, 2018, 2019, 2020), "ceiling", 5)])
+                yearly=[((2017, 2018, 2019, 2020), "ceiling", 5)], end_text="2020年调查失业率低于5%", yearly_text="调查失业率低于5%")
     assert assess_measure(m, obs(m.id, {2018: 4.2}), 2018).status == Status.ON_TRACK
     assert assess_measure(m, obs(m.id, {2018: 5.0}), 2018).status == Status.OFF_TRACK  # "低于5%" is strict
     assert assess_measure(m, obs(m.id, {2020: 4.0}), 2020).status == Status.ACHIEVED
+
+
+def test_a_ceiling_is_judged_by_the_years_own_ceiling_and_by_the_plans_words():
+    """PM2.5 of 25.0 in 2018 under that year's ceiling of 26.5 (end target 不高于25 in 2020): on track;
+    28 in 2018 is above the year's ceiling: lagging; 25.0 in 2020 meets 不高于25; 25.0 fails 低于25."""
+    m = measure(unit="微克/立方米", direction="lower", growth_model="linear", end_kind="ceiling", end_value=25,
+                yearly=[((2018,), "ceiling", 26.5), ((2019,), "ceiling", 25.8)], end_text="PM2.5平均浓度不高于25",
+                yearly_text="不高于26.5")
+    st = assess_measure(m, obs(m.id, {2018: 25.0}), 2018)
+    assert st.status == Status.ON_TRACK and "不高于当年上限26.5" in st.reason_zh
+    late = assess_measure(m, obs(m.id, {2018: 28.0}), 2018)
+    assert late.status == Status.OFF_TRACK and "高于当年上限26.5" in late.reason_zh
+    assert assess_measure(m, obs(m.id, {2020: 25.0}), 2020).status == Status.ACHIEVED
+    strict = measure(unit="微克/立方米", direction="lower", growth_model="linear", end_kind="ceiling", end_value=25,
+                     end_text="PM2.5平均浓度低于25")
+    assert assess_measure(strict, obs(strict.id, {2020: 25.0}), 2020).status == Status.OFF_TRACK
 
 
 def test_cumulative_housing():

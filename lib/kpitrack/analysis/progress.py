@@ -166,13 +166,36 @@ def _single_point(m: Measure, common: dict, traj: pd.Series, why: str) -> Measur
                          reason_zh=f"{why}；{ly}年实际值比当年轨迹值{fmt(tv, m.unit)}差{gap:.1%}")
 
 
+def strict_bound(text_zh: str, strict: bool = False) -> bool:
+    """Whether a bound excludes its own value: the plan's 严格 flag, or its words (“低于5%”, “高于”;
+    “不高于25”, “以内” include it)."""
+    return strict or ("低于" in text_zh and "不低于" not in text_zh) or ("高于" in text_zh and "不高于" not in text_zh)
+
+
 def _assess_ceiling(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:
+    """A ceiling: before the end year, the latest year against that year's own ceiling when the plan
+    gives one (a path down to the end target), else against the end target; from the end year on,
+    against the end target. Strict or not as the plan says it (:func:`strict_bound`)."""
     t, latest, ly = m.end_target, common["latest_value"], common["latest_year"]
-    ok = meets(latest, t.value, m.direction, strict=True)  # "低于": strictly below
+    words = ("低于", "未低于") if strict_bound(t.text_zh, t.strict) else ("不高于", "高于")
+    yearly = m.yearly_target_for(ly) if ly < t.year else None
+    if yearly is not None and yearly.value is not None and yearly.kind in ("ceiling", "level") and yearly.value != t.value:
+        strict = strict_bound(yearly.text_zh)
+        ok = meets(latest, yearly.value, m.direction, strict=strict)
+        shown = f"{ly}年实际值{fmt(latest, m.unit)}"
+        bound = f"当年上限{fmt(yearly.value, m.unit)}（{yearly.text_zh}）"
+        if ok:
+            return MeasureStatus(**{**common, "trajectory_value": yearly.value}, status=Status.ON_TRACK, method="yearly_bound",
+                                 reason_zh=f"{shown}{'低于' if strict else '不高于'}{bound}")
+        return MeasureStatus(**{**common, "trajectory_value": yearly.value}, status=Status.OFF_TRACK, method="yearly_bound",
+                             reason_zh=f"{shown}{'未低于' if strict else '高于'}{bound}")
+    ok = meets(latest, t.value, m.direction, strict=words[0] == "低于")
     if ok:
         status = Status.ACHIEVED if ly >= t.year else Status.ON_TRACK
-        return MeasureStatus(**common, status=status, method="bound", reason_zh=f"{ly}年实际值{fmt(latest, m.unit)}低于上限{fmt(t.value, m.unit)}")
-    return MeasureStatus(**common, status=Status.OFF_TRACK, method="bound", reason_zh=f"{ly}年实际值{fmt(latest, m.unit)}未低于上限{fmt(t.value, m.unit)}")
+        return MeasureStatus(**common, status=status, method="bound",
+                             reason_zh=f"{ly}年实际值{fmt(latest, m.unit)}{words[0]}上限{fmt(t.value, m.unit)}")
+    return MeasureStatus(**common, status=Status.OFF_TRACK, method="bound",
+                         reason_zh=f"{ly}年实际值{fmt(latest, m.unit)}{words[1]}上限{fmt(t.value, m.unit)}")
 
 
 def _assess_cumulative(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:
