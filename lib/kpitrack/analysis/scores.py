@@ -239,14 +239,15 @@ _DONE_ZH = {"2": {1.0: "已实现", 0.0: "未按期实现"}, "5": {1.0: "已发�
 def _shown(ln: TargetLine) -> tuple[str, str]:
     """(target, actual) of a line as the explanation shows them: figures with their unit; for a target
     that is done or not (a milestone, a standard, a rectification) what was to be done and whether it was."""
-    from ..core.labels import fmt
+    from ..core.labels import fmt, fmt_pair
 
     m = ln.measure
     if ln.table in "35" or (ln.table == "2" and not m.unit):
         words = _DONE_ZH["2" if ln.table == "2" else ln.table]
         target = m.end_target.text_zh if ln.table != "2" else "按期实现"
         return target, "—" if ln.actual is None else words.get(ln.actual, fmt(ln.actual))
-    return fmt(ln.target, m.unit), fmt(ln.actual, m.unit)
+    actual, target = fmt_pair(ln.actual, ln.target, m.unit)  # 3.29% against 3.30%, never 3.3% against 3.3%
+    return target, actual
 
 
 def explanation(u: UnitScore) -> pd.DataFrame:

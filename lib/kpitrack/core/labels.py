@@ -102,6 +102,20 @@ def fmt(value: float | None, unit: str = "", *, integer: bool | None = None) -> 
     return f"{text}{unit}"
 
 
+def fmt_pair(value: float | None, target: float | None, unit: str = "") -> tuple[str, str]:
+    """A figure and the target it is judged against, shown so that a reader sees why: when the two
+    differ but would print alike (3.29% and 3.30% both as 3.3%), both get more decimals, the same
+    number of them, until they print apart (at most 4)."""
+    a, b = fmt(value, unit), fmt(target, unit)
+    if value is None or target is None or value != value or target != target or a != b or value == target:
+        return a, b
+    for digits in range(1, 5):
+        a, b = fixed(value, digits) + unit, fixed(target, digits) + unit
+        if a != b:
+            break
+    return a, b
+
+
 def fixed(value: float, digits: int) -> str:
     """A number with a fixed count of decimals, never "-0.0": a value that rounds to zero is 0."""
     text = f"{value:.{digits}f}"

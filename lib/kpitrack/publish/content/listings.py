@@ -192,9 +192,12 @@ def challenges_listing(year: int, dataset: str, group: str = "sub-provincial", c
     def yes(v):
         return "—" if v is None else ("是" if v else "否")
 
-    rows = [{"measure_id": r.measure.id, "指标": r.measure.name_zh, "类型": KIND_ZH[r.kind], "目标": fmt(r.target, r.measure.unit),
+    from ...core.labels import fmt_pair
+
+    shown = [fmt_pair(r.actual, r.target, r.measure.unit) for r in results]  # 3.29% against 3.30%, never 3.3% against 3.3%
+    rows = [{"measure_id": r.measure.id, "指标": r.measure.name_zh, "类型": KIND_ZH[r.kind], "目标": target,
              "横向": yes(r.horizontal.passed), "纵向": yes(r.vertical.passed), "符合挑战标准": yes(r.qualifies),
-             "实际": fmt(r.actual, r.measure.unit), "完成": yes(r.achieved)} for r in results]
+             "实际": actual, "完成": yes(r.achieved)} for r, (actual, target) in zip(results, shown)]
     doc = {"year": year, "dataset": dataset, "group": group_name, "declared_in": path.name, "demonstration": declared.demonstration,
            "targets": [{"measure_id": r.measure.id, "kind": r.kind, "target": r.target,
                         "horizontal": {"passed": r.horizontal.passed, "why_zh": r.horizontal.why_zh, **r.horizontal.figures},
