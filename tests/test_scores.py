@@ -41,9 +41,13 @@ def _with(ds, measure_id: str, year: int, value: float):
     ("challenge", 1.0, 95.0), ("challenge", 0.99, 0.0),
     ("key_challenge", 1.1, 100.0), ("key_challenge", 1.0, 95.0), ("key_challenge", 0.9, 0.0),
 ])
-def test_hand_worked_scores_of_a_one_target_unit(cat, kind, done, expected):
+def test_hand_worked_scores_of_a_one_target_unit(cat, kind, done, expected, monkeypatch):
     """市民政局 answers for one measure, K15.elderly_beds (higher is better); without the dataset's
-    ledgers of Tables 2, 3 and 5 (no folder) it is its only target."""
+    ledgers of Tables 2, 3 and 5 (no folder) it is its only target. The challenge passes its tests here
+    (the rules for a qualified challenge; one that fails them is scored as basic, tested below)."""
+    import kpitrack.analysis.scores as scores_mod
+
+    monkeypatch.setattr(scores_mod, "not_qualified", lambda *a: frozenset())
     ds = dataclasses.replace(load_dataset("synthetic", cat), folder=None)
     m = cat.measure("K15.elderly_beds")
     target = year_target(m, ds, 2018)
@@ -105,7 +109,8 @@ def test_scores_command_in_every_format(capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["synthetic"] and doc["challenges"].endswith("challenges-2018.yaml")
     units = {u["unit"]: u for u in doc["units"]}
-    assert units["市投资促进局"]["targets"][0]["kind"] == "key_challenge"
+    assert units["市投资促进局"]["targets"][0]["kind"] == "basic"  # declared a key challenge, failed the tests
+    assert units["市投资促进局"]["targets"][0]["declared_kind"] == "key_challenge"
     assert main(["scores", "--year", "2018", "--dataset", "synthetic", "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("rank,unit,score,base,bonus,table,measure_id")
     assert main(["scores", "--year", "2018", "--dataset", "synthetic"]) == 0
@@ -154,3 +159,36 @@ def test_hand_worked_score_with_the_targets_of_tables_2_3_and_5(cat):
     assert {ln.table for ln in u.scored} >= {"1", "2", "5"}
     assert len(u.scored) == len(expected)
     assert u.score.total == pytest.approx(0.95 * sum(expected) / len(expected))
+
+
+def test_three_units_worked_by_hand_a_tie_and_challenges_that_fail_their_tests():
+    """The demonstration's 2018 challenge list (params/challenges-2018.yaml) on the synthetic data:
+    - 市投资促进局: its only target, K21 (declared a key challenge), fails the tests, so it is scored as a
+      basic target: 95 × completion (81.54/81.63 ≈ 99.9%), never 0 for "not met";
+    - 各区、县（市）政府: K12 (declared a key challenge, exceeded) fails the tests: no bonus;
+    - 市科委: K05 at 3.29% against 3.30% (declared a challenge, fails the tests): 99.7% credited, not 0;
+    - 市投资促进局 and 市旅委 both show 94.89 and share rank 10; the next unit is 12th."""
+    from kpitrack.analysis.scores import explanation, load_challenges, unit_scores
+    from kpitrack.core import paths
+    from kpitrack.data.actuals import load_dataset
+    from kpitrack.plan.catalogue import catalogue
+
+    cat = catalogue()
+    ds = load_dataset("synthetic", cat)
+    declared = load_challenges(paths.params_dir() / "challenges-2018.yaml", cat, 2018)
+    by = {u.unit.name: u for u in unit_scores(cat, ds, 2018, declared)}
+    invest = by["市投资促进局"]
+    (line,) = invest.lines
+    assert line.measure.id == "K21.fdi" and line.kind == "basic" and line.declared == "key_challenge"
+    assert line.points == pytest.approx(line.actual / line.target)
+    assert invest.score.total * 100 == pytest.approx(95 * line.actual / line.target) and invest.score.bonus == 0
+    assert "未通过认定" in explanation(invest).loc[0, "类型"]
+    districts = by["各区、县（市）政府"]
+    k12 = next(ln for ln in districts.lines if ln.measure.id == "K12.income")
+    assert k12.completion > 1 and k12.declared == "key_challenge" and k12.kind == "basic" and districts.score.bonus == 0
+    rd = next(ln for ln in by["市科委"].lines if ln.measure.id == "K05.rd_share")
+    assert rd.declared == "challenge" and rd.points == pytest.approx(rd.actual / rd.target) and 0.99 < rd.points < 1
+    tied = by["市旅委"]
+    assert round(tied.score.total * 100, 2) == round(invest.score.total * 100, 2) and tied.rank == invest.rank
+    after = [u.rank for u in by.values() if u.rank is not None and u.rank > invest.rank]
+    assert min(after) == invest.rank + 2

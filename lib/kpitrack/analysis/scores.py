@@ -116,6 +116,7 @@ class TargetLine:
     points: float | None  # credited completion (0..1) of this target, None when not scored
     why_zh: str
     table: str = "1"  # the plan's table the target comes from: 1, 2, 3 or 5
+    declared: str = ""  # the kind declared for it when that is not how it is scored (a challenge that failed the tests)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ def unit_scores(cat: Catalogue, ds: Dataset, year: int, challenges: Challenges |
     if not plan_base_year() < year <= plan_end_year():
         raise ValueError(f"the plan's years are {plan_base_year() + 1}-{plan_end_year()}, got {year}")
     challenges = challenges or Challenges(year)
+    demoted = not_qualified(cat, ds, challenges)
     statuses, standards, rectification = _plan_ledgers(cat, ds, year)
     out = []
     for unit in responsible_units(cat).values():
@@ -176,18 +178,19 @@ def unit_scores(cat: Catalogue, ds: Dataset, year: int, challenges: Challenges |
         raw += [(m, c, target, actual, why, m.kpi_id[:2] if m.kpi_id.startswith("表") else "2")
                 for m, target, actual, c, why in plan_lines(cat, unit, year, statuses, standards, rectification)]
         for m, c, target, actual, why, table in raw:
-            kind = challenges.kind(m.id)
+            declared = challenges.kind(m.id)
+            kind = "basic" if m.id in demoted else declared  # the plan: a challenge target must pass its tests first
             points = None
             if c is not None:
                 tr = TargetResult(m.id, c, challenge=kind == "challenge", key_challenge=kind == "key_challenge",
                                   exceeded=c > 1)
                 points = target_points(tr, cat.scoring)
-            lines.append(TargetLine(m, kind, target, actual, c, points, why, table[-1]))
+            lines.append(TargetLine(m, kind, target, actual, c, points, why, table[-1], declared if declared != kind else ""))
         results = [TargetResult(ln.measure.id, ln.completion, challenge=ln.kind == "challenge",
                                 key_challenge=ln.kind == "key_challenge", exceeded=ln.completion > 1)
                    for ln in lines if ln.completion is not None]
         out.append(UnitScore(unit, year, tuple(lines), score(results, cat.scoring) if results else None))
-    points = {u.unit.name: round(u.score.total * 100, 6) for u in out if u.score is not None}  # ties as the reader sees them
+    points = {u.unit.name: round(u.score.total * 100, 2) for u in out if u.score is not None}  # ties as the reader sees them (two decimals)
     ranked = sorted(points, key=lambda n: -points[n])
     ranks: dict[str, int] = {}
     for i, name in enumerate(ranked):
@@ -195,6 +198,21 @@ def unit_scores(cat: Catalogue, ds: Dataset, year: int, challenges: Challenges |
         ranks[name] = ranks[prev] if prev is not None and points[prev] == points[name] else i + 1
     result = [UnitScore(u.unit, u.year, u.lines, u.score, ranks.get(u.unit.name)) for u in out]
     return sorted(result, key=lambda u: (u.rank is None, u.rank or 0, u.unit.name))
+
+
+def not_qualified(cat: Catalogue, ds: Dataset, challenges: Challenges) -> frozenset[str]:
+    """The declared challenge targets that fail the plan's tests (三.(一).3.(2)一: better than the peer
+    cities or a leading or much-improved rank, and clearly above the unit's own best): they are scored
+    as basic targets, neither all-or-nothing nor with a bonus. A target the tests cannot judge (no
+    peer figures) keeps its declared kind."""
+    if not (challenges.challenge or challenges.key_challenge):
+        return frozenset()
+    from ..data import peers as peer_data
+    from .challenges import judge
+
+    if not peer_data.available():
+        return frozenset()
+    return frozenset(r.measure.id for r in judge(cat, ds, peer_data.load_peers(), challenges) if r.qualifies is False)
 
 
 def _plan_ledgers(cat: Catalogue, ds: Dataset, year: int):
@@ -205,6 +223,12 @@ def _plan_ledgers(cat: Catalogue, ds: Dataset, year: int):
 
 
 KIND_ZH = {"basic": "基本目标", "challenge": "挑战目标", "key_challenge": "关键性挑战目标"}
+
+#: How to read a scores table: what the columns count, how ties and declared challenges are treated.
+READING_ZH = ("计分目标“m/n”：n为该单位当年的全部目标，m为有当年数值目标和实际值、计入得分的目标，其余逐项列明不计分的原因；"
+              "得分为计分目标得分的平均，基本目标（含一般性挑战目标）满分95分，关键性挑战目标超额完成在5分内加分；"
+              "得分（保留两位小数）相同的单位并列同一位次，下一位次顺延；申报的挑战目标须通过横向（对标城市）和纵向（自身最好水平）认定，"
+              "未通过的按基本目标计分：按完成率计分，不按“完成得满分、未完成不得分”计分，也不加分。")
 
 
 def illustrative(ds: Dataset, challenges: Challenges | None) -> str:
@@ -257,7 +281,8 @@ def explanation(u: UnitScore) -> pd.DataFrame:
         m = ln.measure
         target, actual = _shown(ln)
         rows.append({"表": f"表{ln.table}", "指标": f"{m.kpi_id} {m.name_zh}" if ln.table in "12" else m.name_zh,
-                     "类型": KIND_ZH[ln.kind], "年度目标": target, "实际": actual,
+                     "类型": KIND_ZH[ln.kind] + (f"（申报为{KIND_ZH[ln.declared]}，未通过认定）" if ln.declared else ""),
+                     "年度目标": target, "实际": actual,
                      "完成率": "—" if ln.completion is None else f"{ln.completion:.1%}",
                      "计分": "不计分：" + ln.why_zh if ln.points is None else f"{ln.points:.3f}"})
     return pd.DataFrame(rows)

@@ -88,7 +88,8 @@ def scores_listing(year: int, dataset: str, challenges_file: str | None = None) 
            "illustrative": note or None,
            "units": [{"unit": u.unit.name, "aliases": list(u.unit.aliases), "rank": u.rank, "score": pts(u.score and u.score.total),
                       "base": pts(u.score and u.score.base), "bonus": pts(u.score and u.score.bonus),
-                      "targets": [{"table": ln.table, "measure_id": ln.measure.id, "name_zh": ln.measure.name_zh, "kind": ln.kind, "kind_zh": KIND_ZH[ln.kind], "target": ln.target,
+                      "targets": [{"table": ln.table, "measure_id": ln.measure.id, "name_zh": ln.measure.name_zh, "kind": ln.kind, "kind_zh": KIND_ZH[ln.kind],
+                                   "declared_kind": ln.declared or None, "target": ln.target,
                                    "actual": ln.actual, "completion": ln.completion, "points": ln.points,
                                    "not_scored_zh": ln.why_zh or None} for ln in u.lines]} for u in results]}
     title = f"{year}年责任单位绩效得分 · 数据：{ds.label_zh}" + (f" · 挑战目标：{shown}" if challenges else " · 未指定挑战目标")
@@ -104,7 +105,9 @@ def scores_listing(year: int, dataset: str, challenges_file: str | None = None) 
     table = pd.DataFrame(rows, columns=["rank", "unit", "score", "base", "bonus", "table", "measure_id", "kind", "target", "actual",
                                         "completion", "points", "not_scored"])
     # the text form leads with the ranking, then each unit line by line
-    return Listing(title, table, doc, [f"【{note}】"] if note else [], sections, shown=scores_table(results))
+    from ...analysis.scores import READING_ZH
+
+    return Listing(title, table, doc, ([f"【{note}】"] if note else []) + [READING_ZH], sections, shown=scores_table(results))
 
 
 def year_end_text(measure_id: str, period: str, region: str | None, dataset: str, data_as_of: str | None = None,

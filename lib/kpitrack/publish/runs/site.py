@@ -182,7 +182,7 @@ def _notices_page(files: Path, reports: Path) -> str:
 
 
 def _scores_page(year: int, datasets: list[str]) -> str:
-    from ...analysis.scores import illustrative, load_challenges, scores_table, unit_scores
+    from ...analysis.scores import READING_ZH, illustrative, load_challenges, scores_table, unit_scores
     from ...data.actuals import load_dataset
     from ...plan.catalogue import catalogue
 
@@ -203,7 +203,7 @@ def _scores_page(year: int, datasets: list[str]) -> str:
         lines += [f"**{escape_markdown(note)}。**" if note else "", "",
                   ("挑战目标：" + ("演示选择（非考评办确定）" if challenges.demonstration else "考评办确定") if challenges
                    else "未指定挑战目标（均按基本目标计分）。"),
-                  "", table_markdown(scores_table(unit_scores(cat, ds, year, challenges))), ""]
+                  "", table_markdown(scores_table(unit_scores(cat, ds, year, challenges))), "", escape_markdown(READING_ZH), ""]
     return "\n".join(lines)
 
 
