@@ -61,6 +61,9 @@ def test_the_same_bound_refuses_a_ledger_row_and_a_hand_edited_vintage(cat, tmp_
     cells[3] = "1e300"
     lines[i] = ",".join(cells)
     vintage.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from kpitrack.data.store import reload_tree
+
+    reload_tree(vintage.parent.parent)  # the edited file taken on purpose (kpitrack store load --replace)
     with pytest.raises(ValidationError) as err:
         load_dataset("hangzhou", cat)
     assert f"{vintage}:{i + 1}:value: 1e+300 is not possible for a growth rate" in str(err.value)

@@ -202,22 +202,29 @@ def test_a_round_trip_store_csv_store_is_identical(tmp_path, store_ws, capsys):
 
 
 def test_csv_files_changed_under_the_store(data_copy, tmp_path, capsys):
-    """A `git pull` that changes the bundled files: the store takes what they add or change of what it
-    loaded from them, keeps its own ingests, and refuses (exit 4, nothing read, nothing lost) when
-    the files lost a record or hold another one where the store has its own."""
+    """A `git pull` that changes the bundled files: the store takes the records they add and keeps its
+    own; a record the files lost or hold differently is a conflict (exit 4, nothing read, nothing
+    lost), until the files are brought up to date, the store is written into them, or the files'
+    versions of records that came from files are taken on purpose (`store load --replace`)."""
     from kpitrack.cli import main
 
     folder = data_copy / "actuals" / "hangzhou"
     manifest = folder / "vintages.csv"
     git = manifest.read_text(encoding="utf-8")
     manifest.write_text(git.replace("data/sources", "data/sources (edited)", 1), encoding="utf-8")
-    assert any("(edited)" in v.source for v in read_manifest(folder))  # a bundled record changed: taken
+    assert any("(edited)" in v.source for v in read_manifest(folder))  # first use: loaded as the files are
     ledger = tmp_path / "l.csv"
     ledger.write_text("指标编号,地区,时期,数值,单位,来源\nK12.income,杭州市,2019,59261,元,统计公报\n", encoding="utf-8")
     assert main(["ingest", str(ledger)]) == 0
     mine = read_manifest(folder)[-1].vintage
-    manifest.write_text(git, encoding="utf-8")  # changed again, under an ingest of the store's own: both kept
+    manifest.write_text(git, encoding="utf-8")  # the files change a record the store holds: a conflict
     close_all()
+    capsys.readouterr()
+    assert main(["status", "--as-of", "2018"]) == 4
+    err = capsys.readouterr().err
+    assert "vintage 1 of the figures differs between these files and the store" in err and "load --replace" in err
+    assert main(["store", "info"]) == 0  # the diagnosis still works
+    assert main(["store", "load", "--replace"]) == 0  # these files are right about what came from files
     assert main(["status", "--as-of", "2018"]) == 0
     assert not any("(edited)" in v.source for v in read_manifest(folder)) and read_manifest(folder)[-1].vintage == mine
     # the files now hold another vintage of that number (someone else's ingest, exported): a conflict
@@ -227,22 +234,43 @@ def test_csv_files_changed_under_the_store(data_copy, tmp_path, capsys):
     close_all()
     capsys.readouterr()
     assert main(["status", "--as-of", "2018"]) == 4
-    err = capsys.readouterr().err
-    assert f"vintage {mine} of the figures was ingested here and the files hold another" in err and "store export" in err
-    assert main(["store", "info"]) == 0  # the diagnosis still works
+    assert f"vintage {mine} of the figures differs between these files and the store" in capsys.readouterr().err
+    assert main(["store", "load", "--replace"]) == 4  # an ingest of the store's own is never replaced
     assert main(["store", "export", str(tmp_path / "look")]) == 0
     assert "统计公报" in (tmp_path / "look" / "actuals" / "hangzhou" / "vintages" / f"{mine:04d}.csv").read_text(encoding="utf-8")
-    assert main(["store", "export", "--into-workspace"]) == 0  # the files become the store's
+    assert main(["store", "export", "--into-workspace"]) == 0  # the store is right: the files become the store's
     assert main(["status", "--as-of", "2018"]) == 0
     assert read_manifest(folder)[-1].source == "l.csv" and f"{mine},".encode() in manifest.read_bytes()
-    # and a checkout of the older files (the exported vintage gone from them) is refused, never a wipe
+    # a checkout of the older files (the exported vintage gone from them) is refused, never a wipe
     manifest.write_text(git, encoding="utf-8")
     close_all()
     capsys.readouterr()
     assert main(["status", "--as-of", "2018"]) == 4
-    assert f"vintage {mine} of the figures is in the store but no longer in the files" in capsys.readouterr().err
+    assert f"vintage {mine} of the figures is in the store but not in these files" in capsys.readouterr().err
     assert main(["store", "export", str(tmp_path / "after")]) == 0
     assert (tmp_path / "after" / "actuals" / "hangzhou" / "vintages" / f"{mine:04d}.csv").is_file()
+
+
+def test_two_workspaces_sharing_a_store_never_undo_each_other(tmp_path, data_copy, monkeypatch, capsys):
+    """Two checkouts of one workspace share one store: a correction taken from one checkout's files is
+    never undone by the other's older files (which get a conflict instead)."""
+    from kpitrack.cli import main
+
+    other = tmp_path / "other"
+    shutil.copytree(data_copy, other, ignore=shutil.ignore_patterns(".store"))
+    monkeypatch.setenv("KPITRACK_STORE", f"sqlite:///{tmp_path / 'shared.sqlite'}")
+    assert main(["status", "--as-of", "2018"]) == 0  # loaded from this checkout
+    vintage = data_copy / "actuals" / "hangzhou" / "vintages" / "0001.csv"
+    vintage.write_text(vintage.read_text(encoding="utf-8").replace(",46116,", ",46117,", 1), encoding="utf-8")
+    assert main(["store", "load", "--replace"]) == 0  # this checkout's correction, taken on purpose
+    monkeypatch.setenv("KPITRACK_DATA", str(other))
+    close_all()
+    capsys.readouterr()
+    assert main(["status", "--as-of", "2018"]) == 4  # the other checkout's older files: a conflict, no flip back
+    assert "differs between these files and the store" in capsys.readouterr().err
+    monkeypatch.setenv("KPITRACK_DATA", str(data_copy))
+    close_all()
+    assert "46117" in set(read_figures(data_copy / "actuals" / "hangzhou")["value"])
 
 
 def test_damaged_record_files_are_named_and_nothing_is_loaded(data_copy, capsys):
@@ -281,6 +309,7 @@ def test_export_never_writes_into_the_workspace_by_accident(data_copy, tmp_path,
 
 
 def test_migrate_copies_the_stores_own_records_into_an_empty_postgresql(data_copy, tmp_path, pg_server, capsys):
+    """Every record, who ingested it and the audit trail, in one transaction of the target."""
     from kpitrack.cli import main
     from kpitrack.data.notices import Event, append
 
@@ -301,6 +330,8 @@ def test_migrate_copies_the_stores_own_records_into_an_empty_postgresql(data_cop
     try:
         assert _records(data_copy) == before  # the same records, the ingest and the notice included
         assert main(["status", "--as-of", "2018"]) == 0  # and the files agree with it: no conflict
+        trail = open_store(data_copy).audit_trail()
+        assert any(r["action"] == "ingest" and r["detail"] == "l.csv" for r in trail) and trail[-1]["action"] in ("migrate", "load")
     finally:
         del _os.environ["KPITRACK_STORE"]
         close_all()

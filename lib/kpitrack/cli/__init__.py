@@ -132,11 +132,15 @@ def _cmd_data(args: argparse.Namespace) -> int:
     from ..data.sources import write_hangzhou
     from ..data.synthetic import write_synthetic
 
+    from ..data.store import reload_tree
+
     cat = load_catalogue()
     if args.what == "build-hangzhou":
-        print(f"wrote {write_hangzhou(cat)}")
+        folder = write_hangzhou(cat)
     else:
-        print(f"wrote {write_synthetic(cat, paths.actuals_dir() / 'synthetic')}")
+        folder = write_synthetic(cat, paths.actuals_dir() / "synthetic")
+    reload_tree(folder)  # the rebuilt files are what the store holds of them now
+    print(f"wrote {folder}")
     return 0
 
 

@@ -240,14 +240,17 @@ def build_parser() -> argparse.ArgumentParser:
     dn.set_defaults(command="dataset")
 
     so = sub.add_parser("store", help="the record store: info, migrate a CSV workspace into it, export it as CSV",
-                        description="kpitrack store info | store migrate [--url URL] | store export DIR [--into-workspace]. The "
+                        description="kpitrack store info | store load [--replace] | store migrate [--url URL] | "
+                                    "store export DIR | store export --into-workspace. The "
                                     "store is $KPITRACK_STORE, else `store:` in workspace.yaml, else SQLite in the workspace.")
-    so.add_argument("action", choices=("info", "migrate", "export"))
+    so.add_argument("action", choices=("info", "load", "migrate", "export"))
     so.add_argument("dir", nargs="?", help="export: the folder to write the CSV tree into")
     so.add_argument("--url", help="the store to use instead of the workspace's (e.g. postgresql://user@host/db)")
     so.add_argument("--into-workspace", action="store_true",
                     help="export: write the CSV tree into the workspace itself (its files become the store's)")
     so.add_argument("--last", type=int, default=20, help="info: how many of the latest writes to list")
+    so.add_argument("--replace", action="store_true",
+                    help="load: take the files' versions of the records that came from files (after bundled data were rebuilt)")
     so.set_defaults(command="store")
 
     d = sub.add_parser("data", help="rebuild bundled datasets")

@@ -19,7 +19,8 @@ def store(args: argparse.Namespace) -> int:
     if args.action == "info":
         s = open_store(root, args.url or None)
         s.check_files = False  # what the store holds, even where the files changed since (the diagnosis exit 4 asks for)
-        load_tree(s, root)
+        if not args.url:  # another store is looked at, never written to
+            load_tree(s, root)
         print(f"store: {s!r}")
         for scope in s.scopes():
             print(f"  {scope}")
@@ -30,6 +31,20 @@ def store(args: argparse.Namespace) -> int:
                 print(f"  {r['at']}  {r.get('who', '')}  {r['action']}  {r['scope']} {r['kind']} "
                       f"{'' if r.get('vintage') is None else 'vintage ' + str(r['vintage'])}  {r.get('detail', '')}")
         s.check_files = True
+        return 0
+    if args.action == "load":
+        from ..data.store import reload_tree
+        from ..data.store.layout import scopes_in
+
+        s = open_store(root)
+        found = scopes_in(root)
+        for scope in found:
+            if args.replace:
+                reload_tree(root / scope)
+            else:
+                s.ready(scope)
+        print(f"{len(found)} folder(s) of records of {root} are in the store {s!r}"
+              + (" (records that came from the files replaced by the files' versions)" if args.replace else ""))
         return 0
     if args.action == "migrate":
         current = store_url(root)
@@ -50,6 +65,9 @@ def store(args: argparse.Namespace) -> int:
         if args.into_workspace:
             if args.dir:
                 raise ParameterError(f"store export: give a folder ({args.dir}) or --into-workspace, not both")
+            if (args.url or store_url(root)) == "files":
+                print(f"the store is the workspace's CSV files ({root}): they are already what it holds")
+                return 0
             out = root
         elif not args.dir:
             raise ParameterError("store export: give the folder to write into (kpitrack store export DIR), or --into-workspace")

@@ -19,16 +19,17 @@ import pandas as pd
 from ..core import paths
 from ..core.exceptions import Problem, Reason, UnknownNameError, ValidationError
 from ..core.yamlio import load_yaml
+from .store.layout import LEDGER_KEYS
 
 QUALITIES = ("reported", "computed")
 DIRECTIONS = ("higher", "lower", "none")
 COLUMNS = ["city", "city_en", "group", "indicator", "year", "value", "unit", "quality", "n_days", "source_repo",
            "source_path", "source_commit", "upstream", "note"]
 STORED_PAGE = "(stored web page"
-#: the ledger of peer figures added by ``kpitrack ledger ingest --kind peers`` (kpitrack.data.plan_ledgers)
+#: the ledger of peer figures added by ``kpitrack ingest FILE --kind peers`` (kpitrack.data.plan_ledgers)
 LEDGER = "ledger.csv"
 #: A ledger row replaces the figure of the same city, indicator, year and source.
-LEDGER_KEY = ("city", "indicator", "year", "source")
+LEDGER_KEY = LEDGER_KEYS["peers"]
 LEDGER_REPO = "(ledger)"
 
 

@@ -62,7 +62,7 @@ def write_ledger_template(k: LedgerKind, cat: Catalogue, out: Path) -> Path:
         col += 2 if c.key in names else 1
     hs = wb.create_sheet("说明")
     hs.append(["栏目", "说明"])
-    hs.append(["用途", f"{k.title_zh}：每行一条记录；填好后用 kpitrack ledger ingest --kind {k.name} 文件名 导入。"])
+    hs.append(["用途", f"{k.title_zh}：每行一条记录；填好后用 kpitrack ingest 文件名 --kind {k.name} 导入。"])
     for c in k.columns:
         hs.append([c.zh, ("必填。" if c.required else "选填。") + c.help_zh])
     hs.append(["出错时", "整个文件不导入，所有问题按“文件:行:栏目: 说明”逐条列出；已有数据不会被改动。"])

@@ -94,7 +94,7 @@ def migrate_records(target_url: str) -> list[str]:
     from ..core import paths
     from .store import copy_store, open_store
 
-    return copy_store(open_store(), target_url, paths.data_dir(), ledger_shapes())
+    return copy_store(open_store(), target_url, paths.data_dir())
 
 
 def export_records(out: Path, store=None) -> list[Path]:

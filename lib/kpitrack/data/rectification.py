@@ -23,10 +23,11 @@ from ..core.exceptions import Problem, Reason, ValidationError
 from ..core.fileio import csv_records
 from ..plan.catalogue import Catalogue
 from ..plan.schema import plan_base_year, plan_end_year
+from .store.layout import LEDGER_KEYS
 
 FILE = "rectification.csv"
 #: What identifies a row of the ledger: a later row with the same key replaces it.
-KEY = ("problem", "year")
+KEY = LEDGER_KEYS["rectification"]
 COLUMNS = ["problem", "year", "target_zh", "done", "disclosed", "satisfaction", "source", "note"]
 DONE = ("yes", "partly", "no")
 SYNTHETIC_SOURCE = "kpitrack.data.rectification（合成演示数据，非真实整改记录）"

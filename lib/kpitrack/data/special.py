@@ -29,10 +29,11 @@ from ..core.fileio import csv_records
 from ..plan.catalogue import Catalogue, Subtarget
 from ..plan.schema import plan_base_year, target_years
 from .rules import LEDGER_QUALITIES
+from .store.layout import LEDGER_KEYS
 
 FILE = "special.csv"
 #: A ledger row is replaced by a later one with the same sub-target, year and publication date.
-KEY = ("subtarget", "year", "known_from")
+KEY = LEDGER_KEYS["special"]
 COLUMNS = ["subtarget", "year", "value", "quality", "source", "known_from", "note"]
 #: kinds whose figures are numbers; a milestone's figure is a date; an assigned target has none
 NUMERIC = ("level", "floor", "ceiling", "average", "ceiling_rank")

@@ -22,10 +22,11 @@ from ..core.exceptions import Problem, Reason, ValidationError
 from ..core.fileio import csv_records
 from ..plan.catalogue import Catalogue
 from ..plan.schema import plan_base_year, plan_end_year
+from .store.layout import LEDGER_KEYS
 
 FILE = "standards.csv"
 #: What identifies a row of the ledger: a later row with the same key replaces it.
-KEY = ("no",)
+KEY = LEDGER_KEYS["standards"]
 COLUMNS = ["no", "issued_on", "document_no", "source", "note"]
 SYNTHETIC_SOURCE = "kpitrack.data.standards（合成演示数据，非真实发布记录）"
 

@@ -204,6 +204,14 @@ def export_tree(store, out: Path, ledgers: dict[str, tuple[tuple[str, ...], list
     return written
 
 
+def reload_tree(folder: Path) -> None:
+    """Take the files' versions of the records of ``folder`` that came from files (after a dataset is
+    rebuilt from its sources, or ``kpitrack store load --replace``); a store of the files is the files."""
+    store, scope = locate(folder)
+    if hasattr(store, "reload"):
+        store.reload(scope)
+
+
 def load_tree(store, root: Path) -> list[str]:
     """Load every scope of the CSV tree of the workspace ``root`` into ``store`` (what was not loaded
     yet): ``kpitrack store migrate``. Returns the scopes."""
@@ -215,31 +223,26 @@ def load_tree(store, root: Path) -> list[str]:
     return found
 
 
-def copy_store(source, target_url: str, root: Path, ledgers: dict) -> list[str]:
-    """Copy every record of ``source`` (the workspace's store) into the empty store at ``target_url``:
+def copy_store(source, target_url: str, root: Path) -> list[str]:
+    """Copy every record of ``source`` (the workspace's store, its own ingests, who wrote them and the
+    audit trail included) into the empty store at ``target_url``, in one transaction of the target:
     ``kpitrack store migrate --url``. Refuses a target that already holds records."""
     import tempfile
 
-    from .layout import scopes_in, tree_keys, tree_sha256
+    from .files import FileStore
     from .sql import SqlStore
 
     root = Path(root).resolve()
     load_tree(source, root)
-    probe = SqlStore(target_url, root)
-    try:
-        held = probe.scopes()
-    finally:
-        probe.dispose()
-    if held:
-        raise StoreError(f"the store {probe!r} already holds records ({', '.join(held[:5])}): migrate into an empty database")
     with tempfile.TemporaryDirectory() as tmp:
-        export_tree(source, Path(tmp), ledgers)
-        staged = SqlStore(target_url, Path(tmp))
+        staged = None
+        if isinstance(source, FileStore):  # the CSV tree: loaded into a scratch database first
+            staged = source = SqlStore(f"sqlite:///{Path(tmp) / 'staged.sqlite'}", root)
+            load_tree(staged, root)
+        target = SqlStore(target_url, root)
         try:
-            found = sorted(set(scopes_in(Path(tmp))) | set(source.scopes()))
-            for scope in found:
-                staged.ready(scope)
-                staged.adopt(scope, tree_sha256(root / scope), tree_keys(root / scope, scope))
+            return target.copy_from(source)
         finally:
-            staged.dispose()
-    return found
+            target.dispose()
+            if staged is not None:
+                staged.dispose()

@@ -34,6 +34,10 @@ NOTICE_COLUMNS = ["number", "event", "date", "unit", "region", "measure_id", "ru
 #: The folded file of each plan ledger, as readers of the tree find it.
 FOLDED = {"special": "special.csv", "standards": "standards.csv", "rectification": "rectification.csv", "peers": "ledger.csv"}
 LEDGER_KINDS = tuple(FOLDED)
+#: How each plan ledger folds: a later row replaces an earlier one with the same key (a standard's
+#: number; a problem and year; a sub-target, year and publication date; a city, indicator, year and source).
+LEDGER_KEYS = {"special": ("subtarget", "year", "known_from"), "standards": ("no",), "rectification": ("problem", "year"),
+               "peers": ("city", "indicator", "year", "source")}
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ def is_register(scope: str) -> bool:
 def _rows(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
     """A manifest's rows with their line numbers, its header checked."""
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
+        with path.open(encoding="utf-8-sig", newline="") as fh:  # a byte-order mark (Excel's) is no part of the header
             reader = csv.DictReader(fh)
             missing = [c for c in columns if c not in (reader.fieldnames or [])]
             if missing:
@@ -91,7 +95,7 @@ def _rows(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
 
 def _int(path: Path, line: int, r: dict[str, str], field: str) -> int:
     v = (r.get(field) or "").strip()
-    if not v.isdigit():
+    if not (v.isascii() and v.isdigit()):
         raise RecordFileError(f"{path}:{line}:{field}: {v!r} is not a whole number", path=str(path), row=line, field=field)
     return int(v)
 
@@ -100,9 +104,10 @@ def read_manifest(folder: Path) -> list[Vintage]:
     path = Path(folder) / MANIFEST
     if not path.is_file():
         return []
-    out = []
+    out: list[Vintage] = []
     for line, r in _rows(path, MANIFEST_COLUMNS):
         n = _int(path, line, r, "vintage")
+        _unique(path, line, n, [v.vintage for v in out])
         if r["file"] != figure_file(n):  # a vintage's figures are kept in its own file, and nowhere else
             raise RecordFileError(f"{path}:{line}:file: vintage {n}'s figures are kept in {figure_file(n)}, not {r['file']!r}",
                                   path=str(path), row=line, field="file")
@@ -131,24 +136,47 @@ def read_ledger_manifest(folder: Path, kind: str) -> list[LedgerVintage]:
     path = Path(folder) / ledger_manifest(kind)
     if not path.is_file():
         return []
-    return [LedgerVintage(_int(path, line, r, "vintage"), r["sha256"], r["ingested_at"], r["known_from"], r["source"],
-                          _int(path, line, r, "rows")) for line, r in _rows(path, LEDGER_MANIFEST_COLUMNS)]
+    out: list[LedgerVintage] = []
+    for line, r in _rows(path, LEDGER_MANIFEST_COLUMNS):
+        n = _int(path, line, r, "vintage")
+        _unique(path, line, n, [v.vintage for v in out])
+        out.append(LedgerVintage(n, r["sha256"], r["ingested_at"], r["known_from"], r["source"], _int(path, line, r, "rows")))
+    return out
 
 
-def read_ledger_text(folder: Path, kind: str, number: int) -> str:
+def _unique(path: Path, line: int, n: int, before: list[int]) -> None:
+    if n in before:
+        raise RecordFileError(f"{path}:{line}:vintage: vintage {n} is listed twice", path=str(path), row=line, field="vintage")
+
+
+def read_ledger_text(folder: Path, kind: str, number: int, rows: int | None = None) -> str:
+    """One vintage of a plan ledger as written; with ``rows`` (its manifest line's), checked to hold that many."""
     path = Path(folder) / ledger_file(kind, number)
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+        held = len(list(csv.DictReader(io.StringIO(text))))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise RecordFileError(f"{path}: vintage {number} of the {kind} ledger cannot be read: {exc}", path=str(path)) from None
+    if rows is not None and held != rows:
+        raise RecordFileError(f"{path}: holds {held} row(s) where its manifest line says {rows} (a file cut short, or edited by "
+                              "hand?)", path=str(path), field="rows")
+    return text
 
 
 def read_register(path: Path) -> list[dict[str, str]]:
-    """A notices register's rows as written, with their line numbers (``_line``)."""
+    """A notices register's rows as written, with their line numbers (``_line``); its header checked."""
     if not Path(path).is_file():
         return []
-    with Path(path).open(encoding="utf-8", newline="") as fh:
-        return [{**{k: r.get(k, "") or "" for k in NOTICE_COLUMNS}, "_line": str(i + 2)} for i, r in enumerate(csv.DictReader(fh))]
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in NOTICE_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise RecordFileError(f"{path}:1:{missing[0]}: missing column(s) {', '.join(missing)} of a notices register",
+                                      path=str(path), row=1, field=missing[0])
+            return [{**{k: r.get(k, "") or "" for k in NOTICE_COLUMNS}, "_line": str(i + 2)} for i, r in enumerate(reader)]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise RecordFileError(f"{path}: not a readable notices register (UTF-8 CSV): {exc}", path=str(path)) from None
 
 
 def tree_files(folder: Path) -> list[Path]:

@@ -14,7 +14,9 @@ refuses with a :class:`StoreError` rather than choose between them.
 
 from __future__ import annotations
 
+import csv
 import getpass
+import io
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -212,36 +214,38 @@ class SqlStore:
                 self._load(scope, digest)
             self._ready[scope] = sig
 
-    def _load(self, scope: str, digest: str) -> None:
+    def _load(self, scope: str, digest: str, replace: bool = False) -> None:
         """Bring the scope's CSV files into the store, record by record (a vintage of a kind, an event of
-        a register): a record the files add is added; a record loaded from them before and changed there
-        since is replaced; the store's own records (ingested here) are kept. A record the files lost,
-        or one of the store's own that the files now hold differently, is a conflict: nothing is read."""
+        a register): a record the files add is added; the store's records are kept. A record the files
+        lost, or one they hold differently, is a conflict and nothing is read: the store keeps a record
+        once written (a stale checkout never rewrites a store that several workspaces share). With
+        ``replace`` (``kpitrack store load --replace``, and after a dataset is rebuilt from its
+        sources), the records that came from the files are replaced by the files' versions."""
         if self.engine.dialect.name == "postgresql":
             with self.engine.begin() as conn:  # the row writers lock
                 conn.execute(sa.dialects.postgresql.insert(scopes).values(scope=scope, loaded_sha256="", loaded_at="")
                              .on_conflict_do_nothing())
         with self._write(scope) as conn:
             row = conn.execute(sa.select(scopes.c.loaded_sha256).where(scopes.c.scope == scope)).first()
-            if row is not None and row[0] == digest:
+            if row is not None and row[0] == digest and not replace:
                 return
-            tree = _tree_records(self.folder(scope), scope)
+            folder = self.folder(scope)
+            tree = _tree_records(folder, scope)
             have = self._records(conn, scope)
-            lost = [k for k, (_, origin) in have.items() if k not in tree and origin == "bundled"]
-            lost += [(kind, 0) for kind in layout.LEDGER_KINDS  # a ledger's own file edited after it became vintage 0
-                     if (kind, 0) in have and not any(k[0] == kind for k in tree)
-                     and layout.base_sha256(self.folder(scope), kind) not in (None, _sha_of(conn, scope, kind, 0))]
-            clash = [k for k, (payload, origin) in have.items() if k in tree and payload != tree[k][0] and origin != "bundled"]
-            if lost or clash:
-                what = "; ".join([*(_name(k) if k[1] == 0 and k[0] in layout.FOLDED else f"{_name(k)} is in the store but no longer in the files"
-                                for k in lost[:3]),
-                                  *(f"{_name(k)} was ingested here and the files hold another" for k in clash[:3])])
-                raise StoreError(
-                    f"{self.folder(scope)}: its CSV files changed since they were loaded into the store {self!r} and disagree "
-                    f"with it ({what}); nothing was read. See what the store holds with `kpitrack store export DIR` (into a "
-                    f"folder outside the workspace) and compare; `kpitrack store export --into-workspace` makes the files the "
-                    f"store's", path=str(self.folder(scope)))
             changed = [k for k in tree if k in have and have[k][0] != tree[k][0]]
+            lost = [k for k, (_, origin) in have.items() if k not in tree and origin == "bundled"]
+            kept = [k for k in changed if have[k][1] != "bundled" or not replace]
+            unread = _unread_ledger_files(conn, folder, scope, tree)
+            if lost or kept or unread:
+                what = "; ".join([*(f"{_name(k)} is in the store but not in these files" for k in lost[:3]),
+                                  *(f"{_name(k)} differs between these files and the store" for k in kept[:3]), *unread])
+                raise StoreError(
+                    f"{folder}: its CSV files disagree with the store {self!r} ({what}); nothing was read. The store keeps a "
+                    f"record once written: if another workspace wrote it, bring these files up to date (git pull). To see the "
+                    f"store's side: `kpitrack store export DIR` (a folder outside the workspace). If the store is right: "
+                    f"`kpitrack store export --into-workspace` (it overwrites these files' version of a record that differs: "
+                    f"commit or save them first). If these files are right about records that came from files: `kpitrack store "
+                    f"load --replace`", path=str(folder))
             for k in changed:
                 self._delete(conn, scope, k)
             for k in tree:
@@ -252,6 +256,11 @@ class SqlStore:
             added = sum(1 for k in tree if k not in have)
             self._audit(conn, "load", scope, "", None, added + len(changed), digest,
                         f"the CSV files of {scope}: {added} record(s) added, {len(changed)} replaced")
+
+    def reload(self, scope: str) -> None:
+        """``kpitrack store load --replace``: the files' versions of the records that came from files."""
+        self._load(scope, layout.tree_sha256(self.folder(scope)), replace=True)
+        self._ready.pop(scope, None)
 
     def _records(self, conn, scope: str) -> dict[tuple, tuple[str, str]]:
         """Every record of the scope in the store: key -> (its text as the CSV tree holds it, origin)."""
@@ -417,22 +426,31 @@ class SqlStore:
             self._audit(conn, "export", scope, "", None, None, digest, "the workspace's CSV files written from the store")
         self._ready.pop(scope, None)
 
-    def adopt(self, scope: str, digest: str, from_files: set[tuple]) -> None:
-        """After a copy from another store: the workspace's files (``digest``) are what was loaded, and
-        the records they do not hold (``from_files``: the keys they do) are the store's own."""
-        with self._write(scope) as conn:
-            conn.execute(sa.delete(scopes).where(scopes.c.scope == scope))
-            conn.execute(sa.insert(scopes).values(scope=scope, loaded_sha256=digest, loaded_at=_now()))
-            for r in conn.execute(sa.select(vintages.c.kind, vintages.c.vintage).where(vintages.c.scope == scope)).all():
-                if (r[0], r[1]) not in from_files:
-                    conn.execute(sa.update(vintages).where(vintages.c.scope == scope, vintages.c.kind == r[0],
-                                                           vintages.c.vintage == r[1]).values(origin="ingest"))
-            for (seq,) in conn.execute(sa.select(notice_events.c.seq).where(notice_events.c.scope == scope)).all():
-                if ("notices", seq) not in from_files:
-                    conn.execute(sa.update(notice_events).where(notice_events.c.scope == scope, notice_events.c.seq == seq)
-                                 .values(origin="ingest"))
-            self._audit(conn, "migrate", scope, "", None, None, digest, "copied from another store")
-        self._ready.pop(scope, None)
+    def copy_from(self, source: "SqlStore") -> list[str]:
+        """Copy every row of ``source`` (scopes, vintages with who ingested them, figures, ledger texts,
+        notice events, the audit trail) into this empty store, in one transaction: a copy killed at any
+        moment leaves this store empty. Returns the scopes copied."""
+        with self._write() as conn:
+            held = [r[0] for r in conn.execute(sa.select(scopes.c.scope))]
+            if held:
+                raise StoreError(f"the store {self!r} already holds records ({', '.join(held[:5])}): copy into an empty database")
+            with source._read() as src:
+                for table in (scopes, vintages, figures, ledger_texts, notice_events):
+                    batch: list[dict] = []
+                    for r in src.execute(sa.select(table)).mappings():
+                        batch.append(dict(r))
+                        if len(batch) == 5000:
+                            conn.execute(sa.insert(table), batch)
+                            batch = []
+                    if batch:
+                        conn.execute(sa.insert(table), batch)
+                trail = [{k: v for k, v in dict(r).items() if k != "id"}  # the target numbers its own lines, in order
+                         for r in src.execute(sa.select(audit).order_by(audit.c.id)).mappings()]
+                if trail:
+                    conn.execute(sa.insert(audit), trail)
+                copied = [r[0] for r in src.execute(sa.select(scopes.c.scope).order_by(scopes.c.scope))]
+            self._audit(conn, "migrate", "", "", None, None, "", f"every record copied from {source!r}")
+        return copied
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -443,6 +461,29 @@ def _name(key: tuple) -> str:
     if kind in layout.FOLDED and n == 0:
         return f"{layout.FOLDED[kind]} was changed after the store took it as vintage 0 of the {kind} ledger (edit the ledger by ingesting)"
     return f"event {n} of the register" if kind == "notices" else f"vintage {n} of the {kind}"
+
+
+def _unread_ledger_files(conn, folder: Path, scope: str, tree: dict) -> list[str]:
+    """A plan ledger's own file that would be silently unread: once the ledger has vintages, it is its
+    vintages folded; its file must be what it was when it became vintage 0 (no vintages in the files),
+    or the ledger its vintages make (the files hold them, as an export writes)."""
+    out = []
+    if layout.is_register(scope):
+        return out
+    for kind in layout.LEDGER_KINDS:
+        path = folder / layout.FOLDED[kind]
+        in_tree = sorted(k[1] for k in tree if k[0] == kind)
+        if not path.is_file():
+            continue
+        if in_tree:
+            texts = [layout.read_ledger_text(folder, kind, n) for n in in_tree]
+            columns = next(csv.reader(io.StringIO(texts[-1])), [])
+            if path.read_text(encoding="utf-8-sig") != layout.csv_text(layout.fold_texts(texts, layout.LEDGER_KEYS[kind]), columns):
+                out.append(f"{path.name} is not the ledger its vintages make (edit a ledger by ingesting)")
+        elif _sha_of(conn, scope, kind, 0) not in (None, layout.base_sha256(folder, kind)):
+            out.append(f"{path.name} was changed after the store took it as vintage 0 of the {kind} ledger (edit a ledger by "
+                       "ingesting)")
+    return out
 
 
 def _sha_of(conn, scope: str, kind: str, n: int) -> str | None:
@@ -475,7 +516,7 @@ def _tree_records(folder: Path, scope: str) -> dict[tuple, tuple[str, Callable]]
             out[("figures", v.vintage)] = (repr(v) + layout.figures_text(df), put)
         for kind in layout.LEDGER_KINDS:
             for v in layout.read_ledger_manifest(folder, kind):
-                text = layout.read_ledger_text(folder, kind, v.vintage)
+                text = layout.read_ledger_text(folder, kind, v.vintage, v.rows)
 
                 def put_ledger(conn, v=v, kind=kind, text=text) -> None:
                     conn.execute(sa.insert(vintages).values(scope=scope, kind=kind, origin="bundled", ingested_by=who, file="",
