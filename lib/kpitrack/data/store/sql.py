@@ -68,7 +68,8 @@ def _shown(url: str) -> str:
 
 def _make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
-        if not url.startswith("sqlite:///") or url in ("sqlite:///", "sqlite:///:memory:"):
+        if not url.startswith("sqlite:///") or url in ("sqlite:///", "sqlite:///:memory:") \
+                or Path(url.removeprefix("sqlite:///")).is_dir():
             raise StoreError(f"store URL {url!r}: a SQLite store is a file, sqlite:///PATH (an in-memory database would "
                              "forget every record at the end of the command)")
         engine = sa.create_engine(url, connect_args={"timeout": 600, "check_same_thread": False}, poolclass=sa.pool.NullPool)
