@@ -189,3 +189,12 @@ def test_bundled_hangzhou_status_2018(cat):
     inc = result["K12"].measures[0]
     assert inc.status == Status.ON_TRACK
     assert inc.ratio == pytest.approx(((49832 / 42642) ** 0.5 - 1) / ((63000 / 42642) ** 0.2 - 1))
+
+
+def test_a_status_on_an_older_figure_says_so_and_a_level_met_early_is_to_be_kept():
+    m = measure(end_value=161.051)
+    st = assess_measure(m, obs(m.id, {2015: 100, 2017: 121}), 2018)
+    assert st.status == Status.ON_TRACK and st.reason_zh.endswith("（依据2017年数据，2018年数据尚缺）")
+    early = assess_measure(m, obs(m.id, {2015: 100, 2018: 170}), 2018)
+    assert early.status == Status.ACHIEVED and "已提前达到2020年目标值，需保持" in early.reason_zh
+    assert "依据" not in early.reason_zh  # the year's own figure

@@ -6,6 +6,8 @@ ratio to what is required -> status. Every "cannot assess" carries a reason.
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 from dataclasses import asdict, dataclass
 
@@ -107,6 +109,10 @@ def assess_measure(m: Measure, obs: FigureSource, as_of: int) -> MeasureStatus:
     last = s.iloc[-1]
     common.update(latest_year=int(last["period"]), latest_value=float(last["value"]), latest_quality=str(last["quality"]),
                   latest_method=str(last["method"]), latest_source=str(last["source"]))
+    return _dated(_judge(m, s, traj, as_of, common), as_of)
+
+
+def _judge(m: Measure, s: pd.DataFrame, traj: pd.Series, as_of: int, common: dict) -> MeasureStatus:
     kind = m.end_target.kind
     if kind in ("level", "floor"):
         return _assess_level(m, s, traj, common)
@@ -119,12 +125,21 @@ def assess_measure(m: Measure, obs: FigureSource, as_of: int) -> MeasureStatus:
     return _assess_yearly(m, s, as_of, common)
 
 
+def _dated(st: MeasureStatus, as_of: int) -> MeasureStatus:
+    """A judgement that rests on a figure older than the year evaluated says so."""
+    ly = st.latest_year
+    if ly is None or ly >= as_of or st.status in (Status.INSUFFICIENT, Status.NO_TARGET):
+        return st
+    return dataclasses.replace(st, reason_zh=f"{st.reason_zh}（依据{ly}年数据，{as_of}年数据尚缺）")
+
+
 def _assess_level(m: Measure, s: pd.DataFrame, traj: pd.Series, common: dict) -> MeasureStatus:
     t = m.end_target
     latest, ly = common["latest_value"], common["latest_year"]
     if meets(latest, t.value, m.direction, t.strict):
+        early = ly < t.year  # a level can fall back: met early is to be kept, and watched
         return MeasureStatus(**common, status=Status.ACHIEVED, method="target_met",
-                             reason_zh=f"{ly}年实际值已达到{t.year}年目标")
+                             reason_zh=f"{ly}年实际值已提前达到{t.year}年目标值，需保持" if early else f"{ly}年实际值已达到{t.year}年目标")
     same = s[(s["method"] == common["latest_method"]) & (s["period"] < ly)]
     if len(same):
         base_year, base_value, base_note = int(same.iloc[0]["period"]), float(same.iloc[0]["value"]), ""
