@@ -238,6 +238,10 @@ def test_a_measure_on_track_yet_likely_to_miss_says_why_both_hold():
     status = {ms.measure_id: ms.status for ks in ev.statuses for ms in ks.measures}
     both = [m for m in ev.cat.measures if ev.outlooks[m.id].likely_miss and status[m.id] in (Status.ON_TRACK, Status.ACHIEVED)]
     text = report.summary(ev)
+    from kpitrack.analysis.outlook import probability_number
+
     for m in both:
         assert f"其中{m.name_zh}（" in text or f"、{m.name_zh}（" in text
+        assert f"预测达标概率{probability_number(ev.outlooks[m.id].probability)}" in text  # as the outlook table rounds it
+        assert probability_number(ev.outlooks[m.id].probability) in report.outlook_table(ev).to_string()
     assert not both or "把握不足五成" in text

@@ -249,6 +249,10 @@ def probability_text(p: float | None) -> str:
     never more precise than the forecast deserves (no "99.7%")."""
     if p is None or p != p:
         return "—"
+    return f"{probability_band(p)}（{probability_number(p)}）"
+
+
+def probability_number(p: float) -> str:
+    """The chance as reports print its number, to the nearest 5% (约45%, 95%以上, 5%以下): the one rounding."""
     pct = int(round(p * 20)) * 5
-    number = "95%以上" if pct > 95 or p > 0.95 else "5%以下" if pct < 5 or p < 0.05 else f"约{pct}%"
-    return f"{probability_band(p)}（{number}）"
+    return "95%以上" if pct > 95 or p > 0.95 else "5%以下" if pct < 5 or p < 0.05 else f"约{pct}%"

@@ -18,7 +18,7 @@ from .params import check_common
 from ...core.exceptions import ParameterError
 from ...core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label, synthetic_warning
 from ...plan.catalogue import Catalogue, catalogue
-from ...analysis.outlook import Outlook, outlooks, probability_text
+from ...analysis.outlook import Outlook, outlooks, probability_number, probability_text
 from ...analysis.progress import KPIStatus, assess
 from ...plan.schema import plan_base_year, plan_end_year, plan_start_year
 
@@ -131,8 +131,8 @@ def summary(ev: Evaluation) -> str:
         measure_status = {ms.measure_id: ms.status for ks in ev.statuses for ms in ks.measures}
         both = [m for m in misses if measure_status.get(m.id) in (Status.ON_TRACK, Status.ACHIEVED)]
         if both:  # two verdicts that seem to disagree: say why both hold
-            problems.append("其中" + "、".join(f"{m.name_zh}（{STATUS_ZH[measure_status[m.id]]}，预测达标概率约"
-                                               f"{ev.outlooks[m.id].probability:.0%}）" for m in both)
+            problems.append("其中" + "、".join(f"{m.name_zh}（{STATUS_ZH[measure_status[m.id]]}，预测达标概率"
+                                               f"{probability_number(ev.outlooks[m.id].probability)}）" for m in both)
                             + f"当年进度达到规划轨迹，但预测计入近年走势与波动后，{plan_end_year()}年达标的把握不足五成，需提前关注。")
     if no_data:
         problems.append(f"{len(no_data)}项指标有量化目标但缺少数据，无法判断进度：" + "、".join(f"{k}{names[k]}" for k in no_data) + "。")
