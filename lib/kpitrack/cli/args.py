@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sd = _listing(sub, "standards", "Table 5's standards (标准) against the plan's schedule, by year and unit",
                   "kpitrack standards --year 2018 [--dataset synthetic]: of the standards due by the "
-                  "year's end, how many the dataset's standards ledger (data/actuals/<dataset>/standards.csv) "
+                  "year's end, how many the dataset's standards ledger (kpitrack ingest --kind standards) "
                   "records as issued, which are overdue, per year and per responsible unit.")
     sd.add_argument("--data-as-of", default="", help="the ledger as known on this day (YYYY-MM-DD): a standard counts from its issue date")
     _output(sd)
@@ -197,13 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
                   "sub-target and milestone of Table 2 at the year's end: 实现 / 未实现 / 逾期实现 / 未到期 (with "
                   "the forecast and the probability of meeting it) / 数据不足, from the Table 1 figures where the "
                   "sub-target is a Table 1 measure, else from the dataset's special-targets ledger "
-                  "(data/actuals/<dataset>/special.csv); then the counts per special target.")
+                  "(kpitrack ingest --kind special); then the counts per special target.")
     sp.add_argument("--data-as-of", default="", help="use only the figures known by this day (YYYY-MM-DD)")
     _output(sp)
 
     rc = _listing(sub, "rectification", "Table 3: the rectification of problems raised by the public, and the 85% satisfaction",
                   "kpitrack rectification --year 2018 [--dataset synthetic]: from the dataset's rectification "
-                  "ledger (data/actuals/<dataset>/rectification.csv), by year the problems with a target, done, "
+                  "ledger (kpitrack ingest --kind rectification), by year the problems with a target, done, "
                   "disclosed and the average satisfaction against the plan's 85%; by lead unit for the year.")
     rc.add_argument("--data-as-of", default="", help="the ledger as known on this day (YYYY-MM-DD): a year's results count from its end")
     _output(rc)
