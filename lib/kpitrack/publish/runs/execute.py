@@ -30,7 +30,15 @@ def execute_notebook(nb: Path, output: Path, params: dict[str, Any]) -> Path:
     log.info("executing %s with %s -> %s", nb, params, output)
     timeout = cell_timeout()
     try:
-        _execute(pm, nb, output, params, timeout)
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                _execute(pm, nb, output, params, timeout)
+                break
+            except RuntimeError as exc:  # a kernel that never started: jupyter's port race between parallel kernels
+                if attempt == START_ATTEMPTS or not _did_not_start(exc):
+                    raise
+                log.warning("%s: the notebook's kernel did not start (%s); starting another (attempt %d of %d)",
+                            nb.name, exc, attempt + 1, START_ATTEMPTS)
     except pm.PapermillExecutionError as exc:
         raise NotebookError(f"{nb.name} failed in cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue} "
                             f"(the executed notebook, with the error marked, is {output})", path=str(output),
@@ -39,6 +47,17 @@ def execute_notebook(nb: Path, output: Path, params: dict[str, Any]) -> Path:
         raise NotebookError(f"{nb.name}: a cell ran longer than {timeout} s (KPITRACK_CELL_TIMEOUT) or the kernel "
                             f"stopped answering; the run was stopped", path=str(output)) from None
     return output
+
+
+#: How often a notebook's kernel is started before a job fails: two kernels started at once may pick
+#: the same free port (jupyter_client chooses them before the kernel binds them: "Address already in use",
+#: then "Kernel didn't respond"); a second start picks other ports.
+START_ATTEMPTS = 3
+
+
+def _did_not_start(exc: BaseException) -> bool:
+    text = str(exc)
+    return "didn't respond" in text or "before replying to kernel_info" in text
 
 
 def cell_timeout() -> int:
