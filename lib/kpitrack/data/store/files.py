@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...core.exceptions import AlreadyIngested
+
 from ...core.fileio import atomic_write_text, locked
 from . import layout
 from .layout import FIGURE_COLUMNS, LedgerVintage, Vintage
@@ -66,13 +66,8 @@ class FileStore:
         with locked(folder / LOCK, what=f"dataset store {folder}"):
             existing = layout.read_manifest(folder)
             _clean_leftovers(folder, existing)
-            if refuse_duplicate is not None:
-                for v in existing:
-                    if v.sha256 == sha256:
-                        raise AlreadyIngested(f"{refuse_duplicate}: this file was already ingested as vintage {v.vintage} "
-                                              f"({v.ingested_at}); nothing was written")
-            number = max((v.vintage for v in existing), default=0) + 1
-            v = Vintage(number, ingested_at, known_from, layout.figure_file(number), sha256, source, len(table))
+            v = layout.next_vintage(existing, len(table), ingested_at=ingested_at, known_from=known_from, sha256=sha256,
+                                    source=source, refuse_duplicate=refuse_duplicate)
             atomic_write_text(folder / v.file, layout.figures_text(table))
             atomic_write_text(folder / layout.MANIFEST, layout.manifest_text([*existing, v]))  # the commit
         return v

@@ -61,6 +61,21 @@ class LedgerVintage:
     rows: int
 
 
+def next_vintage(existing: list[Vintage], rows: int, *, ingested_at: str, known_from: str, sha256: str, source: str,
+                 refuse_duplicate: str | None = None) -> Vintage:
+    """The next vintage of the KPI figures after ``existing`` (read under the writer's lock); with
+    ``refuse_duplicate`` (the file's name), :class:`AlreadyIngested` when its SHA-256 is already one."""
+    from ...core.exceptions import AlreadyIngested
+
+    if refuse_duplicate is not None:
+        for v in existing:
+            if v.sha256 == sha256:
+                raise AlreadyIngested(f"{refuse_duplicate}: this file was already ingested as vintage {v.vintage} "
+                                      f"({v.ingested_at}); nothing was written")
+    number = max((v.vintage for v in existing), default=0) + 1
+    return Vintage(number, ingested_at, known_from, figure_file(number), sha256, source, rows)
+
+
 def figure_file(number: int) -> str:
     return f"vintages/{number:04d}.csv"
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from ...core.exceptions import AlreadyIngested, StoreError
+from ...core.exceptions import StoreError
 from . import layout
 from .layout import FIGURE_COLUMNS, NOTICE_COLUMNS, LedgerVintage, Vintage
 from .schema import audit, figures, ledger_texts, metadata, notice_events, scopes, vintages
@@ -318,13 +318,9 @@ class SqlStore:
         self.ready(scope)
         with self._write(scope) as conn:
             existing = _vintages(conn, scope)
-            if refuse_duplicate is not None:
-                for v in existing:
-                    if v.sha256 == sha256:
-                        raise AlreadyIngested(f"{refuse_duplicate}: this file was already ingested as vintage {v.vintage} "
-                                              f"({v.ingested_at}); nothing was written")
-            number = max((v.vintage for v in existing), default=0) + 1
-            v = Vintage(number, ingested_at, known_from, layout.figure_file(number), sha256, source, len(table))
+            v = layout.next_vintage(existing, len(table), ingested_at=ingested_at, known_from=known_from, sha256=sha256,
+                                    source=source, refuse_duplicate=refuse_duplicate)
+            number = v.vintage
             conn.execute(sa.insert(vintages).values(scope=scope, kind="figures", origin="ingest", ingested_by=_who(), **_vrow(v)))
             if len(table):
                 conn.execute(sa.insert(figures), [{"scope": scope, "vintage": number, "seq": i + 1,
