@@ -11,6 +11,10 @@ score (always saying the share met), the skill (1 - Brier / base), and the relia
 of 0.1 (count, mean probability, share met, gap in points). ``--raw``: before the calibration map.
 ``--isotonic``: also fit an isotonic map on rolling windows inside the training parts (about 2
 minutes) and show the check through it: the experiment behind docs/methods.md's "limits".
+``--shares``: each series rescaled into a share in % whose highest point is 95% (real paths running
+up toward a ceiling), judged three ways: censored at 0 and 100% (as the reports forecast shares), on
+the logit scale of 0-100% (the experiment not shipped), and unbounded; with the 80% interval's
+coverage and how often a forecast left 0-100%.
 """
 
 from __future__ import annotations
@@ -39,11 +43,14 @@ def main() -> None:
     p.add_argument("--kinds", default=",".join(KINDS), help=f"target kinds, from {', '.join(KINDS)}")
     p.add_argument("--isotonic", action="store_true", help="also the check through an isotonic map fitted on training windows")
     p.add_argument("--limit", type=int, default=0, help="use only the first N series (0: all)")
+    p.add_argument("--shares", action="store_true", help="the series as shares approaching 100%%: bounded against unbounded")
     a = p.parse_args()
     kinds = tuple(k for k in a.kinds.split(",") if k)
     cases = simulated(a.n, a.h) if a.corpus == "simulated" else cut(a.corpus, a.n, a.h)
     if a.limit:
         cases = cases[:a.limit]
+    if a.shares:
+        return shares(cases, a, tuple(k for k in kinds if k in ("level", "ceiling")) or ("level",))
     df = judgements(cases, a.h, kinds, calibrated=not a.raw)
     from kpitrack.analysis.forecast import _calibration
 
@@ -67,6 +74,34 @@ def main() -> None:
         r = reliability(p_iso, df["met"].to_numpy())
         print(f"\nthrough an isotonic map fitted on {doc['judgements']} judgements at step {a.h} on training windows: "
               f"Brier {r.brier:.4f}, skill {r.skill:.3f}; worst gap {r.worst_gap():.1f} points")
+        print(r.table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+def shares(cases, a, kinds) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from kpitrack.analysis.forecast import forecast_distribution
+    from kpitrack.analysis.probability import as_shares
+
+    cases = as_shares(cases)
+    print(f"{a.corpus} yearly as shares, {len(cases)} series, n={a.n}, h={a.h}, targets: {', '.join(kinds)}")
+    for name, bounds, transform in (("censored at 0-100% (shipped)", (0.0, 100.0), "clip"),
+                                    ("logit of 0-100% (not shipped)", (0.0, 100.0), "logit"), ("unbounded", None, "clip")):
+        df = judgements(cases, a.h, kinds, calibrated=not a.raw, bounds=bounds, transform=transform)
+        r = reliability(df["p"].to_numpy(), df["met"].to_numpy())
+        inside = outside = n = 0
+        for hist, truth in cases:
+            if len(truth) < a.h or not np.all(np.isfinite(truth[:a.h])):
+                continue
+            d = forecast_distribution(pd.Series(hist, index=range(2000, 2000 + len(hist))), a.h, bounds, transform)
+            last = {"median": d.median[-1], "lower": d.quantile(0.1)[-1], "upper": d.quantile(0.9)[-1]}
+            n += 1
+            inside += bool(last["lower"] <= truth[a.h - 1] <= last["upper"])
+            outside += bool(last["lower"] < 0 or last["upper"] > 100 or last["median"] > 100)
+        print(f"\n{name}: {r.count} judgements; Brier {r.brier:.4f} (base rate {r.base_brier:.4f}), skill {r.skill:.3f}; "
+              f"worst gap in a bin of 50 or more: {r.worst_gap():.1f} points; 80% interval coverage {inside / n:.1%}; "
+              f"forecasts leaving 0-100%: {outside / n:.1%}")
         print(r.table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 

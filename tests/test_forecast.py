@@ -185,3 +185,50 @@ def test_periods_and_dates_are_years():
     by_period = forecast(pd.Series(values, index=pd.period_range("2014", periods=5, freq="Y")), 2)
     by_date = forecast(pd.Series(values, index=pd.date_range("2014-12-31", periods=5, freq="YE")), 2)
     assert by_period.equals(by_year) and by_date.equals(by_year)
+
+
+def test_a_bounded_measure_stays_within_its_bounds():
+    from kpitrack.analysis.forecast import forecast, forecast_distribution
+
+    share = pd.Series([78.4, 81.8, 88.6, 91.7], index=range(2015, 2019))  # a completion rate racing to 100%
+    free = forecast(share, 2)
+    assert free["upper"].max() > 100  # what the bounds are for
+    held = forecast(share, 2, bounds=(0, 100))
+    assert held.to_numpy().max() <= 100 and held.to_numpy().min() >= 0
+    inside = free.to_numpy() <= 100
+    assert np.allclose(held.to_numpy()[inside], free.to_numpy()[inside])  # censoring changes nothing inside the range
+    d = forecast_distribution(share, 2, (0, 100))
+    assert d.cdf(100.0, 1) == 1.0 and d.cdf(-1.0, 1) == 0.0
+    logit = forecast_distribution(share, 2, (0, 100), "logit")
+    assert 0 < logit.quantile(0.1)[-1] < logit.median[-1] < logit.quantile(0.9)[-1] < 100
+    at_top = forecast_distribution(pd.Series([100.0, 100, 100], index=range(2016, 2019)), 2, (0, 100), "logit")
+    assert list(at_top.median) == [100.0, 100.0]  # a history at the bound stays at it
+
+
+def test_a_growth_rate_is_not_held_at_zero_and_a_count_is():
+    from kpitrack.analysis.forecast import forecast
+
+    growth = pd.Series([9.0, 2.0, 8.5, 1.0, 7.0], index=range(2014, 2019))
+    assert forecast(growth, 3)["lower"].min() == 0.0  # the old rule: a positive history is held at zero
+    assert forecast(growth, 3, bounds=(-100, None))["lower"].min() < 0  # a growth rate can fall below zero
+    count = pd.Series([12.0, 6.0, 3.0, 1.0], index=range(2015, 2019))
+    assert forecast(count, 3, bounds=(0, None)).to_numpy().min() >= 0
+
+
+@pytest.mark.parametrize("bounds,transform", [((100, 0), "clip"), ((None, 100), "clip"), ((0, None), "logit"), ((0, 100), "log")])
+def test_bad_bounds_are_refused(bounds, transform):
+    from kpitrack.analysis.forecast import forecast_distribution
+
+    with pytest.raises(ValueError, match="bounds|transform"):
+        forecast_distribution(pd.Series([1.0, 2, 3], index=range(2016, 2019)), 1, bounds, transform)
+
+
+def test_the_catalogue_gives_every_measure_its_bounds(cat):
+    for m in cat.measures:
+        lo, hi = m.bounds
+        if m.value_type == "rate":
+            assert lo in (-100.0, None) and hi is None
+        elif m.unit == "%":
+            assert (lo, hi) == (0.0, 100.0)
+        else:
+            assert lo == 0.0

@@ -6,6 +6,7 @@ current pace)."""
 from __future__ import annotations
 
 import math
+from enum import Enum
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,38 @@ from ..plan.schema import plan_end_year
 LEVEL = 0.8
 HORIZON_CAP = 2050
 SUPPORTED = ("level", "floor", "ceiling", "cumulative", "average")
+
+
+class Prospect(str, Enum):
+    """What the forecast says of the end target."""
+
+    MET = "met"  # a level, floor or ceiling already met and likely to stay so: keep it
+    LIKELY = "likely"  # probability of meeting it at least one half
+    UNLIKELY = "unlikely"  # below one half: listed as 预计难以实现
+    UNKNOWN = "unknown"  # not forecast (too few figures, no numeric end target, the end year reached)
+
+
+class Advice(str, Enum):
+    KEEP = "keep"  # already met: hold it (保持)
+    MOVE = "move"  # not met and unlikely: what it takes
+    NONE = "none"  # on course, or nothing to say from the numbers
+
+
+def prospect_of(o: Outlook) -> Prospect:
+    """The one rule from an outlook to a prospect (the band of its probability)."""
+    if not o.assessable or o.probability is None:
+        return Prospect.UNKNOWN
+    if o.probability < 0.5:
+        return Prospect.UNLIKELY
+    return Prospect.MET if o.already_met else Prospect.LIKELY
+
+
+def advice_of(o: Outlook, prospect: Prospect) -> Advice:
+    if prospect == Prospect.UNKNOWN:
+        return Advice.NONE
+    if o.already_met:
+        return Advice.KEEP if prospect in (Prospect.MET, Prospect.UNLIKELY) else Advice.NONE
+    return Advice.MOVE if prospect == Prospect.UNLIKELY else Advice.NONE
 
 
 @dataclass(frozen=True)
@@ -62,6 +95,14 @@ class Outlook:
     def likely_miss(self) -> bool:
         return self.assessable and self.probability is not None and self.probability < 0.5
 
+    @property
+    def prospect(self) -> "Prospect":
+        return prospect_of(self)
+
+    @property
+    def advice(self) -> "Advice":
+        return advice_of(self, prospect_of(self))
+
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "fan"}
         d["fan"] = {int(y): {c: float(v) for c, v in row.items()} for y, row in self.fan.iterrows()}
@@ -84,9 +125,12 @@ class Outlook:
         """One sentence: what it would take, in words."""
         if not self.assessable:
             return self.reason_zh
-        if self.already_met:  # no need to move: never advice to move toward the target's wrong side
+        advice = self.advice
+        if advice == Advice.KEEP:  # no need to move: never advice to move toward the target's wrong side
             bound = "不低于" if self.direction == "higher" else "不高于"
             return f"{self.latest_year}年已达到{self.target_year}年目标值，需保持在{bound}{fmt(self.target_value, self.unit)}"
+        if advice == Advice.NONE:
+            return "按目前态势可实现"
         lead = "剩余年份需" if self.target_kind in ("cumulative", "average") else "需"
         parts = [f"{lead}{self.rate_text(self.required_rate)}"]
         if self.best_rate is not None:
@@ -157,7 +201,7 @@ def outlook(m: Measure, obs: FigureSource, as_of: int) -> Outlook:
     first = int(h["period"].iloc[0])
     hist = pd.Series(h["value"].to_numpy(), index=h["period"].astype(int)).reindex(range(first, as_of + 1))
     latest_year, latest = int(h["period"].iloc[-1]), float(h["value"].iloc[-1])
-    dist = forecast_distribution(hist, t.year - as_of)
+    dist = forecast_distribution(hist, t.year - as_of, m.bounds)
     fan = pd.DataFrame({"median": dist.median, "lower": dist.quantile((1 - LEVEL) / 2), "upper": dist.quantile((1 + LEVEL) / 2)},
                        index=dist.years)
     base.update(n_points=len(h), latest_year=latest_year, latest_value=latest, fan=fan)

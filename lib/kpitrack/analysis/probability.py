@@ -40,13 +40,14 @@ def raw_probability(dist, target: float, direction: str, combine=None, grid=None
     return _probability_from_quantiles(dist, target, direction, combine, calibrated=False, grid=grid)[0]
 
 
-def case_judgements(hist: np.ndarray, truth: np.ndarray, h: int, kinds: Iterable[str] = KINDS) -> list[tuple[str, float, float, bool]]:
+def case_judgements(hist: np.ndarray, truth: np.ndarray, h: int, kinds: Iterable[str] = KINDS,
+                    bounds: tuple[float | None, float | None] | None = None, transform: str = "clip") -> list[tuple[str, float, float, bool]]:
     """(kind, growth, raw probability, met) for every target of every kind on one case: the history
-    ``hist`` and what followed, judged ``h`` years ahead."""
+    ``hist`` and what followed, judged ``h`` years ahead (``bounds``: forecast as a bounded measure)."""
     last = float(hist[-1])
     if last <= 0 or len(truth) < h or not np.all(np.isfinite(truth[:h])):
         return []
-    dist = forecast_distribution(pd.Series(hist, index=range(2000, 2000 + len(hist))), h)
+    dist = forecast_distribution(pd.Series(hist, index=range(2000, 2000 + len(hist))), h, bounds, transform)
     from .outlook import quantile_grid
 
     grid = quantile_grid(dist)  # once per case: every target below reads it
@@ -69,10 +70,23 @@ def case_judgements(hist: np.ndarray, truth: np.ndarray, h: int, kinds: Iterable
     return out
 
 
-def judgements(cases, h: int, kinds: Iterable[str] = KINDS, calibrated: bool = True) -> pd.DataFrame:
+def as_shares(cases, headroom: float = 1.05) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The cases rescaled into shares in % whose highest point (history or what followed) is
+    100/``headroom``: real paths that run up toward a ceiling of 100%, to check the forecast of a
+    bounded measure (``bench/probability.py --shares``)."""
+    out = []
+    for hist, truth in cases:
+        top = float(np.nanmax(np.concatenate([hist, truth]))) * headroom
+        if top > 0:
+            out.append((100 * np.asarray(hist, dtype=float) / top, 100 * np.asarray(truth, dtype=float) / top))
+    return out
+
+
+def judgements(cases, h: int, kinds: Iterable[str] = KINDS, calibrated: bool = True,
+               bounds: tuple[float | None, float | None] | None = None, transform: str = "clip") -> pd.DataFrame:
     """Every judgement on ``cases`` ((history, what followed) pairs) ``h`` years ahead: columns kind,
     growth, p_raw, p (the probability printed: calibrated unless ``calibrated`` is False), met."""
-    rows = [(k, g, p, met) for hist, truth in cases for k, g, p, met in case_judgements(hist, truth, h, kinds)]
+    rows = [(k, g, p, met) for hist, truth in cases for k, g, p, met in case_judgements(hist, truth, h, kinds, bounds, transform)]
     df = pd.DataFrame(rows, columns=["kind", "growth", "p_raw", "met"])
     df["p"] = probability_map(df["p_raw"].to_numpy()) if calibrated else df["p_raw"]
     return df

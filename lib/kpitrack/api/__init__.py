@@ -237,7 +237,7 @@ def forecast(measure: str, dataset: str | None = None, as_of: int | str | None =
         return empty
     first = int(h["period"].iloc[0])
     hist = pd.Series(h["value"].to_numpy(), index=h["period"].astype(int)).reindex(range(first, year + 1))
-    dist = forecast_distribution(hist, steps)
+    dist = forecast_distribution(hist, steps, m.bounds)
     out = pd.DataFrame({"median": dist.median, "lower": dist.quantile((1 - level) / 2), "upper": dist.quantile((1 + level) / 2),
                         "probability": float("nan")}, index=pd.Index(list(dist.years), name="year", dtype="int64"))
     o = _outlook(m, view, year)

@@ -78,6 +78,19 @@ class Measure:
         """+1 when higher is better, -1 when lower is better."""
         return 1 if self.direction == "higher" else -1
 
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The values the measure cannot leave, the one rule every forecast of it uses: a share or
+        completion ratio (a level in % or ‰) lies between 0 and 100% (1000‰); a growth rate in %
+        not below -100%; any other level or flow (amounts, counts, concentrations) not below 0."""
+        if self.value_type == "rate":
+            return (-100.0, None) if self.unit == "%" else (None, None)
+        if self.unit == "%":
+            return (0.0, 100.0)
+        if self.unit == "‰":
+            return (0.0, 1000.0)
+        return (0.0, None)
+
     def yearly_target_for(self, year: int) -> YearlyTarget | None:
         for target in self.yearly_targets:
             if year in target.years:

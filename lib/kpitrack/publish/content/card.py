@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ...analysis.outlook import Outlook, outlooks, probability_text
-from ...analysis.progress import KPIStatus, assess
+from ...analysis.outlook import Outlook, probability_text
+from ...analysis.progress import KPIStatus
+from ...analysis.verdict import Verdicts, verdicts
 from ...analysis.scores import KIND_ZH, UnitScore, illustrative, load_challenges, unit_scores
 from ...core.exceptions import ParameterError
 from ...core.labels import STATUS_ZH, Status, fmt, synthetic_warning
@@ -35,10 +36,17 @@ class Card:
     ds: Dataset
     unit: Unit
     as_of: int
-    statuses: dict[str, KPIStatus]
-    outlooks: dict[str, Outlook]
+    verdicts: Verdicts  # the year's verdicts (the same records as the mid-term report's)
     score: UnitScore | None = None  # the unit's score of the year by the plan's rules (same as kpitrack scores)
     score_note: str = ""  # why the score is only illustrative (示意), or ""
+
+    @property
+    def statuses(self) -> dict[str, KPIStatus]:
+        return {k.kpi_id: k for k in self.verdicts.kpis if k.kpi_id in self.unit.kpis}
+
+    @property
+    def outlooks(self) -> dict[str, Outlook]:
+        return {m.id: self.verdicts[m.id].outlook for k in self.unit.kpis for m in self.cat.kpi(k).measures}
 
 
 def check_unit(cat: Catalogue, text: object) -> Unit:
@@ -64,13 +72,11 @@ def prepare(unit: str, as_of: int, dataset: str, data_as_of: str = "") -> Card:
     cat = catalogue()
     u = check_unit(cat, unit)
     ds = load_dataset(dataset, cat, known_at=data_as_of or None)
-    statuses = {s.kpi_id: s for s in assess(cat, ds, as_of) if s.kpi_id in u.kpis}
-    outs = outlooks(cat, ds, as_of)
+    judged = verdicts(cat, ds, as_of)
     path = challenges_file(as_of)
     challenges = load_challenges(path, cat, as_of) if path.is_file() else None
     score = next((s for s in unit_scores(cat, ds, as_of, challenges) if s.unit.name == u.name), None)
-    return Card(cat, ds, u, as_of, statuses, {m.id: outs[m.id] for k in u.kpis for m in cat.kpi(k).measures},
-                score, illustrative(ds, challenges))
+    return Card(cat, ds, u, as_of, judged, score, illustrative(ds, challenges))
 
 
 def title(c: Card) -> str:
@@ -123,8 +129,9 @@ def kpi_table(c: Card) -> pd.DataFrame:
     lines = {ln.measure.id: ln for ln in (c.score.lines if c.score else ())}
     for kid in c.unit.kpis:
         k = c.cat.kpi(kid)
-        for m, ms in zip(k.measures, c.statuses[kid].measures):
-            o = c.outlooks[m.id]
+        for m in k.measures:
+            v = c.verdicts[m.id]
+            ms, o = v.status, v.outlook
             ln = lines.get(m.id)
             latest = "—" if ms.latest_value is None else f"{fmt(ms.latest_value, m.unit)}（{ms.latest_year}年）"
             rows.append({
@@ -133,11 +140,22 @@ def kpi_table(c: Card) -> pd.DataFrame:
                 "最新实际值": latest,
                 "状态": status_cell(ms.status, f"{LIGHT[ms.status]} {STATUS_ZH[ms.status]}"),
                 f"{plan_end_year()}年达标概率": probability_text(o.probability) if o.assessable else "—",
-                "要实现目标需要": o.what_it_takes_zh() if o.assessable and o.likely_miss else ("—" if not o.assessable else "按目前态势可实现"),
+                "要实现目标需要": advice_cell(v),
                 "本年完成率": "—" if ln is None or ln.completion is None else f"{ln.completion:.1%}",
                 "计分": "不计分" if ln is None or ln.points is None else f"{KIND_ZH[ln.kind]} {ln.points * 100:.1f}%",
             })
     return pd.DataFrame(rows)
+
+
+def advice_cell(v) -> str:
+    """The card's "what it takes" cell, from the verdict: a status on course beside an unlikely
+    prospect says why both hold."""
+    o = v.outlook
+    if not o.assessable:
+        return "—"
+    if v.tension:
+        return f"当年进度达到要求，但按近年走势预计难以实现{o.target_year}年目标：{o.what_it_takes_zh()}"
+    return o.what_it_takes_zh()
 
 
 ACTION_ZH = {"formulate": "制定", "revise": "修订"}

@@ -18,8 +18,9 @@ from .params import check_common
 from ...core.exceptions import ParameterError
 from ...core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label, synthetic_warning
 from ...plan.catalogue import Catalogue, catalogue
-from ...analysis.outlook import Outlook, outlooks, probability_number, probability_text
-from ...analysis.progress import KPIStatus, assess
+from ...analysis.outlook import Outlook, probability_number, probability_text
+from ...analysis.progress import KPIStatus
+from ...analysis.verdict import Verdicts, verdicts
 from ...plan.schema import plan_base_year, plan_end_year, plan_start_year
 
 
@@ -32,8 +33,15 @@ class Evaluation:
     ds: Dataset
     as_of: int
     language: str
-    statuses: tuple[KPIStatus, ...]
-    outlooks: dict[str, Outlook]
+    verdicts: Verdicts  # one judgement per measure: every table and sentence is written from it
+
+    @property
+    def statuses(self) -> tuple[KPIStatus, ...]:
+        return self.verdicts.kpis
+
+    @property
+    def outlooks(self) -> dict[str, Outlook]:
+        return self.verdicts.outlooks
 
 
 def split_as_of(as_of: object, data_as_of: object = None) -> tuple[object, str]:
@@ -77,7 +85,7 @@ def evaluate(as_of: int, dataset: str, language: str = "zh", data_as_of: str = "
     as_of, dataset, language, data_as_of = check_parameters(as_of, dataset, language, data_as_of)
     cat = catalogue()
     ds = load_dataset(dataset, cat, known_at=data_as_of or None)
-    return Evaluation(cat, ds, as_of, language, tuple(assess(cat, ds, as_of)), outlooks(cat, ds, as_of))
+    return Evaluation(cat, ds, as_of, language, verdicts(cat, ds, as_of))
 
 
 def _t(ev: Evaluation, zh: str, en: str) -> str:
@@ -117,7 +125,7 @@ def summary(ev: Evaluation) -> str:
     good = sum(1 for s in judged if s.status in (Status.ACHIEVED, Status.ON_TRACK))
     names = {k.id: k.name_zh for k in ev.cat.kpis}
     lagging = [s for s in ev.statuses if s.status in (Status.OFF_TRACK, Status.AT_RISK)]
-    misses = [m for m in ev.cat.measures if ev.outlooks[m.id].likely_miss]
+    misses = [m for m in ev.cat.measures if ev.verdicts[m.id].listed_as_miss]
     no_data = [s.kpi_id for s in ev.statuses if s.status == Status.INSUFFICIENT]
     overall = (f"截至{ev.as_of}年，{len(ev.statuses)}项关键绩效指标中可作判断的{len(judged)}项，已实现或进度正常的{good}项"
                + (f"（{good / len(judged):.0%}）" if judged else "")
@@ -128,10 +136,9 @@ def summary(ev: Evaluation) -> str:
         problems.append("进度滞后或存在风险的指标：" + "、".join(f"{s.kpi_id}{names[s.kpi_id]}（{STATUS_ZH[s.status]}）" for s in lagging) + "。")
     if misses:
         problems.append(f"按目前态势预计难以实现{plan_end_year()}年目标的子指标{len(misses)}项：" + "、".join(m.name_zh for m in misses) + "。")
-        measure_status = {ms.measure_id: ms.status for ks in ev.statuses for ms in ks.measures}
-        both = [m for m in misses if measure_status.get(m.id) in (Status.ON_TRACK, Status.ACHIEVED)]
+        both = [m for m in misses if ev.verdicts[m.id].tension]
         if both:  # two verdicts that seem to disagree: say why both hold
-            problems.append("其中" + "、".join(f"{m.name_zh}（{STATUS_ZH[measure_status[m.id]]}，预测达标概率"
+            problems.append("其中" + "、".join(f"{m.name_zh}（{STATUS_ZH[ev.verdicts[m.id].status.status]}，预测达标概率"
                                                f"{probability_number(ev.outlooks[m.id].probability)}）" for m in both)
                             + f"当年进度达到规划轨迹，但预测计入近年走势与波动后，{plan_end_year()}年达标的把握不足五成，需提前关注。")
     if no_data:
