@@ -154,3 +154,63 @@ def test_no_missed_where_the_shown_figure_meets_the_shown_target(folder, dataset
             assert not math.isnan(shown_value)
             judged += 1
     assert judged > 0 or dataset == "main"  # the 14th plan: no 2025 outcome in the example yet
+
+
+# --------------------------------------------------------------------------- one precision per measure
+
+def _figures(text: str, unit: str) -> list[str]:
+    """The numbers printed with ``unit`` in ``text`` (the interval ends after a centre carry no unit:
+    "46.7%（41.1—56.2）" gives all three)."""
+    u = re.escape(unit)
+    out = re.findall(r"(-?[\d,]+(?:\.\d+)?)" + u, text)
+    for a, b in re.findall(r"（(-?[\d,]+(?:\.\d+)?)—(-?[\d,]+(?:\.\d+)?)）", text):
+        out += [a, b]
+    return out
+
+
+def _decimals(number: str) -> int:
+    return len(number.split(".")[1]) if "." in number else 0
+
+
+def test_every_figure_of_a_measure_carries_its_units_precision(case):
+    from kpitrack.core.labels import COUNT_UNITS, UNIT_DECIMALS
+    from kpitrack.publish.content import report
+
+    def check(text: str, unit: str, where: str) -> None:
+        want = 0 if unit in COUNT_UNITS else UNIT_DECIMALS.get(unit)
+        if want is None or not unit:
+            return
+        for n in _figures(text, unit):
+            assert _decimals(n) == want, (where, unit, n, text)
+
+    names = {m.name_zh: m for m in case.cat.measures}
+    for _, row in report.kpi_table(case).iterrows():
+        m = names[row["指标"]]
+        check(str(row["最新实际值"]), m.unit, "Table 1")
+        check(str(row[f"{case.as_of}年轨迹值"]), m.unit, "Table 1")
+    for _, row in report.outlook_table(case).iterrows():
+        m = names[row["指标"]]
+        check(str(row["预测中值（80%区间）"]), m.unit, "outlook")
+        check(str(row["与目标差距"]), "个百分点" if m.unit == "%" else m.unit, "gap")
+
+
+@pytest.mark.parametrize("month", ["2018-06", "2020-12"])
+def test_a_bulletins_change_is_the_difference_of_the_printed_figures(month):
+    from kpitrack.core.labels import UNIT_DECIMALS
+    from kpitrack.publish.content import bulletin
+
+    b = bulletin.prepare(month, "", "synthetic")  # the city's bulletin of all districts
+    units = {bulletin._measure_name(b, m): m.unit for m, _ in b.paces()}
+    checked = 0
+    for _, row in bulletin.changes_table(b).iterrows():
+        unit, prev, now, change = units[row["指标"]], str(row["上期"]), str(row["本期"]), str(row["变化"])
+        if "—" in (prev[:1], now[:1], change):
+            continue
+        a, c = _number(now), _number(prev)
+        step = 10 ** -(UNIT_DECIMALS.get(unit, 0))
+        assert abs(_number(change) - (a - c)) < step / 2, (row["指标"], prev, now, change)
+        for text in (prev, now):
+            if unit in UNIT_DECIMALS:
+                assert _decimals(re.search(r"-?[\d,]+(?:\.\d+)?", text).group(0)) == UNIT_DECIMALS[unit], (unit, text)
+        checked += 1
+    assert checked > 0

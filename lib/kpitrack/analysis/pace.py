@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..core.labels import Status
+from ..core.labels import shown as as_printed
 from ..data.actuals import Dataset, kpi_series
 from ..data.figures import YtdRows
 from ..data.regions import city_code, districts, regions
@@ -239,7 +240,7 @@ def assess_pace(cat: Catalogue, ds: Dataset, m: Measure, region: str, year: int,
     # statuses are decided on the figures at the precision the bulletin shows them (shares to 0.1%,
     # rates and means to 0.1), so that no reader sees "100.0% against 100.0%" next to 存在风险
     if kind == "rate":
-        gap = round(value - target.value, 1) + 0.0
+        gap = round(as_printed(value, "%") - as_printed(target.value, "%"), 1) + 0.0  # the difference of the figures as printed
         status = Status.ON_TRACK if gap >= 0 else Status.AT_RISK if gap >= RATE_AT_RISK else Status.OFF_TRACK
         return Pace(**base, target=target, required=target.value, gap=gap, status=status,
                     reason_zh=f"累计增速{'高于' if gap > 0 else '等于' if gap == 0 else '低于'}年度目标"

@@ -73,8 +73,12 @@ COUNT_UNITS = frozenset({"个", "人", "套", "天", "项", "家", "件", "人�
 
 
 #: One decimal rule per unit (so per measure: a measure has one unit): every figure of these units
-#: shows this many decimals, the plan's own precision (8.8% beside 10.0%, never 8.76% beside 10%).
-UNIT_DECIMALS = {"%": 1, "个百分点": 1, "小时/周": 1, "μg/m³": 1, "人/亿元": 3}
+#: shows this many decimals, the precision of official statistics (8.8% beside 10.0%, never 8.76%
+#: beside 10%; 13,509.2亿元; 436.5万人次): value, target, trajectory, interval ends, changes and gaps
+#: alike. Counts (:data:`COUNT_UNITS`) and 元 are whole numbers.
+UNIT_DECIMALS = {"%": 1, "个百分点": 1, "小时/周": 1, "μg/m³": 1, "人/亿元": 3, "亿元": 1, "亿美元": 1, "万元": 1,
+                 "万人": 1, "万人次": 1, "张/千名老人": 1, "平方米/百人": 1, "平方米/人": 1, "‰": 2, "倍": 2, "岁": 2,
+                 "公里": 1, "人/千人": 2, "本/人": 1, "件/万人": 1, "份/千人·年": 1, "元": 0}
 
 
 def fmt(value: float | None, unit: str = "", *, integer: bool | None = None) -> str:
@@ -86,7 +90,7 @@ def fmt(value: float | None, unit: str = "", *, integer: bool | None = None) -> 
         return "—"
     a = abs(value)
     if integer is None and unit in UNIT_DECIMALS:
-        return fixed(value, UNIT_DECIMALS[unit]) + unit
+        return fixed(value, UNIT_DECIMALS[unit], thousands=True) + unit
     if integer is None:
         integer = unit in COUNT_UNITS
     if integer and a >= 1:
@@ -116,7 +120,33 @@ def fmt_pair(value: float | None, target: float | None, unit: str = "") -> tuple
     return a, b
 
 
-def fixed(value: float, digits: int) -> str:
+def fixed(value: float, digits: int, thousands: bool = False) -> str:
     """A number with a fixed count of decimals, never "-0.0": a value that rounds to zero is 0."""
-    text = f"{value:.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
+    text = f"{value:,.{digits}f}" if thousands else f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
+
+
+def number(value: float | None, unit: str = "") -> str:
+    """A figure of ``unit`` as :func:`fmt` prints it, without the unit (the ends of an interval
+    beside its centre: 46.7（41.1—56.2）, never 46.7（41.1—56.22））."""
+    text = fmt(value, unit)
+    return text[: -len(unit)] if unit and text.endswith(unit) else text
+
+
+def shown(value: float, unit: str = "") -> float:
+    """The value as a reader sees it printed (rounded as :func:`fmt` rounds it): differences and
+    comparisons a page prints are made of these, so they add up on the page."""
+    return float(number(value, unit).replace(",", ""))
+
+
+def fmt_change(new: float | None, old: float | None, unit: str = "") -> str:
+    """The change from ``old`` to ``new`` as the difference of the two figures as printed (7.8% →
+    7.8% is a change of 0.0个百分点, never -0.1): a percentage in 个百分点, else in the unit, signed."""
+    if new is None or old is None or new != new or old != old:
+        return "—"
+    d = shown(new, unit) - shown(old, unit)
+    if unit == "%":
+        text = fixed(d, UNIT_DECIMALS["%"])
+        return ("+" if d > 0 and float(text) != 0 else "") + text + "个百分点"
+    text = fmt(abs(d), unit)
+    return ("0" + unit if float(number(abs(d), unit).replace(",", "")) == 0 else ("+" if d > 0 else "-") + text)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ...analysis.pace import MonthPace, Pace, has_figures, month_pace
 from ...core.exceptions import KpitrackError, NoFiguresError, ParameterError  # noqa: F401 - NoFiguresError: raised here, imported from here
-from ...core.labels import STATUS_EN, STATUS_ZH, Status, fixed, fmt, synthetic_warning
+from ...core.labels import STATUS_EN, STATUS_ZH, Status, fixed, fmt, fmt_change, number, synthetic_warning
 from ...data.actuals import DERIVED_METHODS, Dataset, load_dataset
 from ...data.regions import city_code, Region, districts
 from ...plan.catalogue import Catalogue, Measure, catalogue
@@ -143,21 +143,12 @@ def points(value: float | None, digits: int = 1) -> str:
 
 
 def _value(m: Measure, v: float | None) -> str:
-    if v is None:
-        return "—"
-    if m.unit in ("天", "个", "人", "套"):
-        return f"{v:,.0f}{m.unit}"
-    return fmt(v, m.unit)
+    return fmt(v, m.unit)  # the unit's one precision (counts whole), as every page shows the measure
 
 
 def _change(m: Measure, p: Pace) -> str:
-    c = p.change
-    if c is None:
-        return "—"
-    if m.unit == "%":
-        return points(c)
-    text = _value(m, abs(c))
-    return ("+" if c >= 0 else "-") + text
+    """The change since the previous report: the difference of the two figures as printed."""
+    return fmt_change(p.value, p.previous_value, m.unit)
 
 
 def _pace_text(m: Measure, p: Pace) -> tuple[str, str]:
@@ -193,7 +184,7 @@ def _estimate_text(b: Bulletin, m: Measure, p: Pace) -> str:
         return "—"
     if e.month == 12:
         return _value(m, e.estimate) + ("（由日数据推算的全年数，非官方公布数）" if _derived(b, p) else "（全年数）")
-    return f"{_value(m, e.estimate)}（{_value(m, e.lower)}—{_value(m, e.upper)}）"
+    return f"{_value(m, e.estimate)}（{number(e.lower, m.unit)}—{number(e.upper, m.unit)}）"
 
 
 def _current(b: Bulletin, m: Measure, p: Pace) -> str:
@@ -337,7 +328,7 @@ def attention(b: Bulletin) -> str:
         if p.estimate is not None and p.target is not None and p.estimate.month < 12:
             e = p.estimate
             short = p.likely_miss
-            text += (f"；按往年规律全年预计{_value(m, e.estimate)}（80%区间{_value(m, e.lower)}—{_value(m, e.upper)}），"
+            text += (f"；按往年规律全年预计{_value(m, e.estimate)}（80%区间{number(e.lower, m.unit)}—{number(e.upper, m.unit)}），"
                      + ("低于" if short and p.kind != "mean" else "高于" if short else "可达到")
                      + f"全年目标{_value(m, p.target.value)}")
         items.append("- " + text + "。")

@@ -17,7 +17,7 @@ from ...analysis.final import (ACHIEVED, INSUFFICIENT, MISSED, NO_TARGET, OUTCOM
 from ...analysis.outlook import Outlook, outlooks, probability_text
 from ...analysis.progress import KPIStatus, assess
 from ...core.exceptions import ParameterError
-from ...core.labels import QUALITY_ZH, fmt, synthetic_warning
+from ...core.labels import QUALITY_ZH, fmt, number, synthetic_warning
 from ...data.actuals import Dataset, check_date, load_dataset
 from ...plan.catalogue import Catalogue, catalogue
 from ...plan.schema import plan_base_year, plan_end_year
@@ -194,7 +194,7 @@ def retrospective_table(fe: FinalEvaluation) -> pd.DataFrame:
     for r in fe.retro.itertuples():
         rows.append({"编号": r.kpi, "指标": r.name_zh,
                      f"{fe.retro_as_of}年所作{plan_end_year()}年预测中值（80%区间）":
-                         f"{fmt(r.forecast, r.unit)}（{fmt(r.lower)}—{fmt(r.upper)}）",
+                         f"{fmt(r.forecast, r.unit)}（{number(r.lower, r.unit)}—{number(r.upper, r.unit)}）",
                      "当时的达标概率": probability_text(r.probability) if pd.notna(r.probability) else "—",
                      f"{plan_end_year()}年实际": fmt(r.actual, r.unit) if pd.notna(r.actual) else "暂无",
                      "落在区间内": ("是" if r.inside else "否") if r.inside is not None and pd.notna(r.actual) else "—",

@@ -16,7 +16,7 @@ from ...data.actuals import Dataset, load_dataset
 from .display import escape_markdown, status_cell
 from .params import check_common
 from ...core.exceptions import ParameterError
-from ...core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label, synthetic_warning
+from ...core.labels import QUALITY_ZH, number, shown, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label, synthetic_warning
 from ...plan.catalogue import Catalogue, catalogue
 from ...analysis.outlook import Outlook, probability_number, probability_text
 from ...analysis.progress import KPIStatus
@@ -249,13 +249,15 @@ def method_note() -> str:
 def gap_text(o: Outlook) -> str:
     """How far the forecast (the median) falls short of the target, or beyond it, in the target's unit:
     the target minus the forecast, read in the target's direction."""
-    if o.gap is None:
+    if o.gap is None or o.forecast_median is None or o.target_value is None:
         return "—"
+    # the difference of the two figures as printed beside it (target and forecast), so it adds up
+    gap = (shown(o.target_value, o.unit) - shown(o.forecast_median, o.unit)) * (1 if o.direction == "higher" else -1)
     unit = "个百分点" if o.unit == "%" else o.unit
-    amount = fmt(abs(o.gap), unit, integer=o.unit in COUNT_UNITS)
-    if o.gap > 0:
+    amount = fmt(abs(gap), unit)
+    if gap > 0:
         return ("低于目标" if o.direction == "higher" else "高于目标") + amount
-    return "达到目标" + ("" if o.gap == 0 else f"（超出{amount}）")
+    return "达到目标" + ("" if gap == 0 else f"（超出{amount}）")
 
 
 def outlook_table(ev: Evaluation, only_misses: bool = True) -> pd.DataFrame:
@@ -274,8 +276,7 @@ def outlook_table(ev: Evaluation, only_misses: bool = True) -> pd.DataFrame:
             _t(ev, "指标", "Indicator"): m.name_zh,
             _t(ev, "目标", "Target"): m.end_target.text_zh,
             _t(ev, "预测中值（80%区间）", "Forecast median (80% interval)"):
-                f"{what}{fmt(o.forecast_median, unit)}（{fmt(o.forecast_lower, integer=unit in COUNT_UNITS)}—"
-                f"{fmt(o.forecast_upper, integer=unit in COUNT_UNITS)}）",
+                f"{what}{fmt(o.forecast_median, unit)}（{number(o.forecast_lower, unit)}—{number(o.forecast_upper, unit)}）",
             _t(ev, "达标概率", "P(meet)"): probability_text(o.probability),
             _t(ev, "与目标差距", "Gap to target"): gap_text(o),
             _t(ev, "要实现目标需要", "What it takes"): o.what_it_takes_zh(),
