@@ -214,3 +214,48 @@ def test_a_bulletins_change_is_the_difference_of_the_printed_figures(month):
                 assert _decimals(re.search(r"-?[\d,]+(?:\.\d+)?", text).group(0)) == UNIT_DECIMALS[unit], (unit, text)
         checked += 1
     assert checked > 0
+
+
+# --------------------------------------------------------------------------- synthetic districts that differ
+
+@pytest.mark.parametrize("month", ["2018-06", "2019-09", "2020-12"])
+def test_the_synthetic_districts_rank_something(month):
+    """Each district has its own level, growth and noise (fixed seed): no measure ranks all districts
+    alike, and their statuses are not all one."""
+    from kpitrack.data.regions import districts
+    from kpitrack.publish.content import bulletin
+
+    b = bulletin.prepare(month, "", "synthetic")
+    n = len(districts())
+    ranked = 0
+    for m, _ in b.paces():
+        paces = [p for d in districts() for mm, p in b.paces(d.code) if mm.id == m.id and p.rank is not None]
+        if len(paces) < n:
+            continue
+        ranks = [p.rank for p in paces]
+        assert len(set(ranks)) >= n // 2, (m.id, ranks)  # no all-way (or near all-way) tie
+        ranked += 1
+    assert ranked >= 3
+    statuses = {p.status for d in districts() for _, p in b.paces(d.code) if p.value is not None}
+    assert len(statuses) >= 2
+
+
+@pytest.mark.parametrize("dataset", ["hangzhou", "synthetic"])
+def test_the_final_says_why_a_verdict_changed_class_since_the_mid_term(dataset):
+    from kpitrack.analysis.final import ACHIEVED, INSUFFICIENT, MISSED, NO_TARGET
+    from kpitrack.core.labels import Status
+    from kpitrack.publish.content import final_report as fr
+
+    fe = fr.evaluate_final(dataset)
+    table = fr.outcome_table(fe)
+    kind = {Status.ACHIEVED: ACHIEVED, Status.ON_TRACK: ACHIEVED, Status.AT_RISK: MISSED, Status.OFF_TRACK: MISSED,
+            Status.INSUFFICIENT: INSUFFICIENT, Status.NO_TARGET: NO_TARGET}
+    changed = 0
+    for (_, row), m in zip(table.iterrows(), fe.cat.measures):
+        mid = fe.retro_verdicts[m.id].status.status
+        outcome = next(o for _, ms in fe.outcomes.values() for o in ms if o.measure_id == m.id).outcome
+        cell = row["与中期评估相比"]
+        assert cell.startswith(f"{fe.retro_as_of}年：")
+        assert ("（" in cell) == (kind[mid] != outcome), (m.id, mid, outcome, cell)
+        changed += kind[mid] != outcome
+    assert changed > 0

@@ -24,7 +24,7 @@ from ..data.actuals import Dataset, FigureSource, kpi_series
 from ..plan.catalogue import Catalogue, Measure
 from ..plan.schema import plan_end_year
 from .outlook import _history, outlook
-from .progress import meets
+from .progress import MeasureStatus, meets
 
 ACHIEVED, MISSED, INSUFFICIENT, NO_TARGET = "achieved", "missed", "insufficient", "no_target"
 OUTCOME_ZH = {ACHIEVED: "实现", MISSED: "未实现", INSUFFICIENT: "数据不足", NO_TARGET: "无量化目标"}
@@ -114,6 +114,34 @@ def final_outcome(m: Measure, obs: FigureSource) -> FinalOutcome:
     row = s.loc[years[-1]]
     return FinalOutcome(**base, outcome=outcome, reason_zh=reason, value=value, target=target, target_text_zh=text,
                         method=str(row["method"]), quality=str(row["quality"]), source=str(row["source"]))
+
+
+#: Why a measure's verdict changed class between the mid-term evaluation and the final one (codes;
+#: the words are made in publish). None: the same class (on course -> met, lagging -> missed).
+CLASS_CHANGES = ("end_target_has_no_number", "end_year_figure_missing", "figures_came_in", "yearly_target_at_end",
+                 "fell_back", "caught_up", "no_figures_either")
+
+
+def class_change(mid: MeasureStatus, fin: FinalOutcome) -> str | None:
+    """The reason code for a change of class between the mid-term status ``mid`` and the final
+    outcome ``fin`` of the same measure, or None when the two agree in kind."""
+    from ..core.labels import Status
+
+    good, lagging = (Status.ACHIEVED, Status.ON_TRACK), (Status.AT_RISK, Status.OFF_TRACK)
+    s, o = mid.status, fin.outcome
+    if (s in good and o == ACHIEVED) or (s in lagging and o == MISSED):
+        return None
+    if (s == Status.INSUFFICIENT and o == INSUFFICIENT) or (s == Status.NO_TARGET and o == NO_TARGET):
+        return None
+    if o == NO_TARGET:
+        return "end_target_has_no_number" if s != Status.NO_TARGET else None
+    if o == INSUFFICIENT:
+        return "no_figures_either" if s == Status.NO_TARGET else "end_year_figure_missing"
+    if s == Status.INSUFFICIENT:
+        return "figures_came_in"
+    if s == Status.NO_TARGET:
+        return "yearly_target_at_end"
+    return "fell_back" if s in good else "caught_up"
 
 
 def combine_outcomes(outcomes: list[FinalOutcome]) -> str:

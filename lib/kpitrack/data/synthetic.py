@@ -98,7 +98,7 @@ def make_synthetic(cat: Catalogue, seed: int = SEED) -> pd.DataFrame:
                              "unit": m.unit, "quality": "synthetic", "method": "synthetic",
                              "source": SOURCE, "note": f"合成数据；该KPI的进度系数={pace:g}", "known_from": KNOWN_FROM})
     annual = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
-    return pd.concat([annual, _district_ytd(cat, annual, rng)], ignore_index=True)
+    return pd.concat([annual, _district_ytd(cat, annual, rng, np.random.default_rng((seed, 13)))], ignore_index=True)
 
 
 #: Cumulative share of the year's total reached by the end of each month (a typical fiscal-revenue
@@ -107,12 +107,23 @@ SEASONAL_SHARE = np.array([0.11, 0.19, 0.28, 0.38, 0.49, 0.59, 0.67, 0.74, 0.81,
 DISTRICT_YEARS = (2015, 2016, 2017, 2018, 2019, 2020)
 
 
-def _district_ytd(cat: Catalogue, annual: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+#: How far a synthetic district's yearly growth strays from the city's: its own lasting premium
+#: (sd 3 points) and a yearly shock (sd 2 points), so districts differ in level, growth and noise.
+DISTRICT_PREMIUM_SD, DISTRICT_SHOCK_SD = 0.03, 0.02
+
+
+def _district_ytd(cat: Catalogue, annual: pd.DataFrame, rng: np.random.Generator, own_rng: np.random.Generator) -> pd.DataFrame:
     """Monthly (or quarterly) year-to-date figures for the 13 districts and counties and the city,
     for the measures a monthly bulletin reports: GDP and its growth (quarterly), local budget
-    revenue and its growth, investment growth (monthly), disposable income (quarterly)."""
+    revenue and its growth, investment growth (monthly), disposable income (quarterly).
+
+    Each district has its own level, its own lasting growth premium over the city's and its own
+    yearly shocks (``own_rng``, from the fixed seed), so ranks, 位次变化 and 列前三位 mean something:
+    the districts of a total still add up to the city, and the city's figures stay as they were."""
     regs = districts()
     shares = rng.dirichlet(np.full(len(regs), 4.0))
+    premium = {mid: own_rng.normal(0, DISTRICT_PREMIUM_SD, len(regs)) for mid in ("K01.gdp_nominal", "K02.revenue", "K12.income")}
+    drift = {mid: np.ones(len(regs)) for mid in premium}
     rows = []
 
     def city_value(mid: str, year: int) -> float:
@@ -126,7 +137,10 @@ def _district_ytd(cat: Catalogue, annual: pd.DataFrame, rng: np.random.Generator
         for year in DISTRICT_YEARS:
             total = city_value(mid, year)
             offsets = rng.normal(0, 1.5 if m.ytd == "rate" else 0.0, len(regs))
-            level = income_level * rng.normal(1, 0.01, len(regs)) if mid == "K12.income" else None
+            if mid in drift and year > DISTRICT_YEARS[0]:
+                drift[mid] = drift[mid] * (1 + premium[mid] + own_rng.normal(0, DISTRICT_SHOCK_SD, len(regs)))
+            level = income_level * rng.normal(1, 0.01, len(regs)) * drift[mid] if mid == "K12.income" else None
+            year_shares = shares * drift[mid] / float((shares * drift[mid]).sum()) if mid in drift else shares
             curve = np.clip(SEASONAL_SHARE * rng.normal(1, 0.03, 12), 0.01, None)
             curve[11] = 1.0
             curve = np.maximum.accumulate(curve)
@@ -139,7 +153,7 @@ def _district_ytd(cat: Catalogue, annual: pd.DataFrame, rng: np.random.Generator
             for month in months:
                 if m.ytd == "sum" and mid != "K12.income":
                     # the districts add up to the city, and in December to the year's figure
-                    district_values = total * shares * own[:, month - 1]
+                    district_values = total * year_shares * own[:, month - 1]
                     city = total if month == 12 else float(district_values.sum())
                 elif mid == "K12.income":  # per-capita: not additive over districts; December is the year's figure
                     city = total * min(income[month - 1], 1.0)

@@ -263,7 +263,8 @@ def overview(b: Bulletin) -> str:
             text += "本数据集没有区、县（市）的分地区数据，本通报仅含全市情况。"
     else:
         ranked = [(m, p) for m, p in rows if p.rank is not None]
-        top = [m.name_zh for m, p in ranked if p.rank <= 3]
+        top = [m.name_zh + (f"（虽列前三，但{STATUS_ZH[p.status]}）" if p.status in (Status.OFF_TRACK, Status.AT_RISK) else "")
+               for m, p in ranked if p.rank <= 3]
         bottom = [m.name_zh for m, p in ranked if p.rank > p.n_ranked - 3]
         if top:
             text += f"在{_districts()}中列前三位的有：{escape_markdown('、'.join(top))}。"

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ...analysis.final import (ACHIEVED, INSUFFICIENT, MISSED, NO_TARGET, OUTCOME_ZH, OUTCOMES, Calibration, FinalOutcome, calibration_summary,
-                              final_outcomes, retrospective)
-from ...analysis.outlook import Outlook, outlooks, probability_text
+                              class_change, final_outcomes, retrospective)
+from ...analysis.outlook import Outlook, probability_text
+from ...analysis.verdict import Verdicts, verdicts
 from ...analysis.progress import KPIStatus, assess
 from ...core.exceptions import ParameterError
-from ...core.labels import QUALITY_ZH, fmt, number, synthetic_warning
+from ...core.labels import QUALITY_ZH, STATUS_ZH, fmt, number, synthetic_warning
 from ...data.actuals import Dataset, check_date, load_dataset
 from ...plan.catalogue import Catalogue, catalogue
 from ...plan.schema import plan_base_year, plan_end_year
@@ -38,8 +39,12 @@ class FinalEvaluation:
     retro_as_of: int
     retro_data_as_of: str
     retro: pd.DataFrame
-    retro_outlooks: dict[str, Outlook]
+    retro_verdicts: Verdicts  # the mid-term evaluation looked back at, as it judged then
     calibration: Calibration
+
+    @property
+    def retro_outlooks(self) -> dict[str, Outlook]:
+        return self.retro_verdicts.outlooks
 
     @property
     def end_year(self) -> int:
@@ -86,7 +91,7 @@ def evaluate_final(dataset: str, language: str = "zh", data_as_of: str = "", ret
     then = load_dataset(dataset, cat, known_at=retro_data_as_of or data_as_of or None)
     retro = retrospective(cat, then, ds, retro_as_of)
     return FinalEvaluation(cat, ds, then, language, final_outcomes(cat, ds), tuple(assess(cat, ds, plan_end_year())),
-                           retro_as_of, retro_data_as_of, retro, outlooks(cat, then, retro_as_of), calibration_summary(retro))
+                           retro_as_of, retro_data_as_of, retro, verdicts(cat, then, retro_as_of), calibration_summary(retro))
 
 
 def headline(fe: FinalEvaluation) -> str:
@@ -144,8 +149,31 @@ def outcome_counts(fe: FinalEvaluation) -> pd.DataFrame:
                          "占比": [f"{counts.get(k, 0) / n:.0%}" for k in OUTCOMES]})
 
 
+def change_text(fe: FinalEvaluation, measure_id: str, o: FinalOutcome) -> str:
+    """The mid-term evaluation's status of the measure and, when the final outcome is of another
+    class, why (from :func:`~kpitrack.analysis.final.class_change`)."""
+    mid = fe.retro_verdicts[measure_id].status
+    text = f"{fe.retro_as_of}年：{STATUS_ZH[mid.status]}"
+    code = class_change(mid, o)
+    if code is None:
+        return text
+    end = plan_end_year()
+    ly = f"{mid.latest_year}年" if mid.latest_year else "当时"
+    why = {
+        "end_target_has_no_number": f"中期按分年度数值目标判断；期末目标为“{o.target_text_zh}”，无数值，终期不作量化判断",
+        "end_year_figure_missing": f"中期依据{ly}数据判断，{end}年数据尚缺，终期无法判断",
+        "figures_came_in": "中期时缺少数据，此后数据已补齐",
+        "yearly_target_at_end": f"中期无可比的数值目标，期末按{end}年数值年度目标判断",
+        "no_figures_either": "中期无数值目标，期末有数值年度目标但缺数据",
+        "fell_back": "中期进度正常或已提前达到，此后未能保持",
+        "caught_up": "中期进度滞后或存在风险，此后赶上",
+    }[code]
+    return f"{text}（{why}）"
+
+
 def outcome_table(fe: FinalEvaluation) -> pd.DataFrame:
-    """One row per measure: target, the figures judged, the outcome and its basis."""
+    """One row per measure: target, the figures judged, the outcome and its basis, and the mid-term
+    evaluation's status with the reason when the two differ in kind."""
     rows = []
     for k in fe.cat.kpis:
         kpi_outcome, ms = fe.outcomes[k.id]
@@ -155,6 +183,7 @@ def outcome_table(fe: FinalEvaluation) -> pd.DataFrame:
             rows.append({"编号": k.id, "指标": m.name_zh, f"{plan_end_year()}年目标": o.target_text_zh or m.end_target.text_zh,
                          "指标结果": outcome_cell(kpi_outcome, OUTCOME_ZH[kpi_outcome]),
                          "子指标结果": outcome_cell(o.outcome, o.outcome_zh), "依据": o.reason_zh,
+                         "与中期评估相比": change_text(fe, m.id, o),
                          "数据": QUALITY_ZH.get(o.quality, o.quality) if o.quality else "—"})
     return pd.DataFrame(rows)
 
