@@ -73,7 +73,22 @@ def test_a_target_already_met_is_advice_to_hold_never_to_move_the_wrong_way():
     o = Outlook("K13.unemployment", 2018, True, "", target_value=4.0, target_kind="ceiling", unit="%", direction="lower",
                 rate_kind="linear", latest_year=2018, latest_value=3.9, required_rate=0.1, probability=0.9, year_reached=2018)
     text = o.what_it_takes_zh()
-    assert o.already_met and "需保持在不高于4.0%" in text and "增加" not in text
+    assert o.already_met and "需保持不高于4.0%" in text and "增加" not in text
     behind = Outlook("K13.unemployment", 2018, True, "", target_value=4.0, target_kind="ceiling", unit="%", direction="lower",
                      rate_kind="linear", latest_year=2018, latest_value=4.3, required_rate=-0.1, probability=0.3, year_reached=2021)
     assert not behind.already_met and "减少" in behind.what_it_takes_zh()
+
+
+def test_a_strict_ceiling_is_kept_below_and_a_pace_that_gets_there_in_time_is_not_called_a_way_to_get_there():
+    from kpitrack.analysis.outlook import Advice, Outlook
+
+    o = Outlook("K14.unemployment", 2018, True, "", target_year=2020, target_value=5.0, target_kind="ceiling", unit="%",
+                direction="lower", strict=True, latest_year=2018, latest_value=4.9, probability=0.3)
+    assert o.already_met and o.advice == Advice.KEEP and "需保持低于5.0%" in o.what_it_takes_zh()
+    at = Outlook("K14.unemployment", 2018, True, "", target_year=2020, target_value=5.0, target_kind="ceiling", unit="%",
+                 direction="lower", strict=True, latest_year=2018, latest_value=5.0, probability=0.3)
+    assert not at.already_met  # 5.0% is not below 5%
+    slow = Outlook("K12.income", 2018, True, "", target_year=2020, target_value=63000, target_kind="level", unit="元",
+                   latest_year=2018, latest_value=52000, probability=0.45, required_rate=0.1, best_rate=0.09, year_reached=2020)
+    text = slow.what_it_takes_zh()
+    assert "按目前速度2020年达到" not in text and "把握不足五成" in text

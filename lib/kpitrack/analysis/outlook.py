@@ -68,6 +68,7 @@ class Outlook:
     target_kind: str = ""
     unit: str = ""
     direction: str = "higher"
+    strict: bool = False  # the bound excludes its value ("低于5%"), as the plan states it
     rate_kind: str = "compound"  # compound: growth rate per year; linear: increment per year
     n_points: int = 0
     latest_year: int | None = None
@@ -89,7 +90,7 @@ class Outlook:
     def already_met(self) -> bool:
         """A level, floor or ceiling whose latest figure already meets the end target."""
         return (self.target_kind in ("level", "floor", "ceiling") and self.latest_value is not None
-                and self.target_value is not None and _meets(self.latest_value, self.target_value, self.direction))
+                and self.target_value is not None and _meets(self.latest_value, self.target_value, self.direction, self.strict))
 
     @property
     def likely_miss(self) -> bool:
@@ -127,8 +128,8 @@ class Outlook:
             return self.reason_zh
         advice = self.advice
         if advice == Advice.KEEP:  # no need to move: never advice to move toward the target's wrong side
-            bound = "不低于" if self.direction == "higher" else "不高于"
-            return f"{self.latest_year}年已达到{self.target_year}年目标值，需保持在{bound}{fmt(self.target_value, self.unit)}"
+            bound = ("高于" if self.strict else "不低于") if self.direction == "higher" else ("低于" if self.strict else "不高于")
+            return f"{self.latest_year}年已达到{self.target_year}年目标值，需保持{bound}{fmt(self.target_value, self.unit)}"
         if advice == Advice.NONE:
             return "按目前态势可实现"
         lead = "剩余年份需" if self.target_kind in ("cumulative", "average") else "需"
@@ -140,13 +141,23 @@ class Outlook:
                 parts.append("按目前速度无法达到目标")
             elif self.year_reached > HORIZON_CAP:
                 parts.append(f"按目前速度{HORIZON_CAP}年后才能达到")
+            elif self.year_reached <= self.target_year:  # the average pace gets there; the forecast doubts it
+                parts.append(f"按以往平均速度可在{self.year_reached}年达到，但计入近年走势与波动后把握不足五成")
             else:
                 parts.append(f"按目前速度{self.year_reached}年达到")
         return "；".join(parts)
 
 
-def _meets(value: float, target: float, direction: str) -> bool:
+def _meets(value: float, target: float, direction: str, strict: bool = False) -> bool:
+    if strict:
+        return value > target if direction == "higher" else value < target
     return value >= target if direction == "higher" else value <= target
+
+
+def _strict(t) -> bool:
+    from .progress import strict_bound
+
+    return strict_bound(t.text_zh, t.strict)
 
 
 def _history(obs: FigureSource, m: Measure, as_of: int) -> pd.DataFrame:
@@ -191,7 +202,8 @@ def outlook(m: Measure, obs: FigureSource, as_of: int) -> Outlook:
     """The outlook of measure ``m`` at ``as_of`` from the observations ``obs``."""
     t = m.end_target
     base = {"measure_id": m.id, "as_of": as_of, "target_year": t.year, "target_value": t.value, "target_kind": t.kind, "unit": m.unit,
-            "direction": m.direction, "rate_kind": "compound" if m.growth_model == "compound" else "linear"}
+            "direction": m.direction, "rate_kind": "compound" if m.growth_model == "compound" else "linear",
+            "strict": t.kind in ("level", "floor", "ceiling") and _strict(t)}
     if as_of >= t.year:
         return Outlook(**base, assessable=False, reason_zh="已到目标年份，按实际值评估")
     h = _history(obs, m, as_of)

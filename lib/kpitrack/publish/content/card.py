@@ -18,7 +18,7 @@ from ...analysis.progress import KPIStatus
 from ...analysis.verdict import Verdicts, verdicts
 from ...analysis.scores import KIND_ZH, UnitScore, illustrative, load_challenges, unit_scores
 from ...core.exceptions import ParameterError
-from ...core.labels import STATUS_ZH, Status, fmt, synthetic_warning
+from ...core.labels import STATUS_ZH, Status, fmt, fmt_pair, synthetic_warning
 from ...data.records import challenges_file
 from ...data.actuals import Dataset, load_dataset
 from ...plan.catalogue import Catalogue, catalogue
@@ -133,10 +133,13 @@ def kpi_table(c: Card) -> pd.DataFrame:
             v = c.verdicts[m.id]
             ms, o = v.status, v.outlook
             ln = lines.get(m.id)
-            latest = "—" if ms.latest_value is None else f"{fmt(ms.latest_value, m.unit)}（{ms.latest_year}年）"
+            # the year's figure and target side by side: digits enough to show why (3.29% against 3.30%)
+            shown_latest, shown_target = fmt_pair(ms.latest_value, ms.trajectory_value, m.unit) \
+                if ms.latest_year == c.as_of else (fmt(ms.latest_value, m.unit), fmt(ms.trajectory_value, m.unit))
+            latest = "—" if ms.latest_value is None else f"{shown_latest}（{ms.latest_year}年）"
             rows.append({
                 "编号": kid, "指标": m.name_zh,
-                f"{c.as_of}年目标": "—" if ms.trajectory_value is None else fmt(ms.trajectory_value, m.unit),
+                f"{c.as_of}年目标": "—" if ms.trajectory_value is None else shown_target,
                 "最新实际值": latest,
                 "状态": status_cell(ms.status, f"{LIGHT[ms.status]} {STATUS_ZH[ms.status]}"),
                 f"{plan_end_year()}年达标概率": probability_text(o.probability) if o.assessable else "—",

@@ -16,7 +16,7 @@ from ...data.actuals import Dataset, load_dataset
 from .display import escape_markdown, status_cell
 from .params import check_common
 from ...core.exceptions import ParameterError
-from ...core.labels import QUALITY_ZH, number, shown, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label, synthetic_warning
+from ...core.labels import QUALITY_ZH, fmt_pair, number, shown, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label, synthetic_warning
 from ...plan.catalogue import Catalogue, catalogue
 from ...analysis.outlook import Outlook, probability_number, probability_text
 from ...analysis.progress import KPIStatus
@@ -175,19 +175,23 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
         for m in k.measures:
             ms = by_measure[m.id]
             unit = m.unit
+            cumulative = m.end_target.kind == "cumulative" and ms.method == "cumulative"
+            # the year's figure beside the year's trajectory value: digits enough to show why they differ
+            shown_latest, shown_traj = fmt_pair(ms.latest_value, ms.trajectory_value, unit) \
+                if ms.latest_year == ev.as_of and not cumulative else (fmt(ms.latest_value, unit), fmt(ms.trajectory_value, unit))
             if ms.latest_value is None:
                 latest = "—"
-            elif m.end_target.kind == "cumulative" and ms.method == "cumulative":
+            elif cumulative:
                 latest = f"累计{fmt(ms.latest_value, unit)}（至{ms.latest_year}年）"
             else:
-                latest = f"{fmt(ms.latest_value, unit)}（{ms.latest_year}年）"
+                latest = f"{shown_latest}（{ms.latest_year}年）"
             source = "—" if ms.latest_quality is None else QUALITY_ZH.get(ms.latest_quality, ms.latest_quality)
             rows.append({
                 _t(ev, "编号", "ID"): k.id,
                 _t(ev, "指标", "Indicator"): m.name_zh if ev.language == "zh" else f"{m.name_zh} / {m.name_en}",
                 _t(ev, f"{plan_end_year()}年目标", f"{plan_end_year()} target"): m.end_target.text_zh,
                 _t(ev, "最新实际值", "Latest actual"): latest,
-                _t(ev, f"{ev.as_of}年轨迹值", f"Trajectory {ev.as_of}"): fmt(ms.trajectory_value, unit) if ms.trajectory_value is not None else "—",
+                _t(ev, f"{ev.as_of}年轨迹值", f"Trajectory {ev.as_of}"): shown_traj if ms.trajectory_value is not None else "—",
                 _t(ev, "状态", "Status"): status_cell(ms.status, status_label(ms.status, ev.language)),
                 _t(ev, "依据", "Basis"): ms.reason_zh,
                 _t(ev, "数据来源", "Data"): source,
