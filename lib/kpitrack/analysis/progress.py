@@ -224,7 +224,8 @@ def _assess_cumulative(m: Measure, s: pd.DataFrame, as_of: int, common: dict) ->
     done = sum(have[y] for y in window)
     cum = cumulative_trajectory(m)
     required = _num(cum.get(window[-1]))
-    common = {**common, "latest_value": done}
+    # the figure judged is the sum so far, against the trajectory's sum to the same year (never one year's)
+    common = {**common, "latest_value": done, "trajectory_value": required}
     if done >= t.value:
         return MeasureStatus(**common, status=Status.ACHIEVED, method="cumulative", reason_zh=f"{window[0]}—{window[-1]}年累计{fmt(done, m.unit)}，已达到累计目标{fmt(t.value, m.unit)}")
     if required is None or required <= 0:

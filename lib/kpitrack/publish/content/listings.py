@@ -48,8 +48,10 @@ def status_listing(as_of: int, dataset: str, data_as_of: str = "") -> Listing:
                            "最新值": m.latest_value, "年份": m.latest_year, f"{as_of}年轨迹值": m.trajectory_value,
                            "依据": m.reason_zh} for k, m in measures])
     table["年份"] = table["年份"].astype("Int64")
-    shown = table.assign(**{"最新值": [fmt(m.latest_value) for _, m in measures], "年份": [m.latest_year or "—" for _, m in measures],
-                            f"{as_of}年轨迹值": [fmt(m.trajectory_value) for _, m in measures]}).drop(columns="kpi_id")
+    units = {m.id: m.unit for m in cat.measures}  # each measure at its unit's one precision, as every page shows it
+    shown = table.assign(**{"最新值": [fmt(m.latest_value, units[m.measure_id]) for _, m in measures],
+                            "年份": [m.latest_year or "—" for _, m in measures],
+                            f"{as_of}年轨迹值": [fmt(m.trajectory_value, units[m.measure_id]) for _, m in measures]}).drop(columns="kpi_id")
     doc = {"as_of": as_of, "data_as_of": data_as_of or None, "dataset": dataset, "synthetic": ds.synthetic,
            "dataset_label_zh": ds.label_zh,
            "kpis": [{"kpi_id": k.kpi_id, "name_zh": cat.kpi(k.kpi_id).name_zh, "status": k.status.value,
