@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -72,3 +73,22 @@ def params_dir() -> Path:
     repository's."""
     own = data_dir() / "params"
     return own if own.is_dir() else REPO_ROOT / "params"
+
+
+#: Characters a name from a plan (a region code, a unit's name, a title) may not carry into a file name.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+
+
+def file_name(name: str) -> str:
+    """A name from a plan or a user as one file-name component that stays in its folder: the name
+    itself when it is safe (杭州市, 330106, 市科委), else its safe characters joined by "_" with a short
+    hash of the whole name (so two unsafe names never meet): never a path separator, "..", a leading
+    dot or a control character (``../../x`` becomes ``x-3f2a9c1b``)."""
+    text = str(name)
+    if text and not _UNSAFE.search(text) and not text.startswith(".") and text.strip() == text \
+            and len(text.encode("utf-8")) <= 150:
+        return text
+    import hashlib
+
+    cleaned = "_".join(p for p in _UNSAFE.split(text) if p.strip(". ")).strip("._ ")[:40] or "name"
+    return f"{cleaned}-{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"

@@ -36,6 +36,13 @@ class Job:
     #: inside its output folder (``reports/_output``), which Quarto does not render from
     work_root: str = ""
 
+    def __post_init__(self) -> None:
+        # a key comes from a plan (a region code, a unit's name): it names files, so it never
+        # leaves ``out_dir`` (``../../x`` is written as ``x-<hash>``)
+        from ...core.paths import file_name
+
+        object.__setattr__(self, "key", file_name(self.key))
+
     @property
     def fingerprint(self) -> str:
         """What the outputs depend on: parameters, inputs (data, plan, code, notebook), front matter,

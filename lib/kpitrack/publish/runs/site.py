@@ -70,11 +70,23 @@ def _copy(src: Path, files: Path, rel: str) -> str:
     return f"files/{rel}"
 
 
+def publishable(folder: Path, name: str) -> Path | None:
+    """``folder/name`` when it is a regular file of the folder itself: never a symbolic link (an output
+    replaced by a link to /etc/passwd is not published), never a path that leaves the folder."""
+    f = folder / name
+    try:
+        if f.is_symlink() or not f.is_file() or f.resolve().parent != folder.resolve():
+            return None
+    except OSError:
+        return None
+    return f
+
+
 def _formats(folder: Path, stem: str, files: Path, prefix: str) -> str:
     links = []
     for fmt in ("html", "pdf"):
-        f = folder / f"{stem}.{fmt}"
-        if f.is_file():
+        f = publishable(folder, f"{stem}.{fmt}")
+        if f is not None:
             links.append(_link(fmt.upper(), _copy(f, files, f"{prefix}/{f.name}")))
     return " · ".join(links) or "—"
 
@@ -100,8 +112,8 @@ def _reports_page(reports: Path, files: Path) -> str:
             data += f"（截至{params['data_as_of']}已知）"
         links = []
         for fmt, name in (item.get("outputs") or {}).items():
-            f = out / str(name)
-            if fmt in ("html", "pdf") and f.is_file() and f.parent == out:
+            f = publishable(out, str(name)) if fmt in ("html", "pdf") and "/" not in str(name) else None
+            if f is not None:
                 links.append(_link(fmt.upper(), _copy(f, files, f"reports/{f.name}")))
         lines.append(f"| {escape_markdown(kind)} | {escape_markdown(data)} | {' · '.join(links) or '—'} |")
     return "\n".join(lines)

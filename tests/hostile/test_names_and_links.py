@@ -1,0 +1,73 @@
+"""Hostile round 3 (issue 31), the security family: names from a plan are never paths, and the site
+publishes only regular files of its folders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", ["../../PWNED", "..", ".hidden", "a/b\\c", "x\x00y", "/etc/passwd", " 市科委", "a" * 200])
+def test_a_name_from_a_plan_becomes_one_file_name_in_its_folder(name, tmp_path):
+    from kpitrack.core.paths import file_name
+    from kpitrack.publish.runs.jobs import Job
+
+    safe = file_name(name)
+    assert "/" not in safe and "\\" not in safe and "\x00" not in safe and not safe.startswith(".") and safe
+    assert (tmp_path / f"{safe}.html").resolve().parent == tmp_path.resolve()
+    assert file_name(name + "!") != safe  # two names never meet
+    job = Job(name, name, "nb.ipynb", {}, str(tmp_path))
+    assert job.key == safe
+
+
+def test_ordinary_names_keep_their_names():
+    from kpitrack.core.paths import file_name
+
+    for name in ("330106", "杭州市", "市科委", "各区、县（市）政府", "杭绩改〔2018〕1号", "midterm-2018"):
+        assert file_name(name) == name
+
+
+@pytest.mark.slow
+def test_a_plan_whose_unit_is_path_like_writes_its_card_inside_the_workspace(data_copy, tmp_path, capsys):
+    """A 责任单位 named ../../PWNED in the plan: its card is made, under a safe name, in the cards
+    folder; nothing lands outside it."""
+    from kpitrack.cli import main
+
+    shutil.copytree(REPO / "reports", data_copy / "reports",
+                    ignore=shutil.ignore_patterns("_output", "bulletins", "cards", "notices", "site", ".quarto", "*.txt"))
+    for f in ("kpis.yaml", "special_targets.yaml"):
+        p = data_copy / "plan" / f
+        p.write_text(p.read_text(encoding="utf-8").replace("市科委", "../../PWNED"), encoding="utf-8")
+    assert main(["cards", "--as-of", "2018", "--dataset", "synthetic", "--units", "../../PWNED", "--to", "html",
+                 "--renderer", "fallback"]) == 0
+    made = [p for p in tmp_path.rglob("*PWNED*")]
+    folder = data_copy / "reports" / "cards" / "2018-synthetic"
+    assert made and all(p.parent == folder for p in made), made
+    assert not any(REPO.rglob("*PWNED*"))
+
+
+def test_an_output_replaced_by_a_symlink_is_not_published(tmp_path):
+    from kpitrack.publish.runs.site import _formats, _reports_page, publishable
+
+    reports = tmp_path / "reports"
+    out = reports / "_output"
+    out.mkdir(parents=True)
+    (out / "midterm-2018.html").symlink_to("/etc/passwd")
+    (out / "midterm-2018.pdf").write_bytes(b"%PDF-1.4 a real file")
+    (out / "manifest.json").write_text(json.dumps({"items": {"midterm-2018": {
+        "status": "ok", "kind": "midterm", "parameters": {"as_of": 2018},
+        "outputs": {"html": "midterm-2018.html", "pdf": "midterm-2018.pdf", "ipynb": "midterm-2018.ipynb"}},
+        "escape": {"status": "ok", "outputs": {"html": "../../../etc/passwd"}}}}), encoding="utf-8")
+    files = tmp_path / "site" / "files"
+    page = _reports_page(reports, files)
+    published = [p for p in files.rglob("*") if p.is_file()]
+    assert [p.name for p in published] == ["midterm-2018.pdf"], published
+    assert "root:" not in "".join(p.read_text(errors="replace") for p in published)
+    assert "PDF" in page
+    assert publishable(out, "midterm-2018.html") is None and publishable(out, "../manifest.json") is None
+    assert _formats(out, "midterm-2018", files, "x") == _formats(out, "midterm-2018", files, "x")  # the pdf only, twice alike
