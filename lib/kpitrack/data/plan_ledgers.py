@@ -176,14 +176,20 @@ def _cell(v: object) -> str:
 def read_filled(path: Path, k: LedgerKind) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
     """The rows of a filled template as (row number in the file, {column key: text}); headers may be
     the template's Chinese ones or the column keys; blank rows are skipped, keeping the numbering."""
+    from ..core.input_files import refusal
+    from .ledger_files import MAX_ROWS
+
     path = Path(path)
     shown = display_name(path)
+    if (found := refusal(path, MAX_ROWS, k.title_zh)) is not None:  # a pipe, /dev/zero, a sheet that claims a million rows
+        return [], [Problem(shown, None, found[0], found[1], Reason.UNREADABLE)]
     try:
         if path.suffix.lower() == ".xlsx":
             from openpyxl import load_workbook
 
             wb = load_workbook(path, read_only=True, data_only=True)
             ws = wb["台账"] if "台账" in wb.sheetnames else wb.worksheets[0]
+            ws.reset_dimensions()  # never trust the sheet's stated size (A1:XFD1048576 in a 25 KB file)
             table = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
             wb.close()
         else:

@@ -29,7 +29,11 @@ PLAN_COPIES = ("scoring.yaml", "notices.yaml")
 def read_regions(path: Path, city_zh: str = "") -> list[dict[str, str]]:
     """The rows of a regions file (code, name_zh, name_en, level; optional aliases, note), checked:
     one city, unique codes and names, known levels; every problem by row and column."""
+    from ..core.input_files import refusal
+
     path = Path(path)
+    if (found := refusal(path, 10_000, "regions file")) is not None:  # /dev/zero, a pipe: refused before reading
+        raise ValidationError([Problem(str(path), None, found[0], found[1], Reason.UNREADABLE)], "regions validation")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -112,7 +112,9 @@ class _Reader:
             if required:
                 self.bad(None, sheet, "-", "the sheet is missing", Reason.MISSING)
             return []
-        table = [[_text(v) for v in r] for r in wb[sheet].iter_rows(values_only=True)]
+        ws = wb[sheet]
+        ws.reset_dimensions()  # never trust the sheet's stated size (A1:XFD1048576 in a 25 KB file)
+        table = [[_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
         if not table:
             if required:
                 self.bad(1, sheet, "-", "the sheet is empty", Reason.MISSING)
@@ -140,13 +142,21 @@ class _Reader:
         return out
 
 
+#: The most rows a sheet of a plan workbook may hold (a plan has tens of KPIs and hundreds of yearly targets).
+MAX_PLAN_ROWS = 10_000
+
+
 def read_plan(path: Path) -> tuple[dict, dict, list[dict] | None]:
     """(plan.yaml's content, kpis.yaml's content, the regions or None) from a filled spreadsheet;
     a ValidationError lists every problem by sheet, row and column."""
     from openpyxl import load_workbook
 
+    from ..core.input_files import refusal
+
     path = Path(path)
     rd = _Reader(path)
+    if (found := refusal(path, MAX_PLAN_ROWS, "plan workbook")) is not None:  # before openpyxl trusts its size
+        raise ValidationError([Problem(path.name, None, found[0], found[1], Reason.UNREADABLE)], "plan import")
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # not a workbook, truncated, encrypted: one problem, nothing written
@@ -277,7 +287,9 @@ def _plan_sheet(wb, rd: _Reader) -> dict:
         return {}
     names = {c.zh: c for c in PLAN_ROWS} | {c.key: c for c in PLAN_ROWS}
     found: dict[str, tuple[int, str]] = {}
-    for i, r in enumerate(wb["规划"].iter_rows(values_only=True), start=1):
+    ws = wb["规划"]
+    ws.reset_dimensions()
+    for i, r in enumerate(ws.iter_rows(values_only=True), start=1):
         item, value = (_text(r[0]) if r else ""), (_text(r[1]) if r and len(r) > 1 else "")
         if i == 1 or not item:
             continue

@@ -1,0 +1,88 @@
+"""Hostile round 3 (issue 31): every reader refuses what is not a file of its kind before parsing
+it: devices, pipes, and workbooks whose sheets claim a huge size."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _bomb(tmp_path: Path, sheet: str = "台账") -> Path:
+    """A small workbook whose sheet claims A1:XFD1048576 (openpyxl's read-only mode trusts it)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(["a", "b"])
+    plain = tmp_path / "plain.xlsx"
+    wb.save(plain)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', data)
+            dst.writestr(info, data)
+    assert b"XFD1048576" in zipfile.ZipFile(bomb).read("xl/worksheets/sheet1.xml")
+    return bomb
+
+
+def _limited(code: str, *args: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a Python limited to 1.5 GB of memory (what the bomb would exhaust)."""
+    pre = "import resource; resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))\n"
+    return subprocess.run([sys.executable, "-c", pre + code, *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "lib")})
+
+
+def test_a_plan_workbook_claiming_a_huge_sheet_is_read_in_bounded_memory(tmp_path):
+    bomb = _bomb(tmp_path, "指标")
+    r = _limited("import sys\nfrom kpitrack.plan.sheet import read_plan\nfrom kpitrack.core.exceptions import ValidationError\n"
+                 "try:\n    read_plan(sys.argv[1])\nexcept ValidationError as e:\n    print('refused', e)\n", str(bomb))
+    assert r.returncode == 0 and "MemoryError" not in r.stderr, r.stderr[-2000:]
+    assert "refused" in r.stdout
+
+
+def test_a_table_2_ledger_claiming_a_huge_sheet_is_read_in_bounded_memory(tmp_path):
+    bomb = _bomb(tmp_path)
+    r = _limited("import sys\nfrom kpitrack.data.plan_ledgers import kind, read_filled\n"
+                 "rows, problems = read_filled(sys.argv[1], kind('special'))\nprint(len(rows), len(problems))\n", str(bomb))
+    assert r.returncode == 0 and "MemoryError" not in r.stderr, r.stderr[-2000:]
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo"])
+def test_a_device_or_a_pipe_is_refused_by_every_reader(target, tmp_path):
+    from kpitrack.core.exceptions import ValidationError
+    from kpitrack.data.plan_ledgers import kind, read_filled
+    from kpitrack.data.workspaces import read_regions
+    from kpitrack.plan.sheet import read_plan
+
+    path = Path(target)
+    if target == "fifo":
+        path = tmp_path / "ledger.csv"
+        os.mkfifo(path)  # opening it to read would hang
+    rows, problems = read_filled(path, kind("special"))
+    assert rows == [] and "not a regular file" in problems[0].message
+    with pytest.raises(ValidationError, match="not a regular file"):
+        read_regions(path)
+    with pytest.raises(ValidationError, match="not a regular file"):
+        read_plan(path)
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from kpitrack.core import input_files
+    from kpitrack.data.plan_ledgers import kind, read_filled
+
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"x" * 2048)
+    monkeypatch.setattr(input_files, "MAX_BYTES", 1024)
+    rows, problems = read_filled(big, kind("special"))
+    assert rows == [] and "MB" in problems[0].message
