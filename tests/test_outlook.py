@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import re
+
 import pytest
 
 from kpitrack.analysis.outlook import outlook
@@ -92,3 +94,49 @@ def test_a_strict_ceiling_is_kept_below_and_a_pace_that_gets_there_in_time_is_no
                    latest_year=2018, latest_value=52000, probability=0.45, required_rate=0.1, best_rate=0.09, year_reached=2020)
     text = slow.what_it_takes_zh()
     assert "按目前速度2020年达到" not in text and "把握不足五成" in text
+
+
+def _own(series: dict[str, dict[int, float]]):
+    import kpitrack as kt
+    import pandas as pd
+
+    from kpitrack.data.own import dataset_from_figures
+    from kpitrack.plan.catalogue import catalogue
+
+    base = kt.figures("synthetic")
+    rows = []
+    for mid, vals in series.items():
+        t = base[(base.measure_id == mid) & (base.region == "330100")].iloc[0].to_dict()
+        for y, v in vals.items():
+            rows.append({**t, "period": str(y), "year": y, "value": float(v)})
+    cat = catalogue()
+    return cat, dataset_from_figures(pd.DataFrame(rows), cat)
+
+
+@pytest.mark.parametrize("mid,values", [("K14.unemployment", [5.0, 5.0, 5.0, 5.0]), ("K16.culture_area", [30, 30, 30, 30]),
+                                        ("K14.unemployment", [4.4, 4.6, 4.8, 5.0]), ("K16.culture_area", [33, 32, 31, 30])])
+def test_a_strict_bound_sitting_on_its_target_is_not_met_in_probability_nor_in_advice(mid, values):
+    """"低于5%" and "超过30" with the latest figure on the bound: the forecast does not count the bound as
+    met, the advice never asks for a change of 0 nor says it is reached, and the verdict keeps its rules."""
+    from kpitrack.analysis.outlook import outlook
+    from kpitrack.analysis.progress import assess_measure
+    from kpitrack.analysis.verdict import check, verdict_of
+
+    cat, ds = _own({mid: dict(zip(range(2015, 2019), values))})
+    m = cat.measure(mid)
+    o = outlook(m, ds, 2018)
+    assert o.strict and not o.already_met
+    if len(set(values)) == 1:
+        assert o.probability < 0.5, o.probability  # flat on the bound: not met
+    text = o.what_it_takes_zh()
+    assert not re.search(r"需年均(增加|减少)0(\.0)?[^.\d]", text) and "2018年达到" not in text, text
+    assert check(verdict_of(assess_measure(m, ds, 2018), o)) == []
+
+
+def test_a_probability_that_is_not_a_number_judges_nothing():
+    from kpitrack.analysis.outlook import Advice, Outlook, Prospect, probability_text
+
+    o = Outlook("K14.unemployment", 2018, True, "", target_year=2020, target_value=5.0, target_kind="ceiling", unit="%",
+                direction="lower", latest_year=2018, latest_value=6.0, probability=float("nan"))
+    assert o.prospect == Prospect.UNKNOWN and o.advice == Advice.NONE and not o.likely_miss
+    assert probability_text(float("nan")) == "—" and probability_text(float("inf")) == "—"

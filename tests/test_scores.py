@@ -47,7 +47,7 @@ def test_hand_worked_scores_of_a_one_target_unit(cat, kind, done, expected, monk
     (the rules for a qualified challenge; one that fails them is scored as basic, tested below)."""
     import kpitrack.analysis.scores as scores_mod
 
-    monkeypatch.setattr(scores_mod, "not_qualified", lambda *a: frozenset())
+    monkeypatch.setattr(scores_mod, "not_qualified", lambda *a: {})
     ds = dataclasses.replace(load_dataset("synthetic", cat), folder=None)
     m = cat.measure("K15.elderly_beds")
     target = year_target(m, ds, 2018)

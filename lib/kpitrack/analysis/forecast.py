@@ -273,6 +273,8 @@ def _check_bounds(bounds) -> tuple[float | None, float | None]:
     lo, hi = bounds
     lo = None if lo is None else float(lo)
     hi = None if hi is None else float(hi)
+    if any(b is not None and not math.isfinite(b) for b in (lo, hi)):
+        raise ValueError(f"bounds: finite numbers or None, got {bounds!r}")
     if hi is not None and lo is None:
         raise ValueError("bounds: an upper bound needs a lower bound (a share: (0, 100))")
     if lo is not None and hi is not None and not lo < hi:

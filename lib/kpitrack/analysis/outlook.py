@@ -40,7 +40,7 @@ class Advice(str, Enum):
 
 def prospect_of(o: Outlook) -> Prospect:
     """The one rule from an outlook to a prospect (the band of its probability)."""
-    if not o.assessable or o.probability is None:
+    if not o.assessable or o.probability is None or not math.isfinite(o.probability):
         return Prospect.UNKNOWN
     if o.probability < 0.5:
         return Prospect.UNLIKELY
@@ -94,7 +94,7 @@ class Outlook:
 
     @property
     def likely_miss(self) -> bool:
-        return self.assessable and self.probability is not None and self.probability < 0.5
+        return self.prospect == Prospect.UNLIKELY
 
     @property
     def prospect(self) -> "Prospect":
@@ -133,7 +133,10 @@ class Outlook:
         if advice == Advice.NONE:
             return "按目前态势可实现"
         lead = "剩余年份需" if self.target_kind in ("cumulative", "average") else "需"
-        parts = [f"{lead}{self.rate_text(self.required_rate)}"]
+        if self.strict and self.required_rate is not None and abs(self.required_rate) < 1e-12:  # on a strict bound: pass it
+            parts = [f"需{'升至高于' if self.direction == 'higher' else '降至低于'}{fmt(self.target_value, self.unit)}"]
+        else:
+            parts = [f"{lead}{self.rate_text(self.required_rate)}"]
         if self.best_rate is not None:
             parts.append(f"历史最好为{self.rate_text(self.best_rate)}")
         if self.target_kind in ("level", "floor", "ceiling"):
@@ -174,7 +177,8 @@ def quantile_grid(dist: ForecastDistribution) -> np.ndarray:
 
 
 def _probability_from_quantiles(dist: ForecastDistribution, target: float, direction: str, combine=None,
-                                calibrated: bool = True, grid: np.ndarray | None = None) -> tuple[float, float, float, float, float]:
+                                calibrated: bool = True, grid: np.ndarray | None = None,
+                                strict: bool = False) -> tuple[float, float, float, float, float]:
     """Probability of meeting, expected shortfall, median, lower and upper of the outcome.
 
     ``combine`` maps the per-year quantile vectors (steps x probs) to the quantity judged
@@ -184,10 +188,10 @@ def _probability_from_quantiles(dist: ForecastDistribution, target: float, direc
     grid = quantile_grid(dist) if grid is None else grid  # probs x steps
     outcome = grid[:, -1] if combine is None else combine(grid)
     outcome = np.sort(outcome)
-    if direction == "higher":
-        p_meet = float(np.mean(outcome >= target))
+    if direction == "higher":  # a strict bound ("低于5%") is not met on it
+        p_meet = float(np.mean(outcome > target if strict else outcome >= target))
     else:
-        p_meet = float(np.mean(outcome <= target))
+        p_meet = float(np.mean(outcome < target if strict else outcome <= target))
     if calibrated:
         p_meet = float(probability_map(p_meet))
     if direction == "higher":
@@ -246,7 +250,7 @@ def outlook(m: Measure, obs: FigureSource, as_of: int) -> Outlook:
         return Outlook(**{**base, "rate_kind": "linear"}, assessable=True, reason_zh="", forecast_median=med, forecast_lower=lo,
                        forecast_upper=hi, probability=p, gap=(t.value - med) * m_sign(m), expected_shortfall=sf,
                        required_rate=required, best_rate=best, pace_rate=float(done.mean()) if len(done) else None)
-    p, sf, med, lo, hi = _probability_from_quantiles(dist, t.value, m.direction)
+    p, sf, med, lo, hi = _probability_from_quantiles(dist, t.value, m.direction, strict=base["strict"])
     compound = m.growth_model == "compound" and latest > 0 and t.value > 0 and (values > 0).all()
     base["rate_kind"] = "compound" if compound else "linear"
     years_left = t.year - latest_year
@@ -263,16 +267,19 @@ def outlook(m: Measure, obs: FigureSource, as_of: int) -> Outlook:
     best = (float(yoy.max()) if m.direction == "higher" else float(yoy.min())) if len(yoy) else None
     return Outlook(**base, assessable=True, reason_zh="", forecast_median=med, forecast_lower=lo, forecast_upper=hi,
                    probability=p, gap=(t.value - med) * m_sign(m), expected_shortfall=sf, required_rate=required,
-                   best_rate=best, pace_rate=pace, year_reached=_year_reached(latest, latest_year, t.value, pace, compound, m.direction))
+                   best_rate=best, pace_rate=pace,
+                   year_reached=_year_reached(latest, latest_year, t.value, pace, compound, m.direction, base["strict"]))
 
 
 def m_sign(m: Measure) -> int:
     return 1 if m.direction == "higher" else -1
 
 
-def _year_reached(latest: float, latest_year: int, target: float, pace: float, compound: bool, direction: str) -> int | None:
-    """The year the target is reached if the observed average yearly change goes on."""
-    if _meets(latest, target, direction):
+def _year_reached(latest: float, latest_year: int, target: float, pace: float, compound: bool, direction: str,
+                 strict: bool = False) -> int | None:
+    """The year the target is reached if the observed average yearly change goes on (a strict bound
+    is reached only when passed)."""
+    if _meets(latest, target, direction, strict):
         return latest_year
     if compound:
         if pace <= -1 or (target > latest) != (pace > 0) or pace == 0:
@@ -282,7 +289,7 @@ def _year_reached(latest: float, latest_year: int, target: float, pace: float, c
         if pace == 0 or (target > latest) != (pace > 0):
             return None
         years = (target - latest) / pace
-    return latest_year + math.ceil(years - 1e-9) if years < 1000 else HORIZON_CAP + 1
+    return latest_year + math.ceil(years + (1e-9 if strict else -1e-9)) if years < 1000 else HORIZON_CAP + 1
 
 
 def outlooks(cat, ds, as_of: int) -> dict[str, Outlook]:
@@ -303,7 +310,7 @@ def probability_band(p: float) -> str:
 def probability_text(p: float | None) -> str:
     """The chance of meeting a target as reports print it: a band in words and a rounded number,
     never more precise than the forecast deserves (no "99.7%")."""
-    if p is None or p != p:
+    if p is None or not math.isfinite(p):
         return "—"
     return f"{probability_band(p)}（{probability_number(p)}）"
 

@@ -159,7 +159,9 @@ def _assess_level(m: Measure, s: pd.DataFrame, traj: pd.Series, common: dict) ->
         return MeasureStatus(**common, base_year=base_year, base_value=base_value, status=Status.OFF_TRACK,
                              method="moved_away", reason_zh=f"{base_year}年已达目标，{ly}年又低于目标{base_note}")
     ratio = m.sign * r_obs / abs(r_req)
-    what = "年均增长率" if m.growth_model == "compound" else "年均增量"
+    # a measure meant to fall is read in its own direction: a rate of decline, a yearly reduction
+    what = ("年均下降率" if m.direction == "lower" else "年均增长率") if m.growth_model == "compound" else \
+        ("年均减少量" if m.direction == "lower" else "年均增量")
     return MeasureStatus(**common, base_year=base_year, base_value=base_value, ratio=ratio, status=band(ratio),
                          method=f"ratio_{m.growth_model}",
                          reason_zh=f"{base_year}—{ly}年实际{what}为所需{what}的{ratio:.0%}{base_note}")
@@ -205,10 +207,11 @@ def _assess_ceiling(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> Me
         return MeasureStatus(**{**common, "trajectory_value": yearly.value}, status=Status.OFF_TRACK, method="yearly_bound",
                              reason_zh=f"{shown}{'未低于' if strict else '高于'}{bound}")
     ok = meets(latest, t.value, m.direction, strict=words[0] == "低于")
-    if ok:
-        status = Status.ACHIEVED if ly >= t.year else Status.ON_TRACK
-        return MeasureStatus(**common, status=status, method="bound",
-                             reason_zh=f"{ly}年实际值{fmt(latest, m.unit)}{words[0]}上限{fmt(t.value, m.unit)}")
+    if ok:  # met before the end year: 提前达到, to be kept (as a level met early), not merely on track
+        early = ly < t.year
+        return MeasureStatus(**common, status=Status.ACHIEVED, method="bound",
+                             reason_zh=f"{ly}年实际值{fmt(latest, m.unit)}{words[0]}上限{fmt(t.value, m.unit)}"
+                                       + (f"，已提前达到{t.year}年目标，需保持" if early else ""))
     return MeasureStatus(**common, status=Status.OFF_TRACK, method="bound",
                          reason_zh=f"{ly}年实际值{fmt(latest, m.unit)}{words[1]}上限{fmt(t.value, m.unit)}")
 

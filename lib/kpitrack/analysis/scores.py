@@ -117,6 +117,7 @@ class TargetLine:
     why_zh: str
     table: str = "1"  # the plan's table the target comes from: 1, 2, 3 or 5
     declared: str = ""  # the kind declared for it when that is not how it is scored (a challenge that failed the tests)
+    declared_why: str = ""  # why it is not scored as declared: 未通过认定, or 无法认定 (the tests cannot judge it)
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,8 @@ def unit_scores(cat: Catalogue, ds: Dataset, year: int, challenges: Challenges |
                 tr = TargetResult(m.id, c, challenge=kind == "challenge", key_challenge=kind == "key_challenge",
                                   exceeded=c > 1)
                 points = target_points(tr, cat.scoring)
-            lines.append(TargetLine(m, kind, target, actual, c, points, why, table[-1], declared if declared != kind else ""))
+            lines.append(TargetLine(m, kind, target, actual, c, points, why, table[-1], declared if declared != kind else "",
+                                    demoted.get(m.id, "") if declared != kind else ""))
         results = [TargetResult(ln.measure.id, ln.completion, challenge=ln.kind == "challenge",
                                 key_challenge=ln.kind == "key_challenge", exceeded=ln.completion > 1)
                    for ln in lines if ln.completion is not None]
@@ -200,19 +202,24 @@ def unit_scores(cat: Catalogue, ds: Dataset, year: int, challenges: Challenges |
     return sorted(result, key=lambda u: (u.rank is None, u.rank or 0, u.unit.name))
 
 
-def not_qualified(cat: Catalogue, ds: Dataset, challenges: Challenges) -> frozenset[str]:
-    """The declared challenge targets that fail the plan's tests (三.(一).3.(2)一: better than the peer
-    cities or a leading or much-improved rank, and clearly above the unit's own best): they are scored
-    as basic targets, neither all-or-nothing nor with a bonus. A target the tests cannot judge (no
-    peer figures) keeps its declared kind."""
+def not_qualified(cat: Catalogue, ds: Dataset, challenges: Challenges) -> dict[str, str]:
+    """The declared challenge targets that are not shown to pass the plan's tests (三.(一).3.(2)一:
+    better than the peer cities or a leading or much-improved rank, and clearly above the unit's own
+    best): they are scored as basic targets, neither all-or-nothing nor with a bonus. A target the
+    tests cannot judge (no peer figures, too few of its own) is not a challenge target either: the
+    plan makes passing the tests the condition, so one that cannot be shown to pass is scored as
+    basic and its line says why. Returns measure id -> why, in words (未通过认定 / 无法认定…)."""
     if not (challenges.challenge or challenges.key_challenge):
-        return frozenset()
+        return {}
     from ..data import peers as peer_data
     from .challenges import judge
 
+    declared = challenges.challenge | challenges.key_challenge
+    unknown = "无法认定（缺对标或本市数据）"
     if not peer_data.available():
-        return frozenset()
-    return frozenset(r.measure.id for r in judge(cat, ds, peer_data.load_peers(), challenges) if r.qualifies is False)
+        return {mid: unknown for mid in declared}
+    judged = {r.measure.id: r.qualifies for r in judge(cat, ds, peer_data.load_peers(), challenges)}
+    return {mid: "未通过认定" if judged.get(mid) is False else unknown for mid in declared if judged.get(mid) is not True}
 
 
 def _plan_ledgers(cat: Catalogue, ds: Dataset, year: int):
@@ -228,7 +235,7 @@ KIND_ZH = {"basic": "基本目标", "challenge": "挑战目标", "key_challenge"
 READING_ZH = ("计分目标“m/n”：n为该单位当年的全部目标，m为有当年数值目标和实际值、计入得分的目标，其余逐项列明不计分的原因；"
               "得分为计分目标得分的平均，基本目标（含一般性挑战目标）满分95分，关键性挑战目标超额完成在5分内加分；"
               "得分（保留两位小数）相同的单位并列同一位次，下一位次顺延；申报的挑战目标须通过横向（对标城市）和纵向（自身最好水平）认定，"
-              "未通过的按基本目标计分：按完成率计分，不按“完成得满分、未完成不得分”计分，也不加分。")
+              "未通过或因缺少对标数据无法认定的，按基本目标计分：按完成率计分，不按“完成得满分、未完成不得分”计分，也不加分。")
 
 
 def illustrative(ds: Dataset, challenges: Challenges | None) -> str:
@@ -281,7 +288,7 @@ def explanation(u: UnitScore) -> pd.DataFrame:
         m = ln.measure
         target, actual = _shown(ln)
         rows.append({"表": f"表{ln.table}", "指标": f"{m.kpi_id} {m.name_zh}" if ln.table in "12" else m.name_zh,
-                     "类型": KIND_ZH[ln.kind] + (f"（申报为{KIND_ZH[ln.declared]}，未通过认定）" if ln.declared else ""),
+                     "类型": KIND_ZH[ln.kind] + (f"（申报为{KIND_ZH[ln.declared]}，{ln.declared_why or '未通过认定'}）" if ln.declared else ""),
                      "年度目标": target, "实际": actual,
                      "完成率": "—" if ln.completion is None else f"{ln.completion:.1%}",
                      "计分": "不计分：" + ln.why_zh if ln.points is None else f"{ln.points:.3f}"})

@@ -105,13 +105,14 @@ def check(v: Verdict) -> list[str]:
     """The rules a verdict keeps (empty: it keeps them all); the consistency tests run this on
     every measure of every dataset and year."""
     o, bad = v.outlook, []
-    if v.listed_as_miss != (o.assessable and o.probability is not None and o.probability < 0.5):
+    if v.listed_as_miss != (o.assessable and o.probability is not None and o.probability == o.probability and o.probability < 0.5):
         bad.append("listed as a miss without a probability below one half, or the other way round")
     if v.advice == Advice.MOVE:
         if o.already_met:
             bad.append("advice to move a target already met")
         rate = o.required_rate
-        if rate is not None and o.target_kind in ("level", "floor", "ceiling") and rate * (1 if o.direction == "higher" else -1) < 0:
+        if rate is not None and o.target_kind in ("level", "floor", "ceiling") and rate * (1 if o.direction == "higher" else -1) <= 0 \
+                and not o.strict:
             bad.append(f"advice moves the measure the wrong way (required rate {rate:+.4g}, {o.direction} is better)")
     if v.advice == Advice.KEEP and not o.already_met:
         bad.append("keep advice for a target not met")

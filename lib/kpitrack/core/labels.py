@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from enum import Enum
 
 
@@ -96,13 +98,16 @@ def fmt(value: float | None, unit: str = "", *, integer: bool | None = None) -> 
     if integer and a >= 1:
         return f"{value:,.0f}{unit}"
     if integer:
-        return f"{value:.1f}".rstrip("0").rstrip(".") + unit
+        text = f"{value:.1f}".rstrip("0").rstrip(".")
+        return (text[1:] if text.startswith("-") and float(text[1:]) == 0 else text) + unit
     if a >= 1000:
         text = f"{value:,.0f}"
     elif a >= 100:
         text = f"{value:,.1f}".rstrip("0").rstrip(".")
     else:
         text = f"{value:.2f}".rstrip("0").rstrip(".")
+    if text.startswith("-") and float(text[1:].replace(",", "")) == 0:  # never "-0"
+        text = text[1:]
     return f"{text}{unit}"
 
 
@@ -136,13 +141,15 @@ def number(value: float | None, unit: str = "") -> str:
 def shown(value: float, unit: str = "") -> float:
     """The value as a reader sees it printed (rounded as :func:`fmt` rounds it): differences and
     comparisons a page prints are made of these, so they add up on the page."""
+    if value is None or not math.isfinite(value):
+        return float("nan")
     return float(number(value, unit).replace(",", ""))
 
 
 def fmt_change(new: float | None, old: float | None, unit: str = "") -> str:
     """The change from ``old`` to ``new`` as the difference of the two figures as printed (7.8% →
     7.8% is a change of 0.0个百分点, never -0.1): a percentage in 个百分点, else in the unit, signed."""
-    if new is None or old is None or new != new or old != old:
+    if new is None or old is None or not math.isfinite(new) or not math.isfinite(old):
         return "—"
     d = shown(new, unit) - shown(old, unit)
     if unit == "%":

@@ -81,7 +81,7 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 
 def file_name(name: str) -> str:
     """A name from a plan or a user as one file-name component that stays in its folder: the name
-    itself when it is safe (杭州市, 330106, 市科委), else its safe characters joined by "_" with a short
+    itself when it is safe (a region code, a unit's name), else its safe characters joined by "_" with a short
     hash of the whole name (so two unsafe names never meet): never a path separator, "..", a leading
     dot or a control character (``../../x`` becomes ``x-3f2a9c1b``)."""
     text = str(name)

@@ -128,7 +128,7 @@ def summary(ev: Evaluation) -> str:
     misses = [m for m in ev.cat.measures if ev.verdicts[m.id].listed_as_miss]
     no_data = [s.kpi_id for s in ev.statuses if s.status == Status.INSUFFICIENT]
     overall = (f"截至{ev.as_of}年，{len(ev.statuses)}项关键绩效指标中可作判断的{len(judged)}项，已实现或进度正常的{good}项"
-               + (f"（{good / len(judged):.0%}）" if judged else "")
+               + (f"（占可作判断的{good / len(judged):.0%}）" if judged else "")
                + f"，存在风险{counts.get(Status.AT_RISK, 0)}项，进度滞后{counts.get(Status.OFF_TRACK, 0)}项；"
                f"数据不足{counts.get(Status.INSUFFICIENT, 0)}项，规划未设量化目标{counts.get(Status.NO_TARGET, 0)}项。")
     problems = []
@@ -136,17 +136,32 @@ def summary(ev: Evaluation) -> str:
         problems.append("进度滞后或存在风险的指标：" + "、".join(f"{s.kpi_id}{names[s.kpi_id]}（{STATUS_ZH[s.status]}）" for s in lagging) + "。")
     if misses:
         problems.append(f"按目前态势预计难以实现{plan_end_year()}年目标的子指标{len(misses)}项：" + "、".join(m.name_zh for m in misses) + "。")
-        both = [m for m in misses if ev.verdicts[m.id].tension]
+        both = [m for m in misses if ev.verdicts[m.id].tension and not ev.verdicts[m.id].outlook.already_met]
         if both:  # two verdicts that seem to disagree: say why both hold
             problems.append("其中" + "、".join(f"{m.name_zh}（{STATUS_ZH[ev.verdicts[m.id].status.status]}，预测达标概率"
                                                f"{probability_number(ev.outlooks[m.id].probability)}）" for m in both)
                             + f"当年进度达到规划轨迹，但预测计入近年走势与波动后，{plan_end_year()}年达标的把握不足五成，需提前关注。")
+        kept = [m for m in misses if ev.verdicts[m.id].outlook.already_met]
+        if kept:
+            problems.append("、".join(f"{m.name_zh}（预测达标概率{probability_number(ev.outlooks[m.id].probability)}）" for m in kept)
+                            + f"已提前达到{plan_end_year()}年目标，但按近年走势可能回落，需保持。")
     if no_data:
         problems.append(f"{len(no_data)}项指标有量化目标但缺少数据，无法判断进度：" + "、".join(f"{k}{names[k]}" for k in no_data) + "。")
     advice = []
-    for m in misses[:6]:
+    for m in misses:  # every measure listed as a problem gets its line
         k = ev.cat.kpi(m.kpi_id)
         advice.append(f"{'、'.join(k.responsible)}：{m.name_zh}{ev.outlooks[m.id].what_it_takes_zh()}。")
+    listed = {m.id for m in misses}
+    for ks in lagging:  # a lagging measure not forecast to miss (or not forecast at all) is advised too
+        k = ev.cat.kpi(ks.kpi_id)
+        for ms in ks.measures:
+            if ms.measure_id in listed or ms.status not in (Status.OFF_TRACK, Status.AT_RISK):
+                continue
+            v = ev.verdicts[ms.measure_id]
+            m = ev.cat.measure(ms.measure_id)
+            later = ("按近年走势仍可能实现（预测达标概率" + probability_number(v.outlook.probability) + "）" if v.outlook.assessable
+                     else f"未作期末预测（{v.outlook.reason_zh}）")
+            advice.append(f"{'、'.join(k.responsible)}：{m.name_zh}当年{STATUS_ZH[ms.status]}（{ms.reason_zh}），{later}，需加快进度。")
     if no_data:
         advice.append("各责任单位按电子台账报送缺少的年度数据，以便下次评估作出判断。")
     lines = ["**总体评价：** " + escape_markdown(overall), "",
