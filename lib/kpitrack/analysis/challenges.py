@@ -19,6 +19,8 @@ is computed here, from the figures, is whether each declared target qualifies an
 
 from __future__ import annotations
 
+from ..core.labels import fmt
+
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -94,10 +96,10 @@ def vertical(ds: Dataset, m: Measure, target: float | None, year: int, min_impro
     best = float(s["value"].max() if m.sign > 0 else s["value"].min())
     best_year = int(s.loc[s["value"] == best, "period"].iloc[0])
     if best <= 0:
-        return Check(None, f"历史最好值为{best:g}，无法计算增幅")
+        return Check(None, f"历史最好值为{fmt(best, m.unit)}，无法计算增幅")
     gain = (target - best) / best if m.sign > 0 else (best - target) / best
     passed = gain >= min_improvement - 1e-12
-    return Check(passed, f"目标比历史最好值（{best_year}年{best:,.6g}{m.unit}）{'改善' if gain >= 0 else '退后'}{abs(gain):.1%}；"
+    return Check(passed, f"目标比历史最好值（{best_year}年{fmt(best, m.unit)}）{'改善' if gain >= 0 else '退后'}{abs(gain):.1%}；"
                         f"{'达到' if passed else '未达到'}不低于{min_improvement:.0%}的要求",
                 {"best": best, "best_year": best_year, "improvement": gain})
 

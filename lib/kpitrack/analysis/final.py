@@ -184,9 +184,9 @@ def retrospective(cat: Catalogue, then: Dataset, now: Dataset, as_of: int) -> pd
                      "forecast": float(f["median"]), "lower": float(f["lower"]), "upper": float(f["upper"]),
                      "probability": o.probability if o.assessable else None, "actual": actual,
                      "inside": (bool(f["lower"] <= actual <= f["upper"]) if actual is not None else None),
-                     "outcome": fo.outcome})
+                     "outcome": fo.outcome, "target": fo.target})
     return pd.DataFrame(rows, columns=["measure", "kpi", "name_zh", "unit", "n_points", "forecast", "lower", "upper",
-                                       "probability", "actual", "inside", "outcome"])
+                                       "probability", "actual", "inside", "outcome", "target"])
 
 
 def _history_method(obs: FigureSource, m: Measure, as_of: int) -> str:

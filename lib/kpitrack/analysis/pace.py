@@ -100,7 +100,11 @@ class Pace:
         """Whether the year-end estimate falls short of the year's target."""
         if self.estimate is None or self.target is None:
             return False
-        return (self.estimate.estimate < self.target.value) if self.kind != "mean" else (self.estimate.estimate > self.target.value)
+        if self.kind == "rate":  # as printed (to 0.1 point): 8.0% against 8.0% is not short, as the status says
+            e, t = as_printed(self.estimate.estimate, "%"), as_printed(self.target.value, "%")
+        else:
+            e, t = self.estimate.estimate, self.target.value
+        return (e < t) if self.kind != "mean" else (e > t)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from ...analysis.outlook import Outlook, probability_text
 from ...analysis.verdict import Verdicts, verdicts
 from ...analysis.progress import KPIStatus, assess
 from ...core.exceptions import ParameterError
-from ...core.labels import QUALITY_ZH, STATUS_ZH, fmt, number, synthetic_warning
+from ...core.labels import QUALITY_ZH, STATUS_ZH, Status, fmt, fmt_pair, number, synthetic_warning
 from ...data.actuals import Dataset, check_date, load_dataset
 from ...plan.catalogue import Catalogue, catalogue
 from ...plan.schema import plan_base_year, plan_end_year
@@ -160,7 +160,8 @@ def change_text(fe: FinalEvaluation, measure_id: str, o: FinalOutcome) -> str:
     end = plan_end_year()
     ly = f"{mid.latest_year}年" if mid.latest_year else "当时"
     why = {
-        "end_target_has_no_number": f"中期按分年度数值目标判断；期末目标为“{o.target_text_zh}”，无数值，终期不作量化判断",
+        "end_target_has_no_number": (f"中期有分年度数值目标，{'但缺当年数据' if mid.status == Status.INSUFFICIENT else '据以判断'}；"
+                                     f"期末目标为“{o.target_text_zh}”，无数值，终期不作量化判断"),
         "end_year_figure_missing": f"中期依据{ly}数据判断，{end}年数据尚缺，终期无法判断",
         "figures_came_in": "中期时缺少数据，此后数据已补齐",
         "yearly_target_at_end": f"中期无可比的数值目标，期末按{end}年数值年度目标判断",
@@ -225,7 +226,9 @@ def retrospective_table(fe: FinalEvaluation) -> pd.DataFrame:
                      f"{fe.retro_as_of}年所作{plan_end_year()}年预测中值（80%区间）":
                          f"{fmt(r.forecast, r.unit)}（{number(r.lower, r.unit)}—{number(r.upper, r.unit)}）",
                      "当时的达标概率": probability_text(r.probability) if pd.notna(r.probability) else "—",
-                     f"{plan_end_year()}年实际": fmt(r.actual, r.unit) if pd.notna(r.actual) else "暂无",
+                     # beside its outcome: digits enough to show why (5.04% is not 低于5%)
+                     f"{plan_end_year()}年实际": (fmt_pair(r.actual, r.target, r.unit)[0] if pd.notna(r.target) else fmt(r.actual, r.unit))
+                     if pd.notna(r.actual) else "暂无",
                      "落在区间内": ("是" if r.inside else "否") if r.inside is not None and pd.notna(r.actual) else "—",
                      "终期结果": outcome_cell(r.outcome, OUTCOME_ZH[r.outcome])})
     return pd.DataFrame(rows)
