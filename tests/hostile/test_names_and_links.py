@@ -71,3 +71,59 @@ def test_an_output_replaced_by_a_symlink_is_not_published(tmp_path):
     assert "PDF" in page
     assert publishable(out, "midterm-2018.html") is None and publishable(out, "../manifest.json") is None
     assert _formats(out, "midterm-2018", files, "x") == _formats(out, "midterm-2018", files, "x")  # the pdf only, twice alike
+
+
+@pytest.mark.parametrize("code", ["../../x", "a/b", "..", "", "33 01", "x" * 40])
+def test_init_refuses_a_code_that_is_not_a_region_code(code, tmp_path):
+    from kpitrack.core.exceptions import ParameterError
+    from kpitrack.data.workspaces import init_workspace
+
+    if code == "":
+        return  # no code given: the placeholder code is used
+    with pytest.raises(ParameterError, match="region code"):
+        init_workspace(tmp_path / "city", "宁波市", code=code)
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_a_regions_file_with_path_like_codes_or_control_characters_is_refused(tmp_path):
+    from kpitrack.core.exceptions import ValidationError
+    from kpitrack.data.workspaces import read_regions
+
+    f = tmp_path / "regions.csv"
+    f.write_text("code,name_zh,name_en,level,aliases,note\n330200,宁波市,Ningbo,city,,\n../../PWNED,海曙区,Haishu,district,,\n"
+                 "330205,江北\x1b[31m区,Jiangbei,district,,\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as e:
+        read_regions(f, "宁波市")
+    text = str(e.value)
+    assert "../../PWNED" in text and "control character" in text
+
+
+def test_init_keeps_a_folder_it_did_not_make(tmp_path):
+    """``kpitrack init city`` beside an unrelated folder ``city.making``: that folder and its contents stay."""
+    from kpitrack.data.workspaces import init_workspace
+
+    other = tmp_path / "city.making"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine", encoding="utf-8")
+    init_workspace(tmp_path / "city", "宁波市", code="330200")
+    assert (other / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (tmp_path / "city" / "workspace.yaml").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["city", "city.making"]  # no scratch left
+
+
+def test_a_plan_workbook_with_a_path_like_region_code_is_refused(tmp_path):
+    from openpyxl import load_workbook
+
+    from kpitrack.cli import main
+    from kpitrack.core.exceptions import ValidationError
+    from kpitrack.plan.sheet import read_plan
+
+    out = tmp_path / "plan.xlsx"
+
+    assert main(["plan", "export", "--out", str(out)]) == 0  # the bundled plan, as a workbook
+    wb = load_workbook(out)
+    ws = wb["地区"]
+    ws.cell(row=3, column=1, value="../../PWNED")
+    wb.save(out)
+    with pytest.raises(ValidationError, match="not a region code"):
+        read_plan(out)

@@ -75,6 +75,9 @@ def params_dir() -> Path:
     return own if own.is_dir() else REPO_ROOT / "params"
 
 
+#: A region code: letters and digits (GB/T 2260 codes are six digits), at most 32, never a path.
+REGION_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,31}")
+
 #: Characters a name from a plan (a region code, a unit's name, a title) may not carry into a file name.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 

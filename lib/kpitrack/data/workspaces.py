@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from ..core import paths
+from ..core.paths import REGION_CODE
 from ..core.exceptions import KpitrackError, ParameterError, Problem, Reason, ValidationError
 from ..core.fileio import atomic_write_text
 
@@ -49,6 +50,11 @@ def read_regions(path: Path, city_zh: str = "") -> list[dict[str, str]]:
         for c in REGION_COLUMNS[:4]:
             if not r[c]:
                 problems.append(Problem(str(path), i, c, f"{c} is empty", Reason.MISSING))
+        if r["code"] and not REGION_CODE.fullmatch(r["code"]):  # a code names files (bulletins): never a path
+            problems.append(Problem(str(path), i, "code", f"{r['code']!r} is not a region code (letters and digits, such as 330102)",
+                                    Reason.WRONG_TYPE))
+        if any(ch < " " or ch == "\x7f" for c in REGION_COLUMNS for ch in r[c]):
+            problems.append(Problem(str(path), i, "-", "a control character in a field", Reason.WRONG_TYPE))
         if r["level"] and r["level"] not in LEVELS:
             problems.append(Problem(str(path), i, "level", f"{r['level']!r} is not one of {', '.join(LEVELS)}", Reason.NOT_ALLOWED))
         for c in ("code", "name_zh"):
@@ -97,9 +103,23 @@ def init_workspace(folder: Path, city_zh: str, *, regions_file: Path | None = No
                  "note": "没有给出区县：kpitrack init --regions FILE 可以给出"}]
     city_en = city_en or next(r["name_en"] for r in rows if r["level"] == "city")
     short = city_zh.removesuffix("市") or city_zh
-    tmp = folder.with_name(folder.name + ".making")
-    if tmp.exists():
-        shutil.rmtree(tmp)
+    import tempfile
+
+    if regions_file is None and not REGION_CODE.fullmatch(rows[0]["code"]):
+        raise ParameterError(f"--code: a region code of letters and digits (GB/T 2260: 330200), got {code!r}", field="code")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    # a scratch folder of our own beside the target (never a folder someone else named "<name>.making"),
+    # renamed into place at the end: a workspace appears whole or not at all
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.making-", dir=folder.parent))
+    try:
+        return _fill_workspace(tmp, folder, city_zh, city_en, short, rows, start, end)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _fill_workspace(tmp: Path, folder: Path, city_zh: str, city_en: str, short: str, rows: list[dict[str, str]],
+                    start: int, end: int) -> Path:
     (tmp / "plan").mkdir(parents=True)
     q = json.dumps  # YAML accepts JSON strings: names with any characters stay intact
     atomic_write_text(tmp / "workspace.yaml", (

@@ -260,7 +260,17 @@ def read_plan(path: Path) -> tuple[dict, dict, list[dict] | None]:
     region_rows = rd.rows(wb, "地区", required=False)
     regions = None
     if region_rows:
+        from ..core.paths import REGION_CODE
+
         regions = [{c.key: r.get(c.key, "") for c in SHEETS["地区"]} for _, r in region_rows]
+        seen: dict[str, int] = {}
+        for i, r in region_rows:  # a code names files (the bulletins): never a path, never twice
+            code = r.get("code", "")
+            if code and not REGION_CODE.fullmatch(code):
+                rd.bad(i, "地区", "代码", f"{code!r} is not a region code (letters and digits, such as 330102)", Reason.WRONG_TYPE)
+            elif code in seen:
+                rd.bad(i, "地区", "代码", f"{code!r} is already row {seen[code]}", Reason.DUPLICATE)
+            seen.setdefault(code, i)
         if sum(1 for r in regions if r["level"] == "city") != 1:
             rd.bad(None, "地区", "级别", "exactly one row of level city is needed", Reason.INCONSISTENT)
     if rd.problems:
