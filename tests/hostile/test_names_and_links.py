@@ -127,3 +127,21 @@ def test_a_plan_workbook_with_a_path_like_region_code_is_refused(tmp_path):
     wb.save(out)
     with pytest.raises(ValidationError, match="not a region code"):
         read_plan(out)
+
+
+def test_a_name_typed_as_a_formula_comes_back_as_text_in_every_workbook_kpitrack_writes(data_copy, tmp_path):
+    """A unit named =HYPERLINK(…) in the plan: ``plan export`` and the ledger templates write it as
+    text a person typed, never as a live formula."""
+    from openpyxl import load_workbook
+
+    from kpitrack.cli import main
+
+    evil = '=HYPERLINK("http://evil.example","点击")'
+    for f in ("kpis.yaml", "special_targets.yaml"):
+        p = data_copy / "plan" / f
+        p.write_text(p.read_text(encoding="utf-8").replace("市科委", evil.replace('"', '\\"')), encoding="utf-8")
+    out = tmp_path / "plan.xlsx"
+    assert main(["plan", "export", "--out", str(out)]) == 0
+    wb = load_workbook(out)
+    found = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert found and all(c.data_type == "s" for c in found), [(c.coordinate, c.data_type) for c in found]

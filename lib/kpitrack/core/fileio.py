@@ -172,3 +172,28 @@ def csv_records(path: Path, required: list[str] | tuple[str, ...], what: str) ->
         raise ValidationError([Problem(str(path), 1, ",".join(missing), "missing column(s)", Reason.MISSING)],
                               f"{what} validation")
     return [(i, {k: (v or "").strip() for k, v in r.items() if k}) for i, r in enumerate(reader, start=2)]
+
+
+def save_workbook(wb, out: Path) -> Path:
+    """Save an openpyxl workbook kpitrack made, with every cell as text a person typed: a name or
+    note that begins like a formula (``=HYPERLINK(…)``, ``+``, ``-``, ``@``) is stored as a string,
+    never as a live formula (openpyxl turns any string starting with "=" into one). Written
+    beside ``out`` and moved into place."""
+    import os
+    import tempfile
+
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.data_type == "f":
+                    cell.data_type = "s"
+    out = Path(out)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out

@@ -9,6 +9,7 @@ from .kpi_ledger import COLUMNS, read_ledger
 from ..plan.catalogue import Catalogue
 from .regions import regions
 from .units import GROUPS
+from ..core.fileio import save_workbook
 
 HEADERS = [zh for zh, _ in COLUMNS.values()]
 INSTRUCTIONS = [
@@ -108,4 +109,4 @@ def _write_xlsx(cat: Catalogue, out: Path, rows: list[list[object]]) -> None:
                         showErrorMessage=True, errorTitle="数值", error="数值只能填数字")
     ws.add_data_validation(dv)
     dv.add(f"E2:E{last}")
-    wb.save(out)
+    save_workbook(wb, out)  # names typed as formulas stay text

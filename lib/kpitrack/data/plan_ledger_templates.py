@@ -10,6 +10,7 @@ from pathlib import Path
 from ..core.fileio import safe_csv_writer
 from ..plan.catalogue import Catalogue
 from .plan_ledgers import LedgerKind
+from ..core.fileio import save_workbook
 
 
 def write_ledger_template(k: LedgerKind, cat: Catalogue, out: Path) -> Path:
@@ -72,7 +73,7 @@ def write_ledger_template(k: LedgerKind, cat: Catalogue, out: Path) -> Path:
     for sheet in (ls, hs):
         for cell in sheet[1]:
             cell.font = bold
-    wb.save(out)
+    save_workbook(wb, out)  # names typed as formulas stay text
     return out
 
 

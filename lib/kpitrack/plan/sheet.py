@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.exceptions import Problem, Reason, ValidationError
 from .schema import DIRECTIONS, END_KINDS, FREQUENCIES, GROWTH_MODELS, NUMERIC_KINDS, VALUE_TYPES, YEARLY_KINDS, YTD_KINDS
+from ..core.fileio import save_workbook
 
 
 @dataclass(frozen=True)
@@ -412,7 +413,7 @@ def write_plan_book(out: Path, plan: dict | None = None, kpis_doc: dict | None =
     for sheet in wb.worksheets:
         for cell in sheet[1]:
             cell.font, cell.fill = bold, fill
-    wb.save(out)
+    save_workbook(wb, out)  # names typed as formulas stay text
     return Path(out)
 
 
