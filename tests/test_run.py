@@ -137,3 +137,29 @@ def test_a_failed_report_names_its_notebook_and_exits_1(tmp_path, monkeypatch, c
     assert not (reports / "_output" / "midterm-2018-synthetic.html").exists()  # nothing stale looks current
     entry = json.loads((reports / "_output" / "manifest.json").read_text(encoding="utf-8"))["items"]["midterm-2018-synthetic"]
     assert entry["status"] == "failed" and "broken on purpose" in entry["error"]
+
+
+def test_a_pdf_run_keeps_the_html_a_run_of_the_same_inputs_published(tmp_path):
+    """``--to html`` then ``--to pdf`` of the same document and inputs: both stay, both listed (issue
+    31: the PDF run deleted the HTML published before); a run of other inputs still removes it."""
+    import nbformat
+
+    from kpitrack.publish.runs.batch import Job, run_batch
+
+    nb = tmp_path / "tiny.ipynb"
+    doc = nbformat.v4.new_notebook()
+    doc.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_markdown_cell("# 标题\n\n正文。")]
+    doc.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(doc, nb)
+    out = tmp_path / "out"
+
+    def job(formats, x=1):
+        return Job("doc", "doc", str(nb), {"x": x}, str(out), formats, "fallback")
+
+    assert run_batch([job(("html",))], out).results[0].status == "ok"
+    assert run_batch([job(("pdf",))], out).results[0].status == "ok"
+    assert (out / "doc.html").is_file() and (out / "doc.pdf").is_file()
+    entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["items"]["doc"]
+    assert set(entry["outputs"]) == {"ipynb", "html", "pdf"}
+    assert run_batch([job(("pdf",), x=2)], out).results[0].status == "ok"  # other inputs: the old HTML is stale
+    assert not (out / "doc.html").exists()

@@ -102,14 +102,16 @@ def _run_job(job: Job) -> JobResult:
         stamp_front_matter(executed, job.front_matter)
         rendered = renderer.render(executed, job.formats, work)
         result.warnings.extend(rendered.warnings)
-        for fmt in FORMATS:  # what this run did not make must not sit there as if current
-            if fmt not in rendered.outputs:
+        for fmt in FORMATS:  # what this run did not make must not sit there as if current (unless it is)
+            if fmt not in rendered.outputs and fmt not in job.keep_formats:
                 (out / f"{job.key}.{fmt}").unlink(missing_ok=True)
         for fmt, path in rendered.outputs.items():
             atomic_move(path, out / f"{job.key}.{fmt}")
             result.outputs[fmt] = f"{job.key}.{fmt}"
         atomic_move(executed, out / f"{job.key}.ipynb")
-        result.outputs = {"ipynb": f"{job.key}.ipynb", **result.outputs}
+        kept = {fmt: f"{job.key}.{fmt}" for fmt in job.keep_formats
+                if fmt not in result.outputs and (out / f"{job.key}.{fmt}").is_file()}
+        result.outputs = {"ipynb": f"{job.key}.ipynb", **result.outputs, **kept}
         (out / f"{job.key}.failed.ipynb").unlink(missing_ok=True)
         result.status = "ok"
     except Exception as exc:  # one failing job never stops the others
@@ -224,8 +226,11 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
                 if report:
                     report(r, len(results), len(jobs))
             else:
-                todo.append(job)
-        by_key = {j.key: j for j in jobs}
+                entry = items.get(job.key) or {}
+                same = entry.get("status") == "ok" and entry.get("fingerprint") == job.fingerprint
+                kept = tuple(f for f in FORMATS if same and f not in job.formats and f in (entry.get("outputs") or {}))
+                todo.append(dataclasses.replace(job, keep_formats=kept) if kept else job)
+        by_key = {j.key: j for j in todo} | {j.key: j for j in jobs if j.key not in {t.key for t in todo}}
         mine: dict[str, Any] = {}  # the entries this batch wrote
 
         def save() -> None:

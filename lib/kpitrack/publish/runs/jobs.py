@@ -35,6 +35,9 @@ class Job:
     #: where the job's scratch folder goes (default ``out_dir``): inside the Quarto project, and not
     #: inside its output folder (``reports/_output``), which Quarto does not render from
     work_root: str = ""
+    #: formats a run of the same inputs made before and this run does not make (HTML kept by a
+    #: ``--to pdf`` run): still current, so not removed, and listed in the manifest again
+    keep_formats: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # a key comes from a plan (a region code, a unit's name): it names files, so it never
