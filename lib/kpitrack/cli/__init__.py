@@ -68,7 +68,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if "=" not in item:
             raise ParameterError(f"-p expects name=value, got {item!r}")
         key, value = item.split("=", 1)
-        overrides[key] = int(value) if value.isdigit() else value
+        overrides[key] = int(value) if (value.isascii() and value.isdigit()) else value
     if args.as_of:  # one rule with status and the API: a date is the data as known that day, for the year before it
         year, data_as_of = split_as_of(args.as_of, None)
         overrides["as_of"] = year

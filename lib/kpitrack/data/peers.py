@@ -196,7 +196,7 @@ def _check_rows(df: pd.DataFrame, path: Path, indicators: dict[str, Indicator]) 
             bad("city", "the city is empty", Reason.MISSING)
         if r["indicator"] not in indicators:
             bad("indicator", f"unknown peer indicator {r['indicator']!r} (known: {', '.join(indicators)})", Reason.UNKNOWN_REFERENCE)
-        if not r["year"].isdigit() or not 2000 <= int(r["year"]) <= 2100:
+        if not (r["year"].isascii() and r["year"].isdigit()) or not 2000 <= int(r["year"]) <= 2100:
             bad("year", f"{r['year']!r} is not a year", Reason.WRONG_TYPE)
         try:
             v = float(r["value"])

@@ -67,7 +67,7 @@ def read_rectification(folder: Path, cat: Catalogue, known_at: str | None = None
 
         if r["problem"] not in known:
             bad("problem", f"{r['problem']!r} is not a problem of Table 3 (P1.01 …)", Reason.UNKNOWN_REFERENCE)
-        year = int(r["year"]) if r["year"].isdigit() else None
+        year = int(r["year"]) if (r["year"].isascii() and r["year"].isdigit()) else None
         if year is None or not plan_base_year() < year <= plan_end_year():
             bad("year", f"{r['year']!r} is not a year of the plan ({plan_base_year() + 1}-{plan_end_year()})", Reason.OUT_OF_RANGE)
         elif (r["problem"], year) in seen:

@@ -80,7 +80,7 @@ def read_special(folder: Path, cat: Catalogue, known_at: str | None = None, *, s
         elif t.kind not in NUMERIC and t.kind != "milestone":
             bad("subtarget", f"{t.id} ({t.kind}) has no figure of its own to record", Reason.INCONSISTENT)
             t = None
-        year = int(r["year"]) if r["year"].isdigit() else None
+        year = int(r["year"]) if (r["year"].isascii() and r["year"].isdigit()) else None
         if year is None or not plan_base_year() <= year <= target_years().stop - 1:
             bad("year", f"{r['year']!r} is not a year {plan_base_year()}-{target_years().stop - 1}", Reason.OUT_OF_RANGE)
         value, reached = math.nan, ""

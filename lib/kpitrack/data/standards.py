@@ -55,7 +55,7 @@ def read_standards(folder: Path, cat: Catalogue, known_at: str | None = None) ->
     known = {s.no: s for s in cat.standards}
     problems, rows, seen = [], [], {}
     for i, r in records:
-        no = int(r["no"]) if r["no"].isdigit() else None
+        no = int(r["no"]) if (r["no"].isascii() and r["no"].isdigit()) else None
         if no is None or no not in known:
             problems.append(Problem(str(path), i, "no", f"{r['no']!r} is not a standard of Table 5 (1-{len(known)})",
                                     Reason.UNKNOWN_REFERENCE))

@@ -53,7 +53,7 @@ def load_targets(folder: Path, cat: Catalogue) -> pd.DataFrame:
         if reg is None:
             problems.append(Problem(str(path), row, "region", f"unknown region {r['region']!r}", Reason.UNKNOWN_REFERENCE))
         codes.append(reg.code if reg else "")
-        year = int(r["year"]) if r["year"].isdigit() else 0
+        year = int(r["year"]) if (r["year"].isascii() and r["year"].isdigit()) else 0
         if not plan_base_year() < year <= plan_end_year():
             problems.append(Problem(str(path), row, "year", f"year {r['year']!r} is not a plan year {plan_base_year() + 1}-{plan_end_year()}",
                                     Reason.OUT_OF_RANGE))

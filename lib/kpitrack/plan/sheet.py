@@ -182,7 +182,7 @@ def read_plan(path: Path) -> tuple[dict, dict, list[dict] | None]:
              "target_text_zh": r.get("target_text_zh", ""), "yearly_text_zh": r.get("yearly_text_zh", ""),
              "responsible": [u.strip() for u in re.split(r"[;；\n]", r.get("responsible", "")) if u.strip()], "measures": []}
         if r.get("seed_line"):
-            if r["seed_line"].isdigit():
+            if (r["seed_line"].isascii() and r["seed_line"].isdigit()):
                 k["seed_line"] = int(r["seed_line"])
             else:
                 rd.bad(i, "指标", "原文行号", f"{r['seed_line']!r} is not a line number", Reason.WRONG_TYPE)
@@ -207,7 +207,7 @@ def read_plan(path: Path) -> tuple[dict, dict, list[dict] | None]:
         end = {"year": None, "kind": r.get("end_kind", ""), "text_zh": r.get("end_text_zh", "")}
         year = r.get("end_year", "")
         if year:
-            if not year.isdigit() or (target_years is not None and int(year) not in target_years):
+            if not (year.isascii() and year.isdigit()) or (target_years is not None and int(year) not in target_years):
                 rd.bad(i, "子指标", "期末目标年份", f"{year!r} is not a year of the plan ({first}-{last})", Reason.OUT_OF_RANGE)
             else:
                 end["year"] = int(year)
@@ -316,7 +316,7 @@ def _plan_sheet(wb, rd: _Reader) -> dict:
                 rd.bad(row, "规划", c.zh, "required, and empty" if row else "missing", Reason.MISSING)
             continue
         if c.key.endswith("_year"):
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):
                 rd.bad(row, "规划", c.zh, f"{value!r} is not a year", Reason.WRONG_TYPE)
                 continue
             plan[c.key] = int(value)

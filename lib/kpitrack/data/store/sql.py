@@ -150,8 +150,8 @@ class SqlStore:
             raise StoreError(f"cannot open the store {self!r}: {getattr(exc, 'orig', None) or exc}") from None
         if rev == SCHEMA_REVISION:
             return
-        if rev is not None and not (str(rev).isdigit() and int(rev) < int(SCHEMA_REVISION)):
-            newer = str(rev).isdigit() and int(rev) > int(SCHEMA_REVISION)
+        if rev is not None and not ((str(rev).isascii() and str(rev).isdigit()) and int(rev) < int(SCHEMA_REVISION)):
+            newer = (str(rev).isascii() and str(rev).isdigit()) and int(rev) > int(SCHEMA_REVISION)
             raise StoreError(f"the store {self!r} has schema revision {rev!r}, "
                              + (f"newer than this kpitrack's {SCHEMA_REVISION}: upgrade kpitrack" if newer else
                                 "which no kpitrack wrote: restore the store from a backup, or export it and start a new one"))

@@ -144,7 +144,7 @@ def new_profile() -> Path:
     base = Path(tempfile.gettempdir())
     for old in base.glob(f"{PROFILE_PREFIX}*-*"):
         pid = old.name[len(PROFILE_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if (pid.isascii() and pid.isdigit()) and int(pid) != os.getpid() and not _alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{PROFILE_PREFIX}{os.getpid()}-"))
 

@@ -1,0 +1,29 @@
+"""Hostile round 3 (issue 31): digits that are not ASCII digits ('²⁰¹⁸', '①', '٢٠١٨': ``isdigit()`` is
+true, ``int()`` fails or misreads) are refused by name, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("year", ["²⁰¹⁸", "①", "٢٠١٨"])
+def test_a_table_2_ledger_with_unicode_digits_in_its_year_is_refused_by_field(year, data_copy, tmp_path, capsys):
+    from kpitrack.cli import main
+
+    f = tmp_path / "special.csv"
+    f.write_text("subtarget,year,value,quality,source,known_from,note\n"
+                 f"S01.tourism_revenue,{year},3589,reported,https://example.org,2021-01-09,\n", encoding="utf-8")
+    assert main(["ingest", str(f), "--kind", "special", "--dataset", "hangzhou"]) == 2
+    err = capsys.readouterr().err
+    assert "year" in err and "Traceback" not in err
+
+
+def test_a_run_parameter_in_unicode_digits_is_refused_with_a_message(capsys):
+    from kpitrack.cli import main
+
+    from pathlib import Path
+
+    params = Path(__file__).resolve().parents[2] / "params" / "midterm-2018-synthetic.yaml"
+    assert main(["run", str(params), "-p", "as_of=²⁰¹⁸", "--to", "html", "--renderer", "fallback"]) == 2
+    err = capsys.readouterr().err
+    assert "as_of" in err and "Traceback" not in err
