@@ -197,6 +197,33 @@ def _plain(obj):
     return obj
 
 
+def _orphaned_figures(workspace: Path, units: dict[str, str], codes: set[str] | None) -> list[tuple[str, str]]:
+    """What a new plan would orphan among the figures the workspace's datasets hold: figures of a
+    measure the plan drops, of a measure whose unit it changes, of a region it drops. (field, message)."""
+    from .store import read_figures
+
+    out: list[tuple[str, str]] = []
+    root = workspace / "actuals"
+    for folder in sorted(p for p in root.iterdir() if (p / "dataset.yaml").is_file()) if root.is_dir() else []:
+        try:
+            figs = read_figures(folder)
+        except Exception:  # a dataset the store cannot read is the store's problem, reported by validate
+            continue
+        if figs.empty:
+            continue
+        for mid, part in figs.groupby("measure_id"):
+            if mid not in units:
+                out.append(("指标", f"dataset {folder.name} holds {len(part)} figure(s) of {mid}, which the new plan drops"))
+                continue
+            stored = sorted(set(part["unit"].astype(str)) - {"", "nan"})
+            if stored and stored != [units[mid]]:
+                out.append(("单位", f"dataset {folder.name} holds {mid} in {'、'.join(stored)}; the new plan says {units[mid]}"))
+        if codes is not None:
+            for code in sorted(set(figs["region"].astype(str)) - codes):
+                out.append(("地区", f"dataset {folder.name} holds figures of region {code}, which the new plan's 地区 sheet drops"))
+    return out
+
+
 def plan_import(path: Path) -> dict[str, int]:
     """``kpitrack plan import``: check a filled plan workbook and write the workspace's catalogue
     (``plan/plan.yaml``, ``plan/kpis.yaml``, and ``regions.csv`` when it has a 地区 sheet). The result is
@@ -234,12 +261,19 @@ def plan_import(path: Path) -> dict[str, int]:
 
         try:  # the new plan loaded with its own years and units, in this process: the scratch workspace made active
             with paths.using(scratch):
-                load_catalogue()
+                new_cat = load_catalogue()
         except ValidationError as exc:
             prefix = str(scratch.resolve()) + "/"
             raise ValidationError([Problem(Path(path).name, None, "-", "the catalogue written from it would not load: "
                                            + str(p).replace(prefix, ""), Reason.INCONSISTENT) for p in exc.problems[:20]],
                                   f"plan {Path(path).name} refused: nothing was written; plan validation") from None
+    orphans = _orphaned_figures(old, {m.id: m.unit for m in new_cat.measures},
+                                None if regions is None else {r["code"] for r in regions})
+    if orphans:
+        raise ValidationError([Problem(Path(path).name, None, field, message, Reason.INCONSISTENT) for field, message in orphans[:30]],
+                              f"plan {Path(path).name} refused: the store holds figures the new plan could not read "
+                              "(nothing was written; move or correct those figures first, or keep the measures, "
+                              "units and regions they use); plan validation")
     with locked(old / ".plan.lock", what="the plan"):
         atomic_write_text(old / "plan" / "kpis.yaml", kpis_text)
         atomic_write_text(old / "plan" / "plan.yaml", plan_text)
