@@ -197,3 +197,36 @@ def save_workbook(wb, out: Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return out
+
+
+def write_together(folder: Path, files: dict[str, str], journal: str) -> None:
+    """Write several text files of ``folder`` as one change: the new contents go first into the
+    journal ``folder/journal`` (one atomic write), then each file; the journal is removed last. A
+    process killed at any moment leaves either the old files (no journal yet) or a journal that
+    :func:`finish_together` completes on the next read: never half of the change."""
+    import json
+
+    folder = Path(folder)
+    atomic_write_text(folder / journal, json.dumps(files, ensure_ascii=False))
+    finish_together(folder, journal)
+
+
+def finish_together(folder: Path, journal: str) -> bool:
+    """Complete a :func:`write_together` a killed process left unfinished; True when there was one."""
+    import json
+
+    path = Path(folder) / journal
+    try:
+        files = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False
+    except ValueError:  # a journal cut before its atomic rename cannot exist; a damaged one is not applied
+        return False
+    for rel, text in files.items():
+        target = (Path(folder) / rel).resolve()
+        if Path(folder).resolve() not in target.parents:
+            continue  # never outside the folder
+        atomic_write_text(target, text)
+    path.unlink(missing_ok=True)
+    fsync_dir(Path(folder))
+    return True

@@ -75,6 +75,9 @@ def params_dir() -> Path:
     return own if own.is_dir() else REPO_ROOT / "params"
 
 
+#: The journal of a plan import in progress, in the workspace (core.fileio.write_together).
+PLAN_JOURNAL = ".plan-import.journal"
+
 #: A region code: letters and digits (GB/T 2260 codes are six digits), at most 32, never a path.
 REGION_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,31}")
 

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from ..core import paths
-from ..core.paths import REGION_CODE
+from ..core.paths import PLAN_JOURNAL, REGION_CODE
 from ..core.exceptions import KpitrackError, ParameterError, Problem, Reason, ValidationError
 from ..core.fileio import atomic_write_text
 
@@ -274,10 +274,12 @@ def plan_import(path: Path) -> dict[str, int]:
                               f"plan {Path(path).name} refused: the store holds figures the new plan could not read "
                               "(nothing was written; move or correct those figures first, or keep the measures, "
                               "units and regions they use); plan validation")
-    with locked(old / ".plan.lock", what="the plan"):
-        atomic_write_text(old / "plan" / "kpis.yaml", kpis_text)
-        atomic_write_text(old / "plan" / "plan.yaml", plan_text)
-        if region_text is not None:
-            atomic_write_text(old / "regions.csv", region_text)
+    from ..core.fileio import write_together
+
+    files = {"plan/kpis.yaml": kpis_text, "plan/plan.yaml": plan_text}
+    if region_text is not None:
+        files["regions.csv"] = region_text
+    with locked(old / ".plan.lock", what="the plan"):  # the plan's files change together or not at all
+        write_together(old, files, PLAN_JOURNAL)
     return {"kpis": len(kpis_doc["kpis"]), "measures": sum(len(k["measures"]) for k in kpis_doc["kpis"]),
             "regions": len(regions) if regions is not None else 0}

@@ -37,6 +37,20 @@ FILES = {
 }
 
 
+def _finish_plan_import(workspace: Path) -> None:
+    """A plan import killed while writing the plan's files is completed before the plan is read
+    (the journal holds the whole new plan): the workspace is the old plan or the new, never half."""
+    journal = workspace / paths.PLAN_JOURNAL
+    if journal.is_file():
+        from ..core.fileio import finish_together, locked
+
+        try:
+            with locked(workspace / ".plan.lock", what="the plan"):
+                finish_together(workspace, journal.name)
+        except OSError:  # a read-only workspace: read what is there
+            pass
+
+
 def load_catalogue(plan_dir: Path | None = None) -> Catalogue:
     """Load and validate the catalogue.
 
@@ -52,6 +66,7 @@ def load_catalogue(plan_dir: Path | None = None) -> Catalogue:
         With every problem of every file, each naming file, row and field.
     """
     plan_dir = Path(plan_dir) if plan_dir is not None else paths.plan_dir()
+    _finish_plan_import(plan_dir.parent)
     problems: list[Problem] = []
     parts: dict[str, Any] = {}
     for key, loader in (
