@@ -100,3 +100,137 @@ def _sheet_titles(z) -> dict[str, str]:
             target = targets[rid.group(1)].lstrip("/")
             out[target if target.startswith("xl/") else f"xl/{target}"] = _html.unescape(name.group(1))
     return out
+
+
+# --------------------------------------------------------------------------- one reader of workbook sheets
+
+class EmptyCell:
+    """A cell the file does not write."""
+
+    value = None
+    data_type = "n"
+    number_format = "General"
+    coordinate = ""
+
+
+EMPTY = EmptyCell()
+
+
+def present_rows(ws) -> dict[int, list]:
+    """The cells a sheet holds, row by row (only those written in the file: a single cell at
+    XFD50000 is one cell, not 800 million), each row as a list from column A to its last cell."""
+    by_row: dict[int, dict[int, object]] = {}
+    for (r, c), cell in ws._cells.items():  # openpyxl keeps exactly the cells the file writes
+        by_row.setdefault(r, {})[c] = cell
+    rows = {}
+    for r in sorted(by_row):
+        cells = by_row[r]
+        width = max(cells)
+        rows[r] = [cells.get(c) for c in range(1, width + 1)]
+    return rows
+
+
+def has_content(ws) -> bool:
+    return any(c.value is not None and str(c.value).strip() for c in ws._cells.values())
+
+
+def choose_sheet(wb, problem, sheet: str | None, data_sheet: str | None, doc_sheets: tuple[str, ...]):
+    """The sheet to read: the one named, else ``data_sheet``, else the only sheet with content.
+    Hidden sheets and further sheets with content are refused: nothing in a workbook is silently
+    ignored. ``problem(row, field, message, reason)`` records each problem; None on a problem."""
+    from .exceptions import Reason
+
+    if sheet is not None and sheet not in wb.sheetnames:
+        problem(None, "sheet", f"no sheet {sheet!r} in the workbook (sheets: {'、'.join(wb.sheetnames)})", Reason.UNKNOWN_REFERENCE)
+        return None
+    filled = [ws for ws in wb.worksheets if has_content(ws)]
+    name = sheet or (data_sheet if data_sheet in wb.sheetnames else None)
+    if name is None:
+        candidates = [ws.title for ws in filled if ws.title not in doc_sheets]
+        if len(candidates) > 1:
+            problem(None, "sheet", f"several sheets hold data ({'、'.join(candidates)}): name the one to ingest with "
+                                   f"--sheet, or name it {data_sheet}", Reason.INCONSISTENT)
+            return None
+        name = candidates[0] if candidates else wb.worksheets[0].title
+    bad = False
+    for ws in filled:
+        if ws.sheet_state != "visible":
+            problem(None, ws.title, f"sheet {ws.title!r} is hidden and holds data: unhide it or delete it, so that what "
+                                    "is ingested is what you see", Reason.NOT_ALLOWED)
+            bad = True
+        elif ws.title != name and ws.title not in doc_sheets:
+            problem(None, ws.title, f"sheet {ws.title!r} also holds data, which would be ignored: move its rows into "
+                                    f"sheet {name!r}, delete it, or ingest it on its own with --sheet", Reason.INCONSISTENT)
+            bad = True
+    return None if bad else wb[name]
+
+
+def sheet_rows(ws, problem, *, max_columns: int, max_cell: int) -> list[tuple[int, list]] | None:
+    """The rows of sheet ``ws`` that hold something, as (row number, cells from column A): merged
+    cells, hidden columns or rows holding data, formulas and over-long cells are problems (a hidden
+    row is left out); a cell far beyond ``max_columns`` stops the reading (None)."""
+    from openpyxl.utils import column_index_from_string, get_column_letter
+
+    from .exceptions import Reason
+
+    for rng in ws.merged_cells.ranges:
+        problem(rng.min_row, str(rng), f"merged cells {rng} in sheet {ws.title!r}: unmerge them, one value per cell", Reason.UNREADABLE)
+    hidden: set[int] = set()
+    for key, dim in ws.column_dimensions.items():
+        if dim.hidden:  # <col min=8 max=11 hidden=1>: every column of the group
+            first = dim.min or column_index_from_string(key)
+            hidden.update(range(first, max(dim.max or first, first) + 1))
+    for idx in sorted({c for (_r, c), cell in ws._cells.items() if cell.value is not None} & hidden):
+        letter = get_column_letter(idx)
+        problem(None, f"column {letter}", f"column {letter} of sheet {ws.title!r} is hidden: unhide it (or delete "
+                                          "it) so that what is ingested is what you see", Reason.NOT_ALLOWED)
+    out = []
+    for row, present in present_rows(ws).items():
+        far = [c for c in present[max_columns:] if c is not None and c.value is not None]
+        if far:
+            problem(row, far[0].coordinate, f"cell {far[0].coordinate} lies beyond column {get_column_letter(max_columns)}, "
+                                            "far outside a ledger's columns: delete it", Reason.OUT_OF_RANGE)
+            return None
+        cells = [c if c is not None else EMPTY for c in present[:max_columns]]
+        long = [c for c in cells if isinstance(c.value, str) and len(c.value) > max_cell]
+        if long:
+            problem(row, long[0].coordinate, f"a cell of {len(long[0].value):,} characters (at most {max_cell:,}): "
+                                             "is this really one figure's note?", Reason.OUT_OF_RANGE)
+            continue
+        nul = [c for c in cells if isinstance(c.value, str) and ("\x00" in c.value)]
+        if nul:
+            problem(row, nul[0].coordinate, f"cell {nul[0].coordinate} holds a NUL character", Reason.UNREADABLE)
+            continue
+        for c in cells:
+            if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=")):
+                text = getattr(c.value, "text", None) or str(c.value)
+                kind = "array formula" if hasattr(c.value, "ref") else "formula"
+                problem(row, c.coordinate, f"{kind} {text[:40]!r} in cell {c.coordinate}: enter the value itself, not a formula",
+                        Reason.UNREADABLE)
+        values = [getattr(c.value, "text", c.value) if hasattr(c.value, "ref") else c.value for c in cells]
+        if not any(v is not None and str(v).strip() for v in values):
+            continue
+        if ws.row_dimensions[row].hidden:
+            problem(row, "-", f"row {row} of sheet {ws.title!r} is hidden: unhide it (or delete it) so that what is "
+                              "ingested is what you see", Reason.NOT_ALLOWED)
+            continue
+        out.append((row, cells))
+    return out
+
+
+def scales_by_100(number_format: str) -> bool:
+    """Whether an Excel number format multiplies by 100: a % sign that is neither quoted ("%") nor
+    escaped (\\%) in the format's first section."""
+    fmt = (number_format or "").split(";")[0]
+    fmt = re.sub(r'"[^"]*"', "", fmt)  # quoted literals
+    fmt = re.sub(r"\\.", "", fmt)  # escaped characters
+    return "%" in fmt
+
+
+def shown_number(c) -> float | None:
+    """A number cell as the person sees it: a percent cell that Excel shows as 86.5% is 86.5 (the
+    file holds 0.865); None for a cell that is not a number."""
+    v = c.value
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return round(v * 100, 9) if "%" in (c.number_format or "") and scales_by_100(c.number_format) else v  # 0.865 -> 86.5, never 86.49999999999999

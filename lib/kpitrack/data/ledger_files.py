@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.exceptions import Problem, Reason
-from .xlsx_guard import MAX_CELLS, MAX_UNZIPPED, too_big  # noqa: F401 - the limits, part of the reader's API
+from ..core.input_files import MAX_CELLS, MAX_UNZIPPED, choose_sheet, scales_by_100, sheet_rows, too_big  # noqa: F401 - the limits, part of the reader's API
 
 #: Ledger columns: key -> (Chinese header, required)
 COLUMNS = {
@@ -189,49 +189,15 @@ def _read_xlsx(led: Ledger, sheet: str | None = None) -> None:
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
         led.problem(None, "-", f"not a readable .xlsx workbook (truncated or corrupt?): {exc}", Reason.UNREADABLE)
         return
-    ws = _data_sheet(led, wb, sheet)
+    ws = choose_sheet(wb, led.problem, sheet, DATA_SHEET, DOC_SHEETS)
     if ws is None:
         return
-    for rng in ws.merged_cells.ranges:
-        led.problem(rng.min_row, str(rng), f"merged cells {rng} in sheet {ws.title!r}: unmerge them, one value per cell", Reason.UNREADABLE)
-    from openpyxl.utils import get_column_letter
-
-    hidden: set[int] = set()
-    for key, dim in ws.column_dimensions.items():
-        if dim.hidden:  # <col min=8 max=11 hidden=1>: every column of the group
-            first = dim.min or openpyxl.utils.column_index_from_string(key)
-            hidden.update(range(first, max(dim.max or first, first) + 1))
-    filled = sorted({c for (_r, c), cell in ws._cells.items() if cell.value is not None} & hidden)
-    for idx in filled:
-        letter = get_column_letter(idx)
-        led.problem(None, f"column {letter}", f"column {letter} of sheet {ws.title!r} is hidden: unhide it (or delete "
-                                              "it) so that what is ingested is what you see", Reason.NOT_ALLOWED)
+    rows = sheet_rows(ws, led.problem, max_columns=MAX_COLUMNS, max_cell=MAX_CELL)  # the one reader's checks
+    if rows is None:
+        return
     keys = None
-    for row, present in _present_rows(ws).items():
-        far = [c for c in present[MAX_COLUMNS:] if c is not None and c.value is not None]
-        if far:
-            led.problem(row, far[0].coordinate, f"cell {far[0].coordinate} lies beyond column {get_column_letter(MAX_COLUMNS)}, "
-                                                "far outside a ledger's columns: delete it", Reason.OUT_OF_RANGE)
-            return
-        cells = [c if c is not None else _EMPTY for c in present[:MAX_COLUMNS]]
+    for row, cells in rows:
         values = [_cell_value(c) for c in cells]
-        long = [c for c in cells if isinstance(c.value, str) and len(c.value) > MAX_CELL]
-        if long:
-            led.problem(row, long[0].coordinate, f"a cell of {len(long[0].value):,} characters (at most {MAX_CELL:,}): "
-                                                 "is this really one figure's note?", Reason.OUT_OF_RANGE)
-            continue
-        for c in cells:
-            if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=")):
-                text = getattr(c.value, "text", None) or str(c.value)
-                kind = "array formula" if hasattr(c.value, "ref") else "formula"
-                led.problem(row, c.coordinate, f"{kind} {text[:40]!r} in cell {c.coordinate}: enter the value itself, not a formula",
-                            Reason.UNREADABLE)
-        if not any(v is not None and str(v).strip() for v in values):
-            continue
-        if ws.row_dimensions[row].hidden:
-            led.problem(row, "-", f"row {row} of sheet {ws.title!r} is hidden: unhide it (or delete it) so that what is "
-                                  "ingested is what you see", Reason.NOT_ALLOWED)
-            continue
         if keys is None:
             keys = _header(led, values, row)
             if keys is None:
@@ -247,15 +213,6 @@ def _read_xlsx(led: Ledger, sheet: str | None = None) -> None:
             elif k == "period" and isinstance(c.value, float) and not c.value.is_integer():
                 record["period"] = _Shown(c.value, _as_displayed(c.value, c.number_format))
         led.rows.append((row, record))
-
-
-def scales_by_100(number_format: str) -> bool:
-    """Whether an Excel number format multiplies by 100: a % sign that is neither quoted ("%") nor
-    escaped (\\%) in the format's first section."""
-    fmt = (number_format or "").split(";")[0]
-    fmt = re.sub(r'"[^"]*"', "", fmt)  # quoted literals
-    fmt = re.sub(r"\\.", "", fmt)  # escaped characters
-    return "%" in fmt
 
 
 class _Shown:
@@ -279,64 +236,11 @@ def _as_displayed(v: float, number_format: str | None) -> str:
     return f"{v:g}"
 
 
-class _EmptyCell:
-    """A cell the file does not write."""
-
-    value = None
-    data_type = "n"
-    number_format = "General"
-    coordinate = ""
-
-
-_EMPTY = _EmptyCell()
 
 
 def _cell_value(c) -> object:
     v = c.value
     return getattr(v, "text", v) if hasattr(v, "ref") else v  # an array formula shows its text, not a repr
-
-
-def _present_rows(ws) -> dict[int, list]:
-    """The cells a sheet holds, row by row (only those written in the file: a single cell at
-    XFD50000 is one cell, not 800 million), each row as a list from column A to its last cell."""
-    by_row: dict[int, dict[int, object]] = {}
-    for (r, c), cell in ws._cells.items():  # openpyxl keeps exactly the cells the file writes
-        by_row.setdefault(r, {})[c] = cell
-    rows = {}
-    for r in sorted(by_row):
-        cells = by_row[r]
-        width = max(cells)
-        rows[r] = [cells.get(c) for c in range(1, width + 1)]
-    return rows
-
-
-def _has_content(ws) -> bool:
-    return any(c.value is not None and str(c.value).strip() for c in ws._cells.values())
-
-
-def _data_sheet(led: Ledger, wb, sheet: str | None):
-    """The sheet to ingest: the one named, else 台账, else the only sheet with content. Hidden
-    sheets and further sheets with content are refused: nothing in a workbook is silently ignored."""
-    if sheet is not None and sheet not in wb.sheetnames:
-        led.problem(None, "sheet", f"no sheet {sheet!r} in the workbook (sheets: {'、'.join(wb.sheetnames)})", Reason.UNKNOWN_REFERENCE)
-        return None
-    filled = [ws for ws in wb.worksheets if _has_content(ws)]
-    name = sheet or (DATA_SHEET if DATA_SHEET in wb.sheetnames else None)
-    if name is None:
-        candidates = [ws.title for ws in filled if ws.title not in DOC_SHEETS]
-        if len(candidates) > 1:
-            led.problem(None, "sheet", f"several sheets hold data ({'、'.join(candidates)}): name the one to ingest with "
-                                       "--sheet, or name it 台账", Reason.INCONSISTENT)
-            return None
-        name = candidates[0] if candidates else wb.worksheets[0].title
-    for ws in filled:
-        if ws.sheet_state != "visible":
-            led.problem(None, ws.title, f"sheet {ws.title!r} is hidden and holds data: unhide it or delete it, so that what "
-                                        "is ingested is what you see", Reason.NOT_ALLOWED)
-        elif ws.title != name and ws.title not in DOC_SHEETS:
-            led.problem(None, ws.title, f"sheet {ws.title!r} also holds data, which would be ignored: move its rows into "
-                                        f"sheet {name!r}, delete it, or ingest it on its own with --sheet", Reason.INCONSISTENT)
-    return None if led.problems else wb[name]
 
 
 def _text(v: object) -> str:

@@ -184,14 +184,29 @@ def read_filled(path: Path, k: LedgerKind) -> tuple[list[tuple[int, dict[str, st
     if (found := refusal(path, MAX_ROWS, k.title_zh)) is not None:  # a pipe, /dev/zero, a sheet that claims a million rows
         return [], [Problem(shown, None, found[0], found[1], Reason.UNREADABLE)]
     try:
-        if path.suffix.lower() == ".xlsx":
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            # the one reader of sheets (core.input_files): hidden rows, columns and sheets holding data,
+            # a second sheet with data, merged cells, formulas, NUL and over-long cells are refused;
+            # a percent cell is read as shown (86.5%, never 0.865)
             from openpyxl import load_workbook
 
-            wb = load_workbook(path, read_only=True, data_only=True)
-            ws = wb["台账"] if "台账" in wb.sheetnames else wb.worksheets[0]
-            ws.reset_dimensions()  # never trust the sheet's stated size (A1:XFD1048576 in a 25 KB file)
-            table = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-            wb.close()
+            from ..core.input_files import choose_sheet, sheet_rows, shown_number
+            from .ledger_files import MAX_CELL, MAX_COLUMNS
+
+            wb = load_workbook(path, data_only=False)
+            found: list[Problem] = []
+
+            def problem(row, field, message, reason) -> None:
+                found.append(Problem(shown, row, field, message, reason))
+
+            ws = choose_sheet(wb, problem, None, "台账", ("清单", "说明"))  # the template's list and help sheets
+            rows = None if ws is None else sheet_rows(ws, problem, max_columns=MAX_COLUMNS, max_cell=MAX_CELL)
+            if found or rows is None:
+                return [], found
+            table, numbered = [], []
+            for r, cells in rows:
+                numbered.append(r)
+                table.append([_cell(shown_number(c) if shown_number(c) is not None else c.value) for c in cells])
         else:
             raw = path.read_bytes()
             try:
@@ -199,6 +214,9 @@ def read_filled(path: Path, k: LedgerKind) -> tuple[list[tuple[int, dict[str, st
             except UnicodeDecodeError:
                 text = raw.decode("gb18030")
             table = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+            numbered = list(range(1, len(table) + 1))
+            if "\x00" in text:
+                return [], [Problem(shown, None, "-", "the file holds NUL characters: not a text ledger", Reason.UNREADABLE)]
     except Exception as exc:  # an unreadable file of any kind: one problem, nothing written
         return [], [Problem(shown, None, "-", f"cannot read the {k.title_zh} ({exc.__class__.__name__}: {exc})", Reason.UNREADABLE)]
     if not table:
@@ -213,8 +231,12 @@ def read_filled(path: Path, k: LedgerKind) -> tuple[list[tuple[int, dict[str, st
         problems.append(Problem(shown, 1, ",".join(extra), f"unknown column(s); the template's are {'、'.join(c.zh for c in k.columns)}",
                                 Reason.UNKNOWN_FIELD))
     rows = []
-    for i, values in enumerate(table[1:], start=2):
+    for i, values in zip(numbered[1:], table[1:]):  # the file's own row numbers
         if not any(values):
+            continue
+        long = [v for v in values if len(str(v)) > 10_000]
+        if long:
+            problems.append(Problem(shown, i, "-", f"a cell of {len(str(long[0])):,} characters (at most 10,000)", Reason.OUT_OF_RANGE))
             continue
         extra = [v for v in values[len(header):] if str(v).strip()]
         if extra:

@@ -1,0 +1,87 @@
+"""Hostile round 3 (issue 31): the Tables 2/3/5 and peer ledgers are read by the KPI ledger's reader of
+sheets: what is ingested is what a person sees, or a problem by sheet, row and column."""
+
+from __future__ import annotations
+
+import pytest
+
+HEADER = ["subtarget", "year", "value", "quality", "source", "known_from", "note"]
+ROW = ["S01.tourism_revenue", 2018, 3589, "reported", "https://example.org", "2021-01-09", ""]
+
+
+def _book(tmp_path, edit):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    ws.append(HEADER)
+    ws.append(ROW)
+    edit(wb, ws)
+    path = tmp_path / "ledger.xlsx"
+    wb.save(path)
+    return path
+
+
+def _read(path):
+    from kpitrack.data.plan_ledgers import kind, read_filled
+
+    return read_filled(path, kind("special"))
+
+
+def _hidden_row(wb, ws):
+    ws.append(ROW[:1] + [2019] + ROW[2:])
+    ws.row_dimensions[3].hidden = True
+
+
+def _hidden_sheet(wb, ws):
+    other = wb.create_sheet("旧数据")
+    other.append(HEADER)
+    other.append(ROW)
+    other.sheet_state = "hidden"
+
+
+def _second_sheet(wb, ws):
+    other = wb.create_sheet("补充")
+    other.append(HEADER)
+    other.append(ROW)
+
+
+def _hidden_column(wb, ws):
+    ws["H2"] = "藏起来的数"
+    ws.column_dimensions["H"].hidden = True
+
+
+def _formula(wb, ws):
+    ws["C2"] = "=1000*3.589"
+
+
+def _nul(wb, ws):
+    ws["G2"] = "备注\x00截断"
+
+
+def _long(wb, ws):
+    ws["G2"] = "长" * 20_000
+
+
+@pytest.mark.parametrize("edit,words", [(_hidden_row, "hidden"), (_hidden_sheet, "hidden"), (_second_sheet, "also holds data"),
+                                        (_hidden_column, "hidden"), (_formula, "formula"), (_nul, "NUL"),
+                                        (_long, "characters")])
+def test_what_a_person_does_not_see_is_refused_by_sheet_row_and_column(edit, words, tmp_path):
+    try:
+        path = _book(tmp_path, edit)
+    except Exception:  # openpyxl itself refuses to write a NUL: the case cannot be made, and cannot arrive
+        pytest.skip("openpyxl cannot write this cell")
+    rows, problems = _read(path)
+    assert problems and any(words in p.message for p in problems), problems
+
+
+def test_a_percent_cell_is_read_as_shown(tmp_path):
+    def pct(wb, ws):
+        ws.append(["S01.tourism_revenue_growth", 2018, 0.865, "reported", "https://example.org", "2021-01-09", ""])
+        ws["C3"].number_format = "0.0%"  # Excel shows 86.5%
+
+    rows, problems = _read(_book(tmp_path, pct))
+    assert not problems
+    assert [r["value"] for _, r in rows] == ["3589", "86.5"]  # as the person sees it, never 0.865
+    assert [i for i, _ in rows] == [2, 3]
