@@ -85,3 +85,27 @@ def test_a_percent_cell_is_read_as_shown(tmp_path):
     assert not problems
     assert [r["value"] for _, r in rows] == ["3589", "86.5"]  # as the person sees it, never 0.865
     assert [i for i, _ in rows] == [2, 3]
+
+
+@pytest.mark.parametrize("subtarget,value,words", [("S01.tourism_revenue", "3,5", "not a number"),
+                                                   ("S01.tourism_revenue", "3.000,5", "not a number"),
+                                                   ("S01.tourism_revenue", "３５８９", "not a number"),
+                                                   ("S01.tourism_revenue", "1e308", "beyond"),
+                                                   ("S01.tourism_revenue", "-3000", "below zero"),
+                                                   ("S01.tourism_revenue_growth", "5000", "not a share or a rate")])
+def test_a_value_no_figure_can_take_is_refused_by_row_and_field(subtarget, value, words, data_copy, tmp_path, capsys):
+    from kpitrack.cli import main
+
+    f = tmp_path / "special.csv"
+    f.write_text("subtarget,year,value,quality,source,known_from,note\n"
+                 f"{subtarget},2018,\"{value}\",reported,https://example.org,2021-01-09,\n", encoding="utf-8")
+    assert main(["ingest", str(f), "--kind", "special", "--dataset", "hangzhou"]) == 2
+    err = capsys.readouterr().err
+    assert "value" in err and words in err, err[-800:]
+
+
+def test_a_number_as_a_person_writes_it():
+    from kpitrack.core.input_files import parse_number
+
+    assert [parse_number(t) for t in ("12,345.6", "3589", "-2.5", "1e3", ".5")] == [12345.6, 3589.0, -2.5, 1000.0, 0.5]
+    assert [parse_number(t) for t in ("3,5", "3.000,5", "1,23", "²⁰¹⁸", "inf", "nan", "", "1 000")] == [None] * 8

@@ -6,6 +6,7 @@ in seconds, in bounded memory."""
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from pathlib import Path
@@ -234,3 +235,44 @@ def shown_number(c) -> float | None:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
     return round(v * 100, 9) if "%" in (c.number_format or "") and scales_by_100(c.number_format) else v  # 0.865 -> 86.5, never 86.49999999999999
+
+
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def parse_number(text: str) -> float | None:
+    """A number as a person writes one in a ledger (ASCII digits; thousands grouped by commas:
+    12,345.6): None for anything else, so that a decimal comma ("3,5", "3.000,5"), a digit that is
+    not ASCII (²⁰¹⁸, ①, ３) or a value no figure takes (inf, nan) is refused, never misread."""
+    t = str(text).strip()
+    if not t.isascii():
+        return None
+    if "," in t:
+        if not _GROUPED.fullmatch(t):
+            return None
+        t = t.replace(",", "")
+    if not _PLAIN.fullmatch(t):
+        return None
+    v = float(t)
+    return v if math.isfinite(v) else None
+
+
+def value_refusal(value: float, unit: str) -> str | None:
+    """Why ``value`` cannot be a figure in ``unit`` (None: it can): one rule table for every ledger.
+    Beyond 10¹² in any unit; a percentage at or below -100% or above 1000% (a share above 100% is
+    caught against its target's kind by the reader that knows it); a per-mille outside 0-1000‰; a
+    count that is negative or not whole; any other amount or level below zero."""
+    from .labels import COUNT_UNITS
+
+    if not math.isfinite(value) or abs(value) > 1e12:
+        return f"{value:g} is beyond any figure"
+    if unit == "%":
+        return None if -100 < value <= 1000 else f"{value:g}% is not a share or a rate a figure can take"
+    if unit == "‰":
+        return None if 0 <= value <= 1000 else f"{value:g}‰ is outside 0-1000‰"
+    if unit in COUNT_UNITS and (value < 0 or not float(value).is_integer()):
+        return f"{value:g}{unit} is not a count (whole, not negative)"
+    if unit and value < 0:
+        return f"{value:g}{unit} is below zero"
+    return None

@@ -9,7 +9,6 @@ Every row is checked when loaded; a problem names the file, the row and the fiel
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -199,9 +198,12 @@ def _check_rows(df: pd.DataFrame, path: Path, indicators: dict[str, Indicator]) 
         if not (r["year"].isascii() and r["year"].isdigit()) or not 2000 <= int(r["year"]) <= 2100:
             bad("year", f"{r['year']!r} is not a year", Reason.WRONG_TYPE)
         try:
-            v = float(r["value"])
-            if not math.isfinite(v):
+            from ..core.input_files import parse_number
+
+            parsed = parse_number(r["value"])  # a decimal comma, a non-ASCII digit: refused, never misread
+            if parsed is None:
                 raise ValueError
+            v = parsed
             if v < 0 and indicators.get(r["indicator"]) and indicators[r["indicator"]].unit != "%":
                 bad("value", f"negative value {v:g} for {r['indicator']}", Reason.OUT_OF_RANGE)
         except ValueError:

@@ -92,12 +92,19 @@ def read_special(folder: Path, cat: Catalogue, known_at: str | None = None, *, s
             except ValueError:
                 bad("value", f"a milestone's value is the day it was reached (YYYY-MM-DD), got {r['value']!r}", Reason.WRONG_TYPE)
         elif t is not None:
-            try:
-                value = float(r["value"].replace(",", ""))
-                if not math.isfinite(value):
-                    raise ValueError
-            except ValueError:
-                bad("value", f"{r['value']!r} is not a number (in {t.unit})", Reason.WRONG_TYPE)
+            from ..core.input_files import parse_number
+
+            parsed = parse_number(r["value"])  # a decimal comma, a non-ASCII digit: refused, never misread
+            if parsed is None:
+                bad("value", f"{r['value']!r} is not a number (in {t.unit}; a decimal point, not a comma)", Reason.WRONG_TYPE)
+            else:
+                from ..core.input_files import value_refusal
+
+                why = value_refusal(parsed, t.unit) or (f"{parsed:g}% is a share above 100%" if t.unit == "%" and t.kind in (
+                    "floor", "ceiling") and parsed > 100 and (t.value or 0) <= 100 else None)
+                if why:
+                    bad("value", why, Reason.OUT_OF_RANGE)
+                value = parsed
         if r["quality"] not in qualities:
             bad("quality", f"{r['quality']!r} is not one of {', '.join(qualities)}", Reason.NOT_ALLOWED)
         if not r["source"]:

@@ -76,6 +76,8 @@ SHEETS: dict[str, tuple[Col, ...]] = {
 def _text(v: Any) -> str:
     if v is None:
         return ""
+    if hasattr(v, "text") and hasattr(v, "ref"):  # an array formula: its text (refused as a formula)
+        v = v.text
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()
@@ -91,11 +93,9 @@ def _years(text: str) -> list[int] | None:
 
 
 def _number(text: str) -> float | None:
-    try:
-        v = float(text.replace(",", ""))
-    except ValueError:
-        return None
-    return v if v == v and abs(v) != float("inf") else None
+    from ..core.input_files import parse_number
+
+    return parse_number(text)  # "3,5" and "3.000,5" refused, never read as 35 or 3.0005
 
 
 class _Reader:
@@ -114,8 +114,18 @@ class _Reader:
                 self.bad(None, sheet, "-", "the sheet is missing", Reason.MISSING)
             return []
         ws = wb[sheet]
-        ws.reset_dimensions()  # never trust the sheet's stated size (A1:XFD1048576 in a 25 KB file)
-        table = [[_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
+        if ws.sheet_state != "visible" and any(c.value is not None for c in ws._cells.values()):
+            self.bad(None, sheet, "-", "the sheet is hidden: unhide it, so that what is imported is what you see", Reason.NOT_ALLOWED)
+            return []
+        from ..core.input_files import sheet_rows, shown_number
+
+        # the one reader of sheets: hidden rows and columns, merged cells, formulas, NUL and over-long
+        # cells refused; a percent cell read as shown (3.5%, never 0.035)
+        rows = sheet_rows(ws, lambda r, f, m, why: self.bad(r, sheet, f, m, why), max_columns=60, max_cell=4000)
+        if rows is None:
+            return []
+        numbered = [r for r, _ in rows]
+        table = [[_text(shown_number(c) if shown_number(c) is not None else c.value) for c in cells] for _, cells in rows]
         if not table:
             if required:
                 self.bad(1, sheet, "-", "the sheet is empty", Reason.MISSING)
@@ -129,7 +139,7 @@ class _Reader:
             if c.required and c.key not in header:
                 self.bad(1, sheet, c.zh, "missing column", Reason.MISSING)
         out = []
-        for i, values in enumerate(table[1:], start=2):
+        for i, values in zip(numbered[1:], table[1:]):  # the workbook's own row numbers
             if not any(values):
                 continue
             r = {k: (values[j] if j < len(values) else "") for j, k in enumerate(header) if k}
@@ -159,7 +169,7 @@ def read_plan(path: Path) -> tuple[dict, dict, list[dict] | None]:
     if (found := refusal(path, MAX_PLAN_ROWS, "plan workbook")) is not None:  # before openpyxl trusts its size
         raise ValidationError([Problem(path.name, None, found[0], found[1], Reason.UNREADABLE)], "plan import")
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(path, data_only=False)  # the size was checked first (refusal), so a full load is bounded
     except Exception as exc:  # not a workbook, truncated, encrypted: one problem, nothing written
         raise ValidationError([Problem(path.name, None, "-", f"cannot read the plan workbook ({exc.__class__.__name__}: {exc})",
                                        Reason.UNREADABLE)], "plan import") from None
@@ -299,7 +309,6 @@ def _plan_sheet(wb, rd: _Reader) -> dict:
     names = {c.zh: c for c in PLAN_ROWS} | {c.key: c for c in PLAN_ROWS}
     found: dict[str, tuple[int, str]] = {}
     ws = wb["规划"]
-    ws.reset_dimensions()
     for i, r in enumerate(ws.iter_rows(values_only=True), start=1):
         item, value = (_text(r[0]) if r else ""), (_text(r[1]) if r and len(r) > 1 else "")
         if i == 1 or not item:
