@@ -27,3 +27,21 @@ def test_a_run_parameter_in_unicode_digits_is_refused_with_a_message(capsys):
     assert main(["run", str(params), "-p", "as_of=²⁰¹⁸", "--to", "html", "--renderer", "fallback"]) == 2
     err = capsys.readouterr().err
     assert "as_of" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("column,value,words", [("value", True, "not a number"), ("value", "52,185", "not a number"),
+                                                ("value", float("nan"), "not a number"),
+                                                ("known_from", 20190601, "not a date"), ("known_from", "2019-13-45", "not a date")])
+def test_the_apis_own_figures_are_refused_by_row_and_field(column, value, words):
+    import pandas as pd
+
+    import kpitrack as kt
+    from kpitrack.core.exceptions import ValidationError
+
+    df = pd.DataFrame({"measure_id": ["K12.income"] * 3, "region": ["330100"] * 3, "period": ["2016", "2017", "2018"],
+                       "value": [46116.0, 49832.0, 54348.0], "known_from": ["2017-03-01", "2018-03-01", "2019-03-01"]})
+    df[column] = df[column].astype(object)
+    df.at[1, column] = value
+    with pytest.raises(ValidationError) as e:
+        kt.status(figures=df, as_of=2018)
+    assert any(p.row == 3 and p.field == column and words in p.message for p in e.value.problems), e.value.problems

@@ -66,6 +66,25 @@ def _conflicts(out: pd.DataFrame, given: pd.DataFrame, name: str) -> list[Proble
     return problems
 
 
+def _day(x: object) -> str | None:
+    """A publication date as given: a date, a timestamp or the text YYYY-MM-DD; "" when none is
+    given; None when it cannot be read as one (an integer 20190601 is not read as nanoseconds)."""
+    import datetime as _dt
+
+    if x is None or (isinstance(x, float) and x != x) or x is pd.NaT or (isinstance(x, str) and not x.strip()):
+        return ""
+    if isinstance(x, (pd.Timestamp, _dt.datetime)):
+        return x.strftime("%Y-%m-%d")
+    if isinstance(x, _dt.date):
+        return x.isoformat()
+    if isinstance(x, str):
+        try:
+            return _dt.date.fromisoformat(x.strip()[:10]).isoformat() if len(x.strip()) in (10, 19, 20, 25) else None
+        except ValueError:
+            return None
+    return None
+
+
 def dataset_from_figures(df: pd.DataFrame, cat: Catalogue, name: str = "figures") -> Dataset:
     """A dataset made of a DataFrame of figures in the schema of ``kt.figures()`` (``measure_id`` or
     ``measure``, ``region`` code or name, ``period``, ``value``; optionally ``unit``, ``quality``,
@@ -81,6 +100,7 @@ def dataset_from_figures(df: pd.DataFrame, cat: Catalogue, name: str = "figures"
     if missing:
         raise ValidationError([Problem(name, 1, ",".join(missing), "missing column(s)", Reason.MISSING)], "figures validation")
     units = {m.id: m.unit for m in cat.measures}
+    days = [_day(x) for x in f["known_from"]] if "known_from" in f else None
     by_name = {}
     for r in regions():
         for key in (r.code, r.name_zh, r.name_en, *r.aliases):
@@ -97,11 +117,16 @@ def dataset_from_figures(df: pd.DataFrame, cat: Catalogue, name: str = "figures"
         "method": f["method"].astype(str) if "method" in f else "official",
         "source": f["source"].fillna("").astype(str) if "source" in f else name,
         "note": f["note"].fillna("").astype(str) if "note" in f else "",
-        "known_from": pd.to_datetime(f["known_from"], errors="coerce").dt.strftime("%Y-%m-%d").fillna("")
-        if "known_from" in f else ""})
+        "known_from": [d or "" for d in days] if days is not None else ""})
     synthetic = bool((out["quality"] == "synthetic").any())
     problems = [Problem(name, int(i) + 2, "value", f"{f['value'].iloc[i]!r} is not a number", Reason.WRONG_TYPE)
                 for i in range(len(out)) if pd.isna(out["value"].iloc[i])]
+    # a True is not a figure (pandas reads it as 1.0); a date no one can read is not a publication date
+    problems += [Problem(name, int(i) + 2, "value", f"{f['value'].iloc[i]!r} is not a number", Reason.WRONG_TYPE)
+                 for i in range(len(out)) if isinstance(f["value"].iloc[i], (bool,)) or type(f["value"].iloc[i]).__name__ == "bool_"]
+    if days is not None:
+        problems += [Problem(name, int(i) + 2, "known_from", f"{f['known_from'].iloc[i]!r} is not a date YYYY-MM-DD", Reason.WRONG_TYPE)
+                     for i, d in enumerate(days) if d is None]
     problems += _conflicts(out, f, name)
     found = broken(out.assign(value=out["value"].fillna(0.0)), Context(cat, frozenset(r.code for r in regions()),
                                                                        synthetic=synthetic, stored=False))
