@@ -145,3 +145,19 @@ def test_a_name_typed_as_a_formula_comes_back_as_text_in_every_workbook_kpitrack
     wb = load_workbook(out)
     found = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert found and all(c.data_type == "s" for c in found), [(c.coordinate, c.data_type) for c in found]
+
+
+def test_a_document_named_like_a_link_stays_a_file_name_on_the_site(tmp_path):
+    """A report whose name is ``a)[X](javascript:alert(1))``: the site links to the file, and no
+    ``javascript:`` link appears in the page's Markdown."""
+    from kpitrack.publish.runs.site import _reports_page
+
+    name = "a)[X](javascript:alert(1))"
+    out = tmp_path / "reports" / "_output"
+    out.mkdir(parents=True)
+    (out / f"{name}.html").write_text("<html><body>x</body></html>", encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps({"items": {name: {"status": "ok", "kind": "midterm", "parameters": {"as_of": 2018},
+                                                                    "outputs": {"html": f"{name}.html"}}}}), encoding="utf-8")
+    page = _reports_page(tmp_path / "reports", tmp_path / "site" / "files")
+    assert "javascript:" not in page and "](javascript" not in page
+    assert "%3A" in page and (tmp_path / "site" / "files" / "reports" / f"{name}.html").is_file()

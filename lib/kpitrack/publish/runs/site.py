@@ -42,7 +42,13 @@ class Site:
 
 
 def _link(label: str, target: str) -> str:
-    return f"[{escape_markdown(label)}]({target})"
+    """A Markdown link to a file of the site: the target percent-encoded as a relative path (a
+    document named ``a)[X](javascript:alert(1))`` stays a file name, never a link of its own or a
+    scheme), in angle brackets so that Markdown reads it whole."""
+    href = "".join(f"%{ord(ch):02X}" if ch in '()[]<>"%: \\`' or ord(ch) < 32 or ord(ch) == 127 else ch for ch in str(target))
+    if href.startswith("/"):  # never an absolute path
+        href = "." + href
+    return f"[{escape_markdown(label)}](<{href}>)"
 
 
 def site_title() -> str:
