@@ -161,3 +161,41 @@ def test_a_document_named_like_a_link_stays_a_file_name_on_the_site(tmp_path):
     page = _reports_page(tmp_path / "reports", tmp_path / "site" / "files")
     assert "javascript:" not in page and "](javascript" not in page
     assert "%3A" in page and (tmp_path / "site" / "files" / "reports" / f"{name}.html").is_file()
+
+
+def test_two_workspaces_are_an_error_not_the_last_one(capsys):
+    from kpitrack.cli.launch import split_workspace
+
+    with pytest.raises(SystemExit) as e:
+        split_workspace(["--workspace", "a", "status", "--workspace=b"])
+    assert e.value.code == 2 and "given twice" in capsys.readouterr().err
+    assert split_workspace(["--workspace", "a", "status"]) == ("a", ["status"])
+
+
+@pytest.mark.parametrize("city", ["宁波\x1b[31m市", "宁波\n市", "宁" * 200])
+def test_a_city_name_with_control_characters_is_refused_and_nothing_is_written(city, tmp_path):
+    from kpitrack.core.exceptions import ParameterError
+    from kpitrack.data.workspaces import init_workspace
+
+    with pytest.raises(ParameterError, match="control character|too long"):
+        init_workspace(tmp_path / "city", city)
+    assert not any(tmp_path.iterdir())
+
+
+def test_init_dot_fills_the_current_empty_folder(tmp_path, monkeypatch):
+    from kpitrack.data.workspaces import init_workspace
+
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    made = init_workspace(Path("."), "宁波市", code="330200")
+    assert made == here and (here / "workspace.yaml").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here"]  # no scratch folder left beside it
+
+
+@pytest.mark.parametrize("year", ["1999", "-1", "2101"])
+def test_peers_for_a_year_no_ledger_holds_is_an_error_not_an_empty_ranking(year, capsys):
+    from kpitrack.cli import main
+
+    assert main(["peers", "--measure", "gdp_nominal", "--year", year]) == 2
+    assert "the peer ledger holds" in capsys.readouterr().err

@@ -26,11 +26,20 @@ def _output(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out")
 
 
+class _Once(argparse.Action):
+    """An option that may be given once: two ``--workspace`` values are an error, never the last one silently."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string} given twice ({getattr(namespace, self.dest)!r} and {values!r}): give one")
+        setattr(namespace, self.dest, values)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kpitrack", description="Track a city's performance-management plan: its KPIs, reports, bulletins, cards and scores.")
     p.add_argument("--version", action="version", version=f"kpitrack {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    p.add_argument("--workspace", help="the workspace folder (made by kpitrack init): its plan, regions, datasets, params and "
+    p.add_argument("--workspace", action=_Once, help="the workspace folder (made by kpitrack init): its plan, regions, datasets, params and "
                                        "reports; default $KPITRACK_DATA, else the bundled one. Read when kpitrack starts.")
     sub = p.add_subparsers(dest="command", required=True)
 

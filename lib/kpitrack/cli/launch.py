@@ -9,18 +9,26 @@ import sys
 from pathlib import Path
 
 
+def _refuse(message: str) -> None:
+    """A bad parameter: the message on stderr and exit 2, as every other bad parameter."""
+    print(f"kpitrack: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def split_workspace(argv: list[str]) -> tuple[str | None, list[str]]:
     """(the --workspace value or None, the other arguments)."""
     rest, ws, i = [], None, 0
     while i < len(argv):
         a = argv[i]
-        if a == "--workspace":
-            if i + 1 >= len(argv):
-                raise SystemExit("kpitrack: error: --workspace needs a folder")
-            ws, i = argv[i + 1], i + 2
+        if a == "--workspace" or a.startswith("--workspace="):
+            if a == "--workspace" and i + 1 >= len(argv):
+                _refuse("--workspace needs a folder")
+            value = argv[i + 1] if a == "--workspace" else a.split("=", 1)[1]
+            if ws is not None:  # two workspaces: an error, never the last one silently
+                _refuse(f"--workspace given twice ({ws!r} and {value!r}): give one")
+            ws = value
+            i += 2 if a == "--workspace" else 1
             continue
-        if a.startswith("--workspace="):
-            ws = a.split("=", 1)[1]
         else:
             rest.append(a)
         i += 1

@@ -88,10 +88,13 @@ def init_workspace(folder: Path, city_zh: str, *, regions_file: Path | None = No
                    city_en: str = "", code: str = "") -> Path:
     """Make a workspace in ``folder`` (new, or empty) for ``city_zh``; see the module's description.
     Nothing is written when anything given is wrong."""
-    folder = Path(folder).expanduser()
+    folder = Path(folder).expanduser().absolute()  # "." is the folder it names, not a name of its own
     city_zh = str(city_zh).strip()
     if not city_zh:
         raise ParameterError("--city: the city's Chinese name is needed, e.g. --city 宁波市", field="city")
+    for flag, text in (("--city", city_zh), ("--city-en", city_en)):  # names go into titles and YAML: printable only
+        if any(ch < " " or ch == "\x7f" for ch in str(text)) or len(str(text)) > 100:
+            raise ParameterError(f"{flag}: {str(text)[:40]!r} holds a control character or is too long (at most 100)", field=flag)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise KpitrackError(f"{folder}: exists and is not an empty folder; a workspace is made in a new one. Nothing was changed.",
                             path=str(folder))
@@ -158,9 +161,12 @@ def _fill_workspace(tmp: Path, folder: Path, city_zh: str, city_en: str, short: 
             shutil.copyfile(src, tmp / "reports" / name)
     # what the runs make is not the workspace's source: kept out of version control
     atomic_write_text(tmp / "reports" / ".gitignore", "/.quarto/\n/_output/\n/bulletins/\n/cards/\n/notices/\n/site/\n/work-*/\n*.lock\n")
-    if folder.exists():
-        folder.rmdir()
-    tmp.rename(folder)
+    if folder.exists():  # an empty folder (perhaps the current one): filled in place, workspace.yaml last
+        for child in sorted(tmp.iterdir(), key=lambda p: p.name == "workspace.yaml"):
+            child.rename(folder / child.name)
+        tmp.rmdir()
+    else:
+        tmp.rename(folder)
     return folder
 
 

@@ -155,7 +155,11 @@ def peers_listing(measure: str, year: int, group: str, source: str | None = None
     from ...analysis.peers import ranking
     from ...data.peers import load_peers
 
-    r = ranking(load_peers(), measure, year, group, source)
+    peers_all = load_peers()
+    years = sorted({int(y) for y in peers_all.figures["year"]}) if len(peers_all.figures) else []
+    if years and not years[0] <= int(year) <= years[-1]:  # never an empty ranking for a year no ledger holds
+        raise ParameterError(f"parameter year: the peer ledger holds {years[0]}-{years[-1]}; got {year}", field="year")
+    r = ranking(peers_all, measure, year, group, source)
     better = "越低越好" if r.indicator.direction == "lower" else "越高越好"
     title = f"{r.group.name_zh}{r.indicator.name_zh}排名（{year}年，{r.indicator.unit}，{better}）"
     peers = load_peers()
