@@ -45,3 +45,25 @@ def test_the_apis_own_figures_are_refused_by_row_and_field(column, value, words)
     with pytest.raises(ValidationError) as e:
         kt.status(figures=df, as_of=2018)
     assert any(p.row == 3 and p.field == column and words in p.message for p in e.value.problems), e.value.problems
+
+
+@pytest.mark.parametrize("kw,field", [({"horizon": 1000000}, "horizon"), ({"horizon": True}, "horizon"), ({"horizon": 0}, "horizon"),
+                                      ({"level": "x"}, "level"), ({"level": True}, "level"), ({"level": 1.5}, "level")])
+def test_the_apis_forecast_parameters_are_refused_in_their_own_terms(kw, field):
+    import kpitrack as kt
+    from kpitrack.core.exceptions import ParameterError
+
+    with pytest.raises(ParameterError) as e:
+        kt.forecast("K12.income", "synthetic", as_of=2018, **kw)
+    assert e.value.field == field and "1002018" not in str(e.value)
+
+
+def test_the_site_with_quarto_asked_for_and_absent_exits_3(monkeypatch, capsys):
+    import shutil
+
+    from kpitrack.cli import main
+
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "quarto" else real(name, *a, **k))
+    assert main(["site", "--year", "2018", "--renderer", "quarto"]) == 3
+    assert "quarto is not on PATH" in capsys.readouterr().err

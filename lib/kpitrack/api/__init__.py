@@ -33,7 +33,7 @@ from ..data.actuals import Dataset, assumed_known_from, load_dataset
 from ..data.regions import city_code
 from ..data.regions import regions as _regions
 from ..plan.schema import plan_end_year
-from ..publish.content.params import check_dataset, check_language, check_year, resolve_measure, resolve_measures, resolve_region
+from ..publish.content.params import check_dataset, check_language, resolve_measure, resolve_measures, resolve_region
 
 __all__ = ["CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "final", "chart", "compare_regions", "dataset",
            "datasets", "regions", "search", "vintages", "context", "new_dataset", "STATUS_ORDER"]
@@ -220,16 +220,26 @@ def forecast(measure: str, dataset: str | None = None, as_of: int | str | None =
     from ..analysis.outlook import _history
     from ..analysis.outlook import outlook as _outlook
 
-    m = resolve_measure(measure)
-    if not 0 < float(level) < 1:
-        from ..core.exceptions import ParameterError
+    import numpy as np
 
-        raise ParameterError(f"level: a coverage strictly between 0 and 1, such as 0.8, got {level!r}", field="level")
+    from ..core.exceptions import ParameterError
+
+    m = resolve_measure(measure)
+    given = level
+    try:
+        level = float(level) if not isinstance(level, bool) else float("nan")
+    except (TypeError, ValueError):
+        level = float("nan")
+    if not 0 < level < 1:
+
+        raise ParameterError(f"level: a coverage strictly between 0 and 1, such as 0.8, got {given!r}", field="level")
     ds, year = _load(dataset, as_of, figures)
     code = city_code() if region is None else resolve_region(region).code
     view = _view(ds, code)
     columns = ["median", "lower", "upper", "probability"]
-    steps = (max(m.end_target.year, plan_end_year()) - year) if horizon is None else check_year(year + int(horizon), "horizon", year + 1, year + 30) - year
+    if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or not 1 <= int(horizon) <= 30):
+        raise ParameterError(f"horizon: the number of years ahead, 1 to 30, got {horizon!r}", field="horizon")
+    steps = (max(m.end_target.year, plan_end_year()) - year) if horizon is None else int(horizon)
     h = _history(view.observations, m, year)
     empty = pd.DataFrame(columns=columns, index=pd.Index([], name="year", dtype="int64")).astype(float)
     if steps < 1 or len(h) < 3:

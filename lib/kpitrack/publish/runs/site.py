@@ -276,6 +276,9 @@ def build_site(reports: Path | None = None, *, year: int = 2018, datasets: list[
     folder = reports / "site"
     folder.mkdir(parents=True, exist_ok=True)
     pages = write_pages(folder, reports, year, datasets)
+    if renderer == "quarto" and shutil.which("quarto") is None:  # a tool missing: exit 3, saying what to install
+        raise RenderError("--renderer quarto: quarto is not on PATH; install Quarto (https://quarto.org) or use "
+                          "--renderer fallback; the published site is unchanged")
     use_quarto = renderer == "quarto" or (renderer == "auto" and shutil.which("quarto"))
     output = folder / "_site"
     # built aside and swapped in at the end: a failed build leaves the published site as it was
