@@ -86,3 +86,26 @@ def test_a_file_too_large_is_refused_before_it_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(input_files, "MAX_BYTES", 1024)
     rows, problems = read_filled(big, kind("special"))
     assert rows == [] and "MB" in problems[0].message
+
+
+def test_a_plan_of_many_kpis_without_measures_reads_each_sheet_once(tmp_path, monkeypatch):
+    """1,000 KPIs without measures took minutes: the 指标 sheet was read again for each. Each sheet is
+    read once, whatever the plan's size (a count, not a timing)."""
+    from openpyxl import load_workbook
+
+    from kpitrack.cli import main
+    from kpitrack.core.exceptions import ValidationError
+    from kpitrack.plan import sheet
+
+    out = tmp_path / "plan.xlsx"
+    assert main(["plan", "export", "--out", str(out)]) == 0
+    wb = load_workbook(out)
+    for i in range(300):
+        wb["指标"].append([f"X{i:04d}", "economy", f"指标{i}", f"kpi {i}", "目标", "年度", "市发改委"])
+    wb.save(out)
+    calls = []
+    real = sheet._Reader.rows
+    monkeypatch.setattr(sheet._Reader, "rows", lambda self, wb, name, required=True: calls.append(name) or real(self, wb, name, required))
+    with pytest.raises(ValidationError, match="has no measure"):
+        sheet.read_plan(out)
+    assert len(calls) == len(set(calls)), calls

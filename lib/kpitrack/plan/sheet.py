@@ -183,7 +183,8 @@ def read_plan(path: Path) -> tuple[dict, dict, list[dict] | None]:
     domains = [{"id": r["domain"], "name_zh": r["name_zh"], "name_en": r["name_en"]} for _, r in rd.rows(wb, "领域")]
     domain_ids = {d["id"] for d in domains}
     kpis: dict[str, dict] = {}
-    for i, r in rd.rows(wb, "指标"):
+    kpi_sheet = rd.rows(wb, "指标")
+    for i, r in kpi_sheet:
         if r.get("domain") and r["domain"] not in domain_ids:
             rd.bad(i, "指标", "领域编号", f"{r['domain']!r} is not a domain of the 领域 sheet", Reason.UNKNOWN_REFERENCE)
         if r.get("kpi") in kpis:
@@ -264,10 +265,10 @@ def read_plan(path: Path) -> tuple[dict, dict, list[dict] | None]:
         if r.get("note_zh"):
             t["note_zh"] = r["note_zh"]
         measures[mid]["yearly_targets"].append(t)
+    kpi_rows = {r.get("kpi"): i for i, r in reversed(kpi_sheet)}  # the sheet read once (it was read once per KPI: quadratic)
     for kid, k in kpis.items():
         if not k["measures"]:
-            row = next((i for i, r in rd.rows(wb, "指标") if r.get("kpi") == kid), None)
-            rd.bad(row, "指标", "指标编号", f"{kid} has no measure in the 子指标 sheet", Reason.MISSING)
+            rd.bad(kpi_rows.get(kid), "指标", "指标编号", f"{kid} has no measure in the 子指标 sheet", Reason.MISSING)
     region_rows = rd.rows(wb, "地区", required=False)
     regions = None
     if region_rows:
