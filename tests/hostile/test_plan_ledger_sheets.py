@@ -109,3 +109,24 @@ def test_a_number_as_a_person_writes_it():
 
     assert [parse_number(t) for t in ("12,345.6", "3589", "-2.5", "1e3", ".5")] == [12345.6, 3589.0, -2.5, 1000.0, 0.5]
     assert [parse_number(t) for t in ("3,5", "3.000,5", "1,23", "²⁰¹⁸", "inf", "nan", "", "1 000")] == [None] * 8
+
+
+@pytest.mark.parametrize("unit,ok", [("万元", False), ("10k yuan", False), ("亿元", True), ("100 million yuan (亿元)", True), ("", True)])
+def test_a_peer_figure_in_another_unit_is_refused(unit, ok, data_copy, tmp_path, capsys):
+    """A peer GDP of 119,851,000 in 万元 would be ranked as 亿元: the row's unit must be the indicator's."""
+    from kpitrack.cli import main
+
+    f = tmp_path / "p.csv"
+    value = "119851000" if not ok else "11985.1"
+    f.write_text("城市,指标,年份,数值,单位,数据质量,来源\n"
+                 f"宁波,gdp_nominal,2019,{value},{unit},reported,宁波统计公报2019\n", encoding="utf-8")
+    assert main(["ingest", str(f), "--kind", "peers"]) == (0 if ok else 2)
+    if not ok:
+        assert "unit" in capsys.readouterr().err
+
+
+def test_every_bundled_peer_row_writes_its_indicators_unit():
+    from kpitrack.data.peers import load_peers, unit_matches
+
+    p = load_peers()
+    assert all(unit_matches(str(r.unit), p.indicators[r.indicator].unit) for r in p.figures.itertuples() if str(r.unit).strip())

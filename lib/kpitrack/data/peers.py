@@ -185,6 +185,23 @@ def ledger_rows(path: Path, indicators: dict[str, Indicator] | None = None, citi
     return df
 
 
+#: How a peer row may write each indicator unit (the ledgers carry descriptive units), and what it
+#: must not also say: a row in 万元 is not in 亿元, one in 万人 is not in 人.
+UNIT_WORDS = {"亿元": (("亿元", "100 million yuan"), ()), "元": (("元", "yuan"), ("万元", "亿元", "million", "10k", "thousand")),
+              "万人": (("万人", "10k person"), ()), "人": (("人", "person"), ("万人", "10k", "million", "thousand")),
+              "%": (("%", "percent"), ("‰",)), "μg/m³": (("μg/m³", "ug/m3", "µg/m³", "μg/m3"), ()), "天": (("天", "day"), ())}
+
+
+def unit_matches(written: str, unit: str) -> bool:
+    """Whether a row's unit, as written, is the indicator's ``unit`` (one of its accepted spellings,
+    and none of the units it could be confused with)."""
+    text = written.strip().lower()
+    if unit not in UNIT_WORDS:
+        return text == unit.lower()
+    accept, refuse = UNIT_WORDS[unit]
+    return any(a.lower() in text for a in accept) and not any(r.lower() in text for r in refuse)
+
+
 def _check_rows(df: pd.DataFrame, path: Path, indicators: dict[str, Indicator]) -> list[Problem]:
     problems = []
     for i, r in enumerate(df.to_dict("records"), start=2):
@@ -210,6 +227,10 @@ def _check_rows(df: pd.DataFrame, path: Path, indicators: dict[str, Indicator]) 
             bad("value", f"{r['value']!r} is not a finite number", Reason.WRONG_TYPE)
         if r["quality"] not in QUALITIES:
             bad("quality", f"{r['quality']!r} is not one of {', '.join(QUALITIES)}", Reason.NOT_ALLOWED)
+        ind = indicators.get(r["indicator"])
+        if ind is not None and str(r.get("unit") or "").strip() and not unit_matches(str(r["unit"]), ind.unit):
+            bad("unit", f"{r['unit']!r} is not the unit of {r['indicator']} ({ind.unit}): a figure in another unit would be "
+                        "ranked as if it were in this one; convert it first", Reason.INCONSISTENT)
         if not source_of(r).strip():
             bad("source_repo", "every figure needs its source", Reason.MISSING)
     seen: dict[tuple, int] = {}
