@@ -109,3 +109,36 @@ def test_a_plan_of_many_kpis_without_measures_reads_each_sheet_once(tmp_path, mo
     with pytest.raises(ValidationError, match="has no measure"):
         sheet.read_plan(out)
     assert len(calls) == len(set(calls)), calls
+
+
+@pytest.mark.parametrize("edit", ["extra sheet", "hidden row", "percent target"])
+def test_a_plan_workbook_is_read_as_a_person_sees_it(edit, tmp_path):
+    from openpyxl import load_workbook
+
+    from kpitrack.cli import main
+    from kpitrack.core.exceptions import ValidationError
+    from kpitrack.plan.sheet import read_plan
+
+    out = tmp_path / "plan.xlsx"
+    assert main(["plan", "export", "--out", str(out)]) == 0
+    wb = load_workbook(out)
+    if edit == "extra sheet":
+        wb.create_sheet("补充指标").append(["K99", "economy", "多出来的"])
+    elif edit == "hidden row":
+        ws = wb["指标"]
+        ws.append(["K99", "economy", "藏起来的", "hidden", "目标", "年度", "市发改委"])
+        ws.row_dimensions[ws.max_row].hidden = True
+    else:
+        ws = wb["子指标"]
+        head = [c.value for c in ws[1]]
+        col = next(i for i, h in enumerate(head, start=1) if h and "目标值" in str(h))
+        row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "K05.rd_share")
+        ws.cell(row=row, column=col, value=0.035).number_format = "0.0%"  # Excel shows 3.5%
+    wb.save(out)
+    if edit == "percent target":
+        _, kpis, _ = read_plan(out)
+        m = next(m for k in kpis["kpis"] for m in k["measures"] if m["id"] == "K05.rd_share")
+        assert m["end_target"]["value"] == 3.5  # as shown, never 0.035
+    else:
+        with pytest.raises(ValidationError, match="补充指标|hidden"):
+            read_plan(out)

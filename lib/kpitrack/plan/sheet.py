@@ -173,6 +173,13 @@ def read_plan(path: Path) -> tuple[dict, dict, list[dict] | None]:
     except Exception as exc:  # not a workbook, truncated, encrypted: one problem, nothing written
         raise ValidationError([Problem(path.name, None, "-", f"cannot read the plan workbook ({exc.__class__.__name__}: {exc})",
                                        Reason.UNREADABLE)], "plan import") from None
+    for ws in wb.worksheets:  # nothing in the workbook is silently ignored: a sheet of its own, or hidden, is refused
+        if ws.title not in (*SHEETS, "规划", "清单", "说明") and any(c.value is not None and str(c.value).strip()
+                                                                for c in ws._cells.values()):
+            rd.bad(None, ws.title, "-", f"sheet {ws.title!r} holds data a plan workbook has no place for (its sheets: "
+                                        f"规划、{'、'.join(SHEETS)}): move it into them or delete the sheet", Reason.UNKNOWN_FIELD)
+    if "规划" in wb.sheetnames and wb["规划"].sheet_state != "visible":
+        rd.bad(None, "规划", "-", "the sheet is hidden: unhide it, so that what is imported is what you see", Reason.NOT_ALLOWED)
     plan = _plan_sheet(wb, rd)
     first, last = plan.get("start_year"), plan.get("last_target_year") or plan.get("end_year")
     base = plan.get("base_year")
