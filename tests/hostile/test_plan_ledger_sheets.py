@@ -130,3 +130,13 @@ def test_every_bundled_peer_row_writes_its_indicators_unit():
 
     p = load_peers()
     assert all(unit_matches(str(r.unit), p.indicators[r.indicator].unit) for r in p.figures.itertuples() if str(r.unit).strip())
+
+
+def test_two_value_columns_are_refused_not_the_last_one_taken(tmp_path):
+    from kpitrack.data.plan_ledgers import kind, read_filled
+
+    f = tmp_path / "special.csv"
+    f.write_text("subtarget,year,数值,value,quality,source,known_from,note\n"
+                 "S01.tourism_revenue,2018,3589,9999,reported,https://example.org,2021-01-09,\n", encoding="utf-8")
+    rows, problems = read_filled(f, kind("special"))
+    assert any("given twice" in p.message for p in problems)

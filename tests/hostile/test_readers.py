@@ -142,3 +142,14 @@ def test_a_plan_workbook_is_read_as_a_person_sees_it(edit, tmp_path):
     else:
         with pytest.raises(ValidationError, match="补充指标|hidden"):
             read_plan(out)
+
+
+@pytest.mark.parametrize("name,text", [("indicators.yaml", "- a list\n"), ("groups.yaml", "groups: [1, 2]\n"),
+                                       ("groups.yaml", "- just a list\n")])
+def test_a_tampered_peer_file_is_a_problem_not_a_traceback(name, text, data_copy, capsys):
+    from kpitrack.cli import main
+
+    (data_copy / "peers" / name).write_text(text, encoding="utf-8")
+    assert main(["peers", "--measure", "gdp_nominal", "--year", "2019"]) == 2
+    err = capsys.readouterr().err
+    assert name in err and "Traceback" not in err

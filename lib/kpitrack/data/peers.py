@@ -246,6 +246,9 @@ def _check_rows(df: pd.DataFrame, path: Path, indicators: dict[str, Indicator]) 
 def _indicators(path: Path, problems: list[Problem]) -> dict[str, Indicator]:
     doc = load_yaml(path, str(path))
     out = {}
+    if doc is not None and not isinstance(doc, dict):  # a tampered file: a problem, never a traceback
+        problems.append(Problem(str(path), None, "-", "expected a mapping of indicator -> name_zh, unit, direction", Reason.WRONG_TYPE))
+        return out
     for key, d in (doc or {}).items():
         if not isinstance(d, dict):
             problems.append(Problem(str(path), None, str(key), "expected name_zh, unit, direction", Reason.WRONG_TYPE))
@@ -266,6 +269,9 @@ def _indicators(path: Path, problems: list[Problem]) -> dict[str, Indicator]:
 def _groups(path: Path, problems: list[Problem]) -> tuple[dict[str, Group], str]:
     doc = load_yaml(path, str(path)) or {}
     out = {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("groups") or {}, dict):
+        problems.append(Problem(str(path), None, "groups", "expected home: CITY and groups: a mapping of group -> cities", Reason.WRONG_TYPE))
+        return out, ""
     for key, d in (doc.get("groups") or {}).items():
         cities = d.get("cities") if isinstance(d, dict) else None
         if not isinstance(cities, list) or not cities or not all(isinstance(c, str) and c.strip() for c in cities):

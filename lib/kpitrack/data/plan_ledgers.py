@@ -226,6 +226,9 @@ def read_filled(path: Path, k: LedgerKind) -> tuple[list[tuple[int, dict[str, st
     problems = [Problem(shown, 1, ",".join(c.key for c in k.columns if c.required and c.key not in header) or "-",
                         f"missing column(s): {'、'.join(c.zh for c in k.columns if c.required and c.key not in header)}", Reason.MISSING)] \
         if any(c.required and c.key not in header for c in k.columns) else []
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:  # 数值 and value both: which one counts would depend on the column order
+        problems.append(Problem(shown, 1, ",".join(twice), f"column(s) given twice: {'、'.join(twice)}", Reason.DUPLICATE))
     extra = [h for h in header if h and h not in k.keys]
     if extra:
         problems.append(Problem(shown, 1, ",".join(extra), f"unknown column(s); the template's are {'、'.join(c.zh for c in k.columns)}",
