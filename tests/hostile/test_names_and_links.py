@@ -199,3 +199,13 @@ def test_peers_for_a_year_no_ledger_holds_is_an_error_not_an_empty_ranking(year,
 
     assert main(["peers", "--measure", "gdp_nominal", "--year", year]) == 2
     assert "the peer ledger holds" in capsys.readouterr().err
+
+
+def test_init_onto_a_dangling_symlink_says_so_and_leaves_nothing(tmp_path):
+    from kpitrack.core.exceptions import KpitrackError
+    from kpitrack.data.workspaces import init_workspace
+
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(KpitrackError, match="symbolic link to nothing"):
+        init_workspace(tmp_path / "dangling", "宁波市")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import json
 import shutil
 from pathlib import Path
@@ -95,6 +96,9 @@ def init_workspace(folder: Path, city_zh: str, *, regions_file: Path | None = No
     for flag, text in (("--city", city_zh), ("--city-en", city_en)):  # names go into titles and YAML: printable only
         if any(ch < " " or ch == "\x7f" for ch in str(text)) or len(str(text)) > 100:
             raise ParameterError(f"{flag}: {str(text)[:40]!r} holds a control character or is too long (at most 100)", field=flag)
+    if folder.is_symlink() and not folder.exists():
+        raise KpitrackError(f"{folder}: a symbolic link to nothing ({os.readlink(folder)}); give a new folder. Nothing was changed.",
+                            path=str(folder))
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise KpitrackError(f"{folder}: exists and is not an empty folder; a workspace is made in a new one. Nothing was changed.",
                             path=str(folder))
