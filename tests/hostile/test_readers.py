@@ -153,3 +153,21 @@ def test_a_tampered_peer_file_is_a_problem_not_a_traceback(name, text, data_copy
     assert main(["peers", "--measure", "gdp_nominal", "--year", "2019"]) == 2
     err = capsys.readouterr().err
     assert name in err and "Traceback" not in err
+
+
+def test_a_plan_workbook_of_too_many_rows_is_refused_before_it_is_loaded(tmp_path):
+    """A plan has tens of KPIs and hundreds of yearly targets: a sheet of 12,000 rows is refused by the
+    streaming check (2,000,000 rows imported in 41 s before)."""
+    from openpyxl import Workbook
+
+    from kpitrack.core.exceptions import ValidationError
+    from kpitrack.plan.sheet import MAX_PLAN_ROWS, read_plan
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("年度目标")
+    for i in range(MAX_PLAN_ROWS + 2000):
+        ws.append([f"K01.x{i}", "2018", "level", i])
+    out = tmp_path / "big.xlsx"
+    wb.save(out)
+    with pytest.raises(ValidationError, match="rows"):
+        read_plan(out)
