@@ -67,3 +67,18 @@ def test_the_site_with_quarto_asked_for_and_absent_exits_3(monkeypatch, capsys):
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "quarto" else real(name, *a, **k))
     assert main(["site", "--year", "2018", "--renderer", "quarto"]) == 3
     assert "quarto is not on PATH" in capsys.readouterr().err
+
+
+def test_a_bad_parameter_in_plain_papermill_reads_as_one_message(tmp_path):
+    """papermill with a bad parameter: the notebook's error is the message, not 38 lines of kpitrack's
+    code (KpitrackError renders itself in IPython)."""
+    from pathlib import Path
+
+    import papermill as pm
+
+    nb = Path(__file__).resolve().parents[2] / "notebooks" / "midterm_evaluation.ipynb"
+    with pytest.raises(pm.PapermillExecutionError) as e:
+        pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"as_of": 1999, "dataset": "synthetic"},
+                            kernel_name="kpitrack", progress_bar=False)
+    assert e.value.ename == "ParameterError" and "2016-2020" in e.value.evalue
+    assert len(e.value.traceback) <= 2, e.value.traceback

@@ -50,6 +50,11 @@ class KpitrackError(Exception):
         self.row = row
         self.field = field
 
+    def _render_traceback_(self) -> list[str]:
+        """How IPython (a notebook, papermill, JupyterLab) shows the error: its message, not a
+        traceback through kpitrack's code: a bad parameter reads as one, in a few lines."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 class ValidationError(KpitrackError):
     """Raised once with every problem found (lazy validation), never on the first one."""
