@@ -258,21 +258,46 @@ def parse_number(text: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def value_refusal(value: float, unit: str) -> str | None:
-    """Why ``value`` cannot be a figure in ``unit`` (None: it can): one rule table for every ledger.
-    Beyond 10¹² in any unit; a percentage at or below -100% or above 1000% (a share above 100% is
-    caught against its target's kind by the reader that knows it); a per-mille outside 0-1000‰; a
-    count that is negative or not whole; any other amount or level below zero."""
+NON_NEGATIVE_UNITS = frozenset({"亿元", "亿美元", "元", "μg/m³", "天", "万人", "人", "万人次", "套", "张/千名老人", "平方米/百人",
+                                "小时/周", "个", "‰", "公里", "家", "所", "位", "起", "件/万人", "岁", "人/千人", "本/人",
+                                "平方米/人", "份/千人·年", "期/年", "人/亿元", "万元"})
+#: The widest any figure of a kind can be, whatever the measure: a growth rate in % (a fall cannot
+#: exceed 100%; a rise of more than 1,000% in a year is a typing slip), hours in a week, days in a
+#: year, and a sanity bound for every other figure (no plan figure comes near 10^12 in its unit).
+RATE_BOUNDS = (-100.0, 1000.0)
+UNIT_BOUNDS = {"小时/周": (0.0, 168.0), "天": (0.0, 366.0), "‰": (0.0, 1000.0)}
+ANY_BOUND = 1e12
+
+
+def value_bounds(unit: str, value_type: str = "unknown") -> tuple[float, float, str]:
+    """(lowest, highest, why) a figure in ``unit`` of kind ``value_type`` (rate, level, flow, or
+    unknown: a ledger that cannot tell a share from a growth rate) can take: the one rule table of
+    every reader (the KPI ledger's rules, the Table 2 ledger)."""
+    if value_type == "rate" or (unit == "%" and value_type == "unknown"):
+        return (*RATE_BOUNDS, "rate")
+    if unit == "%":
+        return 0.0, 100.0, "percentage"
+    if unit in UNIT_BOUNDS:
+        return (*UNIT_BOUNDS[unit], "unit")
+    if unit in NON_NEGATIVE_UNITS:
+        return 0.0, ANY_BOUND, "non-negative"
+    return -ANY_BOUND, ANY_BOUND, "any"
+
+
+def value_refusal(value: float, unit: str, value_type: str = "unknown") -> str | None:
+    """Why ``value`` cannot be a figure in ``unit`` (None: it can), by :func:`value_bounds`; a count
+    (个, 人, 家…) must also be whole."""
     from .labels import COUNT_UNITS
 
-    if not math.isfinite(value) or abs(value) > 1e12:
+    if not math.isfinite(value) or abs(value) > ANY_BOUND:
         return f"{value:g} is beyond any figure"
-    if unit == "%":
-        return None if -100 < value <= 1000 else f"{value:g}% is not a share or a rate a figure can take"
-    if unit == "‰":
-        return None if 0 <= value <= 1000 else f"{value:g}‰ is outside 0-1000‰"
-    if unit in COUNT_UNITS and (value < 0 or not float(value).is_integer()):
+    lo, hi, why = value_bounds(unit, value_type)
+    if not lo <= value <= hi:
+        if why == "rate":
+            return f"{value:g}% is not a share or a rate a figure can take (it must lie within {lo:g} to {hi:g})"
+        if why == "non-negative":
+            return f"{value:g}{unit} is below zero"
+        return f"{value:g}{unit} is outside {lo:g}-{hi:g}"
+    if unit in COUNT_UNITS and not float(value).is_integer():
         return f"{value:g}{unit} is not a count (whole, not negative)"
-    if unit and value < 0:
-        return f"{value:g}{unit} is below zero"
     return None

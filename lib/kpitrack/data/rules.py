@@ -40,29 +40,17 @@ LEDGER_QUALITIES = ("reported", "preliminary", "revised", "derived")
 METHODS = ("official", "computed", "daily-derived", "synthetic")
 LEDGER_METHODS = ("official", "computed", "daily-derived")
 
-NON_NEGATIVE_UNITS = frozenset({"亿元", "亿美元", "元", "μg/m³", "天", "万人", "人", "万人次", "套", "张/千名老人", "平方米/百人",
-                                "小时/周", "个", "‰"})
-#: The widest any figure of a kind can be, whatever the measure: a growth rate in % (a fall cannot
-#: exceed 100%; a rise of more than 1,000% in a year is a typing slip), hours in a week, days in a
-#: year, and a sanity bound for every other figure (no plan figure comes near 10^12 in its unit).
-RATE_BOUNDS = (-100.0, 1000.0)
-UNIT_BOUNDS = {"小时/周": (0.0, 168.0), "天": (0.0, 366.0)}
-ANY_BOUND = 1e12
+# the one rule table of the values a figure can take, shared with every other ledger's reader
+from ..core.input_files import ANY_BOUND, NON_NEGATIVE_UNITS, RATE_BOUNDS, UNIT_BOUNDS  # noqa: E402,F401
+from ..core.input_files import value_bounds as _value_bounds  # noqa: E402
 PERIOD_FORMAT = r"\d{4}(-(0[1-9]|1[0-2]))?"
 DATE_FORMAT = r"\d{4}-\d{2}-\d{2}"
 
 
 def value_bounds(m) -> tuple[float, float, str]:
-    """(lowest, highest, why) a figure of measure ``m`` can take, from its kind and unit."""
-    if m.value_type == "rate":
-        return (*RATE_BOUNDS, "rate")
-    if m.unit == "%":
-        return 0.0, 100.0, "percentage"
-    if m.unit in UNIT_BOUNDS:
-        return (*UNIT_BOUNDS[m.unit], "unit")
-    if m.unit in NON_NEGATIVE_UNITS:
-        return 0.0, ANY_BOUND, "non-negative"
-    return -ANY_BOUND, ANY_BOUND, "any"
+    """(lowest, highest, why) a figure of measure ``m`` can take, from its kind and unit (the one
+    rule table: :func:`kpitrack.core.input_files.value_bounds`)."""
+    return _value_bounds(m.unit, m.value_type)
 
 
 def value_problem(m, value: float) -> str:
