@@ -40,6 +40,11 @@ class Workspace:
     site_title_zh: str      # the website's title
     default_dataset: str    # the dataset used when none is named
     folder: Path
+    #: the 文号's organ prefix (杭考评办: 杭考评办〔2019〕X号); "" when the office has not given one
+    doc_prefix_zh: str = ""
+    #: 主送: who the documents are addressed to; 抄送: who gets copies ("" : none printed)
+    recipients_zh: str = ""
+    copies_zh: str = ""
 
     @classmethod
     def open(cls, folder: Path | str) -> "Workspace":
@@ -94,6 +99,16 @@ def _text(doc: dict, key: str, where: str, problems: list[Problem], default: str
     return v.strip()
 
 
+def _optional(doc: dict, key: str, where: str, problems: list[Problem]) -> str:
+    v = doc.get(key)
+    if v is None:
+        return ""
+    if not isinstance(v, str) or any(ch < " " for ch in v):
+        problems.append(Problem(where, None, key, f"{key}: a line of text", Reason.WRONG_TYPE))
+        return ""
+    return v.strip()
+
+
 def _year(doc: dict, key: str, where: str, problems: list[Problem], default: int | None = None) -> int:
     v = doc.get(key, default)
     if isinstance(v, bool) or not isinstance(v, int) or not 1900 <= v <= 2200:
@@ -115,7 +130,9 @@ def _workspace(folder: str) -> Workspace:
                    _text(doc, "city_en", str(path), problems, city), _text(doc, "office_zh", str(path), problems, f"{city}绩效管理考评办公室"),
                    _text(doc, "districts_zh", str(path), problems, "区、县（市）"),
                    _text(doc, "site_title_zh", str(path), problems, f"{city}绩效管理"),
-                   _text(doc, "default_dataset", str(path), problems, "main"), Path(folder).resolve())
+                   _text(doc, "default_dataset", str(path), problems, "main"), Path(folder).resolve(),
+                   _optional(doc, "doc_prefix_zh", str(path), problems),
+                   _optional(doc, "recipients_zh", str(path), problems), _optional(doc, "copies_zh", str(path), problems))
     if problems:
         raise ValidationError(problems, "workspace validation")
     return ws

@@ -216,6 +216,13 @@ def subtitle(b: Bulletin) -> str:
     return sub
 
 
+def signoff(b: Bulletin) -> str:
+    """The 落款: the office and the 成文日期 (the same date as the masthead's), then 抄送."""
+    from .masthead import signoff as tail
+
+    return tail(b.ds, up_to=b.year)
+
+
 def masthead(b: Bulletin) -> str:
     from .masthead import masthead as head
 

@@ -83,6 +83,13 @@ def title(c: Card) -> str:
     return f"{c.unit.name}绩效卡（{c.as_of}年）"
 
 
+def signoff(c: Card) -> str:
+    """The 落款: the office and the 成文日期 (the same date as the masthead's), then 抄送."""
+    from .masthead import signoff as tail
+
+    return tail(c.ds, up_to=c.as_of)
+
+
 def masthead(c: Card) -> str:
     from .masthead import masthead as head
 

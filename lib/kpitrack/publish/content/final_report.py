@@ -106,6 +106,13 @@ def headline(fe: FinalEvaluation) -> str:
     return "\n".join(lines)
 
 
+def signoff(fe: FinalEvaluation) -> str:
+    """The 落款: the office and the 成文日期 (the same date as the masthead's), then 抄送."""
+    from .masthead import signoff as tail
+
+    return tail(fe.ds, up_to=plan_end_year())
+
+
 def masthead(fe: FinalEvaluation) -> str:
     from .masthead import masthead as head
 

@@ -111,6 +111,13 @@ def headline(ev: Evaluation) -> str:
     return "\n".join(lines)
 
 
+def signoff(ev: Evaluation) -> str:
+    """The 落款: the office and the 成文日期 (the same date as the masthead's), then 抄送."""
+    from .masthead import signoff as tail
+
+    return tail(ev.ds, up_to=ev.as_of)
+
+
 def masthead(ev: Evaluation) -> str:
     """The document's head: issuing office, kind, number, dates (see :mod:`.masthead`)."""
     from .masthead import masthead as head

@@ -1,0 +1,40 @@
+"""The form of the documents (issue 32, in part): the issuer as the plan's own header names it, a 文号
+whose year is the year of issue, the 成文日期 the document's own date in Chinese form (never today's
+for a 2018 evaluation), and a 落款 that repeats it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+
+def test_a_mid_term_is_dated_by_its_data_and_numbered_in_its_year_of_issue():
+    from kpitrack.publish.content import masthead, report
+
+    ev = report.evaluate(2018, "hangzhou")
+    head, tail = report.masthead(ev), report.signoff(ev)
+    issued = masthead.issue_date(ev.ds, up_to=2018)
+    assert issued != date.today() and issued.year > 2018  # written after the year it evaluates, from its data
+    assert f"成文日期：** {issued.year}年{issued.month}月{issued.day}日" in head
+    assert f"杭考评办〔{issued.year}〕" in head  # a 文号's year is the year of issue, not the year evaluated
+    assert head.startswith("**杭州市综合考评委员会办公室")  # the plan's own issuer (杭考评办〔2017〕27号)
+    assert f"{issued.year}年{issued.month}月{issued.day}日" in tail and "杭州市综合考评委员会办公室" in tail
+    assert "主送" in head and "抄送" in tail
+
+
+def test_a_document_asked_for_the_data_of_a_day_carries_that_day():
+    from kpitrack.publish.content import report
+
+    ev = report.evaluate(2018, "hangzhou", data_as_of="2019-06-30")
+    assert "成文日期：** 2019年6月30日" in report.masthead(ev) and "〔2019〕" in report.masthead(ev)
+
+
+def test_a_workspace_without_a_prefix_leaves_the_number_to_the_office(tmp_path, monkeypatch):
+    from kpitrack.core.workspace import Workspace
+
+    ws = Workspace("宁波市", "宁波", "Ningbo", "宁波市绩效管理考评办公室", "区、县（市）", "宁波市绩效管理", "main", tmp_path)
+    monkeypatch.setattr("kpitrack.publish.content.masthead.workspace", lambda: ws)
+    from kpitrack.publish.content.masthead import document_number
+
+    assert document_number(date(2024, 3, 1)) == "待编号（系统生成稿）"
+    assert not re.search(r"〔\d{4}〕", document_number(date(2024, 3, 1)))
