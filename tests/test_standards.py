@@ -45,7 +45,7 @@ def test_bad_rows_name_file_row_and_field(tmp_path):
 def test_a_dataset_without_a_ledger_says_so_and_the_synthetic_one_is_labelled(capsys):
     assert main(["standards", "--year", "2018", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["ledger"] is None and "没有标准台账" in doc["missing_zh"]
+    assert doc["ledger"] is None and "尚未录入标准发布台账" in doc["missing_zh"]
     assert main(["standards", "--year", "2018", "--dataset", "synthetic", "--format", "json"]) == 0
     syn = json.loads(capsys.readouterr().out)
     assert syn["synthetic"] is True and syn["by_year"][-1]["year"] == 2018

@@ -140,3 +140,50 @@ def test_two_value_columns_are_refused_not_the_last_one_taken(tmp_path):
                  "S01.tourism_revenue,2018,3589,9999,reported,https://example.org,2021-01-09,\n", encoding="utf-8")
     rows, problems = read_filled(f, kind("special"))
     assert any("given twice" in p.message for p in problems)
+
+
+def test_a_value_under_a_blank_header_is_refused_not_dropped(tmp_path):
+    from kpitrack.data.plan_ledgers import kind, read_filled
+
+    f = tmp_path / "v.csv"
+    f.write_text("子目标编号,年份,数值,数据质量,来源,公布日期,备注,,\nS03.hightech_firms,2018,3000,reported,t,2019-01-01,,,x\n",
+                 encoding="utf-8")
+    rows, problems = read_filled(f, kind("special"))
+    assert rows == [] and any("without a header" in p.message for p in problems)
+
+
+@pytest.mark.parametrize("fmt,value,shown", [("0.0;[Red]-0.0%", -0.05, -5.0), ("0.0%;-0.0", -5.0, -5.0), ("0.0%", 0.865, 86.5),
+                                             ("0.0%;-0.0%;0", 0, 0)])
+def test_a_percent_format_is_read_by_the_section_that_shows_the_value(fmt, value, shown):
+    from kpitrack.core.input_files import shown_number
+
+    class Cell:
+        number_format = fmt
+
+    c = Cell()
+    c.value = value
+    assert shown_number(c) == shown
+
+
+@pytest.mark.parametrize("header,words", [("code,code,name_zh,name_en,level", "given twice"),
+                                          ("code,name_zh,name_en,level,备注", "unknown column")])
+def test_a_regions_file_with_a_column_twice_or_unknown_is_refused(header, words, tmp_path):
+    from kpitrack.core.exceptions import ValidationError
+    from kpitrack.data.workspaces import read_regions
+
+    f = tmp_path / "r.csv"
+    row = "330200,1,宁波市,Ningbo,city" if "code,code" in header else "330200,宁波市,Ningbo,city,secret"
+    f.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match=words):
+        read_regions(f, "宁波市")
+
+
+def test_a_column_of_booleans_in_the_apis_figures_is_refused():
+    import pandas as pd
+
+    import kpitrack as kt
+    from kpitrack.core.exceptions import ValidationError
+
+    df = pd.DataFrame({"measure_id": ["K12.income"] * 2, "region": ["330100"] * 2, "period": ["2017", "2018"], "value": [True, False]})
+    with pytest.raises(ValidationError, match="not a number"):
+        kt.status(figures=df, as_of=2018)

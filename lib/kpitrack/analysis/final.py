@@ -203,6 +203,8 @@ class Calibration:
     brier: float | None  # mean squared error of the probabilities (0 best; 0.25 = always 50%)
     foreseen_misses: int  # probability < 50% and missed
     missed: int
+    likely: int = 0  # probabilities of 50% or more with an outcome
+    likely_met: int = 0  # of which met
 
     @property
     def share_inside(self) -> float | None:
@@ -213,9 +215,11 @@ class Calibration:
             return f"没有既有中期预测又有{plan_end_year()}年实际值的子指标，无法检验预测。"
         parts = [f"{self.compared}个子指标既有中期预测又有{plan_end_year()}年实际值，其中{self.inside}个落在80%预测区间内"
                  f"（{self.share_inside:.0%}；区间校准正确时约为80%，样本很少时波动很大）。"]
-        if self.judged:
-            parts.append(f"{self.judged}个可判断达标的子指标中，达标概率的布里尔分数为{self.brier:.2f}"
-                         f"（0为完美，始终给50%为0.25）；实际未实现{self.missed}个，其中中期评估预计难以实现（概率低于50%）的{self.foreseen_misses}个。")
+        if self.judged:  # how often the probabilities were right, in words (no score a reader must look up)
+            unlikely = self.judged - self.likely
+            parts.append(f"{self.judged}个可判断达标的子指标中，中期评估认为可能实现（概率五成以上）的{self.likely}个，后来实现"
+                         f"{self.likely_met}个；认为难以实现的{unlikely}个，后来实现{unlikely - self.foreseen_misses}个。"
+                         f"实际未实现的{self.missed}个中，中期评估已预计难以实现的{self.foreseen_misses}个。")
         return "".join(parts)
 
 
@@ -226,5 +230,7 @@ def calibration_summary(retro: pd.DataFrame) -> Calibration:
     p = judged["probability"].astype(float).to_numpy()
     brier = float(np.mean((p - met) ** 2)) if len(judged) else None
     missed = judged[judged["outcome"] == MISSED]
+    likely = judged[judged["probability"].astype(float) >= 0.5]
     return Calibration(int(len(have)), int(have["inside"].astype(bool).sum()), int(len(judged)), brier,
-                       int((missed["probability"] < 0.5).sum()), int(len(missed)))
+                       int((missed["probability"] < 0.5).sum()), int(len(missed)), int(len(likely)),
+                       int((likely["outcome"] == ACHIEVED).sum()))

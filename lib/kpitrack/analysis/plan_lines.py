@@ -84,7 +84,7 @@ def standards_lines(cat: Catalogue, unit: Unit, year: int, ledger: StandardsLedg
             continue
         m = item(f"表5-{s.no}", "表5", s.name_zh, year, f"{year}年{'制定' if s.action == 'formulate' else '修订'}")
         if ledger.rows is None:
-            lines.append((m, 1.0, None, None, "数据集没有标准台账"))
+            lines.append((m, 1.0, None, None, "尚未录入标准发布台账"))
         else:
             done = 1.0 if s.no in issued and int(issued[s.no][:4]) <= year else 0.0
             lines.append((m, 1.0, done, done, ""))
@@ -97,7 +97,7 @@ def rectification_lines(cat: Catalogue, unit: Unit, year: int, ledger: Rectifica
         return []
     if ledger.rows is None:
         m = item("表3", "表3", "社会评价意见整改", year, "年度整改目标")
-        return [(m, 1.0, None, None, "数据集没有整改台账")]
+        return [(m, 1.0, None, None, "尚未录入整改台账")]
     rows = {r.problem: r for r in ledger.rows.itertuples() if r.year == year}
     lines: list[Line] = []
     for p in mine:

@@ -132,7 +132,7 @@ def _one(cat: Catalogue, ds: Dataset, rows: pd.DataFrame, s: SpecialTarget, t: S
                                    source=str(r["source"]), reason_zh=f"{r['reached']}实现" + ("" if on_time else f"，晚于规划的{t.year}年底"))
         if as_of < t.year:
             return SubtargetStatus(**base, outcome=DUE, reason_zh=f"规划要求{t.year}年底前实现")
-        why = "台账中没有实现日期" if kept else "数据集没有重点专项目标台账"
+        why = "台账中没有实现日期" if kept else "尚未录入重点专项目标台账"
         return SubtargetStatus(**base, outcome=INSUFFICIENT, reason_zh=f"已过{t.year}年底，{why}")
     linked = cat.measure(t.measure) if t.measure else None
     m = as_measure(t, s, linked)
@@ -148,13 +148,13 @@ def _one(cat: Catalogue, ds: Dataset, rows: pd.DataFrame, s: SpecialTarget, t: S
     if as_of >= t.year:
         f = final_outcome(m, obs)
         if f.outcome == INSUFFICIENT:
-            why = f.reason_zh if linked is not None or kept else "数据集没有重点专项目标台账"
+            why = f.reason_zh if linked is not None or kept else "尚未录入重点专项目标台账"
             return SubtargetStatus(**base, outcome=INSUFFICIENT, reason_zh=why, **seen)
         return SubtargetStatus(**base, outcome=f.outcome, reason_zh=f.reason_zh, value=f.value, value_year=t.year,
                                quality=f.quality, source=f.source)
     o = outlook(m, obs, as_of)
     if last is None:
-        why = "暂无数据" if linked is not None or kept else "数据集没有重点专项目标台账"
+        why = "暂无数据" if linked is not None or kept else "尚未录入重点专项目标台账"
         return SubtargetStatus(**base, outcome=DUE, reason_zh=f"{t.year}年到期；{why}", outlook=o)
     if meets(seen["value"], float(t.value), m.direction):
         return SubtargetStatus(**base, outcome=DUE, reason_zh=f"{t.year}年到期；{seen['value_year']}年已达到目标水平，保持即可",

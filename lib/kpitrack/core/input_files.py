@@ -219,10 +219,17 @@ def sheet_rows(ws, problem, *, max_columns: int, max_cell: int) -> list[tuple[in
     return out
 
 
-def scales_by_100(number_format: str) -> bool:
+def scales_by_100(number_format: str, value: float | None = None) -> bool:
     """Whether an Excel number format multiplies by 100: a % sign that is neither quoted ("%") nor
-    escaped (\\%) in the format's first section."""
-    fmt = (number_format or "").split(";")[0]
+    escaped (\\%) in the section that shows ``value`` (the second for a negative number when the
+    format has one, the third for zero; the first otherwise)."""
+    sections = (number_format or "").split(";")
+    index = 0
+    if value is not None and value < 0 and len(sections) > 1:
+        index = 1
+    elif value == 0 and len(sections) > 2:
+        index = 2
+    fmt = sections[index]
     fmt = re.sub(r'"[^"]*"', "", fmt)  # quoted literals
     fmt = re.sub(r"\\.", "", fmt)  # escaped characters
     return "%" in fmt
@@ -234,7 +241,7 @@ def shown_number(c) -> float | None:
     v = c.value
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
-    return round(v * 100, 9) if "%" in (c.number_format or "") and scales_by_100(c.number_format) else v  # 0.865 -> 86.5, never 86.49999999999999
+    return round(v * 100, 9) if "%" in (c.number_format or "") and scales_by_100(c.number_format, v) else v  # 0.865 -> 86.5, never 86.49999999999999
 
 
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")

@@ -206,7 +206,7 @@ def _read_xlsx(led: Ledger, sheet: str | None = None) -> None:
         record = {k: v for k, v in zip(keys, values) if k}
         for k, c in zip(keys, cells):
             if k == "value" and isinstance(c.value, (int, float)) and not isinstance(c.value, bool) and "%" in (c.number_format or ""):
-                if scales_by_100(c.number_format):  # Excel shows 0.075 as 7.5%
+                if scales_by_100(c.number_format, c.value):  # Excel shows 0.075 as 7.5%
                     record["value"] = _Shown(c.value * 100, f"{c.value * 100:g}%", percent=True)
                 else:  # 0.0"%" or 0.0\%: a literal sign after the number as typed (7.5 shows 7.5%)
                     record["value"] = _Shown(c.value, f"{c.value:g}%", percent=True)

@@ -122,8 +122,10 @@ def dataset_from_figures(df: pd.DataFrame, cat: Catalogue, name: str = "figures"
     problems = [Problem(name, int(i) + 2, "value", f"{f['value'].iloc[i]!r} is not a number", Reason.WRONG_TYPE)
                 for i in range(len(out)) if pd.isna(out["value"].iloc[i])]
     # a True is not a figure (pandas reads it as 1.0); a date no one can read is not a publication date
+    import numpy as np
+
     problems += [Problem(name, int(i) + 2, "value", f"{f['value'].iloc[i]!r} is not a number", Reason.WRONG_TYPE)
-                 for i in range(len(out)) if isinstance(f["value"].iloc[i], (bool,)) or type(f["value"].iloc[i]).__name__ == "bool_"]
+                 for i in range(len(out)) if isinstance(f["value"].iloc[i], (bool, np.bool_))]
     if days is not None:
         problems += [Problem(name, int(i) + 2, "known_from", f"{f['known_from'].iloc[i]!r} is not a date YYYY-MM-DD", Reason.WRONG_TYPE)
                      for i, d in enumerate(days) if d is None]

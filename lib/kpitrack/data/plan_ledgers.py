@@ -241,6 +241,11 @@ def read_filled(path: Path, k: LedgerKind) -> tuple[list[tuple[int, dict[str, st
         if long:
             problems.append(Problem(shown, i, "-", f"a cell of {len(str(long[0])):,} characters (at most 10,000)", Reason.OUT_OF_RANGE))
             continue
+        unnamed = [v for j, v in enumerate(values[:len(header)]) if not header[j] and str(v).strip()]
+        if unnamed:  # a value under a blank header would be dropped without a word
+            problems.append(Problem(shown, i, "-", f"{unnamed[0]!r} lies in a column without a header: name the column or "
+                                                  "delete the value", Reason.INCONSISTENT))
+            continue
         extra = [v for v in values[len(header):] if str(v).strip()]
         if extra:
             problems.append(Problem(shown, i, "-", f"{len(values)} cells where the header has {len(header)}: {extra[0]!r} would be "

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..core import paths
 from ..core.paths import PLAN_JOURNAL, REGION_CODE
-from ..core.exceptions import KpitrackError, ParameterError, Problem, Reason, ValidationError
+from ..core.exceptions import ParameterError, Problem, Reason, ValidationError
 from ..core.fileio import atomic_write_text
 
 REGION_COLUMNS = ("code", "name_zh", "name_en", "level", "aliases", "note")
@@ -42,6 +42,14 @@ def read_regions(path: Path, city_zh: str = "") -> list[dict[str, str]]:
         raise ValidationError([Problem(str(path), None, "-", f"cannot read the regions file: {exc}", Reason.UNREADABLE)],
                               "regions validation") from None
     reader = csv.DictReader(io.StringIO(text))
+    names = [str(h).strip() for h in (reader.fieldnames or [])]
+    twice = sorted({h for h in names if h and names.count(h) > 1})
+    unknown = [h for h in names if h and h not in REGION_COLUMNS]
+    if twice or unknown:  # never the last copy of a column taken, nor a column dropped without a word
+        raise ValidationError([Problem(str(path), 1, ",".join(twice or unknown),
+                                       (f"column(s) given twice: {'、'.join(twice)}" if twice else
+                                        f"unknown column(s) {'、'.join(unknown)}; the columns are {'、'.join(REGION_COLUMNS)}"),
+                                       Reason.DUPLICATE if twice else Reason.UNKNOWN_FIELD)], "regions validation")
     missing = [c for c in REGION_COLUMNS[:4] if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationError([Problem(str(path), 1, ",".join(missing), "missing column(s)", Reason.MISSING)], "regions validation")
@@ -97,11 +105,11 @@ def init_workspace(folder: Path, city_zh: str, *, regions_file: Path | None = No
         if any(ch < " " or ch == "\x7f" for ch in str(text)) or len(str(text)) > 100:
             raise ParameterError(f"{flag}: {str(text)[:40]!r} holds a control character or is too long (at most 100)", field=flag)
     if folder.is_symlink() and not folder.exists():
-        raise KpitrackError(f"{folder}: a symbolic link to nothing ({os.readlink(folder)}); give a new folder. Nothing was changed.",
-                            path=str(folder))
+        raise ParameterError(f"{folder}: a symbolic link to nothing ({os.readlink(folder)}); give a new folder. Nothing was changed.",
+                             path=str(folder))
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise KpitrackError(f"{folder}: exists and is not an empty folder; a workspace is made in a new one. Nothing was changed.",
-                            path=str(folder))
+        raise ParameterError(f"{folder}: exists and is not an empty folder; a workspace is made in a new one. Nothing was changed.",
+                             path=str(folder))
     start, end = _years(plan_years)
     if regions_file is not None:
         rows = read_regions(regions_file, city_zh)

@@ -231,7 +231,7 @@ def standards_listing(year: int, dataset: str, data_as_of: str = "") -> Listing:
     ledger = ds.standards_ledger(cat)
     title = f"表5 标准制定（修订）进度（截至{year}年底） · 数据：{ds.label_zh}"
     if not ledger.kept:
-        note = f"数据集{dataset}没有标准台账（{ledger.path.name}）：未找到按规划表5编号的公开发布记录，进度无法判断。"
+        note = "尚未录入标准发布台账：未找到按规划表5编号的公开发布记录，进度无法判断。"
         return Listing(title, pd.DataFrame(columns=["year", "due", "issued", "overdue", "share", "ahead"]),
                        {"year": year, "dataset": dataset, "ledger": None, "missing_zh": note}, [note])
     years, units = by_year(cat, ledger, year), by_unit(cat, ledger, year)
@@ -242,7 +242,7 @@ def standards_listing(year: int, dataset: str, data_as_of: str = "") -> Listing:
     doc = {"year": year, "dataset": dataset, "synthetic": ds.synthetic, "ledger": ledger.path.name,
            "by_year": years.to_dict("records"),
            "by_unit": [{**r, "overdue": list(r["overdue"])} for r in units.drop(columns="overdue_count").to_dict("records")]}
-    return Listing(title, years, doc, [f"标准台账：{ledger.path.name}，已发布{len(ledger.rows)}项"],
+    return Listing(title, years, doc, [f"标准发布台账：已发布{len(ledger.rows)}项"],
                    [("各责任单位", unit_table)], shown=shown)
 
 
@@ -258,7 +258,7 @@ def rectification_listing(year: int, dataset: str, data_as_of: str = "") -> List
     ledger = ds.rectification_ledger(cat)
     title = f"表3 社会评价意见整改情况（至{year}年） · 数据：{ds.label_zh}"
     if not ledger.kept:
-        note = f"数据集{dataset}没有整改台账（{ledger.path.name}）：未找到按规划表3问题逐年公布的整改结果和满意度，无法判断。"
+        note = "尚未录入整改台账：未找到按规划表3问题逐年公布的整改结果和满意度，无法判断。"
         return Listing(title, pd.DataFrame(columns=["year", "targets", "done", "partly", "disclosed", "surveyed", "satisfaction", "met"]),
                        {"year": year, "dataset": dataset, "ledger": None, "missing_zh": note}, [note])
     years, units = by_year(ledger, year), by_unit(cat, ledger, year)
@@ -275,7 +275,7 @@ def rectification_listing(year: int, dataset: str, data_as_of: str = "") -> List
            "satisfaction_target": SATISFACTION_TARGET,
            "by_year": [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in years.to_dict("records")],
            "by_unit": [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in units.to_dict("records")]}
-    return Listing(title, years, doc, [f"整改台账：{ledger.path.name}；规划目标：对社会评价意见整改的满意度平均达到{SATISFACTION_TARGET:.0f}%以上"],
+    return Listing(title, years, doc, [f"整改台账：规划目标为对社会评价意见整改的满意度平均达到{SATISFACTION_TARGET:.0f}%以上"],
                    [(f"{year}年各牵头责任单位", unit_table)], shown=shown)
 
 
@@ -310,8 +310,8 @@ def special_listing(year: int, dataset: str, data_as_of: str = "") -> Listing:
     per_shown = pd.DataFrame({"专项目标": per["name_zh"], "牵头单位": per["lead_units"], "量化子目标": per["subtargets"],
                               **{SPECIAL_OUTCOME_ZH[k]: per[k] for k in SPECIAL_OUTCOMES}})
     c = counts(statuses)
-    kept = f"专项目标台账：{ledger.path.name}，{len(ledger.rows)}条" if ledger.kept else \
-        f"数据集{dataset}没有专项目标台账（{ledger.path.name}）：表2中无表1指标对应的子目标无法判断"
+    kept = f"重点专项目标台账{len(ledger.rows)}条记录" if ledger.kept else \
+        "尚未录入重点专项目标台账：表2中无表1指标对应的子目标无法判断"
     notes = [kept, "；".join(f"{SPECIAL_OUTCOME_ZH[k]}{c[k]}项" for k in SPECIAL_OUTCOMES if c[k]),
              "与表1指标相同的子目标采用表1的数据（同一数据、同一判断方法）"]
     doc = {"year": year, "data_as_of": data_as_of or None, "dataset": dataset, "synthetic": ds.synthetic,

@@ -33,7 +33,7 @@ def available() -> bool:
 
 
 def missing_note() -> str:
-    return "本工作区还没有对标城市数据（peers/ 文件夹），本节从略；数据可用 kpitrack ingest --kind peers 导入。"
+    return "尚未录入对标城市数据，本节从略。"
 
 
 def rank_caption() -> str:
