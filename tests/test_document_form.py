@@ -38,3 +38,25 @@ def test_a_workspace_without_a_prefix_leaves_the_number_to_the_office(tmp_path, 
 
     assert document_number(date(2024, 3, 1)) == "待编号（系统生成稿）"
     assert not re.search(r"〔\d{4}〕", document_number(date(2024, 3, 1)))
+
+
+def test_the_synthetic_mid_terms_conclusions_cover_the_whole_plan():
+    """主要问题 names Table 2's sub-targets not met, Table 3's satisfaction below 85% and Table 5's
+    overdue standards, each from its ledger, with the figures."""
+    from kpitrack.analysis.plan_wide import plan_wide
+    from kpitrack.publish.content import report
+
+    ev = report.evaluate(2018, "synthetic")
+    text = report.summary(ev).split("**下一步建议**")[0]
+    pw = plan_wide(ev.cat, ev.ds, 2018)
+    assert pw.special_missed and f"已到期未实现的子目标{len(pw.special_missed)}项" in text
+    assert pw.satisfaction_short and f"满意度平均为{pw.satisfaction:.1f}%，低于规划要求的85%" in text
+    assert pw.standards_overdue and f"逾期未发布{pw.standards_overdue}项" in text
+
+
+def test_a_dataset_without_ledgers_claims_nothing_about_them():
+    from kpitrack.publish.content import report
+
+    ev = report.evaluate(2018, "hangzhou")  # the real data keep no Table 3 or 5 ledger
+    text = report.summary(ev)
+    assert "满意度" not in text and "逾期未发布" not in text

@@ -154,6 +154,7 @@ def summary(ev: Evaluation) -> str:
                             + f"已提前达到{plan_end_year()}年目标，但按近年走势可能回落，需保持。")
     if no_data:
         problems.append(f"{len(no_data)}项指标有量化目标但缺少数据，无法判断进度：" + "、".join(f"{k}{names[k]}" for k in no_data) + "。")
+    problems += plan_wide_problems(ev)
     advice = []
     for m in misses:  # every measure listed as a problem gets its line
         k = ev.cat.kpi(m.kpi_id)
@@ -176,6 +177,25 @@ def summary(ev: Evaluation) -> str:
              "**下一步建议**：" + ("" if advice else "按现有进度推进。"), ""]
     lines += [f"- {escape_markdown(a)}" for a in advice]
     return "\n".join(lines)
+
+
+def plan_wide_problems(ev: Evaluation) -> list[str]:
+    """主要问题 beyond Table 1, from the dataset's ledgers: Table 2 sub-targets due and not met, the
+    satisfaction with the rectification of Table 3 below the plan's 85%, Table 5 standards overdue."""
+    from ...analysis.plan_wide import plan_wide
+
+    pw = plan_wide(ev.cat, ev.ds, ev.as_of)
+    out = []
+    if pw.special_missed:
+        shown = "、".join(pw.special_missed[:5]) + ("等" if len(pw.special_missed) > 5 else "")
+        out.append(f"重点专项目标（规划表2）中已到期未实现的子目标{len(pw.special_missed)}项：{shown}。")
+    if pw.special_late:
+        out.append(f"逾期实现的子目标{len(pw.special_late)}项：{'、'.join(pw.special_late[:5])}。")
+    if pw.satisfaction_short:
+        out.append(f"{ev.as_of}年社会评价意见整改（规划表3）的满意度平均为{pw.satisfaction:.1f}%，低于规划要求的{pw.satisfaction_target:.0f}%。")
+    if pw.standards_overdue:
+        out.append(f"规划表5中截至{ev.as_of}年底应制定（修订）的标准{pw.standards_due}项，逾期未发布{pw.standards_overdue}项。")
+    return out
 
 
 def status_counts(ev: Evaluation) -> pd.DataFrame:
