@@ -170,7 +170,7 @@ def test_report_on_the_data_as_known_at_a_date(tmp_path):
     assert result.notebook.name == "midterm-then-data2019-06-01.ipynb"
     html = result.outputs["html"].read_text(encoding="utf-8")
     assert "截至2019-06-01已知的数据" in html
-    assert "13,500亿元" in html and "14,307亿元" not in html  # GDP 2018 as first published, before the revision
+    assert "13,500.0亿元" in html and "14,306.7亿元" not in html  # GDP 2018 as first published, before the revision (亿元 at one decimal)
 
 
 def test_without_a_chinese_font_html_is_still_made_and_pdf_says_what_to_install(synthetic_run, tmp_path, monkeypatch):
