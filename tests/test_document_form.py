@@ -60,3 +60,14 @@ def test_a_dataset_without_ledgers_claims_nothing_about_them():
     ev = report.evaluate(2018, "hangzhou")  # the real data keep no Table 3 or 5 ledger
     text = report.summary(ev)
     assert "满意度" not in text and "逾期未发布" not in text
+
+
+def test_documents_of_undated_figures_carry_the_end_of_the_period_they_evaluate():
+    """Synthetic figures carry no publication dates: the 2018 mid-term is dated 2018-12-31 and the
+    June 2020 bulletin 2020-06-30, never the day the program ran."""
+    from kpitrack.publish.content import bulletin, report
+
+    ev = report.evaluate(2018, "synthetic")
+    assert "成文日期：** 2018年12月31日" in report.masthead(ev) and "2018年12月31日" in report.signoff(ev)
+    b = bulletin.prepare("2020-06", "330106", "synthetic")
+    assert "成文日期：** 2020年6月30日" in bulletin.masthead(b) and "〔2020〕" in bulletin.masthead(b)

@@ -216,17 +216,25 @@ def subtitle(b: Bulletin) -> str:
     return sub
 
 
+def _month_end(b: Bulletin):
+    """The last day of the bulletin's month: its date when its figures carry none."""
+    import calendar
+    from datetime import date
+
+    return date(b.year, b.month, calendar.monthrange(b.year, b.month)[1])
+
+
 def signoff(b: Bulletin) -> str:
     """The 落款: the office and the 成文日期 (the same date as the masthead's), then 抄送."""
     from .masthead import signoff as tail
 
-    return tail(b.ds, up_to=b.year)
+    return tail(b.ds, up_to=b.year, period_end=_month_end(b))
 
 
 def masthead(b: Bulletin) -> str:
     from .masthead import masthead as head
 
-    return head("月度进度通报", b.ds, up_to=b.year)
+    return head("月度进度通报", b.ds, up_to=b.year, period_end=_month_end(b))
 
 
 def headline(b: Bulletin) -> str:

@@ -28,17 +28,21 @@ def data_cutoff(ds: Dataset, up_to: int | None = None) -> str:
     return dates[-1]
 
 
-def issue_date(ds: Dataset, up_to: int | None = None) -> date:
+def issue_date(ds: Dataset, up_to: int | None = None, period_end: date | None = None) -> date:
     """The document's date (成文日期): the day of the data it was asked to use (``--as-of`` a date), else
-    the day its newest figure was published (the evaluation could not be written earlier), else
-    today (synthetic data, figures of unknown date)."""
+    the day its newest figure was published (the evaluation could not be written earlier), else the
+    end of the period it evaluates (``period_end``, or 31 December of ``up_to``: synthetic data and
+    figures of unknown date; never today's date on a 2018 evaluation), else today."""
     if ds.known_at:
         return date.fromisoformat(str(ds.known_at)[:10])
     cut = data_cutoff(ds, up_to)
     try:
         return date.fromisoformat(cut[:10])
     except ValueError:
-        return date.today()
+        pass
+    if period_end is not None:
+        return period_end
+    return date(up_to, 12, 31) if up_to else date.today()
 
 
 def chinese_date(d: date) -> str:
@@ -53,10 +57,11 @@ def document_number(issued: date) -> str:
     return f"{prefix}〔{issued.year}〕　号（待编号）" if prefix else "待编号（系统生成稿）"
 
 
-def masthead(kind_zh: str, ds: Dataset, today: date | None = None, up_to: int | None = None) -> str:
+def masthead(kind_zh: str, ds: Dataset, today: date | None = None, up_to: int | None = None,
+             period_end: date | None = None) -> str:
     """Markdown: the issuing office, the 文号 (its year the year of issue), the kind, 主送, the 成文日期 in
     Chinese form and the data's cut-off, as a block at the top of a document."""
-    issued = today or issue_date(ds, up_to)
+    issued = today or issue_date(ds, up_to, period_end)
     ws = workspace()
     lines = [f"**{escape_markdown(ws.office_zh)}**", "",
              f"**文号：** {escape_markdown(document_number(issued))}　**文件类别：** {escape_markdown(kind_zh)}"]
@@ -68,9 +73,9 @@ def masthead(kind_zh: str, ds: Dataset, today: date | None = None, up_to: int | 
     return "\n".join(lines)
 
 
-def signoff(ds: Dataset, today: date | None = None, up_to: int | None = None) -> str:
+def signoff(ds: Dataset, today: date | None = None, up_to: int | None = None, period_end: date | None = None) -> str:
     """Markdown: the 落款 that ends a document (the office and the 成文日期 in Chinese form), then 抄送."""
-    issued = today or issue_date(ds, up_to)
+    issued = today or issue_date(ds, up_to, period_end)
     ws = workspace()
     lines = ["---", "", f"{escape_markdown(ws.office_zh)}\\", chinese_date(issued)]
     if ws.copies_zh:
