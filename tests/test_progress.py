@@ -199,3 +199,24 @@ def test_a_status_on_an_older_figure_says_so_and_a_level_met_early_is_to_be_kept
     early = assess_measure(m, obs(m.id, {2015: 100, 2018: 170}), 2018)
     assert early.status == Status.ACHIEVED and "已提前达到2020年目标值，需保持" in early.reason_zh
     assert "依据" not in early.reason_zh  # the year's own figure
+
+
+def test_a_status_carries_its_reason_as_a_code_and_the_vocabulary_words_every_code(cat):
+    """Reasons travel as codes with their facts; the words are made in one place (core.vocabulary),
+    and every code a status of either bundled dataset carries has them."""
+    from kpitrack.analysis.progress import assess
+    from kpitrack.core.vocabulary import REASONS, status_reason_zh
+    from kpitrack.data.actuals import load_dataset
+
+    seen = set()
+    for name in ("hangzhou", "synthetic"):
+        ds = load_dataset(name, cat)
+        for year in (2016, 2017, 2018, 2019, 2020):
+            for ks in assess(cat, ds, year):
+                for ms in ks.measures:
+                    assert ms.reason in REASONS, ms.reason
+                    assert ms.reason_zh == status_reason_zh(ms.reason, ms.facts) and ms.reason_zh
+                    seen.add(ms.reason)
+    assert len(seen) >= 8
+    with pytest.raises(KeyError, match="no words"):
+        status_reason_zh("not_a_code", {})

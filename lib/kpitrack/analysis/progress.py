@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
 from ..data.actuals import Dataset, FigureSource, kpi_series
-from ..core.labels import SEVERITY, UNJUDGED, Status, fmt, status_label
+from ..core.labels import SEVERITY, UNJUDGED, Status, status_label
 from ..plan.catalogue import Catalogue, Measure
 from ..plan.schema import plan_base_year, plan_end_year
 from ..plan.trajectory import cumulative_trajectory, trajectory
@@ -36,7 +36,7 @@ class MeasureStatus:
     as_of: int
     status: Status
     method: str
-    reason_zh: str
+    reason: str  # the reason's code (core.vocabulary.REASONS): pages make its words
     latest_year: int | None = None
     latest_value: float | None = None
     latest_quality: str | None = None
@@ -47,10 +47,22 @@ class MeasureStatus:
     trajectory_value: float | None = None
     target_value: float | None = None
     ratio: float | None = None
+    #: what the reason rests on (years, figures, the plan's words), for its words and for programs
+    facts: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def reason_zh(self) -> str:
+        """The reason in the reader's words (made by :mod:`kpitrack.core.vocabulary`, the one place)."""
+        from ..core.vocabulary import status_reason_zh
+
+        return status_reason_zh(self.reason, self.facts)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["status"] = self.status.value
+        facts = d.pop("facts")
+        d["reason_zh"] = self.reason_zh
+        d["facts"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in facts.items()}
         return d
 
 
@@ -93,6 +105,11 @@ def meets(value: float, target: float, direction: str, strict: bool = False) -> 
     return value < target if strict else value <= target
 
 
+def _status(common: dict, status: Status, method: str, reason: str, **facts) -> MeasureStatus:
+    """A status with its reason as a code and the facts it rests on (the words: core.vocabulary)."""
+    return MeasureStatus(**common, status=status, method=method, reason=reason, facts=facts)
+
+
 def assess_measure(m: Measure, obs: FigureSource, as_of: int) -> MeasureStatus:
     """Status of one measure from the dataset's observations (all regions; the city is used)."""
     s = kpi_series(obs, m.id, as_of=as_of)
@@ -103,9 +120,8 @@ def assess_measure(m: Measure, obs: FigureSource, as_of: int) -> MeasureStatus:
               "target_value": m.end_target.value}
     if s.empty:
         if not _has_numeric_target(m):
-            return MeasureStatus(**common, status=Status.NO_TARGET, method="none", reason_zh=_no_target_reason(m))
-        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none",
-                             reason_zh=f"暂无数据（截至{as_of}年无实际数据）")
+            return _no_target(m, common)
+        return _status(common, Status.INSUFFICIENT, "none", "no_figures", as_of=as_of)
     last = s.iloc[-1]
     common.update(latest_year=int(last["period"]), latest_value=float(last["value"]), latest_quality=str(last["quality"]),
                   latest_method=str(last["method"]), latest_source=str(last["source"]))
@@ -130,7 +146,7 @@ def _dated(st: MeasureStatus, as_of: int) -> MeasureStatus:
     ly = st.latest_year
     if ly is None or ly >= as_of or st.status in (Status.INSUFFICIENT, Status.NO_TARGET):
         return st
-    return dataclasses.replace(st, reason_zh=f"{st.reason_zh}（依据{ly}年数据，{as_of}年数据尚缺）")
+    return dataclasses.replace(st, facts={**st.facts, "dated_from": ly, "as_of": as_of})
 
 
 def _assess_level(m: Measure, s: pd.DataFrame, traj: pd.Series, common: dict) -> MeasureStatus:
@@ -138,49 +154,43 @@ def _assess_level(m: Measure, s: pd.DataFrame, traj: pd.Series, common: dict) ->
     latest, ly = common["latest_value"], common["latest_year"]
     if meets(latest, t.value, m.direction, t.strict):
         early = ly < t.year  # a level can fall back: met early is to be kept, and watched
-        return MeasureStatus(**common, status=Status.ACHIEVED, method="target_met",
-                             reason_zh=f"{ly}年实际值已提前达到{t.year}年目标值，需保持" if early else f"{ly}年实际值已达到{t.year}年目标")
+        return _status(common, Status.ACHIEVED, "target_met", "met", year=ly, target_year=t.year, early=early)
     same = s[(s["method"] == common["latest_method"]) & (s["period"] < ly)]
+    implied = False
     if len(same):
-        base_year, base_value, base_note = int(same.iloc[0]["period"]), float(same.iloc[0]["value"]), ""
+        base_year, base_value = int(same.iloc[0]["period"]), float(same.iloc[0]["value"])
     elif m.implied_base is not None and ly > m.implied_base.year:
-        base_year, base_value, base_note = m.implied_base.year, m.implied_base.value, "（基数为规划推算值）"
+        base_year, base_value, implied = m.implied_base.year, m.implied_base.value, True
     elif ly == plan_base_year():
-        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh=f"仅有基期（{plan_base_year()}年）数据")
+        return _status(common, Status.INSUFFICIENT, "none", "base_only", base_year=plan_base_year())
     else:
-        return _single_point(m, common, traj, "只有一个可比数据点")
+        return _single_point(m, common, traj, "one_point")
     try:
         r_obs = growth(base_value, latest, ly - base_year, m.growth_model)
         r_req = growth(base_value, t.value, t.year - base_year, m.growth_model)
     except ValueError as exc:
-        return MeasureStatus(**common, base_year=base_year, base_value=base_value, status=Status.INSUFFICIENT,
-                             method="none", reason_zh=f"无法计算增速：{exc}")
+        return _status({**common, "base_year": base_year, "base_value": base_value}, Status.INSUFFICIENT, "none", "no_growth",
+                       error=str(exc))
+    based = {**common, "base_year": base_year, "base_value": base_value}
     if m.sign * r_req <= 0:  # the base already met the target, and the latest no longer does
-        return MeasureStatus(**common, base_year=base_year, base_value=base_value, status=Status.OFF_TRACK,
-                             method="moved_away", reason_zh=f"{base_year}年已达目标，{ly}年又低于目标{base_note}")
+        return _status(based, Status.OFF_TRACK, "moved_away", "moved_away", base_year=base_year, year=ly, implied_base=implied)
     ratio = m.sign * r_obs / abs(r_req)
     # a measure meant to fall is read in its own direction: a rate of decline, a yearly reduction
-    what = ("年均下降率" if m.direction == "lower" else "年均增长率") if m.growth_model == "compound" else \
-        ("年均减少量" if m.direction == "lower" else "年均增量")
-    return MeasureStatus(**common, base_year=base_year, base_value=base_value, ratio=ratio, status=band(ratio),
-                         method=f"ratio_{m.growth_model}",
-                         reason_zh=f"{base_year}—{ly}年实际{what}为所需{what}的{ratio:.0%}{base_note}")
+    return _status({**based, "ratio": ratio}, band(ratio), f"ratio_{m.growth_model}", "ratio", base_year=base_year, year=ly,
+                   ratio=ratio, model=m.growth_model, direction=m.direction, implied_base=implied)
 
 
 def _single_point(m: Measure, common: dict, traj: pd.Series, why: str) -> MeasureStatus:
     ly = common["latest_year"]
     tv = _num(traj.get(ly))
     if tv is None:
-        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none",
-                             reason_zh=f"{why}，且{ly}年无规划轨迹值可比")
+        return _status(common, Status.INSUFFICIENT, "none", "single_no_trajectory", why=why, year=ly)
     latest = common["latest_value"]
     if meets(latest, tv, m.direction):
-        return MeasureStatus(**common, status=Status.ON_TRACK, method="vs_trajectory",
-                             reason_zh=f"{why}；{ly}年实际值达到当年轨迹值{fmt(tv, m.unit)}")
+        return _status(common, Status.ON_TRACK, "vs_trajectory", "single_meets_trajectory", why=why, year=ly, trajectory=tv, unit=m.unit)
     gap = abs(latest - tv) / abs(tv) if tv else math.inf
     status = Status.AT_RISK if gap < YEARLY_TOLERANCE else Status.OFF_TRACK
-    return MeasureStatus(**common, status=status, method="vs_trajectory",
-                         reason_zh=f"{why}；{ly}年实际值比当年轨迹值{fmt(tv, m.unit)}差{gap:.1%}")
+    return _status(common, status, "vs_trajectory", "single_short", why=why, year=ly, trajectory=tv, gap=gap, unit=m.unit)
 
 
 def strict_bound(text_zh: str, strict: bool = False) -> bool:
@@ -194,26 +204,17 @@ def _assess_ceiling(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> Me
     gives one (a path down to the end target), else against the end target; from the end year on,
     against the end target. Strict or not as the plan says it (:func:`strict_bound`)."""
     t, latest, ly = m.end_target, common["latest_value"], common["latest_year"]
-    words = ("低于", "未低于") if strict_bound(t.text_zh, t.strict) else ("不高于", "高于")
     yearly = m.yearly_target_for(ly) if ly < t.year else None
     if yearly is not None and yearly.value is not None and yearly.kind in ("ceiling", "level") and yearly.value != t.value:
         strict = strict_bound(yearly.text_zh)
         ok = meets(latest, yearly.value, m.direction, strict=strict)
-        shown = f"{ly}年实际值{fmt(latest, m.unit)}"
-        bound = f"当年上限{fmt(yearly.value, m.unit)}（{yearly.text_zh}）"
-        if ok:
-            return MeasureStatus(**{**common, "trajectory_value": yearly.value}, status=Status.ON_TRACK, method="yearly_bound",
-                                 reason_zh=f"{shown}{'低于' if strict else '不高于'}{bound}")
-        return MeasureStatus(**{**common, "trajectory_value": yearly.value}, status=Status.OFF_TRACK, method="yearly_bound",
-                             reason_zh=f"{shown}{'未低于' if strict else '高于'}{bound}")
-    ok = meets(latest, t.value, m.direction, strict=words[0] == "低于")
-    if ok:  # met before the end year: 提前达到, to be kept (as a level met early), not merely on track
-        early = ly < t.year
-        return MeasureStatus(**common, status=Status.ACHIEVED, method="bound",
-                             reason_zh=f"{ly}年实际值{fmt(latest, m.unit)}{words[0]}上限{fmt(t.value, m.unit)}"
-                                       + (f"，已提前达到{t.year}年目标，需保持" if early else ""))
-    return MeasureStatus(**common, status=Status.OFF_TRACK, method="bound",
-                         reason_zh=f"{ly}年实际值{fmt(latest, m.unit)}{words[1]}上限{fmt(t.value, m.unit)}")
+        return _status({**common, "trajectory_value": yearly.value}, Status.ON_TRACK if ok else Status.OFF_TRACK, "yearly_bound",
+                       "yearly_bound", year=ly, value=latest, bound=yearly.value, text=yearly.text_zh, strict=strict, ok=ok, unit=m.unit)
+    strict = strict_bound(t.text_zh, t.strict)
+    ok = meets(latest, t.value, m.direction, strict=strict)
+    # met before the end year: 提前达到, to be kept (as a level met early), not merely on track
+    return _status(common, Status.ACHIEVED if ok else Status.OFF_TRACK, "bound", "end_bound", year=ly, value=latest, bound=t.value,
+                   strict=strict, ok=ok, early=ly < t.year, target_year=t.year, unit=m.unit)
 
 
 def _assess_cumulative(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:
@@ -222,32 +223,34 @@ def _assess_cumulative(m: Measure, s: pd.DataFrame, as_of: int, common: dict) ->
     have = dict(zip(s["period"].astype(int), s["value"].astype(float)))
     missing = [y for y in window if y not in have]
     if not window or missing:
-        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none",
-                             reason_zh=f"累计目标需要逐年数据，缺{'、'.join(map(str, missing)) or '全部年份'}")
+        return _status(common, Status.INSUFFICIENT, "none", "cumulative_missing", missing=missing)
     done = sum(have[y] for y in window)
     cum = cumulative_trajectory(m)
     required = _num(cum.get(window[-1]))
     # the figure judged is the sum so far, against the trajectory's sum to the same year (never one year's)
     common = {**common, "latest_value": done, "trajectory_value": required}
     if done >= t.value:
-        return MeasureStatus(**common, status=Status.ACHIEVED, method="cumulative", reason_zh=f"{window[0]}—{window[-1]}年累计{fmt(done, m.unit)}，已达到累计目标{fmt(t.value, m.unit)}")
+        return _status(common, Status.ACHIEVED, "cumulative", "cumulative_met", first=window[0], last=window[-1], done=done,
+                       target=t.value, unit=m.unit)
     if required is None or required <= 0:
-        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh="规划未给出到当年的累计轨迹")
+        return _status(common, Status.INSUFFICIENT, "none", "no_cumulative_trajectory")
     ratio = done / required
-    return MeasureStatus(**common, ratio=ratio, status=band(ratio), method="cumulative",
-                         reason_zh=f"{window[0]}—{window[-1]}年累计{fmt(done, m.unit)}，为同期累计轨迹{fmt(required, m.unit)}的{ratio:.0%}")
+    return _status({**common, "ratio": ratio}, band(ratio), "cumulative", "cumulative_ratio", first=window[0], last=window[-1],
+                   done=done, required=required, ratio=ratio, unit=m.unit)
 
 
 def _assess_average(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:
     t = m.end_target
     vals = s[s["period"].isin([y for y in t.years if y <= as_of])]["value"]
     if vals.empty:
-        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh=f"{t.years[0]}年以来无数据")
+        return _status(common, Status.INSUFFICIENT, "none", "average_none", first=t.years[0])
     mean = float(vals.mean())
     complete = as_of >= t.years[-1] and len(vals) == len(t.years)
     if complete and meets(mean, t.value, m.direction):
-        return MeasureStatus(**common, status=Status.ACHIEVED, method="average", ratio=mean / t.value, reason_zh=f"期内平均{fmt(mean, m.unit)}，达到目标{fmt(t.value, m.unit)}")
-    return _level_vs_target(common, m, mean, t.value, f"已有{len(vals)}年平均{fmt(mean, m.unit)}，目标{fmt(t.value, m.unit)}", "average")
+        return _status({**common, "ratio": mean / t.value}, Status.ACHIEVED, "average", "average_met", value=mean, target=t.value,
+                       unit=m.unit)
+    return _level_vs_target(common, m, mean, t.value, {"what": "mean_so_far", "n": len(vals), "value": mean, "target": t.value,
+                                                       "unit": m.unit}, "average")
 
 
 def _assess_yearly(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> MeasureStatus:
@@ -260,15 +263,15 @@ def _assess_yearly(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> Mea
         if t.kind in ("floor", "ceiling"):
             years = years[-1:]  # a bound must hold in every year: judge the latest one
         value = sum(have[y] for y in years) / len(years)
-        what = f"{years[-1]}年实际{fmt(value, m.unit)}" if len(years) == 1 else f"{years[0]}—{years[-1]}年平均{fmt(value, m.unit)}"
         if t.kind in ("floor", "ceiling"):
             ok = meets(value, t.value, m.direction)
-            return MeasureStatus(**{**common, "trajectory_value": t.value}, status=Status.ON_TRACK if ok else Status.OFF_TRACK,
-                                 method="yearly_bound", reason_zh=f"{what}，年度要求“{t.text_zh}”{'已满足' if ok else '未满足'}")
-        return _level_vs_target({**common, "trajectory_value": t.value}, m, value, t.value, f"{what}，年度目标“{t.text_zh}”", "yearly")
+            return _status({**common, "trajectory_value": t.value}, Status.ON_TRACK if ok else Status.OFF_TRACK, "yearly_bound",
+                           "yearly_requirement", what="requirement", years=years, value=value, text=t.text_zh, ok=ok, unit=m.unit)
+        return _level_vs_target({**common, "trajectory_value": t.value}, m, value, t.value,
+                                {"years": years, "value": value, "text": t.text_zh, "unit": m.unit}, "yearly")
     if numeric:
-        return MeasureStatus(**common, status=Status.INSUFFICIENT, method="none", reason_zh="有数值年度目标的年份尚无实际数据")
-    return MeasureStatus(**common, status=Status.NO_TARGET, method="none", reason_zh=_no_target_reason(m))
+        return _status(common, Status.INSUFFICIENT, "none", "yearly_no_figures")
+    return _no_target(m, common)
 
 
 def _has_numeric_target(m: Measure) -> bool:
@@ -278,25 +281,23 @@ def _has_numeric_target(m: Measure) -> bool:
     return any(t.value is not None and t.kind in ("level", "average", "floor", "ceiling") for t in m.yearly_targets)
 
 
-def _no_target_reason(m: Measure) -> str:
+def _no_target(m: Measure, common: dict) -> MeasureStatus:
     """无量化目标, in the plan's own words."""
     if m.end_target.kind == "none":
-        return "本子指标无单独目标，仅作跟踪"
-    return f"规划未给出量化目标（原文：“{m.end_target.text_zh}”）"
+        return _status(common, Status.NO_TARGET, "none", "tracked_only")
+    return _status(common, Status.NO_TARGET, "none", "no_target_plan", text=m.end_target.text_zh)
 
 
-def _level_vs_target(common: dict, m: Measure, value: float, target: float, what: str, method: str) -> MeasureStatus:
+def _level_vs_target(common: dict, m: Measure, value: float, target: float, what: dict, method: str) -> MeasureStatus:
     if meets(value, target, m.direction):
-        return MeasureStatus(**common, status=Status.ON_TRACK, method=method, ratio=value / target if target else None, reason_zh=what + "，已达到")
+        return _status({**common, "ratio": value / target if target else None}, Status.ON_TRACK, method, "level_met", **what)
     if m.value_type == "rate" and target > 0 and m.direction == "higher":
         # a growth rate against a required growth rate: the open-sdg ratio itself
         ratio = value / target
-        return MeasureStatus(**common, status=band(ratio), method=method, ratio=ratio,
-                             reason_zh=f"{what}，实际为目标的{ratio:.0%}")
+        return _status({**common, "ratio": ratio}, band(ratio), method, "rate_ratio", ratio=ratio, **what)
     gap = abs(value - target) / abs(target) if target else math.inf
     status = Status.AT_RISK if gap < YEARLY_TOLERANCE else Status.OFF_TRACK
-    return MeasureStatus(**common, status=status, method=method, ratio=value / target if target else None,
-                         reason_zh=f"{what}，差{gap:.1%}")
+    return _status({**common, "ratio": value / target if target else None}, status, method, "level_short", gap=gap, **what)
 
 
 def combine(statuses: list[MeasureStatus]) -> Status:

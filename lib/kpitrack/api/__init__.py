@@ -116,7 +116,8 @@ def status(dataset: str | None = None, as_of: int | str | None = None, *, region
     kpi, kpi_name, measure, measure_name, region, region_name, ``status`` (ordered code:
     achieved < on_track < at_risk < off_track < insufficient_data < no_target), ``status_label``
     (in ``language``), kpi_status, kpi_status_label, latest_year (Int64), latest_value, latest_quality,
-    latest_method, latest_source, trajectory_value, target_value, ratio, reason_zh.
+    latest_method, latest_source, trajectory_value, target_value, ratio, ``reason`` (the reason's code,
+    see :data:`kpitrack.core.vocabulary.REASONS`), reason_zh (its words).
 
     ``region``: a district's own figures against the plan's rates and shares (its totals are
     assigned by the city, see the monthly bulletins: such measures read no_target). ``figures``: a
@@ -143,14 +144,14 @@ def status(dataset: str | None = None, as_of: int | str | None = None, *, region
         for ms in k.measures:
             m = cat.measure(ms.measure_id)
             d = ms.to_dict()
-            st, why = ms.status, d["reason_zh"]
+            st, why, reason = ms.status, d["reason_zh"], ms.reason
             if code != city_code() and not _district_comparable(m):
-                st, why = Status.NO_TARGET, "区、县（市）的总量目标由市里分解下达（见月度通报），不套用全市目标"
+                st, why, reason = Status.NO_TARGET, "区、县（市）的总量目标由市里分解下达（见月度通报），不套用全市目标", "district_assigned"
             rows.append({"kpi": k.kpi_id, "kpi_name": kpi.name_zh if language == "zh" else kpi.name_en, "measure": m.id,
                          "measure_name": m.name_zh if language == "zh" else m.name_en, "region": code, "region_name": rnames[code],
                          "status": st.value, "status_label": labels[st], "kpi_status": k.status.value, "kpi_status_label": labels[k.status],
                          **{c: d[c] for c in ("latest_year", "latest_value", "latest_quality", "latest_method", "latest_source",
-                                              "trajectory_value", "target_value", "ratio")}, "reason_zh": why})
+                                              "trajectory_value", "target_value", "ratio")}, "reason": reason, "reason_zh": why})
     out = pd.DataFrame(rows)
     out["status"] = out["status"].astype(STATUS_ORDER)
     out["kpi_status"] = out["kpi_status"].astype(STATUS_ORDER)

@@ -1,0 +1,103 @@
+"""The reader's words for the reasons a status rests on, in one place.
+
+A status (:class:`kpitrack.analysis.progress.MeasureStatus`) travels with a reason **code** and the
+**facts** it rests on (years, figures, the plan's words), never with a sentence: this module makes
+the sentence, the same one on every page (Table 1's 依据, the cards, 下一步建议, ``kpitrack status``,
+``kt.status``). A new reason is a new code here; nothing else writes reasons in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .labels import fmt
+
+#: What a single comparable point is called (the facts' ``why``).
+WHY_ZH = {"one_point": "只有一个可比数据点"}
+
+#: Every reason code a status may carry (the tests check that each one has its words).
+REASONS = ("no_target_plan", "tracked_only", "no_figures", "met", "base_only", "single_no_trajectory", "single_meets_trajectory",
+           "single_short", "no_growth", "moved_away", "ratio", "yearly_bound", "end_bound", "cumulative_missing",
+           "cumulative_met", "no_cumulative_trajectory", "cumulative_ratio", "average_none", "average_met", "yearly_requirement",
+           "yearly_no_figures", "level_met", "rate_ratio", "level_short")
+
+
+def _what(f: Mapping) -> str:
+    """The figure a comparison rests on: one year's, a mean of years, or the mean so far."""
+    unit = f.get("unit", "")
+    if f.get("what") == "mean_so_far":
+        return f"已有{f['n']}年平均{fmt(f['value'], unit)}，目标{fmt(f['target'], unit)}"
+    years = f["years"]
+    shown = f"{years[-1]}年实际{fmt(f['value'], unit)}" if len(years) == 1 else f"{years[0]}—{years[-1]}年平均{fmt(f['value'], unit)}"
+    return f"{shown}，年度目标“{f['text']}”" if f.get("text") is not None and f.get("what") != "requirement" else shown
+
+
+def status_reason_zh(code: str, f: Mapping) -> str:
+    """The sentence for reason ``code`` with facts ``f`` (then the age of the figure when it is older
+    than the year evaluated)."""
+    unit = f.get("unit", "")
+    text = _reason(code, f, unit)
+    if f.get("dated_from") is not None:
+        text += f"（依据{f['dated_from']}年数据，{f['as_of']}年数据尚缺）"
+    return text
+
+
+def _reason(code: str, f: Mapping, unit: str) -> str:
+    if code == "no_target_plan":
+        return f"规划未给出量化目标（原文：“{f['text']}”）"
+    if code == "tracked_only":
+        return "本子指标无单独目标，仅作跟踪"
+    if code == "no_figures":
+        return f"暂无数据（截至{f['as_of']}年无实际数据）"
+    if code == "met":
+        return f"{f['year']}年实际值已提前达到{f['target_year']}年目标值，需保持" if f["early"] else f"{f['year']}年实际值已达到{f['target_year']}年目标"
+    if code == "base_only":
+        return f"仅有基期（{f['base_year']}年）数据"
+    why = WHY_ZH.get(f.get("why", ""), "")
+    if code == "single_no_trajectory":
+        return f"{why}，且{f['year']}年无规划轨迹值可比"
+    if code == "single_meets_trajectory":
+        return f"{why}；{f['year']}年实际值达到当年轨迹值{fmt(f['trajectory'], unit)}"
+    if code == "single_short":
+        return f"{why}；{f['year']}年实际值比当年轨迹值{fmt(f['trajectory'], unit)}差{f['gap']:.1%}"
+    if code == "no_growth":
+        return f"无法计算增速：{f['error']}"
+    note = "（基数为规划推算值）" if f.get("implied_base") else ""
+    if code == "moved_away":
+        return f"{f['base_year']}年已达目标，{f['year']}年又低于目标{note}"
+    if code == "ratio":
+        what = {("compound", "higher"): "年均增长率", ("compound", "lower"): "年均下降率",
+                ("linear", "higher"): "年均增量", ("linear", "lower"): "年均减少量"}[(f["model"], f["direction"])]
+        return f"{f['base_year']}—{f['year']}年实际{what}为所需{what}的{f['ratio']:.0%}{note}"
+    if code == "yearly_bound":
+        shown = f"{f['year']}年实际值{fmt(f['value'], unit)}"
+        bound = f"当年上限{fmt(f['bound'], unit)}（{f['text']}）"
+        words = ("低于" if f["strict"] else "不高于") if f["ok"] else ("未低于" if f["strict"] else "高于")
+        return f"{shown}{words}{bound}"
+    if code == "end_bound":
+        words = ("低于" if f["strict"] else "不高于") if f["ok"] else ("未低于" if f["strict"] else "高于")
+        tail = f"，已提前达到{f['target_year']}年目标，需保持" if f["ok"] and f["early"] else ""
+        return f"{f['year']}年实际值{fmt(f['value'], unit)}{words}上限{fmt(f['bound'], unit)}{tail}"
+    if code == "cumulative_missing":
+        return f"累计目标需要逐年数据，缺{'、'.join(map(str, f['missing'])) or '全部年份'}"
+    if code == "cumulative_met":
+        return f"{f['first']}—{f['last']}年累计{fmt(f['done'], unit)}，已达到累计目标{fmt(f['target'], unit)}"
+    if code == "no_cumulative_trajectory":
+        return "规划未给出到当年的累计轨迹"
+    if code == "cumulative_ratio":
+        return f"{f['first']}—{f['last']}年累计{fmt(f['done'], unit)}，为同期累计轨迹{fmt(f['required'], unit)}的{f['ratio']:.0%}"
+    if code == "average_none":
+        return f"{f['first']}年以来无数据"
+    if code == "average_met":
+        return f"期内平均{fmt(f['value'], unit)}，达到目标{fmt(f['target'], unit)}"
+    if code == "yearly_requirement":
+        return f"{_what(f)}，年度要求“{f['text']}”{'已满足' if f['ok'] else '未满足'}"
+    if code == "yearly_no_figures":
+        return "有数值年度目标的年份尚无实际数据"
+    if code == "level_met":
+        return _what(f) + "，已达到"
+    if code == "rate_ratio":
+        return f"{_what(f)}，实际为目标的{f['ratio']:.0%}"
+    if code == "level_short":
+        return f"{_what(f)}，差{f['gap']:.1%}"
+    raise KeyError(f"no words for the reason code {code!r}")
