@@ -28,7 +28,7 @@ report: $(STAMP)
 	$(BIN)/kpitrack run params/final-2020-synthetic.yaml
 	$(BIN)/kpitrack bulletins --month latest --dataset hangzhou
 	$(BIN)/kpitrack bulletins --month latest --dataset synthetic
-	$(BIN)/kpitrack cards --as-of 2018 --dataset synthetic --to html
+	$(BIN)/kpitrack cards --as-of 2018 --dataset synthetic
 	$(BIN)/kpitrack notices --month latest --dataset synthetic
 	$(BIN)/kpitrack scores --year 2018 --dataset synthetic --out reports/scores-2018-synthetic.txt
 	$(BIN)/kpitrack site --year 2018

@@ -108,3 +108,28 @@ def test_an_empty_manifest_lists_nothing_and_a_failed_build_keeps_the_published_
         build_site(reports, year=2018, datasets=["synthetic"], renderer="fallback")
     assert (site.output / "index.html").is_file()  # the published site is still there
     assert not (site.folder / "_site.building").exists()
+
+
+def test_the_site_lists_cards_in_the_plans_order_and_every_report_with_its_year(tmp_path):
+    import json
+
+    from kpitrack.plan.catalogue import catalogue
+    from kpitrack.plan.responsible import responsible_units
+    from kpitrack.publish.runs.site import _batch_page, _reports_page
+
+    units = list(responsible_units(catalogue()))[:4]
+    folder = tmp_path / "cards" / "2018-synthetic"
+    folder.mkdir(parents=True)
+    items = {}
+    for u in reversed(units):  # written in the reverse order
+        (folder / f"{u}.html").write_text("<html><body>x</body></html>", encoding="utf-8")
+        items[u] = {"status": "ok", "label": u, "outputs": {"html": f"{u}.html"}}
+    (folder / "manifest.json").write_text(json.dumps({"items": items}, ensure_ascii=False), encoding="utf-8")
+    page = _batch_page("绩效卡", tmp_path / "cards", tmp_path / "files", "cards", "无")
+    assert [page.index(f"| {u} |") for u in units] == sorted(page.index(f"| {u} |") for u in units)
+    out = tmp_path / "reports" / "_output"
+    out.mkdir(parents=True)
+    (out / "final-2020.html").write_text("<html><body>x</body></html>", encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps({"items": {"final-2020": {"status": "ok", "kind": "final", "parameters": {},
+                                                                            "outputs": {"html": "final-2020.html"}}}}), encoding="utf-8")
+    assert "2020年终期评估" in _reports_page(tmp_path / "reports", tmp_path / "files2")

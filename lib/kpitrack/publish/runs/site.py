@@ -112,7 +112,12 @@ def _reports_page(reports: Path, files: Path) -> str:
                                                  bool(kv[1].get("synthetic")), kv[0]))
     for stem, item in order:
         params = item.get("parameters") or {}
-        kind = "终期评估" if item.get("kind") == "final" else f"{params.get('as_of', '')}年中期评估"
+        if item.get("kind") == "final":  # every document with its year
+            from ...plan.schema import plan_end_year
+
+            kind = f"{params.get('as_of') or plan_end_year()}年终期评估"
+        else:
+            kind = f"{params.get('as_of', '')}年中期评估"
         data = SYNTHETIC_DATA_ZH if item.get("synthetic") else "公开数据"
         if params.get("data_as_of"):
             data += f"（截至{params['data_as_of']}已知）"
@@ -144,6 +149,23 @@ def folder_label(name: str) -> str:
     return text
 
 
+def _plan_order() -> dict[str, int]:
+    """The order documents are listed in, as the plan lists them: the city and its districts (GB/T
+    2260 order), then the responsible units as the plan's tables first name them (never code-point order)."""
+    from ...core.paths import file_name
+    from ...plan.catalogue import catalogue
+    from ...plan.responsible import responsible_units
+
+    order = {r.code: i for i, r in enumerate(regions())}
+    try:
+        units = list(responsible_units(catalogue()))
+    except Exception:  # a workspace whose plan is not imported yet: regions only
+        units = []
+    for i, name in enumerate(units):
+        order.setdefault(file_name(name), len(order) + i)
+    return order
+
+
 def _batch_page(title: str, root: Path, files: Path, prefix: str, empty: str) -> str:
     lines = [f"# {title}", ""]
     folders = sorted((p for p in root.iterdir() if (p / "manifest.json").is_file()), reverse=True) if root.is_dir() else []
@@ -153,7 +175,7 @@ def _batch_page(title: str, root: Path, files: Path, prefix: str, empty: str) ->
         doc = _read_json(folder / "manifest.json")  # an empty or broken manifest lists nothing
         items = doc.get("items") if isinstance(doc.get("items"), dict) else {}
         lines += [f"## {escape_markdown(folder_label(folder.name))}", "", "| 名称 | 文件 |", "|:---|:---|"]
-        order = {r.code: i for i, r in enumerate(regions())}  # bulletins: the city, then the districts in official order
+        order = _plan_order()  # bulletins: the city, then the districts in official order; cards: the plan's order of units
         for key, item in sorted(items.items(), key=lambda kv: (order.get(kv[0], len(order)), str(kv[1].get("label", kv[0])))):
             if item.get("status") != "ok":
                 continue  # a document that failed is not published
