@@ -45,7 +45,8 @@ def comparison_figure(b: Bulletin, m: Measure) -> go.Figure:
         v, axis = _shown(p)
         if v is not None:
             rows.append((d.name_zh, v, p, axis))
-    rows.sort(key=lambda r: (r[2].rank or 99, r[0]))
+    official = {d.name_zh: i for i, d in enumerate(districts())}
+    rows.sort(key=lambda r: (r[2].rank or 99, official.get(r[0], 99)))  # ties in the official order, never code-point order
     axis = next((r[3] for r in rows if r[3]), f"{m.name_zh}（{m.unit}）")
     fig = new_figure()
     if rows:
@@ -66,12 +67,13 @@ def comparison_figure(b: Bulletin, m: Measure) -> go.Figure:
             ref, name = city.required, "按进度折算的控制值"
         if ref is not None:
             fig.add_vline(x=ref, line={"color": REFERENCE_COLOUR, "dash": "dash", "width": 2},
-                          annotation={"text": name if city.kind == "total" else f"{name} {fixed(ref, 1)}", "font": {"color": REFERENCE_COLOUR, "size": 11}},
+                          annotation={"text": name if city.kind == "total" else f"{name} {fixed(ref, 1)}", "font": {"color": REFERENCE_COLOUR, "size": 11},
+                                      "yshift": 16},  # above the plot area, never over a bar
                           annotation_position="top left")
         own, _ = _shown(city)
         if own is not None:
             fig.add_vline(x=own, line={"color": "#555555", "dash": "dot", "width": 1},
-                          annotation={"text": f"全市 {fixed(own, 1)}", "font": {"size": 11, "color": "#555555"}},
+                          annotation={"text": f"全市 {fixed(own, 1)}", "font": {"size": 11, "color": "#555555"}, "yshift": 16},
                           annotation_position="top right")  # above the plot, never over the axis labels
     values = [r[1] for r in rows]
     lo, hi = min([0.0, *values]), max([0.0, *values])
@@ -80,7 +82,7 @@ def comparison_figure(b: Bulletin, m: Measure) -> go.Figure:
     note = SYNTHETIC_NOTE_ZH if b.ds.synthetic else ""
     fig.update_layout(
         title={"text": f"{wrap(m.name_zh, 30)}：各区、县（市）{b.year}年{period_zh(b.month)}{note}", "x": 0.01, "font": {"size": 15}},
-        height=420, margin={"l": 70, "r": 30, "t": 70, "b": 50}, font={"family": FONT_FAMILY, "size": 12},
+        height=440, margin={"l": 70, "r": 30, "t": 92, "b": 50}, font={"family": FONT_FAMILY, "size": 12},
         bargap=0.25, separators=".,")
     return fig
 
