@@ -14,12 +14,11 @@ import pandas as pd
 
 from ..data.actuals import FigureSource, kpi_series
 from .forecast import ForecastDistribution, _calibration, forecast_distribution, probability_map
-from ..core.labels import fmt
 from ..plan.catalogue import Measure
 from ..plan.schema import plan_end_year
 
 LEVEL = 0.8
-HORIZON_CAP = 2050
+from ..core.vocabulary import HORIZON_CAP  # noqa: E402  (the words' and the outlook's one cap)
 SUPPORTED = ("level", "floor", "ceiling", "cumulative", "average")
 
 
@@ -62,7 +61,7 @@ class Outlook:
     measure_id: str
     as_of: int
     assessable: bool
-    reason_zh: str
+    reason: str  # why there is no forecast, a code ("" when there is one): core.vocabulary makes its words
     target_year: int = plan_end_year()
     target_value: float | None = None
     target_kind: str = ""
@@ -106,49 +105,29 @@ class Outlook:
 
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "fan"}
+        d["reason_zh"] = self.reason_zh
         d["fan"] = {int(y): {c: float(v) for c, v in row.items()} for y, row in self.fan.iterrows()}
         return d
 
     def rate_text(self, rate: float | None) -> str:
-        """A yearly change in words: 年均增长8.1% / 年均下降2.0% / 年均增加0.5个单位 / 每年完成…"""
-        if rate is None:
-            return "—"
-        if self.target_kind == "cumulative":
-            return f"每年完成{fmt(rate, self.unit)}"
-        if self.target_kind == "average":
-            return f"平均{fmt(rate, self.unit)}"
-        if self.rate_kind == "compound":
-            return f"年均{'增长' if rate >= 0 else '下降'}{abs(rate) * 100:.1f}%"
-        unit = "个百分点" if self.unit == "%" else self.unit
-        return f"年均{'增加' if rate >= 0 else '减少'}{fmt(abs(rate), unit)}"
+        """A yearly change in words (:func:`kpitrack.core.vocabulary.rate_zh`)."""
+        from ..core.vocabulary import rate_zh
+
+        return rate_zh(self, rate)
 
     def what_it_takes_zh(self) -> str:
-        """One sentence: what it would take, in words."""
-        if not self.assessable:
-            return self.reason_zh
-        advice = self.advice
-        if advice == Advice.KEEP:  # no need to move: never advice to move toward the target's wrong side
-            bound = ("高于" if self.strict else "不低于") if self.direction == "higher" else ("低于" if self.strict else "不高于")
-            return f"{self.latest_year}年已达到{self.target_year}年目标值，需保持{bound}{fmt(self.target_value, self.unit)}"
-        if advice == Advice.NONE:
-            return "按目前态势可实现"
-        lead = "剩余年份需" if self.target_kind in ("cumulative", "average") else "需"
-        if self.strict and self.required_rate is not None and abs(self.required_rate) < 1e-12:  # on a strict bound: pass it
-            parts = [f"需{'升至高于' if self.direction == 'higher' else '降至低于'}{fmt(self.target_value, self.unit)}"]
-        else:
-            parts = [f"{lead}{self.rate_text(self.required_rate)}"]
-        if self.best_rate is not None:
-            parts.append(f"历史最好为{self.rate_text(self.best_rate)}")
-        if self.target_kind in ("level", "floor", "ceiling"):
-            if self.year_reached is None:
-                parts.append("按目前速度无法达到目标")
-            elif self.year_reached > HORIZON_CAP:
-                parts.append(f"按目前速度{HORIZON_CAP}年后才能达到")
-            elif self.year_reached <= self.target_year:  # the average pace gets there; the forecast doubts it
-                parts.append(f"按以往平均速度可在{self.year_reached}年达到，但计入近年走势与波动后把握不足五成")
-            else:
-                parts.append(f"按目前速度{self.year_reached}年达到")
-        return "；".join(parts)
+        """One sentence: what it would take, from the advice code and the figures (the words:
+        :func:`kpitrack.core.vocabulary.what_it_takes_zh`)."""
+        from ..core.vocabulary import what_it_takes_zh
+
+        return what_it_takes_zh(self)
+
+    @property
+    def reason_zh(self) -> str:
+        """Why there is no forecast, in words (:func:`kpitrack.core.vocabulary.outlook_reason_zh`)."""
+        from ..core.vocabulary import outlook_reason_zh
+
+        return outlook_reason_zh(self.reason, self.n_points)
 
 
 def _meets(value: float, target: float, direction: str, strict: bool = False) -> bool:
@@ -209,11 +188,11 @@ def outlook(m: Measure, obs: FigureSource, as_of: int) -> Outlook:
             "direction": m.direction, "rate_kind": "compound" if m.growth_model == "compound" else "linear",
             "strict": t.kind in ("level", "floor", "ceiling") and _strict(t)}
     if as_of >= t.year:
-        return Outlook(**base, assessable=False, reason_zh="已到目标年份，按实际值评估")
+        return Outlook(**base, assessable=False, reason="end_year")
     h = _history(obs, m, as_of)
     if len(h) < 3:
         return Outlook(**base, n_points=len(h), assessable=False,
-                       reason_zh=f"可比数据点只有{len(h)}个，至少需要3个才能预测")
+                       reason="few_points")
     first = int(h["period"].iloc[0])
     hist = pd.Series(h["value"].to_numpy(), index=h["period"].astype(int)).reindex(range(first, as_of + 1))
     latest_year, latest = int(h["period"].iloc[-1]), float(h["value"].iloc[-1])
@@ -222,13 +201,13 @@ def outlook(m: Measure, obs: FigureSource, as_of: int) -> Outlook:
                        index=dist.years)
     base.update(n_points=len(h), latest_year=latest_year, latest_value=latest, fan=fan)
     if t.kind not in SUPPORTED or t.value is None:  # still forecast (the chart shows it), but no target to meet
-        return Outlook(**base, assessable=False, reason_zh="无数值终期目标，不作达标判断")
+        return Outlook(**base, assessable=False, reason="no_end_number")
     values = hist.dropna()
     if t.kind == "cumulative":
         window = [y for y in t.years if y <= as_of]
         have = values.reindex(window)
         if have.isna().any():
-            return Outlook(**base, assessable=False, reason_zh="累计目标需要逐年数据，有年份缺数")
+            return Outlook(**base, assessable=False, reason="cumulative_gaps")
         done = float(have.sum())
         future = [i for i, y in enumerate(dist.years) if y in t.years]
         p, sf, med, lo, hi = _probability_from_quantiles(dist, t.value, m.direction, lambda g: done + g[:, future].sum(axis=1))
@@ -236,7 +215,7 @@ def outlook(m: Measure, obs: FigureSource, as_of: int) -> Outlook:
         required = (t.value - done) / remaining if remaining else None
         best = float(values.max()) if m.direction == "higher" else float(values.min())
         pace = float(values.mean())
-        return Outlook(**{**base, "rate_kind": "linear"}, assessable=True, reason_zh="", forecast_median=med, forecast_lower=lo,
+        return Outlook(**{**base, "rate_kind": "linear"}, assessable=True, reason="", forecast_median=med, forecast_lower=lo,
                        forecast_upper=hi, probability=p, gap=(t.value - med) * m_sign(m), expected_shortfall=sf,
                        required_rate=required, best_rate=best, pace_rate=pace)
     if t.kind == "average":
@@ -247,7 +226,7 @@ def outlook(m: Measure, obs: FigureSource, as_of: int) -> Outlook:
         p, sf, med, lo, hi = _probability_from_quantiles(dist, t.value, m.direction, lambda g: (done.sum() + g[:, future].sum(axis=1)) / k)
         required = (t.value * k - done.sum()) / len(future) if future else None
         best = float(values.max()) if m.direction == "higher" else float(values.min())
-        return Outlook(**{**base, "rate_kind": "linear"}, assessable=True, reason_zh="", forecast_median=med, forecast_lower=lo,
+        return Outlook(**{**base, "rate_kind": "linear"}, assessable=True, reason="", forecast_median=med, forecast_lower=lo,
                        forecast_upper=hi, probability=p, gap=(t.value - med) * m_sign(m), expected_shortfall=sf,
                        required_rate=required, best_rate=best, pace_rate=float(done.mean()) if len(done) else None)
     p, sf, med, lo, hi = _probability_from_quantiles(dist, t.value, m.direction, strict=base["strict"])
@@ -265,7 +244,7 @@ def outlook(m: Measure, obs: FigureSource, as_of: int) -> Outlook:
     # consecutive years only: a change over a gap is not one year's change
     yoy = yoy[[(y - 1) in values.index for y in yoy.index]]
     best = (float(yoy.max()) if m.direction == "higher" else float(yoy.min())) if len(yoy) else None
-    return Outlook(**base, assessable=True, reason_zh="", forecast_median=med, forecast_lower=lo, forecast_upper=hi,
+    return Outlook(**base, assessable=True, reason="", forecast_median=med, forecast_lower=lo, forecast_upper=hi,
                    probability=p, gap=(t.value - med) * m_sign(m), expected_shortfall=sf, required_rate=required,
                    best_rate=best, pace_rate=pace,
                    year_reached=_year_reached(latest, latest_year, t.value, pace, compound, m.direction, base["strict"]))

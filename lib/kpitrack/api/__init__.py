@@ -190,7 +190,8 @@ def outlook(dataset: str | None = None, as_of: int | str | None = None, *, regio
                  what_it_takes_zh=o.what_it_takes_zh())
         if code != city_code() and not _district_comparable(m):
             d.update(assessable=False, probability=None, probability_label="—", gap=None, expected_shortfall=None,
-                     required_rate=None, reason_zh="区、县（市）不套用全市总量目标；预测为本地区序列", what_it_takes_zh="—")
+                     required_rate=None, reason="district_total", reason_zh="区、县（市）不套用全市总量目标；预测为本地区序列",
+                     what_it_takes_zh="—")
         rows.append(d)
     out = pd.DataFrame(rows)
     first = ["measure", "measure_name", "region"]

@@ -101,3 +101,62 @@ def _reason(code: str, f: Mapping, unit: str) -> str:
     if code == "level_short":
         return f"{_what(f)}，差{f['gap']:.1%}"
     raise KeyError(f"no words for the reason code {code!r}")
+
+
+# --------------------------------------------------------------------------- the outlook's words
+
+#: Why an outlook has no forecast (``Outlook.reason``).
+OUTLOOK_REASONS = ("", "end_year", "few_points", "no_end_number", "cumulative_gaps")
+HORIZON_CAP = 2050
+
+
+def outlook_reason_zh(code: str, n_points: int = 0) -> str:
+    return {"": "", "end_year": "已到目标年份，按实际值评估",
+            "few_points": f"可比数据点只有{n_points}个，至少需要3个才能预测",
+            "no_end_number": "无数值终期目标，不作达标判断",
+            "cumulative_gaps": "累计目标需要逐年数据，有年份缺数"}[code]
+
+
+def rate_zh(o, rate: float | None) -> str:
+    """A yearly change in words: 年均增长8.1% / 年均下降2.0% / 年均增加0.5个百分点 / 每年完成… (``o`` an outlook)."""
+    if rate is None:
+        return "—"
+    if o.target_kind == "cumulative":
+        return f"每年完成{fmt(rate, o.unit)}"
+    if o.target_kind == "average":
+        return f"平均{fmt(rate, o.unit)}"
+    if o.rate_kind == "compound":
+        return f"年均{'增长' if rate >= 0 else '下降'}{abs(rate) * 100:.1f}%"
+    unit = "个百分点" if o.unit == "%" else o.unit
+    return f"年均{'增加' if rate >= 0 else '减少'}{fmt(abs(rate), unit)}"
+
+
+def what_it_takes_zh(o) -> str:
+    """One sentence from the outlook's advice code and figures: keep a target met, the rate it
+    takes against the best the record shows and when the average pace gets there, or that the
+    present course gets there."""
+    if not o.assessable:
+        return o.reason_zh
+    advice = o.advice.value
+    if advice == "keep":  # no need to move: never advice to move toward the target's wrong side
+        bound = ("高于" if o.strict else "不低于") if o.direction == "higher" else ("低于" if o.strict else "不高于")
+        return f"{o.latest_year}年已达到{o.target_year}年目标值，需保持{bound}{fmt(o.target_value, o.unit)}"
+    if advice == "none":
+        return "按目前态势可实现"
+    lead = "剩余年份需" if o.target_kind in ("cumulative", "average") else "需"
+    if o.strict and o.required_rate is not None and abs(o.required_rate) < 1e-12:  # on a strict bound: pass it
+        parts = [f"需{'升至高于' if o.direction == 'higher' else '降至低于'}{fmt(o.target_value, o.unit)}"]
+    else:
+        parts = [f"{lead}{rate_zh(o, o.required_rate)}"]
+    if o.best_rate is not None:
+        parts.append(f"历史最好为{rate_zh(o, o.best_rate)}")
+    if o.target_kind in ("level", "floor", "ceiling"):
+        if o.year_reached is None:
+            parts.append("按目前速度无法达到目标")
+        elif o.year_reached > HORIZON_CAP:
+            parts.append(f"按目前速度{HORIZON_CAP}年后才能达到")
+        elif o.year_reached <= o.target_year:  # the average pace gets there; the forecast doubts it
+            parts.append(f"按以往平均速度可在{o.year_reached}年达到，但计入近年走势与波动后把握不足五成")
+        else:
+            parts.append(f"按目前速度{o.year_reached}年达到")
+    return "；".join(parts)
