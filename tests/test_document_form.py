@@ -71,3 +71,12 @@ def test_documents_of_undated_figures_carry_the_end_of_the_period_they_evaluate(
     assert "成文日期：** 2018年12月31日" in report.masthead(ev) and "2018年12月31日" in report.signoff(ev)
     b = bulletin.prepare("2020-06", "330106", "synthetic")
     assert "成文日期：** 2020年6月30日" in bulletin.masthead(b) and "〔2020〕" in bulletin.masthead(b)
+
+
+def test_a_bulletin_never_draws_an_empty_chart(monkeypatch):
+    from kpitrack.publish.content import bulletin
+
+    b = bulletin.prepare("2020-12", "330106", "synthetic")
+    assert bulletin.charted_measures(b)
+    monkeypatch.setattr(type(b), "paces", lambda self, region=None: [])  # a month with nothing to draw
+    assert bulletin.charted_measures(b) == [] and "没有可绘制" in bulletin.no_chart_note(b)

@@ -216,6 +216,15 @@ def subtitle(b: Bulletin) -> str:
     return sub
 
 
+def charted_measures(b: Bulletin, region: str | None = None) -> list[Measure]:
+    """The measures with a figure to draw this month (an empty chart is never drawn: a line says so)."""
+    return [m for m, p in b.paces(region or b.region.code) if p.value is not None]
+
+
+def no_chart_note(b: Bulletin) -> str:
+    return f"{b.region.name_zh}本期没有可绘制的月度（季度）数据。"
+
+
 def _month_end(b: Bulletin):
     """The last day of the bulletin's month: its date when its figures carry none."""
     import calendar
