@@ -15,9 +15,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _new_plan(data_copy: Path, tmp_path: Path) -> Path:
+def _new_plan(data_copy: Path, tmp_path: Path, drop_k13: bool = False) -> Path:
     """The bundled plan as a workbook, with K12's name and the city's English name changed (kpis.yaml
-    and regions.csv both change)."""
+    and regions.csv both change); with ``drop_k13``, K13 dropped too (its figures to be retired)."""
     from openpyxl import load_workbook
 
     from kpitrack.cli import main
@@ -30,26 +30,52 @@ def _new_plan(data_copy: Path, tmp_path: Path) -> Path:
     ws.cell(row=row, column=3, value="全体居民人均可支配收入（新）")
     ws = wb["地区"]
     ws.cell(row=2, column=3, value="Hangzhou City")
+    if drop_k13:
+        for name in ("指标", "子指标", "年度目标"):
+            ws = wb[name]
+            for row in range(ws.max_row, 1, -1):
+                v = ws.cell(row=row, column=1).value
+                if isinstance(v, str) and v.startswith("K13"):
+                    ws.delete_rows(row)
     wb.save(out)
     return out
 
 
+def _read(path: Path) -> bytes | None:
+    """A file's bytes (None: no file); in a list of retired figures, the time of the import left out."""
+    import re
+
+    if not path.exists():
+        return None
+    return re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"<when>", path.read_bytes())
+
+
+def _put(path: Path, b: bytes | None) -> None:
+    if b is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_bytes(b)
+
+
 @pytest.mark.slow
-def test_a_plan_import_killed_at_any_moment_leaves_the_old_plan_or_the_new(data_copy, tmp_path):
-    plan = _new_plan(data_copy, tmp_path)
+@pytest.mark.parametrize("archive", [False, True], ids=["plan", "plan-with-archive"])
+def test_a_plan_import_killed_at_any_moment_leaves_the_old_plan_or_the_new(archive, data_copy, tmp_path):
+    """With ``--archive`` the retired figures' lists of both datasets are part of the same change."""
+    plan = _new_plan(data_copy, tmp_path, drop_k13=archive)
     env = {**os.environ, "KPITRACK_DATA": str(data_copy), "PYTHONPATH": str(REPO / "lib")}
-    files = ("plan/kpis.yaml", "plan/plan.yaml", "regions.csv")
-    old = {f: (data_copy / f).read_bytes() for f in files}
-    cmd = [sys.executable, "-m", "kpitrack.cli", "plan", "import", str(plan)]
+    files = ("plan/kpis.yaml", "plan/plan.yaml", "regions.csv", "actuals/hangzhou/retired.csv", "actuals/synthetic/retired.csv")
+    old = {f: _read(data_copy / f) for f in files}
+    cmd = [sys.executable, "-m", "kpitrack.cli", "plan", "import", str(plan)] + (["--archive"] if archive else [])
     t0 = time.monotonic()
     subprocess.run(cmd, env=env, check=True, capture_output=True)
     whole = time.monotonic() - t0
-    new = {f: (data_copy / f).read_bytes() for f in files}
+    new = {f: _read(data_copy / f) for f in files}
     assert new != old
+    assert (new["actuals/synthetic/retired.csv"] is not None) == archive
     seen = set()
     for i in range(10):  # kills spread over the whole import, from its start to its last writes
         for f, b in old.items():
-            (data_copy / f).write_bytes(b)
+            _put(data_copy / f, b)
         p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(whole * (0.3 + 0.75 * i / 9))
         p.send_signal(signal.SIGKILL)
@@ -57,7 +83,7 @@ def test_a_plan_import_killed_at_any_moment_leaves_the_old_plan_or_the_new(data_
         check = subprocess.run([sys.executable, "-m", "kpitrack.cli", "status", "--as-of", "2018", "--dataset", "synthetic"],
                                env=env, capture_output=True, text=True)
         assert check.returncode == 0, check.stderr[-1500:]
-        now = {f: (data_copy / f).read_bytes() for f in files}
+        now = {f: _read(data_copy / f) for f in files}
         assert now in (old, new), f"kill {i}: a mix of the old and the new plan"
         assert not (data_copy / ".plan-import.journal").exists()
         seen.add("new" if now == new else "old")

@@ -22,9 +22,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     cat = load_catalogue(args.plan_dir)
     names = [args.dataset] if args.dataset else list_datasets()
-    problems = []
+    problems, retired = [], []
     for name in names:
-        problems += consistency_problems(load_dataset(name, cat), cat)
+        ds = load_dataset(name, cat)
+        problems += consistency_problems(ds, cat)
+        if ds.retired is not None and len(ds.retired):
+            retired.append(f"{name} {len(ds.retired)}")
     if problems:
         raise ValidationError(problems, "dataset consistency")
     from ..data.peers import available, load_peers
@@ -37,6 +40,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print(f"ok: catalogue ({len(cat.kpis)} KPIs, {len(cat.measures)} measures, {len(cat.special_targets)} special targets, "
           f"{sum(len(a.problems) for a in cat.problem_areas)} social-evaluation problems, {len(cat.standards)} standards); "
           f"datasets: {', '.join(names)}")
+    if retired:
+        print(f"ok: figures kept in the store but retired by a later plan (plan import --archive): {', '.join(retired)}")
     return 0
 
 
@@ -106,9 +111,11 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if args.action == "import":
         if not args.file:
             raise ParameterError("kpitrack plan import FILE.xlsx: the workbook is missing")
-        n = workspaces.plan_import(Path(args.file))
+        n = workspaces.plan_import(Path(args.file), archive=args.archive)
         print(f"imported {n['kpis']} KPIs, {n['measures']} measures" + (f", {n['regions']} regions" if n["regions"] else "")
-              + f" into {paths.plan_dir()}")
+              + f" into {paths.plan_dir()}"
+              + (f"; retired the stored figures of {n['retired']} measure(s), unit(s) or region(s) the new plan does not read "
+                 "(kept in the store: see each dataset's retired.csv)" if n["retired"] else ""))
         return 0
     if not args.out or Path(args.out).suffix.lower() != ".xlsx":
         raise ParameterError(f"kpitrack plan {args.action} --out FILE.xlsx: the workbook to write")
@@ -372,6 +379,23 @@ COMMANDS = {
 }
 
 
+#: Optional positionals that argparse leaves unset when an option comes between them and the one
+#: before (``plan import --archive FILE``): filled from what it could not place, in order.
+LATE_POSITIONALS = {"plan": ("file",), "notices": ("number",), "store": ("dir",)}
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        free = [n for n in LATE_POSITIONALS.get(getattr(args, "command", ""), ()) if getattr(args, n, None) is None]
+        if any(e.startswith("-") for e in extra) or len(extra) > len(free):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        for name, value in zip(free, extra):
+            setattr(args, name, value)
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a file name in GBK bytes never turns a message into a traceback
         if hasattr(stream, "reconfigure"):
@@ -379,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
                 stream.reconfigure(errors="replace")
             except (ValueError, OSError):
                 pass
-    args = build_parser().parse_args(argv)
+    args = _parse(argv)
     func = COMMANDS[args.command]
     if args.workspace and Path(args.workspace).expanduser().resolve() != paths.data_dir():
         print(f"error: --workspace {args.workspace}: a process works in one workspace, chosen when kpitrack starts: run "

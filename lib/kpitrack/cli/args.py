@@ -235,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("action", choices=("template", "import", "export"))
     pl.add_argument("file", nargs="?", help="the workbook to import")
     pl.add_argument("--out", help="the workbook to write (template, export)")
+    pl.add_argument("--archive", action="store_true",
+                    help="import: retire the stored figures of measures, units and regions the new plan drops (kept in the "
+                         "store, read by no evaluation) instead of refusing the plan")
     pl.set_defaults(command="plan")
 
     dn = sub.add_parser("dataset", help="make a dataset of your own: kpitrack dataset new NAME",

@@ -55,6 +55,9 @@ class Dataset:
     #: The day the dataset's figures were gathered (``collected`` in dataset.yaml): a figure whose
     #: publication date nobody knows carries it as its known-from date, and is shown as 未知.
     collected: str = ""
+    #: Stored figures a later plan retired (:mod:`kpitrack.data.retired`): kept for audit, read by no
+    #: verdict; the columns of the stored figures and ``retired_reason``.
+    retired: pd.DataFrame | None = None
 
     @cached_property
     def book(self) -> FigureBook:
@@ -167,18 +170,21 @@ def load_dataset(name: str, cat: Catalogue, actuals_dir: Path | None = None, kno
     c.raise_if_any("dataset validation")
     if known_at is not None:
         known_at = check_date(known_at, "known_at")
-    figures = read_figures(folder)
-    _check(figures, folder, cat, bool(synthetic))
+    from . import retired
+
+    stored = read_figures(folder)
+    figures, gone = retired.split(stored, retired.read(folder))
+    _check(figures, folder, cat, bool(synthetic), stored.groupby("vintage").cumcount() + 2)
     collected = str(meta.get("collected") or "")
     if known_at is not None:
         figures = figures[effective_known_from(figures, collected) <= known_at]
     ctx_path = folder / "context.csv"
     context = pd.read_csv(ctx_path, dtype=str, keep_default_na=False) if ctx_path.is_file() else pd.DataFrame()
     return Dataset(name, title_zh, title_en, bool(synthetic), str(meta.get("description_zh", "")), observations(figures),
-                   context, known_at, folder, load_targets(folder, cat), collected)
+                   context, known_at, folder, load_targets(folder, cat), collected, gone)
 
 
-def _check(figures: pd.DataFrame, folder: Path, cat: Catalogue, synthetic: bool) -> None:
+def _check(figures: pd.DataFrame, folder: Path, cat: Catalogue, synthetic: bool, row_in_file: pd.Series) -> None:
     """The stored figures were checked when they came in (:mod:`kpitrack.data.rules`, the same
     table); check again what a hand edit could break, naming the vintage file and its row."""
     from .rules import Context, broken
@@ -188,7 +194,6 @@ def _check(figures: pd.DataFrame, folder: Path, cat: Catalogue, synthetic: bool)
     found = broken(figures, ctx)
     if not found:
         return
-    row_in_file = figures.groupby("vintage").cumcount() + 2
     problems = [Problem(files.get(figures.at[i, "vintage"], str(folder)), int(row_in_file[i]), rule.column, message, rule.reason)
                 for i, rule, message in found]
     raise ValidationError(problems, "dataset validation")

@@ -54,7 +54,9 @@ def ingest(path: Path, cat: Catalogue, dataset: str | None = None, *, known_from
     folder = dataset_folder(dataset, actuals_dir)
     meta = load_yaml(folder / "dataset.yaml")
     led = read_ledger(path, sheet)
-    stored = read_figures(folder)
+    from . import retired
+
+    stored = retired.split(read_figures(folder), retired.read(folder))[0]
     figures = validate(led, cat, known_ranges(cat, stored)) if not led.problems or led.rows else None
     if meta.get("synthetic"):
         led.problem(None, "-", f"dataset {dataset!r} holds synthetic data; ledgers of real figures go to a real dataset", Reason.NOT_ALLOWED)

@@ -62,7 +62,9 @@ def record_files(kind: str, dataset_folder: Path, dataset: str) -> list[Path | s
     if kind in files:
         return [folder / files[kind], f"store:{kind}:{records_state(folder, kind)}"]
     if kind == "figures":  # every ingest's vintage, the assigned targets and the dataset's metadata
-        return [folder / "targets.csv", folder / "dataset.yaml", f"store:figures:{records_state(folder, 'figures')}"]
+        from .retired import path_of
+
+        return [folder / "targets.csv", folder / "dataset.yaml", path_of(folder), f"store:figures:{records_state(folder, 'figures')}"]
     if kind == "context":
         return [folder / "context.csv"]
     if kind == "peers":

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..core import paths
 from ..core.paths import PLAN_JOURNAL, REGION_CODE
 from ..core.exceptions import ParameterError, Problem, Reason, ValidationError
-from ..core.fileio import atomic_write_text
+from ..core.fileio import atomic_write_text, display_name
 
 REGION_COLUMNS = ("code", "name_zh", "name_en", "level", "aliases", "note")
 LEVELS = ("city", "district", "county", "county-level city")
@@ -215,38 +215,55 @@ def _plain(obj):
     return obj
 
 
-def _orphaned_figures(workspace: Path, units: dict[str, str], codes: set[str] | None) -> list[tuple[str, str]]:
-    """What a new plan would orphan among the figures the workspace's datasets hold: figures of a
-    measure the plan drops, of a measure whose unit it changes, of a region it drops. (field, message)."""
+def _orphaned_figures(workspace: Path, units: dict[str, str], codes: set[str] | None,
+                      stamp: tuple[str, str]) -> tuple[list[tuple[str, str]], dict[str, list]]:
+    """What a new plan would orphan among the figures the workspace's datasets read: figures of a
+    measure the plan drops, of a measure whose unit it changes, of a region it drops. Returns the
+    problems, (field, message), and for each dataset folder (relative to the workspace) the lines of
+    its ``retired.csv`` that would retire them (:mod:`kpitrack.data.retired`); ``stamp`` is (when,
+    the workbook's name)."""
+    from . import retired
     from .store import read_figures
 
     out: list[tuple[str, str]] = []
+    lines: dict[str, list[retired.Retirement]] = {}
     root = workspace / "actuals"
     for folder in sorted(p for p in root.iterdir() if (p / "dataset.yaml").is_file()) if root.is_dir() else []:
         try:
-            figs = read_figures(folder)
+            figs = retired.split(read_figures(folder), retired.read(folder))[0]
         except Exception:  # a dataset the store cannot read is the store's problem, reported by validate
             continue
         if figs.empty:
             continue
+        through = int(figs["vintage"].max())
+        mine: list[retired.Retirement] = []
+        line = lambda m, u, r, why: retired.Retirement(m, u, r, through, stamp[0], stamp[1], why)  # noqa: E731
         for mid, part in figs.groupby("measure_id"):
             if mid not in units:
                 out.append(("指标", f"dataset {folder.name} holds {len(part)} figure(s) of {mid}, which the new plan drops"))
+                mine.append(line(str(mid), "", "", "measure_dropped"))
                 continue
             stored = sorted(set(part["unit"].astype(str)) - {"", "nan"})
             if stored and stored != [units[mid]]:
                 out.append(("单位", f"dataset {folder.name} holds {mid} in {'、'.join(stored)}; the new plan says {units[mid]}"))
+                mine += [line(str(mid), u, "", "unit_changed") for u in stored if u != units[mid]]
         if codes is not None:
             for code in sorted(set(figs["region"].astype(str)) - codes):
                 out.append(("地区", f"dataset {folder.name} holds figures of region {code}, which the new plan's 地区 sheet drops"))
-    return out
+                mine.append(line("", "", code, "region_dropped"))
+        if mine:
+            lines[folder.relative_to(workspace).as_posix()] = mine
+    return out, lines
 
 
-def plan_import(path: Path) -> dict[str, int]:
+def plan_import(path: Path, archive: bool = False) -> dict[str, int]:
     """``kpitrack plan import``: check a filled plan workbook and write the workspace's catalogue
     (``plan/plan.yaml``, ``plan/kpis.yaml``, and ``regions.csv`` when it has a 地区 sheet). The result is
     loaded as every command will load it (in a fresh process, with the new plan's years) before
-    anything is replaced; on any problem nothing is written. Returns counts of what was imported."""
+    anything is replaced; on any problem nothing is written. A plan that drops a measure, changes a
+    unit or drops a region of which a dataset holds figures is refused with the list, unless
+    ``archive``: then those figures are retired (:mod:`kpitrack.data.retired`; kept in the store, read
+    by no verdict), in the same commit as the plan. Returns counts of what was imported and retired."""
     import tempfile
 
     import yaml
@@ -285,19 +302,26 @@ def plan_import(path: Path) -> dict[str, int]:
             raise ValidationError([Problem(Path(path).name, None, "-", "the catalogue written from it would not load: "
                                            + str(p).replace(prefix, ""), Reason.INCONSISTENT) for p in exc.problems[:20]],
                                   f"plan {Path(path).name} refused: nothing was written; plan validation") from None
-    orphans = _orphaned_figures(old, {m.id: m.unit for m in new_cat.measures},
-                                None if regions is None else {r["code"] for r in regions})
-    if orphans:
-        raise ValidationError([Problem(Path(path).name, None, field, message, Reason.INCONSISTENT) for field, message in orphans[:30]],
-                              f"plan {Path(path).name} refused: the store holds figures the new plan could not read "
-                              "(nothing was written; move or correct those figures first, or keep the measures, "
-                              "units and regions they use); plan validation")
+    from datetime import datetime, timezone
+
+    from . import retired
+
+    stamp = (datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), display_name(Path(path)))
     from ..core.fileio import write_together
 
-    files = {"plan/kpis.yaml": kpis_text, "plan/plan.yaml": plan_text}
-    if region_text is not None:
-        files["regions.csv"] = region_text
     with locked(old / ".plan.lock", what="the plan"):  # the plan's files change together or not at all
+        orphans, retire = _orphaned_figures(old, {m.id: m.unit for m in new_cat.measures},
+                                            None if regions is None else {r["code"] for r in regions}, stamp)
+        if orphans and not archive:
+            raise ValidationError([Problem(Path(path).name, None, field, message, Reason.INCONSISTENT) for field, message in orphans[:30]],
+                                  f"plan {Path(path).name} refused: the store holds figures the new plan could not read "
+                                  "(nothing was written; keep the measures, units and regions they use, or import with "
+                                  "--archive to retire those figures: they stay in the store, read by no evaluation); plan validation")
+        files = {"plan/kpis.yaml": kpis_text, "plan/plan.yaml": plan_text}
+        if region_text is not None:
+            files["regions.csv"] = region_text
+        for rel, lines in retire.items():
+            files[f"{rel}/{retired.FILE}"] = retired.text_with(old / rel, lines)
         write_together(old, files, PLAN_JOURNAL)
     return {"kpis": len(kpis_doc["kpis"]), "measures": sum(len(k["measures"]) for k in kpis_doc["kpis"]),
-            "regions": len(regions) if regions is not None else 0}
+            "regions": len(regions) if regions is not None else 0, "retired": sum(len(v) for v in retire.values())}
