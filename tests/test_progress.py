@@ -220,3 +220,15 @@ def test_a_status_carries_its_reason_as_a_code_and_the_vocabulary_words_every_co
     assert len(seen) >= 8
     with pytest.raises(KeyError, match="no words"):
         status_reason_zh("not_a_code", {})
+
+
+def test_a_short_level_says_how_far_in_the_unit_as_printed_and_relative():
+    """‘差0.4%’ beside 20.32‰ and 20.4‰ read as a percentage of the figure: the gap is given in the
+    unit, as the difference of the two figures as printed, and then relative to the target."""
+    from kpitrack.core.vocabulary import status_reason_zh
+
+    text = status_reason_zh("level_short", {"years": [2017], "value": 20.32, "target": 20.4, "unit": "‰",
+                                            "text": "占全国比重达20.4‰", "gap": 0.08 / 20.4})
+    assert "相差0.08‰（为目标的0.4%）" in text, text
+    text = status_reason_zh("level_short", {"years": [2018], "value": 84.6, "target": 85.0, "unit": "%", "gap": 0.4 / 85})
+    assert "相差0.4个百分点" in text, text

@@ -297,7 +297,8 @@ def _level_vs_target(common: dict, m: Measure, value: float, target: float, what
         return _status({**common, "ratio": ratio}, band(ratio), method, "rate_ratio", ratio=ratio, **what)
     gap = abs(value - target) / abs(target) if target else math.inf
     status = Status.AT_RISK if gap < YEARLY_TOLERANCE else Status.OFF_TRACK
-    return _status({**common, "ratio": value / target if target else None}, status, method, "level_short", gap=gap, **what)
+    return _status({**common, "ratio": value / target if target else None}, status, method, "level_short", gap=gap,
+                   **{"target": target, **what})
 
 
 def combine(statuses: list[MeasureStatus]) -> Status:

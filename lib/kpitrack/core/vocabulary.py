@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .labels import fmt
+from .labels import fmt, fmt_pair
 
 #: What a single comparable point is called (the facts' ``why``).
 WHY_ZH = {"one_point": "只有一个可比数据点"}
@@ -30,6 +30,20 @@ def _what(f: Mapping) -> str:
     years = f["years"]
     shown = f"{years[-1]}年实际{fmt(f['value'], unit)}" if len(years) == 1 else f"{years[0]}—{years[-1]}年平均{fmt(f['value'], unit)}"
     return f"{shown}，年度目标“{f['text']}”" if f.get("text") is not None and f.get("what") != "requirement" else shown
+
+
+def _difference(value: float, target: float, unit: str) -> str:
+    """How far a figure is from its target, as the difference of the two as printed beside each other
+    (:func:`fmt_pair`: 20.32‰ and 20.40‰ differ by 0.08‰; 84.6% and 85.0% by 0.4个百分点)."""
+    a, b = fmt_pair(value, target, unit)
+    num = lambda t: t.replace(",", "").removesuffix(unit) if unit else t.replace(",", "")  # noqa: E731
+    try:
+        x, y = float(num(a)), float(num(b))
+    except ValueError:
+        return "—"
+    digits = max(len(t.split(".")[1]) if "." in t else 0 for t in (num(a), num(b)))
+    d = f"{abs(x - y):,.{digits}f}"
+    return f"{d}个百分点" if unit == "%" else f"{d}{unit}"
 
 
 def status_reason_zh(code: str, f: Mapping) -> str:
@@ -59,7 +73,7 @@ def _reason(code: str, f: Mapping, unit: str) -> str:
     if code == "single_meets_trajectory":
         return f"{why}；{f['year']}年实际值达到当年轨迹值{fmt(f['trajectory'], unit)}"
     if code == "single_short":
-        return f"{why}；{f['year']}年实际值比当年轨迹值{fmt(f['trajectory'], unit)}差{f['gap']:.1%}"
+        return f"{why}；{f['year']}年实际值与当年轨迹值{fmt(f['trajectory'], unit)}相差{f['gap']:.1%}"
     if code == "no_growth":
         return f"无法计算增速：{f['error']}"
     note = "（基数为规划推算值）" if f.get("implied_base") else ""
@@ -99,7 +113,7 @@ def _reason(code: str, f: Mapping, unit: str) -> str:
     if code == "rate_ratio":
         return f"{_what(f)}，实际为目标的{f['ratio']:.0%}"
     if code == "level_short":
-        return f"{_what(f)}，差{f['gap']:.1%}"
+        return f"{_what(f)}，相差{_difference(f['value'], f['target'], unit)}（为目标的{f['gap']:.1%}）"
     raise KeyError(f"no words for the reason code {code!r}")
 
 
