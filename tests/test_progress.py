@@ -229,6 +229,6 @@ def test_a_short_level_says_how_far_in_the_unit_as_printed_and_relative():
 
     text = status_reason_zh("level_short", {"years": [2017], "value": 20.32, "target": 20.4, "unit": "‰",
                                             "text": "占全国比重达20.4‰", "gap": 0.08 / 20.4})
-    assert "相差0.08‰（为目标的0.4%）" in text, text
+    assert "相差0.08‰（相对差距0.4%）" in text, text
     text = status_reason_zh("level_short", {"years": [2018], "value": 84.6, "target": 85.0, "unit": "%", "gap": 0.4 / 85})
     assert "相差0.4个百分点" in text, text
