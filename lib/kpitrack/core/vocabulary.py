@@ -113,7 +113,7 @@ def _reason(code: str, f: Mapping, unit: str) -> str:
     if code == "rate_ratio":
         return f"{_what(f)}，实际为目标的{f['ratio']:.0%}"
     if code == "level_short":
-        return f"{_what(f)}，相差{_difference(f['value'], f['target'], unit)}（相对差距{f["gap"]:.1%}）"
+        return f"{_what(f)}，相差{_difference(f['value'], f['target'], unit)}（相对差距{f['gap']:.1%}）"
     raise KeyError(f"no words for the reason code {code!r}")
 
 
