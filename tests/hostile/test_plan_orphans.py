@@ -169,3 +169,159 @@ def test_a_hand_edited_list_of_retired_figures_is_refused_by_row_and_field(text,
     assert main(["status", "--as-of", "2018", "--dataset", "hangzhou"]) == 2
     err = capsys.readouterr().err
     assert "retired.csv" in err and field in err, err[-800:]
+
+
+# ---------------------------------------------------------------- a hostile round on --archive
+
+
+def test_an_unreadable_list_of_retired_figures_refuses_the_import_rather_than_skipping_the_check(data_copy, tmp_path, capsys):
+    from kpitrack.cli import main
+
+    out = _changed_plan(data_copy, tmp_path, "drop K12")
+    (data_copy / "actuals" / "synthetic" / "retired.csv").write_text(
+        "measure_id,unit,region,through_vintage,retired_at,plan_file,reason,restored_at\nK99.x,,,x1,,,measure_dropped,\n", encoding="utf-8")
+    before = _state(data_copy)
+    capsys.readouterr()
+    assert main(["plan", "import", str(out)]) == 2
+    assert "synthetic" in capsys.readouterr().err
+    assert _state(data_copy) == before
+
+
+def test_archive_retires_the_assigned_targets_with_the_figures(data_copy, tmp_path):
+    """A unit change under a measure with assigned targets (targets.csv): the targets are retired by
+    the same line, and the dataset loads."""
+    from openpyxl import load_workbook
+
+    from kpitrack.cli import main
+    from kpitrack.data.actuals import load_dataset
+    from kpitrack.plan.catalogue import load_catalogue
+
+    targets = (data_copy / "actuals" / "synthetic" / "targets.csv").read_text(encoding="utf-8")
+    mid = next(line.split(",")[0] for line in targets.splitlines()[1:] if line)
+    out = _exported(data_copy, tmp_path)
+    wb = load_workbook(out)
+    ws = wb["子指标"]
+    head = [c.value for c in ws[1]]
+    col = next(i for i, h in enumerate(head, start=1) if h and "单位" in str(h))
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == mid)
+    old_unit = ws.cell(row=row, column=col).value
+    ws.cell(row=row, column=col, value="‰" if old_unit != "‰" else "%")
+    wb.save(out)
+    assert main(["plan", "import", str(out), "--archive"]) == 0
+    ds = load_dataset("synthetic", load_catalogue())
+    assert not (ds.targets["measure_id"] == mid).any()
+    assert main(["validate"]) == 0
+
+
+def test_a_journal_a_kill_left_is_finished_before_the_next_import_is_checked(data_copy, tmp_path):
+    """Plan A (dropping K12) killed after its journal was written; then plan B (the bundled plan
+    without K13) is imported: A is finished first, then B is the plan checked and written: K13
+    retired, K12 read again."""
+    import json
+
+    from openpyxl import load_workbook
+
+    from kpitrack.cli import main
+    from kpitrack.data.actuals import load_dataset
+    from kpitrack.plan.catalogue import load_catalogue
+
+    (tmp_path / "a").mkdir()
+    b = _exported(data_copy, tmp_path)
+    wb = load_workbook(b)
+    _drop_rows(wb, "K13")
+    wb.save(b)
+    a = _changed_plan(data_copy, tmp_path / "a", "drop K12")
+    files = ("plan/kpis.yaml", "plan/plan.yaml", "actuals/hangzhou/retired.csv", "actuals/synthetic/retired.csv")
+    saved = {p: (data_copy / p).read_text(encoding="utf-8") for p in files if (data_copy / p).exists()}
+    assert main(["plan", "import", str(a), "--archive"]) == 0
+    journal = {p: (data_copy / p).read_text(encoding="utf-8") for p in files if (data_copy / p).exists()}
+    for p in files:  # back to before A, with A's journal left as a kill would leave it
+        (data_copy / p).unlink(missing_ok=True)
+    for p, text in saved.items():
+        (data_copy / p).write_text(text, encoding="utf-8")
+    (data_copy / ".plan-import.journal").write_text(json.dumps(journal, ensure_ascii=False), encoding="utf-8")
+    assert main(["plan", "import", str(b), "--archive"]) == 0
+    cat = load_catalogue()
+    assert "K12.income" in {m.id for m in cat.measures} and not any(m.id.startswith("K13") for m in cat.measures)
+    ds = load_dataset("synthetic", cat)
+    assert (ds.observations["measure_id"] == "K12.income").any()
+    assert set(ds.retired["measure_id"].str[:3]) == {"K13"}
+
+
+def test_an_ingest_against_a_plan_changed_since_it_was_loaded_is_refused(data_copy, tmp_path):
+    from kpitrack.cli import main
+    from kpitrack.core.exceptions import ValidationError
+    from kpitrack.data.ingest import ingest
+    from kpitrack.data.store import read_manifest
+    from kpitrack.plan.catalogue import load_catalogue
+
+    cat = load_catalogue()  # loaded before the import, as a long ingest would have
+    assert main(["plan", "import", str(_changed_plan(data_copy, tmp_path, "drop K12")), "--archive"]) == 0
+    ledger = tmp_path / "k12.csv"
+    ledger.write_text("measure_id,region,period,value,unit,source,note\nK12.income,330100,2019,65000,元,test,late\n", encoding="utf-8")
+    n = len(read_manifest(data_copy / "actuals" / "hangzhou"))
+    with pytest.raises(ValidationError, match="plan was changed"):
+        ingest(ledger, cat, "hangzhou")
+    assert len(read_manifest(data_copy / "actuals" / "hangzhou")) == n
+    assert main(["validate"]) == 0
+
+
+def test_reimporting_the_old_plan_brings_the_retired_figures_back(data_copy, tmp_path, capsys):
+    from kpitrack.cli import main
+    from kpitrack.data.actuals import load_dataset
+    from kpitrack.plan.catalogue import load_catalogue
+
+    original = _exported(data_copy, tmp_path)
+    before = len(load_dataset("synthetic", load_catalogue()).observations)
+    changed = tmp_path / "changed.xlsx"
+    (tmp_path / "x").mkdir()
+    changed.write_bytes(_changed_plan(data_copy, tmp_path / "x", "unit 元 to 亿元").read_bytes())
+    assert main(["plan", "import", str(changed), "--archive"]) == 0
+    assert len(load_dataset("synthetic", load_catalogue()).retired) > 0
+    capsys.readouterr()
+    assert main(["plan", "import", str(original)]) == 0
+    assert "read again" in capsys.readouterr().out
+    ds = load_dataset("synthetic", load_catalogue())
+    assert len(ds.retired) == 0 and len(ds.observations) == before
+    text = (data_copy / "actuals" / "synthetic" / "retired.csv").read_text(encoding="utf-8")
+    assert text.count("\n") == 2 and text.strip().split(",")[-1].endswith("Z")  # the line kept, as history, restored
+
+
+def test_the_workbook_name_is_recorded_inert_and_without_control_characters(data_copy, tmp_path):
+    from kpitrack.cli import main
+
+    out = _changed_plan(data_copy, tmp_path, "drop K12")
+    odd = tmp_path / '=HYPERLINK("http:evil","x"),a\tb.xlsx'
+    odd.write_bytes(out.read_bytes())
+    assert main(["plan", "import", str(odd), "--archive"]) == 0
+    text = (data_copy / "actuals" / "synthetic" / "retired.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and "\t" not in text
+
+
+@pytest.mark.parametrize("case", ["huge vintage", "symlink"])
+def test_a_hostile_list_of_retired_figures_is_refused_cleanly(case, data_copy, tmp_path, capsys):
+    from kpitrack.cli import main
+
+    path = data_copy / "actuals" / "hangzhou" / "retired.csv"
+    if case == "huge vintage":
+        path.write_text("measure_id,unit,region,through_vintage,retired_at,plan_file,reason,restored_at\n"
+                        f"K12.income,,,{'9' * 5000},x,p.xlsx,measure_dropped,\n", encoding="utf-8")
+    else:
+        target = tmp_path / "elsewhere.csv"
+        target.write_text("secret\n", encoding="utf-8")
+        path.symlink_to(target)
+    capsys.readouterr()
+    assert main(["status", "--as-of", "2018", "--dataset", "hangzhou"]) == 2
+    err = capsys.readouterr().err
+    assert "retired.csv" in err and "secret" not in err
+
+
+@pytest.mark.parametrize("argv", [["plan", "export", "--out", "x.xlsx", "stray.xlsx"], ["plan", "template", "--out", "t.xlsx", "junk"],
+                                  ["notices", "list", "--dataset", "synthetic", "junk"]])
+def test_stray_arguments_are_still_refused(argv, data_copy, tmp_path, monkeypatch, capsys):
+    from kpitrack.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err

@@ -115,7 +115,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         print(f"imported {n['kpis']} KPIs, {n['measures']} measures" + (f", {n['regions']} regions" if n["regions"] else "")
               + f" into {paths.plan_dir()}"
               + (f"; retired the stored figures of {n['retired']} measure(s), unit(s) or region(s) the new plan does not read "
-                 "(kept in the store: see each dataset's retired.csv)" if n["retired"] else ""))
+                 "(kept in the store: see each dataset's retired.csv)" if n["retired"] else "")
+              + (f"; {n['restored']} retired measure(s), unit(s) or region(s) are in the plan again: their figures are read again"
+                 if n["restored"] else ""))
         return 0
     if not args.out or Path(args.out).suffix.lower() != ".xlsx":
         raise ParameterError(f"kpitrack plan {args.action} --out FILE.xlsx: the workbook to write")
@@ -379,18 +381,20 @@ COMMANDS = {
 }
 
 
-#: Optional positionals that argparse leaves unset when an option comes between them and the one
-#: before (``plan import --archive FILE``): filled from what it could not place, in order.
-LATE_POSITIONALS = {"plan": ("file",), "notices": ("number",), "store": ("dir",)}
+#: Optional positionals that argparse leaves unset when an option comes between them and the action
+#: before (``plan import --archive FILE``), by (command, action): filled from what it could not place.
+LATE_POSITIONALS = {("plan", "import"): ("file",), ("notices", "answer"): ("number",), ("notices", "close"): ("number",),
+                    ("store", "export"): ("dir",)}
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:
-        free = [n for n in LATE_POSITIONALS.get(getattr(args, "command", ""), ()) if getattr(args, n, None) is None]
+        key = (getattr(args, "command", ""), getattr(args, "action", ""))
+        free = [n for n in LATE_POSITIONALS.get(key, ()) if getattr(args, n, None) is None]
         if any(e.startswith("-") for e in extra) or len(extra) > len(free):
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            parser.error(f"unrecognized arguments: {' '.join(extra[len(free):] if len(extra) > len(free) else extra)}")
         for name, value in zip(free, extra):
             setattr(args, name, value)
     return args

@@ -173,7 +173,8 @@ def load_dataset(name: str, cat: Catalogue, actuals_dir: Path | None = None, kno
     from . import retired
 
     stored = read_figures(folder)
-    figures, gone = retired.split(stored, retired.read(folder))
+    lines = retired.read(folder)
+    figures, gone = retired.split(stored, lines)
     _check(figures, folder, cat, bool(synthetic), stored.groupby("vintage").cumcount() + 2)
     collected = str(meta.get("collected") or "")
     if known_at is not None:
@@ -181,7 +182,7 @@ def load_dataset(name: str, cat: Catalogue, actuals_dir: Path | None = None, kno
     ctx_path = folder / "context.csv"
     context = pd.read_csv(ctx_path, dtype=str, keep_default_na=False) if ctx_path.is_file() else pd.DataFrame()
     return Dataset(name, title_zh, title_en, bool(synthetic), str(meta.get("description_zh", "")), observations(figures),
-                   context, known_at, folder, load_targets(folder, cat), collected, gone)
+                   context, known_at, folder, load_targets(folder, cat, lines), collected, gone)
 
 
 def _check(figures: pd.DataFrame, folder: Path, cat: Catalogue, synthetic: bool, row_in_file: pd.Series) -> None:

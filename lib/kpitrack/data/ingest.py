@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .actuals import check_date, dataset_folder
+from ..core import paths
 from ..core.settings import default_dataset
 from ..core.exceptions import Problem, Reason, ValidationError
 from .kpi_ledger import known_ranges, read_ledger, validate
@@ -54,6 +55,26 @@ def ingest(path: Path, cat: Catalogue, dataset: str | None = None, *, known_from
     folder = dataset_folder(dataset, actuals_dir)
     meta = load_yaml(folder / "dataset.yaml")
     led = read_ledger(path, sheet)
+    from ..core.fileio import locked
+
+    # under the plan's lock: a plan import (which may retire figures) and an ingest never interleave
+    with locked(folder.parent.parent / ".plan.lock", what="the plan"):
+        if cat.source:
+            from ..plan.catalogue import plan_signature
+
+            if plan_signature(paths.plan_dir()) != cat.source:
+                raise ValidationError([Problem(str(path), None, "-", "the plan was changed (kpitrack plan import) since it was "
+                                                                     "loaded: run the ingest again (in a notebook, restart its kernel)", Reason.INCONSISTENT)],
+                                      f"ledger {display_name(path)} refused: nothing was written; ledger validation")
+        vintage = _checked_append(path, led, cat, dataset, folder, meta, known_from, now, source)
+    if led.encoding == "gbk":
+        log.warning("%s was read as GBK (GB18030) text", path)
+    log.info("ingested %d figures from %s as vintage %d of %s", vintage.rows, path, vintage.vintage, dataset)
+    return vintage
+
+
+def _checked_append(path: Path, led, cat: Catalogue, dataset: str, folder: Path, meta: dict, known_from: str | None,
+                    now: datetime | None, source: str | None) -> Vintage:
     from . import retired
 
     stored = retired.split(read_figures(folder), retired.read(folder))[0]
@@ -75,7 +96,4 @@ def ingest(path: Path, cat: Catalogue, dataset: str | None = None, *, known_from
     vintage = append_vintage(folder, figures, ingested_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                              known_from=known_from or now.strftime("%Y-%m-%d"), sha256=digest,
                              source=source or display_name(path), refuse_duplicate=printable(str(path)))
-    if led.encoding == "gbk":
-        log.warning("%s was read as GBK (GB18030) text", path)
-    log.info("ingested %d figures from %s as vintage %d of %s", len(figures), path, vintage.vintage, dataset)
     return vintage

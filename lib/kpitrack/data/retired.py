@@ -12,7 +12,11 @@ dataset's ``retired.csv`` says which of them the plan no longer reads, since whe
 ``through_vintage``     only figures of this vintage or an earlier one: a figure ingested after the
                         retirement (the measure brought back, the new unit) is read again
 ``retired_at``          when (UTC), ``plan_file`` the workbook imported, ``reason`` a code
+``restored_at``         when a later plan brought the measure, unit or region back (the line is
+                        kept, as history, and retires nothing any more); empty while it holds
 ======================  ==========================================================================
+
+The same lines retire the dataset's assigned targets (``targets.csv``) of that measure, unit or region.
 
 :func:`split` divides a dataset's stored figures into those the plan reads and those it retired
 (:attr:`kpitrack.data.actuals.Dataset.retired`, for audit). Only the data layer knows the file name.
@@ -31,7 +35,7 @@ import pandas as pd
 from ..core.exceptions import Problem, Reason, ValidationError
 
 FILE = "retired.csv"
-COLUMNS = ["measure_id", "unit", "region", "through_vintage", "retired_at", "plan_file", "reason"]
+COLUMNS = ["measure_id", "unit", "region", "through_vintage", "retired_at", "plan_file", "reason", "restored_at"]
 #: Why figures were retired (the ``reason`` column).
 REASONS = {"measure_dropped": "新规划不再包含该指标", "unit_changed": "新规划改变了该指标的计量单位",
            "region_dropped": "新规划不再包含该地区"}
@@ -48,6 +52,16 @@ class Retirement:
     retired_at: str
     plan_file: str
     reason: str
+    restored_at: str = ""
+
+    @property
+    def active(self) -> bool:
+        return not self.restored_at
+
+    def covers(self, measure_id: str, unit: str, region: str) -> bool:
+        """Whether this line retires a record of ``measure_id`` in ``unit`` of ``region`` (any vintage)."""
+        return (self.active and (not self.measure_id or self.measure_id == measure_id) and (not self.unit or self.unit == unit)
+                and (not self.region or self.region == region))
 
     def matches(self, figures: pd.DataFrame) -> pd.Series:
         """Which rows of a frame of stored figures this line retires."""
@@ -61,7 +75,8 @@ class Retirement:
         return hit
 
     def row(self) -> list[str]:
-        return [self.measure_id, self.unit, self.region, str(self.through_vintage), self.retired_at, self.plan_file, self.reason]
+        return [self.measure_id, self.unit, self.region, str(self.through_vintage), self.retired_at, self.plan_file, self.reason,
+                self.restored_at]
 
 
 def path_of(folder: Path) -> Path:
@@ -79,6 +94,9 @@ def read(folder: Path) -> list[Retirement]:
     path = path_of(folder)
     if not path.exists() and not path.is_symlink():
         return []
+    if path.is_symlink():
+        raise ValidationError([Problem(str(path), None, "-", "the list of retired figures is a symbolic link: it must be a file "
+                                       "of the dataset", Reason.NOT_ALLOWED)], "dataset validation")
     from ..core.input_files import refusal
 
     refused = refusal(path, 100_000, "list of retired figures")
@@ -99,7 +117,7 @@ def read(folder: Path) -> list[Retirement]:
             problems.append(Problem(str(path), line, "-", "the row does not have the file's columns", Reason.WRONG_TYPE))
             continue
         through = r["through_vintage"].strip()
-        if not through.isascii() or not through.isdigit():
+        if not through.isascii() or not through.isdigit() or len(through) > 9:
             problems.append(Problem(str(path), line, "through_vintage", f"{through!r} is not a vintage number", Reason.WRONG_TYPE))
             continue
         if r["reason"] not in REASONS:
@@ -109,7 +127,8 @@ def read(folder: Path) -> list[Retirement]:
             problems.append(Problem(str(path), line, "measure_id", "a line retires the figures of a measure or of a region: both are empty",
                                     Reason.MISSING))
             continue
-        out.append(Retirement(r["measure_id"], r["unit"], r["region"], int(through), r["retired_at"], r["plan_file"], r["reason"]))
+        out.append(Retirement(r["measure_id"], r["unit"], r["region"], int(through), r["retired_at"], r["plan_file"], r["reason"],
+                              r["restored_at"]))
     if problems:
         raise ValidationError(problems, "dataset validation")
     return out
@@ -117,7 +136,7 @@ def read(folder: Path) -> list[Retirement]:
 
 def split(figures: pd.DataFrame, lines: Iterable[Retirement]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The stored figures the plan reads and those it retired (each with the reason code)."""
-    lines = list(lines)
+    lines = [ln for ln in lines if ln.active]
     if not lines or figures.empty:
         return figures, figures.iloc[0:0].assign(retired_reason=pd.Series(dtype=str))
     gone = pd.Series(False, index=figures.index)
@@ -129,11 +148,44 @@ def split(figures: pd.DataFrame, lines: Iterable[Retirement]) -> tuple[pd.DataFr
     return figures[~gone], figures[gone].assign(retired_reason=reason[gone])
 
 
-def text_with(folder: Path, new: Iterable[Retirement]) -> str:
-    """The dataset's ``retired.csv`` with ``new`` lines added after those it holds."""
+def restorable(lines: Iterable[Retirement], units: dict[str, str], codes: set[str] | None) -> list[Retirement]:
+    """The active lines a plan with measures ``units`` (id: unit) and regions ``codes`` (None: the
+    regions kept) brings back: its measure is in the plan again (in the retired unit, for a unit
+    change), or its region is."""
+    out = []
+    for ln in lines:
+        if not ln.active:
+            continue
+        if ln.measure_id and not ln.region:
+            if ln.measure_id in units and (not ln.unit or ln.unit == units[ln.measure_id]):
+                out.append(ln)
+        elif ln.region and not ln.measure_id and codes is not None and ln.region in codes:
+            out.append(ln)
+    return out
+
+
+def text_with(folder: Path, new: Iterable[Retirement], restored: Iterable[Retirement] = (), when: str = "") -> str | None:
+    """The dataset's ``retired.csv`` with the lines in ``restored`` marked restored at ``when`` and
+    ``new`` lines added after those it holds; None when nothing changes."""
+    restored, new = set(restored), list(new)
+    if not restored and not new:
+        return None
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(COLUMNS)
-    for ln in [*read(folder), *new]:
+    for ln in read(folder):
+        if ln in restored:
+            ln = Retirement(ln.measure_id, ln.unit, ln.region, ln.through_vintage, ln.retired_at, ln.plan_file, ln.reason, when)
+        w.writerow(ln.row())
+    for ln in new:
         w.writerow(ln.row())
     return buf.getvalue()
+
+
+def plan_file_name(name: str) -> str:
+    """A workbook's name as the list records it: control characters dropped, and never read as a
+    formula by a spreadsheet that opens the list."""
+    from ..core.fileio import spreadsheet_safe
+
+    clean = "".join(ch for ch in name if ch.isprintable())
+    return str(spreadsheet_safe(clean))

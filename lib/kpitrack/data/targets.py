@@ -11,6 +11,7 @@ target of its own, :mod:`kpitrack.analysis.pace` passes the city's target down (
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -24,8 +25,9 @@ TARGETS = "targets.csv"
 TARGET_COLUMNS = ["measure_id", "region", "year", "target", "unit", "source", "note"]
 
 
-def load_targets(folder: Path, cat: Catalogue) -> pd.DataFrame:
-    """The assigned yearly targets of a dataset (empty when it has none), regions as codes.
+def load_targets(folder: Path, cat: Catalogue, retired: Iterable = ()) -> pd.DataFrame:
+    """The assigned yearly targets of a dataset (empty when it has none), regions as codes; rows a
+    later plan retired (``retired``: :class:`kpitrack.data.retired.Retirement` lines) left out.
 
     Raises
     ------
@@ -41,6 +43,13 @@ def load_targets(folder: Path, cat: Catalogue) -> pd.DataFrame:
     if missing:
         raise ValidationError([Problem(str(path), 1, c, "missing column", Reason.MISSING) for c in missing], "targets validation")
     codes, years, values = [], [], []
+    retired = [ln for ln in retired if ln.active]
+    if retired:
+        def gone(r) -> bool:
+            reg = resolve(r["region"])
+            return any(ln.covers(r["measure_id"], r["unit"], reg.code if reg else r["region"]) for ln in retired)
+
+        df = df[[not gone(r) for _, r in df.iterrows()]]
     for i, r in df.iterrows():
         row = int(i) + 2
         try:

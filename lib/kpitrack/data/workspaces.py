@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..core import paths
 from ..core.paths import PLAN_JOURNAL, REGION_CODE
-from ..core.exceptions import ParameterError, Problem, Reason, ValidationError
+from ..core.exceptions import KpitrackError, ParameterError, Problem, Reason, ValidationError
 from ..core.fileio import atomic_write_text, display_name
 
 REGION_COLUMNS = ("code", "name_zh", "name_en", "level", "aliases", "note")
@@ -216,44 +216,81 @@ def _plain(obj):
 
 
 def _orphaned_figures(workspace: Path, units: dict[str, str], codes: set[str] | None,
-                      stamp: tuple[str, str]) -> tuple[list[tuple[str, str]], dict[str, list]]:
-    """What a new plan would orphan among the figures the workspace's datasets read: figures of a
-    measure the plan drops, of a measure whose unit it changes, of a region it drops. Returns the
-    problems, (field, message), and for each dataset folder (relative to the workspace) the lines of
-    its ``retired.csv`` that would retire them (:mod:`kpitrack.data.retired`); ``stamp`` is (when,
-    the workbook's name)."""
+                      stamp: tuple[str, str]) -> tuple[list[tuple[str, str]], dict[str, tuple[list, list]]]:
+    """What a new plan would orphan among the records the workspace's datasets read (their figures
+    and assigned targets): those of a measure the plan drops, of a measure whose unit it changes, of
+    a region it drops. Returns the problems, (field, message), and for each dataset folder (relative
+    to the workspace) the lines its ``retired.csv`` would gain and the lines the plan brings back
+    (:mod:`kpitrack.data.retired`); ``stamp`` is (when, the workbook's name).
+
+    Raises
+    ------
+    ValidationError
+        A dataset whose records or list of retired figures cannot be read (the import cannot tell
+        what it would orphan: refused)."""
     from . import retired
+    from .regions import resolve
     from .store import read_figures
+    from .targets import TARGETS
 
     out: list[tuple[str, str]] = []
-    lines: dict[str, list[retired.Retirement]] = {}
+    changes: dict[str, tuple[list, list]] = {}
     root = workspace / "actuals"
     for folder in sorted(p for p in root.iterdir() if (p / "dataset.yaml").is_file()) if root.is_dir() else []:
         try:
-            figs = retired.split(read_figures(folder), retired.read(folder))[0]
-        except Exception:  # a dataset the store cannot read is the store's problem, reported by validate
-            continue
-        if figs.empty:
-            continue
-        through = int(figs["vintage"].max())
+            lines = retired.read(folder)
+            stored = read_figures(folder)
+        except KpitrackError as exc:
+            raise ValidationError([Problem(folder.name, None, "-", f"dataset {folder.name} cannot be read ({exc}): run kpitrack "
+                                           "validate and correct it first", Reason.UNREADABLE)],
+                                  "plan refused: nothing was written; plan validation") from None
+        back = retired.restorable(lines, units, codes)
+        still = [ln for ln in lines if ln not in back]
+        figs = retired.split(stored, still)[0]
+        through = int(stored["vintage"].max()) if len(stored) else 0
         mine: list[retired.Retirement] = []
-        line = lambda m, u, r, why: retired.Retirement(m, u, r, through, stamp[0], stamp[1], why)  # noqa: E731
-        for mid, part in figs.groupby("measure_id"):
+
+        def line(m: str, u: str, r: str, why: str) -> None:
+            new = retired.Retirement(m, u, r, through, stamp[0], stamp[1], why)
+            if all((x.measure_id, x.unit, x.region) != (m, u, r) for x in mine):
+                mine.append(new)
+
+        for mid, part in figs.groupby("measure_id") if len(figs) else ():
             if mid not in units:
                 out.append(("指标", f"dataset {folder.name} holds {len(part)} figure(s) of {mid}, which the new plan drops"))
-                mine.append(line(str(mid), "", "", "measure_dropped"))
+                line(str(mid), "", "", "measure_dropped")
                 continue
-            stored = sorted(set(part["unit"].astype(str)) - {"", "nan"})
-            if stored and stored != [units[mid]]:
-                out.append(("单位", f"dataset {folder.name} holds {mid} in {'、'.join(stored)}; the new plan says {units[mid]}"))
-                mine += [line(str(mid), u, "", "unit_changed") for u in stored if u != units[mid]]
-        if codes is not None:
+            held = sorted(set(part["unit"].astype(str)) - {"", "nan"})
+            if held and held != [units[mid]]:
+                out.append(("单位", f"dataset {folder.name} holds {mid} in {'、'.join(held)}; the new plan says {units[mid]}"))
+                for u in held:
+                    if u != units[mid]:
+                        line(str(mid), u, "", "unit_changed")
+        if codes is not None and len(figs):
             for code in sorted(set(figs["region"].astype(str)) - codes):
                 out.append(("地区", f"dataset {folder.name} holds figures of region {code}, which the new plan's 地区 sheet drops"))
-                mine.append(line("", "", code, "region_dropped"))
-        if mine:
-            lines[folder.relative_to(workspace).as_posix()] = mine
-    return out, lines
+                line("", "", code, "region_dropped")
+        targets = folder / TARGETS
+        if targets.is_file():  # the assigned targets: retired by the same lines
+            with targets.open(encoding="utf-8-sig", newline="") as fh:
+                for n, r in enumerate(csv.DictReader(fh), start=2):
+                    mid, unit = str(r.get("measure_id") or ""), str(r.get("unit") or "")
+                    reg = resolve(str(r.get("region") or ""))
+                    code = reg.code if reg else str(r.get("region") or "")
+                    if any(ln.covers(mid, unit, code) for ln in still) or any(ln.covers(mid, unit, code) for ln in mine):
+                        continue
+                    if mid not in units:
+                        out.append(("指标", f"dataset {folder.name}'s assigned targets (row {n}) name {mid}, which the new plan drops"))
+                        line(mid, "", "", "measure_dropped")
+                    elif unit != units[mid]:
+                        out.append(("单位", f"dataset {folder.name}'s assigned targets (row {n}) give {mid} in {unit}; the new plan says {units[mid]}"))
+                        line(mid, unit, "", "unit_changed")
+                    elif codes is not None and code not in codes:
+                        out.append(("地区", f"dataset {folder.name}'s assigned targets (row {n}) name region {code}, which the new plan drops"))
+                        line("", "", code, "region_dropped")
+        if mine or back:
+            changes[folder.relative_to(workspace).as_posix()] = (mine, back)
+    return out, changes
 
 
 def plan_import(path: Path, archive: bool = False) -> dict[str, int]:
@@ -285,9 +322,14 @@ def plan_import(path: Path, archive: bool = False) -> dict[str, int]:
         for r in regions:
             w.writerow([r.get(c, "") for c in REGION_COLUMNS])
         region_text = buf.getvalue()
+    from ..core.fileio import finish_together
+
+    with locked(old / ".plan.lock", what="the plan"):  # an import a kill left unfinished is finished first
+        finish_together(old, PLAN_JOURNAL)
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp) / "ws"
-        shutil.copytree(old, scratch, ignore=shutil.ignore_patterns("actuals", "reports", "sources", "peers", "notices"))
+        shutil.copytree(old, scratch, ignore=shutil.ignore_patterns("actuals", "reports", "sources", "peers", "notices", PLAN_JOURNAL,
+                                                                    ".store", "*.lock"))
         (scratch / "plan" / "kpis.yaml").write_text(kpis_text, encoding="utf-8")
         (scratch / "plan" / "plan.yaml").write_text(plan_text, encoding="utf-8")
         if region_text is not None:
@@ -306,12 +348,12 @@ def plan_import(path: Path, archive: bool = False) -> dict[str, int]:
 
     from . import retired
 
-    stamp = (datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), display_name(Path(path)))
+    stamp = (datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), retired.plan_file_name(display_name(Path(path))))
     from ..core.fileio import write_together
 
     with locked(old / ".plan.lock", what="the plan"):  # the plan's files change together or not at all
-        orphans, retire = _orphaned_figures(old, {m.id: m.unit for m in new_cat.measures},
-                                            None if regions is None else {r["code"] for r in regions}, stamp)
+        orphans, changes = _orphaned_figures(old, {m.id: m.unit for m in new_cat.measures},
+                                             None if regions is None else {r["code"] for r in regions}, stamp)
         if orphans and not archive:
             raise ValidationError([Problem(Path(path).name, None, field, message, Reason.INCONSISTENT) for field, message in orphans[:30]],
                                   f"plan {Path(path).name} refused: the store holds figures the new plan could not read "
@@ -320,8 +362,11 @@ def plan_import(path: Path, archive: bool = False) -> dict[str, int]:
         files = {"plan/kpis.yaml": kpis_text, "plan/plan.yaml": plan_text}
         if region_text is not None:
             files["regions.csv"] = region_text
-        for rel, lines in retire.items():
-            files[f"{rel}/{retired.FILE}"] = retired.text_with(old / rel, lines)
+        for rel, (lines, back) in changes.items():
+            text = retired.text_with(old / rel, lines, back, stamp[0])
+            if text is not None:
+                files[f"{rel}/{retired.FILE}"] = text
         write_together(old, files, PLAN_JOURNAL)
     return {"kpis": len(kpis_doc["kpis"]), "measures": sum(len(k["measures"]) for k in kpis_doc["kpis"]),
-            "regions": len(regions) if regions is not None else 0, "retired": sum(len(v) for v in retire.values())}
+            "regions": len(regions) if regions is not None else 0, "retired": sum(len(v[0]) for v in changes.values()),
+            "restored": sum(len(v[1]) for v in changes.values())}

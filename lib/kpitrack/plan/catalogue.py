@@ -67,6 +67,7 @@ def load_catalogue(plan_dir: Path | None = None) -> Catalogue:
     """
     plan_dir = Path(plan_dir) if plan_dir is not None else paths.plan_dir()
     _finish_plan_import(plan_dir.parent)
+    source = plan_signature(plan_dir)
     problems: list[Problem] = []
     parts: dict[str, Any] = {}
     for key, loader in (
@@ -84,8 +85,20 @@ def load_catalogue(plan_dir: Path | None = None) -> Catalogue:
     _check_links(kpis, parts["special_targets"], plan_dir / FILES["special_targets"])
     return Catalogue(
         domains=domains, kpis=kpis, special_targets=parts["special_targets"],
-        problem_areas=parts["social_problems"], standards=parts["standards"], scoring=parts["scoring"],
+        problem_areas=parts["social_problems"], standards=parts["standards"], scoring=parts["scoring"], source=source,
     )
+
+
+def plan_signature(plan_dir: Path) -> tuple:
+    """The plan's files (and the regions beside them) as they are now: names, sizes, times."""
+    out = []
+    for f in sorted([*Path(plan_dir).glob("*.yaml"), *Path(plan_dir).glob("*.csv"), Path(plan_dir).parent / "regions.csv"]):
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        out.append((f.name, st.st_size, st.st_mtime_ns))
+    return tuple(out)
 
 
 def _check_links(kpis, specials, path: Path) -> None:

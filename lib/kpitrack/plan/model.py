@@ -214,6 +214,9 @@ class Catalogue:
     standards: tuple[Standard, ...]
     scoring: ScoringRules
     _measures: dict[str, Measure] = field(default_factory=dict, repr=False, compare=False)
+    #: the plan's files as they were when loaded (names, sizes, times): a writer that holds the plan
+    #: lock sees whether the plan changed under it since (empty: a catalogue made in code)
+    source: tuple = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._measures.update({m.id: m for k in self.kpis for m in k.measures})
