@@ -15,18 +15,25 @@ def test_a_mid_term_is_dated_by_its_data_and_numbered_in_its_year_of_issue():
     head, tail = report.masthead(ev), report.signoff(ev)
     issued = masthead.issue_date(ev.ds, up_to=2018)
     assert issued != date.today() and issued.year > 2018  # written after the year it evaluates, from its data
-    assert f"成文日期：** {issued.year}年{issued.month}月{issued.day}日" in head
-    assert f"杭考评办〔{issued.year}〕" in head  # a 文号's year is the year of issue, not the year evaluated
-    assert head.startswith("**杭州市综合考评委员会办公室")  # the plan's own issuer (杭考评办〔2017〕27号)
-    assert f"{issued.year}年{issued.month}月{issued.day}日" in tail and "杭州市综合考评委员会办公室" in tail
-    assert "主送" in head and "抄送" in tail
+    assert head.issued == tail.issued == issued
+    assert f"杭考评办〔{issued.year}〕" in head.number  # a 文号's year is the year of issue, not the year evaluated
+    # the plan's own issuer (杭考评办〔2017〕27号): two offices, one a line, above the 文号 and the title
+    assert head.office_lines == ("杭州市综合考评委员会办公室", "杭州市绩效管理委员会办公室")
+    plain = head.plain()
+    assert plain.index("办公室") < plain.index("杭考评办") < plain.index("中期评估报告") < plain.index("各区、县（市）")
+    assert f"{issued.year}年{issued.month}月{issued.day}日" in tail.plain() and "杭州市综合考评委员会办公室" in tail.plain()
+    assert "抄送" in report.imprint(ev)
+    for block in (head, tail):  # the same parts in every format
+        assert "杭州市绩效管理委员会办公室" in block.html() and "杭州市绩效管理委员会办公室" in block.typst()
 
 
 def test_a_document_asked_for_the_data_of_a_day_carries_that_day():
     from kpitrack.publish.content import report
 
     ev = report.evaluate(2018, "hangzhou", data_as_of="2019-06-30")
-    assert "成文日期：** 2019年6月30日" in report.masthead(ev) and "〔2019〕" in report.masthead(ev)
+    head = report.masthead(ev)
+    assert head.issued == date(2019, 6, 30) and "〔2019〕" in head.number and "2019年6月30日" in report.signoff(ev).plain()
+    assert "数据截至：2019年6月30日" in head.plain()  # dates as an official document writes them
 
 
 def test_a_workspace_without_a_prefix_leaves_the_number_to_the_office(tmp_path, monkeypatch):
@@ -68,9 +75,9 @@ def test_documents_of_undated_figures_carry_the_end_of_the_period_they_evaluate(
     from kpitrack.publish.content import bulletin, report
 
     ev = report.evaluate(2018, "synthetic")
-    assert "成文日期：** 2018年12月31日" in report.masthead(ev) and "2018年12月31日" in report.signoff(ev)
+    assert report.masthead(ev).issued == date(2018, 12, 31) and "2018年12月31日" in report.signoff(ev).plain()
     b = bulletin.prepare("2020-06", "330106", "synthetic")
-    assert "成文日期：** 2020年6月30日" in bulletin.masthead(b) and "〔2020〕" in bulletin.masthead(b)
+    assert bulletin.masthead(b).issued == date(2020, 6, 30) and "〔2020〕" in bulletin.masthead(b).number
 
 
 def test_a_bulletin_never_draws_an_empty_chart(monkeypatch):
@@ -80,3 +87,58 @@ def test_a_bulletin_never_draws_an_empty_chart(monkeypatch):
     assert bulletin.charted_measures(b)
     monkeypatch.setattr(type(b), "paces", lambda self, region=None: [])  # a month with nothing to draw
     assert bulletin.charted_measures(b) == [] and "没有可绘制" in bulletin.no_chart_note(b)
+
+
+def test_a_long_title_is_set_in_lines_that_leave_no_character_alone():
+    from kpitrack.publish.content.masthead import split_title
+
+    assert split_title("杭州市各区、县（市）经济责任制指标进度通报（2019年1—12月）") == ("杭州市各区、县（市）经济责任制指标进度通报", "（2019年1—12月）")
+    assert split_title("市发改委绩效卡（2018年）") == ("市发改委绩效卡（2018年）",)
+
+
+def test_the_mid_terms_sections_are_written_from_the_figures():
+    """二、主要成效 names what is ahead, 原因分析 names the years a measure fell behind with the rates,
+    五、目标调整建议 names each target out of reach with its probability; all from the same verdicts."""
+    from kpitrack.analysis.findings import adjustments, causes
+    from kpitrack.publish.content import report
+
+    ev = report.evaluate(2018, "synthetic")
+    found = causes(ev.cat, ev.ds, ev.verdicts, 2018)
+    assert found and all(ev.verdicts[m].status.status.value in ("off_track", "at_risk") or ev.verdicts[m].listed_as_miss for m in found)
+    text = report.causes(ev)
+    for mid, c in found.items():
+        assert ev.cat.measure(mid).name_zh in text.replace("\\", "")
+        for s in c.steps:
+            if s.behind and c.kind == "growth" and c.model == "compound":
+                assert f"{s.year}年增长{s.actual * 100:.1f}%" in text or f"{s.year}年下降{abs(s.actual) * 100:.1f}%" in text
+    adj = adjustments(ev.cat, ev.verdicts)
+    assert adj and all(a.probability < 0.3 and ev.verdicts[a.measure_id].listed_as_miss for a in adj)
+    words = report.adjustments(ev)
+    assert all(ev.cat.measure(a.measure_id).name_zh in words for a in adj) and "按程序" in words
+    assert "已提前达到2020年目标的子指标" in report.achievements(ev)
+
+
+def test_a_plan_without_tables_2_3_5_gets_no_annex_for_them(monkeypatch):
+    from dataclasses import replace
+
+    from kpitrack.publish.content import card, report
+
+    ev = report.evaluate(2018, "synthetic")
+    bare = replace(ev, cat=replace(ev.cat, special_targets=(), problem_areas=(), standards=()))
+    keys = [k for k, _ in report.annexes(bare)]
+    assert "special" not in keys and "social" not in keys and report.annex_heading(bare, "special") == ""
+    assert report.annex_heading(bare, "method") == f"## 附件{keys.index('method') + 1}　评估方法"
+    c = card.prepare("市发改委", 2018, "synthetic", "")
+    assert card.heading(replace(c, cat=bare.cat), "special") == "" and card.heading(c, "special").startswith("## 三、")
+
+
+def test_the_final_draws_lessons_and_proposals_from_its_own_record():
+    from kpitrack.analysis.final import MISSED
+    from kpitrack.publish.content import final_report as fr
+
+    fe = fr.evaluate_final("synthetic")
+    missed = [o for _, ms in fe.outcomes.values() for o in ms if o.outcome == MISSED]
+    proposals = fr.proposals(fe).replace("\\", "")
+    assert missed and all(fe.cat.measure(o.measure_id).name_zh in proposals for o in missed)
+    lessons = fr.lessons(fe).replace("\\", "")
+    assert f"{fe.retro_as_of}年中期评估预计难以实现的子指标" in lessons and fe.calibration.text_zh() in lessons

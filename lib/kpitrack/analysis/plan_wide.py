@@ -18,6 +18,8 @@ class PlanWide:
     year: int
     special_missed: tuple[str, ...] | None  # names of Table 2 sub-targets due by the year and not met
     special_late: tuple[str, ...] | None  # met after their year
+    special_met: int | None  # due by the year and met on time
+    special_due: int | None  # due by the year (met, late or missed)
     satisfaction: float | None  # the year's average satisfaction with the rectification (Table 3), None: not surveyed
     satisfaction_target: float
     standards_due: int | None  # Table 5 standards due by the year's end
@@ -29,7 +31,7 @@ class PlanWide:
 
 
 def plan_wide(cat: Catalogue, ds: Dataset, year: int) -> PlanWide:
-    from .final import MISSED
+    from .final import ACHIEVED, MISSED
     from .rectification import SATISFACTION_TARGET
     from .rectification import by_year as rect_by_year
     from .special import LATE, subtarget_status
@@ -39,6 +41,7 @@ def plan_wide(cat: Catalogue, ds: Dataset, year: int) -> PlanWide:
     statuses = subtarget_status(cat, ds, special, year)
     missed = tuple(f"{st.special.name_zh}：{st.target.name_zh}" for st in statuses if st.outcome == MISSED)
     late = tuple(f"{st.special.name_zh}：{st.target.name_zh}" for st in statuses if st.outcome == LATE)
+    met = sum(1 for st in statuses if st.outcome == ACHIEVED)
     rect = ds.rectification_ledger(cat)
     sat = None
     if rect.kept:
@@ -52,4 +55,4 @@ def plan_wide(cat: Catalogue, ds: Dataset, year: int) -> PlanWide:
         row = rows[rows["year"] == year]
         if not row.empty:
             due, overdue = int(row["due"].iloc[0]), int(row["overdue"].iloc[0])
-    return PlanWide(year, missed, late, sat, float(SATISFACTION_TARGET), due, overdue)
+    return PlanWide(year, missed, late, met, len(missed) + len(late) + met, sat, float(SATISFACTION_TARGET), due, overdue)

@@ -131,6 +131,25 @@ def outlook_reason_zh(code: str, n_points: int = 0) -> str:
             "cumulative_gaps": "累计目标需要逐年数据，有年份缺数"}[code]
 
 
+def rate_words(model: str, rate: float, unit: str, digits: int | None = None) -> str:
+    """An average yearly change in words: 年均增长8.1% (compound) / 年均增加0.5个百分点 (linear);
+    ``digits`` decimals when given (two rates side by side that would print alike)."""
+    if model == "compound":
+        return f"年均{'增长' if rate >= 0 else '下降'}{abs(rate) * 100:.{1 if digits is None else digits}f}%"
+    shown = fmt(abs(rate), "个百分点" if unit == "%" else unit) if digits is None else f"{abs(rate):,.{digits}f}{'个百分点' if unit == '%' else unit}"
+    return f"年均{'增加' if rate >= 0 else '减少'}{shown}"
+
+
+def rate_pair(model: str, a: float, b: float, unit: str) -> tuple[str, str]:
+    """Two average yearly changes in words, with digits enough to tell them apart (as :func:`fmt_pair`)."""
+    x, y = rate_words(model, a, unit), rate_words(model, b, unit)
+    digits = 1 if model == "compound" else 0
+    while x == y and a != b and digits < 4:
+        digits += 1
+        x, y = rate_words(model, a, unit, digits), rate_words(model, b, unit, digits)
+    return x, y
+
+
 def rate_zh(o, rate: float | None) -> str:
     """A yearly change in words: 年均增长8.1% / 年均下降2.0% / 年均增加0.5个百分点 / 每年完成… (``o`` an outlook)."""
     if rate is None:

@@ -23,7 +23,7 @@ from ..core.fileio import atomic_write_text, display_name
 REGION_COLUMNS = ("code", "name_zh", "name_en", "level", "aliases", "note")
 LEVELS = ("city", "district", "county", "county-level city")
 #: the Quarto project's files a workspace's reports are made with (the repository's, copied)
-REPORT_FILES = ("_quarto.yml", "_brand.yml", "report.css", "typst-settings.typ", ".gitignore")
+REPORT_FILES = ("_quarto.yml", "_brand.yml", "report.css", "typst-settings.typ", "typst-show.typ", ".gitignore")
 #: plan files that do not depend on the city: the scoring rules and the notice rule (edit them for another plan)
 PLAN_COPIES = ("scoring.yaml", "notices.yaml")
 
@@ -140,7 +140,10 @@ def _fill_workspace(tmp: Path, folder: Path, city_zh: str, city_en: str, short: 
     atomic_write_text(tmp / "workspace.yaml", (
         "# The workspace (kpitrack init): who runs the plan. Titles, the issuing office and the site read this.\n"
         f"city_zh: {q(city_zh, ensure_ascii=False)}\ncity_short_zh: {q(short, ensure_ascii=False)}\n"
-        f"city_en: {q(city_en, ensure_ascii=False)}\noffice_zh: {q(city_zh + '绩效管理考评办公室', ensure_ascii=False)}\n"
+        f"city_en: {q(city_en, ensure_ascii=False)}\n"
+        "# the issuing office as it signs its documents (two offices that issue together: separated by a full-width\n"
+        "# space), its 文号 prefix (empty: documents read 待编号), 主送 and 抄送: replace these with the office's own\n"
+        f"office_zh: {q(city_zh + '绩效管理考评办公室', ensure_ascii=False)}\ndoc_prefix_zh: \"\"\nrecipients_zh: \"\"\ncopies_zh: \"\"\n"
         f"districts_zh: 区、县（市）\nsite_title_zh: {q(city_zh + '绩效管理', ensure_ascii=False)}\ndefault_dataset: main\n"))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

@@ -233,17 +233,24 @@ def _month_end(b: Bulletin):
     return date(b.year, b.month, calendar.monthrange(b.year, b.month)[1])
 
 
-def signoff(b: Bulletin) -> str:
-    """The 落款: the office and the 成文日期 (the same date as the masthead's), then 抄送."""
+def signoff(b: Bulletin):
+    """The 落款: the office and the 成文日期 (the same date as the head's)."""
     from .masthead import signoff as tail
 
     return tail(b.ds, up_to=b.year, period_end=_month_end(b))
 
 
-def masthead(b: Bulletin) -> str:
+def imprint(b: Bulletin) -> str:
+    from .masthead import imprint as tail
+
+    return tail(b.ds, up_to=b.year, period_end=_month_end(b))
+
+
+def masthead(b: Bulletin):
+    """The bulletin's head: the office, 文号, its title (the front matter's), 主送."""
     from .masthead import masthead as head
 
-    return head("月度进度通报", b.ds, up_to=b.year, period_end=_month_end(b))
+    return head(title(b), b.ds, up_to=b.year, period_end=_month_end(b))
 
 
 def headline(b: Bulletin) -> str:

@@ -79,21 +79,44 @@ def prepare(unit: str, as_of: int, dataset: str, data_as_of: str = "") -> Card:
     return Card(cat, ds, u, as_of, judged, score, illustrative(ds, challenges))
 
 
+#: The card's sections, in order: (key, title); those the plan has no table for are left out.
+SECTIONS = (("kpis", "关键绩效指标"), ("trends", "趋势"), ("special", "牵头的重点专项目标"), ("standards", "负责的标准与牵头整改的社会评价问题"))
+NUMERALS = "一二三四五六七八九十"
+
+
+def heading(c: Card, key: str) -> str:
+    """The heading of one section (## 三、牵头的重点专项目标), numbered among those the card has; "" when
+    the plan has no such table (a plan without Table 2 gets no Table 2 section)."""
+    present = [(k, t) for k, t in SECTIONS
+               if k not in ("special", "standards") or (c.cat.special_targets if k == "special" else (c.cat.standards or c.cat.problem_areas))]
+    for i, (k, t) in enumerate(present):
+        if k == key:
+            return f"## {NUMERALS[i]}、{t}"
+    return ""
+
+
 def title(c: Card) -> str:
     return f"{c.unit.name}绩效卡（{c.as_of}年）"
 
 
-def signoff(c: Card) -> str:
-    """The 落款: the office and the 成文日期 (the same date as the masthead's), then 抄送."""
+def signoff(c: Card):
+    """The 落款: the office and the 成文日期 (the same date as the head's)."""
     from .masthead import signoff as tail
 
     return tail(c.ds, up_to=c.as_of)
 
 
-def masthead(c: Card) -> str:
+def imprint(c: Card) -> str:
+    from .masthead import imprint as tail
+
+    return tail(c.ds, up_to=c.as_of)
+
+
+def masthead(c: Card):
+    """The card's head: the office, 文号, the title, 主送 the unit itself."""
     from .masthead import masthead as head
 
-    return head("绩效卡", c.ds, up_to=c.as_of)
+    return head(title(c), c.ds, up_to=c.as_of, recipients=c.unit.name)
 
 
 def headline(c: Card) -> str:

@@ -154,29 +154,67 @@ def status_dot(text: object) -> str:
             label = label[len(lead):]
     code = text.code if isinstance(text, StatusCell) else status_code(text)
     colour = STATUS_COLOUR.get(code, "#999999")
-    return f'`#text(fill: rgb("{colour}"))[●]`{{=typst}} {escape_markdown(label)}' if label not in ("—", "") else "—"
+    # one box: the dot and the label never part, and a label (无量化目标) never breaks inside
+    return (f'`#box[#text(fill: rgb("{colour}"))[●] #{typst_string(label)}]`{{=typst}}' if label not in ("—", "") else "—")
+
+
+#: A figure with its unit and perhaps its year (3,860亿元, 8.2%（2018年）, 49.0μg/m³, −0.4个百分点): set in one
+#: box in the PDF, so that a narrow column wraps around it, never inside it.
+_FIGURE = re.compile(r"^[−\-+]?[\d,]+(\.\d+)?\s?(%|‰|个百分点|[^\s\d（）()，,。；;]{1,8})?(（\d{4}年）|\(\d{4}\))?$")
+
+
+def nobreak(text: str) -> str:
+    """Markdown for a short cell the PDF must not break: a figure with its unit (raw typst box, the
+    same text); other text as escaped markdown that wraps."""
+    if _FIGURE.match(text) and display_width(text) <= 22:
+        return f"`#box({typst_string(text)})`{{=typst}}"
+    return breakable(escape_markdown(text))
+
+
+#: Half-width characters of 7.5 pt table text across an A4 page's text (17.8 cm) less the cells' insets.
+LINE_UNITS = 120
+#: The narrowest a column of wrapping text is made: seven Chinese characters.
+TEXT_MIN = 14
 
 
 def table_markdown(df: pd.DataFrame, status_cols: set[str] | frozenset[str] = frozenset()) -> str:
     """A pipe table; every cell escaped; cells of ``status_cols`` carry a coloured dot in the PDF."""
-    cols = [escape_markdown(c) for c in df.columns]
-    # the dashes set relative column widths in pandoc when a table is wider than a line: a column of
-    # short cells (a status, a code, a number: at most 12 columns wide) gets room to keep them on
-    # one line (its heading may wrap); long text shares the rest and wraps
-    widths = []
+    # a short heading (数据不足, 逾期实现) is one word: set whole, its column at least as wide
+    cols = [f"`#box({typst_string(c)})`{{=typst}}" if display_width(c) <= 10 else escape_markdown(c) for c in map(str, df.columns)]
+    # the dashes set relative column widths in pandoc (the table is wider than a line): a column of
+    # short cells or of figures set whole (boxes: 3,860亿元, 8.2%（2018年）) gets the width they need,
+    # measured on the page (a line of 7.5 pt table text holds about LINE_UNITS half-width characters);
+    # long text shares what is left and wraps
+    needs, texts = [], []
     for col in df.columns:
-        longest = max([display_width(v) for v in df[col]] or [0])
-        widths.append(max(longest + 8, 8) if longest <= 12 else min(max(longest, 10), 24))
+        cells = [str(v) for v in df[col]]
+        longest = max([display_width(v) for v in cells] or [0])
+        whole = max([display_width(v) for v in cells if (_FIGURE.match(v) and display_width(v) <= 22) or col in status_cols
+                     or isinstance(v, StatusCell)] or [0]) + (2 if col in status_cols or any(isinstance(v, StatusCell) for v in df[col]) else 0)
+        head = display_width(col) if display_width(col) <= 10 else 0
+        if longest <= 12:
+            needs.append(max(longest, head, 4) + 3)
+            texts.append(0)
+        else:
+            needs.append(whole + 3 if whole else 0)
+            texts.append(min(max(longest, 10), 24))
+    room = LINE_UNITS - sum(needs)
+    total_text = sum(texts)
+    if total_text and room > 0:  # the text columns share the room left, each at least TEXT_MIN (a figure
+        # with its unit, 10.1个百分点, fits a line of it), never less than their own need
+        texts = [max(TEXT_MIN, round(t * room / total_text)) if t else 0 for t in texts]
+    widths = [max(n, t) for n, t in zip(needs, texts)]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(":" + "-" * max(w, 3) for w in widths) + "|"]
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(v.markdown() if isinstance(v, Link) else status_dot(v)
                                       if col in status_cols or isinstance(v, StatusCell)
-                                      else breakable(escape_markdown(v)) for col, v in zip(df.columns, row)) + " |")
+                                      else nobreak("" if v is None else str(v)) for col, v in zip(df.columns, row)) + " |")
     return "\n".join(lines)
 
 
 _BREAK_AFTER = re.compile(r"([/_:=&?-]|\.(?!\d)|(?<!\d)\.)(?=\w)")  # never inside a number: 46.72% stays whole
 _LONG_RUN = re.compile(r"[A-Za-z0-9%]{13,}")
+_UNIT_SLASH = re.compile("/\u200b(?=m³|m²|[^\\x00-\\x7f])")
 
 
 def breakable(text: str) -> str:
@@ -184,6 +222,7 @@ def breakable(text: str) -> str:
     ids and dates (K12.income, 2019-01-31, https://...), and every 12 characters of a long run of
     letters or digits (hashes); Chinese text breaks anywhere by itself. Nothing changes on screen."""
     text = _BREAK_AFTER.sub("\\1\u200b", text)
+    text = _UNIT_SLASH.sub("/", text)  # a unit's slash (μg/m³, 人/亿元, 张/千名老人) is not a place to break
     return _LONG_RUN.sub(lambda mo: "\u200b".join(mo.group(0)[i:i + 12] for i in range(0, len(mo.group(0)), 12)), text)
 
 
@@ -246,6 +285,15 @@ def show_right(text: str) -> None:
     publish_display_data({"text/html": f'<p style="text-align:right">{html.escape(text)}</p>',
                           "text/markdown": f"```{{=typst}}\n#block(width: 100%, align(right, text({typst_string(text)})))\n```",
                           "text/plain": text})
+
+
+def show_block(block) -> None:
+    """A part of a document set apart in each format (the head, the 落款): ``block`` has ``html()``,
+    ``typst()`` (markdown with a raw typst block, for the PDF) and ``plain()``, each escaped for its
+    format by the block itself."""
+    from IPython.display import publish_display_data
+
+    publish_display_data({"text/html": block.html(), "text/markdown": block.typst(), "text/plain": block.plain()})
 
 
 @lru_cache(maxsize=1)

@@ -106,46 +106,208 @@ def headline(fe: FinalEvaluation) -> str:
     return "\n".join(lines)
 
 
-def signoff(fe: FinalEvaluation) -> str:
-    """The 落款: the office and the 成文日期 (the same date as the masthead's), then 抄送."""
-    from .masthead import signoff as tail
+def imprint(fe: FinalEvaluation) -> str:
+    """The 版记 after the 附件."""
+    from .masthead import imprint as tail
 
     return tail(fe.ds, up_to=plan_end_year())
 
 
-def masthead(fe: FinalEvaluation) -> str:
+def signoff(fe: FinalEvaluation):
+    """The 附件 list and the 落款 (the same date as the head's)."""
+    from .masthead import signoff as tail
+
+    return tail(fe.ds, up_to=plan_end_year(), annexes=tuple(t for _, t in annexes(fe)))
+
+
+def masthead(fe: FinalEvaluation):
+    """The document's head: issuing office, 文号, title, 主送 (see :mod:`.masthead`)."""
     from .masthead import masthead as head
 
+    return head(title_lines(), fe.ds, up_to=plan_end_year())
+
+
+def _measures(fe: FinalEvaluation, outcome: str) -> list[FinalOutcome]:
+    return [o for _, ms in fe.outcomes.values() for o in ms if o.outcome == outcome]
+
+
+def opening(fe: FinalEvaluation) -> str:
+    """The first paragraph: on what authority and data, what was judged, what follows."""
     from ...core.workspace import plan_info
 
-    return head(f"{plan_info().title_zh}终期评估报告（{plan_end_year()}年）", fe.ds, up_to=plan_end_year())
+    text = (f"根据《{plan_info().name_zh}》关于开展终期评估的要求，依据{escape_markdown(fe.ds.label_zh)}，"
+            f"对规划表1的{len(fe.outcomes)}项关键绩效指标逐项判断了{plan_end_year()}年目标的实现情况，回顾了{fe.retro_as_of}年中期评估的判断与预测，"
+            "并总结了重点专项目标、社会评价意见整改和标准制定的完成情况。现将评估情况报告如下。")
+    return text + ("\n\n" + synthetic_warning("报告", fe.language) if fe.ds.synthetic else "")
+
+
+def overall(fe: FinalEvaluation) -> str:
+    """一、总体评价."""
+    counts = Counter(o for o, _ in fe.outcomes.values())
+    judged = counts.get(ACHIEVED, 0) + counts.get(MISSED, 0)
+    return escape_markdown(
+        f"规划期末（{plan_end_year()}年），{len(fe.outcomes)}项关键绩效指标中可作判断的{judged}项，实现{counts.get(ACHIEVED, 0)}项"
+        + (f"（{counts.get(ACHIEVED, 0) / judged:.0%}）" if judged else "")
+        + f"，未实现{counts.get(MISSED, 0)}项；数据不足{counts.get(INSUFFICIENT, 0)}项，规划未设量化目标{counts.get(NO_TARGET, 0)}项。")
+
+
+def achievements(fe: FinalEvaluation) -> str:
+    """二、主要成效: the KPIs whose targets were met, and Tables 2, 3 and 5 at the end of the plan."""
+    from ...analysis.plan_wide import plan_wide
+
+    names = {k.id: k.name_zh for k in fe.cat.kpis}
+    met = [k for k, (o, _) in fe.outcomes.items() if o == ACHIEVED]
+    caught = [o for o in _measures(fe, ACHIEVED) if class_change(fe.retro_verdicts[o.measure_id].status, o) == "caught_up"]
+    items = []
+    if met:
+        items.append(f"实现{plan_end_year()}年目标的关键绩效指标{len(met)}项：" + "、".join(f"{k}{names[k]}" for k in met) + "。")
+    if caught:
+        items.append(f"其中{fe.retro_as_of}年中期评估时进度滞后或存在风险、此后赶上的子指标{len(caught)}项："
+                     + "、".join(fe.cat.measure(o.measure_id).name_zh for o in caught) + "。")
+    pw = plan_wide(fe.cat, fe.ds, plan_end_year())
+    if pw.special_met:
+        items.append(f"重点专项目标（规划表2）中已实现的子目标{pw.special_met}项。")
+    if pw.satisfaction is not None and not pw.satisfaction_short:
+        items.append(f"{plan_end_year()}年社会评价意见整改满意度平均为{pw.satisfaction:.1f}%，达到规划要求。")
+    if pw.standards_due and pw.standards_overdue is not None and pw.standards_due > pw.standards_overdue:
+        items.append(f"应制定（修订）的标准{pw.standards_due}项中已发布{pw.standards_due - pw.standards_overdue}项。")
+    if not items:
+        return "规划期末尚无可确认实现的指标。"
+    return "\n".join(f"{i}. {escape_markdown(t)}" for i, t in enumerate(items, start=1))
+
+
+def problems(fe: FinalEvaluation) -> str:
+    """三（一）存在的主要问题: targets missed, figures missing, Tables 2, 3 and 5."""
+    from ...analysis.plan_wide import plan_wide
+
+    names = {k.id: k.name_zh for k in fe.cat.kpis}
+    missed = [k for k, (o, _) in fe.outcomes.items() if o == MISSED]
+    gaps = [k for k, (o, _) in fe.outcomes.items() if o == INSUFFICIENT]
+    out = []
+    if missed:
+        out.append("未实现的指标：" + "、".join(f"{k}{names[k]}" for k in missed) + "。")
+    if gaps:
+        out.append(f"{len(gaps)}项指标缺少期末数据，无法判断是否实现：" + "、".join(f"{k}{names[k]}" for k in gaps) + "。")
+    pw = plan_wide(fe.cat, fe.ds, plan_end_year())
+    if pw.special_missed:
+        shown = "、".join(pw.special_missed[:5]) + ("等" if len(pw.special_missed) > 5 else "")
+        out.append(f"重点专项目标（规划表2）中到期未实现的子目标{len(pw.special_missed)}项：{shown}。")
+    if pw.satisfaction_short:
+        out.append(f"{plan_end_year()}年社会评价意见整改（规划表3）的满意度平均为{pw.satisfaction:.1f}%，低于规划要求的{pw.satisfaction_target:.0f}%。")
+    if pw.standards_overdue:
+        out.append(f"规划表5中应制定（修订）的标准{pw.standards_due}项，逾期未发布{pw.standards_overdue}项。")
+    if not out:
+        return "无。"
+    return "\n".join(f"{i}. {escape_markdown(t)}" for i, t in enumerate(out, start=1))
+
+
+def causes(fe: FinalEvaluation) -> str:
+    """三（二）原因分析 of every sub-target missed, from its figures over the plan period."""
+    from ...analysis.findings import cause_of
+    from .conclusions import cause_text
+
+    lines = []
+    for o in _measures(fe, MISSED):
+        c = cause_of(fe.cat, fe.ds, o.measure_id, plan_end_year())
+        lines.append(f"- {escape_markdown(cause_text(fe.cat, c))}")
+    return "\n".join(lines)
+
+
+def lessons(fe: FinalEvaluation) -> str:
+    """五、经验启示, from what this plan's record shows: the mid-term's warnings against the outcomes,
+    those that caught up or fell back, how often its probabilities were right, and the gaps in the data."""
+    changes = Counter()
+    named: dict[str, list[str]] = {}
+    for o in (o for _, ms in fe.outcomes.values() for o in ms):
+        code = class_change(fe.retro_verdicts[o.measure_id].status, o)
+        if code:
+            changes[code] += 1
+            named.setdefault(code, []).append(fe.cat.measure(o.measure_id).name_zh)
+    warned = [m for m in fe.cat.measures if fe.retro_verdicts[m.id].listed_as_miss]
+    outcome = {o.measure_id: o.outcome for _, ms in fe.outcomes.values() for o in ms}
+    by = Counter(outcome.get(m.id) for m in warned)
+    warned_missed = [m for m in warned if outcome.get(m.id) == MISSED]
+    items = []
+    if warned:
+        text = (f"{fe.retro_as_of}年中期评估预计难以实现的子指标{len(warned)}项，期末未实现{by.get(MISSED, 0)}项"
+                + (f"（{'、'.join(m.name_zh for m in warned_missed)}）" if warned_missed else "")
+                + f"、实现{by.get(ACHIEVED, 0)}项" + (f"、无法判断{by.get(INSUFFICIENT, 0) + by.get(NO_TARGET, 0)}项"
+                                                     if by.get(INSUFFICIENT, 0) + by.get(NO_TARGET, 0) else ""))
+        text += ("：中期评估的预警多数应验，需要及早转化为年度考核中的具体进度要求。" if by.get(MISSED, 0) > by.get(ACHIEVED, 0)
+                 else "：中期评估预警后加大力度的指标多数得以实现，预警应坚持在中期评估中提出。" if by.get(ACHIEVED, 0) else "。")
+        items.append(text)
+    if changes.get("caught_up"):
+        items.append(f"中期进度滞后或存在风险、期末实现的{changes['caught_up']}项（{'、'.join(named['caught_up'])}）说明中期发现问题后加快推进是有效的。")
+    if changes.get("fell_back"):
+        items.append(f"中期进度正常、期末未实现的{changes['fell_back']}项（{'、'.join(named['fell_back'])}）说明进度正常不等于目标稳妥，后半程仍需逐年监测。")
+    items.append(fe.calibration.text_zh())
+    gaps = _measures(fe, INSUFFICIENT)
+    if gaps:
+        items.append(f"{len(gaps)}项子指标期末缺少数据，评估无法作出判断：统计口径和年度报送需要在规划制定时即予明确。")
+    return "\n".join(f"{i}. {escape_markdown(t)}" for i, t in enumerate(items, start=1))
+
+
+def proposals(fe: FinalEvaluation) -> str:
+    """六、对下一规划的建议: for each target missed, the average yearly change the plan period
+    achieved against what its target asked (the basis for the next target); data and targets to set."""
+    from ...analysis.findings import period_rate
+    from ...core.vocabulary import rate_pair
+
+    items = []
+    for o in _measures(fe, MISSED):
+        m = fe.cat.measure(o.measure_id)
+        r = period_rate(fe.cat, fe.ds, o.measure_id, plan_end_year())
+        if r is None:  # a rate, a flow, a bound: what was judged, as the outcome table says it
+            items.append(f"{m.name_zh}：{o.reason_zh}；下一规划确定目标时以本期实际情况为参照，明确所需条件。")
+            continue
+        actual, required = rate_pair(r.model, r.actual, r.required, m.unit)
+        items.append(f"{m.name_zh}：{r.first}—{r.last}年实际{actual}，实现本期目标需{required}；"
+                     "下一规划确定目标时以本期实际速度为参照，明确所需条件。")
+    gaps = _measures(fe, INSUFFICIENT)
+    if gaps:
+        items.append("为" + "、".join(fe.cat.measure(o.measure_id).name_zh for o in gaps[:SHOWN]) + ("等" if len(gaps) > SHOWN else "")
+                     + "建立年度统计台账，明确数据来源和公布时间。")
+    no_target = _measures(fe, NO_TARGET)
+    if no_target:
+        items.append(f"本期{len(no_target)}项子指标未设量化目标（如" + "、".join(fe.cat.measure(o.measure_id).name_zh for o in no_target[:3])
+                     + "），下一规划宜设定可量化、可核验的目标。")
+    if not items:
+        return "本期目标均已实现，下一规划可在本期实际速度基础上确定更高目标。"
+    return "\n".join(f"{i}. {escape_markdown(t)}" for i, t in enumerate(items, start=1))
+
+
+SHOWN = 6
 
 
 def summary(fe: FinalEvaluation) -> str:
-    """总体评价、主要问题、下一步建议 of the final evaluation, written from the outcomes (Markdown)."""
-    counts = Counter(o for o, _ in fe.outcomes.values())
-    names = {k.id: k.name_zh for k in fe.cat.kpis}
-    judged = counts.get(ACHIEVED, 0) + counts.get(MISSED, 0)
-    overall = (f"规划期末（{plan_end_year()}年），{len(fe.outcomes)}项关键绩效指标中可作判断的{judged}项，实现{counts.get(ACHIEVED, 0)}项"
-               + (f"（{counts.get(ACHIEVED, 0) / judged:.0%}）" if judged else "")
-               + f"，未实现{counts.get(MISSED, 0)}项；数据不足{counts.get(INSUFFICIENT, 0)}项，规划未设量化目标{counts.get(NO_TARGET, 0)}项。")
-    missed = [k for k, (o, _) in fe.outcomes.items() if o == MISSED]
-    gaps = [k for k, (o, _) in fe.outcomes.items() if o == INSUFFICIENT]
-    problems = []
-    if missed:
-        problems.append("未实现的指标：" + "、".join(f"{k}{names[k]}" for k in missed) + "。")
-    if gaps:
-        problems.append(f"{len(gaps)}项指标缺少期末数据，无法判断是否实现：" + "、".join(f"{k}{names[k]}" for k in gaps) + "。")
-    advice = []
-    if missed:
-        advice.append("未实现的指标在下一个五年规划中分析原因，合理确定目标并列入重点督查。")
-    if gaps:
-        advice.append("补齐缺少的期末数据（统计公报、部门年报），补齐后重新作终期判断。")
-    advice.append("以本次回顾的预测检验结果校准下一轮规划的中期评估方法。")
-    lines = ["**总体评价：** " + escape_markdown(overall), "",
-             "**主要问题：** " + (escape_markdown("".join(problems)) if problems else "无。"), "", "**下一步建议：**", ""]
-    lines += [f"- {escape_markdown(a)}" for a in advice]
-    return "\n".join(lines)
+    """总体评价、主要问题 and the proposals in one text (the report sets them as its sections)."""
+    return "\n".join(["**总体评价：** " + overall(fe), "", "**主要问题：**", "", problems(fe), "", "**下一步建议：**", "", proposals(fe)])
+
+
+def title_lines() -> tuple[str, str]:
+    """The final evaluation's title, in the lines it is set in."""
+    from ...core.workspace import plan_info
+
+    return plan_info().name_zh, "终期评估报告"
+
+
+#: The final's 附件, in order (those the plan lacks left out, the rest numbered in order).
+ANNEXES = (("outcomes", "关键绩效指标实现情况一览表"), ("retro", "中期评估预测与实际的对照"), ("charts", "分项指标进展"),
+           ("special", "重点专项目标完成情况"), ("social", "社会评价意见整改与标准制定情况"), ("peers", "对标城市比较与挑战目标"),
+           ("method", "判断方法"), ("sources", "数据来源"))
+
+
+def annexes(fe: FinalEvaluation) -> list[tuple[str, str]]:
+    from .report import _has_part
+
+    return [(k, t) for k, t in ANNEXES if _has_part(fe.cat, k)]
+
+
+def annex_heading(fe: FinalEvaluation, key: str) -> str:
+    for i, (k, t) in enumerate(annexes(fe), start=1):
+        if k == key:
+            return f"## 附件{i}　{t}"
+    return ""
 
 
 def outcome_counts(fe: FinalEvaluation) -> pd.DataFrame:
@@ -221,7 +383,8 @@ def retrospective_note(fe: FinalEvaluation) -> str:
     known = (f"使用截至{fe.retro_data_as_of}已知的数据" if fe.retro_data_as_of
              else f"使用{fe.retro_as_of}年及以前各年的数据，取现在所知的版本；多数真实数据的公布日期不详，"
                   "未按日期筛选，以免删去当时已经公开的数据")
-    return (f"下表把{fe.retro_as_of}年中期评估对{plan_end_year()}年所作的预测与实际结果相比（{known}）。"
+    see = next((f"附件{i}" for i, (k, _) in enumerate(annexes(fe), start=1) if k == "retro"), "下表")
+    return (f"{see}把{fe.retro_as_of}年中期评估对{plan_end_year()}年所作的预测与实际结果相比（{known}）。"
             + fe.calibration.text_zh()
             + " 预测区间只反映同类短序列的一般波动，不包括政策调整、统计口径变化和突发公共事件（如2020年的疫情）这类冲击。")
 

@@ -6,12 +6,14 @@ the number reads 待编号 rather than an invented one.
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
 from datetime import date
 
 from ...core.labels import SYNTHETIC_LABEL_ZH
 from ...core.workspace import workspace
 from ...data.actuals import UNKNOWN_DATE_RULE_ZH, Dataset
-from .display import escape_markdown
+from .display import escape_markdown, typst_string
 
 
 
@@ -22,10 +24,13 @@ def data_cutoff(ds: Dataset, up_to: int | None = None) -> str:
         unknown = "；" + UNKNOWN_DATE_RULE_ZH if ds.collected else ""
         return f"{ds.known_at}（所示为当日已公布的数据{unknown}）"
     obs = ds.observations if up_to is None else ds.observations[ds.observations["year"] <= up_to]
-    dates = sorted(d for d in obs["known_from"].astype(str) if d and d != ds.collected)
+    known = obs["known_from"].astype(str)
+    dates = sorted(d for d in known if d and d != ds.collected)
     if ds.synthetic or not dates:
         return "—"
-    return dates[-1]
+    undated = int((known == ds.collected).sum()) if ds.collected else 0
+    # figures whose publication date nobody knows are used too: said, never hidden behind the date
+    return dates[-1] + (f"（另有{undated}个数据的公布日期不详）" if undated else "")
 
 
 def issue_date(ds: Dataset, up_to: int | None = None, period_end: date | None = None) -> date:
@@ -57,27 +62,156 @@ def document_number(issued: date) -> str:
     return f"{prefix}〔{issued.year}〕　号（待编号）" if prefix else "待编号（系统生成稿）"
 
 
-def masthead(kind_zh: str, ds: Dataset, today: date | None = None, up_to: int | None = None,
-             period_end: date | None = None) -> str:
-    """Markdown: the issuing office, the 文号 (its year the year of issue), the kind, 主送, the 成文日期 in
-    Chinese form and the data's cut-off, as a block at the top of a document."""
-    issued = today or issue_date(ds, up_to, period_end)
-    ws = workspace()
-    lines = [f"**{escape_markdown(ws.office_zh)}**", "",
-             f"**文号：** {escape_markdown(document_number(issued))}　**文件类别：** {escape_markdown(kind_zh)}"]
-    if ws.recipients_zh:
-        lines += ["", f"**主送：** {escape_markdown(ws.recipients_zh)}"]
-    lines += ["", f"**成文日期：** {chinese_date(issued)}　**数据截至：** {escape_markdown(data_cutoff(ds, up_to))}"]
-    if ds.synthetic:
-        lines += ["", f"**【{SYNTHETIC_LABEL_ZH}】**"]
-    return "\n".join(lines)
+RED = "#c8102e"
 
 
-def signoff(ds: Dataset, today: date | None = None, up_to: int | None = None, period_end: date | None = None) -> str:
-    """Markdown: the 落款 that ends a document (the office and the 成文日期 in Chinese form), then 抄送."""
+@dataclass(frozen=True)
+class Head:
+    """The head of an official document (版头 and title), as GB/T 9704 sets it: the issuing office in
+    red, the 文号 under it, a red rule, then the title (in lines: a long title breaks where it should,
+    never leaving one character on a line), then 主送 and the data's cut-off."""
+
+    office_lines: tuple[str, ...]
+    number: str
+    title_lines: tuple[str, ...]
+    recipients: str
+    cutoff: str
+    synthetic: bool
+    issued: date
+
+    @property
+    def title(self) -> str:
+        return "".join(self.title_lines)
+
+    def html(self) -> str:
+        e = html.escape
+        parts = ['<header class="kt-redhead">',
+                 f'<div class="kt-issuer">{"<br>".join(e(x) for x in self.office_lines)}</div>',
+                 f'<div class="kt-docno">{e(self.number)}</div>', '<hr class="kt-redrule">',
+                 f'<h1 class="kt-doctitle">{"<br>".join(e(x) for x in self.title_lines)}</h1>']
+        if self.synthetic:
+            parts.append(f'<p class="kt-synthetic"><strong>【{e(SYNTHETIC_LABEL_ZH)}】</strong></p>')
+        if self.recipients:
+            parts.append(f'<p class="kt-to">{e(self.recipients)}：</p>')
+        if self.cutoff != "—":
+            parts.append(f'<p class="kt-cutoff">数据截至：{e(self.cutoff)}</p>')
+        parts.append("</header>")
+        return "".join(parts)
+
+    def typst(self) -> str:
+        """Markdown for the PDF: the head as raw typst (a fenced block pandoc and Quarto pass through)."""
+        lines = ["```{=typst}", f"#set document(title: {typst_string(self.title)})"]
+        lines += [f'#align(center, text(size: 20pt, weight: "bold", fill: rgb("{RED}"), {typst_string(x)}))' for x in self.office_lines]
+        lines += ["#v(2pt)", f"#align(center, text(size: 11pt, {typst_string(self.number)}))",
+                  f'#line(length: 100%, stroke: 1.2pt + rgb("{RED}"))', "#v(8pt)"]
+        lines += [f'#align(center, text(size: 17pt, weight: "bold", {typst_string(x)}))' for x in self.title_lines]
+        lines += ["#v(6pt)"]
+        if self.synthetic:
+            lines.append(f'#align(center, text(weight: "bold", fill: rgb("#b00000"), {typst_string("【" + SYNTHETIC_LABEL_ZH + "】")}))')
+        if self.recipients:
+            lines.append(f"#block({typst_string(self.recipients + '：')})")
+        if self.cutoff != "—":
+            lines.append(f'#block(text(size: 9pt, fill: rgb("#555555"), {typst_string("数据截至：" + self.cutoff)}))')
+        lines.append("```")
+        return "\n".join(lines)
+
+    def plain(self) -> str:
+        out = [*self.office_lines, self.number, *self.title_lines]
+        if self.synthetic:
+            out.append(f"【{SYNTHETIC_LABEL_ZH}】")
+        if self.recipients:
+            out.append(self.recipients + "：")
+        return "\n".join(out + ([f"数据截至：{self.cutoff}"] if self.cutoff != "—" else []))
+
+
+def masthead(title_lines: str | tuple[str, ...], ds: Dataset, today: date | None = None, up_to: int | None = None,
+             period_end: date | None = None, recipients: str | None = None) -> Head:
+    """The document's head (:class:`Head`): the issuing office (the workspace's; two offices that
+    issue together on two lines), the 文号 (its year the year of issue), the title, 主送 (the
+    workspace's recipients unless ``recipients`` is given) and the data's cut-off."""
     issued = today or issue_date(ds, up_to, period_end)
     ws = workspace()
-    lines = ["---", "", f"{escape_markdown(ws.office_zh)}\\", chinese_date(issued)]
+    titles = split_title(title_lines) if isinstance(title_lines, str) else tuple(title_lines)
+    return Head(office_lines(), document_number(issued), titles, ws.recipients_zh if recipients is None else recipients,
+                _dates_in_words(data_cutoff(ds, up_to)), ds.synthetic, issued)
+
+
+def split_title(title: str, width: int = 22) -> tuple[str, ...]:
+    """A title in the lines it is set in: one line when short; else broken before its last
+    parenthesis (…进度通报 / （2019年1—12月）), never leaving a character or two alone on a line."""
+    if len(title) <= width:
+        return (title,)
+    cut = title.rfind("（")
+    if 4 <= cut and len(title) - cut >= 4:
+        return title[:cut], title[cut:]
+    return (title,)
+
+
+def _dates_in_words(text: str) -> str:
+    """ISO dates in a text as official documents write them (2021-02-05 → 2021年2月5日)."""
+    import re
+
+    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: chinese_date(date(int(m[1]), int(m[2]), int(m[3]))), text)
+
+
+def notice_head(number: str, recipients: str, issued: date, synthetic: bool) -> Head:
+    """The head of a 绩效改进通知单: the office, the notice's own number as its 文号, 主送 the unit."""
+    return Head(office_lines(), number, ("绩效改进通知单",), recipients, "—", synthetic, issued)
+
+
+@dataclass(frozen=True)
+class Signoff:
+    """The end of a document's text: the 附件 list (附件：1. … 2. …, one per line), then the 落款 (the
+    office and the 成文日期 in Chinese form, set to the right)."""
+
+    annexes: tuple[str, ...]
+    office_lines: tuple[str, ...]
+    issued: date
+
+    def html(self) -> str:
+        e = html.escape
+        out = ""
+        if self.annexes:
+            items = "".join(f"<li>{e(a)}</li>" for a in self.annexes)
+            out += f'<div class="kt-annexes"><span>附件：</span><ol>{items}</ol></div>'
+        right = "<br>".join(e(x) for x in (*self.office_lines, chinese_date(self.issued)))
+        return out + f'<p class="kt-signoff">{right}</p>'
+
+    def typst(self) -> str:
+        lines = ["```{=typst}", "#v(10pt)"]
+        if self.annexes:
+            items = ", ".join(f"text({typst_string(f'{i}. {a}')})" for i, a in enumerate(self.annexes, start=1))
+            lines.append(f"#grid(columns: 2, column-gutter: 0pt, text(\"附件：\"), stack(spacing: 6pt, {items}))")
+            lines.append("#v(14pt)")
+        for x in (*self.office_lines, chinese_date(self.issued)):
+            lines.append(f"#align(right, text({typst_string(x)}))")
+        lines.append("```")
+        return "\n".join(lines)
+
+    def plain(self) -> str:
+        annex = ["附件：" + "　".join(f"{i}. {a}" for i, a in enumerate(self.annexes, start=1))] if self.annexes else []
+        return "\n".join(annex + [*self.office_lines, chinese_date(self.issued)])
+
+
+def office_lines() -> tuple[str, ...]:
+    """The workspace's issuing office, one office a line (two offices that issue together, as the
+    bundled plan's 综合考评委员会办公室 and 绩效管理委员会办公室, on two)."""
+    ws = workspace()
+    return tuple(x for x in ws.office_zh.replace("\u3000", " ").split(" ") if x) or (ws.office_zh,)
+
+
+def signoff(ds: Dataset, today: date | None = None, up_to: int | None = None, period_end: date | None = None,
+            annexes: tuple[str, ...] = ()) -> Signoff:
+    """The 附件 list and the 落款 (:class:`Signoff`), dated as the document's head is."""
+    return Signoff(tuple(annexes), office_lines(), today or issue_date(ds, up_to, period_end))
+
+
+def imprint(ds: Dataset, today: date | None = None, up_to: int | None = None, period_end: date | None = None) -> str:
+    """Markdown: the 版记 at the very end of a document, after its 附件: 抄送, and who printed it when."""
+    issued = today or issue_date(ds, up_to, period_end)
+    ws = workspace()
+    lines = ["---", ""]
     if ws.copies_zh:
-        lines += ["", f"抄送：{escape_markdown(ws.copies_zh)}"]
+        lines += [f"抄送：{escape_markdown(ws.copies_zh)}", ""]
+    lines.append(f"{escape_markdown(ws.office_zh)}　　{chinese_date(issued)}印发")
     return "\n".join(lines)

@@ -62,8 +62,8 @@ def fields(n: Notice) -> pd.DataFrame:
         measure = f"{m.kpi_id} {m.name_zh}"
     except KeyError:
         measure = e.measure_id
-    rows = [("编号", e.number), ("主送", e.unit), ("地区", region), ("指标", measure), ("问题", e.evidence),
-            ("要求", f"请于{e.due}前分析原因、提出整改措施，书面反馈市考评办（即知即改）。"),
+    rows = [("地区", region), ("指标", measure), ("问题", e.evidence),
+            ("要求", f"请于{e.due}前分析原因、提出整改措施，书面反馈本办（即知即改）。"),
             ("发出日期", e.date), ("状态", STATE_ZH.get(e.event, e.event))]
     if n.synthetic:
         rows.append(("说明", f"本通知单依据{SYNTHETIC_DATA_ZH}生成，不是真实通知。"))
@@ -84,3 +84,21 @@ def signature() -> str:
     from ...core.workspace import workspace
 
     return workspace().office_zh
+
+
+def masthead(n: Notice):
+    """The notice's head: the office, its own number as the 文号, 主送 the unit it is addressed to."""
+    from datetime import date
+
+    from .masthead import notice_head
+
+    return notice_head(n.state.number, n.state.unit, date.fromisoformat(str(n.history[0].date)[:10]), n.synthetic)
+
+
+def signoff(n: Notice):
+    """The 落款: the office and the day the notice was issued."""
+    from datetime import date
+
+    from .masthead import Signoff, office_lines
+
+    return Signoff((), office_lines(), date.fromisoformat(str(n.history[0].date)[:10]))

@@ -111,54 +111,132 @@ def headline(ev: Evaluation) -> str:
     return "\n".join(lines)
 
 
-def signoff(ev: Evaluation) -> str:
-    """The 落款: the office and the 成文日期 (the same date as the masthead's), then 抄送."""
+def title_lines(as_of: int) -> tuple[str, str]:
+    """The mid-term evaluation's title, in the lines it is set in (the page title joins them)."""
+    from ...core.workspace import plan_info
+
+    return plan_info().name_zh, f"关键绩效指标{as_of}年度中期评估报告"
+
+
+def signoff(ev: Evaluation):
+    """The 附件 list and the 落款 (the office and the 成文日期, the same date as the head's)."""
     from .masthead import signoff as tail
+
+    return tail(ev.ds, up_to=ev.as_of, annexes=tuple(t for _, t in annexes(ev)))
+
+
+def imprint(ev: Evaluation) -> str:
+    """The 版记 after the 附件: 抄送 and the date it was printed."""
+    from .masthead import imprint as tail
 
     return tail(ev.ds, up_to=ev.as_of)
 
 
-def masthead(ev: Evaluation) -> str:
-    """The document's head: issuing office, kind, number, dates (see :mod:`.masthead`)."""
+def masthead(ev: Evaluation):
+    """The document's head: issuing office, 文号, title, 主送 (see :mod:`.masthead`)."""
     from .masthead import masthead as head
 
-    return head(f"{ev.as_of}年度中期评估报告", ev.ds, up_to=ev.as_of)
+    return head(title_lines(ev.as_of), ev.ds, up_to=ev.as_of)
 
 
-def summary(ev: Evaluation) -> str:
-    """总体评价、主要问题、下一步建议, written from the numbers (Markdown)."""
+def opening(ev: Evaluation) -> str:
+    """The first paragraph: on what authority and data the evaluation was made, and what follows."""
+    from ...core.workspace import plan_info
+
+    vintages = sorted(set(ev.ds.observations["vintage"]))
+    version = (f"第{vintages[0]}—{vintages[-1]}版" if len(vintages) > 1 else f"第{vintages[0]}版") if vintages else "无数据"
+    text = (f"根据《{plan_info().name_zh}》关于开展中期评估的要求，依据{escape_markdown(ev.ds.label_zh)}（数据版本：{version}），"
+            f"对规划表1的{len(ev.statuses)}项关键绩效指标截至{ev.as_of}年的进展逐项作了评估，并对{plan_end_year()}年目标的实现可能作了预测，"
+            "同时评估了重点专项目标、社会评价意见整改、标准制定和对标城市比较的情况。现将评估情况报告如下。")
+    lines = [text]
+    if ev.language == "en":
+        counts = Counter(s.status for s in ev.statuses)
+        lines += ["", f"*As of {ev.as_of}; data: {escape_markdown(ev.ds.title_en)}; "
+                      + ", ".join(f"{STATUS_EN[st]} {counts.get(st, 0)}" for st in Status) + ".*"]
+    if ev.ds.synthetic:
+        lines += ["", synthetic_warning("报告", ev.language)]
+    return "\n".join(lines)
+
+
+def overall(ev: Evaluation) -> str:
+    """一、总体评价: the counts of every status, over all KPIs."""
     counts = Counter(s.status for s in ev.statuses)
     judged = [s for s in ev.statuses if s.status not in UNJUDGED]
     good = sum(1 for s in judged if s.status in (Status.ACHIEVED, Status.ON_TRACK))
+    text = (f"截至{ev.as_of}年，{len(ev.statuses)}项关键绩效指标中可作判断的{len(judged)}项，已实现或进度正常的{good}项"
+            + (f"（占可作判断的{good / len(judged):.0%}）" if judged else "")
+            + f"，存在风险{counts.get(Status.AT_RISK, 0)}项，进度滞后{counts.get(Status.OFF_TRACK, 0)}项；"
+            f"数据不足{counts.get(Status.INSUFFICIENT, 0)}项，规划未设量化目标{counts.get(Status.NO_TARGET, 0)}项。")
+    misses = [m for m in ev.cat.measures if ev.verdicts[m.id].listed_as_miss]
+    kept = sum(1 for m in misses if ev.verdicts[m.id].outlook.already_met)
+    if ev.as_of < plan_end_year():
+        text += (f"按目前态势，预计{len(misses)}项子指标难以实现{plan_end_year()}年目标"
+                 + (f"（其中{kept}项已提前达到目标，但可能回落）" if kept else "") + "。" if misses
+                 else f"按目前态势，有预测的子指标均有五成以上把握实现{plan_end_year()}年目标。")
+    return escape_markdown(text)
+
+
+def achievements(ev: Evaluation) -> str:
+    """二、主要成效 (:func:`kpitrack.publish.content.conclusions.achievements_md`)."""
+    from .conclusions import achievements_md
+
+    return achievements_md(ev.cat, ev.ds, ev.verdicts, ev.as_of)
+
+
+def problems(ev: Evaluation) -> str:
+    """三、存在的主要问题: the lagging KPIs, the targets forecast out of reach (with why a 进度正常
+    measure is among them), those without data, and Tables 2, 3 and 5 (Markdown, numbered)."""
     names = {k.id: k.name_zh for k in ev.cat.kpis}
     lagging = [s for s in ev.statuses if s.status in (Status.OFF_TRACK, Status.AT_RISK)]
     misses = [m for m in ev.cat.measures if ev.verdicts[m.id].listed_as_miss]
     no_data = [s.kpi_id for s in ev.statuses if s.status == Status.INSUFFICIENT]
-    overall = (f"截至{ev.as_of}年，{len(ev.statuses)}项关键绩效指标中可作判断的{len(judged)}项，已实现或进度正常的{good}项"
-               + (f"（占可作判断的{good / len(judged):.0%}）" if judged else "")
-               + f"，存在风险{counts.get(Status.AT_RISK, 0)}项，进度滞后{counts.get(Status.OFF_TRACK, 0)}项；"
-               f"数据不足{counts.get(Status.INSUFFICIENT, 0)}项，规划未设量化目标{counts.get(Status.NO_TARGET, 0)}项。")
-    problems = []
+    out = []
     if lagging:
-        problems.append("进度滞后或存在风险的指标：" + "、".join(f"{s.kpi_id}{names[s.kpi_id]}（{STATUS_ZH[s.status]}）" for s in lagging) + "。")
+        out.append("进度滞后或存在风险的指标：" + "、".join(f"{s.kpi_id}{names[s.kpi_id]}（{STATUS_ZH[s.status]}）" for s in lagging) + "。")
     if misses:
-        problems.append(f"按目前态势预计难以实现{plan_end_year()}年目标的子指标{len(misses)}项：" + "、".join(m.name_zh for m in misses) + "。")
+        text = f"按目前态势预计难以实现{plan_end_year()}年目标的子指标{len(misses)}项：" + "、".join(m.name_zh for m in misses) + "。"
         both = [m for m in misses if ev.verdicts[m.id].tension and not ev.verdicts[m.id].outlook.already_met]
         if both:  # two verdicts that seem to disagree: say why both hold
-            problems.append("其中" + "、".join(f"{m.name_zh}（{STATUS_ZH[ev.verdicts[m.id].status.status]}，预测达标概率"
-                                               f"{probability_number(ev.outlooks[m.id].probability)}）" for m in both)
-                            + f"当年进度达到规划轨迹，但预测计入近年走势与波动后，{plan_end_year()}年达标的把握不足五成，需提前关注。")
+            text += ("其中" + "、".join(f"{m.name_zh}（{STATUS_ZH[ev.verdicts[m.id].status.status]}，预测达标概率"
+                                       f"{probability_number(ev.outlooks[m.id].probability)}）" for m in both)
+                     + f"当年进度达到规划轨迹，但预测计入近年走势与波动后，{plan_end_year()}年达标的把握不足五成，需提前关注。")
         kept = [m for m in misses if ev.verdicts[m.id].outlook.already_met]
         if kept:
-            problems.append("、".join(f"{m.name_zh}（预测达标概率{probability_number(ev.outlooks[m.id].probability)}）" for m in kept)
-                            + f"已提前达到{plan_end_year()}年目标，但按近年走势可能回落，需保持。")
+            text += ("、".join(f"{m.name_zh}（预测达标概率{probability_number(ev.outlooks[m.id].probability)}）" for m in kept)
+                     + f"已提前达到{plan_end_year()}年目标，但按近年走势可能回落，需保持。")
+        out.append(text)
     if no_data:
-        problems.append(f"{len(no_data)}项指标有量化目标但缺少数据，无法判断进度：" + "、".join(f"{k}{names[k]}" for k in no_data) + "。")
-    problems += plan_wide_problems(ev)
-    advice = []
+        out.append(f"{len(no_data)}项指标有量化目标但缺少数据，无法判断进度：" + "、".join(f"{k}{names[k]}" for k in no_data) + "。")
+    out += plan_wide_problems(ev)
+    if not out:
+        return "未发现进度滞后、存在风险或缺少数据的指标。"
+    return "\n".join(f"{i}. {escape_markdown(t)}" for i, t in enumerate(out, start=1))
+
+
+def causes(ev: Evaluation) -> str:
+    """原因分析 of each lagging measure, from its own figures (Markdown list; "" when none lags)."""
+    from .conclusions import causes_md
+
+    return causes_md(ev.cat, ev.ds, ev.verdicts, ev.as_of)
+
+
+def adjustments(ev: Evaluation) -> str:
+    """目标调整建议 (:func:`kpitrack.publish.content.conclusions.adjustments_md`)."""
+    from .conclusions import adjustments_md
+
+    return adjustments_md(ev.cat, ev.verdicts)
+
+
+def advice(ev: Evaluation) -> str:
+    """下一步工作建议: a line for every measure listed as a problem and every lagging one, by unit,
+    with what it would take (Markdown list)."""
+    lagging = [s for s in ev.statuses if s.status in (Status.OFF_TRACK, Status.AT_RISK)]
+    misses = [m for m in ev.cat.measures if ev.verdicts[m.id].listed_as_miss]
+    no_data = [s.kpi_id for s in ev.statuses if s.status == Status.INSUFFICIENT]
+    out = []
     for m in misses:  # every measure listed as a problem gets its line
         k = ev.cat.kpi(m.kpi_id)
-        advice.append(f"{'、'.join(k.responsible)}：{m.name_zh}{ev.outlooks[m.id].what_it_takes_zh()}。")
+        out.append(f"{'、'.join(k.responsible)}：{m.name_zh}{ev.outlooks[m.id].what_it_takes_zh()}。")
     listed = {m.id for m in misses}
     for ks in lagging:  # a lagging measure not forecast to miss (or not forecast at all) is advised too
         k = ev.cat.kpi(ks.kpi_id)
@@ -169,14 +247,54 @@ def summary(ev: Evaluation) -> str:
             m = ev.cat.measure(ms.measure_id)
             later = ("按近年走势仍可能实现（预测达标概率" + probability_number(v.outlook.probability) + "）" if v.outlook.assessable
                      else f"未作期末预测（{v.outlook.reason_zh}）")
-            advice.append(f"{'、'.join(k.responsible)}：{m.name_zh}当年{STATUS_ZH[ms.status]}（{ms.reason_zh}），{later}，需加快进度。")
+            out.append(f"{'、'.join(k.responsible)}：{m.name_zh}当年{STATUS_ZH[ms.status]}（{ms.reason_zh}），{later}，需加快进度。")
     if no_data:
-        advice.append("各责任单位按电子台账报送缺少的年度数据，以便下次评估作出判断。")
-    lines = ["**总体评价：** " + escape_markdown(overall), "",
-             "**主要问题：** " + (escape_markdown("".join(problems)) if problems else "无。"), "",
-             "**下一步建议**：" + ("" if advice else "按现有进度推进。"), ""]
-    lines += [f"- {escape_markdown(a)}" for a in advice]
-    return "\n".join(lines)
+        out.append("各责任单位按电子台账报送缺少的年度数据，以便下次评估作出判断。")
+    if not out:
+        return "各责任单位按现有进度推进。"
+    return "\n".join(f"{i}. {escape_markdown(a)}" for i, a in enumerate(out, start=1))
+
+
+def summary(ev: Evaluation) -> str:
+    """总体评价、主要问题、下一步建议 in one text (Markdown; the report sets them as its sections one,
+    three and six, :func:`overall`, :func:`problems`, :func:`advice`)."""
+    return "\n".join(["**总体评价：** " + overall(ev), "", "**主要问题：**", "", problems(ev), "", "**下一步建议**：", "", advice(ev)])
+
+
+#: The mid-term's 附件, in order: (key, title). A part the plan or the data lack is left out, and the
+#: rest are numbered in order (附件1, 附件2 …).
+ANNEXES = (("kpis", "关键绩效指标评估一览表"), ("outlook", "规划期末达标预测"), ("charts", "分项指标进展"),
+           ("special", "重点专项目标完成情况"), ("social", "社会评价意见整改与标准制定情况"), ("peers", "对标城市比较与挑战目标"),
+           ("method", "评估方法"), ("sources", "数据来源"))
+
+
+def annexes(ev: Evaluation) -> list[tuple[str, str]]:
+    """The 附件 this report carries (:data:`ANNEXES` less the parts the plan has no table for)."""
+    return [(k, t) for k, t in ANNEXES if _has_part(ev.cat, k)]
+
+
+def _has_part(cat: Catalogue, key: str) -> bool:
+    if key == "special":
+        return bool(cat.special_targets)
+    if key == "social":
+        return bool(cat.problem_areas or cat.standards)
+    return True
+
+
+def _see(ev: Evaluation, key: str) -> str:
+    """（见附件N） for a part the report carries as its N-th 附件, else ""."""
+    for i, (k, _) in enumerate(annexes(ev), start=1):
+        if k == key:
+            return f"（见附件{i}）"
+    return ""
+
+
+def annex_heading(ev: Evaluation, key: str) -> str:
+    """The heading of one 附件 (附件3　重点专项目标完成情况), or "" when the report does not carry it."""
+    for i, (k, t) in enumerate(annexes(ev), start=1):
+        if k == key:
+            return f"## 附件{i}　{t}"
+    return ""
 
 
 def plan_wide_problems(ev: Evaluation) -> list[str]:
@@ -337,7 +455,7 @@ def outlook_note(ev: Evaluation) -> str:
     if ev.as_of >= plan_end_year():
         return "评估年份已是规划期末，不再作达标预测。"
     return (f"对有数值终期目标且至少有3个可比数据点的{n_assessable}个子指标作了{plan_end_year()}年预测，"
-            f"其中{n_miss}个达标概率低于50%（见下表）。预测取两种简单方法的平均：一种对近年数值加权平滑并延续其长期趋势，"
+            f"其中{n_miss}个达标概率低于50%{_see(ev, 'outlook')}。预测取两种简单方法的平均：一种对近年数值加权平滑并延续其长期趋势，"
             "一种延续历年平均变化、趋势越不稳定延续得越少（方法在国际预测竞赛的上千条真实年度序列上比较选定），"
             "80%区间按同类序列以往的预测误差确定；"
             "达标概率表示“同类短序列中出现这种结果的频率”，不是对本市风险的测量。数据点很少时区间很宽，应视为提示而非结论。"

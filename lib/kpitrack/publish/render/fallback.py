@@ -58,12 +58,16 @@ def notebook_html(nb: nbformat.NotebookNode, meta: dict) -> str:
     body = re.sub(r"<script type=\"text/x-mathjax-config\">.*?</script>", "", body, flags=re.S)
     title = html.escape(str(meta.get("title", "")))
     subtitle = html.escape(str(meta.get("subtitle", "")))
-    header = f'<h1 class="title">{title}</h1>' + (f'<p class="subtitle">{subtitle}</p>' if subtitle else "")
+    # a document that prints its own head (issuer, 文号, title) gets no title block
+    header = "" if meta.get("masthead") or not title else f'<h1 class="title">{title}</h1>' + (f'<p class="subtitle">{subtitle}</p>' if subtitle else "")
     body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(page_title(meta))}</title>", body, count=1, flags=re.S)
     body = body.replace("</head>", f"<style>{report_css()}</style>\n</head>", 1)
     body = with_plotlyjs(body)
-    if meta.get("toc", True):
-        header += contents_list(body)
+    toc = contents_list(body) if meta.get("toc", True) else ""
+    if toc and "</header>" in body and 'class="kt-redhead"' in body:  # an official document opens on its head
+        body = body.replace("</header>", "</header>" + toc, 1)
+    else:
+        header += toc
     body = re.sub(r"(<body[^>]*>)", lambda mo: mo.group(1) + header, body, count=1)
     return body
 
@@ -76,6 +80,13 @@ def contents_list(page: str) -> str:
         if text:
             items.append(f'<li><a href="#{mo.group(1)}">{text}</a></li>')
     return f'<nav class="kt-toc" aria-label="目录"><strong>目录</strong><ol>{"".join(items)}</ol></nav>' if items else ""
+
+
+def _typst_option(meta: dict, key: str, default):
+    """A front matter option for the PDF: ``format: typst: KEY`` when set, else ``default``."""
+    fmt = meta.get("format")
+    typst = fmt.get("typst") if isinstance(fmt, dict) else None
+    return typst[key] if isinstance(typst, dict) and key in typst else default
 
 
 def _without_raw(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -126,13 +137,15 @@ def notebook_pdf(nb: nbformat.NotebookNode, meta: dict) -> bytes:
         md = notebook_markdown(nb, tmpdir)
         (tmpdir / "header.typ").write_text(TYPST_HEADER + typst_header(meta) + "\n", encoding="utf-8")
         # --wrap=none: a wrapped line must never start with typst markup (= heading, - list)
-        args = ["--standalone", "--wrap=none", f"--metadata=title:{meta.get('title', '')}", "--variable=lang:zh",
-                "--variable=region:CN", f"--variable=mainfont:{CJK_FONT}", "--variable=papersize:a4",
-                "--variable=margin.x:1.6cm", "--variable=margin.y:1.8cm",
+        # the page as Quarto sets it (_quarto.yml): A4, margins 1.6 cm and 1.8 cm, 10 pt; a map such
+        # as the margins only reaches pandoc's template as metadata (a --variable=margin.x is a name)
+        (tmpdir / "page.yaml").write_text("margin:\n  x: 1.6cm\n  y: 1.8cm\npapersize: a4\nfontsize: 10pt\n", encoding="utf-8")
+        args = ["--standalone", "--wrap=none", *([f"--metadata=title:{meta['title']}"] if meta.get("title") and not meta.get("masthead") else []), "--variable=lang:zh",
+                "--variable=region:CN", f"--variable=mainfont:{CJK_FONT}", f"--metadata-file={tmpdir / 'page.yaml'}",
                 f"--include-in-header={tmpdir / 'header.typ'}", f"--include-before-body={typst_settings()}"]
-        if meta.get("toc", True):  # a short bulletin has none (toc: false in its front matter)
+        if _typst_option(meta, "toc", False):  # an official document opens on its head, never on a contents list
             args += ["--toc", "--toc-depth=2"]
-        if meta.get("subtitle"):
+        if meta.get("subtitle") and meta.get("title") and not meta.get("masthead"):
             args.append(f"--metadata=subtitle:{meta['subtitle']}")
         (tmpdir / "report.md").write_text(md, encoding="utf-8")
         proc = run_tool([pypandoc.get_pandoc_path(), str(tmpdir / "report.md"), "--from", "markdown", "--to", "typst",

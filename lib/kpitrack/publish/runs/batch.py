@@ -143,11 +143,16 @@ def _remove_outputs(out: Path, key: str) -> None:
 
 
 def document_front(title: str, ds, toc: bool = False) -> dict[str, Any]:
-    """The front matter of a document made from dataset ``ds``: title, data line, and for synthetic
-    data the flag the renderers turn into the label on every page and in the page title."""
+    """The front matter of a document made from dataset ``ds``: its title and page title (the
+    document prints its own head, issuer and 文号 above the title, so the renderers print no title
+    block: ``masthead``, and the project's ``title-block-style: none`` and typst partial), whether
+    the HTML page lists its sections, and for synthetic data the flag the renderers turn into the
+    label on every page and in the page title."""
     from ...core.labels import SYNTHETIC_LABEL_ZH
 
-    front: dict[str, Any] = {"title": title, "subtitle": f"数据：{ds.label_zh}", "lang": "zh", "toc": toc}
+    # the PDF lists no contents (an official document opens on its head); the HTML page may, at its side
+    front: dict[str, Any] = {"title": title, "pagetitle": title, "lang": "zh", "toc": toc, "masthead": True,
+                             "format": {"typst": {"toc": False}}}
     if ds.synthetic:
         front.update(synthetic=True, pagetitle=f"{title}（{SYNTHETIC_LABEL_ZH}）")
     return front

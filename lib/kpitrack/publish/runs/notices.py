@@ -44,8 +44,7 @@ def notice_jobs(dataset: str, *, formats: tuple[str, ...] = FORMATS, renderer: s
     for number, state in states(events).items():
         history = [e.__dict__ for e in events if e.number == number]
         inputs = {**base, "events_sha256": hashlib.sha256(json.dumps(history, ensure_ascii=False, sort_keys=True).encode()).hexdigest()}
-        front = document_front(TITLE_ZH, ds)
-        front["subtitle"] = number
+        front = document_front(f"{TITLE_ZH}（{number}）", ds)
         jobs.append(Job(file_stem(number), f"{number} {state.unit}", str(nb), KINDS["notice"].validate({"number": number, "dataset": dataset}),
                         str(out), formats, renderer, front, inputs))
     return jobs, out

@@ -153,23 +153,20 @@ def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[
 
     from ...data.actuals import load_dataset
     from ...plan.catalogue import catalogue
-    from .batch import Job
+    from .batch import Job, document_front
     from .provenance import document_inputs
-    from ..render import front_matter
 
     nb = notebook_for(params)
     final = nb.name == Path(FINAL_NOTEBOOK).name
     given = params if final else {k: v for k, v in params.items() if k not in final_only()}
     from ...core.workspace import plan_info
 
-    # the notebook names what the document is; the workspace's plan names whose (the city's plan)
-    title = f"{plan_info().name_zh}：{front_matter(nbformat.read(str(nb), as_version=4)).get('title', '')}"
-    synthetic = load_dataset(params["dataset"], catalogue()).synthetic
-    front: dict[str, Any] = {"title": title}
-    if synthetic:  # a report of synthetic data says so on every PDF page and in its page title
-        from ...core.labels import SYNTHETIC_LABEL_ZH
+    # the title the document's head prints (one rule: the content module's), as its page title
+    from ..content import final_report, report
 
-        front.update(synthetic=True, pagetitle=f"{title}（{SYNTHETIC_LABEL_ZH}）")
+    title = "".join(final_report.title_lines() if final else report.title_lines(params["as_of"]))
+    synthetic = load_dataset(params["dataset"], catalogue()).synthetic
+    front = document_front(title, load_dataset(params["dataset"], catalogue()), toc=True)
     inputs = document_inputs("final" if final else "midterm", params["dataset"])
     meta = {"kind": "final" if final else "midterm", "title": title, "dataset": params["dataset"], "synthetic": synthetic}
     return Job(stem, title, str(nb), given, str(reports / "_output"), tuple(formats), renderer, front, inputs,

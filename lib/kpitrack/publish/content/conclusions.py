@@ -1,0 +1,115 @@
+"""The words of an evaluation's conclusions beyond the verdict table: 主要成效, 原因分析 and 目标调整建议
+(the records: :mod:`kpitrack.analysis.findings`). Each sentence is made from the figures of the plan
+and the dataset at hand, never from a template that would fit any city."""
+
+from __future__ import annotations
+
+from ...analysis.findings import OUT_OF_REACH, Cause, achievements, adjustments, causes
+from ...analysis.outlook import probability_number
+from ...analysis.verdict import Verdicts
+from ...core.labels import fmt, number
+from ...data.actuals import Dataset
+from ...plan.catalogue import Catalogue
+from ...plan.schema import plan_end_year
+from .display import escape_markdown
+
+#: how many names a sentence lists before it says 等
+SHOWN = 6
+
+
+def _names(cat: Catalogue, ids, shown: int = SHOWN) -> str:
+    names = [cat.measure(i).name_zh for i in ids]
+    return "、".join(names[:shown]) + ("等" if len(names) > shown else "")
+
+
+def achievements_md(cat: Catalogue, ds: Dataset, v: Verdicts, year: int) -> str:
+    """二、主要成效: the measures at their end target already, those ahead of their trajectory (with
+    the fastest named), and what Tables 2, 3 and 5 show done; "none" said plainly when nothing is."""
+    a = achievements(cat, ds, v, year)
+    end = plan_end_year()
+    items = []
+    if a.achieved:
+        items.append(f"已提前达到{end}年目标的子指标{len(a.achieved)}项：{_names(cat, a.achieved)}。")
+    if a.ahead:
+        best = "、".join(f"{cat.measure(i).name_zh}（实际进度为所需进度的{r:.0%}）" for i, r in a.ahead[:3])
+        items.append(f"快于规划进度（实际进度超过所需进度一成以上）的子指标{len(a.ahead)}项，其中{best}。")
+    if a.special_met:
+        items.append(f"重点专项目标（规划表2）中已实现的子目标{a.special_met}项。")
+    if a.satisfaction is not None:
+        items.append(f"{year}年社会评价意见整改满意度平均为{a.satisfaction:.1f}%，达到规划要求。")
+    if a.standards_due and a.standards_issued is not None and a.standards_issued:
+        items.append(f"截至{year}年底应制定（修订）的标准{a.standards_due}项中已发布{a.standards_issued}项。")
+    if not items:
+        return f"截至{year}年，尚无提前达到期末目标或明显快于规划进度的指标。"
+    return "\n".join(f"{i}. {escape_markdown(t)}" for i, t in enumerate(items, start=1))
+
+
+def _step(c: Cause, value: float) -> str:
+    """One year's change (growth) or value (level) in words."""
+    if c.kind == "level":
+        return fmt(value, c.unit)
+    if c.model == "compound":
+        return f"{'增长' if value >= 0 else '下降'}{abs(value) * 100:.1f}%"
+    unit = "个百分点" if c.unit == "%" else c.unit
+    return f"{'增加' if value >= 0 else '减少'}{number(abs(value), c.unit)}{unit}"
+
+
+def cause_text(cat: Catalogue, c: Cause, forecast_short: bool = False) -> str:
+    """原因分析 of one lagging measure, from its figures: the years it fell behind what the plan's
+    trajectory asked, by how much, and the years without figures."""
+    m = cat.measure(c.measure_id)
+    parts = []
+    # behind as printed: a year whose change prints as the one required is not called behind
+    behind = [s for s in c.steps if s.behind and _step(c, s.actual) != _step(c, s.required)]
+    kept = [s.year for s in c.steps if s not in behind]
+    if c.kind == "growth":
+        if behind:
+            shown = "；".join(f"{s.year}年{_step(c, s.actual)}，所需为{_step(c, s.required)}" for s in behind)
+            parts.append(f"落后于规划轨迹的年份：{shown}")
+            if kept:
+                parts.append(f"{'、'.join(map(str, kept))}年达到所需速度")
+        else:
+            parts.append("已有各年的变化均达到规划轨迹所需速度" + ("，预测偏低来自近年增速的走势和波动" if forecast_short else ""))
+    elif c.kind == "level":
+        if behind:
+            words = "低于" if m.direction == "higher" else "高于"
+            shown = "；".join(f"{s.year}年{_step(c, s.actual)}，{words}当年要求{_step(c, s.required)}" for s in behind)
+            parts.append(f"未达到当年要求的年份：{shown}")
+        else:
+            parts.append("已有年份均达到当年要求" + ("，预测偏低来自近年的走势和波动" if forecast_short else ""))
+    else:
+        parts.append("可比的年度数据不足，无法分年度分析")
+    if c.missing_years:
+        parts.append(f"{'、'.join(map(str, c.missing_years))}年缺少数据")
+    return f"{m.name_zh}：" + "；".join(parts) + "。"
+
+
+def causes_md(cat: Catalogue, ds: Dataset, v: Verdicts, year: int) -> str:
+    """原因分析 of every lagging measure, one line each (Markdown list); "" when none lags."""
+    found = causes(cat, ds, v, year)
+    return "\n".join(f"- {escape_markdown(cause_text(cat, c, v[c.measure_id].listed_as_miss))}" for c in found.values())
+
+
+def adjustments_md(cat: Catalogue, v: Verdicts) -> str:
+    """目标调整建议 of a mid-term: each target the forecast puts out of reach, with its probability,
+    where the forecast puts the end year, and the choice the office has (adjust through the plan's
+    procedure, or the rate it would take); a sentence when no target needs it."""
+    found = adjustments(cat, v)
+    end = plan_end_year()
+    if not found:
+        return escape_markdown(f"按预测，没有达标概率低于三成的指标，暂不建议调整{end}年目标；预计难以实现的指标以加快进度为主（见第六部分）。")
+    lines = [escape_markdown(f"以下{len(found)}项子指标按目前走势实现{end}年目标的概率低于三成。中期评估是规划目标调整的窗口，"
+                             "建议责任单位逐项说明原因，由本办会同有关部门研究：确因客观条件变化难以实现的，按程序提出调整意见；"
+                             "仍可通过加大力度实现的，明确所需进度并纳入年度考核。"), ""]
+    for a in found:
+        m = cat.measure(a.measure_id)
+        o = v[a.measure_id].outlook
+        k = cat.kpi(m.kpi_id)
+        band = "基本无法实现" if a.probability < OUT_OF_REACH else "实现难度很大"
+        where = (f"按目前走势{end}年预计为{fmt(o.forecast_median, o.unit)}（八成把握在{number(o.forecast_lower, o.unit)}—"
+                 f"{number(o.forecast_upper, o.unit)}{o.unit}之间）" if o.forecast_median is not None else "")
+        who = "、".join(k.responsible)
+        text = (f"{m.name_zh}（{who}）：{end}年目标“{m.end_target.text_zh}”，{where}，"
+                f"达标概率{probability_number(a.probability)}，{band}；如不调整，{o.what_it_takes_zh()}。")
+        lines.append(f"- {escape_markdown(text)}")
+    return "\n".join(lines)
