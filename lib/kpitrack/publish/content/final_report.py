@@ -135,9 +135,11 @@ def opening(fe: FinalEvaluation) -> str:
     """The first paragraph: on what authority and data, what was judged, what follows."""
     from ...core.workspace import plan_info
 
+    from .report import kpi_phrase, other_parts
+
     text = (f"根据《{plan_info().name_zh}》关于开展终期评估的要求，依据{escape_markdown(fe.ds.label_zh)}，"
-            f"对规划表1的{len(fe.outcomes)}项关键绩效指标逐项判断了{plan_end_year()}年目标的实现情况，回顾了{fe.retro_as_of}年中期评估的判断与预测，"
-            "并总结了重点专项目标、社会评价意见整改和标准制定的完成情况。现将评估情况报告如下。")
+            f"对{kpi_phrase(fe.cat)}逐项判断了{plan_end_year()}年目标的实现情况，回顾了{fe.retro_as_of}年中期评估的判断与预测"
+            + other_parts(fe.cat, "并总结了") + "。现将评估情况报告如下。")
     return text + ("\n\n" + synthetic_warning("报告", fe.language) if fe.ds.synthetic else "")
 
 
@@ -233,14 +235,18 @@ def lessons(fe: FinalEvaluation) -> str:
                 + (f"（{'、'.join(m.name_zh for m in warned_missed)}）" if warned_missed else "")
                 + f"、实现{by.get(ACHIEVED, 0)}项" + (f"、无法判断{by.get(INSUFFICIENT, 0) + by.get(NO_TARGET, 0)}项"
                                                      if by.get(INSUFFICIENT, 0) + by.get(NO_TARGET, 0) else ""))
-        text += ("：中期评估的预警多数应验，需要及早转化为年度考核中的具体进度要求。" if by.get(MISSED, 0) > by.get(ACHIEVED, 0)
-                 else "：中期评估预警后加大力度的指标多数得以实现，预警应坚持在中期评估中提出。" if by.get(ACHIEVED, 0) else "。")
+        judged = by.get(MISSED, 0) + by.get(ACHIEVED, 0)
+        # a lesson only from enough cases: with one or two, the facts alone
+        text += ("。" if judged < 3 else "：中期评估的预警多数应验，需要及早转化为年度考核中的具体进度要求。" if by.get(MISSED, 0) > by.get(ACHIEVED, 0)
+                 else "：中期评估预警后加大力度的指标多数得以实现，预警应坚持在中期评估中提出。" if by.get(ACHIEVED, 0) > by.get(MISSED, 0) else "。")
         items.append(text)
     if changes.get("caught_up"):
         items.append(f"中期进度滞后或存在风险、期末实现的{changes['caught_up']}项（{'、'.join(named['caught_up'])}）说明中期发现问题后加快推进是有效的。")
     if changes.get("fell_back"):
         items.append(f"中期进度正常、期末未实现的{changes['fell_back']}项（{'、'.join(named['fell_back'])}）说明进度正常不等于目标稳妥，后半程仍需逐年监测。")
-    items.append(fe.calibration.text_zh())
+    n_retro = int(fe.retro["inside"].notna().sum()) if "inside" in fe.retro else 0
+    if n_retro >= 5:  # how far the mid-term's forecasts can be trusted, from this plan's own record (the figures: 第四部分)
+        items.append(f"中期评估的预测经本期{n_retro}个子指标检验（见第四部分），可作为下一轮中期评估的参照，但不能代替逐年监测。")
     gaps = _measures(fe, INSUFFICIENT)
     if gaps:
         items.append(f"{len(gaps)}项子指标期末缺少数据，评估无法作出判断：统计口径和年度报送需要在规划制定时即予明确。")
@@ -386,7 +392,8 @@ def retrospective_note(fe: FinalEvaluation) -> str:
     see = next((f"附件{i}" for i, (k, _) in enumerate(annexes(fe), start=1) if k == "retro"), "下表")
     return (f"{see}把{fe.retro_as_of}年中期评估对{plan_end_year()}年所作的预测与实际结果相比（{known}）。"
             + fe.calibration.text_zh()
-            + " 预测区间只反映同类短序列的一般波动，不包括政策调整、统计口径变化和突发公共事件（如2020年的疫情）这类冲击。")
+            + " 预测区间只反映同类短序列的一般波动，不包括政策调整、统计口径变化和突发公共事件"
+            + ("（如2020年的疫情）" if plan_base_year() < 2020 <= plan_end_year() else "") + "这类冲击。")
 
 
 def retrospective_table(fe: FinalEvaluation) -> pd.DataFrame:

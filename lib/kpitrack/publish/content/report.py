@@ -146,8 +146,8 @@ def opening(ev: Evaluation) -> str:
     vintages = sorted(set(ev.ds.observations["vintage"]))
     version = (f"第{vintages[0]}—{vintages[-1]}版" if len(vintages) > 1 else f"第{vintages[0]}版") if vintages else "无数据"
     text = (f"根据《{plan_info().name_zh}》关于开展中期评估的要求，依据{escape_markdown(ev.ds.label_zh)}（数据版本：{version}），"
-            f"对规划表1的{len(ev.statuses)}项关键绩效指标截至{ev.as_of}年的进展逐项作了评估，并对{plan_end_year()}年目标的实现可能作了预测，"
-            "同时评估了重点专项目标、社会评价意见整改、标准制定和对标城市比较的情况。现将评估情况报告如下。")
+            f"对{kpi_phrase(ev.cat)}截至{ev.as_of}年的进展逐项作了评估，并对{plan_end_year()}年目标的实现可能作了预测"
+            + other_parts(ev.cat, "同时评估了") + "。现将评估情况报告如下。")
     lines = [text]
     if ev.language == "en":
         counts = Counter(s.status for s in ev.statuses)
@@ -156,6 +156,20 @@ def opening(ev: Evaluation) -> str:
     if ev.ds.synthetic:
         lines += ["", synthetic_warning("报告", ev.language)]
     return "\n".join(lines)
+
+
+def kpi_phrase(cat: Catalogue) -> str:
+    """What the plan's indicators are called: 规划表1的25项关键绩效指标 in a plan with its other tables,
+    the plan's 8项主要指标 otherwise."""
+    n = len(cat.kpis)
+    return f"规划表1的{n}项关键绩效指标" if (cat.special_targets or cat.problem_areas or cat.standards) else f"规划的{n}项主要指标"
+
+
+def other_parts(cat: Catalogue, lead: str) -> str:
+    """，同时评估了重点专项目标、社会评价意见整改和标准制定的情况 — only the parts the plan has; "" for none."""
+    parts = [w for has, w in ((cat.special_targets, "重点专项目标"), (cat.problem_areas, "社会评价意见整改"), (cat.standards, "标准制定"))
+             if has]
+    return f"，{lead}{'、'.join(parts)}的情况" if parts else ""
 
 
 def overall(ev: Evaluation) -> str:
