@@ -143,3 +143,14 @@ def test_the_final_draws_lessons_and_proposals_from_its_own_record():
     lessons = fr.lessons(fe).replace("\\", "")
     assert f"{fe.retro_as_of}年中期评估预计难以实现的子指标" in lessons
     assert fe.calibration.text_zh() in fr.retrospective_note(fe) and fe.calibration.text_zh() not in lessons  # said once
+
+
+def test_a_real_report_never_judges_a_demonstrations_challenge_targets():
+    """Issue 33: the bundled challenge file is a demonstration for the synthetic data; the real report
+    says no challenge targets were declared, with no table; the synthetic one keeps its table."""
+    from kpitrack.publish.content import plan_sections
+
+    text, table = plan_sections.challenges(2018, "hangzhou")
+    assert table is None and "未申报挑战目标" in text and "演示" not in text
+    text, table = plan_sections.challenges(2018, "synthetic")
+    assert table is not None and "演示选择" in text

@@ -74,6 +74,15 @@ def challenges(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
     and the outcome) for ``year``; no table when no challenge targets were declared for it."""
     from ...core.exceptions import ParameterError
 
+    from ...analysis.scores import load_challenges
+    from ...data.actuals import load_dataset
+    from ...data.records import challenges_file as declared_in
+    from ...plan.catalogue import catalogue
+
+    path = declared_in(year)
+    if path.is_file() and load_challenges(path, catalogue(), year).demonstration and not load_dataset(dataset, catalogue()).synthetic:
+        # a demonstration's choice is never judged on real figures: a real report reads as the office's record is
+        return escape_markdown(f"{year}年未申报挑战目标，不作挑战目标认定。"), None
     try:
         listing = challenges_listing(year, dataset)
     except ParameterError:
