@@ -29,12 +29,17 @@ def test_short_cells_get_room_to_stay_on_one_line_and_numbers_never_break():
 
     from kpitrack.publish.content.display import breakable, table_markdown
 
+    from kpitrack.publish.content.display import LINE_UNITS
+
     df = pd.DataFrame({"编号": ["K01"], "依据": ["很长的说明文字" * 6], "状态": ["数据不足"], "值": ["46.72%"]})
-    dashes = [len(cell) for cell in table_markdown(df).splitlines()[1].strip("|").split("|")]
+    md = table_markdown(df)
+    dashes = [len(cell) for cell in md.splitlines()[1].strip("|").split("|")]
     widths = [d - 1 for d in dashes]  # ":---": the colon is not width
-    assert widths[2] >= 8 + 8 and widths[0] >= 3 + 8  # statuses and codes: their length and room to spare
-    assert widths[1] == 24  # long text shares the rest, capped
+    assert widths[2] >= 8 + 3 and widths[0] >= 4 + 3  # statuses and codes: their length and room to spare
+    assert widths[1] >= LINE_UNITS - sum(widths[i] for i in (0, 2, 3)) - 2  # long text gets what is left
+    assert '`#box("46.72%")`{=typst}' in md  # a figure is set whole in the PDF
     assert breakable("46.72%") == "46.72%" and "\u200b" in breakable("K12.income")
+    assert breakable("下降到42μg/m³") == "下降到42μg/m³"  # a unit's slash is not a place to break
 
 
 @pytest.mark.parametrize("dataset", ["hangzhou", "synthetic"])
@@ -93,7 +98,7 @@ def test_a_status_travels_as_its_code_to_the_page_not_as_a_label_parsed_back():
     page = table_html(df)
     assert 'class="status status-off_track"' in page and "behind &lt;plan&gt;" in page
     md = table_markdown(df)
-    assert STATUS_COLOUR[Status.OFF_TRACK] in md and "behind \\<plan\\>" in md
+    assert STATUS_COLOUR[Status.OFF_TRACK] in md and '#"behind <plan>"' in md  # the label as a typst string, set whole
     assert cell == "behind <plan>" and str(cell) == "behind <plan>"  # compared and exported as its text
 
 

@@ -124,7 +124,7 @@ def test_final_report_renders(tmp_path, params_file, formats):
 
     result = run(repo_root() / params_file, formats=tuple(formats.split(",")), renderer="fallback", reports_dir=tmp_path)
     page = result.outputs["html"].read_text(encoding="utf-8")
-    assert "关键绩效指标终期评估" in page and "回顾：中期评估的预测与实际" in page
+    assert "终期评估报告" in page and "四、中期评估的预测与实际" in page and "五、经验启示" in page
     assert "2018年中期评估" in page and "80%预测区间" in page
     if "synthetic" in params_file:
         assert "合成数据" in page

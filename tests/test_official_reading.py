@@ -177,6 +177,7 @@ def test_one_decimal_rule_per_unit_and_units_on_reasons(real):
 
 def test_no_cli_commands_paths_or_english_on_reader_pages(real):
     texts = [report.method_note(), report.outlook_note(real), report.headline(real), report.summary(real),
-             report.masthead(real), bl.method_note(bl.prepare("2018-06", "330100", "synthetic"))]
+             report.masthead(real).plain(), report.opening(real), report.achievements(real), report.causes(real),
+             report.adjustments(real), bl.method_note(bl.prepare("2018-06", "330100", "synthetic"))]
     for t in texts:
         assert "kpitrack " not in t and "docs/" not in t and "KPI" not in t and "Brier" not in t, t[:80]
