@@ -22,7 +22,7 @@ def test_a_mid_term_is_dated_by_its_data_and_numbered_in_its_year_of_issue():
     plain = head.plain()
     assert plain.index("办公室") < plain.index("杭考评办") < plain.index("中期评估报告") < plain.index("各区、县（市）")
     assert f"{issued.year}年{issued.month}月{issued.day}日" in tail.plain() and "杭州市综合考评委员会办公室" in tail.plain()
-    assert "抄送" in report.imprint(ev)
+    assert "抄送" in report.imprint(ev).plain() and "印发" in report.imprint(ev).plain()
     for block in (head, tail):  # the same parts in every format
         assert "杭州市绩效管理委员会办公室" in block.html() and "杭州市绩效管理委员会办公室" in block.typst()
 
@@ -69,15 +69,19 @@ def test_a_dataset_without_ledgers_claims_nothing_about_them():
     assert "满意度" not in text and "逾期未发布" not in text
 
 
-def test_documents_of_undated_figures_carry_the_end_of_the_period_they_evaluate():
-    """Synthetic figures carry no publication dates: the 2018 mid-term is dated 2018-12-31 and the
-    June 2020 bulletin 2020-06-30, never the day the program ran."""
+def test_documents_of_undated_figures_are_dated_when_their_figures_would_be_out():
+    """Synthetic figures carry no publication dates: the 2018 mid-term is dated 31 March 2019 (the
+    year's statistical bulletin is out) and the June 2020 bulletin 15 July 2020, never the last day of
+    the period (before its figures could exist) nor the day the program ran."""
     from kpitrack.publish.content import bulletin, report
 
     ev = report.evaluate(2018, "synthetic")
-    assert report.masthead(ev).issued == date(2018, 12, 31) and "2018年12月31日" in report.signoff(ev).plain()
+    assert report.masthead(ev).issued == date(2019, 3, 31) and "2019年3月31日" in report.signoff(ev).plain()
     b = bulletin.prepare("2020-06", "330106", "synthetic")
-    assert bulletin.masthead(b).issued == date(2020, 6, 30) and "〔2020〕" in bulletin.masthead(b).number
+    assert bulletin.masthead(b).issued == date(2020, 7, 15) and "〔2020〕" in bulletin.masthead(b).number
+    assert bulletin.masthead(b).recipients == "西湖区党委和人民政府"  # a district's bulletin goes to that district
+    b = bulletin.prepare("2020-12", "330100", "synthetic")
+    assert bulletin.masthead(b).issued == date(2021, 1, 15) and "〔2021〕" in bulletin.masthead(b).number
 
 
 def test_a_bulletin_never_draws_an_empty_chart(monkeypatch):

@@ -113,7 +113,7 @@ def triggers(cat: Catalogue, ds: Dataset, year: int, month: int, rules: NoticeRu
             if streak is None:
                 continue
             steps = "；".join(f"{_period_zh(m, dm)}{STATUS_ZH[p.status]}（{p.reason_zh}）" for dm, p in streak)
-            evidence = (f"{names[code]}“{m.name_zh}”在{year}年月度通报中连续{len(streak)}期数据进度滞后：{steps}。"
+            evidence = (f"{names[code]}“{m.name_zh}”在{year}年月度通报中连续{len(streak)}期进度滞后：{steps}。"
                         + (f"（{SYNTHETIC_DATA_ZH}）" if ds.synthetic else ""))
             if code == city_code():
                 units = tuple(dict.fromkeys(normalise_unit(u)[0] for u in cat.kpi(m.kpi_id).responsible))

@@ -240,7 +240,7 @@ def signoff(b: Bulletin):
     return tail(b.ds, up_to=b.year, period_end=_month_end(b))
 
 
-def imprint(b: Bulletin) -> str:
+def imprint(b: Bulletin):
     from .masthead import imprint as tail
 
     return tail(b.ds, up_to=b.year, period_end=_month_end(b))
@@ -250,7 +250,9 @@ def masthead(b: Bulletin):
     """The bulletin's head: the office, 文号, its title (the front matter's), 主送."""
     from .masthead import masthead as head
 
-    return head(title(b), b.ds, up_to=b.year, period_end=_month_end(b))
+    # a district's bulletin goes to that district; the city's to every district and the city's units
+    return head(title(b), b.ds, up_to=b.year, period_end=_month_end(b),
+                recipients=None if b.is_city else f"{b.region.name_zh}党委和人民政府")
 
 
 def headline(b: Bulletin) -> str:
@@ -287,8 +289,10 @@ def overview(b: Bulletin) -> str:
         n_with = sum(1 for d in districts() if any(p.value is not None for _, p in b.paces(d.code)))
         if n_with:
             worst = [d.name_zh for d in districts() if lag.get(d.code, 0) >= 2]
-            text += (f"{_districts()}中有{n_with}个报送了数据；"
-                     + (f"有两项及以上指标进度滞后或存在风险的是{escape_markdown('、'.join(worst))}。" if worst
+            n_all = len(districts())
+            text += ((f"{n_all}个{_districts()}均已报送数据；" if n_with == n_all else f"{_districts()}中有{n_with}个报送了数据；")
+                     + (f"{n_all}个{_districts()}均有两项及以上指标进度滞后或存在风险。" if len(worst) == n_all
+                        else f"有两项及以上指标进度滞后或存在风险的是{escape_markdown('、'.join(worst))}。" if worst
                         else "没有两项及以上指标进度滞后或存在风险的地区。"))
         else:
             text += "本数据集没有区、县（市）的分地区数据，本通报仅含全市情况。"

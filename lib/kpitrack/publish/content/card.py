@@ -106,10 +106,11 @@ def signoff(c: Card):
     return tail(c.ds, up_to=c.as_of)
 
 
-def imprint(c: Card) -> str:
+def imprint(c: Card):
+    """The 版记: a unit's card is printed for the unit, copied to no one."""
     from .masthead import imprint as tail
 
-    return tail(c.ds, up_to=c.as_of)
+    return tail(c.ds, up_to=c.as_of, copies="")
 
 
 def masthead(c: Card):
@@ -125,7 +126,7 @@ def headline(c: Card) -> str:
         for ms in s.measures:
             counts[ms.status] += 1
     lines = [f"**责任单位：** {escape_markdown(c.unit.name)}"
-             + (f"（又名{escape_markdown('、'.join(c.unit.aliases))}）" if c.unit.aliases else "")
+             + (f"（{escape_markdown('、'.join(c.unit.aliases))}）" if c.unit.aliases else "")
              + f"　**评估年份：** {c.as_of}年　**数据：** {escape_markdown(c.ds.label_zh)}",
              "", "　".join(f"{STATUS_ZH[st]} {n}项" for st, n in counts.items() if n),
              "", f"**负责的关键绩效指标：** {len(c.unit.kpis)}项　**牵头的专项目标：** {len(c.unit.special_targets)}项"]
@@ -150,7 +151,7 @@ def score_note() -> str:
     """Why a light and a score of the same measure may differ."""
     from ...plan.schema import plan_base_year, plan_end_year
 
-    return (f"*说明：“状态”看{plan_base_year()}年以来的进度能否在{plan_end_year()}年达到规划目标（详见评估方法）；“本年完成率”和“计分”按规划三.(一).3.(2)，"
+    return (f"*说明：“状态”看{plan_base_year()}年以来的进度能否在{plan_end_year()}年达到规划目标（判断方法见中期评估报告的附件）；“本年完成率”和“计分”按规划第三部分第（一）项第3条第（2）款，"
             "看当年实际是否达到当年目标值。当年目标完成而长期进度不足时，会出现得分满分而状态为“存在风险”的情况，两者并不矛盾。*")
 
 

@@ -287,6 +287,14 @@ def show_right(text: str) -> None:
                           "text/plain": text})
 
 
+def show_annex(heading: str) -> None:
+    """The heading of a 附件 (附件1　…); nothing when ``heading`` is empty (a 附件 the document does not
+    carry). (Each 附件 does not start a page of its own: Quarto sets a cell's outputs in a typst
+    container, where a page break is not allowed.)"""
+    if heading:
+        show_markdown(heading)
+
+
 def show_block(block) -> None:
     """A part of a document set apart in each format (the head, the 落款): ``block`` has ``html()``,
     ``typst()`` (markdown with a raw typst block, for the PDF) and ``plain()``, each escaped for its

@@ -106,7 +106,7 @@ def headline(fe: FinalEvaluation) -> str:
     return "\n".join(lines)
 
 
-def imprint(fe: FinalEvaluation) -> str:
+def imprint(fe: FinalEvaluation):
     """The 版记 after the 附件."""
     from .masthead import imprint as tail
 
@@ -164,7 +164,7 @@ def achievements(fe: FinalEvaluation) -> str:
     if met:
         items.append(f"实现{plan_end_year()}年目标的关键绩效指标{len(met)}项：" + "、".join(f"{k}{names[k]}" for k in met) + "。")
     if caught:
-        items.append(f"其中{fe.retro_as_of}年中期评估时进度滞后或存在风险、此后赶上的子指标{len(caught)}项："
+        items.append(f"另有{fe.retro_as_of}年中期评估时进度滞后或存在风险、期末实现的子指标{len(caught)}项："
                      + "、".join(fe.cat.measure(o.measure_id).name_zh for o in caught) + "。")
     pw = plan_wide(fe.cat, fe.ds, plan_end_year())
     if pw.special_met:
@@ -241,9 +241,11 @@ def lessons(fe: FinalEvaluation) -> str:
                  else "：中期评估预警后加大力度的指标多数得以实现，预警应坚持在中期评估中提出。" if by.get(ACHIEVED, 0) > by.get(MISSED, 0) else "。")
         items.append(text)
     if changes.get("caught_up"):
-        items.append(f"中期进度滞后或存在风险、期末实现的{changes['caught_up']}项（{'、'.join(named['caught_up'])}）说明中期发现问题后加快推进是有效的。")
+        items.append(f"中期进度滞后或存在风险、期末实现的{changes['caught_up']}项（{'、'.join(named['caught_up'])}）说明中期判断不是定论，"
+                     "后半程仍有追赶的余地；中期判断所依据的数据点少的，不能据此推断整改成效，需由责任单位逐项说明。")
     if changes.get("fell_back"):
-        items.append(f"中期进度正常、期末未实现的{changes['fell_back']}项（{'、'.join(named['fell_back'])}）说明进度正常不等于目标稳妥，后半程仍需逐年监测。")
+        items.append(f"中期进度正常或已提前达标、期末未实现的{changes['fell_back']}项（{'、'.join(named['fell_back'])}）说明中期的良好进度不等于目标稳妥，"
+                     "后半程仍需逐年监测。")
     n_retro = int(fe.retro["inside"].notna().sum()) if "inside" in fe.retro else 0
     if n_retro >= 5:  # how far the mid-term's forecasts can be trusted, from this plan's own record (the figures: 第四部分)
         items.append(f"中期评估的预测经本期{n_retro}个子指标检验（见第四部分），可作为下一轮中期评估的参照，但不能代替逐年监测。")
@@ -259,16 +261,21 @@ def proposals(fe: FinalEvaluation) -> str:
     from ...analysis.findings import period_rate
     from ...core.vocabulary import rate_pair
 
-    items = []
+    items, paced, fell = [], [], []
     for o in _measures(fe, MISSED):
         m = fe.cat.measure(o.measure_id)
         r = period_rate(fe.cat, fe.ds, o.measure_id, plan_end_year())
         if r is None:  # a rate, a flow, a bound: what was judged, as the outcome table says it
-            items.append(f"{m.name_zh}：{o.reason_zh}；下一规划确定目标时以本期实际情况为参照，明确所需条件。")
+            paced.append(f"{m.name_zh}（{o.reason_zh}）")
             continue
         actual, required = rate_pair(r.model, r.actual, r.required, m.unit)
-        items.append(f"{m.name_zh}：{r.first}—{r.last}年实际{actual}，实现本期目标需{required}；"
-                     "下一规划确定目标时以本期实际速度为参照，明确所需条件。")
+        line = f"{m.name_zh}（{r.first}—{r.last}年实际{actual}，实现本期目标需{required}）"
+        (fell if (r.actual < 0 < r.required or r.actual > 0 > r.required) else paced).append(line)
+    if paced:
+        items.append(f"未实现的{len(paced)}项子指标：" + "；".join(paced)
+                     + "。下一规划确定这些指标的目标时，以本期实际达到的速度和水平为参照，写明实现目标所需的条件和措施。")
+    if fell:
+        items.append("；".join(fell) + "：本期不进反退，下一规划确定目标前需先查明原因。")
     gaps = _measures(fe, INSUFFICIENT)
     if gaps:
         items.append("为" + "、".join(fe.cat.measure(o.measure_id).name_zh for o in gaps[:SHOWN]) + ("等" if len(gaps) > SHOWN else "")

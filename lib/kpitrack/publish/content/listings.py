@@ -98,7 +98,7 @@ def scores_listing(year: int, dataset: str, challenges_file: str | None = None) 
     judged = _challenge_checks(cat, ds, challenges)
     sections = []
     for u in results:
-        head = u.unit.name + (f"（又名{'、'.join(u.unit.aliases)}）" if u.unit.aliases else "")
+        head = u.unit.name + (f"（{'、'.join(u.unit.aliases)}）" if u.unit.aliases else "")
         head += f"：{'—' if u.score is None else f'{u.score.total * 100:.2f}分，第{u.rank}位'}"
         table = explanation(u)
         if any(ln.kind != "basic" for ln in u.lines):  # every challenge line with the plan's tests behind it

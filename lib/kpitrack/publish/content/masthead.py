@@ -36,8 +36,9 @@ def data_cutoff(ds: Dataset, up_to: int | None = None) -> str:
 def issue_date(ds: Dataset, up_to: int | None = None, period_end: date | None = None) -> date:
     """The document's date (成文日期): the day of the data it was asked to use (``--as-of`` a date), else
     the day its newest figure was published (the evaluation could not be written earlier), else the
-    end of the period it evaluates (``period_end``, or 31 December of ``up_to``: synthetic data and
-    figures of unknown date; never today's date on a 2018 evaluation), else today."""
+    day its figures would be out after the period it evaluates (a month's, ``period_end``: the 15th of
+    the next month; a year's, ``up_to``: 31 March of the next, when the statistical bulletin is out):
+    synthetic data and figures of unknown date, never today's date on a 2018 evaluation), else today."""
     if ds.known_at:
         return date.fromisoformat(str(ds.known_at)[:10])
     cut = data_cutoff(ds, up_to)
@@ -45,9 +46,10 @@ def issue_date(ds: Dataset, up_to: int | None = None, period_end: date | None = 
         return date.fromisoformat(cut[:10])
     except ValueError:
         pass
-    if period_end is not None:
-        return period_end
-    return date(up_to, 12, 31) if up_to else date.today()
+    if period_end is not None:  # a month's figures are reported by the middle of the next
+        return date(period_end.year + (period_end.month == 12), period_end.month % 12 + 1, 15)
+    # a year's figures: the statistical bulletin is out by the end of March of the next year
+    return date(up_to + 1, 3, 31) if up_to else date.today()
 
 
 def chinese_date(d: date) -> str:
@@ -178,14 +180,14 @@ class Signoff:
         return out + f'<p class="kt-signoff">{right}</p>'
 
     def typst(self) -> str:
-        lines = ["```{=typst}", "#v(10pt)"]
+        lines = ["```{=typst}", "#block(breakable: false, width: 100%)[", "#v(10pt)"]
         if self.annexes:
             items = ", ".join(f"text({typst_string(f'{i}. {a}')})" for i, a in enumerate(self.annexes, start=1))
             lines.append(f"#grid(columns: 2, column-gutter: 0pt, text(\"附件：\"), stack(spacing: 6pt, {items}))")
             lines.append("#v(14pt)")
         for x in (*self.office_lines, chinese_date(self.issued)):
             lines.append(f"#align(right, text({typst_string(x)}))")
-        lines.append("```")
+        lines += ["]", "```"]
         return "\n".join(lines)
 
     def plain(self) -> str:
@@ -206,12 +208,32 @@ def signoff(ds: Dataset, today: date | None = None, up_to: int | None = None, pe
     return Signoff(tuple(annexes), office_lines(), today or issue_date(ds, up_to, period_end))
 
 
-def imprint(ds: Dataset, today: date | None = None, up_to: int | None = None, period_end: date | None = None) -> str:
-    """Markdown: the 版记 at the very end of a document, after its 附件: 抄送, and who printed it when."""
-    issued = today or issue_date(ds, up_to, period_end)
+@dataclass(frozen=True)
+class Imprint:
+    """The 版记 at the very end of a document, after its 附件: 抄送 and who printed it when, between
+    two full-width rules (GB/T 9704)."""
+
+    copies: str
+    office: str
+    issued: date
+
+    def _lines(self) -> list[str]:
+        return ([f"抄送：{self.copies}"] if self.copies else []) + [f"{self.office}　　{chinese_date(self.issued)}印发"]
+
+    def html(self) -> str:
+        return '<div class="kt-imprint">' + "".join(f"<p>{html.escape(x)}</p>" for x in self._lines()) + "</div>"
+
+    def typst(self) -> str:
+        body = ", ".join(f"text({typst_string(x)})" for x in self._lines())
+        return ("```{=typst}\n#block(breakable: false, width: 100%, above: 18pt, stroke: (top: 0.8pt, bottom: 0.8pt), inset: (y: 6pt))"
+                f"[#stack(spacing: 6pt, {body})]\n```")
+
+    def plain(self) -> str:
+        return "\n".join(self._lines())
+
+
+def imprint(ds: Dataset, today: date | None = None, up_to: int | None = None, period_end: date | None = None,
+            copies: str | None = None) -> Imprint:
+    """The 版记 (:class:`Imprint`): the workspace's 抄送 (unless ``copies`` is given), the office, the date."""
     ws = workspace()
-    lines = ["---", ""]
-    if ws.copies_zh:
-        lines += [f"抄送：{escape_markdown(ws.copies_zh)}", ""]
-    lines.append(f"{escape_markdown(ws.office_zh)}　　{chinese_date(issued)}印发")
-    return "\n".join(lines)
+    return Imprint(ws.copies_zh if copies is None else copies, ws.office_zh, today or issue_date(ds, up_to, period_end))

@@ -63,16 +63,28 @@ def fields(n: Notice) -> pd.DataFrame:
     except KeyError:
         measure = e.measure_id
     rows = [("地区", region), ("指标", measure), ("问题", e.evidence),
-            ("要求", f"请于{e.due}前分析原因、提出整改措施，书面反馈本办（即知即改）。"),
-            ("发出日期", e.date), ("状态", STATE_ZH.get(e.event, e.event))]
+            ("要求", f"请于{_cn(e.due)}前分析原因、提出整改措施，书面反馈本办。"),
+            ("发出日期", _cn(e.date)), ("状态", STATE_ZH.get(e.event, e.event))]
     if n.synthetic:
         rows.append(("说明", f"本通知单依据{SYNTHETIC_DATA_ZH}生成，不是真实通知。"))
     return pd.DataFrame(rows, columns=["项目", "内容"])
 
 
+def _cn(day: object) -> str:
+    """A date as official documents write it (2019年7月20日); text that is not a date as it is."""
+    from datetime import date
+
+    from .masthead import chinese_date
+
+    try:
+        return chinese_date(date.fromisoformat(str(day)[:10]))
+    except ValueError:
+        return str(day)
+
+
 def history(n: Notice) -> pd.DataFrame:
     """What followed: date, event, note."""
-    return pd.DataFrame([(e.date, EVENT_ZH.get(e.event, e.event), e.note or "—") for e in n.history],
+    return pd.DataFrame([(_cn(e.date), EVENT_ZH.get(e.event, e.event), e.note or "—") for e in n.history],
                         columns=["日期", "事项", "说明"])
 
 

@@ -125,7 +125,7 @@ def signoff(ev: Evaluation):
     return tail(ev.ds, up_to=ev.as_of, annexes=tuple(t for _, t in annexes(ev)))
 
 
-def imprint(ev: Evaluation) -> str:
+def imprint(ev: Evaluation):
     """The 版记 after the 附件: 抄送 and the date it was printed."""
     from .masthead import imprint as tail
 

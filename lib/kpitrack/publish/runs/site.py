@@ -230,7 +230,7 @@ def _scores_page(year: int, datasets: list[str]) -> str:
     from ...data.records import challenges_file
 
     path = challenges_file(year)
-    lines = [f"# {year}年度得分", "", "按规划三.(一).3.(2)的规则：基本目标满分95%，挑战目标完成得满分、未完成不得分，"
+    lines = [f"# {year}年度得分", "", "按规划第三部分第（一）项第3条第（2）款的规则：基本目标满分95%，挑战目标完成得满分、未完成不得分，"
              "关键性挑战目标超额完成在5%的空间内加分。", ""]
     for name in datasets:
         ds = load_dataset(name, cat)
