@@ -164,8 +164,9 @@ def final_outcomes(cat: Catalogue, ds: Dataset) -> dict[str, tuple[str, list[Fin
 # --------------------------------------------------------------------------- the retrospective
 
 def retrospective(cat: Catalogue, then: Dataset, now: Dataset, as_of: int) -> pd.DataFrame:
-    """For every measure the mid-term evaluation at ``as_of`` could forecast (on ``then``: the data
-    as known at that evaluation), its forecast for the target year against the outcome on ``now``.
+    """For every measure the mid-term evaluation at ``as_of`` forecast (on ``then``: the data as known
+    at that evaluation; those it could judge against a numeric end target, as its report printed
+    them), its forecast for the target year against the outcome on ``now``.
 
     Columns: measure, kpi, name_zh, unit, forecast, lower, upper (80%), probability (of meeting the
     target; None where it had no numeric target), actual (the target year's figure of the same
@@ -173,7 +174,9 @@ def retrospective(cat: Catalogue, then: Dataset, now: Dataset, as_of: int) -> pd
     rows = []
     for m in cat.measures:
         o = outlook(m, then, as_of)
-        if o.fan.empty or plan_end_year() not in o.fan.index:
+        # only the forecasts the mid-term made and printed (a numeric end target, figures enough): the
+        # look-back never scores a forecast the mid-term report did not give
+        if not o.assessable or o.fan.empty or plan_end_year() not in o.fan.index:
             continue
         method = _history_method(then, m, as_of)
         s = kpi_series(now, m.id).set_index("period")  # the outcome of the kind of figures forecast from
