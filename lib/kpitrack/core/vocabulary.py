@@ -182,7 +182,13 @@ def what_it_takes_zh(o) -> str:
     else:
         parts = [f"{lead}{rate_zh(o, o.required_rate)}"]
     if o.best_rate is not None:
-        parts.append(f"历史最好为{rate_zh(o, o.best_rate)}")
+        best = rate_zh(o, o.best_rate)
+        if best == rate_zh(o, o.required_rate) and parts[-1] == f"{lead}{best}":  # as printed, the same rate: said once
+            parts[-1] = f"{lead}{best}，相当于历史最好水平"
+        elif best.endswith(("增加0", "增长0.0%")) or best == rate_zh(o, 0.0):  # 年均增加0个: nothing to compare with
+            parts.append("以往各年均未见增加")
+        else:
+            parts.append(f"历史最好为{best}")
     if o.target_kind in ("level", "floor", "ceiling"):
         if o.year_reached is None:
             parts.append("按目前速度无法达到目标")

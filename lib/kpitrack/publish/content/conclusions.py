@@ -13,6 +13,10 @@ from ...plan.catalogue import Catalogue
 from ...plan.schema import plan_end_year
 from .display import escape_markdown
 
+#: What the figures can and cannot say of causes: the years and the size of each shortfall; the rest
+#: is for the responsible units to explain in their feedback.
+CAUSES_LEAD = "以下从逐年数据看差距出现在哪些年份、差距多大；数据本身不能说明的原因，请责任单位在反馈中逐项说明。"
+
 #: how many names a sentence lists before it says 等
 SHOWN = 6
 
@@ -49,9 +53,11 @@ def _step(c: Cause, value: float) -> str:
     if c.kind == "level":
         return fmt(value, c.unit)
     if c.model == "compound":
-        return f"{'增长' if value >= 0 else '下降'}{abs(value) * 100:.1f}%"
+        shown = f"{abs(value) * 100:.1f}"
+        return "与上年持平" if float(shown) == 0 else f"{'增长' if value >= 0 else '下降'}{shown}%"
     unit = "个百分点" if c.unit == "%" else c.unit
-    return f"{'增加' if value >= 0 else '减少'}{number(abs(value), c.unit)}{unit}"
+    shown = number(abs(value), c.unit)
+    return "与上年持平" if float(shown.replace(",", "")) == 0 else f"{'增加' if value >= 0 else '减少'}{shown}{unit}"
 
 
 def cause_text(cat: Catalogue, c: Cause, forecast_short: bool = False) -> str:
@@ -87,7 +93,9 @@ def cause_text(cat: Catalogue, c: Cause, forecast_short: bool = False) -> str:
 def causes_md(cat: Catalogue, ds: Dataset, v: Verdicts, year: int) -> str:
     """原因分析 of every lagging measure, one line each (Markdown list); "" when none lags."""
     found = causes(cat, ds, v, year)
-    return "\n".join(f"- {escape_markdown(cause_text(cat, c, v[c.measure_id].listed_as_miss))}" for c in found.values())
+    if not found:
+        return ""
+    return CAUSES_LEAD + "\n\n" + "\n".join(f"- {escape_markdown(cause_text(cat, c, v[c.measure_id].listed_as_miss))}" for c in found.values())
 
 
 def adjustments_md(cat: Catalogue, v: Verdicts) -> str:

@@ -208,11 +208,13 @@ def causes(fe: FinalEvaluation) -> str:
     from ...analysis.findings import cause_of
     from .conclusions import cause_text
 
+    from .conclusions import CAUSES_LEAD
+
     lines = []
     for o in _measures(fe, MISSED):
         c = cause_of(fe.cat, fe.ds, o.measure_id, plan_end_year())
         lines.append(f"- {escape_markdown(cause_text(fe.cat, c))}")
-    return "\n".join(lines)
+    return (CAUSES_LEAD + "\n\n" + "\n".join(lines)) if lines else ""
 
 
 def lessons(fe: FinalEvaluation) -> str:
