@@ -156,7 +156,12 @@ def test_a_number_or_a_year_is_never_broken_in_a_pdf_table(real):
 def test_source_links_and_dates(real):
     assert source_link("kpitrack.synthetic (seed=20171130)，合成数据").url is None
     link = source_link("http://x.gov.cn/a.html (杭州市统计局 2019-02-01, reporting 2018年统计公报) | http://x.gov.cn/a.html")
-    assert link == Link("2018年统计公报", "http://x.gov.cn/a.html")
+    assert link == Link("政府网站：2018年统计公报", "http://x.gov.cn/a.html")
+    # never a bare address: a reposting site is cited 转引自, after the publication when its note names one
+    assert source_link("https://www.bkwk.cn/a.html").text == "原始出处未注明，转引自文档分享网站（www.bkwk.cn）"
+    assert source_link("http://download.cucdc.com/w.html (Hangzhou Statistical Yearbook 2018 table 12-01)").text.startswith(
+        "杭州统计年鉴2018，转引自")
+    assert source_link("http://town.zjol.com.cn/a.shtml").text == "浙江在线报道"
     assert source_link("<b>统计局</b>").text == "<b>统计局</b>"  # as typed; escaped when shown
     assert "<b>" not in table_html(__import__("pandas").DataFrame({"来源": [source_link("<b>统计局</b>")]}))
     assert Link("x", "javascript:alert(1)").url is None  # only http(s) becomes a link

@@ -66,8 +66,42 @@ def source_link(source: str) -> Link:
     if mo is None:  # a source as a ledger's author typed it: shown as typed (escaped on output)
         return Link(s[:120] or "来源未注明", None)
     address = mo.group(1).strip()
-    title = _title(mo.group(2) or "")
-    return Link(title or f"网页（{urlparse(address).netloc}）", address)
+    title = _title(mo.group(2) or "") or _english_title(mo.group(2) or "")
+    return Link(cited(title, urlparse(address).netloc), address)
+
+
+#: Web sites by their address: the publisher's name, and whether the site only reposts what others
+#: published (a figure read there is cited 转引自 it, after the publication it comes from).
+SITES = {"zjol.com.cn": ("浙江在线", False), "hangzhou.com.cn": ("杭州网", False), "china.com.cn": ("中国网", False),
+         "chinanews.com": ("中国新闻网", False), "chinanews.com.cn": ("中国新闻网", False), "gov.cn": ("政府网站", False),
+         "bkwk.cn": ("文档分享网站", True), "cucdc.com": ("文档分享网站", True), "cxorg.com": ("转载网站", True),
+         "ppfocus.com": ("转载网站", True), "hangzhouds.org.cn": ("文献网站", True)}
+
+_ENGLISH = ((re.compile(r"Hangzhou Statistical Yearbook (\d{4})", re.I), "杭州统计年鉴{0}"),
+            (re.compile(r"statistical bulletin", re.I), "统计公报"), (re.compile(r"government work report", re.I), "政府工作报告"))
+
+
+def _english_title(note: str) -> str:
+    """A publication named in English in a source's note (Hangzhou Statistical Yearbook 2018 → 杭州统计年鉴2018)."""
+    for pattern, words in _ENGLISH:
+        mo = pattern.search(note)
+        if mo:
+            return words.format(*mo.groups())
+    return ""
+
+
+def cited(title: str, netloc: str) -> str:
+    """How a page read on the web is cited: the publication it reports and the site, never a bare
+    address (a site that reposts: 转引自; a site not known here: 网页 with its address, and that the
+    original is not named)."""
+    host = netloc.lower().split(":")[0]
+    site = next((v for k, v in SITES.items() if host == k or host.endswith("." + k)), None)
+    if site is None:
+        return f"{title}，转引自网页（{host}）" if title else f"原始出处未注明，转引自网页（{host}）"
+    name, reprint = site
+    if reprint:
+        return f"{title}，转引自{name}（{host}）" if title else f"原始出处未注明，转引自{name}（{host}）"
+    return f"{name}：{title}" if title else f"{name}报道"
 
 
 def publication_date(known_from: str, ds: Dataset) -> str:
