@@ -158,3 +158,26 @@ def test_a_real_report_never_judges_a_demonstrations_challenge_targets():
     assert table is None and "未申报挑战目标" in text and "演示" not in text
     text, table = plan_sections.challenges(2018, "synthetic")
     assert table is not None and "演示选择" in text
+
+
+def test_the_head_and_the_signoff_are_escaped_for_every_format(tmp_path):
+    """An office or a title with markup, quotes, backslashes or typst code stays text: escaped in the
+    HTML, a string literal in typst (the PDF compiles and shows it as typed)."""
+    import subprocess
+
+    import typst
+
+    from kpitrack.publish.content.masthead import Head, Imprint, Signoff
+
+    evil = '<script>alert(1)</script> "#pagebreak()" \\ ] ``` $x$'
+    head = Head((evil, "第二办公室"), f"{evil}〔2019〕1号", (evil, "标题"), evil, evil, True, date(2019, 3, 31))
+    tail = Signoff((evil, "附件二"), (evil,), date(2019, 3, 31))
+    stamp = Imprint(evil, evil, date(2019, 3, 31))
+    for block in (head, tail, stamp):
+        assert "<script>" not in block.html() and "&lt;script&gt;" in block.html()
+    raw = "\n".join(b.typst().replace("```{=typst}", "").replace("```", "") for b in (head, tail, stamp))
+    src = tmp_path / "t.typ"
+    src.write_text(raw, encoding="utf-8")
+    (tmp_path / "t.pdf").write_bytes(typst.compile(str(src)))
+    text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "<script>alert(1)</script>" in text and "#pagebreak()" in text
