@@ -39,6 +39,7 @@ class Card:
     verdicts: Verdicts  # the year's verdicts (the same records as the mid-term report's)
     score: UnitScore | None = None  # the unit's score of the year by the plan's rules (same as kpitrack scores)
     score_note: str = ""  # why the score is only illustrative (示意), or ""
+    ranked: int = 0  # how many units have a score and a rank that year
 
     @property
     def statuses(self) -> dict[str, KPIStatus]:
@@ -75,8 +76,10 @@ def prepare(unit: str, as_of: int, dataset: str, data_as_of: str = "") -> Card:
     judged = verdicts(cat, ds, as_of)
     path = challenges_file(as_of)
     challenges = load_challenges(path, cat, as_of) if path.is_file() else None
-    score = next((s for s in unit_scores(cat, ds, as_of, challenges) if s.unit.name == u.name), None)
-    return Card(cat, ds, u, as_of, judged, score, illustrative(ds, challenges))
+    scores = unit_scores(cat, ds, as_of, challenges)
+    score = next((s for s in scores if s.unit.name == u.name), None)
+    ranked = sum(1 for s in scores if s.score is not None and s.rank is not None)
+    return Card(cat, ds, u, as_of, judged, score, illustrative(ds, challenges), ranked)
 
 
 #: The card's sections, in order: (key, title); those the plan has no table for are left out.
@@ -141,7 +144,7 @@ def score_text(c: Card) -> str:
     if s is None or s.score is None:
         return f"**{c.as_of}年得分：** 不计分（本单位当年没有可计分的数值目标）。"
     text = (f"**{c.as_of}年得分：** {s.score.total * 100:.2f}分（基本分{s.score.base * 100:.2f}，加分{s.score.bonus * 100:.2f}），"
-            f"在有得分的责任单位中列第{s.rank}位；计分目标{len(s.scored)}项。")
+            f"在有得分的{c.ranked}个责任单位中列第{s.rank}位；计分目标{len(s.scored)}项。")
     if c.score_note:
         text += f"\n\n*{escape_markdown(c.score_note)}。*"
     return text
