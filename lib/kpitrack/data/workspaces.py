@@ -253,7 +253,7 @@ def _orphaned_figures(workspace: Path, units: dict[str, str], codes: set[str] | 
         through = int(stored["vintage"].max()) if len(stored) else 0
         mine: list[retired.Retirement] = []
 
-        def line(m: str, u: str, r: str, why: str) -> None:
+        def line(m: str, u: str, r: str, why: str, through: int = through, mine: list = mine) -> None:
             new = retired.Retirement(m, u, r, through, stamp[0], stamp[1], why)
             if all((x.measure_id, x.unit, x.region) != (m, u, r) for x in mine):
                 mine.append(new)

@@ -13,7 +13,7 @@ from datetime import date
 from ...core.labels import SYNTHETIC_LABEL_ZH
 from ...core.workspace import workspace
 from ...data.actuals import UNKNOWN_DATE_RULE_ZH, Dataset
-from .display import escape_markdown, typst_string
+from .display import typst_string
 
 
 

@@ -149,7 +149,6 @@ def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[
     """The batch job of one report: the mid-term or final evaluation's notebook with ``params``,
     outputs ``reports/_output/<stem>.{ipynb,html,pdf}``, listed in ``reports/_output/manifest.json``
     with its kind, title and dataset (what the site lists it by)."""
-    import nbformat
 
     from ...data.actuals import load_dataset
     from ...plan.catalogue import catalogue
@@ -159,7 +158,6 @@ def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[
     nb = notebook_for(params)
     final = nb.name == Path(FINAL_NOTEBOOK).name
     given = params if final else {k: v for k, v in params.items() if k not in final_only()}
-    from ...core.workspace import plan_info
 
     # the title the document's head prints (one rule: the content module's), as its page title
     from ..content import final_report, report
