@@ -32,6 +32,13 @@ def _num(text: str) -> float:
     return float(NUMBER.search(text).group(0).replace(",", ""))
 
 
+def _unbox(cell: str) -> str:
+    """A cell as shown: the text of the typst boxes the PDF sets whole (a figure, a heading, a status)."""
+    text = lambda t: t.replace('\\"', '"').replace("\\\\", "\\")  # noqa: E731 - a typst string's text
+    cell = re.sub(r'`#box\[#text\(fill: rgb\("[^"]*"\)\)\[●\] #"((?:[^"\\]|\\.)*)"\]`\{=typst\}', lambda m: text(m.group(1)), cell)
+    return re.sub(r'`#box\("((?:[^"\\]|\\.)*)"\)`\{=typst\}', lambda m: text(m.group(1)), cell)
+
+
 def _tables(nb) -> dict[str, list[dict[str, str]]]:
     """Every table a notebook shows, by caption: its rows as {column: cell text} (markdown unescaped)."""
     out = {}
@@ -42,7 +49,7 @@ def _tables(nb) -> dict[str, list[dict[str, str]]]:
                 continue
             caption = re.match(r"\*\*(.+?)\*\*", md)
             lines = [ln for ln in md.splitlines() if ln.startswith("|")]
-            cells = [[re.sub(r"\\(.)", r"\1", re.sub(r"`[^`]*`\{=typst\}\s*", "", c)).replace("\u200b", "").strip()
+            cells = [[re.sub(r"\\(.)", r"\1", re.sub(r"`[^`]*`\{=typst\}\s*", "", _unbox(c))).replace("\u200b", "").strip()
                       for c in ln.strip("|").split(" | ")] for ln in lines]
             head, rows = cells[0], cells[2:]
             out[caption.group(1) if caption else str(len(out))] = [dict(zip(head, r)) for r in rows]

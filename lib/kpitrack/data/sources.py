@@ -358,3 +358,18 @@ def air_monthly_ytd(daily: pd.DataFrame, upstream: str = AIR_UPSTREAM) -> pd.Dat
             rows.append({"year": int(year), "month": month, "pm25_ytd_mean": round(float(upto["pm25"].mean()), 2),
                          "good_days_ytd": int((upto["aqi"] <= 100).sum()), "days_with_data_ytd": int(len(upto)), "days_ytd": days})
     return pd.DataFrame(rows)
+
+
+def site_names() -> dict[str, tuple[str, bool]]:
+    """The workspace's own news and government sites, ``sources/sites.csv`` (domain, name_zh, reposts:
+    yes/no): how a page read there is cited. Empty when the workspace keeps none."""
+    import csv
+
+    from ..core import paths
+
+    path = paths.data_dir() / "sources" / "sites.csv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return {r["domain"].strip().lower(): (r["name_zh"].strip(), r.get("reposts", "").strip() in ("yes", "是", "true"))
+                for r in csv.DictReader(fh) if r.get("domain") and r.get("name_zh")}

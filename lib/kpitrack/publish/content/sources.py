@@ -71,23 +71,37 @@ def source_link(source: str) -> Link:
 
 
 #: Web sites by their address: the publisher's name, and whether the site only reposts what others
-#: published (a figure read there is cited 转引自 it, after the publication it comes from).
-SITES = {"zjol.com.cn": ("浙江在线", False), "hangzhou.com.cn": ("杭州网", False), "china.com.cn": ("中国网", False),
+#: published (a figure read there is cited 转引自 it, after the publication it comes from). A city's
+#: own news sites come from its workspace (:func:`kpitrack.data.sources.site_names`).
+SITES = {"zjol.com.cn": ("浙江在线", False), "china.com.cn": ("中国网", False),
          "chinanews.com": ("中国新闻网", False), "chinanews.com.cn": ("中国新闻网", False), "gov.cn": ("政府网站", False),
          "bkwk.cn": ("文档分享网站", True), "cucdc.com": ("文档分享网站", True), "cxorg.com": ("转载网站", True),
          "ppfocus.com": ("转载网站", True), "hangzhouds.org.cn": ("文献网站", True)}
 
-_ENGLISH = ((re.compile(r"Hangzhou Statistical Yearbook (\d{4})", re.I), "杭州统计年鉴{0}"),
-            (re.compile(r"statistical bulletin", re.I), "统计公报"), (re.compile(r"government work report", re.I), "政府工作报告"))
+_ENGLISH = ((re.compile(r"statistical bulletin", re.I), "统计公报"), (re.compile(r"government work report", re.I), "政府工作报告"))
+_YEARBOOK = re.compile(r"([A-Z][a-z]+) Statistical Yearbook (\d{4})")
 
 
 def _english_title(note: str) -> str:
-    """A publication named in English in a source's note (Hangzhou Statistical Yearbook 2018 → 杭州统计年鉴2018)."""
+    """A publication named in English in a source's note: the workspace city's statistical yearbook
+    (``<city_en> Statistical Yearbook 2018`` → ``<city_short_zh>统计年鉴2018``), a statistical bulletin, a
+    government work report."""
+    from ...core.workspace import workspace
+
+    mo = _YEARBOOK.search(note)
+    if mo and mo.group(1).lower() == workspace().city_en.lower():
+        return f"{workspace().city_short_zh}统计年鉴{mo.group(2)}"
     for pattern, words in _ENGLISH:
-        mo = pattern.search(note)
-        if mo:
-            return words.format(*mo.groups())
+        if pattern.search(note):
+            return words
     return ""
+
+
+def _site(host: str) -> tuple[str, bool] | None:
+    from ...data.sources import site_names
+
+    known = {**SITES, **site_names()}
+    return next((v for k, v in known.items() if host == k or host.endswith("." + k)), None)
 
 
 def cited(title: str, netloc: str) -> str:
@@ -95,7 +109,7 @@ def cited(title: str, netloc: str) -> str:
     address (a site that reposts: 转引自; a site not known here: 网页 with its address, and that the
     original is not named)."""
     host = netloc.lower().split(":")[0]
-    site = next((v for k, v in SITES.items() if host == k or host.endswith("." + k)), None)
+    site = _site(host)
     if site is None:
         return f"{title}，转引自网页（{host}）" if title else f"原始出处未注明，转引自网页（{host}）"
     name, reprint = site
