@@ -211,3 +211,40 @@ def test_revision_keeps_both_vintages_and_as_of_reproduces_the_earlier_status(tm
     values = sorted(ds.observations.query("measure_id == 'K12.income' and year == 2017")["value"])
     assert values == [45000, 49832]  # both vintages kept
     assert best_values(ds.observations.query("measure_id == 'K12.income'")).set_index("year").loc[2017, "value"] == 45000
+
+
+def test_figures_ingested_without_a_date_read_from_that_day_and_show_unknown(tmp_path, data_copy, capsys, monkeypatch):
+    """Nobody said when they were published: read as known from the ingest day (the data as known the
+    day before leave them out), shown 未知 on pages, never setting a document's 数据截至 or 成文日期."""
+    from datetime import date as day
+
+    from kpitrack.api.meta import vintages
+    from kpitrack.publish.content.masthead import data_cutoff
+    from kpitrack.publish.content.sources import publication_date
+
+    cat = catalogue(data_copy / "plan")
+    before = data_cutoff(load_dataset("hangzhou", cat, actuals_dir=data_copy / "actuals"))
+    path = write_csv(tmp_path, [HEADER, "K12.income,全体居民人均可支配收入,上城区,2020,77000,元,区统计局台账,"])
+    code, out, err = run_cli(capsys, "ingest", str(path))
+    assert code == 0, err
+    assert "publication date not stated" in out and "未知" in out
+    ingested = day.today().isoformat()
+    dated = write_csv(tmp_path, [HEADER, "K12.income,全体居民人均可支配收入,上城区,2019,79000,元,统计公报,"], name="dated.csv")
+    code, _, err = run_cli(capsys, "ingest", str(dated), "--known-from", "2023-03-01")
+    assert code == 0, err
+    ds = load_dataset("hangzhou", cat, actuals_dir=data_copy / "actuals")
+    new = ds.observations[ds.observations["vintage"] >= ds.observations["vintage"].max() - 1]
+    row = new.query("year == 2020").iloc[0]
+    assert not row["dated"] and row["known_from"] == ingested and bool(ds.undated().loc[row.name])
+    assert publication_date(row["known_from"], ds, row["dated"]) == "未知"
+    stated = new.query("year == 2019").iloc[0]
+    assert stated["dated"] and publication_date(stated["known_from"], ds, stated["dated"]) == "2023-03-01"
+    cut = data_cutoff(ds)
+    assert ingested not in cut and cut.startswith(max(before[:10], "2023-03-01"))
+    v = vintages("hangzhou")
+    assert list(v["dated"].tail(2)) == [False, True]
+    # reading the past: known from the ingest day, not from a rule's assumed day
+    day_before = (day.today().toordinal() - 1)
+    earlier = load_dataset("hangzhou", cat, actuals_dir=data_copy / "actuals", known_at=day.fromordinal(day_before).isoformat())
+    assert not (earlier.observations["value"] == 77000).any()
+    assert (load_dataset("hangzhou", cat, actuals_dir=data_copy / "actuals", known_at=ingested).observations["value"] == 77000).any()

@@ -153,3 +153,18 @@ def test_a_catalogue_link_to_a_missing_measure_or_another_unit_is_refused(data_c
     path.write_text(text.replace("measure: K24.inbound_tourists", "measure: K24.nothing"), encoding="utf-8")
     with pytest.raises(ValidationError, match="'K24.nothing' is not a measure of Table 1"):
         load_catalogue(data_copy / "plan")
+
+
+def test_a_linked_subtarget_met_before_its_year_reads_reached_early_as_its_measure_reads_achieved():
+    """Table 2's PM2.5 sub-target shares Table 1's K08 figures: in 2018 both say the level is reached
+    (提前达到 beside 已实现), never 未到期 beside 已实现."""
+    import kpitrack as kt
+    from kpitrack.analysis.special import EARLY, SPECIAL_OUTCOME_ZH
+
+    cat = catalogue()
+    ds = load_dataset("hangzhou", cat)
+    st = _by_id(subtarget_status(cat, ds, read_special(ds.folder, cat), 2018))["S08.pm25"]
+    assert st.target.measure == "K08.pm25" and st.target.year == 2020
+    assert st.outcome == EARLY and st.outcome_zh == SPECIAL_OUTCOME_ZH[EARLY] == "提前达到"
+    table1 = kt.status("hangzhou", 2018).set_index("measure").loc["K08.pm25"]
+    assert table1["status"] == "achieved" and table1["latest_value"] == st.value

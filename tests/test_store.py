@@ -500,3 +500,47 @@ def test_a_ledgers_own_file_edited_after_an_ingest_is_a_conflict_not_ignored(dat
     capsys.readouterr()
     assert main(["status", "--as-of", "2018"]) == 4
     assert "special.csv was changed after the store took it as vintage 0" in capsys.readouterr().err
+
+
+def test_a_store_of_schema_0001_is_upgraded_and_its_vintages_stay_dated(tmp_path):
+    """Revision 0002 adds ``dated`` to the vintages: a store written before it opens, is upgraded
+    in place, and reads its vintages as dated (their publication dates were stated)."""
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from kpitrack.data.store import sql
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = sa.create_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(sql.__file__).with_name("migrations")))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(sa.text("INSERT INTO vintages (scope, kind, vintage, ingested_at, known_from, file, sha256, source, rows, origin, "
+                             "ingested_by) VALUES ('actuals/x', 'figures', 1, '2019-01-02T00:00:00Z', '2019-01-01', "
+                             "'vintages/0001.csv', 'abc', 'old', 0, 'ingest', 'me')"))
+    engine.dispose()
+    store = sql.SqlStore(url, tmp_path)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == sql.SCHEMA_REVISION == "0002"
+        assert sql._vintages(conn, "actuals/x")[0].dated is True
+    store.engine.dispose()
+
+
+def test_a_manifest_says_dated_only_once_a_vintage_is_undated(tmp_path):
+    """The files store: vintages.csv gains the ``dated`` column with the first vintage ingested
+    without a date (a tree written before stays byte for byte), and reads it back."""
+    folder = tmp_path / "ds"
+    append_vintage(folder, _figures(1), ingested_at="2026-01-01T00:00:00Z", known_from="2019-01-01", sha256="a", source="a")
+    assert (folder / "vintages.csv").read_text().splitlines()[0] == "vintage,ingested_at,known_from,file,sha256,source,rows"
+    f = _figures(2).assign(known_from="")
+    append_vintage(folder, f, ingested_at="2026-02-01T00:00:00Z", known_from="2026-02-01", sha256="b", source="b", dated=False)
+    assert (folder / "vintages.csv").read_text().splitlines()[0].endswith(",rows,dated")
+    assert [v.dated for v in read_manifest(folder)] == [True, False]
+    got = read_figures(folder)
+    assert list(got["dated"]) == [True, False] and list(got["known_from"]) == ["2019-01-01", "2026-02-01"]
+    (folder / "vintages.csv").write_text((folder / "vintages.csv").read_text().replace(",b,1,0", ",b,1,maybe"))
+    with pytest.raises(Exception, match=r"vintages.csv:3:dated: 'maybe'"):
+        read_manifest(folder)

@@ -9,7 +9,8 @@ KPI machinery judges it: once its year has passed, :func:`~kpitrack.analysis.fin
 (实现 / 未实现 / 数据不足); before, it is 未到期, with the forecast, the probability of meeting it
 and what it would take from :func:`~kpitrack.analysis.outlook.outlook`. A milestone is 实现 when
 reached by its year's end, 逾期实现 when reached later, and 未到期 or 数据不足 when the ledger has no
-date. A target assigned by the province carries no number of its own (无量化目标).
+date. A numeric sub-target whose latest figure is already at its level before its year reads 提前达到
+(the Table 1 measure it shares figures with reads 已实现): kept in view, judged again at its year. A target assigned by the province carries no number of its own (无量化目标).
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ from .final import ACHIEVED, INSUFFICIENT, MISSED, NO_TARGET, OUTCOME_ZH, final_
 from .outlook import Outlook, outlook, probability_text
 from .progress import meets
 
-DUE, LATE = "due", "late"
-SPECIAL_OUTCOME_ZH = {**OUTCOME_ZH, DUE: "未到期", LATE: "逾期实现"}
+DUE, LATE, EARLY = "due", "late", "early"
+SPECIAL_OUTCOME_ZH = {**OUTCOME_ZH, DUE: "未到期", LATE: "逾期实现", EARLY: "提前达到"}
 #: the order of outcomes in counts and tables
-SPECIAL_OUTCOMES = (ACHIEVED, LATE, MISSED, DUE, INSUFFICIENT, NO_TARGET)
+SPECIAL_OUTCOMES = (ACHIEVED, EARLY, LATE, MISSED, DUE, INSUFFICIENT, NO_TARGET)
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def _one(cat: Catalogue, ds: Dataset, rows: pd.DataFrame, s: SpecialTarget, t: S
         why = "暂无数据" if linked is not None or kept else "尚未录入重点专项目标台账"
         return SubtargetStatus(**base, outcome=DUE, reason_zh=f"{t.year}年到期；{why}", outlook=o)
     if meets(seen["value"], float(t.value), m.direction):
-        return SubtargetStatus(**base, outcome=DUE, reason_zh=f"{t.year}年到期；{seen['value_year']}年已达到目标水平，保持即可",
+        return SubtargetStatus(**base, outcome=EARLY, reason_zh=f"{t.year}年到期；{seen['value_year']}年已达到目标水平，保持即可",
                                outlook=o, **seen)
     return SubtargetStatus(**base, outcome=DUE, reason_zh=f"{t.year}年到期；{o.what_it_takes_zh()}", outlook=o, **seen)
 

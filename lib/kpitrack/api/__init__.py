@@ -29,7 +29,7 @@ from .args import _as_of, _cat, _district_comparable, _load, _probability_label,
 from .charts import STATUS_ORDER, chart, compare_regions  # noqa: F401 - kt.chart, kt.compare_regions
 from .meta import CatalogueTables, catalogue, context, datasets, new_dataset, regions, search, vintages  # noqa: F401
 from ..core.labels import STATUS_EN, STATUS_ZH, Status
-from ..data.actuals import Dataset, assumed_known_from, load_dataset
+from ..data.actuals import Dataset, effective_known_from, load_dataset
 from ..data.regions import city_code
 from ..data.regions import regions as _regions
 from ..plan.schema import plan_end_year
@@ -92,7 +92,7 @@ def _tidy(obs: pd.DataFrame, ds: Dataset, language: str) -> pd.DataFrame:
     cat = _cat()
     names = {m.id: (m.name_zh if language == "zh" else m.name_en) for m in cat.measures}
     rnames = {r.code: (r.name_zh if language == "zh" else r.name_en) for r in _regions()}
-    unknown = obs["known_from"].astype(str) == ds.collected if ds.collected else pd.Series(False, index=obs.index)
+    unknown = ds.undated(obs)
     preferred = pd.Series(obs.index.isin(ds.book.counting), index=obs.index)  # the one rule, data/figures.py
     out = pd.DataFrame({
         "measure_id": obs["measure_id"], "measure_name": obs["measure_id"].map(names), "region": obs["region"],
@@ -101,9 +101,8 @@ def _tidy(obs: pd.DataFrame, ds: Dataset, language: str) -> pd.DataFrame:
         "quality": obs["quality"], "method": obs["method"], "source": obs["source"], "note": obs["note"],
         "vintage": obs["vintage"].astype("int64"),
         "known_from": pd.to_datetime(obs["known_from"].where(~unknown), errors="coerce").astype("datetime64[ns]"),
-        "assumed_known_from": pd.to_datetime(pd.Series([assumed_known_from(str(p), str(m), str(q)) if u else None for p, m, q, u in
-                                                        zip(obs["period"], obs["method"], obs["quality"], unknown)],
-                                                       index=obs.index, dtype=object))
+        # the day an undated figure is read as known from (its ingest day, or the rule's assumed day)
+        "assumed_known_from": pd.to_datetime(effective_known_from(obs, ds.collected).where(unknown), errors="coerce")
         .astype("datetime64[ns]"),
         "preferred": preferred.reindex(obs.index).fillna(False).astype(bool)}, columns=FIGURE_COLUMNS)
     return out.sort_values(["measure_id", "region", "period", "vintage"], kind="stable").reset_index(drop=True)

@@ -136,7 +136,8 @@ def search(text: str) -> pd.DataFrame:
 
 def vintages(dataset: str | None = None) -> pd.DataFrame:
     """How a dataset's figures came in: one row per vintage: vintage (int), ingested_at (UTC
-    timestamp), known_from (date), source, rows, sha256 (of the file ingested).
+    timestamp), known_from (date), dated (bool: False when nobody stated the publication date, so
+    known_from is the ingest day), source, rows, sha256 (of the file ingested).
 
     >>> v = vintages("hangzhou")
     >>> list(v["vintage"][:2]), str(v["known_from"].dtype)
@@ -146,9 +147,9 @@ def vintages(dataset: str | None = None) -> pd.DataFrame:
 
     manifest, _ = dataset_records(check_dataset(dataset), ())
     rows = [{"vintage": v.vintage, "ingested_at": pd.Timestamp(v.ingested_at), "known_from": pd.Timestamp(v.known_from),
-             "source": v.source, "rows": v.rows, "sha256": v.sha256} for v in manifest]
-    out = pd.DataFrame(rows, columns=["vintage", "ingested_at", "known_from", "source", "rows", "sha256"])
-    return out.astype({"vintage": "int64", "rows": "int64", "known_from": "datetime64[ns]"})
+             "dated": v.dated, "source": v.source, "rows": v.rows, "sha256": v.sha256} for v in manifest]
+    out = pd.DataFrame(rows, columns=["vintage", "ingested_at", "known_from", "dated", "source", "rows", "sha256"])
+    return out.astype({"vintage": "int64", "rows": "int64", "known_from": "datetime64[ns]", "dated": bool})
 
 
 def context(dataset: str | None = None) -> pd.DataFrame:

@@ -189,8 +189,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
               f"(known from {lv.known_from}, sha256 {lv.sha256[:12]}…)")
         return 0
     v = ingest(Path(args.file), load_catalogue(), args.dataset, known_from=args.known_from, sheet=args.sheet)
+    known = (f"known from {v.known_from}" if v.dated else
+             f"publication date not stated (--known-from): read as known from today, {v.known_from}, and shown as 未知")
     print(f"ingested {v.rows} figures from {args.file} into dataset {args.dataset} as vintage {v.vintage} "
-          f"(known from {v.known_from}, sha256 {v.sha256[:12]}…)")
+          f"({known}, sha256 {v.sha256[:12]}…)")
     return 0
 
 

@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("file")
     i.add_argument("--kind", choices=kinds, default="kpi", help=kinds_help + " (peers: one ledger for all datasets)")
     i.add_argument("--dataset", default=default_dataset())
-    i.add_argument("--known-from", help="date the figures were known (published) from, YYYY-MM-DD; default today")
+    i.add_argument("--known-from", help="date the figures were known (published) from, YYYY-MM-DD; default: not stated (read as known from today, shown as 未知 on pages)")
     i.add_argument("--sheet", help="the sheet of an .xlsx workbook to ingest (default 台账, or the only sheet with figures)")
     i.set_defaults(command="ingest")
 
@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = _listing(sub, "special", "Table 2: the special targets' sub-targets and milestones, met or not, and what it would take",
                   "kpitrack special --year 2018 [--dataset synthetic] [--data-as-of DATE]: every numeric "
-                  "sub-target and milestone of Table 2 at the year's end: 实现 / 未实现 / 逾期实现 / 未到期 (with "
+                  "sub-target and milestone of Table 2 at the year's end: 实现 / 未实现 / 逾期实现 / 提前达到 (before its year) / 未到期 (with "
                   "the forecast and the probability of meeting it) / 数据不足, from the Table 1 figures where the "
                   "sub-target is a Table 1 measure, else from the dataset's special-targets ledger "
                   "(kpitrack ingest --kind special); then the counts per special target.")

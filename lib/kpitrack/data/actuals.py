@@ -30,7 +30,8 @@ from ..core.yamlio import load_yaml
 from .rules import METHODS, QUALITIES  # noqa: F401 - the allowed values, defined with the rules
 from .figures import (DERIVED_METHODS, METHOD_RANK, SERIES_COLUMNS, UNKNOWN_DATE_RULE_EN, UNKNOWN_DATE_RULE_ZH,  # noqa: F401
                       FigureBook, assumed_known_from, effective_known_from)
-OBS_COLUMNS = FIGURE_COLUMNS + ["vintage", "year", "month"]
+#: ``dated``: whether anybody stated when the figure was published (see :meth:`Dataset.undated`).
+OBS_COLUMNS = FIGURE_COLUMNS + ["vintage", "year", "month", "dated"]
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 __all__ = ["city_code", "Dataset", "load_dataset", "list_datasets", "observations", "best_values", "kpi_series", "context_series",
@@ -58,6 +59,15 @@ class Dataset:
     #: Stored figures a later plan retired (:mod:`kpitrack.data.retired`): kept for audit, read by no
     #: verdict; the columns of the stored figures and ``retired_reason``.
     retired: pd.DataFrame | None = None
+
+    def undated(self, obs: pd.DataFrame | None = None) -> pd.Series:
+        """Which figures (of ``obs``, default all) have a publication date nobody knows, shown 未知 and
+        never setting a document's cut-off: no date; the day the bundled figures were gathered
+        (``collected``); or the ingest day of a vintage ingested without ``--known-from``."""
+        obs = self.observations if obs is None else obs
+        known = obs["known_from"].astype(str)
+        out = (known == "") | ~obs["dated"].astype(bool) if "dated" in obs else known == ""
+        return out | (known == self.collected) if self.collected else out
 
     @cached_property
     def book(self) -> FigureBook:
@@ -142,6 +152,7 @@ def observations(figures: pd.DataFrame) -> pd.DataFrame:
             df[col] = ""
     if "vintage" not in df:
         df["vintage"] = 0
+    df["dated"] = df["dated"].astype(bool) if "dated" in df else True
     period = df["period"].astype(str)
     df["period"] = period
     df["year"] = period.str[:4].astype("int64") if len(df) else pd.Series(dtype="int64")

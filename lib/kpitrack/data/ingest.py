@@ -95,5 +95,5 @@ def _checked_append(path: Path, led, cat: Catalogue, dataset: str, folder: Path,
     now = now or datetime.now(timezone.utc)
     vintage = append_vintage(folder, figures, ingested_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                              known_from=known_from or now.strftime("%Y-%m-%d"), sha256=digest,
-                             source=source or display_name(path), refuse_duplicate=printable(str(path)))
+                             source=source or display_name(path), refuse_duplicate=printable(str(path)), dated=known_from is not None)
     return vintage

@@ -140,13 +140,13 @@ def read_figures(folder: Path) -> pd.DataFrame:
 
 
 def append_vintage(folder: Path, figures: pd.DataFrame, *, ingested_at: str, known_from: str, sha256: str, source: str,
-                   refuse_duplicate: str | None = None) -> Vintage:
+                   refuse_duplicate: str | None = None, dated: bool = True) -> Vintage:
     """Add a vintage with ``figures`` (columns :data:`FIGURE_COLUMNS`); returns it. With
     ``refuse_duplicate`` (the name of the file being ingested), a vintage whose SHA-256 is already on
     file raises :class:`AlreadyIngested`; check and write are one transaction."""
     store, scope = locate(folder)
     return store.add_figures(scope, figures, ingested_at=ingested_at, known_from=known_from, sha256=sha256, source=source,
-                             refuse_duplicate=refuse_duplicate)
+                             refuse_duplicate=refuse_duplicate, dated=dated)
 
 
 def ledger_vintage_count(folder: Path) -> int:

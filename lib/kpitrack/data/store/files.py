@@ -50,24 +50,24 @@ class FileStore:
     def figures(self, scope: str) -> pd.DataFrame:
         folder = self.folder(scope)
         frames = []
-        for v in layout.read_manifest(folder):
+        stated = layout.read_manifest(folder)
+        for v in stated:
             df = layout.read_vintage_figures(folder, v)
-            df["known_from"] = df["known_from"].where(df["known_from"] != "", v.known_from)
             df["vintage"] = v.vintage
             frames.append(df)
         if not frames:
-            return pd.DataFrame(columns=FIGURE_COLUMNS + ["vintage"])
-        return pd.concat(frames, ignore_index=True)
+            return layout.with_vintage_dates(pd.DataFrame(columns=FIGURE_COLUMNS + ["vintage"]), stated)
+        return layout.with_vintage_dates(pd.concat(frames, ignore_index=True), stated)
 
     def add_figures(self, scope: str, table: pd.DataFrame, *, ingested_at: str, known_from: str, sha256: str, source: str,
-                    refuse_duplicate: str | None = None) -> Vintage:
+                    refuse_duplicate: str | None = None, dated: bool = True) -> Vintage:
         folder = self.folder(scope)
         (folder / "vintages").mkdir(parents=True, exist_ok=True)
         with locked(folder / LOCK, what=f"dataset store {folder}"):
             existing = layout.read_manifest(folder)
             _clean_leftovers(folder, existing)
             v = layout.next_vintage(existing, len(table), ingested_at=ingested_at, known_from=known_from, sha256=sha256,
-                                    source=source, refuse_duplicate=refuse_duplicate)
+                                    source=source, refuse_duplicate=refuse_duplicate, dated=dated)
             atomic_write_text(folder / v.file, layout.figures_text(table))
             atomic_write_text(folder / layout.MANIFEST, layout.manifest_text([*existing, v]))  # the commit
         return v

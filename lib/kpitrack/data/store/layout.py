@@ -27,7 +27,9 @@ import pandas as pd
 from ...core.exceptions import RecordFileError
 
 MANIFEST = "vintages.csv"
-MANIFEST_COLUMNS = ["vintage", "ingested_at", "known_from", "file", "sha256", "source", "rows"]
+MANIFEST_COLUMNS = ["vintage", "ingested_at", "known_from", "file", "sha256", "source", "rows", "dated"]
+#: A manifest written before ``dated`` existed lacks it: its vintages' dates were stated.
+MANIFEST_REQUIRED = MANIFEST_COLUMNS[:-1]
 FIGURE_COLUMNS = ["measure_id", "region", "period", "value", "unit", "quality", "method", "source", "note", "known_from"]
 LEDGER_MANIFEST_COLUMNS = ["vintage", "sha256", "ingested_at", "known_from", "source", "rows"]
 NOTICE_COLUMNS = ["number", "event", "date", "unit", "region", "measure_id", "rule", "evidence", "due", "note"]
@@ -49,6 +51,9 @@ class Vintage:
     sha256: str
     source: str
     rows: int
+    #: False when nobody stated when the figures were published (an ingest without ``--known-from``):
+    #: ``known_from`` is then the day they were ingested, read as such, and shown as 未知.
+    dated: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class LedgerVintage:
 
 
 def next_vintage(existing: list[Vintage], rows: int, *, ingested_at: str, known_from: str, sha256: str, source: str,
-                 refuse_duplicate: str | None = None) -> Vintage:
+                 refuse_duplicate: str | None = None, dated: bool = True) -> Vintage:
     """The next vintage of the KPI figures after ``existing`` (read under the writer's lock); with
     ``refuse_duplicate`` (the file's name), :class:`AlreadyIngested` when its SHA-256 is already one."""
     from ...core.exceptions import AlreadyIngested
@@ -73,7 +78,20 @@ def next_vintage(existing: list[Vintage], rows: int, *, ingested_at: str, known_
                 raise AlreadyIngested(f"{refuse_duplicate}: this file was already ingested as vintage {v.vintage} "
                                       f"({v.ingested_at}); nothing was written")
     number = max((v.vintage for v in existing), default=0) + 1
-    return Vintage(number, ingested_at, known_from, figure_file(number), sha256, source, rows)
+    return Vintage(number, ingested_at, known_from, figure_file(number), sha256, source, rows, dated)
+
+
+def with_vintage_dates(df: pd.DataFrame, vintages: list[Vintage]) -> pd.DataFrame:
+    """Stored figures (with their ``vintage``) as read: a figure without its own date is known from its
+    vintage's, and ``dated`` says whether anybody stated when it was published (its own date, or its
+    vintage's ``--known-from``)."""
+    own = df["known_from"].astype(str) != ""
+    known = {v.vintage: v.known_from for v in vintages}
+    stated = {v.vintage: v.dated for v in vintages}
+    df = df.copy()
+    df["known_from"] = df["known_from"].where(own, df["vintage"].map(known))
+    df["dated"] = (own | df["vintage"].map(stated).fillna(True).astype(bool)).astype(bool)
+    return df
 
 
 def figure_file(number: int) -> str:
@@ -120,13 +138,18 @@ def read_manifest(folder: Path) -> list[Vintage]:
     if not path.is_file():
         return []
     out: list[Vintage] = []
-    for line, r in _rows(path, MANIFEST_COLUMNS):
+    for line, r in _rows(path, MANIFEST_REQUIRED):
         n = _int(path, line, r, "vintage")
         _unique(path, line, n, [v.vintage for v in out])
         if r["file"] != figure_file(n):  # a vintage's figures are kept in its own file, and nowhere else
             raise RecordFileError(f"{path}:{line}:file: vintage {n}'s figures are kept in {figure_file(n)}, not {r['file']!r}",
                                   path=str(path), row=line, field="file")
-        out.append(Vintage(n, r["ingested_at"], r["known_from"], r["file"], r["sha256"], r["source"], _int(path, line, r, "rows")))
+        dated = (r.get("dated") or "1").strip()
+        if dated not in ("0", "1"):
+            raise RecordFileError(f"{path}:{line}:dated: {dated!r} is not 1 (publication date stated) or 0 (not stated)",
+                                  path=str(path), row=line, field="dated")
+        out.append(Vintage(n, r["ingested_at"], r["known_from"], r["file"], r["sha256"], r["source"], _int(path, line, r, "rows"),
+                           dated == "1"))
     return out
 
 
@@ -281,11 +304,14 @@ def figures_text(figures: pd.DataFrame) -> str:
 
 
 def manifest_text(vintages: list[Vintage]) -> str:
+    """The manifest's text; the ``dated`` column only once a vintage's publication date was not stated
+    (a tree written before it existed stays byte for byte as it was)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(MANIFEST_COLUMNS)
+    undated = any(not v.dated for v in vintages)
+    w.writerow(MANIFEST_COLUMNS if undated else MANIFEST_REQUIRED)
     for v in vintages:
-        w.writerow([v.vintage, v.ingested_at, v.known_from, v.file, v.sha256, v.source, v.rows])
+        w.writerow([v.vintage, v.ingested_at, v.known_from, v.file, v.sha256, v.source, v.rows] + ([int(v.dated)] if undated else []))
     return buf.getvalue()
 
 

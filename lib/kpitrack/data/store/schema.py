@@ -31,6 +31,8 @@ vintages = Table(
     Column("rows", Integer, nullable=False),
     Column("origin", String(16), nullable=False),
     Column("ingested_by", Text, nullable=False),
+    #: 0 when nobody stated when the figures were published: ``known_from`` is the ingest day (0002)
+    Column("dated", Integer, nullable=False, server_default="1"),
 )
 
 #: The KPI figures, one row per figure of a vintage, as written (text).

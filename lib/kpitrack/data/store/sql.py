@@ -33,7 +33,7 @@ from .layout import FIGURE_COLUMNS, NOTICE_COLUMNS, LedgerVintage, Vintage
 from .schema import audit, figures, ledger_texts, metadata, notice_events, scopes, vintages
 
 #: The schema revision this code reads and writes (Alembic's head, ``migrations/versions``).
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 _LOCK_KEY = 742_187_003  # PostgreSQL advisory lock held while the schema is brought up to date
 
 
@@ -270,7 +270,7 @@ class SqlStore:
             out[("notices", r["seq"])] = (repr(tuple(r[c] for c in NOTICE_COLUMNS)), r["origin"])
         for r in conn.execute(sa.select(vintages).where(vintages.c.scope == scope)).mappings():
             if r["kind"] == "figures":
-                v = Vintage(r["vintage"], r["ingested_at"], r["known_from"], r["file"], r["sha256"], r["source"], r["rows"])
+                v = _vintage(r)
                 rows = conn.execute(sa.select(*(figures.c[c] for c in FIGURE_COLUMNS))
                                     .where(figures.c.scope == scope, figures.c.vintage == v.vintage).order_by(figures.c.seq)).all()
                 text = layout.figures_text(pd.DataFrame([tuple(x) for x in rows], columns=FIGURE_COLUMNS))
@@ -304,22 +304,19 @@ class SqlStore:
     def figures(self, scope: str) -> pd.DataFrame:
         self.ready(scope)
         with self._read() as conn:
-            known = {v.vintage: v.known_from for v in _vintages(conn, scope)}
+            stated = _vintages(conn, scope)
             rows = conn.execute(sa.select(*(figures.c[c] for c in FIGURE_COLUMNS), figures.c.vintage)
                                 .where(figures.c.scope == scope).order_by(figures.c.vintage, figures.c.seq)).all()
         df = pd.DataFrame(list(map(tuple, rows)), columns=[*FIGURE_COLUMNS, "vintage"])  # plain tuples: pandas is slow on Rows
-        if len(df):  # a figure without its own date is known from its vintage's
-            own = df["known_from"] != ""
-            df["known_from"] = df["known_from"].where(own, df["vintage"].map(known))
-        return df
+        return layout.with_vintage_dates(df, stated)
 
     def add_figures(self, scope: str, table: pd.DataFrame, *, ingested_at: str, known_from: str, sha256: str, source: str,
-                    refuse_duplicate: str | None = None) -> Vintage:
+                    refuse_duplicate: str | None = None, dated: bool = True) -> Vintage:
         self.ready(scope)
         with self._write(scope) as conn:
             existing = _vintages(conn, scope)
             v = layout.next_vintage(existing, len(table), ingested_at=ingested_at, known_from=known_from, sha256=sha256,
-                                    source=source, refuse_duplicate=refuse_duplicate)
+                                    source=source, refuse_duplicate=refuse_duplicate, dated=dated)
             number = v.vintage
             conn.execute(sa.insert(vintages).values(scope=scope, kind="figures", origin="ingest", ingested_by=_who(), **_vrow(v)))
             if len(table):
@@ -526,7 +523,7 @@ def _tree_records(folder: Path, scope: str) -> dict[tuple, tuple[str, Callable]]
 
 def _vrow(v: Vintage) -> dict:
     return {"vintage": v.vintage, "ingested_at": v.ingested_at, "known_from": v.known_from, "file": v.file, "sha256": v.sha256,
-            "source": v.source, "rows": v.rows}
+            "source": v.source, "rows": v.rows, "dated": int(v.dated)}
 
 
 def _lrow(v: LedgerVintage) -> dict:
@@ -537,7 +534,11 @@ def _lrow(v: LedgerVintage) -> dict:
 def _vintages(conn, scope: str) -> list[Vintage]:
     rows = conn.execute(sa.select(vintages).where(vintages.c.scope == scope, vintages.c.kind == "figures")
                         .order_by(vintages.c.vintage)).mappings()
-    return [Vintage(r["vintage"], r["ingested_at"], r["known_from"], r["file"], r["sha256"], r["source"], r["rows"]) for r in rows]
+    return [_vintage(r) for r in rows]
+
+
+def _vintage(r) -> Vintage:
+    return Vintage(r["vintage"], r["ingested_at"], r["known_from"], r["file"], r["sha256"], r["source"], r["rows"], bool(r["dated"]))
 
 
 def _ledger_vintages(conn, scope: str, kind: str) -> list[LedgerVintage]:

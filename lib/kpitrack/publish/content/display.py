@@ -96,7 +96,7 @@ class StatusCell:
 #: the outcomes (final evaluation, Table 2), coloured like the statuses they resemble: a milestone
 #: reached late is a warning, a target not yet due is grey
 OUTCOME_CODE = {"achieved": "achieved", "missed": "off_track", "insufficient": "insufficient_data", "no_target": "no_target",
-                "late": "at_risk", "due": "no_target"}
+                "late": "at_risk", "due": "no_target", "early": "achieved"}
 
 
 def status_cell(status, text: str) -> StatusCell:

@@ -24,11 +24,11 @@ def data_cutoff(ds: Dataset, up_to: int | None = None) -> str:
         unknown = "；" + UNKNOWN_DATE_RULE_ZH if ds.collected else ""
         return f"{ds.known_at}（所示为当日已公布的数据{unknown}）"
     obs = ds.observations if up_to is None else ds.observations[ds.observations["year"] <= up_to]
-    known = obs["known_from"].astype(str)
-    dates = sorted(d for d in known if d and d != ds.collected)
+    unknown = ds.undated(obs)
+    dates = sorted(obs.loc[~unknown, "known_from"].astype(str))
     if ds.synthetic or not dates:
         return "—"
-    undated = int((known == ds.collected).sum()) if ds.collected else 0
+    undated = int(unknown.sum())
     # figures whose publication date nobody knows are used too: said, never hidden behind the date
     return dates[-1] + (f"（另有{undated}个数据的公布日期不详）" if undated else "")
 

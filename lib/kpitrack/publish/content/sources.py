@@ -118,12 +118,13 @@ def cited(title: str, netloc: str) -> str:
     return f"{name}：{title}" if title else f"{name}报道"
 
 
-def publication_date(known_from: str, ds: Dataset) -> str:
-    """The day a figure was published, or 未知: a dataset's ``collected`` date (the day its figures
-    were gathered) stands in for unknown publication dates in the store, and is never shown as one."""
+def publication_date(known_from: str, ds: Dataset, dated: bool = True) -> str:
+    """The day a figure was published, in Chinese form, or 未知: a dataset's ``collected`` date (the day
+    its figures were gathered) and the ingest day of figures ingested without a date (``dated``
+    false) stand in for unknown publication dates in the store, and are never shown as one."""
     if ds.synthetic:
         return "—（合成）"
-    if not known_from or (ds.collected and known_from == ds.collected):
+    if not known_from or not dated or (ds.collected and known_from == ds.collected):
         return "未知"
     return known_from
 
@@ -149,7 +150,7 @@ def sources_table(ds: Dataset, up_to: int, names: dict[str, tuple[str, str]]) ->
     for r in obs.itertuples():
         name, unit = names.get(r.measure_id, (r.measure_id, r.unit))
         rows.append({"指标": name if name != previous else "", "年份": f"{r.year}年", "数值": fmt(float(r.value), unit),
-                     "类别": QUALITY_ZH.get(r.quality, r.quality), "公布日期": publication_date(str(r.known_from), ds),
+                     "类别": QUALITY_ZH.get(r.quality, r.quality), "公布日期": publication_date(str(r.known_from), ds, bool(r.dated)),
                      "来源": source_link(r.source)})
         previous = name
     return pd.DataFrame(rows, columns=["指标", "年份", "数值", "类别", "公布日期", "来源"])
