@@ -165,7 +165,7 @@ def test_source_links_and_dates(real):
     assert source_link("<b>统计局</b>").text == "<b>统计局</b>"  # as typed; escaped when shown
     assert "<b>" not in table_html(__import__("pandas").DataFrame({"来源": [source_link("<b>统计局</b>")]}))
     assert Link("x", "javascript:alert(1)").url is None  # only http(s) becomes a link
-    assert publication_date(real.ds.collected, real.ds) == "未知" and publication_date("2019-06-05", real.ds) == "2019-06-05"
+    assert publication_date(real.ds.collected, real.ds) == "未知" and publication_date("2019-06-05", real.ds) == "2019年6月5日"
 
 
 def test_one_decimal_rule_per_unit_and_units_on_reasons(real):

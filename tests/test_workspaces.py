@@ -249,3 +249,14 @@ def test_a_workspace_names_its_store(tmp_path, monkeypatch):
     assert Workspace.open(own).store_url == f"sqlite:///{(own / 'records' / 'main.sqlite').resolve()}"
     monkeypatch.setenv("KPITRACK_STORE", "files")
     assert Workspace.open(own).store_url == "files"
+
+
+def test_the_14th_example_sets_its_pages_with_the_bundled_styles():
+    """The example's report files are copies of the bundled ones (``kpitrack init`` copies them): a
+    fix to the typesetting reaches it too."""
+    from kpitrack.data.workspaces import REPORT_FILES
+
+    example = REPO / "examples" / "hangzhou-14th" / "reports"
+    for name in REPORT_FILES:
+        if (example / name).is_file() and name != ".gitignore":
+            assert (example / name).read_bytes() == (REPO / "reports" / name).read_bytes(), name

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from ..core.labels import fmt
+from ..core.labels import dates_zh, fmt
 from ..data.actuals import city_code, Dataset, kpi_series, observations
 from ..data.figures import FigureBook
 from ..data.special import SpecialLedger, groups, latest
@@ -56,7 +56,7 @@ class SubtargetStatus:
     def figure_zh(self) -> str:
         """The figure as shown: a milestone's date, or the value with its year."""
         if self.reached:
-            return self.reached
+            return dates_zh(self.reached)
         if self.value is None:
             return "—"
         return f"{fmt(self.value, self.target.unit)}（{self.value_year}年）"
@@ -130,7 +130,7 @@ def _one(cat: Catalogue, ds: Dataset, rows: pd.DataFrame, s: SpecialTarget, t: S
             r = done.iloc[-1]
             on_time = int(r["year"]) <= t.year
             return SubtargetStatus(**base, outcome=ACHIEVED if on_time else LATE, reached=str(r["reached"]), quality=str(r["quality"]),
-                                   source=str(r["source"]), reason_zh=f"{r['reached']}实现" + ("" if on_time else f"，晚于规划的{t.year}年底"))
+                                   source=str(r["source"]), reason_zh=f"{dates_zh(r['reached'])}实现" + ("" if on_time else f"，晚于规划的{t.year}年底"))
         if as_of < t.year:
             return SubtargetStatus(**base, outcome=DUE, reason_zh=f"规划要求{t.year}年底前实现")
         why = "台账中没有实现日期" if kept else "尚未录入重点专项目标台账"

@@ -157,3 +157,15 @@ def fmt_change(new: float | None, old: float | None, unit: str = "") -> str:
         return ("+" if d > 0 and float(text) != 0 else "") + text + "个百分点"
     text = fmt(abs(d), unit)
     return ("0" + unit if float(number(abs(d), unit).replace(",", "")) == 0 else ("+" if d > 0 else "-") + text)
+
+
+def dates_zh(text: str) -> str:
+    """ISO dates in a text as official documents write them (GB/T 9704: Arabic numerals with 年月日):
+    2021-02-05 → 2021年2月5日.
+
+    >>> dates_zh("2021-02-05实现"), dates_zh("未知")
+    ('2021年2月5日实现', '未知')
+    """
+    import re
+
+    return re.sub(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)", lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", str(text))

@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass
 from datetime import date
 
-from ...core.labels import SYNTHETIC_LABEL_ZH
+from ...core.labels import SYNTHETIC_LABEL_ZH, dates_zh
 from ...core.workspace import workspace
 from ...data.actuals import UNKNOWN_DATE_RULE_ZH, Dataset
 from .display import typst_string
@@ -151,9 +151,7 @@ def split_title(title: str, width: int = 22) -> tuple[str, ...]:
 
 def _dates_in_words(text: str) -> str:
     """ISO dates in a text as official documents write them (2021-02-05 → 2021年2月5日)."""
-    import re
-
-    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: chinese_date(date(int(m[1]), int(m[2]), int(m[3]))), text)
+    return dates_zh(text)
 
 
 def notice_head(number: str, recipients: str, issued: date, synthetic: bool) -> Head:

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
-from ...core.labels import QUALITY_ZH, fmt
+from ...core.labels import QUALITY_ZH, dates_zh, fmt
 from ...data.actuals import Dataset
 from .display import Link
 
@@ -126,7 +126,7 @@ def publication_date(known_from: str, ds: Dataset, dated: bool = True) -> str:
         return "—（合成）"
     if not known_from or not dated or (ds.collected and known_from == ds.collected):
         return "未知"
-    return known_from
+    return dates_zh(known_from)
 
 
 def appendix_note(ds: Dataset) -> str:
