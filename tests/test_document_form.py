@@ -181,3 +181,22 @@ def test_the_head_and_the_signoff_are_escaped_for_every_format(tmp_path):
     (tmp_path / "t.pdf").write_bytes(typst.compile(str(src)))
     text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True).stdout
     assert "<script>alert(1)</script>" in text and "#pagebreak()" in text
+
+
+def test_a_cause_and_the_status_judge_a_measure_on_one_basis():
+    """外贸出口总额占全国比重 grew as fast as the trajectory asked in 2017 but never made up 2016's
+    shortfall: the status says 存在风险 on the 2017 level, and 原因分析 says why on the same level,
+    never only "达到所需速度". So for every lagging measure whose last level is short."""
+    from kpitrack.analysis.findings import causes
+    from kpitrack.core.labels import fmt
+    from kpitrack.publish.content import report
+    from kpitrack.publish.content.conclusions import cause_text
+
+    ev = report.evaluate(2018, "synthetic")
+    found = causes(ev.cat, ev.ds, ev.verdicts, 2018)
+    export = cause_text(ev.cat, found["K22.export_share"])
+    assert "2017年达到所需速度" in export and "2017年为20.32‰，仍低于规划轨迹的20.40‰" in export
+    assert "20.32‰" in ev.verdicts["K22.export_share"].status.reason_zh
+    for mid, c in found.items():
+        if c.kind == "growth" and c.last is not None and c.last.behind:
+            assert f"{c.last.year}年为{fmt(c.last.actual, c.unit)}" in cause_text(ev.cat, c), mid

@@ -81,6 +81,9 @@ class Cause:
     unit: str
     steps: tuple[Step, ...]
     missing_years: tuple[int, ...]  # plan years up to the year evaluated without a figure
+    #: growth: the last year's level and the trajectory's for it, so that a year at the speed asked
+    #: is never read as on track when the level is still short (the status judges the level)
+    last: Step | None = None
 
     @property
     def behind_years(self) -> tuple[int, ...]:
@@ -170,7 +173,12 @@ def _cause(m: Measure, have: dict[int, float], missing: tuple[int, ...]) -> Caus
             actual, required = (have[b] - have[a]) / n, (tb - ta) / n
         behind = actual < required if m.direction == "higher" else actual > required
         steps.append(Step(b, actual, required, behind))
-    return Cause(m.id, "growth" if steps else "none", m.growth_model, m.direction, m.unit, tuple(steps), missing)
+    last = None
+    judged = [y for y in years if traj.get(y) is not None and not pd.isna(traj.get(y))]
+    if steps and judged:  # the latest year the trajectory sets a level for, as the status judges it
+        y = judged[-1]
+        last = Step(y, have[y], float(traj[y]), not meets(have[y], float(traj[y]), m.direction))
+    return Cause(m.id, "growth" if steps else "none", m.growth_model, m.direction, m.unit, tuple(steps), missing, last)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,11 @@ def cause_text(cat: Catalogue, c: Cause, forecast_short: bool = False) -> str:
             parts.append(f"落后于规划轨迹的年份：{shown}")
             if kept:
                 parts.append(f"{'、'.join(map(str, kept))}年达到所需速度")
+            last = c.last
+            if last is not None and last.behind and fmt(last.actual, c.unit) != fmt(last.required, c.unit):
+                words = "低于" if m.direction == "higher" else "高于"
+                parts.append(f"{'但' if last.year in kept else ''}此前的差距尚未补上，{last.year}年为{fmt(last.actual, c.unit)}，"
+                             f"仍{words}规划轨迹的{fmt(last.required, c.unit)}")
         else:
             parts.append("已有各年的变化均达到规划轨迹所需速度" + ("，预测偏低来自近年增速的走势和波动" if forecast_short else ""))
     elif c.kind == "level":
