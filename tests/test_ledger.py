@@ -238,7 +238,7 @@ def test_figures_ingested_without_a_date_read_from_that_day_and_show_unknown(tmp
     assert not row["dated"] and row["known_from"] == ingested and bool(ds.undated().loc[row.name])
     assert publication_date(row["known_from"], ds, row["dated"]) == "未知"
     stated = new.query("year == 2019").iloc[0]
-    assert stated["dated"] and publication_date(stated["known_from"], ds, stated["dated"]) == "2023-03-01"
+    assert stated["dated"] and publication_date(stated["known_from"], ds, stated["dated"]) == "2023年3月1日"
     cut = data_cutoff(ds)
     assert ingested not in cut and cut.startswith(max(before[:10], "2023-03-01"))
     v = vintages("hangzhou")

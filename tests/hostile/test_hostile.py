@@ -97,7 +97,7 @@ def test_a_ledger_whose_file_name_is_gbk_bytes_is_ingested_and_named_readably(tm
     out = capsys.readouterr()
     assert "Traceback" not in out.err
     text = stored_text(data_copy, "actuals/hangzhou/vintages.csv")
-    assert text.rstrip().endswith(",台账.csv,1")  # the name as the person who saved it reads it
+    assert text.rstrip().endswith(",台账.csv,1,0")  # the name as the person who saved it reads it (undated: 0)
 
 
 def test_a_notice_registered_but_not_rendered_gets_its_document_on_the_next_run(data_copy, notice_docs, capsys):
