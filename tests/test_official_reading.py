@@ -128,7 +128,7 @@ def test_the_demonstration_flag_is_checked(cat, tmp_path):
 
 def test_the_sources_appendix_reads_as_chinese_with_links_and_no_code_ids(real):
     table = report.sources_table(real)
-    assert list(table.columns) == ["指标", "年份", "数值", "类别", "公布日期", "来源"]
+    assert list(table.columns) == ["指标", "年份", "数值", "类别", "公布日期", "来源类别", "来源"]
     text = table.astype(str).to_string()
     for code in ("K01.gdp_const", "kpitrack.", "seed=", "licence", "CC0", "commit", "PRELIMINARY", "reporting", "repost"):
         assert code not in text, code

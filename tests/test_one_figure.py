@@ -222,3 +222,53 @@ def test_the_mid_term_and_final_tables_show_the_figure_that_counts(ds, cat):
                 assert _close(o.value, final_year), (ds.name, m.id, o.value, final_year)
                 checked += 1
     assert mid > 5 and checked - mid >= 3
+
+
+def _book(rows):
+    obs = pd.DataFrame(rows, columns=["measure_id", "period", "value", "quality", "source", "known_from", "vintage"]).assign(
+        region=city_code(), unit="", method="official", note="")
+    obs["year"] = obs["period"].str[:4].astype(int)
+    obs["month"] = 0
+    return obs, FigureBook(obs)
+
+
+def test_one_basis_per_series_then_final_before_preliminary_then_the_higher_source():
+    """Issue 33: revised figures for some years only leave the series on the first-published basis
+    (the revisions kept, not chosen); a complete revision takes every year; within a basis the final
+    figure beats the preliminary one and a bulletin beats a news report of it, known later or not."""
+    bulletin, news, repost = "杭州市2017年国民经济和社会发展统计公报", "https://zjnews.zjol.com.cn/a.html", "https://www.bkwk.cn/x.html"
+    obs, book = _book([
+        ("K.p", "2016", 100.0, "reported", news, "2017-02-01", 1),
+        ("K.p", "2017", 110.0, "reported", bulletin, "2018-03-01", 1),
+        ("K.p", "2017", 111.0, "reported", news, "2018-04-01", 2),          # known later, lower source
+        ("K.p", "2017", 112.0, "revised", bulletin, "2019-03-01", 1),       # a partial revision: not chosen
+        ("K.p", "2018", 120.0, "preliminary", bulletin, "2019-01-20", 1),
+        ("K.p", "2018", 121.0, "reported", repost, "2019-09-01", 1),        # final beats preliminary
+        ("K.c", "2016", 50.0, "reported", bulletin, "2017-02-01", 1),
+        ("K.c", "2017", 55.0, "reported", bulletin, "2018-02-01", 1),
+        ("K.c", "2016", 52.0, "revised", repost, "2019-02-01", 1),          # the revision covers both years
+        ("K.c", "2017", 57.0, "revised", repost, "2019-02-01", 1),
+    ])
+    assert book.yearly("K.p", city_code())["value"].tolist() == [100.0, 110.0, 121.0]
+    assert book.yearly("K.c", city_code())["value"].tolist() == [52.0, 57.0]
+    assert set(obs.loc[book.other_basis, "value"]) == {112.0, 50.0, 55.0}
+
+
+@pytest.mark.parametrize("workspace", ["bundled", "hangzhou-14th"])
+def test_no_real_series_mixes_bases(workspace, monkeypatch):
+    """Over every real measure and region: the figures that count are all revised or all first
+    published (K01's GDP: the revised long series in the 13th plan, where it covers every year; the
+    first published in the 14th, where only 2020 and 2021 were revised)."""
+    from .conftest import REPO
+
+    if workspace != "bundled":
+        monkeypatch.setenv("KPITRACK_DATA", str(REPO / "examples" / workspace))
+    name = "hangzhou" if workspace == "bundled" else "main"
+    f = kt.figures(name)
+    counted = f[f["preferred"] & f["month"].isna() & (f["method"] == "official")]
+    bases = counted.groupby(["measure_id", "region"])["quality"].agg(lambda q: frozenset("revised" if x == "revised" else "first" for x in q))
+    assert len(bases) > 5 and all(len(b) == 1 for b in bases), bases[bases.map(len) > 1]
+    k01 = counted[counted["measure_id"].str.startswith("K01.gdp") & (counted["region"] == city_code())]
+    assert {"revised" if workspace == "bundled" else "reported"} <= set(k01["quality"])
+    low = f[f["preferred"] & f["low_source"]]
+    assert (low["source_kind"].isin(["repost", "database", "other_web"])).all()

@@ -39,7 +39,8 @@ __all__ = ["CatalogueTables", "catalogue", "figures", "status", "outlook", "fore
            "datasets", "regions", "search", "vintages", "context", "new_dataset", "STATUS_ORDER"]
 
 FIGURE_COLUMNS = ["measure_id", "measure_name", "region", "region_name", "period", "year", "month", "value", "unit", "quality",
-                  "method", "source", "note", "vintage", "known_from", "assumed_known_from", "preferred"]
+                  "method", "source", "source_kind", "low_source", "note", "vintage", "known_from", "assumed_known_from", "preferred",
+                  "other_basis"]
 
 
 def dataset(name: str | None = None, as_of: int | str | None = None) -> Dataset:
@@ -59,11 +60,18 @@ def figures(dataset: str | None = None, as_of: int | str | None = None, region: 
       derived, synthetic), ``method`` (official, computed, daily-derived, synthetic), ``source``, ``note``
     - ``vintage`` (int: the ingest it came with), ``known_from`` (the day it was published: a date;
       NaT when unknown), ``assumed_known_from`` (for those, the day reading the past takes them as known)
+    - ``source_kind``: the kind of publication the source is (bulletin, yearbook, work_report,
+      department, official_media, unstated, repost, database, other_web; made for figures kpitrack
+      computed or generated: ``kpitrack.data.source_kinds``); ``low_source`` (bool): a repost or
+      transcription, a compiled database or another web page, marked 待核实 on the pages
     - ``preferred`` (bool): the figure that counts for its measure, region and period, the one every
       status, table, chart, bulletin, card and score shows (the rule of ``kpitrack.data.figures``:
-      official before derived, a year's own figure before its December year-to-date figure, then the
-      one known last; a derived yearly figure of a measure with published figures is context, never
-      preferred)
+      official before derived, a year's own figure before its December year-to-date figure, one basis
+      per series, final before preliminary, the higher kind of source, then the one known last; a
+      derived yearly figure of a measure with published figures is context, never preferred)
+    - ``other_basis`` (bool): an official figure of the basis its series does not use (a revised
+      figure where revisions are partial, or a first-published one where they are complete): kept,
+      never preferred
 
     Written to CSV as it is, it ingests into a dataset (``kpitrack ingest FILE --dataset NAME``).
 
@@ -93,18 +101,24 @@ def _tidy(obs: pd.DataFrame, ds: Dataset, language: str) -> pd.DataFrame:
     names = {m.id: (m.name_zh if language == "zh" else m.name_en) for m in cat.measures}
     rnames = {r.code: (r.name_zh if language == "zh" else r.name_en) for r in _regions()}
     unknown = ds.undated(obs)
+    from ..data.source_kinds import source_kind
+
+    kinds = {s: source_kind(s) for s in obs["source"].astype(str).unique()}
     preferred = pd.Series(obs.index.isin(ds.book.counting), index=obs.index)  # the one rule, data/figures.py
     out = pd.DataFrame({
         "measure_id": obs["measure_id"], "measure_name": obs["measure_id"].map(names), "region": obs["region"],
         "region_name": obs["region"].map(rnames), "period": obs["period"].astype(str), "year": obs["year"].astype("int64"),
         "month": obs["month"].where(obs["month"] > 0).astype("Int64"), "value": obs["value"].astype(float), "unit": obs["unit"],
-        "quality": obs["quality"], "method": obs["method"], "source": obs["source"], "note": obs["note"],
+        "quality": obs["quality"], "method": obs["method"], "source": obs["source"],
+        "source_kind": obs["source"].astype(str).map(kinds).map(lambda k: k.code),
+        "low_source": obs["source"].astype(str).map(kinds).map(lambda k: k.low).astype(bool), "note": obs["note"],
         "vintage": obs["vintage"].astype("int64"),
         "known_from": pd.to_datetime(obs["known_from"].where(~unknown), errors="coerce").astype("datetime64[ns]"),
         # the day an undated figure is read as known from (its ingest day, or the rule's assumed day)
         "assumed_known_from": pd.to_datetime(effective_known_from(obs, ds.collected).where(unknown), errors="coerce")
         .astype("datetime64[ns]"),
-        "preferred": preferred.reindex(obs.index).fillna(False).astype(bool)}, columns=FIGURE_COLUMNS)
+        "preferred": preferred.reindex(obs.index).fillna(False).astype(bool),
+        "other_basis": pd.Series(obs.index.isin(ds.book.other_basis), index=obs.index)}, columns=FIGURE_COLUMNS)
     return out.sort_values(["measure_id", "region", "period", "vintage"], kind="stable").reset_index(drop=True)
 
 

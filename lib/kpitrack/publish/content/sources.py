@@ -17,6 +17,7 @@ import pandas as pd
 
 from ...core.labels import QUALITY_ZH, dates_zh, fmt
 from ...data.actuals import Dataset
+from ...data.source_kinds import site as source_site
 from .display import Link
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -70,14 +71,6 @@ def source_link(source: str) -> Link:
     return Link(cited(title, urlparse(address).netloc), address)
 
 
-#: Web sites by their address: the publisher's name, and whether the site only reposts what others
-#: published (a figure read there is cited 转引自 it, after the publication it comes from). A city's
-#: own news sites come from its workspace (:func:`kpitrack.data.sources.site_names`).
-SITES = {"zjol.com.cn": ("浙江在线", False), "china.com.cn": ("中国网", False),
-         "chinanews.com": ("中国新闻网", False), "chinanews.com.cn": ("中国新闻网", False), "gov.cn": ("政府网站", False),
-         "bkwk.cn": ("文档分享网站", True), "cucdc.com": ("文档分享网站", True), "cxorg.com": ("转载网站", True),
-         "ppfocus.com": ("转载网站", True), "hangzhouds.org.cn": ("文献网站", True)}
-
 _ENGLISH = ((re.compile(r"statistical bulletin", re.I), "统计公报"), (re.compile(r"government work report", re.I), "政府工作报告"))
 _YEARBOOK = re.compile(r"([A-Z][a-z]+) Statistical Yearbook (\d{4})")
 
@@ -97,19 +90,12 @@ def _english_title(note: str) -> str:
     return ""
 
 
-def _site(host: str) -> tuple[str, bool] | None:
-    from ...data.sources import site_names
-
-    known = {**SITES, **site_names()}
-    return next((v for k, v in known.items() if host == k or host.endswith("." + k)), None)
-
-
 def cited(title: str, netloc: str) -> str:
     """How a page read on the web is cited: the publication it reports and the site, never a bare
     address (a site that reposts: 转引自; a site not known here: 网页 with its address, and that the
     original is not named)."""
     host = netloc.lower().split(":")[0]
-    site = _site(host)
+    site = source_site(host)
     if site is None:
         return f"{title}，转引自网页（{host}）" if title else f"原始出处未注明，转引自网页（{host}）"
     name, reprint = site
@@ -135,7 +121,9 @@ def appendix_note(ds: Dataset) -> str:
         return ("本报告所用数据全部为合成演示数据，由程序按固定随机种子生成，不是真实数据，没有公布来源和公布日期，"
                 "故不列逐项来源表。")
     return ("本报告所用每一项年度数据的来源、类别和公布日期；“推算”为按公布数或逐日数据计算的值，不作官方数据使用；"
-            "公布日期不详的标为“未知”。")
+            "公布日期不详的标为“未知”。同一指标各年采用同一口径：修订数覆盖全部年份时用修订数，否则用初次公布数，"
+            "另一口径的数据列出备查，注明“未采用”；同一数据有多个来源时取统计公报、统计年鉴等层级较高的来源，"
+            "只见于转载或转录、汇编数据库、其他网页的数据注明“待核实”。")
 
 
 def sources_table(ds: Dataset, up_to: int, names: dict[str, tuple[str, str]]) -> pd.DataFrame:
@@ -147,10 +135,20 @@ def sources_table(ds: Dataset, up_to: int, names: dict[str, tuple[str, str]]) ->
     obs = obs.assign(_o=obs["measure_id"].map(order).fillna(len(order))).sort_values(["_o", "year", "known_from"], kind="stable")
     rows = []
     previous = None
+    other = set(ds.book.other_basis)
     for r in obs.itertuples():
         name, unit = names.get(r.measure_id, (r.measure_id, r.unit))
         rows.append({"指标": name if name != previous else "", "年份": f"{r.year}年", "数值": fmt(float(r.value), unit),
-                     "类别": QUALITY_ZH.get(r.quality, r.quality), "公布日期": publication_date(str(r.known_from), ds, bool(r.dated)),
+                     "类别": QUALITY_ZH.get(r.quality, r.quality) + ("（口径不同，未采用）" if r.Index in other else ""),
+                     "公布日期": publication_date(str(r.known_from), ds, bool(r.dated)), "来源类别": kind_words(r.source),
                      "来源": source_link(r.source)})
         previous = name
-    return pd.DataFrame(rows, columns=["指标", "年份", "数值", "类别", "公布日期", "来源"])
+    return pd.DataFrame(rows, columns=["指标", "年份", "数值", "类别", "公布日期", "来源类别", "来源"])
+
+
+def kind_words(source: str) -> str:
+    """The kind of a figure's source as the sources table shows it (a low one: 待核实)."""
+    from ...data.source_kinds import source_kind
+
+    k = source_kind(source)
+    return k.name_zh + ("（待核实）" if k.low else "")
