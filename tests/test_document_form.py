@@ -200,3 +200,24 @@ def test_a_cause_and_the_status_judge_a_measure_on_one_basis():
     for mid, c in found.items():
         if c.kind == "growth" and c.last is not None and c.last.behind:
             assert f"{c.last.year}年为{fmt(c.last.actual, c.unit)}" in cause_text(ev.cat, c), mid
+
+
+def test_a_reposts_date_never_dates_the_real_mid_term():
+    """The 2018 tourism figures were read from a 2021 repost (中商情报网 2021-01-09): that is the
+    repost's day, not the figures' publication, which is unknown; the real 2018 mid-term is dated by
+    the newest figure whose publication date is known (2019), never 2021."""
+    from kpitrack.data.source_kinds import site
+    from kpitrack.publish.content import masthead, report
+    from urllib.parse import urlparse
+
+    ev = report.evaluate(2018, "hangzhou")
+    obs = ev.ds.observations
+    tourism = obs[obs["measure_id"].str.startswith("K24") & (obs["year"] == 2018)]
+    assert len(tourism) and ev.ds.undated(tourism).all()
+    assert masthead.issue_date(ev.ds, 2018).year == 2019
+    dated = obs[(obs["year"] <= 2018) & ~ev.ds.undated(obs)]
+    for r in dated.itertuples():
+        host = urlparse(str(r.source).split()[0]).netloc
+        reposter = site(host) if host else None
+        if reposter is not None and reposter[1]:  # a reposting site's figure keeps only its original's date
+            assert r.known_from[:4] <= "2019", (r.measure_id, r.known_from, r.source)

@@ -107,3 +107,4 @@ def source_kind(source: str) -> Kind:
     if host == "gov.cn" or host.endswith(".gov.cn"):
         return KINDS[_named(s) or "department"]
     return KINDS["official_media"]
+

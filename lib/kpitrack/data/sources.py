@@ -72,9 +72,19 @@ ISO_DATE = re.compile(r"(20\d\d-\d\d-\d\d)")
 BUILD_SOURCE = "kpitrack data build-hangzhou (data/sources)"
 
 
+REPOST_DATE = re.compile(r"20\d\d-\d\d-\d\d\s*(?:repost|转载)", re.I)
+
+
 def known_from(source: str, collected: str) -> str:
-    """The date a figure was known from, read off its source: a date in the text; for a statistical
-    yearbook of year Y, Y-12-31 at the latest; else the day the figures were collected."""
+    """The date a figure was known from, read off its source: a date in the text (not a repost's: the
+    day a site reposted a figure is not the day it was published, which is then unknown); for a
+    statistical yearbook of year Y, Y-12-31 at the latest; else the day the figures were collected.
+
+    >>> known_from("https://ppfocus.com/0/x.html (中商情报网 2021-01-09 repost; 数据来源:统计局)", "2026-11-26")
+    '2026-11-26'
+    """
+    if REPOST_DATE.search(source):
+        return collected
     m = ISO_DATE.search(source)
     if m:
         return m.group(1)
@@ -157,6 +167,13 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
     m3 = pd.read_csv(m3_file, dtype=str, keep_default_na=False).rename(columns={"measure": "series"})
 
     def m3_known(r) -> str:
+        from urllib.parse import urlparse
+
+        from .source_kinds import site
+
+        reposter = site(urlparse(r["url"]).netloc)
+        if reposter is not None and reposter[1]:  # a site that reposts: its date is the repost's, not the publication's
+            return known_from(r["note"], "") or collected
         return r["published"] or known_from(r["note"], "") or known_from_url(r["url"], r["quality"], int(r["year"]), collected)
 
     m3_rows, _ = _mapped(cat, m3, mapping["more_2016_2020"]["kpi"], m3_file, problems, lambda r: r["url"],
