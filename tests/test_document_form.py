@@ -221,3 +221,17 @@ def test_a_reposts_date_never_dates_the_real_mid_term():
         reposter = site(host) if host else None
         if reposter is not None and reposter[1]:  # a reposting site's figure keeps only its original's date
             assert r.known_from[:4] <= "2019", (r.measure_id, r.known_from, r.source)
+
+
+def test_a_figure_known_only_from_a_low_source_is_marked_in_the_kpi_table():
+    """GDP at current prices counts on the revised long series of a compiled database (one basis):
+    the KPI table says 修订数（待核实）, and the API says low_source for the same figure."""
+    import kpitrack as kt
+    from kpitrack.publish.content import report
+
+    ev = report.evaluate(2020, "hangzhou")
+    t = report.kpi_table(ev).set_index("指标")
+    assert t.loc["地区生产总值（现价）", "数据来源"] == "修订数（待核实）"
+    f = kt.figures("hangzhou", measure="K01.gdp_nominal", region="330100")
+    chosen = f[f["preferred"] & (f["year"] == 2020)].iloc[0]
+    assert chosen["low_source"] and chosen["source_kind"] == "database" and chosen["quality"] == "revised"
