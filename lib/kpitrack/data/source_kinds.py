@@ -31,15 +31,25 @@ KINDS = {k.code: k for k in (
     Kind("bulletin", 1, "统计公报", "statistical bulletin", False),
     Kind("yearbook", 2, "统计年鉴", "statistical yearbook", False),
     Kind("work_report", 3, "政府工作报告", "government work report", False),
-    Kind("department", 4, "部门公报/官网", "department bulletin or website", False),
+    Kind("department", 4, "部门发布", "department bulletin or website", False),
     Kind("official_media", 5, "官方媒体", "official media", False),
     Kind("unstated", 6, "未注明", "not stated", False),
-    Kind("repost", 7, "转载/转录", "repost or transcription", True),
+    Kind("repost", 7, "转载转录", "repost or transcription", True),
     Kind("database", 8, "汇编数据库", "compiled database", True),
     Kind("other_web", 9, "其他网页", "other web page", True),
 )}
 #: figures kpitrack computed or generated: not a publication, ranked by their method instead
 MADE = Kind("made", 0, "推算或合成", "computed or synthetic", False)
+#: how a kind is shown in a table: its name, and for a low one 待核实
+LOW_MARK = "（待核实）"
+
+
+def label(k: Kind) -> str:
+    return k.name_zh + (LOW_MARK if k.low else "")
+
+
+#: every label a table may show: one word each, set whole in the PDF
+LABELS = frozenset(label(k) for k in (*KINDS.values(), MADE))
 
 #: Web sites by their address: the publisher's name, whether the site only reposts what others
 #: published (a figure read there is cited 转引自 it), and its standing. A city's own news sites come

@@ -163,10 +163,21 @@ def status_dot(text: object) -> str:
 _FIGURE = re.compile(r"^[−\-+]?[\d,]+(\.\d+)?\s?(%|‰|个百分点|[^\s\d（）()，,。；;]{1,8})?(（\d{4}年）|\(\d{4}\))?$")
 
 
+#: A date as official documents write it (2020年5月29日): one word, like a figure.
+_DATE_ZH = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+
+
+def whole(text: str) -> bool:
+    """A cell set whole in the PDF: a figure with its unit (at most 22 half-width characters) or a date."""
+    from ...data.source_kinds import LABELS
+
+    return bool(_FIGURE.match(text) and display_width(text) <= 22 or _DATE_ZH.match(text) or text in LABELS)
+
+
 def nobreak(text: str) -> str:
-    """Markdown for a short cell the PDF must not break: a figure with its unit (raw typst box, the
-    same text); other text as escaped markdown that wraps."""
-    if _FIGURE.match(text) and display_width(text) <= 22:
+    """Markdown for a short cell the PDF must not break: a figure with its unit or a date (raw typst
+    box, the same text); other text as escaped markdown that wraps."""
+    if whole(text):
         return f"`#box({typst_string(text)})`{{=typst}}"
     return breakable(escape_markdown(text))
 
@@ -189,14 +200,14 @@ def table_markdown(df: pd.DataFrame, status_cols: set[str] | frozenset[str] = fr
     for col in df.columns:
         cells = [str(v) for v in df[col]]
         longest = max([display_width(v) for v in cells] or [0])
-        whole = max([display_width(v) for v in cells if (_FIGURE.match(v) and display_width(v) <= 22) or col in status_cols
+        boxed = max([display_width(v) for v in cells if whole(v) or col in status_cols
                      or isinstance(v, StatusCell)] or [0]) + (2 if col in status_cols or any(isinstance(v, StatusCell) for v in df[col]) else 0)
         head = display_width(col) if display_width(col) <= 10 else 0
         if longest <= 12:
             needs.append(max(longest, head, 4) + 3)
             texts.append(0)
         else:
-            needs.append(whole + 3 if whole else 0)
+            needs.append(boxed + 3 if boxed else 0)
             texts.append(min(max(longest, 10), 24))
     room = LINE_UNITS - sum(needs)
     total_text = sum(texts)

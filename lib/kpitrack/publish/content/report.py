@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ...data.actuals import Dataset, load_dataset
-from ...data.source_kinds import source_kind
+from ...data.source_kinds import LOW_MARK, source_kind
 from .display import escape_markdown, status_cell
 from .params import check_common
 from ...core.exceptions import ParameterError
@@ -362,7 +362,7 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
                 latest = f"{shown_latest}（{ms.latest_year}年）"
             source = "—" if ms.latest_quality is None else QUALITY_ZH.get(ms.latest_quality, ms.latest_quality)
             if ms.latest_quality is not None and source_kind(str(ms.latest_source or "")).low:
-                source += "（待核实）"  # known only from a repost, a compiled database or another page
+                source += LOW_MARK  # known only from a repost, a compiled database or another page
             rows.append({
                 _t(ev, "编号", "ID"): k.id,
                 _t(ev, "指标", "Indicator"): m.name_zh if ev.language == "zh" else f"{m.name_zh} / {m.name_en}",

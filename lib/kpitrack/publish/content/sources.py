@@ -139,7 +139,7 @@ def sources_table(ds: Dataset, up_to: int, names: dict[str, tuple[str, str]]) ->
     for r in obs.itertuples():
         name, unit = names.get(r.measure_id, (r.measure_id, r.unit))
         rows.append({"指标": name if name != previous else "", "年份": f"{r.year}年", "数值": fmt(float(r.value), unit),
-                     "类别": QUALITY_ZH.get(r.quality, r.quality) + ("（口径不同，未采用）" if r.Index in other else ""),
+                     "类别": QUALITY_ZH.get(r.quality, r.quality) + ("（未采用）" if r.Index in other else ""),
                      "公布日期": publication_date(str(r.known_from), ds, bool(r.dated)), "来源类别": kind_words(r.source),
                      "来源": source_link(r.source)})
         previous = name
@@ -148,7 +148,6 @@ def sources_table(ds: Dataset, up_to: int, names: dict[str, tuple[str, str]]) ->
 
 def kind_words(source: str) -> str:
     """The kind of a figure's source as the sources table shows it (a low one: 待核实)."""
-    from ...data.source_kinds import source_kind
+    from ...data.source_kinds import label, source_kind
 
-    k = source_kind(source)
-    return k.name_zh + ("（待核实）" if k.low else "")
+    return label(source_kind(source))
