@@ -44,3 +44,12 @@ def test_a_revised_input_gives_a_new_derived_vintage():
     rows = out[["period", "value", "known_from"]].values.tolist()
     assert rows == [["2015", "100", "2016-01-01"], ["2016", "110", "2017-01-01"], ["2016", "112", "2018-01-01"]]
     assert (out["quality"] == "derived").all() and (out["method"] == "computed").all() and (out["unit"] == "亿元").all()
+
+
+def test_a_growth_rate_is_never_taken_from_levels_of_two_bases():
+    """2018 revised (one year only: a partial revision) beside the first releases of 2018 and 2019:
+    the growth of 2019 is 2019's first release over 2018's, never over the revised 2018."""
+    figures = pd.DataFrame([_fig("L", 2018, 100, "2019-01-01"), _fig("L", 2019, 110, "2020-01-01"),
+                            {**_fig("L", 2018, 105, "2020-06-01"), "quality": "revised"}], columns=FIGURE_COLUMNS)
+    out = derive_figures(figures, [{"measure": "R", "how": "growth", "level": "L"}], {"R": "%"})
+    assert out["value"].astype(float).round(6).tolist() == [10.0]

@@ -52,9 +52,15 @@ def growth_from_levels(levels: Mapping[int, float]) -> dict[int, float]:
 
 
 def _known_at(figures: pd.DataFrame, measure_id: str, date: str) -> dict[int, tuple[float, str]]:
-    """Official yearly city figures of a measure as known on ``date``: year -> (value, known_from)."""
+    """Official yearly city figures of a measure as known on ``date``, on one basis (revised where
+    the revisions cover every year, else first published: never a growth rate from levels of two
+    bases, ``kpitrack.data.figures.series_basis``): year -> (value, known_from)."""
+    from .figures import series_basis
+
     f = figures[(figures["measure_id"] == measure_id) & (figures["region"] == city_code()) & (figures["method"] == "official")
                 & (figures["period"].str.len() == 4) & (figures["known_from"] <= date)]
+    if len(f):
+        f = f[~series_basis(f.assign(year=f["period"].astype(int)))]
     f = f.sort_values(["period", "known_from"], kind="stable").drop_duplicates("period", keep="last")
     return {int(r.period): (float(r.value), str(r.known_from)) for r in f.itertuples()}
 
