@@ -14,7 +14,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 #: What a reader of an official document must never see (``language=en`` aside).
 FORBIDDEN = [r"\.csv\b", r"\.ya?ml\b", r"\.xlsx\b", r"\.ipynb\b", r"kpitrack\s", r"--[a-z]", r"\bTheta\b", r"\bM1\b", r"\bTourism\b",
-             r"\bSDG\b", r"布里尔", r"\bBrier\b", r"\bpeers/", r"\bactuals/", r"\bparams/", r"Traceback", r"\bNone\b", r"\bnan\b"]
+             r"\bSDG\b", r"布里尔", r"\bBrier\b", r"\bpeers/", r"\bactuals/", r"\bparams/", r"Traceback", r"\bNone\b", r"\bnan\b",
+             # a date as a reader reads it is 2019年6月5日, never ISO (addresses aside)
+             r"(?<![\w/=.%-])\d{4}-\d{2}-\d{2}(?![\w/])"]
 
 
 def _reader_text(nb: dict) -> str:

@@ -165,13 +165,15 @@ _FIGURE = re.compile(r"^[−\-+]?[\d,]+(\.\d+)?\s?(%|‰|个百分点|[^\s\d（�
 
 #: A date as official documents write it (2020年5月29日): one word, like a figure.
 _DATE_ZH = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+#: A short label with its qualifier (修订数（未采用）, 公布数（待核实）): one word.
+_LABEL_ZH = re.compile(r"^[\u4e00-\u9fff]{1,6}（[\u4e00-\u9fff]{1,4}）$")
 
 
 def whole(text: str) -> bool:
     """A cell set whole in the PDF: a figure with its unit (at most 22 half-width characters) or a date."""
     from ...data.source_kinds import LABELS
 
-    return bool(_FIGURE.match(text) and display_width(text) <= 22 or _DATE_ZH.match(text) or text in LABELS)
+    return bool(_FIGURE.match(text) and display_width(text) <= 22 or _DATE_ZH.match(text) or _LABEL_ZH.match(text) or text in LABELS)
 
 
 def nobreak(text: str) -> str:
@@ -182,6 +184,10 @@ def nobreak(text: str) -> str:
     return breakable(escape_markdown(text))
 
 
+#: What the PDF sets whole inside running text (reports/typst-settings.typ): a figure with its unit and
+#: the punctuation after it, a date.
+_SPAN = re.compile(r"[−+-]?[0-9][0-9,]*(\.[0-9]+)?(%|‰|个百分点|μg/m³|[\u4e00-\u9fff]{1,3}/[\u4e00-\u9fff]{1,4}|亿美元|万人次|"
+                   r"[亿万千百]?[元人个套天张项户所家吨])[；，。、）]?|[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日")
 #: Half-width characters of 7.5 pt table text across an A4 page's text (17.8 cm) less the cells' insets.
 LINE_UNITS = 120
 #: The narrowest a column of wrapping text is made: seven Chinese characters.
@@ -211,10 +217,18 @@ def table_markdown(df: pd.DataFrame, status_cols: set[str] | frozenset[str] = fr
             texts.append(min(max(longest, 10), 24))
     room = LINE_UNITS - sum(needs)
     total_text = sum(texts)
-    if total_text and room > 0:  # the text columns share the room left, each at least TEXT_MIN (a figure
-        # with its unit, 10.1个百分点, fits a line of it), never less than their own need
-        texts = [max(TEXT_MIN, round(t * room / total_text)) if t else 0 for t in texts]
+    # a text column is at least as wide as the widest figure set whole inside its text (需年均增加10.1个百分点；
+    # keeps 10.1个百分点； on one line), plain words at least TEXT_MIN
+    floors = [max([TEXT_MIN] + [display_width(m.group(0)) + 2 for v in df[col] for m in _SPAN.finditer(str(v))]) if t else 0
+              for col, t in zip(df.columns, texts)]
+    if total_text and room > 0:  # the text columns share the room left, never less than their floor
+        texts = [max(f, round(t * room / total_text)) if t else 0 for t, f in zip(texts, floors)]
     widths = [max(n, t) for n, t in zip(needs, texts)]
+    over = sum(widths) - LINE_UNITS
+    if over > 0:  # wider than a line: pandoc would shrink every column alike; take it from the text above its floor
+        slack = [max(0, w - f) if t else 0 for w, t, f in zip(widths, texts, floors)]
+        if sum(slack):
+            widths = [w - min(s, round(over * s / sum(slack))) if s else w for w, s in zip(widths, slack)]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(":" + "-" * max(w, 3) for w in widths) + "|"]
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(v.markdown() if isinstance(v, Link) else status_dot(v)

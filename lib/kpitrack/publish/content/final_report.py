@@ -18,7 +18,7 @@ from ...analysis.outlook import Outlook, probability_text
 from ...analysis.verdict import Verdicts, verdicts
 from ...analysis.progress import KPIStatus, assess
 from ...core.exceptions import ParameterError
-from ...core.labels import QUALITY_ZH, STATUS_ZH, Status, fmt, fmt_pair, number, synthetic_warning
+from ...core.labels import QUALITY_ZH, STATUS_ZH, Status, dates_zh, fmt, fmt_pair, number, synthetic_warning
 from ...data.actuals import Dataset, check_date, load_dataset
 from ...plan.catalogue import Catalogue, catalogue
 from ...plan.schema import plan_base_year, plan_end_year
@@ -395,7 +395,7 @@ def kpi_section(fe: FinalEvaluation, index: int) -> str:
 
 
 def retrospective_note(fe: FinalEvaluation) -> str:
-    known = (f"使用截至{fe.retro_data_as_of}已知的数据" if fe.retro_data_as_of
+    known = (f"使用截至{dates_zh(fe.retro_data_as_of)}已知的数据" if fe.retro_data_as_of
              else f"使用{fe.retro_as_of}年及以前各年的数据，取现在所知的版本；多数真实数据的公布日期不详，"
                   "未按日期筛选，以免删去当时已经公开的数据")
     see = next((f"附件{i}" for i, (k, _) in enumerate(annexes(fe), start=1) if k == "retro"), "下表")

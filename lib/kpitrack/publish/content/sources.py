@@ -64,8 +64,8 @@ def source_link(source: str) -> Link:
             return Link(words, url)
     first = s.split(" | ")[0]
     mo = re.match(r"(https?://.+?)(?:\s+\((.*?)\)?(?:\s*\[.*)?)?$", first)
-    if mo is None:  # a source as a ledger's author typed it: shown as typed (escaped on output)
-        return Link(s[:120] or "来源未注明", None)
+    if mo is None:  # a source as a ledger's author typed it: shown as typed (escaped on output), its dates as words
+        return Link(dates_zh(s[:120]) or "来源未注明", None)
     address = mo.group(1).strip()
     title = _title(mo.group(2) or "") or _english_title(mo.group(2) or "")
     return Link(cited(title, urlparse(address).netloc), address)
