@@ -89,13 +89,13 @@ def test_city_bulletin_compares_the_13_districts(batch_of_three, cat):
 
 
 @pytest.mark.slow
-def test_second_run_is_up_to_date_in_seconds(batch_of_three, capsys):
+def test_second_run_leaves_the_issued_bulletins_in_seconds(batch_of_three, capsys):
     _, out, _ = batch_of_three
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     code = main(["bulletins", "--month", "2018-06", "--dataset", "synthetic", "--regions", "杭州市,西湖区,330182",
                  "--renderer", "fallback"])
     printed = capsys.readouterr().out
-    assert code == 0 and "0 written, 3 up to date" in printed
+    assert code == 0 and "0 written, 0 up to date, 3 issued" in printed
     after = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     assert {k: v for k, v in after.items() if k != ".lock"} == {k: v for k, v in before.items() if k != ".lock"}
 
@@ -175,8 +175,9 @@ def test_cli_previous_with_a_fixed_date_and_no_figures_writes_nothing(data_copy,
     (empty / "dataset.yaml").write_text("title_zh: 空\ntitle_en: empty\nsynthetic: false\n", encoding="utf-8")
     before = tree_bytes(data_copy)
     code = main(["bulletins", "--month", "previous", "--today", "2018-07-05", "--dataset", "empty"])
-    err = capsys.readouterr().err
-    assert code == 2 and "holds no figures for 2018-06" in err and "nothing was written" in err
+    out = capsys.readouterr().out
+    # not an error: the month waits for its figures, and the next run makes it (exit 0, one line)
+    assert code == 0 and "2018-06: waiting for figures" in out and "nothing was written" in out
     assert tree_bytes(data_copy) == before
     assert not bulletin_folder("2018-06", "empty").exists()
 
@@ -197,12 +198,12 @@ def test_bad_bulletin_options_are_refused_before_any_work(args, message, capsys)
     assert message in capsys.readouterr().err
 
 
-def test_deploy_files_schedule_the_previous_month_on_the_5th():
+def test_deploy_files_schedule_the_pending_months_on_the_5th():
     service = (REPO / "deploy" / "kpitrack-bulletins.service").read_text(encoding="utf-8")
     timer = (REPO / "deploy" / "kpitrack-bulletins.timer").read_text(encoding="utf-8")
-    assert "bulletins --month previous" in service and "OnCalendar=*-*-05" in timer
+    assert "bulletins --pending" in service and "OnCalendar=*-*-05" in timer
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert re.search(r"^\d+ \d+ 5 \* \* .*kpitrack bulletins --month previous", readme, re.M)
+    assert re.search(r"^\d+ \d+ 5 \* \* .*kpitrack --workspace \S+ bulletins --pending", readme, re.M)
 
 
 def test_bulletin_notebook_has_no_logic_of_its_own():
@@ -210,7 +211,7 @@ def test_bulletin_notebook_has_no_logic_of_its_own():
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "import pandas" not in code and "def " not in code and "groupby" not in code
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    for name in ("month", "region", "dataset", "data_as_of", "language"):
+    for name in ("month", "region", "dataset", "data_as_of", "language", "edition"):
         assert re.search(rf"^{name} = ", params.source, re.M), name
 
 

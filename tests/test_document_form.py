@@ -224,14 +224,17 @@ def test_a_reposts_date_never_dates_the_real_mid_term():
 
 
 def test_a_figure_known_only_from_a_low_source_is_marked_in_the_kpi_table():
-    """GDP at current prices counts on the revised long series of a compiled database (one basis):
-    the KPI table says 修订数（待核实）, and the API says low_source for the same figure."""
+    """PM2.5 of 2020 is known only from a page that reposted the news: the KPI table says
+    公布数（待核实）, and the API says low_source for the same figure; GDP at current prices reads the
+    city's first releases, the compiled database's revised series kept aside (未采用)."""
     import kpitrack as kt
     from kpitrack.publish.content import report
 
     ev = report.evaluate(2020, "hangzhou")
     t = report.kpi_table(ev).set_index("指标")
-    assert t.loc["地区生产总值（现价）", "数据来源"] == "修订数（待核实）"
-    f = kt.figures("hangzhou", measure="K01.gdp_nominal", region="330100")
+    assert t.loc["细颗粒物（PM2.5）年均浓度", "数据来源"] == "公布数（待核实）"
+    f = kt.figures("hangzhou", measure="K08.pm25", region="330100")
     chosen = f[f["preferred"] & (f["year"] == 2020)].iloc[0]
-    assert chosen["low_source"] and chosen["source_kind"] == "database" and chosen["quality"] == "revised"
+    assert chosen["low_source"] and chosen["source_kind"] == "other_web"
+    gdp = kt.figures("hangzhou", measure="K01.gdp_nominal", region="330100")
+    assert set(gdp.loc[gdp["preferred"], "quality"]) == {"reported"} and gdp.loc[gdp["other_basis"], "source_kind"].eq("database").all()

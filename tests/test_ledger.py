@@ -200,11 +200,11 @@ def test_revision_keeps_both_vintages_and_as_of_reproduces_the_earlier_status(tm
     before_cmd = ("status", "--as-of", "2018", "--format", "csv")
     _, table_before, _ = run_cli(capsys, *before_cmd)
     path = write_csv(tmp_path, [HEADER, "K12.income,全体居民人均可支配收入,杭州市,2017,45000,元,修订后的统计年鉴,修订"])
-    code, _, err = run_cli(capsys, "ingest", str(path), "--known-from", "2027-01-15")
+    code, _, err = run_cli(capsys, "ingest", str(path), "--known-from", "2025-01-15")
     assert code == 0, err
     _, table_after, _ = run_cli(capsys, *before_cmd)
     assert table_after != table_before  # the revision changes the status of K12
-    _, table_then, _ = run_cli(capsys, "status", "--as-of", "2018", "--data-as-of", "2027-01-14", "--format", "csv")
+    _, table_then, _ = run_cli(capsys, "status", "--as-of", "2018", "--data-as-of", "2025-01-14", "--format", "csv")
     assert table_then == table_before  # the data as known the day before reproduce the earlier table
     cat = catalogue(data_copy / "plan")
     ds = load_dataset("hangzhou", cat, actuals_dir=data_copy / "actuals")
@@ -227,7 +227,7 @@ def test_figures_ingested_without_a_date_read_from_that_day_and_show_unknown(tmp
     path = write_csv(tmp_path, [HEADER, "K12.income,全体居民人均可支配收入,上城区,2020,77000,元,区统计局台账,"])
     code, out, err = run_cli(capsys, "ingest", str(path))
     assert code == 0, err
-    assert "publication date not stated" in out and "未知" in out
+    assert "no --known-from" in out and "未知" in out
     ingested = day.today().isoformat()
     dated = write_csv(tmp_path, [HEADER, "K12.income,全体居民人均可支配收入,上城区,2019,79000,元,统计公报,"], name="dated.csv")
     code, _, err = run_cli(capsys, "ingest", str(dated), "--known-from", "2023-03-01")
@@ -248,3 +248,19 @@ def test_figures_ingested_without_a_date_read_from_that_day_and_show_unknown(tmp
     earlier = load_dataset("hangzhou", cat, actuals_dir=data_copy / "actuals", known_at=day.fromordinal(day_before).isoformat())
     assert not (earlier.observations["value"] == 77000).any()
     assert (load_dataset("hangzhou", cat, actuals_dir=data_copy / "actuals", known_at=ingested).observations["value"] == 77000).any()
+
+
+def test_a_publication_date_in_the_future_or_before_its_period_is_refused(tmp_path, data_copy, capsys):
+    """A 公布日期 that has not come yet (it would date a report in 2030), or one before the period of
+    the figure began, is a typing error: refused by file:row:field; 2019年6月5日 (as the reports
+    write dates) is read as a date."""
+    header = HEADER + ",公布日期"
+    assert_refused(capsys, data_copy, write_csv(tmp_path, [header, GOOD + ",2030-01-01"]), r":2:known_from: known_from 2030-01-01 is in the future")
+    assert_refused(capsys, data_copy, write_csv(tmp_path, [header, GOOD + ",2015-01-01"], name="early.csv"),
+                   r":2:known_from: known_from 2015-01-01 is before the period 2017 began")
+    assert_refused(capsys, data_copy, write_csv(tmp_path, [HEADER, GOOD], name="flag.csv"), r"::known_from: --known-from 2031-01-01 is in the future",
+                   "--known-from", "2031-01-01")
+    code, _, err = run_cli(capsys, "ingest", str(write_csv(tmp_path, [header, GOOD + ",2018年3月5日"], name="zh.csv")))
+    assert code == 0, err
+    ds = load_dataset("hangzhou", catalogue(data_copy / "plan"), actuals_dir=data_copy / "actuals")
+    assert "2018-03-05" in set(ds.observations["known_from"])

@@ -246,19 +246,24 @@ def test_one_basis_per_series_then_final_before_preliminary_then_the_higher_sour
         ("K.p", "2018", 121.0, "reported", repost, "2019-09-01", 1),        # final beats preliminary
         ("K.c", "2016", 50.0, "reported", bulletin, "2017-02-01", 1),
         ("K.c", "2017", 55.0, "reported", bulletin, "2018-02-01", 1),
-        ("K.c", "2016", 52.0, "revised", repost, "2019-02-01", 1),          # the revision covers both years
-        ("K.c", "2017", 57.0, "revised", repost, "2019-02-01", 1),
+        ("K.c", "2016", 52.0, "revised", bulletin, "2019-02-01", 1),        # the revision covers both years
+        ("K.c", "2017", 57.0, "revised", bulletin, "2019-02-01", 1),
+        ("K.d", "2016", 60.0, "reported", news, "2017-02-01", 1),
+        ("K.d", "2016", 62.0, "revised", repost, "2019-02-01", 1),          # a complete revision known only from a repost
+        ("K.e", "2016", 70.0, "revised", repost, "2019-02-01", 1),          # nothing first released: the revision is the series
     ])
     assert book.yearly("K.p", city_code())["value"].tolist() == [100.0, 110.0, 121.0]
     assert book.yearly("K.c", city_code())["value"].tolist() == [52.0, 57.0]
-    assert set(obs.loc[book.other_basis, "value"]) == {112.0, 50.0, 55.0}
+    assert book.yearly("K.d", city_code())["value"].tolist() == [60.0]
+    assert book.yearly("K.e", city_code())["value"].tolist() == [70.0]
+    assert set(obs.loc[book.other_basis, "value"]) == {112.0, 50.0, 55.0, 62.0}
 
 
 @pytest.mark.parametrize("workspace", ["bundled", "hangzhou-14th"])
 def test_no_real_series_mixes_bases(workspace, monkeypatch):
     """Over every real measure and region: the figures that count are all revised or all first
-    published (K01's GDP: the revised long series in the 13th plan, where it covers every year; the
-    first published in the 14th, where only 2020 and 2021 were revised)."""
+    published (K01's GDP: the first releases in both plans; the 13th plan's revised long series comes
+    only from a compiled database, the 14th's revisions cover 2020 and 2021 only)."""
     from .conftest import REPO
 
     if workspace != "bundled":
@@ -269,6 +274,24 @@ def test_no_real_series_mixes_bases(workspace, monkeypatch):
     bases = counted.groupby(["measure_id", "region"])["quality"].agg(lambda q: frozenset("revised" if x == "revised" else "first" for x in q))
     assert len(bases) > 5 and all(len(b) == 1 for b in bases), bases[bases.map(len) > 1]
     k01 = counted[counted["measure_id"].str.startswith("K01.gdp") & (counted["region"] == city_code())]
-    assert {"revised" if workspace == "bundled" else "reported"} <= set(k01["quality"])
+    assert "reported" in set(k01["quality"]) and "revised" not in set(k01["quality"])
     low = f[f["preferred"] & f["low_source"]]
     assert (low["source_kind"].isin(["repost", "database", "other_web"])).all()
+
+
+def test_a_source_that_is_no_address_or_looks_made_by_kpitrack_is_read_as_typed_text():
+    """``http://[::1`` is no address: its kind is read from the words (never an error on every
+    later read); an official figure whose source starts ``kpitrack.`` is typed text, never a figure
+    kpitrack made, so it never outranks a statistical bulletin."""
+    from kpitrack.data.source_kinds import source_kind
+
+    assert source_kind("http://[::1 统计公报").code == "bulletin"
+    assert source_kind("kpitrack.fake 网友估计", "official").code == "unstated"
+    assert source_kind("kpitrack.data.derive（chain）", "computed").code == "made"
+    assert source_kind("HTTPS://www.bkwk.cn/x").code == "repost"
+    obs, book = _book([("K.p", "2016", 99999.0, "reported", "kpitrack.fake 网友估计", "2016-03-01", 1),
+                       ("K.p", "2016", 46000.0, "reported", "杭州市2016年国民经济和社会发展统计公报", "2017-03-01", 1)])
+    assert book.yearly("K.p", city_code())["value"].tolist() == [46000.0]
+    from kpitrack.publish.content.sources import source_link
+
+    assert source_link("http://[::1 统计公报").url is None

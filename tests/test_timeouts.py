@@ -93,21 +93,30 @@ ARGS = ["bulletins", "--month", "2018-06", "--dataset", "synthetic", "--regions"
 
 
 @pytest.mark.slow
-def test_up_to_date_knows_the_renderer_and_the_formats(two_bulletins, tmp_path, monkeypatch, capsys):
+def test_up_to_date_knows_the_renderer_and_the_formats_and_an_issued_bulletin_is_never_remade(two_bulletins, tmp_path,
+                                                                                               monkeypatch, capsys):
     from kpitrack.publish.render import pdf_prerequisites
 
     monkeypatch.setenv("PATH", _without_quarto())  # no real Quarto: auto is the fallback
     assert main([*ARGS, "--to", "html"]) == 0
-    assert main([*ARGS, "--to", "html"]) == 0 and "1 up to date" in capsys.readouterr().out
-    manifest = json.loads((two_bulletins / "manifest.json").read_text(encoding="utf-8"))
+    issued = (two_bulletins / "330108.html").read_bytes()
+    # a reproduction of the data as known on a date is not issued: "up to date" knows renderer and formats
+    asof = [*ARGS, "--data-as-of", "2026-11-27"]
+    folder = two_bulletins.with_name(two_bulletins.name + "-asof2026-11-27")
+    assert main([*asof, "--to", "html"]) == 0
+    assert main([*asof, "--to", "html"]) == 0 and "1 up to date" in capsys.readouterr().out
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert "formats" not in manifest and "regions" not in manifest  # per run, in its items: not the last run's as the folder's
     if not pdf_prerequisites():  # the PDF was not made: asking for it makes it, without --force
-        assert main([*ARGS, "--to", "html,pdf"]) == 0
-        assert (two_bulletins / "330108.pdf").is_file() and "1 written" in capsys.readouterr().out
-    # Quarto now on PATH: "auto" means Quarto, so the bulletin is rendered again
+        assert main([*asof, "--to", "html,pdf"]) == 0
+        assert (folder / "330108.pdf").is_file() and "1 written" in capsys.readouterr().out
+    # Quarto now on PATH: "auto" means Quarto, so the reproduction is rendered again ...
     monkeypatch.setenv("PATH", f"{_fake_quarto(tmp_path, FAKE_QUARTO)}{os.pathsep}{os.environ['PATH']}")
-    assert main([*ARGS, "--to", "html"]) == 0
-    assert "1 written" in capsys.readouterr().out and "fake quarto" in (two_bulletins / "330108.html").read_text(encoding="utf-8")
+    assert main([*asof, "--to", "html"]) == 0
+    assert "1 written" in capsys.readouterr().out and "fake quarto" in (folder / "330108.html").read_text(encoding="utf-8")
+    # ... but the renderer is no reason to remake the issued bulletin
+    assert main([*ARGS, "--to", "html"]) == 0 and "1 issued" in capsys.readouterr().out
+    assert (two_bulletins / "330108.html").read_bytes() == issued
 
 
 @pytest.mark.slow

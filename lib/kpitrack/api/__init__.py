@@ -103,15 +103,16 @@ def _tidy(obs: pd.DataFrame, ds: Dataset, language: str) -> pd.DataFrame:
     unknown = ds.undated(obs)
     from ..data.source_kinds import source_kind
 
-    kinds = {s: source_kind(s) for s in obs["source"].astype(str).unique()}
+    pairs = pd.Series(list(zip(obs["source"].astype(str), obs["method"].astype(str))), index=obs.index, dtype=object)
+    kinds = {p: source_kind(*p) for p in set(pairs)}
     preferred = pd.Series(obs.index.isin(ds.book.counting), index=obs.index)  # the one rule, data/figures.py
     out = pd.DataFrame({
         "measure_id": obs["measure_id"], "measure_name": obs["measure_id"].map(names), "region": obs["region"],
         "region_name": obs["region"].map(rnames), "period": obs["period"].astype(str), "year": obs["year"].astype("int64"),
         "month": obs["month"].where(obs["month"] > 0).astype("Int64"), "value": obs["value"].astype(float), "unit": obs["unit"],
         "quality": obs["quality"], "method": obs["method"], "source": obs["source"],
-        "source_kind": obs["source"].astype(str).map(kinds).map(lambda k: k.code),
-        "low_source": obs["source"].astype(str).map(kinds).map(lambda k: k.low).astype(bool), "note": obs["note"],
+        "source_kind": pairs.map(lambda p: kinds[p].code),
+        "low_source": pairs.map(lambda p: kinds[p].low).astype(bool), "note": obs["note"],
         "vintage": obs["vintage"].astype("int64"),
         "known_from": pd.to_datetime(obs["known_from"].where(~unknown), errors="coerce").astype("datetime64[ns]"),
         # the day an undated figure is read as known from (its ingest day, or the rule's assumed day)

@@ -190,7 +190,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         return 0
     v = ingest(Path(args.file), load_catalogue(), args.dataset, known_from=args.known_from, sheet=args.sheet)
     known = (f"known from {v.known_from}" if v.dated else
-             f"publication date not stated (--known-from): read as known from today, {v.known_from}, and shown as 未知")
+             f"no --known-from: a row without its own publication date (公布日期) is read as known from today, {v.known_from}, "
+             "and its publication date shown as 未知")
     print(f"ingested {v.rows} figures from {args.file} into dataset {args.dataset} as vintage {v.vintage} "
           f"({known}, sha256 {v.sha256[:12]}…)")
     return 0
@@ -227,10 +228,13 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_bulletins(args: argparse.Namespace) -> int:
+    """The monthly bulletins. Exit codes, one meaning each (README): 0 done or nothing due (a month
+    whose figures are not in yet is waiting, not an error); 1 a bulletin failed (the others are
+    made); 2 a bad parameter or setting; 75 another run holds the month (try again later)."""
     from datetime import date
 
-    from ..publish.runs.batch import Progress, get_executor, run_batch, summary
-    from ..publish.runs.monthly import bulletin_jobs, parse_formats, parse_regions, resolve_month
+    from ..publish.runs.batch import get_executor
+    from ..publish.runs.monthly import months_due, parse_formats, parse_regions, resolve_month
 
     # every parameter is checked before any work starts
     today = None
@@ -239,23 +243,104 @@ def _cmd_bulletins(args: argparse.Namespace) -> int:
             today = date.fromisoformat(args.today)
         except ValueError:
             raise ParameterError(f"--today: expected a date YYYY-MM-DD, got {args.today!r}") from None
-    month = resolve_month(args.month, today, args.dataset)
+    if sum((args.month is not None, bool(args.pending), args.revise is not None)) != 1:
+        raise ParameterError("say which month: --month YYYY-MM|previous|latest, --pending (every month due and not issued) "
+                             "or --revise YYYY-MM (a revised edition of an issued month), one of them")
+    if args.since and not args.pending:
+        raise ParameterError("--since goes with --pending")
+    if args.revise and args.data_as_of:
+        raise ParameterError("--revise makes a revised edition from the figures known now; --data-as-of reproduces a past one: one of them")
+    from ..publish.content.params import check_dataset
+    from ..publish.render.tools import render_timeout
+    from ..publish.runs.execute import cell_timeout
+
+    check_dataset(args.dataset)  # a misconfigured schedule fails every month, also one with nothing due
+    cell_timeout()
+    render_timeout()
     regs = parse_regions(args.regions)
     formats = parse_formats(args.to)
     if args.jobs is not None and args.jobs < 1:
         raise ParameterError(f"--jobs: expected a number of workers >= 1, got {args.jobs}")
     renderer = _check_renderer(args.renderer)
     executor = get_executor(args.executor, args.jobs, args.scheduler)
-    jobs, skipped, out = bulletin_jobs(month, args.dataset, regs, formats=formats, renderer=renderer,
-                                       data_as_of=args.data_as_of or "")
-    print(f"bulletins {month} (dataset {args.dataset}): {len(jobs)} to check, {args.executor} executor -> {out}", flush=True)
-    progress = Progress(len(jobs))
+    common = {"regs": regs, "formats": formats, "renderer": renderer, "executor": executor}
+    if args.pending:
+        months, why = months_due(today or date.today(), args.since)
+        if not months:
+            print(f"bulletins (dataset {args.dataset}): {why}", flush=True)
+            return 0
+        codes = [_month_of_bulletins(month, args, **common, journal=True) for month in months]
+        return max(codes, key=lambda c: (c != 0, c == 1, c))  # a failure first, then busy; else 0
+    if args.revise:
+        return _month_of_bulletins(resolve_month(args.revise, today, args.dataset), args, **common, revise=True)
+    if str(args.month).strip().lower() == "previous":  # before or after the plan: nothing is due, said in one line
+        day = today or date.today()
+        previous = f"{day.year}-{day.month - 1:02d}" if day.month > 1 else f"{day.year - 1}-12"
+        months, why = months_due(day, previous)
+        if not months:
+            print(f"bulletins (dataset {args.dataset}): {why}", flush=True)
+            return 0
+    return _month_of_bulletins(resolve_month(args.month, today, args.dataset), args, **common)
+
+
+def _month_of_bulletins(month: str, args: argparse.Namespace, *, regs, formats, renderer, executor, journal: bool = False,
+                        revise: bool = False) -> int:
+    """One month's bulletins (a revised edition of the issued ones with ``revise``); ``journal``: one
+    line for the month (the scheduled run), else the batch's progress and summary."""
+    from ..core.exceptions import NoFiguresError
+    from ..core.fileio import LockBusyError
+    from ..publish.runs.batch import Progress, issued, run_batch, summary
+    from ..publish.runs.monthly import bulletin_jobs, editions_due
+    from ..publish.runs.provenance import read_manifest
+
+    data_as_of = args.data_as_of or ""
     try:
-        result = run_batch(jobs, out, executor=executor, force=args.force, report=progress,
+        jobs, skipped, out = bulletin_jobs(month, args.dataset, regs, formats=formats, renderer=renderer, data_as_of=data_as_of)
+    except NoFiguresError as exc:  # not an error: the month's figures come later, and a later run makes it
+        print(f"{month}: waiting for figures ({exc})", flush=True)
+        return 0
+    records = not data_as_of  # the bulletins as issued; the data as known on a date is a reproduction
+    unchanged: list[str] = []
+    if revise:
+        due, unchanged = editions_due(jobs, out)
+        fresh = [j for j in jobs if j.key not in due and j.key not in unchanged]
+        if due:
+            revised, _, _ = bulletin_jobs(month, args.dataset, [r for r in regs if r.code in due], formats=formats, renderer=renderer,
+                                          editions=due)
+            jobs = fresh + revised
+        else:
+            jobs = fresh
+        if not jobs:
+            print(f"{month}: every issued bulletin is unchanged since its latest edition ({len(unchanged)}); nothing was revised",
+                  flush=True)
+            return 0
+    if journal:
+        items = read_manifest(out).get("items")
+        if all(issued((items or {}).get(j.key) if isinstance(items, dict) else None) for j in jobs):
+            print(f"{month}: issued ({len(jobs)} bulletin(s); new figures make a revised edition only with --revise {month})", flush=True)
+            return 0
+    else:
+        print(f"bulletins {month} (dataset {args.dataset}): {len(jobs)} to check, {args.executor} executor -> {out}", flush=True)
+    progress = Progress(len(jobs)) if not journal else None
+    try:
+        result = run_batch(jobs, out, executor=executor, force=args.force, report=progress, records=records,
                            describe={"kind": "bulletins", "month": month, "dataset": args.dataset})
+    except LockBusyError as exc:
+        if not journal:
+            raise
+        print(f"{month}: busy ({exc}); the next run makes it", flush=True)
+        return exc.exit_code
     finally:
-        progress.close()
-    print(summary(result, skipped))
+        if progress is not None:
+            progress.close()
+    text = summary(result, skipped)
+    if unchanged:
+        text += f"\n  unchanged since their latest edition (not revised): {', '.join(unchanged)}"
+    if journal:
+        print(f"{month}: {text.splitlines()[0]}" + "".join(f"\n{line}" for line in text.splitlines()[1:] if line.startswith("  failed")),
+              flush=True)
+    else:
+        print(text)
     return result.exit_code
 
 

@@ -113,21 +113,29 @@ def build_parser() -> argparse.ArgumentParser:
     bl = sub.add_parser("bulletins", help="the monthly bulletins of the city and its 13 districts, in parallel",
                         description="Execute notebooks/monthly_bulletin.ipynb for the city and each district with figures, "
                                     "render HTML and PDF into reports/bulletins/<YYYY-MM>[-<dataset>]/, with manifest.json. "
-                                    "Exit 0: all written or up to date; 1: a bulletin failed (the others are written); "
-                                    "2: bad parameters or no figures for the month (nothing written); "
-                                    "75: another run for the same month is in progress.")
-    bl.add_argument("--month", required=True,
+                                    "A bulletin once made is issued: later runs never rewrite it (--revise makes a revised "
+                                    "edition beside it). Exit 0: done or nothing due (a month whose figures are not in yet is "
+                                    "waiting); 1: a bulletin failed (the others are written); 2: a bad parameter or setting "
+                                    "(nothing written); 75: another run holds the month (try again later).")
+    bl.add_argument("--month",
                     help="YYYY-MM, 'previous' (the month before today) or 'latest' (the latest month with figures)")
+    bl.add_argument("--pending", action="store_true",
+                    help="what a schedule runs: every month of the plan from --since to last month whose figures are in "
+                         "and whose bulletins are not issued, oldest first; one line per month")
+    bl.add_argument("--since", help="with --pending: the first month to look at (YYYY-MM; default twelve months back)")
+    bl.add_argument("--revise", metavar="YYYY-MM",
+                    help="a revised edition (修订版) of the month's issued bulletins whose figures changed since; "
+                         "the first edition is kept")
     bl.add_argument("--dataset", default=default_dataset())
     bl.add_argument("--regions", default="all", help="all (default), or a comma-separated list of names or codes")
     bl.add_argument("--jobs", type=int, default=None, help="parallel bulletins (default: the number of cores)")
     bl.add_argument("--to", default="html,pdf", help="formats, comma-separated (default html,pdf)")
-    bl.add_argument("--force", action="store_true", help="re-run bulletins that are up to date")
+    bl.add_argument("--force", action="store_true", help="re-run bulletins that are up to date (never an issued one: --revise)")
     bl.add_argument("--executor", default="local", choices=("local", "dask"))
     bl.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786 (with --executor dask)")
     bl.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
     bl.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
-    bl.add_argument("--today", help="the date 'previous' counts from (YYYY-MM-DD; default today)")
+    bl.add_argument("--today", help="the date 'previous' and --pending count from (YYYY-MM-DD; default today)")
     bl.set_defaults(command="bulletins")
 
     sc = sub.add_parser("scores", help="yearly scores of the responsible units by the plan's rules, explained line by line")

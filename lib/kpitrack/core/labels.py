@@ -169,3 +169,16 @@ def dates_zh(text: str) -> str:
     import re
 
     return re.sub(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)", lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", str(text))
+
+
+def chinese_number(n: int) -> str:
+    """A small count in Chinese numerals, as section numbers and editions are written (1-99).
+
+    >>> chinese_number(2), chinese_number(10), chinese_number(13), chinese_number(21)
+    ('二', '十', '十三', '二十一')
+    """
+    digits = "零一二三四五六七八九"
+    if not 1 <= n <= 99:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")

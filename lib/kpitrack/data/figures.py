@@ -9,9 +9,10 @@ quantity the one *chosen* is
 1. official before computed before daily-derived before synthetic (:data:`METHOD_RANK`);
 2. the year's own figure before its December year-to-date figure;
 3. one *basis* per series: a measure's yearly official figures in a region are either all revised
-   (where revised figures exist for every year a first-published one does) or all first published
-   (where revisions are partial); a figure of the other basis stays on file and in ``kt.figures()``
-   but is not chosen (:func:`series_basis`);
+   (where revised figures from a sound source, not only a repost, a compiled database or another
+   page, exist for every year a first-published one does, or where nothing was first released) or
+   all first published (where revisions are partial); a figure of the other basis stays on file and
+   in ``kt.figures()`` but is not chosen (:func:`series_basis`);
 4. within the first-published basis, the final figure before the preliminary one;
 5. the higher kind of source: a statistical bulletin before a yearbook, a government work report, a
    department, official media, then reposts, compiled databases and other pages
@@ -62,7 +63,7 @@ DERIVED_METHODS = frozenset({"computed", "daily-derived"})
 SERIES_COLUMNS = ["period", "value", "quality", "method", "source", "note", "known_from"]
 
 RULE_ZH = ("同一指标、同一地区、同一期间（年度数与其12月累计数视为同一数）有多个数值时：官方公布数优先于计算数、日数据推算数和合成数；"
-           "其次年度数优先于12月累计数；同一序列各年采用同一口径：修订数覆盖全部有初次公布数的年份时用修订数，否则用初次公布数，另一口径的数留档备查、"
+           "其次年度数优先于12月累计数；同一序列各年采用同一口径：来源可靠的修订数覆盖全部有初次公布数的年份时用修订数，否则用初次公布数，另一口径的数留档备查、"
            "不进入序列；同一口径中正式数优先于初步数；再按来源类别取高者（统计公报、统计年鉴、政府工作报告、部门公报和官网、官方媒体、"
            "转载或转录、汇编数据库、其他网页依次）；再取最后公布的数（公布日期不详的按推定日期）；最后取最新录入的版本。"
            "某指标在某地区任一年有官方数时，该地区的推算数只作参考，不进入序列。")
@@ -76,15 +77,23 @@ def series_basis(yearly: pd.DataFrame) -> pd.Series:
     """Rule step 3 over yearly figures (columns measure_id, region, year, quality, method): True for
     each official figure of the basis its series does not use (a revised figure where revisions are
     partial, a first-published one where they are complete)."""
+    from .source_kinds import source_kind
+
     official = ~yearly["method"].isin(DERIVED_METHODS) & (yearly["method"] == "official")
     revised = official & yearly["quality"].isin(REVISED_QUALITIES)
     first = official & ~revised
     if not revised.any():
         return pd.Series(False, index=yearly.index)
+    # a revision read only from a repost, a compiled database or another page does not displace the
+    # first releases an office published (it stays on file); where nothing was first released, it is the series
+    low = {s: source_kind(s, "official").low for s in yearly.loc[revised, "source"].astype(str).unique()}
+    sound = revised & ~yearly["source"].astype(str).map(low).fillna(False).astype(bool)
     key = [yearly["measure_id"], yearly["region"]]
-    rev_years = yearly["year"].where(revised).groupby(key).agg(lambda y: frozenset(y.dropna().astype(int)))
-    first_years = yearly["year"].where(first).groupby(key).agg(lambda y: frozenset(y.dropna().astype(int)))
-    complete = {k: bool(r) and first_years.get(k, frozenset()) <= r for k, r in rev_years.items()}
+    years_of = lambda mask: yearly["year"].where(mask).groupby(key).agg(lambda y: frozenset(y.dropna().astype(int)))  # noqa: E731
+    rev_years, sound_years, first_years = years_of(revised), years_of(sound), years_of(first)
+    complete = {k: (not first_years.get(k)) if r else False for k, r in rev_years.items()}
+    complete = {k: c or (bool(sound_years.get(k)) and first_years.get(k, frozenset()) <= sound_years.get(k, frozenset()))
+                for k, c in complete.items()}
     pair_complete = pd.Series([complete.get(k, False) for k in zip(yearly["measure_id"], yearly["region"])], index=yearly.index)
     return (revised & ~pair_complete) | (first & pair_complete)
 
@@ -197,10 +206,11 @@ class FigureBook:
         known = effective_known_from(obs, collected) if n else obs["known_from"]
         from .source_kinds import source_kind
 
-        kinds = {s: source_kind(s).rank for s in obs["source"].astype(str).unique()} if n else {}
+        pairs = list(zip(obs["source"].astype(str), obs["method"].astype(str)))
+        kinds = {p: source_kind(*p).rank for p in set(pairs)}
         df = obs.assign(_q=np.where(month == 12, 0, month), _rank=obs["method"].map(METHOD_RANK).fillna(len(METHOD_RANK)),
                         _dec=(month == 12).astype("int8"), _qual=obs["quality"].map(QUALITY_RANK).fillna(0),
-                        _kind=obs["source"].astype(str).map(kinds) if n else obs["source"], _known=known)
+                        _kind=[kinds[p] for p in pairs], _known=known)
         #: figures of the basis their series does not use (rule step 3): on file, never chosen
         self.other_basis = pd.Index(df.index[series_basis(df[df["_q"] == 0]).reindex(df.index, fill_value=False)]) if n else pd.Index([])
         df = df.drop(self.other_basis)

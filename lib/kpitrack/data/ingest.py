@@ -86,6 +86,12 @@ def _checked_append(path: Path, led, cat: Catalogue, dataset: str, folder: Path,
             check_date(known_from, "--known-from")
         except ValueError as exc:
             led.problems.append(Problem(str(path), None, "known_from", str(exc), Reason.WRONG_TYPE))
+        else:
+            from datetime import date
+
+            if date.fromisoformat(known_from) > (now or datetime.now(timezone.utc)).date():
+                led.problems.append(Problem(str(path), None, "known_from", f"--known-from {known_from} is in the future: figures "
+                                            "are known from a day that has come", Reason.OUT_OF_RANGE))
     if led.problems:
         raise ValidationError(led.problems, f"ledger {display_name(path)} refused: nothing was written; ledger validation")
     digest = sha256_of(path)

@@ -207,14 +207,24 @@ def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, floa
         quality = _text(r.get("quality")) or "reported"
         method = _text(r.get("method")) or "official"
         known = r.get("known_from")
+        written = _text(known)
+        zh = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", written)  # as the reports write a date
         known_from = known.date().isoformat() if isinstance(known, datetime) else known.isoformat() if isinstance(known, date) \
-            else _text(known)[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", _text(known)) else _text(known)
+            else f"{zh[1]}-{int(zh[2]):02d}-{int(zh[3]):02d}" if zh \
+            else written[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", written) else written
         if known_from and known_from.lower() not in ("nat", "nan"):
             try:
-                date.fromisoformat(known_from)
+                published = date.fromisoformat(known_from)
             except ValueError:
-                led.problem(row, "known_from", f"known_from {known_from!r} is not a date YYYY-MM-DD (leave it empty: the file's date)",
-                            Reason.WRONG_TYPE)
+                led.problem(row, "known_from", f"known_from {known_from!r} is not a date YYYY-MM-DD or 2019年6月5日 (leave it empty: "
+                                               "the date given with --known-from, else unknown)", Reason.WRONG_TYPE)
+            else:
+                if published > date.today():
+                    led.problem(row, "known_from", f"known_from {known_from} is in the future: a figure is published on a day "
+                                                   "that has come", Reason.OUT_OF_RANGE)
+                elif period is not None and published < date(period[0], max(period[1], 1), 1):
+                    led.problem(row, "known_from", f"known_from {known_from} is before the period {_period_text(*period)} began: "
+                                                   "no figure of it could be published then", Reason.INCONSISTENT)
         else:
             known_from = ""
         if m is not None and reg is not None and period is not None:

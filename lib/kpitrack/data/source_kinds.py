@@ -69,7 +69,7 @@ _PUBLICATIONS = ((re.compile(r"数据库|database", re.I), "database"),
                  (re.compile(r"统计年鉴|Statistical Yearbook", re.I), "yearbook"),
                  (re.compile(r"政府工作报告|government work report", re.I), "work_report"))
 _OFFICE = re.compile(r"统计局|调查队|政府|委员会|发改委|局|办公室")
-_URL = re.compile(r"https?://[^\s|（(]+")
+_URL = re.compile(r"https?://[^\s|（(]+", re.I)
 
 
 def site(host: str) -> tuple[str, bool] | None:
@@ -85,7 +85,17 @@ def _named(text: str) -> str | None:
     return next((code for pattern, code in _PUBLICATIONS if pattern.search(text)), None)
 
 
-def source_kind(source: str) -> Kind:
+def host_of(url: str) -> str | None:
+    """The host of a web address, lower case, without user or port; None for an address that is
+    not one (``http://[::1``: a source typed so is other text, never an error on read)."""
+    try:
+        host = urlparse(url).hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None
+
+
+def source_kind(source: str, method: str = "") -> Kind:
     """The kind of publication a stored source string names (see the module doc).
 
     >>> source_kind("kpitrack.data.derive（chain）").code, source_kind("宁波统计年鉴2018").code
@@ -98,15 +108,15 @@ def source_kind(source: str) -> Kind:
     s = str(source).strip()
     if "转引自" in s:  # a publication read from someone's reprint or transcription of it
         return KINDS["repost"]
-    if s.startswith(MADE_PREFIXES):
+    if s.startswith(MADE_PREFIXES) and method != "official":  # made by kpitrack; typed so on an official figure: just text
         return MADE
     if s.startswith(DATABASES):
         return KINDS["database"]
     mo = _URL.search(s)
-    if mo is None:  # typed by a ledger's author
+    host = host_of(mo.group(0)) if mo else None
+    if mo is None or host is None:  # typed by a ledger's author (or an address that is none)
         code = _named(s) or ("department" if _OFFICE.search(s) else "unstated")
         return KINDS[code]
-    host = urlparse(mo.group(0)).netloc.lower().split(":")[0]
     if host in TRANSCRIPTS or host.endswith(tuple("." + t for t in TRANSCRIPTS)):
         return KINDS["repost"]  # a third party's transcription
     known = site(host)

@@ -41,6 +41,9 @@ class Bulletin:
     region: Region
     language: str
     pace: MonthPace
+    #: 1 for the bulletin as first issued; 2, 3 ... for a revised edition (修订版), made on request
+    #: when a month's figures changed after it was issued (``kpitrack bulletins --revise``)
+    edition: int = 1
 
     @property
     def is_city(self) -> bool:
@@ -94,7 +97,7 @@ def check_parameters(month: object, region: object, dataset: object, language: o
     return year, mon, reg, dataset, language, data_as_of
 
 
-def prepare(month: str, region: str, dataset: str, data_as_of: str = "", language: str = "zh") -> Bulletin:
+def prepare(month: str, region: str, dataset: str, data_as_of: str = "", language: str = "zh", edition: int = 1) -> Bulletin:
     """The bulletin of ``region`` for ``month`` (YYYY-MM) on ``dataset``.
 
     Raises
@@ -110,7 +113,15 @@ def prepare(month: str, region: str, dataset: str, data_as_of: str = "", languag
     if not has_figures(ds, year, mon):
         raise NoFiguresError(f"dataset {dataset!r} holds no figures for {year}-{mon:02d}"
                              + (f" as known on {data_as_of}" if data_as_of else "") + "; nothing to report yet")
-    return Bulletin(cat, ds, year, mon, reg, language, month_pace(cat, ds, year, mon))
+    return Bulletin(cat, ds, year, mon, reg, language, month_pace(cat, ds, year, mon), check_edition(edition))
+
+
+def check_edition(edition: object) -> int:
+    """An edition number: 1 (as first issued) or a revision's 2, 3, ..."""
+    if isinstance(edition, bool) or not isinstance(edition, int) or edition < 1:
+        raise ParameterError(f"edition: expected a whole number >= 1 (1: as first issued; 2, 3...: a revised edition), got {edition!r}",
+                             field="edition")
+    return edition
 
 
 # --------------------------------------------------------------------------- words and numbers
@@ -206,7 +217,7 @@ def _measure_name(b: Bulletin, m: Measure) -> str:
 # --------------------------------------------------------------------------- the parts
 
 def title(b: Bulletin) -> str:
-    return title_for(f"{b.year}-{b.month:02d}", b.region.code, b.compares_districts or not b.is_city)
+    return title_for(f"{b.year}-{b.month:02d}", b.region.code, b.compares_districts or not b.is_city, b.edition)
 
 
 def subtitle(b: Bulletin) -> str:
@@ -423,13 +434,23 @@ def method_note(b: Bulletin) -> str:
             f"位次按超出（或低于）进度要求的幅度在{_districts()}中排列，1为最好。全年预计依据往年同期至年末的变化规律，80%区间表示有八成把握落在其中。")
 
 
-def title_for(month: str, region: str, districts: bool = True) -> str:
+def title_for(month: str, region: str, districts: bool = True, edition: int = 1) -> str:
     """The title of a bulletin from its parameters (for the front matter); a city bulletin without
-    district figures (``districts`` False) is the city's own, not the districts'."""
+    district figures (``districts`` False) is the city's own, not the districts'; a revised edition
+    says so (修订版, 第二次修订版 ...)."""
     year, mon = parse_month(month)
     reg = check_region(region)
     if reg.code == city_code():
         who, what = (f"{reg.name_zh}各区、县（市）", "经济责任制指标进度通报") if districts else (reg.name_zh, "关键绩效指标月度进度通报")
     else:
         who, what = reg.name_zh, "经济责任制指标进度通报"
-    return f"{who}{what}（{year}年{period_zh(mon)}）"
+    return f"{who}{what}（{year}年{period_zh(mon)}{revision_words(edition)}）"
+
+
+def revision_words(edition: int) -> str:
+    """What a title says of its edition: nothing for the first, ·修订版 for the second, ·第二次修订版 ..."""
+    from ...core.labels import chinese_number
+
+    if edition <= 1:
+        return ""
+    return "·修订版" if edition == 2 else f"·第{chinese_number(edition - 1)}次修订版"

@@ -103,9 +103,12 @@ def _check_final(p: dict[str, Any]) -> dict[str, Any]:
 def _check_bulletin(p: dict[str, Any]) -> dict[str, Any]:
     from .bulletin import check_parameters
 
+    from .bulletin import check_edition
+
     year, mon, reg, dataset, language, data_as_of = check_parameters(p["month"], p["region"], p["dataset"], p["language"],
                                                                      p["data_as_of"])
-    return {"month": f"{year}-{mon:02d}", "dataset": dataset, "language": language, "data_as_of": data_as_of}
+    return {"month": f"{year}-{mon:02d}", "dataset": dataset, "language": language, "data_as_of": data_as_of,
+            "edition": check_edition(p.get("edition", 1))}
 
 
 def _check_card(p: dict[str, Any]) -> dict[str, Any]:

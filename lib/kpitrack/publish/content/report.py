@@ -361,7 +361,7 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
             else:
                 latest = f"{shown_latest}（{ms.latest_year}年）"
             source = "—" if ms.latest_quality is None else QUALITY_ZH.get(ms.latest_quality, ms.latest_quality)
-            if ms.latest_quality is not None and source_kind(str(ms.latest_source or "")).low:
+            if ms.latest_quality is not None and source_kind(str(ms.latest_source or ""), str(ms.latest_method or "")).low:
                 source += LOW_MARK  # known only from a repost, a compiled database or another page
             rows.append({
                 _t(ev, "编号", "ID"): k.id,

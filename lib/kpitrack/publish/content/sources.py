@@ -11,7 +11,6 @@ address, and :func:`sources_table` is what both reports show.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
 
 import pandas as pd
 
@@ -68,7 +67,12 @@ def source_link(source: str) -> Link:
         return Link(dates_zh(s[:120]) or "来源未注明", None)
     address = mo.group(1).strip()
     title = _title(mo.group(2) or "") or _english_title(mo.group(2) or "")
-    return Link(cited(title, urlparse(address).netloc), address)
+    from ...data.source_kinds import host_of
+
+    host = host_of(address)
+    if host is None:  # not an address after all: shown as typed
+        return Link(dates_zh(s[:120]) or "来源未注明", None)
+    return Link(cited(title, host), address)
 
 
 _ENGLISH = ((re.compile(r"statistical bulletin", re.I), "统计公报"), (re.compile(r"government work report", re.I), "政府工作报告"))
@@ -121,7 +125,7 @@ def appendix_note(ds: Dataset) -> str:
         return ("本报告所用数据全部为合成演示数据，由程序按固定随机种子生成，不是真实数据，没有公布来源和公布日期，"
                 "故不列逐项来源表。")
     return ("本报告所用每一项年度数据的来源、类别和公布日期；“推算”为按公布数或逐日数据计算的值，不作官方数据使用；"
-            "公布日期不详的标为“未知”。同一指标各年采用同一口径：修订数覆盖全部年份时用修订数，否则用初次公布数，"
+            "公布日期不详的标为“未知”。同一指标各年采用同一口径：来源可靠的修订数覆盖全部年份时用修订数，否则用初次公布数，"
             "另一口径的数据列出备查，注明“未采用”；同一数据有多个来源时取统计公报、统计年鉴等层级较高的来源，"
             "只见于转载或转录、汇编数据库、其他网页的数据注明“待核实”。")
 
@@ -140,14 +144,14 @@ def sources_table(ds: Dataset, up_to: int, names: dict[str, tuple[str, str]]) ->
         name, unit = names.get(r.measure_id, (r.measure_id, r.unit))
         rows.append({"指标": name if name != previous else "", "年份": f"{r.year}年", "数值": fmt(float(r.value), unit),
                      "类别": QUALITY_ZH.get(r.quality, r.quality) + ("（未采用）" if r.Index in other else ""),
-                     "公布日期": publication_date(str(r.known_from), ds, bool(r.dated)), "来源类别": kind_words(r.source),
+                     "公布日期": publication_date(str(r.known_from), ds, bool(r.dated)), "来源类别": kind_words(r.source, r.method),
                      "来源": source_link(r.source)})
         previous = name
     return pd.DataFrame(rows, columns=["指标", "年份", "数值", "类别", "公布日期", "来源类别", "来源"])
 
 
-def kind_words(source: str) -> str:
+def kind_words(source: str, method: str = "") -> str:
     """The kind of a figure's source as the sources table shows it (a low one: 待核实)."""
     from ...data.source_kinds import label, source_kind
 
-    return label(source_kind(source))
+    return label(source_kind(source, method))

@@ -203,10 +203,20 @@ def _clean_leftovers(out_dir: Path, jobs: list[Job], whole_folder: bool) -> None
             p.unlink(missing_ok=True)
 
 
+def issued(entry: dict[str, Any] | None) -> bool:
+    """Whether a manifest entry is an issued document: made without failure by a batch whose
+    documents are records once made (bulletins): never rewritten, only revised on request."""
+    return bool(entry) and entry.get("status") == "ok" and bool(entry.get("issued_at"))
+
+
 def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = None, force: bool = False,
               describe: dict[str, Any] | None = None, report: Callable[[JobResult, int, int], None] | None = None,
-              lock: str = LOCK) -> BatchResult:
+              lock: str = LOCK, records: bool = False) -> BatchResult:
     """Run ``jobs`` (all writing into ``out_dir``) under the folder's lock; see the module doc.
+
+    With ``records`` (bulletins) a document once made is *issued*: later runs, forced or not, and
+    whatever changed since (figures, code, renderer), leave it as it is (status ``issued``); a
+    revised edition is a job of its own key (``kpitrack bulletins --revise``).
 
     ``lock`` names the lock file in ``out_dir``: the folder's (a batch of bulletins or cards owns its
     folder) or one document's (``kpitrack run``: reports of other names run at the same time in the
@@ -225,7 +235,12 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
         items: dict[str, Any] = manifest.get("items", {}) if isinstance(manifest.get("items"), dict) else {}
         todo = []
         for job in jobs:
-            if not force and up_to_date(job, items.get(job.key)):
+            if records and issued(items.get(job.key)):
+                r = JobResult(job.key, job.label, "issued", outputs=dict(items[job.key].get("outputs") or {}))
+                results.append(r)
+                if report:
+                    report(r, len(results), len(jobs))
+            elif not force and up_to_date(job, items.get(job.key)):
                 r = JobResult(job.key, job.label, "up to date", outputs=dict(items[job.key]["outputs"]))
                 results.append(r)
                 if report:
@@ -256,7 +271,10 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
                            "inputs": job.inputs, "renderer": get_renderer(job.renderer).identity(), "formats": list(job.formats),
                            "fingerprint": job.fingerprint if r.status == "ok" else None, "outputs": r.outputs,
                            "seconds": r.seconds, "finished_at": r.finished_at, "error": r.error or None,
-                           "partial_notebook": Path(r.partial).name if r.partial else None, "warnings": r.warnings}
+                           "partial_notebook": Path(r.partial).name if r.partial else None, "warnings": r.warnings,
+                           "content": job.content if r.status == "ok" else None}
+            if records and r.status == "ok":
+                mine[r.key]["issued_at"] = r.finished_at
             save()
             results.append(r)
             if report:
@@ -306,7 +324,8 @@ def summary(result: BatchResult, skipped: list[str] | None = None) -> str:
     from collections import Counter
 
     c = Counter(r.status for r in result.results)
-    lines = [f"{len(result.results)} in {result.seconds:.1f} s: {c.get('ok', 0)} written, {c.get('up to date', 0)} up to date, "
+    kept = "".join(f", {c[k]} {k}" for k in ("issued", "unchanged") if c.get(k))
+    lines = [f"{len(result.results)} in {result.seconds:.1f} s: {c.get('ok', 0)} written, {c.get('up to date', 0)} up to date{kept}, "
              f"{c.get('failed', 0)} failed" + (f", {len(skipped)} skipped" if skipped else "")]
     if skipped:
         lines.append(f"  skipped (no figures for the month in the dataset): {'、'.join(skipped)}")

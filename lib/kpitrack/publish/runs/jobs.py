@@ -47,6 +47,13 @@ class Job:
         object.__setattr__(self, "key", file_name(self.key))
 
     @property
+    def content(self) -> str:
+        """What the document says depends on: its parameters and inputs (data, plan, code, notebook),
+        not the renderer: whether an issued document's figures changed since (a revision is due)."""
+        doc = {"parameters": {k: v for k, v in self.parameters.items() if k != "edition"}, "inputs": self.inputs}
+        return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    @property
     def fingerprint(self) -> str:
         """What the outputs depend on: parameters, inputs (data, plan, code, notebook), front matter,
         and the renderer that would run now with its version ("auto" is Quarto once it is on PATH)."""
@@ -61,7 +68,7 @@ class Job:
 class JobResult:
     key: str
     label: str
-    status: str  # ok | failed | up to date
+    status: str  # ok | failed | up to date | issued | unchanged
     outputs: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     error: str = ""

@@ -21,7 +21,7 @@ from ...analysis.pace import has_figures
 from ..content.documents import KINDS
 from .batch import FORMATS, Job, document_front
 from .provenance import document_inputs
-from ..content.bulletin import NoFiguresError, check_parameters, check_region, parse_month, title_for
+from ..content.bulletin import NoFiguresError, check_parameters, check_region, parse_month, revision_words, title_for
 
 
 
@@ -75,8 +75,10 @@ def bulletin_folder(month: str, dataset: str, reports_dir: Path | None = None) -
 
 def bulletin_jobs(month: str, dataset: str, regs: list[Region], *, formats: tuple[str, ...] = FORMATS,
                   renderer: str = "auto", data_as_of: str = "", language: str = "zh",
-                  reports_dir: Path | None = None) -> tuple[list[Job], list[str], Path]:
+                  reports_dir: Path | None = None, editions: dict[str, int] | None = None) -> tuple[list[Job], list[str], Path]:
     """The jobs of one month's bulletins, the regions skipped (no figures) and the output folder.
+    ``editions`` (region code -> 2, 3 ...) makes revised editions of those regions' bulletins instead:
+    keys ``<code>-r1``, ``<code>-r2`` ..., titled 修订版, beside the editions issued before.
 
     Raises
     ------
@@ -104,8 +106,65 @@ def bulletin_jobs(month: str, dataset: str, regs: list[Region], *, formats: tupl
         if reg.code not in with_data:
             skipped.append(reg.name_zh)
             continue
+        edition = (editions or {}).get(reg.code, 1)
         params = KINDS["bulletin"].validate({"month": month, "region": reg.code, "dataset": dataset, "data_as_of": data_as_of,
-                                             "language": language})
-        front = document_front(title_for(month, reg.code, reg.code != city_code() or len(with_data - {city_code()}) > 0), ds)
-        jobs.append(Job(reg.code, reg.name_zh, str(nb), params, str(out), formats, renderer, front, inputs))
+                                             "language": language, "edition": edition})
+        front = document_front(title_for(month, reg.code, reg.code != city_code() or len(with_data - {city_code()}) > 0, edition), ds)
+        if edition > 1:
+            jobs.append(Job(f"{reg.code}-r{edition - 1}", f"{reg.name_zh}（{revision_words(edition).lstrip('·')}）", str(nb), params,
+                            str(out), formats, renderer, front, inputs, meta={"revises": reg.code, "edition": edition}))
+        else:
+            jobs.append(Job(reg.code, reg.name_zh, str(nb), params, str(out), formats, renderer, front, inputs))
     return jobs, skipped, out
+
+
+def editions_due(jobs: list[Job], out: Path) -> tuple[dict[str, int], list[str]]:
+    """For ``--revise``: which of a month's bulletins get a revised edition (region code -> its
+    edition number), and which are unchanged since their latest edition (their figures, plan and
+    code are what that edition was made from). A bulletin not issued yet is made as usual."""
+    from .batch import issued
+    from .provenance import read_manifest
+
+    items = read_manifest(out).get("items")
+    items = items if isinstance(items, dict) else {}
+    due, unchanged = {}, []
+    for job in jobs:
+        if not issued(items.get(job.key)):
+            continue
+        editions = [e for e in items.values() if isinstance(e, dict) and e.get("revises") == job.key and issued(e)]
+        latest = max(editions, key=lambda e: int(e.get("edition", 1)), default=items[job.key])
+        if latest.get("content") == job.content:
+            unchanged.append(job.key)
+        else:
+            due[job.key] = int(latest.get("edition", 1)) + 1
+    return due, unchanged
+
+
+def months_due(today: date, since: str | None = None) -> tuple[list[str], str]:
+    """The months a scheduled run looks at (``--pending``): from ``since`` (default: twelve months
+    back) to the month before ``today``, within the plan period, oldest first; and, when there are
+    none, why in one line (the plan has not started, or has ended)."""
+    from ...plan.schema import plan_base_year, plan_end_year
+
+    first, last = (plan_base_year() + 1, 1), (plan_end_year(), 12)
+    previous = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    if since:
+        import re
+
+        mo = re.fullmatch(r"(\d{4})-(\d{2})", str(since).strip())
+        if not mo or not 1 <= int(mo.group(2)) <= 12:
+            raise ParameterError(f"--since: expected a month YYYY-MM such as 2024-01, got {since!r}")
+        start = (int(mo.group(1)), int(mo.group(2)))
+    else:
+        start = (previous[0] - 1, previous[1] + 1) if previous[1] < 12 else (previous[0], 1)
+    lo, hi = max(start, first), min(previous, last)
+    if previous < first:
+        return [], f"the plan starts in {first[0]}-01: no bulletin is due before {first[0]}-02"
+    if lo > hi:
+        return [], (f"the plan ended in {last[0]}-12: no bulletin is due" if previous > last
+                    else f"no month from {start[0]}-{start[1]:02d} to {previous[0]}-{previous[1]:02d}")
+    months, (y, m) = [], lo
+    while (y, m) <= hi:
+        months.append(f"{y}-{m:02d}")
+        y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+    return months, ""

@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from ...core.labels import SYNTHETIC_DATA_ZH
+from ...core.labels import SYNTHETIC_DATA_ZH, dates_zh
 from ...core import paths
 from ...core.exceptions import RenderError
 from ...core.workspace import plan_info, workspace
@@ -166,6 +166,15 @@ def _plan_order() -> dict[str, int]:
     return order
 
 
+def _place(kv: tuple[str, dict], items: dict, order: dict[str, int]) -> tuple:
+    """Where a document goes in a folder's list: in the plan's order (then by name), a revised
+    edition right after the edition it revises."""
+    key, item = kv
+    base = str(item.get("revises") or key)
+    label = items.get(base, {}).get("label", base) if isinstance(items.get(base), dict) else base
+    return order.get(base, len(order)), str(label), int(item.get("edition", 1) or 1)
+
+
 def _batch_page(title: str, root: Path, files: Path, prefix: str, empty: str) -> str:
     lines = [f"# {title}", ""]
     folders = sorted((p for p in root.iterdir() if (p / "manifest.json").is_file()), reverse=True) if root.is_dir() else []
@@ -176,7 +185,7 @@ def _batch_page(title: str, root: Path, files: Path, prefix: str, empty: str) ->
         items = doc.get("items") if isinstance(doc.get("items"), dict) else {}
         lines += [f"## {escape_markdown(folder_label(folder.name))}", "", "| 名称 | 文件 |", "|:---|:---|"]
         order = _plan_order()  # bulletins: the city, then the districts in official order; cards: the plan's order of units
-        for key, item in sorted(items.items(), key=lambda kv: (order.get(kv[0], len(order)), str(kv[1].get("label", kv[0])))):
+        for key, item in sorted(((k, v) for k, v in items.items() if isinstance(v, dict)), key=lambda kv: _place(kv, items, order)):
             if item.get("status") != "ok":
                 continue  # a document that failed is not published
             lines.append(f"| {escape_markdown(item.get('label', key))} | {_formats(folder, key, files, f'{prefix}/{folder.name}')} |")
@@ -212,8 +221,8 @@ def _notices_page(files: Path, reports: Path) -> str:
             key = file_stem(n.number)
             item = made.get(key)
             ok = isinstance(item, dict) and item.get("status") == "ok"
-            lines.append(f"| {escape_markdown(n.number)} | {escape_markdown(n.unit)} | {escape_markdown(names.get(n.measure_id, n.measure_id))} | {n.date} | "
-                         f"{n.due} | {STATE_ZH.get(n.event, n.event)} | "
+            lines.append(f"| {escape_markdown(n.number)} | {escape_markdown(n.unit)} | {escape_markdown(names.get(n.measure_id, n.measure_id))} | "
+                         f"{dates_zh(n.date)} | {dates_zh(n.due)} | {STATE_ZH.get(n.event, n.event)} | "
                          f"{_formats(docs, key, files, f'notices/{dataset}') if ok else '—'} |")
         lines.append("")
     if not found:
