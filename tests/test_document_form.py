@@ -145,7 +145,7 @@ def test_the_final_draws_lessons_and_proposals_from_its_own_record():
     proposals = fr.proposals(fe).replace("\\", "")
     assert missed and all(fe.cat.measure(o.measure_id).name_zh in proposals for o in missed)
     lessons = fr.lessons(fe).replace("\\", "")
-    assert f"{fe.retro_as_of}年中期评估预计难以实现的子指标" in lessons
+    assert f"{fe.retro_as_of}年中期评估认为达标概率不足五成的子指标" in lessons
     assert fe.calibration.text_zh() in fr.retrospective_note(fe) and fe.calibration.text_zh() not in lessons  # said once
 
 
@@ -238,3 +238,13 @@ def test_a_figure_known_only_from_a_low_source_is_marked_in_the_kpi_table():
     assert chosen["low_source"] and chosen["source_kind"] == "other_web"
     gdp = kt.figures("hangzhou", measure="K01.gdp_nominal", region="330100")
     assert set(gdp.loc[gdp["preferred"], "quality"]) == {"reported"} and gdp.loc[gdp["other_basis"], "source_kind"].eq("database").all()
+
+
+def test_the_finals_achievements_never_count_a_kpi_twice():
+    """K09's good-air days lagged at the mid-term and met its target: said of K09 in the line that
+    names it, never counted again as "另有…1项"."""
+    from kpitrack.publish.content import final_report
+
+    text = final_report.achievements(final_report.evaluate_final("hangzhou"))
+    assert "K09" in text and "其中市区日空气质量优良天数在2018年中期评估时" in text
+    assert "另有2018年中期评估时" not in text

@@ -91,7 +91,7 @@ def built(tmp_path_factory):
 
 def test_the_2020_forecast_is_the_same_in_table_chart_and_look_back(built, cat):
     mid_tables = _tables(built["mid"])
-    table = mid_tables["预计难以实现2020年目标的子指标"]
+    table = mid_tables["2020年目标达标概率不足五成的子指标"]
     assert table, "the synthetic mid-term lists measures forecast to miss"
     look_back = {r["指标"]: r for r in _tables(built["final"])["2018年中期评估对2020年的预测与实际值"]}
     # the chart's forecast line ends at 2020: its last value, per chart

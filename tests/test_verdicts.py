@@ -68,7 +68,7 @@ def test_the_report_lists_exactly_the_verdicts_misses_and_advises_each(case):
     text = report.summary(case).replace("\\", "")
     misses = case.verdicts.misses()
     names = [case.cat.measure(v.measure_id).name_zh for v in misses]
-    assert _listed(text, f"按目前态势预计难以实现{plan_end_year()}年目标的") == names
+    assert _listed(text, f"按目前态势{plan_end_year()}年目标达标概率不足五成的") == names
     advice = text.split("**下一步建议**")[1]
     for v in misses:  # every measure listed as a problem has its advice
         assert case.cat.measure(v.measure_id).name_zh + v.outlook.what_it_takes_zh() in advice
@@ -116,7 +116,7 @@ def test_every_card_writes_from_the_same_verdicts(case):
                 assert "落后于轨迹" in cell and "仍可能实现" in cell, (unit, mid, cell)
                 continue
             assert cell.endswith(v.outlook.what_it_takes_zh()), (unit, mid, cell)
-            assert ("预计难以实现" in cell or "可能回落" in cell) == v.tension, (unit, mid, cell)
+            assert ("达标概率不足五成" in cell or "可能回落" in cell) == v.tension, (unit, mid, cell)
             if not v.listed_as_miss and not v.outlook.already_met:
                 assert cell == "按目前态势可实现", (unit, mid, cell)
 

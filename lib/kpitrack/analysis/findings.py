@@ -95,7 +95,7 @@ def _lagging(v: Verdicts, mid: str) -> bool:
 
 
 def causes(cat: Catalogue, ds: Dataset, v: Verdicts, year: int) -> dict[str, Cause]:
-    """原因分析 of every lagging measure (进度滞后, 存在风险, or listed as 预计难以实现), by measure id."""
+    """原因分析 of every lagging measure (进度滞后, 存在风险, or listed as 达标概率不足五成), by measure id."""
     return {m.id: cause_of(cat, ds, m.id, year) for m in cat.measures if _lagging(v, m.id)}
 
 
@@ -191,7 +191,7 @@ class Adjustment:
 
 
 def adjustments(cat: Catalogue, v: Verdicts) -> list[Adjustment]:
-    """The measures listed as 预计难以实现 whose probability of meeting the end target is below
+    """The measures listed as 达标概率不足五成 whose probability of meeting the end target is below
     :data:`VERY_HARD` and which have not met it already: the mid-term is where targets are revised."""
     out = []
     for m in cat.measures:

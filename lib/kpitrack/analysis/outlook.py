@@ -27,7 +27,7 @@ class Prospect(str, Enum):
 
     MET = "met"  # a level, floor or ceiling already met and likely to stay so: keep it
     LIKELY = "likely"  # probability of meeting it at least one half
-    UNLIKELY = "unlikely"  # below one half: listed as 预计难以实现
+    UNLIKELY = "unlikely"  # below one half: listed as 达标概率不足五成
     UNKNOWN = "unknown"  # not forecast (too few figures, no numeric end target, the end year reached)
 
 

@@ -5,7 +5,7 @@ A :class:`Verdict` joins what the plan's progress rules say about a measure at a
 and decides, once, the things pages used to decide each for itself:
 
 * the **prospect** (:class:`Prospect`): already met (keep it), likely, unlikely (listed as
-  "预计难以实现" exactly when the probability of meeting the target is below one half), or not
+  "达标概率不足五成" exactly when the probability of meeting the target is below one half), or not
   assessed;
 * the **advice** (:class:`Advice`): keep a target already met, move at the rate it takes (only for
   an unlikely target not yet met, so never in the wrong direction), or none;
@@ -47,7 +47,7 @@ class Verdict:
 
     @property
     def listed_as_miss(self) -> bool:
-        """Listed under 预计难以实现: exactly when the probability of meeting the target is below one half."""
+        """Listed under 达标概率不足五成: exactly when the probability of meeting the target is below one half."""
         return self.prospect == Prospect.UNLIKELY
 
     @property

@@ -195,7 +195,7 @@ def advice_cell(v) -> str:
     if v.tension and o.already_met:
         return f"已提前达到，但按近年走势可能回落：{o.what_it_takes_zh()}"
     if v.tension:
-        return f"当年进度达到要求，但按近年走势预计难以实现{o.target_year}年目标：{o.what_it_takes_zh()}"
+        return f"当年进度达到要求，但按近年走势{o.target_year}年目标达标概率不足五成：{o.what_it_takes_zh()}"
     if v.status.status in (Status.AT_RISK, Status.OFF_TRACK) and not v.listed_as_miss:
         return "当年进度落后于轨迹，但按近年走势仍可能实现，需加快进度"
     return o.what_it_takes_zh()

@@ -110,7 +110,7 @@ def adjustments_md(cat: Catalogue, v: Verdicts) -> str:
     found = adjustments(cat, v)
     end = plan_end_year()
     if not found:
-        return escape_markdown(f"按预测，没有达标概率低于三成的指标，暂不建议调整{end}年目标；预计难以实现的指标以加快进度为主（见第六部分）。")
+        return escape_markdown(f"按预测，没有达标概率低于三成的指标，暂不建议调整{end}年目标；达标概率不足五成的指标以加快进度为主（见第六部分）。")
     lines = [escape_markdown(f"以下{len(found)}项子指标按目前走势实现{end}年目标的概率低于三成。中期评估是规划目标调整的窗口，"
                              "建议责任单位逐项说明原因，由本办会同有关部门研究：确因客观条件变化难以实现的，按程序提出调整意见；"
                              "仍可通过加大力度实现的，明确所需进度并纳入年度考核。"), ""]

@@ -163,9 +163,15 @@ def achievements(fe: FinalEvaluation) -> str:
     items = []
     if met:
         items.append(f"实现{plan_end_year()}年目标的关键绩效指标{len(met)}项：" + "、".join(f"{k}{names[k]}" for k in met) + "。")
-    if caught:
-        items.append(f"另有{fe.retro_as_of}年中期评估时进度滞后或存在风险、期末实现的子指标{len(caught)}项："
-                     + "、".join(fe.cat.measure(o.measure_id).name_zh for o in caught) + "。")
+    if caught:  # of the KPIs just named, which had lagged at the mid-term: said of them, not counted again
+        within = [o for o in caught if fe.cat.measure(o.measure_id).kpi_id in met]
+        others = [o for o in caught if o not in within]
+        if within and items:
+            items[-1] += (f"其中{'、'.join(fe.cat.measure(o.measure_id).name_zh for o in within)}在{fe.retro_as_of}年中期评估时"
+                          "进度滞后或存在风险，期末实现。")
+        if others:
+            items.append(f"另有{fe.retro_as_of}年中期评估时进度滞后或存在风险、期末实现的子指标{len(others)}项："
+                         + "、".join(fe.cat.measure(o.measure_id).name_zh for o in others) + "。")
     pw = plan_wide(fe.cat, fe.ds, plan_end_year())
     if pw.special_met:
         items.append(f"重点专项目标（规划表2）中已实现的子目标{pw.special_met}项。")
@@ -233,7 +239,7 @@ def lessons(fe: FinalEvaluation) -> str:
     warned_missed = [m for m in warned if outcome.get(m.id) == MISSED]
     items = []
     if warned:
-        text = (f"{fe.retro_as_of}年中期评估预计难以实现的子指标{len(warned)}项，期末未实现{by.get(MISSED, 0)}项"
+        text = (f"{fe.retro_as_of}年中期评估认为达标概率不足五成的子指标{len(warned)}项，期末未实现{by.get(MISSED, 0)}项"
                 + (f"（{'、'.join(m.name_zh for m in warned_missed)}）" if warned_missed else "")
                 + f"、实现{by.get(ACHIEVED, 0)}项" + (f"、无法判断{by.get(INSUFFICIENT, 0) + by.get(NO_TARGET, 0)}项"
                                                      if by.get(INSUFFICIENT, 0) + by.get(NO_TARGET, 0) else ""))

@@ -62,7 +62,7 @@ def mid_year() -> int:
 
 
 def outlook_caption() -> str:
-    return f"预计难以实现{plan_end_year()}年目标的子指标"
+    return f"{plan_end_year()}年目标达标概率不足五成的子指标"
 
 
 def check_parameters(as_of: object, dataset: object, language: object, data_as_of: object = "") -> tuple[int, str, str, str]:
@@ -209,7 +209,7 @@ def problems(ev: Evaluation) -> str:
     if lagging:
         out.append("进度滞后或存在风险的指标：" + "、".join(f"{s.kpi_id}{names[s.kpi_id]}（{STATUS_ZH[s.status]}）" for s in lagging) + "。")
     if misses:
-        text = f"按目前态势预计难以实现{plan_end_year()}年目标的子指标{len(misses)}项：" + "、".join(m.name_zh for m in misses) + "。"
+        text = f"按目前态势{plan_end_year()}年目标达标概率不足五成的子指标{len(misses)}项：" + "、".join(m.name_zh for m in misses) + "。"
         both = [m for m in misses if ev.verdicts[m.id].tension and not ev.verdicts[m.id].outlook.already_met]
         if both:  # two verdicts that seem to disagree: say why both hold
             text += ("其中" + "、".join(f"{m.name_zh}（{STATUS_ZH[ev.verdicts[m.id].status.status]}，预测达标概率"
