@@ -221,7 +221,7 @@ class Calibration:
         if self.judged:  # how often the probabilities were right, in words (no score a reader must look up)
             unlikely = self.judged - self.likely
             parts.append(f"{self.judged}个可判断达标的子指标中，中期评估认为可能实现（概率五成以上）的{self.likely}个，后来实现"
-                         f"{self.likely_met}个；认为难以实现的{unlikely}个，后来实现{unlikely - self.foreseen_misses}个。"
+                         f"{self.likely_met}个；认为达标概率不足五成的{unlikely}个，后来实现{unlikely - self.foreseen_misses}个。"
                          f"实际未实现的{self.missed}个中，中期评估已认为达标概率不足五成的{self.foreseen_misses}个。")
         return "".join(parts)
 

@@ -207,7 +207,7 @@ def table_markdown(df: pd.DataFrame, status_cols: set[str] | frozenset[str] = fr
         cells = [str(v) for v in df[col]]
         longest = max([display_width(v) for v in cells] or [0])
         boxed = max([display_width(v) for v in cells if whole(v) or col in status_cols
-                     or isinstance(v, StatusCell)] or [0]) + (2 if col in status_cols or any(isinstance(v, StatusCell) for v in df[col]) else 0)
+                     or isinstance(v, StatusCell)] or [0]) + (4 if col in status_cols or any(isinstance(v, StatusCell) for v in df[col]) else 0)
         head = display_width(col) if display_width(col) <= 10 else 0
         if longest <= 12:
             needs.append(max(longest, head, 4) + 3)

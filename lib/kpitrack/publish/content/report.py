@@ -185,7 +185,7 @@ def overall(ev: Evaluation) -> str:
     misses = [m for m in ev.cat.measures if ev.verdicts[m.id].listed_as_miss]
     kept = sum(1 for m in misses if ev.verdicts[m.id].outlook.already_met)
     if ev.as_of < plan_end_year():
-        text += (f"按目前态势，预计{len(misses)}项子指标难以实现{plan_end_year()}年目标"
+        text += (f"按目前态势，{len(misses)}项子指标实现{plan_end_year()}年目标的概率不足五成"
                  + (f"（其中{kept}项已提前达到目标，但可能回落）" if kept else "") + "。" if misses
                  else f"按目前态势，有预测的子指标均有五成以上把握实现{plan_end_year()}年目标。")
     return escape_markdown(text)
