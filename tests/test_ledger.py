@@ -264,3 +264,12 @@ def test_a_publication_date_in_the_future_or_before_its_period_is_refused(tmp_pa
     assert code == 0, err
     ds = load_dataset("hangzhou", catalogue(data_copy / "plan"), actuals_dir=data_copy / "actuals")
     assert "2018-03-05" in set(ds.observations["known_from"])
+
+
+@pytest.mark.parametrize("bad", ["\u202e", "\x07", "\x1b[31m"])
+def test_an_invisible_control_character_in_a_source_or_note_is_refused(bad, tmp_path, data_copy, capsys):
+    """A right-to-left override or a terminal escape would hide or reorder text on an official page."""
+    assert_refused(capsys, data_copy, write_csv(tmp_path, [HEADER, f"K12.income,全体居民人均可支配收入,杭州市,2017,49832,元,统计{bad}公报,"]),
+                   r":2:source: source holds an invisible control character U\+")
+    assert_refused(capsys, data_copy, write_csv(tmp_path, [HEADER, GOOD + f"注{bad}"], name="note.csv"),
+                   r":2:note: note holds an invisible control character U\+")

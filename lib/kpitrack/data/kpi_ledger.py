@@ -238,7 +238,7 @@ def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, floa
         canon.append({"measure_id": m.id if m is not None else None, "region": reg.code if reg is not None else None,
                       "period": _period_text(*period) if period is not None else None,
                       "value": value if value is not None and unit_ok else None, "unit": m.unit if unit_ok else None,
-                      "quality": quality, "method": method, "source": source, "known_from": known_from})
+                      "quality": quality, "method": method, "source": source, "note": note, "known_from": known_from})
         rows_of.append(row)
         if m is not None and reg is not None and period is not None and value is not None:
             out.append({"measure_id": m.id, "region": reg.code, "period": _period_text(*period), "value": f"{value:.10g}",

@@ -167,6 +167,28 @@ def _one_of(column: str, allowed: Callable[[Context], Iterable[str]]) -> Rule:
                 lambda r, ctx: f"{r[column]!r} is not one of {', '.join(allowed(ctx))}")
 
 
+#: Characters a reader never sees that change what a page shows: C0 and C1 controls (a tab and, in a
+#: note, a line break aside) and the bidirectional overrides that reorder text (U+202A-E, U+2066-9).
+_INVISIBLE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+
+
+def _visible(column: str):
+    def test(df: pd.DataFrame, ctx) -> pd.Series:
+        if column not in df:
+            return pd.Series(True, index=df.index)
+        return ~df[column].astype(str).str.contains(_INVISIBLE, regex=True).fillna(False).astype(bool)
+    return test
+
+
+def _invisible_message(column: str):
+    def message(r, ctx) -> str:
+        import re
+
+        ch = re.search(_INVISIBLE, str(r[column])).group(0)
+        return f"{column} holds an invisible control character U+{ord(ch):04X}, which can hide or reorder text on a page: remove it"
+    return message
+
+
 #: The rules, in the order their messages are given for one row.
 RULES: tuple[Rule, ...] = (
     Rule("measure_id", Reason.UNKNOWN_REFERENCE, _known_measure, _unknown_measure_message),
@@ -180,6 +202,8 @@ RULES: tuple[Rule, ...] = (
     Rule("value", Reason.OUT_OF_RANGE, _in_bounds, _bounds_message),
     Rule("source", Reason.MISSING, lambda df, ctx: ~_given(df["source"]) | (df["source"].astype(str).str.strip() != ""),
          lambda r, ctx: "every figure needs its source"),
+    Rule("source", Reason.WRONG_TYPE, _visible("source"), _invisible_message("source")),
+    Rule("note", Reason.WRONG_TYPE, _visible("note"), _invisible_message("note")),
     _one_of("quality", lambda ctx: ctx.qualities),
     _one_of("method", lambda ctx: ctx.methods),
     Rule("quality", Reason.INCONSISTENT,

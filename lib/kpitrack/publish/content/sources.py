@@ -64,14 +64,14 @@ def source_link(source: str) -> Link:
     first = s.split(" | ")[0]
     mo = re.match(r"(https?://.+?)(?:\s+\((.*?)\)?(?:\s*\[.*)?)?$", first)
     if mo is None:  # a source as a ledger's author typed it: shown as typed (escaped on output), its dates as words
-        return Link(dates_zh(s[:120]) or "来源未注明", None)
+        return Link(dates_zh(s[:120]) + ("…" if len(s) > 120 else "") or "来源未注明", None)
     address = mo.group(1).strip()
     title = _title(mo.group(2) or "") or _english_title(mo.group(2) or "")
     from ...data.source_kinds import host_of
 
     host = host_of(address)
     if host is None:  # not an address after all: shown as typed
-        return Link(dates_zh(s[:120]) or "来源未注明", None)
+        return Link(dates_zh(s[:120]) + ("…" if len(s) > 120 else "") or "来源未注明", None)
     return Link(cited(title, host), address)
 
 
