@@ -232,3 +232,55 @@ def test_a_short_level_says_how_far_in_the_unit_as_printed_and_relative():
     assert "相差0.08‰（相对差距0.4%）" in text, text
     text = status_reason_zh("level_short", {"years": [2018], "value": 84.6, "target": 85.0, "unit": "%", "gap": 0.4 / 85})
     assert "相差0.4个百分点" in text, text
+
+
+def test_a_path_bent_by_stated_yearly_levels_judges_the_year_by_its_own_level():
+    # PM2.5: 55 in 2015, the plan's stated 49 for 2018 and 42 for 2020. 48.2 in 2018 beats the year's
+    # level; against the straight pace to 42 it would read 83% (at risk) beside a figure below the path.
+    m = measure(unit="μg/m³", direction="lower", end_value=42, yearly=[((2018,), "level", 49)])
+    st = assess_measure(m, obs(m.id, {2015: 55, 2018: 48.2}), 2018)
+    assert (st.trajectory_value, st.trajectory_year) == (49, 2018)
+    expected = -((48.2 / 55) ** (1 / 3) - 1) / abs((49 / 55) ** (1 / 3) - 1)  # rate of decline against the path's
+    assert st.ratio == pytest.approx(expected) and st.ratio > 1
+    assert st.status == Status.ON_TRACK
+    assert "2018年轨迹值49.0μg/m³" in st.reason_zh
+    # just above the year's level: short of the path, and said against the path
+    st = assess_measure(m, obs(m.id, {2015: 55, 2018: 51.5}), 2018)
+    assert st.status != Status.ON_TRACK and "轨迹值49.0" in st.reason_zh
+
+
+def test_a_straight_path_reads_as_the_pace_to_the_end_target():
+    m = measure(end_value=161.051)
+    st = assess_measure(m, obs(m.id, {2015: 100, 2017: 121}), 2018)
+    assert "轨迹值" not in st.reason_zh and st.trajectory_year == 2017
+
+
+def test_a_later_year_without_a_number_leaves_the_row_on_the_year_judged():
+    # 2017 has 7.5%, 2018 only 完成市政府下达指标: the row shows 2017 and the words say what 2018 was
+    m = measure(unit="%", value_type="rate", growth_model="linear", end_kind="qualitative",
+                yearly=[((2017,), "level", 7.5), ((2018, 2019, 2020), "assigned", None)])
+    st = assess_measure(m, obs(m.id, {2017: 7.2, 2018: 8.8}), 2018)
+    assert (st.latest_year, st.latest_value, st.trajectory_year, st.trajectory_value) == (2017, 7.2, 2017, 7.5)
+    assert "2018年实际8.8%" in st.reason_zh and "未列数值" in st.reason_zh and "尚缺" not in st.reason_zh
+
+
+@pytest.mark.parametrize("dataset", ["synthetic", "hangzhou"])
+def test_no_status_contradicts_the_figure_and_trajectory_shown_beside_it(cat, dataset):
+    """A figure at or beyond the trajectory value of its own year is never 存在风险 or 严重滞后; a
+    judged figure is always shown beside the trajectory value of the same year."""
+    from kpitrack.analysis.progress import assess, meets
+    from kpitrack.data.actuals import load_dataset
+
+    ds = load_dataset(dataset, cat)
+    seen = 0
+    for year in range(2016, 2021):
+        for ks in assess(cat, ds, year):
+            for ms in ks.measures:
+                if ms.status not in (Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK) or ms.trajectory_value is None:
+                    continue
+                m = cat.measure(ms.measure_id)
+                assert ms.trajectory_year == min(ms.latest_year, 2020) or ms.method == "cumulative", ms
+                if meets(ms.latest_value, ms.trajectory_value, m.direction) and ms.method != "moved_away":
+                    seen += 1
+                    assert ms.status == Status.ON_TRACK, (year, ms)
+    assert seen > 0

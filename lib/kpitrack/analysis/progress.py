@@ -45,6 +45,9 @@ class MeasureStatus:
     base_year: int | None = None
     base_value: float | None = None
     trajectory_value: float | None = None
+    #: the year of ``trajectory_value``: the year judged (the latest figure's, or the year the plan last
+    #: gave a number for), the year evaluated when there is no figure
+    trajectory_year: int | None = None
     target_value: float | None = None
     ratio: float | None = None
     #: what the reason rests on (years, figures, the plan's words), for its words and for programs
@@ -115,17 +118,23 @@ def assess_measure(m: Measure, obs: FigureSource, as_of: int) -> MeasureStatus:
     s = kpi_series(obs, m.id, as_of=as_of)
     base_actual = s.loc[s["period"] == plan_base_year(), "value"]
     traj = trajectory(m, float(base_actual.iloc[0]) if len(base_actual) else None)
-    traj_now = _num(traj.get(min(as_of, plan_end_year())))
-    common = {"measure_id": m.id, "kpi_id": m.kpi_id, "as_of": as_of, "trajectory_value": traj_now,
-              "target_value": m.end_target.value}
+    now = min(as_of, plan_end_year())
+    common = {"measure_id": m.id, "kpi_id": m.kpi_id, "as_of": as_of, "trajectory_value": _num(traj.get(now)),
+              "trajectory_year": now, "target_value": m.end_target.value}
     if s.empty:
         if not _has_numeric_target(m):
             return _no_target(m, common)
         return _status(common, Status.INSUFFICIENT, "none", "no_figures", as_of=as_of)
     last = s.iloc[-1]
-    common.update(latest_year=int(last["period"]), latest_value=float(last["value"]), latest_quality=str(last["quality"]),
-                  latest_method=str(last["method"]), latest_source=str(last["source"]))
-    return _dated(_judge(m, s, traj, as_of, common), as_of)
+    ly = int(last["period"])
+    # the figure shown beside the trajectory is of the same year: the year judged
+    common.update(latest_year=ly, latest_value=float(last["value"]), latest_quality=str(last["quality"]),
+                  latest_method=str(last["method"]), latest_source=str(last["source"]),
+                  trajectory_value=_num(traj.get(min(ly, plan_end_year()))), trajectory_year=min(ly, plan_end_year()))
+    st = _judge(m, s, traj, as_of, common)
+    if st.status == Status.INSUFFICIENT:  # nothing judged: the year evaluated's value is the one to show
+        st = dataclasses.replace(st, trajectory_value=_num(traj.get(now)), trajectory_year=now)
+    return _dated(st, as_of)
 
 
 def _judge(m: Measure, s: pd.DataFrame, traj: pd.Series, as_of: int, common: dict) -> MeasureStatus:
@@ -144,7 +153,7 @@ def _judge(m: Measure, s: pd.DataFrame, traj: pd.Series, as_of: int, common: dic
 def _dated(st: MeasureStatus, as_of: int) -> MeasureStatus:
     """A judgement that rests on a figure older than the year evaluated says so."""
     ly = st.latest_year
-    if ly is None or ly >= as_of or st.status in (Status.INSUFFICIENT, Status.NO_TARGET):
+    if ly is None or ly >= as_of or st.status in (Status.INSUFFICIENT, Status.NO_TARGET) or "later" in st.facts:
         return st
     return dataclasses.replace(st, facts={**st.facts, "dated_from": ly, "as_of": as_of})
 
@@ -174,10 +183,26 @@ def _assess_level(m: Measure, s: pd.DataFrame, traj: pd.Series, common: dict) ->
     based = {**common, "base_year": base_year, "base_value": base_value}
     if m.sign * r_req <= 0:  # the base already met the target, and the latest no longer does
         return _status(based, Status.OFF_TRACK, "moved_away", "moved_away", base_year=base_year, year=ly, implied_base=implied)
+    # the pace asked by the plan's own path to the latest year (its stated yearly levels: PM2.5
+    # 51/49/47), so that the status never contradicts the trajectory value shown beside the figure
+    path = common.get("trajectory_value") if ly < t.year and common.get("trajectory_year") == ly else None
+    if path is not None and base_year < ly:
+        try:
+            r_path = growth(base_value, path, ly - base_year, m.growth_model)
+        except ValueError:
+            r_path = 0.0
+        if m.sign * r_path > 0 and not math.isclose(r_path, r_req, rel_tol=1e-6, abs_tol=1e-12):
+            r_req = r_path  # a path bent by stated yearly levels; a straight one asks the same pace as the end target
+        else:
+            path = None
+    else:
+        path = None
     ratio = m.sign * r_obs / abs(r_req)
+    if path is not None and meets(latest, path, m.direction):
+        ratio = max(ratio, 1.0)  # at or beyond the path's value of the year: on pace, whatever the rounding of rates
     # a measure meant to fall is read in its own direction: a rate of decline, a yearly reduction
     return _status({**based, "ratio": ratio}, band(ratio), f"ratio_{m.growth_model}", "ratio", base_year=base_year, year=ly,
-                   ratio=ratio, model=m.growth_model, direction=m.direction, implied_base=implied)
+                   ratio=ratio, model=m.growth_model, direction=m.direction, implied_base=implied, path=path, unit=m.unit)
 
 
 def _single_point(m: Measure, common: dict, traj: pd.Series, why: str) -> MeasureStatus:
@@ -263,12 +288,22 @@ def _assess_yearly(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> Mea
         if t.kind in ("floor", "ceiling"):
             years = years[-1:]  # a bound must hold in every year: judge the latest one
         value = sum(have[y] for y in years) / len(years)
+        judged = {**common, "trajectory_value": t.value, "trajectory_year": years[-1]}
+        later: dict = {}
+        ly = common["latest_year"]
+        if years[-1] < ly:
+            # a later figure whose year has no number in the plan (完成市政府下达指标): the row shows
+            # the year judged, and the words say what came after
+            lt = m.yearly_target_for(ly)
+            judged.update(latest_year=years[-1], latest_value=have[years[-1]])
+            later = {"later": {"year": ly, "value": have[ly], "text": lt.text_zh if lt is not None else ""}}
         if t.kind in ("floor", "ceiling"):
             ok = meets(value, t.value, m.direction)
-            return _status({**common, "trajectory_value": t.value}, Status.ON_TRACK if ok else Status.OFF_TRACK, "yearly_bound",
-                           "yearly_requirement", what="requirement", years=years, value=value, text=t.text_zh, ok=ok, unit=m.unit)
-        return _level_vs_target({**common, "trajectory_value": t.value}, m, value, t.value,
-                                {"years": years, "value": value, "text": t.text_zh, "unit": m.unit}, "yearly")
+            return _status(judged, Status.ON_TRACK if ok else Status.OFF_TRACK, "yearly_bound",
+                           "yearly_requirement", what="requirement", years=years, value=value, text=t.text_zh, ok=ok, unit=m.unit,
+                           **later)
+        return _level_vs_target(judged, m, value, t.value,
+                                {"years": years, "value": value, "text": t.text_zh, "unit": m.unit, **later}, "yearly")
     if numeric:
         return _status(common, Status.INSUFFICIENT, "none", "yearly_no_figures")
     return _no_target(m, common)

@@ -51,6 +51,10 @@ def status_reason_zh(code: str, f: Mapping) -> str:
     than the year evaluated)."""
     unit = f.get("unit", "")
     text = _reason(code, f, unit)
+    if f.get("later"):
+        later = f["later"]
+        asked = f"规划当年目标为“{later['text']}”，未列数值" if later.get("text") else "规划当年未列数值目标"
+        text += f"；{later['year']}年实际{fmt(later['value'], unit)}，{asked}"
     if f.get("dated_from") is not None:
         text += f"（依据{f['dated_from']}年数据，{f['as_of']}年数据尚缺）"
     return text
@@ -82,6 +86,9 @@ def _reason(code: str, f: Mapping, unit: str) -> str:
     if code == "ratio":
         what = {("compound", "higher"): "年均增长率", ("compound", "lower"): "年均下降率",
                 ("linear", "higher"): "年均增量", ("linear", "lower"): "年均减少量"}[(f["model"], f["direction"])]
+        if f.get("path") is not None:  # the plan's own path to the year (its stated yearly levels)
+            return (f"{f['base_year']}—{f['year']}年实际{what}为达到{f['year']}年轨迹值{fmt(f['path'], unit)}"
+                    f"所需{what}的{f['ratio']:.0%}{note}")
         return f"{f['base_year']}—{f['year']}年实际{what}为所需{what}的{f['ratio']:.0%}{note}"
     if code == "yearly_bound":
         shown = f"{f['year']}年实际值{fmt(f['value'], unit)}"

@@ -169,9 +169,11 @@ def kpi_table(c: Card) -> pd.DataFrame:
             ln = lines.get(m.id)
             # the year's figure and target side by side: digits enough to show why (3.29% against 3.30%)
             shown_latest, shown_target = fmt_pair(ms.latest_value, ms.trajectory_value, m.unit) \
-                if ms.latest_year == c.as_of else (fmt(ms.latest_value, m.unit), fmt(ms.trajectory_value, m.unit))
+                if ms.latest_year == ms.trajectory_year else (fmt(ms.latest_value, m.unit), fmt(ms.trajectory_value, m.unit))
             if ms.method == "cumulative":  # a sum so far against the trajectory's sum to the year
                 shown_latest, shown_target = f"累计{fmt(ms.latest_value, m.unit)}", f"累计{fmt(ms.trajectory_value, m.unit)}"
+            if ms.trajectory_year is not None and ms.trajectory_year != c.as_of:
+                shown_target += f"（{ms.trajectory_year}年）"  # the year judged, as the figure beside it
             latest = "—" if ms.latest_value is None else f"{shown_latest}（{ms.latest_year}年）"
             rows.append({
                 "编号": kid, "指标": m.name_zh,

@@ -353,7 +353,7 @@ def change_text(fe: FinalEvaluation, measure_id: str, o: FinalOutcome) -> str:
         "end_target_has_no_number": (f"中期有分年度数值目标，{'但缺当年数据' if mid.status == Status.INSUFFICIENT else '据以判断'}；"
                                      f"期末目标为“{o.target_text_zh}”，无数值，终期不作量化判断"),
         "end_year_figure_missing": f"中期依据{ly}数据判断，{end}年数据尚缺，终期无法判断",
-        "figures_came_in": "中期时缺少数据，此后数据已补齐",
+        "figures_came_in": f"期末已有{end}年数据，据以判断",
         "yearly_target_at_end": f"中期无可比的数值目标，期末按{end}年数值年度目标判断",
         "no_figures_either": "中期无数值目标，期末有数值年度目标但缺数据",
         "fell_back": "中期进度正常或已提前达到，此后未能保持",

@@ -45,13 +45,15 @@ def status_listing(as_of: int, dataset: str, data_as_of: str = "") -> Listing:
     statuses = assess(cat, ds, as_of)
     measures = [(k, m) for k in statuses for m in k.measures]
     table = pd.DataFrame([{"kpi_id": k.kpi_id, "measure_id": m.measure_id, "状态": status_label(m.status, "zh"), "status": m.status.value,
-                           "最新值": m.latest_value, "年份": m.latest_year, f"{as_of}年轨迹值": m.trajectory_value,
+                           "最新值": m.latest_value, "年份": m.latest_year, "轨迹值": m.trajectory_value, "轨迹值年份": m.trajectory_year,
                            "依据": m.reason_zh} for k, m in measures])
     table["年份"] = table["年份"].astype("Int64")
+    table["轨迹值年份"] = table["轨迹值年份"].astype("Int64")
     units = {m.id: m.unit for m in cat.measures}  # each measure at its unit's one precision, as every page shows it
     shown = table.assign(**{"最新值": [fmt(m.latest_value, units[m.measure_id]) for _, m in measures],
                             "年份": [m.latest_year or "—" for _, m in measures],
-                            f"{as_of}年轨迹值": [fmt(m.trajectory_value, units[m.measure_id]) for _, m in measures]}).drop(columns="kpi_id")
+                            "轨迹值": [fmt(m.trajectory_value, units[m.measure_id]) for _, m in measures],
+                            "轨迹值年份": [m.trajectory_year or "—" for _, m in measures]}).drop(columns="kpi_id")
     doc = {"as_of": as_of, "data_as_of": data_as_of or None, "dataset": dataset, "synthetic": ds.synthetic,
            "dataset_label_zh": ds.label_zh,
            "kpis": [{"kpi_id": k.kpi_id, "name_zh": cat.kpi(k.kpi_id).name_zh, "status": k.status.value,
@@ -307,7 +309,7 @@ def special_listing(year: int, dataset: str, data_as_of: str = "") -> Listing:
                           "实现可能性": [st.probability_zh for st in statuses],
                           "依据": [st.reason_zh for st in statuses]})
     per = by_special(cat, statuses)
-    per_shown = pd.DataFrame({"专项目标": per["name_zh"], "牵头单位": per["lead_units"], "量化子目标": per["subtargets"],
+    per_shown = pd.DataFrame({"专项目标": per["name_zh"], "牵头单位": per["lead_units"], "子目标": per["subtargets"],
                               **{SPECIAL_OUTCOME_ZH[k]: per[k] for k in SPECIAL_OUTCOMES}})
     c = counts(statuses)
     kept = f"重点专项目标台账{len(ledger.rows)}条记录" if ledger.kept else \

@@ -59,11 +59,15 @@ def special(year: int, dataset: str, data_as_of: str = "") -> tuple[str, pd.Data
     judged = ~t["outcome"].isin([DUE, INSUFFICIENT, NO_TARGET])
     keep = (has_figure | judged).to_numpy()
     parts = "、".join(f"{SPECIAL_OUTCOME_ZH[k]}{c[k]}项" for k in SPECIAL_OUTCOMES if c[k] and k != NO_TARGET)
-    blank = int((~keep & (t["outcome"] != NO_TARGET)).sum())
+    blank = ~keep & (t["outcome"] != NO_TARGET).to_numpy()
+    others = f"（另有{c[NO_TARGET]}项按上级下达指标执行，不单列数值）" if c[NO_TARGET] else ""
     text = (f"截至{year}年底，规划表2的{len(listing.sections[0][1])}项重点专项目标共有量化子目标和节点目标{len(t) - c[NO_TARGET]}项"
-            f"（另有{c[NO_TARGET]}项按上级下达指标执行，不单列数值）：{parts}。")
-    if blank:
-        text += f"其中{blank}项暂无可用数据，未列入下表（已到期的记为数据不足）。"
+            f"{others}：{parts}。")
+    if blank.any():
+        # the rows listed and the rows left out, counted apart from the outcomes so that no number is read twice
+        due = int((blank & (t["outcome"] == INSUFFICIENT).to_numpy()).sum())
+        text += (f"下表列出有数据或已作判断的{int(keep.sum())}项；其余{int(blank.sum())}项尚无可用数据，未列入"
+                 + (f"（其中已到期的{due}项计为数据不足）" if due else "") + "。")
     text += "与表1指标相同的子目标采用表1的数据和判断方法。"
     rows = listing.shown[keep].reset_index(drop=True)
     return escape_markdown(text), listing.sections[0][1], (rows if len(rows) else None)

@@ -353,7 +353,9 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
             cumulative = m.end_target.kind == "cumulative" and ms.method == "cumulative"
             # the year's figure beside the year's trajectory value: digits enough to show why they differ
             shown_latest, shown_traj = fmt_pair(ms.latest_value, ms.trajectory_value, unit) \
-                if ms.latest_year == ev.as_of and not cumulative else (fmt(ms.latest_value, unit), fmt(ms.trajectory_value, unit))
+                if ms.latest_year == ms.trajectory_year and not cumulative else (fmt(ms.latest_value, unit), fmt(ms.trajectory_value, unit))
+            if ms.trajectory_year is not None and ms.trajectory_year != ev.as_of:
+                shown_traj += f"（{ms.trajectory_year}年）"  # the year judged, as the figure beside it
             if ms.latest_value is None:
                 latest = "—"
             elif cumulative:
