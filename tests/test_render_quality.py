@@ -136,6 +136,23 @@ def test_pdf_opens_on_its_head_and_reads_in_the_order_of_an_official_document(re
     assert at == sorted(at), [w for w, i in sorted(zip(order, at), key=lambda t: t[1])]
 
 
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_each_annex_opens_a_page_of_its_own(rendered, renderer):
+    """An official document's 附件 each start a new page (reports/annex-pages.lua, both renderers)."""
+    if pdf_prerequisites():
+        pytest.skip("PDF prerequisites missing: " + "; ".join(pdf_prerequisites()))
+    pdf = rendered(renderer, "synthetic")["pdf"]
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    firsts, anywhere = [], []
+    for page in pages:
+        lines = [ln.strip() for ln in page.splitlines() if ln.strip() and "合成数据" not in ln and ln.strip() != "仅供演示"]
+        heads = [ln for ln in lines if re.fullmatch(r"附件\d+(\s.*)?", ln)]
+        anywhere += heads
+        if lines and re.fullmatch(r"附件\d+(\s.*)?", lines[0]):
+            firsts.append(lines[0])
+    assert len(anywhere) >= 3 and firsts == anywhere, (firsts, anywhere)
+
+
 #: What a line of a PDF must never break inside (issue 32): the status names, a figure and its unit, a 文号.
 PROTECTED = ("已实现", "进度正常", "存在风险", "进度滞后", "数据不足", "无量化目标", "亿元", "μg/m³", "个百分点", "杭考评办〔")
 

@@ -314,8 +314,7 @@ def show_right(text: str) -> None:
 
 def show_annex(heading: str) -> None:
     """The heading of a 附件 (附件1　…); nothing when ``heading`` is empty (a 附件 the document does not
-    carry). (Each 附件 does not start a page of its own: Quarto sets a cell's outputs in a typst
-    container, where a page break is not allowed.)"""
+    carry). In the PDF each 附件 starts a page of its own (reports/annex-pages.lua, both renderers)."""
     if heading:
         show_markdown(heading)
 

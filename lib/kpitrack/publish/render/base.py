@@ -239,3 +239,10 @@ def typst_settings() -> Path:
     from ...core import paths
 
     return paths.reports_dir() / "typst-settings.typ"
+
+
+def annex_filter() -> Path:
+    """The pandoc filter that starts each 附件 on a page of its own (shared with the Quarto project)."""
+    from ...core import paths
+
+    return paths.reports_dir() / "annex-pages.lua"

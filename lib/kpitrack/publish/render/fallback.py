@@ -15,7 +15,7 @@ import nbformat
 
 from ...core.exceptions import RenderError
 from .base import (CJK_FONT, TYPST_HEADER, Renderer, _atomic_write_bytes, _atomic_write_text, find_cjk_font,
-                          front_matter, page_title, report_css, typst_header, typst_settings, with_plotlyjs)
+                          front_matter, page_title, report_css, typst_header, typst_settings, with_plotlyjs, annex_filter)
 from .tools import run_tool
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,8 @@ def notebook_pdf(nb: nbformat.NotebookNode, meta: dict) -> bytes:
         (tmpdir / "page.yaml").write_text("margin:\n  x: 1.6cm\n  y: 1.8cm\npapersize: a4\nfontsize: 10pt\n", encoding="utf-8")
         args = ["--standalone", "--wrap=none", *([f"--metadata=title:{meta['title']}"] if meta.get("title") and not meta.get("masthead") else []), "--variable=lang:zh",
                 "--variable=region:CN", f"--variable=mainfont:{CJK_FONT}", f"--metadata-file={tmpdir / 'page.yaml'}",
-                f"--include-in-header={tmpdir / 'header.typ'}", f"--include-before-body={typst_settings()}"]
+                f"--include-in-header={tmpdir / 'header.typ'}", f"--include-before-body={typst_settings()}",
+                *([f"--lua-filter={annex_filter()}"] if annex_filter().is_file() else [])]
         if _typst_option(meta, "toc", False):  # an official document opens on its head, never on a contents list
             args += ["--toc", "--toc-depth=2"]
         if meta.get("subtitle") and meta.get("title") and not meta.get("masthead"):
