@@ -28,7 +28,9 @@ def test_report_parameters_come_from_the_notebooks(tmp_path, monkeypatch):
     mid, final = KINDS["midterm"].defaults(), KINDS["final"].defaults()
     # the notebooks' defaults, checked: no year given is the plan's middle year (a mid-term evaluation)
     assert mid["as_of"] is None and {k: params[k] for k in mid} == KINDS["midterm"].validate(mid)
-    assert run_module.final_only() == tuple(k for k in final if k not in mid) == ("retro_as_of", "retro_data_as_of")
+    # the edition is set by the runner (--revise), never by a parameter file
+    assert run_module.final_only() == tuple(k for k in final if k not in mid and k != "edition") == ("retro_as_of", "retro_data_as_of")
+    assert "edition" in final and "edition" not in params
     # a parameter the notebooks do not have is refused, naming those they have
     empty.write_text("colour: red\n", encoding="utf-8")
     with pytest.raises(ParameterError, match="unknown parameter.*colour.*known: as_of, dataset"):

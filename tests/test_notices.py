@@ -111,29 +111,34 @@ def test_notice_documents_are_made_by_the_runner_escaped_and_up_to_date(data_cop
     assert f"{count} written" in first and (out / "2018-001.html").is_file()
     stamp = (out / "2018-001.html").stat().st_mtime_ns
     note = '<script>alert("x")</script> #标题 $1 @人 "引号" \\ 反斜杠 [链接](javascript:alert(1))'
+    issued = (out / "2018-001.html").read_bytes()
     assert main(["notices", "answer", "杭绩改〔2018〕1号", "--note", note, "--date", "2018-07-18", *run]) == 0
     second = capsys.readouterr().out
-    # only the answered notice is made again: its events are among its inputs
-    assert f"1 written, {count - 1} up to date" in second
-    assert (out / "2018-001.html").stat().st_mtime_ns != stamp
-    page = (out / "2018-001.html").read_text(encoding="utf-8")
+    # the notice as issued is a record, left as it is; the answer makes a new edition beside it
+    assert f"1 written, 0 up to date, {count} issued" in second, second
+    assert (out / "2018-001.html").stat().st_mtime_ns == stamp and (out / "2018-001.html").read_bytes() == issued
+    page = (out / "2018-001-r1.html").read_text(encoding="utf-8")
     assert "<script>alert" not in page and "&lt;script&gt;" in page and "合成演示数据" in page and "已反馈" in page
-    assert 'href="javascript' not in page
-    if (out / "2018-001.pdf").is_file() and shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", str(out / "2018-001.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert "办理情况更新" in page and 'href="javascript' not in page
+    made = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["items"]
+    assert made["2018-001-r1"]["revises"] == "2018-001" and made["2018-001-r1"]["edition"] == 2
+    assert main(["notices", "--month", "2018-05", *run]) == 0  # nothing new: every document issued
+    assert f"0 written, 0 up to date, {count} issued" in capsys.readouterr().out
+    if (out / "2018-001-r1.pdf").is_file() and shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(out / "2018-001-r1.pdf"), "-"], capture_output=True, text=True, check=True).stdout
         flat = "".join(text.split()).replace("\u200b", "")
         assert '<script>alert("x")</script>' in flat and '#标题$1@人"引号"' in flat  # printed as typed, not as markup
-        pages = subprocess.run(["pdfinfo", str(out / "2018-001.pdf")], capture_output=True, text=True, check=True).stdout
+        pages = subprocess.run(["pdfinfo", str(out / "2018-001-r1.pdf")], capture_output=True, text=True, check=True).stdout
         assert re.search(r"^Pages:\s+1$", pages, re.M), pages  # one page
     # a document removed by hand (or never made: a run killed after the register) is made by the next run
     (out / "2018-001.html").unlink()
     assert main(["notices", "list", "--dataset", "synthetic"]) == 0
     assert main(["notices", "--month", "2018-05", *run]) == 0
     assert "1 written" in capsys.readouterr().out and (out / "2018-001.html").is_file()
-    # another renderer makes every document again
+    # another renderer is no reason to make an issued notice again
     monkeypatch.setattr(render.FallbackRenderer, "identity", lambda self: "fallback (another pandoc)")
     assert main(["notices", "--month", "2018-05", *run]) == 0
-    assert f"{count} written" in capsys.readouterr().out
+    assert f"0 written, 0 up to date, {count} issued" in capsys.readouterr().out
 
 
 def test_notice_formats_and_renderer_are_checked_before_the_register_is_written(data_copy):

@@ -119,6 +119,39 @@ def test_an_issued_bulletin_stays_as_issued_and_a_revision_is_made_beside_it(wor
     assert page.index("杭州市（修订版）") > page.index("| 杭州市 |")
 
 
+@pytest.mark.slow
+def test_an_issued_final_evaluation_stays_as_issued_and_a_revision_is_made_on_request(workspace, tmp_path):
+    """The same rule for the final evaluation: once made it is a record; --force leaves it; --revise
+    makes 终期评估报告（修订版） beside it when its figures changed, and nothing when they did not."""
+    params = tmp_path / "final-sched.yaml"
+    params.write_text("as_of: 2020\ndataset: sched\n", encoding="utf-8")
+    _arrive(workspace, tmp_path, [12], "2020-01-20")
+
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        r = _bare(workspace, "run", str(params), "--to", "html", "--renderer", "fallback", *extra)
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r
+
+    out = workspace / "reports" / "_output"
+    run()
+    issued = {p.name: p.read_bytes() for p in out.iterdir() if p.name.startswith("final-sched.")}
+    assert "final-sched.html" in issued
+    assert "issued: final-sched" in run("--force").stdout
+    assert "nothing was revised" in run("--revise").stdout and not (out / "final-sched-r1.html").exists()
+    _arrive(workspace, tmp_path, [12], "2020-02-20", revenue={12: 2222.0})  # December's figure corrected
+    assert "issued: final-sched" in run().stdout
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name in issued} == issued  # byte for byte
+    revised = run("--revise")
+    assert "final-sched-r1" in revised.stdout
+    html = (out / "final-sched-r1.html").read_text(encoding="utf-8")
+    assert "终期评估报告（修订版）" in html
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name in issued} == issued
+    items = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["items"]
+    assert items["final-sched-r1"]["revises"] == "final-sched" and items["final-sched-r1"]["edition"] == 2
+    assert "issued: final-sched-r1" not in run().stdout  # the first edition is what a plain run speaks of
+    assert "nothing was revised" in run("--revise").stdout
+
+
 @pytest.mark.parametrize("args, env, message", [
     (["--dataset", "hangzou"], {}, "hangzou"),
     (["--dataset", "hangzhou", "--jobs", "0"], {}, "--jobs"),

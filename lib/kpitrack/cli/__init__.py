@@ -81,7 +81,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
             overrides["data_as_of"] = data_as_of
     formats = tuple(f.strip() for f in args.to.split(",") if f.strip()) if args.to else ("html", "pdf")
     result = run(Path(args.params), formats=formats, renderer=args.renderer, overrides=overrides,
-                 progress=lambda text: print(text, flush=True), force=args.force)
+                 progress=lambda text: print(text, flush=True), force=args.force, revise=args.revise)
+    if result.unchanged:
+        return 0
+    if result.issued:
+        for fmt, path in result.outputs.items():
+            print(f"{fmt}: {path} (issued)")
+        return 0
     if result.up_to_date:
         for fmt, path in result.outputs.items():
             print(f"{fmt}: {path} (up to date)")
@@ -299,7 +305,9 @@ def _month_of_bulletins(month: str, args: argparse.Namespace, *, regs, formats, 
     except NoFiguresError as exc:  # not an error: the month's figures come later, and a later run makes it
         print(f"{month}: waiting for figures ({exc})", flush=True)
         return 0
-    records = not data_as_of  # the bulletins as issued; the data as known on a date is a reproduction
+    from ..publish.content.documents import KINDS
+
+    records = KINDS["bulletin"].record and not data_as_of  # as issued; the data as known on a date is a reproduction
     unchanged: list[str] = []
     if revise:
         due, unchanged = editions_due(jobs, out)
@@ -316,7 +324,7 @@ def _month_of_bulletins(month: str, args: argparse.Namespace, *, regs, formats, 
             return 0
     if journal:
         items = read_manifest(out).get("items")
-        if all(issued((items or {}).get(j.key) if isinstance(items, dict) else None) for j in jobs):
+        if all(issued((items or {}).get(j.key) if isinstance(items, dict) else None, out) for j in jobs):
             print(f"{month}: issued ({len(jobs)} bulletin(s); new figures make a revised edition only with --revise {month})", flush=True)
             return 0
     else:

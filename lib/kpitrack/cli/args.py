@@ -70,7 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
     r.add_argument("--as-of", help="a year to evaluate, or a date (YYYY-MM-DD): the data as known that day, evaluated "
                                    "for the year before it (as kpitrack status and kt.status)")
-    r.add_argument("--force", action="store_true", help="run even when the report is up to date")
+    r.add_argument("--force", action="store_true", help="run even when the report is up to date (never an issued final "
+                                                       "evaluation: --revise)")
+    r.add_argument("--revise", action="store_true", help="a revised edition (修订版) of an issued final evaluation, made "
+                                                        "beside it when its figures changed since")
     r.set_defaults(command="run")
 
     kinds = ("kpi", "special", "standards", "rectification", "peers")
@@ -158,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     nt.add_argument("--date", help="the date to record (default: for issue, the 5th of the next month; else today)")
     nt.add_argument("--to", default="html,pdf", help="formats of the notices' documents, comma-separated (default html,pdf)")
     nt.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")
-    nt.add_argument("--force", action="store_true", help="make every notice's document again")
+    nt.add_argument("--force", action="store_true", help="make again every notice's document not issued yet (an issued "
+                                                        "notice is a record: an answer or the closing makes a new edition)")
     nt.add_argument("--register-only", action="store_true",
                     help="answer, close: record in the register only; the documents are made by the next run")
     nt.set_defaults(command="notices")

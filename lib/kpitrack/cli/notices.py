@@ -77,19 +77,23 @@ def notices(args: argparse.Namespace, renderer: str) -> int:
 
 
 def _render_notices(dataset: str, formats: tuple[str, ...], renderer: str, force: bool) -> int:
-    """Make the document of every notice of the register that has none or an outdated one (one
-    just issued, answered or closed, or left undone by a run that was killed), through the batch
-    runner; the exit code of the batch."""
-    from ..publish.runs.batch import Progress, get_executor, run_batch, summary
-    from ..publish.runs.notices import notice_jobs
+    """Make the document of every notice of the register that has none (one just issued, or left
+    undone by a run that was killed), and a new edition of an issued one answered or closed since,
+    through the batch runner; the exit code of the batch."""
+    from ..publish.content.documents import KINDS
+    from ..publish.runs.batch import Progress, editions_due, get_executor, run_batch, summary
+    from ..publish.runs.notices import events_changed, notice_jobs
 
     jobs, out = notice_jobs(dataset, formats=formats, renderer=renderer)
     if not jobs:
         return 0
+    due, _ = editions_due(jobs, out, events_changed)  # issued notices answered or closed since: a new edition
+    if due:
+        jobs, out = notice_jobs(dataset, formats=formats, renderer=renderer, editions=due)
     progress = Progress(len(jobs))
     try:
         result = run_batch(jobs, out, executor=get_executor("local", None, None), force=force, report=progress,
-                           describe={"kind": "notices", "dataset": dataset})
+                           describe={"kind": "notices", "dataset": dataset}, records=KINDS["notice"].record)
     finally:
         progress.close()
     print(summary(result))

@@ -24,6 +24,7 @@ from ...data.regions import city_code, Region, districts
 from ...plan.catalogue import Catalogue, Measure, catalogue
 from ...plan.schema import plan_base_year, plan_end_year
 from .display import StatusCell, escape_markdown
+from .masthead import check_edition, revision_words  # noqa: F401 - importable from here
 from .params import check_common
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -114,14 +115,6 @@ def prepare(month: str, region: str, dataset: str, data_as_of: str = "", languag
         raise NoFiguresError(f"dataset {dataset!r} holds no figures for {year}-{mon:02d}"
                              + (f" as known on {data_as_of}" if data_as_of else "") + "; nothing to report yet")
     return Bulletin(cat, ds, year, mon, reg, language, month_pace(cat, ds, year, mon), check_edition(edition))
-
-
-def check_edition(edition: object) -> int:
-    """An edition number: 1 (as first issued) or a revision's 2, 3, ..."""
-    if isinstance(edition, bool) or not isinstance(edition, int) or edition < 1:
-        raise ParameterError(f"edition: expected a whole number >= 1 (1: as first issued; 2, 3...: a revised edition), got {edition!r}",
-                             field="edition")
-    return edition
 
 
 # --------------------------------------------------------------------------- words and numbers
@@ -445,12 +438,3 @@ def title_for(month: str, region: str, districts: bool = True, edition: int = 1)
     else:
         who, what = reg.name_zh, "经济责任制指标进度通报"
     return f"{who}{what}（{year}年{period_zh(mon)}{revision_words(edition)}）"
-
-
-def revision_words(edition: int) -> str:
-    """What a title says of its edition: nothing for the first, ·修订版 for the second, ·第二次修订版 ..."""
-    from ...core.labels import chinese_number
-
-    if edition <= 1:
-        return ""
-    return "·修订版" if edition == 2 else f"·第{chinese_number(edition - 1)}次修订版"

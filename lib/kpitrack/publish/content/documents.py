@@ -26,6 +26,9 @@ class DocumentKind:
     #: the kinds of record besides the KPI figures its pages show (data/ledgers.RECORD_KINDS): what
     #: its up-to-date check covers
     reads: tuple[str, ...] = ()
+    #: a document of this kind is a record once made (issued): later runs leave it as it is, whatever
+    #: changed since; a new edition is a document of its own (修订版), made on request
+    record: bool = False
 
     @property
     def path(self):
@@ -53,10 +56,11 @@ _PLAN_WIDE = ("special", "standards", "rectification", "context", "peers", "chal
 
 KINDS: dict[str, DocumentKind] = {k.name: k for k in (
     DocumentKind("midterm", "notebooks/midterm_evaluation.ipynb", "_output", "中期评估", _PLAN_WIDE),
-    DocumentKind("final", "notebooks/final_evaluation.ipynb", "_output", "终期评估", _PLAN_WIDE),
-    DocumentKind("bulletin", "notebooks/monthly_bulletin.ipynb", "bulletins", "月度通报"),
+    DocumentKind("final", "notebooks/final_evaluation.ipynb", "_output", "终期评估", _PLAN_WIDE, record=True),
+    DocumentKind("bulletin", "notebooks/monthly_bulletin.ipynb", "bulletins", "月度通报", record=True),
     DocumentKind("card", "notebooks/performance_card.ipynb", "cards", "绩效卡", _PLAN_WIDE),
-    DocumentKind("notice", "notebooks/improvement_notice.ipynb", "notices", "绩效改进通知单"),  # its events are hashed one notice at a time
+    # a notice's events are hashed one notice at a time; an answer or a closing makes a new edition
+    DocumentKind("notice", "notebooks/improvement_notice.ipynb", "notices", "绩效改进通知单", record=True),
 )}
 
 
@@ -96,14 +100,16 @@ def _check_final(p: dict[str, Any]) -> dict[str, Any]:
     from ...plan.schema import plan_end_year
 
     retro_as_of, retro_data_as_of = check_retro(p["retro_as_of"], p["retro_data_as_of"])
+    from .masthead import check_edition
+
     as_of = plan_end_year() if p["as_of"] is None else p["as_of"]  # the final evaluation: the plan's last year
-    return {**_check_report({**p, "as_of": as_of}), "retro_as_of": retro_as_of, "retro_data_as_of": retro_data_as_of}
+    return {**_check_report({**p, "as_of": as_of}), "retro_as_of": retro_as_of, "retro_data_as_of": retro_data_as_of,
+            **({"edition": check_edition(p["edition"])} if "edition" in p else {})}
 
 
 def _check_bulletin(p: dict[str, Any]) -> dict[str, Any]:
     from .bulletin import check_parameters
-
-    from .bulletin import check_edition
+    from .masthead import check_edition
 
     year, mon, reg, dataset, language, data_as_of = check_parameters(p["month"], p["region"], p["dataset"], p["language"],
                                                                      p["data_as_of"])
@@ -126,8 +132,10 @@ def _check_notice(p: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(p["number"], str) or not p["number"].strip():
         raise ParameterError(f"parameter number: expected a notice number such as 绩改〔2018〕1号, got {p['number']!r}",
                              field="number")
+    from .masthead import check_edition
+
     dataset, _, _ = check_common(p["dataset"], "zh", "")
-    return {"number": p["number"], "dataset": dataset}
+    return {"number": p["number"], "dataset": dataset, "edition": check_edition(p.get("edition", 1))}
 
 
 _CHECKS = {"midterm": _check_report, "final": _check_final, "bulletin": _check_bulletin, "card": _check_card,

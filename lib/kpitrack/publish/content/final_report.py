@@ -23,6 +23,7 @@ from ...data.actuals import Dataset, check_date, load_dataset
 from ...plan.catalogue import Catalogue, catalogue
 from ...plan.schema import plan_base_year, plan_end_year
 from .display import escape_markdown, outcome_cell
+from .masthead import check_edition, revision_words
 from .report import check_parameters, figures_sources
 
 OUTCOME_COLOUR = {ACHIEVED: "#009E73", MISSED: "#D55E00", INSUFFICIENT: "#999999", NO_TARGET: "#BBBBBB"}
@@ -41,6 +42,8 @@ class FinalEvaluation:
     retro: pd.DataFrame
     retro_verdicts: Verdicts  # the mid-term evaluation looked back at, as it judged then
     calibration: Calibration
+    #: 1 as first issued; 2, 3 ... a revised edition (修订版), made on request once figures changed
+    edition: int = 1
 
     @property
     def retro_outlooks(self) -> dict[str, Outlook]:
@@ -80,7 +83,7 @@ def check_retro(retro_as_of: object, retro_data_as_of: object) -> tuple[int, str
 
 
 def evaluate_final(dataset: str, language: str = "zh", data_as_of: str = "", retro_as_of: int = 2018,
-                   retro_data_as_of: str = "") -> FinalEvaluation:
+                   retro_data_as_of: str = "", edition: int = 1) -> FinalEvaluation:
     """The final evaluation on ``dataset``, looking back at the mid-term evaluation of
     ``retro_as_of`` made with the figures known on ``retro_data_as_of`` (empty: every figure of the
     years up to ``retro_as_of`` as known now)."""
@@ -91,7 +94,8 @@ def evaluate_final(dataset: str, language: str = "zh", data_as_of: str = "", ret
     then = load_dataset(dataset, cat, known_at=retro_data_as_of or data_as_of or None)
     retro = retrospective(cat, then, ds, retro_as_of)
     return FinalEvaluation(cat, ds, then, language, final_outcomes(cat, ds), tuple(assess(cat, ds, plan_end_year())),
-                           retro_as_of, retro_data_as_of, retro, verdicts(cat, then, retro_as_of), calibration_summary(retro))
+                           retro_as_of, retro_data_as_of, retro, verdicts(cat, then, retro_as_of), calibration_summary(retro),
+                           check_edition(edition))
 
 
 def headline(fe: FinalEvaluation) -> str:
@@ -124,7 +128,7 @@ def masthead(fe: FinalEvaluation):
     """The document's head: issuing office, 文号, title, 主送 (see :mod:`.masthead`)."""
     from .masthead import masthead as head
 
-    return head(title_lines(), fe.ds, up_to=plan_end_year())
+    return head(title_lines(fe.edition), fe.ds, up_to=plan_end_year())
 
 
 def _measures(fe: FinalEvaluation, outcome: str) -> list[FinalOutcome]:
@@ -305,11 +309,13 @@ def summary(fe: FinalEvaluation) -> str:
     return "\n".join(["**总体评价：** " + overall(fe), "", "**主要问题：**", "", problems(fe), "", "**下一步建议：**", "", proposals(fe)])
 
 
-def title_lines() -> tuple[str, str]:
-    """The final evaluation's title, in the lines it is set in."""
+def title_lines(edition: int = 1) -> tuple[str, str]:
+    """The final evaluation's title, in the lines it is set in (a revised edition says so:
+    终期评估报告（修订版）)."""
     from ...core.workspace import plan_info
 
-    return plan_info().name_zh, "终期评估报告"
+    words = revision_words(edition).lstrip("·")
+    return plan_info().name_zh, "终期评估报告" + (f"（{words}）" if words else "")
 
 
 #: The final's 附件, in order (those the plan lacks left out, the rest numbered in order).

@@ -10,6 +10,7 @@ import html
 from dataclasses import dataclass
 from datetime import date
 
+from ...core.exceptions import ParameterError
 from ...core.labels import SYNTHETIC_LABEL_ZH, dates_zh
 from ...core.workspace import workspace
 from ...data.actuals import UNKNOWN_DATE_RULE_ZH, Dataset
@@ -154,9 +155,10 @@ def _dates_in_words(text: str) -> str:
     return dates_zh(text)
 
 
-def notice_head(number: str, recipients: str, issued: date, synthetic: bool) -> Head:
-    """The head of a 绩效改进通知单: the office, the notice's own number as its 文号, 主送 the unit."""
-    return Head(office_lines(), number, ("绩效改进通知单",), recipients, "—", synthetic, issued)
+def notice_head(number: str, recipients: str, issued: date, synthetic: bool, update: str = "") -> Head:
+    """The head of a 绩效改进通知单: the office, the notice's own number as its 文号, 主送 the unit;
+    ``update`` (办理情况更新) for the record brought up to date after an answer or the closing."""
+    return Head(office_lines(), number, ("绩效改进通知单", *((f"（{update}）",) if update else ())), recipients, "—", synthetic, issued)
 
 
 @dataclass(frozen=True)
@@ -235,3 +237,20 @@ def imprint(ds: Dataset, today: date | None = None, up_to: int | None = None, pe
     """The 版记 (:class:`Imprint`): the workspace's 抄送 (unless ``copies`` is given), the office, the date."""
     ws = workspace()
     return Imprint(ws.copies_zh if copies is None else copies, ws.office_zh, today or issue_date(ds, up_to, period_end))
+
+
+def check_edition(edition: object) -> int:
+    """An edition number: 1 (as first issued) or a revision's 2, 3, ..."""
+    if isinstance(edition, bool) or not isinstance(edition, int) or edition < 1:
+        raise ParameterError(f"edition: expected a whole number >= 1 (1: as first issued; 2, 3...: a revised edition), got {edition!r}",
+                             field="edition")
+    return edition
+
+
+def revision_words(edition: int) -> str:
+    """What a title says of its edition: nothing for the first, ·修订版 for the second, ·第二次修订版 ..."""
+    from ...core.labels import chinese_number
+
+    if edition <= 1:
+        return ""
+    return "·修订版" if edition == 2 else f"·第{chinese_number(edition - 1)}次修订版"

@@ -20,6 +20,7 @@ from ...data.actuals import load_dataset
 from ...data.notices import Event, read_register, register_path, states
 from ...data.regions import regions
 from ...plan.catalogue import Catalogue, catalogue
+from .masthead import check_edition
 from .params import check_common
 
 STATE_ZH = {"issued": "待反馈", "answered": "已反馈", "closed": "已办结"}
@@ -39,9 +40,11 @@ class Notice:
     history: list[Event]    # every event of the notice, oldest first
     cat: Catalogue
     synthetic: bool
+    #: 1 as first issued; 2, 3 ... the record brought up to date after an answer or the closing
+    edition: int = 1
 
 
-def prepare(number: str, dataset: str) -> Notice:
+def prepare(number: str, dataset: str, edition: int = 1) -> Notice:
     """The notice ``number`` of ``dataset``'s register (ParameterError when there is none)."""
     dataset, _, _ = check_common(dataset, "zh", "")
     events = read_register(register_path(dataset))
@@ -50,7 +53,8 @@ def prepare(number: str, dataset: str) -> Notice:
         latest = "、".join(list(current)[-3:]) or "none yet"
         raise ParameterError(f"parameter number: no notice numbered {number!r} in the register of dataset {dataset} (latest: {latest})")
     cat = catalogue()
-    return Notice(current[number], [e for e in events if e.number == number], cat, load_dataset(dataset, cat).synthetic)
+    return Notice(current[number], [e for e in events if e.number == number], cat, load_dataset(dataset, cat).synthetic,
+                  check_edition(edition))
 
 
 def fields(n: Notice) -> pd.DataFrame:
@@ -89,7 +93,17 @@ def history(n: Notice) -> pd.DataFrame:
 
 
 def title(n: Notice) -> str:
-    return f"{TITLE_ZH}（{n.state.number}）"
+    return f"{TITLE_ZH}（{n.state.number}{update_words(n.edition)}）"
+
+
+def update_words(edition: int) -> str:
+    """What a notice's title says of its edition: nothing as first issued; ·办理情况更新 when an
+    answer or the closing was recorded since (·办理情况第二次更新 ...)."""
+    from ...core.labels import chinese_number
+
+    if edition <= 1:
+        return ""
+    return "·办理情况更新" if edition == 2 else f"·办理情况第{chinese_number(edition - 1)}次更新"
 
 
 def signature() -> str:
@@ -104,7 +118,8 @@ def masthead(n: Notice):
 
     from .masthead import notice_head
 
-    return notice_head(n.state.number, n.state.unit, date.fromisoformat(str(n.history[0].date)[:10]), n.synthetic)
+    return notice_head(n.state.number, n.state.unit, date.fromisoformat(str(n.history[0].date)[:10]), n.synthetic,
+                       update_words(n.edition).lstrip("·"))
 
 
 def signoff(n: Notice):

@@ -203,10 +203,40 @@ def _clean_leftovers(out_dir: Path, jobs: list[Job], whole_folder: bool) -> None
             p.unlink(missing_ok=True)
 
 
-def issued(entry: dict[str, Any] | None) -> bool:
+def issued(entry: dict[str, Any] | None, out_dir: Path | None = None) -> bool:
     """Whether a manifest entry is an issued document: made without failure by a batch whose
-    documents are records once made (bulletins): never rewritten, only revised on request."""
-    return bool(entry) and entry.get("status") == "ok" and bool(entry.get("issued_at"))
+    documents are records once made (bulletins, notices, the final evaluation): never rewritten, only
+    revised on request. With ``out_dir``, only while its files are there: a record whose files were
+    removed by hand is made again (from what is known now) rather than listed without them."""
+    if not (bool(entry) and entry.get("status") == "ok" and bool(entry.get("issued_at"))):
+        return False
+    outputs = (entry or {}).get("outputs") or {}
+    return out_dir is None or all((Path(out_dir) / str(name)).is_file() for name in outputs.values())
+
+
+def editions_due(jobs: list[Job], out: Path, changed: Callable[[Job, dict[str, Any]], bool] | None = None
+                 ) -> tuple[dict[str, int], list[str]]:
+    """Which issued documents of ``jobs`` get a new edition (key -> its edition number: 2, 3 ...), and
+    which are unchanged since their latest edition. ``changed(job, latest_entry)`` says whether the
+    document would say something else now (default: its content, i.e. its parameters and inputs:
+    figures, plan, code, notebook; a notice: its events). A document not issued yet is made as usual
+    and is in neither."""
+    from .provenance import read_manifest
+
+    items = read_manifest(out).get("items")
+    items = items if isinstance(items, dict) else {}
+    differs = changed or (lambda job, entry: entry.get("content") != job.content)
+    due, unchanged = {}, []
+    for job in jobs:
+        if not issued(items.get(job.key)):
+            continue
+        editions = [e for e in items.values() if isinstance(e, dict) and e.get("revises") == job.key and issued(e)]
+        latest = max(editions, key=lambda e: int(e.get("edition", 1)), default=items[job.key])
+        if differs(job, latest):
+            due[job.key] = int(latest.get("edition", 1)) + 1
+        else:
+            unchanged.append(job.key)
+    return due, unchanged
 
 
 def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = None, force: bool = False,
@@ -235,7 +265,7 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
         items: dict[str, Any] = manifest.get("items", {}) if isinstance(manifest.get("items"), dict) else {}
         todo = []
         for job in jobs:
-            if records and issued(items.get(job.key)):
+            if records and issued(items.get(job.key), out_dir):
                 r = JobResult(job.key, job.label, "issued", outputs=dict(items[job.key].get("outputs") or {}))
                 results.append(r)
                 if report:

@@ -21,6 +21,7 @@ from ...analysis.pace import has_figures
 from ..content.documents import KINDS
 from .batch import FORMATS, Job, document_front
 from .provenance import document_inputs
+from .batch import editions_due  # noqa: F401 - the bulletins' revisions: importable from here
 from ..content.bulletin import NoFiguresError, check_parameters, check_region, parse_month, revision_words, title_for
 
 
@@ -116,28 +117,6 @@ def bulletin_jobs(month: str, dataset: str, regs: list[Region], *, formats: tupl
         else:
             jobs.append(Job(reg.code, reg.name_zh, str(nb), params, str(out), formats, renderer, front, inputs))
     return jobs, skipped, out
-
-
-def editions_due(jobs: list[Job], out: Path) -> tuple[dict[str, int], list[str]]:
-    """For ``--revise``: which of a month's bulletins get a revised edition (region code -> its
-    edition number), and which are unchanged since their latest edition (their figures, plan and
-    code are what that edition was made from). A bulletin not issued yet is made as usual."""
-    from .batch import issued
-    from .provenance import read_manifest
-
-    items = read_manifest(out).get("items")
-    items = items if isinstance(items, dict) else {}
-    due, unchanged = {}, []
-    for job in jobs:
-        if not issued(items.get(job.key)):
-            continue
-        editions = [e for e in items.values() if isinstance(e, dict) and e.get("revises") == job.key and issued(e)]
-        latest = max(editions, key=lambda e: int(e.get("edition", 1)), default=items[job.key])
-        if latest.get("content") == job.content:
-            unchanged.append(job.key)
-        else:
-            due[job.key] = int(latest.get("edition", 1)) + 1
-    return due, unchanged
 
 
 def months_due(today: date, since: str | None = None) -> tuple[list[str], str]:

@@ -27,17 +27,21 @@ NOTEBOOK = KINDS["midterm"].notebook
 FINAL_NOTEBOOK = KINDS["final"].notebook
 
 
+#: parameters the runner sets, never a parameter file: the edition (``--revise`` makes a revised one)
+RUNNER_SET = ("edition",)
+
+
 def defaults() -> dict[str, Any]:
     """A report's parameters and defaults, read from the notebooks' parameters cells: the mid-term
     evaluation's, and the final evaluation's own (the look back at a mid-term evaluation)."""
     mid = KINDS["midterm"].defaults()
-    return {**mid, **{k: v for k, v in KINDS["final"].defaults().items() if k not in mid}}
+    return {**mid, **{k: v for k, v in KINDS["final"].defaults().items() if k not in mid and k not in RUNNER_SET}}
 
 
 def final_only() -> tuple[str, ...]:
     """Parameters only the final evaluation takes (the mid-term notebook is not given them)."""
     mid = KINDS["midterm"].defaults()
-    return tuple(k for k in KINDS["final"].defaults() if k not in mid)
+    return tuple(k for k in KINDS["final"].defaults() if k not in mid and k not in RUNNER_SET)
 
 
 @dataclass
@@ -49,6 +53,8 @@ class RunResult:
     renderer: str = ""
     up_to_date: bool = False  # made earlier from the same inputs: nothing was written
     manifest: Path | None = None
+    issued: bool = False  # a record issued earlier (the final evaluation): left as issued, nothing was written
+    unchanged: bool = False  # ``revise`` asked, and nothing changed since the latest edition: nothing was written
 
 
 def load_params(path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -145,7 +151,7 @@ def execute(params: dict[str, Any], output: Path, notebook: Path | None = None) 
 MANIFEST = "manifest.json"
 
 
-def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[str, ...], renderer: str):
+def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[str, ...], renderer: str, edition: int = 1):
     """The batch job of one report: the mid-term or final evaluation's notebook with ``params``,
     outputs ``reports/_output/<stem>.{ipynb,html,pdf}``, listed in ``reports/_output/manifest.json``
     with its kind, title and dataset (what the site lists it by)."""
@@ -157,23 +163,27 @@ def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[
 
     nb = notebook_for(params)
     final = nb.name == Path(FINAL_NOTEBOOK).name
-    given = params if final else {k: v for k, v in params.items() if k not in final_only()}
+    given = {**params, **({"edition": edition} if edition > 1 else {})} if final else \
+        {k: v for k, v in params.items() if k not in final_only()}
 
     # the title the document's head prints (one rule: the content module's), as its page title
     from ..content import final_report, report
 
-    title = "".join(final_report.title_lines() if final else report.title_lines(params["as_of"]))
+    title = "".join(final_report.title_lines(edition) if final else report.title_lines(params["as_of"]))
     synthetic = load_dataset(params["dataset"], catalogue()).synthetic
     front = document_front(title, load_dataset(params["dataset"], catalogue()), toc=True)
     inputs = document_inputs("final" if final else "midterm", params["dataset"])
     meta = {"kind": "final" if final else "midterm", "title": title, "dataset": params["dataset"], "synthetic": synthetic}
-    return Job(stem, title, str(nb), given, str(reports / "_output"), tuple(formats), renderer, front, inputs,
+    key = stem
+    if edition > 1:  # a revised edition: a document of its own beside the one it revises
+        key, meta = f"{stem}-r{edition - 1}", {**meta, "revises": stem, "edition": edition}
+    return Job(key, title, str(nb), given, str(reports / "_output"), tuple(formats), renderer, front, inputs,
                meta=meta, work_root=str(reports))
 
 
 def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), renderer: str = "auto",
         reports_dir: Path | None = None, overrides: dict[str, Any] | None = None,
-        progress: Any = None, force: bool = False) -> RunResult:
+        progress: Any = None, force: bool = False, revise: bool = False) -> RunResult:
     """Execute and render one report; the name of the outputs is the parameter file's stem.
     ``progress`` (a callable taking one line of text) hears of each stage as it starts.
 
@@ -182,6 +192,10 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     names run side by side), up to date when made from the same parameters, data, plan, code,
     notebook, renderer and formats (nothing is written; ``force`` runs it all the same), and listed
     in ``reports/_output/manifest.json`` (parameters, inputs, renderer, outputs, seconds, status).
+
+    The final evaluation is a record once issued (its kind's ``record``): later runs, forced or not,
+    leave it as issued; ``revise`` makes a revised edition (修订版, ``<stem>-r1`` ...) beside it when
+    its figures, plan or code changed since its latest edition, and nothing when they did not.
 
     Raises
     ------
@@ -203,10 +217,24 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     job = report_job(params, stem, reports, tuple(formats), renderer)
     check_settings([job])
     out = reports / "_output"
+    record = KINDS[job.meta["kind"]].record and not params["data_as_of"]  # the data as known on a date is a reproduction
+    if revise and not record:
+        raise ParameterError(f"{stem}: --revise makes a revised edition of an issued record (the final evaluation, made "
+                             "without data_as_of); a mid-term evaluation is made again when its inputs change")
+    if revise:
+        from .batch import editions_due
+
+        due, unchanged = editions_due([job], out)
+        if stem in unchanged:
+            say(f"unchanged: {stem} (its figures, plan and code are those of its latest edition); nothing was revised")
+            return RunResult(params, out / f"{stem}.ipynb", {}, [], renderer_.name, manifest=out / MANIFEST, unchanged=True)
+        if stem in due:
+            job = report_job(params, stem, reports, tuple(formats), renderer, edition=due[stem])
+            say(f"{job.key}: the revised edition {due[stem]} of {stem}")
     say(f"{stem}: {Path(job.notebook).name} ({', '.join(f'{k}={v}' for k, v in job.parameters.items() if v != '')}), "
         f"{', '.join(formats)} with the {renderer_.name} renderer"
         + ("" if renderer_.name == "quarto" else " (Quarto is not on PATH)" if renderer == "auto" else ""))
-    batch = run_batch([job], out, force=force, lock=f".{stem}.lock", describe={"kind": "reports"})
+    batch = run_batch([job], out, force=force, lock=f".{stem}.lock", describe={"kind": "reports"}, records=record)
     r = batch.results[0]
     if r.status == "failed":
         raise DocumentFailed(f"{stem}: {r.error}" + (f" (the executed notebook: {r.partial})" if r.partial else ""),
@@ -214,6 +242,10 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     if r.status == "up to date":
         entry = read_manifest(out).get("items", {}).get(stem) or {}
         say(f"up to date: {stem} (made {entry.get('finished_at')} with {entry.get('renderer')}; --force to run again)")
+    if r.status == "issued":
+        entry = read_manifest(out).get("items", {}).get(job.key) or {}
+        say(f"issued: {job.key} (issued {entry.get('issued_at')}; an issued record is not made again: "
+            "changed figures make a revised edition only with --revise)")
     outputs = {f: out / name for f, name in r.outputs.items() if f in formats}
-    return RunResult(params, out / r.outputs.get("ipynb", f"{stem}.ipynb"), outputs, r.warnings, renderer_.name,
-                     up_to_date=r.status == "up to date", manifest=batch.manifest)
+    return RunResult(params, out / r.outputs.get("ipynb", f"{job.key}.ipynb"), outputs, r.warnings, renderer_.name,
+                     up_to_date=r.status == "up to date", manifest=batch.manifest, issued=r.status == "issued")
