@@ -64,6 +64,9 @@ def test_status_figures_and_charts_show_the_figure_that_counts(ds, cat):
         if key not in statuses:
             statuses[key] = kt.status(ds.name, year, region=None if code == city_code() else code).set_index("measure")
         row = statuses[key].loc[mid]
+        if int(row["latest_year"]) < year:  # a yearly target judged on the last year the plan gave a number for
+            assert f"{year}年实际" in row["reason_zh"] and "未列数值" in row["reason_zh"], (ds.name, mid, code, year, row["reason_zh"])
+            continue
         assert int(row["latest_year"]) == year, (ds.name, mid, code, year)
         assert mid in cumulative or _close(row["latest_value"], value), (ds.name, mid, code, year, row["latest_value"])
     # the charts: the city's panels and a district's comparison draw the same figure (a sample, to stay quick)

@@ -139,6 +139,10 @@ def _one(cat: Catalogue, ds: Dataset, rows: pd.DataFrame, s: SpecialTarget, t: S
     m = as_measure(t, s, linked)
     if linked is not None:  # the very figures of Table 1, read through the dataset's own book: never a copy
         book, m = ds.book, replace(m, id=linked.id)
+        if (t.year, t.value) == (linked.end_target.year, linked.end_target.value):
+            # the same target as Table 1's: judged as Table 1 judges it, so that the two tables never
+            # differ on it (Table 2's “2万名左右” is Table 1's “2万名”: one verdict)
+            m = linked
     else:
         book = FigureBook(_ledger_obs(rows, group, t.id, as_of))
     obs = book

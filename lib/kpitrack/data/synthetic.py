@@ -97,8 +97,20 @@ def make_synthetic(cat: Catalogue, seed: int = SEED) -> pd.DataFrame:
                 rows.append({"measure_id": m.id, "region": city_code(), "period": str(int(y)), "value": f"{round(float(value), 2):.10g}",
                              "unit": m.unit, "quality": "synthetic", "method": "synthetic",
                              "source": SOURCE, "note": f"合成数据；该KPI的进度系数={pace:g}", "known_from": KNOWN_FROM})
+    _growth_from_levels(rows, "K01.gdp_const", "K01.gdp_growth")
     annual = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
     return pd.concat([annual, _district_ytd(cat, annual, rng, np.random.default_rng((seed, 13)))], ignore_index=True)
+
+
+def _growth_from_levels(rows: list[dict], level: str, rate: str) -> None:
+    """The growth rate of ``rate`` made from the levels of ``level`` (GDP growth is the change of GDP at
+    constant prices, by definition): a page never shows 增长7.4% beside a level that grew 3.6%. Only
+    the rate's values change: every draw of the generator stays as it was."""
+    levels = {int(r["period"]): float(r["value"]) for r in rows if r["measure_id"] == level}
+    for r in rows:
+        y = int(r["period"]) if r["measure_id"] == rate else None
+        if y is not None and y - 1 in levels and y in levels:
+            r["value"] = f"{round((levels[y] / levels[y - 1] - 1) * 100, 2):.10g}"
 
 
 #: Cumulative share of the year's total reached by the end of each month (a typical fiscal-revenue
