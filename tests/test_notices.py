@@ -130,11 +130,19 @@ def test_notice_documents_are_made_by_the_runner_escaped_and_up_to_date(data_cop
         assert '<script>alert("x")</script>' in flat and '#标题$1@人"引号"' in flat  # printed as typed, not as markup
         pages = subprocess.run(["pdfinfo", str(out / "2018-001-r1.pdf")], capture_output=True, text=True, check=True).stdout
         assert re.search(r"^Pages:\s+1$", pages, re.M), pages  # one page
-    # a document removed by hand (or never made: a run killed after the register) is made by the next run
+    # an issued document removed by hand is not made again from what is known now: the run says so
     (out / "2018-001.html").unlink()
     assert main(["notices", "list", "--dataset", "synthetic"]) == 0
     assert main(["notices", "--month", "2018-05", *run]) == 0
-    assert "1 written" in capsys.readouterr().out and (out / "2018-001.html").is_file()
+    said = capsys.readouterr().out
+    assert "2018-001.html are missing" in said and not (out / "2018-001.html").exists()
+    (out / "2018-001.html").write_bytes(issued)  # restored from a backup
+    # a damaged manifest is a damaged record: exit 2 naming it, and nothing rewritten
+    manifest = (out / "manifest.json").read_bytes()
+    (out / "manifest.json").write_text("garbage{", encoding="utf-8")
+    assert main(["notices", "--month", "2018-05", *run]) == 2
+    assert "manifest.json" in capsys.readouterr().err and (out / "2018-001.html").read_bytes() == issued
+    (out / "manifest.json").write_bytes(manifest)
     # another renderer is no reason to make an issued notice again
     monkeypatch.setattr(render.FallbackRenderer, "identity", lambda self: "fallback (another pandoc)")
     assert main(["notices", "--month", "2018-05", *run]) == 0

@@ -90,6 +90,9 @@ def test_a_year_on_the_schedule_with_late_figures_makes_every_month_once_in_orde
 @pytest.mark.slow
 def test_an_issued_bulletin_stays_as_issued_and_a_revision_is_made_beside_it(workspace, tmp_path):
     _arrive(workspace, tmp_path, [1, 2, 3], "2019-04-03")
+    early = _bare(workspace, "bulletins", "--revise", "2019-03", "--dataset", "sched", "--regions", "杭州市", "--to", "html",
+                  "--renderer", "fallback")
+    assert early.returncode == 2 and "nothing to revise" in early.stderr  # nothing issued yet
     assert _run(workspace, "2019-04-05").returncode == 0
     folder = workspace / "reports" / "bulletins" / "2019-03-sched"
     issued = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".html", ".ipynb", ".json")}
@@ -133,6 +136,8 @@ def test_an_issued_final_evaluation_stays_as_issued_and_a_revision_is_made_on_re
         return r
 
     out = workspace / "reports" / "_output"
+    early = _bare(workspace, "run", str(params), "--to", "html", "--renderer", "fallback", "--revise")
+    assert early.returncode == 2 and "nothing issued to revise" in early.stderr and not (out / "final-sched.html").exists()
     run()
     issued = {p.name: p.read_bytes() for p in out.iterdir() if p.name.startswith("final-sched.")}
     assert "final-sched.html" in issued

@@ -310,6 +310,12 @@ def _month_of_bulletins(month: str, args: argparse.Namespace, *, regs, formats, 
     records = KINDS["bulletin"].record and not data_as_of  # as issued; the data as known on a date is a reproduction
     unchanged: list[str] = []
     if revise:
+        from ..publish.runs.batch import issued as is_issued
+
+        held = read_manifest(out).get("items") or {}
+        if not any(is_issued(held.get(j.key)) for j in jobs):
+            raise ParameterError(f"--revise {month}: no bulletin of {month} has been issued, so there is nothing to revise "
+                                 f"(make it with --month {month})", field="--revise")
         due, unchanged = editions_due(jobs, out)
         fresh = [j for j in jobs if j.key not in due and j.key not in unchanged]
         if due:
@@ -324,7 +330,7 @@ def _month_of_bulletins(month: str, args: argparse.Namespace, *, regs, formats, 
             return 0
     if journal:
         items = read_manifest(out).get("items")
-        if all(issued((items or {}).get(j.key) if isinstance(items, dict) else None, out) for j in jobs):
+        if all(issued((items or {}).get(j.key) if isinstance(items, dict) else None) for j in jobs):
             print(f"{month}: issued ({len(jobs)} bulletin(s); new figures make a revised edition only with --revise {month})", flush=True)
             return 0
     else:

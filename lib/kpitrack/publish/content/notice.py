@@ -123,9 +123,11 @@ def masthead(n: Notice):
 
 
 def signoff(n: Notice):
-    """The 落款: the office and the day the notice was issued."""
+    """The 落款: the office and the day the notice was issued (an update: the day of the latest event
+    it records)."""
     from datetime import date
 
     from .masthead import Signoff, office_lines
 
-    return Signoff((), office_lines(), date.fromisoformat(str(n.history[0].date)[:10]))
+    day = n.history[-1].date if n.edition > 1 else n.history[0].date
+    return Signoff((), office_lines(), date.fromisoformat(str(day)[:10]))

@@ -203,15 +203,17 @@ def _clean_leftovers(out_dir: Path, jobs: list[Job], whole_folder: bool) -> None
             p.unlink(missing_ok=True)
 
 
-def issued(entry: dict[str, Any] | None, out_dir: Path | None = None) -> bool:
+def issued(entry: dict[str, Any] | None) -> bool:
     """Whether a manifest entry is an issued document: made without failure by a batch whose
     documents are records once made (bulletins, notices, the final evaluation): never rewritten, only
-    revised on request. With ``out_dir``, only while its files are there: a record whose files were
-    removed by hand is made again (from what is known now) rather than listed without them."""
-    if not (bool(entry) and entry.get("status") == "ok" and bool(entry.get("issued_at"))):
-        return False
-    outputs = (entry or {}).get("outputs") or {}
-    return out_dir is None or all((Path(out_dir) / str(name)).is_file() for name in outputs.values())
+    revised on request. A record whose files went missing is not made again from what is known now
+    (it would no longer be what was issued): the run says which files to restore."""
+    return bool(entry) and entry.get("status") == "ok" and bool(entry.get("issued_at"))
+
+
+def missing_files(entry: dict[str, Any], out_dir: Path) -> list[str]:
+    """The files of an issued record that are not in its folder any more."""
+    return [str(n) for n in ((entry or {}).get("outputs") or {}).values() if not (Path(out_dir) / str(n)).is_file()]
 
 
 def editions_due(jobs: list[Job], out: Path, changed: Callable[[Job, dict[str, Any]], bool] | None = None
@@ -265,8 +267,11 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
         items: dict[str, Any] = manifest.get("items", {}) if isinstance(manifest.get("items"), dict) else {}
         todo = []
         for job in jobs:
-            if records and issued(items.get(job.key), out_dir):
-                r = JobResult(job.key, job.label, "issued", outputs=dict(items[job.key].get("outputs") or {}))
+            if records and issued(items.get(job.key)):
+                gone = missing_files(items[job.key], out_dir)
+                r = JobResult(job.key, job.label, "issued", outputs=dict(items[job.key].get("outputs") or {}),
+                              warnings=[f"the issued files {', '.join(gone)} are missing from {out_dir}: restore them from a "
+                                        "backup (an issued record is not made again from what is known now)"] if gone else [])
                 results.append(r)
                 if report:
                     report(r, len(results), len(jobs))

@@ -65,11 +65,31 @@ def notebook_version(notebook: Path) -> str:
 # --------------------------------------------------------------------------- one job (runs in a worker)
 
 def read_manifest(folder: Path) -> dict[str, Any]:
+    """A folder's manifest: ``{}`` when there is none yet. A manifest that cannot be read is a damaged
+    file of records (exit 2, naming it): it lists the documents issued, so it is never taken for an
+    empty one, which would let a run make issued records again or remove their files."""
+    from ...core.exceptions import RecordFileError
+
     path = Path(folder) / MANIFEST
+    if not path.exists():
+        return {}
+    fix = ("restore it (from a backup or version control), or move the folder away to start afresh; "
+           "nothing was written")
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return doc if isinstance(doc, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    except (OSError, ValueError) as exc:
+        raise RecordFileError(f"{path}: the manifest of the documents made here cannot be read ({exc}); {fix}",
+                              path=str(path)) from None
+    items = doc.get("items", {}) if isinstance(doc, dict) else None
+    if not isinstance(items, dict):
+        raise RecordFileError(f"{path}: not a manifest (expected an object with 'items'); {fix}", path=str(path), field="items")
+    for key, entry in items.items():
+        outputs = entry.get("outputs") if isinstance(entry, dict) else None
+        names = list((outputs or {}).values()) if isinstance(outputs, dict) else [outputs]
+        if not isinstance(entry, dict) or (outputs is not None and not isinstance(outputs, dict)) or any(
+                not isinstance(n, str) or not n or "/" in n or "\\" in n or n.startswith(".") for n in names if n is not None):
+            raise RecordFileError(f"{path}: items.{key}: not a document's entry (its outputs must be file names in the "
+                                  f"folder); {fix}", path=str(path), field=f"items.{key}")
+    return doc
 
 

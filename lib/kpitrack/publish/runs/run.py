@@ -219,11 +219,14 @@ def run(params_file: Path, *, formats: tuple[str, ...] = ("html", "pdf"), render
     out = reports / "_output"
     record = KINDS[job.meta["kind"]].record and not params["data_as_of"]  # the data as known on a date is a reproduction
     if revise and not record:
-        raise ParameterError(f"{stem}: --revise makes a revised edition of an issued record (the final evaluation, made "
-                             "without data_as_of); a mid-term evaluation is made again when its inputs change")
+        why = ("a mid-term evaluation is not a record: it is made again when its inputs change" if job.meta["kind"] != "final"
+               else "the final evaluation on the data as known on a date (data_as_of) is a reproduction, not the record")
+        raise ParameterError(f"{stem}: --revise makes a revised edition of the issued final evaluation; {why}", field="--revise")
     if revise:
-        from .batch import editions_due
+        from .batch import editions_due, issued
 
+        if not issued((read_manifest(out).get("items") or {}).get(stem)):
+            raise ParameterError(f"{stem}: nothing issued to revise (run it without --revise to issue it)", field="--revise")
         due, unchanged = editions_due([job], out)
         if stem in unchanged:
             say(f"unchanged: {stem} (its figures, plan and code are those of its latest edition); nothing was revised")

@@ -198,7 +198,7 @@ def _notices_page(files: Path, reports: Path) -> str:
     document when the notices' manifest lists one made without failure."""
     from ...data.notices import read_register, states
     from ...plan.catalogue import catalogue
-    from ..content.notice import STATE_ZH, file_stem
+    from ..content.notice import STATE_ZH, file_stem, update_words
     from .notices import notice_folder
 
     lines = ["# 绩效改进通知单", ""]
@@ -221,9 +221,14 @@ def _notices_page(files: Path, reports: Path) -> str:
             key = file_stem(n.number)
             item = made.get(key)
             ok = isinstance(item, dict) and item.get("status") == "ok"
+            shown = _formats(docs, key, files, f'notices/{dataset}') if ok else "—"
+            # the editions made since an answer or the closing, after the notice as issued
+            later = sorted(((k, v) for k, v in made.items() if isinstance(v, dict) and v.get("revises") == key and v.get("status") == "ok"),
+                           key=lambda kv: int(kv[1].get("edition", 1) or 1))
+            for ek, ev in later:
+                shown += f"；{update_words(int(ev.get('edition', 2) or 2)).lstrip('·')}：{_formats(docs, ek, files, f'notices/{dataset}')}"
             lines.append(f"| {escape_markdown(n.number)} | {escape_markdown(n.unit)} | {escape_markdown(names.get(n.measure_id, n.measure_id))} | "
-                         f"{dates_zh(n.date)} | {dates_zh(n.due)} | {STATE_ZH.get(n.event, n.event)} | "
-                         f"{_formats(docs, key, files, f'notices/{dataset}') if ok else '—'} |")
+                         f"{dates_zh(n.date)} | {dates_zh(n.due)} | {STATE_ZH.get(n.event, n.event)} | {shown} |")
         lines.append("")
     if not found:
         lines.append("尚未发出绩效改进通知单。")
