@@ -171,7 +171,11 @@ def _cause(m: Measure, have: dict[int, float], missing: tuple[int, ...]) -> Caus
             actual, required = (have[b] / have[a]) ** (1 / n) - 1, (tb / ta) ** (1 / n) - 1
         else:
             actual, required = (have[b] - have[a]) / n, (tb - ta) / n
-        behind = actual < required if m.direction == "higher" else actual > required
+        slower = actual < required if m.direction == "higher" else actual > required
+        # a year fell behind when it left the level short of the path's level for it: a slow year
+        # that keeps the level at or beyond the path (after a fast one) is not behind, as the status,
+        # which judges the level against the path, does not call it so
+        behind = slower and not meets(have[b], float(tb), m.direction)
         steps.append(Step(b, actual, required, behind))
     last = None
     judged = [y for y in years if traj.get(y) is not None and not pd.isna(traj.get(y))]

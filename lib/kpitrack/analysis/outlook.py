@@ -283,7 +283,10 @@ PROBABILITY_BANDS = ((0.9, "很可能实现"), (0.66, "可能实现"), (0.34, "�
 
 
 def probability_band(p: float) -> str:
-    return next(words for floor, words in PROBABILITY_BANDS if p >= floor)
+    """The band of the chance as printed (rounded to 5 points, as :func:`probability_number`): 约35%
+    always reads 能否实现难以判断, never 可能难以实现 for a 0.33 beside a 0.36."""
+    shown = round(p * 20) / 20
+    return next(words for floor, words in PROBABILITY_BANDS if shown >= floor)
 
 
 def probability_text(p: float | None) -> str:

@@ -182,6 +182,8 @@ def what_it_takes_zh(o) -> str:
         bound = ("高于" if o.strict else "不低于") if o.direction == "higher" else ("低于" if o.strict else "不高于")
         return f"{o.latest_year}年已达到{o.target_year}年目标值，需保持{bound}{fmt(o.target_value, o.unit)}"
     if advice == "none":
+        if o.probability is not None and round(o.probability * 20) / 20 < 0.66:  # printed below 可能实现: the median gets there, barely
+            return "按目前态势预测中值可达到目标，但把握不大，需保持并加快当前进度"
         return "按目前态势可实现"
     lead = "剩余年份需" if o.target_kind in ("cumulative", "average") else "需"
     if o.strict and o.required_rate is not None and abs(o.required_rate) < 1e-12:  # on a strict bound: pass it

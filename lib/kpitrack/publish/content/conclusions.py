@@ -7,7 +7,7 @@ from __future__ import annotations
 from ...analysis.findings import OUT_OF_REACH, Cause, achievements, adjustments, causes
 from ...analysis.outlook import probability_number
 from ...analysis.verdict import Verdicts
-from ...core.labels import fmt, number
+from ...core.labels import fmt, fmt_pair, number
 from ...data.actuals import Dataset
 from ...plan.catalogue import Catalogue
 from ...plan.schema import plan_end_year
@@ -60,13 +60,22 @@ def _step(c: Cause, value: float) -> str:
     return "与上年持平" if float(shown.replace(",", "")) == 0 else f"{'增加' if value >= 0 else '减少'}{shown}{unit}"
 
 
+def _pair(c: Cause, s) -> tuple[str, str]:
+    """A step's figure and what was asked, in words: a level with digits enough to tell them apart."""
+    if c.kind == "level":
+        return fmt_pair(s.actual, s.required, c.unit)
+    return _step(c, s.actual), _step(c, s.required)
+
+
 def cause_text(cat: Catalogue, c: Cause, forecast_short: bool = False) -> str:
     """原因分析 of one lagging measure, from its figures: the years it fell behind what the plan's
     trajectory asked, by how much, and the years without figures."""
     m = cat.measure(c.measure_id)
     parts = []
-    # behind as printed: a year whose change prints as the one required is not called behind
-    behind = [s for s in c.steps if s.behind and _step(c, s.actual) != _step(c, s.required)]
+    # behind as printed: a year whose change prints as the one required is not called behind; a level
+    # is printed with the digits that tell it from the year's requirement (5.04% against 5.00%), as
+    # the outcome's words print it
+    behind = [s for s in c.steps if s.behind and (_pair(c, s)[0] != _pair(c, s)[1])]
     kept = [s.year for s in c.steps if s not in behind]
     if c.kind == "growth":
         if behind:
@@ -84,7 +93,7 @@ def cause_text(cat: Catalogue, c: Cause, forecast_short: bool = False) -> str:
     elif c.kind == "level":
         if behind:
             words = "低于" if m.direction == "higher" else "高于"
-            shown = "；".join(f"{s.year}年{_step(c, s.actual)}，{words}当年要求{_step(c, s.required)}" for s in behind)
+            shown = "；".join(f"{s.year}年{_pair(c, s)[0]}，{words}当年要求{_pair(c, s)[1]}" for s in behind)
             parts.append(f"未达到当年要求的年份：{shown}")
         else:
             parts.append("已有年份均达到当年要求" + ("，预测偏低来自近年的走势和波动" if forecast_short else ""))
