@@ -4,6 +4,7 @@ answers and closing kept in an append-only register, documents escaped and one p
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 import json
 import re
 import subprocess
@@ -54,9 +55,19 @@ def test_three_lagging_months_give_one_notice_and_a_rerun_none(tmp_path):
     assert "连续3期" in found[0].evidence_zh
     register = tmp_path / "register.csv"
     first = issue(cat, ds, register, 2018, 6, RULES)
-    assert [e.number for e in first] == ["杭绩改〔2018〕1号"] and first[0].date == "2018-07-05" and first[0].due == "2018-07-20"
+    # out with the month's bulletin (the 15th of the next month), answered within 15 days
+    assert [e.number for e in first] == ["杭绩改〔2018〕1号"] and first[0].date == "2018-07-15" and first[0].due == "2018-07-30"
     assert issue(cat, ds, register, 2018, 6, RULES) == []   # running it twice issues nothing twice
     assert len(states(read_register(register))) == 1
+
+
+def test_a_notice_on_december_is_numbered_in_the_year_it_goes_out(tmp_path):
+    m, ds = _lagging_history([4, 5, 6])
+    first = issue(KCat(m), ds, tmp_path / "register.csv", 2018, 6, RULES, on=date(2019, 1, 15))
+    assert [e.number for e in first] == ["杭绩改〔2019〕1号"]  # a 文号's year is the year of issue
+    from kpitrack.analysis.notices import notice_date
+
+    assert notice_date(2020, 12) == date(2021, 1, 15)
 
 
 def test_two_lagging_months_are_not_enough():

@@ -131,8 +131,11 @@ def _period_zh(m, data_month: int) -> str:
 
 
 def notice_date(year: int, month: int) -> date:
-    """The day a month's notices go out with its bulletins: the 5th of the next month."""
-    return date(year + (month == 12), month % 12 + 1, 5)
+    """The day a month's notices go out: with its bulletins (:func:`kpitrack.core.labels.reporting_day`),
+    never before the figures they rest on are reported."""
+    from ..core.labels import reporting_day
+
+    return reporting_day(year, month)
 
 
 def issue(cat: Catalogue, ds: Dataset, register: Path, year: int, month: int, rules: NoticeRules,
@@ -144,7 +147,8 @@ def issue(cat: Catalogue, ds: Dataset, register: Path, year: int, month: int, ru
     def make(events: list[Event]) -> list[Event]:
         current = states(events)
         busy = {(e.rule, e.region, e.measure_id, e.unit) for e in current.values() if e.event != "closed"}
-        prefix = rules.number_format.split("{seq}")[0].format(year=year, seq="")
+        # a 文号's year is the year of issue (December's notices go out in January: 〔2021〕)
+        prefix = rules.number_format.split("{seq}")[0].format(year=on.year, seq="")
         seq = sum(1 for n in current if n.startswith(prefix))
         new = []
         for t in found:
@@ -154,7 +158,7 @@ def issue(cat: Catalogue, ds: Dataset, register: Path, year: int, month: int, ru
                     continue
                 seq += 1
                 busy.add(key)
-                new.append(Event(rules.number_format.format(year=year, seq=seq), "issued", on.isoformat(), unit, t.region,
+                new.append(Event(rules.number_format.format(year=on.year, seq=seq), "issued", on.isoformat(), unit, t.region,
                                  t.measure_id, RULE, t.evidence_zh, (on + timedelta(days=rules.feedback_days)).isoformat(), ""))
         return new
 

@@ -159,6 +159,14 @@ def fmt_change(new: float | None, old: float | None, unit: str = "") -> str:
     return ("0" + unit if float(number(abs(d), unit).replace(",", "")) == 0 else ("+" if d > 0 else "-") + text)
 
 
+def reporting_day(year: int, month: int):
+    """The day a month's figures are reported, and its bulletin and the notices it calls for go out,
+    when no publication date says otherwise: the 15th of the next month (one rule for both)."""
+    from datetime import date
+
+    return date(year + (month == 12), month % 12 + 1, 15)
+
+
 def dates_zh(text: str) -> str:
     """ISO dates in a text as official documents write them (GB/T 9704: Arabic numerals with 年月日):
     2021-02-05 → 2021年2月5日.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ...core.exceptions import ParameterError
-from ...core.labels import SYNTHETIC_LABEL_ZH, dates_zh
+from ...core.labels import SYNTHETIC_LABEL_ZH, dates_zh, reporting_day
 from ...core.workspace import workspace
 from ...data.actuals import UNKNOWN_DATE_RULE_ZH, Dataset
 from .display import typst_string
@@ -48,7 +48,7 @@ def issue_date(ds: Dataset, up_to: int | None = None, period_end: date | None = 
     except ValueError:
         pass
     if period_end is not None:  # a month's figures are reported by the middle of the next
-        return date(period_end.year + (period_end.month == 12), period_end.month % 12 + 1, 15)
+        return reporting_day(period_end.year, period_end.month)
     # a year's figures: the statistical bulletin is out by the end of March of the next year
     return date(up_to + 1, 3, 31) if up_to else date.today()
 
