@@ -152,10 +152,25 @@ def test_the_status_is_decided_at_the_precision_shown():
     ds = dataset(history(m.id, city_code(), 50, 100) + [(m.id, city_code(), "2018-12", 109.996)], [(m.id, city_code(), 2018, 110)])
     p = assess_pace(None, ds, m, city_code(), 2018, 12)
     assert f"{p.completion:.1%}" == "100.0%" and p.status == Status.ACHIEVED
-    # 109.9 is 99.9%: shown short, and at risk
+    # 109.9 is 99.9%: shown short; in December the year is over, so the target is not met (no pace is left)
     ds = dataset(history(m.id, city_code(), 50, 100) + [(m.id, city_code(), "2018-12", 109.9)], [(m.id, city_code(), 2018, 110)])
     p = assess_pace(None, ds, m, city_code(), 2018, 12)
-    assert f"{p.completion:.1%}" == "99.9%" and p.status == Status.AT_RISK
+    assert f"{p.completion:.1%}" == "99.9%" and p.status == Status.OFF_TRACK and "未完成全年目标" in p.reason_zh
+    # the same figure in November is a pace: at risk
+    ds = dataset(history(m.id, city_code(), 50, 100) + [(m.id, city_code(), "2018-11", 0.95 * 109.9)], [(m.id, city_code(), 2018, 110)])
+    assert assess_pace(None, ds, m, city_code(), 2018, 11).status != Status.OFF_TRACK
+
+
+def test_december_is_the_year_met_or_not_for_every_kind():
+    # a year's mean under its ceiling, a year's growth at its target: 已实现, never 进度正常 (issue 32)
+    mean = monthly(ytd="mean", unit="μg/m³", direction="lower")
+    ds = dataset([(mean.id, city_code(), "2018-12", 37.2)], [(mean.id, city_code(), 2018, 47)])
+    p = assess_pace(None, ds, mean, city_code(), 2018, 12)
+    assert p.status == Status.ACHIEVED and "全年均值37.2未超过年度目标47.0" in p.reason_zh
+    rate = monthly(ytd="rate", unit="%", value_type="rate")
+    ds = dataset([(rate.id, city_code(), "2018-12", 7.2)], [(rate.id, city_code(), 2018, 8.0)])
+    p = assess_pace(None, ds, rate, city_code(), 2018, 12)
+    assert p.status == Status.OFF_TRACK and "全年增速低于年度目标0.8个百分点" in p.reason_zh
 
 
 def test_a_rate_a_hair_below_target_is_on_target_as_shown():

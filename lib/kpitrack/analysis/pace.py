@@ -246,9 +246,12 @@ def assess_pace(cat: Catalogue, ds: Dataset, m: Measure, region: str, year: int,
     if kind == "rate":
         gap = round(as_printed(value, "%") - as_printed(target.value, "%"), 1) + 0.0  # the difference of the figures as printed
         status = Status.ON_TRACK if gap >= 0 else Status.AT_RISK if gap >= RATE_AT_RISK else Status.OFF_TRACK
+        if month == 12:  # the whole year: the target met or not, no longer a pace
+            status = Status.ACHIEVED if gap >= 0 else Status.OFF_TRACK
         return Pace(**base, target=target, required=target.value, gap=gap, status=status,
-                    reason_zh=f"累计增速{'高于' if gap > 0 else '等于' if gap == 0 else '低于'}年度目标"
-                              + (f"{abs(gap):.1f}个百分点" if gap else ""))
+                    reason_zh=f"{'全年增速' if month == 12 else '累计增速'}{'高于' if gap > 0 else '等于' if gap == 0 else '低于'}年度目标"
+                              + (f"{abs(gap):.1f}个百分点" if gap else "")
+                              + ("，未完成全年目标" if month == 12 and gap < 0 else ""))
     share, n = seasonal_share(table, year, month)
     if kind == "total":
         share_basis = f"往年同期进度（{n}年平均）" if share is not None and month < 12 else "序时进度"
@@ -262,6 +265,8 @@ def assess_pace(cat: Catalogue, ds: Dataset, m: Measure, region: str, year: int,
             ratio = 1 / ratio
         if m.sign > 0 and completion >= 1:
             status, why = Status.ACHIEVED, f"已完成全年目标（{completion:.1%}）"
+        elif month == 12:  # the whole year: short of the target is not a pace any more
+            status, why = Status.OFF_TRACK, f"全年完成目标的{completion:.1%}，未完成全年目标"
         else:
             status = Status.ON_TRACK if ratio >= 1 else Status.AT_RISK if ratio >= RATIO_AT_RISK else Status.OFF_TRACK
             why = f"完成全年目标的{completion:.1%}，{share_basis}要求{share:.1%}"
@@ -275,9 +280,13 @@ def assess_pace(cat: Catalogue, ds: Dataset, m: Measure, region: str, year: int,
     shown = round(value, 1)
     ratio = shown / required if m.sign < 0 else required / shown
     status = Status.ON_TRACK if ratio <= 1 else Status.AT_RISK if ratio <= MEAN_AT_RISK else Status.OFF_TRACK
+    why = f"累计均值{shown:.1f}{'未超过' if ratio <= 1 else '超过'}按进度折算的控制值{required:.1f}"
+    if month == 12:  # the year's mean against the year's target: met or not
+        status = Status.ACHIEVED if ratio <= 1 else Status.OFF_TRACK
+        bound = ("未超过" if ratio <= 1 else "超过") if m.sign < 0 else ("达到" if ratio <= 1 else "低于")
+        why = f"全年均值{shown:.1f}{bound}年度目标{required:.1f}" + ("" if ratio <= 1 else "，未完成全年目标")
     return Pace(**base, target=target, share_required=share, share_basis_zh=share_basis, required=required,
-                ratio=ratio, gap=round(shown - required, 1) + 0.0, status=status,
-                reason_zh=f"累计均值{shown:.1f}{'未超过' if ratio <= 1 else '超过'}按进度折算的控制值{required:.1f}")
+                ratio=ratio, gap=round(shown - required, 1) + 0.0, status=status, reason_zh=why)
 
 
 def pace_path(ds: Dataset, m: Measure, region: str, year: int, target: YearTarget) -> dict[int, float]:
