@@ -35,8 +35,12 @@ def achievements_md(cat: Catalogue, ds: Dataset, v: Verdicts, year: int) -> str:
     if a.achieved:
         items.append(f"已提前达到{end}年目标的子指标{len(a.achieved)}项：{_names(cat, a.achieved)}。")
     if a.ahead:
-        best = "、".join(f"{cat.measure(i).name_zh}（实际进度为所需进度的{r:.0%}）" for i, r in a.ahead[:3])
-        items.append(f"快于规划进度（实际进度超过所需进度一成以上）的子指标{len(a.ahead)}项，其中{best}。")
+        best = "、".join(f"{cat.measure(i).name_zh}（实际进度为所需进度的{r:.0%}）" for i, r in a.ahead[:SHOWN])
+        more = "等" if len(a.ahead) > SHOWN else ""
+        doubt = (f"另有{_names(cat, a.ahead_doubtful)}快于规划进度，但期末达标概率不足五成，列入存在的问题"
+                 if a.ahead_doubtful else "")
+        items.append(f"快于规划进度（实际进度超过所需进度一成以上）的子指标{len(a.ahead)}项：{best}{more}"
+                     + (f"；{doubt}" if doubt else "") + "。")
     if a.special_met:
         items.append(f"重点专项目标（规划表2）中已实现的子目标{a.special_met}项。")
     if a.satisfaction is not None:

@@ -29,9 +29,10 @@ def data_cutoff(ds: Dataset, up_to: int | None = None) -> str:
     dates = sorted(obs.loc[~unknown, "known_from"].astype(str))
     if ds.synthetic or not dates:
         return "—"
-    undated = int(unknown.sum())
-    # figures whose publication date nobody knows are used too: said, never hidden behind the date
-    return dates[-1] + (f"（另有{undated}个数据的公布日期不详）" if undated else "")
+    # figures whose publication date nobody knows are used too: said, never hidden behind the date;
+    # counted as the sources annex lists them (one row per yearly figure, its date 未知)
+    undated = int((unknown & (obs["month"] == 0)).sum())
+    return dates[-1] + (f"（另有{undated}个年度数据的公布日期不详，来源表中标为“未知”）" if undated else "")
 
 
 def issue_date(ds: Dataset, up_to: int | None = None, period_end: date | None = None) -> date:
