@@ -87,3 +87,18 @@ def test_card_notebook_has_no_logic_of_its_own():
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     for name in ("unit", "as_of", "dataset"):
         assert re.search(rf"^{name} = ", params.source, re.M)
+
+
+def test_a_cards_standards_are_dated_as_official_documents_date_them(cat):
+    """Issue 32: no ISO date on a page (2018-02-22发布 is 2018年2月22日发布)."""
+    import re
+
+    from kpitrack.plan.responsible import responsible_units
+
+    seen = 0
+    for unit in responsible_units(cat):
+        t = card.standards_table(card.prepare(unit, 2018, "synthetic"))
+        for cell in t["情况"].astype(str):
+            assert not re.search(r"\d{4}-\d{2}-\d{2}", cell), (unit, cell)
+            seen += "年" in cell and "发布" in cell
+    assert seen > 0

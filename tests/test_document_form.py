@@ -79,7 +79,7 @@ def test_documents_of_undated_figures_are_dated_when_their_figures_would_be_out(
     assert report.masthead(ev).issued == date(2019, 3, 31) and "2019年3月31日" in report.signoff(ev).plain()
     b = bulletin.prepare("2020-06", "330106", "synthetic")
     assert bulletin.masthead(b).issued == date(2020, 7, 15) and "〔2020〕" in bulletin.masthead(b).number
-    assert bulletin.masthead(b).recipients == "西湖区党委和人民政府"  # a district's bulletin goes to that district
+    assert bulletin.masthead(b).recipients == "中共西湖区委、西湖区人民政府"  # a district's bulletin goes to that district
     b = bulletin.prepare("2020-12", "330100", "synthetic")
     assert bulletin.masthead(b).issued == date(2021, 1, 15) and "〔2021〕" in bulletin.masthead(b).number
 

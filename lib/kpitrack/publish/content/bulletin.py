@@ -256,7 +256,7 @@ def masthead(b: Bulletin):
 
     # a district's bulletin goes to that district; the city's to every district and the city's units
     return head(title(b), b.ds, up_to=b.year, period_end=_month_end(b),
-                recipients=None if b.is_city else f"{b.region.name_zh}党委和人民政府")
+                recipients=None if b.is_city else f"中共{b.region.name_zh}委、{b.region.name_zh}人民政府")
 
 
 def headline(b: Bulletin) -> str:

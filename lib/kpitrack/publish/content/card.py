@@ -18,7 +18,7 @@ from ...analysis.progress import KPIStatus
 from ...analysis.verdict import Verdicts, verdicts
 from ...analysis.scores import KIND_ZH, UnitScore, illustrative, load_challenges, unit_scores
 from ...core.exceptions import ParameterError
-from ...core.labels import STATUS_ZH, Status, fmt, fmt_pair, synthetic_warning
+from ...core.labels import STATUS_ZH, Status, dates_zh, fmt, fmt_pair, synthetic_warning
 from ...data.records import challenges_file
 from ...data.actuals import Dataset, load_dataset
 from ...plan.catalogue import Catalogue, catalogue
@@ -256,7 +256,7 @@ def standards_table(c: Card) -> pd.DataFrame:
         if ledger.rows is None:
             state = "无台账"
         elif r is not None and int(str(r.issued_on)[:4]) <= c.as_of:
-            state = f"{r.issued_on}发布" + (f"（{r.document_no}）" if r.document_no else "")
+            state = f"{dates_zh(str(r.issued_on))}发布" + (f"（{r.document_no}）" if r.document_no else "")
         else:
             state = "逾期未发布" if s.year <= c.as_of else "未到期"
         rows.append({"序号": s.no, "标准": s.name_zh, "类别": ACTION_ZH.get(s.action, s.action), "计划年份": f"{s.year}年", "情况": state})

@@ -408,7 +408,7 @@ def kpi_section(fe: FinalEvaluation, index: int) -> str:
 
 def retrospective_note(fe: FinalEvaluation) -> str:
     known = (f"使用截至{dates_zh(fe.retro_data_as_of)}已知的数据" if fe.retro_data_as_of
-             else f"使用{fe.retro_as_of}年及以前各年的数据，取现在所知的版本；多数真实数据的公布日期不详，"
+             else f"使用{fe.retro_as_of}年及以前各年的数据，取现在所知的版本；多数数据的公布日期不详，"
                   "未按日期筛选，以免删去当时已经公开的数据")
     see = next((f"附件{i}" for i, (k, _) in enumerate(annexes(fe), start=1) if k == "retro"), "下表")
     return (f"{see}把{fe.retro_as_of}年中期评估对{plan_end_year()}年所作的预测与实际结果相比（{known}）。"

@@ -89,10 +89,12 @@ def rank_figure(up_to: int, group: str = "sub-provincial", peers: Peers | None =
     return fig
 
 
-def note(peers: Peers | None = None) -> str:
-    """What the section's numbers are, and what they are not."""
+def note(peers: Peers | None = None, synthetic: bool = False) -> str:
+    """What the section's numbers are, and what they are not (beside synthetic figures: that the peers'
+    are real all the same)."""
     peers = peers or load_peers()
     caveats = "".join(f"{escape_markdown(i.name_zh)}：{escape_markdown(i.caveat_zh)}" for i in _indicators(peers) if i.caveat_zh)
-    return (f"对标城市数据为公开来源的真实数据（与本报告所用数据集无关），每年只用同一来源的数据排名（覆盖城市最多的来源），"
+    apart = "（与本报告所用的合成数据无关）" if synthetic else ""
+    return (f"对标城市数据为公开来源的真实数据{apart}，每年只用同一来源的数据排名（覆盖城市最多的来源），"
             f"并列同位次，缺数据的城市不参与排名；“r/n”表示在有数据的n个城市中居第r位；有数据的城市不足对标组一半的年份不列。{caveats}"
             f"挑战目标是否符合规划的横向、纵向比较标准，另按挑战目标认定表逐项判断。")

@@ -39,7 +39,7 @@ def standards(year: int, dataset: str, data_as_of: str = "") -> tuple[str, pd.Da
         return escape_markdown(listing.notes[0]), None
     row = listing.table.iloc[-1]
     text = (f"截至{year}年底，规划表5应完成制定（修订）的标准{int(row['due'])}项，已发布{int(row['issued'])}项，"
-            f"逾期{int(row['overdue'])}项；另有{int(row['ahead'])}项提前发布。")
+            f"逾期{int(row['overdue'])}项" + (f"；另有{int(row['ahead'])}项提前发布。" if int(row["ahead"]) else "。"))
     return escape_markdown(text), listing.shown
 
 
@@ -99,7 +99,7 @@ def challenges(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
     n, ok = len(doc["targets"]), sum(1 for d in doc["targets"] if d["qualifies"])
     met = sum(1 for d in doc["targets"] if d["qualifies"] and d["achieved"])
     text = (f"{year}年申报挑战目标{n}项（对标{doc['group']}），按规划的横向（对标城市前三位或位次提升3位以上）与纵向"
-            f"（比历史最好水平改善10%以上）标准，符合挑战标准的{ok}项，其中年底实现{met}项；实现与否全有全无计分。")
+            f"（比历史最好水平改善10%以上）标准，符合挑战标准的{ok}项，其中年底实现{met}项；挑战目标实现的得满分，未实现的不得分。")
     if doc["demonstration"]:
         text += "所列挑战目标为演示选择，不是考评办确定的名单。"
 
