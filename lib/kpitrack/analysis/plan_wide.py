@@ -39,8 +39,9 @@ def plan_wide(cat: Catalogue, ds: Dataset, year: int) -> PlanWide:
 
     special = ds.special_ledger(cat)
     statuses = subtarget_status(cat, ds, special, year)
-    missed = tuple(f"{st.special.name_zh}：{st.target.name_zh}" for st in statuses if st.outcome == MISSED)
-    late = tuple(f"{st.special.name_zh}：{st.target.name_zh}" for st in statuses if st.outcome == LATE)
+    # each with its year: a sub-target set for several years (卫生乡镇比例 2017, 2018 ...) is one line each
+    missed = tuple(f"{st.special.name_zh}：{st.target.name_zh}（{st.target.year}年）" for st in statuses if st.outcome == MISSED)
+    late = tuple(f"{st.special.name_zh}：{st.target.name_zh}（{st.target.year}年）" for st in statuses if st.outcome == LATE)
     met = sum(1 for st in statuses if st.outcome == ACHIEVED)
     rect = ds.rectification_ledger(cat)
     sat = None

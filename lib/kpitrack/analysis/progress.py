@@ -305,7 +305,13 @@ def _assess_yearly(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> Mea
         return _level_vs_target(judged, m, value, t.value,
                                 {"years": years, "value": value, "text": t.text_zh, "unit": m.unit, **later}, "yearly")
     if numeric:
-        return _status(common, Status.INSUFFICIENT, "none", "yearly_no_figures")
+        t = numeric[-1]
+        ly = common["latest_year"]
+        lt = m.yearly_target_for(ly)
+        later = {"later": {"year": ly, "value": have[ly], "text": lt.text_zh if lt is not None else ""}} \
+            if ly is not None and ly > max(t.years) and ly in have else {}
+        return _status(common, Status.INSUFFICIENT, "none", "yearly_no_figures", years=list(t.years), text=t.text_zh, unit=m.unit,
+                       **later)
     return _no_target(m, common)
 
 

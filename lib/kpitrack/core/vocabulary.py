@@ -114,6 +114,9 @@ def _reason(code: str, f: Mapping, unit: str) -> str:
     if code == "yearly_requirement":
         return f"{_what(f)}，年度要求“{f['text']}”{'已满足' if f['ok'] else '未满足'}"
     if code == "yearly_no_figures":
+        if f.get("years"):
+            years = "、".join(str(y) for y in f["years"])
+            return f"规划对{years}年给出的数值目标为“{f['text']}”，该年份尚无实际数据"
         return "有数值年度目标的年份尚无实际数据"
     if code == "level_met":
         return _what(f) + "，已达到"

@@ -414,3 +414,13 @@ def show_figure(fig, empty: str = "暂无可绘制的数据。") -> None:
     publish_display_data({"application/vnd.plotly.v1+json": json.loads(fig.to_json()), "text/html": figure_html(fig),
                           "text/plain": f"<chart: {fig.layout.title.text or ''}>"})
 
+
+def grouped_names(names: tuple[str, ...] | list[str], shown: int = 5) -> str:
+    """Names ``"专项：子目标"`` listed once per 专项 (建设美丽中国样本：A、B；推进城市国际化：C), the first
+    ``shown`` of them, then 等."""
+    groups: dict[str, list[str]] = {}
+    for name in list(names)[:shown]:
+        head, _, tail = name.partition("：")
+        groups.setdefault(head if tail else "", []).append(tail or head)
+    text = "；".join(f"{h}：{'、'.join(v)}" if h else "、".join(v) for h, v in groups.items())
+    return text + ("等" if len(names) > shown else "")

@@ -22,7 +22,7 @@ from ...core.labels import QUALITY_ZH, STATUS_ZH, Status, dates_zh, fmt, fmt_pai
 from ...data.actuals import Dataset, check_date, load_dataset
 from ...plan.catalogue import Catalogue, catalogue
 from ...plan.schema import plan_base_year, plan_end_year
-from .display import escape_markdown, outcome_cell
+from .display import escape_markdown, grouped_names, outcome_cell
 from .masthead import check_edition, revision_words
 from .report import check_parameters, figures_sources
 
@@ -202,7 +202,7 @@ def problems(fe: FinalEvaluation) -> str:
         out.append(f"{len(gaps)}项指标缺少期末数据，无法判断是否实现：" + "、".join(f"{k}{names[k]}" for k in gaps) + "。")
     pw = plan_wide(fe.cat, fe.ds, plan_end_year())
     if pw.special_missed:
-        shown = "、".join(pw.special_missed[:5]) + ("等" if len(pw.special_missed) > 5 else "")
+        shown = grouped_names(pw.special_missed)
         out.append(f"重点专项目标（规划表2）中到期未实现的子目标{len(pw.special_missed)}项：{shown}。")
     if pw.satisfaction_short:
         out.append(f"{plan_end_year()}年社会评价意见整改（规划表3）的满意度平均为{pw.satisfaction:.1f}%，低于规划要求的{pw.satisfaction_target:.0f}%。")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ...data.actuals import Dataset, load_dataset
 from ...data.source_kinds import LOW_MARK, source_kind
-from .display import escape_markdown, status_cell
+from .display import escape_markdown, grouped_names, status_cell
 from .params import check_common
 from ...core.exceptions import ParameterError
 from ...core.labels import QUALITY_ZH, fmt_pair, number, shown, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label, synthetic_warning
@@ -320,10 +320,10 @@ def plan_wide_problems(ev: Evaluation) -> list[str]:
     pw = plan_wide(ev.cat, ev.ds, ev.as_of)
     out = []
     if pw.special_missed:
-        shown = "、".join(pw.special_missed[:5]) + ("等" if len(pw.special_missed) > 5 else "")
+        shown = grouped_names(pw.special_missed)
         out.append(f"重点专项目标（规划表2）中已到期未实现的子目标{len(pw.special_missed)}项：{shown}。")
     if pw.special_late:
-        out.append(f"逾期实现的子目标{len(pw.special_late)}项：{'、'.join(pw.special_late[:5])}。")
+        out.append(f"逾期实现的子目标{len(pw.special_late)}项：{grouped_names(pw.special_late)}。")
     if pw.satisfaction_short:
         out.append(f"{ev.as_of}年社会评价意见整改（规划表3）的满意度平均为{pw.satisfaction:.1f}%，低于规划要求的{pw.satisfaction_target:.0f}%。")
     if pw.standards_overdue:
