@@ -154,7 +154,8 @@ def test_each_annex_opens_a_page_of_its_own(rendered, renderer):
 
 
 #: What a line of a PDF must never break inside (issue 32): the status names, a figure and its unit, a 文号.
-PROTECTED = ("已实现", "进度正常", "存在风险", "进度滞后", "数据不足", "无量化目标", "亿元", "μg/m³", "个百分点", "杭考评办〔")
+PROTECTED = ("已实现", "进度正常", "存在风险", "进度滞后", "数据不足", "无量化目标", "亿元", "μg/m³", "个百分点", "杭考评办〔", "（2018年）",
+             "（待核实）")
 
 
 @pytest.mark.parametrize("renderer", RENDERERS)

@@ -66,7 +66,7 @@ def _reason(code: str, f: Mapping, unit: str) -> str:
     if code == "tracked_only":
         return "本子指标无单独目标，仅作跟踪"
     if code == "no_figures":
-        return f"暂无数据（截至{f['as_of']}年无实际数据）"
+        return f"截至{f['as_of']}年无实际数据"
     if code == "met":
         return f"{f['year']}年实际值已提前达到{f['target_year']}年目标值，需保持" if f["early"] else f"{f['year']}年实际值已达到{f['target_year']}年目标"
     if code == "base_only":
@@ -86,6 +86,9 @@ def _reason(code: str, f: Mapping, unit: str) -> str:
     if code == "ratio":
         what = {("compound", "higher"): "年均增长率", ("compound", "lower"): "年均下降率",
                 ("linear", "higher"): "年均增量", ("linear", "lower"): "年均减少量"}[(f["model"], f["direction"])]
+        if f["ratio"] < 0:  # moved away from the target: a negative share of what was asked reads as nothing
+            moved = {"higher": "不升反降", "lower": "不降反升"}[f["direction"]]
+            return f"{f['base_year']}—{f['year']}年{moved}，与目标方向相反{note}"
         if f.get("path") is not None:  # the plan's own path to the year (its stated yearly levels)
             return (f"{f['base_year']}—{f['year']}年实际{what}为达到{f['year']}年轨迹值{fmt(f['path'], unit)}"
                     f"所需{what}的{f['ratio']:.0%}{note}")

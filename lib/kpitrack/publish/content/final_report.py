@@ -283,11 +283,16 @@ def proposals(fe: FinalEvaluation) -> str:
         actual, required = rate_pair(r.model, r.actual, r.required, m.unit)
         line = f"{m.name_zh}（{r.first}—{r.last}年实际{actual}，实现本期目标需{required}）"
         (fell if (r.actual < 0 < r.required or r.actual > 0 > r.required) else paced).append(line)
+    missed = len(paced) + len(fell)
     if paced:
-        items.append(f"未实现的{len(paced)}项子指标：" + "；".join(paced)
+        # the count of every measure missed, so that it agrees with the outcome table: those that went
+        # backwards are named in the next point
+        lead = f"未实现的{missed}项子指标中，" if fell else f"未实现的{missed}项子指标："
+        items.append(lead + (f"{len(paced)}项：" if fell else "") + "；".join(paced)
                      + "。下一规划确定这些指标的目标时，以本期实际达到的速度和水平为参照，写明实现目标所需的条件和措施。")
     if fell:
-        items.append("；".join(fell) + "：本期不进反退，下一规划确定目标前需先查明原因。")
+        items.append(("另有" if paced else f"未实现的{missed}项子指标：") + "；".join(fell)
+                     + "：本期不进反退，下一规划确定目标前需先查明原因。")
     gaps = _measures(fe, INSUFFICIENT)
     if gaps:
         items.append("为" + "、".join(fe.cat.measure(o.measure_id).name_zh for o in gaps[:SHOWN]) + ("等" if len(gaps) > SHOWN else "")
@@ -362,8 +367,8 @@ def change_text(fe: FinalEvaluation, measure_id: str, o: FinalOutcome) -> str:
         "figures_came_in": f"期末已有{end}年数据，据以判断",
         "yearly_target_at_end": f"中期无可比的数值目标，期末按{end}年数值年度目标判断",
         "no_figures_either": "中期无数值目标，期末有数值年度目标但缺数据",
-        "fell_back": "中期进度正常或已提前达到，此后未能保持",
-        "caught_up": "中期进度滞后或存在风险，此后赶上",
+        "fell_back": "此后未能保持",
+        "caught_up": "此后赶上",
     }[code]
     return f"{text}（{why}）"
 
