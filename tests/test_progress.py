@@ -160,7 +160,7 @@ def test_kpi_without_target_and_kpi_without_data_are_counted_apart():
     no_target = assess_measure(measure(end_kind="qualitative"), obs("K99.x", {}), 2018)
     no_data = assess_measure(measure(end_value=100), obs("K99.x", {}), 2018)
     assert combine([no_target]) == Status.NO_TARGET
-    assert combine([no_data]) == Status.INSUFFICIENT and "暂无数据" in no_data.reason_zh
+    assert combine([no_data]) == Status.INSUFFICIENT and "无实际数据" in no_data.reason_zh
     assert combine([no_target, no_data]) == Status.INSUFFICIENT  # a target is there; its figures are missing
 
 

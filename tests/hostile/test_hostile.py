@@ -106,7 +106,15 @@ def test_a_notice_registered_but_not_rendered_gets_its_document_on_the_next_run(
     number = _issue_one(capsys)
     doc = notice_docs / "synthetic" / f"{file_stem(number)}.html"
     assert doc.is_file()
-    doc.unlink()  # as if killed after the register was written
+    # as if killed after the register was written: no document, and no entry of it in the manifest
+    # (an issued document whose file went missing is not made again: see tests/test_notices.py)
+    import json
+
+    doc.unlink()
+    manifest = doc.parent / "manifest.json"
+    held = json.loads(manifest.read_text(encoding="utf-8"))
+    del held["items"][file_stem(number)]
+    manifest.write_text(json.dumps(held, ensure_ascii=False), encoding="utf-8")
     assert main(["notices", "--month", "2018-05", "--dataset", "synthetic", *NOTICE_ARGS]) == 0
     assert "0 notice(s) issued" in capsys.readouterr().out and doc.is_file()
 
