@@ -142,6 +142,11 @@ def test_an_issued_final_evaluation_stays_as_issued_and_a_revision_is_made_on_re
     issued = {p.name: p.read_bytes() for p in out.iterdir() if p.name.startswith("final-sched.")}
     assert "final-sched.html" in issued
     assert "issued: final-sched" in run("--force").stdout
+    # a hand-edited issued file is said to be changed, and left to be restored
+    page = out / "final-sched.html"
+    page.write_bytes(issued["final-sched.html"] + b"<!-- edited -->")
+    assert "were changed since they were issued" in run().stderr
+    page.write_bytes(issued["final-sched.html"])
     assert "nothing was revised" in run("--revise").stdout and not (out / "final-sched-r1.html").exists()
     _arrive(workspace, tmp_path, [12], "2020-02-20", revenue={12: 2222.0})  # December's figure corrected
     assert "issued: final-sched" in run().stdout

@@ -87,6 +87,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if result.issued:
         for fmt, path in result.outputs.items():
             print(f"{fmt}: {path} (issued)")
+        for w in result.warnings:
+            print(f"warning: {w}", file=sys.stderr)
         return 0
     if result.up_to_date:
         for fmt, path in result.outputs.items():

@@ -45,8 +45,9 @@ def notices(args: argparse.Namespace, renderer: str) -> int:
         try:
             return _render_notices(dataset, formats, renderer, args.force)
         except LockBusyError as exc:  # the answer is recorded: say so, and leave the documents to the next run
-            print(f"the {e.event} is recorded; the notices' documents were not made now: {exc}. They are made again, "
-                  f"with this {e.event}, by the next `kpitrack notices` run (or make report).")
+            what = {"answered": "answer", "closed": "closing"}.get(e.event, e.event)
+            print(f"the {what} is recorded; the notices' documents were not made now: {exc}. The next `kpitrack notices` "
+                  f"run (or make report) makes them, with this {what}.")
             return 0
     if args.action == "list":
         for n in states(read_register(register)).values():

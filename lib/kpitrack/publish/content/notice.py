@@ -50,7 +50,9 @@ def prepare(number: str, dataset: str, edition: int = 1) -> Notice:
     events = read_register(register_path(dataset))
     current = states(events)
     if number not in current:
-        latest = "、".join(list(current)[-3:]) or "none yet"
+        # in the order of their numbers (10号 after 9号), not of their text
+        ordered = sorted(current, key=lambda n: tuple(int(x) for x in re.findall(r"\d+", n)) or (0,))
+        latest = "、".join(ordered[-3:]) or "none yet"
         raise ParameterError(f"parameter number: no notice numbered {number!r} in the register of dataset {dataset} (latest: {latest})")
     cat = catalogue()
     return Notice(current[number], [e for e in events if e.number == number], cat, load_dataset(dataset, cat).synthetic,

@@ -216,6 +216,38 @@ def missing_files(entry: dict[str, Any], out_dir: Path) -> list[str]:
     return [str(n) for n in ((entry or {}).get("outputs") or {}).values() if not (Path(out_dir) / str(n)).is_file()]
 
 
+def file_hashes(outputs: dict[str, str], out_dir: Path) -> dict[str, str]:
+    """The SHA-256 of each output file of a document (what an issued record's files must stay)."""
+    import hashlib
+
+    out = {}
+    for name in outputs.values():
+        path = Path(out_dir) / str(name)
+        if path.is_file():
+            out[str(name)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def record_warnings(entry: dict[str, Any], out_dir: Path, formats: tuple[str, ...]) -> list[str]:
+    """What a run that leaves an issued record as it is must say of it: files gone, files changed
+    since they were issued, formats asked for that the record was not issued in."""
+    warnings = []
+    gone = missing_files(entry, out_dir)
+    if gone:
+        warnings.append(f"the issued files {', '.join(gone)} are missing from {out_dir}: restore them from a backup "
+                        "(an issued record is not made again from what is known now)")
+    held = entry.get("sha256") or {}
+    changed = [n for n, h in file_hashes(entry.get("outputs") or {}, out_dir).items() if n in held and held[n] != h]
+    if changed:
+        warnings.append(f"the issued files {', '.join(changed)} in {out_dir} were changed since they were issued "
+                        "(their checksums in the manifest differ): restore them from a backup")
+    absent = [f for f in formats if f not in (entry.get("outputs") or {})]
+    if absent:
+        warnings.append(f"issued without {', '.join(absent)}: an issued record is not made again (a revised edition, "
+                        "--revise, is made in every format asked)")
+    return warnings
+
+
 def editions_due(jobs: list[Job], out: Path, changed: Callable[[Job, dict[str, Any]], bool] | None = None
                  ) -> tuple[dict[str, int], list[str]]:
     """Which issued documents of ``jobs`` get a new edition (key -> its edition number: 2, 3 ...), and
@@ -268,10 +300,8 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
         todo = []
         for job in jobs:
             if records and issued(items.get(job.key)):
-                gone = missing_files(items[job.key], out_dir)
                 r = JobResult(job.key, job.label, "issued", outputs=dict(items[job.key].get("outputs") or {}),
-                              warnings=[f"the issued files {', '.join(gone)} are missing from {out_dir}: restore them from a "
-                                        "backup (an issued record is not made again from what is known now)"] if gone else [])
+                              warnings=record_warnings(items[job.key], out_dir, tuple(job.formats)))
                 results.append(r)
                 if report:
                     report(r, len(results), len(jobs))
@@ -310,6 +340,7 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
                            "content": job.content if r.status == "ok" else None}
             if records and r.status == "ok":
                 mine[r.key]["issued_at"] = r.finished_at
+                mine[r.key]["sha256"] = file_hashes(r.outputs, out_dir)  # what the issued files must stay
             save()
             results.append(r)
             if report:

@@ -61,6 +61,8 @@ def parse_regions(text: str | None) -> list[Region]:
 
 
 def parse_formats(text: str | None) -> tuple[str, ...]:
+    if text is not None and not text.strip():
+        raise ParameterError(f"--to: no output format given; known: {', '.join(FORMATS)}", field="--to")
     formats = tuple(f.strip() for f in (text or ",".join(FORMATS)).split(",") if f.strip())
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
