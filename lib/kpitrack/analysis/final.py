@@ -217,7 +217,7 @@ class Calibration:
         if not self.compared:
             return f"没有既有中期预测又有{plan_end_year()}年实际值的子指标，无法检验预测。"
         parts = [f"{self.compared}个子指标既有中期预测又有{plan_end_year()}年实际值，其中{self.inside}个落在80%预测区间内"
-                 f"（{self.share_inside:.0%}；区间校准正确时约为80%，样本很少时波动很大）。"]
+                 f"（{self.share_inside:.0%}；预测区间可靠时应约为80%，样本很少时波动很大）。"]
         if self.judged:  # how often the probabilities were right, in words (no score a reader must look up)
             unlikely = self.judged - self.likely
             parts.append(f"{self.judged}个可判断达标的子指标中，中期评估认为可能实现（概率五成以上）的{self.likely}个，后来实现"

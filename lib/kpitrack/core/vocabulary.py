@@ -140,7 +140,7 @@ HORIZON_CAP = 2050
 def outlook_reason_zh(code: str, n_points: int = 0) -> str:
     return {"": "", "end_year": "已到目标年份，按实际值评估",
             "few_points": f"可比数据点只有{n_points}个，至少需要3个才能预测",
-            "no_end_number": "无数值终期目标，不作达标判断",
+            "no_end_number": "无数值终期目标，不作期末达标预测",
             "cumulative_gaps": "累计目标需要逐年数据，有年份缺数"}[code]
 
 

@@ -23,7 +23,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LATIN = re.compile(r"\b[A-Za-z][A-Za-z.'’\-]*(?:\d+\b)?")
 #: Sources that are not a publication: how the figure was made, in words.
 MADE_BY = (
-    ("kpitrack.synthetic", "合成演示数据（由程序按固定随机种子生成，非真实数据）"),
+    ("kpitrack.synthetic", "合成演示数据（由程序按固定规则生成，每次相同，非真实数据）"),
     ("kpitrack.data.derive（chain）", "由公布的地区生产总值和可比价增速连乘推算"),
     ("kpitrack.data.derive（growth）", "由两年公布的总量计算的名义增速"),
     ("data/sources/hangzhou_air_daily.csv", "由逐日空气质量数据推算（天气后报网站的城市日均值，非官方口径）"),
@@ -122,7 +122,7 @@ def publication_date(known_from: str, ds: Dataset, dated: bool = True) -> str:
 def appendix_note(ds: Dataset) -> str:
     """The words above the sources table (synthetic data: instead of it)."""
     if ds.synthetic:
-        return ("本报告所用数据全部为合成演示数据，由程序按固定随机种子生成，不是真实数据，没有公布来源和公布日期，"
+        return ("本报告所用数据全部为合成演示数据，由程序按固定规则生成（每次生成的结果相同），不是真实数据，没有公布来源和公布日期，"
                 "故不列逐项来源表。")
     return ("本报告所用每一项年度数据的来源、类别和公布日期；“推算”为按公布数或逐日数据计算的值，不作官方数据使用；"
             "公布日期不详的标为“未知”。同一指标各年采用同一口径：来源可靠的修订数覆盖全部年份时用修订数，否则用初次公布数，"
