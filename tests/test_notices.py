@@ -244,3 +244,17 @@ def test_a_late_month_shows_the_previous_figure_again_and_is_not_counted_twice()
     found = triggers(cat, ds, 2018, 6, RULES)  # March, April, June: three figures, all lagging
     assert [(t.region, t.measure_id) for t in found] == [(A, m.id)] and "1—5月" not in found[0].evidence_zh
     assert all(w in found[0].evidence_zh for w in ("1—3月", "1—4月", "1—6月"))
+
+
+def test_a_notice_closed_after_the_day_a_new_one_would_go_out_still_holds_it(tmp_path):
+    """Closed on 20 July, a notice was still open on 15 July: a run for June made after the closing
+    issues nothing beside it (the hostile test of issue 34)."""
+    from kpitrack.data.notices import record
+
+    m, ds = _lagging_history([4, 5, 6])
+    register = tmp_path / "register.csv"
+    first = issue(KCat(m), ds, register, 2018, 6, RULES, on=date(2018, 7, 1))
+    record(register, first[0].number, "closed", "2018-07-20", "已整改")
+    assert issue(KCat(m), ds, register, 2018, 6, RULES, on=date(2018, 7, 15)) == []
+    # nor after the closing: the same figures never call for a second notice
+    assert issue(KCat(m), ds, register, 2018, 6, RULES, on=date(2018, 7, 25)) == []

@@ -146,7 +146,13 @@ def issue(cat: Catalogue, ds: Dataset, register: Path, year: int, month: int, ru
 
     def make(events: list[Event]) -> list[Event]:
         current = states(events)
-        busy = {(e.rule, e.region, e.measure_id, e.unit) for e in current.values() if e.event != "closed"}
+        # a unit already holds a notice on the measure when one was open on the new notice's day: a
+        # closing recorded after that day does not free it (the notice would be issued beside an open one)
+        as_then = states([e for e in events if str(e.date)[:10] <= on.isoformat()])
+        busy = {(e.rule, e.region, e.measure_id, e.unit) for e in as_then.values() if e.event != "closed"}
+        busy |= {(e.rule, e.region, e.measure_id, e.unit) for e in current.values() if e.event != "closed"}
+        # the same figures never call for a second notice, even once the first is closed
+        told = {(e.rule, e.region, e.measure_id, e.unit, e.evidence) for e in current.values()}
         # a 文号's year is the year of issue (December's notices go out in January: 〔2021〕)
         prefix = rules.number_format.split("{seq}")[0].format(year=on.year, seq="")
         seq = sum(1 for n in current if n.startswith(prefix))
@@ -154,7 +160,7 @@ def issue(cat: Catalogue, ds: Dataset, register: Path, year: int, month: int, ru
         for t in found:
             for unit in t.units:
                 key = (RULE, t.region, t.measure_id, unit)
-                if key in busy:
+                if key in busy or (*key, t.evidence_zh) in told:
                     continue
                 seq += 1
                 busy.add(key)
