@@ -277,3 +277,26 @@ def test_figures_of_ones_own_that_are_not_numbers_or_that_conflict_are_refused()
             kt.status(figures=frame, as_of=2019)
     same = pd.concat([mine, mine.loc[[row]]], ignore_index=True)  # the same figure twice is no conflict
     assert kt.status(figures=same, as_of=2019).set_index("measure").loc["K09.good_air_days", "latest_value"] == 287
+
+
+def test_peers_and_challenges_as_tidy_frames_with_the_clis_numbers():
+    """Issue 35: kt.peers ranks Hangzhou 5th of 15 on 2019's nominal GDP, as `kpitrack peers` does."""
+    t = kt.peers("gdp_nominal", 2019, group="sub-provincial")
+    assert list(t.columns)[:5] == ["year", "indicator", "group", "city", "city_en"]
+    home = t[t["city"] == "杭州"].iloc[0]
+    assert (int(home["rank"]), int(home["n"]), t.attrs["home_rank"]) == (5, 15, 5)
+    assert set(t["year"]) == {2019} and set(t["group"]) == {"sub-provincial"}
+    assert "Hangzhou" in set(kt.peers("gdp_nominal", 2019, language="en")["city"])
+    c = kt.challenges(2018, "synthetic")
+    assert len(c) > 0 and {"measure_id", "qualifies", "achieved", "horizontal", "vertical"} <= set(c.columns)
+    assert c.attrs["demonstration"] is True and c.attrs["dataset"] == "synthetic"
+
+
+def test_as_of_takes_a_date_a_datetime_or_a_timestamp_and_errors_are_value_errors():
+    import datetime
+
+    want = kt.status("hangzhou", "2019-06-30")
+    for given in (datetime.date(2019, 6, 30), datetime.datetime(2019, 6, 30, 9), pd.Timestamp("2019-06-30")):
+        assert kt.status("hangzhou", given).equals(want), given
+    with pytest.raises(ValueError):  # ParameterError is a ValueError, as pandas users expect
+        kt.status("hangzhou", "2019-13-01")

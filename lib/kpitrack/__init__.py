@@ -14,9 +14,10 @@ ningbo.status()``); several may be open in one process.
 from .core.version import __version__
 
 _API = ("CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "final", "chart", "compare_regions", "dataset",
-        "datasets", "regions", "search", "vintages", "context", "new_dataset", "STATUS_ORDER")
+        "datasets", "regions", "search", "vintages", "context", "new_dataset", "peers", "challenges", "STATUS_ORDER")
 __all__ = ["__version__", "open", "Handle", "CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "final", "chart",
-           "compare_regions", "dataset", "datasets", "regions", "search", "vintages", "context", "new_dataset", "STATUS_ORDER"]
+           "compare_regions", "dataset", "datasets", "regions", "search", "vintages", "context", "new_dataset", "peers", "challenges",
+           "STATUS_ORDER"]
 
 
 class Handle:

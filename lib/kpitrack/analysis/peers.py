@@ -41,6 +41,16 @@ class Ranking:
     def n(self) -> int:
         return len(self.table)
 
+    def tidy(self) -> pd.DataFrame:
+        """One row per city ranked, best first, with what it is a ranking of: year, indicator, group,
+        city, city_en, value (in ``unit``, as published), unit, rank (ties share one), n (cities
+        ranked), source, quality (reported, or computed from daily data), note. The one table the
+        command line (``kpitrack peers``) and ``kt.peers`` both give."""
+        t = self.table
+        return pd.DataFrame({"year": self.year, "indicator": self.indicator.id, "group": self.group.id, "city": t["city"],
+                             "city_en": t["city_en"], "value": t["value"], "unit": self.indicator.unit, "rank": t["rank"],
+                             "n": self.n, "source": t["source"], "quality": t["quality"], "note": t["note"]}).reset_index(drop=True)
+
     @property
     def home_change(self) -> int | None:
         """Places risen since the previous year (negative: fallen); None without both ranks."""

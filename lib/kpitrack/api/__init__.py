@@ -28,6 +28,7 @@ import pandas as pd
 from .args import _as_of, _cat, _district_comparable, _load, _probability_label, _view
 from .charts import STATUS_ORDER, chart, compare_regions  # noqa: F401 - kt.chart, kt.compare_regions
 from .meta import CatalogueTables, catalogue, context, datasets, new_dataset, regions, search, vintages  # noqa: F401
+from .peers import challenges, peers  # noqa: F401 - kt.peers, kt.challenges
 from ..core.labels import STATUS_EN, STATUS_ZH, Status
 from ..data.actuals import Dataset, effective_known_from, load_dataset
 from ..data.regions import city_code
@@ -36,7 +37,7 @@ from ..plan.schema import plan_end_year
 from ..publish.content.params import check_dataset, check_language, resolve_measure, resolve_measures, resolve_region
 
 __all__ = ["CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "final", "chart", "compare_regions", "dataset",
-           "datasets", "regions", "search", "vintages", "context", "new_dataset", "STATUS_ORDER"]
+           "datasets", "regions", "search", "vintages", "context", "new_dataset", "peers", "challenges", "STATUS_ORDER"]
 
 FIGURE_COLUMNS = ["measure_id", "measure_name", "region", "region_name", "period", "year", "month", "value", "unit", "quality",
                   "method", "source", "source_kind", "low_source", "note", "vintage", "known_from", "assumed_known_from", "preferred",

@@ -28,6 +28,10 @@ def _as_of(as_of: int | str | None, default_latest: bool = True) -> tuple[int | 
 
     if as_of is None:
         return None, None
+    from datetime import date
+
+    if isinstance(as_of, date):  # a date, a datetime or a pd.Timestamp: the day (as the text YYYY-MM-DD)
+        as_of = as_of.strftime("%Y-%m-%d")
     if isinstance(as_of, str) and "-" in as_of and len(as_of) == 10:
         _, date = split_as_of(as_of)
         try:

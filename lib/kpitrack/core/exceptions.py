@@ -95,7 +95,7 @@ class UnknownNameError(KpitrackError, KeyError):
         return str(self.args[0])
 
 
-class ParameterError(KpitrackError):
+class ParameterError(KpitrackError, ValueError):
     """A bad run parameter (file, name or value)."""
 
     exit_code = 2

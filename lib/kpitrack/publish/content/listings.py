@@ -175,9 +175,9 @@ def peers_listing(measure: str, year: int, group: str, source: str | None = None
         notes.append(f"说明：{r.indicator.caveat_zh}")
     if r.other_sources:
         notes.append(f"另有来源（未混用）：{'；'.join(peers.source_zh(s) for s in r.other_sources)}")
-    table = r.table.drop(columns=["note"])
+    table = r.tidy().drop(columns=["note"])  # with its year, indicator and group, as kt.peers gives it
     doc_rows = [{**{k: (None if pd.isna(v) else v) for k, v in row.items()}, "source_zh": peers.source_zh(row["source"])}
-                for row in r.table.to_dict("records")]
+                for row in r.tidy().to_dict("records")]
     shown = pd.DataFrame({"位次": r.table["rank"], "城市": r.table["city"], "数值": [f"{v:,.10g}{r.indicator.unit}" for v in r.table["value"]],  # as published: the ranks decide at that precision
                           "数据": ["由逐日数据推算" if q == "computed" else "公布数" for q in r.table["quality"]]})
     return Listing(title, table, doc_rows, notes, shown=shown)  # JSON: a list of objects, one per city ranked
