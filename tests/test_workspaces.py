@@ -39,6 +39,9 @@ def made(tmp_path_factory):
     (root / "regions.csv").write_text(REGIONS, encoding="utf-8")
     r = kpitrack("init", "w", "--city", "示例市", "--regions", "regions.csv", cwd=root)
     assert r.returncode == 0, r.stderr
+    # a workspace just made validates, and says the next step (issue 35)
+    r = kpitrack("--workspace", "w", "validate", cwd=root)
+    assert r.returncode == 0 and "no plan imported yet" in r.stdout and "plan import" in r.stdout, r.stdout + r.stderr
     assert kpitrack("--workspace", "w", "plan", "template", "--out", "plan.xlsx", cwd=root).returncode == 0
     fill(root / "plan.xlsx", root / "filled.xlsx")
     fill(root / "plan.xlsx", root / "bad.xlsx", bad=True)

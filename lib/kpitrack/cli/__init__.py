@@ -20,6 +20,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from ..data.consistency import consistency_problems
     from ..plan.catalogue import load_catalogue
 
+    from ..core import paths
+
+    if args.plan_dir is None and not (paths.plan_dir() / "kpis.yaml").exists() and (paths.data_dir() / "workspace.yaml").is_file():
+        # a workspace just made by kpitrack init: nothing to check yet but what it holds, and the next step
+        names = list_datasets()
+        print(f"ok: workspace {paths.data_dir()} (datasets: {', '.join(names) or 'none'}); no plan imported yet: "
+              f"kpitrack --workspace {paths.data_dir()} plan template --out plan.xlsx, fill it, then plan import plan.xlsx")
+        return 0
     cat = load_catalogue(args.plan_dir)
     names = [args.dataset] if args.dataset else list_datasets()
     problems, retired = [], []
