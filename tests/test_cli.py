@@ -66,3 +66,14 @@ def test_bad_parameter_file(tmp_path):
     proc = kpitrack("run", str(p))
     assert proc.returncode == 2
     assert f"{p}: unknown parameter(s) colour" in proc.stderr
+
+
+def test_cards_take_the_latest_year_when_no_as_of_is_given():
+    """Issue 35: kpitrack cards without --as-of is the latest year with the city's yearly figures."""
+    from kpitrack.api.args import _latest_year
+    from kpitrack.cli.args import build_parser
+    from kpitrack.data.actuals import load_dataset
+    from kpitrack.plan.catalogue import catalogue
+
+    assert build_parser().parse_args(["cards"]).as_of is None
+    assert _latest_year(load_dataset("synthetic", catalogue())) == 2020

@@ -384,6 +384,13 @@ def _cmd_cards(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise ParameterError(f"--jobs: expected a number of workers >= 1, got {args.jobs}")
     renderer = _check_renderer(args.renderer)
+    if args.as_of is None:  # the latest year with figures, as kt.status and the explore notebook take it
+        from ..api.args import _latest_year
+        from ..data.actuals import load_dataset
+        from ..plan.catalogue import catalogue
+        from ..publish.content.params import check_dataset
+
+        args.as_of = _latest_year(load_dataset(check_dataset(args.dataset), catalogue()))
     executor = get_executor("local", args.jobs, None)
     jobs, out = card_jobs(args.as_of, args.dataset, units, formats=formats, renderer=renderer, data_as_of=args.data_as_of or "")
     print(f"performance cards {args.as_of} (dataset {args.dataset}): {len(jobs)} units -> {out}", flush=True)

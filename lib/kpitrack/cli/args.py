@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     nt.set_defaults(command="notices")
 
     cd = sub.add_parser("cards", help="performance cards (绩效卡) of the responsible units, in parallel")
-    cd.add_argument("--as-of", type=int, required=True, help="a year of the plan")
+    cd.add_argument("--as-of", type=int, help="a year of the plan (default: the latest year with the city's yearly figures)")
     cd.add_argument("--dataset", default=default_dataset())
     cd.add_argument("--units", default="all", help="all (default), or a comma-separated list of unit names")
     cd.add_argument("--jobs", type=int, default=None)
