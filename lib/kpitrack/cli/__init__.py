@@ -88,7 +88,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if data_as_of:
             overrides["data_as_of"] = data_as_of
     formats = tuple(f.strip() for f in args.to.split(",") if f.strip()) if args.to else ("html", "pdf")
-    result = run(Path(args.params), formats=formats, renderer=args.renderer, overrides=overrides,
+    given = Path(args.params)
+    if not given.exists() and not given.is_absolute():
+        from ..core import paths
+
+        # params/final-2025.yaml of the workspace, as its own comment says to run it from anywhere
+        inside = paths.params_dir().parent / given
+        if inside.is_file():
+            given = inside
+    result = run(given, formats=formats, renderer=args.renderer, overrides=overrides,
                  progress=lambda text: print(text, flush=True), force=args.force, revise=args.revise)
     if result.unchanged:
         return 0
