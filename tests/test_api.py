@@ -181,7 +181,10 @@ def test_empty_results_keep_their_columns_and_say_why():
 def test_defaults_agree_latest_year_and_the_default_dataset():
     s = kt.status()
     assert s.attrs["as_of"] == 2020 and s.attrs["dataset"] == "hangzhou"
-    assert kt.compare_regions.__defaults__[1] is kt.status.__defaults__[0] is None  # None: the workspace's default, read per call
+    import inspect
+
+    defaults = [inspect.signature(f).parameters["dataset"].default for f in (kt.compare_regions, kt.status)]
+    assert defaults == [None, None]  # None: the workspace's default, read per call
     assert kt.compare_regions("K01.gdp_growth").attrs.get("dataset", "hangzhou") == "hangzhou"
 
 
@@ -300,3 +303,16 @@ def test_as_of_takes_a_date_a_datetime_or_a_timestamp_and_errors_are_value_error
         assert kt.status("hangzhou", given).equals(want), given
     with pytest.raises(ValueError):  # ParameterError is a ValueError, as pandas users expect
         kt.status("hangzhou", "2019-13-01")
+
+
+def test_every_result_carries_the_same_attrs_keys():
+    """Issue 35: dataset, as_of, language and note on every frame the API returns."""
+    from kpitrack.api.args import ATTRS
+
+    results = [kt.figures("synthetic", measure="K12.income"), kt.status("synthetic", 2018), kt.outlook("synthetic", 2018),
+               kt.forecast("K12.income", "synthetic", 2018, language="en"), kt.final("synthetic"),
+               kt.compare_regions("K02.revenue", "2018-06", "synthetic"), kt.datasets(), kt.regions("en"), kt.search("income"),
+               kt.vintages("synthetic"), kt.context("hangzhou"), kt.peers("gdp_nominal", 2019), kt.challenges(2018, "synthetic")]
+    for r in results:
+        assert set(ATTRS) <= set(r.attrs), r.attrs
+    assert results[3].attrs["language"] == "en" and results[1].attrs["as_of"] == 2018

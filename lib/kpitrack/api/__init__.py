@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .args import _as_of, _cat, _district_comparable, _load, _probability_label, _view
+from .args import _as_of, _cat, _district_comparable, _load, _probability_label, _view, stamped
 from .charts import STATUS_ORDER, chart, compare_regions  # noqa: F401 - kt.chart, kt.compare_regions
 from .meta import CatalogueTables, catalogue, context, datasets, new_dataset, regions, search, vintages  # noqa: F401
 from .peers import challenges, peers  # noqa: F401 - kt.peers, kt.challenges
@@ -50,6 +50,7 @@ def dataset(name: str | None = None, as_of: int | str | None = None) -> Dataset:
     return load_dataset(check_dataset(name), _cat(), known_at=known)
 
 
+@stamped
 def figures(dataset: str | None = None, as_of: int | str | None = None, region: str | int | None = None,
             measure: str | None = None, *, language: str = "zh") -> pd.DataFrame:
     """Every figure of a dataset, one row each, sorted by measure, region and period. Columns:
@@ -124,6 +125,7 @@ def _tidy(obs: pd.DataFrame, ds: Dataset, language: str) -> pd.DataFrame:
     return out.sort_values(["measure_id", "region", "period", "vintage"], kind="stable").reset_index(drop=True)
 
 
+@stamped
 def status(dataset: str | None = None, as_of: int | str | None = None, *, region: str | int | None = None,
            language: str = "zh", figures: pd.DataFrame | None = None) -> pd.DataFrame:
     """The status of every measure against its yearly trajectory at ``as_of``, one row per measure:
@@ -175,6 +177,7 @@ def status(dataset: str | None = None, as_of: int | str | None = None, *, region
     return out
 
 
+@stamped
 def outlook(dataset: str | None = None, as_of: int | str | None = None, *, region: str | int | None = None,
             language: str = "zh", figures: pd.DataFrame | None = None) -> pd.DataFrame:
     """The end-of-plan outlook of every measure at ``as_of``, one row per measure, flat (the fan by
@@ -217,8 +220,10 @@ def outlook(dataset: str | None = None, as_of: int | str | None = None, *, regio
     return out
 
 
+@stamped
 def forecast(measure: str, dataset: str | None = None, as_of: int | str | None = None, region: str | int | None = None,
-             level: float = 0.8, horizon: int | None = None, *, figures: pd.DataFrame | None = None) -> pd.DataFrame:
+             level: float = 0.8, horizon: int | None = None, *, figures: pd.DataFrame | None = None,
+             language: str = "zh") -> pd.DataFrame:
     """The forecast of one measure after ``as_of``, by year (index ``year``, int): ``median`` (the
     forecast: the centre every report, chart and look-back shows), ``lower`` and ``upper`` (the
     ``level`` interval), ``probability`` of meeting the end target (in the target year's row, where
@@ -242,6 +247,7 @@ def forecast(measure: str, dataset: str | None = None, as_of: int | str | None =
     from ..core.exceptions import ParameterError
 
     m = resolve_measure(measure)
+    language = check_language(language)
     given = level
     try:
         level = float(level) if not isinstance(level, bool) else float("nan")
@@ -260,7 +266,12 @@ def forecast(measure: str, dataset: str | None = None, as_of: int | str | None =
     h = _history(view.observations, m, year)
     empty = pd.DataFrame(columns=columns, index=pd.Index([], name="year", dtype="int64")).astype(float)
     if steps < 1 or len(h) < 3:
-        empty.attrs["note"] = "已到目标年份，按实际值评估" if steps < 1 else f"可比数据点只有{len(h)}个，至少需要3个才能预测"
+        if language == "en":
+            empty.attrs["note"] = ("the target year is reached: judged on the figures" if steps < 1
+                                   else f"only {len(h)} comparable figures; a forecast needs at least 3")
+        else:
+            empty.attrs["note"] = "已到目标年份，按实际值评估" if steps < 1 else f"可比数据点只有{len(h)}个，至少需要3个才能预测"
+        empty.attrs.update(measure=m.id, region=code, as_of=year, dataset=ds.name, language=language)
         return empty
     first = int(h["period"].iloc[0])
     hist = pd.Series(h["value"].to_numpy(), index=h["period"].astype(int)).reindex(range(first, year + 1))
@@ -271,10 +282,11 @@ def forecast(measure: str, dataset: str | None = None, as_of: int | str | None =
     if code == city_code() and o.assessable and o.probability is not None and o.target_kind in ("level", "floor", "ceiling") \
             and o.target_year in out.index:
         out.loc[o.target_year, "probability"] = o.probability
-    out.attrs.update(measure=m.id, region=code, as_of=year, level=level, dataset=ds.name, synthetic=ds.synthetic)
+    out.attrs.update(measure=m.id, region=code, as_of=year, level=level, dataset=ds.name, synthetic=ds.synthetic, language=language)
     return out
 
 
+@stamped
 def final(dataset: str | None = None, *, language: str = "zh", figures: pd.DataFrame | None = None) -> pd.DataFrame:
     """The final evaluation (终期评估): was each measure's end-of-plan target met, on the figures of
     its target year(s), as the final report judges it. Columns: kpi, measure, measure_name, outcome

@@ -96,3 +96,34 @@ def _annual(ds: Dataset, measure_id: str, region: str, year: int | None) -> pd.S
     """The yearly figures that count of a measure in a region, by year (data/figures.py)."""
     s = kpi_series(ds, measure_id, region=region, as_of=year)
     return pd.Series(s["value"].to_numpy(), index=s["period"].to_numpy())
+
+
+#: The keys every result of the API carries in ``.attrs`` (more where a result has more to say).
+ATTRS = ("dataset", "as_of", "language", "note")
+
+
+def stamped(fn):
+    """Every result of ``fn`` carries the same ``.attrs`` keys (:data:`ATTRS`): the dataset and as_of
+    it was computed on (None where they do not apply), its language, and a note ("" when nothing is
+    to be said). What ``fn`` set itself is kept."""
+    import functools
+    import inspect
+
+    sig = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if not isinstance(out, pd.DataFrame):
+            return out
+        given = sig.bind_partial(*args, **kwargs).arguments
+        dataset = given.get("dataset")
+        if "dataset" in sig.parameters and dataset is None and "dataset" not in out.attrs:
+            dataset = check_dataset(None)
+        defaults = {"dataset": dataset if isinstance(dataset, str) or dataset is None else None,
+                    "as_of": given.get("as_of"), "language": given.get("language", "zh"), "note": ""}
+        for key in ATTRS:
+            out.attrs.setdefault(key, defaults[key])
+        return out
+
+    return call

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from .args import _annual, _cat, _load
+from .args import _annual, _cat, _load, stamped
 from ..core.labels import STATUS_EN, STATUS_ZH, SYNTHETIC_NOTE_ZH, Status
 from ..data.actuals import load_dataset
 from ..data.regions import city_code
@@ -69,6 +69,7 @@ def chart(measure: str, dataset: str | None = None, as_of: int | str | None = No
     return fig
 
 
+@stamped
 def compare_regions(measure: str, month: str = "latest", dataset: str | None = None, *, language: str = "zh") -> pd.DataFrame:
     """The city and every district on one measure at a month (``YYYY-MM``, or ``latest``: the
     dataset's latest month), as in the monthly bulletin: region, region_name, month (int), value

@@ -13,6 +13,7 @@ from ..data.regions import regions as _regions
 from ..plan.catalogue import catalogue as _catalogue
 from ..plan.responsible import responsible_units
 from ..publish.content.params import check_dataset, check_language
+from .args import stamped
 
 __all__ = ["CatalogueTables", "catalogue", "datasets", "regions", "search", "vintages", "context", "new_dataset"]
 
@@ -79,6 +80,7 @@ def catalogue() -> CatalogueTables:
     return CatalogueTables(domains, kpis, measures, targets_df, agencies, special)
 
 
+@stamped
 def datasets() -> pd.DataFrame:
     """The datasets kpitrack can read: dataset, title_zh, title_en, synthetic, figures, vintages.
 
@@ -96,6 +98,7 @@ def datasets() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["dataset", "title_zh", "title_en", "synthetic", "figures", "vintages"])
 
 
+@stamped
 def regions(language: str = "zh") -> pd.DataFrame:
     """The city and its districts and counties: code, name (in ``language``), name_zh, name_en, level,
     aliases (a tuple). Any of code (text or number), name_zh, name_en (with or without District) or
@@ -109,6 +112,7 @@ def regions(language: str = "zh") -> pd.DataFrame:
                           "name_en": r.name_en, "level": r.level, "aliases": r.aliases} for r in _regions()])
 
 
+@stamped
 def search(text: str) -> pd.DataFrame:
     """Measures whose id, KPI, name (Chinese or English), KPI name or unit contains ``text`` (any
     case), and Table 2 sub-targets whose name does: columns kind (measure / subtarget), id, kpi,
@@ -134,6 +138,7 @@ def search(text: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "id", "kpi", "name_zh", "name_en", "unit"])
 
 
+@stamped
 def vintages(dataset: str | None = None) -> pd.DataFrame:
     """How a dataset's figures came in: one row per vintage: vintage (int), ingested_at (UTC
     timestamp), known_from (date), dated (bool: False when nobody stated the publication date, so
@@ -152,6 +157,7 @@ def vintages(dataset: str | None = None) -> pd.DataFrame:
     return out.astype({"vintage": "int64", "rows": "int64", "known_from": "datetime64[ns]", "dated": bool})
 
 
+@stamped
 def context(dataset: str | None = None) -> pd.DataFrame:
     """Figures a dataset keeps beside the KPIs because they are close to one but not it: series,
     year (int), value (as published: some are text), unit, quality, relates_to (the measure or

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ..publish.content.params import check_language, check_year
+from .args import stamped
 
 
+@stamped
 def peers(indicator: str, year: int, *, group: str = "sub-provincial", source: str | None = None,
           language: str = "zh") -> pd.DataFrame:
     """The cities of a peer group ranked by one indicator in one year, from one source (the one
@@ -39,6 +41,7 @@ def peers(indicator: str, year: int, *, group: str = "sub-provincial", source: s
     return out
 
 
+@stamped
 def challenges(year: int, dataset: str | None = None, *, group: str = "sub-provincial", language: str = "zh") -> pd.DataFrame:
     """The challenge targets declared for ``year`` (``data/challenges/<year>.yaml``), judged by the
     plan's rule against the peer group: one row per target. Columns: ``year``, ``measure_id``,
