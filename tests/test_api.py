@@ -316,3 +316,11 @@ def test_every_result_carries_the_same_attrs_keys():
     for r in results:
         assert set(ATTRS) <= set(r.attrs), r.attrs
     assert results[3].attrs["language"] == "en" and results[1].attrs["as_of"] == 2018
+
+
+def test_growth_quantities_come_in_the_unit_rate_unit_names():
+    """Issue 35: a compound rate in percent a year, beside measures in %: 8.0, not 0.08."""
+    o = kt.outlook("synthetic", 2018).set_index("measure")
+    income, rd = o.loc["K12.income"], o.loc["K05.rd_share"]
+    assert income["rate_unit"] == "%/年" and f"年均增长{income['required_rate']:.1f}%" in income["what_it_takes_zh"]
+    assert rd["rate_unit"] == "个百分点/年" and abs(rd["required_rate"]) < 1

@@ -185,7 +185,20 @@ def outlook(dataset: str | None = None, as_of: int | str | None = None, *, regio
     target_kind, unit, direction, assessable (bool), reason_zh, n_points, latest_year (Int64),
     latest_value, forecast_median (the forecast every report shows), forecast_lower, forecast_upper
     (the ``level`` interval), level, probability (of meeting the target), probability_label,
-    gap, expected_shortfall, required_rate, best_rate, pace_rate, year_reached (Int64), what_it_takes_zh.
+    gap, expected_shortfall, required_rate, best_rate, pace_rate, rate_unit, year_reached (Int64),
+    what_it_takes_zh.
+
+    What the columns mean: ``gap`` is the forecast's median minus the target, in the measure's unit,
+    signed so that a negative gap is short of the target whatever the direction; ``expected_shortfall``
+    the mean distance short of the target over the forecast distribution (0 when always met);
+    ``required_rate`` the average yearly change from the latest figure that meets the target in its
+    year, ``best_rate`` the best such change the record shows over the same span, ``pace_rate`` the
+    average yearly change so far; all three in ``rate_unit``: percent a year (``%/年``) for measures
+    that grow by a rate (compound: money, people, concentrations), the measure's unit a year for those
+    that grow by increments (linear: percentages in 个百分点/年, counts); ``year_reached`` the year the
+    pace so far would reach the target. For an average target (年均增长10%) the three are the mean
+    rate the remaining years need, have done at best, and have done, in the measure's unit; for a
+    cumulative one the flow a year.
 
     >>> o = outlook("synthetic", 2018)
     >>> row = o.set_index("measure").loc["K01.gdp_const"]
@@ -212,6 +225,18 @@ def outlook(dataset: str | None = None, as_of: int | str | None = None, *, regio
                      what_it_takes_zh="—")
         rows.append(d)
     out = pd.DataFrame(rows)
+    # growth in one unit per row, said in rate_unit: a compound rate in percent, as the measures in % are
+    compound = (out["rate_kind"] == "compound") & ~out["target_kind"].isin(["cumulative", "average"])
+    for c in ("required_rate", "best_rate", "pace_rate"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+        out.loc[compound, c] = out.loc[compound, c] * 100
+
+    def rate_unit(kind: str, target: str, unit: str) -> str:
+        if target == "average":  # the mean the remaining years need, in the measure's own unit (a growth rate in %)
+            return unit
+        return "%/年" if kind == "compound" and target != "cumulative" else f"{'个百分点' if unit == '%' else unit}/年"
+
+    out["rate_unit"] = [rate_unit(k, t, u) for k, t, u in zip(out["rate_kind"], out["target_kind"], out["unit"])]
     first = ["measure", "measure_name", "region"]
     out = out[first + [c for c in out.columns if c not in first]]
     for c in ("latest_year", "year_reached", "n_points"):
