@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     cb.add_argument("--seed", type=int, default=7)
     cb.set_defaults(command="calibrate")
 
-    bl = sub.add_parser("bulletins", help="the monthly bulletins of the city and its 13 districts, in parallel",
+    bl = sub.add_parser("bulletins", help="the monthly bulletins of the city and its districts and counties (regions.csv), in parallel",
                         description="Execute notebooks/monthly_bulletin.ipynb for the city and each district with figures, "
                                     "render HTML and PDF into reports/bulletins/<YYYY-MM>[-<dataset>]/, with manifest.json. "
                                     "A bulletin once made is issued: later runs never rewrite it (--revise makes a revised "
