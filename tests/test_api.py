@@ -324,3 +324,15 @@ def test_growth_quantities_come_in_the_unit_rate_unit_names():
     income, rd = o.loc["K12.income"], o.loc["K05.rd_share"]
     assert income["rate_unit"] == "%/年" and f"年均增长{income['required_rate']:.1f}%" in income["what_it_takes_zh"]
     assert rd["rate_unit"] == "个百分点/年" and abs(rd["required_rate"]) < 1
+
+
+def test_the_api_reference_page_is_written_from_the_docstrings():
+    """Issue 35: docs/api.md is what the docstrings say (rebuild: python -m kpitrack.api.reference > docs/api.md)."""
+    from pathlib import Path
+
+    from kpitrack.api.reference import reference
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    assert page == reference(), "docs/api.md is stale: python -m kpitrack.api.reference > docs/api.md"
+    for name in ("figures", "status", "outlook", "forecast", "peers", "challenges", "rate_unit", "required_rate"):
+        assert name in page
