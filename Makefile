@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: report test install validate clean lab lint
+.PHONY: report test test-fast install validate clean lab lint
 
 $(STAMP): constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): on Debian/Ubuntu run: sudo apt-get install python3-venv"; exit 1; }
@@ -35,6 +35,13 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## The developer's fast lane: the pure logic (statuses, trajectories, paces, rules, ledgers, notices,
+## scoring, the layers), no notebooks and no renders; under a minute. `make test` is what CI runs.
+FAST = test_progress test_trajectory test_labels test_rules test_pace test_ytd test_probability test_plan test_derive \
+       test_consistency test_scoring test_layers test_ledger
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow" $(FAST:%=tests/%.py)
 
 ## The linter (rules in pyproject.toml) and the installed set's consistency; .ci/run runs both.
 lint: $(STAMP)
