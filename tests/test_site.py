@@ -133,3 +133,34 @@ def test_the_site_lists_cards_in_the_plans_order_and_every_report_with_its_year(
     (out / "manifest.json").write_text(json.dumps({"items": {"final-2020": {"status": "ok", "kind": "final", "parameters": {},
                                                                             "outputs": {"html": "final-2020.html"}}}}), encoding="utf-8")
     assert "2020年终期评估" in _reports_page(tmp_path / "reports", tmp_path / "files2")
+
+
+def test_the_sites_pages_share_one_chart_library_and_still_draw(tmp_path):
+    """Issue 36: the site keeps one copy of plotly.js (files/lib/) that every page loads; the documents in
+    reports/ stay self-contained; a page copied into the site still draws its chart in a browser."""
+    import plotly.graph_objects as go
+
+    from kpitrack.publish.content.display import figure_html
+    from kpitrack.publish.render import with_plotlyjs
+    from kpitrack.publish.runs.site import SHARED_PLOTLY, _copy
+
+    from .browser import browser_page
+
+    fig = go.Figure(go.Bar(x=["甲", "乙"], y=[1, 2]))
+    page = with_plotlyjs(f"<html><head></head><body>{figure_html(fig)}</body></html>")
+    src = tmp_path / "card.html"
+    src.write_text(page, encoding="utf-8")
+    files = tmp_path / "site" / "files"
+    for rel in ("cards/2018/a.html", "cards/2018/b.html", "notices/x/c.html"):
+        _copy(src, files, rel)
+    lib = files / SHARED_PLOTLY
+    assert lib.is_file() and len(list(files.rglob("*.js"))) == 1
+    copied = (files / "cards/2018/a.html").read_text(encoding="utf-8")
+    assert 'src="../../lib/plotly.min.js"' in copied and len(copied) < len(page) / 20
+    assert src.read_text(encoding="utf-8") == page  # the document itself is untouched: self-contained
+    need_chromium()
+    with _served(tmp_path / "site") as base:
+        assert [e for e in page_errors(f"{base}/files/cards/2018/a.html") if "favicon.ico" not in e] == []
+        with browser_page() as tab:
+            tab.goto(f"{base}/files/notices/x/c.html")
+            tab.wait_for_selector(".main-svg", timeout=15000)  # plotly drew the chart

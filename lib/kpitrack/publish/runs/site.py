@@ -61,12 +61,33 @@ def back_link(href: str) -> str:
             + html.escape(site_title()) + '网站</a></p>')
 
 
+#: Where the site keeps the one copy of the chart library its pages share (under ``files/``).
+SHARED_PLOTLY = "lib/plotly.min.js"
+
+
+def _share_plotly(page: str, files: Path, rel: str) -> str:
+    """The page with its inlined chart library replaced by the site's one shared copy (a document sent
+    out stays self-contained in ``reports/``; the site's pages load the library once, from the site)."""
+    from ..render.base import plotlyjs
+
+    inline = f'<script type="text/javascript">{plotlyjs()}</script>'
+    if inline not in page:
+        return page
+    lib = files / SHARED_PLOTLY
+    if not lib.is_file():
+        lib.parent.mkdir(parents=True, exist_ok=True)
+        lib.write_text(plotlyjs(), encoding="utf-8")
+    up = "../" * (len(Path(rel).parts) - 1)
+    return page.replace(inline, f'<script type="text/javascript" src="{up}{SHARED_PLOTLY}"></script>', 1)
+
+
 def _copy(src: Path, files: Path, rel: str) -> str:
-    """Copy a document into the site; an HTML document gets a link back to the site's home page."""
+    """Copy a document into the site; an HTML document gets a link back to the site's home page and
+    loads the chart library from the site's shared copy."""
     dst = files / rel
     dst.parent.mkdir(parents=True, exist_ok=True)
     if src.suffix == ".html":
-        page = src.read_text(encoding="utf-8")
+        page = _share_plotly(src.read_text(encoding="utf-8"), files, rel)
         back = back_link("../" * len(Path(rel).parts) + "index.html")
         page = re.sub(r"(<body[^>]*>)", lambda mo: mo.group(1) + back, page, count=1)
         dst.write_text(page, encoding="utf-8")
