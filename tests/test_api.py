@@ -173,7 +173,7 @@ def test_a_kpi_names_its_measures_and_one_measure_kpis_are_enough():
 
 
 def test_empty_results_keep_their_columns_and_say_why():
-    c = kt.compare_regions("K01.gdp_const", "2018-06", "synthetic")
+    c = kt.compare_regions("K01.gdp_const", "synthetic", "2018-06")
     assert c.empty and "rank" in c.columns and "annual measure" in c.attrs["note"]
     assert c.sort_values("rank").empty
 
@@ -311,7 +311,7 @@ def test_every_result_carries_the_same_attrs_keys():
 
     results = [kt.figures("synthetic", measure="K12.income"), kt.status("synthetic", 2018), kt.outlook("synthetic", 2018),
                kt.forecast("K12.income", "synthetic", 2018, language="en"), kt.final("synthetic"),
-               kt.compare_regions("K02.revenue", "2018-06", "synthetic"), kt.datasets(), kt.regions("en"), kt.search("income"),
+               kt.compare_regions("K02.revenue", "synthetic", "2018-06"), kt.datasets(), kt.regions("en"), kt.search("income"),
                kt.vintages("synthetic"), kt.context("hangzhou"), kt.peers("gdp_nominal", 2019), kt.challenges(2018, "synthetic")]
     for r in results:
         assert set(ATTRS) <= set(r.attrs), r.attrs

@@ -59,6 +59,26 @@ def test_explore_runs_under_papermill(tmp_path, dataset, measure):
         assert "synthetic" not in set(exported["quality"])
 
 
+def test_explore_in_english_shows_no_chinese(tmp_path):
+    """Issue 35: language="en" makes every table, chart and heading the notebook's code draws English
+    (its own markdown stays bilingual)."""
+    import papermill as pm
+
+    from kpitrack.core.english import has_cjk
+
+    out = tmp_path / "explore.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False, cwd=str(repo_root()),
+                        parameters={"dataset": "hangzhou", "widgets": False, "language": "en", "export_dir": str(tmp_path / "x")},
+                        execution_timeout=300)
+    nb = nbformat.read(str(out), as_version=4)
+    outs = _outputs(nb)
+    assert not [o for o in outs if o.get("output_type") == "error"]
+    shown = [(k, v) for o in outs for k, v in (o.get("data") or {"text": o.get("text", "")}).items() if k != "image/svg+xml"]
+    chinese = [(k, str(v)[:200]) for k, v in shown if has_cjk(json.dumps(v, ensure_ascii=False))]
+    assert not chinese, chinese[:3]
+    assert any(k == "application/vnd.plotly.v1+json" for k, _ in shown)
+
+
 def test_the_notebook_opens_on_a_measure_with_a_target_and_figures():
     import kpitrack as kt
     from kpitrack.api.explore import DEFAULT_MEASURE
@@ -79,7 +99,8 @@ def test_the_drop_downs_follow_each_other_and_redraw_every_section(monkeypatch):
     from kpitrack.api.explore import explorer
 
     drawn = []
-    monkeypatch.setattr(explore, "sections", lambda dataset, as_of, measure, region, month="latest": drawn.append((measure, region)))
+    monkeypatch.setattr(explore, "sections", lambda dataset, as_of, measure, region, month="latest", language="zh":
+                        drawn.append((measure, region)))
     box = explorer("synthetic", 2018, "K02.revenue", "西湖区")
     assert drawn == [("K02.revenue", "330106")]
     (domain, kpi), (meas, reg) = (box.children[0].children, box.children[1].children)

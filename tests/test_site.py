@@ -135,6 +135,35 @@ def test_the_site_lists_cards_in_the_plans_order_and_every_report_with_its_year(
     assert "2020年终期评估" in _reports_page(tmp_path / "reports", tmp_path / "files2")
 
 
+def test_the_sites_pages_share_their_embedded_theme_by_content(tmp_path):
+    """Issue 36: a self-contained page's large embedded files (Quarto's theme and scripts as base64) are
+    written once into files/lib/ under their content's hash; small ones stay inline; the document stays."""
+    import base64
+
+    from kpitrack.publish.runs.site import SHARE_ABOVE, _copy
+
+    css = ("body{color:#123456}" * 400).encode()
+    js = ("window.kt_loaded=(window.kt_loaded||0)+1;" * 200).encode()
+    tiny = base64.b64encode(b"p{margin:0}").decode()
+    page = (f'<html><head><link href="data:text/css;base64,{base64.b64encode(css).decode()}" rel="stylesheet">'
+            f'<link href="data:text/css;base64,{tiny}" rel="stylesheet">'
+            f'<script src="data:text/javascript;base64,{base64.b64encode(js).decode()}"></script></head><body>x</body></html>')
+    assert len(base64.b64encode(css)) > SHARE_ABOVE
+    src = tmp_path / "card.html"
+    src.write_text(page, encoding="utf-8")
+    files = tmp_path / "site" / "files"
+    for rel in ("cards/2018/a.html", "notices/2018-06/b.html", "top.html"):
+        _copy(src, files, rel)
+    shared = sorted(p.relative_to(files).as_posix() for p in (files / "lib").iterdir())
+    assert len(shared) == 2 and {p.rsplit(".", 1)[1] for p in shared} == {"css", "js"}
+    by_ext = {p.rsplit(".", 1)[1]: p for p in shared}
+    assert (files / by_ext["css"]).read_bytes() == css and (files / by_ext["js"]).read_bytes() == js
+    a = (files / "cards/2018/a.html").read_text(encoding="utf-8")
+    assert f'href="../../{by_ext["css"]}"' in a and f'src="../../{by_ext["js"]}"' in a and tiny in a
+    assert f'href="{by_ext["css"]}"' in (files / "top.html").read_text(encoding="utf-8")
+    assert len(a) < len(page) / 5 and src.read_text(encoding="utf-8") == page
+
+
 def test_the_sites_pages_share_one_chart_library_and_still_draw(tmp_path):
     """Issue 36: the site keeps one copy of plotly.js (files/lib/) that every page loads; the documents in
     reports/ stay self-contained; a page copied into the site still draws its chart in a browser."""

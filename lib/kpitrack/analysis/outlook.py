@@ -122,6 +122,19 @@ class Outlook:
 
         return what_it_takes_zh(self)
 
+    def what_it_takes_en(self) -> str:
+        """What it would take, in English (:func:`kpitrack.core.vocabulary_en.what_it_takes_en`)."""
+        from ..core.vocabulary_en import what_it_takes_en
+
+        return what_it_takes_en(self)
+
+    @property
+    def reason_en(self) -> str:
+        """Why there is no forecast, in English."""
+        from ..core.vocabulary_en import outlook_reason_en
+
+        return outlook_reason_en(self.reason, self.n_points)
+
     @property
     def reason_zh(self) -> str:
         """Why there is no forecast, in words (:func:`kpitrack.core.vocabulary.outlook_reason_zh`)."""

@@ -54,6 +54,13 @@ class MeasureStatus:
     facts: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
+    def reason_en(self) -> str:
+        """The reason in English (:mod:`kpitrack.core.vocabulary_en`, from the same code and facts)."""
+        from ..core.vocabulary_en import status_reason_en
+
+        return status_reason_en(self.reason, self.facts)
+
+    @property
     def reason_zh(self) -> str:
         """The reason in the reader's words (made by :mod:`kpitrack.core.vocabulary`, the one place)."""
         from ..core.vocabulary import status_reason_zh

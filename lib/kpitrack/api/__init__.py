@@ -15,9 +15,21 @@ the latest year with figures) or a date ``YYYY-MM-DD`` (only the figures known t
 the last full year before it; a figure of unknown publication date is taken as known by the rule of
 :data:`kpitrack.data.actuals.UNKNOWN_DATE_RULE_EN`). A measure is named by its id (any case) or, where
 one is enough, by a KPI with a single measure; a region by code (text or number), Chinese or English
-name (``"Xihu"`` too) or alias. ``language="en"`` gives English labels and names (the reasons stay in
-Chinese, in columns named ``…_zh``). Statuses come as an ordered code (``status``: sorts from
-achieved to off track, unjudged last) beside the label.
+name (``"Xihu"`` too) or alias. Statuses come as an ordered code (``status``: sorts from achieved to
+off track, unjudged last) beside the label.
+
+**One calling convention**: what the result is about comes first (a dataset for the whole plan:
+``figures``, ``status``, ``outlook``, ``final``, ``vintages``, ``context``; a measure for ``forecast``,
+``chart``, ``compare_regions``; a peer indicator for ``peers``; the year of declared targets for
+``challenges``), then ``dataset``, then the time (``as_of``, a month or a year), positionally; every
+other option is keyword-only (``region=``, ``measure=``, ``level=``, ``language=``, ``figures=``).
+
+**Languages**: every function takes ``language`` (``"zh"`` or ``"en"``). Names, labels, units and the
+reasons and advice (``reason_text``, ``what_it_takes``: the same codes and facts in either language)
+come in it; ``unit`` is followed by ``unit_en`` and ``multiplier`` (value x multiplier is in the unit
+without its scale word: 1e8 for 亿元). In English the columns of Chinese words (``…_zh``: the plan's
+own words, the Chinese sentences) are left out, a ``source`` is the publication's address and a
+``note`` is kept where kpitrack wrote it from a pattern; ``.attrs["note"]`` says so.
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ from .args import _as_of, _cat, _district_comparable, _load, _probability_label,
 from .charts import STATUS_ORDER, chart, compare_regions  # noqa: F401 - kt.chart, kt.compare_regions
 from .meta import CatalogueTables, catalogue, context, datasets, new_dataset, regions, search, vintages  # noqa: F401
 from .peers import challenges, peers  # noqa: F401 - kt.peers, kt.challenges
+from ..core.english import unit_en
 from ..core.labels import STATUS_EN, STATUS_ZH, Status
 from ..data.actuals import Dataset, effective_known_from, load_dataset
 from ..data.regions import city_code
@@ -39,8 +52,8 @@ from ..publish.content.params import check_dataset, check_language, resolve_meas
 __all__ = ["CatalogueTables", "catalogue", "figures", "status", "outlook", "forecast", "final", "chart", "compare_regions", "dataset",
            "datasets", "regions", "search", "vintages", "context", "new_dataset", "peers", "challenges", "STATUS_ORDER"]
 
-FIGURE_COLUMNS = ["measure_id", "measure_name", "region", "region_name", "period", "year", "month", "value", "unit", "quality",
-                  "method", "source", "source_kind", "low_source", "note", "vintage", "known_from", "assumed_known_from", "preferred",
+FIGURE_COLUMNS = ["measure_id", "measure_name", "region", "region_name", "period", "year", "month", "value", "unit", "unit_en",
+                  "multiplier", "quality", "method", "source", "source_kind", "low_source", "note", "vintage", "known_from", "assumed_known_from", "preferred",
                   "other_basis"]
 
 
@@ -51,8 +64,8 @@ def dataset(name: str | None = None, as_of: int | str | None = None) -> Dataset:
 
 
 @stamped
-def figures(dataset: str | None = None, as_of: int | str | None = None, region: str | int | None = None,
-            measure: str | None = None, *, language: str = "zh") -> pd.DataFrame:
+def figures(dataset: str | None = None, as_of: int | str | None = None, *, region: str | int | None = None,
+            measure: str | None = None, language: str = "zh") -> pd.DataFrame:
     """Every figure of a dataset, one row each, sorted by measure, region and period. Columns:
 
     - ``measure_id``, ``measure_name`` (in ``language``), ``region`` (code), ``region_name``
@@ -121,7 +134,8 @@ def _tidy(obs: pd.DataFrame, ds: Dataset, language: str) -> pd.DataFrame:
         "assumed_known_from": pd.to_datetime(effective_known_from(obs, ds.collected).where(unknown), errors="coerce")
         .astype("datetime64[ns]"),
         "preferred": preferred.reindex(obs.index).fillna(False).astype(bool),
-        "other_basis": pd.Series(obs.index.isin(ds.book.other_basis), index=obs.index)}, columns=FIGURE_COLUMNS)
+        "other_basis": pd.Series(obs.index.isin(ds.book.other_basis), index=obs.index)},
+        columns=[c for c in FIGURE_COLUMNS if c not in ("unit_en", "multiplier")])  # those two: args.in_language
     return out.sort_values(["measure_id", "region", "period", "vintage"], kind="stable").reset_index(drop=True)
 
 
@@ -134,7 +148,8 @@ def status(dataset: str | None = None, as_of: int | str | None = None, *, region
     achieved < on_track < at_risk < off_track < insufficient_data < no_target), ``status_label``
     (in ``language``), kpi_status, kpi_status_label, latest_year (Int64), latest_value, latest_quality,
     latest_method, latest_source, trajectory_value, target_value, ratio, ``reason`` (the reason's code,
-    see :data:`kpitrack.core.vocabulary.REASONS`), reason_zh (its words).
+    see :data:`kpitrack.core.vocabulary.REASONS`), reason_text (its words in ``language``), reason_zh
+    (its Chinese words; left out in English).
 
     ``region``: a district's own figures against the plan's rates and shares (its totals are
     assigned by the city, see the monthly bulletins: such measures read no_target). ``figures``: a
@@ -161,14 +176,15 @@ def status(dataset: str | None = None, as_of: int | str | None = None, *, region
         for ms in k.measures:
             m = cat.measure(ms.measure_id)
             d = ms.to_dict()
-            st, why, reason = ms.status, d["reason_zh"], ms.reason
+            st, why, reason, text = ms.status, d["reason_zh"], ms.reason, (d["reason_zh"] if language == "zh" else ms.reason_en)
             if code != city_code() and not _district_comparable(m):
                 st, why, reason = Status.NO_TARGET, "区、县（市）的总量目标由市里分解下达（见月度通报），不套用全市目标", "district_assigned"
+                text = why if language == "zh" else "a district's totals are assigned by the city (see the monthly bulletins)"
             rows.append({"kpi": k.kpi_id, "kpi_name": kpi.name_zh if language == "zh" else kpi.name_en, "measure": m.id,
                          "measure_name": m.name_zh if language == "zh" else m.name_en, "region": code, "region_name": rnames[code],
                          "status": st.value, "status_label": labels[st], "kpi_status": k.status.value, "kpi_status_label": labels[k.status],
                          **{c: d[c] for c in ("latest_year", "latest_value", "latest_quality", "latest_method", "latest_source",
-                                              "trajectory_value", "target_value", "ratio")}, "reason": reason, "reason_zh": why})
+                                              "trajectory_value", "target_value", "ratio")}, "reason": reason, "reason_text": text, "reason_zh": why})
     out = pd.DataFrame(rows)
     out["status"] = out["status"].astype(STATUS_ORDER)
     out["kpi_status"] = out["kpi_status"].astype(STATUS_ORDER)
@@ -186,7 +202,9 @@ def outlook(dataset: str | None = None, as_of: int | str | None = None, *, regio
     latest_value, forecast_median (the forecast every report shows), forecast_lower, forecast_upper
     (the ``level`` interval), level, probability (of meeting the target), probability_label,
     gap, expected_shortfall, required_rate, best_rate, pace_rate, rate_unit, year_reached (Int64),
-    what_it_takes_zh.
+    reason_text (why there is no forecast, in ``language``), ``advice`` (the advice's code: keep (met:
+    hold it), move (what it takes), none (on course); "" without a forecast), what_it_takes (its words in ``language``),
+    what_it_takes_zh (left out in English).
 
     What the columns mean: ``gap`` is the forecast's median minus the target, in the measure's unit,
     signed so that a negative gap is short of the target whatever the direction; ``expected_shortfall``
@@ -218,11 +236,16 @@ def outlook(dataset: str | None = None, as_of: int | str | None = None, *, regio
         d = {k: v for k, v in o.to_dict().items() if k != "fan"}
         d.update(measure=d.pop("measure_id"), measure_name=m.name_zh if language == "zh" else m.name_en, region=code,
                  probability_label=_probability_label(o.probability if o.assessable else None, language),
-                 what_it_takes_zh=o.what_it_takes_zh())
+                 what_it_takes_zh=o.what_it_takes_zh(),
+                 advice=o.advice.value if o.assessable else "",
+                 reason_text=o.reason_zh if language == "zh" else o.reason_en,
+                 what_it_takes=o.what_it_takes_zh() if language == "zh" else o.what_it_takes_en())
         if code != city_code() and not _district_comparable(m):
             d.update(assessable=False, probability=None, probability_label="—", gap=None, expected_shortfall=None,
                      required_rate=None, reason="district_total", reason_zh="区、县（市）不套用全市总量目标；预测为本地区序列",
-                     what_it_takes_zh="—")
+                     what_it_takes_zh="—", what_it_takes="—" if language == "zh" else "-",
+                     reason_text="区、县（市）不套用全市总量目标；预测为本地区序列" if language == "zh"
+                     else "a district is not held to the city's totals; the forecast is of its own series")
         rows.append(d)
     out = pd.DataFrame(rows)
     # growth in one unit per row, said in rate_unit: a compound rate in percent, as the measures in % are
@@ -233,8 +256,11 @@ def outlook(dataset: str | None = None, as_of: int | str | None = None, *, regio
 
     def rate_unit(kind: str, target: str, unit: str) -> str:
         if target == "average":  # the mean the remaining years need, in the measure's own unit (a growth rate in %)
-            return unit
-        return "%/年" if kind == "compound" and target != "cumulative" else f"{'个百分点' if unit == '%' else unit}/年"
+            return unit if language == "zh" else unit_en(unit)
+        if kind == "compound" and target != "cumulative":
+            return "%/年" if language == "zh" else "% a year"
+        per = "个百分点" if unit == "%" else unit
+        return f"{per}/年" if language == "zh" else f"{unit_en(per)} a year"
 
     out["rate_unit"] = [rate_unit(k, t, u) for k, t, u in zip(out["rate_kind"], out["target_kind"], out["unit"])]
     first = ["measure", "measure_name", "region"]
@@ -246,8 +272,8 @@ def outlook(dataset: str | None = None, as_of: int | str | None = None, *, regio
 
 
 @stamped
-def forecast(measure: str, dataset: str | None = None, as_of: int | str | None = None, region: str | int | None = None,
-             level: float = 0.8, horizon: int | None = None, *, figures: pd.DataFrame | None = None,
+def forecast(measure: str, dataset: str | None = None, as_of: int | str | None = None, *, region: str | int | None = None,
+             level: float = 0.8, horizon: int | None = None, figures: pd.DataFrame | None = None,
              language: str = "zh") -> pd.DataFrame:
     """The forecast of one measure after ``as_of``, by year (index ``year``, int): ``median`` (the
     forecast: the centre every report, chart and look-back shows), ``lower`` and ``upper`` (the
@@ -316,7 +342,8 @@ def final(dataset: str | None = None, *, language: str = "zh", figures: pd.DataF
     """The final evaluation (终期评估): was each measure's end-of-plan target met, on the figures of
     its target year(s), as the final report judges it. Columns: kpi, measure, measure_name, outcome
     (achieved / missed / insufficient / no_target), outcome_label, value, target, method, quality,
-    source, reason_zh, target_text_zh.
+    source, unit, unit_en, multiplier, reason_text (in ``language``), reason_zh, target_text_zh (the
+    plan's words; the two left out in English).
 
     >>> f = final("synthetic")
     >>> len(f) == catalogue().measures.shape[0], set(f["outcome"]) <= {"achieved", "missed", "insufficient", "no_target"}
@@ -335,7 +362,20 @@ def final(dataset: str | None = None, *, language: str = "zh", figures: pd.DataF
         rows.append({"kpi": m.kpi_id, "measure": m.id, "measure_name": m.name_zh if language == "zh" else m.name_en,
                      "outcome": o.outcome, "outcome_label": words[language][o.outcome], "value": o.value, "target": o.target,
                      "method": o.method or None, "quality": o.quality or None, "source": o.source or None,
+                     "unit": m.unit, "reason_text": o.reason_zh if language == "zh" else _final_reason_en(o, m.unit),
                      "reason_zh": o.reason_zh, "target_text_zh": o.target_text_zh})
     out = pd.DataFrame(rows)
     out["outcome"] = out["outcome"].astype(pd.CategoricalDtype(["achieved", "missed", "insufficient", "no_target"], ordered=True))
     return out
+
+
+def _final_reason_en(o, unit: str) -> str:
+    """The final outcome's reason in English, from the outcome's own figures."""
+    from ..core.english import fmt_en
+
+    if o.outcome == "no_target":
+        return "the plan sets no number for it" if o.target_text_zh else "tracked only: no target of its own"
+    if o.value is None:
+        return "no figure for the target year(s)"
+    verdict = "met" if o.outcome == "achieved" else "not met"
+    return f"{fmt_en(o.value, unit)} against a target of {fmt_en(o.target, unit)}: {verdict}"

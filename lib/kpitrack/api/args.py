@@ -13,7 +13,7 @@ from ..data.regions import city_code
 from ..plan.catalogue import Catalogue, Measure
 from ..plan.catalogue import catalogue as _load_catalogue
 from ..plan.schema import plan_base_year, plan_end_year
-from ..publish.content.params import check_dataset, check_year
+from ..publish.content.params import check_dataset, check_language, check_year
 
 
 def _cat() -> Catalogue:
@@ -120,10 +120,60 @@ def stamped(fn):
         dataset = given.get("dataset")
         if "dataset" in sig.parameters and dataset is None and "dataset" not in out.attrs:
             dataset = check_dataset(None)
+        language = check_language(given.get("language", "zh"))
         defaults = {"dataset": dataset if isinstance(dataset, str) or dataset is None else None,
-                    "as_of": given.get("as_of"), "language": given.get("language", "zh"), "note": ""}
+                    "as_of": given.get("as_of"), "language": language, "note": ""}
         for key in ATTRS:
             out.attrs.setdefault(key, defaults[key])
-        return out
+        return in_language(out, language)
 
     return call
+
+
+#: Columns of text that a person wrote in Chinese in a file, with how an English result shows them.
+_FREE_TEXT = {"source": "source", "latest_source": "source", "note": "note"}
+
+
+def in_language(out: pd.DataFrame, language: str) -> pd.DataFrame:
+    """One rule for every result's columns of words (the function gives names, labels and reasons in
+    ``language`` itself):
+
+    - a ``unit`` column is followed by ``unit_en`` (the unit in English, ``100 million yuan``) and
+      ``multiplier`` (the value times it is in the unit without its scale word: 1e8 for 亿元);
+      with ``language="en"`` the ``unit`` column is the English one;
+    - with ``language="en"``: the columns in Chinese (``…_zh``: the plan's own words, the Chinese
+      sentences beside their English ``…_text``) are left out; a ``source`` gives the publication's
+      address (Chinese in it percent-encoded); a ``note`` the English of what kpitrack wrote from a
+      pattern, "" for what a person wrote; ``.attrs["note"]`` says so.
+    """
+    from ..core.english import LEFT_OUT_EN, has_cjk, multiplier, note_en, source_en, unit_en
+
+    def english_unit(u: object) -> str:
+        try:
+            return unit_en(str(u) if u is not None and u == u else "")
+        except KeyError:  # free text (a context figure's unit as printed)
+            return "" if has_cjk(u) else str(u)
+
+    if "unit" in out.columns and "unit_en" not in out.columns:
+        at = list(out.columns).index("unit") + 1
+        out.insert(at, "unit_en", [english_unit(u) for u in out["unit"]])
+        out.insert(at + 1, "multiplier", [multiplier(u) for u in out["unit"]])
+    if language != "en":
+        return out
+    attrs = dict(out.attrs)
+    dropped = [c for c in out.columns if str(c).endswith("_zh")]
+    out = out.drop(columns=dropped)
+    if "unit" in out.columns:
+        out["unit"] = out["unit_en"]
+    for column, kind in _FREE_TEXT.items():
+        if column in out.columns:
+            f = source_en if kind == "source" else note_en
+            out[column] = [f(v) if isinstance(v, str) else v for v in out[column]]
+    note = str(attrs.get("note") or "")
+    if has_cjk(note):
+        note = ""
+    if dropped or any(c in out.columns for c in _FREE_TEXT):
+        note = f"{note}; {LEFT_OUT_EN}" if note else LEFT_OUT_EN
+    attrs["note"] = note
+    out.attrs.update(attrs)
+    return out

@@ -3,6 +3,8 @@ in the monthly bulletin). Imported by :mod:`kpitrack.api`, which the ``kt`` name
 
 from __future__ import annotations
 
+from ..core.english import unit_en
+
 from dataclasses import replace
 
 import pandas as pd
@@ -18,7 +20,7 @@ from ..publish.content.params import check_dataset, check_language, resolve_meas
 STATUS_ORDER = pd.CategoricalDtype([s.value for s in Status], ordered=True)
 
 
-def chart(measure: str, dataset: str | None = None, as_of: int | str | None = None, region: str | int | None = None, *,
+def chart(measure: str, dataset: str | None = None, as_of: int | str | None = None, *, region: str | int | None = None,
           language: str = "zh"):
     """A plotly figure of one measure (or of a KPI's measures): for the city its figures, yearly
     trajectory, 2020 target and forecast fan (as in the mid-term report); for a district its yearly
@@ -63,21 +65,21 @@ def chart(measure: str, dataset: str | None = None, as_of: int | str | None = No
                                  line={"dash": "solid" if c == code else "dot"}))
     label = (SYNTHETIC_NOTE_ZH if language == "zh" else " (synthetic demo data)") if ds.synthetic else ""
     title = (f"{m.kpi_id} {m.name_zh}（{m.unit}）：{names[code]}与全市{label}" if language == "zh"
-             else f"{m.kpi_id} {m.name_en} ({m.unit}): {names[code]} and the city{label}")
+             else f"{m.kpi_id} {m.name_en} ({unit_en(m.unit)}): {names[code]} and the city{label}")
     fig.update_layout(title=title, xaxis_title="年份" if language == "zh" else "year", font={"family": FONT_FAMILY})
     fig.update_xaxes(tickmode="linear", dtick=1, tickformat="d")  # whole years: never 2,015.5
     return fig
 
 
 @stamped
-def compare_regions(measure: str, month: str = "latest", dataset: str | None = None, *, language: str = "zh") -> pd.DataFrame:
+def compare_regions(measure: str, dataset: str | None = None, month: str = "latest", *, language: str = "zh") -> pd.DataFrame:
     """The city and every district on one measure at a month (``YYYY-MM``, or ``latest``: the
     dataset's latest month), as in the monthly bulletin: region, region_name, month (int), value
     (year to date), unit, target, required, gap, status (ordered code), status_label, rank (Int64),
     rank_previous (Int64), year_end_estimate. A measure without figures that month gives these
     columns and no rows, with the reason in ``.attrs["note"]``.
 
-    >>> c = compare_regions("K01.gdp_growth", "2018-06", "synthetic")
+    >>> c = compare_regions("K01.gdp_growth", "synthetic", "2018-06")
     >>> c.iloc[0]["region"], len(c)  # the city first, then its districts
     ('330100', 14)
     >>> [int(r) for r in sorted(c["rank"].dropna())[:3]]  # equal figures as printed share a rank

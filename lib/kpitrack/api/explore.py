@@ -36,21 +36,23 @@ def show_chart(fig) -> None:
     publish_display_data(bundle)
 
 
-def figures_of(dataset: str, as_of, measure: str, region) -> pd.DataFrame:
+def figures_of(dataset: str, as_of, measure: str, region, language: str = "zh") -> pd.DataFrame:
     """The measure's figures in the region (None: the city) (:func:`kpitrack.api.figures`)."""
-    return api.figures(dataset, as_of, resolve_region(region).code, measure)
+    return api.figures(dataset, as_of, region=resolve_region(region).code, measure=measure, language=language)
 
 
-def outlook_of(dataset: str, as_of, measure: str, region) -> pd.DataFrame:
+def outlook_of(dataset: str, as_of, measure: str, region, language: str = "zh") -> pd.DataFrame:
     """The measure's outlook in the region, one column (:func:`kpitrack.api.outlook`)."""
     m = resolve_measure(measure)
-    return api.outlook(dataset, as_of, region=region).set_index("measure").loc[[m.id]].T
+    return api.outlook(dataset, as_of, region=region, language=language).set_index("measure").loc[[m.id]].T
 
 
-def districts_of(dataset: str, measure: str, month: str = "latest") -> pd.DataFrame | str:
+def districts_of(dataset: str, measure: str, month: str = "latest", language: str = "zh") -> pd.DataFrame | str:
     """The districts compared at a month, or why there is nothing to compare."""
-    d = api.compare_regions(measure, month, dataset)
-    return d if len(d) else f"没有分地区数据：{d.attrs.get('note', '')}"
+    d = api.compare_regions(measure, dataset, month=month, language=language)
+    if len(d):
+        return d
+    return f"没有分地区数据：{d.attrs.get('note', '')}" if language == "zh" else f"No district figures: {d.attrs.get('note', '')}"
 
 
 def sources_of(table: pd.DataFrame) -> pd.DataFrame:
@@ -58,51 +60,65 @@ def sources_of(table: pd.DataFrame) -> pd.DataFrame:
     if table.empty:
         return pd.DataFrame(columns=["source", "periods", "quality", "known_from"])
     return (table.groupby("source", sort=False)
-            .agg(periods=("period", lambda p: "、".join(sorted(set(p))[:6]) + ("…" if len(set(p)) > 6 else "")),
-                 quality=("quality", lambda q: "、".join(sorted(set(q)))), known_from=("known_from", "max"))
+            .agg(periods=("period", lambda p: ", ".join(sorted(set(p))[:6]) + ("..." if len(set(p)) > 6 else "")),
+                 quality=("quality", lambda q: ", ".join(sorted(set(q)))), known_from=("known_from", "max"))
             .reset_index())
 
 
-def sections(dataset: str, as_of, measure: str, region, month: str = "latest") -> None:
-    """Every section of the notebook for one choice, with its heading."""
+#: the notebook's headings in each language
+HEADINGS = {"zh": ("数据", "到规划期末的前景", "各区、县（市）对比", "来源"),
+            "en": ("Figures", "Outlook to the end of the plan", "Districts compared", "Sources")}
+#: the drop-downs' labels in each language
+LABELS = {"zh": ("领域", "指标", "子指标", "地区"), "en": ("Domain", "KPI", "Measure", "Region")}
+
+
+def sections(dataset: str, as_of, measure: str, region, month: str = "latest", language: str = "zh") -> None:
+    """Every section of the notebook for one choice, with its heading, in ``language``."""
     from IPython.display import Markdown, display
 
     m, r = resolve_measure(measure), resolve_region(region)  # None: the city
-    display(Markdown(f"### {m.id} {m.name_zh} · {r.name_zh}"))
-    show_chart(api.chart(m.id, dataset, as_of, r.code))
-    table = figures_of(dataset, as_of, m.id, r.code)
-    display(Markdown("#### 数据 / Figures"), table)
-    display(Markdown("#### 到规划期末的前景 / Outlook"), outlook_of(dataset, as_of, m.id, r.code))
-    display(Markdown("#### 各区、县（市）对比 / Districts"), districts_of(dataset, m.id, month))
-    display(Markdown("#### 来源 / Sources"), sources_of(table))
+    zh = language == "zh"
+    display(Markdown(f"### {m.id} {m.name_zh if zh else m.name_en} · {r.name_zh if zh else r.name_en}"))
+    show_chart(api.chart(m.id, dataset, as_of, region=r.code, language=language))
+    table = figures_of(dataset, as_of, m.id, r.code, language)
+    h = HEADINGS["zh" if zh else "en"]
+    display(Markdown(f"#### {h[0]}"), table)
+    display(Markdown(f"#### {h[1]}"), outlook_of(dataset, as_of, m.id, r.code, language))
+    display(Markdown(f"#### {h[2]}"), districts_of(dataset, m.id, month, language))
+    display(Markdown(f"#### {h[3]}"), sources_of(table))
 
 
-def explorer(dataset: str | None = None, as_of=None, measure: str = DEFAULT_MEASURE, region=None, month: str = "latest"):
+def explorer(dataset: str | None = None, as_of=None, measure: str = DEFAULT_MEASURE, region=None, month: str = "latest",
+             language: str = "zh"):
     """An ipywidgets box: pick a domain, KPI, measure and region; every section below the drop-downs
-    is drawn again for the choice."""
+    is drawn again for the choice, in ``language``."""
     import ipywidgets as w
 
+    zh = language == "zh"
     tables = api.catalogue()
     kpis, measures = tables.kpis, tables.measures
+    name = "name_zh" if zh else "name_en"
     first = measures.set_index("measure").loc[resolve_measure(measure).id]
-    domain = w.Dropdown(description="领域", options=[(r.name_zh, r.domain) for r in tables.domains.itertuples()],
+    text = LABELS["zh" if zh else "en"]
+    domain = w.Dropdown(description=text[0], options=[(getattr(r, name), r.domain) for r in tables.domains.itertuples()],
                         value=kpis.set_index("kpi").loc[first["kpi"], "domain"])
-    kpi = w.Dropdown(description="指标")
-    meas = w.Dropdown(description="子指标")
-    reg = w.Dropdown(description="地区", options=[(r.name_zh, r.code) for r in regions()], value=resolve_region(region).code)
+    kpi = w.Dropdown(description=text[1])
+    meas = w.Dropdown(description=text[2])
+    reg = w.Dropdown(description=text[3], options=[(r.name_zh if zh else r.name_en, r.code) for r in regions()],
+                     value=resolve_region(region).code)
     out = w.Output()
 
     def kpis_of(d: str) -> list[tuple[str, str]]:
-        return [(f"{r.kpi} {r.name_zh}", r.kpi) for r in kpis[kpis["domain"] == d].itertuples()]
+        return [(f"{r.kpi} {getattr(r, name)}", r.kpi) for r in kpis[kpis["domain"] == d].itertuples()]
 
     def measures_of(k: str) -> list[tuple[str, str]]:
-        return [(r.name_zh, r.measure) for r in measures[measures["kpi"] == k].itertuples()]
+        return [(getattr(r, name), r.measure) for r in measures[measures["kpi"] == k].itertuples()]
 
     def redraw(*_) -> None:
         out.clear_output(wait=True)
         with out:
             if meas.value is not None:
-                sections(dataset, as_of, meas.value, reg.value, month)
+                sections(dataset, as_of, meas.value, reg.value, month, language)
 
     def on_domain(change) -> None:
         kpi.options = kpis_of(change["new"])

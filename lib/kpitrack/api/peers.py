@@ -32,12 +32,16 @@ def peers(indicator: str, year: int, *, group: str = "sub-provincial", source: s
 
     language = check_language(language)
     year = check_year(year, "year")
-    r = ranking(load_peers(), indicator, year, group, source)
+    data = load_peers()
+    r = ranking(data, indicator, year, group, source)
     out = r.tidy()
+    missing = list(r.missing)
     if language == "en":
         out["city"] = out["city_en"]
+        english = dict(zip(data.figures["city"], data.figures["city_en"]))
+        missing = [english.get(c) or c for c in missing]
     out.attrs.update({"indicator": r.indicator.id, "year": year, "group": r.group.id, "language": language,
-                      "home_rank": r.home_rank, "missing": list(r.missing), "note": r.indicator.caveat_zh})
+                      "home_rank": r.home_rank, "missing": missing, "note": r.indicator.caveat_zh})
     return out
 
 

@@ -153,10 +153,18 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_dataset(args: argparse.Namespace) -> int:
-    from ..data.own import create_dataset
+    from ..core.exceptions import ParameterError
+    from ..data.own import create_dataset, set_dataset_kind
 
-    folder = create_dataset(args.name, args.title_zh, args.title_en, args.description_zh)
-    print(f"made dataset {args.name} in {folder}; fill it with: kpitrack ingest FILE --dataset {args.name}")
+    if args.action == "kind":
+        if args.kind is None:
+            raise ParameterError("kpitrack dataset kind NAME --kind official|test: say which", field="kind")
+        path = set_dataset_kind(args.name, args.kind)
+        print(f"dataset {args.name} is now {args.kind} ({path})")
+        return 0
+    kind = args.kind or "official"
+    folder = create_dataset(args.name, args.title_zh, args.title_en, args.description_zh, kind=kind)
+    print(f"made dataset {args.name} ({kind}) in {folder}; fill it with: kpitrack ingest FILE --dataset {args.name}")
     return 0
 
 

@@ -252,12 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
                          "store, read by no evaluation) instead of refusing the plan")
     pl.set_defaults(command="plan")
 
-    dn = sub.add_parser("dataset", help="make a dataset of your own: kpitrack dataset new NAME",
-                        description="kpitrack dataset new NAME [--title-zh T] [--title-en T]: an empty dataset of real figures in "
-                                    "data/actuals/NAME/, to fill with kpitrack ingest FILE --dataset NAME (a ledger, or a CSV of what "
-                                    "kt.figures() returned).")
-    dn.add_argument("action", choices=("new",))
+    dn = sub.add_parser("dataset", help="make a dataset of your own: kpitrack dataset new NAME [--kind test]",
+                        description="kpitrack dataset new NAME [--kind official|test] [--title-zh T] [--title-en T]: an empty "
+                                    "dataset in data/actuals/NAME/, to fill with kpitrack ingest FILE --dataset NAME (a ledger, or a "
+                                    "CSV of what kt.figures() returned). --kind test: figures typed in to try kpitrack, labelled "
+                                    "测试数据 wherever shown. kpitrack dataset kind NAME --kind official|test relabels one.")
+    dn.add_argument("action", choices=("new", "kind"))
     dn.add_argument("name")
+    dn.add_argument("--kind", choices=("official", "test"), default=None,
+                    help="official: published figures (the default for new); test: figures typed in to try kpitrack")
     dn.add_argument("--title-zh", default="")
     dn.add_argument("--title-en", default="")
     dn.add_argument("--description-zh", default="")

@@ -32,7 +32,7 @@ COLUMNS = {
 }
 #: Columns kt.figures() writes that follow from the others (or from the store): read back, not used,
 #: so what the API returns can be ingested as it is.
-DERIVED_COLUMNS = ("measure_name_en", "region_name", "year", "month", "vintage", "preferred", "assumed_known_from", "source_kind",
+DERIVED_COLUMNS = ("measure_name_en", "region_name", "year", "month", "vintage", "preferred", "assumed_known_from", "source_kind", "unit_en", "multiplier",
                    "low_source", "other_basis")
 HEADER_ALIASES = {**{zh: key for key, (zh, _) in COLUMNS.items()}, **{key: key for key in COLUMNS},
                   **{key: key for key in DERIVED_COLUMNS}, "measure": "measure_id"}

@@ -81,12 +81,28 @@ def load_catalogue(plan_dir: Path | None = None) -> Catalogue:
             problems.extend(exc.problems)
     if problems:
         raise ValidationError(problems, "catalogue validation")
+    agencies = _load_agency_names(plan_dir / "agencies.yaml")
     domains, kpis = parts["kpis"]
     _check_links(kpis, parts["special_targets"], plan_dir / FILES["special_targets"])
     return Catalogue(
         domains=domains, kpis=kpis, special_targets=parts["special_targets"],
         problem_areas=parts["social_problems"], standards=parts["standards"], scoring=parts["scoring"], source=source,
+        agency_names_en=agencies,
     )
+
+
+def _load_agency_names(path: Path) -> dict[str, str]:
+    """The responsible units' English names (optional ``agencies.yaml``: a mapping of the plan's
+    Chinese name to the English one); empty when the plan has none."""
+    if not path.is_file():
+        return {}
+    name = _display(path)
+    doc = load_yaml(path, name)
+    if not isinstance(doc, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in doc.items()):
+        raise ValidationError([Problem(name, line_of(doc) if isinstance(doc, dict) else 0, "-",
+                                       "a mapping of each unit's Chinese name to its English name (text)", Reason.WRONG_TYPE)],
+                              "catalogue validation")
+    return {k.strip(): v.strip() for k, v in doc.items()}
 
 
 def plan_signature(plan_dir: Path) -> tuple:

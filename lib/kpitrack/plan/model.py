@@ -214,6 +214,8 @@ class Catalogue:
     standards: tuple[Standard, ...]
     scoring: ScoringRules
     _measures: dict[str, Measure] = field(default_factory=dict, repr=False, compare=False)
+    #: the responsible units' names in English (``agencies.yaml``, optional): Chinese name -> English
+    agency_names_en: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     #: the plan's files as they were when loaded (names, sizes, times): a writer that holds the plan
     #: lock sees whether the plan changed under it since (empty: a catalogue made in code)
     source: tuple = field(default=(), repr=False, compare=False)

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from ...data.actuals import Dataset, context_series, kpi_series
 from .display import FONT_FAMILY, PanelTraces, figure_from_spec, grid_layout, panel_axes
+from ...core.english import plan_words_en
 from ...core.labels import COUNT_UNITS, QUALITY_ZH, STATUS_COLOUR, SYNTHETIC_NOTE_ZH, Status, status_label
 from ...plan.catalogue import KPI
 from ...analysis.progress import KPIStatus
@@ -21,6 +22,20 @@ METHOD_ZH = {"official": "实际值（公布）", "computed": "推算值（由�
 TRAJECTORY_COLOUR, ACTUAL_COLOUR, TARGET_COLOUR = "#7f7f7f", "#0072B2", "#CC79A7"
 CONTEXT_COLOUR = "#aaaaaa"
 CONTEXT_NAME = "参考：推算值（非官方口径）"
+METHOD_EN = {"official": "figure (published)", "computed": "computed from published figures",
+             "daily-derived": "figure (computed from daily data)", "synthetic": "synthetic data"}
+QUALITY_EN = {"reported": "published", "preliminary": "preliminary", "revised": "revised", "derived": "derived",
+              "synthetic": "synthetic", "plan-implied": "base implied by the plan"}
+#: a chart's words in each language (hover text, legend, watermark)
+WORDS = {
+    "zh": {"traj": "规划轨迹", "year": "{x}年", "context": CONTEXT_NAME, "context_hover": "由日数据推算，非官方口径，仅供参考",
+           "fan": "预测80%区间", "fan_then": "{y}年所作预测80%区间", "fcst": "预测（中值）", "fcst_then": "{y}年所作预测（中值）",
+           "median": "预测中值", "target": "{y}年目标", "avg": "期内年均目标", "synthetic": "合成数据"},
+    "en": {"traj": "plan trajectory", "year": "{x}", "context": "for reference: derived (not the official basis)",
+           "context_hover": "computed from daily data, not the official basis", "fan": "forecast 80% interval",
+           "fan_then": "80% interval forecast in {y}", "fcst": "forecast (median)", "fcst_then": "forecast made in {y} (median)",
+           "median": "forecast median", "target": "{y} target", "avg": "yearly average target", "synthetic": "synthetic data"},
+}
 
 
 def _drawable(m, s: pd.DataFrame) -> bool:
@@ -46,8 +61,15 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
     cols = min(n, 3)
     rows = math.ceil(n / cols)
     width = {1: 40, 2: 24}.get(cols, 16)
-    titles = [wrap(m.name_zh, width) + ("<br>" if len(m.name_zh) + len(m.unit) + 2 > width else "") + f"（{m.unit}）"
-              for m, _ in pairs]
+    w = WORDS[language]
+    year_x = w["year"].format(x="%{x}")
+    if language == "zh":
+        titles = [wrap(m.name_zh, width) + ("<br>" if len(m.name_zh) + len(m.unit) + 2 > width else "") + f"（{m.unit}）"
+                  for m, _ in pairs]
+    else:
+        from ...core.english import unit_en
+
+        titles = [wrap_words(m.name_en + (f" ({unit_en(m.unit)})" if m.unit else ""), width * 2) for m, _ in pairs]
     # built as plain data and made a plotly figure once: plotly's checks of every step cost 2 s a report
     layout = grid_layout(rows, cols, n, horizontal_spacing=0.08, vertical_spacing=0.22)
     traces = PanelTraces()
@@ -60,30 +82,32 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
         base = s.loc[s["period"] == plan_base_year(), "value"]
         traj = trajectory(m, float(base.iloc[0]) if len(base) else None)
         if traj.notna().any():
-            traces.add({"x": list(plan_years()), "y": traj.tolist(), "mode": "lines+markers", "name": "规划轨迹",
+            traces.add({"x": list(plan_years()), "y": traj.tolist(), "mode": "lines+markers", "name": w["traj"],
                  "line": {"dash": "dash", "color": TRAJECTORY_COLOUR}, "marker": {"size": 5},
-                 "hovertemplate": "%{x}年 规划轨迹 %{y:,.4~g}<extra></extra>"}, "traj", k)
+                 "hovertemplate": f"{year_x} {w['traj']} %{{y:,.4~g}}<extra></extra>"}, "traj", k)
         for method, g in s.groupby("method", sort=False):
-            name = METHOD_ZH.get(method, method)
+            name = (METHOD_ZH if language == "zh" else METHOD_EN).get(method, method)
+            quality = QUALITY_ZH if language == "zh" else QUALITY_EN
             # missing years stay gaps: a line must not suggest values nobody measured
             g = g.set_index("period").reindex(range(int(g["period"].min()), int(g["period"].max()) + 1)).reset_index()
             traces.add({"x": g["period"].tolist(), "y": [None if pd.isna(v) else float(v) for v in g["value"]],
                  "mode": "lines+markers", "name": name, "connectgaps": False,
                  "line": {"color": ACTUAL_COLOUR, "width": 2, "dash": "solid" if method in ("official", "synthetic") else "dot"},
                  "marker": {"symbol": MARKERS.get(method, "circle"), "size": 9, "color": ACTUAL_COLOUR},
-                 "customdata": [QUALITY_ZH.get(q, q) if isinstance(q, str) else "" for q in g["quality"]],
-                 "hovertemplate": "%{x}年 %{y:,.4~g}（%{customdata}）<extra>" + name + "</extra>"}, method, k)
+                 "customdata": [quality.get(q, q) if isinstance(q, str) else "" for q in g["quality"]],
+                 "hovertemplate": (f"{year_x} %{{y:,.4~g}}（%{{customdata}}）" if language == "zh"
+                                   else f"{year_x} %{{y:,.4~g}} (%{{customdata}})") + "<extra>" + name + "</extra>"}, method, k)
         c = context[m.id]
         if len(c):  # derived figures of a measure that has published ones: apart, as context, never joined to them
             traces.add({"x": c["period"].tolist(), "y": [float(v) for v in c["value"]], "mode": "markers",
-                 "name": CONTEXT_NAME, "marker": {"symbol": "circle-open", "size": 8, "color": CONTEXT_COLOUR},
-                 "hovertemplate": "%{x}年 %{y:,.4~g}（由日数据推算，非官方口径，仅供参考）<extra></extra>"}, "context", k)
+                 "name": w["context"], "marker": {"symbol": "circle-open", "size": 8, "color": CONTEXT_COLOUR},
+                 "hovertemplate": f"{year_x} %{{y:,.4~g}} · {w['context_hover']}<extra></extra>"}, "context", k)
         o = outlooks.get(m.id) if outlooks else None
         if o is not None and not o.fan.empty and o.latest_year is not None:
             fan = o.fan
             earlier = o.as_of < ms.as_of
-            fan_name = f"{o.as_of}年所作预测80%区间" if earlier else "预测80%区间"
-            fcst_name = f"{o.as_of}年所作预测（中值）" if earlier else "预测（中值）"
+            fan_name = w["fan_then"].format(y=o.as_of) if earlier else w["fan"]
+            fcst_name = w["fcst_then"].format(y=o.as_of) if earlier else w["fcst"]
             xs = [o.latest_year] + fan.index.tolist()
             lower = [o.latest_value] + fan["lower"].tolist()
             upper = [o.latest_value] + fan["upper"].tolist()
@@ -91,14 +115,16 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
                  "fillcolor": "rgba(0,114,178,0.15)", "line": {"width": 0}, "name": fan_name, "hoverinfo": "skip"}, "fan", k)
             traces.add({"x": xs, "y": [o.latest_value] + fan["median"].tolist(), "mode": "lines", "name": fcst_name,
                  "line": {"color": ACTUAL_COLOUR, "dash": "dashdot", "width": 1.5},
-                 "hovertemplate": "%{x}年 预测中值 %{y:,.4~g}<extra></extra>"}, "fcst", k)
+                 "hovertemplate": f"{year_x} {w['median']} %{{y:,.4~g}}<extra></extra>"}, "fcst", k)
         t = m.end_target
         if t.value is not None and t.kind in ("level", "floor", "ceiling"):
-            traces.add({"x": [t.year], "y": [t.value], "mode": "markers", "name": f"{t.year}年目标",
+            target = w["target"].format(y=t.year)
+            words = t.text_zh if language == "zh" else plan_words_en(t.text_zh)
+            traces.add({"x": [t.year], "y": [t.value], "mode": "markers", "name": target,
                  "marker": {"symbol": "star", "size": 15, "color": TARGET_COLOUR},
-                 "hovertemplate": f"{t.year}年目标 %{{y:,.4~g}}<extra>{t.text_zh}</extra>"}, "target", k)
+                 "hovertemplate": f"{target} %{{y:,.4~g}}<extra>{words}</extra>"}, "target", k)
         elif t.value is not None and t.kind == "average":
-            traces.add({"x": list(t.years), "y": [t.value] * len(t.years), "mode": "lines", "name": "期内年均目标",
+            traces.add({"x": list(t.years), "y": [t.value] * len(t.years), "mode": "lines", "name": w["avg"],
                  "line": {"color": TARGET_COLOUR, "dash": "dot"}}, "avg", k)
         label, colour = (labels or {}).get(m.id) or (status_label(ms.status, language), STATUS_COLOUR[Status(ms.status)])
         if len(traces.data) > first:  # the evaluation year, as a thin line (plotly's add_vline skips empty panels too)
@@ -119,9 +145,9 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
             yaxis["tickformat"] = ",d"
             if ys and max(ys) - min(ys) < 6:
                 yaxis.update(dtick=1, tick0=0)
-    synthetic_note = SYNTHETIC_NOTE_ZH if ds.synthetic else ""
+    synthetic_note = (SYNTHETIC_NOTE_ZH if language == "zh" else " (synthetic demo data)") if ds.synthetic else ""
     layout.update(
-        title={"text": f"{kpi.id} {kpi.name_zh}{synthetic_note}", "x": 0.01, "y": 1, "yref": "container", "yanchor": "top",
+        title={"text": f"{kpi.id} {kpi.name_zh if language == 'zh' else kpi.name_en}{synthetic_note}", "x": 0.01, "y": 1, "yref": "container", "yanchor": "top",
                "pad": {"t": 10}, "font": {"size": 16}},
         height=300 * rows + 80, margin={"l": 50, "r": 20, "t": 50 + 20 * max(t.count("<br>") + 2 for t in titles), "b": 40},
         font={"family": FONT_FAMILY, "size": 12},
@@ -130,7 +156,7 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
         shapes=shapes,
     )
     if ds.synthetic:
-        layout["annotations"].append({"text": "合成数据", "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+        layout["annotations"].append({"text": w["synthetic"], "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
                                       "showarrow": False, "font": {"size": 48, "color": "rgba(200,0,0,0.08)"}})
     return figure_from_spec(traces.data, layout)
 
@@ -149,6 +175,17 @@ def charted(kpis, ds: Dataset, as_of: int) -> tuple[list[int], str]:
     note = ("" if not rest else f"以下{len(rest)}项指标暂无实际数据，只有规划目标和轨迹（见上表），不单列图表："
             + "、".join(f"{k.id} {k.name_zh}" for k in rest) + "。")
     return shown, note
+
+
+def wrap_words(text: str, width: int) -> str:
+    """Break a long English title at spaces into lines of about ``width`` characters (plotly <br>)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def wrap(text: str, width: int) -> str:

@@ -155,6 +155,8 @@ def document_front(title: str, ds, toc: bool = False) -> dict[str, Any]:
                              "format": {"typst": {"toc": False}}}
     if ds.synthetic:
         front.update(synthetic=True, pagetitle=f"{title}（{SYNTHETIC_LABEL_ZH}）")
+    elif getattr(ds, "kind", "official") == "test":  # figures typed in to try kpitrack: said in the page title too
+        front.update(pagetitle=f"{title}（测试数据，非正式数据）")
     return front
 
 

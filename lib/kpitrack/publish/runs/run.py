@@ -170,10 +170,11 @@ def report_job(params: dict[str, Any], stem: str, reports: Path, formats: tuple[
     from ..content import final_report, report
 
     title = "".join(final_report.title_lines(edition) if final else report.title_lines(params["as_of"]))
-    synthetic = load_dataset(params["dataset"], catalogue()).synthetic
-    front = document_front(title, load_dataset(params["dataset"], catalogue()), toc=True)
+    ds = load_dataset(params["dataset"], catalogue())
+    front = document_front(title, ds, toc=True)
     inputs = document_inputs("final" if final else "midterm", params["dataset"])
-    meta = {"kind": "final" if final else "midterm", "title": title, "dataset": params["dataset"], "synthetic": synthetic}
+    meta = {"kind": "final" if final else "midterm", "title": title, "dataset": params["dataset"], "synthetic": ds.synthetic,
+            **({"data_kind": ds.kind} if ds.kind == "test" else {})}
     key = stem
     if edition > 1:  # a revised edition: a document of its own beside the one it revises
         key, meta = f"{stem}-r{edition - 1}", {**meta, "revises": stem, "edition": edition}

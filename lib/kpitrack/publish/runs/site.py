@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -81,13 +82,50 @@ def _share_plotly(page: str, files: Path, rel: str) -> str:
     return page.replace(inline, f'<script type="text/javascript" src="{up}{SHARED_PLOTLY}"></script>', 1)
 
 
+#: an embedded file (``src``/``href`` of ``data:…;base64,…``) larger than this is shared: written once
+#: into ``files/lib/`` under its content's hash, and loaded from there by every page that embeds it
+SHARE_ABOVE = 2_000
+_EMBEDDED = re.compile(r'(src|href)="data:([a-z]+/[a-z0-9.+-]+);base64,([A-Za-z0-9+/=]+)"')
+_EXTENSIONS = {"text/css": "css", "text/javascript": "js", "application/javascript": "js", "font/woff2": "woff2",
+               "font/woff": "woff", "image/png": "png", "image/svg+xml": "svg", "image/jpeg": "jpg"}
+
+
+def _share_embedded(page: str, files: Path, rel: str) -> str:
+    """The page with its large embedded files (Quarto's theme, fonts and scripts, base64 in every
+    self-contained page) replaced by one shared copy each in ``files/lib/``, named by the hash of
+    its content: the site holds each once; the document in ``reports/`` stays self-contained."""
+    import base64
+    import hashlib
+
+    up = "../" * (len(Path(rel).parts) - 1)
+
+    def share(mo: re.Match) -> str:
+        attr, mime, payload = mo.groups()
+        if len(payload) <= SHARE_ABOVE or mime not in _EXTENSIONS:
+            return mo.group(0)
+        try:
+            data = base64.b64decode(payload, validate=True)
+        except ValueError:
+            return mo.group(0)
+        name = f"lib/{hashlib.sha256(data).hexdigest()[:20]}.{_EXTENSIONS[mime]}"
+        target = files / name
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        return f'{attr}="{up}{name}"'
+
+    return _EMBEDDED.sub(share, page)
+
+
 def _copy(src: Path, files: Path, rel: str) -> str:
     """Copy a document into the site; an HTML document gets a link back to the site's home page and
     loads the chart library from the site's shared copy."""
     dst = files / rel
     dst.parent.mkdir(parents=True, exist_ok=True)
     if src.suffix == ".html":
-        page = _share_plotly(src.read_text(encoding="utf-8"), files, rel)
+        page = _share_embedded(_share_plotly(src.read_text(encoding="utf-8"), files, rel), files, rel)
         back = back_link("../" * len(Path(rel).parts) + "index.html")
         page = re.sub(r"(<body[^>]*>)", lambda mo: mo.group(1) + back, page, count=1)
         dst.write_text(page, encoding="utf-8")
@@ -139,7 +177,7 @@ def _reports_page(reports: Path, files: Path) -> str:
             kind = f"{params.get('as_of') or plan_end_year()}年终期评估"
         else:
             kind = f"{params.get('as_of', '')}年中期评估"
-        data = SYNTHETIC_DATA_ZH if item.get("synthetic") else "公开数据"
+        data = SYNTHETIC_DATA_ZH if item.get("synthetic") else "测试数据（非正式数据）" if item.get("data_kind") == "test" else "公开数据"
         if params.get("data_as_of"):
             data += f"（截至{params['data_as_of']}已知）"
         links = []
