@@ -20,18 +20,10 @@ install: $(STAMP)
 ## bulletins of both datasets, the performance cards and scores of 2018 and the improvement notices
 ## of the latest month (synthetic data: the synthetic register is generated, not an official record),
 ## and the website that links them (reports/site/_site/index.html).
+## The main job: the steps of params/build.yaml (reports, the latest bulletins, cards, notices, scores,
+## the site), two streams side by side, each step's progress and the time left; logs in reports/_build/.
 report: $(STAMP)
-	$(BIN)/kpitrack validate
-	$(BIN)/kpitrack run params/midterm-2018.yaml
-	$(BIN)/kpitrack run params/midterm-2018-synthetic.yaml
-	$(BIN)/kpitrack run params/final-2020.yaml
-	$(BIN)/kpitrack run params/final-2020-synthetic.yaml
-	$(BIN)/kpitrack bulletins --month latest --dataset hangzhou
-	$(BIN)/kpitrack bulletins --month latest --dataset synthetic
-	$(BIN)/kpitrack cards --as-of 2018 --dataset synthetic
-	$(BIN)/kpitrack notices --month latest --dataset synthetic
-	$(BIN)/kpitrack scores --year 2018 --dataset synthetic --out reports/scores-2018-synthetic.txt
-	$(BIN)/kpitrack site --year 2018
+	$(BIN)/kpitrack build
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -205,7 +205,7 @@ def test_vintages_context_final_search_datasets():
     assert f["outcome"].dtype.ordered and "achieved" in set(f["outcome_label"]) | {"achieved"}
     assert kt.search("")["id"].empty and "K12.income" in kt.search("Income")["id"].tolist()
     assert {"hangzhou", "synthetic"} <= set(kt.datasets()["dataset"])
-    assert len(kt.regions("en")) == 14 and "Xihu District" in set(kt.regions("en")["name"])
+    assert len(kt.regions(language="en")) == 14 and "Xihu District" in set(kt.regions(language="en")["name"])
 
 
 def test_district_chart_shows_the_district_and_the_city_in_whole_years():
@@ -311,7 +311,7 @@ def test_every_result_carries_the_same_attrs_keys():
 
     results = [kt.figures("synthetic", measure="K12.income"), kt.status("synthetic", 2018), kt.outlook("synthetic", 2018),
                kt.forecast("K12.income", "synthetic", 2018, language="en"), kt.final("synthetic"),
-               kt.compare_regions("K02.revenue", "synthetic", "2018-06"), kt.datasets(), kt.regions("en"), kt.search("income"),
+               kt.compare_regions("K02.revenue", "synthetic", "2018-06"), kt.datasets(), kt.regions(language="en"), kt.search("income"),
                kt.vintages("synthetic"), kt.context("hangzhou"), kt.peers("gdp_nominal", 2019), kt.challenges(2018, "synthetic")]
     for r in results:
         assert set(ATTRS) <= set(r.attrs), r.attrs

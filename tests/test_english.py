@@ -108,11 +108,26 @@ def test_units_come_with_english_and_a_multiplier():
     f = kt.figures("hangzhou", measure="K01.gdp_nominal")
     row = f.iloc[0]
     assert row["unit"] == "亿元" and row["unit_en"] == "100 million yuan" and row["multiplier"] == 1e8
+    from kpitrack.core.english import missing_units
+
     m = kt.catalogue().measures
-    assert all(unit_en(u) is not None for u in m["unit"])  # every unit of the plan has its English
+    assert missing_units(m["unit"]) == []  # every unit of the plan has its English
     assert multiplier("万人") == 1e4 and multiplier("%") == 1.0 and unit_en("个百分点/年") == "percentage points a year"
+    assert unit_en("亿元 (固定资产投资)") == "100 million yuan" and multiplier("亿元 (税收收入)") == 1e8  # a unit as printed
+    assert unit_en("斤") == "" and missing_units(["斤", "亿元"]) == ["斤"]
     with pytest.raises(KeyError, match="no English for the unit"):
-        unit_en("斤")
+        unit_en("斤", strict=True)
+    t = kt.catalogue().targets.set_index(["measure", "target_kind"])
+    assert t.loc[("K12.income", "growth"), "unit"] == "%" and t.loc[("K05.rd_share", "increment"), "unit"] == "个百分点"
+
+
+def test_another_plans_workspace_in_english():
+    """The 14th plan's example: its units (倍 too) in English, nothing Chinese, nothing raised."""
+    from kpitrack.core import paths
+
+    h = kt.open(paths.REPO_ROOT / "examples" / "hangzhou-14th")
+    found = _chinese_in([h.outlook("main", language="en"), h.status("main", language="en"), h.catalogue(language="en")])
+    assert not found, found[:5]
 
 
 def test_sources_notes_and_plan_words_in_english():
@@ -164,3 +179,9 @@ def test_a_test_dataset_says_so_and_can_be_relabelled(tmp_path):
     (root / "gen" / "dataset.yaml").write_text("title_zh: g\ntitle_en: g\nsynthetic: true\n", encoding="utf-8")
     with pytest.raises(KpitrackError, match="synthetic"):
         set_dataset_kind("gen", "official", actuals_dir=root)
+    flow = root / "flow"
+    flow.mkdir()
+    (flow / "dataset.yaml").write_text("{title_zh: f, title_en: f, synthetic: false, kind: test}\n", encoding="utf-8")
+    with pytest.raises(KpitrackError, match="by hand"):
+        set_dataset_kind("flow", "official", actuals_dir=root)
+    assert "kind: test}" in (flow / "dataset.yaml").read_text(encoding="utf-8")  # untouched

@@ -4,7 +4,14 @@ Five-Year plan, 2016-2020; ``kpitrack init`` makes one for any city and plan).
 For notebooks, ``import kpitrack as kt`` gives the researcher's API (:mod:`kpitrack.api`):
 ``kt.catalogue()``, ``kt.figures()``, ``kt.status()``, ``kt.outlook()``, ``kt.forecast()``,
 ``kt.final()``, ``kt.chart()``, ``kt.compare_regions()``, ``kt.datasets()``, ``kt.regions()``,
-``kt.vintages()``, ``kt.context()``, ``kt.search()``, ``kt.new_dataset()``. They are imported on first use, so the command line stays quick.
+``kt.vintages()``, ``kt.context()``, ``kt.search()``, ``kt.peers()``, ``kt.challenges()``, ``kt.new_dataset()``. They
+are imported on first use, so the command line stays quick.
+
+One calling convention: what the result is about first (a dataset for the whole plan; a measure for
+``forecast``, ``chart``, ``compare_regions``; an indicator for ``peers``; a year of declared targets
+for ``challenges``), then ``dataset``, then the time, positionally; every other option keyword-only.
+Every function takes ``language="zh"`` or ``"en"`` (English throughout: units, reasons, advice,
+charts; see :mod:`kpitrack.api`).
 
 They read the default workspace (``$KPITRACK_DATA``, else the bundled one). ``kt.open(folder)``
 returns a handle on another workspace with the same functions (``ningbo = kt.open("ningbo");

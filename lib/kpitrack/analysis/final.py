@@ -45,6 +45,9 @@ class FinalOutcome:
     method: str = ""
     quality: str = ""
     source: str = ""
+    #: what was judged: the kind of target (level, floor, ceiling, cumulative, average) and its years
+    kind: str = ""
+    years: tuple[int, ...] = ()
 
     @property
     def outcome_zh(self) -> str:
@@ -105,6 +108,8 @@ def final_outcome(m: Measure, obs: FigureSource) -> FinalOutcome:
         kind = last.kind
         years = tuple(last.years) if kind == "average" else (plan_end_year(),)
         target, approx, strict, text = last.value, False, False, last.text_zh
+    base.update(kind=kind, years=tuple(int(y) for y in years) if kind in ("cumulative", "average") else
+                (int(years[-1]) if years else plan_end_year(),))
     s = kpi_series(obs, m.id).set_index("period")  # the figures that count (a derived one never stands in)
     if s.empty:
         return FinalOutcome(**base, outcome=INSUFFICIENT, target=target, target_text_zh=text, reason_zh="暂无数据")

@@ -308,9 +308,9 @@ def _assess_yearly(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> Mea
             ok = meets(value, t.value, m.direction)
             return _status(judged, Status.ON_TRACK if ok else Status.OFF_TRACK, "yearly_bound",
                            "yearly_requirement", what="requirement", years=years, value=value, text=t.text_zh, ok=ok, unit=m.unit,
-                           **later)
+                           target=t.value, **later)
         return _level_vs_target(judged, m, value, t.value,
-                                {"years": years, "value": value, "text": t.text_zh, "unit": m.unit, **later}, "yearly")
+                                {"years": years, "value": value, "text": t.text_zh, "unit": m.unit, "target": t.value, **later}, "yearly")
     if numeric:
         t = numeric[-1]
         ly = common["latest_year"]

@@ -206,8 +206,8 @@ def outlook(dataset: str | None = None, as_of: int | str | None = None, *, regio
     hold it), move (what it takes), none (on course); "" without a forecast), what_it_takes (its words in ``language``),
     what_it_takes_zh (left out in English).
 
-    What the columns mean: ``gap`` is the forecast's median minus the target, in the measure's unit,
-    signed so that a negative gap is short of the target whatever the direction; ``expected_shortfall``
+    What the columns mean: ``gap`` is how far the forecast's median falls short of the target, in the
+    measure's unit, whatever the direction (positive: short by that much; negative: beyond the target); ``expected_shortfall``
     the mean distance short of the target over the forecast distribution (0 when always met);
     ``required_rate`` the average yearly change from the latest figure that meets the target in its
     year, ``best_rate`` the best such change the record shows over the same span, ``pace_rate`` the
@@ -242,7 +242,7 @@ def outlook(dataset: str | None = None, as_of: int | str | None = None, *, regio
                  what_it_takes=o.what_it_takes_zh() if language == "zh" else o.what_it_takes_en())
         if code != city_code() and not _district_comparable(m):
             d.update(assessable=False, probability=None, probability_label="—", gap=None, expected_shortfall=None,
-                     required_rate=None, reason="district_total", reason_zh="区、县（市）不套用全市总量目标；预测为本地区序列",
+                     required_rate=None, best_rate=None, pace_rate=None, year_reached=None, advice="", reason="district_total", reason_zh="区、县（市）不套用全市总量目标；预测为本地区序列",
                      what_it_takes_zh="—", what_it_takes="—" if language == "zh" else "-",
                      reason_text="区、县（市）不套用全市总量目标；预测为本地区序列" if language == "zh"
                      else "a district is not held to the city's totals; the forecast is of its own series")
@@ -370,12 +370,23 @@ def final(dataset: str | None = None, *, language: str = "zh", figures: pd.DataF
 
 
 def _final_reason_en(o, unit: str) -> str:
-    """The final outcome's reason in English, from the outcome's own figures."""
-    from ..core.english import fmt_en
+    """The final outcome's reason in English, from the outcome's own figures and what was judged."""
+    from ..analysis.final import deciding_digits
+    from ..core.english import with_unit_en
+
+    def shown(x: float, y: float) -> tuple[str, str]:  # the digits that tell the two apart, as the Chinese reason
+        a, b = deciding_digits(x, y, unit)
+        return tuple(with_unit_en(t[: len(t) - len(unit)] if unit and t.endswith(unit) else t, unit) for t in (a, b))
 
     if o.outcome == "no_target":
         return "the plan sets no number for it" if o.target_text_zh else "tracked only: no target of its own"
+    span = f"{o.years[0]}-{o.years[-1]}" if len(o.years) > 1 else (str(o.years[0]) if o.years else "the target year")
     if o.value is None:
-        return "no figure for the target year(s)"
-    verdict = "met" if o.outcome == "achieved" else "not met"
-    return f"{fmt_en(o.value, unit)} against a target of {fmt_en(o.target, unit)}: {verdict}"
+        return f"no figure for {span}" if o.kind not in ("cumulative", "average") else f"figures missing for some of {span}"
+    verdict = "met" if o.outcome == "achieved" else "missed"
+    value, target = shown(o.value, o.target)
+    if o.kind == "average":
+        return f"{span} average {value}, against a target of {target} a year: {verdict}"
+    if o.kind == "cumulative":
+        return f"{span} total {value}, against a target of {target}: {verdict}"
+    return f"{span}: {value}, against a target of {target}: {verdict}"

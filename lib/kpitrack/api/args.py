@@ -148,11 +148,8 @@ def in_language(out: pd.DataFrame, language: str) -> pd.DataFrame:
     """
     from ..core.english import LEFT_OUT_EN, has_cjk, multiplier, note_en, source_en, unit_en
 
-    def english_unit(u: object) -> str:
-        try:
-            return unit_en(str(u) if u is not None and u == u else "")
-        except KeyError:  # free text (a context figure's unit as printed)
-            return "" if has_cjk(u) else str(u)
+    def english_unit(u: object) -> str:  # "" for a Chinese unit without English (validate warns of them)
+        return unit_en(str(u) if u is not None and u == u else "")
 
     if "unit" in out.columns and "unit_en" not in out.columns:
         at = list(out.columns).index("unit") + 1

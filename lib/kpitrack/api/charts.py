@@ -75,8 +75,13 @@ def chart(measure: str, dataset: str | None = None, as_of: int | str | None = No
 def compare_regions(measure: str, dataset: str | None = None, month: str = "latest", *, language: str = "zh") -> pd.DataFrame:
     """The city and every district on one measure at a month (``YYYY-MM``, or ``latest``: the
     dataset's latest month), as in the monthly bulletin: region, region_name, month (int), value
-    (year to date), unit, target, required, gap, status (ordered code), status_label, rank (Int64),
-    rank_previous (Int64), year_end_estimate. A measure without figures that month gives these
+    (year to date), unit, unit_en, multiplier, target (the year's, in ``unit``), required (what the
+    month needs, in ``unit``: for a total, the part of the year's target due by the month; for a
+    growth rate, the year's target rate; for a mean, the control value for the month), gap (the
+    figure against what is required: for a total, the share of the year's target done minus the share
+    due, as a fraction (0.044 = 4.4 points ahead); for a growth rate, percentage points; for a mean,
+    the mean minus its control value; negative is behind for a total or a rate), status (ordered
+    code), status_label, rank (Int64), rank_previous (Int64), year_end_estimate. A measure without figures that month gives these
     columns and no rows, with the reason in ``.attrs["note"]``.
 
     >>> c = compare_regions("K01.gdp_growth", "synthetic", "2018-06")

@@ -28,7 +28,8 @@ class CatalogueTables:
       value_type (level, rate, flow), frequency (annual, quarterly, monthly)
     - ``targets``: one row per end or yearly target: measure, kind (end / yearly), target_kind (level,
       floor, ceiling, cumulative, average, …), year (int: the last year it covers), years (tuple of
-      ints), value (float, NaN when the plan gives no number), unit, text_zh (the plan's words)
+      ints), value (float, NaN when the plan gives no number), unit (of the value: % for a growth rate,
+      个百分点 for an increase of a measure in %), text_zh (the plan's words)
     - ``agencies``: the responsible agencies (责任单位): agency (its name in ``language``), agency_en,
       kpis (tuple), special_targets (tuple), also_named_zh (the plan's other names for it)
     - ``special_targets``: Table 2's sub-targets: special, special_name_zh, special_name_en, subtarget,
@@ -68,14 +69,19 @@ def catalogue(*, language: str = "zh") -> CatalogueTables:
     measures = pd.DataFrame([{"measure": m.id, "kpi": m.kpi_id, "name_zh": m.name_zh, "name_en": m.name_en, "unit": m.unit,
                               "direction": m.direction, "value_type": m.value_type, "frequency": m.frequency}
                              for m in cat.measures])
+    def unit_of(kind: str, unit: str) -> str:  # the unit of the target's own number: a growth rate is in %
+        if kind == "growth":
+            return "%"
+        return "个百分点" if kind == "increment" and unit == "%" else unit
+
     targets = []
     for m in cat.measures:
         t = m.end_target
         targets.append({"measure": m.id, "kind": "end", "target_kind": t.kind, "year": t.year, "years": tuple(t.years) or (t.year,),
-                        "value": t.value, "unit": m.unit, "text_zh": t.text_zh})
+                        "value": t.value, "unit": unit_of(t.kind, m.unit), "text_zh": t.text_zh})
         for y in m.yearly_targets:
             targets.append({"measure": m.id, "kind": "yearly", "target_kind": y.kind, "year": max(y.years), "years": tuple(y.years),
-                            "value": y.value, "unit": m.unit, "text_zh": y.text_zh})
+                            "value": y.value, "unit": unit_of(y.kind, m.unit), "text_zh": y.text_zh})
     targets_df = pd.DataFrame(targets).astype({"year": "int64", "value": "float64"})
     english = cat.agency_names_en
     agencies = pd.DataFrame([{"agency": u.name if language == "zh" else english.get(u.name, ""), "agency_en": english.get(u.name, ""),
@@ -109,7 +115,7 @@ def datasets(*, language: str = "zh") -> pd.DataFrame:
 
 
 @stamped
-def regions(language: str = "zh") -> pd.DataFrame:
+def regions(*, language: str = "zh") -> pd.DataFrame:
     """The city and its districts and counties: code, name (in ``language``), name_zh, name_en, level,
     aliases (a tuple). Any of code (text or number), name_zh, name_en (with or without District) or
     an alias names a region in every function.
@@ -175,29 +181,34 @@ def vintages(dataset: str | None = None, *, language: str = "zh") -> pd.DataFram
 def context(dataset: str | None = None, *, language: str = "zh") -> pd.DataFrame:
     """Figures a dataset keeps beside the KPIs because they are close to one but not it: series,
     year (int), value (as published: some are text), unit, quality, relates_to (the measure or
-    sub-target), why_not_kpi_zh (the reason), source, note. Empty (with these columns) when it has none.
+    sub-target), why_not_kpi (the reason, in ``language``), why_not_kpi_zh, why_not_kpi_en, source,
+    note. Empty (with these columns) when it has none.
 
     >>> c = context("hangzhou")
     >>> c.loc[c["series"] == "urbanization_resident", "relates_to"].iloc[0]
     'K20.hukou_urbanisation'
     """
     ds = load_dataset(check_dataset(dataset), _catalogue())
-    columns = ["series", "year", "value", "unit", "quality", "relates_to", "why_not_kpi_zh", "source", "note"]
+    columns = ["series", "year", "value", "unit", "quality", "relates_to", "why_not_kpi", "why_not_kpi_zh", "why_not_kpi_en", "source",
+               "note"]
     c = ds.context
     if c is None or c.empty:
         return pd.DataFrame(columns=columns)
     out = c.rename(columns={"period": "year"})
+    if "why_not_kpi_en" not in out.columns:
+        out["why_not_kpi_en"] = ""
+    out["why_not_kpi"] = out["why_not_kpi_zh"] if check_language(language) == "zh" else out["why_not_kpi_en"]
     out["year"] = pd.to_numeric(out["year"].astype(str).str[:4], errors="coerce").astype("Int64")
     if check_language(language) == "en":  # a figure as published in words, a unit as printed: left to language="zh"
         from ..core.english import has_cjk
 
-        for c in ("value", "unit"):
+        for c in ("value",):
             if c in out.columns:
                 out[c] = [("" if has_cjk(v) else v) if isinstance(v, str) else v for v in out[c]]
     return out[[x for x in columns if x in out.columns]].reset_index(drop=True)
 
 
-def new_dataset(name: str, title_zh: str = "", title_en: str = "", description_zh: str = "", *, kind: str = "official") -> str:
+def new_dataset(name: str, *, title_zh: str = "", title_en: str = "", description_zh: str = "", kind: str = "official") -> str:
     """Create an empty dataset (as ``kpitrack dataset new NAME [--kind test]``), to fill with
     ``kpitrack ingest FILE --dataset NAME``: a ledger, or what :func:`kpitrack.api.figures` returned,
     written to CSV. Returns its name."""

@@ -51,7 +51,8 @@ def challenges(year: int, dataset: str | None = None, *, group: str = "sub-provi
     plan's rule against the peer group: one row per target. Columns: ``year``, ``measure_id``,
     ``measure_name``, ``kind`` (challenge / key_challenge), ``target``, ``horizontal`` and
     ``vertical`` (each test passed: True, False or None when it cannot be judged), ``qualifies``,
-    ``actual``, ``achieved``, ``horizontal_why_zh``, ``vertical_why_zh``. ``.attrs``: ``dataset``,
+    ``actual``, ``achieved``, ``horizontal_why`` and ``vertical_why`` (the figures behind each test, in
+    ``language``), ``horizontal_why_zh``, ``vertical_why_zh`` (left out in English). ``.attrs``: ``dataset``,
     ``year``, ``group``, ``demonstration`` (a demonstration's choice, not the office's), ``language``.
     """
     from ..analysis.challenges import judge
@@ -77,8 +78,10 @@ def challenges(year: int, dataset: str | None = None, *, group: str = "sub-provi
                          "measure_name": r.measure.name_en if language == "en" else r.measure.name_zh, "kind": r.kind,
                          "target": r.target, "horizontal": r.horizontal.passed, "vertical": r.vertical.passed,
                          "qualifies": r.qualifies, "actual": r.actual, "achieved": r.achieved,
+                         "horizontal_why": r.horizontal.why_zh if language == "zh" else r.horizontal.why_en,
+                         "vertical_why": r.vertical.why_zh if language == "zh" else r.vertical.why_en,
                          "horizontal_why_zh": r.horizontal.why_zh, "vertical_why_zh": r.vertical.why_zh} for r in results],
                        columns=["year", "measure_id", "measure_name", "kind", "target", "horizontal", "vertical", "qualifies",
-                                "actual", "achieved", "horizontal_why_zh", "vertical_why_zh"])
+                                "actual", "achieved", "horizontal_why", "vertical_why", "horizontal_why_zh", "vertical_why_zh"])
     out.attrs.update({"dataset": name, "year": year, "group": group, "demonstration": declared.demonstration, "language": language})
     return out

@@ -5,6 +5,7 @@ and a test fails when the committed page differs from what the docstrings say.""
 from __future__ import annotations
 
 import inspect
+import sys
 
 
 def reference() -> str:
@@ -16,7 +17,8 @@ def reference() -> str:
 
     lines = ["# kpitrack's API (`import kpitrack as kt`)", "",
              "Written from the docstrings by `python -m kpitrack.api.reference > docs/api.md`; do not edit by hand.", "",
-             f"Every frame a function returns carries `.attrs` keys {', '.join(f'`{k}`' for k in ATTRS)}.", ""]
+             f"Every frame a function returns carries `.attrs` keys {', '.join(f'`{k}`' for k in ATTRS)}.", "",
+             *_fenced(inspect.getdoc(sys.modules["kpitrack.api"]) or ""), ""]
     for name in kt.__all__:
         obj = getattr(kt, name)
         if not callable(obj) or inspect.isclass(obj) or name in ("open",):

@@ -50,6 +50,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
           f"datasets: {', '.join(names)}")
     if retired:
         print(f"ok: figures kept in the store but retired by a later plan (plan import --archive): {', '.join(retired)}")
+    from ..core.english import missing_units
+    from ..plan.responsible import responsible_units
+
+    missing = missing_units(m.unit for m in cat.measures)
+    if missing:  # a note, not a failure: English results show these units as ""
+        print(f"note: units without English (language='en' shows them blank; add them to kpitrack.core.english.UNITS): "
+              f"{', '.join(missing)}")
+    missing_agencies = sorted(set(responsible_units(cat)) - set(cat.agency_names_en))
+    if missing_agencies and cat.agency_names_en:
+        print(f"note: responsible units without an English name in plan/agencies.yaml: {', '.join(missing_agencies)}")
     return 0
 
 
@@ -420,6 +430,21 @@ def _cmd_cards(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    import os
+
+    from ..publish.runs.build import load_build, run_build
+
+    root = paths.params_dir().parent
+    plan = load_build(Path(args.file) if args.file else paths.params_dir() / "build.yaml")
+    jobs = args.jobs if args.jobs is not None else min(os.cpu_count() or 1, 2)
+    if jobs < 1:
+        from ..core.exceptions import ParameterError
+
+        raise ParameterError(f"--jobs: 1 or more, got {jobs}", field="jobs")
+    return run_build(plan, root, jobs=jobs)
+
+
 def _cmd_site(args: argparse.Namespace) -> int:
     from ..publish.runs.site import broken_links, build_site
 
@@ -507,6 +532,7 @@ COMMANDS = {
     "notices": _cmd_notices,
     "cards": _cmd_cards,
     "site": _cmd_site,
+    "build": _cmd_build,
     "data": _cmd_data,
     "dataset": _cmd_dataset,
     "init": _cmd_init,

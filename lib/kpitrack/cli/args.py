@@ -178,6 +178,15 @@ def build_parser() -> argparse.ArgumentParser:
     cd.add_argument("--data-as-of", help="the data as known on this date (YYYY-MM-DD)")
     cd.set_defaults(command="cards")
 
+    bd = sub.add_parser("build", help="the main job: every report, the latest bulletins, cards, notices, scores and the site",
+                        description="kpitrack build [--jobs N] [--file params/build.yaml]: runs the workspace's main job "
+                                    "(params/build.yaml: steps first, streams side by side, then the site), printing each step "
+                                    "as it starts and ends with the time left; each step's output in reports/_build/. Exit: 0, "
+                                    "or the failing step's exit code (2 a wrong build file).")
+    bd.add_argument("--jobs", type=int, default=None, help="streams side by side (default: the machine's cores, at most 2)")
+    bd.add_argument("--file", default=None, help="the build file (default: params/build.yaml of the workspace)")
+    bd.set_defaults(command="build")
+
     st = sub.add_parser("site", help="the website of everything: reports, bulletins, cards, notices, scores")
     st.add_argument("--year", type=int, default=None, help="the year of the scores page (default: the plan's middle year)")
     st.add_argument("--renderer", default="auto", help="auto (Quarto if on PATH), quarto or fallback")

@@ -16,22 +16,22 @@ from .labels import fmt
 #: unit as the plan writes it -> (English, multiplier): value x multiplier is in the unit without its
 #: scale word (亿元 = 100 million yuan: 1e8 yuan). Units without a scale word have multiplier 1.
 UNITS: dict[str, tuple[str, float]] = {
-    "": ("", 1.0), "%": ("%", 1.0), "‰": ("per mille", 1.0), "个百分点": ("percentage points", 1.0),
+    "": ("", 1.0), "%": ("%", 1.0), "‰": ("‰", 1.0), "个百分点": ("percentage points", 1.0),
     "μg/m³": ("μg/m³", 1.0), "万人": ("10,000 persons", 1e4), "万人次": ("10,000 visits", 1e4),
     "亿元": ("100 million yuan", 1e8), "亿美元": ("100 million US dollars", 1e8), "万元": ("10,000 yuan", 1e4),
-    "元": ("yuan", 1.0), "个": ("units", 1.0), "人": ("persons", 1.0), "人次": ("visits", 1.0),
-    "人/亿元": ("persons per 100 million yuan", 1.0), "人/千人": ("per 1,000 persons", 1.0),
-    "件/万人": ("per 10,000 persons", 1.0), "份/千人·年": ("copies per 1,000 persons a year", 1.0),
+    "元": ("yuan", 1.0), "个": ("count", 1.0), "人": ("persons", 1.0), "人次": ("visits", 1.0),
+    "人/亿元": ("persons per 100 million yuan of GDP", 1.0), "人/千人": ("per 1,000 persons", 1.0),
+    "件/万人": ("per 10,000 persons", 1.0), "份/千人·年": ("samples per 1,000 persons a year", 1.0),
     "位": ("rank", 1.0), "公里": ("km", 1.0), "天": ("days", 1.0), "套": ("dwellings", 1.0), "家": ("firms", 1.0),
-    "小时/周": ("hours a week", 1.0), "岁": ("years of age", 1.0), "平方米/人": ("m² per person", 1.0),
+    "小时/周": ("hours a week", 1.0), "岁": ("years", 1.0), "平方米/人": ("m² per person", 1.0),
     "平方米/百人": ("m² per 100 persons", 1.0), "张/千名老人": ("beds per 1,000 elderly", 1.0), "所": ("schools", 1.0),
-    "期/年": ("issues a year", 1.0), "本/人": ("books per person", 1.0), "起": ("cases", 1.0), "项": ("items", 1.0),
-    "件": ("items", 1.0), "年": ("years", 1.0),
+    "期/年": ("rounds a year", 1.0), "本/人": ("books per person", 1.0), "起": ("cases", 1.0), "项": ("items", 1.0),
+    "件": ("items", 1.0), "年": ("years", 1.0), "倍": ("times", 1.0),
 }
 
 #: What an English table leaves out, said once in its ``.attrs["note"]``.
-LEFT_OUT_EN = ("English: the plan's own words, the ledgers' notes and the publications' titles are in Chinese "
-               "(language='zh' gives them); sources are given by address")
+LEFT_OUT_EN = ("Omitted in English: the plan's own wording, notes typed into the ledgers and the publications' titles "
+               "(language='zh' gives them); sources are given by their address")
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
@@ -41,9 +41,11 @@ def has_cjk(text: object) -> bool:
     return bool(_CJK.search(str(text)))
 
 
-def unit_en(unit: str) -> str:
-    """The English of a unit (亿元 -> 100 million yuan); a unit per year (亿元/年) keeps its tail."""
-    unit = str(unit or "")
+def unit_en(unit: str, *, strict: bool = False) -> str:
+    """The English of a unit (亿元 -> 100 million yuan); a unit per year (亿元/年) keeps its tail; a unit
+    as printed with words after it (``亿元 (固定资产投资)``) is its leading unit. A Chinese unit without
+    English is "" (``strict``: a KeyError; :func:`missing_units` lists a plan's)."""
+    unit = str(unit or "").strip()
     if unit in UNITS:
         return UNITS[unit][0]
     if unit.endswith("/年") and unit[:-2] in UNITS:
@@ -51,26 +53,41 @@ def unit_en(unit: str) -> str:
         return f"{base} a year" if base else "a year"
     if not has_cjk(unit):
         return unit
-    raise KeyError(f"no English for the unit {unit!r}: add it to kpitrack.core.english.UNITS")
+    head = re.split(r"[\s(（]", unit, maxsplit=1)[0]
+    if head != unit and head in UNITS:
+        return UNITS[head][0]
+    if strict:
+        raise KeyError(f"no English for the unit {unit!r}: add it to kpitrack.core.english.UNITS")
+    return ""
 
 
 def multiplier(unit: str) -> float:
-    """value x multiplier is in the unit without its scale word (亿元: 1e8)."""
-    return UNITS.get(str(unit or ""), ("", 1.0))[1]
+    """value x multiplier is in the unit without its scale word (亿元: 1e8; ``亿元 (税收收入)`` too)."""
+    unit = str(unit or "").strip()
+    return UNITS.get(unit, UNITS.get(re.split(r"[\s(（]", unit, maxsplit=1)[0], ("", 1.0)))[1]
+
+
+def missing_units(units) -> list[str]:
+    """The units of ``units`` that have no English (a plan's measures: ``kpitrack validate`` warns of them)."""
+    return sorted({str(u) for u in units if unit_en(u) == "" and str(u or "").strip()})
 
 
 def fmt_en(value: float | None, unit: str = "") -> str:
     """A number with its English unit, as :func:`kpitrack.core.labels.fmt` shows it in Chinese:
-    ``7.5%``, ``14,300 (100 million yuan)``, ``42 μg/m³``, ``0.5 percentage points``."""
+    ``7.5%``, ``14,300.0 (100 million yuan)``, ``42.0 μg/m³``, ``0.5 percentage points``."""
     shown = fmt(value, unit)
     if shown == "—":
         return shown
-    number = shown[: len(shown) - len(unit)] if unit and shown.endswith(unit) else shown
+    return with_unit_en(shown[: len(shown) - len(unit)] if unit and shown.endswith(unit) else shown, unit)
+
+
+def with_unit_en(number: str, unit: str) -> str:
+    """A number as printed (``12,175.6``) with the English of ``unit`` after it."""
     en = unit_en(unit)
     if not en:
         return number
-    if en == "%":
-        return number + "%"
+    if en in ("%", "‰"):
+        return number + en
     if unit in ("亿元", "亿美元", "万元", "万人", "万人次"):
         return f"{number} ({en})"
     return f"{number} {en}"
@@ -83,7 +100,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^年均增长([\d.]+)%左右$"), r"average growth of about \1% a year"),
     (re.compile(r"^增长([\d.]+)%(?:以上)?$"), r"growth of \1%"),
     (re.compile(r"^增长([\d.]+)%左右$"), r"growth of about \1%"),
-    (re.compile(r"^完成市政府下达指标$"), "the figure the municipal government sets"),
+    (re.compile(r"^完成市政府下达指标$"), "the plan defers to the municipal government's yearly target"),
+    (re.compile(r"^完成省(?:政府)?下达(?:的)?指标$"), "the plan defers to the province's yearly target"),
     (re.compile(r"^保持稳步增长$"), "steady growth"),
     (re.compile(r"^保持适度增长$"), "moderate growth"),
     (re.compile(r"^到(\d{4})年达到([\d.,]+)(亿元|万人|%|人|个)(?:（(\d{4})年价格）)?$"), ""),
@@ -123,6 +141,8 @@ def source_en(text: str | None) -> str:
     """A figure's source for an English table: where it is (its addresses, Chinese percent-encoded),
     or what kpitrack made it with. The publication's name in Chinese is left to ``language="zh"``."""
     t = str(text or "").strip()
+    if not has_cjk(t):  # already readable in English: as it is
+        return t
     if t in _KPITRACK_SOURCES:
         return _KPITRACK_SOURCES[t]
     if t.startswith("kpitrack.synthetic"):
@@ -149,6 +169,17 @@ def source_en(text: str | None) -> str:
 
 
 _NOTES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^左右(?:；|$)"), "about: the source gives it as approximate"),
+    (re.compile(r"^预计([\d.]+)万亿"), "estimated at {0} trillion yuan: the source gives it as an estimate"),
+    (re.compile(r"^由(\d{4})年地区生产总值([\d.]+)亿元.*按可比价增速.*连乘推算"),
+     "chain-linked from the {0} GDP of {1} (100 million yuan) by the published growth rates at comparable prices"),
+    (re.compile(r"^修订后的现价地区生产总值序列"), "the revised series of GDP at current prices (differs from the first published)"),
+    (re.compile(r"^由(\d{4})年、(\d{4})年总量.*计算的名义增速"),
+     "nominal growth computed from the {0} and {1} totals, not adjusted for changes of basis: may differ from the published rate"),
+    (re.compile(r"^由日数据推算.*?(\d+(?:\.\d+)?)/(\d+(?:\.\d+)?)天有数据"),
+     "computed from daily data ({0} of {1} days with data); not the official basis, never mixed with official figures"),
+    (re.compile(r"^年初至当月PM2\.5日均值的算术平均；截至当月(\d+)/(\d+)天有数据"),
+     "mean of the daily PM2.5 so far this year; {0} of {1} days with data; computed from daily data, not the official basis"),
     (re.compile(r"原单位：([^；;]+?)(?:\s*\(.*\))?$"), "original unit: {unit}"),
     (re.compile(r"^合成数据；该KPI的进度系数=([\d.]+)$"), "synthetic data; this KPI's pace factor = {0}"),
     (re.compile(r"^合成的年初至当月累计数（月报演示）$"), "synthetic year-to-date figure (monthly bulletin demonstration)"),

@@ -225,19 +225,19 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
             if int(idx) in used:
                 continue
             ctx_rows.append({"series": r["series"], "period": r["year"], "value": r["value"], "unit": r["unit"],
-                             "quality": r["quality"], "relates_to": rule["relates_to"], "why_not_kpi_zh": rule["why_zh"],
+                             "quality": r["quality"], "relates_to": rule["relates_to"], "why_not_kpi_zh": rule["why_zh"], "why_not_kpi_en": rule.get("why_en", ""),
                              "source": r["source"], "note": r["note"]})
     context_series = {c["series"] for c in mapping["context"]}
     for idx, r in sourced.iterrows():  # figures of KPI series outside the plan period
         if r["series"] in kpi_series and int(idx) not in used and r["series"] not in context_series:
             ctx_rows.append({"series": r["series"], "period": r["year"], "value": r["value"], "unit": r["unit"],
                              "quality": r["quality"], "relates_to": next(x["measure"] for x in mapping["kpi"] if x["series"] == r["series"]),
-                             "why_not_kpi_zh": "规划期（2015—2020年）以外", "source": r["source"], "note": r["note"]})
+                             "why_not_kpi_zh": "规划期（2015—2020年）以外", "why_not_kpi_en": "outside the plan's period (2015-2020)", "source": r["source"], "note": r["note"]})
     more_kpi = {r["series"] for r in mapping["more"]["kpi"]}
     for rule in mapping["more"]["context"]:
         for idx, r in more[more["series"] == rule["series"]].iterrows():
             ctx_rows.append({"series": r["series"], "period": r["year"], "value": r["value"], "unit": r["unit"],
-                             "quality": r["quality"], "relates_to": rule["relates_to"], "why_not_kpi_zh": rule["why_zh"],
+                             "quality": r["quality"], "relates_to": rule["relates_to"], "why_not_kpi_zh": rule["why_zh"], "why_not_kpi_en": rule.get("why_en", ""),
                              "source": r["url"], "note": f"原文：{r['excerpt']}" if r["excerpt"] else ""})
     more_unmapped = sorted(set(more["series"]) - more_kpi - {r["series"] for r in mapping["more"]["context"]})
     if more_unmapped:
@@ -247,7 +247,7 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
     for rule in block["context"]:
         for _, r in m3[m3["series"] == rule["series"]].iterrows():
             ctx_rows.append({"series": r["series"], "period": r["year"], "value": r["value"], "unit": r["unit"],
-                             "quality": r["quality"], "relates_to": rule["relates_to"], "why_not_kpi_zh": rule["why_zh"],
+                             "quality": r["quality"], "relates_to": rule["relates_to"], "why_not_kpi_zh": rule["why_zh"], "why_not_kpi_en": rule.get("why_en", ""),
                              "source": r["url"], "note": f"原文：{r['excerpt']}" if r["excerpt"] else ""})
     special_series = {(r["file"], r["series"]) for r in mapping.get("special", [])}
     for name, table, mapped in ((MORE_2016_2020, m3, {r["series"] for r in block["kpi"] + block["context"]}),
@@ -262,6 +262,7 @@ def build_hangzhou(cat: Catalogue, sources_dir: Path | None = None) -> tuple[pd.
     for _, r in ydm[~ydm["variable"].str.startswith("GDP")].iterrows():
         ctx_rows.append({"series": "population_ydm", "period": r["year"], "value": r["value"], "unit": r["unit"], "quality": "reported",
                          "relates_to": "K20.hukou_urbanisation", "why_not_kpi_zh": "年末总人口，户籍/常住口径未注明，不是城镇化率",
+                         "why_not_kpi_en": "population at the year's end, registered or resident not stated, not an urbanisation rate",
                          "source": r["source"], "note": r["variable"]})
     context = pd.DataFrame(ctx_rows).sort_values(["relates_to", "series", "period"], kind="stable")
     return figures, context, collected, special

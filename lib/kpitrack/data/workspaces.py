@@ -169,13 +169,20 @@ def _fill_workspace(tmp: Path, folder: Path, city_zh: str, city_en: str, short: 
                                                               f"as_of: {mid}\ndataset: main\nlanguage: zh\n")
     atomic_write_text(tmp / "params" / f"final-{end}.yaml", f"# Final evaluation of the plan. Run: kpitrack --workspace DIR run params/final-{end}.yaml\n"
                                                             f"as_of: {end}\ndataset: main\nlanguage: zh\nretro_as_of: {mid}\nretro_data_as_of: \"\"\n")
+    atomic_write_text(tmp / "params" / "build.yaml", (
+        "# The main job (kpitrack build): first the checks, then the streams side by side, then the site.\n"
+        "# seconds: a first estimate of each step; add bulletins, cards and notices once the data hold them.\n"
+        "first:\n  - {run: \"validate\", seconds: 4}\nstreams:\n  reports:\n"
+        f"    - {{run: \"run params/midterm-{mid}.yaml\", seconds: 25}}\n"
+        f"    - {{run: \"run params/final-{end}.yaml\", seconds: 25}}\n"
+        f"then:\n  - {{run: \"site --year {mid}\", seconds: 20}}\n"))
     (tmp / "reports").mkdir()
     for name in REPORT_FILES:
         src = paths.REPO_ROOT / "reports" / name
         if src.is_file():
             shutil.copyfile(src, tmp / "reports" / name)
     # what the runs make is not the workspace's source: kept out of version control
-    atomic_write_text(tmp / "reports" / ".gitignore", "/.quarto/\n/_output/\n/bulletins/\n/cards/\n/notices/\n/site/\n/work-*/\n*.lock\n")
+    atomic_write_text(tmp / "reports" / ".gitignore", "/.quarto/\n/_output/\n/_build/\n/bulletins/\n/cards/\n/notices/\n/site/\n/work-*/\n*.lock\n")
     if folder.exists():  # an empty folder (perhaps the current one): filled in place, workspace.yaml last
         for child in sorted(tmp.iterdir(), key=lambda p: p.name == "workspace.yaml"):
             child.rename(folder / child.name)

@@ -120,6 +120,10 @@ def kpi_figure(kpi: KPI, ds: Dataset, status: KPIStatus, language: str = "zh", o
         if t.value is not None and t.kind in ("level", "floor", "ceiling"):
             target = w["target"].format(y=t.year)
             words = t.text_zh if language == "zh" else plan_words_en(t.text_zh)
+            if words == "the plan's words":  # not a stock phrase: its number says it
+                from ...core.english import fmt_en
+
+                words = fmt_en(t.value, m.unit)
             traces.add({"x": [t.year], "y": [t.value], "mode": "markers", "name": target,
                  "marker": {"symbol": "star", "size": 15, "color": TARGET_COLOUR},
                  "hovertemplate": f"{target} %{{y:,.4~g}}<extra>{words}</extra>"}, "target", k)

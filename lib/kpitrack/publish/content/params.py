@@ -37,6 +37,8 @@ def check_common(dataset: object, language: object, data_as_of: object) -> tuple
 
 
 def check_language(language: object) -> str:
+    if isinstance(language, str) and language.strip().lower() in LANGUAGES:  # "EN" as "en"
+        language = language.strip().lower()
     if language not in LANGUAGES:
         raise ParameterError(f"language: expected one of {', '.join(LANGUAGES)}, got {language!r}", field="language")
     return str(language)

@@ -90,6 +90,7 @@ def _run_job(job: Job) -> JobResult:
 
         renderer = get_renderer(job.renderer)
         renderer.prepare(tuple(job.formats))
+        began = time.monotonic()
         try:
             execute_notebook(Path(job.notebook), executed, job.parameters)
         except NotebookError as exc:
@@ -100,7 +101,10 @@ def _run_job(job: Job) -> JobResult:
             _remove_outputs(out, job.key)
             return result
         stamp_front_matter(executed, job.front_matter)
+        result.stages["execute"] = round(time.monotonic() - began, 2)
+        began = time.monotonic()
         rendered = renderer.render(executed, job.formats, work)
+        result.stages["render"] = round(time.monotonic() - began, 2)
         result.warnings.extend(rendered.warnings)
         for fmt in FORMATS:  # what this run did not make must not sit there as if current (unless it is)
             if fmt not in rendered.outputs and fmt not in job.keep_formats:
@@ -337,7 +341,7 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
             mine[r.key] = {"label": job.label, **job.meta, "status": r.status, "parameters": job.parameters,
                            "inputs": job.inputs, "renderer": get_renderer(job.renderer).identity(), "formats": list(job.formats),
                            "fingerprint": job.fingerprint if r.status == "ok" else None, "outputs": r.outputs,
-                           "seconds": r.seconds, "finished_at": r.finished_at, "error": r.error or None,
+                           "seconds": r.seconds, "stages": r.stages or None, "finished_at": r.finished_at, "error": r.error or None,
                            "partial_notebook": Path(r.partial).name if r.partial else None, "warnings": r.warnings,
                            "content": job.content if r.status == "ok" else None}
             if records and r.status == "ok":
@@ -372,6 +376,8 @@ class Progress:
         line = f"[{done}/{total}] {r.status:10s} {r.key} {r.label}"
         if r.status == "ok":
             line += f"  {','.join(k for k in r.outputs if k != 'ipynb')}  {r.seconds:.1f} s"
+            if r.stages:
+                line += " (" + ", ".join(f"{k} {v:.1f} s" for k, v in r.stages.items()) + ")"
         elif r.status == "failed":
             line += f"  {r.error.splitlines()[0] if r.error else ''}"
         if self.bar is not None:

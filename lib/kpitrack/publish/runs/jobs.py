@@ -76,6 +76,8 @@ class JobResult:
     warnings: list[str] = field(default_factory=list)
     finished_at: str = ""
     exit_code: int = 0  # of a failure: 1 the notebook (or the worker), 3 the rendering (RenderError)
+    #: where the job's seconds went: execute (the notebook, kernel start included), render (every format)
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
