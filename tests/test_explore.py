@@ -77,6 +77,11 @@ def test_explore_in_english_shows_no_chinese(tmp_path):
     chinese = [(k, str(v)[:200]) for k, v in shown if has_cjk(json.dumps(v, ensure_ascii=False))]
     assert not chinese, chinese[:3]
     assert any(k == "application/vnd.plotly.v1+json" for k, _ in shown)
+    # jupyter nbconvert --to html: the page has no plotly.js, so the chart shows as its picture
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", str(out)], check=True, capture_output=True, timeout=300)
+    page = out.with_suffix(".html").read_text(encoding="utf-8")
+    chart = page.split('class="kt-static-chart"', 1)
+    assert len(chart) == 2 and "<svg" in chart[1][:2000] and "<text" in chart[1], "no static chart in the nbconvert page"
 
 
 def test_the_notebook_opens_on_a_measure_with_a_target_and_figures():

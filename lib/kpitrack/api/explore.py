@@ -28,9 +28,15 @@ def show_chart(fig) -> None:
     from ..publish.render.chart_images import svg_of
     from ..publish.content.display import figure_html
 
-    bundle = {"application/vnd.plotly.v1+json": json.loads(fig.to_json()), "text/html": figure_html(fig),
-              "text/plain": f"<chart: {fig.layout.title.text or ''}>"}
+    html = figure_html(fig)
     svg = svg_of(fig)
+    if svg:
+        # a page without plotly.js (jupyter nbconvert --to html) shows the picture; one with it (Quarto,
+        # a page that loads the library) the interactive chart and not the picture as well
+        html += (f'<div class="kt-static-chart">{svg}</div><script>(function(){{var s=document.currentScript'
+                 f'.previousElementSibling;if(window.Plotly){{s.style.display="none";}}else if(s.previousElementSibling){{s.previousElementSibling.style.display="none";}}}})();</script>')
+    bundle = {"application/vnd.plotly.v1+json": json.loads(fig.to_json()), "text/html": html,
+              "text/plain": f"<chart: {fig.layout.title.text or ''}>"}
     if svg:
         bundle["image/svg+xml"] = svg
     publish_display_data(bundle)
@@ -47,12 +53,14 @@ def outlook_of(dataset: str, as_of, measure: str, region, language: str = "zh") 
     return api.outlook(dataset, as_of, region=region, language=language).set_index("measure").loc[[m.id]].T
 
 
-def districts_of(dataset: str, measure: str, month: str = "latest", language: str = "zh") -> pd.DataFrame | str:
+def districts_of(dataset: str, measure: str, month: str = "latest", language: str = "zh"):
     """The districts compared at a month, or why there is nothing to compare."""
     d = api.compare_regions(measure, dataset, month=month, language=language)
     if len(d):
         return d
-    return f"没有分地区数据：{d.attrs.get('note', '')}" if language == "zh" else f"No district figures: {d.attrs.get('note', '')}"
+    from IPython.display import Markdown
+
+    return Markdown(f"没有分地区数据：{d.attrs.get('note', '')}" if language == "zh" else f"No district figures: {d.attrs.get('note', '')}")
 
 
 def sources_of(table: pd.DataFrame) -> pd.DataFrame:
