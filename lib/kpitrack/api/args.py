@@ -170,7 +170,7 @@ def in_language(out: pd.DataFrame, language: str) -> pd.DataFrame:
     if has_cjk(note):
         note = ""
     if dropped or any(c in out.columns for c in _FREE_TEXT):
-        note = f"{note}; {LEFT_OUT_EN}" if note else LEFT_OUT_EN
+        note = f"{note.rstrip('. ')}; {LEFT_OUT_EN}" if note else LEFT_OUT_EN
     attrs["note"] = note
     out.attrs.update(attrs)
     return out

@@ -41,7 +41,8 @@ def peers(indicator: str, year: int, *, group: str = "sub-provincial", source: s
         english = dict(zip(data.figures["city"], data.figures["city_en"]))
         missing = [english.get(c) or c for c in missing]
     out.attrs.update({"indicator": r.indicator.id, "year": year, "group": r.group.id, "language": language,
-                      "home_rank": r.home_rank, "missing": missing, "note": r.indicator.caveat_zh})
+                      "home_rank": r.home_rank, "missing": missing,
+                      "note": r.indicator.caveat_zh if language == "zh" else r.indicator.caveat_en})
     return out
 
 

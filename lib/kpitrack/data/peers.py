@@ -42,6 +42,8 @@ class Indicator:
     why_not_zh: str = ""     # why it may not be ranked
     caveat_zh: str = ""
     measure: str = ""        # the plan's KPI measure it compares with (a challenge target's horizontal test)
+    why_not_en: str = ""
+    caveat_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,8 @@ def _indicators(path: Path, problems: list[Problem]) -> dict[str, Indicator]:
             problems.append(Problem(str(path), None, f"{key}.why_not_zh", "an indicator kept out of rankings says why",
                                     Reason.MISSING))
         out[str(key)] = Indicator(str(key), str(d.get("name_zh", key)), str(d.get("unit", "")), str(direction), bool(rankable),
-                                  str(d.get("why_not_zh", "")), str(d.get("caveat_zh", "")), str(d.get("measure", "") or ""))
+                                  str(d.get("why_not_zh", "")), str(d.get("caveat_zh", "")), str(d.get("measure", "") or ""),
+                                  str(d.get("why_not_en", "")), str(d.get("caveat_en", "")))
     return out
 
 
