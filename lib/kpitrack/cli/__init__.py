@@ -437,7 +437,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     root = paths.params_dir().parent
     plan = load_build(Path(args.file) if args.file else paths.params_dir() / "build.yaml")
-    jobs = args.jobs if args.jobs is not None else min(os.cpu_count() or 1, 2)
+    # a stream's batches use two workers already: streams side by side only with cores to spare (on 2
+    # cores, side by side took 7m29s against 6m00s one after the other)
+    jobs = args.jobs if args.jobs is not None else min(max((os.cpu_count() or 1) // 2, 1), 2)
     if jobs < 1:
         from ..core.exceptions import ParameterError
 

@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "(params/build.yaml: steps first, streams side by side, then the site), printing each step "
                                     "as it starts and ends with the time left; each step's output in reports/_build/. Exit: 0, "
                                     "or the failing step's exit code (2 a wrong build file).")
-    bd.add_argument("--jobs", type=int, default=None, help="streams side by side (default: the machine's cores, at most 2)")
+    bd.add_argument("--jobs", type=int, default=None, help="streams side by side (default: half the machine's cores, 1 to 2: a stream's batches use 2 workers)")
     bd.add_argument("--file", default=None, help="the build file (default: params/build.yaml of the workspace)")
     bd.set_defaults(command="build")
 

@@ -46,8 +46,24 @@ class _Acc:
     special: list[str] = field(default_factory=list)
 
 
+#: the units of the catalogues seen last (a catalogue is immutable): a card asks thousands of times
+_SEEN: dict[int, tuple[Catalogue, dict[str, Unit]]] = {}
+
+
 def responsible_units(cat: Catalogue) -> dict[str, Unit]:
-    """Every responsible unit of Tables 1 and 2 by name, in the order they first appear."""
+    """Every responsible unit of Tables 1 and 2 by name, in the order they first appear (a new dict
+    each call; worked out once per catalogue)."""
+    hit = _SEEN.get(id(cat))
+    if hit is not None and hit[0] is cat:
+        return dict(hit[1])
+    units = _responsible_units(cat)
+    if len(_SEEN) > 16:
+        _SEEN.clear()
+    _SEEN[id(cat)] = (cat, units)
+    return dict(units)
+
+
+def _responsible_units(cat: Catalogue) -> dict[str, Unit]:
     acc: dict[str, _Acc] = {}
 
     def add(raw: str, kpi: str | None = None, special: str | None = None) -> None:

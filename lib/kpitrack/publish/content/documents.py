@@ -9,6 +9,7 @@ kinds and hands them to the batch runner; a new kind of document is a notebook a
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -144,12 +145,27 @@ _CHECKS = {"midterm": _check_report, "final": _check_final, "bulletin": _check_b
 
 @lru_cache(maxsize=16)
 def _defaults(notebook: str, _mtime: int) -> tuple[tuple[str, Any], ...]:
-    import papermill as pm
+    """The notebook's parameters and their defaults: the assignments of its cell tagged ``parameters``
+    (as papermill reads them; read here with json and ast, so that a notebook checking its parameters
+    does not import papermill and nbformat, 2 s of every document)."""
+    import json
 
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    cell = next((c for c in nb.get("cells", []) if "parameters" in (c.get("metadata", {}).get("tags") or [])), None)
+    if cell is None:
+        return ()
+    source = "".join(cell["source"]) if isinstance(cell.get("source"), list) else str(cell.get("source", ""))
     out = []
-    for name, p in pm.inspect_notebook(notebook).items():
-        try:
-            out.append((name, ast.literal_eval(p["default"])))
-        except (ValueError, SyntaxError):
-            raise ParameterError(f"{notebook}: the parameter {name} has no literal default ({p['default']!r})") from None
+    for node in ast.parse(source).body:
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if not isinstance(target, ast.Name) or node.value is None:
+                continue
+            try:
+                out.append((target.id, ast.literal_eval(node.value)))
+            except (ValueError, SyntaxError):
+                raise ParameterError(f"{notebook}: the parameter {target.id} has no literal default "
+                                     f"({ast.get_source_segment(source, node.value)!r})") from None
     return tuple(out)
