@@ -92,8 +92,27 @@ def _ledger_obs(rows: pd.DataFrame, ids: list[str], as_id: str, as_of: int) -> p
     return observations(figures)
 
 
+#: the statuses last worked out, by catalogue and dataset (both immutable) and the ledger's content:
+#: a report's sections ask for the same statuses several times
+_SEEN: dict[tuple, tuple[Catalogue, Dataset, list]] = {}
+
+
 def subtarget_status(cat: Catalogue, ds: Dataset, ledger: SpecialLedger, as_of: int) -> list[SubtargetStatus]:
-    """Every sub-target of Table 2 at ``as_of``'s end, in the plan's order."""
+    """Every sub-target of Table 2 at ``as_of``'s end, in the plan's order (worked out once for the
+    same catalogue, dataset, ledger content and year)."""
+    digest = None if ledger.rows is None else int(pd.util.hash_pandas_object(ledger.rows.astype(str), index=False).sum())
+    key = (id(cat), id(ds), int(as_of), digest)
+    hit = _SEEN.get(key)
+    if hit is not None and hit[0] is cat and hit[1] is ds:
+        return list(hit[2])
+    out = _subtarget_status(cat, ds, ledger, as_of)
+    if len(_SEEN) > 32:
+        _SEEN.clear()
+    _SEEN[key] = (cat, ds, out)
+    return list(out)
+
+
+def _subtarget_status(cat: Catalogue, ds: Dataset, ledger: SpecialLedger, as_of: int) -> list[SubtargetStatus]:
     rows = latest(ledger) if ledger.kept else pd.DataFrame(columns=["subtarget", "year", "value", "reached", "quality",
                                                                      "source", "known_from", "note"])
     members = {t.id: [u.id for u in g] for g in groups(cat) for t in g}
