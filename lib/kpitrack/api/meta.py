@@ -33,7 +33,7 @@ class CatalogueTables:
     - ``agencies``: the responsible agencies (责任单位): agency (its name in ``language``), agency_en,
       kpis (tuple), special_targets (tuple), also_named_zh (the plan's other names for it)
     - ``special_targets``: Table 2's sub-targets: special, special_name_zh, special_name_en, subtarget,
-      name_zh, year, kind, value, unit, measure (the Table 1 measure that measures it, if any)
+      name_zh, name_en, year, kind, value, unit, measure (the Table 1 measure that measures it, if any)
 
     Every table with a ``unit`` has ``unit_en`` and ``multiplier`` beside it (see :func:`kpitrack.api.args.in_language`).
     """
@@ -88,7 +88,7 @@ def catalogue(*, language: str = "zh") -> CatalogueTables:
                               "kpis": tuple(u.kpis), "special_targets": tuple(u.special_targets), "also_named_zh": "、".join(u.aliases)}
                              for u in responsible_units(cat).values()])
     special = pd.DataFrame([{"special": s.id, "special_name_zh": s.name_zh, "special_name_en": s.name_en, "subtarget": t.id,
-                             "name_zh": t.name_zh, "year": t.year, "kind": t.kind, "value": t.value, "unit": t.unit,
+                             "name_zh": t.name_zh, "name_en": t.name_en, "year": t.year, "kind": t.kind, "value": t.value, "unit": t.unit,
                              "measure": t.measure or None}
                             for s in cat.special_targets for t in s.subtargets])
     tables = [in_language(t, language) for t in (domains, kpis, measures, targets_df, agencies, special)]
@@ -153,8 +153,8 @@ def search(text: str, *, language: str = "zh") -> pd.DataFrame:
             rows.append({"kind": "measure", "id": m.id, "kpi": m.kpi_id, "name_zh": m.name_zh, "name_en": m.name_en, "unit": m.unit})
     for s in cat.special_targets:
         for st in s.subtargets:
-            if t and any(t in str(f).lower() for f in (st.id, st.name_zh, s.name_zh, s.name_en)):
-                rows.append({"kind": "subtarget", "id": st.id, "kpi": s.id, "name_zh": st.name_zh, "name_en": "", "unit": st.unit})
+            if t and any(t in str(f).lower() for f in (st.id, st.name_zh, st.name_en, s.name_zh, s.name_en)):
+                rows.append({"kind": "subtarget", "id": st.id, "kpi": s.id, "name_zh": st.name_zh, "name_en": st.name_en, "unit": st.unit})
     return pd.DataFrame(rows, columns=["kind", "id", "kpi", "name_zh", "name_en", "unit"])
 
 

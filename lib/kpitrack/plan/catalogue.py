@@ -326,7 +326,7 @@ def _load_special(path: Path, name: str) -> tuple[SpecialTarget, ...]:
         subs = []
         for j, t in enumerate(c.require(s, "subtargets", w, list) or []):
             ww = f"{w}.subtargets[{j}]"
-            c.unknown_fields(t, ww, {"id", "name_zh", "year", "kind", "value", "unit", "approx", "text_zh", "note_zh", "measure"})
+            c.unknown_fields(t, ww, {"id", "name_zh", "name_en", "year", "kind", "value", "unit", "approx", "text_zh", "note_zh", "measure"})
             tid = c.require(t, "id", ww, str)
             if tid is not None and sid and not tid.startswith(sid + "."):
                 c.add(line_of(t), f"{ww}.id", f"sub-target id must start with '{sid}.'", Reason.INCONSISTENT)
@@ -339,7 +339,7 @@ def _load_special(path: Path, name: str) -> tuple[SpecialTarget, ...]:
             tname, text = c.require(t, "name_zh", ww, str), c.require(t, "text_zh", ww, str)
             if None not in (tid, year, kind, tname, text):
                 subs.append(Subtarget(tid, tname, year, kind, text, value, unit, bool(t.get("approx", False)), str(t.get("note_zh", "")),
-                                     str(t.get("measure", ""))))
+                                     str(t.get("measure", "")), str(t.get("name_en", "") or "")))
         if isinstance(s, dict) and not leads:
             c.add(line_of(s), f"{w}.lead_units", "at least one lead unit is required", Reason.MISSING)
         if None not in (sid, name_zh, name_en, seed_line):

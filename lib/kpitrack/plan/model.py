@@ -136,6 +136,7 @@ class Subtarget:
     #: A Table 1 measure that measures the same thing in the same unit (``K24.inbound_tourists``):
     #: the sub-target's figures are that measure's, so one figure is never kept twice.
     measure: str = ""
+    name_en: str = ""  # optional: the English of name_zh
 
 
 @dataclass(frozen=True)
