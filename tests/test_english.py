@@ -185,3 +185,23 @@ def test_a_test_dataset_says_so_and_can_be_relabelled(tmp_path):
     with pytest.raises(KpitrackError, match="by hand"):
         set_dataset_kind("flow", "official", actuals_dir=root)
     assert "kind: test}" in (flow / "dataset.yaml").read_text(encoding="utf-8")  # untouched
+
+
+def test_an_english_export_of_figures_ingests_back(data_copy, tmp_path):
+    """kt.figures(language="en") -> CSV -> kpitrack ingest: English units (100 million yuan) read as the plan's."""
+    import subprocess
+    import sys
+
+    src = kt.figures("hangzhou", region="330100", language="en")
+    src = src[src["month"].isna() & src["preferred"] & src["measure_id"].isin(["K01.gdp_nominal", "K01.gdp_growth", "K24.tourism_fx"])]
+    assert {"100 million yuan", "%", "100 million US dollars"} <= set(src["unit"])
+    path = tmp_path / "en.csv"
+    src.to_csv(path, index=False)
+    run = [sys.executable, "-m", "kpitrack.cli"]
+    assert subprocess.run([*run, "dataset", "new", "demo", "--kind", "test"], capture_output=True).returncode == 0
+    r = subprocess.run([*run, "ingest", str(path), "--dataset", "demo", "--known-from", "2026-01-01"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    back = kt.figures("demo", language="en")
+    key = ["measure_id", "region", "period", "value", "unit"]
+    assert sorted(map(tuple, back[key].astype(str).to_numpy())) == sorted(map(tuple, src[key].astype(str).to_numpy()))
+    assert set(kt.figures("demo")["unit"]) == {"亿元", "%", "亿美元"}  # stored in the plan's units

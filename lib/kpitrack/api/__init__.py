@@ -189,7 +189,7 @@ def status(dataset: str | None = None, as_of: int | str | None = None, *, region
     out["status"] = out["status"].astype(STATUS_ORDER)
     out["kpi_status"] = out["kpi_status"].astype(STATUS_ORDER)
     out["latest_year"] = pd.to_numeric(out["latest_year"]).astype("Int64")
-    out.attrs.update(as_of=year, dataset=ds.name, synthetic=ds.synthetic)
+    out.attrs.update(as_of=year, dataset=ds.name, synthetic=ds.synthetic, data_as_of=ds.known_at)
     return out
 
 
@@ -267,7 +267,7 @@ def outlook(dataset: str | None = None, as_of: int | str | None = None, *, regio
     out = out[first + [c for c in out.columns if c not in first]]
     for c in ("latest_year", "year_reached", "n_points"):
         out[c] = pd.to_numeric(out[c]).astype("Int64")
-    out.attrs.update(as_of=year, dataset=ds.name, synthetic=ds.synthetic)
+    out.attrs.update(as_of=year, dataset=ds.name, synthetic=ds.synthetic, data_as_of=ds.known_at)
     return out
 
 

@@ -124,6 +124,7 @@ def compare_regions(measure: str, dataset: str | None = None, month: str = "late
                                + (" (it is an annual measure: the bulletins compare monthly ones)" if m.frequency == "annual" else ""))
         return empty
     out = pd.DataFrame(rows, columns=columns)
+    out.attrs.update(as_of=f"{y}-{mon:02d}", dataset=ds.name)
     out["status"] = out["status"].astype(STATUS_ORDER)
     for c in ("rank", "rank_previous", "month"):
         out[c] = pd.to_numeric(out[c]).astype("Int64")

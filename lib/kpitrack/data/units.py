@@ -17,6 +17,21 @@ ALIASES = {
 }
 
 
+def _english_aliases() -> dict[str, str]:
+    """The English of each unit (what ``kt.figures(language="en")`` writes) as another spelling of it,
+    where the English names one unit only."""
+    from ..core.english import UNITS
+
+    by_en: dict[str, list[str]] = {}
+    for zh, (en, _) in UNITS.items():
+        if en and en != zh:
+            by_en.setdefault(en, []).append(zh)
+    return {en: zhs[0] for en, zhs in by_en.items() if len(zhs) == 1 and en not in ALIASES}
+
+
+ALIASES.update(_english_aliases())
+
+
 def normalise(unit: str) -> str:
     u = str(unit).strip()
     return ALIASES.get(u, u)

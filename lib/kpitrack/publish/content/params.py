@@ -121,6 +121,6 @@ def resolve_region(region: object) -> Region:
             bare = bare.removesuffix(s)
         r = next((x for x in regions() if bare and bare in {x.name_en.lower().split(" ")[0], x.name_zh.rstrip("区县市")}), None)
     if r is None:
-        raise ParameterError(f"region: unknown region {text!r}; known: {'、'.join(x.name_zh for x in regions())} (or their codes, "
-                             "or English names such as Xihu)", field="region")
+        raise ParameterError(f"region: unknown region {text!r}; known: {', '.join(f'{x.name_zh} {x.name_en}' for x in regions())} "
+                             "(or their codes, or their English names without District: Xihu)", field="region")
     return r
