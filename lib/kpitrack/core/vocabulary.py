@@ -32,17 +32,25 @@ def _what(f: Mapping) -> str:
     return f"{shown}，年度目标“{f['text']}”" if f.get("text") is not None and f.get("what") != "requirement" else shown
 
 
-def _difference(value: float, target: float, unit: str) -> str:
-    """How far a figure is from its target, as the difference of the two as printed beside each other
-    (:func:`fmt_pair`: 20.32‰ and 20.40‰ differ by 0.08‰; 84.6% and 85.0% by 0.4个百分点)."""
+def printed_difference(value: float, target: float, unit: str) -> str | None:
+    """The difference of a figure and its target as printed beside each other (:func:`fmt_pair`:
+    20.32‰ and 20.40‰ differ by 0.08), without a unit; None when either does not print as a number.
+    One rule for both languages' words (here and :mod:`kpitrack.core.vocabulary_en`)."""
     a, b = fmt_pair(value, target, unit)
     num = lambda t: t.replace(",", "").removesuffix(unit) if unit else t.replace(",", "")  # noqa: E731
     try:
         x, y = float(num(a)), float(num(b))
     except ValueError:
-        return "—"
+        return None
     digits = max(len(t.split(".")[1]) if "." in t else 0 for t in (num(a), num(b)))
-    d = f"{abs(x - y):,.{digits}f}"
+    return f"{abs(x - y):,.{digits}f}"
+
+
+def _difference(value: float, target: float, unit: str) -> str:
+    """How far a figure is from its target, as printed (20.32‰ and 20.40‰: 0.08‰; 84.6% and 85.0%: 0.4个百分点)."""
+    d = printed_difference(value, target, unit)
+    if d is None:
+        return "—"
     return f"{d}个百分点" if unit == "%" else f"{d}{unit}"
 
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .english import fmt_en, plan_words_en
-from .labels import fmt_pair
-from .vocabulary import HORIZON_CAP
+from .vocabulary import HORIZON_CAP, printed_difference
 
 WHY_EN = {"one_point": "only one comparable figure"}
 
@@ -34,14 +33,9 @@ def _shown(f: Mapping) -> str:
 
 
 def _difference(value: float, target: float, unit: str) -> str:
-    a, b = fmt_pair(value, target, unit)
-    num = lambda t: t.replace(",", "").removesuffix(unit) if unit else t.replace(",", "")  # noqa: E731
-    try:
-        x, y = float(num(a)), float(num(b))
-    except ValueError:
+    d = printed_difference(value, target, unit)  # the one rule, core.vocabulary
+    if d is None:
         return "-"
-    digits = max(len(t.split(".")[1]) if "." in t else 0 for t in (num(a), num(b)))
-    d = f"{abs(x - y):,.{digits}f}"
     return f"{d} percentage points" if unit == "%" else fmt_en(float(d.replace(",", "")), unit)
 
 
