@@ -196,3 +196,22 @@ def test_the_book_chooses_per_quantity_whatever_else_the_frame_holds(cat, name):
     changed.loc[changed["measure_id"] == first, "value"] += 1
     assert (kpi_series(FigureBook(changed, ds.collected), first)["value"] == kpi_series(ds, first)["value"] + 1).all()
     assert ds.book is ds.book  # made once per dataset
+
+def test_a_dataset_is_loaded_once_until_its_files_or_figures_change(cat, data_copy):
+    """A document's sections and a batch's documents read a dataset once; an edit of any of its files,
+    a new vintage, or another known_at gives a dataset loaded afresh."""
+    from kpitrack.data.ingest import ingest
+
+    first = load_dataset("hangzhou", cat)
+    assert load_dataset("hangzhou", cat) is first
+    assert load_dataset("hangzhou", cat, known_at="2018-06-30") is not first
+    meta = data_copy / "actuals" / "hangzhou" / "dataset.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("title_zh:", "title_zh: 改过的", 1), encoding="utf-8")
+    edited = load_dataset("hangzhou", cat)
+    assert edited is not first and edited.title_zh.startswith("改过的")
+    new = data_copy.parent / "new.csv"  # a scratch copy's figure, only to see a new vintage read
+    new.write_text("measure_id,region,period,value,unit,quality,method,source,note\n"
+                   "K02.revenue,330106,2019,99,亿元,reported,official,https://example.org/x,\n", encoding="utf-8")
+    ingest(new, cat, "hangzhou", known_from="2020-01-20")
+    after = load_dataset("hangzhou", cat)
+    assert after is not edited and len(after.observations) == len(edited.observations) + 1

@@ -11,7 +11,7 @@ from kpitrack.publish.runs import execute
 def test_a_kernel_that_did_not_start_is_started_again(tmp_path, monkeypatch):
     calls = []
 
-    def flaky(pm, nb, output, params, timeout):
+    def flaky(pm, nb, output, params, timeout, **options):
         calls.append(1)
         if len(calls) < 3:
             raise RuntimeError("Kernel didn't respond in 60 seconds")
@@ -25,7 +25,7 @@ def test_a_kernel_that_did_not_start_is_started_again(tmp_path, monkeypatch):
 def test_other_kernel_errors_and_a_kernel_that_never_starts_fail(tmp_path, monkeypatch):
     calls = []
 
-    def dead(pm, nb, output, params, timeout):
+    def dead(pm, nb, output, params, timeout, **options):
         calls.append(1)
         raise RuntimeError("Kernel died")
 
@@ -35,7 +35,7 @@ def test_other_kernel_errors_and_a_kernel_that_never_starts_fail(tmp_path, monke
     assert len(calls) == 1
     calls.clear()
 
-    def never(pm, nb, output, params, timeout):
+    def never(pm, nb, output, params, timeout, **options):
         calls.append(1)
         raise RuntimeError("Kernel didn't respond in 60 seconds")
 

@@ -214,9 +214,16 @@ class ForecastDistribution:
         return self.quantile(0.5)
 
     def quantile(self, p: float) -> np.ndarray:
+        return self.quantiles(np.array([p]))[0]
+
+    def quantiles(self, ps: np.ndarray) -> np.ndarray:
+        """Each year's quantiles at the probabilities ``ps``: len(ps) x years (what :meth:`quantile`
+        gives for each, in one pass)."""
         probs = _calibration()["probs"]
-        q = np.array([c + np.interp(p, probs, _error_quantiles(self.n, int(s))) * self.scale
-                      for c, s in zip(self.center, self.steps)])
+        ps = np.asarray(ps, dtype=float)
+        q = np.empty((len(ps), len(self.center)))
+        for j, (c, s) in enumerate(zip(self.center, self.steps)):
+            q[:, j] = c + np.interp(ps, probs, _error_quantiles(self.n, int(s))) * self.scale
         return self._back(q)
 
     def cdf(self, value: float, index: int) -> float:

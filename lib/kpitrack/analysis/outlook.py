@@ -164,8 +164,7 @@ def _history(obs: FigureSource, m: Measure, as_of: int) -> pd.DataFrame:
 
 def quantile_grid(dist: ForecastDistribution) -> np.ndarray:
     """The distribution's quantiles at the calibration's probabilities: probs x steps."""
-    probs = _calibration()["probs"]
-    return np.array([dist.quantile(float(p)) for p in probs])
+    return dist.quantiles(_calibration()["probs"])
 
 
 def _probability_from_quantiles(dist: ForecastDistribution, target: float, direction: str, combine=None,

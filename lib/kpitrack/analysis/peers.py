@@ -122,9 +122,26 @@ def _rank_of(table: pd.DataFrame, city: str) -> int | None:
     return int(hit.iloc[0]) if len(hit) else None
 
 
+#: rank histories worked out, by peer figures (loaded once per state: the same object) and question:
+#: a report's rank table and chart ask for the same ones
+_HISTORIES: dict[tuple, tuple[Peers, pd.DataFrame]] = {}
+
+
 def rank_history(peers: Peers, indicator: str, group: str, years: range) -> pd.DataFrame:
     """The home city's rank by ``indicator`` in each year (one source per year, as :func:`ranking`
     chooses it): year, rank, n (cities ranked), source; years without a rank are left out."""
+    key = (id(peers), indicator, group, years.start, years.stop, years.step)
+    hit = _HISTORIES.get(key)
+    if hit is not None and hit[0] is peers:
+        return hit[1].copy()
+    out = _rank_history(peers, indicator, group, years)
+    if len(_HISTORIES) > 256:
+        _HISTORIES.clear()
+    _HISTORIES[key] = (peers, out)
+    return out.copy()
+
+
+def _rank_history(peers: Peers, indicator: str, group: str, years: range) -> pd.DataFrame:
     rows = []
     for year in years:
         r = ranking(peers, indicator, year, group)

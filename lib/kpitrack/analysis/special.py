@@ -83,13 +83,17 @@ def as_measure(t: Subtarget, special: SpecialTarget, linked: Measure | None = No
                    end_target=EndTarget(t.year, kind, t.text_zh, t.value, years, t.approx, strict=False))
 
 
-def _ledger_obs(rows: pd.DataFrame, ids: list[str], as_id: str, as_of: int) -> pd.DataFrame:
-    sel = rows[rows["subtarget"].isin(ids) & (rows["year"] <= as_of)]
-    sel = sel.sort_values(["year", "known_from"], kind="stable").drop_duplicates("year", keep="last")
-    figures = pd.DataFrame({"measure_id": as_id, "region": city_code(), "period": sel["year"].astype(str), "value": sel["value"],
+def _ledger_book(rows: pd.DataFrame, members: dict[str, list[str]], as_of: int) -> FigureBook:
+    """One book of the ledger's figures up to ``as_of`` for every sub-target (``members``: a sub-target's
+    id -> the ids of its quantity's sub-targets, whose figures are its figures), each as a measure of its
+    own id: one figure a year, the last known."""
+    link = pd.DataFrame([(m, as_id) for as_id, ids in members.items() for m in ids], columns=["subtarget", "_as"])
+    sel = rows[rows["year"] <= as_of].merge(link, on="subtarget", how="inner")
+    sel = sel.sort_values(["_as", "year", "known_from"], kind="stable").drop_duplicates(["_as", "year"], keep="last")
+    figures = pd.DataFrame({"measure_id": sel["_as"], "region": city_code(), "period": sel["year"].astype(str), "value": sel["value"],
                             "unit": "", "quality": sel["quality"], "method": "official", "source": sel["source"],
                             "note": sel["note"], "known_from": sel["known_from"]})
-    return observations(figures)
+    return FigureBook(observations(figures))
 
 
 #: the statuses last worked out, by catalogue and dataset (both immutable) and the ledger's content:
@@ -116,10 +120,11 @@ def _subtarget_status(cat: Catalogue, ds: Dataset, ledger: SpecialLedger, as_of:
     rows = latest(ledger) if ledger.kept else pd.DataFrame(columns=["subtarget", "year", "value", "reached", "quality",
                                                                      "source", "known_from", "note"])
     members = {t.id: [u.id for u in g] for g in groups(cat) for t in g}
+    book = _ledger_book(rows, members, as_of)  # made once: a book a sub-target costs more than the judging
     out = []
     for s in cat.special_targets:
         for t in s.subtargets:
-            st = _one(cat, ds, rows, s, t, members[t.id], as_of, ledger.kept)
+            st = _one(cat, ds, rows, s, t, book, as_of, ledger.kept)
             if st.value is None and not st.reached:
                 note = context_note(ds, t.id, as_of)
                 if note:
@@ -138,8 +143,8 @@ def context_note(ds: Dataset, subtarget_id: str, as_of: int) -> str:
     return "；".join(f"参考（非规划口径）：{r.period}年{r.value}{r.unit}，{r.why_not_kpi_zh}" for r in rows.itertuples())
 
 
-def _one(cat: Catalogue, ds: Dataset, rows: pd.DataFrame, s: SpecialTarget, t: Subtarget, group: list[str], as_of: int,
-         kept: bool) -> SubtargetStatus:
+def _one(cat: Catalogue, ds: Dataset, rows: pd.DataFrame, s: SpecialTarget, t: Subtarget, ledger_book: FigureBook,
+         as_of: int, kept: bool) -> SubtargetStatus:
     base = {"special": s, "target": t}
     if t.kind == "assigned":
         return SubtargetStatus(**base, outcome=NO_TARGET, reason_zh="按上级下达指标执行，规划未给出数值")
@@ -163,7 +168,7 @@ def _one(cat: Catalogue, ds: Dataset, rows: pd.DataFrame, s: SpecialTarget, t: S
             # differ on it (Table 2's “2万名左右” is Table 1's “2万名”: one verdict)
             m = linked
     else:
-        book = FigureBook(_ledger_obs(rows, group, t.id, as_of))
+        book = ledger_book
     obs = book
     yearly = kpi_series(book, m.id, as_of=as_of)  # the figures that count, as the KPI tables show them
     last = yearly.iloc[-1] if len(yearly) else None

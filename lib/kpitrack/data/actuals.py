@@ -9,6 +9,7 @@ loading a dataset ``known_at`` a date shows the data as it was known then.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -172,8 +173,32 @@ def observations(figures: pd.DataFrame) -> pd.DataFrame:
     return df[OBS_COLUMNS].reset_index(drop=True)
 
 
+#: The datasets last loaded in this process, by folder, catalogue, ``known_at`` and the state of the
+#: folder's files and stored figures: a document's sections, and the documents of a batch, read a
+#: dataset once. A :class:`Dataset` is never changed after loading (frozen, its frames read only).
+_LOADED: dict[tuple, tuple[Catalogue, Dataset]] = {}
+_LOADED_KEEP = 8
+
+
+def _state(folder: Path) -> tuple:
+    """What a loaded dataset depends on: its files' names, sizes and times (dataset.yaml, context,
+    targets, retirements, a CSV tree's vintages) and its stored figures' vintages."""
+    from .store import records_state
+
+    files = []
+    for root, _dirs, names in os.walk(folder):
+        for n in names:
+            try:
+                st = os.stat(os.path.join(root, n))
+            except OSError:
+                continue
+            files.append((root, n, st.st_size, st.st_mtime_ns))
+    return tuple(sorted(files)), records_state(folder, "figures")
+
+
 def load_dataset(name: str, cat: Catalogue, actuals_dir: Path | None = None, known_at: str | None = None) -> Dataset:
-    """Load and check one dataset; with ``known_at`` (YYYY-MM-DD) only figures known by then.
+    """Load and check one dataset; with ``known_at`` (YYYY-MM-DD) only figures known by then. Loaded
+    once while its files and stored figures stay as they were: the same object is returned.
 
     Raises
     ------
@@ -183,6 +208,18 @@ def load_dataset(name: str, cat: Catalogue, actuals_dir: Path | None = None, kno
         With every problem found in its files, each naming file, row and field.
     """
     folder = dataset_folder(name, actuals_dir)
+    key = (str(folder.resolve()), name, id(cat), known_at, _state(folder))
+    hit = _LOADED.get(key)
+    if hit is not None and hit[0] is cat:
+        return hit[1]
+    ds = _load_dataset(name, folder, cat, known_at)
+    if len(_LOADED) >= _LOADED_KEEP:
+        _LOADED.clear()
+    _LOADED[key] = (cat, ds)
+    return ds
+
+
+def _load_dataset(name: str, folder: Path, cat: Catalogue, known_at: str | None) -> Dataset:
     meta = load_yaml(folder / "dataset.yaml", str(folder / "dataset.yaml"))
     c = Checker(str(folder / "dataset.yaml"))
     title_zh = c.require(meta, "title_zh", "", str)

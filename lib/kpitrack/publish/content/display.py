@@ -329,14 +329,18 @@ def show_block(block) -> None:
 
 
 @lru_cache(maxsize=1)
-def chart_template():
-    """plotly_white's layout, built once. A figure made with it skips plotly's default template and
-    the full plotly_white (trace defaults for every chart type): about half the cost of building
-    the report's 25 charts, and 4 KB less JSON per chart."""
-    import plotly.graph_objects as go
-    import plotly.io as pio
+def _template_text() -> str:
+    import pkgutil
 
-    return go.layout.Template(layout=pio.templates["plotly_white"].layout)
+    return json.dumps({"layout": json.loads(pkgutil.get_data("plotly", "package_data/templates/plotly_white.json"))["layout"]})
+
+
+def chart_template() -> dict:
+    """plotly_white's layout, as plain data (read from plotly's own file, without building plotly's
+    template object: 0.25 s). A figure made with it skips plotly's default template and the full
+    plotly_white (trace defaults for every chart type): about half the cost of building the report's
+    25 charts, and 4 KB less JSON per chart."""
+    return json.loads(_template_text())
 
 
 def new_figure(**subplots):
@@ -350,12 +354,28 @@ def new_figure(**subplots):
 
 @lru_cache(maxsize=32)
 def _grid_layout(rows: int, cols: int, titles: int, horizontal_spacing: float, vertical_spacing: float) -> str:
-    from plotly.subplots import make_subplots
-
-    grid = make_subplots(rows=rows, cols=cols, subplot_titles=["title"] * titles, horizontal_spacing=horizontal_spacing,
-                         vertical_spacing=vertical_spacing)
-    layout = grid.layout.to_plotly_json()
-    layout.pop("template", None)
+    # make_subplots' arithmetic (start_cell top-left, equal widths and heights), step for step so that
+    # the floats are the same (a test compares the two), without its figure: 0.15 s a grid
+    width = (1.0 - horizontal_spacing * (cols - 1)) / cols
+    height = (1.0 - vertical_spacing * (rows - 1)) / rows
+    layout: dict = {}
+    domains = []
+    for r in range(rows):
+        top = rows - 1 - r  # row 1 is at the top
+        y_s = min(1.0, max(0.0, sum([height] * top) + top * vertical_spacing))
+        y_e = min(1.0, max(0.0, sum([height] * top) + top * vertical_spacing + height))
+        for c in range(cols):
+            x_s = sum([width] * c) + c * horizontal_spacing
+            x_e = x_s + width
+            n = panel_axes(r * cols + c)
+            x_domain, y_domain = [max(0.0, x_s), min(1.0, x_e)], [y_s, y_e]
+            layout[f"xaxis{n}"] = {"anchor": f"y{n}", "domain": x_domain}
+            layout[f"yaxis{n}"] = {"anchor": f"x{n}", "domain": y_domain}
+            domains.append((x_domain, y_domain))
+    if titles:
+        layout["annotations"] = [{"font": {"size": 16}, "showarrow": False, "text": "title", "x": sum(x) / 2.0, "xanchor": "center",
+                                  "xref": "paper", "y": y[1], "yanchor": "bottom", "yref": "paper"}
+                                 for x, y in domains[:titles]]
     return json.dumps(layout)
 
 

@@ -92,7 +92,7 @@ def _run_job(job: Job) -> JobResult:
         renderer.prepare(tuple(job.formats))
         began = time.monotonic()
         try:
-            execute_notebook(Path(job.notebook), executed, job.parameters)
+            execute_notebook(Path(job.notebook), executed, job.parameters, warm=True)
         except NotebookError as exc:
             result.exit_code = exc.exit_code
             result.error = str(exc).replace(str(executed), f"{job.key}.failed.ipynb")

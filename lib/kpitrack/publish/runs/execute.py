@@ -15,9 +15,11 @@ log = logging.getLogger(__name__)
 KERNEL = "python3"
 
 
-def execute_notebook(nb: Path, output: Path, params: dict[str, Any]) -> Path:
+def execute_notebook(nb: Path, output: Path, params: dict[str, Any], *, warm: bool = False) -> Path:
     """Execute any parameterised notebook with papermill into ``output`` (written even on failure).
-    Charts carry their plotly figure; the renderer makes the PDF's pictures from it.
+    Charts carry their plotly figure; the renderer makes the PDF's pictures from it. With ``warm``
+    (a batch's documents), in this process's warm kernel (:mod:`.warm_kernel`), else in a kernel of
+    its own.
 
     Raises
     ------
@@ -32,7 +34,7 @@ def execute_notebook(nb: Path, output: Path, params: dict[str, Any]) -> Path:
     try:
         for attempt in range(1, START_ATTEMPTS + 1):
             try:
-                _execute(pm, nb, output, params, timeout)
+                _execute(pm, nb, output, params, timeout, warm=warm)
                 break
             except RuntimeError as exc:  # a kernel that never started: jupyter's port race between parallel kernels
                 if attempt == START_ATTEMPTS or not _did_not_start(exc):
@@ -68,12 +70,27 @@ def cell_timeout() -> int:
     return seconds_setting("KPITRACK_CELL_TIMEOUT", 600)
 
 
-def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int) -> None:
-    pm.execute_notebook(str(nb), str(output), parameters=params, kernel_name=KERNEL, execution_timeout=timeout,
-                        cwd=str(paths.repo_root()), progress_bar=False, log_output=False,
-                        # saving after every cell rewrites megabytes of chart output each time; the
-                        # notebook is written once at the end, and on an error with the error marked
-                        request_save_on_cell_execute=False,
-                        # the kernel's own start-up and shutdown log lines are noise for report readers;
-                        # errors in the notebook are raised by papermill with the failing cell
-                        extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+#: the kernel's own start-up and shutdown log lines are noise for report readers (errors in the
+#: notebook are raised by papermill with the failing cell); no input history is kept
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
+
+
+def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int, *, warm: bool = False) -> None:
+    cwd = str(paths.repo_root())
+    options: dict[str, Any] = {
+        "parameters": params, "kernel_name": KERNEL, "execution_timeout": timeout, "cwd": cwd, "progress_bar": False,
+        "log_output": False,
+        # saving after every cell rewrites megabytes of chart output each time; the notebook is
+        # written once at the end, and on an error with the error marked
+        "request_save_on_cell_execute": False}
+    if not warm:
+        pm.execute_notebook(str(nb), str(output), extra_arguments=KERNEL_ARGUMENTS, **options)
+        return
+    from . import warm_kernel
+
+    try:
+        km = warm_kernel.kernel(cwd, KERNEL, KERNEL_ARGUMENTS)
+        pm.execute_notebook(str(nb), str(output), engine_name=warm_kernel.ENGINE, km=km, **options)
+    except BaseException:  # a failed document's kernel is not used again
+        warm_kernel.discard()
+        raise
