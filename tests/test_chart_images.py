@@ -107,3 +107,45 @@ def test_prepare_starts_chromium_only_when_a_pdf_is_wanted(monkeypatch):
     with pytest.raises(RuntimeError, match="no browser today"):  # the pictures' call tries again and says why
         exporter.svgs([{"data": [], "layout": {}}])
     assert starts == [1, 1]
+
+
+@pytest.mark.slow
+def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_path, monkeypatch):
+    """With a PDF wanted (Renderer.prepare), each chart is drawn as its cell finishes; the pictures
+    asked for afterwards are those, taken by the figure's content, and the same as drawn anew."""
+    if render.pdf_prerequisites():
+        pytest.skip("PDF prerequisites missing: " + "; ".join(render.pdf_prerequisites()))
+    need_chromium()
+    if not static_export_available()[0]:
+        pytest.skip(static_export_available()[1])
+    from kpitrack.publish.runs.execute import execute_notebook
+
+    exporter = chart_images._Exporter()
+    monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("n = 2")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(
+        "import plotly.graph_objects as go\n"
+        "from kpitrack.publish.content.display import show_figure\n"
+        "for i in range(n):\n"
+        "    show_figure(go.Figure(go.Scatter(x=[2015, 2016], y=[i, i + 1]), layout={'title': f'图{i}'}))")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source = tmp_path / "charts.ipynb"
+    nbformat.write(nb, str(source))
+    drawn = []
+    monkeypatch.setattr(exporter, "svgs", lambda figures, real=exporter.svgs: drawn.append(len(figures)) or real(figures))
+    try:
+        render.get_renderer("fallback").prepare(("html", "pdf"))
+        execute_notebook(source, tmp_path / "out.ipynb", {"n": 3})
+        svgs = chart_images.chart_images(tmp_path / "out.ipynb")
+        assert drawn == [3]  # drawn once, while the notebook ran; none drawn again when asked for
+        assert len(svgs) == 3 and all("图" in s for s in svgs)
+        figures = [out["data"][chart_images.PLOTLY_MIME] for out in chart_images._chart_outputs(
+            nbformat.read(str(tmp_path / "out.ipynb"), as_version=4))]
+        assert [chart_images.figure_key(f) for f in figures] == list(exporter._made)[-3:]
+        render.get_renderer("fallback").prepare(("html",))  # no PDF wanted: nothing drawn ahead
+        execute_notebook(source, tmp_path / "again.ipynb", {"n": 1})
+        assert drawn == [3]
+    finally:
+        exporter.close()

@@ -12,16 +12,24 @@ while the HTML is being written, and makes them at about 0.06 s each rather than
   so :class:`_WarmKaleido` keeps the page (kaleido 1.x; with another version the reload stays and
   only speed is lost);
 * the page loads the vendored plotly.js cartesian bundle (1.5 MB, the charts need nothing else) and
-  no MathJax (kaleido would fetch it from a CDN).
+  no MathJax (kaleido would fetch it from a CDN);
+* when a PDF is wanted, the pictures are drawn while the notebook still runs: each chart as its cell
+  finishes (:func:`draw_ahead`, called by the runner's cell hook), the browser using the core the
+  kernel leaves free; :func:`chart_images` then takes them by the figure's content, and draws only
+  what is missing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import hashlib
+import json
 import logging
+import os
 import threading
-from concurrent.futures import Future
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +57,13 @@ class _Exporter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._kaleido: Any = None
         self._profile: Path | None = None
+        #: pictures drawn ahead (by the figure's content), and those being drawn
+        self._made: OrderedDict[str, bytes | str] = OrderedDict()
+        self._pending: dict[str, Future] = {}
+        self._ahead_lock = threading.Lock()
+        self._ahead: ThreadPoolExecutor | None = None
+        #: whether a PDF is wanted in this process (set by :func:`warm_up`): charts are drawn ahead
+        self.wanted = False
         atexit.register(self.close)
 
     def _start(self) -> None:
@@ -96,6 +111,8 @@ class _Exporter:
             stop_session(getattr(self._kaleido, "subprocess", None))  # the profile is removed
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
+        with self._ahead_lock:
+            self._made.clear()
         self._kaleido = self._loop = None
         remove_profile(self._profile)
         self._profile = None
@@ -105,6 +122,59 @@ class _Exporter:
         with self._lock:
             if self._kaleido is None:
                 self._start()
+
+    def draw_ahead(self, figures: list[dict]) -> None:
+        """Start drawing ``figures`` in the background (those not drawn or being drawn already)."""
+        items = []
+        with self._ahead_lock:
+            for fig in figures:
+                key = figure_key(fig)
+                if key in self._made or key in self._pending:
+                    continue
+                self._pending[key] = Future()
+                items.append((key, fig))
+            if not items:
+                return
+            if self._ahead is None:
+                self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpitrack-chart-images-ahead")
+            self._ahead.submit(self._draw, items)
+
+    def _draw(self, items: list[tuple[str, dict]]) -> None:
+        try:
+            svgs: list = self.svgs([fig for _, fig in items])
+        except Exception as exc:  # drawn again (and reported) when the pictures are asked for
+            log.debug("charts drawn ahead failed: %s", exc)
+            svgs = [exc] * len(items)
+        with self._ahead_lock:
+            for (key, _), svg in zip(items, svgs):
+                fut = self._pending.pop(key)
+                if isinstance(svg, Exception):
+                    fut.set_result(None)
+                    continue
+                self._made[key] = svg
+                fut.set_result(svg)
+            while len(self._made) > MADE_KEPT:
+                self._made.popitem(last=False)
+
+    def pictures(self, figures: list[dict]) -> list[bytes | str]:
+        """The pictures of ``figures``: those drawn ahead (waiting for any being drawn), the rest now."""
+        keys = [figure_key(f) for f in figures]
+        found: dict[str, Any] = {}
+        with self._ahead_lock:
+            waiting = {k: self._pending[k] for k in keys if k in self._pending}
+            found.update({k: self._made[k] for k in keys if k in self._made})
+        for k, fut in waiting.items():
+            try:
+                svg = fut.result(timeout=render_timeout())
+            except Exception:  # noqa: BLE001 - drawn again below
+                svg = None
+            if svg is not None:
+                found[k] = svg
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:
+            for i, svg in zip(missing, self.svgs([figures[i] for i in missing])):
+                found[keys[i]] = svg
+        return [found[k] for k in keys]
 
     def svgs(self, figures: list[dict]) -> list[bytes]:
         with self._lock:
@@ -152,7 +222,43 @@ def _add_flags(k: Any) -> None:
 #: What :func:`_add_flags` adds to kaleido's command line.
 EXTRA_FLAGS = ("--disable-background-networking", "--disable-quic", "--disable-crash-reporter", "--no-default-browser-check")
 
+#: pictures kept by the figure's content (a batch worker's recent documents)
+MADE_KEPT = 256
+
+
+def figure_key(fig: dict) -> str:
+    """A figure's identity for its picture: its content (the same in a running kernel's output and in
+    the notebook written from it)."""
+    return hashlib.sha256(json.dumps(fig, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+
+
 _EXPORTER = _Exporter()
+
+
+def _forget_ahead_in_child() -> None:
+    """A forked child has none of its parent's threads: it draws ahead afresh."""
+    _EXPORTER._ahead_lock = threading.Lock()
+    _EXPORTER._ahead = None
+    _EXPORTER._pending = {}
+
+
+os.register_at_fork(after_in_child=_forget_ahead_in_child)
+
+
+def draw_ahead(figures: list[dict]) -> None:
+    """Draw these charts' pictures in the background if a PDF is wanted in this process (the runner
+    calls it as each cell finishes); never raises: what fails here is drawn and reported later."""
+    if not _EXPORTER.wanted or not figures:
+        return
+    try:
+        _EXPORTER.draw_ahead(figures)
+    except Exception as exc:  # noqa: BLE001 - a convenience only
+        log.debug("charts not drawn ahead: %s", exc)
+
+
+def chart_outputs_of(cell: dict) -> list[dict]:
+    """The plotly figures among a cell's outputs."""
+    return [out["data"][PLOTLY_MIME] for out in cell.get("outputs", []) if PLOTLY_MIME in out.get("data", {})]
 
 
 def _chart_outputs(nb: nbformat.NotebookNode) -> list[dict]:
@@ -173,7 +279,7 @@ def chart_images(notebook: Path) -> list[str] | None:
     if all(SVG_MIME in out["data"] for out in outs):  # none, or made by an earlier render
         return None
     figures = [out["data"][PLOTLY_MIME] for out in outs]
-    return [svg.decode("utf-8") if isinstance(svg, bytes) else svg for svg in _EXPORTER.svgs(figures)]
+    return [svg.decode("utf-8") if isinstance(svg, bytes) else svg for svg in _EXPORTER.pictures(figures)]
 
 
 def svg_of(fig) -> str | None:
@@ -198,6 +304,7 @@ def warm_up() -> None:
     ok, _ = static_export_available()
     if not ok:
         return
+    _EXPORTER.wanted = True
 
     def run() -> None:
         try:
@@ -237,3 +344,13 @@ def add_chart_images(notebook: Path, svgs: list[str] | None) -> int:
         out["data"].pop("image/png", None)
     atomic_write_text(notebook, nbformat.writes(nb))
     return len(svgs)
+
+
+def want(wanted: bool) -> None:
+    """Whether the next notebook's charts are to be drawn as its cells finish (a PDF is wanted)."""
+    _EXPORTER.wanted = bool(wanted) and static_export_available()[0]
+
+
+def draw_ahead_wanted() -> bool:
+    """Whether a PDF is wanted in this process (the renderer's ``prepare`` started the browser)."""
+    return _EXPORTER.wanted
