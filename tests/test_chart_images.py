@@ -149,3 +149,42 @@ def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_pat
         assert drawn == [3]
     finally:
         exporter.close()
+
+
+@pytest.mark.parametrize("failing", [("html",), ("pdf",), ("html", "pdf")])
+def test_a_failed_format_publishes_as_before_and_every_failure_is_told(tmp_path, monkeypatch, failing):
+    """HTML and PDF are made side by side; a failed HTML publishes nothing (no PDF without its page),
+    a failed PDF leaves the HTML, and the error names every format that failed."""
+    if render.pdf_prerequisites():
+        pytest.skip("PDF prerequisites missing: " + "; ".join(render.pdf_prerequisites()))
+    from kpitrack.publish.render.base import Renderer
+
+    class Flaky(Renderer):
+        name = "flaky"
+
+        def render_format(self, notebook, fmt, out_dir):
+            if fmt in failing:
+                raise RenderError(f"{fmt} broke")
+            path = out_dir / f"{notebook.stem}.{fmt}"
+            path.write_text(fmt, encoding="utf-8")
+            return path
+
+    monkeypatch.setattr(chart_images, "start_chart_images", lambda nb: _done(None))
+    from kpitrack.publish.render import base as render_base
+
+    monkeypatch.setattr(render_base, "start_chart_images", lambda nb: _done(None))
+    nb = _notebook(tmp_path / "doc.ipynb", charts=0)
+    out = tmp_path / "out"
+    with pytest.raises(RenderError) as info:
+        Flaky().render(nb, ("html", "pdf"), out)
+    for fmt in failing:
+        assert f"{fmt.upper()} of doc.ipynb failed ({fmt} broke)" in str(info.value)
+    published = sorted(p.suffix for p in out.iterdir())
+    assert published == ([] if "html" in failing else [".html"])
+    assert sorted(info.value.outputs) == ([] if "html" in failing else ["html"])
+
+
+def _done(value) -> Future:
+    f: Future = Future()
+    f.set_result(value)
+    return f

@@ -62,3 +62,32 @@ def test_documents_share_a_warm_kernel_and_see_a_clean_namespace(tmp_path, monke
     finally:
         warm_kernel.discard()
     assert warm_kernel.held_pid() is None
+
+
+def test_only_the_main_thread_keeps_a_warm_kernel_and_a_batch_ends_it(tmp_path):
+    """A Dask worker runs tasks in threads side by side: their documents get kernels of their own. The
+    batch runner ends this process's warm kernel with the batch."""
+    import threading
+
+    from kpitrack.publish.runs.batch import _each
+    from kpitrack.publish.runs.executors import LocalExecutor
+
+    nb = _notebook(tmp_path)
+    warm_kernel.discard()
+    errors = []
+
+    def in_thread():
+        try:
+            execute_notebook(nb, tmp_path / "thread.ipynb", {"name": "t"}, warm=True)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=in_thread)
+    t.start()
+    t.join(120)
+    assert not errors and (tmp_path / "thread.ipynb").is_file()
+    assert warm_kernel.held_pid() is None
+    execute_notebook(nb, tmp_path / "main.ipynb", {"name": "m"}, warm=True)
+    assert warm_kernel.held_pid() is not None
+    assert list(_each(LocalExecutor(1), [])) == []
+    assert warm_kernel.held_pid() is None

@@ -95,7 +95,8 @@ class Renderer:
 
             threading.Thread(target=html, name="kpitrack-render-html", daemon=True).start()
         failures: dict[str, str] = {}
-        for fmt in formats:
+        # the PDF here (its pictures awaited) while the HTML is written in its thread; then the HTML
+        for fmt in sorted(formats, key=lambda f: f != "pdf") if html_done is not None else formats:
             try:
                 if fmt == "html" and html_done is not None:
                     result.outputs["html"] = html_done.result()
@@ -110,14 +111,15 @@ class Renderer:
             except RenderError as exc:
                 (out_dir / f"{notebook.stem}.{fmt}").unlink(missing_ok=True)
                 failures[fmt] = str(exc)
-                if fmt == "html" and html_done is None:
-                    break
+        result.outputs = {f: result.outputs[f] for f in formats if f in result.outputs}  # in the order asked
+        if "html" in failures and "pdf" in result.outputs:  # as before: no PDF is published without its HTML
+            result.outputs.pop("pdf").unlink(missing_ok=True)
         if failures:
-            fmt, why = next(iter(failures.items()))
-            result.outputs = {k: v for k, v in result.outputs.items() if k not in failures}
             written = ", ".join(f"{k}: {v}" for k, v in result.outputs.items()) or "nothing"
-            raise RenderError(f"{fmt.upper()} of {notebook.name} failed ({why}); written: {written}; "
-                              f"an earlier {notebook.stem}.{fmt}, if any, was removed", outputs=result.outputs)
+            said = "; ".join(f"{fmt.upper()} of {notebook.name} failed ({why})" for fmt, why in
+                             sorted(failures.items(), key=lambda kv: kv[0] != "html"))
+            gone = " and ".join(f"{notebook.stem}.{fmt}" for fmt in failures)
+            raise RenderError(f"{said}; written: {written}; an earlier {gone}, if any, was removed", outputs=result.outputs)
         return result
 
     def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:

@@ -163,9 +163,12 @@ class _Exporter:
         with self._ahead_lock:
             waiting = {k: self._pending[k] for k in keys if k in self._pending}
             found.update({k: self._made[k] for k in keys if k in self._made})
+        import time
+
+        deadline = time.monotonic() + render_timeout()  # one wait in all, however many were queued
         for k, fut in waiting.items():
             try:
-                svg = fut.result(timeout=render_timeout())
+                svg = fut.result(timeout=max(deadline - time.monotonic(), 0.1))
             except Exception:  # noqa: BLE001 - drawn again below
                 svg = None
             if svg is not None:

@@ -279,6 +279,17 @@ def editions_due(jobs: list[Job], out: Path, changed: Callable[[Job, dict[str, A
     return due, unchanged
 
 
+def _each(executor: Executor, jobs: list[Job]):
+    """The executor's results as they come; this process's warm kernel, if it ran jobs itself, ends
+    with the batch (:mod:`.warm_kernel`)."""
+    try:
+        yield from executor.map_unordered(run_job, jobs)
+    finally:
+        from .warm_kernel import discard
+
+        discard()
+
+
 def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = None, force: bool = False,
               describe: dict[str, Any] | None = None, report: Callable[[JobResult, int, int], None] | None = None,
               lock: str = LOCK, records: bool = False) -> BatchResult:
@@ -334,7 +345,7 @@ def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = Non
                 atomic_write_text(out_dir / MANIFEST, json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
         env = worker_env()
-        for r in executor.map_unordered(run_job, [dataclasses.replace(j, env=env) for j in todo]):
+        for r in _each(executor, [dataclasses.replace(j, env=env) for j in todo]):
             job = by_key[r.key]
             from ..render import get_renderer
 

@@ -94,10 +94,11 @@ def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int, *
 
     if chart_images.draw_ahead_wanted():  # a PDF is wanted: its chart pictures are drawn as the cells finish
         options["on_cell_executed"] = _draw_charts_ahead
-    if not warm:
+    from . import warm_kernel
+
+    if not warm or not warm_kernel.usable():
         pm.execute_notebook(str(nb), str(output), extra_arguments=KERNEL_ARGUMENTS, **options)
         return
-    from . import warm_kernel
 
     try:
         km = warm_kernel.kernel(cwd, KERNEL, KERNEL_ARGUMENTS)

@@ -14,8 +14,14 @@ What makes it safe:
   ``KPITRACK_*`` settings, the Python): any other setting starts another kernel;
 - any failure (a cell's error, a timeout, a kernel that died, a reset that failed) ends the kernel:
   the next document gets a fresh one;
-- a kernel idle for :data:`IDLE_SECONDS`, or used for :data:`MAX_DOCUMENTS`, is replaced; the kernel
-  ends with its process (at exit, and by its parent watch when the process is killed).
+- a kernel lives for one batch (the batch runner ends it; a pool's worker ends it as it exits, and a
+  killed worker's kernel ends by its parent watch); within a batch, one idle for :data:`IDLE_SECONDS`
+  or used for :data:`MAX_DOCUMENTS` is replaced;
+- only a process's main thread keeps a warm kernel (a Dask worker runs tasks in threads side by side:
+  each of its documents gets a kernel of its own).
+
+Left as they are by the reset: what a notebook changes outside its namespace (environment variables,
+the working folder, library options). kpitrack's document notebooks change none of them.
 """
 
 from __future__ import annotations
@@ -41,7 +47,12 @@ ENGINE = "kpitrack-warm"
 IDLE_SECONDS = 300.0
 #: documents run in one kernel before it is replaced (bounds what a long batch can accumulate)
 MAX_DOCUMENTS = 200
-RESET = "get_ipython().reset(new_session=True, aggressive=False)"
+#: the namespace cleared, and Python's once-per-place warning records with it (a warning shown by one
+#: document is shown by the next too, as in a kernel of its own)
+RESET = ("get_ipython().reset(new_session=True, aggressive=False)\n"
+         "import warnings as _w\n"
+         "getattr(_w, '_filters_mutated', lambda: None)()\n"
+         "del _w")
 
 
 @dataclass
@@ -50,6 +61,7 @@ class _Warm:
     key: tuple
     used: int = 0
     last: float = 0.0
+    broken: bool = False  # its namespace could not be reset: not used again
 
 
 _held: _Warm | None = None
@@ -62,8 +74,14 @@ def settings_key(cwd: str, kernel_name: str) -> tuple:
     return (cwd, kernel_name, sys.executable, env)
 
 
+def usable() -> bool:
+    """Whether this thread may keep a warm kernel (a process's main thread only)."""
+    return threading.current_thread() is threading.main_thread()
+
+
 def kernel(cwd: str, kernel_name: str, extra_arguments: list[str]):
-    """The warm kernel's manager for these settings, started when there is none that fits."""
+    """The warm kernel's manager for these settings, started when there is none that fits (call from
+    the main thread only: :func:`usable`)."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
@@ -71,7 +89,7 @@ def kernel(cwd: str, kernel_name: str, extra_arguments: list[str]):
     key = settings_key(cwd, kernel_name)
     now = time.monotonic()
     held = _held
-    if held is not None and (held.key != key or held.used >= MAX_DOCUMENTS or now - held.last > IDLE_SECONDS
+    if held is not None and (held.broken or held.key != key or held.used >= MAX_DOCUMENTS or now - held.last > IDLE_SECONDS
                              or not run_sync(held.km.is_alive)()):
         discard()
         held = None
@@ -137,7 +155,12 @@ class WarmEngine(NBClientEngine):
         client = PapermillNotebookClient(nb_man, **final_kwargs)
         try:
             nb = client.execute()
-            _reset(client)
+            try:
+                _reset(client)
+            except Exception as exc:  # noqa: BLE001 - the document is good; its kernel is not used again
+                log.warning("%s", exc)
+                if _held is not None:
+                    _held.broken = True
             return nb
         finally:
             if client.kc is not None:
