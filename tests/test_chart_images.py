@@ -155,9 +155,10 @@ def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_pat
 def test_a_failed_format_publishes_as_before_and_every_failure_is_told(tmp_path, monkeypatch, failing):
     """HTML and PDF are made side by side; a failed HTML publishes nothing (no PDF without its page),
     a failed PDF leaves the HTML, and the error names every format that failed."""
-    if render.pdf_prerequisites():
-        pytest.skip("PDF prerequisites missing: " + "; ".join(render.pdf_prerequisites()))
+    from kpitrack.publish.render import base as render_base
     from kpitrack.publish.render.base import Renderer
+
+    monkeypatch.setattr(render_base, "pdf_prerequisites", lambda: [])  # this renderer needs none
 
     class Flaky(Renderer):
         name = "flaky"
@@ -168,9 +169,6 @@ def test_a_failed_format_publishes_as_before_and_every_failure_is_told(tmp_path,
             path = out_dir / f"{notebook.stem}.{fmt}"
             path.write_text(fmt, encoding="utf-8")
             return path
-
-    monkeypatch.setattr(chart_images, "start_chart_images", lambda nb: _done(None))
-    from kpitrack.publish.render import base as render_base
 
     monkeypatch.setattr(render_base, "start_chart_images", lambda nb: _done(None))
     nb = _notebook(tmp_path / "doc.ipynb", charts=0)
@@ -188,3 +186,32 @@ def _done(value) -> Future:
     f: Future = Future()
     f.set_result(value)
     return f
+
+
+def test_a_render_never_leaves_with_its_html_still_being_written(tmp_path, monkeypatch):
+    """Whatever stops the PDF (here an OSError), the render waits for the HTML's thread before it
+    leaves: the batch removes the work folder next."""
+    import threading
+    import time
+
+    from kpitrack.publish.render import base as render_base
+    from kpitrack.publish.render.base import Renderer
+
+    monkeypatch.setattr(render_base, "pdf_prerequisites", lambda: [])
+    monkeypatch.setattr(render_base, "start_chart_images", lambda nb: _done(None))
+
+    class SlowHtml(Renderer):
+        name = "slow"
+
+        def render_format(self, notebook, fmt, out_dir):
+            if fmt == "pdf":
+                raise OSError("disk full")
+            time.sleep(0.5)
+            path = out_dir / f"{notebook.stem}.html"
+            path.write_text("html", encoding="utf-8")
+            return path
+
+    nb = _notebook(tmp_path / "doc.ipynb", charts=0)
+    with pytest.raises(OSError, match="disk full"):
+        SlowHtml().render(nb, ("html", "pdf"), tmp_path / "out")
+    assert not [t for t in threading.enumerate() if t.name == "kpitrack-render-html"]

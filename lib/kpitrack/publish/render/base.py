@@ -10,7 +10,7 @@ import logging
 import shutil
 import tempfile
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -95,6 +95,24 @@ class Renderer:
 
             threading.Thread(target=html, name="kpitrack-render-html", daemon=True).start()
         failures: dict[str, str] = {}
+        try:
+            self._render_each(notebook, formats, out_dir, images, html_done, result, failures)
+        finally:  # never leave with the HTML still being written (the work folder goes next)
+            if html_done is not None:
+                wait([html_done])
+        result.outputs = {f: result.outputs[f] for f in formats if f in result.outputs}  # HTML first, as listed
+        if "html" in failures and "pdf" in result.outputs:  # as before: no PDF is published without its HTML
+            result.outputs.pop("pdf").unlink(missing_ok=True)
+        if failures:
+            written = ", ".join(f"{k}: {v}" for k, v in result.outputs.items()) or "nothing"
+            said = "; ".join(f"{fmt.upper()} of {notebook.name} failed ({why})" for fmt, why in
+                             sorted(failures.items(), key=lambda kv: kv[0] != "html"))
+            gone = " and ".join(f"{notebook.stem}.{fmt}" for fmt in failures)
+            raise RenderError(f"{said}; written: {written}; an earlier {gone}, if any, was removed", outputs=result.outputs)
+        return result
+
+    def _render_each(self, notebook: Path, formats: tuple[str, ...], out_dir: Path, images, html_done: Future | None,
+                     result: RenderResult, failures: dict[str, str]) -> None:
         # the PDF here (its pictures awaited) while the HTML is written in its thread; then the HTML
         for fmt in sorted(formats, key=lambda f: f != "pdf") if html_done is not None else formats:
             try:
@@ -111,16 +129,6 @@ class Renderer:
             except RenderError as exc:
                 (out_dir / f"{notebook.stem}.{fmt}").unlink(missing_ok=True)
                 failures[fmt] = str(exc)
-        result.outputs = {f: result.outputs[f] for f in formats if f in result.outputs}  # in the order asked
-        if "html" in failures and "pdf" in result.outputs:  # as before: no PDF is published without its HTML
-            result.outputs.pop("pdf").unlink(missing_ok=True)
-        if failures:
-            written = ", ".join(f"{k}: {v}" for k, v in result.outputs.items()) or "nothing"
-            said = "; ".join(f"{fmt.upper()} of {notebook.name} failed ({why})" for fmt, why in
-                             sorted(failures.items(), key=lambda kv: kv[0] != "html"))
-            gone = " and ".join(f"{notebook.stem}.{fmt}" for fmt in failures)
-            raise RenderError(f"{said}; written: {written}; an earlier {gone}, if any, was removed", outputs=result.outputs)
-        return result
 
     def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
         raise NotImplementedError

@@ -2,14 +2,18 @@
 
 A document's kernel costs about 2 s before its first line runs: the kernel's start, its imports
 (pandas, the store, kpitrack), and its shutdown. A batch (cards, notices, bulletins) runs dozens of
-documents in each worker process; each worker keeps one kernel and runs its documents in it, one
-after the other, through papermill's own engine (:class:`WarmEngine`, registered as ``kpitrack-warm``).
+documents in each worker process; each worker of the local pool (and a driver that runs its jobs
+itself) keeps one kernel and runs its documents in it, one after the other, through papermill's own
+engine (:class:`WarmEngine`, registered as ``kpitrack-warm``). On Dask, whose workers run documents in
+threads, each document has a kernel of its own, as before.
 
 What makes it safe:
 
 - after each document the kernel's namespace is reset (IPython's ``reset(new_session=True)``: every
   name gone, execution counts from 1 again), so a document sees what a fresh kernel would show it;
-  the modules stay imported, and kpitrack's caches are keyed by the state of the files they read;
+  the modules stay imported: the datasets, Table 2's statuses and the peers' ranks they keep are keyed
+  by the state of what they read, and what is kept by path (the plan, the regions, the workspace) is
+  kept for the batch, as one process's run keeps it;
 - a kernel is used only by the settings it was started with (working folder, PATH and the
   ``KPITRACK_*`` settings, the Python): any other setting starts another kernel;
 - any failure (a cell's error, a timeout, a kernel that died, a reset that failed) ends the kernel:
@@ -51,6 +55,7 @@ MAX_DOCUMENTS = 200
 #: document is shown by the next too, as in a kernel of its own)
 RESET = ("get_ipython().reset(new_session=True, aggressive=False)\n"
          "import warnings as _w\n"
+         "_w.onceregistry.clear()\n"
          "getattr(_w, '_filters_mutated', lambda: None)()\n"
          "del _w")
 
