@@ -172,10 +172,10 @@ def _fill_workspace(tmp: Path, folder: Path, city_zh: str, city_en: str, short: 
     atomic_write_text(tmp / "params" / "build.yaml", (
         "# The main job (kpitrack build): first the checks, then the streams side by side, then the site.\n"
         "# seconds: a first estimate of each step; add bulletins, cards and notices once the data hold them.\n"
-        "first:\n  - {run: \"validate\", seconds: 4}\nstreams:\n  reports:\n"
-        f"    - {{run: \"run params/midterm-{mid}.yaml\", seconds: 25}}\n"
-        f"    - {{run: \"run params/final-{end}.yaml\", seconds: 25}}\n"
-        f"then:\n  - {{run: \"site --year {mid}\", seconds: 20}}\n"))
+        "first:\n  - {run: \"validate\", seconds: 2}\nstreams:\n  reports:\n"
+        f"    - {{run: \"run params/midterm-{mid}.yaml\", seconds: 8}}\n"
+        f"    - {{run: \"run params/final-{end}.yaml\", seconds: 8}}\n"
+        f"then:\n  - {{run: \"site --year {mid}\", seconds: 10}}\n"))
     (tmp / "reports").mkdir()
     for name in REPORT_FILES:
         src = paths.REPO_ROOT / "reports" / name
