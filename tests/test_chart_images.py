@@ -215,3 +215,45 @@ def test_a_render_never_leaves_with_its_html_still_being_written(tmp_path, monke
     with pytest.raises(OSError, match="disk full"):
         SlowHtml().render(nb, ("html", "pdf"), tmp_path / "out")
     assert not [t for t in threading.enumerate() if t.name == "kpitrack-render-html"]
+
+
+def test_the_fallback_pdf_names_its_pictures_before_they_come(tmp_path, monkeypatch):
+    """pandoc converts the notebook while the last pictures are drawn: a chart without its picture is
+    named ahead, its picture (by its place among the charts) is written after pandoc; the typst source
+    and the picture files are those of the notebook with its pictures put in first."""
+    from kpitrack.publish.render import fallback
+
+    path = _notebook(tmp_path / "doc.ipynb", charts=3)
+    nb = nbformat.read(str(path), as_version=4)
+    outs = chart_images._chart_outputs(nb)
+    outs[1]["data"][chart_images.SVG_MIME] = "<svg>B drawn before</svg>"  # one chart has its picture already
+    new = ["<svg>A</svg>", "<svg>B drawn again</svg>", "<svg>C</svg>"]
+    seen: list[dict] = []
+
+    def capture(typ, font_dir):
+        seen.append({"typ": typ.read_text(encoding="utf-8").replace(str(typ.parent), "TMP"),
+                     "files": {p.name: p.read_text(encoding="utf-8") for p in sorted(typ.parent.glob("figure-*"))}})
+        return b"%PDF"
+
+    monkeypatch.setattr(fallback, "typst_pdf", capture)
+    order = []
+    run_tool = fallback.run_tool
+    monkeypatch.setattr(fallback, "run_tool", lambda *a, **k: order.append("pandoc") or run_tool(*a, **k))
+
+    def pictures():
+        order.append("pictures")
+        return new
+
+    assert fallback.notebook_pdf(nb, {}, pictures=pictures) == b"%PDF"
+    with_pictures = nbformat.from_dict(nb)
+    for out, svg in zip(chart_images._chart_outputs(with_pictures), new):
+        out["data"].setdefault(chart_images.SVG_MIME, svg)
+    fallback.notebook_pdf(with_pictures, {})
+    ahead, after = seen
+    assert ahead["files"] == {"figure-001.svg": "<svg>A</svg>", "figure-002.svg": "<svg>B drawn before</svg>",
+                              "figure-003.svg": "<svg>C</svg>"}
+    assert ahead == after and order == ["pandoc", "pictures", "pandoc"]
+
+    seen.clear()  # no pictures after all (no Chromium): the charts without one are left out, as before
+    fallback.notebook_pdf(nb, {}, pictures=lambda: None)
+    assert seen[0]["files"] == {"figure-001.svg": "<svg>B drawn before</svg>"}

@@ -119,11 +119,7 @@ class Renderer:
                 if fmt == "html" and html_done is not None:
                     result.outputs["html"] = html_done.result()
                 elif fmt == "pdf":
-                    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=notebook.parent) as tmp:
-                        source = Path(tmp) / notebook.name
-                        shutil.copy(notebook, source)
-                        _add_images(source, images)
-                        result.outputs[fmt] = self.render_format(source, fmt, out_dir)
+                    result.outputs[fmt] = self.render_pdf(notebook, images, out_dir)
                 else:
                     result.outputs[fmt] = self.render_format(notebook, fmt, out_dir)
             except RenderError as exc:
@@ -133,11 +129,32 @@ class Renderer:
     def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
         raise NotImplementedError
 
+    def render_pdf(self, notebook: Path, images: Future | None, out_dir: Path) -> Path:
+        """The PDF, once ``images`` (the charts' pictures, :func:`start_chart_images`) have come: by
+        default from a copy of the notebook that carries them. A renderer may start on the work that
+        needs no picture before it waits for them."""
+        with tempfile.TemporaryDirectory(prefix=".pdf-", dir=notebook.parent) as tmp:
+            source = Path(tmp) / notebook.name
+            shutil.copy(notebook, source)
+            _add_images(source, images)
+            return self.render_format(source, "pdf", out_dir)
+
 
 def _add_images(notebook: Path, images) -> None:
     """Wait for the chart pictures and put them into the notebook, for the PDF."""
     try:
-        add_chart_images(notebook, images.result() if images is not None else None)
+        add_chart_images(notebook, chart_pictures(images))
+    except RenderError:
+        raise
+    except Exception as exc:  # the notebook changed meanwhile
+        raise RenderError(f"the charts' pictures for the PDF could not be made: {exc}") from exc
+
+
+def chart_pictures(images: Future | None) -> list[str] | None:
+    """Wait for the charts' pictures (:func:`start_chart_images`): SVG text of every chart in order,
+    or None (every chart has its picture already). A failure is a RenderError."""
+    try:
+        return images.result() if images is not None else None
     except Exception as exc:  # Chromium or kaleido failed: say so, as a render error
         raise RenderError(f"the charts' pictures for the PDF could not be made: {exc}") from exc
 

@@ -9,13 +9,16 @@ import logging
 import re
 import sys
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 import nbformat
 
 from ...core.exceptions import RenderError
-from .base import (CJK_FONT, TYPST_HEADER, Renderer, _atomic_write_bytes, _atomic_write_text, find_cjk_font,
-                          front_matter, page_title, report_css, typst_header, typst_settings, with_plotlyjs, annex_filter)
+from .base import (CJK_FONT, TYPST_HEADER, Renderer, _atomic_write_bytes, _atomic_write_text, chart_pictures,
+                   find_cjk_font, front_matter, page_title, report_css, typst_header, typst_settings, with_plotlyjs, annex_filter)
+from .chart_images import PLOTLY_MIME
 from .tools import run_tool
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,15 @@ class FallbackRenderer(Renderer):
             _atomic_write_text(out, text)
         else:
             _atomic_write_bytes(out, notebook_pdf(nb, meta))
+        log.info("wrote %s", out)
+        return out
+
+    def render_pdf(self, notebook: Path, images: Future | None, out_dir: Path) -> Path:
+        """The PDF straight from the notebook: pandoc converts it while the charts' last pictures are
+        still being drawn (their files are named ahead), and typst sets it once they have come."""
+        nb = nbformat.read(str(notebook), as_version=4)
+        out = out_dir / f"{notebook.stem}.pdf"
+        _atomic_write_bytes(out, notebook_pdf(nb, front_matter(nb), pictures=lambda: chart_pictures(images)))
         log.info("wrote %s", out)
         return out
 
@@ -95,11 +107,14 @@ def _without_raw(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path) -> str:
+def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path, *, pending: list[tuple[str, int]] | None = None) -> str:
     """The notebook as pandoc markdown: markdown cells, and for each output the form a PDF needs
-    (a picture for charts, a pipe table for tables, markdown text); code is left out."""
+    (a picture for charts, a pipe table for tables, markdown text); code is left out. With
+    ``pending``, a chart without its picture yet gets a file name all the same, listed there with the
+    chart's place among the notebook's charts (its picture is written under that name later)."""
     parts: list[str] = []
     n_img = 0
+    n_chart = -1
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             parts.append(cell.source)
@@ -107,7 +122,13 @@ def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path) -> str:
             for out in cell.get("outputs", []):
                 if out.output_type in ("display_data", "execute_result"):
                     data = out.get("data", {})
-                    if "image/svg+xml" in data:
+                    n_chart += PLOTLY_MIME in data
+                    if pending is not None and PLOTLY_MIME in data and "image/svg+xml" not in data:
+                        n_img += 1
+                        name = f"figure-{n_img:03d}.svg"
+                        pending.append((name, n_chart))
+                        parts.append(f"![]({name}){{width=100%}}")
+                    elif "image/svg+xml" in data:
                         n_img += 1
                         name = f"figure-{n_img:03d}.svg"
                         svg = data["image/svg+xml"]
@@ -127,33 +148,52 @@ def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def notebook_pdf(nb: nbformat.NotebookNode, meta: dict) -> bytes:
-    """PDF bytes: notebook -> pandoc markdown -> typst (pandoc) -> PDF (typst)."""
-    import pypandoc
-
+def notebook_pdf(nb: nbformat.NotebookNode, meta: dict, *,
+                 pictures: Callable[[], list[str] | None] | None = None) -> bytes:
+    """PDF bytes: notebook -> pandoc markdown -> typst (pandoc) -> PDF (typst). With ``pictures``
+    (which waits for the SVG text of every chart of ``nb``, in order), the charts that have no picture
+    yet are named in the markdown, and their pictures are written once pandoc is done."""
     font_dir = find_cjk_font()
     with tempfile.TemporaryDirectory(prefix="kpitrack-pdf-") as tmp:
         tmpdir = Path(tmp)
-        md = notebook_markdown(nb, tmpdir)
-        (tmpdir / "header.typ").write_text(TYPST_HEADER + typst_header(meta) + "\n", encoding="utf-8")
-        # --wrap=none: a wrapped line must never start with typst markup (= heading, - list)
-        # the page as Quarto sets it (_quarto.yml): A4, margins 1.6 cm and 1.8 cm, 10 pt; a map such
-        # as the margins only reaches pandoc's template as metadata (a --variable=margin.x is a name)
-        (tmpdir / "page.yaml").write_text("margin:\n  x: 1.6cm\n  y: 1.8cm\npapersize: a4\nfontsize: 10pt\n", encoding="utf-8")
-        args = ["--standalone", "--wrap=none", *([f"--metadata=title:{meta['title']}"] if meta.get("title") and not meta.get("masthead") else []), "--variable=lang:zh",
-                "--variable=region:CN", f"--variable=mainfont:{CJK_FONT}", f"--metadata-file={tmpdir / 'page.yaml'}",
-                f"--include-in-header={tmpdir / 'header.typ'}", f"--include-before-body={typst_settings()}",
-                *([f"--lua-filter={annex_filter()}"] if annex_filter().is_file() else [])]
-        if _typst_option(meta, "toc", False):  # an official document opens on its head, never on a contents list
-            args += ["--toc", "--toc-depth=2"]
-        if meta.get("subtitle") and meta.get("title") and not meta.get("masthead"):
-            args.append(f"--metadata=subtitle:{meta['subtitle']}")
-        (tmpdir / "report.md").write_text(md, encoding="utf-8")
-        proc = run_tool([pypandoc.get_pandoc_path(), str(tmpdir / "report.md"), "--from", "markdown", "--to", "typst",
-                         "--output", str(tmpdir / "report.typ"), *args], "pandoc (markdown to typst)")
-        if proc.returncode != 0:
-            raise RenderError(f"pandoc could not convert the report to typst: {proc.stderr[-2000:]}")
-        return typst_pdf(tmpdir / "report.typ", font_dir)
+        pending: list[tuple[str, int]] | None = [] if pictures is not None else None
+        typ = _typst_source(nb, meta, tmpdir, pending)
+        if pictures is not None:
+            svgs = pictures()
+            if pending and svgs is None:  # no pictures after all: the charts are left out, as without them
+                for stale in tmpdir.glob("figure-*"):
+                    stale.unlink()
+                typ = _typst_source(nb, meta, tmpdir, None)
+            elif pending:
+                for name, index in pending:
+                    (tmpdir / name).write_text(svgs[index], encoding="utf-8")
+        return typst_pdf(typ, font_dir)
+
+
+def _typst_source(nb: nbformat.NotebookNode, meta: dict, tmpdir: Path, pending: list[tuple[str, int]] | None) -> Path:
+    """The notebook as a typst file in ``tmpdir`` (pandoc), with the settings both renderers share."""
+    import pypandoc
+
+    md = notebook_markdown(nb, tmpdir, pending=pending)
+    (tmpdir / "header.typ").write_text(TYPST_HEADER + typst_header(meta) + "\n", encoding="utf-8")
+    # --wrap=none: a wrapped line must never start with typst markup (= heading, - list)
+    # the page as Quarto sets it (_quarto.yml): A4, margins 1.6 cm and 1.8 cm, 10 pt; a map such
+    # as the margins only reaches pandoc's template as metadata (a --variable=margin.x is a name)
+    (tmpdir / "page.yaml").write_text("margin:\n  x: 1.6cm\n  y: 1.8cm\npapersize: a4\nfontsize: 10pt\n", encoding="utf-8")
+    args = ["--standalone", "--wrap=none", *([f"--metadata=title:{meta['title']}"] if meta.get("title") and not meta.get("masthead") else []), "--variable=lang:zh",
+            "--variable=region:CN", f"--variable=mainfont:{CJK_FONT}", f"--metadata-file={tmpdir / 'page.yaml'}",
+            f"--include-in-header={tmpdir / 'header.typ'}", f"--include-before-body={typst_settings()}",
+            *([f"--lua-filter={annex_filter()}"] if annex_filter().is_file() else [])]
+    if _typst_option(meta, "toc", False):  # an official document opens on its head, never on a contents list
+        args += ["--toc", "--toc-depth=2"]
+    if meta.get("subtitle") and meta.get("title") and not meta.get("masthead"):
+        args.append(f"--metadata=subtitle:{meta['subtitle']}")
+    (tmpdir / "report.md").write_text(md, encoding="utf-8")
+    proc = run_tool([pypandoc.get_pandoc_path(), str(tmpdir / "report.md"), "--from", "markdown", "--to", "typst",
+                     "--output", str(tmpdir / "report.typ"), *args], "pandoc (markdown to typst)")
+    if proc.returncode != 0:
+        raise RenderError(f"pandoc could not convert the report to typst: {proc.stderr[-2000:]}")
+    return tmpdir / "report.typ"
 
 
 def typst_pdf(source: Path, font_dir: Path | None) -> bytes:
