@@ -177,6 +177,8 @@ def test_a_failed_format_publishes_as_before_and_every_failure_is_told(tmp_path,
         Flaky().render(nb, ("html", "pdf"), out)
     for fmt in failing:
         assert f"{fmt.upper()} of doc.ipynb failed ({fmt} broke)" in str(info.value)
+    if failing == ("html",):
+        assert "the PDF is not published without its HTML" in str(info.value)
     published = sorted(p.suffix for p in out.iterdir())
     assert published == ([] if "html" in failing else [".html"])
     assert sorted(info.value.outputs) == ([] if "html" in failing else ["html"])

@@ -33,6 +33,10 @@ CHART_HINT = "charts in the PDF need Chromium for static images: sudo apt-get in
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".local/share/fonts"))
 
 
+#: what a render says of the PDF it made, or would have made, when its HTML failed
+WITHOUT_HTML = "the PDF is not published without its HTML"
+
+
 @dataclass
 class RenderResult:
     outputs: dict[str, Path] = field(default_factory=dict)
@@ -101,14 +105,17 @@ class Renderer:
             if html_done is not None:
                 wait([html_done])
         result.outputs = {f: result.outputs[f] for f in formats if f in result.outputs}  # HTML first, as listed
-        if "html" in failures and "pdf" in result.outputs:  # as before: no PDF is published without its HTML
-            result.outputs.pop("pdf").unlink(missing_ok=True)
+        if "html" in failures and "pdf" in formats and "pdf" not in failures:  # no PDF is published without its HTML
+            if "pdf" in result.outputs:
+                result.outputs.pop("pdf").unlink(missing_ok=True)
+            failures["pdf"] = WITHOUT_HTML
         if failures:
             written = ", ".join(f"{k}: {v}" for k, v in result.outputs.items()) or "nothing"
-            said = "; ".join(f"{fmt.upper()} of {notebook.name} failed ({why})" for fmt, why in
+            said = "; ".join(why if why == WITHOUT_HTML else f"{fmt.upper()} of {notebook.name} failed ({why})" for fmt, why in
                              sorted(failures.items(), key=lambda kv: kv[0] != "html"))
             gone = " and ".join(f"{notebook.stem}.{fmt}" for fmt in failures)
-            raise RenderError(f"{said}; written: {written}; an earlier {gone}, if any, was removed", outputs=result.outputs)
+            raise RenderError(f"{said}; written: {written}; an earlier {gone}, if any, {'were' if len(failures) > 1 else 'was'} "
+                              "removed", outputs=result.outputs)
         return result
 
     def _render_each(self, notebook: Path, formats: tuple[str, ...], out_dir: Path, images, html_done: Future | None,

@@ -16,7 +16,7 @@ import yaml
 from ...core.exceptions import ParameterError, RenderError
 from .chart_images import start_chart_images
 from .html_inline import inline_resources
-from .base import (RenderResult, Renderer, _add_images, _atomic_write_bytes, _html_first, front_matter,
+from .base import (WITHOUT_HTML, RenderResult, Renderer, _add_images, _atomic_write_bytes, _html_first, front_matter,
                           pdf_prerequisites, typst_header, with_plotlyjs)
 from .tools import render_timeout, run_tool, stop_group
 
@@ -32,9 +32,14 @@ class QuartoRenderer(Renderer):
     name = "quarto"
 
     def check_available(self) -> None:
-        if shutil.which("quarto") is None:
+        exe = shutil.which("quarto")
+        if exe is None:
             raise ParameterError("--renderer quarto: quarto is not on PATH; install Quarto (https://quarto.org) or use "
                                  "--renderer fallback")
+        broken = _quarto_broken(exe)
+        if broken:
+            raise ParameterError(f"--renderer quarto: {exe} does not run ({broken}); reinstall Quarto "
+                                 "(https://quarto.org) or use --renderer fallback")
 
     def identity(self) -> str:
         exe = shutil.which("quarto")
@@ -79,6 +84,12 @@ class QuartoRenderer(Renderer):
             deadline = time.monotonic() + render_timeout()
             for fmt in [f for f in _html_first(tuple(wanted)) if f in jobs]:
                 proc, source = jobs[fmt]
+                if fmt == "pdf" and "html" in wanted and "html" not in result.outputs:
+                    # as with the fallback renderer: no PDF is published without its HTML
+                    stop_group(proc)
+                    (out_dir / f"{notebook.stem}.pdf").unlink(missing_ok=True)
+                    failures.append(f"{WITHOUT_HTML}; an earlier {notebook.stem}.pdf, if any, was removed")
+                    continue
                 try:
                     stdout, stderr = proc.communicate(timeout=max(deadline - time.monotonic(), 0.1))
                     if proc.returncode != 0:
@@ -88,7 +99,8 @@ class QuartoRenderer(Renderer):
                                           *(["-M", "embed-resources:false"] if fmt == "html" else [])],
                                          f"quarto render of {notebook.name} to {fmt}", cwd=project)
                         proc.returncode = retry.returncode
-                        stdout, stderr = stdout + retry.stdout, stderr + retry.stderr
+                        # what the second try said (the first said the same, or nothing)
+                        stdout, stderr = (retry.stdout or stdout), (retry.stderr or stderr)
                 except subprocess.TimeoutExpired:
                     stop_group(proc)
                     (out_dir / f"{notebook.stem}.{fmt}").unlink(missing_ok=True)
@@ -127,12 +139,26 @@ PDF_SOURCE_SUFFIX = "__pdf"
 
 
 @lru_cache(maxsize=4)
-def _quarto_version(exe: str) -> str:
+def _quarto_version_run(exe: str) -> tuple[int, str, str]:
     try:
         proc = run_tool([exe, "--version"], "quarto --version")
-    except RenderError:
-        return "unknown"
-    return proc.stdout.strip() or "unknown"
+    except (RenderError, OSError) as exc:
+        return -1, "", str(exc)
+    return proc.returncode, proc.stdout.strip(), proc.stderr.strip()
+
+
+def _quarto_version(exe: str) -> str:
+    code, out, _ = _quarto_version_run(exe)
+    return out if code == 0 and out else "unknown"
+
+
+def _quarto_broken(exe: str) -> str:
+    """Why ``quarto --version`` fails (its own last line), or "" when it runs."""
+    code, out, err = _quarto_version_run(exe)
+    if code == 0 and out:
+        return ""
+    last = (err or out).strip().splitlines()
+    return last[-1] if last else f"quarto --version exited with {code}"
 def _start_quarto(exe: str, project: Path, source: Path, to: str) -> subprocess.Popen:
     cmd = [exe, "render", str(source.relative_to(project)), "--to", to]
     if to == "html":  # inlined by _finish_html, in a fraction of the time of Quarto's own pandoc pass
