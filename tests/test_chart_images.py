@@ -141,7 +141,7 @@ def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_pat
         svgs = chart_images.chart_images(tmp_path / "out.ipynb")
         assert drawn == [3]  # drawn once, while the notebook ran; none drawn again when asked for
         assert len(svgs) == 3 and all("图" in s for s in svgs)
-        figures = [out["data"][chart_images.PLOTLY_MIME] for out in chart_images._chart_outputs(
+        figures = [out["data"][chart_images.PLOTLY_MIME] for out in chart_images.chart_outputs(
             nbformat.read(str(tmp_path / "out.ipynb"), as_version=4))]
         assert [chart_images.figure_key(f) for f in figures] == list(exporter._made)[-3:]
         render.get_renderer("fallback").prepare(("html",))  # no PDF wanted: nothing drawn ahead
@@ -220,15 +220,16 @@ def test_a_render_never_leaves_with_its_html_still_being_written(tmp_path, monke
 
 
 def test_the_fallback_pdf_names_its_pictures_before_they_come(tmp_path, monkeypatch):
-    """pandoc converts the notebook while the last pictures are drawn: a chart without its picture is
-    named ahead, its picture (by its place among the charts) is written after pandoc; the typst source
-    and the picture files are those of the notebook with its pictures put in first."""
+    """pandoc converts the notebook while the last pictures are drawn: every chart is named ahead and
+    its picture (by its place among the charts) is written after pandoc; the typst source and the
+    picture files are those of the notebook with its pictures put in first (add_chart_images, as the
+    Quarto renderer does: new pictures replace old ones)."""
     from kpitrack.publish.render import fallback
 
     path = _notebook(tmp_path / "doc.ipynb", charts=3)
     nb = nbformat.read(str(path), as_version=4)
-    outs = chart_images._chart_outputs(nb)
-    outs[1]["data"][chart_images.SVG_MIME] = "<svg>B drawn before</svg>"  # one chart has its picture already
+    chart_images.chart_outputs(nb)[1]["data"][chart_images.SVG_MIME] = "<svg>B drawn before</svg>"
+    nbformat.write(nb, str(path))
     new = ["<svg>A</svg>", "<svg>B drawn again</svg>", "<svg>C</svg>"]
     seen: list[dict] = []
 
@@ -247,15 +248,37 @@ def test_the_fallback_pdf_names_its_pictures_before_they_come(tmp_path, monkeypa
         return new
 
     assert fallback.notebook_pdf(nb, {}, pictures=pictures) == b"%PDF"
-    with_pictures = nbformat.from_dict(nb)
-    for out, svg in zip(chart_images._chart_outputs(with_pictures), new):
-        out["data"].setdefault(chart_images.SVG_MIME, svg)
-    fallback.notebook_pdf(with_pictures, {})
+    with_pictures = tmp_path / "with-pictures.ipynb"
+    shutil.copy(path, with_pictures)
+    chart_images.add_chart_images(with_pictures, new)
+    fallback.notebook_pdf(nbformat.read(str(with_pictures), as_version=4), {})
     ahead, after = seen
-    assert ahead["files"] == {"figure-001.svg": "<svg>A</svg>", "figure-002.svg": "<svg>B drawn before</svg>",
+    assert ahead["files"] == {"figure-001.svg": "<svg>A</svg>", "figure-002.svg": "<svg>B drawn again</svg>",
                               "figure-003.svg": "<svg>C</svg>"}
     assert ahead == after and order == ["pandoc", "pictures", "pandoc"]
 
-    seen.clear()  # no pictures after all (no Chromium): the charts without one are left out, as before
+    seen.clear()  # nothing drawn (no Chromium): the charts without a picture are left out, as before
     fallback.notebook_pdf(nb, {}, pictures=lambda: None)
     assert seen[0]["files"] == {"figure-001.svg": "<svg>B drawn before</svg>"}
+    seen.clear()  # nothing new drawn because every chart had its picture: those pictures
+    all_drawn = nbformat.read(str(with_pictures), as_version=4)
+    fallback.notebook_pdf(all_drawn, {}, pictures=lambda: None)
+    assert seen[0] == after
+    with pytest.raises(RenderError, match="3 charts but 2 pictures"):  # the notebook changed meanwhile
+        fallback.notebook_pdf(nb, {}, pictures=lambda: new[:2])
+
+
+def test_the_fallback_says_when_the_pictures_failed(tmp_path, monkeypatch):
+    """Chromium failing while the pictures are drawn is a RenderError of the PDF; the HTML is published."""
+    from kpitrack.publish.render import base as render_base
+    from kpitrack.publish.render.fallback import FallbackRenderer
+
+    monkeypatch.setattr(render_base, "pdf_prerequisites", lambda: [])
+    failed: Future = Future()
+    failed.set_exception(RuntimeError("Chromium crashed"))
+    monkeypatch.setattr(render_base, "start_chart_images", lambda nb: failed)
+    nb = _notebook(tmp_path / "doc.ipynb", charts=1)
+    with pytest.raises(RenderError, match="PDF of doc.ipynb failed .*pictures for the PDF could not be made: Chromium crashed"
+                       ) as info:
+        FallbackRenderer().render(nb, ("html", "pdf"), tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["doc.html"] == [info.value.outputs["html"].name]

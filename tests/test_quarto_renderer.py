@@ -24,6 +24,11 @@ def _fake_quarto(folder: Path, body: str) -> Path:
     return exe
 
 
+def _left(project: Path) -> list[str]:
+    """The files under the project (the project's output folder may stay, empty)."""
+    return sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file())
+
+
 @pytest.fixture()
 def on_path(monkeypatch, tmp_path):
     def put(body: str) -> Path:
@@ -72,3 +77,32 @@ def test_a_failed_html_publishes_no_pdf_and_says_its_error_once(on_path, tmp_pat
     assert "to html failed (1)" in text and text.count("html broke here") == 1
     assert "the PDF is not published without its HTML" in text and "written: nothing" in text
     assert list(out.iterdir()) == [] and info.value.outputs == {}
+    assert _left(project) == ["_quarto.yml", "doc.ipynb"]  # nothing of the PDF's render
+
+
+def test_a_pdf_render_stopped_half_way_leaves_nothing_behind(on_path, tmp_path, monkeypatch):
+    """The HTML fails while the PDF's Quarto is still running: it is stopped, and what it wrote so far
+    (its typst file, its output) is removed."""
+    on_path('case "$*" in\n'
+            '  *"--to html"*) sleep 1; echo "html broke" >&2; exit 1;;\n'
+            '  *"--to typst"*) mkdir -p _output; stem=$(basename "$2" .ipynb); echo typ > "$stem.typ"; '
+            'echo "%PDF" > "_output/$stem.pdf"; sleep 60; exit 0;;\n'
+            'esac\nexit 0\n')
+    monkeypatch.setattr(quarto, "pdf_prerequisites", lambda: [])
+    done: Future = Future()
+    done.set_result(None)
+    monkeypatch.setattr(quarto, "start_chart_images", lambda nb: done)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "_quarto.yml").write_text("project:\n  type: default\n  output-dir: _output\n", encoding="utf-8")
+    nb = nbformat.v4.new_notebook()
+    nbformat.write(nb, str(project / "doc.ipynb"))
+    with pytest.raises(RenderError, match="not published without its HTML"):
+        quarto.QuartoRenderer().render(project / "doc.ipynb", ("html", "pdf"), tmp_path / "out")
+    assert _left(project) == ["_quarto.yml", "doc.ipynb"]
+
+
+def test_a_quarto_that_prints_no_version_is_refused(on_path):
+    on_path("exit 0\n")
+    with pytest.raises(ParameterError, match="printed no version"):
+        quarto.QuartoRenderer().check_available()

@@ -64,33 +64,61 @@ def test_documents_share_a_warm_kernel_and_see_a_clean_namespace(tmp_path, monke
     assert warm_kernel.held_pid() is None
 
 
-def test_only_the_main_thread_keeps_a_warm_kernel_and_a_batch_ends_it(tmp_path):
-    """A Dask worker runs tasks in threads side by side: their documents get kernels of their own. The
-    batch runner ends this process's warm kernel with the batch."""
+def test_each_thread_keeps_a_kernel_of_its_own_and_idle_kernels_end(tmp_path):
+    """A Dask worker runs documents in threads side by side: each thread keeps its own warm kernel,
+    never shared. The idle watch ends the kernels of threads that have ended and those idle too long;
+    the batch runner ends this process's kernels with the batch."""
+    import os
     import threading
+    import time
 
     from kpitrack.publish.runs.batch import _each
     from kpitrack.publish.runs.executors import LocalExecutor
 
     nb = _notebook(tmp_path)
-    warm_kernel.discard()
-    errors = []
+    warm_kernel.discard_all()
+    errors, pids = [], {}
+    together = threading.Barrier(2)
 
-    def in_thread():
+    def in_thread(name):
         try:
-            execute_notebook(nb, tmp_path / "thread.ipynb", {"name": "t"}, warm=True)
+            together.wait(60)
+            execute_notebook(nb, tmp_path / f"{name}-1.ipynb", {"name": name}, warm=True)
+            first = warm_kernel.held_pid()
+            execute_notebook(nb, tmp_path / f"{name}-2.ipynb", {"name": name}, warm=True)
+            pids[name] = (first, warm_kernel.held_pid())
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    t = threading.Thread(target=in_thread)
-    t.start()
-    t.join(120)
-    assert not errors and (tmp_path / "thread.ipynb").is_file()
-    assert warm_kernel.held_pid() is None
-    execute_notebook(nb, tmp_path / "main.ipynb", {"name": "m"}, warm=True)
-    assert warm_kernel.held_pid() is not None
-    assert list(_each(LocalExecutor(1), [])) == []
-    assert warm_kernel.held_pid() is None
+    threads = [threading.Thread(target=in_thread, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert not errors
+    (a1, a2), (b1, b2) = pids["a"], pids["b"]
+    assert a1 == a2 and b1 == b2 and None not in (a1, b1) and a1 != b1  # warm in its thread, never shared
+    assert "left over: nothing" in _outputs(tmp_path / "b-2.ipynb")[2][1]
+    assert warm_kernel.held_pid() is None  # the main thread holds none of theirs
+    assert set(warm_kernel.held_pids()) <= {a1, b1}  # (the idle watch may have ended them already)
+    warm_kernel.end_idle()  # their threads have ended: so have their kernels
+    assert warm_kernel.held_pids() == []
+    for pid in (a1, b1):
+        with pytest.raises(ProcessLookupError):  # killed and reaped
+            os.kill(pid, 0)
+
+    try:
+        execute_notebook(nb, tmp_path / "main.ipynb", {"name": "m"}, warm=True)
+        assert warm_kernel.held_pid() is not None
+        assert warm_kernel.end_idle() == 0  # not idle for long
+        assert warm_kernel.end_idle(now=time.monotonic() + warm_kernel.IDLE_SECONDS + 1) == 1
+        assert warm_kernel.held_pid() is None
+        execute_notebook(nb, tmp_path / "main2.ipynb", {"name": "m"}, warm=True)
+        assert warm_kernel.held_pid() is not None
+        assert list(_each(LocalExecutor(1), [])) == []
+        assert warm_kernel.held_pid() is None
+    finally:
+        warm_kernel.discard_all()
 
 
 def test_a_document_s_own_kernel_is_stopped_at_once_after_its_last_cell(tmp_path):

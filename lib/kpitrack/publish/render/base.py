@@ -44,7 +44,8 @@ class RenderResult:
 
 
 class Renderer:
-    """Base class: checks formats, leaves the work to :meth:`render_format`."""
+    """Base class: checks formats, writes the HTML beside the PDF, leaves the work to
+    :meth:`render_format` (each format) and :meth:`render_pdf` (the PDF once its pictures come)."""
 
     name = "base"
     FORMATS = ("html", "pdf")
@@ -85,8 +86,8 @@ class Renderer:
             result.warnings.append("PDF not made: " + "; ".join(missing))
             formats = tuple(f for f in formats if f != "pdf")
         images = start_chart_images(notebook) if "pdf" in formats else None
-        # the HTML is written while the PDF waits for its pictures and is set, from a copy that has them
-        # (two cores: about half a second sooner)
+        # the HTML is written in a thread while the PDF is made here (render_pdf: it waits for the
+        # pictures where it must); two cores: about half a second sooner
         html_done: Future | None = None
         if formats == ("html", "pdf"):
             html_done = Future()

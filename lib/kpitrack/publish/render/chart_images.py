@@ -264,7 +264,8 @@ def chart_outputs_of(cell: dict) -> list[dict]:
     return [out["data"][PLOTLY_MIME] for out in cell.get("outputs", []) if PLOTLY_MIME in out.get("data", {})]
 
 
-def _chart_outputs(nb: nbformat.NotebookNode) -> list[dict]:
+def chart_outputs(nb: nbformat.NotebookNode) -> list[dict]:
+    """The outputs of ``nb`` that are plotly charts, in order (what the pictures are matched to)."""
     return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
             if PLOTLY_MIME in out.get("data", {})]
 
@@ -278,7 +279,7 @@ def chart_images(notebook: Path) -> list[str] | None:
         log.warning(why)
         return None
     nb = nbformat.read(str(notebook), as_version=4)
-    outs = _chart_outputs(nb)
+    outs = chart_outputs(nb)
     if all(SVG_MIME in out["data"] for out in outs):  # none, or made by an earlier render
         return None
     figures = [out["data"][PLOTLY_MIME] for out in outs]
@@ -339,7 +340,7 @@ def add_chart_images(notebook: Path, svgs: list[str] | None) -> int:
     from ...core.fileio import atomic_write_text
 
     nb = nbformat.read(str(notebook), as_version=4)
-    outs = _chart_outputs(nb)
+    outs = chart_outputs(nb)
     if len(outs) != len(svgs):
         raise RuntimeError(f"{notebook} changed while its chart images were made")
     for out, svg in zip(outs, svgs):

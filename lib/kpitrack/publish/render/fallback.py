@@ -18,7 +18,7 @@ import nbformat
 from ...core.exceptions import RenderError
 from .base import (CJK_FONT, TYPST_HEADER, Renderer, _atomic_write_bytes, _atomic_write_text, chart_pictures,
                    find_cjk_font, front_matter, page_title, report_css, typst_header, typst_settings, with_plotlyjs, annex_filter)
-from .chart_images import PLOTLY_MIME
+from .chart_images import PLOTLY_MIME, SVG_MIME, chart_outputs
 from .tools import run_tool
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,8 @@ def _without_raw(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path, *, pending: list[tuple[str, int]] | None = None) -> str:
     """The notebook as pandoc markdown: markdown cells, and for each output the form a PDF needs
     (a picture for charts, a pipe table for tables, markdown text); code is left out. With
-    ``pending``, a chart without its picture yet gets a file name all the same, listed there with the
-    chart's place among the notebook's charts (its picture is written under that name later)."""
+    ``pending``, every chart gets a file name before its picture is made, listed there with the chart's
+    place among the notebook's charts (its picture is written under that name later)."""
     parts: list[str] = []
     n_img = 0
     n_chart = -1
@@ -123,7 +123,7 @@ def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path, *, pending: li
                 if out.output_type in ("display_data", "execute_result"):
                     data = out.get("data", {})
                     n_chart += PLOTLY_MIME in data
-                    if pending is not None and PLOTLY_MIME in data and "image/svg+xml" not in data:
+                    if pending is not None and PLOTLY_MIME in data:
                         n_img += 1
                         name = f"figure-{n_img:03d}.svg"
                         pending.append((name, n_chart))
@@ -151,22 +151,31 @@ def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path, *, pending: li
 def notebook_pdf(nb: nbformat.NotebookNode, meta: dict, *,
                  pictures: Callable[[], list[str] | None] | None = None) -> bytes:
     """PDF bytes: notebook -> pandoc markdown -> typst (pandoc) -> PDF (typst). With ``pictures``
-    (which waits for the SVG text of every chart of ``nb``, in order), the charts that have no picture
-    yet are named in the markdown, and their pictures are written once pandoc is done."""
+    (which waits for the SVG text of every chart of ``nb``, in order, or None when every chart has
+    its picture already), every chart is named in the markdown before its picture comes, and the
+    pictures are written once pandoc is done: the new ones, as the Quarto renderer puts them in."""
     font_dir = find_cjk_font()
     with tempfile.TemporaryDirectory(prefix="kpitrack-pdf-") as tmp:
         tmpdir = Path(tmp)
         pending: list[tuple[str, int]] | None = [] if pictures is not None else None
         typ = _typst_source(nb, meta, tmpdir, pending)
-        if pictures is not None:
-            svgs = pictures()
-            if pending and svgs is None:  # no pictures after all: the charts are left out, as without them
+        if pending:
+            svgs = pictures()  # type: ignore[misc]
+            charts = chart_outputs(nb)
+            if svgs is None:  # nothing new drawn: each chart's own picture, if it has one
+                svgs = [out["data"].get(SVG_MIME) for out in charts]
+            elif len(svgs) != len(charts):
+                raise RenderError(f"the notebook has {len(charts)} charts but {len(svgs)} pictures were made: it changed "
+                                  "while they were drawn")
+            if any(svg is None for svg in svgs):  # no pictures after all: those charts are left out, as without them
                 for stale in tmpdir.glob("figure-*"):
                     stale.unlink()
                 typ = _typst_source(nb, meta, tmpdir, None)
-            elif pending:
+            else:
                 for name, index in pending:
-                    (tmpdir / name).write_text(svgs[index], encoding="utf-8")
+                    svg = svgs[index]
+                    (tmpdir / name).write_text(svg.decode("utf-8") if isinstance(svg, bytes) else "".join(svg),
+                                               encoding="utf-8")
         return typst_pdf(typ, font_dir)
 
 

@@ -87,6 +87,7 @@ class QuartoRenderer(Renderer):
                 if fmt == "pdf" and "html" in wanted and "html" not in result.outputs:
                     # as with the fallback renderer: no PDF is published without its HTML
                     stop_group(proc)
+                    _forget_render(project, source, fmt)
                     (out_dir / f"{notebook.stem}.pdf").unlink(missing_ok=True)
                     failures.append(f"{WITHOUT_HTML}; an earlier {notebook.stem}.pdf, if any, was removed")
                     continue
@@ -100,7 +101,8 @@ class QuartoRenderer(Renderer):
                                          f"quarto render of {notebook.name} to {fmt}", cwd=project)
                         proc.returncode = retry.returncode
                         # what the second try said (the first said the same, or nothing)
-                        stdout, stderr = (retry.stdout or stdout), (retry.stderr or stderr)
+                        if retry.stdout.strip() or retry.stderr.strip():
+                            stdout, stderr = retry.stdout, retry.stderr
                 except subprocess.TimeoutExpired:
                     stop_group(proc)
                     (out_dir / f"{notebook.stem}.{fmt}").unlink(missing_ok=True)
@@ -128,9 +130,10 @@ class QuartoRenderer(Renderer):
                 written = ", ".join(f"{k}: {v}" for k, v in result.outputs.items()) or "nothing"
                 raise RenderError("; ".join(failures) + f"; written: {written}", outputs=result.outputs)
         finally:
-            for proc, _ in jobs.values():
-                if proc.poll() is None:
+            for fmt, (proc, source) in jobs.items():
+                if proc.poll() is None:  # stopped half way (an error, a timeout): nothing of it is left
                     stop_group(proc)
+                    _forget_render(project, source, fmt)
             pdf_source.unlink(missing_ok=True)
         return result
 
@@ -141,7 +144,7 @@ PDF_SOURCE_SUFFIX = "__pdf"
 @lru_cache(maxsize=4)
 def _quarto_version_run(exe: str) -> tuple[int, str, str]:
     try:
-        proc = run_tool([exe, "--version"], "quarto --version")
+        proc = run_tool([exe, "--version"], "quarto --version", timeout=VERSION_TIMEOUT)
     except (RenderError, OSError) as exc:
         return -1, "", str(exc)
     return proc.returncode, proc.stdout.strip(), proc.stderr.strip()
@@ -158,7 +161,13 @@ def _quarto_broken(exe: str) -> str:
     if code == 0 and out:
         return ""
     last = (err or out).strip().splitlines()
-    return last[-1] if last else f"quarto --version exited with {code}"
+    if last:
+        return last[-1]
+    return "quarto --version printed no version" if code == 0 else f"quarto --version exited with {code}"
+
+
+#: seconds `quarto --version` may take (it answers in well under one; a hung one is refused, not waited for)
+VERSION_TIMEOUT = 60
 def _start_quarto(exe: str, project: Path, source: Path, to: str) -> subprocess.Popen:
     cmd = [exe, "render", str(source.relative_to(project)), "--to", to]
     if to == "html":  # inlined by _finish_html, in a fraction of the time of Quarto's own pandoc pass
@@ -202,6 +211,18 @@ def _add_typst_header(notebook: Path) -> None:
 
 
 
+
+
+def _forget_render(project: Path, source: Path, fmt: str) -> None:
+    """Remove what a stopped render of ``source`` may have written: its output in the project's output
+    folder or beside it, its typst file, its ``_files`` folder."""
+    rel = source.relative_to(project).with_suffix("")
+    for path in (project / "_output" / f"{rel}.{fmt}", source.with_suffix(f".{fmt}"),
+                 *([project / "_output" / f"{rel}.typ", source.with_suffix(".typ")] if fmt == "pdf" else [])):
+        if path.resolve() != source.resolve():
+            path.unlink(missing_ok=True)
+    shutil.rmtree(source.parent / f"{source.stem}_files", ignore_errors=True)
+    _tidy_quarto_output(project, rel)
 
 
 def _tidy_quarto_output(project: Path, rel: Path) -> None:

@@ -20,16 +20,19 @@ def render_timeout() -> int:
     return seconds_setting("KPITRACK_RENDER_TIMEOUT", DEFAULT_RENDER_TIMEOUT)
 
 
-def run_tool(cmd: list[str], what: str, *, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    """Run an outside program with the render timeout; a RenderError naming it when it hangs."""
-    timeout = render_timeout()
+def run_tool(cmd: list[str], what: str, *, cwd: Path | None = None, input: str | None = None,
+             timeout: int | None = None) -> subprocess.CompletedProcess:
+    """Run an outside program with the render timeout (or a shorter ``timeout``); a RenderError naming
+    it when it hangs."""
+    timeout = render_timeout() if timeout is None else min(timeout, render_timeout())
     proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         out, err = proc.communicate(input, timeout=timeout)
     except subprocess.TimeoutExpired:
         stop_group(proc)
-        raise RenderError(f"{what} took longer than {timeout} s (KPITRACK_RENDER_TIMEOUT) and was stopped") from None
+        setting = " (KPITRACK_RENDER_TIMEOUT)" if timeout == render_timeout() else ""
+        raise RenderError(f"{what} took longer than {timeout} s{setting} and was stopped") from None
     except BaseException:
         stop_group(proc)
         raise

@@ -280,14 +280,14 @@ def editions_due(jobs: list[Job], out: Path, changed: Callable[[Job, dict[str, A
 
 
 def _each(executor: Executor, jobs: list[Job]):
-    """The executor's results as they come; this process's warm kernel, if it ran jobs itself, ends
-    with the batch (:mod:`.warm_kernel`)."""
+    """The executor's results as they come; this process's warm kernels, if it ran jobs itself (in any
+    thread), end with the batch (:mod:`.warm_kernel`)."""
     try:
         yield from executor.map_unordered(run_job, jobs)
     finally:
-        from .warm_kernel import discard
+        from .warm_kernel import discard_all
 
-        discard()
+        discard_all(busy_too=False)
 
 
 def run_batch(jobs: list[Job], out_dir: Path, *, executor: Executor | None = None, force: bool = False,

@@ -18,8 +18,9 @@ KERNEL = "python3"
 def execute_notebook(nb: Path, output: Path, params: dict[str, Any], *, warm: bool = False) -> Path:
     """Execute any parameterised notebook with papermill into ``output`` (written even on failure).
     Charts carry their plotly figure; the renderer makes the PDF's pictures from it. With ``warm``
-    (a batch's documents), in this process's warm kernel (:mod:`.warm_kernel`), else in a kernel of
-    its own.
+    (a batch's documents), in this thread's warm kernel (:mod:`.warm_kernel`), else in a kernel of
+    its own, killed once the last cell has answered: a notebook must leave nothing to be done at its
+    kernel's exit (``atexit`` handlers, files not closed, processes of a session of their own).
 
     Raises
     ------
@@ -110,3 +111,4 @@ def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int, *
     except BaseException:  # a failed document's kernel is not used again
         warm_kernel.discard()
         raise
+    warm_kernel.release()
