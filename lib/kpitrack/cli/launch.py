@@ -36,6 +36,9 @@ def split_workspace(argv: list[str]) -> tuple[str | None, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..core.lean_imports import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     argv = list(sys.argv[1:] if argv is None else argv)
     ws, rest = split_workspace(argv)
     if ws is not None:

@@ -4,7 +4,9 @@ The bulletins' local pool forks its workers from a forkserver. If the driver is 
 -9``, an out-of-memory kill, cron's timeout) the forkserver and the workers would live on and go on
 writing outputs after the driver's lock is gone. The forkserver imports this module (its preload
 list) and asks the kernel to kill it when the driver dies; each worker does the same towards the
-forkserver (the pool's initializer). Elsewhere than Linux this is a no-op.
+forkserver (the pool's initializer). Elsewhere than Linux this is a no-op. The forkserver also skips
+the slow optional imports before its preload goes on (:mod:`kpitrack.core.lean_imports`), for itself
+and the workers forked from it.
 """
 
 from __future__ import annotations
@@ -40,3 +42,6 @@ def _in_forkserver() -> bool:
 
 if _in_forkserver():  # imported by the forkserver's preload: the forkserver dies with the driver
     die_with_parent()
+    from ...core.lean_imports import skip_slow_optional_imports
+
+    skip_slow_optional_imports()  # before the preload's next modules (papermill, nbconvert) import jsonschema
