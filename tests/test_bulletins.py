@@ -158,9 +158,16 @@ def test_dask_executor_on_a_local_cluster_of_two_workers(tmp_path):
             distributed.Client(cluster) as client:
         result = run_batch(_tiny_jobs(out, fail_for="c"), out, executor=DaskExecutor(client))
         workers = len(client.scheduler_info()["workers"])
-    assert workers == 2
+        kept = client.run(_warm_kernels)  # the workers' warm kernels end with the batch
+    assert workers == 2 and list(kept.values()) == [[], []]
     assert {r.key: r.status for r in result.results} == {"a": "ok", "b": "ok", "c": "failed"}
     assert (out / "a.html").is_file() and (out / "c.failed.ipynb").is_file()
+
+
+def _warm_kernels() -> list[int]:
+    from kpitrack.publish.runs import warm_kernel
+
+    return warm_kernel.held_pids()
 
 
 def test_previous_month_counts_from_an_injectable_today():

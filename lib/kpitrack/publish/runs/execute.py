@@ -101,7 +101,7 @@ def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int, *
         options["on_cell_executed"] = _draw_charts_ahead
     from . import warm_kernel
 
-    if not warm or not warm_kernel.usable():
+    if not warm:
         pm.execute_notebook(str(nb), str(output), extra_arguments=KERNEL_ARGUMENTS, **options)
         return
 

@@ -4,6 +4,7 @@ yields results as jobs finish; a worker that dies is a failed job, never a faile
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +12,8 @@ from typing import Any
 
 from ...core.exceptions import KpitrackError, ParameterError
 from .jobs import Job, JobResult, _now
+
+log = logging.getLogger(__name__)
 
 EXECUTORS = ("local", "dask")
 
@@ -97,8 +100,21 @@ class DaskExecutor(Executor):
                     yield JobResult(job.key, job.label, "failed", error=f"Dask task failed: {type(exc).__name__}: {exc}",
                                     finished_at=_now())
         finally:
+            _end_workers_kernels(client)
             if own:
                 client.close()
+
+
+def _end_workers_kernels(client: Any) -> None:
+    """End the warm kernels the workers hold idle: the next batch starts them afresh (what a kernel
+    keeps by path, the plan and the regions, is kept for one batch only). A worker that cannot be
+    reached is left to its kernels' idle watch."""
+    from .warm_kernel import discard_all
+
+    try:
+        client.run(discard_all, busy_too=False)
+    except Exception as exc:  # noqa: BLE001 - the results are in; the workers' idle watch ends them
+        log.warning("the Dask workers' warm kernels were not ended (%s); their idle watch ends them", exc)
 
 
 def get_executor(name: str, jobs: int | None = None, scheduler: str | None = None) -> Executor:

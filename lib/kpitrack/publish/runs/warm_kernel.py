@@ -1,4 +1,4 @@
-"""One notebook kernel kept warm for a batch's documents, in each process that runs them.
+"""One notebook kernel kept warm for a batch's documents, in each thread that runs them.
 
 A document's kernel costs about 2 s before its first line runs: the kernel's start, its imports
 (pandas, the store, kpitrack), and its shutdown. A batch (cards, notices, bulletins) runs dozens of
@@ -18,8 +18,9 @@ What makes it safe:
   ``KPITRACK_*`` settings, the Python): any other setting starts another kernel;
 - any failure (a cell's error, a timeout, a kernel that died, a reset that failed) ends the kernel:
   the next document gets a fresh one;
-- a kernel lives for one batch (the batch runner ends it; a pool's worker ends it as it exits, and a
-  killed worker's kernel ends by its parent watch); one used for :data:`MAX_DOCUMENTS` is replaced;
+- a kernel lives for one batch (the batch runner ends the driver's; the Dask executor ends its
+  workers' idle ones when the batch is done; a pool's worker ends its own as it exits, and a killed
+  worker's kernel ends by its parent watch); one used for :data:`MAX_DOCUMENTS` is replaced;
 - a kernel idle for :data:`IDLE_SECONDS` is ended by a watch thread, in any process: a long-lived Dask
   worker holds no kernel between a month's bulletins and the next (nor one with old code);
 - a kernel belongs to the thread that started it and serves no other: a Dask worker's threads each
@@ -74,6 +75,8 @@ class _Warm:
 
 #: the warm kernels of this process, by the thread that keeps each
 _held: dict[int, _Warm] = {}
+#: those the idle watch has taken out of :data:`_held` and is ending
+_ending: list[_Warm] = []
 _lock = threading.Lock()
 _watch: threading.Thread | None = None
 
@@ -82,11 +85,6 @@ def settings_key(cwd: str, kernel_name: str) -> tuple:
     """What a kernel was started with and must match to run another document."""
     env = tuple(sorted((k, v) for k, v in os.environ.items() if k == "PATH" or k.startswith("KPITRACK_")))
     return (cwd, kernel_name, sys.executable, env)
-
-
-def usable() -> bool:
-    """Whether this thread may keep a warm kernel: any thread may (each keeps its own)."""
-    return True
 
 
 def kernel(cwd: str, kernel_name: str, extra_arguments: list[str]):
@@ -114,7 +112,14 @@ def kernel(cwd: str, kernel_name: str, extra_arguments: list[str]):
         held = None
     if held is None:
         km = AsyncKernelManager(kernel_name=kernel_name)
-        run_sync(km.start_kernel)(extra_arguments=list(extra_arguments), cwd=cwd)
+        try:
+            run_sync(km.start_kernel)(extra_arguments=list(extra_arguments), cwd=cwd)
+        except BaseException:  # started half way: not left running untracked
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001 - never started: nothing to end
+                pass
+            raise
         held = _Warm(km, key, threading.current_thread(), busy=True)
         with _lock:
             _held[me] = held
@@ -148,6 +153,8 @@ def discard_all(*, busy_too: bool = True) -> None:
     with _lock:
         gone = [tid for tid, h in _held.items() if busy_too or not h.busy]
         held = [_held.pop(tid) for tid in gone]
+        if busy_too:  # at exit: those the idle watch was ending too (a daemon thread stops mid-way)
+            held += [h for h in _ending if h not in held]
     for h in held:
         _end(h)
 
@@ -164,6 +171,8 @@ def _end(held: _Warm) -> None:
         except Exception:  # noqa: BLE001 - a kernel already gone is what was wanted
             log.debug("the warm kernel was already gone", exc_info=True)
         return
+    from jupyter_core.utils import ensure_async, run_sync
+
     proc = getattr(held.km.provisioner, "process", None)  # the kernel's subprocess.Popen
     if proc is not None and proc.poll() is None:  # still running (its pid is not another's yet)
         import signal
@@ -181,10 +190,13 @@ def _end(held: _Warm) -> None:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             log.warning("the warm kernel (pid %s) did not end within 10 s of SIGKILL", proc.pid)
+    async def cleanup() -> None:  # its connection file, control socket and ports, on this thread's loop
+        await ensure_async(held.km.cleanup_resources())
+
     try:
-        held.km.cleanup_connection_file()
-    except Exception:  # noqa: BLE001 - a file already gone is what was wanted
-        pass
+        run_sync(cleanup)()
+    except Exception:  # noqa: BLE001 - what is gone already is what was wanted
+        log.debug("the warm kernel's resources were gone already", exc_info=True)
 
 
 def _start_watch() -> None:
@@ -200,7 +212,10 @@ def _start_watch() -> None:
 def _watch_idle() -> None:
     while True:
         time.sleep(min(30.0, IDLE_SECONDS / 4))
-        end_idle()
+        try:
+            end_idle()
+        except Exception:  # noqa: BLE001 - the watch goes on; what failed is logged
+            log.warning("the warm kernels' idle watch could not end a kernel", exc_info=True)
 
 
 def end_idle(now: float | None = None) -> int:
@@ -210,10 +225,15 @@ def end_idle(now: float | None = None) -> int:
     with _lock:
         idle = [(tid, h) for tid, h in _held.items()
                 if not h.owner.is_alive() or (not h.busy and now - h.last > IDLE_SECONDS)]
-        for tid, _ in idle:
+        for tid, h in idle:
             del _held[tid]
+            _ending.append(h)
     for _, h in idle:
-        _end(h)
+        try:
+            _end(h)
+        finally:
+            with _lock:
+                _ending.remove(h)
     return len(idle)
 
 
@@ -239,8 +259,9 @@ def _mark_broken() -> None:
 
 def _forget_in_child() -> None:
     """A forked child never uses (or ends) its parent's kernels."""
-    global _held, _lock, _watch
+    global _held, _lock, _watch, _ending
     _held = {}
+    _ending = []
     _lock = threading.Lock()
     _watch = None
 
