@@ -59,18 +59,13 @@ def worker_env() -> dict[str, str]:
 
 def run_job(job: Job) -> JobResult:
     """Execute, stamp, render and publish one job; never raises (a failure is a result). The job's
-    settings (``job.env``) hold for the job only: a job run in the driver's own process (one job, or
-    ``--jobs 1``) leaves the driver's environment as it found it."""
-    saved = {k: os.environ.get(k) for k in job.env}
-    os.environ.update(job.env)
-    try:
+    settings (``job.env``) hold for the job only (:mod:`.job_env`: jobs of a Dask worker's threads
+    share them, never overwrite them): a job run in the driver's own process (one job, or ``--jobs 1``)
+    leaves the driver's environment as it found it."""
+    from .job_env import job_environment
+
+    with job_environment(job.env):
         return _run_job(job)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _run_job(job: Job) -> JobResult:
