@@ -37,7 +37,7 @@ def test_jobs_of_the_same_settings_share_them_until_the_last_ends(monkeypatch):
 
 def test_a_job_of_other_settings_waits_for_the_running_ones(monkeypatch):
     monkeypatch.delenv(KEY, raising=False)
-    inside, other_started = threading.Event(), threading.Event()
+    other_started = threading.Event()
     order = []
 
     def other():

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from ..core import paths
+from ..core import clock, paths
 from .args import build_parser
 from ..core.exceptions import KpitrackError, ParameterError
 
@@ -307,7 +307,7 @@ def _cmd_bulletins(args: argparse.Namespace) -> int:
     executor = get_executor(args.executor, args.jobs, args.scheduler)
     common = {"regs": regs, "formats": formats, "renderer": renderer, "executor": executor}
     if args.pending:
-        months, why = months_due(today or date.today(), args.since)
+        months, why = months_due(today or clock.today(), args.since)
         if not months:
             print(f"bulletins (dataset {args.dataset}): {why}", flush=True)
             return 0
@@ -316,7 +316,7 @@ def _cmd_bulletins(args: argparse.Namespace) -> int:
     if args.revise:
         return _month_of_bulletins(resolve_month(args.revise, today, args.dataset), args, **common, revise=True)
     if str(args.month).strip().lower() == "previous":  # before or after the plan: nothing is due, said in one line
-        day = today or date.today()
+        day = today or clock.today()
         previous = f"{day.year}-{day.month - 1:02d}" if day.month > 1 else f"{day.year - 1}-12"
         months, why = months_due(day, previous)
         if not months:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..core import clock
 from ..core.exceptions import ParameterError
 
 
@@ -22,13 +23,13 @@ def notices(args: argparse.Namespace, renderer: str) -> int:
     dataset, _, _ = check_common(args.dataset, "zh", "")
     formats = parse_formats(args.to)  # checked, with the renderer, before the register is written
     register = register_path(dataset)
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     if args.date:
         try:
             given = date.fromisoformat(args.date)
         except ValueError:
             raise ParameterError(f"--date: expected a date YYYY-MM-DD, got {args.date!r}") from None
-        if given > date.today():
+        if given > clock.today():
             raise ParameterError(f"--date {args.date}: a date in the future cannot be recorded in the register")
         if given.year < 2016:
             raise ParameterError(f"--date {args.date}: before the plan began (2016); the register records the plan's notices")

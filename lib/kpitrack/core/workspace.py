@@ -28,6 +28,8 @@ from .yamlio import load_yaml
 
 #: The default store: SQLite, one file in the workspace (git ignores ``.store/``).
 DEFAULT_STORE = ".store/kpitrack.sqlite"
+#: A workspace's time zone when its description names none: China's (the plans' cities are Chinese)
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Workspace:
     #: 主送: who the documents are addressed to; 抄送: who gets copies ("" : none printed)
     recipients_zh: str = ""
     copies_zh: str = ""
+    #: the city's time zone (IANA name): the day a figure becomes known, "today" in every check
+    timezone: str = DEFAULT_TIMEZONE
 
     @classmethod
     def open(cls, folder: Path | str) -> "Workspace":
@@ -117,6 +121,21 @@ def _year(doc: dict, key: str, where: str, problems: list[Problem], default: int
     return v
 
 
+def _timezone(doc: dict, where: str, problems: list[Problem]) -> str:
+    v = doc.get("timezone", DEFAULT_TIMEZONE)
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        if not isinstance(v, str) or not v.strip():
+            raise ValueError
+        ZoneInfo(v.strip())
+    except (ValueError, ZoneInfoNotFoundError):
+        problems.append(Problem(where, None, "timezone", f"timezone: an IANA time zone such as Asia/Shanghai, got {v!r}",
+                                Reason.WRONG_TYPE))
+        return DEFAULT_TIMEZONE
+    return v.strip()
+
+
 @lru_cache(maxsize=8)
 def _workspace(folder: str) -> Workspace:
     path = Path(folder) / "workspace.yaml"
@@ -132,7 +151,8 @@ def _workspace(folder: str) -> Workspace:
                    _text(doc, "site_title_zh", str(path), problems, f"{city}绩效管理"),
                    _text(doc, "default_dataset", str(path), problems, "main"), Path(folder).resolve(),
                    _optional(doc, "doc_prefix_zh", str(path), problems),
-                   _optional(doc, "recipients_zh", str(path), problems), _optional(doc, "copies_zh", str(path), problems))
+                   _optional(doc, "recipients_zh", str(path), problems), _optional(doc, "copies_zh", str(path), problems),
+                   _timezone(doc, str(path), problems))
     if problems:
         raise ValidationError(problems, "workspace validation")
     return ws

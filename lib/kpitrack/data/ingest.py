@@ -89,7 +89,9 @@ def _checked_append(path: Path, led, cat: Catalogue, dataset: str, folder: Path,
         else:
             from datetime import date
 
-            if date.fromisoformat(known_from) > (now or datetime.now(timezone.utc)).date():
+            from ..core.clock import local_day
+
+            if date.fromisoformat(known_from) > local_day(now or datetime.now(timezone.utc)):
                 led.problems.append(Problem(str(path), None, "known_from", f"--known-from {known_from} is in the future: figures "
                                             "are known from a day that has come", Reason.OUT_OF_RANGE))
     if led.problems:
@@ -98,8 +100,10 @@ def _checked_append(path: Path, led, cat: Catalogue, dataset: str, folder: Path,
     for v in read_manifest(folder):
         if v.sha256 == digest:
             raise AlreadyIngested(f"{path}: this file was already ingested as vintage {v.vintage} ({v.ingested_at}); nothing was written", path=str(path))
+    from ..core.clock import local_day
+
     now = now or datetime.now(timezone.utc)
-    vintage = append_vintage(folder, figures, ingested_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                             known_from=known_from or now.strftime("%Y-%m-%d"), sha256=digest,
+    vintage = append_vintage(folder, figures, ingested_at=now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             known_from=known_from or local_day(now).isoformat(), sha256=digest,
                              source=source or display_name(path), refuse_duplicate=printable(str(path)), dated=known_from is not None)
     return vintage

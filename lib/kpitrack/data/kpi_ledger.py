@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from ..core import clock
 from ..core.exceptions import Reason, UnknownNameError
 from ..plan.catalogue import Catalogue
 from .ledger_files import COLUMNS, HEADER_ALIASES, Ledger, _Shown, _text, read_ledger, scales_by_100  # noqa: F401 - the public face
@@ -219,7 +220,7 @@ def validate(led: Ledger, cat: Catalogue, plausible: dict[str, tuple[float, floa
                 led.problem(row, "known_from", f"known_from {known_from!r} is not a date YYYY-MM-DD or 2019年6月5日 (leave it empty: "
                                                "the date given with --known-from, else unknown)", Reason.WRONG_TYPE)
             else:
-                if published > date.today():
+                if published > clock.today():
                     led.problem(row, "known_from", f"known_from {known_from} is in the future: a figure is published on a day "
                                                    "that has come", Reason.OUT_OF_RANGE)
                 elif period is not None and published < date(period[0], max(period[1], 1), 1):

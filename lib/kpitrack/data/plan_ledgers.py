@@ -265,8 +265,10 @@ def ingest_ledger(path: Path, k: LedgerKind, folder: Path, cat: Catalogue, *, kn
     AlreadyIngested (this exact file is a vintage already)."""
     path, folder = Path(path), Path(folder)
     shown = display_name(path)
+    from ..core.clock import local_day
+
     now = now or datetime.now(timezone.utc)
-    day = known_from or now.strftime("%Y-%m-%d")
+    day = known_from or local_day(now).isoformat()  # the city's date (an ingest at 07:00 in Hangzhou is that day's)
     rows, problems = read_filled(path, k)
     if synthetic:
         problems.append(Problem(shown, None, "-", "this dataset holds synthetic data; ledgers of real figures go to a real dataset",

@@ -144,7 +144,8 @@ def _fill_workspace(tmp: Path, folder: Path, city_zh: str, city_en: str, short: 
         "# the issuing office as it signs its documents (two offices that issue together: separated by a full-width\n"
         "# space), its 文号 prefix (empty: documents read 待编号), 主送 and 抄送: replace these with the office's own\n"
         f"office_zh: {q(city_zh + '绩效管理考评办公室', ensure_ascii=False)}\ndoc_prefix_zh: \"\"\nrecipients_zh: \"\"\ncopies_zh: \"\"\n"
-        f"districts_zh: 区、县（市）\nsite_title_zh: {q(city_zh + '绩效管理', ensure_ascii=False)}\ndefault_dataset: main\n"))
+        f"districts_zh: 区、县（市）\nsite_title_zh: {q(city_zh + '绩效管理', ensure_ascii=False)}\ndefault_dataset: main\n"
+        "# the city's time zone: the day a figure becomes known, a month due, a date in the future\ntimezone: Asia/Shanghai\n"))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(REGION_COLUMNS)

@@ -10,6 +10,7 @@ import html
 from dataclasses import dataclass
 from datetime import date
 
+from ...core import clock
 from ...core.exceptions import ParameterError
 from ...core.labels import SYNTHETIC_LABEL_ZH, dates_zh, reporting_day
 from ...core.workspace import workspace
@@ -51,7 +52,7 @@ def issue_date(ds: Dataset, up_to: int | None = None, period_end: date | None = 
     if period_end is not None:  # a month's figures are reported by the middle of the next
         return reporting_day(period_end.year, period_end.month)
     # a year's figures: the statistical bulletin is out by the end of March of the next year
-    return date(up_to + 1, 3, 31) if up_to else date.today()
+    return date(up_to + 1, 3, 31) if up_to else clock.today()
 
 
 def chinese_date(d: date) -> str:

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from ...core.settings import default_dataset
-from ...core import paths
+from ...core import clock, paths
 from ...core.exceptions import ParameterError
 from ...data.actuals import load_dataset
 from ...data.regions import city_code, Region, regions
@@ -39,7 +39,7 @@ def resolve_month(text: str, today: date | None = None, dataset: str | None = No
             raise NoFiguresError(f"dataset {dataset!r} holds no monthly or quarterly figures; nothing was written")
         text = f"{found[0]}-{found[1]:02d}"
     if str(text).strip().lower() == "previous":
-        today = today or date.today()
+        today = today or clock.today()
         year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
         text = f"{year}-{month:02d}"
     year, month = parse_month(text)
