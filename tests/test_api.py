@@ -178,6 +178,18 @@ def test_empty_results_keep_their_columns_and_say_why():
     assert c.sort_values("rank").empty
 
 
+def test_the_latest_month_compared_is_as_of_s():
+    """The explorer's districts at month="latest" follow its as_of: the latest month of that year, not
+    of the dataset."""
+    latest = kt.compare_regions("K02.revenue", "synthetic")
+    as_of = kt.compare_regions("K02.revenue", "synthetic", as_of=2018)
+    december = kt.compare_regions("K02.revenue", "synthetic", "2018-12")
+    assert as_of.equals(december) and not as_of["value"].equals(latest["value"])
+    from kpitrack.api.explore import districts_of
+
+    assert districts_of("synthetic", "K02.revenue", as_of=2018).equals(december)
+
+
 def test_defaults_agree_latest_year_and_the_default_dataset():
     s = kt.status()
     assert s.attrs["as_of"] == 2020 and s.attrs["dataset"] == "hangzhou"

@@ -137,10 +137,11 @@ def has_figures(ds: Dataset, year: int, month: int) -> bool:
     return bool(((obs["year"] == year) & (obs["month"] == month)).any())
 
 
-def latest_month(ds: Dataset) -> tuple[int, int] | None:
-    """The latest (year, month) with a year-to-date figure in the dataset, if any."""
+def latest_month(ds: Dataset, up_to_year: int | None = None) -> tuple[int, int] | None:
+    """The latest (year, month) with a year-to-date figure in the dataset, if any (in ``up_to_year`` or
+    before, when given)."""
     obs = ds.observations
-    sub = obs[obs["month"] > 0]
+    sub = obs[(obs["month"] > 0) & ((obs["year"] <= up_to_year) if up_to_year is not None else True)]
     if sub.empty:
         return None
     year = int(sub["year"].max())

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from .args import _annual, _cat, _load, stamped
+from .args import _annual, _as_of, _cat, _load, stamped
 from ..core.labels import STATUS_EN, STATUS_ZH, SYNTHETIC_NOTE_ZH, Status
 from ..data.actuals import load_dataset
 from ..data.regions import city_code
@@ -72,9 +72,11 @@ def chart(measure: str, dataset: str | None = None, as_of: int | str | None = No
 
 
 @stamped
-def compare_regions(measure: str, dataset: str | None = None, month: str = "latest", *, language: str = "zh") -> pd.DataFrame:
+def compare_regions(measure: str, dataset: str | None = None, month: str = "latest", *, as_of: int | str | None = None,
+                    language: str = "zh") -> pd.DataFrame:
     """The city and every district on one measure at a month (``YYYY-MM``, or ``latest``: the
-    dataset's latest month), as in the monthly bulletin: region, region_name, month (int), value
+    dataset's latest month; with ``as_of``, a year or a date by the one as-of rule, the latest month of
+    that year or before, on the figures known then), as in the monthly bulletin: region, region_name, month (int), value
     (year to date), unit, unit_en, multiplier, target (the year's, in ``unit``), required (what the
     month needs, in ``unit``: for a total, the part of the year's target due by the month; for a
     growth rate, the year's target rate; for a mean, the control value for the month), gap (the
@@ -89,6 +91,8 @@ def compare_regions(measure: str, dataset: str | None = None, month: str = "late
     ('330100', 14)
     >>> [int(r) for r in sorted(c["rank"].dropna())[:3]]  # equal figures as printed share a rank
     [1, 2, 2]
+    >>> int(compare_regions("K01.gdp_growth", "synthetic", as_of=2018)["month"].iloc[0])  # the latest month of 2018
+    12
     """
     from ..analysis.pace import latest_month, month_pace
     from ..publish.content.bulletin import parse_month
@@ -96,14 +100,16 @@ def compare_regions(measure: str, dataset: str | None = None, month: str = "late
     language = check_language(language)
     cat = _cat()
     m = resolve_measure(measure)
-    ds = load_dataset(check_dataset(dataset), cat)
+    year, known = _as_of(as_of)
+    ds = load_dataset(check_dataset(dataset), cat, known_at=known)
     columns = ["region", "region_name", "month", "value", "unit", "target", "required", "gap", "status", "status_label", "rank",
                "rank_previous", "year_end_estimate"]
     empty = pd.DataFrame(columns=columns)
     if month == "latest":
-        latest = latest_month(ds)
+        latest = latest_month(ds, year)
         if latest is None:
-            empty.attrs["note"] = f"dataset {ds.name} has no monthly figures"
+            empty.attrs["note"] = (f"dataset {ds.name} has no monthly figures" + (f" up to {year}" if year is not None else "")
+                                   + (f" as known on {known}" if known else ""))
             return empty
         y, mon = latest
     else:

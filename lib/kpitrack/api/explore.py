@@ -53,9 +53,10 @@ def outlook_of(dataset: str, as_of, measure: str, region, language: str = "zh") 
     return api.outlook(dataset, as_of, region=region, language=language).set_index("measure").loc[[m.id]].T
 
 
-def districts_of(dataset: str, measure: str, month: str = "latest", language: str = "zh"):
-    """The districts compared at a month, or why there is nothing to compare."""
-    d = api.compare_regions(measure, dataset, month=month, language=language)
+def districts_of(dataset: str, measure: str, month: str = "latest", language: str = "zh", as_of=None):
+    """The districts compared at a month (``latest``: the latest of ``as_of``'s year or before), or why
+    there is nothing to compare."""
+    d = api.compare_regions(measure, dataset, month=month, as_of=as_of, language=language)
     if len(d):
         return d
     from IPython.display import Markdown
@@ -92,7 +93,7 @@ def sections(dataset: str, as_of, measure: str, region, month: str = "latest", l
     h = HEADINGS["zh" if zh else "en"]
     display(Markdown(f"#### {h[0]}"), table)
     display(Markdown(f"#### {h[1]}"), outlook_of(dataset, as_of, m.id, r.code, language))
-    display(Markdown(f"#### {h[2]}"), districts_of(dataset, m.id, month, language))
+    display(Markdown(f"#### {h[2]}"), districts_of(dataset, m.id, month, language, as_of))
     display(Markdown(f"#### {h[3]}"), sources_of(table))
 
 
