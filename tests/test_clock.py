@@ -56,3 +56,39 @@ def test_a_workspace_names_its_time_zone_or_is_refused(tmp_path):
     with pytest.raises(ValidationError) as info:
         Workspace.open(folder)
     assert info.value.problems[0].field == "timezone" and "workspace.yaml" in info.value.problems[0].file
+
+
+@pytest.mark.parametrize("zone", ["Asia", "localtime", "Asia/Hangzhou", "x" * 300])
+def test_kpitrack_validate_refuses_a_time_zone_that_is_not_a_place_s(data_copy, capsys, zone):
+    from kpitrack.cli import main
+    from kpitrack.core import workspace as ws_module
+
+    text = (data_copy / "workspace.yaml").read_text(encoding="utf-8")
+    (data_copy / "workspace.yaml").write_text(text.replace("timezone: Asia/Shanghai", f"timezone: {zone}"), encoding="utf-8")
+    ws_module._workspace.cache_clear()
+    try:
+        assert main(["validate"]) == 2
+        err = capsys.readouterr().err
+        assert "workspace.yaml" in err and "timezone" in err
+        assert main(["status", "--as-of", "2018"]) == 2  # not "unknown dataset": the workspace's own error
+    finally:
+        ws_module._workspace.cache_clear()
+
+
+def test_a_plan_ledger_s_day_is_the_city_s_and_never_in_the_future(data_copy, tmp_path):
+    import csv
+
+    from kpitrack.data.plan_ledgers import ingest_ledger, kind
+    from kpitrack.plan.catalogue import catalogue
+
+    def standards(name, no):
+        path = tmp_path / name
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([["no", "issued_on", "document_no", "source"], [no, "2018-05-01", f"DB3301/T {no}", "公告"]])
+        return path
+
+    folder, cat = data_copy / "actuals" / "hangzhou", catalogue()
+    v = ingest_ledger(standards("a.csv", "3"), kind("standards"), folder, cat, now=MORNING.replace(tzinfo=None))  # naive: UTC
+    assert v.known_from == "2020-01-20" and v.ingested_at == "2020-01-19T23:30:00Z"
+    with pytest.raises(ValidationError, match="in the future"):
+        ingest_ledger(standards("b.csv", "4"), kind("standards"), folder, cat, known_from="2020-01-21", now=MORNING)

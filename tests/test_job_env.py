@@ -55,3 +55,17 @@ def test_a_job_of_other_settings_waits_for_the_running_ones(monkeypatch):
     t.join(10)
     assert order == [("batch", "batch"), ("other", "other")]
     assert KEY not in os.environ  # as before: unset
+
+
+def test_settings_that_cannot_be_set_are_refused_before_any_is_set(monkeypatch):
+    import pytest
+
+    monkeypatch.delenv(KEY, raising=False)
+    for bad in ({KEY: "x", "BAD=NAME": "y"}, {KEY: "x", "OTHER": None}):
+        with pytest.raises(ValueError, match="names and texts"):
+            with job_environment(bad):
+                pass
+        assert KEY not in os.environ
+    with job_environment({KEY: "after"}):  # nothing was left held
+        assert os.environ[KEY] == "after"
+    assert KEY not in os.environ

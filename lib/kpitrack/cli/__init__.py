@@ -21,7 +21,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from ..plan.catalogue import load_catalogue
 
     from ..core import paths
+    from ..core.workspace import workspace
 
+    if (paths.data_dir() / "workspace.yaml").is_file():
+        workspace()  # its description first (the city, the office, the time zone): a wrong one by file and field
     if args.plan_dir is None and not (paths.plan_dir() / "kpis.yaml").exists() and (paths.data_dir() / "workspace.yaml").is_file():
         # a workspace just made by kpitrack init: nothing to check yet but what it holds, and the next step
         names = list_datasets()
@@ -569,7 +572,11 @@ def main(argv: list[str] | None = None) -> int:
                 stream.reconfigure(errors="replace")
             except (ValueError, OSError):
                 pass
-    args = _parse(argv)
+    try:
+        args = _parse(argv)  # its defaults read the workspace (the default dataset): a wrong one is said here
+    except KpitrackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     func = COMMANDS[args.command]
     if args.workspace and Path(args.workspace).expanduser().resolve() != paths.data_dir():
         print(f"error: --workspace {args.workspace}: a process works in one workspace, chosen when kpitrack starts: run "

@@ -10,11 +10,14 @@ def default_dataset() -> str:
     """The dataset every command, API call and notebook uses when none is named: the active
     workspace's (``default_dataset`` in workspace.yaml; the bundled notebooks' parameter cells agree
     with the bundled workspace's, tests/test_documents.py checks)."""
+    from . import paths
     from .workspace import workspace
 
     try:
         return workspace().default_dataset
     except Exception:  # no workspace yet (kpitrack init is making one): the bundled workspace's default
+        if (paths.data_dir() / "workspace.yaml").is_file():  # one that is wrong: said, by file and field
+            raise
         return "hangzhou"
 
 

@@ -123,17 +123,20 @@ def _year(doc: dict, key: str, where: str, problems: list[Problem], default: int
 
 def _timezone(doc: dict, where: str, problems: list[Problem]) -> str:
     v = doc.get("timezone", DEFAULT_TIMEZONE)
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        if not isinstance(v, str) or not v.strip():
-            raise ValueError
-        ZoneInfo(v.strip())
-    except (ValueError, ZoneInfoNotFoundError):
+    if not isinstance(v, str) or v.strip() not in _zones():
         problems.append(Problem(where, None, "timezone", f"timezone: an IANA time zone such as Asia/Shanghai, got {v!r}",
                                 Reason.WRONG_TYPE))
         return DEFAULT_TIMEZONE
     return v.strip()
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    """The IANA time zones this machine knows (its tz database, or the tzdata package), without the
+    names that are not a place's ("localtime": the machine's own; "Factory")."""
+    from zoneinfo import available_timezones
+
+    return frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
 
 
 @lru_cache(maxsize=8)

@@ -103,6 +103,7 @@ def _checked_append(path: Path, led, cat: Catalogue, dataset: str, folder: Path,
     from ..core.clock import local_day
 
     now = now or datetime.now(timezone.utc)
+    now = now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)  # a naive time is UTC
     vintage = append_vintage(folder, figures, ingested_at=now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                              known_from=known_from or local_day(now).isoformat(), sha256=digest,
                              source=source or display_name(path), refuse_duplicate=printable(str(path)), dated=known_from is not None)

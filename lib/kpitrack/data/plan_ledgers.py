@@ -267,7 +267,7 @@ def ingest_ledger(path: Path, k: LedgerKind, folder: Path, cat: Catalogue, *, kn
     shown = display_name(path)
     from ..core.clock import local_day
 
-    now = now or datetime.now(timezone.utc)
+    now = _aware(now or datetime.now(timezone.utc))
     day = known_from or local_day(now).isoformat()  # the city's date (an ingest at 07:00 in Hangzhou is that day's)
     rows, problems = read_filled(path, k)
     if synthetic:
@@ -278,6 +278,10 @@ def ingest_ledger(path: Path, k: LedgerKind, folder: Path, cat: Catalogue, *, kn
             date.fromisoformat(known_from)
         except ValueError:
             problems.append(Problem(shown, None, "known_from", f"--known-from {known_from!r} is not a date YYYY-MM-DD", Reason.WRONG_TYPE))
+        else:
+            if date.fromisoformat(known_from) > local_day(now):
+                problems.append(Problem(shown, None, "known_from", f"--known-from {known_from} is in the future: figures are "
+                                        "known from a day that has come", Reason.OUT_OF_RANGE))
     if "known_from" in k.keys:
         for _, r in rows:
             r["known_from"] = r.get("known_from") or day
@@ -286,7 +290,7 @@ def ingest_ledger(path: Path, k: LedgerKind, folder: Path, cat: Catalogue, *, kn
     _check_as_file(rows, k, cat, shown)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     target = folder / k.file
-    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def make(done: list[LedgerVintage], texts) -> list[tuple[LedgerVintage, str]]:
         """Under the store's lock: the vintages to add (0, the ledger before the first ingest, then this file)."""
@@ -309,6 +313,11 @@ def ingest_ledger(path: Path, k: LedgerKind, folder: Path, cat: Catalogue, *, kn
 
     store, scope = locate(folder)
     return store.add_ledger(scope, k.name, make, k.key, k.keys)
+
+
+def _aware(moment: datetime) -> datetime:
+    """``moment`` with its time zone (a naive one is UTC, whatever the machine's)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _check_as_file(rows: list[tuple[int, dict[str, str]]], k: LedgerKind, cat: Catalogue, shown: str) -> None:
