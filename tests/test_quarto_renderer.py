@@ -52,12 +52,8 @@ def test_a_quarto_that_runs_is_accepted(on_path):
     assert quarto.QuartoRenderer().identity() == "quarto 1.7.34"
 
 
-def test_a_failed_html_publishes_no_pdf_and_says_its_error_once(on_path, tmp_path, monkeypatch):
-    # HTML fails (twice: the renderer tries once more); the PDF would succeed
-    on_path('case "$*" in\n'
-            '  *"--to html"*) echo "html broke here" >&2; exit 1;;\n'
-            '  *"--to typst"*) mkdir -p _output; stem=$(basename "$2" .ipynb); echo "%PDF" > "_output/$stem.pdf"; exit 0;;\n'
-            'esac\nexit 0\n')
+def _project(tmp_path: Path, monkeypatch) -> Path:
+    """A Quarto project holding doc.ipynb, its PDF needing no pictures and no prerequisites."""
     monkeypatch.setattr(quarto, "pdf_prerequisites", lambda: [])
     done: Future = Future()
     done.set_result(None)
@@ -68,6 +64,16 @@ def test_a_failed_html_publishes_no_pdf_and_says_its_error_once(on_path, tmp_pat
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("## 正文")]
     nbformat.write(nb, str(project / "doc.ipynb"))
+    return project
+
+
+def test_a_failed_html_publishes_no_pdf_and_says_its_error_once(on_path, tmp_path, monkeypatch):
+    # HTML fails (twice: the renderer tries once more); the PDF would succeed
+    on_path('case "$*" in\n'
+            '  *"--to html"*) echo "html broke here" >&2; exit 1;;\n'
+            '  *"--to typst"*) mkdir -p _output; stem=$(basename "$2" .ipynb); echo "%PDF" > "_output/$stem.pdf"; exit 0;;\n'
+            'esac\nexit 0\n')
+    project = _project(tmp_path, monkeypatch)
     out = tmp_path / "out"
     out.mkdir()
     (out / "doc.pdf").write_text("an earlier PDF", encoding="utf-8")
@@ -88,15 +94,7 @@ def test_a_pdf_render_stopped_half_way_leaves_nothing_behind(on_path, tmp_path, 
             '  *"--to typst"*) mkdir -p _output; stem=$(basename "$2" .ipynb); echo typ > "$stem.typ"; '
             'echo "%PDF" > "_output/$stem.pdf"; sleep 60; exit 0;;\n'
             'esac\nexit 0\n')
-    monkeypatch.setattr(quarto, "pdf_prerequisites", lambda: [])
-    done: Future = Future()
-    done.set_result(None)
-    monkeypatch.setattr(quarto, "start_chart_images", lambda nb: done)
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "_quarto.yml").write_text("project:\n  type: default\n  output-dir: _output\n", encoding="utf-8")
-    nb = nbformat.v4.new_notebook()
-    nbformat.write(nb, str(project / "doc.ipynb"))
+    project = _project(tmp_path, monkeypatch)
     with pytest.raises(RenderError, match="not published without its HTML"):
         quarto.QuartoRenderer().render(project / "doc.ipynb", ("html", "pdf"), tmp_path / "out")
     assert _left(project) == ["_quarto.yml", "doc.ipynb"]
