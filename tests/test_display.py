@@ -15,6 +15,18 @@ def test_html_table_escapes_cells():
     assert "<script>" not in html and "&lt;script&gt;" in html and "x &amp; y" in html
 
 
+def test_a_figure_and_its_unit_are_never_split_across_lines_in_html():
+    """A card's narrow columns broke 12,393.7亿元 after 亿 and 100.0% before %: each figure with its unit
+    (and a year in brackets, a rank) is a span that does not wrap, as the PDF's typst settings box it."""
+    from kpitrack.core import paths
+
+    page = table_html(pd.DataFrame({"目标": ["12,393.7亿元", "基本目标 100.0%"], "实际": ["4.2%（2018年）", "<b>第8位</b>"]}))
+    for word in ("12,393.7亿元", "100.0%", "4.2%", "（2018年）", "第8位"):
+        assert f'<span class="kt-nw">{word}</span>' in page
+    assert "&lt;b&gt;" in page and "<b>" not in page  # still escaped
+    assert ".kt-nw { white-space: nowrap; }" in (paths.reports_dir() / "report.css").read_text(encoding="utf-8")
+
+
 def test_markdown_escapes_pipes_and_tags():
     md = table_markdown(pd.DataFrame({"a": ["1|2", "<b>x</b>", "*bold*"]}))
     assert "1\\|2" in md and "\\<b\\>" in md and "\\*bold\\*" in md

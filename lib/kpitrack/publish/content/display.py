@@ -263,10 +263,22 @@ FINAL_CODE = {"实现": "achieved", "未实现": "off_track", "无量化目标":
 STATUS_COLOUR = {st.value: colour for st, colour in _COLOUR_BY_STATUS.items()}
 
 
+#: words a line never breaks: a figure and its unit (12,393.7亿元, 100.0%, 49.0μg/m³, 2.5张/千名老人), a
+#: figure's year in brackets (（2018年）), a rank (第8位), the mark of a low source (（待核实）): the HTML's form
+#: of the same rules in reports/typst-settings.typ for the PDF
+FIGURE_WITH_UNIT = re.compile(r"[−+-]?[0-9][0-9,]*(?:\.[0-9]+)?(?:%|‰|个百分点|μg/m³|[\u4e00-\u9fff]{1,3}/[\u4e00-\u9fff]{1,4}"
+                              r"|亿美元|万人次|[亿万千百]?[元人个套天张项户所家吨])|（[0-9]{4}年）|第[0-9]+位|（待核实）")
+
+
+def _unbroken_figures(text: str) -> str:
+    """Escaped cell text with each figure and its unit kept on one line (a span that does not wrap)."""
+    return FIGURE_WITH_UNIT.sub(lambda mo: f'<span class="kt-nw">{mo.group(0)}</span>', text)
+
+
 def table_html(df: pd.DataFrame, caption: str | None = None, status_col: str | None = None,
                status_cols: list[str] | None = None, css_class: str = "") -> str:
-    """An HTML table, every cell escaped; cells of ``status_col`` (or of every column in
-    ``status_cols``) get a class for colouring by status."""
+    """An HTML table, every cell escaped, a figure and its unit never split across lines; cells of
+    ``status_col`` (or of every column in ``status_cols``) get a class for colouring by status."""
     coloured = set(status_cols or []) | ({status_col} if status_col else set())
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     body = []
@@ -275,7 +287,8 @@ def table_html(df: pd.DataFrame, caption: str | None = None, status_col: str | N
         for col, v in zip(df.columns, row):
             cls = (f' class="status status-{v.code}"' if isinstance(v, StatusCell)
                    else f' class="status status-{status_code(v)}"' if col in coloured else "")
-            cells.append(f"<td{cls}>{v.html() if isinstance(v, Link) else html.escape('' if v is None else str(v))}</td>")
+            text = v.html() if isinstance(v, Link) else _unbroken_figures(html.escape("" if v is None else str(v)))
+            cells.append(f"<td{cls}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     classes = "kpi-table" + (f" {css_class}" if css_class else "")
