@@ -127,3 +127,16 @@ def store_ws(request, data_copy, monkeypatch) -> Path:
     monkeypatch.setenv("KPITRACK_STORE", url)
     yield data_copy
     close_all()
+
+
+def parameterised_notebook(path: Path, parameters: str, *cells: str) -> Path:
+    """A notebook at ``path`` with a papermill parameters cell and the code ``cells``, on the python3 kernel."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(parameters)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+    return path

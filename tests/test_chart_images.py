@@ -18,6 +18,7 @@ from kpitrack.publish import render
 from kpitrack.publish.content.display import figure_html
 
 from .browser import need_chromium
+from .conftest import parameterised_notebook
 from kpitrack.publish.render.chromium import static_export_available
 
 
@@ -122,17 +123,11 @@ def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_pat
 
     exporter = chart_images._Exporter()
     monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("n = 2")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(
-        "import plotly.graph_objects as go\n"
-        "from kpitrack.publish.content.display import show_figure\n"
-        "for i in range(n):\n"
-        "    show_figure(go.Figure(go.Scatter(x=[2015, 2016], y=[i, i + 1]), layout={'title': f'图{i}'}))")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    source = tmp_path / "charts.ipynb"
-    nbformat.write(nb, str(source))
+    source = parameterised_notebook(tmp_path / "charts.ipynb", "n = 2",
+                                    "import plotly.graph_objects as go\n"
+                                    "from kpitrack.publish.content.display import show_figure\n"
+                                    "for i in range(n):\n"
+                                    "    show_figure(go.Figure(go.Scatter(x=[2015, 2016], y=[i, i + 1]), layout={'title': f'图{i}'}))")
     drawn = []
     monkeypatch.setattr(exporter, "svgs", lambda figures, real=exporter.svgs: drawn.append(len(figures)) or real(figures))
     try:

@@ -13,20 +13,15 @@ from kpitrack.core.exceptions import NotebookError
 from kpitrack.publish.runs import warm_kernel
 from kpitrack.publish.runs.execute import execute_notebook
 
+from .conftest import parameterised_notebook
+
 pytestmark = pytest.mark.slow
 
 
 def _notebook(tmp_path):
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("name = 'a'\nfail = False")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params,
-                nbformat.v4.new_code_cell("print('left over:', globals().get('secret', 'nothing'))\nsecret = name"),
-                nbformat.v4.new_code_cell("import os\nif fail:\n    raise ValueError('asked to fail')\nprint(os.environ.get('KPITRACK_PROBE', ''))")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = tmp_path / "probe.ipynb"
-    nbformat.write(nb, str(path))
-    return path
+    return parameterised_notebook(tmp_path / "probe.ipynb", "name = 'a'\nfail = False",
+                                  "print('left over:', globals().get('secret', 'nothing'))\nsecret = name",
+                                  "import os\nif fail:\n    raise ValueError('asked to fail')\nprint(os.environ.get('KPITRACK_PROBE', ''))")
 
 
 def _outputs(path):
@@ -137,15 +132,10 @@ def test_a_document_s_own_kernel_is_stopped_at_once_after_its_last_cell(tmp_path
     """Nothing is wanted from a kernel once its last cell has answered: it is killed, not asked to shut
     down (an interpreter's polite tear-down of pandas and statsmodels took up to 3.5 s). Its outputs are
     all there; what it would have run on exit never runs."""
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("marker = ''")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(
-        "import atexit, os, pathlib\n"
-        "atexit.register(lambda: pathlib.Path(marker).write_text('exited politely'))\n"
-        "print('pid', os.getpid())")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, str(tmp_path / "atexit.ipynb"))
+    parameterised_notebook(tmp_path / "atexit.ipynb", "marker = ''",
+                           "import atexit, os, pathlib\n"
+                           "atexit.register(lambda: pathlib.Path(marker).write_text('exited politely'))\n"
+                           "print('pid', os.getpid())")
     marker = tmp_path / "marker.txt"
     execute_notebook(tmp_path / "atexit.ipynb", tmp_path / "out.ipynb", {"marker": str(marker)})
     text = _outputs(tmp_path / "out.ipynb")[2][1]
