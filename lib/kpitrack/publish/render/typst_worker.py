@@ -1,0 +1,239 @@
+"""Warm typst compilers for the fallback's PDF: child processes that have imported typst and read the
+fonts' tables once, each compiling one document at a time on request.
+
+A PDF compiled in a new process pays the interpreter's start, typst's import and the scan of the CJK
+fonts (about 0.3-0.5 s on two cores) before it sets a page; a warm compiler pays none of it, and one
+started while the notebook runs (:func:`warm_up`, from the renderer's ``prepare``) has paid it by the
+time the PDF is wanted. A batch's documents reuse the same compiler.
+
+Each compile still runs in a child process under the render timeout: a compile that hangs is killed
+with its process and fails its document, never the batch. A compiler ends when its parent does (it
+reads its requests from a pipe and leaves when the pipe closes, even after a ``kill -9`` of the
+parent) and after ``IDLE_SECONDS`` without work.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from ...core.exceptions import RenderError
+from .base import CJK_FONT
+from .tools import render_timeout, stop_group
+
+log = logging.getLogger(__name__)
+
+#: Seconds a warm compiler waits for work before it ends.
+IDLE_SECONDS = 300
+
+#: What a compiler process runs: one JSON request per line in, one JSON answer per line out. The first
+#: request may be a warm-up (``"warm": true``): fonts read and a line of Chinese set, nothing written.
+_CHILD = r"""
+import json, os, select, sys
+import typst
+
+IDLE = float(sys.argv[1])
+compilers = {}
+pending = b""
+
+def compiler(fonts):
+    key = tuple(fonts)
+    if key not in compilers:
+        compilers.clear()
+        compilers[key] = typst.Compiler(font_paths=typst.Fonts(font_paths=list(fonts)))
+    return compilers[key]
+
+def next_line():  # unbuffered: two requests read at once must not leave one waiting unseen
+    global pending
+    while b"\n" not in pending:
+        if not select.select([0], [], [], IDLE)[0]:
+            return None
+        chunk = os.read(0, 65536)
+        if not chunk:
+            return None
+        pending += chunk
+    line, _, pending = pending.partition(b"\n")
+    return line
+
+while True:
+    line = next_line()
+    if line is None:
+        break
+    request = json.loads(line)
+    if request.get("warm"):  # never answered: a warm-up that fails leaves the real request to say why
+        try:
+            compiler(request["fonts"]).compile(input=request["source"].encode("utf-8"), format="pdf")
+        except Exception:
+            pass
+        continue
+    try:
+        c = compiler(request["fonts"])
+        data = c.compile(input=request["source"], root=request["root"])
+        with open(request["target"], "wb") as f:
+            f.write(data)
+        answer = {"ok": True}
+    except Exception as exc:
+        answer = {"ok": False, "error": str(exc)}
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
+"""
+
+#: The warm-up page: the report's own font and language, so that the CJK font's tables are read.
+_WARM_SOURCE = f"#set text(font: \"{CJK_FONT}\", lang: \"zh\")\n杭州市绩效管理 *考评* 2020年 12,393.7亿元 100.0%\n"
+
+
+@dataclass
+class _Compiler:
+    proc: subprocess.Popen
+    stderr: IO[bytes]
+    fonts: list[str]
+    owner: int = field(default_factory=os.getpid)
+    used: float = field(default_factory=time.monotonic)
+
+    def alive(self) -> bool:
+        return self.owner == os.getpid() and self.proc.poll() is None and time.monotonic() - self.used < IDLE_SECONDS - 5
+
+    def send(self, request: dict) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+        self.proc.stdin.flush()
+
+    def end(self) -> None:
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()  # it leaves at the end of its pipe
+        except OSError:
+            pass
+        if self.proc.poll() is None:
+            try:
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                stop_group(self.proc)
+        self.stderr.close()
+
+    def kill(self) -> None:
+        stop_group(self.proc)
+        self.stderr.close()
+
+
+_lock = threading.Lock()
+_idle: list[_Compiler] = []
+
+
+def _start(fonts: list[str], warm: bool) -> _Compiler:
+    stderr = tempfile.TemporaryFile()  # never a pipe nobody reads: a full pipe would stop the child
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(IDLE_SECONDS)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=stderr, start_new_session=True)
+    c = _Compiler(proc, stderr, fonts)
+    if warm:
+        c.send({"warm": True, "fonts": fonts, "source": _WARM_SOURCE})
+    return c
+
+
+def _take(fonts: list[str]) -> _Compiler | None:
+    with _lock:
+        while _idle:
+            c = _idle.pop()
+            if c.alive() and c.fonts == fonts:
+                return c
+            _discard(c)
+    return None
+
+
+def _discard(c: _Compiler) -> None:
+    if c.owner == os.getpid():
+        c.end()
+
+
+def _give_back(c: _Compiler) -> None:
+    c.used = time.monotonic()
+    with _lock:
+        _idle.append(c)
+
+
+def warm_up(font_dir: Path | None) -> None:
+    """Start a compiler that reads the fonts now, unless one is waiting already; returns at once."""
+    fonts = [str(font_dir)] if font_dir else []
+    with _lock:
+        if any(c.alive() and c.fonts == fonts for c in _idle):
+            return
+    try:
+        c = _start(fonts, warm=True)
+    except OSError as exc:  # the PDF will start its own, and say why if it cannot
+        log.debug("no warm typst compiler: %s", exc)
+        return
+    _give_back(c)
+
+
+def compile_pdf(source: Path, target: Path, root: Path, font_dir: Path | None) -> None:
+    """Compile the typst file ``source`` (files under ``root``) into ``target`` in a warm compiler (one
+    is started when none is waiting), within the render timeout.
+
+    Raises
+    ------
+    RenderError
+        When typst refuses the source (its message), hangs (it is killed) or its process dies.
+    """
+    fonts = [str(font_dir)] if font_dir else []
+    c = _take(fonts)
+    if c is None:
+        c = _start(fonts, warm=False)
+    timeout = render_timeout()
+    try:
+        c.send({"fonts": fonts, "source": str(source), "root": str(root), "target": str(target)})
+        answer = _answer(c, timeout)
+    except BaseException:
+        c.kill()
+        raise
+    _give_back(c)
+    if not answer.get("ok"):
+        text = str(answer.get("error", "")).strip()
+        raise RenderError(f"typst could not compile {source.name}: {text.splitlines()[-1] if text else 'no message'}")
+
+
+def _answer(c: _Compiler, timeout: int) -> dict:
+    """The compiler's answer line; a RenderError when it takes longer than ``timeout`` or dies."""
+    assert c.proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        sel.register(c.proc.stdout, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(left):
+                raise RenderError(f"typst (typst to PDF) took longer than {timeout} s (KPITRACK_RENDER_TIMEOUT) and was stopped")
+            line = c.proc.stdout.readline()
+            if not line:
+                c.proc.wait()
+                c.stderr.seek(0)
+                said = c.stderr.read().decode("utf-8", "replace").strip().splitlines()
+                raise RenderError(f"typst (typst to PDF) ended without an answer (exit {c.proc.returncode})"
+                                  + (f": {said[-1]}" if said else ""))
+            return json.loads(line)
+
+
+def end_all() -> None:
+    """End this process's waiting compilers (at exit, and for tests)."""
+    with _lock:
+        idle, _idle[:] = list(_idle), []
+    for c in idle:
+        _discard(c)
+
+
+def waiting() -> int:
+    """How many compilers of this process wait for work (for tests)."""
+    with _lock:
+        return sum(1 for c in _idle if c.alive())
+
+
+atexit.register(end_all)
