@@ -112,8 +112,11 @@ def test_prepare_starts_chromium_only_when_a_pdf_is_wanted(monkeypatch):
 
 @pytest.mark.slow
 def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_path, monkeypatch):
-    """With a PDF wanted (Renderer.prepare), each chart is drawn as its cell finishes; the pictures
-    asked for afterwards are those, taken by the figure's content, and the same as drawn anew."""
+    """With a PDF wanted (Renderer.prepare), each chart is drawn as the kernel shows it, before its
+    cell ends; the pictures asked for afterwards are those, taken by the figure's content, and the
+    same as drawn anew."""
+    import time
+
     if render.pdf_prerequisites():
         pytest.skip("PDF prerequisites missing: " + "; ".join(render.pdf_prerequisites()))
     need_chromium()
@@ -124,24 +127,33 @@ def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_pat
     exporter = chart_images._Exporter()
     monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
     source = parameterised_notebook(tmp_path / "charts.ipynb", "n = 2",
+                                    "import time\n"
                                     "import plotly.graph_objects as go\n"
                                     "from kpitrack.publish.content.display import show_figure\n"
                                     "for i in range(n):\n"
-                                    "    show_figure(go.Figure(go.Scatter(x=[2015, 2016], y=[i, i + 1]), layout={'title': f'图{i}'}))")
-    drawn = []
-    monkeypatch.setattr(exporter, "svgs", lambda figures, real=exporter.svgs: drawn.append(len(figures)) or real(figures))
+                                    "    show_figure(go.Figure(go.Scatter(x=[2015, 2016], y=[i, i + 1]), layout={'title': f'图{i}'}))\n"
+                                    "    time.sleep(1.5 if i == 0 else 0)")
+    drawn, started = [], []
+
+    def svgs(figures, real=exporter.svgs):
+        started.append(time.monotonic())
+        drawn.append(len(figures))
+        return real(figures)
+    monkeypatch.setattr(exporter, "svgs", svgs)
     try:
         render.get_renderer("fallback").prepare(("html", "pdf"))
         execute_notebook(source, tmp_path / "out.ipynb", {"n": 3})
+        ended = time.monotonic()
         svgs = chart_images.chart_images(tmp_path / "out.ipynb")
-        assert drawn == [3]  # drawn once, while the notebook ran; none drawn again when asked for
+        assert sum(drawn) == 3  # drawn once, while the notebook ran; none drawn again when asked for
+        assert started[0] < ended - 1.2  # the first as soon as it was shown, not when its cell ended
         assert len(svgs) == 3 and all("图" in s for s in svgs)
         figures = [out["data"][chart_images.PLOTLY_MIME] for out in chart_images.chart_outputs(
             nbformat.read(str(tmp_path / "out.ipynb"), as_version=4))]
         assert [chart_images.figure_key(f) for f in figures] == list(exporter._made)[-3:]
         render.get_renderer("fallback").prepare(("html",))  # no PDF wanted: nothing drawn ahead
         execute_notebook(source, tmp_path / "again.ipynb", {"n": 1})
-        assert drawn == [3]
+        assert sum(drawn) == 3
     finally:
         exporter.close()
 

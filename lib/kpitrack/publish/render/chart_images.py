@@ -38,6 +38,7 @@ import nbformat
 from ...core.exceptions import RenderError
 from .chromium import driving_error, find_chromium, new_profile, remove_profile, static_export_available, stop_session
 from ..content.display import FIGURE_HEIGHT, FIGURE_WIDTH
+from .notebook_read import read_notebook
 from .tools import render_timeout
 
 log = logging.getLogger(__name__)
@@ -278,7 +279,7 @@ def chart_images(notebook: Path) -> list[str] | None:
     if not ok:
         log.warning(why)
         return None
-    nb = nbformat.read(str(notebook), as_version=4)
+    nb = read_notebook(notebook)  # shared with the renderer's threads: read only
     outs = chart_outputs(nb)
     if all(SVG_MIME in out["data"] for out in outs):  # none, or made by an earlier render
         return None

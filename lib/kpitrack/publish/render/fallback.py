@@ -20,6 +20,7 @@ from .base import (CJK_FONT, TYPST_HEADER, Renderer, _atomic_write_bytes, _atomi
                    find_cjk_font, front_matter, page_title, report_css, typst_header, typst_settings, with_plotlyjs, annex_filter)
 from .chart_images import PLOTLY_MIME, SVG_MIME, chart_outputs
 from . import typst_worker
+from .notebook_read import read_notebook
 from .tools import run_tool
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class FallbackRenderer(Renderer):
             warm_up_pdf()
 
     def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
-        nb = nbformat.read(str(notebook), as_version=4)
+        nb = read_notebook(notebook)  # shared with the other format's thread: read only
         meta = front_matter(nb)
         out = out_dir / f"{notebook.stem}.{fmt}"
         if fmt == "html":
@@ -59,7 +60,7 @@ class FallbackRenderer(Renderer):
     def render_pdf(self, notebook: Path, images: Future | None, out_dir: Path) -> Path:
         """The PDF straight from the notebook: pandoc converts it while the charts' last pictures are
         still being drawn (their files are named ahead), and typst sets it once they have come."""
-        nb = nbformat.read(str(notebook), as_version=4)
+        nb = read_notebook(notebook)  # shared with the other format's thread: read only
         out = out_dir / f"{notebook.stem}.pdf"
         _atomic_write_bytes(out, notebook_pdf(nb, front_matter(nb), pictures=lambda: chart_pictures(images)))
         log.info("wrote %s", out)

@@ -90,7 +90,7 @@ while True:
 """
 
 #: The warm-up page: the report's own font and language, so that the CJK font's tables are read.
-_WARM_SOURCE = f"#set text(font: \"{CJK_FONT}\", lang: \"zh\")\n杭州市绩效管理 *考评* 2020年 12,393.7亿元 100.0%\n"
+_WARM_SOURCE = f"#set text(font: \"{CJK_FONT}\", lang: \"zh\")\n绩效管理 *考评* 通报 2020年 12,393.7亿元 100.0%\n"
 
 
 @dataclass

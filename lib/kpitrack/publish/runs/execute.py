@@ -71,13 +71,6 @@ def cell_timeout() -> int:
     return seconds_setting("KPITRACK_CELL_TIMEOUT", 600)
 
 
-def _draw_charts_ahead(cell=None, **_: Any) -> None:
-    from ..render import chart_images
-
-    if cell is not None:
-        chart_images.draw_ahead(chart_images.chart_outputs_of(cell))
-
-
 #: the kernel's own start-up and shutdown log lines are noise for report readers (errors in the
 #: notebook are raised by papermill with the failing cell); no input history is kept
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
@@ -97,12 +90,12 @@ def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int, *
         "shutdown_kernel": "immediate"}
     from ..render import chart_images
 
-    if chart_images.draw_ahead_wanted():  # a PDF is wanted: its chart pictures are drawn as the cells finish
-        options["on_cell_executed"] = _draw_charts_ahead
-    from . import warm_kernel
+    # a PDF is wanted: each chart's picture is drawn as the kernel shows it (:mod:`.engine`)
+    options["draw_charts_ahead"] = chart_images.draw_ahead_wanted()
+    from . import engine, warm_kernel
 
     if not warm:
-        pm.execute_notebook(str(nb), str(output), extra_arguments=KERNEL_ARGUMENTS, **options)
+        pm.execute_notebook(str(nb), str(output), engine_name=engine.ENGINE, extra_arguments=KERNEL_ARGUMENTS, **options)
         return
 
     try:

@@ -41,10 +41,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
-from papermill.log import logger as papermill_logger
-from papermill.utils import merge_kwargs, remove_args
+from papermill.utils import remove_args
+
+from . import engine
 
 log = logging.getLogger(__name__)
 
@@ -281,13 +281,8 @@ class WarmEngine(NBClientEngine):
     namespace reset for the next document."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                 start_timeout=60, execution_timeout=None, **kwargs):
-        kwargs = remove_args(["input_path", "timeout", "startup_timeout", "extra_arguments"], **kwargs)
-        final_kwargs = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
-                                    log=papermill_logger, log_output=log_output, stdout_file=stdout_file,
-                                    stderr_file=stderr_file)
-        client = PapermillNotebookClient(nb_man, **final_kwargs)
+    def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+        client = engine.client(nb_man, kernel_name, **remove_args(["extra_arguments"], **kwargs))
         try:
             nb = client.execute()
             try:
