@@ -110,6 +110,38 @@ def test_prepare_starts_chromium_only_when_a_pdf_is_wanted(monkeypatch):
     assert starts == [1, 1]
 
 
+def test_what_waits_for_chromium_runs_once_it_has_started_or_failed(monkeypatch):
+    """chart_images.warm_up(then=...) calls ``then`` after Chromium's start, whether it started or
+    failed (the renderer's own warm-ups wait for it), and at once when there is no Chromium."""
+    import threading
+    import time
+
+    order: list[str] = []
+    done = threading.Event()
+    exporter = chart_images._Exporter()
+    monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
+    monkeypatch.setattr(chart_images, "static_export_available", lambda: (True, ""))
+    for outcome in ("started", "failed"):
+        def fake_start(self, outcome=outcome):
+            time.sleep(0.3)
+            order.append(outcome)
+            if outcome == "failed":
+                raise RuntimeError("no browser today")
+            self._kaleido = object()
+        monkeypatch.setattr(chart_images._Exporter, "_start", fake_start)
+        exporter._kaleido = None
+        done.clear()
+        before = len(order)
+        chart_images.warm_up(then=lambda: (order.append("then"), done.set()))
+        assert len(order) == before  # returned at once, before Chromium's start
+        assert done.wait(10)
+    exporter._kaleido = None
+    assert order == ["started", "then", "failed", "then"]
+    monkeypatch.setattr(chart_images, "static_export_available", lambda: (False, "no Chromium"))
+    chart_images.warm_up(then=lambda: order.append("at once"))
+    assert order[-1] == "at once"
+
+
 @pytest.mark.slow
 def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_path, monkeypatch):
     """With a PDF wanted (Renderer.prepare), each chart is drawn as the kernel shows it, before its
@@ -156,6 +188,54 @@ def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_pat
         assert sum(drawn) == 3
     finally:
         exporter.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("warm", [False, True])
+def test_charts_announced_ahead_are_drawn_before_they_are_shown(tmp_path, monkeypatch, warm):
+    """A chart the notebook announces (display.announce_charts) is drawn while the kernel goes on,
+    before it is shown, in a kernel of its own and in a warm one; nothing of the announcement is kept
+    in the notebook, and the picture is not drawn again when it is shown."""
+    import time
+
+    if render.pdf_prerequisites():
+        pytest.skip("PDF prerequisites missing: " + "; ".join(render.pdf_prerequisites()))
+    need_chromium()
+    if not static_export_available()[0]:
+        pytest.skip(static_export_available()[1])
+    from kpitrack.publish.runs import warm_kernel
+    from kpitrack.publish.runs.execute import execute_notebook
+
+    exporter = chart_images._Exporter()
+    monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
+    source = parameterised_notebook(tmp_path / "ahead.ipynb", "n = 1",
+                                    "import time\n"
+                                    "import plotly.graph_objects as go\n"
+                                    "from kpitrack.publish.content.display import announce_charts, show_figure\n"
+                                    "fig = go.Figure(go.Scatter(x=[2015, 2016], y=[n, n + 1]), layout={'title': '预告'})\n"
+                                    "announce_charts([fig])",
+                                    "time.sleep(2)",
+                                    "show_figure(fig)")
+    drawn, started = [], []
+
+    def svgs(figures, real=exporter.svgs):
+        started.append(time.monotonic())
+        drawn.append(len(figures))
+        return real(figures)
+    monkeypatch.setattr(exporter, "svgs", svgs)
+    try:
+        render.get_renderer("fallback").prepare(("html", "pdf"))
+        exporter.warm_up()
+        execute_notebook(source, tmp_path / "out.ipynb", {"n": 7}, warm=warm)
+        ended = time.monotonic()
+        assert drawn == [1] and started[0] < ended - 1.5  # drawn during the sleep, before it was shown
+        out = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
+        assert [o["output_type"] for c in out.cells for o in c.get("outputs", [])] == ["display_data"]
+        assert chart_images.chart_images(tmp_path / "out.ipynb")[0].count("预告") == 1 and drawn == [1]
+    finally:
+        exporter.close()
+        if warm:
+            warm_kernel.discard_all()
 
 
 @pytest.mark.parametrize("failing", [("html",), ("pdf",), ("html", "pdf")])

@@ -141,3 +141,55 @@ def test_a_grid_laid_out_as_data_is_make_subplots_layout(rows, cols, spacing):
                                  vertical_spacing=spacing[1]).layout.to_plotly_json()
         expected.pop("template", None)
         assert grid_layout(rows, cols, titles, *spacing) == json.loads(json.dumps(expected))
+
+
+def test_charts_are_announced_only_to_kpitrack_runner(monkeypatch):
+    """announce_charts sends nothing outside kpitrack's runner (JupyterLab, plain papermill); inside
+    it, one comm message carries each chart as show_figure publishes it."""
+    import json
+
+    import comm
+    import plotly.graph_objects as go
+
+    from kpitrack.publish.content import display
+
+    sent: list[dict] = []
+
+    class FakeComm:
+        def __init__(self, **kw):
+            sent.append(kw)
+
+        def close(self):
+            sent.append({"closed": True})
+
+    monkeypatch.setattr(comm, "create_comm", lambda **kw: FakeComm(**kw))
+    fig = go.Figure(go.Scatter(x=[2015, 2016], y=[1.5, 2.5]), layout={"title": "甲"})
+    monkeypatch.delenv(display.RUNNER_ENV, raising=False)
+    display.announce_charts([fig])
+    assert sent == []
+    monkeypatch.setenv(display.RUNNER_ENV, "1")
+    display.announce_charts([None])  # no chart: nothing
+    assert sent == []
+    display.announce_charts([fig, None])
+    assert sent == [{"target_name": display.CHARTS_AHEAD_TARGET, "data": {"figures": [json.loads(fig.to_json())]}},
+                    {"closed": True}]
+
+
+def test_the_reports_charts_made_ahead_are_the_charts_of_their_sections():
+    """report.kpi_charts / final_report.kpi_charts: one chart per KPI with a section, as kpi_figure
+    draws it (the notebooks show these and announce them ahead)."""
+    from kpitrack.publish.content import final_report as fr
+    from kpitrack.publish.content import report
+    from kpitrack.publish.content.figures import kpi_figure
+
+    ev = report.evaluate(2018, "synthetic")
+    charts = report.kpi_charts(ev)
+    assert list(charts) == report.charted(ev)[0] and len(charts) > 10
+    for i in list(charts)[:3]:
+        assert charts[i].to_json() == kpi_figure(ev.cat.kpis[i], ev.ds, ev.statuses[i], ev.language, ev.outlooks).to_json()
+    fe = fr.evaluate_final("synthetic")
+    final = fr.kpi_charts(fe)
+    assert list(final) == fr.charted(fe)[0]
+    i = next(iter(final))
+    assert final[i].to_json() == kpi_figure(fe.cat.kpis[i], fe.ds, fe.statuses[i], fe.language, fe.retro_outlooks,
+                                            fr.labels(fe)).to_json()

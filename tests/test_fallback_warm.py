@@ -82,12 +82,26 @@ def test_a_typst_error_fails_the_document_and_the_compiler_goes_on(tmp_path):
 def test_a_compiler_that_hangs_is_killed_at_the_render_timeout(tmp_path, monkeypatch):
     monkeypatch.setenv("KPITRACK_RENDER_TIMEOUT", "1")
     monkeypatch.setattr(typst_worker, "_CHILD", "import sys, time\nsys.stdin.readline()\ntime.sleep(600)\n")
+    hung: list[int] = []
+    monkeypatch.setattr(typst_worker, "_answer", lambda c, *a, real=typst_worker._answer: hung.append(c.proc.pid) or real(c, *a))
     (tmp_path / "a.typ").write_text("x\n", encoding="utf-8")
     start = time.monotonic()
     with pytest.raises(RenderError, match=r"typst \(typst to PDF\) took longer than 1 s \(KPITRACK_RENDER_TIMEOUT\)"):
         typst_worker.compile_pdf(tmp_path / "a.typ", tmp_path / "a.pdf", tmp_path, find_cjk_font())
     assert time.monotonic() - start < 30
     assert typst_worker.waiting() == 0  # killed, not given back
+    assert _gone(hung[0])
+
+
+def _gone(pid: int, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_a_compiler_that_dies_is_said(tmp_path, monkeypatch):
@@ -155,14 +169,109 @@ def test_the_warm_exporter_writes_the_pages_a_new_one_writes(monkeypatch):
     assert pages == expected and 1 <= len(fallback._exporters) <= 4
 
 
-def test_prepare_warms_the_html_exporter_and_a_typst_compiler(monkeypatch):
+def test_prepare_warms_the_html_exporter_and_a_typst_compiler_once_chromium_has_started(monkeypatch):
+    """Renderer.prepare starts Chromium for a PDF's pictures first, and the renderer's own warm-ups once
+    it has started (on two cores, both at once would slow the kernel); without a PDF, at once."""
     from kpitrack.publish.render import base
 
-    monkeypatch.setattr(base, "warm_up_chart_images", lambda: None)  # Chromium is another test's
+    chromium_started: list = []
+    monkeypatch.setattr(base, "warm_up_chart_images", lambda then: chromium_started.append(then))  # Chromium: another test
+    monkeypatch.setattr(base, "want_chart_images", lambda wanted: None)  # nor are later tests' charts drawn ahead
+    monkeypatch.setattr(base, "pdf_prerequisites", lambda: [])
     fallback._exporters.clear()
     renderer = get_renderer("fallback")
     renderer.prepare(("html",))
-    assert typst_worker.waiting() == 0  # no PDF wanted: no compiler
+    assert typst_worker.waiting() == 0 and not chromium_started  # no PDF wanted: no compiler, no Chromium
     fallback._take_exporter()  # waits for the one being built
     renderer.prepare(("html", "pdf"))
+    assert typst_worker.waiting() == 0 and fallback._warming is None  # not before Chromium has started
+    (started,) = chromium_started
+    started()
     assert typst_worker.waiting() == 1
+    assert fallback._take_exporter() is not None
+
+
+def test_a_waiting_compiler_found_gone_is_replaced_and_a_broken_answer_is_a_render_error(tmp_path, monkeypatch):
+    """A compiler that ended after it was given back (killed by the system, say) is replaced once; a
+    pipe that breaks or an answer that is not one fails the PDF as a RenderError naming the document
+    (the HTML is still published), never as another error."""
+    (tmp_path / "a.typ").write_text("甲\n", encoding="utf-8")
+    typst_worker.compile_pdf(tmp_path / "a.typ", tmp_path / "a.pdf", tmp_path, find_cjk_font())
+    (first,) = typst_worker._idle
+    monkeypatch.setattr(first, "alive", lambda: True)  # it looks alive when taken, and is gone
+    first.proc.kill()
+    first.proc.wait()
+    typst_worker.compile_pdf(tmp_path / "a.typ", tmp_path / "b.pdf", tmp_path, find_cjk_font())
+    assert _text(tmp_path / "b.pdf") == ["甲"] and first.proc.pid not in _pids()
+    typst_worker.end_all()
+    monkeypatch.setattr(typst_worker, "_CHILD", "import sys\nsys.stdin.readline()\nprint('not json', flush=True)\n"
+                                                "sys.stdin.readline()\n")
+    with pytest.raises(RenderError, match=r"typst could not compile a\.typ: JSONDecodeError"):
+        typst_worker.compile_pdf(tmp_path / "a.typ", tmp_path / "c.pdf", tmp_path, find_cjk_font())
+
+
+def test_a_forked_child_neither_waits_for_its_parents_warm_up_nor_keeps_its_compilers(tmp_path):
+    """After a plain fork: the child writes a page at once (the exporter its parent was building in a
+    thread never comes there), and the parent's compiler still ends when the parent is killed, though the child
+    lives on (the child closed its copy of the compiler's pipe)."""
+    script = (
+        "import os, signal, sys, time\n"
+        "import nbformat\n"
+        "from kpitrack.publish.render import fallback, find_cjk_font, typst_worker\n"
+        "from concurrent.futures import Future\n"
+        "typst_worker.warm_up(find_cjk_font())\n"
+        "fallback._take_exporter()  # nbconvert imported: a fork while a thread imports is unsafe whatever one does\n"
+        "fallback._warming = Future()  # as when a thread is building the exporter as the process forks\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    signal.alarm(60)\n"
+        "    page = fallback.notebook_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('## 子')]), {})\n"
+        "    print('child wrote', '子' in page, typst_worker.waiting(), flush=True)\n"
+        "    time.sleep(30)\n"
+        "    os._exit(0)\n"
+        "print('child', pid, 'compiler', typst_worker._idle[0].proc.pid, flush=True)\n"
+        "time.sleep(20)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stdout.readline().split(), proc.stdout.readline().split()]
+        child_line = next(line for line in lines if line[0] == "child" and line[1] == "wrote")
+        assert child_line == ["child", "wrote", "True", "0"]
+        info = next(line for line in lines if line[0] == "child" and line[1] != "wrote")
+        child, compiler = int(info[1]), int(info[3])
+        proc.kill()
+        proc.wait()
+        assert _gone(compiler, 20), "the compiler outlived its killed parent while the forked child lived"
+    finally:
+        proc.kill()
+        try:
+            os.kill(child, 9)
+        except (NameError, ProcessLookupError):
+            pass
+
+
+def test_a_notebook_is_parsed_once_for_its_readers_and_afresh_when_it_changes(tmp_path, monkeypatch):
+    import threading
+
+    from kpitrack.publish.render import notebook_read
+
+    notebook_read.forget()
+    parses: list[int] = []
+    real = nbformat.reads
+    monkeypatch.setattr(nbformat, "reads", lambda *a, **k: parses.append(1) or (time.sleep(0.2), real(*a, **k))[1])
+    path = tmp_path / "n.ipynb"
+    nbformat.write(_notebook("甲"), str(path))
+    got: list = []
+    readers = [threading.Thread(target=lambda: got.append(notebook_read.read_notebook(path))) for _ in range(4)]
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join()
+    assert len(parses) == 1 and all(nb is got[0] for nb in got)
+    nbformat.write(_notebook("乙"), str(path))  # the same path, other bytes
+    assert "乙" in notebook_read.read_notebook(path).cells[0].source and len(parses) == 2
+    path.write_text("{not a notebook", encoding="utf-8")
+    with pytest.raises(Exception):
+        notebook_read.read_notebook(path)
+    assert notebook_read._parsing == {}  # a parse that failed leaves nobody waiting on it
+    notebook_read.forget()

@@ -448,6 +448,30 @@ def show_figure(fig, empty: str = "暂无可绘制的数据。") -> None:
                           "text/plain": f"<chart: {fig.layout.title.text or ''}>"})
 
 
+#: The comm target on which a notebook's kernel announces charts it shows later: kpitrack's runner
+#: starts drawing their PDF pictures then (:mod:`kpitrack.publish.runs.engine`), and only kernels it
+#: started, which have :data:`RUNNER_ENV` set, announce anything.
+CHARTS_AHEAD_TARGET = "kpitrack.charts-ahead"
+RUNNER_ENV = "KPITRACK_RUNNER_KERNEL"
+
+
+def announce_charts(figures) -> None:
+    """Tell kpitrack's runner of charts this notebook shows later (a section's charts, made once
+    the evaluation is done), so that their PDF pictures are drawn while the rest of the notebook
+    runs. Nothing is shown and nothing is kept in the notebook; outside the runner (JupyterLab, a
+    plain papermill run) nothing is sent."""
+    import os
+
+    if os.environ.get(RUNNER_ENV) != "1":
+        return
+    specs = [json.loads(fig.to_json()) for fig in figures if fig is not None]
+    if not specs:
+        return
+    from comm import create_comm
+
+    create_comm(target_name=CHARTS_AHEAD_TARGET, data={"figures": specs}).close()
+
+
 def grouped_names(names: tuple[str, ...] | list[str], shown: int = 5) -> str:
     """Names ``"专项：子目标"`` listed once per 专项 (建设美丽中国样本：A、B；推进城市国际化：C), the first
     ``shown`` of them, then 等."""

@@ -402,6 +402,15 @@ def charted(fe: FinalEvaluation) -> tuple[list[int], str]:
     return _charted(fe.cat.kpis, fe.ds, plan_end_year())
 
 
+def kpi_charts(fe: FinalEvaluation) -> dict:
+    """The chart of each KPI that gets a section (:func:`charted`), by its place in the catalogue,
+    made once the evaluation is done (as the mid-term's :func:`kpitrack.publish.content.report.kpi_charts`)."""
+    from .figures import kpi_figure
+
+    return {i: kpi_figure(fe.cat.kpis[i], fe.ds, fe.statuses[i], fe.language, fe.retro_outlooks, labels(fe))
+            for i in charted(fe)[0]}
+
+
 def kpi_section(fe: FinalEvaluation, index: int) -> str:
     k = fe.cat.kpis[index]
     outcome, _ = fe.outcomes[k.id]

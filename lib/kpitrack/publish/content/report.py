@@ -386,6 +386,15 @@ def charted(ev: Evaluation) -> tuple[list[int], str]:
     return _charted(ev.cat.kpis, ev.ds, ev.as_of)
 
 
+def kpi_charts(ev: Evaluation) -> dict:
+    """The chart of each KPI that gets a section (:func:`charted`), by its place in the catalogue:
+    made once the evaluation is done, so that their PDF pictures are drawn while the rest runs
+    (:func:`kpitrack.publish.content.display.announce_charts`)."""
+    from .figures import kpi_figure
+
+    return {i: kpi_figure(ev.cat.kpis[i], ev.ds, ev.statuses[i], ev.language, ev.outlooks) for i in charted(ev)[0]}
+
+
 def kpi_section(ev: Evaluation, index: int) -> str:
     """Markdown heading and facts for one KPI (text from the catalogue is escaped)."""
     k, ks = ev.cat.kpis[index], ev.statuses[index]

@@ -22,6 +22,7 @@ import yaml
 from ...core.exceptions import ParameterError, RenderError
 from ...core.labels import SYNTHETIC_LABEL_ZH
 from .chart_images import add_chart_images, start_chart_images
+from .notebook_read import forget as forget_notebooks
 from .chart_images import want as want_chart_images, warm_up as warm_up_chart_images
 from ..content.display import typst_string
 
@@ -66,11 +67,18 @@ class Renderer:
 
     def prepare(self, formats: tuple[str, ...]) -> None:
         """Called before the notebook runs: when a PDF is wanted, the Chromium for its chart
-        pictures starts meanwhile (:func:`kpitrack.publish.render.chart_images.warm_up`)."""
+        pictures starts meanwhile (:func:`kpitrack.publish.render.chart_images.warm_up`), then the
+        renderer's own :meth:`warm_up`. Not both at once: on two cores the kernel has one, and
+        Chromium's start takes the other for 1-2 s; the charts come later still."""
         wanted = "pdf" in formats and not pdf_prerequisites()
         want_chart_images(wanted)
         if wanted:
-            warm_up_chart_images()
+            warm_up_chart_images(then=lambda: self.warm_up(formats))
+        else:  # no PDF can be made here: nothing is warmed for one
+            self.warm_up(tuple(f for f in formats if f != "pdf"))
+
+    def warm_up(self, formats: tuple[str, ...]) -> None:
+        """What this renderer makes ready while the notebook runs; returns at once (by default nothing)."""
 
     def render(self, notebook: Path, formats: tuple[str, ...], out_dir: Path) -> RenderResult:
         """Render every format; a format that fails leaves no earlier output of its own behind (it
@@ -105,6 +113,7 @@ class Renderer:
         finally:  # never leave with the HTML still being written (the work folder goes next)
             if html_done is not None:
                 wait([html_done])
+            forget_notebooks()  # parsed once for this render's threads, not kept after it
         result.outputs = {f: result.outputs[f] for f in formats if f in result.outputs}  # HTML first, as listed
         if "html" in failures and "pdf" in formats and "pdf" not in failures:  # no PDF is published without its HTML
             if "pdf" in result.outputs:

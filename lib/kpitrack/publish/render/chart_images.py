@@ -29,6 +29,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -301,13 +302,15 @@ def svg_of(fig) -> str | None:
     return svg.decode("utf-8") if isinstance(svg, bytes) else svg
 
 
-def warm_up() -> None:
+def warm_up(then: Callable[[], None] | None = None) -> None:
     """Start the Chromium that makes the pictures in the background, and return at once: called
     before a notebook runs whose PDF is wanted, so that its 2-3 s start overlaps the kernel's work
-    (the kernel uses one core). A failure here is only logged: the pictures' own call then tries
-    again and reports it."""
+    (the kernel uses one core); ``then`` is called once it has started (or failed to). A failure
+    here is only logged: the pictures' own call then tries again and reports it."""
     ok, _ = static_export_available()
     if not ok:
+        if then is not None:
+            then()
         return
     _EXPORTER.wanted = True
 
@@ -316,6 +319,11 @@ def warm_up() -> None:
             _EXPORTER.warm_up()
         except Exception as exc:  # reported by the pictures' own call, which starts afresh
             log.debug("Chromium warm-up failed: %s", exc)
+        if then is not None:
+            try:
+                then()
+            except Exception as exc:  # noqa: BLE001 - a warm-up only: the render does the work itself
+                log.debug("warm-up after Chromium failed: %s", exc)
 
     threading.Thread(target=run, name="kpitrack-chart-images-warm-up", daemon=True).start()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import logging
+import os
 import re
 import tempfile
 import threading
@@ -21,7 +22,7 @@ from .base import (CJK_FONT, TYPST_HEADER, Renderer, _atomic_write_bytes, _atomi
 from .chart_images import PLOTLY_MIME, SVG_MIME, chart_outputs
 from . import typst_worker
 from .notebook_read import read_notebook
-from .tools import run_tool
+from .tools import render_timeout, run_tool
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,9 @@ class FallbackRenderer(Renderer):
 
         return f"fallback (nbconvert {version('nbconvert')}, pypandoc-binary {version('pypandoc-binary')}, typst {version('typst')})"
 
-    def prepare(self, formats: tuple[str, ...]) -> None:
-        """As every renderer (Chromium for the chart pictures), and while the notebook runs: the HTML
-        exporter is built and its templates compiled, and a typst compiler reads the fonts."""
-        super().prepare(formats)
+    def warm_up(self, formats: tuple[str, ...]) -> None:
+        """While the notebook runs: the HTML exporter is built and its templates compiled, and a
+        typst compiler reads the fonts (both in the background)."""
         if "html" in formats:
             warm_up_html()
         if "pdf" in formats and find_cjk_font() is not None:
@@ -118,27 +118,42 @@ def warm_up_html() -> None:
         _warming = warming = Future()
 
     def build() -> None:
-        global _warming
+        exporter = None
         try:
             exporter = _new_exporter()
             exporter.from_notebook_node(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 标题")]))
         except BaseException as exc:  # the page builds its own, and says why if it cannot
             log.debug("no warm HTML exporter: %s", exc)
             exporter = None
-        with _exporter_lock:
-            if exporter is not None:
-                _exporters.append(exporter)
-            _warming = None
-        warming.set_result(None)
+        finally:
+            _warmed(warming, exporter)
 
-    threading.Thread(target=build, name="kpitrack-warm-html", daemon=True).start()
+    try:
+        threading.Thread(target=build, name="kpitrack-warm-html", daemon=True).start()
+    except RuntimeError as exc:  # no thread to be had (limits, interpreter shutdown): the page builds its own
+        log.debug("no warm HTML exporter: %s", exc)
+        _warmed(warming, None)
+
+
+def _warmed(warming: Future, exporter) -> None:
+    global _warming
+    with _exporter_lock:
+        if exporter is not None:
+            _exporters.append(exporter)
+        if _warming is warming:
+            _warming = None
+    if not warming.done():
+        warming.set_result(None)
 
 
 def _take_exporter():
     with _exporter_lock:
         warming = _warming
     if warming is not None:  # being built: sooner than building another
-        warming.result()
+        try:
+            warming.result(timeout=render_timeout())
+        except TimeoutError:
+            pass
     with _exporter_lock:
         if _exporters:
             return _exporters.pop()
@@ -146,8 +161,18 @@ def _take_exporter():
 
 
 def _give_back_exporter(exporter) -> None:
+    exporter._nb_metadata.clear()  # nbconvert keeps each page's metadata by its title: not a page's business
     with _exporter_lock:
         _exporters.append(exporter)
+
+
+def _forget_warming_in_child() -> None:
+    """A forked child has none of its parent's threads: an exporter being built there never comes."""
+    global _exporter_lock, _warming
+    _exporter_lock, _warming = threading.Lock(), None
+
+
+os.register_at_fork(after_in_child=_forget_warming_in_child)
 
 
 def contents_list(page: str) -> str:

@@ -9,6 +9,7 @@ It is the one whose bytes are in the file now (the key is their digest, not the 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from pathlib import Path
 
@@ -32,16 +33,27 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         with _lock:
             if key in _read:
                 return _read[key]
-        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        try:
+            nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        finally:
+            with _lock:
+                _parsing.pop(key, None)
         with _lock:
             _read[key] = nb
-            _parsing.pop(key, None)
             while len(_read) > KEEP:
                 _read.pop(next(iter(_read)))
         return nb
 
 
 def forget() -> None:
-    """Drop every notebook kept (for tests)."""
+    """Drop every notebook kept (after a render, and for tests)."""
     with _lock:
         _read.clear()
+
+
+def _forget_in_child() -> None:  # a forked child has none of its parent's threads, nor their locks
+    global _lock, _parsing
+    _lock, _parsing = threading.Lock(), {}
+
+
+os.register_at_fork(after_in_child=_forget_in_child)

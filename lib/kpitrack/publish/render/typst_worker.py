@@ -83,8 +83,9 @@ while True:
         with open(request["target"], "wb") as f:
             f.write(data)
         answer = {"ok": True}
-    except Exception as exc:
-        answer = {"ok": False, "error": str(exc)}
+    except Exception as exc:  # typst's own message as it is; any other error with its kind
+        said = str(exc) if isinstance(exc, getattr(typst, "TypstError", ())) else f"{type(exc).__name__}: {exc}"
+        answer = {"ok": False, "error": said}
     sys.stdout.write(json.dumps(answer) + "\n")
     sys.stdout.flush()
 """
@@ -100,21 +101,32 @@ class _Compiler:
     fonts: list[str]
     owner: int = field(default_factory=os.getpid)
     used: float = field(default_factory=time.monotonic)
+    born: float = field(default_factory=time.monotonic)
+    uses: int = 0
 
     def alive(self) -> bool:
-        return self.owner == os.getpid() and self.proc.poll() is None and time.monotonic() - self.used < IDLE_SECONDS - 5
+        """Usable here and now: this process's, running, not about to end for idleness, and neither
+        too old nor too used (a font installed or a typst upgraded meanwhile is read by the next)."""
+        now = time.monotonic()
+        return (self.owner == os.getpid() and self.proc.poll() is None and now - self.used < IDLE_SECONDS - 5
+                and now - self.born < MAX_AGE_SECONDS and self.uses < MAX_USES)
 
     def send(self, request: dict) -> None:
         assert self.proc.stdin is not None
+        self.stderr.seek(0)  # what it says is about this request only
+        self.stderr.truncate()
         self.proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
         self.proc.stdin.flush()
 
+    def said(self) -> str:
+        """The last line it wrote to its error stream, if any."""
+        self.stderr.seek(0)
+        lines = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else ""
+
     def end(self) -> None:
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()  # it leaves at the end of its pipe
-        except OSError:
-            pass
+        """Close its pipe (it leaves at the end of it); killed when it has not left within 2 s."""
+        self._close_pipes()
         if self.proc.poll() is None:
             try:
                 self.proc.wait(timeout=2)
@@ -123,9 +135,24 @@ class _Compiler:
         self.stderr.close()
 
     def kill(self) -> None:
-        stop_group(self.proc)
+        if self.proc.poll() is None:  # never a process group whose leader was reaped: its number may be another's
+            stop_group(self.proc)
+        self._close_pipes()
         self.stderr.close()
 
+    def _close_pipes(self) -> None:
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+
+
+#: A compiler is not lent again after this many documents or seconds (a long-lived Dask worker's
+#: compilers would otherwise never see a font installed, or a typst upgraded, after they started).
+MAX_USES = 200
+MAX_AGE_SECONDS = 3600
 
 _lock = threading.Lock()
 _idle: list[_Compiler] = []
@@ -137,18 +164,26 @@ def _start(fonts: list[str], warm: bool) -> _Compiler:
                             stdout=subprocess.PIPE, stderr=stderr, start_new_session=True)
     c = _Compiler(proc, stderr, fonts)
     if warm:
-        c.send({"warm": True, "fonts": fonts, "source": _WARM_SOURCE})
+        try:
+            c.send({"warm": True, "fonts": fonts, "source": _WARM_SOURCE})
+        except BaseException:
+            c.kill()
+            raise
     return c
 
 
 def _take(fonts: list[str]) -> _Compiler | None:
+    found, stale = None, []
     with _lock:
         while _idle:
             c = _idle.pop()
             if c.alive() and c.fonts == fonts:
-                return c
-            _discard(c)
-    return None
+                found = c
+                break
+            stale.append(c)
+    for c in stale:  # ended outside the lock: another thread's compile does not wait for it
+        _discard(c)
+    return found
 
 
 def _discard(c: _Compiler) -> None:
@@ -178,31 +213,50 @@ def warm_up(font_dir: Path | None) -> None:
 
 def compile_pdf(source: Path, target: Path, root: Path, font_dir: Path | None) -> None:
     """Compile the typst file ``source`` (files under ``root``) into ``target`` in a warm compiler (one
-    is started when none is waiting), within the render timeout.
+    is started when none is waiting), within the render timeout. A waiting compiler found gone when
+    the request is sent is replaced once.
 
     Raises
     ------
     RenderError
-        When typst refuses the source (its message), hangs (it is killed) or its process dies.
+        When typst refuses the source (its message), hangs (it is killed) or its process dies or
+        cannot be started; each names ``source``.
     """
     fonts = [str(font_dir)] if font_dir else []
-    c = _take(fonts)
-    if c is None:
-        c = _start(fonts, warm=False)
     timeout = render_timeout()
+    request = {"fonts": fonts, "source": str(source), "root": str(root), "target": str(target)}
+    c = _take(fonts)
     try:
-        c.send({"fonts": fonts, "source": str(source), "root": str(root), "target": str(target)})
-        answer = _answer(c, timeout)
-    except BaseException:
-        c.kill()
+        if c is not None:
+            try:
+                c.send(request)
+            except OSError:  # it ended after it was found waiting: another, once
+                c.kill()
+                c = None
+        if c is None:
+            c = _start(fonts, warm=False)
+            c.send(request)
+        answer = _answer(c, timeout, source.name)
+    except RenderError:
+        if c is not None:
+            c.kill()
         raise
+    except (OSError, ValueError) as exc:  # a pipe that broke, an answer that is not one
+        if c is not None:
+            c.kill()
+        raise RenderError(f"typst could not compile {source.name}: {type(exc).__name__}: {exc}") from exc
+    except BaseException:
+        if c is not None:
+            c.kill()
+        raise
+    c.uses += 1
     _give_back(c)
     if not answer.get("ok"):
         text = str(answer.get("error", "")).strip()
         raise RenderError(f"typst could not compile {source.name}: {text.splitlines()[-1] if text else 'no message'}")
 
 
-def _answer(c: _Compiler, timeout: int) -> dict:
+def _answer(c: _Compiler, timeout: int, name: str) -> dict:
     """The compiler's answer line; a RenderError when it takes longer than ``timeout`` or dies."""
     assert c.proc.stdout is not None
     deadline = time.monotonic() + timeout
@@ -211,14 +265,17 @@ def _answer(c: _Compiler, timeout: int) -> dict:
         while True:
             left = deadline - time.monotonic()
             if left <= 0 or not sel.select(left):
-                raise RenderError(f"typst (typst to PDF) took longer than {timeout} s (KPITRACK_RENDER_TIMEOUT) and was stopped")
+                raise RenderError(f"typst (typst to PDF) took longer than {timeout} s (KPITRACK_RENDER_TIMEOUT) on {name} "
+                                  "and was stopped")
             line = c.proc.stdout.readline()
             if not line:
-                c.proc.wait()
-                c.stderr.seek(0)
-                said = c.stderr.read().decode("utf-8", "replace").strip().splitlines()
-                raise RenderError(f"typst (typst to PDF) ended without an answer (exit {c.proc.returncode})"
-                                  + (f": {said[-1]}" if said else ""))
+                try:
+                    c.proc.wait(timeout=max(deadline - time.monotonic(), 1))
+                except subprocess.TimeoutExpired:
+                    pass
+                said = c.said()
+                raise RenderError(f"typst could not compile {name}: the compiler ended without an answer "
+                                  f"(exit {c.proc.returncode})" + (f": {said}" if said else ""))
             return json.loads(line)
 
 
@@ -236,4 +293,20 @@ def waiting() -> int:
         return sum(1 for c in _idle if c.alive())
 
 
+def _forget_in_child() -> None:
+    """A forked child has none of its parent's threads, and its parent's compilers are not its own:
+    their pipes are closed here (a compiler must see its pipe end when its parent dies, whatever the
+    parent forked), and the lock is new."""
+    global _lock, _idle
+    for c in _idle:
+        for f in (c.proc.stdin, c.proc.stdout, c.stderr):
+            try:
+                if f is not None:
+                    f.close()
+            except (OSError, ValueError):
+                pass
+    _lock, _idle = threading.Lock(), []
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 atexit.register(end_all)

@@ -113,7 +113,7 @@ def kernel(cwd: str, kernel_name: str, extra_arguments: list[str]):
     if held is None:
         km = AsyncKernelManager(kernel_name=kernel_name)
         try:
-            run_sync(km.start_kernel)(extra_arguments=list(extra_arguments), cwd=cwd)
+            run_sync(km.start_kernel)(extra_arguments=list(extra_arguments), cwd=cwd, env=engine.kernel_environment())
         except BaseException:  # started half way: not left running untracked
             try:
                 run_sync(km.shutdown_kernel)(now=True)
