@@ -140,3 +140,18 @@ def parameterised_notebook(path: Path, parameters: str, *cells: str) -> Path:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, str(path))
     return path
+
+
+def process_gone(pid: int, within: float = 20.0) -> bool:
+    """Whether process ``pid`` has ended (or been reaped) within ``within`` seconds."""
+    import os
+    import time
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False

@@ -142,11 +142,10 @@ def test_what_waits_for_chromium_runs_once_it_has_started_or_failed(monkeypatch)
     assert order[-1] == "at once"
 
 
-@pytest.mark.slow
-def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_path, monkeypatch):
-    """With a PDF wanted (Renderer.prepare), each chart is drawn as the kernel shows it, before its
-    cell ends; the pictures asked for afterwards are those, taken by the figure's content, and the
-    same as drawn anew."""
+@pytest.fixture
+def recording_exporter(monkeypatch):
+    """A Chromium exporter of the test's own, recording each drawing: (exporter, how many charts each
+    drawing had, when each began); skipped without what a PDF needs."""
     import time
 
     if render.pdf_prerequisites():
@@ -154,10 +153,30 @@ def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_pat
     need_chromium()
     if not static_export_available()[0]:
         pytest.skip(static_export_available()[1])
-    from kpitrack.publish.runs.execute import execute_notebook
-
     exporter = chart_images._Exporter()
     monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
+    drawn: list[int] = []
+    started: list[float] = []
+
+    def svgs(figures, real=exporter.svgs):
+        started.append(time.monotonic())
+        drawn.append(len(figures))
+        return real(figures)
+    monkeypatch.setattr(exporter, "svgs", svgs)
+    yield exporter, drawn, started
+    exporter.close()
+
+
+@pytest.mark.slow
+def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_path, recording_exporter):
+    """With a PDF wanted (Renderer.prepare), each chart is drawn as the kernel shows it, before its
+    cell ends; the pictures asked for afterwards are those, taken by the figure's content, and the
+    same as drawn anew."""
+    import time
+
+    from kpitrack.publish.runs.execute import execute_notebook
+
+    exporter, drawn, started = recording_exporter
     source = parameterised_notebook(tmp_path / "charts.ipynb", "n = 2",
                                     "import time\n"
                                     "import plotly.graph_objects as go\n"
@@ -165,13 +184,6 @@ def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_pat
                                     "for i in range(n):\n"
                                     "    show_figure(go.Figure(go.Scatter(x=[2015, 2016], y=[i, i + 1]), layout={'title': f'图{i}'}))\n"
                                     "    time.sleep(1.5 if i == 0 else 0)")
-    drawn, started = [], []
-
-    def svgs(figures, real=exporter.svgs):
-        started.append(time.monotonic())
-        drawn.append(len(figures))
-        return real(figures)
-    monkeypatch.setattr(exporter, "svgs", svgs)
     try:
         render.get_renderer("fallback").prepare(("html", "pdf"))
         execute_notebook(source, tmp_path / "out.ipynb", {"n": 3})
@@ -192,22 +204,16 @@ def test_pictures_are_drawn_while_the_notebook_runs_and_taken_by_content(tmp_pat
 
 @pytest.mark.slow
 @pytest.mark.parametrize("warm", [False, True])
-def test_charts_announced_ahead_are_drawn_before_they_are_shown(tmp_path, monkeypatch, warm):
+def test_charts_announced_ahead_are_drawn_before_they_are_shown(tmp_path, recording_exporter, warm):
     """A chart the notebook announces (display.announce_charts) is drawn while the kernel goes on,
     before it is shown, in a kernel of its own and in a warm one; nothing of the announcement is kept
     in the notebook, and the picture is not drawn again when it is shown."""
     import time
 
-    if render.pdf_prerequisites():
-        pytest.skip("PDF prerequisites missing: " + "; ".join(render.pdf_prerequisites()))
-    need_chromium()
-    if not static_export_available()[0]:
-        pytest.skip(static_export_available()[1])
     from kpitrack.publish.runs import warm_kernel
     from kpitrack.publish.runs.execute import execute_notebook
 
-    exporter = chart_images._Exporter()
-    monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
+    exporter, drawn, started = recording_exporter
     source = parameterised_notebook(tmp_path / "ahead.ipynb", "n = 1",
                                     "import time\n"
                                     "import plotly.graph_objects as go\n"
@@ -216,13 +222,6 @@ def test_charts_announced_ahead_are_drawn_before_they_are_shown(tmp_path, monkey
                                     "announce_charts([fig])",
                                     "time.sleep(2)",
                                     "show_figure(fig)")
-    drawn, started = [], []
-
-    def svgs(figures, real=exporter.svgs):
-        started.append(time.monotonic())
-        drawn.append(len(figures))
-        return real(figures)
-    monkeypatch.setattr(exporter, "svgs", svgs)
     try:
         render.get_renderer("fallback").prepare(("html", "pdf"))
         exporter.warm_up()

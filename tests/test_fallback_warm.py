@@ -20,6 +20,8 @@ import nbformat
 from kpitrack.core.exceptions import RenderError
 from kpitrack.publish.render import fallback, find_cjk_font, get_renderer, typst_worker
 
+from .conftest import process_gone
+
 pytestmark = pytest.mark.skipif(find_cjk_font() is None, reason="no CJK font")
 
 
@@ -90,18 +92,9 @@ def test_a_compiler_that_hangs_is_killed_at_the_render_timeout(tmp_path, monkeyp
         typst_worker.compile_pdf(tmp_path / "a.typ", tmp_path / "a.pdf", tmp_path, find_cjk_font())
     assert time.monotonic() - start < 30
     assert typst_worker.waiting() == 0  # killed, not given back
-    assert _gone(hung[0])
+    assert process_gone(hung[0])
 
 
-def _gone(pid: int, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_a_compiler_that_dies_is_said(tmp_path, monkeypatch):
@@ -130,15 +123,9 @@ def test_a_compiler_ends_with_its_parent_even_after_kill_9(tmp_path):
               "os.kill(os.getpid(), signal.SIGKILL)\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     pid = int(out.stdout.split()[0])
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.2)
-    os.kill(pid, 9)
-    pytest.fail(f"the compiler {pid} outlived its killed parent")
+    if not process_gone(pid, 30):
+        os.kill(pid, 9)
+        pytest.fail(f"the compiler {pid} outlived its killed parent")
 
 
 def _notebook(word: str) -> nbformat.NotebookNode:
@@ -241,7 +228,7 @@ def test_a_forked_child_neither_waits_for_its_parents_warm_up_nor_keeps_its_comp
         child, compiler = int(info[1]), int(info[3])
         proc.kill()
         proc.wait()
-        assert _gone(compiler, 20), "the compiler outlived its killed parent while the forked child lived"
+        assert process_gone(compiler, 20), "the compiler outlived its killed parent while the forked child lived"
     finally:
         proc.kill()
         try:

@@ -13,7 +13,7 @@ from kpitrack.core.exceptions import NotebookError
 from kpitrack.publish.runs import warm_kernel
 from kpitrack.publish.runs.execute import execute_notebook
 
-from .conftest import parameterised_notebook
+from .conftest import parameterised_notebook, process_gone
 
 pytestmark = pytest.mark.slow
 
@@ -59,18 +59,6 @@ def test_documents_share_a_warm_kernel_and_see_a_clean_namespace(tmp_path, monke
     assert warm_kernel.held_pid() is None
 
 
-def _gone(pid: int, within: float = 20.0) -> bool:
-    import os
-    import time
-
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_each_thread_keeps_a_kernel_of_its_own_and_idle_kernels_end(tmp_path):
@@ -112,7 +100,7 @@ def test_each_thread_keeps_a_kernel_of_its_own_and_idle_kernels_end(tmp_path):
     warm_kernel.end_idle()  # their threads have ended: so have their kernels
     assert warm_kernel.held_pids() == []
     for pid in (a1, b1):  # killed and reaped (by this call, or by the idle watch a moment ago)
-        assert _gone(pid)
+        assert process_gone(pid)
 
     try:
         execute_notebook(nb, tmp_path / "main.ipynb", {"name": "m"}, warm=True)
