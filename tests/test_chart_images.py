@@ -142,6 +142,33 @@ def test_what_waits_for_chromium_runs_once_it_has_started_or_failed(monkeypatch)
     assert order[-1] == "at once"
 
 
+def test_after_a_drawing_ahead_fails_none_more_until_the_next_document(monkeypatch):
+    """A Chromium that cannot start fails the first drawing ahead; the document's later charts are not
+    drawn ahead (each would try to start it again, up to 120 s each); the next document tries again."""
+    import time
+
+    exporter = chart_images._Exporter()
+    monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
+    monkeypatch.setattr(chart_images, "static_export_available", lambda: (True, ""))
+    tries: list[int] = []
+    monkeypatch.setattr(exporter, "svgs", lambda figures: tries.append(len(figures)) or (_ for _ in ()).throw(
+        RuntimeError("no browser today")))
+    chart_images.want(True)
+
+    def drawn_ahead(title: str) -> None:
+        chart_images.draw_ahead([{"data": [], "layout": {"title": {"text": title}}}])
+        deadline = time.monotonic() + 10
+        while exporter._pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+    drawn_ahead("一")
+    drawn_ahead("二")
+    assert tries == [1]
+    chart_images.want(True)  # the next document
+    drawn_ahead("三")
+    assert tries == [1, 1]
+    chart_images.want(False)
+
+
 @pytest.fixture
 def recording_exporter(monkeypatch):
     """A Chromium exporter of the test's own, recording each drawing: (exporter, how many charts each

@@ -262,3 +262,26 @@ def test_a_notebook_is_parsed_once_for_its_readers_and_afresh_when_it_changes(tm
         notebook_read.read_notebook(path)
     assert notebook_read._parsing == {}  # a parse that failed leaves nobody waiting on it
     notebook_read.forget()
+
+
+def test_a_compiler_that_will_not_leave_is_killed_and_reaped(monkeypatch):
+    """end() on a compiler that ignores its closed pipe (busy with a compile, say): killed after 2 s and
+    reaped, no error (its pipes were closed first)."""
+    monkeypatch.setattr(typst_worker, "_CHILD", "import time\ntime.sleep(600)\n")
+    c = typst_worker._start([], warm=False)
+    c.end()
+    assert c.proc.returncode is not None
+
+
+def test_a_render_forgets_its_own_notebook_only(tmp_path):
+    from kpitrack.publish.render import notebook_read
+
+    notebook_read.forget()
+    a, b = tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    nbformat.write(_notebook("甲"), str(a))
+    nbformat.write(_notebook("乙"), str(b))
+    kept_b = notebook_read.read_notebook(b)
+    notebook_read.read_notebook(a)
+    notebook_read.forget(a)
+    assert notebook_read.read_notebook(b) is kept_b and len(notebook_read._read) == 1
+    notebook_read.forget()

@@ -467,9 +467,12 @@ def announce_charts(figures) -> None:
     specs = [json.loads(fig.to_json()) for fig in figures if fig is not None]
     if not specs:
         return
-    from comm import create_comm
+    try:
+        from comm import create_comm
 
-    create_comm(target_name=CHARTS_AHEAD_TARGET, data={"figures": specs}).close()
+        create_comm(target_name=CHARTS_AHEAD_TARGET, data={"figures": specs}).close()
+    except Exception as exc:  # noqa: BLE001 - a speed-up only: the pictures are drawn when the charts are shown
+        log.debug("charts not announced: %s", exc)
 
 
 def grouped_names(names: tuple[str, ...] | list[str], shown: int = 5) -> str:

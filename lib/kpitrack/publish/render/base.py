@@ -113,7 +113,7 @@ class Renderer:
         finally:  # never leave with the HTML still being written (the work folder goes next)
             if html_done is not None:
                 wait([html_done])
-            forget_notebooks()  # parsed once for this render's threads, not kept after it
+            forget_notebooks(notebook)  # parsed once for this render's threads, not kept after it
         result.outputs = {f: result.outputs[f] for f in formats if f in result.outputs}  # HTML first, as listed
         if "html" in failures and "pdf" in formats and "pdf" not in failures:  # no PDF is published without its HTML
             if "pdf" in result.outputs:

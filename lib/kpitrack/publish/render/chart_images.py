@@ -66,6 +66,8 @@ class _Exporter:
         self._ahead: ThreadPoolExecutor | None = None
         #: whether a PDF is wanted in this process (set by :func:`warm_up`): charts are drawn ahead
         self.wanted = False
+        #: a drawing ahead failed: none more until the next document (:func:`want`)
+        self.ahead_failed = False
         atexit.register(self.close)
 
     def _start(self) -> None:
@@ -121,6 +123,8 @@ class _Exporter:
 
     def warm_up(self) -> None:
         """Start Chromium now, if it is not running (what :meth:`svgs` would do first)."""
+        if self._kaleido is not None:  # running: not waiting behind another document's drawing
+            return
         with self._lock:
             if self._kaleido is None:
                 self._start()
@@ -128,6 +132,8 @@ class _Exporter:
     def draw_ahead(self, figures: list[dict]) -> None:
         """Start drawing ``figures`` in the background (those not drawn or being drawn already)."""
         items = []
+        if self.ahead_failed:
+            return
         with self._ahead_lock:
             for fig in figures:
                 key = figure_key(fig)
@@ -147,6 +153,7 @@ class _Exporter:
         except Exception as exc:  # drawn again (and reported) when the pictures are asked for
             log.debug("charts drawn ahead failed: %s", exc)
             svgs = [exc] * len(items)
+            self.ahead_failed = True  # no more for this document: each would start a Chromium again
         with self._ahead_lock:
             for (key, _), svg in zip(items, svgs):
                 fut = self._pending.pop(key)
@@ -362,6 +369,7 @@ def add_chart_images(notebook: Path, svgs: list[str] | None) -> int:
 def want(wanted: bool) -> None:
     """Whether the next notebook's charts are to be drawn as its cells finish (a PDF is wanted)."""
     _EXPORTER.wanted = bool(wanted) and static_export_available()[0]
+    _EXPORTER.ahead_failed = False
 
 
 def draw_ahead_wanted() -> bool:

@@ -161,7 +161,9 @@ def _take_exporter():
 
 
 def _give_back_exporter(exporter) -> None:
-    exporter._nb_metadata.clear()  # nbconvert keeps each page's metadata by its title: not a page's business
+    kept = getattr(exporter, "_nb_metadata", None)  # nbconvert keeps each page's metadata by its title
+    if isinstance(kept, dict):
+        kept.clear()
     with _exporter_lock:
         _exporters.append(exporter)
 

@@ -35,20 +35,24 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
                 return _read[key]
         try:
             nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-        finally:
+        except BaseException:
             with _lock:
                 _parsing.pop(key, None)
-        with _lock:
+            raise
+        with _lock:  # kept and no longer being parsed at once: a reader in between finds it kept
             _read[key] = nb
+            _parsing.pop(key, None)
             while len(_read) > KEEP:
                 _read.pop(next(iter(_read)))
         return nb
 
 
-def forget() -> None:
-    """Drop every notebook kept (after a render, and for tests)."""
+def forget(path: Path | None = None) -> None:
+    """Drop the notebook at ``path`` (after its render; another thread's stay), or every one kept."""
+    where = str(Path(path).resolve()) if path is not None else None
     with _lock:
-        _read.clear()
+        for key in [k for k in _read if where is None or k[0] == where]:
+            del _read[key]
 
 
 def _forget_in_child() -> None:  # a forked child has none of its parent's threads, nor their locks

@@ -50,3 +50,8 @@ def stop_group(proc: subprocess.Popen) -> None:
         proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:
         pass
+    except ValueError:  # its pipes were closed already: only reap it
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -94,7 +95,7 @@ while True:
 _WARM_SOURCE = f"#set text(font: \"{CJK_FONT}\", lang: \"zh\")\n绩效管理 *考评* 通报 2020年 12,393.7亿元 100.0%\n"
 
 
-@dataclass
+@dataclass(eq=False)  # each one itself (kept in a weak set)
 class _Compiler:
     proc: subprocess.Popen
     stderr: IO[bytes]
@@ -130,7 +131,7 @@ class _Compiler:
         if self.proc.poll() is None:
             try:
                 self.proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
+            except subprocess.TimeoutExpired:  # busy (a compile, its warm-up): killed with all it started
                 stop_group(self.proc)
         self.stderr.close()
 
@@ -156,6 +157,7 @@ MAX_AGE_SECONDS = 3600
 
 _lock = threading.Lock()
 _idle: list[_Compiler] = []
+_every: weakref.WeakSet[_Compiler] = weakref.WeakSet()  # waiting or at work: a forked child closes their pipes
 
 
 def _start(fonts: list[str], warm: bool) -> _Compiler:
@@ -163,6 +165,7 @@ def _start(fonts: list[str], warm: bool) -> _Compiler:
     proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(IDLE_SECONDS)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=stderr, start_new_session=True)
     c = _Compiler(proc, stderr, fonts)
+    _every.add(c)
     if warm:
         try:
             c.send({"warm": True, "fonts": fonts, "source": _WARM_SOURCE})
@@ -182,7 +185,10 @@ def _take(fonts: list[str]) -> _Compiler | None:
                 break
             stale.append(c)
     for c in stale:  # ended outside the lock: another thread's compile does not wait for it
-        _discard(c)
+        try:
+            _discard(c)
+        except Exception as exc:  # noqa: BLE001 - an old compiler that would not end: never this document's error
+            log.warning("a typst compiler did not end: %s", exc)
     return found
 
 
@@ -297,15 +303,17 @@ def _forget_in_child() -> None:
     """A forked child has none of its parent's threads, and its parent's compilers are not its own:
     their pipes are closed here (a compiler must see its pipe end when its parent dies, whatever the
     parent forked), and the lock is new."""
-    global _lock, _idle
-    for c in _idle:
+    global _lock, _idle, _every
+    for c in list(_every):
         for f in (c.proc.stdin, c.proc.stdout, c.stderr):
             try:
                 if f is not None:
-                    f.close()
+                    # the raw file's close: no buffer (nor its lock, which a thread gone here may
+                    # hold) is touched, and the file knows it is closed (its number is never closed again)
+                    getattr(f, "raw", f).close()
             except (OSError, ValueError):
                 pass
-    _lock, _idle = threading.Lock(), []
+    _lock, _idle, _every = threading.Lock(), [], weakref.WeakSet()
 
 
 os.register_at_fork(after_in_child=_forget_in_child)

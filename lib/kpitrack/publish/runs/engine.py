@@ -2,9 +2,9 @@
 whose client hands each chart to the PDF's picture drawing as soon as the kernel shows it, or
 sooner, when the notebook announces it (:func:`kpitrack.publish.content.display.announce_charts`).
 
-The report's 25 KPI charts come in its fourth section, about 3.4 s into a 4.5 s run; Chromium is
+The report's 25 KPI charts come in its annex 分项指标进展, about 3.4 s into a 4.5 s run; Chromium is
 ready at about 1.9 s and drawing them took until about 1.3 s after the last cell. Announced once the
-evaluation is done, they are drawn while the kernel writes sections one to three. Kernels started
+evaluation is done, they are drawn while the kernel writes sections 一 to 六 and the first annexes. Kernels started
 here (and the warm kernels, :mod:`.warm_kernel`, which use the same client) have
 :data:`~kpitrack.publish.content.display.RUNNER_ENV` set: only they announce.
 """
