@@ -22,8 +22,8 @@ import yaml
 from ...core.exceptions import ParameterError, RenderError
 from ...core.labels import SYNTHETIC_LABEL_ZH
 from .chart_images import add_chart_images, start_chart_images
-from .notebook_read import forget as forget_notebooks
 from .chart_images import want as want_chart_images, warm_up as warm_up_chart_images
+from .notebook_read import forget as forget_notebooks
 from ..content.display import typst_string
 
 log = logging.getLogger(__name__)
