@@ -243,17 +243,11 @@ def compile_pdf(source: Path, target: Path, root: Path, font_dir: Path | None) -
             c = _start(fonts, warm=False)
             c.send(request)
         answer = _answer(c, timeout, source.name)
-    except RenderError:
+    except BaseException as exc:  # whatever went wrong, this compiler is not lent again
         if c is not None:
             c.kill()
-        raise
-    except (OSError, ValueError) as exc:  # a pipe that broke, an answer that is not one
-        if c is not None:
-            c.kill()
-        raise RenderError(f"typst could not compile {source.name}: {type(exc).__name__}: {exc}") from exc
-    except BaseException:
-        if c is not None:
-            c.kill()
+        if isinstance(exc, (OSError, ValueError)):  # a pipe that broke, an answer that is not one
+            raise RenderError(f"typst could not compile {source.name}: {type(exc).__name__}: {exc}") from exc
         raise
     c.uses += 1
     _give_back(c)
