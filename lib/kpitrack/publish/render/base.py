@@ -50,6 +50,9 @@ class Renderer:
 
     name = "base"
     FORMATS = ("html", "pdf")
+    #: how many documents :meth:`render_many` is best given at once (a batch groups its documents by
+    #: it); 1: nothing is shared between documents, a batch renders them one by one as they come
+    group_limit = 1
 
     @classmethod
     def check_formats(cls, formats: tuple[str, ...]) -> None:
@@ -142,6 +145,19 @@ class Renderer:
             except RenderError as exc:
                 (out_dir / f"{notebook.stem}.{fmt}").unlink(missing_ok=True)
                 failures[fmt] = str(exc)
+
+    def render_many(self, docs: list[tuple[Path, tuple[str, ...], Path]]) -> list[RenderResult | RenderError]:
+        """Render several documents (each a notebook, its formats and where its outputs go); what became
+        of each, in order: its result, or the RenderError :meth:`render` raised for it (one that fails
+        never stops the others). By default one after another; a renderer whose start is costly
+        (Quarto) renders them together."""
+        out: list[RenderResult | RenderError] = []
+        for notebook, formats, out_dir in docs:
+            try:
+                out.append(self.render(notebook, formats, out_dir))
+            except RenderError as exc:
+                out.append(exc)
+        return out
 
     def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
         raise NotImplementedError

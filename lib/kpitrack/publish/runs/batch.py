@@ -34,7 +34,7 @@ from ...core.exceptions import KpitrackError
 from ...core.fileio import atomic_move, atomic_write_text, locked
 from .provenance import MANIFEST, code_version, data_version, notebook_version, read_manifest  # noqa: F401 - part of the runner's API
 from .executors import EXECUTORS, DaskExecutor, Executor, LocalExecutor, get_executor  # noqa: F401 - the runner's API
-from .jobs import FORMATS, BatchResult, Job, JobResult, _now  # noqa: F401 - the runner's API
+from .jobs import FORMATS, BatchResult, Job, JobGroup, JobResult, _now  # noqa: F401 - the runner's API
 from ..render import stamp_front_matter
 
 log = logging.getLogger(__name__)
@@ -62,77 +62,146 @@ def run_job(job: Job) -> JobResult:
     settings (``job.env``) hold for the job only (:mod:`.job_env`: jobs of a Dask worker's threads
     share them, never overwrite them): a job run in the driver's own process (one job, or ``--jobs 1``)
     leaves the driver's environment as it found it."""
+    return run_group(JobGroup((job,)))[0]
+
+
+def run_group(group: JobGroup) -> list[JobResult]:
+    """The jobs of ``group`` (one renderer, formats, settings and scratch folder) executed one after
+    another, rendered together (:meth:`~kpitrack.publish.render.Renderer.render_many`: one Quarto
+    start for them all) and published one by one; never raises. Each job's result is what it would
+    be alone: a job that fails fails alone; its ``render`` stage is its share of the group's render."""
     from .job_env import job_environment
 
-    with job_environment(job.env):
-        return _run_job(job)
+    with job_environment(group.jobs[0].env):
+        return _run_group(group.jobs)
 
 
-def _run_job(job: Job) -> JobResult:
-    start = time.monotonic()
+@dataclasses.dataclass
+class _Doc:
+    """One job of a group on its way: its scratch folder, its executed notebook, its result."""
+
+    job: Job
+    out: Path
+    work: Path
+    executed: Path
+    result: JobResult
+    spent: float = 0.0  # seconds of its own (its execution, its share of the render, its publishing)
+    done: bool = False  # failed already: not rendered
+
+
+def _run_group(jobs: tuple[Job, ...]) -> list[JobResult]:
+    docs: list[_Doc] = []
+    try:
+        renderer = None
+        for job in jobs:
+            began = time.monotonic()
+            doc = _open(job)
+            docs.append(doc)
+            try:
+                if renderer is None:
+                    from ..render import get_renderer
+
+                    chosen = get_renderer(job.renderer)
+                    chosen.prepare(tuple(job.formats))
+                    renderer = chosen
+                _execute(doc)
+            except Exception as exc:  # one failing job never stops the others
+                _fail(doc, exc)
+            doc.spent += time.monotonic() - began
+        live = [d for d in docs if not d.done]
+        if live and renderer is not None:
+            began = time.monotonic()
+            try:
+                rendered: list = renderer.render_many([(d.executed, d.job.formats, d.work) for d in live])
+            except Exception as exc:  # noqa: BLE001 - every document of the group fails with it
+                rendered = [exc] * len(live)
+            share = (time.monotonic() - began) / len(live)
+            for doc, made in zip(live, rendered):
+                began = time.monotonic()
+                doc.result.stages["render"] = round(share, 2)
+                try:
+                    _publish(doc, made)
+                except Exception as exc:  # one failing job never stops the others
+                    _fail(doc, exc)
+                doc.spent += share + time.monotonic() - began
+    finally:
+        for doc in docs:
+            shutil.rmtree(doc.work, ignore_errors=True)
+            doc.result.seconds = round(doc.spent, 2)
+            doc.result.finished_at = _now()
+    return [d.result for d in docs]
+
+
+def _open(job: Job) -> _Doc:
     out = Path(job.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # not hidden: Quarto renders files of hidden folders outside its project (without _quarto.yml)
     work = Path(job.work_root or out) / f"work-{job.key}-{os.getpid()}-{time.time_ns()}"
     work.mkdir(parents=True)
-    executed = work / f"{job.key}.ipynb"
-    result = JobResult(job.key, job.label, "failed")
+    return _Doc(job, out, work, work / f"{job.key}.ipynb", JobResult(job.key, job.label, "failed"))
+
+
+def _execute(doc: _Doc) -> None:
+    """Run the notebook and stamp its front matter; a notebook that fails keeps its partial copy."""
+    from ...core.exceptions import NotebookError
+    from .execute import execute_notebook
+
+    job, result = doc.job, doc.result
+    began = time.monotonic()
     try:
-        from ...core.exceptions import NotebookError
-        from .execute import execute_notebook
+        execute_notebook(Path(job.notebook), doc.executed, job.parameters, warm=True)
+    except NotebookError as exc:
+        result.exit_code = exc.exit_code
+        result.error = str(exc).replace(str(doc.executed), f"{job.key}.failed.ipynb")
+        if doc.executed.is_file():
+            result.partial = str(atomic_move(doc.executed, doc.out / f"{job.key}.failed.ipynb"))
+        _remove_outputs(doc.out, job.key)
+        doc.done = True
+        return
+    stamp_front_matter(doc.executed, job.front_matter)
+    result.stages["execute"] = round(time.monotonic() - began, 2)
 
-        from ..render import get_renderer
 
-        renderer = get_renderer(job.renderer)
-        renderer.prepare(tuple(job.formats))
-        began = time.monotonic()
-        try:
-            execute_notebook(Path(job.notebook), executed, job.parameters, warm=True)
-        except NotebookError as exc:
-            result.exit_code = exc.exit_code
-            result.error = str(exc).replace(str(executed), f"{job.key}.failed.ipynb")
-            if executed.is_file():
-                result.partial = str(atomic_move(executed, out / f"{job.key}.failed.ipynb"))
-            _remove_outputs(out, job.key)
-            return result
-        stamp_front_matter(executed, job.front_matter)
-        result.stages["execute"] = round(time.monotonic() - began, 2)
-        began = time.monotonic()
-        rendered = renderer.render(executed, job.formats, work)
-        result.stages["render"] = round(time.monotonic() - began, 2)
-        result.warnings.extend(rendered.warnings)
-        for fmt in FORMATS:  # what this run did not make must not sit there as if current (unless it is)
-            if fmt not in rendered.outputs and fmt not in job.keep_formats:
-                (out / f"{job.key}.{fmt}").unlink(missing_ok=True)
-        for fmt, path in rendered.outputs.items():
-            atomic_move(path, out / f"{job.key}.{fmt}")
+def _publish(doc: _Doc, rendered: Any) -> None:
+    """Move the rendered outputs (a RenderResult; a RenderError is raised, to :func:`_fail`) into place."""
+    if isinstance(rendered, BaseException):
+        raise rendered
+    job, out, result = doc.job, doc.out, doc.result
+    result.warnings.extend(rendered.warnings)
+    for fmt in FORMATS:  # what this run did not make must not sit there as if current (unless it is)
+        if fmt not in rendered.outputs and fmt not in job.keep_formats:
+            (out / f"{job.key}.{fmt}").unlink(missing_ok=True)
+    for fmt, path in rendered.outputs.items():
+        atomic_move(path, out / f"{job.key}.{fmt}")
+        result.outputs[fmt] = f"{job.key}.{fmt}"
+    atomic_move(doc.executed, out / f"{job.key}.ipynb")
+    kept = {fmt: f"{job.key}.{fmt}" for fmt in job.keep_formats
+            if fmt not in result.outputs and (out / f"{job.key}.{fmt}").is_file()}
+    result.outputs = {"ipynb": f"{job.key}.ipynb", **result.outputs, **kept}
+    (out / f"{job.key}.failed.ipynb").unlink(missing_ok=True)
+    result.status = "ok"
+
+
+def _fail(doc: _Doc, exc: Exception) -> None:
+    """A job that failed: its partial notebook kept, its stale outputs removed, a format made before
+    another failed published (an HTML when the PDF fails)."""
+    job, out, result = doc.job, doc.out, doc.result
+    doc.done = True
+    log.debug("job %s failed", job.key, exc_info=exc)
+    result.status = "failed"
+    result.exit_code = exc.exit_code if isinstance(exc, KpitrackError) else 1
+    result.error = f"{type(exc).__name__}: {exc}" if isinstance(exc, KpitrackError) else \
+        f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=3))}"
+    if doc.executed.is_file():
+        result.partial = str(atomic_move(doc.executed, out / f"{job.key}.failed.ipynb"))
+    _remove_outputs(out, job.key)
+    made = getattr(exc, "outputs", None) or {}
+    for fmt, path in made.items():
+        if Path(path).is_file():
+            atomic_move(Path(path), out / f"{job.key}.{fmt}")
             result.outputs[fmt] = f"{job.key}.{fmt}"
-        atomic_move(executed, out / f"{job.key}.ipynb")
-        kept = {fmt: f"{job.key}.{fmt}" for fmt in job.keep_formats
-                if fmt not in result.outputs and (out / f"{job.key}.{fmt}").is_file()}
-        result.outputs = {"ipynb": f"{job.key}.ipynb", **result.outputs, **kept}
-        (out / f"{job.key}.failed.ipynb").unlink(missing_ok=True)
-        result.status = "ok"
-    except Exception as exc:  # one failing job never stops the others
-        log.debug("job %s failed", job.key, exc_info=True)
-        result.exit_code = exc.exit_code if isinstance(exc, KpitrackError) else 1
-        result.error = f"{type(exc).__name__}: {exc}" if isinstance(exc, KpitrackError) else \
-            f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
-        if executed.is_file():
-            result.partial = str(atomic_move(executed, out / f"{job.key}.failed.ipynb"))
-        _remove_outputs(out, job.key)
-        made = getattr(exc, "outputs", None) or {}
-        for fmt, path in made.items():  # a format made before another failed is published (an HTML when the PDF fails)
-            if Path(path).is_file():
-                atomic_move(Path(path), out / f"{job.key}.{fmt}")
-                result.outputs[fmt] = f"{job.key}.{fmt}"
-        if made:
-            result.error = result.error.replace(str(work), str(out))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        result.seconds = round(time.monotonic() - start, 2)
-        result.finished_at = _now()
-    return result
+    if made:
+        result.error = result.error.replace(str(doc.work), str(out))
 
 
 def _remove_outputs(out: Path, key: str) -> None:
@@ -186,10 +255,16 @@ def check_settings(jobs: list[Job]) -> None:
 
 def _clean_leftovers(out_dir: Path, jobs: list[Job], whole_folder: bool) -> None:
     """Scratch folders and temporary files a killed run left (under the lock no other run is using
-    them): all of the folder's when the batch owns it, else those of its own documents."""
+    them): all of the folder's when the batch owns it, else those of its own documents; also what
+    Quarto had written for them into its project's output folder."""
     import re
 
     roots = {Path(j.work_root or out_dir) for j in jobs} | {out_dir}
+    for root in list(roots):
+        for folder in [root, *root.parents]:
+            if (folder / "_quarto.yml").is_file():
+                roots.add(folder / "_output" / root.relative_to(folder))
+                break
     # work-<key>-<pid>-<ns>: the key in full, so that report "a" never takes report "a-b"'s folder
     keys = None if whole_folder else {j.key for j in jobs}
     for root in roots:
@@ -274,11 +349,50 @@ def editions_due(jobs: list[Job], out: Path, changed: Callable[[Job, dict[str, A
     return due, unchanged
 
 
+def render_groups(jobs: list[Job], workers: int | None) -> list[list[Job]]:
+    """The jobs in groups a worker runs one after another and renders together, in order: jobs next to
+    each other that share renderer, formats, settings and scratch folder, in groups of at most the
+    renderer's ``group_limit``; as many groups as fill the ``workers`` (4 when not known) twice,
+    a multiple of them, of even sizes. A renderer that gains nothing from groups (limit 1) gets
+    one job per group."""
+    import math
+
+    from ..render import get_renderer
+
+    def alike(job: Job) -> tuple:
+        return job.renderer, tuple(job.formats), sorted(job.env.items()), job.work_root or job.out_dir
+
+    runs: list[list[Job]] = []
+    for job in jobs:
+        if runs and alike(runs[-1][0]) == alike(job):
+            runs[-1].append(job)
+        else:
+            runs.append([job])
+    w = max(workers or 4, 1)
+    groups: list[list[Job]] = []
+    for run in runs:
+        limit = max(int(get_renderer(run[0].renderer).group_limit), 1)
+        count = min(len(run), max(math.ceil(len(run) / limit), 2 * w))
+        count = min(len(run), math.ceil(count / w) * w)
+        size, extra = divmod(len(run), count)
+        at = 0
+        for i in range(count):
+            n = size + (1 if i < extra else 0)
+            groups.append(run[at:at + n])
+            at += n
+    return groups
+
+
 def _each(executor: Executor, jobs: list[Job]):
-    """The executor's results as they come; this process's warm kernels, if it ran jobs itself (in any
-    thread), end with the batch (:mod:`.warm_kernel`)."""
+    """The executor's results as they come (jobs in groups where the renderer gains from it:
+    :func:`render_groups`); this process's warm kernels, if it ran jobs itself (in any thread), end
+    with the batch (:mod:`.warm_kernel`)."""
     try:
-        yield from executor.map_unordered(run_job, jobs)
+        groups = render_groups(jobs, getattr(executor, "workers", None))
+        if all(len(g) == 1 for g in groups):
+            yield from executor.map_unordered(run_job, jobs)
+        else:
+            yield from executor.map_unordered(run_group, [JobGroup(tuple(g)) for g in groups])
     finally:
         from .warm_kernel import discard_all
 

@@ -1,6 +1,9 @@
 """Where a batch's jobs run: a pool of local worker processes (default, one per core) or a Dask
 distributed cluster (``submit``/``as_completed``, the engine's own pattern for fanning out). Each
-yields results as jobs finish; a worker that dies is a failed job, never a failed batch."""
+yields results as jobs finish; a worker that dies is a failed job, never a failed batch.
+
+A work item is a job, or a :class:`~.jobs.JobGroup` whose function returns one result per job:
+the executor yields each (a group whose worker dies fails each of its jobs)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ...core.exceptions import KpitrackError, ParameterError
-from .jobs import Job, JobResult, _now
+from .jobs import Job, JobResult, failed_results, results_of
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +25,8 @@ class Executor:
     """Runs jobs and yields their results as they finish."""
 
     name = "base"
+    #: how many jobs run at once (None: not known before the run, as on a Dask cluster)
+    workers: int | None = None
 
     def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
         raise NotImplementedError
@@ -35,10 +40,14 @@ class LocalExecutor(Executor):
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
 
+    @property
+    def workers(self) -> int:  # type: ignore[override]
+        return self.jobs
+
     def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
         if self.jobs == 1 or len(jobs) <= 1:
             for job in jobs:
-                yield fn(job)
+                yield from results_of(fn(job))
             return
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -50,10 +59,11 @@ class LocalExecutor(Executor):
             for fut in as_completed(futures):
                 job = futures[fut]
                 try:
-                    yield fut.result()
+                    value = fut.result()
                 except Exception as exc:  # the worker process died (killed, out of memory)
-                    yield JobResult(job.key, job.label, "failed", error=f"worker died: {type(exc).__name__}: {exc}",
-                                    finished_at=_now())
+                    yield from failed_results(job, f"worker died: {type(exc).__name__}: {exc}")
+                    continue
+                yield from results_of(value)
 
 
 def _context():
@@ -95,10 +105,11 @@ class DaskExecutor(Executor):
             for fut in as_completed(list(futures)):
                 job = futures[fut]
                 try:
-                    yield fut.result()
+                    value = fut.result()
                 except Exception as exc:
-                    yield JobResult(job.key, job.label, "failed", error=f"Dask task failed: {type(exc).__name__}: {exc}",
-                                    finished_at=_now())
+                    yield from failed_results(job, f"Dask task failed: {type(exc).__name__}: {exc}")
+                    continue
+                yield from results_of(value)
         finally:
             _end_workers_kernels(client)
             if own:

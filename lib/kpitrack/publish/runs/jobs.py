@@ -64,6 +64,35 @@ class Job:
         return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class JobGroup:
+    """Jobs one worker runs one after another and renders together (the batch runner makes groups
+    when the renderer gains from it: Quarto). What an executor names a work item by is its first
+    job's key and label."""
+
+    jobs: tuple[Job, ...]
+
+    @property
+    def key(self) -> str:
+        return self.jobs[0].key + (f"+{len(self.jobs) - 1}" if len(self.jobs) > 1 else "")
+
+    @property
+    def label(self) -> str:
+        return self.jobs[0].label
+
+
+def results_of(value: Any) -> list["JobResult"]:
+    """The results of one work item (a job or a :class:`JobGroup`): what its function returned, one
+    result or a list."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def failed_results(item: Any, error: str) -> list["JobResult"]:
+    """The work item's jobs, each failed with ``error`` (its worker died, its task failed)."""
+    members = item.jobs if isinstance(item, JobGroup) else (item,)
+    return [JobResult(j.key, j.label, "failed", error=error, finished_at=_now()) for j in members]
+
+
 @dataclass
 class JobResult:
     key: str

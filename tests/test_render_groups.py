@@ -1,0 +1,213 @@
+"""A batch's documents rendered together: the runner groups them when the renderer gains from it
+(Quarto: one start per group and format instead of one per document), each document still gets
+what a render of it alone would give, and one that fails (in its notebook, in Quarto, in a group
+that hangs) fails alone. A stand-in `quarto` on PATH: no real Quarto needed."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from concurrent.futures import Future
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kpitrack.publish.render import quarto
+from kpitrack.publish.runs.batch import Job, JobGroup, LocalExecutor, render_groups, run_batch
+from kpitrack.publish.runs.jobs import failed_results
+
+TINY = Path(__file__).parent / "fixtures" / "tiny_batch.ipynb"
+
+# renders a file, or every notebook of a folder (as Quarto does), into the project's _output; a
+# notebook whose name holds "bad" fails; with HANG set a folder is never finished
+FAKE = r'''#!/usr/bin/env bash
+[ "$1" = "--version" ] && echo 1.7.34 && exit 0
+src="$2"; to="$4"
+echo "$src $to" >> "$QUARTO_LOG"
+[ "$to" = "typst" ] && ext=pdf || ext=html
+one() {
+  stem=$(basename "$1" .ipynb); d=$(dirname "$1")
+  case "$stem" in *bad*) echo "cannot render $stem" >&2; return 1;; esac
+  mkdir -p "_output/$d"; echo "<html><head><title>$stem</title></head><body>$stem $to</body></html>" > "_output/$d/$stem.$ext"
+}
+if [ -d "$src" ]; then
+  [ -n "$HANG" ] && sleep 60
+  rc=0; for f in "$src"/*.ipynb; do one "$f" || rc=1; done; exit $rc
+fi
+one "$src"
+'''
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch):
+    """A Quarto project with the stand-in on PATH; the PDF needs no pictures and no prerequisites."""
+    exe = tmp_path / "bin" / "quarto"
+    exe.parent.mkdir()
+    exe.write_text(FAKE, encoding="utf-8")
+    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{exe.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("QUARTO_LOG", str(tmp_path / "quarto.log"))
+    monkeypatch.setattr(quarto, "pdf_prerequisites", lambda: [])
+    done: Future = Future()
+    done.set_result(None)
+    monkeypatch.setattr(quarto, "start_chart_images", lambda nb: done)
+    quarto._quarto_version_run.cache_clear()
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "_quarto.yml").write_text("project:\n  type: default\n  output-dir: _output\n", encoding="utf-8")
+    yield root
+    quarto._quarto_version_run.cache_clear()
+
+
+def _calls(project: Path) -> list[str]:
+    log = project.parent / "quarto.log"
+    return log.read_text(encoding="utf-8").splitlines() if log.is_file() else []
+
+
+def _docs(project: Path, keys) -> list[tuple[Path, tuple[str, ...], Path]]:
+    """Each document's notebook in a scratch folder of its own (as the runner has them)."""
+    docs = []
+    for key in keys:
+        work = project / f"work-{key}-1-1"
+        work.mkdir()
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell(f"## {key} <b>正文</b>")]
+        nbformat.write(nb, str(work / f"{key}.ipynb"))
+        docs.append((work / f"{key}.ipynb", ("html", "pdf"), work))
+    return docs
+
+
+def _left(project: Path) -> list[str]:
+    return sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file())
+
+
+# --------------------------------------------------------------------------- the groups
+
+def _jobs(n: int, renderer: str = "quarto", formats=("html", "pdf"), out: str = "/tmp/out") -> list[Job]:
+    return [Job(f"k{i}", f"单位{i}", "nb.ipynb", {}, out, formats, renderer) for i in range(n)]
+
+
+@pytest.mark.parametrize("n, workers, sizes", [
+    (33, 2, [6, 6, 6, 5, 5, 5]),  # the cards: 3 groups per worker, none over 8
+    (14, 2, [4, 4, 3, 3]),  # a month's bulletins
+    (90, 4, [8, 8, 8, 8, 8, 8, 7, 7, 7, 7, 7, 7]),  # a province on 4 workers
+    (3, 2, [1, 1, 1]),  # too few to gain: one each
+    (2, None, [1, 1]),
+])
+def test_groups_fill_the_workers_twice_in_even_sizes_of_at_most_the_renderer_s_limit(n, workers, sizes):
+    groups = render_groups(_jobs(n), workers)
+    assert [len(g) for g in groups] == sizes
+    assert [j.key for g in groups for j in g] == [f"k{i}" for i in range(n)]  # every job once, in order
+
+
+def test_a_renderer_that_gains_nothing_gets_one_job_per_group_and_unlike_jobs_are_never_grouped():
+    assert {len(g) for g in render_groups(_jobs(20, renderer="fallback"), 2)} == {1}
+    mixed = _jobs(10) + _jobs(10, formats=("html",)) + _jobs(10, out="/tmp/other")
+    groups = render_groups(mixed, 2)
+    assert all(len({(j.formats, j.out_dir) for j in g}) == 1 for g in groups)
+    assert sum(len(g) for g in groups) == 30 and max(len(g) for g in groups) > 1
+
+
+def test_a_group_whose_worker_dies_fails_each_of_its_jobs_by_name():
+    group = JobGroup(tuple(_jobs(3)))
+    assert group.key == "k0+2"
+    failed = failed_results(group, "worker died: BrokenProcessPool")
+    assert [(r.key, r.status) for r in failed] == [("k0", "failed"), ("k1", "failed"), ("k2", "failed")]
+    assert all("worker died" in r.error and r.finished_at for r in failed)
+    assert [r.key for r in failed_results(_jobs(1)[0], "x")] == ["k0"]
+
+
+def _die(group):
+    os._exit(3)
+
+
+@pytest.mark.slow
+def test_the_local_pool_names_every_job_of_a_group_whose_worker_died():
+    groups = [JobGroup(tuple(_jobs(2))), JobGroup(tuple(_jobs(3)[2:]))]
+    results = list(LocalExecutor(2).map_unordered(_die, groups))
+    assert sorted(r.key for r in results) == ["k0", "k1", "k2"] and {r.status for r in results} == {"failed"}
+
+
+# --------------------------------------------------------------------------- Quarto renders a group
+
+def test_one_quarto_per_format_renders_the_group_and_each_output_goes_to_its_document(project):
+    docs = _docs(project, ("a", "b", "c"))
+    results = quarto.QuartoRenderer().render_many(docs)
+    calls = _calls(project)
+    assert len(calls) == 2 and {c.split()[1] for c in calls} == {"html", "typst"}  # one start per format
+    for (nb, _, out), result in zip(docs, results):
+        assert not isinstance(result, Exception)
+        assert set(result.outputs) == {"html", "pdf"}
+        assert result.outputs["html"] == out / f"{nb.stem}.html"
+        assert f"{nb.stem} html" in result.outputs["html"].read_text(encoding="utf-8")
+        assert f"{nb.stem} typst" in result.outputs["pdf"].read_text(encoding="utf-8")
+    # nothing of the group is left in the project: no copies, no outputs, no folders
+    assert _left(project) == sorted(["_quarto.yml", *(f"work-{k}-1-1/{k}.{x}" for k in "abc" for x in ("ipynb", "html", "pdf"))])
+    assert not any(p.name.startswith("work-group") for p in project.rglob("*"))
+
+
+def test_a_document_quarto_fails_on_is_rendered_alone_and_fails_alone(project):
+    docs = _docs(project, ("a", "bad", "c"))
+    results = quarto.QuartoRenderer().render_many(docs)
+    assert [type(r).__name__ for r in results] == ["RenderResult", "RenderError", "RenderResult"]
+    error = str(results[1])
+    assert "bad.ipynb to html failed" in error and "cannot render bad" in error  # its own render, its own words
+    assert not any((docs[1][2] / f"bad.{x}").exists() for x in ("html", "pdf"))  # nothing of it published
+    # the group once per format, then the failed one alone (HTML tried twice, its PDF not published without it)
+    alone = [c for c in _calls(project) if "bad" in c]
+    assert len(_calls(project)) - len(alone) == 2 and alone and all("work-bad" in c for c in alone)
+    assert results[0].outputs["pdf"].is_file() and results[2].outputs["html"].is_file()
+
+
+def test_a_group_that_hangs_is_stopped_and_each_document_rendered_alone(project, monkeypatch):
+    monkeypatch.setenv("HANG", "1")
+    monkeypatch.setenv("KPITRACK_RENDER_TIMEOUT", "2")
+    docs = _docs(project, ("a", "b"))
+    results = quarto.QuartoRenderer().render_many(docs)
+    assert all(not isinstance(r, Exception) and set(r.outputs) == {"html", "pdf"} for r in results)
+    assert len([c for c in _calls(project) if "work-group" in c]) == 2
+    assert not any(p.name.startswith("work-group") for p in project.rglob("*"))
+
+
+def test_unlike_documents_are_rendered_one_by_one(project):
+    docs = _docs(project, ("a", "b"))
+    docs[1] = (docs[1][0], ("html",), docs[1][2])
+    results = quarto.QuartoRenderer().render_many(docs)
+    assert set(results[0].outputs) == {"html", "pdf"} and set(results[1].outputs) == {"html"}
+    assert not any("work-group" in c for c in _calls(project))
+
+
+# --------------------------------------------------------------------------- a batch with groups
+
+@pytest.mark.slow
+def test_a_batch_renders_its_documents_in_groups_and_a_failing_notebook_fails_alone(project):
+    out = project / "batch"
+    jobs = [Job(k, f"地区{k}", str(TINY), {"region": k, "fail_for": "b"}, str(out), ("html",), "quarto",
+                {"title": f"小测试 {k}"}, {"data": "v1"}) for k in ("a", "b", "c", "d", "e")]
+    result = run_batch(jobs, out, executor=LocalExecutor(1))
+    assert {r.key: r.status for r in result.results} == {"a": "ok", "b": "failed", "c": "ok", "d": "ok", "e": "ok"}
+    assert "deliberate failure for b" in result.failed[0].error and (out / "b.failed.ipynb").is_file()
+    assert sorted(p.name for p in out.glob("*.html")) == ["a.html", "c.html", "d.html", "e.html"]
+    assert len(_calls(project)) == 2 and all("work-group" in c for c in _calls(project))  # [a b c] and [d e]
+    items = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["items"]
+    assert all(items[k]["stages"]["render"] > 0 and items[k]["seconds"] > 0 for k in "acde")
+    assert not [p for p in out.iterdir() if p.name.startswith("work-")]
+
+
+def test_a_killed_group_s_leftovers_are_cleaned_by_the_next_run_of_the_folder(tmp_path):
+    """A batch killed while Quarto rendered a group leaves the group's scratch folder and what Quarto
+    wrote for it into the project's output folder: the next batch of the folder removes both."""
+    from kpitrack.publish.runs.batch import _clean_leftovers
+
+    project = tmp_path / "reports"
+    (project / "_output" / "cards" / "work-group-12-34" / "html").mkdir(parents=True)
+    (project / "_output" / "cards" / "work-group-12-34" / "html" / "a.html").write_text("half", encoding="utf-8")
+    (project / "_output" / "cards" / "kept").mkdir()
+    (project / "_quarto.yml").write_text("project:\n  type: default\n", encoding="utf-8")
+    out = project / "cards"
+    (out / "work-group-12-34" / "pdf").mkdir(parents=True)
+    _clean_leftovers(out, _jobs(2, out=str(out)), whole_folder=True)
+    assert sorted(p.name for p in (project / "_output" / "cards").iterdir()) == ["kept"]
+    assert list(out.iterdir()) == []
