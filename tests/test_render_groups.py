@@ -20,8 +20,9 @@ from kpitrack.publish.runs.jobs import failed_results
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_batch.ipynb"
 
-# renders a file, or every notebook of a folder (as Quarto does), into the project's _output; a
-# notebook whose name holds "bad" fails; with HANG set a folder is never finished
+# renders a file, or every notebook of a folder (as Quarto does, in order), into the project's
+# _output; a notebook whose name holds "bad" fails; one whose name holds "broken" gets a page that
+# points at a file that is not there; in a folder, one whose name holds $HANG never finishes
 FAKE = r'''#!/usr/bin/env bash
 [ "$1" = "--version" ] && echo 1.7.34 && exit 0
 src="$2"; to="$4"
@@ -30,11 +31,18 @@ echo "$src $to" >> "$QUARTO_LOG"
 one() {
   stem=$(basename "$1" .ipynb); d=$(dirname "$1")
   case "$stem" in *bad*) echo "cannot render $stem" >&2; return 1;; esac
-  mkdir -p "_output/$d"; echo "<html><head><title>$stem</title></head><body>$stem $to</body></html>" > "_output/$d/$stem.$ext"
+  img=""; case "$stem" in *broken*) img='<img src="nope.png">';; esac
+  mkdir -p "_output/$d"
+  if [ "$ext" = pdf ]; then printf '%%PDF-1.7 %s %s\n%%%%EOF\n' "$stem" "$to" > "_output/$d/$stem.$ext"
+  else echo "<html><head><title>$stem</title></head><body>$stem $to $img</body></html>" > "_output/$d/$stem.$ext"; fi
 }
 if [ -d "$src" ]; then
-  [ -n "$HANG" ] && sleep 60
-  rc=0; for f in "$src"/*.ipynb; do one "$f" || rc=1; done; exit $rc
+  rc=0
+  for f in "$src"/*.ipynb; do
+    case "$f" in *"${HANG:-@none@}"*) sleep 60;; esac
+    one "$f" || rc=1
+  done
+  exit $rc
 fi
 one "$src"
 '''
@@ -110,6 +118,36 @@ def test_a_renderer_that_gains_nothing_gets_one_job_per_group_and_unlike_jobs_ar
     assert sum(len(g) for g in groups) == 30 and max(len(g) for g in groups) > 1
 
 
+def test_an_executor_of_one_s_own_gets_the_jobs_one_by_one(project):
+    """A subclass of Executor that does not say it takes groups is given Jobs and returns a result per
+    job, as before groups: nothing changes for it."""
+    from kpitrack.publish.runs.batch import Executor, JobResult
+
+    seen = []
+
+    class Serial(Executor):
+        def map_unordered(self, fn, jobs):
+            for job in jobs:
+                seen.append(type(job).__name__)
+                yield JobResult(job.key, job.label, "failed", error="not run")
+
+    out = project / "own"
+    result = run_batch(_jobs(12, out=str(out)), out, executor=Serial())
+    assert seen == ["Job"] * 12 and len(result.results) == 12
+
+
+def test_dask_groups_only_when_the_cluster_s_threads_are_known():
+    from kpitrack.publish.runs.executors import DaskExecutor
+
+    class Client:
+        def nthreads(self):
+            return {"tcp://a": 2, "tcp://b": 4}
+
+    assert DaskExecutor("tcp://HOST:8786").workers is None and not DaskExecutor("tcp://HOST:8786").takes_groups
+    assert DaskExecutor(Client()).workers == 6 and DaskExecutor(Client()).takes_groups
+    assert LocalExecutor(3).workers == 3 and LocalExecutor(3).takes_groups
+
+
 def test_a_group_whose_worker_dies_fails_each_of_its_jobs_by_name():
     group = JobGroup(tuple(_jobs(3)))
     assert group.key == "k0+2"
@@ -161,14 +199,39 @@ def test_a_document_quarto_fails_on_is_rendered_alone_and_fails_alone(project):
     assert results[0].outputs["pdf"].is_file() and results[2].outputs["html"].is_file()
 
 
-def test_a_group_that_hangs_is_stopped_and_each_document_rendered_alone(project, monkeypatch):
-    monkeypatch.setenv("HANG", "1")
+def test_a_group_that_hangs_keeps_what_it_finished_and_renders_the_rest_alone(project, monkeypatch):
+    monkeypatch.setenv("HANG", "slow")  # a and c are made, then the folder's render hangs on "slow"
     monkeypatch.setenv("KPITRACK_RENDER_TIMEOUT", "2")
-    docs = _docs(project, ("a", "b"))
+    docs = _docs(project, ("a", "c", "slow"))
     results = quarto.QuartoRenderer().render_many(docs)
     assert all(not isinstance(r, Exception) and set(r.outputs) == {"html", "pdf"} for r in results)
-    assert len([c for c in _calls(project) if "work-group" in c]) == 2
+    calls = _calls(project)
+    assert len([c for c in calls if "work-group" in c]) == 2
+    alone = [c for c in calls if "work-group" not in c]
+    assert alone and all("work-slow" in c for c in alone)  # a and c are not rendered again
+    assert results[2].seconds >= results[0].seconds  # its render alone counts for it, not for the others
     assert not any(p.name.startswith("work-group") for p in project.rglob("*"))
+
+
+def test_a_page_that_cannot_be_finished_fails_its_own_document_only(project):
+    """Quarto made every page, but one points at a file that is not there (the page cannot be made
+    self-contained): that document fails, alone, with its own error; the others are published."""
+    docs = _docs(project, ("a", "broken", "c"))
+    results = quarto.QuartoRenderer().render_many(docs)
+    assert [type(r).__name__ for r in results] == ["RenderResult", "RenderError", "RenderResult"]
+    assert "nope.png" in str(results[1])
+    assert results[0].outputs["html"].is_file() and results[2].outputs["pdf"].is_file()
+
+
+def test_only_a_finished_page_or_pdf_counts(tmp_path):
+    page, pdf = tmp_path / "a.html", tmp_path / "a.pdf"
+    page.write_text("<html><body>" + "x" * 5000, encoding="utf-8")
+    pdf.write_bytes(b"%PDF-1.7\n" + b"0" * 5000)
+    assert not quarto._complete(page, "html") and not quarto._complete(pdf, "pdf")
+    assert not quarto._complete(tmp_path / "gone.html", "html")
+    page.write_text("<html><body>" + "x" * 5000 + "</body></HTML>\n", encoding="utf-8")
+    pdf.write_bytes(b"%PDF-1.7\n" + b"0" * 5000 + b"\n%%EOF\n")
+    assert quarto._complete(page, "html") and quarto._complete(pdf, "pdf")
 
 
 def test_unlike_documents_are_rendered_one_by_one(project):
@@ -194,6 +257,43 @@ def test_a_batch_renders_its_documents_in_groups_and_a_failing_notebook_fails_al
     items = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["items"]
     assert all(items[k]["stages"]["render"] > 0 and items[k]["seconds"] > 0 for k in "acde")
     assert not [p for p in out.iterdir() if p.name.startswith("work-")]
+
+
+@pytest.mark.slow
+def test_when_rendering_together_breaks_each_document_is_rendered_alone(project, monkeypatch):
+    def broken(self, docs):
+        raise RuntimeError("a bug in rendering groups")
+
+    monkeypatch.setattr(quarto.QuartoRenderer, "render_many", broken)
+    out = project / "batch"
+    jobs = [Job(k, f"地区{k}", str(TINY), {"region": k, "fail_for": ""}, str(out), ("html",), "quarto",
+                {"title": f"小测试 {k}"}, {"data": "v1"}) for k in ("a", "b", "c", "d")]
+    result = run_batch(jobs, out, executor=LocalExecutor(1))
+    assert [r.status for r in result.results] == ["ok"] * 4
+    calls = _calls(project)  # one render of each document alone, none of a group
+    assert len(calls) == 4 and all(c.startswith("batch/work-") and "work-group" not in c for c in calls)
+
+
+def test_a_job_that_cannot_start_fails_alone_and_the_group_keeps_its_order(tmp_path, monkeypatch):
+    from kpitrack.publish.runs import batch
+
+    real_open = batch._open
+
+    def opening(job):
+        if job.key == "k1":
+            raise OSError(28, "No space left on device")
+        return real_open(job)
+
+    def executing(doc):
+        doc.result.error = "not run here"
+        doc.done = True
+
+    monkeypatch.setattr(batch, "_open", opening)
+    monkeypatch.setattr(batch, "_execute", executing)
+    jobs = _jobs(3, renderer="fallback", formats=("html",), out=str(tmp_path / "out"))
+    results = batch.run_group(JobGroup(tuple(jobs)))
+    assert [r.key for r in results] == ["k0", "k1", "k2"]
+    assert [r.status for r in results] == ["failed"] * 3 and "No space left on device" in results[1].error
 
 
 def test_a_killed_group_s_leftovers_are_cleaned_by_the_next_run_of_the_folder(tmp_path):

@@ -10,6 +10,7 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,6 +43,8 @@ WITHOUT_HTML = "the PDF is not published without its HTML"
 class RenderResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: the seconds this document's render took, when several were rendered together (else None)
+    seconds: float | None = None
 
 
 class Renderer:
@@ -146,16 +149,19 @@ class Renderer:
                 (out_dir / f"{notebook.stem}.{fmt}").unlink(missing_ok=True)
                 failures[fmt] = str(exc)
 
-    def render_many(self, docs: list[tuple[Path, tuple[str, ...], Path]]) -> list[RenderResult | RenderError]:
+    def render_many(self, docs: list[tuple[Path, tuple[str, ...], Path]]) -> list[RenderResult | Exception]:
         """Render several documents (each a notebook, its formats and where its outputs go); what became
-        of each, in order: its result, or the RenderError :meth:`render` raised for it (one that fails
-        never stops the others). By default one after another; a renderer whose start is costly
-        (Quarto) renders them together."""
-        out: list[RenderResult | RenderError] = []
+        of each, in order: its result, or what :meth:`render` raised for it (one that fails never
+        stops the others; never raises for one document). By default one after another; a renderer
+        whose start is costly (Quarto) renders them together."""
+        out: list[RenderResult | Exception] = []
         for notebook, formats, out_dir in docs:
+            began = time.monotonic()
             try:
-                out.append(self.render(notebook, formats, out_dir))
-            except RenderError as exc:
+                result = self.render(Path(notebook), tuple(formats), Path(out_dir))
+                result.seconds = round(time.monotonic() - began, 2)
+                out.append(result)
+            except Exception as exc:  # noqa: BLE001 - this document's failure: the caller reports it
                 out.append(exc)
         return out
 

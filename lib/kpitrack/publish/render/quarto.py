@@ -142,13 +142,15 @@ class QuartoRenderer(Renderer):
             pdf_source.unlink(missing_ok=True)
         return result
 
-    def render_many(self, docs: list[tuple[Path, tuple[str, ...], Path]]) -> list[RenderResult | RenderError]:
+    def render_many(self, docs: list[tuple[Path, tuple[str, ...], Path]]) -> list[RenderResult | Exception]:
         """Documents of one batch rendered together: their notebooks copied into a folder of the project,
         one ``quarto render`` of that folder per format (HTML and PDF side by side), each output moved
         to where its document's go. A document any of whose formats the group did not make (Quarto
-        failed on it, or the group took longer than the render timeout) is rendered again alone
-        (:meth:`render`: its own error, retry and timeout), so a group gives each document what a
-        render of it alone would."""
+        failed on it, its page could not be finished, the group was still running at the render
+        timeout) is rendered again alone (:meth:`render`: its own error, retry and timeout), so a
+        group gives each document what a render of it alone would. Each result's ``seconds``: its
+        share of the group's time, and its render alone if it had one."""
+        docs = [(Path(nb), tuple(fmts), Path(out)) for nb, fmts, out in docs]
         same = len({d[1] for d in docs}) == 1 and len({d[0].stem for d in docs}) == len(docs)
         exe = shutil.which("quarto")
         if len(docs) < 2 or not same or exe is None:
@@ -167,77 +169,116 @@ class QuartoRenderer(Renderer):
                 (out_dir / f"{nb.stem}.pdf").unlink(missing_ok=True)
         if not wanted:
             return [RenderResult(warnings=list(warnings)) for _ in docs]
-        # not hidden, inside the project, outside its output folder: where Quarto renders from
-        group = docs[0][0].parent.parent / f"work-group-{os.getpid()}-{time.time_ns()}"
         made: dict[str, dict[int, Path]] = {fmt: {} for fmt in wanted}
-        procs: dict[str, subprocess.Popen] = {}
+        began = time.monotonic()
         try:
-            images = [start_chart_images(nb) for nb, _, _ in docs] if "pdf" in wanted else []
-            if "html" in wanted:
-                (group / "html").mkdir(parents=True)
-                for nb, _, _ in docs:
-                    shutil.copy(nb, group / "html" / nb.name)
-                procs["html"] = _start_quarto(exe, project, group / "html", "html")
-            if "pdf" in wanted:
-                (group / "pdf").mkdir(parents=True)
-                for (nb, _, _), pictures in zip(docs, images):
-                    source = group / "pdf" / nb.name
-                    shutil.copy(nb, source)
-                    try:
-                        _add_typst_header(source)
-                        _add_images(source, pictures)
-                    except RenderError:  # rendered again alone, which says why
-                        source.unlink(missing_ok=True)
-                if any((group / "pdf").iterdir()):
-                    procs["pdf"] = _start_quarto(exe, project, group / "pdf", "typst")
-            deadline = time.monotonic() + render_timeout()
-            for fmt in wanted:
-                proc = procs.get(fmt)
-                if proc is None:
-                    continue
+            _render_group(exe, project, docs, wanted, made)
+        except Exception as exc:  # noqa: BLE001 - each document is rendered alone, which says why
+            log.warning("rendering %d documents together failed (%s: %s); rendering them one by one",
+                        len(docs), type(exc).__name__, exc)
+        share = (time.monotonic() - began) / len(docs)
+        results: list[RenderResult | Exception] = []
+        for i, (nb, fmts, out_dir) in enumerate(docs):
+            if all(i in made[fmt] for fmt in wanted):
+                results.append(RenderResult({fmt: made[fmt][i] for fmt in wanted}, list(warnings), round(share, 2)))
+                continue
+            for fmt in wanted:  # what the group made of it goes: the render alone makes every format again
+                if i in made[fmt]:
+                    made[fmt][i].unlink(missing_ok=True)
+            alone = time.monotonic()
+            try:
+                result = self.render(nb, fmts, out_dir)
+                result.seconds = round(share + time.monotonic() - alone, 2)
+                results.append(result)
+            except Exception as exc:  # noqa: BLE001 - this document's failure, not the group's
+                results.append(exc)
+        return results
+
+
+def _render_group(exe: str, project: Path, docs: list[tuple[Path, tuple[str, ...], Path]], wanted: list[str],
+                  made: dict[str, dict[int, Path]]) -> None:
+    """One ``quarto render`` of a folder per format for ``docs``; each complete output goes to its
+    document's folder and into ``made`` (format -> the document's place -> the file). What could not
+    be made (or finished) for one document is left out of ``made``, never an error for the others."""
+    group = None
+    procs: dict[str, subprocess.Popen] = {}
+    try:
+        # not hidden, inside the project, outside its output folder: where Quarto renders from
+        while group is None:
+            try:
+                group = docs[0][0].parent.parent / f"work-group-{os.getpid()}-{time.time_ns()}"
+                group.mkdir()
+            except FileExistsError:  # another thread of this process, the same nanosecond
+                group = None
+        images = [start_chart_images(nb) for nb, _, _ in docs] if "pdf" in wanted else []
+        if "html" in wanted:
+            (group / "html").mkdir()
+            for nb, _, _ in docs:
+                shutil.copy(nb, group / "html" / nb.name)
+            procs["html"] = _start_quarto(exe, project, group / "html", "html")
+        if "pdf" in wanted:
+            (group / "pdf").mkdir()
+            for (nb, _, _), pictures in zip(docs, images):
+                source = group / "pdf" / nb.name
+                shutil.copy(nb, source)
                 try:
-                    _, stderr = proc.communicate(timeout=max(deadline - time.monotonic(), 0.1))
-                except subprocess.TimeoutExpired:  # each document is rendered again alone, with its own timeout
-                    stop_group(proc)
-                    log.warning("quarto render of %d documents to %s took longer than %s s; rendering them one by one",
-                                len(docs), fmt, render_timeout())
-                    continue
+                    _add_typst_header(source)
+                    _add_images(source, pictures)
+                except Exception as exc:  # noqa: BLE001 - rendered again alone, which says why
+                    log.info("the PDF of %s is rendered alone: %s", nb.name, exc)
+                    source.unlink(missing_ok=True)
+            if any((group / "pdf").iterdir()):
+                procs["pdf"] = _start_quarto(exe, project, group / "pdf", "typst")
+        # the group as a whole within the render timeout: past it, what it finished is kept
+        deadline = time.monotonic() + render_timeout()
+        for fmt in wanted:
+            proc = procs.get(fmt)
+            if proc is None:
+                continue
+            try:
+                _, stderr = proc.communicate(timeout=max(deadline - time.monotonic(), 0.1))
                 if proc.returncode != 0:
-                    log.info("quarto render of %d documents to %s failed (%s); those it did not make are rendered alone:\n%s",
-                             len(docs), fmt, proc.returncode, stderr.strip()[-2000:])
-                rel = (group / fmt).relative_to(project)
-                for i, (nb, _, out_dir) in enumerate(docs):
-                    produced = project / "_output" / rel / f"{nb.stem}.{fmt}"
-                    if not produced.is_file():
+                    log.info("quarto render of %d documents to %s failed (%s); those it did not make are rendered "
+                             "alone:\n%s", len(docs), fmt, proc.returncode, stderr.strip()[-2000:])
+            except subprocess.TimeoutExpired:
+                stop_group(proc)
+                log.warning("quarto render of %d documents to %s took longer than %s s; those it did not finish are "
+                            "rendered alone", len(docs), fmt, render_timeout())
+            rel = (group / fmt).relative_to(project)
+            for i, (nb, _, out_dir) in enumerate(docs):
+                produced = project / "_output" / rel / f"{nb.stem}.{fmt}"
+                try:
+                    if not _complete(produced, fmt):
                         continue
                     if fmt == "html":
                         _finish_html(project, produced)
                     target = out_dir / f"{nb.stem}.{fmt}"
                     _atomic_write_bytes(target, produced.read_bytes())
                     made[fmt][i] = target
-        finally:
-            for proc in procs.values():
-                if proc.poll() is None:
-                    stop_group(proc)
+                except Exception as exc:  # noqa: BLE001 - rendered again alone, which says why
+                    log.info("the %s of %s is rendered alone: %s", fmt.upper(), nb.name, exc)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                stop_group(proc)
+        if group is not None:
             rel = group.relative_to(project)
             shutil.rmtree(project / "_output" / rel, ignore_errors=True)
             _tidy_quarto_output(project, rel)
             shutil.rmtree(group, ignore_errors=True)
-            for nb, _, _ in docs:
-                forget_notebooks(nb)
-        results: list[RenderResult | RenderError] = []
-        for i, (nb, fmts, out_dir) in enumerate(docs):
-            if all(i in made[fmt] for fmt in wanted):
-                results.append(RenderResult({fmt: made[fmt][i] for fmt in wanted}, list(warnings)))
-                continue
-            for fmt in wanted:  # what the group made of it goes: the render alone makes every format again
-                if i in made[fmt]:
-                    made[fmt][i].unlink(missing_ok=True)
-            try:
-                results.append(self.render(nb, fmts, out_dir))
-            except RenderError as exc:
-                results.append(exc)
-        return results
+        for nb, _, _ in docs:
+            forget_notebooks(nb)
+
+
+def _complete(path: Path, fmt: str) -> bool:
+    """Whether Quarto finished writing ``path``: an HTML page that ends with its closing tag, a PDF
+    with its end-of-file mark (a render stopped half way may have left the start of one)."""
+    if not path.is_file():
+        return False
+    with path.open("rb") as fh:
+        fh.seek(max(path.stat().st_size - 1024, 0))
+        tail = fh.read()
+    return (b"</html>" in tail.lower()) if fmt == "html" else (b"%%EOF" in tail)
 
 
 PDF_SOURCE_SUFFIX = "__pdf"

@@ -13,6 +13,11 @@ A batch is a list of :class:`Job` (a notebook, its parameters, where its outputs
   notebook as ``<key>.failed.ipynb``, removes its stale outputs, and never stops the others;
 - records every job in ``manifest.json`` (inputs, outputs, seconds, status), rewritten
   atomically after each job, so a ``kill -9`` of the batch loses only the jobs still running.
+
+With Quarto, a worker takes its jobs in groups (:func:`render_groups`): it executes a group's
+notebooks one after another and renders them together (Quarto starts once per group and format),
+then publishes each; their results, progress lines and manifest entries come when the group ends,
+and a ``kill -9`` loses the groups still running.
 """
 
 from __future__ import annotations
@@ -91,11 +96,17 @@ class _Doc:
 
 def _run_group(jobs: tuple[Job, ...]) -> list[JobResult]:
     docs: list[_Doc] = []
+    results: dict[int, JobResult] = {}  # jobs that could not even start (their scratch folder)
     try:
         renderer = None
-        for job in jobs:
+        for n, job in enumerate(jobs):
             began = time.monotonic()
-            doc = _open(job)
+            try:
+                doc = _open(job)
+            except Exception as exc:  # noqa: BLE001 - a full disk, a folder not writable: this job fails
+                results[n] = JobResult(job.key, job.label, "failed", error=f"{type(exc).__name__}: {exc}",
+                                       exit_code=exc.exit_code if isinstance(exc, KpitrackError) else 1)
+                continue
             docs.append(doc)
             try:
                 if renderer is None:
@@ -113,23 +124,38 @@ def _run_group(jobs: tuple[Job, ...]) -> list[JobResult]:
             began = time.monotonic()
             try:
                 rendered: list = renderer.render_many([(d.executed, d.job.formats, d.work) for d in live])
-            except Exception as exc:  # noqa: BLE001 - every document of the group fails with it
-                rendered = [exc] * len(live)
+            except Exception:  # noqa: BLE001 - not one document's failure: each is rendered alone
+                log.warning("rendering %d documents together failed; rendering them one by one", len(live), exc_info=True)
+                rendered = [_render_alone(renderer, d) for d in live]
             share = (time.monotonic() - began) / len(live)
             for doc, made in zip(live, rendered):
                 began = time.monotonic()
-                doc.result.stages["render"] = round(share, 2)
+                spent = getattr(made, "seconds", None)
+                spent = share if spent is None else spent
+                doc.result.stages["render"] = round(spent, 2)
                 try:
                     _publish(doc, made)
                 except Exception as exc:  # one failing job never stops the others
                     _fail(doc, exc)
-                doc.spent += share + time.monotonic() - began
+                doc.spent += spent + time.monotonic() - began
     finally:
         for doc in docs:
             shutil.rmtree(doc.work, ignore_errors=True)
             doc.result.seconds = round(doc.spent, 2)
             doc.result.finished_at = _now()
-    return [d.result for d in docs]
+    mine = iter(d.result for d in docs)
+    return [results[n] if n in results else next(mine) for n in range(len(jobs))]
+
+
+def _render_alone(renderer: Any, doc: _Doc) -> Any:
+    """One document's render, or what it raised."""
+    began = time.monotonic()
+    try:
+        result = renderer.render(doc.executed, doc.job.formats, doc.work)
+        result.seconds = round(time.monotonic() - began, 2)
+        return result
+    except Exception as exc:  # noqa: BLE001 - this document's failure, reported by _fail
+        return exc
 
 
 def _open(job: Job) -> _Doc:
@@ -184,9 +210,20 @@ def _publish(doc: _Doc, rendered: Any) -> None:
 
 def _fail(doc: _Doc, exc: Exception) -> None:
     """A job that failed: its partial notebook kept, its stale outputs removed, a format made before
-    another failed published (an HTML when the PDF fails)."""
-    job, out, result = doc.job, doc.out, doc.result
+    another failed published (an HTML when the PDF fails). Never raises: what goes wrong here (a
+    full disk) is added to the job's error."""
     doc.done = True
+    try:
+        _record_failure(doc, exc)
+    except Exception as more:  # noqa: BLE001 - the job has failed either way; both are said
+        doc.result.status = "failed"
+        doc.result.exit_code = doc.result.exit_code or 1
+        doc.result.error = (doc.result.error or f"{type(exc).__name__}: {exc}") + \
+            f"\n(and its outputs could not be tidied: {type(more).__name__}: {more})"
+
+
+def _record_failure(doc: _Doc, exc: Exception) -> None:
+    job, out, result = doc.job, doc.out, doc.result
     log.debug("job %s failed", job.key, exc_info=exc)
     result.status = "failed"
     result.exit_code = exc.exit_code if isinstance(exc, KpitrackError) else 1
@@ -388,7 +425,9 @@ def _each(executor: Executor, jobs: list[Job]):
     :func:`render_groups`); this process's warm kernels, if it ran jobs itself (in any thread), end
     with the batch (:mod:`.warm_kernel`)."""
     try:
-        groups = render_groups(jobs, getattr(executor, "workers", None))
+        # an executor that takes groups says so (its work items are then JobGroups, and the function
+        # it maps returns one result per job); one of its own gets the jobs one by one, as ever
+        groups = render_groups(jobs, executor.workers) if executor.takes_groups else [[j] for j in jobs]
         if all(len(g) == 1 for g in groups):
             yield from executor.map_unordered(run_job, jobs)
         else:

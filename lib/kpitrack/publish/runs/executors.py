@@ -25,8 +25,12 @@ class Executor:
     """Runs jobs and yields their results as they finish."""
 
     name = "base"
-    #: how many jobs run at once (None: not known before the run, as on a Dask cluster)
+    #: how many jobs run at once (None: not known before the run)
     workers: int | None = None
+    #: whether it may be given :class:`~.jobs.JobGroup` work items (their function returns a list of
+    #: results, and a group that fails fails each of its jobs): the executors here do, and a
+    #: subclass of this one does only if it says so
+    takes_groups: bool = False
 
     def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
         raise NotImplementedError
@@ -36,6 +40,7 @@ class LocalExecutor(Executor):
     """A pool of local worker processes (each job's kernel is a further process)."""
 
     name = "local"
+    takes_groups = True
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
@@ -87,6 +92,19 @@ class DaskExecutor(Executor):
 
     def __init__(self, scheduler: str | Any) -> None:
         self.scheduler = scheduler
+
+    @property
+    def workers(self) -> int | None:  # type: ignore[override]
+        """The cluster's threads, when given a connected client; else not known (no groups: every job
+        a task of its own, as many at once as the cluster runs)."""
+        try:
+            return sum(self.scheduler.nthreads().values()) or None
+        except Exception:  # noqa: BLE001 - an address, or a client that cannot answer
+            return None
+
+    @property
+    def takes_groups(self) -> bool:  # type: ignore[override]
+        return self.workers is not None
 
     def map_unordered(self, fn: Callable[[Job], JobResult], jobs: list[Job]) -> Iterator[JobResult]:
         try:
