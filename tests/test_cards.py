@@ -26,6 +26,13 @@ def test_card_content_for_one_unit(cat):
     special = card.special_table(c)
     assert {v.split(" ")[0] for v in special["专项目标"] if v} == {"S01", "S03", "S05", "S06", "S09"}
     assert "合成数据" in card.headline(c)
+    assert re.search(r"子指标状态：\S+ \d+项", card.headline(c))  # the statuses, counted
+
+
+def test_a_unit_without_sub_indicators_has_no_empty_status_line(cat):
+    c = card.prepare("市交通运输局", 2018, "synthetic")  # it leads a special target, holds no KPI
+    head = card.headline(c)
+    assert "0项（子指标0项）" in head and "子指标状态" not in head
 
 
 def test_card_items_of_the_official_reading():

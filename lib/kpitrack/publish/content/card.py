@@ -133,9 +133,9 @@ def headline(c: Card) -> str:
              + (f"（{escape_markdown('、'.join(c.unit.aliases))}）" if c.unit.aliases else "")
              + f"　**评估年份：** {c.as_of}年　**数据：** {escape_markdown(c.ds.label_zh)}",
              "", f"**负责的关键绩效指标：** {len(c.unit.kpis)}项（子指标{n_measures}项）　"
-                 f"**牵头的专项目标：** {len(c.unit.special_targets)}项",
-             # the statuses count sub-indicators, as the table below lists them
-             "", "子指标状态：" + "　".join(f"{STATUS_ZH[st]} {n}项" for st, n in counts.items() if n)]
+                 f"**牵头的专项目标：** {len(c.unit.special_targets)}项"]
+    if n_measures:  # the statuses count sub-indicators, as the table below lists them (none: no line)
+        lines += ["", "子指标状态：" + "　".join(f"{STATUS_ZH[st]} {n}项" for st, n in counts.items() if n)]
     if c.ds.synthetic:
         lines += ["", synthetic_warning("绩效卡")]
     return "\n".join(lines)
