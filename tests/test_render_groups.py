@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -20,10 +21,12 @@ from kpitrack.publish.runs.jobs import failed_results
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_batch.ipynb"
 
-# renders a file, or every notebook of a folder (as Quarto does, in order), into the project's
-# _output; a notebook whose name holds "bad" fails; one whose name holds "broken" gets a page that
-# points at a file that is not there; in a folder, one whose name holds $HANG never finishes
-FAKE = r'''#!/usr/bin/env bash
+# as Quarto does: renders a file, or a folder's notebooks in order, in place, and moves the outputs
+# into the project's _output at the end; in a folder it stops at the first that fails, moving those
+# made before it. A notebook whose name holds "bad" fails; one whose name holds "broken" gets a page
+# that points at a file that is not there; in a folder, one whose name holds $HANG never finishes;
+# with $FLAKY (a file name) the first folder render to HTML fails without making anything
+FAKE = r"""#!/usr/bin/env bash
 [ "$1" = "--version" ] && echo 1.7.34 && exit 0
 src="$2"; to="$4"
 echo "$src $to" >> "$QUARTO_LOG"
@@ -32,20 +35,26 @@ one() {
   stem=$(basename "$1" .ipynb); d=$(dirname "$1")
   case "$stem" in *bad*) echo "cannot render $stem" >&2; return 1;; esac
   img=""; case "$stem" in *broken*) img='<img src="nope.png">';; esac
-  mkdir -p "_output/$d"
-  if [ "$ext" = pdf ]; then printf '%%PDF-1.7 %s %s\n%%%%EOF\n' "$stem" "$to" > "_output/$d/$stem.$ext"
-  else echo "<html><head><title>$stem</title></head><body>$stem $to $img</body></html>" > "_output/$d/$stem.$ext"; fi
+  if [ "$ext" = pdf ]; then printf '%%PDF-1.7 %s %s\n%%%%EOF\n' "$stem" "$to" > "$d/$stem.$ext"
+  else echo "<html><head><title>$stem</title></head><body>$stem $to $img</body></html>" > "$d/$stem.$ext"; fi
+}
+move() {
+  stem=$(basename "$1" .ipynb); d=$(dirname "$1")
+  mkdir -p "_output/$d" && mv "$d/$stem.$ext" "_output/$d/$stem.$ext"
 }
 if [ -d "$src" ]; then
-  rc=0
+  if [ -n "$FLAKY" ] && [ "$to" = html ] && [ ! -e "$FLAKY" ]; then touch "$FLAKY"; echo "Unexpected end of JSON input" >&2; exit 1; fi
+  made=(); rc=0
   for f in "$src"/*.ipynb; do
     case "$f" in *"${HANG:-@none@}"*) sleep 60;; esac
-    one "$f" || rc=1
+    if ! one "$f"; then rc=1; break; fi
+    made+=("$f")
   done
+  for f in "${made[@]}"; do move "$f"; done
   exit $rc
 fi
-one "$src"
-'''
+one "$src" && move "$src"
+"""
 
 
 @pytest.fixture()
@@ -193,24 +202,36 @@ def test_a_document_quarto_fails_on_is_rendered_alone_and_fails_alone(project):
     error = str(results[1])
     assert "bad.ipynb to html failed" in error and "cannot render bad" in error  # its own render, its own words
     assert not any((docs[1][2] / f"bad.{x}").exists() for x in ("html", "pdf"))  # nothing of it published
-    # the group once per format, then the failed one alone (HTML tried twice, its PDF not published without it)
-    alone = [c for c in _calls(project) if "bad" in c]
-    assert len(_calls(project)) - len(alone) == 2 and alone and all("work-bad" in c for c in alone)
+    # the group once per format (it stopped at "bad"), then what it did not make alone: bad and c
+    calls = _calls(project)
+    assert len([c for c in calls if "work-group" in c]) == 2
+    alone = {c.split("/")[0] for c in calls if "work-group" not in c}
+    assert alone == {"work-bad-1-1", "work-c-1-1"}
     assert results[0].outputs["pdf"].is_file() and results[2].outputs["html"].is_file()
 
 
-def test_a_group_that_hangs_keeps_what_it_finished_and_renders_the_rest_alone(project, monkeypatch):
+def test_a_group_that_hangs_is_stopped_after_the_timeout_of_each_of_its_documents(project, monkeypatch):
     monkeypatch.setenv("HANG", "slow")  # a and c are made, then the folder's render hangs on "slow"
-    monkeypatch.setenv("KPITRACK_RENDER_TIMEOUT", "2")
+    monkeypatch.setenv("KPITRACK_RENDER_TIMEOUT", "1")
     docs = _docs(project, ("a", "c", "slow"))
+    began = time.monotonic()
     results = quarto.QuartoRenderer().render_many(docs)
+    assert time.monotonic() - began >= 3  # 1 s for each of the three
     assert all(not isinstance(r, Exception) and set(r.outputs) == {"html", "pdf"} for r in results)
     calls = _calls(project)
     assert len([c for c in calls if "work-group" in c]) == 2
-    alone = [c for c in calls if "work-group" not in c]
-    assert alone and all("work-slow" in c for c in alone)  # a and c are not rendered again
-    assert results[2].seconds >= results[0].seconds  # its render alone counts for it, not for the others
+    # stopped, the group has moved nothing: each document is rendered alone
+    assert {c.split("/")[0] for c in calls if "work-group" not in c} == {"work-a-1-1", "work-c-1-1", "work-slow-1-1"}
     assert not any(p.name.startswith("work-group") for p in project.rglob("*"))
+
+
+def test_a_group_that_failed_without_making_anything_is_rendered_once_more(project, monkeypatch, tmp_path):
+    monkeypatch.setenv("FLAKY", str(tmp_path / "flaked"))
+    docs = _docs(project, ("a", "b"))
+    results = quarto.QuartoRenderer().render_many(docs)
+    assert all(set(r.outputs) == {"html", "pdf"} for r in results)
+    calls = _calls(project)
+    assert all("work-group" in c for c in calls) and sorted(c.split()[1] for c in calls) == ["html", "html", "typst"]
 
 
 def test_a_page_that_cannot_be_finished_fails_its_own_document_only(project):
@@ -311,3 +332,26 @@ def test_a_killed_group_s_leftovers_are_cleaned_by_the_next_run_of_the_folder(tm
     _clean_leftovers(out, _jobs(2, out=str(out)), whole_folder=True)
     assert sorted(p.name for p in (project / "_output" / "cards").iterdir()) == ["kept"]
     assert list(out.iterdir()) == []
+
+
+def _deep_bug():
+    raise ValueError("a bug deep in a renderer")
+
+
+@pytest.mark.slow
+def test_a_render_that_raises_names_where_it_was_raised_and_has_no_render_stage(project, monkeypatch):
+    def render_many(self, docs):
+        try:
+            _deep_bug()
+        except ValueError as exc:
+            return [exc] * len(docs)
+
+    monkeypatch.setattr(quarto.QuartoRenderer, "render_many", render_many)
+    out = project / "batch"
+    jobs = [Job("a", "地区a", str(TINY), {"region": "a", "fail_for": ""}, str(out), ("html",), "quarto",
+                {"title": "小测试 a"}, {"data": "v1"})]
+    result = run_batch(jobs, out, executor=LocalExecutor(1))
+    error = result.results[0].error
+    assert result.results[0].status == "failed" and "a bug deep in a renderer" in error and "_deep_bug" in error
+    item = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["items"]["a"]
+    assert "execute" in item["stages"] and "render" not in item["stages"]

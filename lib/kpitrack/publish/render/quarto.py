@@ -33,7 +33,9 @@ class QuartoRenderer(Renderer):
 
     name = "quarto"
     #: a batch's documents rendered together (one ``quarto render`` of a folder per format): Quarto's
-    #: start, about 2.5 s of CPU for HTML and 1 s for the PDF, is paid once per group, not per document
+    #: start is paid once per group, not per document (a one-paragraph notebook takes about 3 s of CPU
+    #: for the HTML and 2 s for the PDF on a 2-core machine here; each more document of a folder about
+    #: 0.7 s and 1 s)
     group_limit = 8
 
     def check_available(self) -> None:
@@ -199,14 +201,23 @@ def _render_group(exe: str, project: Path, docs: list[tuple[Path, tuple[str, ...
                   made: dict[str, dict[int, Path]]) -> None:
     """One ``quarto render`` of a folder per format for ``docs``; each complete output goes to its
     document's folder and into ``made`` (format -> the document's place -> the file). What could not
-    be made (or finished) for one document is left out of ``made``, never an error for the others."""
+    be made (or finished) for one document is left out of ``made``, never an error for the others.
+
+    Quarto renders a folder's files in an order of its own, moves their outputs into the project's
+    output folder only at the end, and stops at the first file that fails: what it moved counts, the
+    rest is rendered alone. The group may take the render timeout once per document (each would
+    have had it alone); stopped then, it has moved nothing. A folder whose render failed without
+    making anything is rendered once more (as a document alone is: Quarto's files in ``.quarto/``
+    are shared by the renders of the project running at the same time)."""
     group = None
     procs: dict[str, subprocess.Popen] = {}
+    # not hidden, inside the project, outside its output folder: where Quarto renders from
+    base = docs[0][0].parent.parent
+    base = base if base.is_relative_to(project) and not base.is_relative_to(project / "_output") else project
     try:
-        # not hidden, inside the project, outside its output folder: where Quarto renders from
         while group is None:
             try:
-                group = docs[0][0].parent.parent / f"work-group-{os.getpid()}-{time.time_ns()}"
+                group = base / f"work-group-{os.getpid()}-{time.time_ns()}"
                 group.mkdir()
             except FileExistsError:  # another thread of this process, the same nanosecond
                 group = None
@@ -229,34 +240,30 @@ def _render_group(exe: str, project: Path, docs: list[tuple[Path, tuple[str, ...
                     source.unlink(missing_ok=True)
             if any((group / "pdf").iterdir()):
                 procs["pdf"] = _start_quarto(exe, project, group / "pdf", "typst")
-        # the group as a whole within the render timeout: past it, what it finished is kept
-        deadline = time.monotonic() + render_timeout()
+        deadline = time.monotonic() + render_timeout() * len(docs)
         for fmt in wanted:
-            proc = procs.get(fmt)
-            if proc is None:
+            if fmt not in procs:
                 continue
-            try:
-                _, stderr = proc.communicate(timeout=max(deadline - time.monotonic(), 0.1))
-                if proc.returncode != 0:
-                    log.info("quarto render of %d documents to %s failed (%s); those it did not make are rendered "
-                             "alone:\n%s", len(docs), fmt, proc.returncode, stderr.strip()[-2000:])
-            except subprocess.TimeoutExpired:
-                stop_group(proc)
-                log.warning("quarto render of %d documents to %s took longer than %s s; those it did not finish are "
-                            "rendered alone", len(docs), fmt, render_timeout())
             rel = (group / fmt).relative_to(project)
-            for i, (nb, _, out_dir) in enumerate(docs):
-                produced = project / "_output" / rel / f"{nb.stem}.{fmt}"
+            for attempt in (1, 2):
+                proc = procs[fmt]
                 try:
-                    if not _complete(produced, fmt):
-                        continue
-                    if fmt == "html":
-                        _finish_html(project, produced)
-                    target = out_dir / f"{nb.stem}.{fmt}"
-                    _atomic_write_bytes(target, produced.read_bytes())
-                    made[fmt][i] = target
-                except Exception as exc:  # noqa: BLE001 - rendered again alone, which says why
-                    log.info("the %s of %s is rendered alone: %s", fmt.upper(), nb.name, exc)
+                    _, stderr = proc.communicate(timeout=max(deadline - time.monotonic(), 0.1))
+                except subprocess.TimeoutExpired:
+                    stop_group(proc)
+                    log.warning("quarto render of %d documents to %s took longer than %s s each; rendering them "
+                                "one by one", len(docs), fmt, render_timeout())
+                    break
+                produced = [project / "_output" / rel / f"{nb.stem}.{fmt}" for nb, _, _ in docs]
+                if proc.returncode == 0 or attempt == 2 or any(path.is_file() for path in produced):
+                    if proc.returncode != 0:
+                        log.info("quarto render of %d documents to %s failed (%s); those it did not make are rendered "
+                                 "alone:\n%s", len(docs), fmt, proc.returncode, stderr.strip()[-2000:])
+                    _collect(project, docs, fmt, produced, made)
+                    break
+                log.warning("quarto render of %d documents to %s failed (%s) and made nothing; trying once more",
+                            len(docs), fmt, proc.returncode)
+                procs[fmt] = _start_quarto(exe, project, group / fmt, "typst" if fmt == "pdf" else fmt)
     finally:
         for proc in procs.values():
             if proc.poll() is None:
@@ -268,6 +275,23 @@ def _render_group(exe: str, project: Path, docs: list[tuple[Path, tuple[str, ...
             shutil.rmtree(group, ignore_errors=True)
         for nb, _, _ in docs:
             forget_notebooks(nb)
+
+
+def _collect(project: Path, docs: list[tuple[Path, tuple[str, ...], Path]], fmt: str, produced: list[Path],
+             made: dict[str, dict[int, Path]]) -> None:
+    """Each complete output of a group's render of ``fmt`` finished (an HTML page made self-contained)
+    and written where its document's outputs go."""
+    for i, ((nb, _, out_dir), path) in enumerate(zip(docs, produced)):
+        try:
+            if not _complete(path, fmt):
+                continue
+            if fmt == "html":
+                _finish_html(project, path)
+            target = out_dir / f"{nb.stem}.{fmt}"
+            _atomic_write_bytes(target, path.read_bytes())
+            made[fmt][i] = target
+        except Exception as exc:  # noqa: BLE001 - rendered again alone, which says why
+            log.info("the %s of %s is rendered alone: %s", fmt.upper(), nb.name, exc)
 
 
 def _complete(path: Path, fmt: str) -> bool:

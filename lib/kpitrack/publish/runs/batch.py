@@ -124,6 +124,8 @@ def _run_group(jobs: tuple[Job, ...]) -> list[JobResult]:
             began = time.monotonic()
             try:
                 rendered: list = renderer.render_many([(d.executed, d.job.formats, d.work) for d in live])
+                if len(rendered) != len(live):
+                    raise RuntimeError(f"{len(rendered)} results for {len(live)} documents")
             except Exception:  # noqa: BLE001 - not one document's failure: each is rendered alone
                 log.warning("rendering %d documents together failed; rendering them one by one", len(live), exc_info=True)
                 rendered = [_render_alone(renderer, d) for d in live]
@@ -132,7 +134,8 @@ def _run_group(jobs: tuple[Job, ...]) -> list[JobResult]:
                 began = time.monotonic()
                 spent = getattr(made, "seconds", None)
                 spent = share if spent is None else spent
-                doc.result.stages["render"] = round(spent, 2)
+                if not isinstance(made, BaseException):  # as alone: a render that failed has no stage
+                    doc.result.stages["render"] = round(spent, 2)
                 try:
                     _publish(doc, made)
                 except Exception as exc:  # one failing job never stops the others
@@ -228,7 +231,7 @@ def _record_failure(doc: _Doc, exc: Exception) -> None:
     result.status = "failed"
     result.exit_code = exc.exit_code if isinstance(exc, KpitrackError) else 1
     result.error = f"{type(exc).__name__}: {exc}" if isinstance(exc, KpitrackError) else \
-        f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=3))}"
+        f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc, limit=-3))}"  # where it was raised
     if doc.executed.is_file():
         result.partial = str(atomic_move(doc.executed, out / f"{job.key}.failed.ipynb"))
     _remove_outputs(out, job.key)
@@ -389,7 +392,7 @@ def editions_due(jobs: list[Job], out: Path, changed: Callable[[Job, dict[str, A
 def render_groups(jobs: list[Job], workers: int | None) -> list[list[Job]]:
     """The jobs in groups a worker runs one after another and renders together, in order: jobs next to
     each other that share renderer, formats, settings and scratch folder, in groups of at most the
-    renderer's ``group_limit``; as many groups as fill the ``workers`` (4 when not known) twice,
+    renderer's ``group_limit``; at least twice as many groups as ``workers`` (4 when not known) and
     a multiple of them, of even sizes. A renderer that gains nothing from groups (limit 1) gets
     one job per group."""
     import math
