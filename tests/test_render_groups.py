@@ -144,6 +144,14 @@ def test_an_executor_of_one_s_own_gets_the_jobs_one_by_one(project):
     result = run_batch(_jobs(12, out=str(out)), out, executor=Serial())
     assert seen == ["Job"] * 12 and len(result.results) == 12
 
+    class Duck:  # no Executor at all: what it has not, it is not asked for
+        def map_unordered(self, fn, jobs):
+            return Serial().map_unordered(fn, jobs)
+
+    seen.clear()
+    run_batch(_jobs(12, out=str(out)), out, executor=Duck(), force=True)
+    assert seen == ["Job"] * 12
+
 
 def test_dask_groups_only_when_the_cluster_s_threads_are_known():
     from kpitrack.publish.runs.executors import DaskExecutor

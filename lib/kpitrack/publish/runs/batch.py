@@ -430,7 +430,8 @@ def _each(executor: Executor, jobs: list[Job]):
     try:
         # an executor that takes groups says so (its work items are then JobGroups, and the function
         # it maps returns one result per job); one of its own gets the jobs one by one, as ever
-        groups = render_groups(jobs, executor.workers) if executor.takes_groups else [[j] for j in jobs]
+        groups = render_groups(jobs, getattr(executor, "workers", None)) if getattr(executor, "takes_groups", False) \
+            else [[j] for j in jobs]
         if all(len(g) == 1 for g in groups):
             yield from executor.map_unordered(run_job, jobs)
         else:
