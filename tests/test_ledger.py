@@ -219,6 +219,7 @@ def test_figures_ingested_without_a_date_read_from_that_day_and_show_unknown(tmp
     from datetime import date as day
 
     from kpitrack.api.meta import vintages
+    from kpitrack.core import clock
     from kpitrack.publish.content.masthead import data_cutoff
     from kpitrack.publish.content.sources import publication_date
 
@@ -228,7 +229,7 @@ def test_figures_ingested_without_a_date_read_from_that_day_and_show_unknown(tmp
     code, out, err = run_cli(capsys, "ingest", str(path))
     assert code == 0, err
     assert "no --known-from" in out and "未知" in out
-    ingested = day.today().isoformat()
+    ingested = clock.today().isoformat()  # the workspace's day (China's), not the machine's: they differ 16:00-24:00 UTC
     dated = write_csv(tmp_path, [HEADER, "K12.income,全体居民人均可支配收入,上城区,2019,79000,元,统计公报,"], name="dated.csv")
     code, _, err = run_cli(capsys, "ingest", str(dated), "--known-from", "2023-03-01")
     assert code == 0, err
@@ -244,7 +245,7 @@ def test_figures_ingested_without_a_date_read_from_that_day_and_show_unknown(tmp
     v = vintages("hangzhou")
     assert list(v["dated"].tail(2)) == [False, True]
     # reading the past: known from the ingest day, not from a rule's assumed day
-    day_before = (day.today().toordinal() - 1)
+    day_before = (clock.today().toordinal() - 1)
     earlier = load_dataset("hangzhou", cat, actuals_dir=data_copy / "actuals", known_at=day.fromordinal(day_before).isoformat())
     assert not (earlier.observations["value"] == 77000).any()
     assert (load_dataset("hangzhou", cat, actuals_dir=data_copy / "actuals", known_at=ingested).observations["value"] == 77000).any()
