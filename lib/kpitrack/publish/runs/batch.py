@@ -122,13 +122,16 @@ def _run_group(jobs: tuple[Job, ...]) -> list[JobResult]:
         live = [d for d in docs if not d.done]
         if live and renderer is not None:
             began = time.monotonic()
+            docs_of = [(d.executed, d.job.formats, d.work) for d in live]
             try:
-                rendered: list = renderer.render_many([(d.executed, d.job.formats, d.work) for d in live])
+                rendered: list = renderer.render_many(docs_of)
                 if len(rendered) != len(live):
                     raise RuntimeError(f"{len(rendered)} results for {len(live)} documents")
             except Exception:  # noqa: BLE001 - not one document's failure: each is rendered alone
                 log.warning("rendering %d documents together failed; rendering them one by one", len(live), exc_info=True)
-                rendered = [_render_alone(renderer, d) for d in live]
+                from ..render import Renderer
+
+                rendered = Renderer.render_many(renderer, docs_of)  # the base's: each alone, its failure its own
             share = (time.monotonic() - began) / len(live)
             for doc, made in zip(live, rendered):
                 began = time.monotonic()
@@ -148,17 +151,6 @@ def _run_group(jobs: tuple[Job, ...]) -> list[JobResult]:
             doc.result.finished_at = _now()
     mine = iter(d.result for d in docs)
     return [results[n] if n in results else next(mine) for n in range(len(jobs))]
-
-
-def _render_alone(renderer: Any, doc: _Doc) -> Any:
-    """One document's render, or what it raised."""
-    began = time.monotonic()
-    try:
-        result = renderer.render(doc.executed, doc.job.formats, doc.work)
-        result.seconds = round(time.monotonic() - began, 2)
-        return result
-    except Exception as exc:  # noqa: BLE001 - this document's failure, reported by _fail
-        return exc
 
 
 def _open(job: Job) -> _Doc:
