@@ -49,6 +49,55 @@ def test_pictures_are_svg_in_chart_order(tmp_path):
     assert chart_images.chart_images(nb) is None  # made already: nothing to do on a second render
 
 
+def _without_ids(svg: str) -> str:
+    """An SVG without the random ids plotly.js gives each drawing (its clip paths' names)."""
+    import re
+
+    return re.sub(r"(clip|defs-|topdefs-|trace|legend)[0-9a-f]{6}", r"\1ID", svg)
+
+
+def test_the_headless_shell_and_the_full_browser_draw_the_same_pictures(tmp_path, monkeypatch):
+    """kpitrack prefers Chromium's headless shell (it starts on about half the CPU); it must draw what
+    the full browser draws. Both are on CI (.ci/run installs them)."""
+    from kpitrack.publish.render import chromium
+
+    found = {name: shutil.which(name) for name in ("chromium-headless-shell", "chromium")}
+    if not all(found.values()):
+        if __import__("os").environ.get("CI"):
+            pytest.fail(f"CI has both browsers (.ci/run installs them); missing: {[n for n, p in found.items() if not p]}")
+        pytest.skip("needs both chromium-headless-shell and chromium")
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    assert chromium.find_chromium() == found["chromium-headless-shell"]  # the shell first
+    nb = _notebook(tmp_path / "t.ipynb", charts=3)
+    drawn = {}
+    for name, path in found.items():
+        monkeypatch.setenv("BROWSER_PATH", path)
+        chart_images._EXPORTER.close()
+        try:
+            drawn[name] = chart_images.chart_images(nb)
+        finally:
+            chart_images._EXPORTER.close()
+    shell, full = drawn["chromium-headless-shell"], drawn["chromium"]
+    assert len(shell) == len(full) == 3 and all(s.lstrip().startswith("<svg") for s in shell)
+    assert [_without_ids(s) for s in shell] == [_without_ids(s) for s in full]
+
+
+def test_a_headless_shell_is_found_before_a_full_browser(tmp_path, monkeypatch):
+    from kpitrack.publish.render import chromium
+
+    for name in ("chromium", "chromium-headless-shell", "google-chrome"):
+        exe = tmp_path / name
+        exe.write_text("#!/bin/sh\nexit 0\n")
+        exe.chmod(0o755)
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert chromium.find_chromium() == str(tmp_path / "chromium-headless-shell")
+    (tmp_path / "chromium-headless-shell").unlink()
+    assert chromium.find_chromium() == str(tmp_path / "chromium")
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "google-chrome"))  # a browser named is the one used
+    assert chromium.find_chromium() == str(tmp_path / "google-chrome")
+
+
 def _failing(*_args) -> Future:
     f: Future = Future()
     f.set_exception(RuntimeError("Chromium went away"))

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 CJK_FONT = "Noto Sans CJK SC"
 FONT_HINT = "PDF needs a Simplified-Chinese font: sudo apt-get install fonts-noto-cjk"
-CHART_HINT = "charts in the PDF need Chromium for static images: sudo apt-get install chromium"
+CHART_HINT = "charts in the PDF need Chromium for static images: sudo apt-get install chromium-headless-shell (or chromium)"
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".local/share/fonts"))
 
 
