@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: report test test-fast install validate clean lab lint
+.PHONY: report test test-fast install validate clean lab lint bytecode
 
 $(STAMP): constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): on Debian/Ubuntu run: sudo apt-get install python3-venv"; exit 1; }
@@ -15,6 +15,13 @@ $(STAMP): constraints.txt pyproject.toml
 
 install: $(STAMP)
 
+## kpitrack's own modules compiled to bytecode, as pip compiles an installed package's: an editable
+## install leaves that to the first import, which never writes it where PYTHONDONTWRITEBYTECODE is
+## set (as on the CI machines here), so that every kernel compiled the ~80 modules a report imports
+## (0.1 s of a 2 s run). Only changed modules are compiled again (0.05 s when none changed).
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q lib >/dev/null
+
 ## The main job: validate the plan and data, run the 2018 mid-term evaluation and the 2020 final
 ## evaluation on the sourced Hangzhou figures and on the synthetic demo data, render HTML and PDF, make the latest month's
 ## bulletins of both datasets, the performance cards and scores of 2018 and the improvement notices
@@ -22,17 +29,17 @@ install: $(STAMP)
 ## and the website that links them (reports/site/_site/index.html).
 ## The main job: the steps of params/build.yaml (reports, the latest bulletins, cards, notices, scores,
 ## the site), two streams side by side, each step's progress and the time left; logs in reports/_build/.
-report: $(STAMP)
+report: $(STAMP) bytecode
 	$(BIN)/kpitrack build
 
-test: $(STAMP)
+test: $(STAMP) bytecode
 	$(BIN)/python -m pytest -q
 
 ## The developer's fast lane: the pure logic (statuses, trajectories, paces, rules, ledgers, notices,
 ## scoring, the layers), no notebooks and no renders; under a minute. `make test` is what CI runs.
 FAST = test_progress test_trajectory test_labels test_rules test_pace test_ytd test_probability test_plan test_derive \
        test_consistency test_scoring test_layers test_ledger
-test-fast: $(STAMP)
+test-fast: $(STAMP) bytecode
 	$(BIN)/python -m pytest -q -m "not slow" $(FAST:%=tests/%.py)
 
 ## The linter (rules in pyproject.toml) and the installed set's consistency; .ci/run runs both.
@@ -43,7 +50,7 @@ lint: $(STAMP)
 ## JupyterLab on notebooks/ with the notebooks' kernel ("Python (kpitrack)", the .venv's Python,
 ## registered by the install step). Start with notebooks/explore.ipynb.
 ## Extra options: make lab LAB_ARGS="--port 8899 --no-browser"
-lab: $(STAMP)
+lab: $(STAMP) bytecode
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
 validate: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,13 @@ from kpitrack.publish.runs.run import execute_notebook
 def floor_seconds(folder: Path, source: str, runs: int) -> list[float]:
     """Wall times of papermill executing a notebook whose only cell after the parameters is ``source``
     (after one untimed run)."""
+    once = floor_runner(folder, source)
+    return [once() for _ in range(runs)]
+
+
+def floor_runner(folder: Path, source: str) -> Callable[[], float]:
+    """One floor run at a time (its wall time), for a bench that sets each of its own runs beside a
+    floor run: the notebook written and run once, untimed, first."""
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("x = 1")
     params.metadata["tags"] = ["parameters"]
@@ -23,9 +31,11 @@ def floor_seconds(folder: Path, source: str, runs: int) -> list[float]:
     # one run first, untimed: the floor is measured with the operating system's file cache as warm as
     # the stages it is compared with (a cold first import of statsmodels alone adds 1-2 s)
     execute_notebook(path, folder / "floor-out-warm-up.ipynb", {"x": -1})
-    times = []
-    for i in range(runs):
+    count = iter(range(10**9))
+
+    def once() -> float:
+        i = next(count)
         start = time.perf_counter()
         execute_notebook(path, folder / f"floor-out-{i}.ipynb", {"x": i})
-        times.append(time.perf_counter() - start)
-    return times
+        return time.perf_counter() - start
+    return once

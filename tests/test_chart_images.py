@@ -4,6 +4,7 @@ the PDF only."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -402,8 +403,8 @@ def test_the_fallback_pdf_names_its_pictures_before_they_come(tmp_path, monkeypa
 
     monkeypatch.setattr(fallback, "typst_pdf", capture)
     order = []
-    run_tool = fallback.run_tool
-    monkeypatch.setattr(fallback, "run_tool", lambda *a, **k: order.append("pandoc") or run_tool(*a, **k))
+    start_tool = fallback.start_tool
+    monkeypatch.setattr(fallback, "start_tool", lambda *a, **k: order.append("pandoc") or start_tool(*a, **k))
 
     def pictures():
         order.append("pictures")
@@ -428,6 +429,47 @@ def test_the_fallback_pdf_names_its_pictures_before_they_come(tmp_path, monkeypa
     assert seen[0] == after
     with pytest.raises(RenderError, match="3 charts but 2 pictures"):  # the notebook changed meanwhile
         fallback.notebook_pdf(nb, {}, pictures=lambda: new[:2])
+
+
+def test_the_fallback_hands_the_pdf_text_to_pandoc_before_its_threads_start(tmp_path, monkeypatch):
+    """After the last cell the PDF waits for pandoc, then typst: pandoc is started before the HTML's
+    and the pictures' threads (whose Python work held back its start by 0.1-0.2 s), converts the same
+    text as it would afterwards, and its folder is gone once the render is done."""
+    import threading
+
+    from kpitrack.publish.render import base as render_base
+    from kpitrack.publish.render import fallback
+
+    monkeypatch.setattr(render_base, "pdf_prerequisites", lambda: [])
+    monkeypatch.setattr(fallback, "pdf_prerequisites", lambda: [])
+    svgs = ["<svg>A</svg>", "<svg>B</svg>"]
+    drawn: Future = Future()
+    drawn.set_result(svgs)
+    events: list[str] = []
+    monkeypatch.setattr(render_base, "start_chart_images", lambda nb: events.append("pictures") or drawn)
+    start_tool = fallback.start_tool
+    monkeypatch.setattr(fallback, "start_tool", lambda *a, **k: events.append("pandoc") or start_tool(*a, **k))
+    thread_start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda self: events.append(self.name) or thread_start(self))
+    seen: list[tuple[str, dict]] = []
+
+    def capture(typ, font_dir):
+        seen.append((typ.read_text(encoding="utf-8").replace(str(typ.parent), "TMP"),
+                     {p.name: p.read_text(encoding="utf-8") for p in sorted(typ.parent.glob("figure-*"))}))
+        return b"%PDF"
+
+    monkeypatch.setattr(fallback, "typst_pdf", capture)
+    path = _notebook(tmp_path / "doc.ipynb")
+    folders_before = set(Path(tempfile.gettempdir()).glob("kpitrack-pdf-*"))
+    result = fallback.FallbackRenderer().render(path, ("html", "pdf"), tmp_path / "out")
+    assert set(result.outputs) == {"html", "pdf"}
+    assert events.count("pandoc") == 1
+    assert events.index("pandoc") < events.index("pictures") < events.index("kpitrack-render-html")
+    assert set(Path(tempfile.gettempdir()).glob("kpitrack-pdf-*")) == folders_before  # its folder is gone
+    nb = nbformat.read(str(path), as_version=4)
+    fallback.notebook_pdf(nb, render_base.front_matter(nb), pictures=lambda: svgs)  # the same text, made afterwards
+    ahead, after = seen
+    assert ahead == after and ahead[1] == {"figure-001.svg": "<svg>A</svg>", "figure-002.svg": "<svg>B</svg>"}
 
 
 def test_the_fallback_says_when_the_pictures_failed(tmp_path, monkeypatch):

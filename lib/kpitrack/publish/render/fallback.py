@@ -11,18 +11,19 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from concurrent.futures import Future
 from pathlib import Path
 
 import nbformat
 
 from ...core.exceptions import RenderError
-from .base import (CJK_FONT, TYPST_HEADER, Renderer, _atomic_write_bytes, _atomic_write_text, chart_pictures,
+from .base import (CJK_FONT, TYPST_HEADER, RenderResult, Renderer, _atomic_write_bytes, pdf_prerequisites, _atomic_write_text, chart_pictures,
                    find_cjk_font, front_matter, page_title, report_css, typst_header, typst_settings, with_plotlyjs, annex_filter)
 from .chart_images import PLOTLY_MIME, SVG_MIME, chart_outputs
 from . import typst_worker
 from .notebook_read import read_notebook
-from .tools import render_timeout, run_tool
+from .tools import StartedTool, render_timeout, start_tool
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +58,73 @@ class FallbackRenderer(Renderer):
         log.info("wrote %s", out)
         return out
 
+    def render(self, notebook: Path, formats: tuple[str, ...], out_dir: Path) -> RenderResult:
+        """As every renderer renders (:meth:`Renderer.render`), the PDF's text handed to pandoc first:
+        after the last cell, pandoc then typst are what the PDF waits for, and the few milliseconds of
+        Python that start pandoc took 0.1-0.2 s on two cores once the HTML's and the pictures' threads
+        had started beside them."""
+        self.check_formats(formats)
+        started = _PdfText.start(notebook) if "pdf" in formats and not pdf_prerequisites() else None
+        _starting.text = started
+        try:
+            return super().render(notebook, formats, out_dir)
+        finally:
+            _starting.text = None
+            if started is not None:
+                started.close()
+
     def render_pdf(self, notebook: Path, images: Future | None, out_dir: Path) -> Path:
         """The PDF straight from the notebook: pandoc converts it while the charts' last pictures are
         still being drawn (their files are named ahead), and typst sets it once they have come."""
         nb = read_notebook(notebook)  # shared with the other format's thread: read only
+        started = getattr(_starting, "text", None)
         out = out_dir / f"{notebook.stem}.pdf"
-        _atomic_write_bytes(out, notebook_pdf(nb, front_matter(nb), pictures=lambda: chart_pictures(images)))
+        _atomic_write_bytes(out, notebook_pdf(nb, front_matter(nb), pictures=lambda: chart_pictures(images),
+                                              started=started if started is not None and started.nb is nb else None))
         log.info("wrote %s", out)
         return out
+
+
+#: the PDF text being converted for this thread's render (:meth:`FallbackRenderer.render`)
+_starting = threading.local()
+
+
+class _PdfText:
+    """The PDF's text of one notebook being converted by pandoc: its folder (removed by :meth:`close`),
+    the charts' picture names (written once the pictures come), and the pandoc process."""
+
+    def __init__(self, nb: nbformat.NotebookNode, meta: dict) -> None:
+        self.nb, self.meta = nb, meta
+        self._tmp = tempfile.TemporaryDirectory(prefix="kpitrack-pdf-")
+        self.tmpdir = Path(self._tmp.name)
+        self.pending: list[tuple[str, int]] = []
+        self._pandoc: StartedTool | None = None
+
+    @classmethod
+    def start(cls, notebook: Path) -> _PdfText | None:
+        """pandoc started on ``notebook``'s text; None when that cannot be done here (the PDF's own
+        steps then do it, and say what went wrong)."""
+        text = None
+        try:
+            nb = read_notebook(notebook)
+            text = cls(nb, front_matter(nb))
+            text._pandoc = _start_typst_source(nb, text.meta, text.tmpdir, text.pending)
+            return text
+        except Exception as exc:  # noqa: BLE001 - the PDF's own steps report it
+            log.debug("the PDF's text was not started ahead: %s", exc)
+            if text is not None:
+                text.close()
+            return None
+
+    def source(self) -> Path:
+        """The typst file, once pandoc is done (a RenderError when it failed or hung)."""
+        assert self._pandoc is not None
+        return _finish_typst_source(self._pandoc, self.tmpdir)
+
+    def close(self) -> None:
+        if self._pandoc is not None:
+            self._pandoc.stop()
+        self._tmp.cleanup()
 
 
 def notebook_html(nb: nbformat.NotebookNode, meta: dict) -> str:
@@ -242,16 +302,21 @@ def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path, *, pending: li
 
 
 def notebook_pdf(nb: nbformat.NotebookNode, meta: dict, *,
-                 pictures: Callable[[], list[str] | None] | None = None) -> bytes:
+                 pictures: Callable[[], list[str] | None] | None = None, started: _PdfText | None = None) -> bytes:
     """PDF bytes: notebook -> pandoc markdown -> typst (pandoc) -> PDF (typst). With ``pictures``
     (which waits for the SVG text of every chart of ``nb``, in order, or None when every chart has
     its picture already), every chart is named in the markdown before its picture comes, and the
-    pictures are written once pandoc is done: the new ones, as the Quarto renderer puts them in."""
+    pictures are written once pandoc is done: the new ones, as the Quarto renderer puts them in.
+    ``started``: pandoc already converting ``nb`` with its charts named (:class:`_PdfText`; with ``pictures``)."""
     font_dir = find_cjk_font()
-    with tempfile.TemporaryDirectory(prefix="kpitrack-pdf-") as tmp:
-        tmpdir = Path(tmp)
-        pending: list[tuple[str, int]] | None = [] if pictures is not None else None
-        typ = _typst_source(nb, meta, tmpdir, pending)
+    with ExitStack() as stack:
+        if started is not None and pictures is not None:
+            tmpdir, pending = started.tmpdir, started.pending
+            typ = started.source()
+        else:
+            tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kpitrack-pdf-")))
+            pending = [] if pictures is not None else None
+            typ = _typst_source(nb, meta, tmpdir, pending)
         if pending:
             svgs = pictures()  # type: ignore[misc]
             charts = chart_outputs(nb)
@@ -274,6 +339,11 @@ def notebook_pdf(nb: nbformat.NotebookNode, meta: dict, *,
 
 def _typst_source(nb: nbformat.NotebookNode, meta: dict, tmpdir: Path, pending: list[tuple[str, int]] | None) -> Path:
     """The notebook as a typst file in ``tmpdir`` (pandoc), with the settings both renderers share."""
+    return _finish_typst_source(_start_typst_source(nb, meta, tmpdir, pending), tmpdir)
+
+
+def _start_typst_source(nb: nbformat.NotebookNode, meta: dict, tmpdir: Path, pending: list[tuple[str, int]] | None) -> StartedTool:
+    """pandoc started on the notebook's markdown in ``tmpdir`` (:func:`_finish_typst_source` waits for it)."""
     import pypandoc
 
     md = notebook_markdown(nb, tmpdir, pending=pending)
@@ -291,8 +361,12 @@ def _typst_source(nb: nbformat.NotebookNode, meta: dict, tmpdir: Path, pending: 
     if meta.get("subtitle") and meta.get("title") and not meta.get("masthead"):
         args.append(f"--metadata=subtitle:{meta['subtitle']}")
     (tmpdir / "report.md").write_text(md, encoding="utf-8")
-    proc = run_tool([pypandoc.get_pandoc_path(), str(tmpdir / "report.md"), "--from", "markdown", "--to", "typst",
-                     "--output", str(tmpdir / "report.typ"), *args], "pandoc (markdown to typst)")
+    return start_tool([pypandoc.get_pandoc_path(), str(tmpdir / "report.md"), "--from", "markdown", "--to", "typst",
+                       "--output", str(tmpdir / "report.typ"), *args], "pandoc (markdown to typst)")
+
+
+def _finish_typst_source(pandoc: StartedTool, tmpdir: Path) -> Path:
+    proc = pandoc.finish()
     if proc.returncode != 0:
         raise RenderError(f"pandoc could not convert the report to typst: {proc.stderr[-2000:]}")
     return tmpdir / "report.typ"

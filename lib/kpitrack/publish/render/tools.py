@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from ...core.exceptions import RenderError
@@ -24,19 +25,44 @@ def run_tool(cmd: list[str], what: str, *, cwd: Path | None = None, input: str |
              timeout: int | None = None) -> subprocess.CompletedProcess:
     """Run an outside program with the render timeout (or a shorter ``timeout``); a RenderError naming
     it when it hangs."""
+    return start_tool(cmd, what, cwd=cwd, stdin=input is not None, timeout=timeout).finish(input)
+
+
+class StartedTool:
+    """An outside program started by :func:`start_tool`, in a session of its own; :meth:`finish` waits
+    for it until its deadline (the timeout counts from its start), :meth:`stop` kills it with its children."""
+
+    def __init__(self, proc: subprocess.Popen, what: str, timeout: int) -> None:
+        self.proc, self.what, self.timeout = proc, what, timeout
+        self.deadline = time.monotonic() + timeout
+
+    def finish(self, input: str | None = None) -> subprocess.CompletedProcess:
+        """Its exit code and what it said; a RenderError naming it when it outlives its deadline."""
+        try:
+            out, err = self.proc.communicate(input, timeout=max(self.deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            stop_group(self.proc)
+            setting = " (KPITRACK_RENDER_TIMEOUT)" if self.timeout == render_timeout() else ""
+            raise RenderError(f"{self.what} took longer than {self.timeout} s{setting} and was stopped") from None
+        except BaseException:
+            stop_group(self.proc)
+            raise
+        return subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err)
+
+    def stop(self) -> None:
+        """Kill it (and what it started) if it still runs."""
+        if self.proc.poll() is None:
+            stop_group(self.proc)
+
+
+def start_tool(cmd: list[str], what: str, *, cwd: Path | None = None, stdin: bool = False,
+               timeout: int | None = None) -> StartedTool:
+    """Start an outside program and return at once (:class:`StartedTool`): the render timeout, or a
+    shorter ``timeout``, counts from now."""
     timeout = render_timeout() if timeout is None else min(timeout, render_timeout())
-    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        out, err = proc.communicate(input, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        stop_group(proc)
-        setting = " (KPITRACK_RENDER_TIMEOUT)" if timeout == render_timeout() else ""
-        raise RenderError(f"{what} took longer than {timeout} s{setting} and was stopped") from None
-    except BaseException:
-        stop_group(proc)
-        raise
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    return StartedTool(proc, what, timeout)
 
 
 def stop_group(proc: subprocess.Popen) -> None:
