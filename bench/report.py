@@ -9,10 +9,11 @@ PDF alone (pictures already made) and both with the fallback renderer and, when 
 with Quarto. "Both" starts from the executed notebook without pictures and a cold Chromium, as
 the pictures are made while the HTML is written. The totals run the whole pipeline as `kpitrack run`
 does (Chromium started as the notebook starts, execute, then HTML and PDF) and are what issue 9 aims to keep at or under
-2x the floor; each of their runs is set beside a floor run of its own, made just before it (floor, fallback, Quarto,
-floor, ...), and the multiple printed is the median of those ratios: on a shared 2-core machine the floor itself drifts
-by 20-30% within minutes, and a ratio of two figures taken minutes apart carries that drift. Use --runs 3 (medians).
-The stage lines print seconds and the multiple of the floor measured first.
+2x the floor. They are measured in rounds (at least 3, whatever --runs says): a floor run, then one run of each
+pipeline (fallback, then Quarto), and the multiple printed is the median of each pipeline's ratios to the floor run of
+its round: on a shared 2-core machine the floor itself drifts by 20-30% within minutes, and a ratio of two figures taken
+minutes apart carries that drift. Use --runs 3 (medians). The stage lines print seconds and the multiple of the floor
+measured first.
 """
 
 from __future__ import annotations
@@ -141,8 +142,9 @@ def main() -> None:
         total = statistics.median(t for t, _ in runs)
         ratio = statistics.median(t / f for t, f in runs)
         beside = statistics.median(f for _, f in runs)
-        print(f"TOTAL {name}: execute + HTML and PDF = {total:.2f} s = {ratio:.2f}x the floor (median of {len(runs)} runs, "
-              f"each against a floor run beside it, {beside:.2f} s; goal <= 2x); HTML {sizes[name]:.1f} MB (goal <= 6 MB)")
+        print(f"TOTAL {name}: execute + HTML and PDF = {ratio:.2f}x the floor (the median of {len(runs)} runs' ratios, each "
+              f"to the floor run of its round; goal <= 2x); medians {total:.2f} s and floor {beside:.2f} s; "
+              f"HTML {sizes[name]:.1f} MB (goal <= 6 MB)")
         print(f"      runs (seconds / floor beside it): {', '.join(f'{t:.2f}/{f:.2f}' for t, f in runs)}")
 
 

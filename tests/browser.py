@@ -32,7 +32,7 @@ def need_chromium() -> str:
     exe = find_chromium()
     if exe is None:
         if os.environ.get("CI"):
-            pytest.fail("no Chromium on CI: .ci/run installs Debian's chromium; the browser tests must run there")
+            pytest.fail("no Chromium on CI: .ci/run installs Debian's chromium and chromium-headless-shell; the browser tests must run there")
         pytest.skip("no Chromium")
     return exe
 

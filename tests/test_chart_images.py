@@ -472,6 +472,38 @@ def test_the_fallback_hands_the_pdf_text_to_pandoc_before_its_threads_start(tmp_
     assert ahead == after and ahead[1] == {"figure-001.svg": "<svg>A</svg>", "figure-002.svg": "<svg>B</svg>"}
 
 
+def test_a_pdf_text_started_ahead_is_used_only_for_the_same_bytes(tmp_path, monkeypatch):
+    """The text started ahead is the notebook's as its file was then: a changed notebook (or another
+    one) is converted again; a render inside another on the same thread leaves the outer one's text
+    to it; a finished pandoc's pipes are closed."""
+    from kpitrack.publish.render import fallback
+    from kpitrack.publish.render.notebook_read import forget
+
+    first = _notebook(tmp_path / "a.ipynb", charts=2)
+    other = _notebook(tmp_path / "b.ipynb", charts=3)
+    text = fallback._PdfText.start(first)
+    try:
+        assert text is not None and text.converts(first) and not text.converts(other)
+        forget()  # another render's notebooks pushed it out of the parsed cache: still the same bytes
+        assert text.converts(first)
+        _notebook(first, charts=3)  # changed since
+        assert not text.converts(first)
+        text.source()
+        text._pandoc.stop()
+        assert text._pandoc.proc.stdout.closed and text._pandoc.proc.stderr.closed
+    finally:
+        text.close()
+    assert not text.tmpdir.exists()
+
+    outer = object()
+    fallback._starting.text = outer
+    monkeypatch.setattr(fallback, "pdf_prerequisites", lambda: [])
+    monkeypatch.setattr(fallback.Renderer, "render", lambda self, nb, formats, out: None)
+    fallback.FallbackRenderer().render(other, ("html", "pdf"), tmp_path / "out")
+    assert fallback._starting.text is outer
+    fallback._starting.text = None
+
+
 def test_the_fallback_says_when_the_pictures_failed(tmp_path, monkeypatch):
     """Chromium failing while the pictures are drawn is a RenderError of the PDF; the HTML is published."""
     from kpitrack.publish.render import base as render_base

@@ -4,6 +4,7 @@ typst, from pypandoc-binary) and the typst compiler for PDF, with the same setti
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import logging
 import os
@@ -65,22 +66,24 @@ class FallbackRenderer(Renderer):
         had started beside them."""
         self.check_formats(formats)
         started = _PdfText.start(notebook) if "pdf" in formats and not pdf_prerequisites() else None
+        outer = getattr(_starting, "text", None)
         _starting.text = started
         try:
             return super().render(notebook, formats, out_dir)
         finally:
-            _starting.text = None
+            _starting.text = outer
             if started is not None:
                 started.close()
 
     def render_pdf(self, notebook: Path, images: Future | None, out_dir: Path) -> Path:
         """The PDF straight from the notebook: pandoc converts it while the charts' last pictures are
         still being drawn (their files are named ahead), and typst sets it once they have come."""
-        nb = read_notebook(notebook)  # shared with the other format's thread: read only
         started = getattr(_starting, "text", None)
+        if started is not None and not started.converts(notebook):  # not this notebook, or it changed since
+            started = None
+        nb = started.nb if started is not None else read_notebook(notebook)  # shared with the other threads: read only
         out = out_dir / f"{notebook.stem}.pdf"
-        _atomic_write_bytes(out, notebook_pdf(nb, front_matter(nb), pictures=lambda: chart_pictures(images),
-                                              started=started if started is not None and started.nb is nb else None))
+        _atomic_write_bytes(out, notebook_pdf(nb, front_matter(nb), pictures=lambda: chart_pictures(images), started=started))
         log.info("wrote %s", out)
         return out
 
@@ -89,12 +92,16 @@ class FallbackRenderer(Renderer):
 _starting = threading.local()
 
 
+def _digest(notebook: Path) -> str:
+    return hashlib.blake2b(Path(notebook).read_bytes(), digest_size=16).hexdigest()
+
+
 class _PdfText:
     """The PDF's text of one notebook being converted by pandoc: its folder (removed by :meth:`close`),
     the charts' picture names (written once the pictures come), and the pandoc process."""
 
-    def __init__(self, nb: nbformat.NotebookNode, meta: dict) -> None:
-        self.nb, self.meta = nb, meta
+    def __init__(self, notebook: Path, digest: str, nb: nbformat.NotebookNode, meta: dict) -> None:
+        self.notebook, self.digest, self.nb, self.meta = Path(notebook).resolve(), digest, nb, meta
         self._tmp = tempfile.TemporaryDirectory(prefix="kpitrack-pdf-")
         self.tmpdir = Path(self._tmp.name)
         self.pending: list[tuple[str, int]] = []
@@ -106,8 +113,9 @@ class _PdfText:
         steps then do it, and say what went wrong)."""
         text = None
         try:
+            digest = _digest(notebook)
             nb = read_notebook(notebook)
-            text = cls(nb, front_matter(nb))
+            text = cls(notebook, digest, nb, front_matter(nb))
             text._pandoc = _start_typst_source(nb, text.meta, text.tmpdir, text.pending)
             return text
         except Exception as exc:  # noqa: BLE001 - the PDF's own steps report it
@@ -115,6 +123,17 @@ class _PdfText:
             if text is not None:
                 text.close()
             return None
+        except BaseException:  # interrupted: nothing of it is left
+            if text is not None:
+                text.close()
+            raise
+
+    def converts(self, notebook: Path) -> bool:
+        """Whether this is the text of ``notebook`` as its file is now."""
+        try:
+            return Path(notebook).resolve() == self.notebook and _digest(notebook) == self.digest
+        except OSError:
+            return False
 
     def source(self) -> Path:
         """The typst file, once pandoc is done (a RenderError when it failed or hung)."""

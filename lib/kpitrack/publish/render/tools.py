@@ -50,9 +50,14 @@ class StartedTool:
         return subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err)
 
     def stop(self) -> None:
-        """Kill it (and what it started) if it still runs."""
+        """Kill it (and what it started) if it still runs; either way its pipes are closed."""
         if self.proc.poll() is None:
             stop_group(self.proc)
+            return
+        try:
+            self.proc.communicate(timeout=10)
+        except (ValueError, OSError, subprocess.TimeoutExpired):  # finished and read already
+            pass
 
 
 def start_tool(cmd: list[str], what: str, *, cwd: Path | None = None, stdin: bool = False,
