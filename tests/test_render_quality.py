@@ -263,3 +263,22 @@ def test_no_markdown_is_left_unrendered(rendered, renderer):
     page = rendered(renderer, "synthetic")["html"].read_text(encoding="utf-8")
     body = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
     assert "**" not in re.sub(r"<[^>]+>", "", body)
+
+
+def test_the_fallback_contents_come_before_the_recipients_line():
+    """An official document opens on its head; its 主送 line (各区、县（市）…：) leads straight into the
+    text, so the fallback page's contents list stands between the title and that line, never between
+    the 主送 line and the text it addresses."""
+    from kpitrack.publish.render.fallback import notebook_html
+
+    head = ('<header class="kt-redhead"><div class="kt-issuer">某市办公室</div><h1 class="kt-doctitle">标题</h1>'
+            '<p class="kt-to">各单位：</p></header>')
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": head, "text/plain": ""})]
+    nb.cells = [cell, nbformat.v4.new_markdown_cell("正文第一段。\n\n## 一、总体评价\n\n甲。\n\n## 二、主要成效\n\n乙。")]
+    page = notebook_html(nb, {"masthead": True})
+    at = {k: page.index(v) for k, v in {"title": 'class="kt-doctitle"', "toc": 'class="kt-toc"', "to": 'class="kt-to"',
+                                         "text": "正文第一段"}.items()}
+    assert at["title"] < at["toc"] < at["to"] < at["text"]
+    assert page.count('class="kt-toc"') == 1 and "一、总体评价</a>" in page

@@ -167,7 +167,9 @@ def notebook_html(nb: nbformat.NotebookNode, meta: dict) -> str:
     body = with_plotlyjs(body)
     toc = contents_list(body) if meta.get("toc", True) else ""
     if toc and "</header>" in body and 'class="kt-redhead"' in body:  # an official document opens on its head
-        body = body.replace("</header>", "</header>" + toc, 1)
+        # ... and its 主送 line leads straight into the text: the contents come before that line
+        to = '<p class="kt-to">'
+        body = body.replace(to, toc + to, 1) if to in body else body.replace("</header>", "</header>" + toc, 1)
     else:
         header += toc
     body = re.sub(r"(<body[^>]*>)", lambda mo: mo.group(1) + header, body, count=1)
