@@ -192,6 +192,48 @@ def test_what_waits_for_chromium_runs_once_it_has_started_or_failed(monkeypatch)
     assert order[-1] == "at once"
 
 
+def test_chromium_starts_once_the_kernel_has_started(monkeypatch, tmp_path):
+    """Chromium's start waits for the notebook's kernel's (both at once slowed the kernel on two
+    cores): the runner's client says when the kernel has answered; a kernel that never says so is
+    not waited for longer than KERNEL_WAIT; a Chromium running already is not waited for at all."""
+    import threading
+    import time
+
+    started = threading.Event()
+    exporter = chart_images._Exporter()
+    monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
+    monkeypatch.setattr(chart_images, "static_export_available", lambda: (True, ""))
+
+    def fake_start(self):
+        self._kaleido = object()
+        started.set()
+    monkeypatch.setattr(chart_images._Exporter, "_start", fake_start)
+    monkeypatch.setattr(chart_images, "KERNEL_WAIT", 30.0)
+    chart_images.warm_up()
+    assert not started.wait(0.5)  # the kernel has not started yet
+    chart_images.kernel_started()
+    assert started.wait(10)
+
+    exporter._kaleido, started = None, threading.Event()
+    monkeypatch.setattr(chart_images, "KERNEL_WAIT", 0.3)
+    began = time.monotonic()
+    chart_images.warm_up()  # no kernel says it started: Chromium starts all the same
+    assert started.wait(10) and time.monotonic() - began >= 0.25
+
+    then = threading.Event()
+    monkeypatch.setattr(chart_images, "KERNEL_WAIT", 30.0)
+    chart_images.warm_up(then=then.set)  # running already: nothing to wait for
+    assert then.wait(5)
+    chart_images.kernel_started()
+
+    # the runner's client is what says so: a notebook executed by it sets the kernel as started
+    from kpitrack.publish.runs import engine
+
+    chart_images._kernel_up.clear()
+    engine._kernel_started(notebook=None)
+    assert chart_images._kernel_up.is_set()
+
+
 def test_after_a_drawing_ahead_fails_none_more_until_the_next_document(monkeypatch):
     """A Chromium that cannot start fails the first drawing ahead; the document's later charts are not
     drawn ahead (each would try to start it again, up to 120 s each); the next document tries again."""

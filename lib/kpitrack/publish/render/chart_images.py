@@ -309,19 +309,41 @@ def svg_of(fig) -> str | None:
     return svg.decode("utf-8") if isinstance(svg, bytes) else svg
 
 
+#: set once the notebook's kernel has started (:func:`kernel_started`, called by the runner's client);
+#: a Chromium :func:`warm_up` starts waits for it, at most :data:`KERNEL_WAIT` seconds
+_kernel_up = threading.Event()
+_kernel_up.set()
+#: seconds a Chromium start waits for the kernel's (a kernel that starts slower is not waited for)
+KERNEL_WAIT = 2.0
+
+
+def kernel_started() -> None:
+    """The notebook's kernel has started (it answered): a Chromium waiting to start starts now."""
+    _kernel_up.set()
+
+
 def warm_up(then: Callable[[], None] | None = None) -> None:
     """Start the Chromium that makes the pictures in the background, and return at once: called
-    before a notebook runs whose PDF is wanted, so that its 2-3 s start overlaps the kernel's work
-    (the kernel uses one core); ``then`` is called once it has started (or failed to). A failure
-    here is only logged: the pictures' own call then tries again and reports it."""
+    before a notebook runs whose PDF is wanted, so that its start overlaps the kernel's work (the
+    kernel uses one core); ``then`` is called once it has started (or failed to). A failure here is
+    only logged: the pictures' own call then tries again and reports it.
+
+    Chromium starts once the notebook's kernel has (:func:`kernel_started`, at most
+    :data:`KERNEL_WAIT` s later), not beside it: the two starts at once took the kernel's core for
+    part of its own (a report 0.05-0.2 s slower on two cores); the charts are first asked for about
+    a second after the kernel has started."""
     ok, _ = static_export_available()
     if not ok:
         if then is not None:
             then()
         return
     _EXPORTER.wanted = True
+    if _EXPORTER._kaleido is None:  # not running: it waits for the kernel about to start
+        _kernel_up.clear()
 
     def run() -> None:
+        if _EXPORTER._kaleido is None:
+            _kernel_up.wait(KERNEL_WAIT)
         try:
             _EXPORTER.warm_up()
         except Exception as exc:  # reported by the pictures' own call, which starts afresh

@@ -33,6 +33,7 @@ class ChartClient(PapermillNotebookClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.comm_open_handlers[CHARTS_AHEAD_TARGET] = self._charts_announced  # nbclient's hook for a comm's target
+        self.on_notebook_start = _kernel_started  # nbclient's hook: the kernel has answered
 
     def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
         out = super().process_message(msg, cell, cell_index)
@@ -50,6 +51,13 @@ class ChartClient(PapermillNotebookClient):
 
             chart_images.draw_ahead([f for f in figures if isinstance(f, dict)])
         return None  # no comm object: nothing more is said on it
+
+
+def _kernel_started(**_: Any) -> None:
+    """The kernel has started: the PDF's Chromium, waiting for it, starts now (:func:`kpitrack.publish.render.chart_images.warm_up`)."""
+    from ..render import chart_images
+
+    chart_images.kernel_started()
 
 
 def kernel_environment() -> dict[str, str]:
