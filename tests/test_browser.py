@@ -220,8 +220,13 @@ def test_the_html_is_published_when_the_pdf_cannot_be_made(tmp_path, monkeypatch
 
     if [m for m in pdf_prerequisites() if "font" in m.lower()]:
         pytest.skip("no CJK font for a PDF")
+    from kpitrack.publish.render import chart_images
+
     fake = _fake_browser(tmp_path, "chromium", "Chromium 996.0.1.2", "exit 1")
     monkeypatch.setenv("BROWSER_PATH", str(fake))
+    # no browser, and no pictures of this report kept from an earlier test of this process (they are
+    # kept by the chart's content, and would let the PDF be made without any browser)
+    chart_images._EXPORTER.close()
     params = tmp_path / "midterm-2018-synthetic.yaml"
     params.write_text("as_of: 2018\ndataset: synthetic\n", encoding="utf-8")
     reports = tmp_path / "reports"

@@ -68,6 +68,8 @@ class _Exporter:
         self.wanted = False
         #: a drawing ahead failed: none more until the next document (:func:`want`)
         self.ahead_failed = False
+        #: how many times the browser was closed: a start asked for before a close is not made after it
+        self.closes = 0
         atexit.register(self.close)
 
     def _start(self) -> None:
@@ -104,6 +106,7 @@ class _Exporter:
 
     def close(self, *, failed: bool = False) -> None:
         """Stop the browser, if any, and remove its profile; one that ``failed`` is killed at once."""
+        self.closes += 1
         if failed and self._kaleido is not None:
             stop_session(getattr(self._kaleido, "subprocess", None))
         if self._kaleido is not None and self._loop is not None:
@@ -340,10 +343,13 @@ def warm_up(then: Callable[[], None] | None = None) -> None:
     _EXPORTER.wanted = True
     if _EXPORTER._kaleido is None:  # not running: it waits for the kernel about to start
         _kernel_up.clear()
+    closes = _EXPORTER.closes
 
     def run() -> None:
         if _EXPORTER._kaleido is None:
             _kernel_up.wait(KERNEL_WAIT)
+            if _EXPORTER.closes != closes:  # the document was done (its browser closed) meanwhile: none is started for it
+                return
         try:
             _EXPORTER.warm_up()
         except Exception as exc:  # reported by the pictures' own call, which starts afresh
