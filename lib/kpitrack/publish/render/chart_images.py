@@ -346,12 +346,14 @@ def warm_up(then: Callable[[], None] | None = None) -> None:
     closes = _EXPORTER.closes
 
     def run() -> None:
+        cancelled = False
         if _EXPORTER._kaleido is None:
             _kernel_up.wait(KERNEL_WAIT)
-            if _EXPORTER.closes != closes:  # the document was done (its browser closed) meanwhile: none is started for it
-                return
+            # the browser was closed meanwhile (a failure, the process's end): none is started for it
+            cancelled = _EXPORTER.closes != closes
         try:
-            _EXPORTER.warm_up()
+            if not cancelled:
+                _EXPORTER.warm_up()
         except Exception as exc:  # reported by the pictures' own call, which starts afresh
             log.debug("Chromium warm-up failed: %s", exc)
         if then is not None:

@@ -211,7 +211,15 @@ def _new_exporter():
                 return super().from_notebook_node(nb, resources, **kw)
             return _FOCUSABLE.sub(_focusable, page), resources
 
-    return _PageExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    from importlib.metadata import version
+
+    # the method above is nbconvert 7.17's; another release may do more after its template: its own
+    exporter = _PageExporter if version("nbconvert").startswith(f"{COPIED_FROM_NBCONVERT}.") else HTMLExporter
+    return exporter(template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
+#: the nbconvert release whose HTMLExporter.from_notebook_node the fallback's exporter follows
+COPIED_FROM_NBCONVERT = "7.17"
 
 
 #: the opening tags of the cells' input and output areas, which nbconvert makes focusable (tabindex)
