@@ -313,3 +313,9 @@ def test_the_fallback_page_is_nbconvert_s_own(project):
         mine, _ = ours.from_notebook_node(nb)
         assert str(BeautifulSoup(mine, features="html.parser")) == str(BeautifulSoup(theirs, features="html.parser"))
         assert mine.count('tabindex="0"') == theirs.count('tabindex="0"') > 0
+    # the headings' text is written as characters, as nbconvert's pass wrote it (its markdown writes
+    # them as &#...; references, which a search of the page's text would not find)
+    assert "## 图" in with_image.cells[0].source and re.search(r"<h2[^>]*>图", mine)
+    report_page, _ = ours.from_notebook_node(nbformat.read(str(project / "midterm-synthetic.ipynb"), as_version=4))
+    assert "一、总体评价" in report_page and not re.search(r"&#(?:1[2-9]\d{3}|[2-9]\d{4});", re.sub(
+        r"<(script|style)\b.*?</\1\s*>", "", report_page, flags=re.S))

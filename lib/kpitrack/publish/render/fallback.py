@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Callable
 from contextlib import ExitStack
 from concurrent.futures import Future
@@ -209,7 +210,7 @@ def _new_exporter():
             page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
             if re.search(r"<img\b", page, flags=re.I):  # images (rare here): nbconvert's own pass names them
                 return super().from_notebook_node(nb, resources, **kw)
-            return _FOCUSABLE.sub(_focusable, page), resources
+            return _characters(_FOCUSABLE.sub(_focusable, page)), resources
 
     from importlib.metadata import version
 
@@ -224,6 +225,24 @@ COPIED_FROM_NBCONVERT = "7.17"
 
 #: the opening tags of the cells' input and output areas, which nbconvert makes focusable (tabindex)
 _FOCUSABLE = re.compile(r'<div\b(?=[^>]*\bclass="(?:[^"]*\s)?(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?:\s[^"]*)?")([^>]*)>')
+
+
+#: a script or style block (left as it is), or a numeric character reference outside one
+_REF_OR_BLOCK = re.compile(r"<(script|style)\b.*?</\1\s*>|&#(\d+);", flags=re.S | re.I)
+
+
+def _characters(page: str) -> str:
+    """Numeric character references outside scripts and styles as the characters they stand for, as
+    BeautifulSoup wrote them: nbconvert's markdown writes headings' text as references (&#31354;
+    for 空), which a search of the page's text would not find. Only characters from U+00A0 on that are
+    not controls, format characters or unassigned are written out; ``&lt;``, ``&amp;`` and the like
+    stay as they are."""
+    def one(mo: re.Match) -> str:
+        if mo.group(2) is None:
+            return mo.group(0)
+        code = int(mo.group(2))
+        return chr(code) if 0xA0 <= code <= 0x10FFFF and not unicodedata.category(chr(code)).startswith("C") else mo.group(0)
+    return _REF_OR_BLOCK.sub(one, page)
 
 
 def _focusable(mo: re.Match) -> str:
