@@ -4,7 +4,6 @@ typst, from pypandoc-binary) and the typst compiler for PDF, with the same setti
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import logging
 import os
@@ -20,11 +19,12 @@ from pathlib import Path
 import nbformat
 
 from ...core.exceptions import RenderError
-from .base import (CJK_FONT, TYPST_HEADER, RenderResult, Renderer, _atomic_write_bytes, pdf_prerequisites, _atomic_write_text, chart_pictures,
-                   find_cjk_font, front_matter, page_title, report_css, typst_header, typst_settings, with_plotlyjs, annex_filter)
+from .base import (CJK_FONT, TYPST_HEADER, RenderResult, Renderer, _atomic_write_bytes, _atomic_write_text, chart_pictures,
+                   find_cjk_font, front_matter, page_title, pdf_prerequisites, report_css, typst_header, typst_settings, with_plotlyjs,
+                   annex_filter)
 from .chart_images import PLOTLY_MIME, SVG_MIME, chart_outputs
 from . import typst_worker
-from .notebook_read import read_notebook
+from .notebook_read import digest as notebook_digest, read_notebook
 from .tools import StartedTool, render_timeout, start_tool
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ _starting = threading.local()
 
 
 def _digest(notebook: Path) -> str:
-    return hashlib.blake2b(Path(notebook).read_bytes(), digest_size=16).hexdigest()
+    return notebook_digest(Path(notebook).read_bytes())
 
 
 class _PdfText:

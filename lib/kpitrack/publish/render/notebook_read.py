@@ -24,7 +24,7 @@ KEEP = 2  # notebooks kept: the one being rendered, and one before it
 def read_notebook(path: Path) -> nbformat.NotebookNode:
     """The notebook at ``path`` (nbformat version 4), parsed once for all who read the same bytes."""
     data = Path(path).read_bytes()
-    key = (str(Path(path).resolve()), hashlib.blake2b(data, digest_size=16).hexdigest())
+    key = (str(Path(path).resolve()), digest(data))
     with _lock:
         if key in _read:
             return _read[key]
@@ -45,6 +45,11 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
             while len(_read) > KEEP:
                 _read.pop(next(iter(_read)))
         return nb
+
+
+def digest(data: bytes) -> str:
+    """What tells a notebook's bytes apart (the key :func:`read_notebook` keeps them by)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def forget(path: Path | None = None) -> None:
