@@ -12,7 +12,7 @@ import nbformat
 import plotly.graph_objects as go
 import pytest
 
-from kpitrack.core.exceptions import RenderError
+from kpitrack.core.exceptions import NotebookError, RenderError
 from kpitrack.core.paths import repo_root
 from kpitrack.publish.render import chart_images
 from kpitrack.publish import render
@@ -550,6 +550,89 @@ def test_a_pdf_text_started_ahead_is_used_only_for_the_same_bytes(tmp_path, monk
     fallback.FallbackRenderer().render(other, ("html", "pdf"), tmp_path / "out")
     assert fallback._starting.text is outer
     fallback._starting.text = None
+
+
+def test_a_pdf_text_started_as_the_last_cell_answers_is_taken_only_for_the_same_text(tmp_path, monkeypatch):
+    """The fallback starts pandoc on the notebook as its last cell answers (before the kernel is
+    stopped and the file written); the render takes that text only when the file gives pandoc the same
+    markdown and front matter (else pandoc is started again), at most AHEAD_KEPT are kept (the older
+    ones' folders removed), and the renderer a thread prepared is the one told."""
+    from kpitrack.publish.render import base as render_base
+    from kpitrack.publish.render import fallback
+
+    monkeypatch.setattr(fallback, "pdf_prerequisites", lambda: [])
+    started: list[list[str]] = []
+    start_tool = fallback.start_tool
+    monkeypatch.setattr(fallback, "start_tool", lambda args, *a, **k: started.append(args) or start_tool(args, *a, **k))
+    fallback._drop_ahead()
+    path = _notebook(tmp_path / "doc.ipynb")
+    nb = nbformat.read(str(path), as_version=4)
+    renderer = fallback.FallbackRenderer()
+    renderer.executed(nb, ("html",))  # no PDF wanted: nothing started
+    assert not started and not fallback._AHEAD
+    monkeypatch.setattr(render_base._prepared, "renderer", renderer, raising=False)
+    monkeypatch.setattr(render_base._prepared, "formats", ("html", "pdf"), raising=False)
+    render_base.notebook_executed(nb)  # as the runner's client says it
+    assert len(started) == 1 and len(fallback._AHEAD) == 1
+    ahead = fallback._AHEAD[0]
+    text = fallback._PdfText.start(path)
+    try:
+        assert text is ahead and len(started) == 1 and not fallback._AHEAD  # taken, not started again
+        assert text.converts(path) and text.nb is not nb  # the file's notebook from now on
+        text.source()
+    finally:
+        text.close()
+
+    render_base.notebook_executed(nb)
+    render_base.stamp_front_matter(path, {"title": "另一个标题"})  # the file differs from what was started
+    text = fallback._PdfText.start(path)
+    try:
+        assert text is not None and len(started) == 3 and len(fallback._AHEAD) == 1
+        assert "另一个标题" in " ".join(started[-1])
+    finally:
+        text.close()
+
+    for _ in range(fallback.AHEAD_KEPT + 1):
+        render_base.notebook_executed(nb)
+    kept = list(fallback._AHEAD)
+    assert len(kept) == fallback.AHEAD_KEPT and ahead not in kept and not ahead.tmpdir.exists()
+    fallback._drop_ahead()
+    assert not fallback._AHEAD and not any(t.tmpdir.exists() for t in kept)
+
+
+def test_the_runner_stamps_the_front_matter_and_tells_the_prepared_renderer_as_the_last_cell_answers(tmp_path, monkeypatch):
+    """execute_notebook's front matter is in the notebook it writes, and the renderer this thread
+    prepared is given that notebook (front matter stamped) before the file is written."""
+    from kpitrack.publish.render import base as render_base
+    from kpitrack.publish.runs.execute import execute_notebook
+
+    seen: list[tuple[dict, bool]] = []
+    out = tmp_path / "out.ipynb"
+
+    class Listener(render_base.Renderer):
+        def executed(self, nb, formats):
+            seen.append((render_base.front_matter(nb), out.exists()))
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_raw_cell('---\ntitle: "旧"\nlang: zh\n---'), nbformat.v4.new_code_cell("x = 1")]
+    source = tmp_path / "in.ipynb"
+    nbformat.write(nb, str(source))
+    monkeypatch.setattr(render_base._prepared, "renderer", Listener(), raising=False)
+    monkeypatch.setattr(render_base._prepared, "formats", ("html",), raising=False)
+    execute_notebook(source, out, {}, front_matter={"title": "新<标题>"})
+    assert seen == [({"title": "新<标题>", "lang": "zh"}, False)]
+    assert render_base.front_matter(nbformat.read(str(out), as_version=4)) == {"title": "新<标题>", "lang": "zh"}
+    del nb.cells[0]  # without front matter: a cell is put first, and papermill finishes as before
+    nbformat.write(nb, str(source))
+    execute_notebook(source, out, {}, front_matter={"title": "新"})
+    written = nbformat.read(str(out), as_version=4)
+    assert render_base.front_matter(written) == {"title": "新"} and written.cells[0].metadata.papermill.status == "completed"
+    assert len(seen) == 2
+    nb.cells.append(nbformat.v4.new_code_cell("raise ValueError('坏')"))  # a failing notebook: no stamp, nobody told
+    nbformat.write(nb, str(source))
+    with pytest.raises(NotebookError, match="坏"):
+        execute_notebook(source, out, {}, front_matter={"title": "新"})
+    assert len(seen) == 2 and render_base.front_matter(nbformat.read(str(out), as_version=4)) == {}
 
 
 def test_the_fallback_says_when_the_pictures_failed(tmp_path, monkeypatch):

@@ -66,8 +66,28 @@ def competition_ranks(values: pd.Series, direction: str) -> pd.Series:
 
 
 def _rows(peers: Peers, indicator: str, year: int, cities: tuple[str, ...]) -> pd.DataFrame:
+    f = _by_indicator_year(peers).get((indicator, year))
+    if f is None:
+        return peers.figures.iloc[0:0][["city", "city_en", "value", "source", "quality", "note"]]
+    return f[f["city"].isin(cities)]
+
+
+#: peer figures split by indicator and year, by peer figures (loaded once per state: the same object):
+#: a report's rank table asks for some forty rankings, each of which would otherwise filter every figure
+_SPLIT: dict[int, tuple[Peers, dict[tuple[str, int], pd.DataFrame]]] = {}
+
+
+def _by_indicator_year(peers: Peers) -> dict[tuple[str, int], pd.DataFrame]:
+    hit = _SPLIT.get(id(peers))
+    if hit is not None and hit[0] is peers:
+        return hit[1]
     f = peers.figures
-    return f[(f["indicator"] == indicator) & (f["year"] == year) & f["city"].isin(cities)]
+    keep = ["city", "city_en", "value", "source", "quality", "note"]  # what a ranking shows
+    split = {(str(ind), int(year)): rows[keep] for (ind, year), rows in f.groupby(["indicator", "year"], sort=False)} if len(f) else {}
+    if len(_SPLIT) > 16:
+        _SPLIT.clear()
+    _SPLIT[id(peers)] = (peers, split)
+    return split
 
 
 def choose_source(rows: pd.DataFrame) -> str | None:
@@ -92,21 +112,32 @@ def ranking(peers: Peers, indicator: str, year: int, group: str, source: str | N
     """
     ind = peers.indicator(indicator)
     grp = peers.group(group)
-    if not ind.rankable:
-        raise ParameterError(f"{indicator} is not ranked: {ind.why_not_zh}", field="measure")
-    if ind.direction == "none":
-        raise ParameterError(f"{indicator} ({ind.name_zh}) is a size, not better or worse: it is not ranked", field="measure")
-    rows = _rows(peers, indicator, year, grp.cities)
-    sources = sorted(rows["source"].unique())
-    if source is not None and source not in sources:
-        raise ParameterError(f"--source: no figures of {indicator} for {year} from {source!r}; sources with figures: "
-                             f"{'; '.join(sources) or 'none'}", field="source")
-    used = source or choose_source(rows)
-    table = _table(rows[rows["source"] == used] if used else rows.iloc[0:0], ind)
+    _check_rankable(ind)
+    table, used, sources = _ranked(peers, ind, year, grp, source)
     before = _table(_rows(peers, indicator, year - 1, grp.cities).pipe(lambda r: r[r["source"] == used]), ind) if used else table.iloc[0:0]
     home_rank = _rank_of(table, peers.home)
-    return Ranking(ind, grp, year, used or "", table, tuple(c for c in grp.cities if c not in set(table["city"])), peers.home,
+    ranked = set(table["city"])
+    return Ranking(ind, grp, year, used or "", table, tuple(c for c in grp.cities if c not in ranked), peers.home,
                    home_rank, _rank_of(before, peers.home), len(before) or None, tuple(s for s in sources if s != used))
+
+
+def _ranked(peers: Peers, ind: Indicator, year: int, grp: Group, source: str | None) -> tuple[pd.DataFrame, str | None, list[str]]:
+    """The ranking's table for one year (:func:`_table`), the source used (None: no figures) and every
+    source with figures that year."""
+    rows = _rows(peers, ind.id, year, grp.cities)
+    sources = sorted(rows["source"].unique())
+    if source is not None and source not in sources:
+        raise ParameterError(f"--source: no figures of {ind.id} for {year} from {source!r}; sources with figures: "
+                             f"{'; '.join(sources) or 'none'}", field="source")
+    used = source or choose_source(rows)
+    return _table(rows[rows["source"] == used] if used else rows.iloc[0:0], ind), used, sources
+
+
+def _check_rankable(ind: Indicator) -> None:
+    if not ind.rankable:
+        raise ParameterError(f"{ind.id} is not ranked: {ind.why_not_zh}", field="measure")
+    if ind.direction == "none":
+        raise ParameterError(f"{ind.id} ({ind.name_zh}) is a size, not better or worse: it is not ranked", field="measure")
 
 
 def _table(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
@@ -143,8 +174,11 @@ def rank_history(peers: Peers, indicator: str, group: str, years: range) -> pd.D
 
 def _rank_history(peers: Peers, indicator: str, group: str, years: range) -> pd.DataFrame:
     rows = []
+    ind, grp = peers.indicator(indicator), peers.group(group)
     for year in years:
-        r = ranking(peers, indicator, year, group)
-        if r.home_rank is not None:
-            rows.append({"year": year, "rank": r.home_rank, "n": r.n, "source": r.source})
+        _check_rankable(ind)
+        table, used, _ = _ranked(peers, ind, year, grp, None)  # as ranking() ranks, without the year before
+        rank = _rank_of(table, peers.home)
+        if rank is not None:
+            rows.append({"year": year, "rank": rank, "n": len(table), "source": used or ""})
     return pd.DataFrame(rows, columns=["year", "rank", "n", "source"])

@@ -78,6 +78,7 @@ class Renderer:
         Chromium's start takes the other for 1-2 s; the charts come later still."""
         wanted = "pdf" in formats and not pdf_prerequisites()
         want_chart_images(wanted)
+        _prepared.renderer, _prepared.formats = self, tuple(formats)
         if wanted:
             warm_up_chart_images(then=lambda: self.warm_up(formats))
         else:  # no PDF can be made here: nothing is warmed for one
@@ -85,6 +86,12 @@ class Renderer:
 
     def warm_up(self, formats: tuple[str, ...]) -> None:
         """What this renderer makes ready while the notebook runs; returns at once (by default nothing)."""
+
+    def executed(self, nb: nbformat.NotebookNode, formats: tuple[str, ...]) -> None:
+        """The notebook's last cell has answered (``nb`` as it will be written, front matter stamped;
+        read only): what this renderer may start on it before the kernel is stopped and the notebook
+        written; returns at once (by default nothing). Its render still reads the notebook's file
+        and uses only what was started from the same content."""
 
     def render(self, notebook: Path, formats: tuple[str, ...], out_dir: Path) -> RenderResult:
         """Render every format; a format that fails leaves no earlier output of its own behind (it
@@ -247,13 +254,37 @@ def stamp_front_matter(notebook: Path, fields: dict[str, Any]) -> None:
     if not fields:
         return
     nb = nbformat.read(str(notebook), as_version=4)
+    stamp_notebook(nb, fields)
+    _atomic_write_text(notebook, nbformat.writes(nb))
+
+
+def stamp_notebook(nb: nbformat.NotebookNode, fields: dict[str, Any]) -> None:
+    """:func:`stamp_front_matter` on a notebook in memory (the runner stamps it as its last cell answers)."""
+    if not fields:
+        return
     meta = {**front_matter(nb), **fields}
     text = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---"
     if nb.cells and nb.cells[0].cell_type == "raw" and nb.cells[0].source.strip().startswith("---"):
         nb.cells[0].source = text
     else:
         nb.cells.insert(0, nbformat.v4.new_raw_cell(text))
-    _atomic_write_text(notebook, nbformat.writes(nb))
+
+
+#: the renderer this thread prepared (:meth:`Renderer.prepare`) and its formats: told when a notebook
+#: executed in this thread is done (:func:`notebook_executed`)
+_prepared = threading.local()
+
+
+def notebook_executed(nb: nbformat.NotebookNode) -> None:
+    """A notebook executed in this thread has answered its last cell: the renderer this thread prepared
+    may start on it (:meth:`Renderer.executed`); never raises (its render does the work itself)."""
+    renderer = getattr(_prepared, "renderer", None)
+    if renderer is None:
+        return
+    try:
+        renderer.executed(nb, _prepared.formats)
+    except Exception as exc:  # noqa: BLE001 - only a head start: the render does it again and says what fails
+        log.debug("nothing started on the executed notebook: %s", exc)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

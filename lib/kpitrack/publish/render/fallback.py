@@ -3,6 +3,7 @@ typst, from pypandoc-binary) and the typst compiler for PDF, with the same setti
 
 from __future__ import annotations
 
+import atexit
 import base64
 import html
 import logging
@@ -48,6 +49,13 @@ class FallbackRenderer(Renderer):
         if "pdf" in formats and find_cjk_font() is not None:
             warm_up_pdf()
 
+    def executed(self, nb: nbformat.NotebookNode, formats: tuple[str, ...]) -> None:
+        """The PDF's text handed to pandoc as the last cell answers, before the kernel is stopped and the
+        notebook written (about 0.1 s of a report); its render uses it only when the notebook's file
+        gives pandoc the same text (:meth:`_PdfText.start`)."""
+        if "pdf" in formats and not pdf_prerequisites():
+            _PdfText.ahead(nb)
+
     def render_format(self, notebook: Path, fmt: str, out_dir: Path) -> Path:
         nb = read_notebook(notebook)  # shared with the other format's thread: read only
         meta = front_matter(nb)
@@ -92,6 +100,23 @@ class FallbackRenderer(Renderer):
 #: the PDF text being converted for this thread's render (:meth:`FallbackRenderer.render`)
 _starting = threading.local()
 
+#: PDF texts started as notebooks' last cells answered (:meth:`_PdfText.ahead`), not yet taken by a
+#: render; a batch renders each document right after executing it, so a few are enough
+_AHEAD: list[_PdfText] = []
+_AHEAD_LOCK = threading.Lock()
+AHEAD_KEPT = 4
+
+
+def _drop_ahead() -> None:
+    with _AHEAD_LOCK:
+        dropped = list(_AHEAD)
+        _AHEAD.clear()
+    for text in dropped:
+        text.close()
+
+
+atexit.register(_drop_ahead)
+
 
 def _digest(notebook: Path) -> str:
     return notebook_digest(Path(notebook).read_bytes())
@@ -101,22 +126,57 @@ class _PdfText:
     """The PDF's text of one notebook being converted by pandoc: its folder (removed by :meth:`close`),
     the charts' picture names (written once the pictures come), and the pandoc process."""
 
-    def __init__(self, notebook: Path, digest: str, nb: nbformat.NotebookNode, meta: dict) -> None:
-        self.notebook, self.digest, self.nb, self.meta = Path(notebook).resolve(), digest, nb, meta
+    def __init__(self, notebook: Path | None, digest: str, nb: nbformat.NotebookNode, meta: dict) -> None:
+        self.notebook = Path(notebook).resolve() if notebook is not None else None
+        self.digest, self.nb, self.meta = digest, nb, meta
         self._tmp = tempfile.TemporaryDirectory(prefix="kpitrack-pdf-")
         self.tmpdir = Path(self._tmp.name)
         self.pending: list[tuple[str, int]] = []
         self._pandoc: StartedTool | None = None
 
     @classmethod
+    def ahead(cls, nb: nbformat.NotebookNode) -> None:
+        """pandoc started on the text of a notebook not yet written (:meth:`FallbackRenderer.executed`),
+        kept for :meth:`start` to take (the oldest of more than :data:`AHEAD_KEPT` is dropped)."""
+        text = cls(None, "", nb, front_matter(nb))  # its nb is replaced by the file's when it is taken
+        try:
+            text._pandoc = _start_typst_source(nb, text.meta, text.tmpdir, text.pending)
+        except BaseException:
+            text.close()
+            raise
+        with _AHEAD_LOCK:
+            _AHEAD.append(text)
+            dropped = _AHEAD[:-AHEAD_KEPT]
+            del _AHEAD[:-AHEAD_KEPT]
+        for old in dropped:
+            old.close()
+
+    @classmethod
+    def _taken(cls, nb: nbformat.NotebookNode, meta: dict) -> _PdfText | None:
+        """A text started :meth:`ahead` that gives pandoc exactly what ``nb`` would (taken from the kept ones)."""
+        with _AHEAD_LOCK:
+            for text in _AHEAD:
+                pending: list[tuple[str, int]] = []
+                if text.meta == meta and notebook_markdown(nb, text.tmpdir, pending=pending) == text.markdown \
+                        and pending == text.pending:
+                    _AHEAD.remove(text)
+                    return text
+        return None
+
+    @classmethod
     def start(cls, notebook: Path) -> _PdfText | None:
-        """pandoc started on ``notebook``'s text; None when that cannot be done here (the PDF's own
-        steps then do it, and say what went wrong)."""
+        """pandoc started on ``notebook``'s text, or the same text started :meth:`ahead`; None when that
+        cannot be done here (the PDF's own steps then do it, and say what went wrong)."""
         text = None
         try:
             digest = _digest(notebook)
             nb = read_notebook(notebook)
-            text = cls(notebook, digest, nb, front_matter(nb))
+            meta = front_matter(nb)
+            text = cls._taken(nb, meta)
+            if text is not None:
+                text.notebook, text.digest, text.nb = Path(notebook).resolve(), digest, nb
+                return text
+            text = cls(notebook, digest, nb, meta)
             text._pandoc = _start_typst_source(nb, text.meta, text.tmpdir, text.pending)
             return text
         except Exception as exc:  # noqa: BLE001 - the PDF's own steps report it
@@ -135,6 +195,11 @@ class _PdfText:
             return Path(notebook).resolve() == self.notebook and _digest(notebook) == self.digest
         except OSError:
             return False
+
+    @property
+    def markdown(self) -> str:
+        """What pandoc was given."""
+        return (self.tmpdir / "report.md").read_text(encoding="utf-8")
 
     def source(self) -> Path:
         """The typst file, once pandoc is done (a RenderError when it failed or hung)."""
@@ -414,8 +479,7 @@ def notebook_pdf(nb: nbformat.NotebookNode, meta: dict, *,
             else:
                 for name, index in pending:
                     svg = svgs[index]
-                    (tmpdir / name).write_text(svg.decode("utf-8") if isinstance(svg, bytes) else "".join(svg),
-                                               encoding="utf-8")
+                    (tmpdir / name).write_bytes(svg if isinstance(svg, bytes) else "".join(svg).encode("utf-8"))
         return typst_pdf(typ, font_dir)
 
 

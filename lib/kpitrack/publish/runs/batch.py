@@ -40,7 +40,6 @@ from ...core.fileio import atomic_move, atomic_write_text, locked
 from .provenance import MANIFEST, code_version, data_version, notebook_version, read_manifest  # noqa: F401 - part of the runner's API
 from .executors import EXECUTORS, DaskExecutor, Executor, LocalExecutor, get_executor  # noqa: F401 - the runner's API
 from .jobs import FORMATS, BatchResult, Job, JobGroup, JobResult, _now  # noqa: F401 - the runner's API
-from ..render import stamp_front_matter
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +169,7 @@ def _execute(doc: _Doc) -> None:
     job, result = doc.job, doc.result
     began = time.monotonic()
     try:
-        execute_notebook(Path(job.notebook), doc.executed, job.parameters, warm=True)
+        execute_notebook(Path(job.notebook), doc.executed, job.parameters, warm=True, front_matter=job.front_matter)
     except NotebookError as exc:
         result.exit_code = exc.exit_code
         result.error = str(exc).replace(str(doc.executed), f"{job.key}.failed.ipynb")
@@ -179,7 +178,6 @@ def _execute(doc: _Doc) -> None:
         _remove_outputs(doc.out, job.key)
         doc.done = True
         return
-    stamp_front_matter(doc.executed, job.front_matter)
     result.stages["execute"] = round(time.monotonic() - began, 2)
 
 

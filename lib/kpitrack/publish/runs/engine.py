@@ -18,7 +18,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger as papermill_logger
 from papermill.utils import merge_kwargs, remove_args
-from traitlets import Bool
+from traitlets import Bool, Dict
 
 from ..content.display import CHARTS_AHEAD_TARGET, RUNNER_ENV
 
@@ -29,6 +29,7 @@ class ChartClient(PapermillNotebookClient):
     """papermill's client; with ``draw_charts_ahead``, each chart output starts its PDF picture."""
 
     draw_charts_ahead = Bool(False, help="start drawing each chart's PDF picture as the kernel shows it").tag(config=True)
+    front_matter = Dict(help="fields stamped into the notebook's front matter once its last cell has answered").tag(config=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,6 +43,22 @@ class ChartClient(PapermillNotebookClient):
 
             chart_images.draw_ahead(chart_images.chart_outputs_of({"outputs": [out]}))
         return out
+
+    def papermill_execute_cells(self) -> None:
+        """papermill's, then, the last cell having answered: the front matter stamped and the renderer
+        this thread prepared told (:func:`kpitrack.publish.render.base.notebook_executed`), while the
+        kernel is still to be stopped and the notebook written."""
+        super().papermill_execute_cells()
+        if self.nb.metadata.get("papermill", {}).get("exception"):  # a cell failed: papermill marks it and raises
+            return
+        from ..render.base import notebook_executed, stamp_notebook
+
+        cells = len(self.nb.cells)
+        stamp_notebook(self.nb, dict(self.front_matter))
+        if len(self.nb.cells) > cells:  # a front matter cell put first: marked as papermill marks the cells it ran
+            self.nb.cells[0].metadata["papermill"] = {"duration": None, "end_time": None, "exception": False,
+                                                      "start_time": None, "status": "completed"}
+        notebook_executed(self.nb)
 
     def _charts_announced(self, msg: dict[str, Any]) -> None:
         """Charts the notebook shows later (:func:`~kpitrack.publish.content.display.announce_charts`)."""

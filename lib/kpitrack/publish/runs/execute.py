@@ -15,9 +15,13 @@ log = logging.getLogger(__name__)
 KERNEL = "python3"
 
 
-def execute_notebook(nb: Path, output: Path, params: dict[str, Any], *, warm: bool = False) -> Path:
+def execute_notebook(nb: Path, output: Path, params: dict[str, Any], *, warm: bool = False,
+                     front_matter: dict[str, Any] | None = None) -> Path:
     """Execute any parameterised notebook with papermill into ``output`` (written even on failure).
-    Charts carry their plotly figure; the renderer makes the PDF's pictures from it. With ``warm``
+    Charts carry their plotly figure; the renderer makes the PDF's pictures from it. ``front_matter``:
+    fields stamped into its front matter once the last cell has answered (as
+    :func:`~kpitrack.publish.render.stamp_front_matter` would after), before the renderer this thread
+    prepared is told (:meth:`~kpitrack.publish.render.Renderer.executed`). With ``warm``
     (a batch's documents), in this thread's warm kernel (:mod:`.warm_kernel`), else in a kernel of
     its own, killed once the last cell has answered: a notebook must leave nothing to be done at its
     kernel's exit (``atexit`` handlers, files not closed, processes of a session of their own).
@@ -35,7 +39,7 @@ def execute_notebook(nb: Path, output: Path, params: dict[str, Any], *, warm: bo
     try:
         for attempt in range(1, START_ATTEMPTS + 1):
             try:
-                _execute(pm, nb, output, params, timeout, warm=warm)
+                _execute(pm, nb, output, params, timeout, warm=warm, front_matter=front_matter or {})
                 break
             except RuntimeError as exc:  # a kernel that never started: jupyter's port race between parallel kernels
                 if attempt == START_ATTEMPTS or not _did_not_start(exc):
@@ -76,7 +80,8 @@ def cell_timeout() -> int:
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
 
 
-def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int, *, warm: bool = False) -> None:
+def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int, *, warm: bool = False,
+             front_matter: dict[str, Any]) -> None:
     cwd = str(paths.repo_root())
     options: dict[str, Any] = {
         "parameters": params, "kernel_name": KERNEL, "execution_timeout": timeout, "cwd": cwd, "progress_bar": False,
@@ -92,6 +97,7 @@ def _execute(pm, nb: Path, output: Path, params: dict[str, Any], timeout: int, *
 
     # a PDF is wanted: each chart's picture is drawn as the kernel shows it (:mod:`.engine`)
     options["draw_charts_ahead"] = chart_images.draw_ahead_wanted()
+    options["front_matter"] = front_matter
     from . import engine, warm_kernel
 
     if not warm:
