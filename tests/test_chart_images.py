@@ -3,6 +3,7 @@ the PDF only."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 import tempfile
 from concurrent.futures import Future
@@ -589,6 +590,21 @@ def test_a_pdf_text_started_as_the_last_cell_answers_is_taken_only_for_the_same_
     try:
         assert text is not None and len(started) == 3 and len(fallback._AHEAD) == 1
         assert "另一个标题" in " ".join(started[-1])
+    finally:
+        text.close()
+
+    def with_png(data: bytes) -> nbformat.NotebookNode:  # a picture the notebook has: named alike, its bytes differ
+        cell = nbformat.v4.new_code_cell("")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(data).decode()})]
+        return nbformat.from_dict({**nb, "cells": [*nb.cells, cell]})
+
+    render_base.notebook_executed(with_png(b"one"))
+    nbformat.write(with_png(b"two"), str(path))
+    count = len(started)
+    text = fallback._PdfText.start(path)
+    try:
+        assert text is not None and len(started) == count + 1 and text not in fallback._AHEAD
+        assert (text.tmpdir / "figure-003.png").read_bytes() == b"two"
     finally:
         text.close()
 

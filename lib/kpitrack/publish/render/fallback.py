@@ -132,15 +132,24 @@ class _PdfText:
         self._tmp = tempfile.TemporaryDirectory(prefix="kpitrack-pdf-")
         self.tmpdir = Path(self._tmp.name)
         self.pending: list[tuple[str, int]] = []
+        self.markdown = ""  # what pandoc was given
+        self.assets: dict[str, bytes] = {}  # the pictures the notebook had (not the charts' to come)
         self._pandoc: StartedTool | None = None
+
+    def _begin(self) -> None:
+        self._pandoc = _start_typst_source(self.nb, self.meta, self.tmpdir, self.pending)
+        self.markdown = (self.tmpdir / "report.md").read_text(encoding="utf-8")
+        self.assets = {p.name: p.read_bytes() for p in self.tmpdir.glob("figure-*")}
 
     @classmethod
     def ahead(cls, nb: nbformat.NotebookNode) -> None:
         """pandoc started on the text of a notebook not yet written (:meth:`FallbackRenderer.executed`),
-        kept for :meth:`start` to take (the oldest of more than :data:`AHEAD_KEPT` is dropped)."""
+        kept for :meth:`start` to take (the oldest of more than :data:`AHEAD_KEPT` is dropped). Only
+        pandoc: a typst compile started as well once the pictures came gained nothing measurable (the
+        pictures come last)."""
         text = cls(None, "", nb, front_matter(nb))  # its nb is replaced by the file's when it is taken
         try:
-            text._pandoc = _start_typst_source(nb, text.meta, text.tmpdir, text.pending)
+            text._begin()
         except BaseException:
             text.close()
             raise
@@ -153,12 +162,14 @@ class _PdfText:
 
     @classmethod
     def _taken(cls, nb: nbformat.NotebookNode, meta: dict) -> _PdfText | None:
-        """A text started :meth:`ahead` that gives pandoc exactly what ``nb`` would (taken from the kept ones)."""
+        """A text started :meth:`ahead` that gives pandoc exactly what ``nb`` would, pictures included
+        (taken from the kept ones)."""
         with _AHEAD_LOCK:
             for text in _AHEAD:
                 pending: list[tuple[str, int]] = []
-                if text.meta == meta and notebook_markdown(nb, text.tmpdir, pending=pending) == text.markdown \
-                        and pending == text.pending:
+                assets: dict[str, bytes] = {}
+                if text.meta == meta and notebook_markdown(nb, text.tmpdir, pending=pending, assets=assets) == text.markdown \
+                        and pending == text.pending and assets == text.assets:
                     _AHEAD.remove(text)
                     return text
         return None
@@ -177,7 +188,7 @@ class _PdfText:
                 text.notebook, text.digest, text.nb = Path(notebook).resolve(), digest, nb
                 return text
             text = cls(notebook, digest, nb, meta)
-            text._pandoc = _start_typst_source(nb, text.meta, text.tmpdir, text.pending)
+            text._begin()
             return text
         except Exception as exc:  # noqa: BLE001 - the PDF's own steps report it
             log.debug("the PDF's text was not started ahead: %s", exc)
@@ -195,11 +206,6 @@ class _PdfText:
             return Path(notebook).resolve() == self.notebook and _digest(notebook) == self.digest
         except OSError:
             return False
-
-    @property
-    def markdown(self) -> str:
-        """What pandoc was given."""
-        return (self.tmpdir / "report.md").read_text(encoding="utf-8")
 
     def source(self) -> Path:
         """The typst file, once pandoc is done (a RenderError when it failed or hung)."""
@@ -407,11 +413,20 @@ def _without_raw(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path, *, pending: list[tuple[str, int]] | None = None) -> str:
+def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path, *, pending: list[tuple[str, int]] | None = None,
+                      assets: dict[str, bytes] | None = None) -> str:
     """The notebook as pandoc markdown: markdown cells, and for each output the form a PDF needs
     (a picture for charts, a pipe table for tables, markdown text); code is left out. With
     ``pending``, every chart gets a file name before its picture is made, listed there with the chart's
-    place among the notebook's charts (its picture is written under that name later)."""
+    place among the notebook's charts (its picture is written under that name later). The pictures it
+    has are written into ``asset_dir``, or with ``assets`` kept there by name instead."""
+
+    def put(name: str, data: bytes) -> None:
+        if assets is not None:
+            assets[name] = data
+        else:
+            (asset_dir / name).write_bytes(data)
+
     parts: list[str] = []
     n_img = 0
     n_chart = -1
@@ -432,12 +447,12 @@ def notebook_markdown(nb: nbformat.NotebookNode, asset_dir: Path, *, pending: li
                         n_img += 1
                         name = f"figure-{n_img:03d}.svg"
                         svg = data["image/svg+xml"]
-                        (asset_dir / name).write_text("".join(svg) if isinstance(svg, list) else svg, encoding="utf-8")
+                        put(name, ("".join(svg) if isinstance(svg, list) else svg).encode("utf-8"))
                         parts.append(f"![]({name}){{width=100%}}")
                     elif "image/png" in data:
                         n_img += 1
                         name = f"figure-{n_img:03d}.png"
-                        (asset_dir / name).write_bytes(base64.b64decode(data["image/png"]))
+                        put(name, base64.b64decode(data["image/png"]))
                         parts.append(f"![]({name}){{width=100%}}")
                     elif "text/markdown" in data:
                         parts.append(data["text/markdown"])
