@@ -250,14 +250,21 @@ class FigureBook:
             return {}
         out = rows[["measure_id", "region", "year", *SERIES_COLUMNS[1:]]].rename(columns={"year": "period"})
         out = out.sort_values(["measure_id", "region", "period"], kind="stable")
-        return {key: g.drop(columns=["measure_id", "region"]).reset_index(drop=True)
-                for key, g in out.groupby(["measure_id", "region"], sort=False)}
+        keys = list(zip(out["measure_id"], out["region"]))
+        body = out.drop(columns=["measure_id", "region"]).reset_index(drop=True)
+        bounds: dict[tuple[str, str], tuple[int, int]] = {}  # sorted by pair: each pair's rows follow each other
+        for i, key in enumerate(keys):
+            bounds[key] = (bounds[key][0] if key in bounds else i, i + 1)
+        return {key: body.iloc[a:b].reset_index(drop=True) for key, (a, b) in bounds.items() if not pd.isna(list(key)).any()}
 
     @staticmethod
     def _cut(s: pd.DataFrame | None, as_of: int | None) -> pd.DataFrame:
         if s is None:
             return _empty_series()
-        return (s[s["period"] <= as_of] if as_of is not None else s).reset_index(drop=True)
+        if as_of is None:
+            return s.reset_index(drop=True)
+        periods = s["period"].to_numpy()  # in order (:meth:`_by_pair`): the years up to as_of come first
+        return s.iloc[:int(np.searchsorted(periods, as_of, side="right"))].reset_index(drop=True)
 
     def yearly(self, measure_id: str, region: str, as_of: int | None = None) -> pd.DataFrame:
         """The yearly figures that count of a measure in a region (columns :data:`SERIES_COLUMNS`),
