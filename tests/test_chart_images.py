@@ -172,6 +172,7 @@ def test_what_waits_for_chromium_runs_once_it_has_started_or_failed(monkeypatch)
     exporter = chart_images._Exporter()
     monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
     monkeypatch.setattr(chart_images, "static_export_available", lambda: (True, ""))
+    monkeypatch.setattr(chart_images, "WARM_CHART", False)  # its own test below
     for outcome in ("started", "failed"):
         def fake_start(self, outcome=outcome):
             time.sleep(0.3)
@@ -204,6 +205,7 @@ def test_chromium_starts_once_the_kernel_has_started(monkeypatch, tmp_path):
     exporter = chart_images._Exporter()
     monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
     monkeypatch.setattr(chart_images, "static_export_available", lambda: (True, ""))
+    monkeypatch.setattr(chart_images, "WARM_CHART", False)  # its own test below
 
     def fake_start(self):
         self._kaleido = object()
@@ -239,6 +241,58 @@ def test_chromium_starts_once_the_kernel_has_started(monkeypatch, tmp_path):
     chart_images._kernel_up.clear()
     engine._kernel_started(notebook=None)
     assert chart_images._kernel_up.is_set()
+
+
+def test_a_chromium_started_for_a_notebook_draws_one_warm_chart_after_the_renderers_warm_ups(monkeypatch):
+    """Once started for a notebook, Chromium draws one chart like the reports' (its first real charts
+    then find plotly.js compiled), after the renderer's own warm-ups have been started; none when its
+    start was cancelled by a close, or failed."""
+    import threading
+
+    import plotly.graph_objects as go
+
+    go.Figure(chart_images.warm_figure())  # a valid figure: plotly checks every property here
+    order: list = []
+    done = threading.Event()
+    exporter = chart_images._Exporter()
+    monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
+    monkeypatch.setattr(chart_images, "static_export_available", lambda: (True, ""))
+    monkeypatch.setattr(chart_images, "KERNEL_WAIT", 0.1)
+    monkeypatch.setattr(chart_images._Exporter, "svgs", lambda self, figs: order.append(figs) or done.set() or ["<svg/>"])
+    for outcome in ("started", "failed"):
+        def fake_start(self, outcome=outcome):
+            if outcome == "failed":
+                raise RuntimeError("no browser today")
+            self._kaleido = object()
+        monkeypatch.setattr(chart_images._Exporter, "_start", fake_start)
+        exporter._kaleido = None
+        done.clear()
+        then = threading.Event()
+        chart_images.warm_up(then=lambda: (order.append("then"), then.set()))
+        assert then.wait(10)
+        if outcome == "started":
+            assert done.wait(10) and order == ["then", [chart_images.warm_figure()]]
+        else:
+            assert not done.wait(0.5) and order[-1] == "then"
+    exporter._kaleido = None
+    order.clear()
+    chart_images._kernel_up.clear()
+    monkeypatch.setattr(chart_images, "KERNEL_WAIT", 30.0)
+    monkeypatch.setattr(chart_images._Exporter, "_start", lambda self: setattr(self, "_kaleido", object()))
+    then = threading.Event()
+    chart_images.warm_up(then=then.set)
+    exporter.close()  # cancelled while it waited for the kernel: no start, no warm chart
+    chart_images.kernel_started()
+    assert then.wait(5) and not done.wait(0.5) and order == []
+
+
+def test_the_warm_chart_draws_in_chromium():
+    need_chromium()
+    if not static_export_available()[0]:
+        pytest.skip(static_export_available()[1])
+    (svg,) = chart_images._EXPORTER.svgs([chart_images.warm_figure()])
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    assert text.lstrip().startswith("<svg") and "预热" in text
 
 
 def test_after_a_drawing_ahead_fails_none_more_until_the_next_document(monkeypatch):
@@ -285,8 +339,9 @@ def recording_exporter(monkeypatch):
     started: list[float] = []
 
     def svgs(figures, real=exporter.svgs):
-        started.append(time.monotonic())
-        drawn.append(len(figures))
+        if figures != [chart_images.warm_figure()]:  # the warm-up chart is not one of the notebook's
+            started.append(time.monotonic())
+            drawn.append(len(figures))
         return real(figures)
     monkeypatch.setattr(exporter, "svgs", svgs)
     yield exporter, drawn, started
