@@ -268,7 +268,7 @@ def test_a_chromium_started_for_a_notebook_draws_one_warm_chart_after_the_render
         exporter._kaleido = None
         done.clear()
         then = threading.Event()
-        chart_images.warm_up(then=lambda: (order.append("then"), then.set()))
+        chart_images.warm_up(then=lambda then=then: (order.append("then"), then.set()))
         assert then.wait(10)
         if outcome == "started":
             assert done.wait(10) and order == ["then", [chart_images.warm_figure()]]
