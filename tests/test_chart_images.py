@@ -246,7 +246,7 @@ def test_chromium_starts_once_the_kernel_has_started(monkeypatch, tmp_path):
 def test_a_chromium_started_for_a_notebook_draws_one_warm_chart_after_the_renderers_warm_ups(monkeypatch):
     """Once started for a notebook, Chromium draws one chart like the reports' (its first real charts
     then find plotly.js compiled), after the renderer's own warm-ups have been started; none when its
-    start was cancelled by a close, or failed."""
+    start was cancelled by a close, or failed, or it was running already, or a drawing has failed."""
     import threading
 
     import plotly.graph_objects as go
@@ -258,7 +258,7 @@ def test_a_chromium_started_for_a_notebook_draws_one_warm_chart_after_the_render
     monkeypatch.setattr(chart_images, "_EXPORTER", exporter)
     monkeypatch.setattr(chart_images, "static_export_available", lambda: (True, ""))
     monkeypatch.setattr(chart_images, "KERNEL_WAIT", 0.1)
-    monkeypatch.setattr(chart_images._Exporter, "svgs", lambda self, figs: order.append(figs) or done.set() or ["<svg/>"])
+    monkeypatch.setattr(chart_images._Exporter, "_svgs", lambda self, figs: order.append(figs) or done.set() or ["<svg/>"])
     for outcome in ("started", "failed"):
         def fake_start(self, outcome=outcome):
             if outcome == "failed":
@@ -274,8 +274,16 @@ def test_a_chromium_started_for_a_notebook_draws_one_warm_chart_after_the_render
             assert done.wait(10) and order == ["then", [chart_images.warm_figure()]]
         else:
             assert not done.wait(0.5) and order[-1] == "then"
-    exporter._kaleido = None
+    exporter._kaleido = object()  # running already (a batch's next document): no warm chart again
     order.clear()
+    then = threading.Event()
+    chart_images.warm_up(then=then.set)
+    assert then.wait(5) and not done.wait(0.5) and order == []
+    exporter._kaleido, exporter.ahead_failed = None, True  # a drawing failed meanwhile: none drawn after it
+    exporter.draw_warm()
+    assert order == []
+    exporter.ahead_failed = False
+    exporter._kaleido = None
     chart_images._kernel_up.clear()
     monkeypatch.setattr(chart_images, "KERNEL_WAIT", 30.0)
     monkeypatch.setattr(chart_images._Exporter, "_start", lambda self: setattr(self, "_kaleido", object()))
@@ -663,12 +671,64 @@ def test_a_pdf_text_started_as_the_last_cell_answers_is_taken_only_for_the_same_
     finally:
         text.close()
 
+    nb_cr = nbformat.from_dict({**nb, "cells": [*nb.cells, nbformat.v4.new_markdown_cell("# 标题\r\n正文")]})
+    render_base.notebook_executed(nb_cr)  # a carriage return is compared as written
+    nbformat.write(nb_cr, str(path))
+    count = len(started)
+    text = fallback._PdfText.start(path)
+    try:
+        assert text is not None and len(started) == count
+    finally:
+        text.close()
+    render_base.notebook_executed(nb_cr)
+    monkeypatch.setattr(fallback, "typst_settings", lambda: tmp_path / "other-settings.typ")  # another workspace's settings
+    text = fallback._PdfText.start(path)
+    try:
+        assert text is not None and len(started) == count + 2 and "other-settings.typ" in " ".join(started[-1])
+    finally:
+        text.close()
+    fallback._drop_ahead()
+
     for _ in range(fallback.AHEAD_KEPT + 1):
         render_base.notebook_executed(nb)
     kept = list(fallback._AHEAD)
     assert len(kept) == fallback.AHEAD_KEPT and ahead not in kept and not ahead.tmpdir.exists()
     fallback._drop_ahead()
     assert not fallback._AHEAD and not any(t.tmpdir.exists() for t in kept)
+    monkeypatch.setattr(fallback.Renderer, "render", lambda self, nb, formats, out: None)
+    renderer.render(path, ("html",), tmp_path / "out")  # rendering what it was prepared for: later notebooks are not its
+    assert render_base._prepared.renderer is None
+    render_base.notebook_executed(nb)
+    assert not fallback._AHEAD
+
+
+def test_a_forked_child_leaves_the_parents_pdf_texts_alone(tmp_path, monkeypatch):
+    """A child forked while texts are kept ahead forgets them: dropping them there removes none of the
+    parent's folders (nor stops its pandoc)."""
+    import os
+
+    from kpitrack.publish.render import fallback
+
+    monkeypatch.setattr(fallback, "pdf_prerequisites", lambda: [])
+    fallback._drop_ahead()
+    nb = nbformat.read(str(_notebook(tmp_path / "doc.ipynb")), as_version=4)
+    fallback.FallbackRenderer().executed(nb, ("pdf",))
+    (text,) = fallback._AHEAD
+    pid = os.fork()
+    if pid == 0:  # the child: what it kept is forgotten, and its exit hooks find nothing to remove
+        try:
+            import gc
+
+            fallback._drop_ahead()
+            gc.collect()
+        finally:
+            os._exit(0 if not fallback._AHEAD else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert text.tmpdir.is_dir() and fallback._AHEAD == [text]
+    text.source()  # the parent's pandoc finished its work
+    fallback._drop_ahead()
+    assert not text.tmpdir.exists()
 
 
 def test_the_runner_stamps_the_front_matter_and_tells_the_prepared_renderer_as_the_last_cell_answers(tmp_path, monkeypatch):
@@ -699,11 +759,28 @@ def test_the_runner_stamps_the_front_matter_and_tells_the_prepared_renderer_as_t
     written = nbformat.read(str(out), as_version=4)
     assert render_base.front_matter(written) == {"title": "新"} and written.cells[0].metadata.papermill.status == "completed"
     assert len(seen) == 2
-    nb.cells.append(nbformat.v4.new_code_cell("raise ValueError('坏')"))  # a failing notebook: no stamp, nobody told
+    failing = nbformat.v4.new_code_cell("raise ValueError('坏')")
+    nb.cells.append(failing)  # a failing notebook: no stamp, nobody told
     nbformat.write(nb, str(source))
     with pytest.raises(NotebookError, match="坏"):
         execute_notebook(source, out, {}, front_matter={"title": "新"})
     assert len(seen) == 2 and render_base.front_matter(nbformat.read(str(out), as_version=4)) == {}
+    failing.metadata["tags"] = ["raises-exception"]  # nbclient goes on; papermill still fails the run
+    nbformat.write(nb, str(source))
+    with pytest.raises(NotebookError, match="坏"):
+        execute_notebook(source, out, {}, front_matter={"title": "新"})
+    assert len(seen) == 2
+    nb.cells[-1] = nbformat.v4.new_code_cell("import sys\nsys.exit(0)")  # stops early, and succeeds: stamped after
+    nbformat.write(nb, str(source))
+    execute_notebook(source, out, {}, front_matter={"title": "新"})
+    assert len(seen) == 2 and render_base.front_matter(nbformat.read(str(out), as_version=4)) == {"title": "新"}
+    nb.cells.insert(0, nbformat.v4.new_raw_cell("---\ntitle: 半年报: 初稿\n---"))  # front matter YAML cannot read
+    del nb.cells[-1]
+    nbformat.write(nb, str(source))
+    out.unlink()
+    with pytest.raises(Exception, match="mapping values"):  # as before: the stamp says why, the notebook is written
+        execute_notebook(source, out, {}, front_matter={"title": "新"})
+    assert out.is_file() and len(seen) == 2
 
 
 def test_the_fallback_says_when_the_pictures_failed(tmp_path, monkeypatch):

@@ -275,6 +275,13 @@ def stamp_notebook(nb: nbformat.NotebookNode, fields: dict[str, Any]) -> None:
 _prepared = threading.local()
 
 
+def forget_prepared(renderer: Renderer) -> None:
+    """The documents ``renderer`` was prepared for in this thread are being rendered: later notebooks
+    executed here are not its to start on (until it is prepared again)."""
+    if getattr(_prepared, "renderer", None) is renderer:
+        _prepared.renderer = None
+
+
 def notebook_executed(nb: nbformat.NotebookNode) -> None:
     """A notebook executed in this thread has answered its last cell: the renderer this thread prepared
     may start on it (:meth:`Renderer.executed`); never raises (its render does the work itself)."""

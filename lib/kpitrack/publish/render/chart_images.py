@@ -195,27 +195,42 @@ class _Exporter:
         with self._lock:
             if self._kaleido is None:
                 self._start()
-            k, loop = self._kaleido, self._loop
+            return self._svgs(figures)
 
-            async def one(fig: dict) -> bytes:
-                height = int(fig.get("layout", {}).get("height") or FIGURE_HEIGHT)
-                return await k.calc_fig(fig, opts={"format": "svg", "width": FIGURE_WIDTH, "height": height})
-
-            async def all_() -> list[bytes]:
-                return list(await asyncio.gather(*(one(f) for f in figures)))
-
-            future = asyncio.run_coroutine_threadsafe(all_(), loop)
+    def draw_warm(self) -> None:
+        """Draw :func:`warm_figure` in the running browser (none is started for it; none after a
+        drawing failed); a failure closes it, as any drawing's does, and is otherwise only logged."""
+        with self._lock:
+            if self._kaleido is None or self.ahead_failed:
+                return
             try:
-                return future.result(timeout=render_timeout())
-            except TimeoutError:
-                future.cancel()
-                self.close(failed=True)
-                raise driving_error(find_chromium() or "chromium", "draw the charts' pictures",
-                                    f"they were not drawn within {render_timeout()} s (KPITRACK_RENDER_TIMEOUT); "
-                                    "it was stopped") from None
-            except Exception:
-                self.close()  # a browser that failed once starts afresh next time (long-lived batch workers)
-                raise
+                self._svgs([warm_figure()])
+            except Exception as exc:  # noqa: BLE001 - reported by the pictures' own call, which starts afresh
+                log.debug("the warm-up chart was not drawn: %s", exc)
+
+    def _svgs(self, figures: list[dict]) -> list[bytes]:
+        """:meth:`svgs` in the running browser (``_lock`` held)."""
+        k, loop = self._kaleido, self._loop
+
+        async def one(fig: dict) -> bytes:
+            height = int(fig.get("layout", {}).get("height") or FIGURE_HEIGHT)
+            return await k.calc_fig(fig, opts={"format": "svg", "width": FIGURE_WIDTH, "height": height})
+
+        async def all_() -> list[bytes]:
+            return list(await asyncio.gather(*(one(f) for f in figures)))
+
+        future = asyncio.run_coroutine_threadsafe(all_(), loop)
+        try:
+            return future.result(timeout=render_timeout())
+        except TimeoutError:
+            future.cancel()
+            self.close(failed=True)
+            raise driving_error(find_chromium() or "chromium", "draw the charts' pictures",
+                                f"they were not drawn within {render_timeout()} s (KPITRACK_RENDER_TIMEOUT); "
+                                "it was stopped") from None
+        except Exception:
+            self.close()  # a browser that failed once starts afresh next time (long-lived batch workers)
+            raise
 
 
 def _add_flags(k: Any) -> None:
@@ -347,7 +362,8 @@ def warm_up(then: Callable[[], None] | None = None) -> None:
 
     def run() -> None:
         cancelled = False
-        if _EXPORTER._kaleido is None:
+        fresh = _EXPORTER._kaleido is None
+        if fresh:
             _kernel_up.wait(KERNEL_WAIT)
             # the browser was closed meanwhile (a failure, the process's end): none is started for it
             cancelled = _EXPORTER.closes != closes
@@ -361,11 +377,8 @@ def warm_up(then: Callable[[], None] | None = None) -> None:
                 then()
             except Exception as exc:  # noqa: BLE001 - a warm-up only: the render does the work itself
                 log.debug("warm-up after Chromium failed: %s", exc)
-        if not cancelled and WARM_CHART and _EXPORTER._kaleido is not None:
-            try:
-                _EXPORTER.svgs([warm_figure()])
-            except Exception as exc:  # noqa: BLE001 - reported by the pictures' own call
-                log.debug("the warm-up chart was not drawn: %s", exc)
+        if fresh and not cancelled and WARM_CHART:
+            _EXPORTER.draw_warm()
 
     threading.Thread(target=run, name="kpitrack-chart-images-warm-up", daemon=True).start()
 

@@ -21,7 +21,7 @@ import nbformat
 
 from ...core.exceptions import RenderError
 from .base import (CJK_FONT, TYPST_HEADER, RenderResult, Renderer, _atomic_write_bytes, _atomic_write_text, chart_pictures,
-                   find_cjk_font, front_matter, page_title, pdf_prerequisites, report_css, typst_header, typst_settings, with_plotlyjs,
+                   find_cjk_font, forget_prepared, front_matter, page_title, pdf_prerequisites, report_css, typst_header, typst_settings, with_plotlyjs,
                    annex_filter)
 from .chart_images import PLOTLY_MIME, SVG_MIME, chart_outputs
 from . import typst_worker
@@ -74,6 +74,7 @@ class FallbackRenderer(Renderer):
         Python that start pandoc took 0.1-0.2 s on two cores once the HTML's and the pictures' threads
         had started beside them."""
         self.check_formats(formats)
+        forget_prepared(self)
         started = _PdfText.start(notebook) if "pdf" in formats and not pdf_prerequisites() else None
         outer = getattr(_starting, "text", None)
         _starting.text = started
@@ -115,7 +116,24 @@ def _drop_ahead() -> None:
         text.close()
 
 
+def _forget_ahead_in_child() -> None:
+    """A forked child leaves its parent's texts alone (their folders and pandoc are the parent's)."""
+    global _AHEAD_LOCK
+    _AHEAD_LOCK = threading.Lock()
+    for text in _AHEAD:
+        text._tmp._finalizer.detach()  # type: ignore[attr-defined]
+        text._pandoc = None
+    _AHEAD.clear()
+
+
 atexit.register(_drop_ahead)
+os.register_at_fork(after_in_child=_forget_ahead_in_child)
+try:  # worker processes of multiprocessing leave through os._exit: its own exit hooks run, atexit's do not
+    from multiprocessing import util as _mp_util
+
+    _mp_util.Finalize(None, _drop_ahead, exitpriority=10)
+except ImportError:  # pragma: no cover
+    pass
 
 
 def _digest(notebook: Path) -> str:
@@ -133,13 +151,15 @@ class _PdfText:
         self.tmpdir = Path(self._tmp.name)
         self.pending: list[tuple[str, int]] = []
         self.markdown = ""  # what pandoc was given
+        self.command: list[str] = []  # how it was started, its folder written TMP
         self.assets: dict[str, bytes] = {}  # the pictures the notebook had (not the charts' to come)
         self._pandoc: StartedTool | None = None
 
     def _begin(self) -> None:
         self._pandoc = _start_typst_source(self.nb, self.meta, self.tmpdir, self.pending)
-        self.markdown = (self.tmpdir / "report.md").read_text(encoding="utf-8")
+        self.markdown = (self.tmpdir / "report.md").read_bytes().decode("utf-8")  # as written: \r kept
         self.assets = {p.name: p.read_bytes() for p in self.tmpdir.glob("figure-*")}
+        self.command = _command_in(self.tmpdir, self.meta)
 
     @classmethod
     def ahead(cls, nb: nbformat.NotebookNode) -> None:
@@ -169,7 +189,7 @@ class _PdfText:
                 pending: list[tuple[str, int]] = []
                 assets: dict[str, bytes] = {}
                 if text.meta == meta and notebook_markdown(nb, text.tmpdir, pending=pending, assets=assets) == text.markdown \
-                        and pending == text.pending and assets == text.assets:
+                        and pending == text.pending and assets == text.assets and _command_in(text.tmpdir, meta) == text.command:
                     _AHEAD.remove(text)
                     return text
         return None
@@ -503,16 +523,27 @@ def _typst_source(nb: nbformat.NotebookNode, meta: dict, tmpdir: Path, pending: 
     return _finish_typst_source(_start_typst_source(nb, meta, tmpdir, pending), tmpdir)
 
 
+def _command_in(tmpdir: Path, meta: dict) -> list[str]:
+    """:func:`_typst_command` with ``tmpdir`` written TMP (what two texts' commands are compared by)."""
+    return [a.replace(str(tmpdir), "TMP") for a in _typst_command(meta, tmpdir)]
+
+
 def _start_typst_source(nb: nbformat.NotebookNode, meta: dict, tmpdir: Path, pending: list[tuple[str, int]] | None) -> StartedTool:
     """pandoc started on the notebook's markdown in ``tmpdir`` (:func:`_finish_typst_source` waits for it)."""
-    import pypandoc
-
     md = notebook_markdown(nb, tmpdir, pending=pending)
     (tmpdir / "header.typ").write_text(TYPST_HEADER + typst_header(meta) + "\n", encoding="utf-8")
-    # --wrap=none: a wrapped line must never start with typst markup (= heading, - list)
     # the page as Quarto sets it (_quarto.yml): A4, margins 1.6 cm and 1.8 cm, 10 pt; a map such
     # as the margins only reaches pandoc's template as metadata (a --variable=margin.x is a name)
     (tmpdir / "page.yaml").write_text("margin:\n  x: 1.6cm\n  y: 1.8cm\npapersize: a4\nfontsize: 10pt\n", encoding="utf-8")
+    (tmpdir / "report.md").write_text(md, encoding="utf-8")
+    return start_tool(_typst_command(meta, tmpdir), "pandoc (markdown to typst)")
+
+
+def _typst_command(meta: dict, tmpdir: Path) -> list[str]:
+    """pandoc's command line for the text in ``tmpdir`` (report.md, header.typ, page.yaml) to report.typ."""
+    import pypandoc
+
+    # --wrap=none: a wrapped line must never start with typst markup (= heading, - list)
     args = ["--standalone", "--wrap=none", *([f"--metadata=title:{meta['title']}"] if meta.get("title") and not meta.get("masthead") else []), "--variable=lang:zh",
             "--variable=region:CN", f"--variable=mainfont:{CJK_FONT}", f"--metadata-file={tmpdir / 'page.yaml'}",
             f"--include-in-header={tmpdir / 'header.typ'}", f"--include-before-body={typst_settings()}",
@@ -521,9 +552,8 @@ def _start_typst_source(nb: nbformat.NotebookNode, meta: dict, tmpdir: Path, pen
         args += ["--toc", "--toc-depth=2"]
     if meta.get("subtitle") and meta.get("title") and not meta.get("masthead"):
         args.append(f"--metadata=subtitle:{meta['subtitle']}")
-    (tmpdir / "report.md").write_text(md, encoding="utf-8")
-    return start_tool([pypandoc.get_pandoc_path(), str(tmpdir / "report.md"), "--from", "markdown", "--to", "typst",
-                       "--output", str(tmpdir / "report.typ"), *args], "pandoc (markdown to typst)")
+    return [pypandoc.get_pandoc_path(), str(tmpdir / "report.md"), "--from", "markdown", "--to", "typst",
+            "--output", str(tmpdir / "report.typ"), *args]
 
 
 def _finish_typst_source(pandoc: StartedTool, tmpdir: Path) -> Path:

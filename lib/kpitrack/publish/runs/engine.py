@@ -11,7 +11,9 @@ here (and the warm kernels, :mod:`.warm_kernel`, which use the same client) have
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from typing import Any
 
 from papermill.clientwrap import PapermillNotebookClient
@@ -23,6 +25,7 @@ from traitlets import Bool, Dict
 from ..content.display import CHARTS_AHEAD_TARGET, RUNNER_ENV
 
 ENGINE = "kpitrack"
+log = logging.getLogger(__name__)
 
 
 class ChartClient(PapermillNotebookClient):
@@ -49,15 +52,21 @@ class ChartClient(PapermillNotebookClient):
         this thread prepared told (:func:`kpitrack.publish.render.base.notebook_executed`), while the
         kernel is still to be stopped and the notebook written."""
         super().papermill_execute_cells()
-        if self.nb.metadata.get("papermill", {}).get("exception"):  # a cell failed: papermill marks it and raises
-            return
+        _stamped.done = False
+        if self.nb.metadata.get("papermill", {}).get("exception") or _has_error(self.nb):
+            return  # a cell failed, or the notebook stopped early (sys.exit): left to the caller, as after any run
         from ..render.base import notebook_executed, stamp_notebook
 
         cells = len(self.nb.cells)
-        stamp_notebook(self.nb, dict(self.front_matter))
+        try:
+            stamp_notebook(self.nb, dict(self.front_matter))
+        except Exception as exc:  # noqa: BLE001 - a front matter that cannot be read: the caller stamps the
+            log.debug("front matter not stamped as the last cell answered: %s", exc)  # written file and says why
+            return
         if len(self.nb.cells) > cells:  # a front matter cell put first: marked as papermill marks the cells it ran
             self.nb.cells[0].metadata["papermill"] = {"duration": None, "end_time": None, "exception": False,
                                                       "start_time": None, "status": "completed"}
+        _stamped.done = True
         notebook_executed(self.nb)
 
     def _charts_announced(self, msg: dict[str, Any]) -> None:
@@ -68,6 +77,24 @@ class ChartClient(PapermillNotebookClient):
 
             chart_images.draw_ahead([f for f in figures if isinstance(f, dict)])
         return None  # no comm object: nothing more is said on it
+
+
+#: whether the notebook last executed in this thread had its front matter stamped as its last cell
+#: answered (:meth:`ChartClient.papermill_execute_cells`); else :func:`~.execute.execute_notebook`
+#: stamps the written file, as it did before
+_stamped = threading.local()
+
+
+def stamped_here() -> bool:
+    """Whether the notebook last executed in this thread was stamped by its client (and forget it)."""
+    done = getattr(_stamped, "done", False)
+    _stamped.done = False
+    return done
+
+
+def _has_error(nb: Any) -> bool:
+    """Whether any cell shows an error (papermill fails the run on one unless it is ``sys.exit(0)``)."""
+    return any(out.get("output_type") == "error" for cell in nb.cells for out in cell.get("outputs", []))
 
 
 def _kernel_started(**_: Any) -> None:

@@ -33,12 +33,15 @@ def execute_notebook(nb: Path, output: Path, params: dict[str, Any], *, warm: bo
     """
     import papermill as pm
 
+    from . import engine
+
     output.parent.mkdir(parents=True, exist_ok=True)
     log.info("executing %s with %s -> %s", nb, params, output)
     timeout = cell_timeout()
     try:
         for attempt in range(1, START_ATTEMPTS + 1):
             try:
+                engine.stamped_here()
                 _execute(pm, nb, output, params, timeout, warm=warm, front_matter=front_matter or {})
                 break
             except RuntimeError as exc:  # a kernel that never started: jupyter's port race between parallel kernels
@@ -53,6 +56,10 @@ def execute_notebook(nb: Path, output: Path, params: dict[str, Any], *, warm: bo
     except TimeoutError:  # nbclient's CellTimeoutError: a cell ran too long, or the kernel stopped answering
         raise NotebookError(f"{nb.name}: a cell ran longer than {timeout} s (KPITRACK_CELL_TIMEOUT) or the kernel "
                             f"stopped answering; the run was stopped", path=str(output)) from None
+    if front_matter and not engine.stamped_here():  # it ended early (sys.exit) or its front matter is odd: as before
+        from ..render.base import stamp_front_matter
+
+        stamp_front_matter(output, front_matter)
     return output
 
 
