@@ -21,7 +21,9 @@ def execute_notebook(nb: Path, output: Path, params: dict[str, Any], *, warm: bo
     Charts carry their plotly figure; the renderer makes the PDF's pictures from it. ``front_matter``:
     fields stamped into its front matter once the last cell has answered (as
     :func:`~kpitrack.publish.render.stamp_front_matter` would after), before the renderer this thread
-    prepared is told (:meth:`~kpitrack.publish.render.Renderer.executed`). With ``warm``
+    prepared is told (:meth:`~kpitrack.publish.render.Renderer.executed`); a notebook that stopped
+    early (``sys.exit(0)``), or whose front matter cannot be read then, is stamped once written (a
+    front matter that cannot be read raises there, the notebook written). With ``warm``
     (a batch's documents), in this thread's warm kernel (:mod:`.warm_kernel`), else in a kernel of
     its own, killed once the last cell has answered: a notebook must leave nothing to be done at its
     kernel's exit (``atexit`` handlers, files not closed, processes of a session of their own).
