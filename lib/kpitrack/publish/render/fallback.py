@@ -51,7 +51,7 @@ class FallbackRenderer(Renderer):
 
     def executed(self, nb: nbformat.NotebookNode, formats: tuple[str, ...]) -> None:
         """The PDF's text handed to pandoc as the last cell answers, before the kernel is stopped and the
-        notebook written (about 0.1 s of a report); its render uses it only when the notebook's file
+        notebook written (0.15-0.25 s of a report); its render uses it only when the notebook's file
         gives pandoc the same text (:meth:`_PdfText.start`)."""
         if "pdf" in formats and not pdf_prerequisites():
             _PdfText.ahead(nb)
