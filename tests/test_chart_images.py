@@ -161,11 +161,25 @@ def test_prepare_starts_chromium_only_when_a_pdf_is_wanted(monkeypatch):
     assert starts == [1, 1]
 
 
+def _fake_start(outcome: str, delay: float = 0.0, seen: list | None = None):
+    """An ``_Exporter._start`` that "starts" a browser (``outcome`` "started") or fails ("failed"),
+    after ``delay`` seconds, saying which in ``seen``."""
+    import time
+
+    def start(self):
+        time.sleep(delay)
+        if seen is not None:
+            seen.append(outcome)
+        if outcome == "failed":
+            raise RuntimeError("no browser today")
+        self._kaleido = object()
+    return start
+
+
 def test_what_waits_for_chromium_runs_once_it_has_started_or_failed(monkeypatch):
     """chart_images.warm_up(then=...) calls ``then`` after Chromium's start, whether it started or
     failed (the renderer's own warm-ups wait for it), and at once when there is no Chromium."""
     import threading
-    import time
 
     order: list[str] = []
     done = threading.Event()
@@ -174,13 +188,7 @@ def test_what_waits_for_chromium_runs_once_it_has_started_or_failed(monkeypatch)
     monkeypatch.setattr(chart_images, "static_export_available", lambda: (True, ""))
     monkeypatch.setattr(chart_images, "WARM_CHART", False)  # its own test below
     for outcome in ("started", "failed"):
-        def fake_start(self, outcome=outcome):
-            time.sleep(0.3)
-            order.append(outcome)
-            if outcome == "failed":
-                raise RuntimeError("no browser today")
-            self._kaleido = object()
-        monkeypatch.setattr(chart_images._Exporter, "_start", fake_start)
+        monkeypatch.setattr(chart_images._Exporter, "_start", _fake_start(outcome, delay=0.3, seen=order))
         exporter._kaleido = None
         done.clear()
         before = len(order)
@@ -260,11 +268,7 @@ def test_a_chromium_started_for_a_notebook_draws_one_warm_chart_after_the_render
     monkeypatch.setattr(chart_images, "KERNEL_WAIT", 0.1)
     monkeypatch.setattr(chart_images._Exporter, "_svgs", lambda self, figs: order.append(figs) or done.set() or ["<svg/>"])
     for outcome in ("started", "failed"):
-        def fake_start(self, outcome=outcome):
-            if outcome == "failed":
-                raise RuntimeError("no browser today")
-            self._kaleido = object()
-        monkeypatch.setattr(chart_images._Exporter, "_start", fake_start)
+        monkeypatch.setattr(chart_images._Exporter, "_start", _fake_start(outcome))
         exporter._kaleido = None
         done.clear()
         then = threading.Event()
