@@ -55,7 +55,7 @@ class Handle:
 
     def __repr__(self) -> str:
         p = self.workspace.plan
-        return f"<kpitrack workspace {self.workspace.city_zh} {p.name_zh} ({p.start_year}-{p.end_year}) at {self.workspace.folder}>"
+        return f"<kpitrack workspace {self.workspace.city_zh} {p.name_zh} ({p.start_year}-{p.end_year}) at {self.workspace.root}>"
 
     def __dir__(self) -> list[str]:
         return sorted([*_API, "workspace"])

@@ -135,7 +135,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_init(args: argparse.Namespace) -> int:
     from ..data.workspaces import init_workspace
 
-    folder = init_workspace(Path(args.folder), args.city, regions_file=Path(args.regions) if args.regions else None,
+    folder = init_workspace(Path(args.root), args.city, regions_file=Path(args.regions) if args.regions else None,
                             plan_years=args.plan_years, city_en=args.city_en, code=args.code)
     print(f"made workspace {folder} for {args.city}; next: kpitrack --workspace {folder} plan template --out plan.xlsx, "
           f"fill it, kpitrack --workspace {folder} plan import plan.xlsx")

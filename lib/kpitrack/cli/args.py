@@ -242,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="kpitrack init DIR --city 宁波市 [--regions regions.csv] [--plan-years 2021-2025]: a folder with "
                                      "workspace.yaml (city, office, titles), regions.csv, plan/ (fill it with kpitrack plan import), "
                                      "actuals/main (an empty dataset), params/ and reports/. Use it with kpitrack --workspace DIR.")
-    ini.add_argument("folder")
+    ini.add_argument("root", metavar="folder")
     ini.add_argument("--city", required=True, help="the city's Chinese name, e.g. 宁波市")
     ini.add_argument("--city-en", default="", help="its English name")
     ini.add_argument("--regions", help="CSV: code,name_zh,name_en,level[,aliases,note]; one row of level city")

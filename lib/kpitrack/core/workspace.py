@@ -41,7 +41,7 @@ class Workspace:
     districts_zh: str       # the districts' collective name: 区、县（市）
     site_title_zh: str      # the website's title
     default_dataset: str    # the dataset used when none is named
-    folder: Path
+    root: Path  # the workspace's folder
     #: the 文号's organ prefix (杭考评办: 杭考评办〔2019〕X号); "" when the office has not given one
     doc_prefix_zh: str = ""
     #: 主送: who the documents are addressed to; 抄送: who gets copies ("" : none printed)
@@ -62,16 +62,16 @@ class Workspace:
     @property
     def store_url(self) -> str:
         """Where the workspace's records are kept (:func:`store_url_of`); ``kpitrack.data.store`` opens it."""
-        return store_url_of(self.folder)
+        return store_url_of(self.root)
 
     @property
     def plan(self) -> "PlanInfo":
         """The name and years of the workspace's plan."""
-        return _plan(str(self.folder))
+        return _plan(str(self.root))
 
     def active(self):
         """A context in which everything kpitrack reads comes from this workspace."""
-        return paths.using(self.folder)
+        return paths.using(self.root)
 
 
 @dataclass(frozen=True)
