@@ -4,6 +4,7 @@ lost, a killed write leaves the store as it was, and the CSV tree comes back byt
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import random
@@ -12,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -391,6 +393,39 @@ def test_a_held_lock_refuses_without_waiting_or_waits(tmp_path):
                 pass
     with locked(lock, wait=False):  # released when the holder is done
         pass
+
+
+def test_a_long_wait_for_a_lock_is_said_once_naming_the_holder(tmp_path, monkeypatch, caplog):
+    from kpitrack.core import fileio
+
+    monkeypatch.setattr(fileio, "WAIT_NOTICE", 0.1)
+    lock = tmp_path / ".lock"
+    got = threading.Event()
+
+    def waiter() -> None:
+        with locked(lock, timeout=30, what="the test folder"):
+            got.set()
+
+    with caplog.at_level(logging.WARNING, logger="kpitrack.core.fileio"):
+        with locked(lock):
+            t = threading.Thread(target=waiter)
+            t.start()
+            time.sleep(0.6)
+            assert not got.is_set()
+        t.join(10)
+    assert got.is_set()
+    said = [r.getMessage() for r in caplog.records if "waiting for the test folder" in r.getMessage()]
+    assert len(said) == 1 and f"(pid {os.getpid()}" in said[0], caplog.text
+
+
+def test_a_short_wait_for_a_lock_is_not_said(tmp_path, caplog):
+    lock = tmp_path / ".lock"
+    with caplog.at_level(logging.WARNING, logger="kpitrack.core.fileio"):
+        with locked(lock):
+            with pytest.raises(LockBusyError):
+                with locked(lock, timeout=0.2):
+                    pass
+    assert "waiting for" not in caplog.text
 
 
 def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path, monkeypatch):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import logging
 import os
 import tempfile
 import time
@@ -21,6 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .exceptions import KpitrackError, LockBusyError  # noqa: F401 - importable from here
+
+log = logging.getLogger(__name__)
+
+#: seconds of waiting for a lock after which the wait is said (a warning naming the holder)
+WAIT_NOTICE = 2.0
 
 
 def fsync_dir(folder: Path) -> None:
@@ -75,15 +81,18 @@ def atomic_move(src: Path, dst: Path) -> Path:
 def locked(path: Path, *, wait: bool = True, timeout: float = 600.0, what: str = "") -> Iterator[Path]:
     """Hold an exclusive lock on ``path`` (created if needed) for the ``with`` block.
 
-    With ``wait`` the call waits up to ``timeout`` seconds; without, it raises
-    :class:`LockBusyError` at once when another process holds the lock. The lock file records the
-    holder's pid and start time, for the message another process gets.
+    With ``wait`` the call waits up to ``timeout`` seconds (a wait longer than :data:`WAIT_NOTICE`
+    is said once, as a warning naming the holder); without, it raises :class:`LockBusyError` at once
+    when another process holds the lock. The lock file records the holder's pid and start time, for
+    the message another process gets.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + timeout
+        began = time.monotonic()
+        deadline = began + timeout
+        said = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -91,10 +100,15 @@ def locked(path: Path, *, wait: bool = True, timeout: float = 600.0, what: str =
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     raise
-                if not wait or time.monotonic() >= deadline:
+                now = time.monotonic()
+                if not wait or now >= deadline:
                     holder = _holder(path)
                     raise LockBusyError(f"{what or path} is in use by another kpitrack process{holder}; "
                                         "nothing was done: try again when it has finished", path=str(path)) from None
+                if not said and now - began >= WAIT_NOTICE:
+                    log.warning("waiting for %s, in use by another kpitrack process%s (at most %.0f s more)",
+                                what or path, _holder(path), deadline - now)
+                    said = True
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()} {time.strftime('%Y-%m-%dT%H:%M:%S')}\n".encode())
