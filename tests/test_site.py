@@ -7,6 +7,7 @@ import contextlib
 import functools
 import http.server
 import json
+import re
 import shutil
 import threading
 
@@ -56,6 +57,9 @@ def test_site_links_everything_and_every_internal_link_resolves(tmp_path, data_c
     assert (site.output / "files" / "notices" / "synthetic" / "2018-001.html").is_file()
     assert "files/notices/synthetic/2018-001.html" in pages["notices.html"]
     assert "市发改委" in pages["scores.html"] and "合成" in pages["scores.html"]
+    # every cell of the scores' table shows (the site is HTML: nothing set for the PDF only)
+    scores = pages["scores.html"][pages["scores.html"].index("<table"):]
+    assert re.search(r"<td[^>]*>\s*</td>", scores) is None and re.search(r"<th[^>]*>\s*</th>", scores) is None
     assert (site.output / "files" / "bulletins" / "2018-06-synthetic" / "330106.html").is_file()
     # reports are listed from their manifest, by name; a file renamed by hand is not published
     assert "2018年中期评估" in pages["reports.html"] and "合成演示数据" in pages["reports.html"]
@@ -83,6 +87,26 @@ def _served(folder):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_scores_page_shows_each_units_score_as_the_scores_table_has_it(data_copy):
+    from kpitrack.analysis.scores import load_challenges, scores_table, unit_scores
+    from kpitrack.data.actuals import load_dataset
+    from kpitrack.data.records import challenges_file
+    from kpitrack.plan.catalogue import catalogue
+    from kpitrack.publish.runs.site import _scores_page
+
+    page = _scores_page(2018, ["synthetic"])
+    assert "{=typst}" not in page  # the site is HTML only: a cell set for the PDF alone would be empty
+    cat = catalogue()
+    path = challenges_file(2018)
+    table = scores_table(unit_scores(cat, load_dataset("synthetic", cat), 2018,
+                                     load_challenges(path, cat, 2018) if path.is_file() else None))
+    rows = re.findall(r"<tr>(.*?)</tr>", page)
+    for unit, score, rank in zip(table["责任单位"], table["得分"], table["位次"]):
+        row = next(r for r in rows if f"<td>{unit}</td>" in r)
+        cells = re.findall(r"<td>(.*?)</td>", re.sub(r"</?span[^>]*>", "", row))
+        assert cells[:3] == [str(rank), unit, score], (unit, cells)
 
 
 def test_folder_labels():

@@ -27,7 +27,7 @@ from ...core.exceptions import RenderError
 from ...core.workspace import plan_info, workspace
 from ..render.tools import run_tool
 from ...data.regions import regions
-from ..content.display import escape_markdown, table_markdown
+from ..content.display import escape_markdown, table_html
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +294,10 @@ def _notices_page(files: Path, reports: Path) -> str:
     return "\n".join(lines)
 
 
+#: the classes of an HTML table of the site's: Bootstrap's, as Quarto gives the pages' markdown tables
+SITE_TABLE = "table table-sm table-striped"
+
+
 def _scores_page(year: int, datasets: list[str]) -> str:
     from ...analysis.scores import READING_ZH, illustrative, load_challenges, scores_table, unit_scores
     from ...data.actuals import load_dataset
@@ -316,7 +320,10 @@ def _scores_page(year: int, datasets: list[str]) -> str:
         lines += [f"**{escape_markdown(note)}。**" if note else "", "",
                   ("挑战目标：" + ("演示选择（非考评办确定）" if challenges.demonstration else "考评办确定") if challenges
                    else "未指定挑战目标（均按基本目标计分）。"),
-                  "", table_markdown(scores_table(unit_scores(cat, ds, year, challenges))), "", escape_markdown(READING_ZH), ""]
+                  # the site is HTML only: an HTML table (the PDFs' markdown tables set figures in typst
+                  # boxes), in the look of the site's other tables (Quarto's Bootstrap)
+                  "", table_html(scores_table(unit_scores(cat, ds, year, challenges)), css_class=SITE_TABLE), "",
+                  escape_markdown(READING_ZH), ""]
     return "\n".join(lines)
 
 
