@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,25 @@ def test_a_build_runs_its_streams_side_by_side_with_progress(tmp_path, data_copy
     again = io.StringIO()
     run_build(BuildPlan((Step("validate", 999),), (), (), "test"), tmp_path, jobs=1, stream=again)
     assert "about 999" not in again.getvalue().splitlines()[0] and "16m39s" not in again.getvalue().splitlines()[0]
+
+
+def test_a_build_waiting_for_another_reads_the_times_that_one_wrote(tmp_path, data_copy):
+    from kpitrack.core.fileio import atomic_write_text, locked
+
+    logs = tmp_path / "reports" / "_build"
+    logs.mkdir(parents=True)
+    out = io.StringIO()
+    with locked(logs / ".build.lock"):  # another build is running
+        waiting = threading.Thread(target=run_build, args=(BuildPlan((Step("validate", 999),), (), (), "test"), tmp_path),
+                                   kwargs={"jobs": 1, "stream": out})
+        waiting.start()
+        time.sleep(0.3)
+        # ... and writes its times as it ends
+        atomic_write_text(logs / "times.json", json.dumps({"validate": 125, "catalogue": 42}))
+    waiting.join(120)
+    assert "about 2m05s" in out.getvalue().splitlines()[0], out.getvalue()
+    times = json.loads((logs / "times.json").read_text(encoding="utf-8"))
+    assert times["catalogue"] == 42 and times["validate"] != 125  # kept, and this build's own time
 
 
 def test_a_failing_step_stops_its_stream_and_the_site(tmp_path, data_copy):

@@ -106,8 +106,8 @@ def locked(path: Path, *, wait: bool = True, timeout: float = 600.0, what: str =
                     raise LockBusyError(f"{what or path} is in use by another kpitrack process{holder}; "
                                         "nothing was done: try again when it has finished", path=str(path)) from None
                 if not said and now - began >= WAIT_NOTICE:
-                    log.warning("waiting for %s, in use by another kpitrack process%s (at most %.0f s more)",
-                                what or path, _holder(path), deadline - now)
+                    log.warning("waiting for %s, in use by another kpitrack process%s (at most %d s more)",
+                                what or path, _holder(path), max(1, round(deadline - now)))
                     said = True
                 time.sleep(0.05)
         os.ftruncate(fd, 0)

@@ -60,6 +60,11 @@ class Workspace:
         return ws
 
     @property
+    def folder(self) -> Path:
+        """The former name of :attr:`root`, kept for notebooks written before it."""
+        return self.root
+
+    @property
     def store_url(self) -> str:
         """Where the workspace's records are kept (:func:`store_url_of`); ``kpitrack.data.store`` opens it."""
         return store_url_of(self.root)

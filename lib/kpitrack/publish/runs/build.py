@@ -180,11 +180,7 @@ def run_build(plan: BuildPlan, workspace: Path, *, jobs: int = 2, stream: TextIO
     logs = workspace / "reports" / "_build"
     logs.mkdir(parents=True, exist_ok=True)
     times_file = logs / "times.json"
-    try:
-        known = {k: float(v) for k, v in json.loads(times_file.read_text(encoding="utf-8")).items()
-                 if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    except (OSError, ValueError, AttributeError):
-        known = {}
+    known: dict[str, float] = {}
     progress = _Progress(plan, known, max(jobs, 1), stream)
     numbers = {s.command: i for i, s in enumerate(plan.steps, 1)}
     failures: list[tuple[Step, int, Path]] = []
@@ -213,6 +209,13 @@ def run_build(plan: BuildPlan, workspace: Path, *, jobs: int = 2, stream: TextIO
         return all(one(s) for s in steps)  # stops at the first failure
 
     with locked(logs / ".build.lock", what="the main job (another kpitrack build is running in this workspace)"):
+        # what a build waiting here reads is what the one before it wrote; its clock starts now
+        try:
+            known.update({k: float(v) for k, v in json.loads(times_file.read_text(encoding="utf-8")).items()
+                          if isinstance(v, (int, float)) and not isinstance(v, bool)})
+        except (OSError, ValueError, AttributeError):
+            pass
+        progress.began = time.monotonic()
         stream.write(f"kpitrack build: {len(plan.steps)} steps from {plan.source}, {len(plan.streams)} streams side by side "
                      f"({jobs} at a time); about {_clock(progress.left())} on a machine like the one that timed them\n")
         ok = sequence(plan.first)
