@@ -67,6 +67,30 @@ def test_an_older_figure_in_a_bulletin_says_its_period_and_the_city_only_bulleti
     assert "各区、县（市）" in bl.title(bl.prepare("2018-06", "330100", "synthetic"))
 
 
+def test_the_bulletins_note_states_the_rule_its_statuses_were_given_by():
+    from kpitrack.analysis.pace import RATIO_AT_RISK
+    from kpitrack.core.labels import Status
+
+    december = bl.prepare("2020-12", "330100", "synthetic")
+    statuses = {p.status for m in december.pace.measures for d in bl.districts() if (p := december.pace.get(m.id, d.code))
+                and p.value is not None and p.target is not None}
+    assert statuses <= {Status.ACHIEVED, Status.OFF_TRACK} and Status.OFF_TRACK in statuses
+    note = bl.method_note(december)
+    assert "不再有“存在风险”" in note and "95%以上" not in note and "全年预计" not in note
+    june = bl.prepare("2020-06", "330100", "synthetic")
+    note = bl.method_note(june)
+    assert f"达到其{RATIO_AT_RISK:.0%}以上的为“存在风险”" in note
+    at_risk = [p for m in june.pace.measures for d in bl.districts() if (p := june.pace.get(m.id, d.code))
+               and p.status == Status.AT_RISK and p.completion is not None]
+    assert at_risk and all(RATIO_AT_RISK <= p.ratio < 1 for p in at_risk)
+
+
+def test_the_city_bulletins_overview_counts_the_districts_once():
+    text = bl.overview(bl.prepare("2020-12", "330100", "synthetic"))
+    assert "13个区、县（市）均已报送数据" in text, text
+    assert re.search(r"(\d+个)\1", text) is None, text  # never "13个13个区、县（市）"
+
+
 # --------------------------------------------------------------------------- 5. two kinds of "no judgement"
 
 def test_no_target_and_no_data_are_counted_apart(real):

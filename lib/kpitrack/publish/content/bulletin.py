@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ...analysis.pace import MonthPace, Pace, has_figures, month_pace
+from ...analysis.pace import MEAN_AT_RISK, RATE_AT_RISK, RATIO_AT_RISK, MonthPace, Pace, has_figures, month_pace
 from ...core.exceptions import KpitrackError, NoFiguresError, ParameterError  # noqa: F401 - NoFiguresError: raised here, imported from here
 from ...core.labels import STATUS_EN, STATUS_ZH, Status, fixed, fmt, fmt_change, number, synthetic_warning
 from ...data.actuals import DERIVED_METHODS, Dataset, load_dataset
@@ -294,8 +294,8 @@ def overview(b: Bulletin) -> str:
         if n_with:
             worst = [d.name_zh for d in districts() if lag.get(d.code, 0) >= 2]
             n_all = len(districts())
-            text += ((f"{n_all}个{_districts()}均已报送数据；" if n_with == n_all else f"{_districts()}中有{n_with}个报送了数据；")
-                     + (f"{n_all}个{_districts()}均有两项及以上指标进度滞后或存在风险。" if len(worst) == n_all
+            text += ((f"{_districts()}均已报送数据；" if n_with == n_all else f"{_districts()}中有{n_with}个报送了数据；")
+                     + (f"{_districts()}均有两项及以上指标进度滞后或存在风险。" if len(worst) == n_all
                         else f"有两项及以上指标进度滞后或存在风险的是{escape_markdown('、'.join(worst))}。" if worst
                         else "没有两项及以上指标进度滞后或存在风险的地区。"))
         else:
@@ -420,11 +420,24 @@ def lagging_table(b: Bulletin) -> pd.DataFrame:
 
 
 def method_note(b: Bulletin) -> str:
-    return ("**说明：** 累计类指标（收入、地区生产总值等）以“完成全年目标的比例”对照往年同期完成比例（不足两年历史时用序时进度），"
-            "达到为“进度正常”，达到要求的95%以上为“存在风险”，其余为“进度滞后”；累计增速类指标对照年度目标增速，"
-            "低于目标1个百分点以内为“存在风险”；累计均值类指标（PM2.5）对照按往年规律折算的控制值。"
-            "区、县（市）未单独下达目标的，按全市目标分解（增速类用全市目标增速，总量类以上年数乘全市目标增幅）。"
-            f"位次按超出（或低于）进度要求的幅度在{_districts()}中排列，1为最好。全年预计依据往年同期至年末的变化规律，80%区间表示有八成把握落在其中。")
+    """说明: the rule the statuses of this bulletin were given by, written from the pace rule's own
+    bands (:mod:`kpitrack.analysis.pace`); December's bulletin judges the whole year, met or not."""
+    from ...core.workspace import workspace
+
+    done, on, risk, off = (STATUS_ZH[s] for s in (Status.ACHIEVED, Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK))
+    if b.month == 12:
+        rule = ("12月通报的是全年完成情况：累计类指标完成全年目标、累计增速类指标达到年度目标增速、累计均值类指标（PM2.5）"
+                f"未超过年度目标的为“{done}”，未达到的为“{off}”（全年已过，不再有“{risk}”）。")
+    else:
+        rule = ("累计类指标（收入、地区生产总值等）以“完成全年目标的比例”对照往年同期完成比例（不足两年历史时用序时进度），"
+                f"已完成全年目标的为“{done}”，达到往年同期比例的为“{on}”，达到其{RATIO_AT_RISK:.0%}以上的为“{risk}”，其余为“{off}”；"
+                f"累计增速类指标对照年度目标增速，达到的为“{on}”，低于目标{abs(RATE_AT_RISK):g}个百分点以内的为“{risk}”，更低的为“{off}”；"
+                f"累计均值类指标（PM2.5）对照按往年规律折算的控制值，未超过的为“{on}”，超出{MEAN_AT_RISK - 1:.0%}以内的为“{risk}”，"
+                f"更高的为“{off}”。")
+    return ("**说明：** " + rule +
+            f"{workspace().districts_zh}未单独下达目标的，按全市目标分解（增速类用全市目标增速，总量类以上年数乘全市目标增幅）。"
+            f"位次按超出（或低于）进度要求的幅度在{_districts()}中排列，1为最好。"
+            + ("全年预计依据往年同期至年末的变化规律，80%区间表示有八成把握落在其中。" if b.month < 12 else ""))
 
 
 def title_for(month: str, region: str, districts: bool = True, edition: int = 1) -> str:
