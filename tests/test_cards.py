@@ -20,13 +20,23 @@ def test_card_content_for_one_unit(cat):
     assert c.unit.name == "市发改委"
     table = card.kpi_table(c)
     assert list(table["编号"]) == ["K03", "K04", "K25"]  # every measure of its KPIs, a shared KPI (K04) included
-    assert {"2018年目标", "最新实际值", "状态", "2020年达标概率", "要实现目标需要"} <= set(table.columns)
+    assert {"2018年目标", "实际值", "状态", "2020年达标概率", "要实现目标需要"} <= set(table.columns)
     k25 = table[table["编号"] == "K25"].iloc[0]
     assert k25["状态"].code == "off_track" and "进度滞后" in str(k25["状态"]) and k25["要实现目标需要"].startswith("需")  # lagging: what it would take
     special = card.special_table(c)
     assert {v.split(" ")[0] for v in special["专项目标"] if v} == {"S01", "S03", "S05", "S06", "S09"}
     assert "合成数据" in card.headline(c)
     assert re.search(r"子指标状态：\S+ \d+项", card.headline(c))  # the statuses, counted
+
+
+def test_a_cumulative_measures_completion_says_the_years_figures_it_comes_from(cat):
+    c = card.prepare("市建委", 2018, "synthetic")
+    row = card.kpi_table(c).set_index("编号").loc["K13"]
+    assert str(row["实际值"]).startswith("累计") and str(row["2018年目标"]).startswith("累计")
+    found = re.fullmatch(r"(\d+\.\d)%（当年([\d,]+)套/([\d,]+)套）", row["本年完成率"])
+    assert found, row["本年完成率"]
+    share, actual, target = float(found[1]), float(found[2].replace(",", "")), float(found[3].replace(",", ""))
+    assert abs(share - 100 * actual / target) < 0.06  # the share of the figures printed beside it, not of the sums
 
 
 def test_a_unit_without_sub_indicators_has_no_empty_status_line(cat):

@@ -197,7 +197,7 @@ def test_every_card_and_every_score_line_shows_the_figure_that_counts(ds, cat):
 
 
 def test_the_mid_term_and_final_tables_show_the_figure_that_counts(ds, cat):
-    """Table 1 of the mid-term (its 最新实际值 cell) and the final's outcome (the figure it judges) carry
+    """Table 1 of the mid-term (its 实际值 cell) and the final's outcome (the figure it judges) carry
     the figure the rule chooses for the city."""
     from kpitrack.core.labels import fmt, fmt_pair
     from kpitrack.publish.content import final_report, report
@@ -212,7 +212,7 @@ def test_the_mid_term_and_final_tables_show_the_figure_that_counts(ds, cat):
         want = ds.book.value(m.id, city_code(), ms.latest_year)
         assert _close(ms.latest_value, want), (ds.name, m.id)
         shown = fmt_pair(want, ms.trajectory_value, m.unit)[0] if ms.latest_year == 2018 else fmt(want, m.unit)  # beside its target
-        assert table.loc[m.name_zh, "最新实际值"] == f"{shown}（{ms.latest_year}年）", (ds.name, m.id)
+        assert table.loc[m.name_zh, "实际值"] == f"{shown}（{ms.latest_year}年）", (ds.name, m.id)
         checked += 1
     mid = checked
     fe = final_report.evaluate_final(ds.name)

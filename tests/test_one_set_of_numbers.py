@@ -151,7 +151,7 @@ def test_no_status_is_contradicted_by_the_numbers_next_to_it(built):
 
 
 def test_the_card_and_the_report_agree_on_every_status(built):
-    report = {r["指标"]: r["状态"] for r in _tables(built["mid"])["各项关键绩效指标子指标的目标、最新实际值、当年轨迹值与状态"]}
+    report = {r["指标"]: r["状态"] for r in _tables(built["mid"])["各项关键绩效指标子指标的目标、实际值、当年轨迹值与状态"]}
     card = _tables(built["card"])["市环保局负责的关键绩效指标"]
     assert card
     for r in card:

@@ -200,7 +200,7 @@ def test_every_figure_of_a_measure_carries_its_units_precision(case):
     names = {m.name_zh: m for m in case.cat.measures}
     for _, row in report.kpi_table(case).iterrows():
         m = names[row["指标"]]
-        latest, traj = str(row["最新实际值"]), str(row[f"{case.as_of}年轨迹值"])
+        latest, traj = str(row["实际值"]), str(row[f"{case.as_of}年轨迹值"])
         a, b = _figures(latest, m.unit)[:1], _figures(traj, m.unit)[:1]
         want = UNIT_DECIMALS.get(m.unit)
         if a and b and want is not None and _decimals(a[0]) > want:  # more digits only to tell apart a pair that would print alike

@@ -30,6 +30,18 @@ from .params import check_common
 LIGHT = {Status.ACHIEVED: "●", Status.ON_TRACK: "●", Status.AT_RISK: "●", Status.OFF_TRACK: "●", Status.INSUFFICIENT: "○", Status.NO_TARGET: "○"}
 
 
+def completion_text(ln, *, cumulative: bool = False) -> str:
+    """The year's completion as the score counts it; for a measure shown as a sum so far (累计), with
+    the year's own figures it is worked out from, so that it is never read against the sums beside it."""
+    if ln is None or ln.completion is None:
+        return "—"
+    text = f"{ln.completion:.1%}"
+    if cumulative and ln.actual is not None and ln.target is not None:
+        unit = ln.measure.unit
+        text += f"（当年{fmt(ln.actual, unit)}/{fmt(ln.target, unit)}）"
+    return text
+
+
 @dataclass(frozen=True)
 class Card:
     cat: Catalogue
@@ -181,11 +193,11 @@ def kpi_table(c: Card) -> pd.DataFrame:
             rows.append({
                 "编号": kid, "指标": m.name_zh,
                 f"{c.as_of}年目标": "—" if ms.trajectory_value is None else shown_target,
-                "最新实际值": latest,
+                "实际值": latest,  # the figure judged, its year beside it
                 "状态": status_cell(ms.status, f"{LIGHT[ms.status]} {STATUS_ZH[ms.status]}"),
                 f"{plan_end_year()}年达标概率": probability_text(o.probability) if o.assessable else "—",
                 "要实现目标需要": advice_cell(v),
-                "本年完成率": "—" if ln is None or ln.completion is None else f"{ln.completion:.1%}",
+                "本年完成率": completion_text(ln, cumulative=ms.method == "cumulative"),
                 "计分": "不计分" if ln is None or ln.points is None else f"{KIND_ZH[ln.kind]} {ln.points * 100:.1f}%",
             })
     return pd.DataFrame(rows)

@@ -369,7 +369,7 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
                 _t(ev, "编号", "ID"): k.id,
                 _t(ev, "指标", "Indicator"): m.name_zh if ev.language == "zh" else f"{m.name_zh} / {m.name_en}",
                 _t(ev, f"{plan_end_year()}年目标", f"{plan_end_year()} target"): m.end_target.text_zh,
-                _t(ev, "最新实际值", "Latest actual"): latest,
+                _t(ev, "实际值", "Actual"): latest,  # the figure judged, its year beside it (not always the newest: 依据 says when)
                 _t(ev, f"{ev.as_of}年轨迹值", f"Trajectory {ev.as_of}"): "—" if ms.trajectory_value is None
                 else (f"累计{shown_traj}" if cumulative else shown_traj),
                 _t(ev, "状态", "Status"): status_cell(ms.status, status_label(ms.status, ev.language)),
