@@ -146,3 +146,17 @@ def test_the_digits_that_decide_are_shown():
     m = measure(end_kind="ceiling", end_value=5, unit="%", direction="lower")
     o = final_outcome(m, obs(m.id, {2020: 5.02}))
     assert o.outcome == MISSED and "5.02%" in o.reason_zh
+
+
+def test_the_overall_share_names_its_base_as_the_counts_table_does():
+    from kpitrack.publish.content import final_report as fr
+
+    fe = fr.evaluate_final("synthetic")
+    text = fr.overall(fe)
+    table = fr.outcome_counts(fe)
+    shares = dict(zip(table.iloc[:, 0], table["占比"]))
+    found = re.search(r"实现(\d+)项（占可作判断的(\d+)%）", text)
+    assert found, text
+    judged = int(re.search(r"可作判断的(\d+)项", text)[1])
+    assert round(100 * int(found[1]) / judged) == int(found[2])
+    assert shares["实现"] != f"{found[2]}%"  # the table's share is of all KPIs: the text says its base

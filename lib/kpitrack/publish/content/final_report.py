@@ -153,7 +153,7 @@ def overall(fe: FinalEvaluation) -> str:
     judged = counts.get(ACHIEVED, 0) + counts.get(MISSED, 0)
     return escape_markdown(
         f"规划期末（{plan_end_year()}年），{len(fe.outcomes)}项关键绩效指标中可作判断的{judged}项，实现{counts.get(ACHIEVED, 0)}项"
-        + (f"（{counts.get(ACHIEVED, 0) / judged:.0%}）" if judged else "")
+        + (f"（占可作判断的{counts.get(ACHIEVED, 0) / judged:.0%}）" if judged else "")
         + f"，未实现{counts.get(MISSED, 0)}项；数据不足{counts.get(INSUFFICIENT, 0)}项，规划未设量化目标{counts.get(NO_TARGET, 0)}项。")
 
 
