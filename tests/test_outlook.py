@@ -141,3 +141,12 @@ def test_a_probability_that_is_not_a_number_judges_nothing():
                 direction="lower", latest_year=2018, latest_value=6.0, probability=float("nan"))
     assert o.prospect == Prospect.UNKNOWN and o.advice == Advice.NONE and not o.likely_miss
     assert probability_text(float("nan")) == "—" and probability_text(float("inf")) == "—"
+
+
+def test_a_fall_never_seen_is_said_as_a_fall_not_a_rise():
+    m = measure(unit="人/亿元", direction="lower", end_value=0.05)
+    o = outlook(m, obs(m.id, {2015: 0.06, 2016: 0.06, 2017: 0.06, 2018: 0.06}), 2018)  # flat: no year fell
+    text = o.what_it_takes_zh()
+    assert "需年均下降" in text and "以往各年均未见下降" in text and "未见增加" not in text, text
+    up = outlook(measure(end_value=200), obs("K99.x", {2015: 100, 2016: 100, 2017: 100, 2018: 100}), 2018)
+    assert "以往各年均未见增加" in up.what_it_takes_zh(), up.what_it_takes_zh()

@@ -209,7 +209,7 @@ def what_it_takes_zh(o) -> str:
         if best == rate_zh(o, o.required_rate) and parts[-1] == f"{lead}{best}":  # as printed, the same rate: said once
             parts[-1] = f"{lead}{best}，相当于历史最好水平"
         elif best.endswith(("增加0", "增长0.0%")) or best == rate_zh(o, 0.0):  # 年均增加0个: nothing to compare with
-            parts.append("以往各年均未见增加")
+            parts.append("以往各年均未见" + ("下降" if o.direction == "lower" else "增加"))  # toward the target, never away
         else:
             parts.append(f"历史最好为{best}")
     if o.target_kind in ("level", "floor", "ceiling"):
