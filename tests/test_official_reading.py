@@ -85,6 +85,14 @@ def test_the_bulletins_note_states_the_rule_its_statuses_were_given_by():
     assert at_risk and all(RATIO_AT_RISK <= p.ratio < 1 for p in at_risk)
 
 
+def test_advice_never_says_no_forecast_of_a_measure_whose_chart_draws_one():
+    ev = report.evaluate(2018, "synthetic", "zh", "")
+    drawn = [o for o in ev.outlooks.values() if not o.assessable and not o.fan.empty]
+    assert drawn  # measures without a numeric end target: their trend is forecast and charted
+    text = report.advice(ev)
+    assert "未作期末预测" not in text and "不作期末达标预测" in text
+
+
 def test_the_city_bulletins_overview_counts_the_districts_once():
     text = bl.overview(bl.prepare("2020-12", "330100", "synthetic"))
     assert "13个区、县（市）均已报送数据" in text, text

@@ -261,7 +261,7 @@ def advice(ev: Evaluation) -> str:
             v = ev.verdicts[ms.measure_id]
             m = ev.cat.measure(ms.measure_id)
             later = ("按近年走势仍可能实现（预测达标概率" + probability_number(v.outlook.probability) + "）" if v.outlook.assessable
-                     else f"未作期末预测（{v.outlook.reason_zh}）")
+                     else v.outlook.reason_zh)  # its charts may still draw the trend's forecast: no target to judge it by
             out.append(f"{'、'.join(k.responsible)}：{m.name_zh}当年{STATUS_ZH[ms.status]}（{ms.reason_zh}），{later}，需加快进度。")
     if no_data:
         out.append("各责任单位按电子台账报送缺少的年度数据，以便下次评估作出判断。")
