@@ -39,6 +39,21 @@ def test_a_cumulative_measures_completion_says_the_years_figures_it_comes_from(c
     assert abs(share - 100 * actual / target) < 0.06  # the share of the figures printed beside it, not of the sums
 
 
+def test_a_cards_score_is_traced_line_by_line_with_the_kpi_tables_figures(cat):
+    c = card.prepare("市商务委", 2018, "synthetic")  # scored on Table 2's sub-targets, its one KPI not scored
+    lines = card.score_table(c)
+    scored = lines[~lines["计分"].str.startswith("不计分")]
+    n = int(re.search(r"计分目标(\d+)项", card.score_text(c))[1])
+    assert len(scored) == n and set(scored["表"]) == {"表2"}
+    kpis = card.kpi_table(c).set_index("指标")
+    for _, row in lines[lines["表"] == "表1"].iterrows():  # a KPI's line reads as the KPI table does
+        name = row["指标"].split(" ", 1)[1]
+        assert kpis.loc[name, "本年完成率"].split("（")[0] == row["完成率"]
+    assert all(re.fullmatch(r"\d+\.\d%", v) for v in scored["计分"])
+    none = card.prepare("市交通运输局", 2018, "synthetic")
+    assert card.heading(none, "scores").endswith("得分明细")
+
+
 def test_a_unit_without_sub_indicators_has_no_empty_status_line(cat):
     c = card.prepare("市交通运输局", 2018, "synthetic")  # it leads a special target, holds no KPI
     head = card.headline(c)

@@ -291,5 +291,5 @@ def explanation(u: UnitScore) -> pd.DataFrame:
                      "类型": KIND_ZH[ln.kind] + (f"（申报为{KIND_ZH[ln.declared]}，{ln.declared_why or '未通过认定'}）" if ln.declared else ""),
                      "年度目标": target, "实际": actual,
                      "完成率": "—" if ln.completion is None else f"{ln.completion:.1%}",
-                     "计分": "不计分：" + ln.why_zh if ln.points is None else f"{ln.points:.3f}"})
+                     "计分": "不计分：" + ln.why_zh if ln.points is None else f"{ln.points * 100:.1f}%"})  # as the cards print it
     return pd.DataFrame(rows)

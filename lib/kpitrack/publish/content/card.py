@@ -95,7 +95,8 @@ def prepare(unit: str, as_of: int, dataset: str, data_as_of: str = "") -> Card:
 
 
 #: The card's sections, in order: (key, title); those the plan has no table for are left out.
-SECTIONS = (("kpis", "关键绩效指标"), ("trends", "趋势"), ("special", "牵头的重点专项目标"), ("standards", "负责的标准与牵头整改的社会评价问题"))
+SECTIONS = (("kpis", "关键绩效指标"), ("trends", "趋势"), ("special", "牵头的重点专项目标"), ("standards", "负责的标准与牵头整改的社会评价问题"),
+            ("scores", "得分明细"))
 NUMERALS = "一二三四五六七八九十"
 
 
@@ -163,6 +164,15 @@ def score_text(c: Card) -> str:
     if c.score_note:
         text += f"\n\n*{escape_markdown(c.score_note)}。*"
     return text
+
+
+def score_table(c: Card) -> pd.DataFrame:
+    """The unit's score line by line (every target of Tables 1, 2, 3 and 5 it answers for: its kind,
+    the year's target and actual, completion and points), the lines its score and rank add up from:
+    the yearly scores' own explanation (:func:`kpitrack.analysis.scores.explanation`)."""
+    from ...analysis.scores import explanation
+
+    return explanation(c.score) if c.score is not None and c.score.lines else pd.DataFrame()
 
 
 def score_note() -> str:
