@@ -93,6 +93,23 @@ def test_advice_never_says_no_forecast_of_a_measure_whose_chart_draws_one():
     assert "未作期末预测" not in text and "不作期末达标预测" in text
 
 
+def test_an_expected_or_approximate_figure_says_so_wherever_its_kind_is_printed(real):
+    from kpitrack.core.labels import quality_zh
+    from kpitrack.publish.content.sources import sources_table
+
+    assert quality_zh("preliminary", "左右；原单位：%") == "初步数（约数）"
+    assert quality_zh("preliminary", "预计1.35万亿；原单位：亿元") == "初步数（预计）"
+    assert quality_zh("reported", "原文：…预计1.35万亿元,增长7%左右…；原单位：亿元") == "公布数"  # a quotation speaks of other figures
+    assert quality_zh("reported", "", low=True) == "公布数（待核实）"
+    # the 2018 growth the city's work report gave as 增长7%左右: the table judging on it and the sources annex both say 约数
+    row = report.kpi_table(real).set_index("指标").loc["地区生产总值增速（可比价）"]
+    assert row["实际值"].endswith("（2018年）") and "约数" in row["数据来源"]
+    names = {m.id: (m.name_zh, m.unit) for m in real.cat.measures}
+    annex = sources_table(real.ds, 2018, names)
+    assert ((annex["年份"] == "2018年") & (annex["数值"] == row["实际值"].removesuffix("（2018年）"))
+            & (annex["类别"] == "初步数（约数）")).sum() == 1
+
+
 def test_the_city_bulletins_overview_counts_the_districts_once():
     text = bl.overview(bl.prepare("2020-12", "330100", "synthetic"))
     assert "13个区、县（市）均已报送数据" in text, text

@@ -42,6 +42,7 @@ class MeasureStatus:
     latest_quality: str | None = None
     latest_method: str | None = None
     latest_source: str | None = None
+    latest_note: str | None = None  # the figure's own note (预计, 左右 ...: what kind of figure it is)
     base_year: int | None = None
     base_value: float | None = None
     trajectory_value: float | None = None
@@ -120,6 +121,14 @@ def _status(common: dict, status: Status, method: str, reason: str, **facts) -> 
     return MeasureStatus(**common, status=status, method=method, reason=reason, facts=facts)
 
 
+
+def _facts(row) -> dict:
+    """What a figure's row says of it besides its value: its kind, method, source and note."""
+    note = row["note"] if "note" in row.index and isinstance(row["note"], str) else ""
+    return {"latest_quality": str(row["quality"]), "latest_method": str(row["method"]), "latest_source": str(row["source"]),
+            "latest_note": note}
+
+
 def assess_measure(m: Measure, obs: FigureSource, as_of: int) -> MeasureStatus:
     """Status of one measure from the dataset's observations (all regions; the city is used)."""
     s = kpi_series(obs, m.id, as_of=as_of)
@@ -135,8 +144,7 @@ def assess_measure(m: Measure, obs: FigureSource, as_of: int) -> MeasureStatus:
     last = s.iloc[-1]
     ly = int(last["period"])
     # the figure shown beside the trajectory is of the same year: the year judged
-    common.update(latest_year=ly, latest_value=float(last["value"]), latest_quality=str(last["quality"]),
-                  latest_method=str(last["method"]), latest_source=str(last["source"]),
+    common.update(latest_year=ly, latest_value=float(last["value"]), **_facts(last),
                   trajectory_value=_num(traj.get(min(ly, plan_end_year()))), trajectory_year=min(ly, plan_end_year()))
     st = _judge(m, s, traj, as_of, common)
     if st.status == Status.INSUFFICIENT:  # nothing judged: the year evaluated's value is the one to show
@@ -302,7 +310,8 @@ def _assess_yearly(m: Measure, s: pd.DataFrame, as_of: int, common: dict) -> Mea
             # a later figure whose year has no number in the plan (完成市政府下达指标): the row shows
             # the year judged, and the words say what came after
             lt = m.yearly_target_for(ly)
-            judged.update(latest_year=years[-1], latest_value=have[years[-1]])
+            judged.update(latest_year=years[-1], latest_value=have[years[-1]],
+                          **_facts(s[s["period"].astype(int) == years[-1]].iloc[-1]))  # that year's figure's own kind and source
             later = {"later": {"year": ly, "value": have[ly], "text": lt.text_zh if lt is not None else ""}}
         if t.kind in ("floor", "ceiling"):
             ok = meets(value, t.value, m.direction)

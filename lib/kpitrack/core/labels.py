@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from enum import Enum
 
@@ -50,6 +51,18 @@ UNJUDGED = frozenset({Status.INSUFFICIENT, Status.NO_TARGET})
 SEVERITY = {Status.ACHIEVED: 0, Status.ON_TRACK: 1, Status.AT_RISK: 2, Status.OFF_TRACK: 3}
 
 QUALITY_ZH = {"reported": "公布数", "preliminary": "初步数", "revised": "修订数", "derived": "推算", "synthetic": "合成", "plan-implied": "规划推算基数"}
+
+
+def quality_zh(quality: str, note: str = "", *, low: bool = False) -> str:
+    """A figure's kind as tables print it (公布数, 初步数 ...), with what its own note says of it: 预计 (a
+    figure expected before the year's count was done) or 约数 (左右, 约), never dropped; ``low``: known
+    only from a repost or a compiled source (待核实). The note's quotation of its source (原文：…) and its
+    original unit are not read: they speak of other figures too."""
+    words = QUALITY_ZH.get(quality, quality)
+    own = [p.strip() for p in re.split(r"[；;]", note or "") if p.strip() and not p.strip().startswith(("原文：", "原单位："))]
+    marks = [w for w, hit in (("预计", any("预计" in p for p in own)), ("约数", any("左右" in p or p.startswith("约") for p in own)),
+                              ("待核实", low)) if hit]
+    return words + (f"（{'，'.join(marks)}）" if marks else "")
 LANGUAGES = ("zh", "en")
 #: The words every page of a document made from synthetic data carries (page header of the PDF,
 #: the HTML page title, the charts).

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ...data.actuals import Dataset, load_dataset
-from ...data.source_kinds import LOW_MARK, source_kind
+from ...data.source_kinds import source_kind
 from .display import escape_markdown, grouped_names, status_cell
 from .params import check_common
 from ...core.exceptions import ParameterError
-from ...core.labels import QUALITY_ZH, fmt_pair, number, shown, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label, synthetic_warning
+from ...core.labels import fmt_pair, quality_zh, number, shown, STATUS_EN, STATUS_ZH, UNJUDGED, Status, fmt, status_label, synthetic_warning
 from ...plan.catalogue import Catalogue, catalogue
 from ...analysis.outlook import Outlook, probability_number, probability_text
 from ...analysis.progress import KPIStatus
@@ -362,9 +362,9 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
                 latest = f"累计{fmt(ms.latest_value, unit)}（至{ms.latest_year}年）"
             else:
                 latest = f"{shown_latest}（{ms.latest_year}年）"
-            source = "—" if ms.latest_quality is None else QUALITY_ZH.get(ms.latest_quality, ms.latest_quality)
-            if ms.latest_quality is not None and source_kind(str(ms.latest_source or ""), str(ms.latest_method or "")).low:
-                source += LOW_MARK  # known only from a repost, a compiled database or another page
+            # a figure known only from a repost, a compiled database or another page: 待核实
+            source = "—" if ms.latest_quality is None else quality_zh(
+                ms.latest_quality, ms.latest_note or "", low=source_kind(str(ms.latest_source or ""), str(ms.latest_method or "")).low)
             rows.append({
                 _t(ev, "编号", "ID"): k.id,
                 _t(ev, "指标", "Indicator"): m.name_zh if ev.language == "zh" else f"{m.name_zh} / {m.name_en}",
