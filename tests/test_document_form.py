@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
+
 
 def test_a_mid_term_is_dated_by_its_data_and_numbered_in_its_year_of_issue():
     from kpitrack.publish.content import masthead, report
@@ -45,6 +47,26 @@ def test_a_workspace_without_a_prefix_leaves_the_number_to_the_office(tmp_path, 
 
     assert document_number(date(2024, 3, 1)) == "待编号（系统生成稿）"
     assert not re.search(r"〔\d{4}〕", document_number(date(2024, 3, 1)))
+
+
+@pytest.mark.parametrize("recipients,verb", [("各区、县（市）党委和人民政府，市直属各单位", "通报"), ("市人民政府", "报告"),
+                                              ("", "报告")])
+def test_an_evaluation_reports_up_and_informs_down(tmp_path, monkeypatch, recipients, verb):
+    from kpitrack.core.workspace import Workspace
+    from kpitrack.publish.content import report
+
+    ws = Workspace("宁波市", "宁波", "Ningbo", "宁波市绩效管理考评办公室", "区、县（市）", "宁波市绩效管理", "main", tmp_path,
+                   recipients_zh=recipients)
+    monkeypatch.setattr("kpitrack.publish.content.masthead.workspace", lambda: ws)
+    assert report.opening(report.evaluate(2018, "synthetic", "zh", "")).split("\n")[0].endswith(f"现将评估情况{verb}如下。")
+
+
+def test_the_final_lessons_name_only_the_outcomes_there_were():
+    from kpitrack.publish.content import final_report as fr
+
+    for dataset in ("synthetic", "hangzhou"):  # the public data: one warned measure, not judged at the end
+        text = fr.lessons(fr.evaluate_final(dataset))
+        assert "达标概率不足五成的子指标" in text and not re.search(r"(?<!\d)0项", text), text
 
 
 def test_the_synthetic_mid_terms_conclusions_cover_the_whole_plan():

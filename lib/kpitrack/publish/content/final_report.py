@@ -23,7 +23,7 @@ from ...data.actuals import Dataset, check_date, load_dataset
 from ...plan.catalogue import Catalogue, catalogue
 from ...plan.schema import plan_base_year, plan_end_year
 from .display import escape_markdown, grouped_names, outcome_cell
-from .masthead import check_edition, revision_words
+from .masthead import check_edition, report_verb, revision_words
 from .report import check_parameters, figures_sources
 
 OUTCOME_COLOUR = {ACHIEVED: "#009E73", MISSED: "#D55E00", INSUFFICIENT: "#999999", NO_TARGET: "#BBBBBB"}
@@ -143,7 +143,7 @@ def opening(fe: FinalEvaluation) -> str:
 
     text = (f"根据《{plan_info().name_zh}》关于开展终期评估的要求，依据{escape_markdown(fe.ds.label_zh)}，"
             f"对{kpi_phrase(fe.cat)}逐项判断了{plan_end_year()}年目标的实现情况，回顾了{fe.retro_as_of}年中期评估的判断与预测"
-            + other_parts(fe.cat, "并总结了") + "。现将评估情况报告如下。")
+            + other_parts(fe.cat, "并总结了") + f"。现将评估情况{report_verb()}如下。")
     return text + ("\n\n" + synthetic_warning("报告", fe.language) if fe.ds.synthetic else "")
 
 
@@ -243,10 +243,13 @@ def lessons(fe: FinalEvaluation) -> str:
     warned_missed = [m for m in warned if outcome.get(m.id) == MISSED]
     items = []
     if warned:
-        text = (f"{fe.retro_as_of}年中期评估认为达标概率不足五成的子指标{len(warned)}项，期末未实现{by.get(MISSED, 0)}项"
-                + (f"（{'、'.join(m.name_zh for m in warned_missed)}）" if warned_missed else "")
-                + f"、实现{by.get(ACHIEVED, 0)}项" + (f"、无法判断{by.get(INSUFFICIENT, 0) + by.get(NO_TARGET, 0)}项"
-                                                     if by.get(INSUFFICIENT, 0) + by.get(NO_TARGET, 0) else ""))
+        unjudged = by.get(INSUFFICIENT, 0) + by.get(NO_TARGET, 0)
+        parts = [f"未实现{by.get(MISSED, 0)}项" + (f"（{'、'.join(m.name_zh for m in warned_missed)}）" if warned_missed else ""),
+                 f"实现{by.get(ACHIEVED, 0)}项", f"无法判断{unjudged}项"]
+        counts = (by.get(MISSED, 0), by.get(ACHIEVED, 0), unjudged)
+        # only the outcomes there were (never 未实现0项、实现0项)
+        text = (f"{fe.retro_as_of}年中期评估认为达标概率不足五成的子指标{len(warned)}项，期末"
+                + "、".join(p for p, n in zip(parts, counts) if n))
         judged = by.get(MISSED, 0) + by.get(ACHIEVED, 0)
         # a lesson only from enough cases: with one or two, the facts alone
         text += ("。" if judged < 3 else "：中期评估的预警多数应验，需要及早转化为年度考核中的具体进度要求。" if by.get(MISSED, 0) > by.get(ACHIEVED, 0)

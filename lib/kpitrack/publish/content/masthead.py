@@ -67,6 +67,12 @@ def document_number(issued: date) -> str:
     return f"{prefix}〔{issued.year}〕　号（待编号）" if prefix else "待编号（系统生成稿）"
 
 
+def report_verb() -> str:
+    """How an evaluation hands its findings to its 主送 (workspace.yaml ``recipients_zh``): 通报 to the
+    units below (各区、县（市）…, 各单位: a list that opens with 各), 报告 to a body above (市人民政府)."""
+    return "通报" if workspace().recipients_zh.strip().startswith("各") else "报告"
+
+
 RED = "#c8102e"
 
 

@@ -143,12 +143,13 @@ def masthead(ev: Evaluation):
 def opening(ev: Evaluation) -> str:
     """The first paragraph: on what authority and data the evaluation was made, and what follows."""
     from ...core.workspace import plan_info
+    from .masthead import report_verb
 
     vintages = sorted(set(ev.ds.observations["vintage"]))
     version = (f"第{vintages[0]}—{vintages[-1]}版" if len(vintages) > 1 else f"第{vintages[0]}版") if vintages else "无数据"
     text = (f"根据《{plan_info().name_zh}》关于开展中期评估的要求，依据{escape_markdown(ev.ds.label_zh)}（数据版本：{version}），"
             f"对{kpi_phrase(ev.cat)}截至{ev.as_of}年的进展逐项作了评估，并对{plan_end_year()}年目标的实现可能作了预测"
-            + other_parts(ev.cat, "同时评估了") + "。现将评估情况报告如下。")
+            + other_parts(ev.cat, "同时评估了") + f"。现将评估情况{report_verb()}如下。")
     lines = [text]
     if ev.language == "en":
         counts = Counter(s.status for s in ev.statuses)
