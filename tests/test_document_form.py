@@ -61,6 +61,23 @@ def test_an_evaluation_reports_up_and_informs_down(tmp_path, monkeypatch, recipi
     assert report.opening(report.evaluate(2018, "synthetic", "zh", "")).split("\n")[0].endswith(f"现将评估情况{verb}如下。")
 
 
+def test_an_evaluation_claims_only_the_parts_whose_ledgers_it_has():
+    from kpitrack.publish.content import final_report as fr
+    from kpitrack.publish.content import report
+
+    real = report.evaluate(2018, "hangzhou", "zh", "")
+    missing = [w for w, ledger in (("社会评价意见整改", real.ds.rectification_ledger), ("标准制定", real.ds.standards_ledger))
+               if not ledger(real.cat).kept]
+    assert missing  # the public data keep no Table 3 or 5 ledger: their 附件 say 尚未录入
+    for text in (report.opening(real), fr.opening(fr.evaluate_final("hangzhou"))):
+        first = text.split("\n")[0]
+        assert not any(w in first.split("的情况")[0] for w in missing), first  # not among what it says it evaluated
+        assert f"{'、'.join(missing)}尚未录入台账，未作评估" in first, first
+    synthetic = report.opening(report.evaluate(2018, "synthetic", "zh", "")).split("\n")[0]
+    assert "同时评估了重点专项目标、社会评价意见整改、标准制定的情况" in synthetic and "尚未录入" not in synthetic
+    assert "仅供演示；数据版本：第1版）" in synthetic and "）（" not in synthetic
+
+
 def test_the_final_lessons_name_only_the_outcomes_there_were():
     from kpitrack.publish.content import final_report as fr
 

@@ -143,7 +143,7 @@ def opening(fe: FinalEvaluation) -> str:
 
     text = (f"根据《{plan_info().name_zh}》关于开展终期评估的要求，依据{escape_markdown(fe.ds.label_zh)}，"
             f"对{kpi_phrase(fe.cat)}逐项判断了{plan_end_year()}年目标的实现情况，回顾了{fe.retro_as_of}年中期评估的判断与预测"
-            + other_parts(fe.cat, "并总结了") + f"。现将评估情况{report_verb()}如下。")
+            + other_parts(fe.cat, fe.ds, "并总结了") + f"。现将评估情况{report_verb()}如下。")
     return text + ("\n\n" + synthetic_warning("报告", fe.language) if fe.ds.synthetic else "")
 
 

@@ -147,9 +147,11 @@ def opening(ev: Evaluation) -> str:
 
     vintages = sorted(set(ev.ds.observations["vintage"]))
     version = (f"第{vintages[0]}—{vintages[-1]}版" if len(vintages) > 1 else f"第{vintages[0]}版") if vintages else "无数据"
-    text = (f"根据《{plan_info().name_zh}》关于开展中期评估的要求，依据{escape_markdown(ev.ds.label_zh)}（数据版本：{version}），"
+    label = ev.ds.label_zh  # 演示数据（合成数据，仅供演示）: the version goes into its brackets, not a second pair
+    label = f"{label[:-1]}；数据版本：{version}）" if label.endswith("）") else f"{label}（数据版本：{version}）"
+    text = (f"根据《{plan_info().name_zh}》关于开展中期评估的要求，依据{escape_markdown(label)}，"
             f"对{kpi_phrase(ev.cat)}截至{ev.as_of}年的进展逐项作了评估，并对{plan_end_year()}年目标的实现可能作了预测"
-            + other_parts(ev.cat, "同时评估了") + f"。现将评估情况{report_verb()}如下。")
+            + other_parts(ev.cat, ev.ds, "同时评估了") + f"。现将评估情况{report_verb()}如下。")
     lines = [text]
     if ev.language == "en":
         counts = Counter(s.status for s in ev.statuses)
@@ -167,11 +169,16 @@ def kpi_phrase(cat: Catalogue) -> str:
     return f"规划表1的{n}项关键绩效指标" if (cat.special_targets or cat.problem_areas or cat.standards) else f"规划的{n}项主要指标"
 
 
-def other_parts(cat: Catalogue, lead: str) -> str:
-    """，同时评估了重点专项目标、社会评价意见整改和标准制定的情况 — only the parts the plan has; "" for none."""
-    parts = [w for has, w in ((cat.special_targets, "重点专项目标"), (cat.problem_areas, "社会评价意见整改"), (cat.standards, "标准制定"))
-             if has]
-    return f"，{lead}{'、'.join(parts)}的情况" if parts else ""
+def other_parts(cat: Catalogue, ds, lead: str) -> str:
+    """，同时评估了重点专项目标、社会评价意见整改和标准制定的情况 — only the parts the plan has, and of
+    those only the ones whose ledger the dataset keeps (the others are said not evaluated, as their
+    附件 say); "" for none."""
+    have = [(w, ledger(cat).kept) for has, w, ledger in (
+        (cat.special_targets, "重点专项目标", ds.special_ledger), (cat.problem_areas, "社会评价意见整改", ds.rectification_ledger),
+        (cat.standards, "标准制定", ds.standards_ledger)) if has]
+    done, missing = [w for w, kept in have if kept], [w for w, kept in have if not kept]
+    return ((f"，{lead}{'、'.join(done)}的情况" if done else "")
+            + (f"（{'、'.join(missing)}尚未录入台账，未作评估）" if missing else ""))
 
 
 def overall(ev: Evaluation) -> str:
