@@ -121,8 +121,7 @@ def _status(common: dict, status: Status, method: str, reason: str, **facts) -> 
     return MeasureStatus(**common, status=status, method=method, reason=reason, facts=facts)
 
 
-
-def _facts(row) -> dict:
+def _facts(row: pd.Series) -> dict:
     """What a figure's row says of it besides its value: its kind, method, source and note."""
     note = row["note"] if "note" in row.index and isinstance(row["note"], str) else ""
     return {"latest_quality": str(row["quality"]), "latest_method": str(row["method"]), "latest_source": str(row["source"]),

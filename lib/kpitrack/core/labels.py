@@ -63,6 +63,8 @@ def quality_zh(quality: str, note: str = "", *, low: bool = False) -> str:
     marks = [w for w, hit in (("预计", any("预计" in p for p in own)), ("约数", any("左右" in p or p.startswith("约") for p in own)),
                               ("待核实", low)) if hit]
     return words + (f"（{'，'.join(marks)}）" if marks else "")
+
+
 LANGUAGES = ("zh", "en")
 #: The words every page of a document made from synthetic data carries (page header of the PDF,
 #: the HTML page title, the charts).

@@ -16,7 +16,7 @@ import pandas as pd
 from ...analysis.outlook import Outlook, probability_text
 from ...analysis.progress import KPIStatus
 from ...analysis.verdict import Verdicts, verdicts
-from ...analysis.scores import KIND_ZH, UnitScore, illustrative, load_challenges, unit_scores
+from ...analysis.scores import KIND_ZH, TargetLine, UnitScore, illustrative, load_challenges, unit_scores
 from ...core.exceptions import ParameterError
 from ...core.labels import STATUS_ZH, Status, dates_zh, fmt, fmt_pair, synthetic_warning
 from ...data.records import challenges_file
@@ -30,7 +30,7 @@ from .params import check_common
 LIGHT = {Status.ACHIEVED: "●", Status.ON_TRACK: "●", Status.AT_RISK: "●", Status.OFF_TRACK: "●", Status.INSUFFICIENT: "○", Status.NO_TARGET: "○"}
 
 
-def completion_text(ln, *, cumulative: bool = False) -> str:
+def completion_text(ln: TargetLine | None, *, cumulative: bool = False) -> str:
     """The year's completion as the score counts it; for a measure shown as a sum so far (累计), with
     the year's own figures it is worked out from, so that it is never read against the sums beside it."""
     if ln is None or ln.completion is None:
