@@ -70,6 +70,7 @@ class MeasureStatus:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d.pop("latest_note")  # the figure's working note stays with its record (the pages print what it says of the figure)
         d["status"] = self.status.value
         facts = d.pop("facts")
         d["reason_zh"] = self.reason_zh
