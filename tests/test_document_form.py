@@ -50,7 +50,7 @@ def test_a_workspace_without_a_prefix_leaves_the_number_to_the_office(tmp_path, 
 
 
 @pytest.mark.parametrize("recipients,verb", [("各区、县（市）党委和人民政府，市直属各单位", "通报"), ("市人民政府", "报告"),
-                                              ("", "报告")])
+                                              ("市直各单位，各区、县（市）人民政府", "通报"), ("", "报告")])
 def test_an_evaluation_reports_up_and_informs_down(tmp_path, monkeypatch, recipients, verb):
     from kpitrack.core.workspace import Workspace
     from kpitrack.publish.content import report
@@ -76,6 +76,13 @@ def test_an_evaluation_claims_only_the_parts_whose_ledgers_it_has():
     synthetic = report.opening(report.evaluate(2018, "synthetic", "zh", "")).split("\n")[0]
     assert "同时评估了重点专项目标、社会评价意见整改、标准制定的情况" in synthetic and "尚未录入" not in synthetic
     assert "仅供演示；数据版本：第1版）" in synthetic and "）（" not in synthetic
+
+
+def test_advice_at_the_plans_last_year_urges_nothing_more():
+    from kpitrack.publish.content import report
+
+    text = report.advice(report.evaluate(2020, "hangzhou", "zh", ""))
+    assert "2020年存在风险" in text and "需加快进度" not in text and "按实际值评估" not in text, text
 
 
 def test_the_final_lessons_name_only_the_outcomes_there_were():

@@ -100,6 +100,10 @@ def test_an_expected_or_approximate_figure_says_so_wherever_its_kind_is_printed(
     assert quality_zh("preliminary", "左右；原单位：%") == "初步数（约数）"
     assert quality_zh("preliminary", "预计1.35万亿；原单位：亿元") == "初步数（预计）"
     assert quality_zh("reported", "原文：…预计1.35万亿元,增长7%左右…；原单位：亿元") == "公布数"  # a quotation speaks of other figures
+    quote = "原文：全市实现地区生产总值预计1.35万亿元,增长7%左右;其中一般公共预算收入1825.06亿元,增长12.5%。；原单位：亿元"
+    assert quality_zh("reported", quote, 1825.06) == "公布数"  # its own clause says nothing of the kind
+    assert quality_zh("preliminary", "原文：研发经费支出占地区生产总值比重预计提高至3.3%,财政科技支出增长28%", 3.3) == "初步数（预计）"
+    assert quality_zh("reported", "约束性指标") == "公布数" and quality_zh("reported", "全市约3.3%") == "公布数（约数）"
     assert quality_zh("reported", "", low=True) == "公布数（待核实）"
     # the 2018 growth the city's work report gave as 增长7%左右: the table judging on it and the sources annex both say 约数
     row = report.kpi_table(real).set_index("指标").loc["地区生产总值增速（可比价）"]

@@ -53,16 +53,20 @@ SEVERITY = {Status.ACHIEVED: 0, Status.ON_TRACK: 1, Status.AT_RISK: 2, Status.OF
 QUALITY_ZH = {"reported": "公布数", "preliminary": "初步数", "revised": "修订数", "derived": "推算", "synthetic": "合成", "plan-implied": "规划推算基数"}
 
 
-def quality_zh(quality: str, note: str = "", *, low: bool = False) -> str:
+def quality_zh(quality: str, note: str = "", value: float | None = None, *, low: bool = False) -> str:
     """A figure's kind as tables print it (公布数, 初步数 ...), with what its own note says of it: 预计 (a
-    figure expected before the year's count was done) or 约数 (左右, 约), never dropped; ``low``: known
-    only from a repost or a compiled source (待核实). The note's quotation of its source (原文：…) and its
-    original unit are not read: they speak of other figures too."""
-    words = QUALITY_ZH.get(quality, quality)
-    own = [p.strip() for p in re.split(r"[；;]", note or "") if p.strip() and not p.strip().startswith(("原文：", "原单位："))]
-    marks = [w for w, hit in (("预计", any("预计" in p for p in own)), ("约数", any("左右" in p or p.startswith("约") for p in own)),
-                              ("待核实", low)) if hit]
-    return words + (f"（{'，'.join(marks)}）" if marks else "")
+    figure expected before the year's count was done) or 约数 (左右, 约 before a number), never dropped;
+    ``low``: known only from a repost or a compiled source (待核实). The note's parts are kpitrack's
+    (split at ；): of a quotation of the source (原文：…) only the clause that holds ``value`` is read
+    (the rest speaks of other figures), and the original unit not at all."""
+    parts = [p.strip() for p in (note or "").split("；") if p.strip()]
+    own = [p for p in parts if not p.startswith(("原文：", "原单位："))]
+    if value is not None:
+        figure = re.compile(rf"(?<![\d.]){re.escape(f'{float(value):g}')}(?![\d])")
+        own += [c for p in parts if p.startswith("原文：") for c in re.split(r"[,，;；。]", p) if figure.search(c)]
+    marks = [w for w, hit in (("预计", any("预计" in p for p in own)),
+                              ("约数", any("左右" in p or re.search(r"约\s*\d", p) for p in own)), ("待核实", low)) if hit]
+    return QUALITY_ZH.get(quality, quality) + (f"（{'，'.join(marks)}）" if marks else "")
 
 
 LANGUAGES = ("zh", "en")

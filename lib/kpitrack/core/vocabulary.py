@@ -208,8 +208,9 @@ def what_it_takes_zh(o) -> str:
         best = rate_zh(o, o.best_rate)
         if best == rate_zh(o, o.required_rate) and parts[-1] == f"{lead}{best}":  # as printed, the same rate: said once
             parts[-1] = f"{lead}{best}，相当于历史最好水平"
-        elif best.endswith(("增加0", "增长0.0%")) or best == rate_zh(o, 0.0):  # 年均增加0个: nothing to compare with
-            parts.append("以往各年均未见" + ("下降" if o.direction == "lower" else "增加"))  # toward the target, never away
+        elif (best.endswith(("增加0", "增长0.0%")) or best == rate_zh(o, 0.0)) and o.target_kind in ("level", "floor", "ceiling"):
+            # 年均增加0个: no year moved toward the target (a change per year: a sum's or a mean's best is a level)
+            parts.append("以往各年均未见" + ("下降" if o.direction == "lower" else "增加"))
         else:
             parts.append(f"历史最好为{best}")
     if o.target_kind in ("level", "floor", "ceiling"):

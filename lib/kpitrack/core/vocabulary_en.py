@@ -176,8 +176,8 @@ def what_it_takes_en(o) -> str:
         best = rate_en(o, o.best_rate)
         if best == rate_en(o, o.required_rate):
             parts[-1] += ", matching the best year on record"
-        elif best == rate_en(o, 0.0):
-            parts.append("no year so far shows an increase")
+        elif best == rate_en(o, 0.0) and o.target_kind in ("level", "floor", "ceiling"):  # a change per year, never a level
+            parts.append("no year so far shows a " + ("fall" if o.direction == "lower" else "rise"))
         else:
             parts.append(f"the best on record: {best}")
     if o.target_kind in ("level", "floor", "ceiling"):

@@ -24,7 +24,7 @@ from ...data.regions import city_code, Region, districts
 from ...plan.catalogue import Catalogue, Measure, catalogue
 from ...plan.schema import plan_base_year, plan_end_year
 from .display import StatusCell, escape_markdown
-from .masthead import check_edition, revision_words  # noqa: F401 - importable from here
+from .masthead import check_edition, dataset_label, revision_words  # noqa: F401 - importable from here
 from .params import check_common
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -264,7 +264,7 @@ def headline(b: Bulletin) -> str:
     vintages = sorted(set(b.ds.observations["vintage"]))
     version = f"第{vintages[-1]}版" if vintages else "无"
     lines = [f"**通报范围：** {escape_markdown(b.region.name_zh)}　**统计期：** {b.year}年{period_zh(b.month)}　"
-             f"**数据：** {escape_markdown(b.ds.label_zh)}（数据版本：{version}）"]
+             f"**数据：** {escape_markdown(dataset_label(b.ds, version))}"]
     obs = b.ds.observations
     shown = obs[(obs["year"] == b.year) & (obs["month"] > 0) & (obs["month"] <= b.month)]
     if (shown["method"] == "daily-derived").any():

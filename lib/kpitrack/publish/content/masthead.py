@@ -67,10 +67,19 @@ def document_number(issued: date) -> str:
     return f"{prefix}〔{issued.year}〕　号（待编号）" if prefix else "待编号（系统生成稿）"
 
 
+def dataset_label(ds: Dataset, version: str) -> str:
+    """The dataset's name with its version: 杭州市公开数据（数据版本：第1—2版）; the synthetic label's
+    note takes the version into its own brackets (演示数据（合成数据，仅供演示；数据版本：第1版）)."""
+    label = ds.label_zh
+    if ds.synthetic and label.endswith("）"):
+        return f"{label[:-1]}；数据版本：{version}）"
+    return f"{label}（数据版本：{version}）"
+
+
 def report_verb() -> str:
     """How an evaluation hands its findings to its 主送 (workspace.yaml ``recipients_zh``): 通报 to the
-    units below (各区、县（市）…, 各单位: a list that opens with 各), 报告 to a body above (市人民政府)."""
-    return "通报" if workspace().recipients_zh.strip().startswith("各") else "报告"
+    units below (各区、县（市）…, 市直各单位: a list of 各…), 报告 to a body above (市人民政府)."""
+    return "通报" if "各" in workspace().recipients_zh else "报告"
 
 
 RED = "#c8102e"

@@ -95,12 +95,14 @@ def _t(ev: Evaluation, zh: str, en: str) -> str:
 
 def headline(ev: Evaluation) -> str:
     """Markdown: what was evaluated, on which data, as of when (synthetic data says so loudly)."""
+    from .masthead import dataset_label
+
     counts = Counter(s.status for s in ev.statuses)
     n = len(ev.statuses)
     vintages = sorted(set(ev.ds.observations["vintage"]))
     version = (f"第{vintages[0]}—{vintages[-1]}版" if len(vintages) > 1 else f"第{vintages[0]}版") if vintages else "无数据"
     lines = [
-        f"**评估年份：** {ev.as_of}年　**数据：** {escape_markdown(ev.ds.label_zh)}（数据版本：{version}）　**关键绩效指标：** {n}项",
+        f"**评估年份：** {ev.as_of}年　**数据：** {escape_markdown(dataset_label(ev.ds, version))}　**关键绩效指标：** {n}项",
         "",
         "　".join(f"{STATUS_ZH[st]} {counts.get(st, 0)}项" for st in Status),
     ]
@@ -143,12 +145,11 @@ def masthead(ev: Evaluation):
 def opening(ev: Evaluation) -> str:
     """The first paragraph: on what authority and data the evaluation was made, and what follows."""
     from ...core.workspace import plan_info
-    from .masthead import report_verb
+    from .masthead import dataset_label, report_verb
 
     vintages = sorted(set(ev.ds.observations["vintage"]))
     version = (f"第{vintages[0]}—{vintages[-1]}版" if len(vintages) > 1 else f"第{vintages[0]}版") if vintages else "无数据"
-    label = ev.ds.label_zh  # 演示数据（合成数据，仅供演示）: the version goes into its brackets, not a second pair
-    label = f"{label[:-1]}；数据版本：{version}）" if label.endswith("）") else f"{label}（数据版本：{version}）"
+    label = dataset_label(ev.ds, version)
     text = (f"根据《{plan_info().name_zh}》关于开展中期评估的要求，依据{escape_markdown(label)}，"
             f"对{kpi_phrase(ev.cat)}截至{ev.as_of}年的进展逐项作了评估，并对{plan_end_year()}年目标的实现可能作了预测"
             + other_parts(ev.cat, ev.ds, "同时评估了") + f"。现将评估情况{report_verb()}如下。")
@@ -173,8 +174,9 @@ def other_parts(cat: Catalogue, ds, lead: str) -> str:
     """，同时评估了重点专项目标、社会评价意见整改和标准制定的情况 — only the parts the plan has, and of
     those only the ones whose ledger the dataset keeps (the others are said not evaluated, as their
     附件 say); "" for none."""
-    have = [(w, ledger(cat).kept) for has, w, ledger in (
-        (cat.special_targets, "重点专项目标", ds.special_ledger), (cat.problem_areas, "社会评价意见整改", ds.rectification_ledger),
+    # Table 2's sub-targets that are Table 1 measures are judged from Table 1's figures, ledger or not
+    have = [(w, ledger is None or ledger(cat).kept) for has, w, ledger in (
+        (cat.special_targets, "重点专项目标", None), (cat.problem_areas, "社会评价意见整改", ds.rectification_ledger),
         (cat.standards, "标准制定", ds.standards_ledger)) if has]
     done, missing = [w for w, kept in have if kept], [w for w, kept in have if not kept]
     return ((f"，{lead}{'、'.join(done)}的情况" if done else "")
@@ -268,6 +270,9 @@ def advice(ev: Evaluation) -> str:
                 continue
             v = ev.verdicts[ms.measure_id]
             m = ev.cat.measure(ms.measure_id)
+            if v.outlook.reason == "end_year":  # the plan's last year: nothing left to speed up
+                out.append(f"{'、'.join(k.responsible)}：{m.name_zh}{ev.as_of}年{STATUS_ZH[ms.status]}（{ms.reason_zh}）。")
+                continue
             later = ("按近年走势仍可能实现（预测达标概率" + probability_number(v.outlook.probability) + "）" if v.outlook.assessable
                      else v.outlook.reason_zh)  # its charts may still draw the trend's forecast: no target to judge it by
             out.append(f"{'、'.join(k.responsible)}：{m.name_zh}当年{STATUS_ZH[ms.status]}（{ms.reason_zh}），{later}，需加快进度。")
@@ -372,7 +377,7 @@ def kpi_table(ev: Evaluation) -> pd.DataFrame:
                 latest = f"{shown_latest}（{ms.latest_year}年）"
             # a figure known only from a repost, a compiled database or another page: 待核实
             source = "—" if ms.latest_quality is None else quality_zh(
-                ms.latest_quality, ms.latest_note or "", low=source_kind(str(ms.latest_source or ""), str(ms.latest_method or "")).low)
+                ms.latest_quality, ms.latest_note or "", ms.latest_value, low=source_kind(str(ms.latest_source or ""), str(ms.latest_method or "")).low)
             rows.append({
                 _t(ev, "编号", "ID"): k.id,
                 _t(ev, "指标", "Indicator"): m.name_zh if ev.language == "zh" else f"{m.name_zh} / {m.name_en}",

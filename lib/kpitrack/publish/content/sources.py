@@ -143,7 +143,7 @@ def sources_table(ds: Dataset, up_to: int, names: dict[str, tuple[str, str]]) ->
     for r in obs.itertuples():
         name, unit = names.get(r.measure_id, (r.measure_id, r.unit))
         rows.append({"指标": name if name != previous else "", "年份": f"{r.year}年", "数值": fmt(float(r.value), unit),
-                     "类别": quality_zh(r.quality, str(r.note) if isinstance(r.note, str) else "") + ("（未采用）" if r.Index in other else ""),
+                     "类别": quality_zh(r.quality, str(r.note) if isinstance(r.note, str) else "", float(r.value)) + ("（未采用）" if r.Index in other else ""),
                      "公布日期": publication_date(str(r.known_from), ds, bool(r.dated)), "来源类别": kind_words(r.source, r.method),
                      "来源": source_link(r.source)})
         previous = name
