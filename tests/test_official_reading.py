@@ -114,6 +114,17 @@ def test_an_expected_or_approximate_figure_says_so_wherever_its_kind_is_printed(
             & (annex["类别"] == "初步数（约数）")).sum() == 1
 
 
+def test_a_december_bulletin_with_figures_still_on_pace_states_both_rules(monkeypatch):
+    december = bl.prepare("2020-12", "330100", "synthetic")
+    monkeypatch.setattr(bl, "shown_months", lambda b: {11, 12})  # a measure's December figure not yet out
+    note = bl.method_note(december)
+    assert "全年数据已出的指标看全年完成情况" in note and "其余指标（尚无12月数据）按1—11月进度" in note
+    assert "全年预计" in note and bl.lagging_words(december) == "进度滞后或存在风险"
+    monkeypatch.setattr(bl, "shown_months", lambda b: {12})
+    assert bl.lagging_words(december) == "进度滞后" and "全年预计" not in bl.method_note(december)
+    assert "存在风险" not in bl.overview(december).replace("不再有“存在风险”", "")
+
+
 def test_the_city_bulletins_overview_counts_the_districts_once():
     text = bl.overview(bl.prepare("2020-12", "330100", "synthetic"))
     assert "13个区、县（市）均已报送数据" in text, text

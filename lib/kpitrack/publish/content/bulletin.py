@@ -60,6 +60,19 @@ class Bulletin:
         return [(m, p) for m in self.pace.measures if (p := self.pace.get(m.id, code)) is not None]
 
 
+def shown_months(b: Bulletin) -> set[int]:
+    """The months of the figures a bulletin judges (its region's, and the districts' in the city's):
+    a December bulletin may still judge a measure on 1—11月 while its December figure is not out."""
+    codes = [b.region.code] + ([d.code for d in districts()] if b.is_city else [])
+    return {p.month for c in codes for _, p in b.paces(c) if p.value is not None}
+
+
+def lagging_words(b: Bulletin) -> str:
+    """进度滞后或存在风险, or 进度滞后 alone when every figure judged is the whole year's (December: met or not)."""
+    whole_year = shown_months(b) == {12}
+    return STATUS_ZH[Status.OFF_TRACK] if whole_year else f"{STATUS_ZH[Status.OFF_TRACK]}或{STATUS_ZH[Status.AT_RISK]}"
+
+
 def parse_month(text: object) -> tuple[int, int]:
     """``YYYY-MM`` within the plan period, as (year, month); :class:`ParameterError` otherwise."""
     mo = MONTH.match(str(text).strip())
@@ -295,11 +308,11 @@ def overview(b: Bulletin) -> str:
             worst = [d.name_zh for d in districts() if lag.get(d.code, 0) >= 2]
             n_all = len(districts())
             text += ((f"{_districts()}均已报送数据；" if n_with == n_all else f"{_districts()}中有{n_with}个报送了数据；")
-                     + (f"{_districts()}均有两项及以上指标进度滞后或存在风险。" if len(worst) == n_all
-                        else f"有两项及以上指标进度滞后或存在风险的是{escape_markdown('、'.join(worst))}。" if worst
-                        else "没有两项及以上指标进度滞后或存在风险的地区。"))
+                     + (f"{_districts()}均有两项及以上指标{lagging_words(b)}。" if len(worst) == n_all
+                        else f"有两项及以上指标{lagging_words(b)}的是{escape_markdown('、'.join(worst))}。" if worst
+                        else f"没有两项及以上指标{lagging_words(b)}的地区。"))
         else:
-            text += "本数据集没有区、县（市）的分地区数据，本通报仅含全市情况。"
+            text += f"本数据集没有{workspace_districts()}的分地区数据，本通报仅含全市情况。"
     else:
         ranked = [(m, p) for m, p in rows if p.rank is not None]
         top = [m.name_zh + (f"（虽列前三，但{STATUS_ZH[p.status]}）" if p.status in (Status.OFF_TRACK, Status.AT_RISK) else "")
@@ -375,9 +388,9 @@ def attention(b: Bulletin) -> str:
     if b.compares_districts:
         lag = lagging_table(b)
         if not lag.empty:
-            items.append(f"- 区、县（市）进度滞后或存在风险的指标共{len(lag)}项，见下表；请相关地区和责任单位分析原因、提出措施。")
+            items.append(f"- {workspace_districts()}{lagging_words(b)}的指标共{len(lag)}项，见下表；请相关地区和责任单位分析原因、提出措施。")
     if not items:
-        return "本期各项指标进度正常，无需特别关注的事项。"
+        return "本期各项指标均已实现或进度正常，无需特别关注的事项。"
     return "\n".join(items)
 
 
@@ -421,23 +434,33 @@ def lagging_table(b: Bulletin) -> pd.DataFrame:
 
 def method_note(b: Bulletin) -> str:
     """说明: the rule the statuses of this bulletin were given by, written from the pace rule's own
-    bands (:mod:`kpitrack.analysis.pace`); December's bulletin judges the whole year, met or not."""
-    from ...core.workspace import workspace
-
+    bands (:mod:`kpitrack.analysis.pace`), for the months its figures are of: a measure with its
+    December figure is judged on the whole year, met or not; one still on 1—11月 on its pace."""
     done, on, risk, off = (STATUS_ZH[s] for s in (Status.ACHIEVED, Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK))
-    if b.month == 12:
-        rule = ("12月通报的是全年完成情况：累计类指标完成全年目标、累计增速类指标达到年度目标增速、累计均值类指标（PM2.5）"
+    months = shown_months(b)
+    rule = ""
+    if 12 in months:  # the whole year's figures: met or not
+        rule = ("全年数据已出的指标看全年完成情况：累计类指标完成全年目标、累计增速类指标达到年度目标增速、累计均值类指标（PM2.5）"
                 f"未超过年度目标的为“{done}”，未达到的为“{off}”（全年已过，不再有“{risk}”）。")
-    else:
-        rule = ("累计类指标（收入、地区生产总值等）以“完成全年目标的比例”对照往年同期完成比例（不足两年历史时用序时进度），"
+    if any(m < 12 for m in months) or not months:
+        rule += ("其余指标（尚无12月数据）按1—11月进度：" if 12 in months else "") + (
+                 "累计类指标（收入、地区生产总值等）以“完成全年目标的比例”对照往年同期完成比例（不足两年历史时用序时进度），"
                 f"已完成全年目标的为“{done}”，达到往年同期比例的为“{on}”，达到其{RATIO_AT_RISK:.0%}以上的为“{risk}”，其余为“{off}”；"
                 f"累计增速类指标对照年度目标增速，达到的为“{on}”，低于目标{abs(RATE_AT_RISK):g}个百分点以内的为“{risk}”，更低的为“{off}”；"
-                f"累计均值类指标（PM2.5）对照按往年规律折算的控制值，未超过的为“{on}”，超出{MEAN_AT_RISK - 1:.0%}以内的为“{risk}”，"
-                f"更高的为“{off}”。")
-    return ("**说明：** " + rule +
-            f"{workspace().districts_zh}未单独下达目标的，按全市目标分解（增速类用全市目标增速，总量类以上年数乘全市目标增幅）。"
-            f"位次按超出（或低于）进度要求的幅度在{_districts()}中排列，1为最好。"
-            + ("全年预计依据往年同期至年末的变化规律，80%区间表示有八成把握落在其中。" if b.month < 12 else ""))
+                f"累计均值类指标（PM2.5）对照按往年规律折算的控制值（不足两年历史时用年度目标），未超过的为“{on}”，"
+                f"超出{MEAN_AT_RISK - 1:.0%}以内的为“{risk}”，更高的为“{off}”。")
+    districts_shown = b.compares_districts or not b.is_city  # a city-only bulletin ranks no one
+    return ("**说明：** " + rule
+            + (f"{workspace_districts()}未单独下达目标的，按全市目标分解（增速类和均值类用全市目标，总量类按全市目标较上年的增幅推算）。"
+               f"位次按超出（或低于）进度要求的幅度在{_districts()}中排列，1为最好。" if districts_shown else "")
+            + ("全年预计依据往年同期至年末的变化规律，80%区间表示有八成把握落在其中。" if any(m < 12 for m in months) else ""))
+
+
+def workspace_districts() -> str:
+    """The districts' collective name (区、县（市）), as the workspace writes it."""
+    from ...core.workspace import workspace
+
+    return workspace().districts_zh
 
 
 def title_for(month: str, region: str, districts: bool = True, edition: int = 1) -> str:
