@@ -125,6 +125,25 @@ def test_a_december_bulletin_with_figures_still_on_pace_states_both_rules(monkey
     assert "存在风险" not in bl.overview(december).replace("不再有“存在风险”", "")
 
 
+def test_a_chance_reads_in_the_same_words_in_the_adjustments_and_the_outlook_table():
+    from kpitrack.analysis.outlook import probability_text
+
+    ev = report.evaluate(2018, "synthetic", "zh", "")
+    text = report.adjustments(ev)
+    table = report.outlook_table(ev)
+    shown = {str(v) for col in table.columns for v in table[col]}
+    found = 0
+    for m in ev.cat.measures:
+        o = ev.outlooks[m.id]
+        if o.assessable and f"{m.name_zh}（" in text and o.probability is not None and o.probability < 0.3:
+            words = probability_text(o.probability)  # 可能难以实现（约10%）
+            band, number = words.split("（")[0], words.split("（")[1].rstrip("）")
+            assert f"达标概率{number}，{band}" in text, (m.id, words)
+            assert any(words in v for v in shown), (m.id, words)
+            found += 1
+    assert found and "基本无法实现" not in text and "实现难度很大" not in text
+
+
 def test_the_city_bulletins_overview_counts_the_districts_once():
     text = bl.overview(bl.prepare("2020-12", "330100", "synthetic"))
     assert "13个区、县（市）均已报送数据" in text, text

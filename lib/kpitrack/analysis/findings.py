@@ -29,8 +29,9 @@ from .verdict import Verdicts
 
 #: A measure whose progress ratio is at least this is "ahead" of its trajectory (快于进度).
 AHEAD = 1.1
-#: Probability bands of :func:`adjustments`: below the first the target is out of reach (基本无法实现),
-#: below the second it is very hard (实现难度很大); from there to one half the advice is to speed up.
+#: Probability bands of :func:`adjustments`: below the first the target is out of reach, below the
+#: second very hard; from there to one half the advice is to speed up. Pages say a chance in the
+#: words of :func:`kpitrack.analysis.outlook.probability_band`, the same everywhere.
 OUT_OF_REACH, VERY_HARD = 0.1, 0.3
 
 

@@ -4,8 +4,8 @@ and the dataset at hand, never from a template that would fit any city."""
 
 from __future__ import annotations
 
-from ...analysis.findings import OUT_OF_REACH, Cause, achievements, adjustments, causes
-from ...analysis.outlook import probability_number
+from ...analysis.findings import Cause, achievements, adjustments, causes
+from ...analysis.outlook import probability_band, probability_number
 from ...analysis.verdict import Verdicts
 from ...core.labels import fmt, fmt_pair, number
 from ...data.actuals import Dataset
@@ -131,7 +131,7 @@ def adjustments_md(cat: Catalogue, v: Verdicts) -> str:
         m = cat.measure(a.measure_id)
         o = v[a.measure_id].outlook
         k = cat.kpi(m.kpi_id)
-        band = "基本无法实现" if a.probability < OUT_OF_REACH else "实现难度很大"
+        band = probability_band(a.probability)  # the words every other page gives this chance
         where = (f"按目前走势{end}年预计为{fmt(o.forecast_median, o.unit)}（八成把握在{number(o.forecast_lower, o.unit)}—"
                  f"{number(o.forecast_upper, o.unit)}{o.unit}之间）" if o.forecast_median is not None else "")
         who = "、".join(k.responsible)
