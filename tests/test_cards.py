@@ -52,6 +52,11 @@ def test_a_cards_score_is_traced_line_by_line_with_the_kpi_tables_figures(cat):
     assert all(re.fullmatch(r"\d+\.\d%", v) for v in scored["计分"])
     none = card.prepare("市交通运输局", 2018, "synthetic")
     assert card.heading(none, "scores").endswith("得分明细")
+    # the sum under the lines: their mean times the base share is the base score printed above
+    found = re.search(r"平均(\d+\.\d\d)%×(\d+)分＝(\d+\.\d\d)分", card.score_sum(c))
+    mean = sum(float(v.rstrip("%")) for v in scored["计分"]) / len(scored)
+    assert found and abs(float(found[1]) - mean) < 0.06 and abs(float(found[1]) * float(found[2]) / 100 - float(found[3])) < 0.011
+    assert f"基本分{found[3]}" in card.score_text(c)
 
 
 def test_a_unit_without_sub_indicators_has_no_empty_status_line(cat):

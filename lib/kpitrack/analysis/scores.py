@@ -232,7 +232,7 @@ def _plan_ledgers(cat: Catalogue, ds: Dataset, year: int):
 KIND_ZH = {"basic": "基本目标", "challenge": "挑战目标", "key_challenge": "关键性挑战目标"}
 
 #: How to read a scores table: what the columns count, how ties and declared challenges are treated.
-READING_ZH = ("计分目标“m/n”：n为该单位当年的全部目标，m为有当年数值目标和实际值、计入得分的目标，其余逐项列明不计分的原因；"
+READING_ZH = ("计分目标“m/n”：n为该单位当年的全部目标，m为有当年数值目标和实际值、计入得分的目标，其余不计分的原因逐项列在该单位绩效卡的得分明细中；"
               "得分为计分目标得分的平均，基本目标（含一般性挑战目标）满分95分，关键性挑战目标超额完成在5分内加分；"
               "得分（保留两位小数）相同的单位并列同一位次，下一位次顺延；申报的挑战目标须通过横向（对标城市）和纵向（自身最好水平）认定，"
               "未通过或因缺少对标数据无法认定的，按基本目标计分：按完成率计分，不按“完成得满分、未完成不得分”计分，也不加分。")

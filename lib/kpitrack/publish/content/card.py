@@ -175,6 +175,19 @@ def score_table(c: Card) -> pd.DataFrame:
     return explanation(c.score) if c.score is not None and c.score.lines else pd.DataFrame()
 
 
+def score_sum(c: Card) -> str:
+    """How the lines of :func:`score_table` make the unit's score: the mean of the scored lines' points
+    times the base share, plus the bonus (the plan's rule, :func:`kpitrack.plan.scoring.score`)."""
+    s = c.score
+    if s is None or s.score is None or not s.scored:
+        return ""
+    rules = c.cat.scoring
+    mean = sum(ln.points for ln in s.scored) / len(s.scored)
+    return (f"得分＝{len(s.scored)}项计分目标计分的平均{mean:.2%}×{rules.base_share * 100:g}分＝{s.score.base * 100:.2f}分（基本分），"
+            f"加关键性挑战目标超额完成的加分{s.score.bonus * 100:.2f}分（至多{rules.bonus_share * 100:g}分），"
+            f"合计{s.score.total * 100:.2f}分；不计分的目标不进入平均。")
+
+
 def score_note() -> str:
     """Why a light and a score of the same measure may differ."""
     from ...plan.schema import plan_base_year, plan_end_year
