@@ -33,7 +33,7 @@ def data_cutoff(ds: Dataset, up_to: int | None = None) -> str:
     # figures whose publication date nobody knows are used too: said, never hidden behind the date;
     # counted as the sources annex lists them (one row per yearly figure, its date 未知)
     undated = int((unknown & (obs["month"] == 0)).sum())
-    return dates[-1] + (f"（另有{undated}个年度数据的公布日期不详，来源表中标为“未知”）" if undated else "")
+    return dates[-1] + (f"（另有{undated}个年度数据的公布日期不详）" if undated else "")
 
 
 def issue_date(ds: Dataset, up_to: int | None = None, period_end: date | None = None) -> date:

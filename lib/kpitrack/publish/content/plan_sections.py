@@ -99,7 +99,8 @@ def challenges(year: int, dataset: str) -> tuple[str, pd.DataFrame | None]:
     n, ok = len(doc["targets"]), sum(1 for d in doc["targets"] if d["qualifies"])
     met = sum(1 for d in doc["targets"] if d["qualifies"] and d["achieved"])
     text = (f"{year}年申报挑战目标{n}项（对标{doc['group']}），按规划的横向（对标城市前三位或位次提升3位以上）与纵向"
-            f"（比历史最好水平改善10%以上）标准，符合挑战标准的{ok}项，其中年底实现{met}项；挑战目标实现的得满分，未实现的不得分。")
+            f"（比历史最好水平改善10%以上）标准，" + (f"符合挑战标准的{ok}项，其中年底实现{met}项" if ok else "没有符合挑战标准的目标")
+            + "；挑战目标实现的得满分，未实现的不得分，未通过认定的按基本目标计分。")
     if doc["demonstration"]:
         text += "所列挑战目标为演示选择，不是考评办确定的名单。"
 

@@ -308,7 +308,7 @@ def _scores_page(year: int, datasets: list[str]) -> str:
 
     path = challenges_file(year)
     lines = [f"# {year}年度得分", "", "按规划第三部分第（一）项第3条第（2）款的规则：基本目标满分95%，挑战目标完成得满分、未完成不得分，"
-             "关键性挑战目标超额完成在5%的空间内加分。", ""]
+             "关键性挑战目标超额完成在5%的空间内加分；申报的挑战目标未通过认定的，按基本目标计分。", ""]
     for name in datasets:
         ds = load_dataset(name, cat)
         challenges = load_challenges(path, cat, year) if path.is_file() else None
