@@ -149,5 +149,7 @@ def test_a_fall_never_seen_is_said_as_a_fall_not_a_rise():
     text = o.what_it_takes_zh()
     assert "需年均下降" in text and "以往各年均未见下降" in text and "未见增加" not in text, text
     assert "no year so far shows a fall" in o.what_it_takes_en()
+    rising = outlook(measure(end_value=200), obs("K99.x", {2015: 100, 2016: 104, 2017: 110, 2018: 113}), 2018)
+    assert "历史最好的一年增长5.8%" in rising.what_it_takes_zh() and "历史最好为年均" not in rising.what_it_takes_zh()
     up = outlook(measure(end_value=200), obs("K99.x", {2015: 100, 2016: 100, 2017: 100, 2018: 100}), 2018)
     assert "以往各年均未见增加" in up.what_it_takes_zh(), up.what_it_takes_zh()

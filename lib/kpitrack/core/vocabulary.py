@@ -211,8 +211,10 @@ def what_it_takes_zh(o) -> str:
         elif (best.endswith(("增加0", "增长0.0%")) or best == rate_zh(o, 0.0)) and o.target_kind in ("level", "floor", "ceiling"):
             # 年均增加0个: no year moved toward the target (a change per year: a sum's or a mean's best is a level)
             parts.append("以往各年均未见" + ("下降" if o.direction == "lower" else "增加"))
-        else:
-            parts.append(f"历史最好为{best}")
+        elif o.target_kind in ("cumulative", "average"):  # the best is one year's figure
+            parts.append(f"历史最好的一年为{fmt(o.best_rate, o.unit)}")
+        else:  # the best is one year's change, not an average over years
+            parts.append("历史最好的一年" + best.removeprefix("年均"))
     if o.target_kind in ("level", "floor", "ceiling"):
         if o.year_reached is None:
             parts.append("按目前速度无法达到目标")
