@@ -68,7 +68,7 @@ def document_number(issued: date) -> str:
 
 
 def dataset_label(ds: Dataset, version: str) -> str:
-    """The dataset's name with its version: 杭州市公开数据（数据版本：第1—2版）; the synthetic label's
+    """The dataset's name with its version: 某市公开数据（数据版本：第1—2版）; the synthetic label's
     note takes the version into its own brackets (演示数据（合成数据，仅供演示；数据版本：第1版）)."""
     label = ds.label_zh
     if ds.synthetic and label.endswith("）"):
