@@ -153,6 +153,20 @@ def test_each_annex_opens_a_page_of_its_own(rendered, renderer):
     assert len(anywhere) >= 3 and firsts == anywhere, (firsts, anywhere)
 
 
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_no_page_ends_on_a_measures_head_whose_chart_is_on_the_next(rendered, renderer):
+    """附件3: a KPI's heading and the list under it stay on the page of its chart (reports/annex-pages.lua
+    joins Quarto's two outputs; typst-settings.typ keeps headings and lists with what follows)."""
+    if pdf_prerequisites():
+        pytest.skip("PDF prerequisites missing: " + "; ".join(pdf_prerequisites()))
+    pdf = rendered(renderer, "synthetic")["pdf"]
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    heads = sum(page.count("评估状态") for page in pages)
+    ends = [i + 1 for i, page in enumerate(pages)
+            if (lines := [ln for ln in page.splitlines() if ln.strip() and not ln.strip().isdigit()]) and "评估状态" in lines[-1]]
+    assert heads >= 20 and ends == [], ends
+
+
 #: What a line of a PDF must never break inside (issue 32): the status names, a figure and its unit, a 文号.
 PROTECTED = ("已实现", "进度正常", "存在风险", "进度滞后", "数据不足", "无量化目标", "亿元", "μg/m³", "个百分点", "杭考评办〔", "（2018年）",
              "（待核实）")
