@@ -263,3 +263,13 @@ def test_the_14th_example_sets_its_pages_with_the_bundled_styles():
     for name in REPORT_FILES:
         if (example / name).is_file() and name != ".gitignore":
             assert (example / name).read_bytes() == (REPO / "reports" / name).read_bytes(), name
+
+
+def test_the_examples_report_files_are_the_repositorys_own():
+    """The 14th-plan example renders with the same Quarto project files kpitrack init copies: a copy
+    never drifts from the original (its .gitignore is its own)."""
+    from kpitrack.data.workspaces import REPORT_FILES
+
+    for name in REPORT_FILES:
+        if name != ".gitignore":
+            assert (EXAMPLE / "reports" / name).read_bytes() == (REPO / "reports" / name).read_bytes(), name

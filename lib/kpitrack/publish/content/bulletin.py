@@ -86,10 +86,7 @@ def parse_month(text: object) -> tuple[int, int]:
 
 def _districts() -> str:
     """The districts in words: "13个区、县（市）" (the workspace's count and collective name)."""
-    from ...core.workspace import workspace
-    from ...data.regions import districts
-
-    return f"{len(districts())}个{workspace().districts_zh}"
+    return f"{len(districts())}个{workspace_districts()}"
 
 
 def check_region(text: object) -> Region:
