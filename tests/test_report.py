@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import logging
 import shutil
 import subprocess
 import sys
@@ -130,13 +131,17 @@ def test_auto_renderer_prefers_quarto_when_on_path(monkeypatch):
 
 
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="Quarto CLI not on PATH (cannot be installed offline here)")
-def test_quarto_renders_html_and_pdf(tmp_path):
+def test_quarto_renders_html_and_pdf(tmp_path, caplog):
     params = tmp_path / "midterm-quarto.yaml"
     params.write_text("as_of: 2018\ndataset: synthetic\n", encoding="utf-8")
     reports = tmp_path / "reports"
     shutil.copytree(REPO / "reports", reports, ignore=shutil.ignore_patterns("_output", "*.ipynb"))
-    result = run(params, renderer="quarto", reports_dir=reports)
+    with caplog.at_level(logging.INFO, logger="kpitrack.publish.render.quarto"):
+        result = run(params, renderer="quarto", reports_dir=reports)
     assert result.outputs["html"].is_file() and result.outputs["pdf"].read_bytes().startswith(b"%PDF")
+    # Quarto was started while the notebook ran, and handed it as its last cell answered
+    assert "midterm-quarto.ipynb: rendered by the Quarto renders started while it ran" in caplog.text
+    assert not list(reports.glob("work-*")) and not list((reports / "_output").glob("work-*"))
 
 
 MARKUP = "新浪微博 @杭州统计 #1 $5 *星* _线_ `码` 1^2 a~b~ = -- & [链](x)"

@@ -23,7 +23,8 @@ from ..core.fileio import atomic_write_text, display_name
 REGION_COLUMNS = ("code", "name_zh", "name_en", "level", "aliases", "note")
 LEVELS = ("city", "district", "county", "county-level city")
 #: the Quarto project's files a workspace's reports are made with (the repository's, copied)
-REPORT_FILES = ("_quarto.yml", "_brand.yml", "report.css", "typst-settings.typ", "typst-show.typ", "annex-pages.lua", ".gitignore")
+REPORT_FILES = ("_quarto.yml", "_brand.yml", "report.css", "typst-settings.typ", "typst-show.typ", "annex-pages.lua",
+                "_kpitrack-ahead.sh", ".gitignore")
 #: plan files that do not depend on the city: the scoring rules and the notice rule (edit them for another plan)
 PLAN_COPIES = ("scoring.yaml", "notices.yaml")
 

@@ -71,11 +71,13 @@ class Renderer:
         """The renderer and its version, for the up-to-date check: a new renderer renders again."""
         return self.name
 
-    def prepare(self, formats: tuple[str, ...]) -> None:
+    def prepare(self, formats: tuple[str, ...], where: Path | None = None) -> None:
         """Called before the notebook runs: when a PDF is wanted, the Chromium for its chart
         pictures starts meanwhile (:func:`kpitrack.publish.render.chart_images.warm_up`), then the
         renderer's own :meth:`warm_up`. Not both at once: on two cores the kernel has one, and
-        Chromium's start takes the other for 1-2 s; the charts come later still."""
+        Chromium's start takes the other for 1-2 s; the charts come later still. ``where``: the
+        folder of the one notebook to come (its scratch folder), when the next render is of that
+        notebook alone: a renderer may start on its render there before it is written (Quarto)."""
         wanted = "pdf" in formats and not pdf_prerequisites()
         want_chart_images(wanted)
         _prepared.renderer, _prepared.formats = self, tuple(formats)
@@ -86,6 +88,10 @@ class Renderer:
 
     def warm_up(self, formats: tuple[str, ...]) -> None:
         """What this renderer makes ready while the notebook runs; returns at once (by default nothing)."""
+
+    def release(self) -> None:
+        """What this thread's :meth:`prepare` started and no render took is stopped and removed (the
+        notebook failed, or was rendered with others): called when a batch's group ends."""
 
     def executed(self, nb: nbformat.NotebookNode, formats: tuple[str, ...]) -> None:
         """The notebook's last cell has answered (``nb`` as it will be written, front matter stamped;

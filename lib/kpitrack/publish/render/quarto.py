@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
 import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -69,17 +72,23 @@ class QuartoRenderer(Renderer):
             else:
                 wanted.append(fmt)
         if not wanted:
+            _take_ahead(None, project, ())
             return result
+        # started while the notebook ran (prepare), fed it as its last cell answered: taken when the
+        # notebook written is the one it was fed
+        ahead = _take_ahead(notebook, project, tuple(wanted))
+        if ahead is not None:
+            log.info("%s: rendered by the Quarto renders started while it ran", notebook.name)
         # the PDF's chart pictures are made while Quarto starts on the HTML; the PDF is rendered from a
         # copy with the pictures, alongside the HTML (two Quarto processes: most of each is start-up)
-        images = start_chart_images(notebook) if "pdf" in wanted else None
-        jobs: dict[str, tuple[subprocess.Popen, Path]] = {}
+        images = start_chart_images(notebook) if "pdf" in wanted and ahead is None else None
+        jobs: dict[str, tuple[subprocess.Popen, Path]] = dict(ahead.jobs) if ahead is not None else {}
         pdf_source = notebook.with_name(f"{notebook.stem}{PDF_SOURCE_SUFFIX}.ipynb")
         failures = []
         try:
-            if "html" in wanted:
+            if "html" in wanted and ahead is None:
                 jobs["html"] = (_start_quarto(exe, project, notebook, "html"), notebook)
-            if "pdf" in wanted:
+            if "pdf" in wanted and ahead is None:
                 shutil.copy(notebook, pdf_source)
                 try:
                     _add_typst_header(pdf_source)
@@ -142,7 +151,38 @@ class QuartoRenderer(Renderer):
                     stop_group(proc)
                     _forget_render(project, source, fmt)
             pdf_source.unlink(missing_ok=True)
+            if ahead is not None:
+                ahead.remove_sources()
         return result
+
+    def prepare(self, formats: tuple[str, ...], where: Path | None = None) -> None:
+        """As every renderer prepares (:meth:`Renderer.prepare`); and, given ``where`` (the folder the
+        notebook to come is executed into, inside a Quarto project whose pre-render script is
+        :data:`AHEAD_SCRIPT`), a ``quarto render`` of each format started now, waiting for the notebook
+        (:class:`_Ahead`): Quarto's start, about 0.45 s a process, is then paid while the notebook runs."""
+        _take_ahead(None, None, ())  # one this thread started before and no render took
+        super().prepare(formats, where)
+        exe = shutil.which("quarto")
+        if where is None or exe is None:
+            return
+        try:
+            project = _quarto_project(Path(where) / "notebook.ipynb")
+        except RenderError:
+            return
+        if not _waits_ahead(project):
+            return
+        wanted = tuple(f for f in _html_first(tuple(formats)) if f in self.FORMATS and not (f == "pdf" and pdf_prerequisites()))
+        if wanted:
+            _aheads.current = _Ahead.begin(exe, project, Path(where), wanted)
+
+    def executed(self, nb: nbformat.NotebookNode, formats: tuple[str, ...]) -> None:
+        """The notebook as its last cell answered goes to the renders started ahead (:meth:`_Ahead.feed`)."""
+        ahead = getattr(_aheads, "current", None)
+        if ahead is not None:
+            ahead.feed(nb)
+
+    def release(self) -> None:
+        _take_ahead(None, None, ())
 
     def render_many(self, docs: list[tuple[Path, tuple[str, ...], Path]]) -> list[RenderResult | Exception]:
         """Documents of one batch rendered together: their notebooks copied into a folder of the project,
@@ -335,12 +375,206 @@ def _quarto_broken(exe: str) -> str:
 
 #: seconds `quarto --version` may take (it answers in well under one; a hung one is refused, not waited for)
 VERSION_TIMEOUT = 60
-def _start_quarto(exe: str, project: Path, source: Path, to: str) -> subprocess.Popen:
+def _start_quarto(exe: str, project: Path, source: Path, to: str, *, ahead: bool = False) -> subprocess.Popen:
+    """``quarto render`` of ``source`` to ``to``; ``ahead``: one that waits at the project's pre-render
+    script until told on its input (:class:`_Ahead`)."""
     cmd = [exe, "render", str(source.relative_to(project)), "--to", to]
     if to == "html":  # inlined by _finish_html, in a fraction of the time of Quarto's own pandoc pass
         cmd += ["-M", "embed-resources:false"]
-    log.info("running %s in %s", " ".join(cmd), project)
-    return subprocess.Popen(cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    log.info("running %s in %s%s", " ".join(cmd), project, " (waiting for its notebook)" if ahead else "")
+    env = {**os.environ, AHEAD_VARIABLE: "1"} if ahead else {k: v for k, v in os.environ.items() if k != AHEAD_VARIABLE}
+    return subprocess.Popen(cmd, cwd=project, stdin=subprocess.PIPE if ahead else None, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, env=env)
+
+
+#: the project's pre-render script (``pre-render: sh _kpitrack-ahead.sh`` in reports/_quarto.yml): a
+#: render started with :data:`AHEAD_VARIABLE` set waits in it until it reads ``go`` on its input; any
+#: other render (a user's ``quarto render``) goes on at once
+AHEAD_SCRIPT = "_kpitrack-ahead.sh"
+AHEAD_VARIABLE = "KPITRACK_QUARTO_AHEAD"
+
+
+def _waits_ahead(project: Path) -> bool:
+    """Whether ``project`` runs :data:`AHEAD_SCRIPT` before its renders (an older workspace's project may not)."""
+    try:
+        config = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8")) or {}
+        scripts = (config.get("project") or {}).get("pre-render") or []
+    except (OSError, yaml.YAMLError, AttributeError):
+        return False
+    scripts = [scripts] if isinstance(scripts, str) else scripts
+    return (project / AHEAD_SCRIPT).is_file() and any(isinstance(x, str) and AHEAD_SCRIPT in x.split() for x in scripts)
+
+
+class _Ahead:
+    """A ``quarto render`` of each format started before the notebook is written (:meth:`begin`), each
+    waiting at the project's pre-render script (:data:`AHEAD_SCRIPT`) with a placeholder source in the
+    notebook's scratch folder. :meth:`feed` writes the notebook as its last cell answered into the
+    sources (the PDF's with its typst header and, once drawn, its charts' pictures) and lets each go on;
+    :func:`_take_ahead` gives them to the render of a notebook whose file holds the same cells and
+    front matter, else stops them. Quarto's start (deno, the project: about 0.45 s a process, 1 s of
+    CPU for both) overlaps the kernel's work instead of following it."""
+
+    def __init__(self, project: Path, formats: tuple[str, ...]) -> None:
+        self.project, self.formats = project, formats
+        self.jobs: dict[str, tuple[subprocess.Popen, Path]] = {}
+        self.lock = threading.Lock()
+        self.state = "started"  # started -> fed -> taken, or closed
+        self.pdf_ready: threading.Thread | None = None
+        self.pdf_failed = ""
+        self.fed = ""  # the notebook's text the sources were given
+
+    @classmethod
+    def begin(cls, exe: str, project: Path, folder: Path, formats: tuple[str, ...]) -> _Ahead | None:
+        """The renders started now, beside the kernel's start (started once the kernel had, they met
+        Chromium's start and gained nothing on two cores); None if they could not be."""
+        ahead = cls(project, formats)
+        with _LIVE_LOCK:
+            _LIVE.add(ahead)
+        stamp = f"{os.getpid()}-{time.time_ns()}"
+        try:
+            for fmt in formats:
+                source = folder / f"ahead-{fmt}-{stamp}.ipynb"
+                nbformat.write(nbformat.v4.new_notebook(), str(source))  # the render's file must exist as it starts
+                ahead.jobs[fmt] = (_start_quarto(exe, project, source, "typst" if fmt == "pdf" else fmt, ahead=True), source)
+        except Exception as exc:  # noqa: BLE001 - the render after the notebook does it all, as without this
+            log.info("Quarto not started ahead of the notebook: %s", exc)
+            ahead.close()
+            return None
+        return ahead
+
+    def feed(self, nb: nbformat.NotebookNode) -> None:
+        """The notebook as it will be written: into each source, and each render told to go on (the
+        PDF's once its pictures are in, in a thread of its own); returns at once."""
+        with self.lock:
+            if self.state != "started":
+                return
+            self.state = "fed"
+        try:
+            self.fed = nbformat.writes(nb)
+            for _, source in self.jobs.values():
+                source.write_text(self.fed, encoding="utf-8")
+            if "html" in self.jobs:
+                _go(self.jobs["html"][0])
+            if "pdf" in self.jobs:
+                self.pdf_ready = threading.Thread(target=self._pdf_source, name="kpitrack-quarto-ahead-pdf", daemon=True)
+                self.pdf_ready.start()
+        except Exception as exc:  # noqa: BLE001 - not taken: the render does it all
+            log.info("the notebook was not handed to the Quarto renders started ahead: %s", exc)
+            self.close()
+
+    def _pdf_source(self) -> None:
+        proc, source = self.jobs["pdf"]
+        try:
+            _add_typst_header(source)
+            _add_images(source, start_chart_images(source))
+            _go(proc)
+        except Exception as exc:  # noqa: BLE001 - not taken: the render makes the PDF itself and says why
+            self.pdf_failed = str(exc) or type(exc).__name__
+        finally:
+            if self.state == "closed":  # closed meanwhile: the pictures' write may have put the file back
+                source.unlink(missing_ok=True)
+
+    def same_notebook(self, notebook: Path) -> bool:
+        """Whether ``notebook``'s file holds what the sources were fed, as Quarto reads it: the same
+        cells, outputs and front matter. papermill completes two things after the last cell: its
+        record of the run, and the kernel's language_info, of which Quarto reads only the name."""
+        try:
+            written, fed = json.loads(notebook.read_text(encoding="utf-8")), json.loads(self.fed)
+        except (OSError, ValueError):
+            return False
+        for nb in (written, fed):
+            meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+            meta.pop("papermill", None)
+            if isinstance(meta.get("language_info"), dict):
+                meta["language_info"] = {"name": meta["language_info"].get("name")}
+        return written == fed
+
+    def close(self) -> None:
+        """Stop the renders (those still running) and remove what they wrote and their sources."""
+        with self.lock:
+            self.state = "closed"
+        for fmt, (proc, source) in self.jobs.items():
+            if proc.poll() is None:
+                stop_group(proc)
+            _close_pipes(proc)
+            _forget_render(self.project, source, fmt)
+        self.remove_sources()
+
+    def remove_sources(self) -> None:
+        for _, source in self.jobs.values():
+            source.unlink(missing_ok=True)
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+
+
+def _go(proc: subprocess.Popen) -> None:
+    """Tell a render waiting at the pre-render script to go on (one that has ended meanwhile is left to
+    its render, which reads its exit)."""
+    try:
+        proc.stdin.write("go\n")
+        proc.stdin.close()
+    except (OSError, ValueError):
+        pass
+    proc.stdin = None  # communicate() must not flush it
+
+
+def _close_pipes(proc: subprocess.Popen) -> None:
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        try:
+            if pipe is not None:
+                pipe.close()
+        except OSError:
+            pass
+
+
+def _take_ahead(notebook: Path | None, project: Path | None, formats: tuple[str, ...]) -> _Ahead | None:
+    """This thread's renders started ahead, for the render of ``notebook`` to ``formats`` in
+    ``project``: when they were fed and ``notebook`` holds what they were fed; else they are stopped
+    (None: the render starts its own)."""
+    ahead = getattr(_aheads, "current", None)
+    _aheads.current = None
+    if ahead is None:
+        return None
+    with ahead.lock:
+        usable = (notebook is not None and ahead.state == "fed" and ahead.project == project
+                  and set(ahead.formats) == set(formats))
+        if usable:
+            ahead.state = "taken"
+    if usable and ahead.pdf_ready is not None:
+        ahead.pdf_ready.join()  # the PDF's source has its pictures (the render would wait for them too)
+    if usable and not ahead.pdf_failed and ahead.same_notebook(notebook):
+        return ahead
+    if usable:
+        log.info("the Quarto renders started ahead of %s were not used (%s)", notebook.name,
+                 f"its PDF's source: {ahead.pdf_failed}" if ahead.pdf_failed else "the notebook written is not the one they were fed")
+    ahead.close()
+    return None
+
+
+#: the renders this thread started ahead of its notebook (:meth:`QuartoRenderer.prepare`)
+_aheads = threading.local()
+#: every one not yet taken or closed, stopped as the process ends
+_LIVE: set[_Ahead] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def _close_live() -> None:
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for ahead in live:
+        ahead.close()
+
+
+def _forget_live_in_child() -> None:
+    """A forked child leaves its parent's renders alone (their processes are the parent's)."""
+    global _LIVE_LOCK
+    _LIVE_LOCK = threading.Lock()
+    _LIVE.clear()
+    _aheads.current = None
+
+
+atexit.register(_close_live)
+os.register_at_fork(after_in_child=_forget_live_in_child)
 
 
 def _finish_html(project: Path, produced: Path) -> None:

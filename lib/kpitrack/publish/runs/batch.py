@@ -112,7 +112,8 @@ def _run_group(jobs: tuple[Job, ...]) -> list[JobResult]:
                     from ..render import get_renderer
 
                     chosen = get_renderer(job.renderer)
-                    chosen.prepare(tuple(job.formats))
+                    # a group of one is rendered alone right after it runs: the renderer may start on it there
+                    chosen.prepare(tuple(job.formats), where=doc.work if len(jobs) == 1 else None)
                     renderer = chosen
                 _execute(doc)
             except Exception as exc:  # one failing job never stops the others
@@ -144,6 +145,8 @@ def _run_group(jobs: tuple[Job, ...]) -> list[JobResult]:
                     _fail(doc, exc)
                 doc.spent += spent + time.monotonic() - began
     finally:
+        if renderer is not None:  # what it started for a notebook that failed, before its folder goes
+            renderer.release()
         for doc in docs:
             shutil.rmtree(doc.work, ignore_errors=True)
             doc.result.seconds = round(doc.spent, 2)
