@@ -29,9 +29,17 @@ def _script(env: dict[str, str], given: str | None) -> subprocess.CompletedProce
 
 def test_the_script_waits_only_for_kpitrack_and_fails_once_kpitrack_is_gone():
     assert _script({}, None).returncode == 0  # a user's render: nothing read, nothing waited for
-    assert _script({quarto.AHEAD_VARIABLE: "1"}, "go\n").returncode == 0
+    assert _script({quarto.AHEAD_VARIABLE: "0"}, None).returncode == 0
+    went = _script({quarto.AHEAD_VARIABLE: "1"}, "go\n")
+    assert went.returncode == 0 and quarto.AHEAD_WENT_ON in went.stderr  # what kpitrack checks before using it
     assert _script({quarto.AHEAD_VARIABLE: "1"}, "").returncode == 1  # kpitrack gone: its input closed
     assert _script({quarto.AHEAD_VARIABLE: "1"}, "stop\n").returncode == 1
+
+
+def test_only_a_render_started_ahead_waits_even_with_the_variable_in_the_users_shell(monkeypatch):
+    monkeypatch.setenv(quarto.AHEAD_VARIABLE, "1")
+    assert quarto.AHEAD_VARIABLE not in quarto._quarto_env(ahead=False)  # the render after the notebook, its retry
+    assert quarto._quarto_env(ahead=True)[quarto.AHEAD_VARIABLE] == "1"
 
 
 def test_only_a_project_that_runs_the_script_is_rendered_ahead(tmp_path):
@@ -90,6 +98,11 @@ def _left(project: Path) -> list[str]:
                   and p.name not in REPORT_FILES and p.name != "report.css")
 
 
+def _sessions(project: Path, tmp: Path) -> list[Path]:
+    """Quarto's temporary folders (a killed Quarto leaves them)."""
+    return [*(project / ".quarto").glob("quarto-session-temp*"), *tmp.glob("quarto-session*")]
+
+
 @needs_quarto
 def test_renders_started_ahead_give_what_a_render_afterwards_gives(work, tmp_path, caplog):
     r = quarto.QuartoRenderer()
@@ -114,7 +127,10 @@ def test_renders_started_ahead_give_what_a_render_afterwards_gives(work, tmp_pat
 
 
 @needs_quarto
-def test_a_notebook_written_otherwise_is_rendered_from_its_file(work, tmp_path):
+def test_a_notebook_written_otherwise_is_rendered_from_its_file(work, tmp_path, monkeypatch):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
     r = quarto.QuartoRenderer()
     r.prepare(("html",), where=work)
     ahead = quarto._aheads.current
@@ -125,17 +141,44 @@ def test_a_notebook_written_otherwise_is_rendered_from_its_file(work, tmp_path):
     assert "乙稿的文字" in page and "甲稿的文字" not in page
     assert all(proc.poll() is not None for proc, _ in ahead.jobs.values())
     assert _left(work.parent) == ["work-doc-1-1/doc.ipynb"]
+    assert _sessions(work.parent, temp) == []  # the one told to go on was asked to stop, and cleaned up
 
 
 @needs_quarto
-def test_renders_not_taken_are_stopped_and_leave_nothing(work):
+def test_renders_not_taken_are_stopped_and_leave_nothing(work, tmp_path, monkeypatch):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
     r = quarto.QuartoRenderer()
     r.prepare(("html", "pdf"), where=work)  # the notebook then fails: nothing is handed to them
     ahead = quarto._aheads.current
+    time.sleep(1.5)  # waiting in the script by now
     r.release()
     assert quarto._aheads.current is None
     assert all(proc.poll() is not None for proc, _ in ahead.jobs.values())
     assert _left(work.parent) == []
+    assert _sessions(work.parent, temp) == []  # each ended by itself, its temporary folders removed
+
+
+@needs_quarto
+@pytest.mark.parametrize("handed", ["at once", "once they ended"])
+def test_a_profile_that_replaces_the_script_still_gives_the_notebook(work, tmp_path, monkeypatch, handed):
+    """A Quarto profile whose pre-render replaces the project's: the renders do not wait; what they
+    made of the placeholder is never published (rendered again, or not used)."""
+    (work.parent / "_quarto-fast.yml").write_text("project:\n  pre-render: echo fast\n", encoding="utf-8")
+    monkeypatch.setenv("QUARTO_PROFILE", "fast")
+    r = quarto.QuartoRenderer()
+    nb = _notebook("配置文件替换了脚本。")
+    r.prepare(("html", "pdf"), where=work)
+    if handed != "at once":
+        for proc, _ in quarto._aheads.current.jobs.values():
+            proc.wait(timeout=60)
+    r.executed(nb, ("html", "pdf"))
+    made = r.render(_written(nb, work / "doc.ipynb"), ("html", "pdf"), tmp_path / "out")
+    assert "配置文件替换了脚本" in made.outputs["html"].read_text(encoding="utf-8")
+    if shutil.which("pdftotext"):
+        assert "配置文件替换了脚本" in _pdf_text(made.outputs["pdf"])
+    assert _left(work.parent) == ["_quarto-fast.yml", "work-doc-1-1/doc.ipynb"]
 
 
 @needs_quarto

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -109,12 +110,19 @@ class QuartoRenderer(Renderer):
                     continue
                 try:
                     stdout, stderr = proc.communicate(timeout=max(deadline - time.monotonic(), 0.1))
-                    if proc.returncode != 0:
+                    # a render started ahead that did not say it waited (a Quarto profile's pre-render
+                    # replaced the project's, say) may have rendered the placeholder: rendered again
+                    unwaited = ahead is not None and proc.returncode == 0 and AHEAD_WENT_ON not in stderr
+                    if unwaited:
+                        log.warning("the Quarto render of %s to %s started ahead did not wait for the notebook (its "
+                                    "project's pre-render did not run %s); rendering it again", notebook.name, fmt, AHEAD_SCRIPT)
+                    if proc.returncode != 0 or unwaited:
                         # once seen in a batch of 33 (no message, not reproducible): one more try, alone
-                        log.warning("quarto render of %s to %s failed (%s); trying once more", notebook.name, fmt, proc.returncode)
+                        if not unwaited:
+                            log.warning("quarto render of %s to %s failed (%s); trying once more", notebook.name, fmt, proc.returncode)
                         retry = run_tool([exe, "render", str(source.relative_to(project)), "--to", "typst" if fmt == "pdf" else fmt,
                                           *(["-M", "embed-resources:false"] if fmt == "html" else [])],
-                                         f"quarto render of {notebook.name} to {fmt}", cwd=project)
+                                         f"quarto render of {notebook.name} to {fmt}", cwd=project, env=_quarto_env(ahead=False))
                         proc.returncode = retry.returncode
                         # what the second try said (the first said the same, or nothing)
                         if retry.stdout.strip() or retry.stderr.strip():
@@ -382,9 +390,15 @@ def _start_quarto(exe: str, project: Path, source: Path, to: str, *, ahead: bool
     if to == "html":  # inlined by _finish_html, in a fraction of the time of Quarto's own pandoc pass
         cmd += ["-M", "embed-resources:false"]
     log.info("running %s in %s%s", " ".join(cmd), project, " (waiting for its notebook)" if ahead else "")
-    env = {**os.environ, AHEAD_VARIABLE: "1"} if ahead else {k: v for k, v in os.environ.items() if k != AHEAD_VARIABLE}
     return subprocess.Popen(cmd, cwd=project, stdin=subprocess.PIPE if ahead else None, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, env=env)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, env=_quarto_env(ahead))
+
+
+def _quarto_env(ahead: bool) -> dict[str, str]:
+    """The environment of a ``quarto render``: :data:`AHEAD_VARIABLE` set for a render started ahead,
+    never for another (not even when the user's shell has it)."""
+    env = {k: v for k, v in os.environ.items() if k != AHEAD_VARIABLE}
+    return {**env, AHEAD_VARIABLE: "1"} if ahead else env
 
 
 #: the project's pre-render script (``pre-render: sh _kpitrack-ahead.sh`` in reports/_quarto.yml): a
@@ -392,6 +406,11 @@ def _start_quarto(exe: str, project: Path, source: Path, to: str, *, ahead: bool
 #: other render (a user's ``quarto render``) goes on at once
 AHEAD_SCRIPT = "_kpitrack-ahead.sh"
 AHEAD_VARIABLE = "KPITRACK_QUARTO_AHEAD"
+#: what the script says once told to go on: a render started ahead that did not say it is not used
+AHEAD_WENT_ON = "kpitrack-ahead: went on"
+#: seconds a render started ahead and not used is given to end by itself (Quarto then removes its
+#: temporary folders, which a killed one leaves) before it is killed
+AHEAD_END_WAIT = 3.0
 
 
 def _waits_ahead(project: Path) -> bool:
@@ -450,6 +469,8 @@ class _Ahead:
                 return
             self.state = "fed"
         try:
+            if any(proc.poll() is not None for proc, _ in self.jobs.values()):  # ended before the notebook came
+                raise RenderError("a render ended before it was handed the notebook")
             self.fed = nbformat.writes(nb)
             for _, source in self.jobs.values():
                 source.write_text(self.fed, encoding="utf-8")
@@ -490,12 +511,32 @@ class _Ahead:
         return written == fed
 
     def close(self) -> None:
-        """Stop the renders (those still running) and remove what they wrote and their sources."""
+        """Stop the renders (those still running) and remove what they wrote and their sources. One still
+        waiting is told so (its input ends, the script fails, Quarto ends and removes its temporary
+        folders); one told to go on is asked to stop (SIGTERM: Quarto's own clean-up); either is
+        killed with what it started if it has not ended within :data:`AHEAD_END_WAIT` s."""
         with self.lock:
             self.state = "closed"
+        for proc, _ in self.jobs.values():
+            waiting = proc.stdin is not None and not proc.stdin.closed  # never told to go on
+            _close_pipes(proc, stdin_only=True)
+            if proc.poll() is None and not waiting:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        end = time.monotonic() + AHEAD_END_WAIT
         for fmt, (proc, source) in self.jobs.items():
-            if proc.poll() is None:
+            try:
+                proc.communicate(timeout=max(end - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
                 stop_group(proc)
+            except (OSError, ValueError):  # its pipes were closed already
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                proc.wait()
             _close_pipes(proc)
             _forget_render(self.project, source, fmt)
         self.remove_sources()
@@ -518,13 +559,14 @@ def _go(proc: subprocess.Popen) -> None:
     proc.stdin = None  # communicate() must not flush it
 
 
-def _close_pipes(proc: subprocess.Popen) -> None:
-    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+def _close_pipes(proc: subprocess.Popen, *, stdin_only: bool = False) -> None:
+    for pipe in (proc.stdin,) if stdin_only else (proc.stdin, proc.stdout, proc.stderr):
         try:
             if pipe is not None:
                 pipe.close()
         except OSError:
             pass
+    proc.stdin = None  # communicate() must not flush it
 
 
 def _take_ahead(notebook: Path | None, project: Path | None, formats: tuple[str, ...]) -> _Ahead | None:

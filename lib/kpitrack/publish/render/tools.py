@@ -22,10 +22,10 @@ def render_timeout() -> int:
 
 
 def run_tool(cmd: list[str], what: str, *, cwd: Path | None = None, input: str | None = None,
-             timeout: int | None = None) -> subprocess.CompletedProcess:
+             timeout: int | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run an outside program with the render timeout (or a shorter ``timeout``); a RenderError naming
-    it when it hangs."""
-    return start_tool(cmd, what, cwd=cwd, stdin=input is not None, timeout=timeout).finish(input)
+    it when it hangs. ``env``: its environment (by default this process's)."""
+    return start_tool(cmd, what, cwd=cwd, stdin=input is not None, timeout=timeout, env=env).finish(input)
 
 
 class StartedTool:
@@ -61,12 +61,12 @@ class StartedTool:
 
 
 def start_tool(cmd: list[str], what: str, *, cwd: Path | None = None, stdin: bool = False,
-               timeout: int | None = None) -> StartedTool:
+               timeout: int | None = None, env: dict[str, str] | None = None) -> StartedTool:
     """Start an outside program and return at once (:class:`StartedTool`): the render timeout, or a
     shorter ``timeout``, counts from now."""
     timeout = render_timeout() if timeout is None else min(timeout, render_timeout())
     proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, env=env)
     return StartedTool(proc, what, timeout)
 
 

@@ -23,6 +23,7 @@ and a ``kill -9`` loses the groups still running.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import logging
 import os
@@ -112,8 +113,12 @@ def _run_group(jobs: tuple[Job, ...]) -> list[JobResult]:
                     from ..render import get_renderer
 
                     chosen = get_renderer(job.renderer)
-                    # a group of one is rendered alone right after it runs: the renderer may start on it there
-                    chosen.prepare(tuple(job.formats), where=doc.work if len(jobs) == 1 else None)
+                    # a group of one is rendered alone right after it runs: the renderer may start on it
+                    # there (a renderer registered before prepare took ``where`` is prepared as before)
+                    if len(jobs) == 1 and "where" in inspect.signature(chosen.prepare).parameters:
+                        chosen.prepare(tuple(job.formats), where=doc.work)
+                    else:
+                        chosen.prepare(tuple(job.formats))
                     renderer = chosen
                 _execute(doc)
             except Exception as exc:  # one failing job never stops the others
@@ -145,7 +150,7 @@ def _run_group(jobs: tuple[Job, ...]) -> list[JobResult]:
                     _fail(doc, exc)
                 doc.spent += spent + time.monotonic() - began
     finally:
-        if renderer is not None:  # what it started for a notebook that failed, before its folder goes
+        if renderer is not None and hasattr(renderer, "release"):  # what it started for a notebook that failed
             renderer.release()
         for doc in docs:
             shutil.rmtree(doc.work, ignore_errors=True)
