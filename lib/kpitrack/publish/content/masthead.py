@@ -89,7 +89,8 @@ RED = "#c8102e"
 class Head:
     """The head of an official document (版头 and title), as GB/T 9704 sets it: the issuing office in
     red, the 文号 under it, a red rule, then the title (in lines: a long title breaks where it should,
-    never leaving one character on a line), then 主送 and the data's cut-off."""
+    never leaving one character on a line), the data's cut-off under it, then 主送, which leads
+    straight into the text."""
 
     office_lines: tuple[str, ...]
     number: str
@@ -111,10 +112,10 @@ class Head:
                  f'<h1 class="kt-doctitle">{"<br>".join(e(x) for x in self.title_lines)}</h1>']
         if self.synthetic:
             parts.append(f'<p class="kt-synthetic"><strong>【{e(SYNTHETIC_LABEL_ZH)}】</strong></p>')
+        if self.cutoff != "—":  # under the title: the 主送 line leads straight into the text
+            parts.append(f'<p class="kt-cutoff">数据截至：{e(self.cutoff)}</p>')
         if self.recipients:
             parts.append(f'<p class="kt-to">{e(self.recipients)}：</p>')
-        if self.cutoff != "—":
-            parts.append(f'<p class="kt-cutoff">数据截至：{e(self.cutoff)}</p>')
         parts.append("</header>")
         return "".join(parts)
 
@@ -128,10 +129,11 @@ class Head:
         lines += ["#v(6pt)"]
         if self.synthetic:
             lines.append(f'#align(center, text(weight: "bold", fill: rgb("#b00000"), {typst_string("【" + SYNTHETIC_LABEL_ZH + "】")}))')
+        if self.cutoff != "—":
+            lines.append(f'#align(center, text(size: 9pt, fill: rgb("#555555"), {typst_string("数据截至：" + self.cutoff)}))')
+            lines.append("#v(4pt)")
         if self.recipients:
             lines.append(f"#block({typst_string(self.recipients + '：')})")
-        if self.cutoff != "—":
-            lines.append(f'#block(text(size: 9pt, fill: rgb("#555555"), {typst_string("数据截至：" + self.cutoff)}))')
         lines.append("```")
         return "\n".join(lines)
 
@@ -139,9 +141,11 @@ class Head:
         out = [*self.office_lines, self.number, *self.title_lines]
         if self.synthetic:
             out.append(f"【{SYNTHETIC_LABEL_ZH}】")
+        if self.cutoff != "—":
+            out.append(f"数据截至：{self.cutoff}")
         if self.recipients:
             out.append(self.recipients + "：")
-        return "\n".join(out + ([f"数据截至：{self.cutoff}"] if self.cutoff != "—" else []))
+        return "\n".join(out)
 
 
 def masthead(title_lines: str | tuple[str, ...], ds: Dataset, today: date | None = None, up_to: int | None = None,
