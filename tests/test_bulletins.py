@@ -104,10 +104,10 @@ def test_second_run_leaves_the_issued_bulletins_in_seconds(batch_of_three, capsy
 def test_a_second_run_while_one_holds_the_lock_exits_without_writing(batch_of_three, capsys):
     _, out, _ = batch_of_three
     before = tree_bytes(out)
-    with locked(out / ".lock"):
+    with locked(out / ".lock"):  # held here, as another run would hold it (named as this process's own task)
         code = main(["bulletins", "--month", "2018-06", "--dataset", "synthetic", "--regions", "西湖区", "--force"])
     assert code == 75
-    assert "in use by another kpitrack process" in capsys.readouterr().err
+    assert "in use by another task of this kpitrack process" in capsys.readouterr().err
     assert tree_bytes(out) == before
 
 

@@ -384,10 +384,22 @@ def test_the_14th_plan_migrated_gives_the_same_statuses(tmp_path, monkeypatch):
 
 def test_a_held_lock_refuses_without_waiting_or_waits(tmp_path):
     lock = tmp_path / ".lock"
-    with locked(lock):
-        with pytest.raises(LockBusyError, match=r"in use by another kpitrack process \(pid \d+"):
+    with locked(lock):  # held by this process: another of its tasks, not another process, is named
+        with pytest.raises(LockBusyError, match=r"in use by another task of this kpitrack process \(since "):
             with locked(lock, wait=False, what="the test folder"):
                 pass
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from kpitrack.core.fileio import locked\n"
+                               f"with locked({str(lock)!r}):\n    print('held', flush=True); time.sleep(30)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockBusyError, match=rf"in use by another kpitrack process \(pid {holder.pid}, since "):
+            with locked(lock, wait=False, what="the test folder"):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with locked(lock):
         with pytest.raises(LockBusyError):
             with locked(lock, timeout=0.2):
                 pass
@@ -415,7 +427,7 @@ def test_a_long_wait_for_a_lock_is_said_once_naming_the_holder(tmp_path, monkeyp
         t.join(10)
     assert got.is_set()
     said = [r.getMessage() for r in caplog.records if "waiting for the test folder" in r.getMessage()]
-    assert len(said) == 1 and f"(pid {os.getpid()}" in said[0], caplog.text
+    assert len(said) == 1 and "in use by another task of this kpitrack process (since " in said[0], caplog.text
 
 
 def test_a_short_wait_for_a_lock_is_not_said(tmp_path, caplog):

@@ -102,11 +102,10 @@ def locked(path: Path, *, wait: bool = True, timeout: float = 600.0, what: str =
                     raise
                 now = time.monotonic()
                 if not wait or now >= deadline:
-                    holder = _holder(path)
-                    raise LockBusyError(f"{what or path} is in use by another kpitrack process{holder}; "
+                    raise LockBusyError(f"{what or path} is in use by {_holder(path)}; "
                                         "nothing was done: try again when it has finished", path=str(path)) from None
                 if not said and now - began >= WAIT_NOTICE:
-                    log.warning("waiting for %s, in use by another kpitrack process%s (at most %d s more)",
+                    log.warning("waiting for %s, in use by %s (at most %d s more)",
                                 what or path, _holder(path), max(1, round(deadline - now)))
                     said = True
                 time.sleep(0.05)
@@ -118,11 +117,15 @@ def locked(path: Path, *, wait: bool = True, timeout: float = 600.0, what: str =
 
 
 def _holder(path: Path) -> str:
+    """Who holds the lock, as the lock file says: another kpitrack process (its pid and since when), or
+    another task of this one (a thread of the same process: the pid is its own)."""
     try:
         pid, started = path.read_text(encoding="utf-8").split()[:2]
-        return f" (pid {pid}, since {started})"
     except (OSError, ValueError):
-        return ""
+        return "another kpitrack process"
+    if pid == str(os.getpid()):
+        return f"another task of this kpitrack process (since {started})"
+    return f"another kpitrack process (pid {pid}, since {started})"
 
 
 def display_name(path: Path) -> str:
