@@ -801,3 +801,20 @@ def test_the_fallback_says_when_the_pictures_failed(tmp_path, monkeypatch):
                        ) as info:
         FallbackRenderer().render(nb, ("html", "pdf"), tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["doc.html"] == [info.value.outputs["html"].name]
+
+
+def test_a_forked_child_waits_for_no_kernel_its_parent_was_waiting_for():
+    import os
+
+    from kpitrack.publish.render import chart_images as ci
+
+    ci._kernel_up.clear()  # the parent: a Chromium start waiting for the notebook's kernel
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child has no thread that would ever set it
+            os._exit(0 if ci._kernel_up.is_set() else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert not ci._kernel_up.is_set()  # the parent's own wait is untouched
+    finally:
+        ci._kernel_up.set()

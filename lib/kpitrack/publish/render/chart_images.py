@@ -266,10 +266,12 @@ _EXPORTER = _Exporter()
 
 
 def _forget_ahead_in_child() -> None:
-    """A forked child has none of its parent's threads: it draws ahead afresh."""
+    """A forked child has none of its parent's threads: it draws ahead afresh, and waits for no kernel
+    its parent was waiting for (its own warm-up clears the event again when it starts a browser)."""
     _EXPORTER._ahead_lock = threading.Lock()
     _EXPORTER._ahead = None
     _EXPORTER._pending = {}
+    _kernel_up.set()
 
 
 os.register_at_fork(after_in_child=_forget_ahead_in_child)
